@@ -1,0 +1,14 @@
+import { resolve } from 'node:path';
+
+/** Ports and folders of the local stack; every value can be overridden from the environment. */
+export function localSettings(env: NodeJS.ProcessEnv = process.env) {
+  const apiPort = Number(env.PORT ?? 8787);
+  return {
+    host: '127.0.0.1',
+    apiPort,
+    s3Port: Number(env.PODIUM_S3_PORT ?? apiPort + 1),
+    dynamoPort: Number(env.PODIUM_DYNAMODB_PORT ?? apiPort + 2),
+    dataDir: resolve(env.PODIUM_DATA_DIR ?? '.data'),
+    examplesDir: resolve(env.PODIUM_EXAMPLES_DIR ?? 'examples'),
+  };
+}

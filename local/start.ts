@@ -1,0 +1,30 @@
+import { startLocalPlatform } from './platform.ts';
+import { localSettings } from './local-config.ts';
+
+const settings = localSettings();
+const started = Date.now();
+console.log('Podium: starting the local stack…');
+const platform = await startLocalPlatform({ settings, log: (line) => console.log(line) });
+
+console.log(`
+Podium is running (${Date.now() - started} ms). Data persists under ${settings.dataDir}.
+
+  API          ${platform.apiUrl}            (try: curl ${platform.apiUrl}/health)
+  Challenges   ${platform.apiUrl}/challenges  ${platform.challenges.map((c) => c.id).join(', ')}
+  DynamoDB     ${platform.servers.dynamoEndpoint}  (dynalite)
+  S3           ${platform.servers.s3Endpoint}  (s3rver)
+
+Next: see README.md, "A competitor's first five minutes".
+Ctrl-C stops Podium; \`npm run reset\` wipes ${settings.dataDir}.
+`);
+
+let stopping = false;
+async function stop(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\nPodium: ${signal} received, stopping…`);
+  await platform.close();
+  process.exit(0);
+}
+process.on('SIGINT', () => void stop('SIGINT'));
+process.on('SIGTERM', () => void stop('SIGTERM'));

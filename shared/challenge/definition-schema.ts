@@ -1,0 +1,277 @@
+import { z } from 'zod';
+
+/**
+ * The challenge file (`challenge.yaml`) as organisers write it. One folder per challenge holds this
+ * file plus the markdown pages it names. `loadChallenge()` validates it and resolves the pages.
+ */
+
+const identifier = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes (max 63), starting with a letter or digit');
+
+const utcInstant = z.iso.datetime({ message: 'must be an ISO 8601 UTC instant such as 2027-01-01T00:00:00Z' });
+
+export const predictionColumnSchema = z
+  .object({
+    name: z.string().min(1),
+    type: z.enum(['probability', 'binary', 'integer', 'float', 'category']),
+    min: z.number().optional(),
+    max: z.number().optional(),
+    /** Allowed values for `category` columns. */
+    values: z.array(z.string()).min(1).optional(),
+  })
+  .strict()
+  .superRefine((column, ctx) => {
+    if (column.type === 'category' && !column.values) {
+      ctx.addIssue({ code: 'custom', path: ['values'], message: 'is required for category columns' });
+    }
+    if (column.min !== undefined && column.max !== undefined && column.min > column.max) {
+      ctx.addIssue({ code: 'custom', path: ['min'], message: 'must not exceed max' });
+    }
+  });
+
+export const submissionFormatSchema = z
+  .object({
+    idColumn: z.string().min(1),
+    columns: z.array(predictionColumnSchema).min(1),
+    /** Exactly one prediction column is 1 on each row (TissueNet's one-hot class columns). */
+    oneHot: z.boolean().default(false),
+  })
+  .strict()
+  .superRefine((format, ctx) => {
+    const names = new Set<string>([format.idColumn]);
+    format.columns.forEach((column, index) => {
+      if (names.has(column.name)) {
+        ctx.addIssue({ code: 'custom', path: ['columns', index, 'name'], message: `duplicates column "${column.name}"` });
+      }
+      names.add(column.name);
+    });
+    if (format.oneHot && format.columns.some((column) => column.type !== 'binary')) {
+      ctx.addIssue({ code: 'custom', path: ['oneHot'], message: 'requires every prediction column to be of type binary' });
+    }
+  });
+
+const costMatrixMetric = z
+  .object({
+    kind: z.literal('cost-matrix'),
+    /** cost[true][predicted]; score = 1 − mean cost. Rows and columns follow `submissionFormat.columns`. */
+    matrix: z.array(z.array(z.number().min(0))).min(2),
+  })
+  .strict();
+
+const simpleMetric = z
+  .object({
+    kind: z.enum(['accuracy', 'balanced-accuracy', 'macro-f1', 'roc-auc', 'rmse', 'mae']),
+  })
+  .strict();
+
+const logLossMetric = z
+  .object({
+    kind: z.literal('log-loss'),
+    eps: z.number().positive().max(0.5).default(1e-15),
+  })
+  .strict();
+
+export const metricSchema = z.discriminatedUnion('kind', [costMatrixMetric, simpleMetric, logLossMetric]);
+
+export const datasetSchema = z
+  .object({
+    id: identifier,
+    kind: z.enum(['training', 'smoke', 'hidden']),
+    title: z.string().optional(),
+    /** Labels column naming each row's split (`public` or `private`); hidden datasets only. */
+    splitColumn: z.string().min(1).optional(),
+  })
+  .strict()
+  .superRefine((dataset, ctx) => {
+    if (dataset.splitColumn && dataset.kind !== 'hidden') {
+      ctx.addIssue({ code: 'custom', path: ['splitColumn'], message: 'is only allowed on hidden datasets' });
+    }
+  });
+
+export const quotaSchema = z
+  .object({
+    perDay: z.number().int().positive().optional(),
+    total: z.number().int().positive().optional(),
+    concurrent: z.number().int().positive().default(1),
+    countFailed: z.boolean().default(true),
+  })
+  .strict();
+
+export const runtimeSchema = z
+  .object({
+    timeLimitSeconds: z.number().int().positive().max(7 * 24 * 3600),
+    memoryMiB: z.number().int().min(128),
+    gpus: z.number().int().min(0).max(8).default(0),
+    /** Where the data appears: relative to main.py (TissueNet's `data`) or absolute (VisioMel's `/code_execution/data`). */
+    dataMount: z
+      .string()
+      .min(1)
+      .refine((path) => !path.split('/').includes('..'), 'must not contain ".."'),
+    outputFile: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]+$/, 'must be a plain file name next to main.py')
+      .default('submission.csv'),
+    logPolicy: z.enum(['full', 'tail', 'none']).default('tail'),
+    logTailLines: z.number().int().positive().max(1000).default(20),
+    maxArchiveMiB: z.number().int().positive().max(20_480).default(1024),
+    /** Interpreter for submissions. Locally a path (default: Debian's python3); on AWS the runtime image. */
+    python: z.string().min(1).optional(),
+  })
+  .strict();
+
+export const phaseSchema = z
+  .object({
+    id: identifier,
+    title: z.string().min(1).optional(),
+    opens: utcInstant,
+    closes: utcInstant,
+    dataset: identifier,
+    smokeDataset: identifier.optional(),
+    parent: identifier.optional(),
+    quota: quotaSchema,
+    leaderboard: z.enum(['public', 'private-until-published']),
+    runtime: runtimeSchema,
+  })
+  .strict()
+  .superRefine((phase, ctx) => {
+    if (Date.parse(phase.closes) <= Date.parse(phase.opens)) {
+      ctx.addIssue({ code: 'custom', path: ['closes'], message: 'must be after opens' });
+    }
+  });
+
+export const awsSettingsSchema = z
+  .object({
+    region: z.string().default('eu-west-3'),
+    gpuInstanceTypes: z.array(z.string().min(1)).min(1).default(['g5.xlarge']),
+    maxVcpus: z.number().int().positive().default(64),
+    /** vCPUs kept running during the final window, so the final runs start without a cold start. */
+    finalWarmMinVcpus: z.number().int().min(0).default(4),
+    alarmEmails: z.array(z.email()).default([]),
+  })
+  .strict();
+
+const challengeFileObject = z
+  .object({
+    id: identifier,
+    title: z.string().min(1),
+    pages: z
+      .object({
+        description: z.string().min(1),
+        rules: z.string().min(1),
+      })
+      .strict(),
+    /** Decimal places shown on leaderboards; stored scores keep full precision. */
+    scorePrecision: z.number().int().min(0).max(12).default(4),
+    submissionFormat: submissionFormatSchema,
+    metric: metricSchema,
+    datasets: z.array(datasetSchema).min(1),
+    phases: z.array(phaseSchema).min(1),
+    teams: z
+      .object({
+        maxSize: z.number().int().positive().max(100),
+        mergeDeadline: utcInstant.optional(),
+      })
+      .strict(),
+    registration: z
+      .object({
+        approval: z.enum(['auto', 'manual']),
+        allowedEmailDomains: z.array(z.string().min(1)).default([]),
+      })
+      .strict(),
+    aws: awsSettingsSchema.prefault({}),
+  })
+  .strict();
+
+export const challengeFileSchema = challengeFileObject.superRefine(checkCrossReferences);
+
+/** Rules that span several fields: references between datasets and phases, and phase windows. */
+function checkCrossReferences(file: z.output<typeof challengeFileObject>, ctx: z.RefinementCtx): void {
+  const datasetsById = new Map<string, z.infer<typeof datasetSchema>>();
+  file.datasets.forEach((dataset, index) => {
+    if (datasetsById.has(dataset.id)) {
+      ctx.addIssue({ code: 'custom', path: ['datasets', index, 'id'], message: `duplicates dataset "${dataset.id}"` });
+    }
+    datasetsById.set(dataset.id, dataset);
+  });
+  if (!file.datasets.some((dataset) => dataset.kind === 'training')) {
+    ctx.addIssue({ code: 'custom', path: ['datasets'], message: 'must include a training dataset' });
+  }
+
+  const phaseIds = new Set<string>();
+  file.phases.forEach((phase, index) => {
+    if (phaseIds.has(phase.id)) {
+      ctx.addIssue({ code: 'custom', path: ['phases', index, 'id'], message: `duplicates phase "${phase.id}"` });
+    }
+    phaseIds.add(phase.id);
+    const scored = datasetsById.get(phase.dataset);
+    if (!scored) {
+      ctx.addIssue({ code: 'custom', path: ['phases', index, 'dataset'], message: `names unknown dataset "${phase.dataset}"` });
+    } else if (scored.kind !== 'hidden') {
+      ctx.addIssue({ code: 'custom', path: ['phases', index, 'dataset'], message: `must name a hidden dataset, "${phase.dataset}" is ${scored.kind}` });
+    }
+    if (phase.smokeDataset) {
+      const smoke = datasetsById.get(phase.smokeDataset);
+      if (!smoke || smoke.kind !== 'smoke') {
+        ctx.addIssue({ code: 'custom', path: ['phases', index, 'smokeDataset'], message: `must name a smoke dataset, got "${phase.smokeDataset}"` });
+      }
+    }
+  });
+
+  file.phases.forEach((phase, index) => {
+    if (phase.parent !== undefined) {
+      if (phase.parent === phase.id) {
+        ctx.addIssue({ code: 'custom', path: ['phases', index, 'parent'], message: 'must not name the phase itself' });
+      } else if (!phaseIds.has(phase.parent)) {
+        ctx.addIssue({ code: 'custom', path: ['phases', index, 'parent'], message: `names unknown phase "${phase.parent}"` });
+      }
+    }
+  });
+
+  // Phases are successive windows: two phases open at once would make "the current phase" ambiguous.
+  const windows = file.phases
+    .map((phase, index) => ({ index, opens: Date.parse(phase.opens), closes: Date.parse(phase.closes), id: phase.id }))
+    .sort((a, b) => a.opens - b.opens);
+  for (let i = 1; i < windows.length; i++) {
+    const previous = windows[i - 1]!;
+    const current = windows[i]!;
+    if (current.opens < previous.closes) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['phases', current.index, 'opens'],
+        message: `overlaps phase "${previous.id}", which closes at ${new Date(previous.closes).toISOString()}`,
+      });
+    }
+  }
+
+  if (file.metric.kind === 'cost-matrix') {
+    const classes = file.submissionFormat.columns.length;
+    const square = file.metric.matrix.length === classes && file.metric.matrix.every((row) => row.length === classes);
+    if (!square) {
+      ctx.addIssue({ code: 'custom', path: ['metric', 'matrix'], message: `must be ${classes}×${classes}, one row and column per prediction column` });
+    }
+    if (!file.submissionFormat.oneHot) {
+      ctx.addIssue({ code: 'custom', path: ['submissionFormat', 'oneHot'], message: 'must be true for the cost-matrix metric' });
+    }
+  }
+  if (['roc-auc', 'log-loss'].includes(file.metric.kind)) {
+    const only = file.submissionFormat.columns;
+    if (only.length !== 1 || only[0]!.type !== 'probability') {
+      ctx.addIssue({ code: 'custom', path: ['metric', 'kind'], message: `${file.metric.kind} needs exactly one probability column` });
+    }
+  }
+}
+
+export type ChallengeFile = z.infer<typeof challengeFileSchema>;
+export type SubmissionFormat = z.infer<typeof submissionFormatSchema>;
+export type PredictionColumn = z.infer<typeof predictionColumnSchema>;
+export type Metric = z.infer<typeof metricSchema>;
+export type DatasetDefinition = z.infer<typeof datasetSchema>;
+export type PhaseDefinition = z.infer<typeof phaseSchema>;
+export type PhaseRuntime = z.infer<typeof runtimeSchema>;
+export type PhaseQuota = z.infer<typeof quotaSchema>;
+
+/** Whether a higher metric value ranks better. */
+export function higherIsBetter(metric: Metric): boolean {
+  return !['log-loss', 'rmse', 'mae'].includes(metric.kind);
+}

@@ -1,0 +1,189 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+/**
+ * The four single-item conditional writes every state change in Podium is built from. No
+ * transactions: dynalite lacks them and they do not scale; each write stands alone and is safe
+ * to repeat, because events arrive twice or out of order.
+ */
+
+export type ItemKey = { pk: string; sk: string };
+export type Item = ItemKey & Record<string, unknown>;
+
+export const isConditionFailure = (error: unknown): boolean =>
+  error instanceof ConditionalCheckFailedException ||
+  (error instanceof Error && error.name === 'ConditionalCheckFailedException');
+
+/** Creates the item unless one with the same key exists; returns the item that is stored now. */
+export async function createIfAbsent<T extends Item>(
+  db: DynamoDBDocumentClient,
+  table: string,
+  item: T,
+): Promise<{ created: boolean; item: T }> {
+  try {
+    await db.send(new PutCommand({ TableName: table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
+    return { created: true, item };
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    const existing = await db.send(new GetCommand({ TableName: table, Key: { pk: item.pk, sk: item.sk }, ConsistentRead: true }));
+    return { created: false, item: existing.Item as T };
+  }
+}
+
+export interface TransitionRequest {
+  /** Statuses the item may be in for the transition to apply. */
+  from: readonly string[];
+  to: string;
+  /** When set, the item's `attempt` must equal this too: a stale attempt's event changes nothing. */
+  attempt?: number;
+  /** Attributes to set with the new status. */
+  set?: Record<string, unknown>;
+  /** Attributes to remove (for example the sparse-index keys when a state is terminal). */
+  remove?: readonly string[];
+  statusAttribute?: string;
+}
+
+/** Moves an item from one of `from` to `to`; returns false, changing nothing, when it was not in `from`. */
+export async function transitionStatus(
+  db: DynamoDBDocumentClient,
+  table: string,
+  key: ItemKey,
+  request: TransitionRequest,
+): Promise<boolean> {
+  const statusAttribute = request.statusAttribute ?? 'status';
+  const names: Record<string, string> = { '#status': statusAttribute };
+  const values: Record<string, unknown> = { ':to': request.to };
+  const sets = ['#status = :to'];
+  Object.entries(request.set ?? {}).forEach(([attribute, value], index) => {
+    if (value === undefined) return;
+    names[`#s${index}`] = attribute;
+    values[`:s${index}`] = value;
+    sets.push(`#s${index} = :s${index}`);
+  });
+  const fromPlaceholders = request.from.map((status, index) => {
+    values[`:from${index}`] = status;
+    return `:from${index}`;
+  });
+  let condition = `attribute_exists(pk) AND #status IN (${fromPlaceholders.join(', ')})`;
+  if (request.attempt !== undefined) {
+    names['#attempt'] = 'attempt';
+    values[':attempt'] = request.attempt;
+    condition += ' AND #attempt = :attempt';
+  }
+  const removes = (request.remove ?? []).map((attribute, index) => {
+    names[`#r${index}`] = attribute;
+    return `#r${index}`;
+  });
+  const update = `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`;
+  try {
+    await db.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: key,
+        UpdateExpression: update,
+        ConditionExpression: condition,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+/**
+ * Adds `by` to a counter unless that would take it past `limit`. Returns the new value, or
+ * undefined when the limit is reached. Concurrent callers racing for the last unit: exactly one wins.
+ */
+export async function incrementWithinLimit(
+  db: DynamoDBDocumentClient,
+  table: string,
+  key: ItemKey,
+  limit: number,
+  extra: Record<string, unknown> = {},
+  by = 1,
+): Promise<number | undefined> {
+  const names: Record<string, string> = { '#count': 'count' };
+  const values: Record<string, unknown> = { ':by': by, ':ceiling': limit - by };
+  const sets: string[] = [];
+  Object.entries(extra).forEach(([attribute, value], index) => {
+    names[`#e${index}`] = attribute;
+    values[`:e${index}`] = value;
+    sets.push(`#e${index} = :e${index}`);
+  });
+  try {
+    const result = await db.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: key,
+        UpdateExpression: `ADD #count :by${sets.length ? ` SET ${sets.join(', ')}` : ''}`,
+        ConditionExpression: 'attribute_not_exists(#count) OR #count <= :ceiling',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    return Number(result.Attributes?.count);
+  } catch (error) {
+    if (isConditionFailure(error)) return undefined;
+    throw error;
+  }
+}
+
+/** Gives back `by` units, never going below zero; returns false when there was nothing to give back. */
+export async function decrementToZero(db: DynamoDBDocumentClient, table: string, key: ItemKey, by = 1): Promise<boolean> {
+  try {
+    await db.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: key,
+        UpdateExpression: 'ADD #count :minus',
+        ConditionExpression: '#count >= :by',
+        ExpressionAttributeNames: { '#count': 'count' },
+        ExpressionAttributeValues: { ':minus': -by, ':by': by },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+export interface BestScoreCandidate extends Item {
+  score: number;
+  /** ISO instant the submission was created: the earlier submission wins a tie. */
+  submittedAt: string;
+  submissionId: string;
+}
+
+/**
+ * Stores `candidate` as the team's best entry only when it beats the stored one: a better score,
+ * or the same score submitted earlier. Replaying the same candidate changes nothing.
+ * Returns true when the candidate is now the stored entry.
+ */
+export async function putIfBetterScore(
+  db: DynamoDBDocumentClient,
+  table: string,
+  candidate: BestScoreCandidate,
+  higherIsBetter: boolean,
+): Promise<boolean> {
+  const better = higherIsBetter ? '#score < :score' : '#score > :score';
+  try {
+    await db.send(
+      new PutCommand({
+        TableName: table,
+        Item: candidate,
+        ConditionExpression: `attribute_not_exists(pk) OR ${better} OR (#score = :score AND #submittedAt > :submittedAt)`,
+        ExpressionAttributeNames: { '#score': 'score', '#submittedAt': 'submittedAt' },
+        ExpressionAttributeValues: { ':score': candidate.score, ':submittedAt': candidate.submittedAt },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * S3 object layout. Training and smoke data are downloadable; hidden inputs are read only by the
+ * inference job and labels only by the scoring job (separate prefixes, separate KMS key on AWS).
+ */
+export const objectKeys = {
+  /** Datasets bucket: training and smoke files. */
+  datasetFile: (challengeId: string, datasetId: string, relativePath: string) => `${challengeId}/${datasetId}/${relativePath}`,
+  datasetPrefix: (challengeId: string, datasetId: string) => `${challengeId}/${datasetId}/`,
+  /** Hidden bucket: inputs that competitor code sees inside the sandbox. */
+  hiddenInput: (challengeId: string, datasetId: string, relativePath: string) => `inputs/${challengeId}/${datasetId}/${relativePath}`,
+  hiddenInputsPrefix: (challengeId: string, datasetId: string) => `inputs/${challengeId}/${datasetId}/`,
+  /** Hidden bucket: labels, never mounted where competitor code runs. */
+  labels: (challengeId: string, datasetId: string) => `labels/${challengeId}/${datasetId}/labels.csv`,
+  /** Submissions bucket: one archive per submission; the key names its owner. */
+  submissionArchive: (challengeId: string, phaseId: string, teamId: string, submissionId: string) =>
+    `${challengeId}/${phaseId}/${teamId}/${submissionId}/submission.zip`,
+  /** Predictions bucket: the predictions file and the capped, sanitised logs of a run. */
+  predictions: (submissionId: string) => `predictions/${submissionId}/submission.csv`,
+  runLog: (submissionId: string) => `logs/${submissionId}/run.log`,
+};
+
+/** Parses a submissions-bucket key back into its parts; undefined when the key is not an archive. */
+export function parseSubmissionArchiveKey(key: string) {
+  const match = /^([a-z0-9-]+)\/([a-z0-9-]+)\/([A-Za-z0-9_-]+)\/([A-Za-z0-9_-]+)\/submission\.zip$/.exec(key);
+  if (!match) return undefined;
+  const [, challengeId, phaseId, teamId, submissionId] = match;
+  return { challengeId: challengeId!, phaseId: phaseId!, teamId: teamId!, submissionId: submissionId! };
+}

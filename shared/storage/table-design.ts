@@ -1,0 +1,47 @@
+/**
+ * The single-table design. Infra imports these constants (never the other way round), so the
+ * deployed table and the code that reads it cannot drift apart. See docs/ARCHITECTURE.md.
+ */
+export const TABLE_KEYS = { partition: 'pk', sort: 'sk' } as const;
+
+/** GSI1: a team's submissions, newest last (`TEAM#…` / `<phase>#<createdAt>`), and a user's challenges. */
+export const BY_OWNER_INDEX = { name: 'byOwner', partition: 'gsi1pk', sort: 'gsi1sk' } as const;
+/** GSI2: a phase's submissions by time, for organisers (`PHASE#…` / `<createdAt>#<id>`). */
+export const BY_PHASE_INDEX = { name: 'byPhase', partition: 'gsi2pk', sort: 'gsi2sk' } as const;
+/** Sparse GSI: only non-terminal submissions carry `activepk`, so the reconciler reads just those. */
+export const ACTIVE_SUBMISSIONS_INDEX = { name: 'activeSubmissions', partition: 'activepk', sort: 'activesk' } as const;
+/** Leaderboard GSI: one best-score item per team, ordered by a sortable rank key. */
+export const LEADERBOARD_INDEX = { name: 'leaderboard', partition: 'lbpk', sort: 'lbsk' } as const;
+
+export const GLOBAL_INDEXES = [BY_OWNER_INDEX, BY_PHASE_INDEX, ACTIVE_SUBMISSIONS_INDEX, LEADERBOARD_INDEX] as const;
+
+/** Key builders: the only place key strings are spelled out. */
+export const keys = {
+  challenge: (challengeId: string) => ({ pk: `CHALLENGE#${challengeId}`, sk: 'META' }),
+  rulesVersion: (challengeId: string, version: string) => ({ pk: `CHALLENGE#${challengeId}`, sk: `RULES#${version}` }),
+  phaseControl: (challengeId: string, phaseId: string) => ({ pk: `CHALLENGE#${challengeId}`, sk: `PHASE#${phaseId}` }),
+  user: (userId: string) => ({ pk: `USER#${userId}`, sk: 'PROFILE' }),
+  userEmail: (email: string) => ({ pk: `EMAIL#${email.toLowerCase()}`, sk: 'USER' }),
+  participant: (challengeId: string, userId: string) => ({ pk: `CHALLENGE#${challengeId}`, sk: `PARTICIPANT#${userId}` }),
+  team: (challengeId: string, teamId: string) => ({ pk: `CHALLENGE#${challengeId}`, sk: `TEAM#${teamId}` }),
+  teamInvite: (challengeId: string, code: string) => ({ pk: `CHALLENGE#${challengeId}`, sk: `INVITE#${code}` }),
+  submission: (submissionId: string) => ({ pk: `SUBMISSION#${submissionId}`, sk: 'META' }),
+  scoreRecord: (submissionId: string, split: string, scorerVersion: string) => ({
+    pk: `SUBMISSION#${submissionId}`,
+    sk: `SCORE#${split}#${scorerVersion}`,
+  }),
+  quotaCounter: (challengeId: string, phaseId: string, teamId: string, window: string) => ({
+    pk: `QUOTA#${challengeId}#${phaseId}#${teamId}`,
+    sk: window,
+  }),
+  idempotencyKey: (teamId: string, key: string) => ({ pk: `IDEMPOTENCY#${teamId}`, sk: key }),
+  leaderboardEntry: (challengeId: string, phaseId: string, split: string, teamId: string) => ({
+    pk: `LEADERBOARD#${challengeId}#${phaseId}#${split}`,
+    sk: `TEAM#${teamId}`,
+  }),
+  accessLogEntry: (challengeId: string, at: string, id: string) => ({ pk: `ACCESS#${challengeId}`, sk: `${at}#${id}` }),
+  auditLogEntry: (challengeId: string, at: string, id: string) => ({ pk: `AUDIT#${challengeId}`, sk: `${at}#${id}` }),
+};
+
+export const leaderboardPartition = (challengeId: string, phaseId: string, split: string) =>
+  `LEADERBOARD#${challengeId}#${phaseId}#${split}`;
