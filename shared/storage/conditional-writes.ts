@@ -15,7 +15,7 @@ export const isConditionFailure = (error: unknown): boolean =>
   (error instanceof Error && error.name === 'ConditionalCheckFailedException');
 
 /** Creates the item unless one with the same key exists; returns the item that is stored now. */
-export async function createIfAbsent<T extends Item>(
+export async function createIfAbsent<T extends ItemKey>(
   db: DynamoDBDocumentClient,
   table: string,
   item: T,
