@@ -1,0 +1,11 @@
+/**
+ * Deterministic names of each phase's Batch resources. The platform stack's Lambdas address a
+ * phase's queue and job definitions by these names, so a phase stack (the final one, say) can be
+ * deployed and destroyed on its own without cross-stack references.
+ */
+export const batchNames = {
+  jobQueue: (challengeId: string, phaseId: string) => `${challengeId}-${phaseId}-jobs`,
+  inferenceJobDefinition: (challengeId: string, phaseId: string) => `${challengeId}-${phaseId}-inference`,
+  scoringJobDefinition: (challengeId: string, phaseId: string) => `${challengeId}-${phaseId}-scoring`,
+  schedulingPolicy: (challengeId: string, phaseId: string) => `${challengeId}-${phaseId}-fair-share`,
+};
