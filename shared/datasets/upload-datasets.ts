@@ -7,7 +7,10 @@ import type { Challenge } from '../challenge/load-challenge.ts';
 import type { PodiumContext } from '../context.ts';
 import { PodiumError } from '../errors.ts';
 import { objectKeys } from '../storage/object-keys.ts';
-import { MANIFEST_FILE, placeDatasetFile, requiredFiles, type DatasetManifest } from './dataset-layout.ts';
+import { mapWithConcurrency } from '../concurrency.ts';
+import { MANIFEST_FILE, placeDatasetFile, requiredFiles, type DatasetManifest, type ObjectPlacement } from './dataset-layout.ts';
+
+const UPLOAD_CONCURRENCY = 8;
 
 export interface UploadProgress {
   datasetId: string;
@@ -82,30 +85,31 @@ export async function uploadChallengeDatasets(
   for (const dataset of challenge.datasets) {
     const folder = join(dataRoot, dataset.id);
     const manifest: DatasetManifest = { challengeId: challenge.id, datasetId: dataset.id, files: [] };
-    for (const path of await listFiles(folder)) {
-      const placement = placeDatasetFile(ctx.config, challenge.id, dataset, path);
-      if (!placement) continue;
+    const placed = (await listFiles(folder))
+      .map((path) => ({ path, placement: placeDatasetFile(ctx.config, challenge.id, dataset, path) }))
+      .filter((file): file is { path: string; placement: ObjectPlacement } => file.placement !== undefined);
+    const entries = await mapWithConcurrency(placed, UPLOAD_CONCURRENCY, async ({ path, placement }) => {
       const fullPath = join(folder, path);
       const [sha256, { size }] = await Promise.all([sha256File(fullPath), stat(fullPath)]);
-      if (!placement.isLabels) manifest.files.push({ path, bytes: size, sha256 });
-      if ((await storedChecksum(ctx, placement.bucket, placement.key)) === sha256) {
-        skipped++;
-        onProgress({ datasetId: dataset.id, path, bytes: size, skipped: true });
-        continue;
+      const unchanged = (await storedChecksum(ctx, placement.bucket, placement.key)) === sha256;
+      if (!unchanged) {
+        const kms = placement.isLabels && ctx.config.labelsKmsKeyId;
+        await ctx.s3.send(
+          new PutObjectCommand({
+            Bucket: placement.bucket,
+            Key: placement.key,
+            Body: await readFile(fullPath),
+            Metadata: { sha256 },
+            ...(kms ? { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: ctx.config.labelsKmsKeyId } : {}),
+          }),
+        );
       }
-      const kms = placement.isLabels && ctx.config.labelsKmsKeyId;
-      await ctx.s3.send(
-        new PutObjectCommand({
-          Bucket: placement.bucket,
-          Key: placement.key,
-          Body: await readFile(fullPath),
-          Metadata: { sha256 },
-          ...(kms ? { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: ctx.config.labelsKmsKeyId } : {}),
-        }),
-      );
-      uploaded++;
-      onProgress({ datasetId: dataset.id, path, bytes: size, skipped: false });
-    }
+      if (unchanged) skipped++;
+      else uploaded++;
+      onProgress({ datasetId: dataset.id, path, bytes: size, skipped: unchanged });
+      return { path, bytes: size, sha256, isLabels: placement.isLabels };
+    });
+    manifest.files = entries.filter((entry) => !entry.isLabels).map(({ path, bytes, sha256 }) => ({ path, bytes, sha256 }));
     if (dataset.kind !== 'hidden') {
       await ctx.s3.send(
         new PutObjectCommand({
