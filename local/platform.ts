@@ -4,15 +4,27 @@ import { ensureBuckets, ensureTable } from '#shared/storage/provision.ts';
 import { storageConfigSchema, type StorageConfig } from '#shared/storage/storage-config.ts';
 import type { Challenge } from '#shared/challenge/load-challenge.ts';
 import { createApp } from '../functions/api/app.ts';
+import { createDevIssuer } from '#shared/identity/dev-issuer.ts';
 import { startEmbeddedServers, type EmbeddedServers } from './embedded-servers.ts';
 import { localSettings } from './local-config.ts';
 import { seedExampleChallenges } from './seed-examples.ts';
+import { LocalJobRunner } from './job-runner/local-job-runner.ts';
+import { onArchiveUploaded } from '#shared/pipeline/on-archive-uploaded.ts';
+import { onJobStateChange } from '#shared/pipeline/on-job-state-change.ts';
+import { reconcile } from '#shared/pipeline/reconcile.ts';
+import { DEFAULT_PIPELINE_SETTINGS, type PipelineSettings } from '#shared/pipeline/pipeline-settings.ts';
+import { detectSandboxMode } from '#shared/sandbox/sandbox-mode.ts';
+import type { S3EventRecord } from './embedded-servers.ts';
 
 export interface LocalPlatform {
   ctx: PodiumContext;
   servers: EmbeddedServers;
   apiUrl: string;
   challenges: Challenge[];
+  /** Runs the batch-jobs entrypoints as child processes with Batch semantics. */
+  jobRunner: LocalJobRunner;
+  /** One reconciler pass (also run at startup and every `reconcileIntervalMs`). */
+  reconcile(): ReturnType<typeof reconcile>;
   close(): Promise<void>;
 }
 
@@ -22,6 +34,12 @@ export interface LocalPlatformOptions {
   persist?: boolean;
   seedExamples?: boolean;
   log?: (line: string) => void;
+  /** Pipeline tunables (attempts, grace periods). */
+  pipeline?: Partial<PipelineSettings>;
+  /** How often the reconciler runs (default one minute); 0 disables the schedule. */
+  reconcileIntervalMs?: number;
+  /** Jobs of each kind running at once (default one inference, two scoring). */
+  jobConcurrency?: { inference?: number; scoring?: number };
 }
 
 /**
@@ -47,7 +65,39 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
 
   const challenges = options.seedExamples === false ? [] : await seedExampleChallenges(ctx, settings.examplesDir, settings.dataDir, log);
 
-  const app = createApp({ ctx });
+  // The pipeline: s3rver events → upload handler; local runner events → job-state handler.
+  const pipelineSettings: PipelineSettings = { ...DEFAULT_PIPELINE_SETTINGS, ...options.pipeline };
+  try {
+    log(`  sandbox for competitor code: ${detectSandboxMode()}`);
+  } catch (error) {
+    log(`  WARNING: ${(error as Error).message}`);
+  }
+  const jobRunner: LocalJobRunner = new LocalJobRunner({
+    config,
+    onEvent: (event) => onJobStateChange(ctx, jobRunner, event, pipelineSettings),
+    concurrency: options.jobConcurrency ?? {},
+    log,
+  });
+  const uploads = new Set<Promise<unknown>>();
+  servers.s3Events.on('object-created', (record: S3EventRecord) => {
+    if (record.s3.bucket.name !== config.submissionsBucket) return;
+    const key = decodeURIComponent(record.s3.object.key.replace(/\+/g, ' '));
+    const handling = onArchiveUploaded(ctx, jobRunner, { bucket: record.s3.bucket.name, key, ...(record.s3.object.size !== undefined ? { size: record.s3.object.size } : {}) }, pipelineSettings)
+      .catch((error: unknown) => log(`upload handler failed for ${key}: ${String(error)}`))
+      .finally(() => uploads.delete(handling));
+    uploads.add(handling);
+  });
+  const reconcileNow = () => reconcile(ctx, jobRunner, pipelineSettings);
+  // Whatever a killed stack left in flight is re-queued (a platform fault: retried, not charged) or finalised.
+  await reconcileNow().catch((error: unknown) => log(`reconciler failed at startup: ${String(error)}`));
+  const reconcileEvery = options.reconcileIntervalMs ?? 60_000;
+  const reconcileTimer =
+    reconcileEvery > 0 ? setInterval(() => void reconcileNow().catch((error: unknown) => log(`reconciler failed: ${String(error)}`)), reconcileEvery) : undefined;
+  reconcileTimer?.unref();
+
+  // Podium's own token issuer stands in for Cognito; its key persists under dataDir with the data.
+  const devIssuer = await createDevIssuer(persist ? settings.dataDir : undefined);
+  const app = createApp({ ctx, jobRunner, devIssuer });
   const apiServer: ServerType = await new Promise((resolve) => {
     const server = serve({ fetch: app.fetch, hostname: settings.host, port: persist ? settings.apiPort : 0 }, () => resolve(server));
   });
@@ -59,8 +109,13 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     servers,
     apiUrl: `http://${settings.host}:${port}`,
     challenges,
+    jobRunner,
+    reconcile: reconcileNow,
     async close() {
+      clearInterval(reconcileTimer);
       await new Promise<void>((resolve) => apiServer.close(() => resolve()));
+      await Promise.allSettled([...uploads]);
+      await jobRunner.close();
       await servers.close();
     },
   };

@@ -20,13 +20,13 @@ export type SubmissionStatus = (typeof SUBMISSION_STATUSES)[number];
 export const TERMINAL_STATUSES: readonly SubmissionStatus[] = ['REJECTED', 'SCORED', 'FAILED', 'CANCELLED'];
 export const isTerminal = (status: SubmissionStatus): boolean => TERMINAL_STATUSES.includes(status);
 
-/** Which statuses each status may be entered from. QUEUED from QUEUED/RUNNING is a platform retry (attempt + 1). */
+/** Which statuses each status may be entered from. QUEUED from QUEUED/RUNNING/SCORING is a platform retry (attempt + 1). */
 export const ALLOWED_PREDECESSORS: Record<SubmissionStatus, readonly SubmissionStatus[]> = {
   CREATED: [],
   UPLOADED: ['CREATED'],
   VALIDATED: ['UPLOADED'],
   REJECTED: ['UPLOADED'],
-  QUEUED: ['VALIDATED', 'QUEUED', 'RUNNING'],
+  QUEUED: ['VALIDATED', 'QUEUED', 'RUNNING', 'SCORING'],
   RUNNING: ['QUEUED'],
   SCORING: ['RUNNING'],
   SCORED: ['SCORING'],

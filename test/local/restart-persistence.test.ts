@@ -59,7 +59,7 @@ describe('the local stack', () => {
     );
 
     const first = await startPodium(dataDir);
-    expect((await (await fetch(`${api}/health`)).json()).status).toBe('ok');
+    expect(((await (await fetch(`${api}/health`)).json()) as { status: string }).status).toBe('ok');
     await ctx.db.send(new PutCommand({ TableName: ctx.config.tableName, Item: { pk: 'RESTART#probe', sk: 'META', value: 42 } }));
     await ctx.s3.send(new PutObjectCommand({ Bucket: ctx.config.submissionsBucket, Key: 'probe/object.txt', Body: 'kept' }));
     await kill9(first);

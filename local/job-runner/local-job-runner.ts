@@ -1,0 +1,214 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { JobDescription, JobKind, JobRunner, JobSpec, JobState, JobStateEvent } from '#shared/jobs/job-runner.ts';
+import { BATCH_REASONS } from '#shared/pipeline/on-job-state-change.ts';
+import { storageConfigToEnv, type StorageConfig } from '#shared/storage/storage-config.ts';
+import { FairShareQueue } from './fair-share-queue.ts';
+
+export interface LocalJobRunnerOptions {
+  /** Storage the jobs use: passed as the env a Batch job definition would set. */
+  config: StorageConfig;
+  /** Receives every state change, in order, like EventBridge delivers Batch's to the job-state handler. */
+  onEvent: (event: JobStateEvent) => Promise<unknown>;
+  /** Jobs of each kind running at once (default: one inference, two scoring). */
+  concurrency?: Partial<Record<JobKind, number>>;
+  /** Entrypoints per kind (default: `batch-jobs/<kind>/main.ts`). */
+  entrypoints?: Partial<Record<JobKind, string>>;
+  /** Variables passed through from this process (sandbox flags, work dir, log level). */
+  passEnv?: string[];
+  log?: (line: string) => void;
+}
+
+interface LocalJob {
+  id: string;
+  spec: JobSpec;
+  status: JobState;
+  statusReason?: string;
+  exitCode?: number;
+  child?: ChildProcess;
+  timer?: NodeJS.Timeout;
+}
+
+const REPO_ROOT = resolve(import.meta.dirname, '../..');
+const DEFAULT_PASS_ENV = ['PATH', 'HOME', 'TMPDIR', 'PODIUM_SANDBOX', 'PODIUM_UNSAFE_NO_SANDBOX', 'PODIUM_WORK_DIR', 'PODIUM_LOG_LEVEL', 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'];
+
+/**
+ * AWS Batch's semantics on one machine: a queue per job kind with a concurrency limit, fair share
+ * across teams (round-robin over share identifiers), `dependsOn` (a failed dependency fails the
+ * dependant), timeouts that kill the job's process tree, and cancel. Each job runs the same
+ * `batch-jobs/<kind>/main.ts` as on AWS, as a child process with the env Batch would give it.
+ */
+export class LocalJobRunner implements JobRunner {
+  private readonly jobs = new Map<string, LocalJob>();
+  private readonly queues: Record<JobKind, FairShareQueue<LocalJob>> = { inference: new FairShareQueue(), scoring: new FairShareQueue() };
+  private readonly running: Record<JobKind, number> = { inference: 0, scoring: 0 };
+  private readonly concurrency: Record<JobKind, number>;
+  private delivery: Promise<unknown> = Promise.resolve();
+  private closed = false;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(private readonly options: LocalJobRunnerOptions) {
+    this.concurrency = { inference: options.concurrency?.inference ?? 1, scoring: options.concurrency?.scoring ?? 2 };
+  }
+
+  async submit(spec: JobSpec): Promise<{ jobId: string }> {
+    if (this.closed) throw new Error('the local job runner is closed');
+    const job: LocalJob = { id: randomUUID(), spec, status: 'SUBMITTED' };
+    this.jobs.set(job.id, job);
+    this.setStatus(job, spec.dependsOn?.length ? 'PENDING' : 'RUNNABLE');
+    if (job.status === 'RUNNABLE') this.queues[spec.kind].push(spec.shareIdentifier, job);
+    this.resolveDependencies();
+    queueMicrotask(() => this.schedule());
+    return { jobId: job.id };
+  }
+
+  async cancel(jobId: string, reason: string): Promise<void> {
+    const job = this.jobs.get(jobId);
+    if (!job || job.status === 'SUCCEEDED' || job.status === 'FAILED') return;
+    if (job.child) {
+      job.statusReason = `Terminated: ${reason}`;
+      killTree(job.child);
+      return;
+    }
+    this.queues[job.spec.kind].remove(job);
+    this.finish(job, 'FAILED', `Cancelled: ${reason}`);
+  }
+
+  async describe(jobIds: string[]): Promise<JobDescription[]> {
+    return jobIds.flatMap((id) => {
+      const job = this.jobs.get(id);
+      if (!job) return [];
+      return [{ jobId: id, status: job.status, ...(job.statusReason ? { statusReason: job.statusReason } : {}), ...(job.exitCode !== undefined ? { exitCode: job.exitCode } : {}) }];
+    });
+  }
+
+  /** Resolves once no job is waiting or running and every event has been delivered. */
+  async idle(): Promise<void> {
+    while (this.busy()) await new Promise<void>((done) => this.idleWaiters.push(done));
+    await this.delivery;
+    if (this.busy()) return this.idle();
+  }
+
+  /** Kills running jobs and stops scheduling; their submissions are left for the reconciler, as after a crash. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const exits: Promise<void>[] = [];
+    for (const job of this.jobs.values()) {
+      if (job.child && job.child.exitCode === null) {
+        exits.push(new Promise((done) => job.child!.once('close', () => done())));
+        killTree(job.child);
+      }
+    }
+    await Promise.all(exits);
+    await this.delivery;
+  }
+
+  private busy(): boolean {
+    return [...this.jobs.values()].some((job) => !['SUCCEEDED', 'FAILED'].includes(job.status));
+  }
+
+  private setStatus(job: LocalJob, status: JobState, statusReason?: string, exitCode?: number): void {
+    job.status = status;
+    if (statusReason) job.statusReason = statusReason;
+    if (exitCode !== undefined) job.exitCode = exitCode;
+    const [kind, submissionId, attempt] = [job.spec.kind, job.spec.submissionId, job.spec.attempt];
+    const event: JobStateEvent = {
+      jobId: job.id,
+      jobName: job.spec.name,
+      kind,
+      submissionId,
+      attempt,
+      status,
+      ...(job.statusReason ? { statusReason: job.statusReason } : {}),
+      ...(exitCode !== undefined ? { exitCode } : {}),
+      at: new Date().toISOString(),
+    };
+    if (this.closed && status !== 'FAILED' && status !== 'SUCCEEDED') return;
+    this.delivery = this.delivery.then(() =>
+      this.options.onEvent(event).catch((error: unknown) => this.options.log?.(`job-state handler failed on ${job.spec.name} ${status}: ${String(error)}`)),
+    );
+  }
+
+  private finish(job: LocalJob, status: 'SUCCEEDED' | 'FAILED', statusReason?: string, exitCode?: number): void {
+    clearTimeout(job.timer);
+    if (this.closed) {
+      // A stopping stack records nothing: on AWS the jobs would keep running; here the reconciler re-queues them.
+      job.status = status;
+      return;
+    }
+    this.setStatus(job, status, statusReason, exitCode);
+    this.resolveDependencies();
+    this.schedule();
+    if (!this.busy()) this.delivery.then(() => this.idleWaiters.splice(0).forEach((done) => done()));
+  }
+
+  /** PENDING jobs become RUNNABLE when all dependencies succeeded, and fail when one failed. */
+  private resolveDependencies(): void {
+    for (const job of this.jobs.values()) {
+      if (job.status !== 'PENDING') continue;
+      const deps = (job.spec.dependsOn ?? []).map((id) => this.jobs.get(id));
+      if (deps.some((dep) => !dep || dep.status === 'FAILED')) {
+        this.finish(job, 'FAILED', BATCH_REASONS.dependencyFailed);
+      } else if (deps.every((dep) => dep!.status === 'SUCCEEDED')) {
+        this.setStatus(job, 'RUNNABLE');
+        this.queues[job.spec.kind].push(job.spec.shareIdentifier, job);
+      }
+    }
+  }
+
+  private schedule(): void {
+    if (this.closed) return;
+    for (const kind of ['inference', 'scoring'] as const) {
+      while (this.running[kind] < this.concurrency[kind]) {
+        const job = this.queues[kind].next();
+        if (!job) break;
+        this.start(job);
+      }
+    }
+  }
+
+  private start(job: LocalJob): void {
+    const entrypoint = this.options.entrypoints?.[job.spec.kind] ?? resolve(REPO_ROOT, `batch-jobs/${job.spec.kind}/main.ts`);
+    if (!existsSync(entrypoint)) {
+      this.finish(job, 'FAILED', `CannotStartContainerError: no entrypoint at ${entrypoint}`);
+      return;
+    }
+    const passed = Object.fromEntries((this.options.passEnv ?? DEFAULT_PASS_ENV).flatMap((name) => (process.env[name] !== undefined ? [[name, process.env[name]!]] : [])));
+    this.running[job.spec.kind]++;
+    this.setStatus(job, 'STARTING');
+    const child = spawn(process.execPath, ['--import', 'tsx', entrypoint], {
+      cwd: REPO_ROOT,
+      env: { ...passed, ...storageConfigToEnv(this.options.config), ...job.spec.environment, AWS_BATCH_JOB_ID: job.id },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    job.child = child;
+    let stderrTail = '';
+    child.stdout!.on('data', (chunk: Buffer) => this.options.log?.(`[${job.spec.name}] ${chunk.toString().trimEnd()}`));
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderrTail = (stderrTail + chunk.toString()).slice(-4096);
+    });
+    this.setStatus(job, 'RUNNING');
+    job.timer = setTimeout(() => {
+      job.statusReason = BATCH_REASONS.timeout;
+      killTree(child);
+    }, job.spec.timeoutSeconds * 1000);
+    child.once('close', (code, signal) => {
+      this.running[job.spec.kind]--;
+      job.child = undefined;
+      if (code === 0 && !job.statusReason) return this.finish(job, 'SUCCEEDED', 'Essential container in task exited', 0);
+      if (code !== 0 && stderrTail) this.options.log?.(`[${job.spec.name}] exited ${code ?? signal}: ${stderrTail.trim().split('\n').at(-1)}`);
+      this.finish(job, 'FAILED', job.statusReason ?? 'Essential container in task exited', code ?? 137);
+    });
+  }
+}
+
+function killTree(child: ChildProcess): void {
+  try {
+    process.kill(-child.pid!, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
+}

@@ -1,0 +1,26 @@
+import type { PhaseDefinition } from '../challenge/definition-schema.ts';
+
+/** What an archive may hold. The phase sets the archive size; the rest guards against bombs. */
+export interface ArchiveLimits {
+  maxArchiveBytes: number;
+  maxEntries: number;
+  /** Sum of the entries' uncompressed sizes, declared and actual. */
+  maxUncompressedBytes: number;
+  /** Uncompressed/compressed ratio above which a large entry is treated as a bomb. */
+  maxCompressionRatio: number;
+  /** Entries smaller than this are exempt from the ratio check (small text files compress well). */
+  ratioCheckMinBytes: number;
+}
+
+const MiB = 1024 * 1024;
+
+export function archiveLimitsFor(phase: PhaseDefinition): ArchiveLimits {
+  const maxArchiveBytes = phase.runtime.maxArchiveMiB * MiB;
+  return {
+    maxArchiveBytes,
+    maxEntries: 10_000,
+    maxUncompressedBytes: Math.max(4 * maxArchiveBytes, 256 * MiB),
+    maxCompressionRatio: 1000,
+    ratioCheckMinBytes: 8 * MiB,
+  };
+}

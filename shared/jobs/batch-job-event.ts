@@ -1,0 +1,48 @@
+import type { JobState, JobStateEvent } from './job-runner.ts';
+import { JOB_TAGS, parseJobName } from './batch-job-runner.ts';
+
+/** The part of EventBridge's "Batch Job State Change" event the pipeline reads. */
+export interface BatchJobStateChange {
+  'detail-type': string;
+  source: string;
+  time: string;
+  detail: {
+    jobId: string;
+    jobName: string;
+    status: string;
+    statusReason?: string;
+    tags?: Record<string, string>;
+    container?: { exitCode?: number; reason?: string };
+    attempts?: { container?: { exitCode?: number; reason?: string } }[];
+  };
+}
+
+/**
+ * Maps Batch's state-change event to a JobStateEvent, or undefined for a job that is not a
+ * Podium pipeline job. Tags are preferred; the job name is the fallback (tags are missing on
+ * events of jobs submitted before tagging, and names are deterministic).
+ */
+export function jobStateEventFromBatch(event: BatchJobStateChange): JobStateEvent | undefined {
+  const { detail } = event;
+  const fromName = parseJobName(detail.jobName);
+  const tags = detail.tags ?? {};
+  const kind = tags[JOB_TAGS.kind] ?? fromName?.kind;
+  const submissionId = tags[JOB_TAGS.submissionId] ?? fromName?.submissionId;
+  const attempt = Number(tags[JOB_TAGS.attempt] ?? fromName?.attempt);
+  if ((kind !== 'inference' && kind !== 'scoring') || !submissionId || !Number.isInteger(attempt)) return undefined;
+  const lastAttempt = detail.attempts?.at(-1)?.container;
+  const exitCode = detail.container?.exitCode ?? lastAttempt?.exitCode;
+  const containerReason = detail.container?.reason ?? lastAttempt?.reason;
+  return {
+    jobId: detail.jobId,
+    jobName: detail.jobName,
+    kind,
+    submissionId,
+    attempt,
+    status: detail.status as JobState,
+    ...(detail.statusReason ? { statusReason: detail.statusReason } : {}),
+    ...(exitCode !== undefined && exitCode !== null ? { exitCode } : {}),
+    ...(containerReason ? { containerReason } : {}),
+    at: event.time,
+  };
+}

@@ -1,0 +1,87 @@
+import { BatchClient, DescribeJobsCommand, SubmitJobCommand, TerminateJobCommand, type JobDetail } from '@aws-sdk/client-batch';
+import { batchNames } from './batch-names.ts';
+import type { JobDescription, JobKind, JobRunner, JobSpec, JobState } from './job-runner.ts';
+
+/** Tags every Batch job carries, so events and the console name the submission and attempt. */
+export const JOB_TAGS = { submissionId: 'podium:submission', attempt: 'podium:attempt', kind: 'podium:kind', challenge: 'podium:challenge', phase: 'podium:phase' } as const;
+
+/** DescribeJobs accepts at most 100 ids per call. */
+const DESCRIBE_BATCH = 100;
+
+/**
+ * The JobRunner on AWS Batch. Queue and job definitions are addressed by the deterministic names
+ * of `batchNames`, so this needs no configuration beyond a client. The team is the fair-share
+ * identifier; resources and the submission's env travel as container overrides.
+ */
+export class BatchJobRunner implements JobRunner {
+  constructor(private readonly client: Pick<BatchClient, 'send'> = new BatchClient({})) {}
+
+  async submit(spec: JobSpec): Promise<{ jobId: string }> {
+    const jobDefinition =
+      spec.kind === 'inference' ? batchNames.inferenceJobDefinition(spec.challengeId, spec.phaseId) : batchNames.scoringJobDefinition(spec.challengeId, spec.phaseId);
+    const resourceRequirements = [
+      { type: 'MEMORY' as const, value: String(spec.memoryMiB) },
+      ...(spec.gpus > 0 ? [{ type: 'GPU' as const, value: String(spec.gpus) }] : []),
+    ];
+    const response = await this.client.send(
+      new SubmitJobCommand({
+        jobName: spec.name,
+        jobQueue: batchNames.jobQueue(spec.challengeId, spec.phaseId),
+        jobDefinition,
+        shareIdentifier: spec.shareIdentifier,
+        ...(spec.dependsOn?.length ? { dependsOn: spec.dependsOn.map((jobId) => ({ jobId })) } : {}),
+        timeout: { attemptDurationSeconds: Math.max(60, spec.timeoutSeconds) },
+        // One Batch attempt per platform attempt: retries are decided by the pipeline, which counts them.
+        retryStrategy: { attempts: 1 },
+        containerOverrides: {
+          environment: Object.entries(spec.environment).map(([name, value]) => ({ name, value })),
+          resourceRequirements,
+        },
+        tags: {
+          [JOB_TAGS.submissionId]: spec.submissionId,
+          [JOB_TAGS.attempt]: String(spec.attempt),
+          [JOB_TAGS.kind]: spec.kind,
+          [JOB_TAGS.challenge]: spec.challengeId,
+          [JOB_TAGS.phase]: spec.phaseId,
+        },
+        propagateTags: true,
+      }),
+    );
+    if (!response.jobId) throw new Error(`Batch did not return a job id for ${spec.name}`);
+    return { jobId: response.jobId };
+  }
+
+  async cancel(jobId: string, reason: string): Promise<void> {
+    // TerminateJob stops RUNNING jobs and cancels those not started yet.
+    await this.client.send(new TerminateJobCommand({ jobId, reason: reason.slice(0, 256) }));
+  }
+
+  async describe(jobIds: string[]): Promise<JobDescription[]> {
+    const found: JobDescription[] = [];
+    for (let i = 0; i < jobIds.length; i += DESCRIBE_BATCH) {
+      const response = await this.client.send(new DescribeJobsCommand({ jobs: jobIds.slice(i, i + DESCRIBE_BATCH) }));
+      for (const job of response.jobs ?? []) found.push(describeBatchJob(job));
+    }
+    return found;
+  }
+}
+
+function describeBatchJob(job: JobDetail): JobDescription {
+  const attempt = job.attempts?.at(-1);
+  const exitCode = job.container?.exitCode ?? attempt?.container?.exitCode;
+  const containerReason = job.container?.reason ?? attempt?.container?.reason;
+  return {
+    jobId: job.jobId!,
+    status: job.status as JobState,
+    ...(job.statusReason ? { statusReason: job.statusReason } : {}),
+    ...(exitCode !== undefined ? { exitCode } : {}),
+    ...(containerReason ? { containerReason } : {}),
+  };
+}
+
+/** Splits `<kind>-<submissionId>-<attempt>` (see `jobName`); submission ids may contain dashes. */
+export function parseJobName(name: string): { kind: JobKind; submissionId: string; attempt: number } | undefined {
+  const match = /^(inference|scoring)-([A-Za-z0-9_-]+)-(\d+)$/.exec(name);
+  if (!match) return undefined;
+  return { kind: match[1] as JobKind, submissionId: match[2]!, attempt: Number(match[3]) };
+}

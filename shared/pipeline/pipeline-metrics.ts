@@ -1,0 +1,22 @@
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+
+/**
+ * CloudWatch metrics (namespace `Podium`) as embedded-metric-format lines. Emitted only where a
+ * collector reads stdout (Lambda, Batch); locally and in tests they are disabled, not printed.
+ */
+const enabled = Boolean(process.env.AWS_LAMBDA_FUNCTION_NAME || process.env.AWS_BATCH_JOB_ID) && process.env.POWERTOOLS_METRICS_DISABLED !== 'true';
+const metrics = new Metrics({ namespace: 'Podium', serviceName: 'pipeline' });
+
+function emit(name: string, unit: (typeof MetricUnit)[keyof typeof MetricUnit], value: number, dimension?: [string, string]): void {
+  if (!enabled) return;
+  const single = metrics.singleMetric();
+  if (dimension) single.addDimension(dimension[0], dimension[1]);
+  single.addMetric(name, unit, value);
+}
+
+export const pipelineMetrics = {
+  submissionEntered: (state: string) => emit('SubmissionsByState', MetricUnit.Count, 1, ['state', state]),
+  queueWait: (seconds: number) => emit('QueueWaitSeconds', MetricUnit.Seconds, seconds),
+  jobFailure: (reason: string) => emit('JobFailures', MetricUnit.Count, 1, ['reason', reason]),
+  stuckSubmissions: (count: number) => emit('StuckSubmissions', MetricUnit.Count, count),
+};

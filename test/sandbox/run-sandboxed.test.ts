@@ -1,0 +1,184 @@
+import { chmod, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_SANDBOX_LIMITS, runSandboxed, type SandboxLimits } from '#shared/sandbox/run-sandboxed.ts';
+import { detectSandboxMode, SandboxUnavailableError } from '#shared/sandbox/sandbox-mode.ts';
+
+let root: string;
+let server: Server;
+let serverPort: number;
+let connections = 0;
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'podium-sandbox-'));
+  // The sandbox uid must be able to traverse to the folders it binds, as in the inference job's work dir.
+  await chmod(root, 0o711);
+  server = createServer((socket) => {
+    connections++;
+    socket.end('hello from the host\n');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  serverPort = (server.address() as { port: number }).port;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+const limits = (overrides: Partial<SandboxLimits> = {}): SandboxLimits => ({ ...DEFAULT_SANDBOX_LIMITS, timeLimitSeconds: 20, memoryMiB: 1024, ...overrides });
+
+/** Lays out a run like the inference job does: code, data (with labels next to it on the host), tmp. */
+async function run(mainPy: string, options: { dataMount?: string; limits?: Partial<SandboxLimits> } = {}) {
+  const runDir = await mkdtemp(join(root, 'run-'));
+  await chmod(runDir, 0o711);
+  const codeDir = join(runDir, 'code');
+  const dataDir = join(runDir, 'inputs');
+  await mkdir(codeDir);
+  await mkdir(dataDir);
+  await writeFile(join(codeDir, 'main.py'), mainPy);
+  await writeFile(join(dataDir, 'submission_format.csv'), 'filename,0\nslide_1.pgm,0\n');
+  await writeFile(join(runDir, 'labels.csv'), 'filename,label\nslide_1.pgm,3\n');
+  const result = await runSandboxed({ codeDir, dataDir, dataMount: options.dataMount ?? 'data', tmpDir: join(runDir, 'tmp'), limits: limits(options.limits) });
+  return { ...result, runDir, codeDir, text: result.log.text() };
+}
+
+/** Processes still alive that belong to sandbox uids (the runner's throw-away range), once the kernel has reaped them. */
+async function sandboxProcesses(): Promise<number> {
+  for (let tries = 0; tries < 50; tries++) {
+    if ((await countSandboxProcesses()) === 0) return 0;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return countSandboxProcesses();
+}
+
+async function countSandboxProcesses(): Promise<number> {
+  let count = 0;
+  for (const pid of await readdir('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+    const uid = Number(/^Uid:\s+(\d+)/m.exec(status)?.[1] ?? -1);
+    if (uid >= 200_000 && uid < 260_000) count++;
+  }
+  return count;
+}
+
+describe('sandbox: no network', () => {
+  it('cannot reach a TCP server on the host loopback, resolve names, or reach the cloud metadata endpoint', async () => {
+    const result = await run(`
+import socket
+for host, port in [("127.0.0.1", ${serverPort}), ("169.254.169.254", 80)]:
+    try:
+        socket.create_connection((host, port), timeout=2).recv(100); print("REACHED", host)
+    except OSError as e: print("blocked", host, type(e).__name__)
+try:
+    socket.getaddrinfo("example.com", 443); print("RESOLVED")
+except OSError as e: print("dns blocked", type(e).__name__)
+`);
+    expect(result.exitCode).toBe(0);
+    expect(result.text).toMatch(/blocked 127\.0\.0\.1/);
+    expect(result.text).toMatch(/blocked 169\.254\.169\.254/);
+    expect(result.text).toMatch(/dns blocked/);
+    expect(result.text).not.toMatch(/REACHED|RESOLVED/);
+    expect(connections).toBe(0);
+  });
+});
+
+describe('sandbox: file system', () => {
+  it('sees the data read-only at a relative mount, and nothing else of the host: labels beside it, the repo, /root', async () => {
+    const result = await run(`
+import os
+print("data:", sorted(os.listdir("data")))
+for path in ["../labels.csv", "/labels.csv", "${process.cwd()}/package.json", "/root/.bashrc", "/etc/shadow"]:
+    try:
+        open(path).read(); print("READ", path)
+    except OSError as e: print("denied", path, type(e).__name__)
+try:
+    open("data/forged.csv", "w")
+except OSError as e: print("data read-only", e.errno)
+open("submission.csv", "w").write("filename,0\\n")
+`);
+    expect(result.exitCode).toBe(0);
+    expect(result.text).toContain("data: ['submission_format.csv']");
+    expect(result.text).not.toContain('READ');
+    expect(result.text).toContain('data read-only 30');
+    expect(await readFile(join(result.codeDir, 'submission.csv'), 'utf8')).toBe('filename,0\n');
+  });
+
+  it('mounts the data at an absolute path like VisioMel\'s /code_execution/data', async () => {
+    const result = await run('import os; print(sorted(os.listdir("/code_execution/data")))', { dataMount: '/code_execution/data' });
+    expect(result.text).toContain("['submission_format.csv']");
+  });
+
+  it('runs as a non-root user with a clean environment: no AWS credentials or host variables', async () => {
+    process.env.AWS_SECRET_ACCESS_KEY = 'host-secret-must-not-leak';
+    try {
+      const result = await run('import os; print("uid", os.getuid()); print("\\n".join(f"{k}={v}" for k, v in os.environ.items()))');
+      expect(result.text).not.toContain('host-secret-must-not-leak');
+      expect(result.text).not.toMatch(/^AWS_/m);
+      expect(result.text).not.toMatch(/^PODIUM_/m);
+      expect(Number(/uid (\d+)/.exec(result.text)?.[1])).toBeGreaterThan(0);
+    } finally {
+      delete process.env.AWS_SECRET_ACCESS_KEY;
+    }
+  });
+});
+
+describe('sandbox: limits', () => {
+  it('stops code that sleeps forever at the time limit, killing its whole process tree', async () => {
+    const result = await run('import subprocess, time\nsubprocess.Popen(["sleep", "600"])\ntime.sleep(600)', { limits: { timeLimitSeconds: 2 } });
+    expect(result.outcome).toBe('timeout');
+    expect(result.text).toContain('time limit of 2 s');
+    expect(await sandboxProcesses()).toBe(0);
+  });
+
+  it('reports running out of memory as out-of-memory', async () => {
+    const result = await run('blob = bytearray(600 * 1024 * 1024)\nprint(len(blob))', { limits: { memoryMiB: 256 } });
+    expect(result.outcome).toBe('out-of-memory');
+    expect(result.text).toContain('memory limit of 256 MiB');
+  });
+
+  it('contains a fork bomb and leaves no process behind', async () => {
+    const result = await run('import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass', {
+      limits: { timeLimitSeconds: 3, maxProcesses: 32 },
+    });
+    expect(result.outcome).toBe('timeout');
+    expect(await sandboxProcesses()).toBe(0);
+  });
+
+  it('stops code that fills the disk', async () => {
+    const result = await run('import time\nfor i in range(100):\n    open(f"chunk{i}", "wb").write(b"x" * 1024 * 1024)\n    time.sleep(0.05)', {
+      limits: { maxScratchBytes: 8 * 1024 * 1024 },
+    });
+    expect(result.outcome).toBe('disk-full');
+  });
+
+  it('refuses a single file over the output-size limit', async () => {
+    const result = await run('open("big.bin", "wb").write(b"x" * 5 * 1024 * 1024)', { limits: { maxFileBytes: 1024 * 1024 } });
+    expect(result.exitCode).not.toBe(0);
+    expect(result.log.lastStderrLine).toMatch(/File too large/);
+  });
+
+  it('caps huge output, keeping its start and its final error, with terminal escapes stripped', async () => {
+    const result = await run(
+      'import sys\nprint("\\x1b[2J\\x1b]0;pwned\\x07first line\\x07")\nfor i in range(200000):\n    print("x" * 100)\nprint("y" * 100000)\nraise SystemExit("final error")',
+      { limits: { log: { maxBytes: 64 * 1024, headBytes: 8 * 1024, maxLineChars: 500 } } },
+    );
+    expect(result.text.length).toBeLessThan(70 * 1024);
+    expect(result.text.startsWith('first line\n')).toBe(true);
+    expect(result.text).toMatch(/bytes of output dropped/);
+    expect(result.text).toContain('line cut at 500 characters');
+    expect(result.log.lastStderrLine).toBe('final error');
+    // eslint-disable-next-line no-control-regex
+    expect(result.text).not.toMatch(/[\u0000-\u0008\u000b-\u001f]/);
+  });
+});
+
+describe('sandbox availability', () => {
+  it('refuses with a clear message when neither bubblewrap nor unshare works, unless the unsafe flag is set', () => {
+    const nothingWorks = () => false;
+    expect(() => detectSandboxMode({}, nothingWorks)).toThrow(SandboxUnavailableError);
+    expect(() => detectSandboxMode({}, nothingWorks)).toThrow(/install bubblewrap.*PODIUM_UNSAFE_NO_SANDBOX=1/);
+    expect(detectSandboxMode({ PODIUM_UNSAFE_NO_SANDBOX: '1' }, nothingWorks)).toBe('none');
+    expect(detectSandboxMode({}, (command) => command[0] === 'unshare')).toBe('unshare');
+    expect(detectSandboxMode({}, () => true)).toBe('bwrap');
+  });
+});
