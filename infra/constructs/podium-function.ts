@@ -1,0 +1,178 @@
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { batchNames } from '#shared/jobs/batch-names.ts';
+import { STORAGE_ENV } from '#shared/storage/storage-config.ts';
+import { importedNameOf } from '../data-exports.ts';
+import { acknowledge, renderedArn, wildcardResource } from '../nag.ts';
+import { REPO_ROOT } from '../repo-root.ts';
+
+/** Every Podium Lambda writes metrics under one service name, so alarms can name exact dimensions. */
+export const POWERTOOLS_SERVICE = 'podium';
+export const METRICS_NAMESPACE = 'Podium';
+
+export interface PodiumFunctionProps {
+  /** Entry file relative to the repository root, e.g. `functions/api/lambda.ts`. */
+  entry: string;
+  challengeId: string;
+  description: string;
+  timeout?: Duration;
+  memorySize?: number;
+  /** Asynchronous invocations (S3, EventBridge) that still fail after retries land here. */
+  deadLetterQueue?: boolean;
+}
+
+type BucketEnv = 'datasetsBucket' | 'submissionsBucket' | 'predictionsBucket' | 'hiddenBucket';
+
+/**
+ * The one place Lambda defaults live: Node 24 on arm64, ESM bundled by the local esbuild (no
+ * Docker), SDK bundled so the code runs against the SDK version it was tested with, JSON logs
+ * with a retention, and `bind…` helpers that set an env var and grant its IAM together.
+ */
+export class PodiumFunction extends NodejsFunction {
+  /** Set when `deadLetterQueue` was asked for; the dashboard and the DLQ alarm read it. */
+  readonly deadLetters?: Queue;
+
+  constructor(scope: Construct, id: string, props: PodiumFunctionProps) {
+    const deadLetters = props.deadLetterQueue
+      ? new Queue(scope, `${id}DeadLetters`, {
+          encryption: QueueEncryption.SQS_MANAGED,
+          enforceSSL: true,
+          retentionPeriod: Duration.days(14),
+        })
+      : undefined;
+    if (deadLetters) {
+      acknowledge(deadLetters, 'AwsSolutions-SQS3', 'This queue is itself the dead-letter queue of a Lambda.');
+    }
+    super(scope, id, {
+      entry: `${REPO_ROOT}/${props.entry}`,
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: `${REPO_ROOT}/package-lock.json`,
+      handler: 'handler',
+      description: props.description,
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(30),
+      loggingFormat: LoggingFormat.JSON,
+      logGroup: new LogGroup(scope, `${id}Logs`, {
+        retention: RetentionDays.THREE_MONTHS,
+        removalPolicy: RemovalPolicy.DESTROY,
+      }),
+      deadLetterQueue: deadLetters,
+      retryAttempts: props.deadLetterQueue ? 2 : undefined,
+      environment: {
+        PODIUM_CHALLENGE_ID: props.challengeId,
+        POWERTOOLS_SERVICE_NAME: POWERTOOLS_SERVICE,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node24',
+        platform: 'node',
+        mainFields: ['module', 'main'],
+        // Bundled CommonJS dependencies call require(); ESM has none unless we make one.
+        banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+        minify: true,
+        sourceMap: true,
+        sourceMapMode: SourceMapMode.DEFAULT,
+        // The SDK ships in the bundle: the code runs with the versions it was tested against.
+        bundleAwsSDK: true,
+        // meta.json next to the bundle lets us track bundle size (init time grows ~50 ms per MB).
+        metafile: true,
+        forceDockerBundling: false,
+      },
+    });
+    this.deadLetters = deadLetters;
+    acknowledge(
+      this,
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      'The AWS managed basic execution role only lets the function write its own logs.',
+    );
+  }
+
+  /** Read and write the Podium table and its indexes; sets PODIUM_TABLE. */
+  bindTable(table: ITableV2): this {
+    this.addEnvironment(STORAGE_ENV.tableName, table.tableName);
+    this.addToRolePolicy(
+      new PolicyStatement({
+        actions: [
+          'dynamodb:GetItem',
+          'dynamodb:BatchGetItem',
+          'dynamodb:Query',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:BatchWriteItem',
+          'dynamodb:ConditionCheckItem',
+        ],
+        resources: [table.tableArn, `${table.tableArn}/index/*`],
+      }),
+    );
+    acknowledge(
+      this,
+      wildcardResource(renderedArn(Stack.of(this), 'dynamodb', `table/${importedNameOf(table)}/index/*`)),
+      'Queries use the table’s global secondary indexes (shared/storage/table-design.ts); index names are not secrets.',
+    );
+    return this;
+  }
+
+  /**
+   * Sets the bucket's env var and grants exactly the object actions under the given prefixes.
+   *
+   * @example fn.bindBucket('predictionsBucket', data.predictions, { read: ['logs/'] })
+   */
+  bindBucket(variable: BucketEnv, bucket: IBucket, access: { read?: string[]; write?: string[] }): this {
+    this.addEnvironment(STORAGE_ENV[variable], bucket.bucketName);
+    const objects = (prefixes: string[]) => prefixes.map((prefix) => bucket.arnForObjects(`${prefix}*`));
+    if (access.read?.length) {
+      this.addToRolePolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: objects(access.read) }));
+    }
+    if (access.write?.length) {
+      this.addToRolePolicy(new PolicyStatement({ actions: ['s3:PutObject'], resources: objects(access.write) }));
+    }
+    for (const prefix of new Set([...(access.read ?? []), ...(access.write ?? [])])) {
+      acknowledge(
+        this,
+        wildcardResource(renderedArn(Stack.of(this), 's3', `${importedNameOf(bucket)}/${prefix}*`)),
+        `Object keys under ${prefix} are created per submission at run time; access stops at this prefix.`,
+      );
+    }
+    return this;
+  }
+
+  /** Submit, describe and cancel jobs on every phase's queue, addressed by the deterministic names. */
+  bindBatch(challengeId: string, phaseIds: string[]): this {
+    const stack = Stack.of(this);
+    const arn = (resource: string, resourceName: string) => stack.formatArn({ service: 'batch', resource, resourceName });
+    this.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['batch:SubmitJob', 'batch:TagResource'],
+        resources: phaseIds.flatMap((phaseId) => [
+          arn('job-queue', batchNames.jobQueue(challengeId, phaseId)),
+          arn('job-definition', `${batchNames.inferenceJobDefinition(challengeId, phaseId)}:*`),
+          arn('job-definition', `${batchNames.scoringJobDefinition(challengeId, phaseId)}:*`),
+        ]),
+      }),
+    );
+    // Jobs get ids only when submitted, so cancelling addresses job/*; DescribeJobs has no resource type.
+    this.addToRolePolicy(new PolicyStatement({ actions: ['batch:CancelJob', 'batch:TerminateJob', 'batch:TagResource'], resources: [arn('job', '*')] }));
+    this.addToRolePolicy(new PolicyStatement({ actions: ['batch:DescribeJobs', 'batch:ListJobs'], resources: ['*'] }));
+    const rendered = (resource: string) => wildcardResource(renderedArn(stack, 'batch', resource));
+    for (const phaseId of phaseIds) {
+      for (const name of [batchNames.inferenceJobDefinition(challengeId, phaseId), batchNames.scoringJobDefinition(challengeId, phaseId)]) {
+        acknowledge(this, rendered(`job-definition/${name}:*`), 'Any revision of this phase’s job definition: each deploy registers a new one.');
+      }
+    }
+    acknowledge(this, rendered('job/*'), 'Batch assigns job ids at submission; cancelling can only address job/*.');
+    acknowledge(this, wildcardResource('*'), 'batch:DescribeJobs and batch:ListJobs support no resource-level permissions.');
+    return this;
+  }
+}

@@ -1,0 +1,46 @@
+import { type App, Tags, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { Challenge } from '#shared/challenge/load-challenge.ts';
+import { DataStack } from './stacks/data-stack.ts';
+import { PhaseStack } from './stacks/phase-stack.ts';
+import { PlatformStack } from './stacks/platform-stack.ts';
+
+export interface PodiumStacks {
+  data: DataStack;
+  platform: PlatformStack;
+  phases: Map<string, PhaseStack>;
+}
+
+/**
+ * Podium's stacks for one challenge: `<id>-data` (stateful, retained), `<id>-platform` and one
+ * `<id>-<phase>` per phase. The region comes from the challenge file; the account is left to the
+ * deploying credentials, so synth needs none.
+ */
+export function definePodiumStacks(app: App, challenge: Challenge): PodiumStacks {
+  const env = { region: challenge.aws.region };
+  const data = new DataStack(app, `${challenge.id}-data`, { env, challengeId: challenge.id, description: `Podium ${challenge.id}: buckets, labels key, table (retained)` });
+  const platform = new PlatformStack(app, `${challenge.id}-platform`, {
+    env,
+    challenge,
+    description: `Podium ${challenge.id}: API, sign-in, submission pipeline, dashboard`,
+  });
+  // Imports by export name carry no implicit ordering: deploy data first.
+  platform.addStackDependency(data);
+  const phases = new Map<string, PhaseStack>();
+  for (const phase of challenge.phases) {
+    phases.set(
+      phase.id,
+      new PhaseStack(app, `${challenge.id}-${phase.id}`, {
+        env,
+        challenge,
+        phase,
+            description: `Podium ${challenge.id}: Batch compute and jobs of phase ${phase.id}`,
+      }),
+    );
+    phases.get(phase.id)!.addStackDependency(data);
+  }
+  Tags.of(app).add('podium:challenge', challenge.id);
+  // cdk-nag's AWS Solutions pack runs at every synth; unacknowledged findings fail it.
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { data, platform, phases };
+}

@@ -1,0 +1,197 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CorsHttpMethod, HttpApi, HttpMethod, HttpNoneAuthorizer, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { AccountRecovery, Mfa, UserPool, UserPoolClient, UserPoolGroup } from 'aws-cdk-lib/aws-cognito';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { EventType } from 'aws-cdk-lib/aws-s3';
+import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
+import type { Construct } from 'constructs';
+import type { Challenge } from '#shared/challenge/load-challenge.ts';
+import { batchNames } from '#shared/jobs/batch-names.ts';
+import { importDataResources } from '../data-exports.ts';
+import { PlatformObservability } from '../constructs/platform-observability.ts';
+import { PodiumFunction } from '../constructs/podium-function.ts';
+import { acknowledge } from '../nag.ts';
+
+/** Cognito group whose members get organiser routes (read from the `cognito:groups` claim). */
+export const ORGANISERS_GROUP = 'organisers';
+
+export interface PlatformStackProps extends StackProps {
+  challenge: Challenge;
+}
+
+/**
+ * The long-running control plane: sign-in, the HTTP API, the pipeline Lambdas that turn uploads
+ * and job events into submission states, and the dashboard and alarms. It names phase resources
+ * only by their deterministic Batch names, never by reference.
+ */
+export class PlatformStack extends Stack {
+  readonly api: HttpApi;
+  readonly userPool: UserPool;
+
+  constructor(scope: Construct, id: string, props: PlatformStackProps) {
+    super(scope, id, props);
+    const { challenge } = props;
+    const data = importDataResources(this, challenge.id);
+    const challengeId = challenge.id;
+    const phaseIds = challenge.phases.map((phase) => phase.id);
+
+    this.userPool = new UserPool(this, 'Users', {
+      selfSignUpEnabled: true,
+      signInAliases: { email: true },
+      autoVerify: { email: true },
+      standardAttributes: { email: { required: true, mutable: true } },
+      passwordPolicy: { minLength: 12, requireDigits: true, requireLowercase: true, requireUppercase: true, requireSymbols: true },
+      mfa: Mfa.OPTIONAL,
+      mfaSecondFactor: { otp: true, sms: false },
+      accountRecovery: AccountRecovery.EMAIL_ONLY,
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    acknowledge(this.userPool, 'AwsSolutions-COG2', 'MFA is offered (TOTP) but not imposed on competitors; organisers are asked to enrol (docs/DEPLOY.md).');
+    acknowledge(this.userPool, 'AwsSolutions-COG8', 'Threat protection needs the Cognito Plus plan, billed per user; organisers can opt in for their deployment.');
+    new UserPoolGroup(this, 'Organisers', { userPool: this.userPool, groupName: ORGANISERS_GROUP, description: 'Challenge organisers' });
+    const client = new UserPoolClient(this, 'AppClient', {
+      userPool: this.userPool,
+      authFlows: { userPassword: true, userSrp: true },
+      generateSecret: false,
+      preventUserExistenceErrors: true,
+      accessTokenValidity: Duration.hours(1),
+      idTokenValidity: Duration.hours(1),
+      refreshTokenValidity: Duration.days(30),
+    });
+    const issuer = `https://cognito-idp.${this.region}.amazonaws.com/${this.userPool.userPoolId}`;
+
+    // The API verifies tokens itself too (public routes can still carry one), so it gets the issuer.
+    const apiFunction = new PodiumFunction(this, 'ApiFunction', {
+      entry: 'functions/api/lambda.ts',
+      challengeId,
+      description: 'Podium HTTP API (Hono)',
+      timeout: Duration.seconds(29),
+      memorySize: 1024,
+    })
+      .bindTable(data.table)
+      .bindBucket('datasetsBucket', data.datasets, { read: [`${challengeId}/`] })
+      .bindBucket('submissionsBucket', data.submissions, { write: [`${challengeId}/`] })
+      .bindBucket('predictionsBucket', data.predictions, { read: ['logs/'] })
+      .bindBatch(challengeId, phaseIds);
+    apiFunction.addEnvironment('PODIUM_JWT_ISSUER', issuer);
+    apiFunction.addEnvironment('PODIUM_JWKS_URL', `${issuer}/.well-known/jwks.json`);
+    apiFunction.addEnvironment('PODIUM_JWT_AUDIENCE', client.userPoolClientId);
+
+    const uploadHandler = new PodiumFunction(this, 'UploadHandler', {
+      entry: 'functions/upload-handler/lambda.ts',
+      challengeId,
+      description: 'Validates an uploaded submission archive and queues its inference job',
+      timeout: Duration.minutes(5),
+      memorySize: 1024,
+      deadLetterQueue: true,
+    })
+      .bindTable(data.table)
+      .bindBucket('submissionsBucket', data.submissions, { read: [`${challengeId}/`] })
+      .bindBatch(challengeId, phaseIds);
+
+    const jobStateHandler = new PodiumFunction(this, 'JobStateHandler', {
+      entry: 'functions/job-state-handler/lambda.ts',
+      challengeId,
+      description: 'Moves submissions along as their Batch jobs change state',
+      timeout: Duration.minutes(1),
+      deadLetterQueue: true,
+    })
+      .bindTable(data.table)
+      .bindBucket('predictionsBucket', data.predictions, { read: ['logs/', 'predictions/'] })
+      .bindBatch(challengeId, phaseIds);
+
+    const reconciler = new PodiumFunction(this, 'Reconciler', {
+      entry: 'functions/reconciler/lambda.ts',
+      challengeId,
+      description: 'Repairs submissions whose events were lost; reports stuck ones',
+      timeout: Duration.minutes(5),
+      deadLetterQueue: true,
+    })
+      .bindTable(data.table)
+      .bindBucket('submissionsBucket', data.submissions, { read: [`${challengeId}/`] })
+      .bindBucket('predictionsBucket', data.predictions, { read: ['logs/', 'predictions/'] })
+      .bindBatch(challengeId, phaseIds);
+
+    // The bucket lives in the data stack; notifications are configured from here (by name) so the
+    // data stack never depends on the platform.
+    data.submissions.addEventNotification(EventType.OBJECT_CREATED, new LambdaDestination(uploadHandler), {
+      prefix: `${challengeId}/`,
+      suffix: 'submission.zip',
+    });
+    const notificationsHandler = this.node.tryFindChild('BucketNotificationsHandler050a0587b7544547bf325f094a3db834');
+    if (notificationsHandler) {
+      acknowledge(
+        notificationsHandler,
+        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        'CDK’s own handler that writes the bucket notification at deploy time; it only needs to log.',
+      );
+    }
+
+    new Rule(this, 'JobStateChanges', {
+      description: `Batch job state changes on ${challengeId}'s phase queues`,
+      eventPattern: {
+        source: ['aws.batch'],
+        detailType: ['Batch Job State Change'],
+        detail: {
+          jobQueue: phaseIds.map((phaseId) => this.formatArn({ service: 'batch', resource: 'job-queue', resourceName: batchNames.jobQueue(challengeId, phaseId) })),
+        },
+      },
+      targets: [new LambdaFunction(jobStateHandler, { deadLetterQueue: jobStateHandler.deadLetters, retryAttempts: 8, maxEventAge: Duration.hours(6) })],
+    });
+    new Rule(this, 'ReconcilerSchedule', {
+      description: 'Runs the reconciler every five minutes',
+      schedule: Schedule.rate(Duration.minutes(5)),
+      targets: [new LambdaFunction(reconciler, { deadLetterQueue: reconciler.deadLetters, retryAttempts: 2 })],
+    });
+
+    const apiAccessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: RetentionDays.ONE_YEAR, removalPolicy: RemovalPolicy.DESTROY });
+    this.api = new HttpApi(this, 'Api', {
+      description: `Podium API for ${challengeId}`,
+      createDefaultStage: false,
+      defaultAuthorizer: new HttpUserPoolAuthorizer('CognitoJwt', this.userPool, { userPoolClients: [client] }),
+      defaultIntegration: new HttpLambdaIntegration('ApiIntegration', apiFunction),
+      // Bearer tokens, no cookies: any origin may call, and preflights never need a token.
+      corsPreflight: {
+        allowOrigins: ['*'],
+        allowMethods: [CorsHttpMethod.ANY],
+        allowHeaders: ['authorization', 'content-type', 'idempotency-key'],
+        maxAge: Duration.hours(1),
+      },
+    });
+    const publicRoutes = ['/health', '/openapi.json', '/docs', '/challenges', '/challenges/{proxy+}'];
+    for (const path of publicRoutes) {
+      const routes = this.api.addRoutes({
+        path,
+        methods: [HttpMethod.GET],
+        integration: new HttpLambdaIntegration(`Public${path.replace(/[^A-Za-z]/g, '')}`, apiFunction),
+        authorizer: new HttpNoneAuthorizer(),
+      });
+      for (const route of routes) {
+        acknowledge(route, 'AwsSolutions-APIG4', 'Public by design: health, API docs, the challenge catalogue and leaderboards; the API checks any token it is sent.');
+      }
+    }
+    const stage = new HttpStage(this, 'DefaultStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: 100, burstLimit: 200 },
+      accessLogSettings: { destination: new LogGroupLogDestination(apiAccessLogs) },
+    });
+
+    new PlatformObservability(this, 'Observability', {
+      challenge,
+      api: this.api,
+      functions: [apiFunction, uploadHandler, jobStateHandler, reconciler],
+      table: data.table,
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: stage.url });
+    new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });
+    new CfnOutput(this, 'UserPoolClientId', { value: client.userPoolClientId });
+  }
+}

@@ -1,0 +1,116 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { GLOBAL_INDEXES, TABLE_KEYS } from '#shared/storage/table-design.ts';
+import { synthesisePodium } from './podium-app.ts';
+
+let data: Template;
+let terminationProtection: boolean;
+
+beforeAll(async () => {
+  const podium = await synthesisePodium();
+  data = podium.template(podium.stacks.data);
+  terminationProtection = podium.stacks.data.terminationProtection;
+});
+
+const resourcesOf = (type: string) => Object.entries(data.findResources(type));
+
+describe('data stack', () => {
+  it('blocks every kind of public access on every bucket', () => {
+    const buckets = resourcesOf('AWS::S3::Bucket');
+    expect(buckets).toHaveLength(5); // datasets, submissions, predictions, hidden, access logs
+    for (const [, bucket] of buckets) {
+      expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
+      expect(bucket.Properties.BucketEncryption).toBeDefined();
+    }
+  });
+
+  it('refuses plain HTTP on every bucket and logs access to every data bucket', () => {
+    const policies = resourcesOf('AWS::S3::BucketPolicy');
+    expect(policies).toHaveLength(5);
+    for (const [, policy] of policies) {
+      expect(policy.Properties.PolicyDocument.Statement).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      );
+    }
+    const logged = resourcesOf('AWS::S3::Bucket').filter(([, bucket]) => bucket.Properties.LoggingConfiguration);
+    expect(logged).toHaveLength(4);
+  });
+
+  it('keeps every stateful resource when the stack is deleted, and refuses deletion', () => {
+    expect(terminationProtection).toBe(true);
+    for (const type of ['AWS::S3::Bucket', 'AWS::DynamoDB::GlobalTable', 'AWS::KMS::Key']) {
+      for (const [, resource] of resourcesOf(type)) expect(resource.DeletionPolicy).toBe('Retain');
+    }
+  });
+
+  it('versions submission archives', () => {
+    data.hasResourceProperties('AWS::S3::Bucket', { VersioningConfiguration: { Status: 'Enabled' } });
+  });
+
+  it('creates the table from the shared table design, with PITR and encryption', () => {
+    data.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      KeySchema: [
+        { AttributeName: TABLE_KEYS.partition, KeyType: 'HASH' },
+        { AttributeName: TABLE_KEYS.sort, KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: GLOBAL_INDEXES.map((index) => ({
+        IndexName: index.name,
+        KeySchema: [
+          { AttributeName: index.partition, KeyType: 'HASH' },
+          { AttributeName: index.sort, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      })),
+      SSESpecification: { SSEEnabled: true },
+      Replicas: [Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true }, DeletionProtectionEnabled: true })],
+    });
+  });
+
+  it('lets no principal but a scoring job role decrypt with the labels key', () => {
+    data.hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Principal: { AWS: '*' },
+            Action: ['kms:Decrypt', 'kms:ReEncryptFrom', 'kms:CreateGrant'],
+            Condition: {
+              ArnNotLike: {
+                'aws:PrincipalArn': { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(':role/podium/tissuenet/scoring/\\*$')])] },
+              },
+            },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('denies reading labels to everyone but scoring jobs, and storing them under any other key', () => {
+    const hiddenPolicy = resourcesOf('AWS::S3::BucketPolicy')
+      .map(([, policy]) => policy.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>)
+      .find((statements) => statements.some((statement) => statement.Sid === 'OnlyScoringJobsReadLabels'));
+    expect(hiddenPolicy).toBeDefined();
+    const readLabels = hiddenPolicy!.find((statement) => statement.Sid === 'OnlyScoringJobsReadLabels')!;
+    expect(readLabels).toMatchObject({ Effect: 'Deny', Principal: { AWS: '*' }, Action: ['s3:GetObject', 's3:GetObjectVersion'] });
+    expect(JSON.stringify(readLabels.Resource)).toContain('/labels/*');
+    const writeLabels = hiddenPolicy!.find((statement) => statement.Sid === 'LabelsOnlyUnderLabelsKey')!;
+    expect(writeLabels).toMatchObject({ Effect: 'Deny', Action: 's3:PutObject' });
+    expect(Object.keys((writeLabels.Condition as Record<string, Record<string, unknown>>).StringNotEquals!)).toEqual(['s3:x-amz-server-side-encryption-aws-kms-key-id']);
+  });
+
+  it('exports its names under stable export names for the other stacks', () => {
+    const outputs = data.findOutputs('*');
+    const exportNames = Object.values(outputs).map((output) => output.Export?.Name);
+    expect(exportNames).toEqual(
+      expect.arrayContaining(['tissuenet-data-TableName', 'tissuenet-data-HiddenBucket', 'tissuenet-data-LabelsKeyArn', 'tissuenet-data-SubmissionsBucket']),
+    );
+  });
+});

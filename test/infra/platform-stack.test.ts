@@ -1,0 +1,122 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { batchNames } from '#shared/jobs/batch-names.ts';
+import { STORAGE_ENV } from '#shared/storage/storage-config.ts';
+import { synthesisePodium } from './podium-app.ts';
+
+let platform: Template;
+
+beforeAll(async () => {
+  const podium = await synthesisePodium();
+  platform = podium.template(podium.stacks.platform);
+});
+
+const podiumFunctions = () =>
+  Object.values(platform.findResources('AWS::Lambda::Function')).filter((fn) => fn.Properties.Environment?.Variables?.PODIUM_CHALLENGE_ID);
+
+describe('platform stack', () => {
+  it('signs competitors up by email with verification, with an organisers group and an SRP/password client', () => {
+    platform.hasResourceProperties('AWS::Cognito::UserPool', {
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: false },
+      UsernameAttributes: ['email'],
+      AutoVerifiedAttributes: ['email'],
+    });
+    platform.hasResourceProperties('AWS::Cognito::UserPoolGroup', { GroupName: 'organisers' });
+    platform.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      ExplicitAuthFlows: Match.arrayWith(['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH']),
+      GenerateSecret: false,
+    });
+  });
+
+  it('serves the API on a throttled $default stage, JWT-protected except the public routes', () => {
+    platform.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      DefaultRouteSettings: { ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 },
+      AccessLogSettings: Match.objectLike({ DestinationArn: Match.anyValue() }),
+    });
+    platform.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', { AuthorizerType: 'JWT' });
+    const routes = Object.values(platform.findResources('AWS::ApiGatewayV2::Route')).map((route) => route.Properties);
+    const byKey = new Map(routes.map((route) => [route.RouteKey as string, route.AuthorizationType as string]));
+    expect(byKey.get('$default')).toBe('JWT');
+    for (const key of ['GET /health', 'GET /openapi.json', 'GET /docs', 'GET /challenges', 'GET /challenges/{proxy+}']) {
+      expect(byKey.get(key), key).toBe('NONE');
+    }
+    expect([...byKey.entries()].filter(([, auth]) => auth === 'NONE').map(([key]) => key).every((key) => key.startsWith('GET '))).toBe(true);
+  });
+
+  it('runs every Podium Lambda on Node 24 arm64 with the storage and Powertools environment', () => {
+    const functions = podiumFunctions();
+    expect(functions).toHaveLength(4);
+    for (const fn of functions) {
+      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], LoggingConfig: { LogFormat: 'JSON', LogGroup: expect.anything() } });
+      const variables = fn.Properties.Environment.Variables;
+      expect(variables).toMatchObject({ PODIUM_CHALLENGE_ID: 'tissuenet', POWERTOOLS_SERVICE_NAME: 'podium', POWERTOOLS_METRICS_NAMESPACE: 'Podium' });
+      expect(variables[STORAGE_ENV.tableName]).toBeDefined();
+      expect(variables).not.toHaveProperty('AWS_REGION');
+      expect(variables).not.toHaveProperty(STORAGE_ENV.labelsKmsKeyId);
+    }
+    const api = functions.find((fn) => fn.Properties.Environment.Variables.PODIUM_JWT_ISSUER)!;
+    expect(Object.keys(api.Properties.Environment.Variables)).toEqual(expect.arrayContaining(['PODIUM_JWKS_URL', 'PODIUM_JWT_AUDIENCE']));
+  });
+
+  it('gives the upload, job-state and reconciler Lambdas an encrypted, TLS-only dead-letter queue each', () => {
+    const withDeadLetters = podiumFunctions().filter((fn) => fn.Properties.DeadLetterConfig);
+    expect(withDeadLetters).toHaveLength(3);
+    platform.resourceCountIs('AWS::SQS::Queue', 3);
+    platform.allResourcesProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
+    for (const policy of Object.values(platform.findResources('AWS::SQS::QueuePolicy'))) {
+      expect(JSON.stringify(policy.Properties.PolicyDocument)).toContain('"aws:SecureTransport":"false"');
+    }
+  });
+
+  it('routes Batch state changes of this challenge’s queues only, and runs the reconciler every 5 minutes', () => {
+    platform.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.batch'],
+        'detail-type': ['Batch Job State Change'],
+        detail: {
+          jobQueue: ['learning', 'final'].map((phase) => ({
+            'Fn::Join': ['', Match.arrayWith([`:job-queue/${batchNames.jobQueue('tissuenet', phase)}`])],
+          })),
+        },
+      },
+    });
+    platform.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)' });
+  });
+
+  it('lets the pipeline submit only to this challenge’s queues and job definitions', () => {
+    const statements = Object.values(platform.findResources('AWS::IAM::Policy')).flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+    const submit = statements.filter((statement) => [statement.Action].flat().includes('batch:SubmitJob'));
+    expect(submit.length).toBeGreaterThan(0);
+    for (const statement of submit) {
+      const resources = JSON.stringify(statement.Resource);
+      expect(resources).not.toContain('"*"');
+      expect(resources).toContain(`job-queue/${batchNames.jobQueue('tissuenet', 'final')}`);
+    }
+  });
+
+  it('alarms on API 5xx rate, dead letters, stuck submissions and platform job failures, to an encrypted topic', () => {
+    const alarms = Object.values(platform.findResources('AWS::CloudWatch::Alarm')).map((alarm) => alarm.Properties);
+    expect(alarms).toHaveLength(6); // 5xx rate, 3 DLQs, stuck submissions, platform job failures
+    expect(alarms.filter((alarm) => alarm.MetricName === 'ApproximateNumberOfMessagesVisible')).toHaveLength(3);
+    expect(alarms.find((alarm) => alarm.MetricName === 'StuckSubmissions')).toMatchObject({
+      Namespace: 'Podium',
+      Dimensions: expect.arrayContaining([{ Name: 'challenge', Value: 'tissuenet' }, { Name: 'service', Value: 'podium' }]),
+    });
+    expect(alarms.find((alarm) => alarm.MetricName === 'JobFailures')).toMatchObject({
+      Dimensions: expect.arrayContaining([{ Name: 'reason', Value: 'PLATFORM_ERROR' }]),
+    });
+    expect(alarms.find((alarm) => alarm.Metrics?.some((query: { Expression?: string }) => query.Expression?.includes('errors')))).toBeDefined();
+    for (const alarm of alarms) expect(alarm.AlarmActions).toHaveLength(1);
+    platform.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    platform.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.org' });
+  });
+
+  it('draws the dashboard with the API, Lambda, submission, queue, failure, DLQ and DynamoDB widgets', () => {
+    const [dashboard] = Object.values(platform.findResources('AWS::CloudWatch::Dashboard'));
+    const body = JSON.stringify(dashboard!.Properties.DashboardBody);
+    for (const title of ['API requests', 'API latency p99', 'Lambda throttles', 'Submissions by state', 'Queue wait', 'Job failures by reason', 'Dead-letter queue depth', 'DynamoDB throttles']) {
+      expect(body).toContain(title);
+    }
+  });
+});
