@@ -76,6 +76,7 @@ export async function runInferenceJob(ctx: PodiumContext, submissionId: string, 
       dataMount: phase.runtime.dataMount,
       tmpDir: join(workDir, 'tmp'),
       ...(phase.runtime.python ? { python: phase.runtime.python } : {}),
+      gpus: phase.runtime.gpus,
       ...(options.sandboxMode ? { mode: options.sandboxMode } : {}),
       limits: { ...DEFAULT_SANDBOX_LIMITS, timeLimitSeconds: phase.runtime.timeLimitSeconds, memoryMiB: phase.runtime.memoryMiB },
     });

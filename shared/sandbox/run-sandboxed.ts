@@ -1,13 +1,14 @@
 import { spawn } from 'node:child_process';
 import { existsSync, lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
-import { chown, lstat, mkdir, readdir } from 'node:fs/promises';
+import { chown, lstat, mkdir, readdir, rm, symlink } from 'node:fs/promises';
 import { dirname, isAbsolute, join, posix } from 'node:path';
 import { LogCapture, DEFAULT_LOG_LIMITS, type LogCaptureLimits } from './log-capture.ts';
 import { detectSandboxMode, type SandboxMode } from './sandbox-mode.ts';
 
 /** Where the code sits inside the sandbox; a relative data mount goes beneath it (DrivenData's layout). */
 export const CODE_MOUNT = '/code_execution';
-export const DEFAULT_PYTHON = '/usr/bin/python3';
+/** The interpreter when the phase names none: the image's (PODIUM_PYTHON), else Debian's python3 with numpy, pandas, Pillow. */
+export const defaultPython = (env: NodeJS.ProcessEnv = process.env): string => env.PODIUM_PYTHON || '/usr/bin/python3';
 
 export interface SandboxLimits {
   timeLimitSeconds: number;
@@ -41,6 +42,8 @@ export interface SandboxRequest {
   mode?: SandboxMode;
   /** Extra arguments after main.py (tests). */
   script?: string;
+  /** GPUs the phase grants: the host's NVIDIA devices are passed through when there are any. */
+  gpus?: number;
 }
 
 export type SandboxOutcome = 'exited' | 'timeout' | 'out-of-memory' | 'disk-full';
@@ -81,13 +84,33 @@ function systemMounts(python: string): string[] {
     const path = join('/etc', etc);
     if (existsSync(path)) args.push('--ro-bind', path, path);
   }
-  const resolved = realpathSync(python);
-  if (!resolved.startsWith('/usr/')) {
-    // An interpreter outside /usr (a virtualenv, pyenv): expose its installation prefix read-only.
-    const prefix = dirname(dirname(resolved));
-    args.push('--ro-bind', prefix, prefix);
+  // An interpreter outside /usr (a virtualenv such as /opt/torch/.venv, pyenv): expose its
+  // installation prefix read-only, and the prefix of what its symlink points at.
+  const prefixes = new Set([dirname(dirname(python)), dirname(dirname(realpathSync(python)))]);
+  for (const prefix of prefixes) {
+    if (prefix !== '/usr' && !prefix.startsWith('/usr/')) args.push('--ro-bind', prefix, prefix);
   }
   return args;
+}
+
+/** The host's NVIDIA device nodes (/dev/nvidia0, nvidiactl, nvidia-uvm, …). */
+export function nvidiaDevices(): string[] {
+  try {
+    return readdirSync('/dev')
+      .filter((name) => name.startsWith('nvidia'))
+      .map((name) => join('/dev', name))
+      .filter((path) => !lstatSync(path).isDirectory());
+  } catch {
+    return [];
+  }
+}
+
+function gpuMounts(request: SandboxRequest): string[] {
+  if (!request.gpus) return [];
+  const devices = nvidiaDevices();
+  if (devices.length === 0) return [];
+  // The CUDA driver reads PCI topology from /sys; it holds no secrets of the job.
+  return [...devices.flatMap((device) => ['--dev-bind', device, device]), '--ro-bind', '/sys', '/sys'];
 }
 
 function sandboxEnvironment(): Record<string, string> {
@@ -101,10 +124,13 @@ function sandboxEnvironment(): Record<string, string> {
   };
 }
 
-function limitArgs(limits: SandboxLimits): string[] {
+function limitArgs(limits: SandboxLimits, usesGpu: boolean): string[] {
+  // CUDA reserves terabytes of address space up front, so with a GPU the cap is on data (heap and
+  // writable mappings) rather than on address space.
+  const memory = usesGpu ? `--data=${limits.memoryMiB * 1024 * 1024}` : `--as=${limits.memoryMiB * 1024 * 1024}`;
   return [
     '/usr/bin/prlimit',
-    `--as=${limits.memoryMiB * 1024 * 1024}`,
+    memory,
     `--nproc=${limits.maxProcesses}`,
     `--fsize=${limits.maxFileBytes}`,
     '--core=0',
@@ -113,8 +139,10 @@ function limitArgs(limits: SandboxLimits): string[] {
 }
 
 function buildCommand(request: SandboxRequest, mode: SandboxMode, uid: number): { command: string; args: string[] } {
-  const python = request.python ?? DEFAULT_PYTHON;
+  const python = request.python ?? defaultPython();
   const script = request.script ?? 'main.py';
+  const usesGpu = Boolean(request.gpus) && nvidiaDevices().length > 0;
+  const limits = limitArgs(request.limits, usesGpu);
   const asRoot = process.getuid?.() === 0;
   // Running bwrap itself as the sandbox uid: as root, a user namespace would map root onto the
   // sandbox user, which would then own (and read) every root-owned file.
@@ -134,6 +162,7 @@ function buildCommand(request: SandboxRequest, mode: SandboxMode, uid: number): 
       '/proc',
       '--dev',
       '/dev',
+      ...gpuMounts(request),
       '--bind',
       request.tmpDir,
       '/tmp',
@@ -147,7 +176,7 @@ function buildCommand(request: SandboxRequest, mode: SandboxMode, uid: number): 
       CODE_MOUNT,
       '--clearenv',
       ...Object.entries(env).flatMap(([name, value]) => ['--setenv', name, value]),
-      ...limitArgs(request.limits),
+      ...limits,
       python,
       script,
     ];
@@ -155,11 +184,19 @@ function buildCommand(request: SandboxRequest, mode: SandboxMode, uid: number): 
   }
   if (mode === 'unshare') {
     // No file-system view of its own: the code sees host paths, protected only by permissions.
-    const inner = ['env', '-i', ...Object.entries({ ...env, HOME: request.tmpDir }).map(([k, v]) => `${k}=${v}`), ...limitArgs(request.limits), python, script];
+    const inner = ['env', '-i', ...Object.entries({ ...env, HOME: request.tmpDir }).map(([k, v]) => `${k}=${v}`), ...limits, python, script];
     const args = ['--net', '--pid', '--fork', '--kill-child', '--ipc', '--uts', '--mount', '--mount-proc', ...(asRoot ? dropPrivileges : []), ...inner];
     return { command: 'unshare', args };
   }
-  return { command: 'env', args: ['-i', ...Object.entries({ ...env, HOME: request.tmpDir }).map(([k, v]) => `${k}=${v}`), ...limitArgs(request.limits), python, script] };
+  const cleanEnv = ['-i', ...Object.entries({ ...env, HOME: request.tmpDir, TMPDIR: request.tmpDir }).map(([k, v]) => `${k}=${v}`)];
+  if (mode === 'container') {
+    // No namespaces here (Docker's seccomp forbids them): drop to the competitor uid with no
+    // capabilities and no way to regain privileges; the launcher's environment (and with it the
+    // ECS credentials URI) is not inherited.
+    const competitor = ['--reuid', String(uid), '--regid', String(uid), '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', '--no-new-privs'];
+    return { command: 'setpriv', args: [...competitor, 'env', ...cleanEnv, ...limits, python, script] };
+  }
+  return { command: 'env', args: [...cleanEnv, ...limits, python, script] };
 }
 
 /** Bytes under a folder; stops counting past `cap` (enough to know it is over). */
@@ -196,6 +233,25 @@ async function chownTree(root: string, uid: number): Promise<void> {
   }
 }
 
+/**
+ * Without a mount namespace of its own (unshare, container, none) the data cannot be bound at the
+ * phase's mount path, so a symlink to the read-only inputs stands there instead: next to main.py
+ * for a relative mount (replacing any folder of that name the archive shipped), or at the absolute
+ * path, which needs root (the container's launcher is root).
+ */
+async function linkDataMount(request: SandboxRequest): Promise<void> {
+  const target = isAbsolute(request.dataMount) ? posix.normalize(request.dataMount) : join(request.codeDir, request.dataMount);
+  const existing = await lstat(target).catch(() => undefined);
+  if (existing) {
+    if (isAbsolute(request.dataMount) && !existing.isSymbolicLink()) {
+      throw new Error(`sandbox setup: ${target} exists and is not a link, so the data cannot be mounted there`);
+    }
+    await rm(target, { recursive: true, force: true });
+  }
+  await mkdir(dirname(target), { recursive: true });
+  await symlink(request.dataDir, target);
+}
+
 /** bwrap runs as the sandbox uid, so it must be able to reach the folders it binds. */
 function assertTraversable(path: string): void {
   for (let dir = dirname(path); dir !== '/'; dir = dirname(dir)) {
@@ -213,8 +269,10 @@ function assertTraversable(path: string): void {
  */
 export async function runSandboxed(request: SandboxRequest): Promise<SandboxResult> {
   const mode = request.mode ?? detectSandboxMode();
-  const uid = sandboxUid();
+  const competitorUid = Number(process.env.PODIUM_COMPETITOR_UID);
+  const uid = mode === 'container' && Number.isInteger(competitorUid) && competitorUid > 0 ? competitorUid : sandboxUid();
   await mkdir(request.tmpDir, { recursive: true });
+  if (mode !== 'bwrap') await linkDataMount(request);
   if (process.getuid?.() === 0 && mode !== 'none') {
     for (const path of [request.codeDir, request.dataDir, request.tmpDir]) assertTraversable(path);
     await chownTree(request.codeDir, uid);

@@ -5,9 +5,13 @@ import { spawnSync } from 'node:child_process';
  * - `bwrap`: bubblewrap: new user, pid, net, ipc, uts and mount namespaces; only chosen paths visible.
  * - `unshare`: util-linux unshare: new net, pid, ipc, uts and mount namespaces, but the host's
  *   file system stays visible (protected only by file permissions against the sandbox uid).
+ * - `container`: inside the AWS Batch inference container, where Docker's seccomp profile forbids
+ *   new namespaces: the code runs as the unprivileged competitor uid (setpriv, no capabilities,
+ *   no_new_privs) with a clean environment; the container, its isolated subnets and the IMDS hop
+ *   limit are the outer boundary. Chosen only by PODIUM_SANDBOX=container (the image sets it).
  * - `none`: no isolation at all; only with PODIUM_UNSAFE_NO_SANDBOX=1, for development.
  */
-export type SandboxMode = 'bwrap' | 'unshare' | 'none';
+export type SandboxMode = 'bwrap' | 'unshare' | 'container' | 'none';
 
 export class SandboxUnavailableError extends Error {
   constructor() {
@@ -19,7 +23,7 @@ export class SandboxUnavailableError extends Error {
   }
 }
 
-const probes: Record<Exclude<SandboxMode, 'none'>, string[]> = {
+const probes: Record<'bwrap' | 'unshare', string[]> = {
   bwrap: ['bwrap', '--unshare-all', '--die-with-parent', '--ro-bind', '/', '/', 'true'],
   unshare: ['unshare', '--net', '--pid', '--fork', '--ipc', '--uts', '--mount', 'true'],
 };
@@ -35,7 +39,7 @@ let detected: SandboxMode | undefined;
 export function detectSandboxMode(env: NodeJS.ProcessEnv = process.env, probe: (command: string[]) => boolean = works): SandboxMode {
   const forced = env.PODIUM_SANDBOX as SandboxMode | undefined;
   if (forced === 'none' && env.PODIUM_UNSAFE_NO_SANDBOX !== '1') throw new SandboxUnavailableError();
-  if (forced === 'bwrap' || forced === 'unshare' || forced === 'none') return forced;
+  if (forced === 'bwrap' || forced === 'unshare' || forced === 'container' || forced === 'none') return forced;
   if (probe === works && detected) return detected;
   let mode: SandboxMode | undefined;
   if (probe(probes.bwrap)) mode = 'bwrap';

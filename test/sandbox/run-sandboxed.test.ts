@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SANDBOX_LIMITS, runSandboxed, type SandboxLimits } from '#shared/sandbox/run-sandboxed.ts';
-import { detectSandboxMode, SandboxUnavailableError } from '#shared/sandbox/sandbox-mode.ts';
+import { detectSandboxMode, SandboxUnavailableError, type SandboxMode } from '#shared/sandbox/sandbox-mode.ts';
 
 let root: string;
 let server: Server;
@@ -27,7 +27,7 @@ afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 const limits = (overrides: Partial<SandboxLimits> = {}): SandboxLimits => ({ ...DEFAULT_SANDBOX_LIMITS, timeLimitSeconds: 20, memoryMiB: 1024, ...overrides });
 
 /** Lays out a run like the inference job does: code, data (with labels next to it on the host), tmp. */
-async function run(mainPy: string, options: { dataMount?: string; limits?: Partial<SandboxLimits> } = {}) {
+async function run(mainPy: string, options: { dataMount?: string; limits?: Partial<SandboxLimits>; mode?: SandboxMode } = {}) {
   const runDir = await mkdtemp(join(root, 'run-'));
   await chmod(runDir, 0o711);
   const codeDir = join(runDir, 'code');
@@ -37,7 +37,14 @@ async function run(mainPy: string, options: { dataMount?: string; limits?: Parti
   await writeFile(join(codeDir, 'main.py'), mainPy);
   await writeFile(join(dataDir, 'submission_format.csv'), 'filename,0\nslide_1.pgm,0\n');
   await writeFile(join(runDir, 'labels.csv'), 'filename,label\nslide_1.pgm,3\n');
-  const result = await runSandboxed({ codeDir, dataDir, dataMount: options.dataMount ?? 'data', tmpDir: join(runDir, 'tmp'), limits: limits(options.limits) });
+  const result = await runSandboxed({
+    codeDir,
+    dataDir,
+    dataMount: options.dataMount ?? 'data',
+    tmpDir: join(runDir, 'tmp'),
+    limits: limits(options.limits),
+    ...(options.mode ? { mode: options.mode } : {}),
+  });
   return { ...result, runDir, codeDir, text: result.log.text() };
 }
 
@@ -180,5 +187,47 @@ describe('sandbox availability', () => {
     expect(detectSandboxMode({ PODIUM_UNSAFE_NO_SANDBOX: '1' }, nothingWorks)).toBe('none');
     expect(detectSandboxMode({}, (command) => command[0] === 'unshare')).toBe('unshare');
     expect(detectSandboxMode({}, () => true)).toBe('bwrap');
+  });
+});
+
+// The AWS Batch inference container cannot create namespaces (Docker's seccomp profile), so there
+// the launcher drops to the competitor uid instead; the container and its network are the outer wall.
+describe.runIf(process.getuid?.() === 0)('sandbox: container mode (the AWS launcher)', () => {
+  it('runs as the competitor uid, without capabilities, credentials or the launcher environment', async () => {
+    process.env.PODIUM_COMPETITOR_UID = '10001';
+    process.env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI = '/v2/credentials/secret-id';
+    process.env.AWS_SECRET_ACCESS_KEY = 'launcher-secret';
+    try {
+      const result = await run(
+        `
+import os
+print("uid", os.getuid(), "euid", os.geteuid())
+print("caps", [l for l in open("/proc/self/status") if l.startswith("CapEff")][0].split()[1])
+print("aws", sorted(k for k in os.environ if k.startswith(("AWS", "ECS"))))
+print("launcher env readable:", os.access("/proc/1/environ", os.R_OK))
+try:
+    open("/root/.bashrc").read(); print("READ ROOT FILE")
+except OSError as e: print("root files blocked", type(e).__name__)
+print(open("data/submission_format.csv").read().splitlines()[0])
+try:
+    open("data/forged.csv", "w"); print("WROTE DATA")
+except OSError as e: print("data write blocked", type(e).__name__)
+`,
+        { mode: 'container' },
+      );
+      expect(result.exitCode).toBe(0);
+      expect(result.text).toContain('uid 10001 euid 10001');
+      expect(result.text).toContain('caps 0000000000000000');
+      expect(result.text).toContain('aws []');
+      expect(result.text).toContain('launcher env readable: False');
+      expect(result.text).not.toContain('READ ROOT FILE');
+      expect(result.text).toContain('filename,0');
+      expect(result.text).toContain('data write blocked');
+      expect(result.text).not.toContain('launcher-secret');
+    } finally {
+      delete process.env.PODIUM_COMPETITOR_UID;
+      delete process.env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI;
+      delete process.env.AWS_SECRET_ACCESS_KEY;
+    }
   });
 });
