@@ -1,73 +1,94 @@
-import { Hono } from 'hono';
+import { swaggerUI } from '@hono/swagger-ui';
 import { HTTPException } from 'hono/http-exception';
-import { getChallenge, listChallenges } from '#shared/challenge/challenge-registry.ts';
-import type { PodiumContext } from '#shared/context.ts';
 import { PodiumError } from '#shared/errors.ts';
-import type { Challenge } from '#shared/challenge/load-challenge.ts';
+import type { ApiDependencies } from './api-env.ts';
+import { identify, requireCaller } from './auth.ts';
+import { newRouter } from './router.ts';
+import { adminChallengeRoutes } from './routes/admin/admin-challenges.ts';
+import { adminExportRoutes } from './routes/admin/admin-exports.ts';
+import { adminParticipantRoutes } from './routes/admin/admin-participants.ts';
+import { adminPhaseRoutes } from './routes/admin/admin-phases.ts';
+import { adminRescoreRoutes } from './routes/admin/admin-rescore.ts';
+import { adminSubmissionRoutes } from './routes/admin/admin-submissions.ts';
+import { adminTeamRoutes } from './routes/admin/admin-teams.ts';
+import { challengeRoutes } from './routes/challenges.ts';
+import { datasetRoutes } from './routes/datasets.ts';
+import { devIdentityRoutes } from './routes/dev-identity.ts';
+import { leaderboardRoutes } from './routes/leaderboard.ts';
+import { meRoutes } from './routes/me.ts';
+import { registrationRoutes } from './routes/registration.ts';
+import { submissionRoutes } from './routes/submissions.ts';
+import { teamRoutes } from './routes/teams.ts';
 
-export interface ApiDependencies {
-  ctx: PodiumContext;
-}
+export type { ApiDependencies } from './api-env.ts';
+export { challengeSummary } from './routes/challenges.ts';
 
-/** Public view of a challenge: everything a competitor may know, nothing about where hidden data lives. */
-export function challengeSummary(challenge: Challenge) {
-  return {
-    id: challenge.id,
-    title: challenge.title,
-    rulesVersion: challenge.rulesVersion,
-    metric: challenge.metric,
-    submissionFormat: challenge.submissionFormat,
-    datasets: challenge.datasets.map(({ id, kind, title }) => ({ id, kind, title, downloadable: kind !== 'hidden' })),
-    phases: challenge.phases.map((phase) => ({
-      id: phase.id,
-      title: phase.title,
-      opens: phase.opens,
-      closes: phase.closes,
-      dataset: phase.dataset,
-      parent: phase.parent,
-      leaderboard: phase.leaderboard,
-      quota: phase.quota,
-      runtime: {
-        timeLimitSeconds: phase.runtime.timeLimitSeconds,
-        memoryMiB: phase.runtime.memoryMiB,
-        gpus: phase.runtime.gpus,
-        dataMount: phase.runtime.dataMount,
-        outputFile: phase.runtime.outputFile,
-        maxArchiveMiB: phase.runtime.maxArchiveMiB,
-      },
-    })),
-    teams: challenge.teams,
-    registration: { approval: challenge.registration.approval },
-  };
-}
-
-export function createApp({ ctx }: ApiDependencies) {
-  const app = new Hono();
+/**
+ * The Podium API: one Hono app, served by @hono/node-server locally and hono/aws-lambda on AWS.
+ * Routes are sub-apps, one per resource, each a thin layer over domain functions in shared/.
+ */
+export function createApp(deps: ApiDependencies) {
+  const { ctx, devIssuer } = deps;
+  const verifier = deps.verifier ?? devIssuer?.verifier;
+  const app = newRouter();
 
   // One error path: domain errors map to their status; anything else is a logged 500 with no stack.
   app.onError((error, c) => {
     if (error instanceof PodiumError) {
+      if (error.code === 'QUOTA_EXCEEDED') {
+        const next = (error.details as { nextAllowedAt?: string | null } | undefined)?.nextAllowedAt;
+        if (next) c.header('Retry-After', String(Math.max(1, Math.ceil((Date.parse(next) - ctx.now().getTime()) / 1000))));
+      }
       return c.json({ error: error.code, message: error.message, ...(error.details !== undefined ? { details: error.details } : {}) }, error.status as 400);
     }
     if (error instanceof HTTPException) {
-      return c.json({ error: error.status === 401 ? 'UNAUTHENTICATED' : 'HTTP_ERROR', message: error.message }, error.status);
+      // Hono's own refusals (malformed JSON body, for one) are client errors in our shape.
+      const code = error.status === 401 ? 'UNAUTHENTICATED' : error.status === 400 ? 'VALIDATION_FAILED' : 'HTTP_ERROR';
+      return c.json({ error: code, message: error.message || 'the request could not be processed' }, error.status);
     }
-    console.error(JSON.stringify({ level: 'error', message: 'unhandled error', error: String(error), stack: (error as Error).stack }));
+    console.error(JSON.stringify({ level: 'error', message: 'unhandled error', method: c.req.method, path: c.req.path, error: String(error), stack: (error as Error).stack }));
     return c.json({ error: 'INTERNAL', message: 'An internal error occurred' }, 500);
   });
   app.notFound((c) => c.json({ error: 'NOT_FOUND', message: `${c.req.method} ${c.req.path} is not a Podium route` }, 404));
 
   app.get('/health', (c) => c.json({ status: 'ok', time: ctx.now().toISOString() }));
-  app.get('/challenges', async (c) => c.json({ challenges: (await listChallenges(ctx)).map(challengeSummary) }));
-  app.get('/challenges/:challengeId', async (c) => {
-    const challenge = await getChallenge(ctx, c.req.param('challengeId'));
-    return c.json({ ...challengeSummary(challenge), description: challenge.descriptionMarkdown });
-  });
-  app.get('/challenges/:challengeId/rules', async (c) => {
-    const challenge = await getChallenge(ctx, c.req.param('challengeId'));
-    return c.json({ version: challenge.rulesVersion, markdown: challenge.rulesMarkdown });
-  });
+  app.use('*', identify(ctx, verifier));
+  // Who may call comes before whether the input is valid: an anonymous caller learns nothing
+  // about a route's body from its validation errors.
+  app.use('/admin/*', requireCaller('organiser'));
+  for (const path of ['/me', '/submissions/*', '/challenges/:challengeId/registration', '/challenges/:challengeId/teams/*', '/challenges/:challengeId/teams', '/challenges/:challengeId/datasets/*', '/challenges/:challengeId/submissions', '/challenges/:challengeId/phases/:phaseId/submissions', '/challenges/:challengeId/phases/:phaseId/quota']) {
+    app.use(path, requireCaller('user'));
+  }
 
+  if (devIssuer) app.route('/', devIdentityRoutes(ctx, devIssuer));
+  app
+    .route('/', challengeRoutes(deps))
+    .route('/', meRoutes(deps))
+    .route('/', registrationRoutes(deps))
+    .route('/', teamRoutes(deps))
+    .route('/', datasetRoutes(deps))
+    .route('/', submissionRoutes(deps))
+    .route('/', leaderboardRoutes(deps))
+    .route('/', adminChallengeRoutes(deps))
+    .route('/', adminParticipantRoutes(deps))
+    .route('/', adminSubmissionRoutes(deps))
+    .route('/', adminTeamRoutes(deps))
+    .route('/', adminPhaseRoutes(deps))
+    .route('/', adminRescoreRoutes(deps))
+    .route('/', adminExportRoutes(deps));
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description: 'Cognito ID token on AWS; POST /dev/login on the local stack',
+  });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: 'Podium API', version: '1.0.0', description: 'Medical data-science challenges: registration, teams, data access, submissions, leaderboards. See docs/API.md.' },
+  });
+  // The UI's assets come from a CDN, so the Lambda bundle carries only this small HTML page.
+  app.get('/docs', swaggerUI({ url: '/openapi.json' }));
   return app;
 }
 

@@ -178,7 +178,9 @@ export class LocalJobRunner implements JobRunner {
     const passed = Object.fromEntries((this.options.passEnv ?? DEFAULT_PASS_ENV).flatMap((name) => (process.env[name] !== undefined ? [[name, process.env[name]!]] : [])));
     this.running[job.spec.kind]++;
     this.setStatus(job, 'STARTING');
-    const child = spawn(process.execPath, ['--import', 'tsx', entrypoint], {
+    // A TypeScript entrypoint runs through tsx; a bundled one (`.mjs`, as in the job images) runs as is.
+    const nodeArgs = /\.m?js$/.test(entrypoint) ? [entrypoint] : ['--import', 'tsx', entrypoint];
+    const child = spawn(process.execPath, nodeArgs, {
       cwd: REPO_ROOT,
       env: { ...passed, ...storageConfigToEnv(this.options.config), ...job.spec.environment, AWS_BATCH_JOB_ID: job.id },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -155,3 +155,28 @@ export async function remainingQuota(ctx: PodiumContext, challengeId: string, ph
     nextAllowedAt,
   };
 }
+
+/**
+ * Gives back a reservation whose submission was never created (the record or upload setup failed
+ * after `reserveQuota`), so a platform fault charges nothing.
+ */
+export async function releaseReservation(
+  ctx: PodiumContext,
+  challengeId: string,
+  phase: PhaseDefinition,
+  teamId: string,
+  mode: SubmissionMode,
+  quotaDay: string | undefined,
+): Promise<void> {
+  const table = ctx.config.tableName;
+  const counterKey = (window: string) => keys.quotaCounter(challengeId, phase.id, teamId, window);
+  if (mode === 'smoke') {
+    await decrementToZero(ctx.db, table, counterKey(COUNTER.smokeRunning));
+    return;
+  }
+  await Promise.all([
+    decrementToZero(ctx.db, table, counterKey(COUNTER.running)),
+    decrementToZero(ctx.db, table, counterKey(COUNTER.total)),
+    ...(quotaDay ? [decrementToZero(ctx.db, table, counterKey(COUNTER.day(quotaDay)))] : []),
+  ]);
+}

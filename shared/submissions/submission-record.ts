@@ -41,6 +41,9 @@ export interface SubmissionRecord {
   updatedAt: string;
   archiveKey: string;
   archiveBytes?: number;
+  /** The uploaded archive's ETag, recorded with its size when it arrives; later reads are pinned to it. */
+  archiveETag?: string;
+  multipartUploadId?: string;
   /** UTC day (YYYY-MM-DD) whose quota counter this submission was charged to; absent for smoke runs. */
   quotaDay?: string;
   /** Set once the quota consequences of a terminal state were applied (released or refunded). */
@@ -50,6 +53,12 @@ export interface SubmissionRecord {
   scores?: SubmissionScores;
   baseline?: boolean;
   cancelRequestedAt?: string;
+  /** Who cancelled it: a user id, or `system: <why>` when the reconciler abandoned it. */
+  cancelledBy?: string;
+  /** When the current attempt's jobs were submitted (queue-wait metric). */
+  queuedAt?: string;
+  /** When the current attempt's inference started running. */
+  startedAt?: string;
   // Index keys: team listing, phase listing, and the sparse index of non-terminal submissions.
   gsi1pk: string;
   gsi1sk: string;
@@ -72,6 +81,10 @@ export interface NewSubmission {
   mode: SubmissionMode;
   archiveKey: string;
   quotaDay?: string;
+  /** Declared by the competitor when creating the submission. */
+  archiveBytes?: number;
+  /** Set when the archive is uploaded in parts; the API completes the upload. */
+  multipartUploadId?: string;
 }
 
 export function buildSubmissionRecord(input: NewSubmission, createdAt: string): SubmissionRecord {

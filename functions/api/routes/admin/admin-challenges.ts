@@ -1,0 +1,76 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { recordAudit } from '#shared/audit/audit-log.ts';
+import { registerChallenge } from '#shared/challenge/challenge-registry.ts';
+import { parseChallengeFile, rulesVersionOf } from '#shared/challenge/load-challenge.ts';
+import { PodiumError } from '#shared/errors.ts';
+import { listAudit } from '#shared/audit/audit-log.ts';
+import { listAccessLog } from '#shared/data-access/access-log.ts';
+import { getChallenge } from '#shared/challenge/challenge-registry.ts';
+import type { ApiDependencies } from '../../api-env.ts';
+import { organiserOf } from '../../auth.ts';
+import { newRouter } from '../../router.ts';
+import { AnyObject, bearer, ChallengeParams, commonErrors, json } from '../../schemas.ts';
+
+const DefinitionBody = z
+  .looseObject({ descriptionMarkdown: z.string().min(1).max(1_000_000), rulesMarkdown: z.string().min(1).max(1_000_000) })
+  .openapi('ChallengeDefinition', { description: 'The challenge file (challenge.yaml) as JSON, plus its two pages' });
+
+export function adminChallengeRoutes({ ctx }: ApiDependencies) {
+  return newRouter()
+    .openapi(
+      createRoute({
+        method: 'put',
+        path: '/admin/challenges/{challengeId}',
+        tags: ['organisers'],
+        summary: 'Register or update a challenge definition (validated with the challenge schema)',
+        security: bearer,
+        request: { params: ChallengeParams, body: { required: true, content: { 'application/json': { schema: DefinitionBody } } } },
+        responses: { 200: json(z.object({ id: z.string(), rulesVersion: z.string(), changed: z.boolean() })), ...commonErrors },
+      }),
+      async (c) => {
+        const organiser = organiserOf(c);
+        const { challengeId } = c.req.valid('param');
+        const { descriptionMarkdown, rulesMarkdown, ...file } = c.req.valid('json');
+        const parsed = parseChallengeFile(file, `definition of ${challengeId}`);
+        if (parsed.id !== challengeId) {
+          throw new PodiumError('VALIDATION_FAILED', `body.id: "${parsed.id}" does not match the path's challenge id "${challengeId}"`, { issues: [{ field: 'body.id', message: 'must equal the path challenge id' }] });
+        }
+        const challenge = { ...parsed, descriptionMarkdown, rulesMarkdown, rulesVersion: rulesVersionOf(rulesMarkdown) };
+        const { changed } = await registerChallenge(ctx, challenge);
+        if (changed) await recordAudit(ctx, challenge.id, { actor: organiser.userId, action: 'challenge.update', target: challenge.id, details: { rulesVersion: challenge.rulesVersion } });
+        return c.json({ id: challenge.id, rulesVersion: challenge.rulesVersion, changed }, 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'get',
+        path: '/admin/challenges/{challengeId}/access-log',
+        tags: ['organisers'],
+        summary: 'Every dataset download URL issued: who, which file, when',
+        security: bearer,
+        request: { params: ChallengeParams },
+        responses: { 200: json(z.object({ entries: z.array(AnyObject) })), ...commonErrors },
+      }),
+      async (c) => {
+        organiserOf(c);
+        const challenge = await getChallenge(ctx, c.req.valid('param').challengeId);
+        return c.json({ entries: (await listAccessLog(ctx, challenge.id)) as unknown as Record<string, unknown>[] }, 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'get',
+        path: '/admin/challenges/{challengeId}/audit-log',
+        tags: ['organisers'],
+        summary: 'Organiser actions on the challenge',
+        security: bearer,
+        request: { params: ChallengeParams },
+        responses: { 200: json(z.object({ entries: z.array(AnyObject) })), ...commonErrors },
+      }),
+      async (c) => {
+        organiserOf(c);
+        const challenge = await getChallenge(ctx, c.req.valid('param').challengeId);
+        return c.json({ entries: (await listAudit(ctx, challenge.id)) as unknown as Record<string, unknown>[] }, 200);
+      },
+    );
+}

@@ -1,0 +1,61 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { getChallenge } from '#shared/challenge/challenge-registry.ts';
+import { findPhase } from '#shared/challenge/load-challenge.ts';
+import { notFound } from '#shared/errors.ts';
+import type { Challenge } from '#shared/challenge/load-challenge.ts';
+import type { PodiumContext } from '#shared/context.ts';
+import type { Principal } from '#shared/identity/principal.ts';
+import { PodiumError } from '#shared/errors.ts';
+import { accessLogCsv, leaderboardCsv, submissionsCsv, type LeaderboardRow } from '#shared/exports/challenge-exports.ts';
+import { leaderboardPage } from '../leaderboard.ts';
+import type { ApiDependencies } from '../../api-env.ts';
+import { organiserOf } from '../../auth.ts';
+import { newRouter } from '../../router.ts';
+import { bearer, challengeIdParam, commonErrors } from '../../schemas.ts';
+
+const csv = { description: 'CSV; cells starting with = + - @ tab or CR are neutralised', content: { 'text/csv': { schema: z.string() } } };
+
+export function adminExportRoutes({ ctx }: ApiDependencies) {
+  return newRouter().openapi(
+    createRoute({
+      method: 'get',
+      path: '/admin/challenges/{challengeId}/exports/{export}',
+      tags: ['organisers'],
+      summary: 'CSV export: leaderboard.csv, submissions.csv or access-log.csv',
+      security: bearer,
+      request: {
+        params: z.object({ challengeId: challengeIdParam, export: z.enum(['leaderboard.csv', 'submissions.csv', 'access-log.csv']).openapi({ param: { name: 'export', in: 'path' } }) }),
+        query: z.object({ phase: z.string().optional(), split: z.enum(['public', 'private']).optional() }),
+      },
+      responses: { 200: csv, ...commonErrors },
+    }),
+    async (c) => {
+      const organiser = organiserOf(c);
+      const { challengeId, export: name } = c.req.valid('param');
+      const { phase, split } = c.req.valid('query');
+      const challenge = await getChallenge(ctx, challengeId);
+      if (phase && !findPhase(challenge, phase)) throw notFound(`phase "${phase}" of ${challengeId}`);
+      let body: string;
+      if (name === 'submissions.csv') body = await submissionsCsv(ctx, challenge, phase);
+      else if (name === 'access-log.csv') body = await accessLogCsv(ctx, challenge);
+      else body = await leaderboardExport(ctx, challenge, organiser, phase, split ?? 'public');
+      c.header('Content-Type', 'text/csv; charset=utf-8');
+      c.header('Content-Disposition', `attachment; filename="${challenge.id}-${phase ? `${phase}-` : ''}${name}"`);
+      c.header('Cache-Control', 'no-store');
+      return c.body(body, 200);
+    },
+  );
+}
+
+/** The whole leaderboard of a phase (every page), as organisers see it. */
+async function leaderboardExport(ctx: PodiumContext, challenge: Challenge, organiser: Principal, phaseId: string | undefined, split: 'public' | 'private'): Promise<string> {
+  if (!phaseId) throw new PodiumError('VALIDATION_FAILED', 'query.phase: the leaderboard export needs ?phase=', { issues: [{ field: 'query.phase', message: 'is required for leaderboard.csv' }] });
+  const rows: LeaderboardRow[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await leaderboardPage(ctx, challenge, phaseId, split, organiser, { limit: 200, ...(cursor ? { cursor } : {}) });
+    rows.push(...page.entries);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return leaderboardCsv(rows);
+}

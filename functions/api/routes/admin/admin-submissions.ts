@@ -1,0 +1,107 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { getChallenge } from '#shared/challenge/challenge-registry.ts';
+import { findPhase } from '#shared/challenge/load-challenge.ts';
+import { notFound } from '#shared/errors.ts';
+import { recordAudit } from '#shared/audit/audit-log.ts';
+import { cancelSubmission } from '#shared/pipeline/cancel-submission.ts';
+import { listPhaseSubmissions } from '#shared/submissions/list-submissions.ts';
+import { markBaseline } from '#shared/submissions/mark-baseline.ts';
+import { getPhaseControl } from '#shared/submissions/phase-control.ts';
+import { readSubmissionLog } from '#shared/submissions/submission-logs.ts';
+import { getSubmission } from '#shared/submissions/submission-record.ts';
+import { SUBMISSION_STATUSES } from '#shared/submissions/submission-status.ts';
+import { submissionView } from '#shared/submissions/submission-view.ts';
+import type { ApiDependencies } from '../../api-env.ts';
+import { organiserOf } from '../../auth.ts';
+import { newRouter } from '../../router.ts';
+import { bearer, ChallengeParams, commonErrors, json, SubmissionParams } from '../../schemas.ts';
+import { requireJobRunner, Submission } from '../submissions.ts';
+
+export function adminSubmissionRoutes({ ctx, jobRunner }: ApiDependencies) {
+  const organiserView = async (submissionId: string) => {
+    const submission = await getSubmission(ctx, submissionId);
+    const challenge = await getChallenge(ctx, submission.challengeId);
+    return submissionView(challenge, submission, await getPhaseControl(ctx, challenge.id, submission.phaseId), true);
+  };
+  return newRouter()
+    .openapi(
+      createRoute({
+        method: 'get',
+        path: '/admin/challenges/{challengeId}/submissions',
+        tags: ['organisers'],
+        summary: 'All submissions, filtered by phase, status and team',
+        security: bearer,
+        request: {
+          params: ChallengeParams,
+          query: z.object({ phase: z.string().optional(), status: z.enum(SUBMISSION_STATUSES).optional(), team: z.string().optional() }),
+        },
+        responses: { 200: json(z.object({ submissions: z.array(Submission) })), ...commonErrors },
+      }),
+      async (c) => {
+        organiserOf(c);
+        const challenge = await getChallenge(ctx, c.req.valid('param').challengeId);
+        const { phase, status, team } = c.req.valid('query');
+        if (phase && !findPhase(challenge, phase)) throw notFound(`phase "${phase}" of ${challenge.id}`);
+        const submissions = [];
+        for (const p of phase ? [phase] : challenge.phases.map((each) => each.id)) {
+          const control = await getPhaseControl(ctx, challenge.id, p);
+          for (const submission of await listPhaseSubmissions(ctx, challenge.id, p, { ...(status ? { status } : {}), ...(team ? { teamId: team } : {}) })) {
+            submissions.push(submissionView(challenge, submission, control, true));
+          }
+        }
+        return c.json({ submissions }, 200);
+      },
+    )
+    .openapi(
+      createRoute({ method: 'get', path: '/admin/submissions/{submissionId}', tags: ['organisers'], summary: 'Any submission, with every score', security: bearer, request: { params: SubmissionParams }, responses: { 200: json(Submission), ...commonErrors } }),
+      async (c) => {
+        organiserOf(c);
+        return c.json(await organiserView(c.req.valid('param').submissionId), 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'get',
+        path: '/admin/submissions/{submissionId}/logs',
+        tags: ['organisers'],
+        summary: "A run's full log",
+        security: bearer,
+        request: { params: SubmissionParams },
+        responses: { 200: json(z.object({ policy: z.enum(['full', 'tail', 'none']), lines: z.array(z.string()), truncated: z.boolean() })), ...commonErrors },
+      }),
+      async (c) => {
+        organiserOf(c);
+        const submission = await getSubmission(ctx, c.req.valid('param').submissionId);
+        const challenge = await getChallenge(ctx, submission.challengeId);
+        return c.json(await readSubmissionLog(ctx, findPhase(challenge, submission.phaseId)!.runtime, submission, 'organiser'), 200);
+      },
+    )
+    .openapi(
+      createRoute({ method: 'post', path: '/admin/submissions/{submissionId}/cancel', tags: ['organisers'], summary: 'Cancel any submission', security: bearer, request: { params: SubmissionParams }, responses: { 200: json(Submission), ...commonErrors } }),
+      async (c) => {
+        const organiser = organiserOf(c);
+        const { submissionId } = c.req.valid('param');
+        const cancelled = await cancelSubmission(ctx, requireJobRunner(jobRunner), submissionId, organiser.userId);
+        await recordAudit(ctx, cancelled.challengeId, { actor: organiser.userId, action: 'submission.cancel', target: submissionId });
+        return c.json(await organiserView(submissionId), 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'post',
+        path: '/admin/submissions/{submissionId}/baseline',
+        tags: ['organisers'],
+        summary: 'Mark (or with { baseline: false } unmark) a baseline submission',
+        security: bearer,
+        request: { params: SubmissionParams, body: { required: false, content: { 'application/json': { schema: z.object({ baseline: z.boolean().default(true) }) } } } },
+        responses: { 200: json(Submission), ...commonErrors },
+      }),
+      async (c) => {
+        const organiser = organiserOf(c);
+        const { submissionId } = c.req.valid('param');
+        const body = (c.req.valid('json') as { baseline?: boolean } | undefined) ?? {};
+        await markBaseline(ctx, submissionId, body.baseline ?? true, organiser);
+        return c.json(await organiserView(submissionId), 200);
+      },
+    );
+}

@@ -1,0 +1,39 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { getChallenge } from '#shared/challenge/challenge-registry.ts';
+import { setTeamDisqualified } from '#shared/teams/disqualify-team.ts';
+import { teamView } from '#shared/teams/team-record.ts';
+import type { ApiDependencies } from '../../api-env.ts';
+import { organiserOf } from '../../auth.ts';
+import { newRouter } from '../../router.ts';
+import { AnyObject, bearer, challengeIdParam, commonErrors, json } from '../../schemas.ts';
+
+const TeamParams = z.object({ challengeId: challengeIdParam, teamId: z.string().min(1).max(128).openapi({ param: { name: 'teamId', in: 'path' } }) });
+const ReasonBody = { required: true, content: { 'application/json': { schema: z.object({ reason: z.string().trim().min(3).max(500) }) } } };
+
+export function adminTeamRoutes({ ctx }: ApiDependencies) {
+  const route = <M extends 'post' | 'delete'>(method: M, disqualified: boolean) =>
+    createRoute({
+      method,
+      path: '/admin/challenges/{challengeId}/teams/{teamId}/disqualify',
+      tags: ['organisers'],
+      summary: disqualified ? 'Disqualify a team (hidden from leaderboards; audited)' : 'Reinstate a disqualified team (audited)',
+      security: bearer,
+      request: { params: TeamParams, body: ReasonBody },
+      responses: { 200: json(AnyObject.openapi('TeamAdminView')), ...commonErrors },
+    });
+  return newRouter()
+    .openapi(route('post', true), async (c) => {
+      const organiser = organiserOf(c);
+      const { challengeId, teamId } = c.req.valid('param');
+      const challenge = await getChallenge(ctx, challengeId);
+      const { reason } = c.req.valid('json');
+      const team = await setTeamDisqualified(ctx, challenge.id, teamId, true, organiser, reason);
+      return c.json({ ...teamView(team), disqualifiedReason: team.disqualifiedReason ?? reason }, 200);
+    })
+    .openapi(route('delete', false), async (c) => {
+      const organiser = organiserOf(c);
+      const { challengeId, teamId } = c.req.valid('param');
+      const challenge = await getChallenge(ctx, challengeId);
+      return c.json(teamView(await setTeamDisqualified(ctx, challenge.id, teamId, false, organiser, c.req.valid('json').reason)), 200);
+    });
+}

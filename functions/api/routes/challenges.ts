@@ -1,0 +1,76 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { getChallenge, listChallenges } from '#shared/challenge/challenge-registry.ts';
+import type { Challenge } from '#shared/challenge/load-challenge.ts';
+import type { ApiDependencies } from '../api-env.ts';
+import { newRouter } from '../router.ts';
+import { AnyObject, ChallengeParams, commonErrors, json } from '../schemas.ts';
+
+/** Public view of a challenge: everything a competitor may know, nothing about where hidden data lives. */
+export function challengeSummary(challenge: Challenge) {
+  return {
+    id: challenge.id,
+    title: challenge.title,
+    rulesVersion: challenge.rulesVersion,
+    scorePrecision: challenge.scorePrecision,
+    metric: challenge.metric,
+    submissionFormat: challenge.submissionFormat,
+    datasets: challenge.datasets.map(({ id, kind, title }) => ({ id, kind, title, downloadable: kind !== 'hidden' })),
+    phases: challenge.phases.map((phase) => ({
+      id: phase.id,
+      title: phase.title,
+      opens: phase.opens,
+      closes: phase.closes,
+      dataset: phase.dataset,
+      parent: phase.parent,
+      leaderboard: phase.leaderboard,
+      quota: phase.quota,
+      runtime: {
+        timeLimitSeconds: phase.runtime.timeLimitSeconds,
+        memoryMiB: phase.runtime.memoryMiB,
+        gpus: phase.runtime.gpus,
+        dataMount: phase.runtime.dataMount,
+        outputFile: phase.runtime.outputFile,
+        maxArchiveMiB: phase.runtime.maxArchiveMiB,
+        logPolicy: phase.runtime.logPolicy,
+      },
+    })),
+    teams: challenge.teams,
+    registration: { approval: challenge.registration.approval, allowedEmailDomains: challenge.registration.allowedEmailDomains },
+  };
+}
+
+export function challengeRoutes({ ctx }: ApiDependencies) {
+  return newRouter()
+    .openapi(
+      createRoute({ method: 'get', path: '/challenges', tags: ['challenges'], summary: 'List challenges', responses: { 200: json(z.object({ challenges: z.array(AnyObject) })) } }),
+      async (c) => c.json({ challenges: (await listChallenges(ctx)).map(challengeSummary) }, 200),
+    )
+    .openapi(
+      createRoute({
+        method: 'get',
+        path: '/challenges/{challengeId}',
+        tags: ['challenges'],
+        summary: 'A challenge, with its description page',
+        request: { params: ChallengeParams },
+        responses: { 200: json(AnyObject), 404: commonErrors[404] },
+      }),
+      async (c) => {
+        const challenge = await getChallenge(ctx, c.req.valid('param').challengeId);
+        return c.json({ ...challengeSummary(challenge), description: challenge.descriptionMarkdown }, 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'get',
+        path: '/challenges/{challengeId}/rules',
+        tags: ['challenges'],
+        summary: 'The current rules and their version (accept this version to register)',
+        request: { params: ChallengeParams },
+        responses: { 200: json(z.object({ version: z.string(), markdown: z.string() })), 404: commonErrors[404] },
+      }),
+      async (c) => {
+        const challenge = await getChallenge(ctx, c.req.valid('param').challengeId);
+        return c.json({ version: challenge.rulesVersion, markdown: challenge.rulesMarkdown }, 200);
+      },
+    );
+}

@@ -1,0 +1,33 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { DevIssuer } from '#shared/identity/dev-issuer.ts';
+import type { PodiumContext } from '#shared/context.ts';
+import { newRouter } from '../router.ts';
+import { AnyObject, commonErrors, json } from '../schemas.ts';
+
+/** The local issuer's public keys and token minting. Mounted only when the local stack passes a dev issuer. */
+export function devIdentityRoutes(ctx: PodiumContext, issuer: DevIssuer) {
+  return newRouter()
+    .openapi(
+      createRoute({ method: 'get', path: '/.well-known/jwks.json', tags: ['local identity'], summary: 'Public keys of the local token issuer', responses: { 200: json(AnyObject) } }),
+      (c) => c.json(issuer.jwks as unknown as Record<string, unknown>, 200),
+    )
+    .openapi(
+      createRoute({
+        method: 'post',
+        path: '/dev/login',
+        tags: ['local identity'],
+        summary: 'Mint a token for an email and role (local stack only)',
+        request: {
+          body: {
+            required: true,
+            content: { 'application/json': { schema: z.object({ email: z.email(), role: z.enum(['competitor', 'organiser']).default('competitor') }) } },
+          },
+        },
+        responses: { 200: json(z.object({ token: z.string(), userId: z.string(), expiresAt: z.string() })), 400: commonErrors[400] },
+      }),
+      async (c) => {
+        const { email, role } = c.req.valid('json');
+        return c.json(await issuer.mint(email, role, ctx.now()), 200);
+      },
+    );
+}

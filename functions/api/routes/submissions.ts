@@ -1,0 +1,188 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { getChallenge } from '#shared/challenge/challenge-registry.ts';
+import { findPhase } from '#shared/challenge/load-challenge.ts';
+import { notFound } from '#shared/errors.ts';
+import { cancelSubmission } from '#shared/pipeline/cancel-submission.ts';
+import { requireActiveParticipant } from '#shared/participants/registration.ts';
+import { completeArchiveUpload } from '#shared/submissions/complete-upload.ts';
+import { createSubmission } from '#shared/submissions/create-submission.ts';
+import { IDEMPOTENCY_KEY_PATTERN } from '#shared/submissions/idempotency.ts';
+import { listTeamSubmissions } from '#shared/submissions/list-submissions.ts';
+import { getPhaseControl } from '#shared/submissions/phase-control.ts';
+import { remainingQuota } from '#shared/submissions/quota.ts';
+import { readSubmissionLog } from '#shared/submissions/submission-logs.ts';
+import { submissionView } from '#shared/submissions/submission-view.ts';
+import { teamSubmission } from '#shared/submissions/team-submission.ts';
+import { findParticipant } from '#shared/participants/participant-record.ts';
+import { teamOf } from '#shared/teams/team-membership.ts';
+import type { JobRunner } from '#shared/jobs/job-runner.ts';
+import type { ApiDependencies } from '../api-env.ts';
+import { userOf } from '../auth.ts';
+import { newRouter } from '../router.ts';
+import { AnyObject, bearer, ChallengeParams, commonErrors, json, PhaseParams, phaseIdParam, quotaError, SubmissionParams } from '../schemas.ts';
+
+export const Submission = AnyObject.openapi('Submission', { description: 'A submission as its team sees it (docs/API.md)' });
+const Upload = AnyObject.openapi('ArchiveUpload', { description: 'A presigned POST ({ method: "POST", url, fields, maxBytes }) or a multipart upload ({ method: "MULTIPART", uploadId, partBytes, parts })' });
+
+export const CreateSubmissionBody = z
+  .object({
+    mode: z.enum(['scored', 'smoke']).default('scored'),
+    archiveBytes: z.number().int().positive().max(20_480 * 1024 * 1024),
+    multipart: z.boolean().default(false),
+  })
+  .strict()
+  .openapi('CreateSubmission');
+
+export function requireJobRunner(jobRunner: JobRunner | undefined): JobRunner {
+  if (!jobRunner) throw new Error('the API was built without a job runner; cancelling is unavailable');
+  return jobRunner;
+}
+
+export function submissionRoutes({ ctx, jobRunner }: ApiDependencies) {
+  return newRouter()
+    .openapi(
+      createRoute({
+        method: 'post',
+        path: '/challenges/{challengeId}/phases/{phaseId}/submissions',
+        tags: ['submissions'],
+        summary: 'Create a submission and get where to upload its archive',
+        security: bearer,
+        request: {
+          params: PhaseParams,
+          headers: z.object({ 'idempotency-key': z.string().regex(IDEMPOTENCY_KEY_PATTERN, 'must be 8–128 letters, digits or _ . : -').optional() }),
+          body: { required: true, content: { 'application/json': { schema: CreateSubmissionBody } } },
+        },
+        responses: { 201: json(z.object({ submission: Submission, upload: Upload.optional() }), 'Created (or the same submission, for a replayed Idempotency-Key)'), ...commonErrors, ...quotaError },
+      }),
+      async (c) => {
+        const principal = userOf(c);
+        const { challengeId, phaseId } = c.req.valid('param');
+        const body = c.req.valid('json');
+        const idempotencyKey = c.req.valid('header')['idempotency-key'];
+        const challenge = await getChallenge(ctx, challengeId);
+        const { submission, upload, replayed } = await createSubmission(ctx, challenge, principal, { phaseId, ...body, ...(idempotencyKey ? { idempotencyKey } : {}) });
+        if (replayed) c.header('Idempotent-Replayed', 'true');
+        const control = await getPhaseControl(ctx, challenge.id, phaseId);
+        return c.json({ submission: submissionView(challenge, submission, control), ...(upload ? { upload } : {}) }, 201);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'get',
+        path: '/challenges/{challengeId}/phases/{phaseId}/quota',
+        tags: ['submissions'],
+        summary: "My team's remaining quota in a phase",
+        security: bearer,
+        request: { params: PhaseParams },
+        responses: { 200: json(AnyObject.openapi('RemainingQuota')), ...commonErrors },
+      }),
+      async (c) => {
+        const principal = userOf(c);
+        const { challengeId, phaseId } = c.req.valid('param');
+        const challenge = await getChallenge(ctx, challengeId);
+        const phase = findPhase(challenge, phaseId);
+        if (!phase) throw notFound(`phase "${phaseId}" of ${challengeId}`);
+        const participant = await requireActiveParticipant(ctx, challenge, principal);
+        const team = await teamOf(ctx, challenge, participant, principal, { createSolo: true });
+        const quota = await remainingQuota(ctx, challenge.id, phase, team!.teamId);
+        return c.json({ ...quota }, 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'get',
+        path: '/challenges/{challengeId}/submissions',
+        tags: ['submissions'],
+        summary: "My team's submissions, newest first",
+        security: bearer,
+        request: { params: ChallengeParams, query: z.object({ phase: phaseIdParam.optional().openapi({ param: { name: 'phase', in: 'query' } }) }) },
+        responses: { 200: json(z.object({ submissions: z.array(Submission) })), ...commonErrors },
+      }),
+      async (c) => {
+        const principal = userOf(c);
+        const challenge = await getChallenge(ctx, c.req.valid('param').challengeId);
+        const { phase } = c.req.valid('query');
+        if (phase && !findPhase(challenge, phase)) throw notFound(`phase "${phase}" of ${challenge.id}`);
+        const participant = await findParticipant(ctx, challenge.id, principal.userId);
+        const team = participant ? await teamOf(ctx, challenge, participant, principal) : undefined;
+        if (!team) return c.json({ submissions: [] }, 200);
+        const submissions = await listTeamSubmissions(ctx, challenge.id, team.teamId, phase);
+        const controls = new Map(await Promise.all(challenge.phases.map(async (p) => [p.id, await getPhaseControl(ctx, challenge.id, p.id)] as const)));
+        return c.json({ submissions: submissions.map((submission) => submissionView(challenge, submission, controls.get(submission.phaseId)!)) }, 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'get',
+        path: '/submissions/{submissionId}',
+        tags: ['submissions'],
+        summary: 'One of my team\'s submissions',
+        security: bearer,
+        request: { params: SubmissionParams },
+        responses: { 200: json(Submission), ...commonErrors },
+      }),
+      async (c) => {
+        const { submission, challenge } = await teamSubmission(ctx, userOf(c), c.req.valid('param').submissionId);
+        return c.json(submissionView(challenge, submission, await getPhaseControl(ctx, challenge.id, submission.phaseId)), 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'get',
+        path: '/submissions/{submissionId}/logs',
+        tags: ['submissions'],
+        summary: "A run's log, as the phase's log policy allows (full for smoke runs)",
+        security: bearer,
+        request: { params: SubmissionParams },
+        responses: { 200: json(z.object({ policy: z.enum(['full', 'tail', 'none']), lines: z.array(z.string()), truncated: z.boolean() })), ...commonErrors },
+      }),
+      async (c) => {
+        const { submission, challenge } = await teamSubmission(ctx, userOf(c), c.req.valid('param').submissionId);
+        const phase = findPhase(challenge, submission.phaseId)!;
+        return c.json(await readSubmissionLog(ctx, phase.runtime, submission, 'team'), 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'post',
+        path: '/submissions/{submissionId}/upload/complete',
+        tags: ['submissions'],
+        summary: 'Complete a multipart archive upload',
+        security: bearer,
+        request: {
+          params: SubmissionParams,
+          body: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: z.object({ parts: z.array(z.object({ partNumber: z.number().int().min(1).max(10_000), etag: z.string().min(1).max(200) })).min(1).max(10_000) }),
+              },
+            },
+          },
+        },
+        responses: { 200: json(Submission), ...commonErrors },
+      }),
+      async (c) => {
+        const { submission, challenge } = await teamSubmission(ctx, userOf(c), c.req.valid('param').submissionId);
+        const completed = await completeArchiveUpload(ctx, submission, c.req.valid('json').parts);
+        return c.json(submissionView(challenge, completed, await getPhaseControl(ctx, challenge.id, submission.phaseId)), 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'post',
+        path: '/submissions/{submissionId}/cancel',
+        tags: ['submissions'],
+        summary: 'Cancel a submission that has not reached scoring (its quota is given back)',
+        security: bearer,
+        request: { params: SubmissionParams },
+        responses: { 200: json(Submission), ...commonErrors },
+      }),
+      async (c) => {
+        const principal = userOf(c);
+        const { submission, challenge } = await teamSubmission(ctx, principal, c.req.valid('param').submissionId);
+        const cancelled = await cancelSubmission(ctx, requireJobRunner(jobRunner), submission.id, principal.userId);
+        return c.json(submissionView(challenge, cancelled, await getPhaseControl(ctx, challenge.id, submission.phaseId)), 200);
+      },
+    );
+}

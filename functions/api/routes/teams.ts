@@ -1,0 +1,115 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { getChallenge } from '#shared/challenge/challenge-registry.ts';
+import { notFound } from '#shared/errors.ts';
+import { findParticipant } from '#shared/participants/participant-record.ts';
+import { requireActiveParticipant } from '#shared/participants/registration.ts';
+import { mergeTeams } from '#shared/teams/merge-teams.ts';
+import { createTeam, joinTeam, leaveTeam, teamOf } from '#shared/teams/team-membership.ts';
+import { teamView } from '#shared/teams/team-record.ts';
+import type { ApiDependencies } from '../api-env.ts';
+import { userOf } from '../auth.ts';
+import { newRouter } from '../router.ts';
+import { bearer, ChallengeParams, commonErrors, json } from '../schemas.ts';
+
+const Team = z
+  .object({ teamId: z.string(), name: z.string(), members: z.array(z.string()), inviteCode: z.string(), createdAt: z.string(), solo: z.boolean(), disqualified: z.boolean() })
+  .openapi('Team');
+const InviteBody = { required: true, content: { 'application/json': { schema: z.object({ inviteCode: z.string().trim().min(4).max(32) }) } } };
+// Team names are shown on public leaderboards and exported to spreadsheets: printable text only.
+const TeamName = z
+  .string()
+  .trim()
+  .min(2)
+  .max(60)
+  .regex(/^[^\p{Cc}\p{Cf}]+$/u, 'must not contain control or invisible formatting characters');
+
+export function teamRoutes({ ctx }: ApiDependencies) {
+  return newRouter()
+    .openapi(
+      createRoute({
+        method: 'post',
+        path: '/challenges/{challengeId}/teams',
+        tags: ['teams'],
+        summary: 'Create a team (you become its first member)',
+        security: bearer,
+        request: { params: ChallengeParams, body: { required: true, content: { 'application/json': { schema: z.object({ name: TeamName }) } } } },
+        responses: { 201: json(Team, 'Created'), ...commonErrors },
+      }),
+      async (c) => {
+        const principal = userOf(c);
+        const challenge = await getChallenge(ctx, c.req.valid('param').challengeId);
+        const participant = await requireActiveParticipant(ctx, challenge, principal);
+        return c.json(teamView(await createTeam(ctx, challenge, participant, principal, c.req.valid('json').name)), 201);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'get',
+        path: '/challenges/{challengeId}/teams/mine',
+        tags: ['teams'],
+        summary: 'My team',
+        security: bearer,
+        request: { params: ChallengeParams },
+        responses: { 200: json(Team), ...commonErrors },
+      }),
+      async (c) => {
+        const principal = userOf(c);
+        const challenge = await getChallenge(ctx, c.req.valid('param').challengeId);
+        const participant = await findParticipant(ctx, challenge.id, principal.userId);
+        const team = participant ? await teamOf(ctx, challenge, participant, principal) : undefined;
+        if (!team) throw notFound(`your team in ${challenge.id}`);
+        return c.json(teamView(team), 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'post',
+        path: '/challenges/{challengeId}/teams/join',
+        tags: ['teams'],
+        summary: 'Join a team with its invite code',
+        security: bearer,
+        request: { params: ChallengeParams, body: InviteBody },
+        responses: { 200: json(Team), ...commonErrors },
+      }),
+      async (c) => {
+        const principal = userOf(c);
+        const challenge = await getChallenge(ctx, c.req.valid('param').challengeId);
+        const participant = await requireActiveParticipant(ctx, challenge, principal);
+        return c.json(teamView(await joinTeam(ctx, challenge, participant, principal, c.req.valid('json').inviteCode)), 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'post',
+        path: '/challenges/{challengeId}/teams/leave',
+        tags: ['teams'],
+        summary: 'Leave my team (not possible once it has submitted)',
+        security: bearer,
+        request: { params: ChallengeParams },
+        responses: { 200: json(z.object({ left: z.string() })), ...commonErrors },
+      }),
+      async (c) => {
+        const principal = userOf(c);
+        const challenge = await getChallenge(ctx, c.req.valid('param').challengeId);
+        const participant = await requireActiveParticipant(ctx, challenge, principal);
+        return c.json(await leaveTeam(ctx, challenge, participant, principal), 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'post',
+        path: '/challenges/{challengeId}/teams/merge',
+        tags: ['teams'],
+        summary: "Merge my team into the invite code's team (until the merge deadline, if the submission counts fit the quota)",
+        security: bearer,
+        request: { params: ChallengeParams, body: InviteBody },
+        responses: { 200: json(Team), ...commonErrors },
+      }),
+      async (c) => {
+        const principal = userOf(c);
+        const challenge = await getChallenge(ctx, c.req.valid('param').challengeId);
+        const participant = await requireActiveParticipant(ctx, challenge, principal);
+        return c.json(teamView(await mergeTeams(ctx, challenge, participant, principal, c.req.valid('json').inviteCode)), 200);
+      },
+    );
+}

@@ -1,0 +1,40 @@
+import { z } from '@hono/zod-openapi';
+
+/** Shared request and response schemas; each named so the OpenAPI document lists it once. */
+const id = (description: string) => z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/, 'must be letters, digits, "-" or "_"').openapi({ description });
+
+export const challengeIdParam = id('challenge id').openapi({ param: { name: 'challengeId', in: 'path' } });
+export const phaseIdParam = id('phase id').openapi({ param: { name: 'phaseId', in: 'path' } });
+export const submissionIdParam = id('submission id').openapi({ param: { name: 'submissionId', in: 'path' } });
+
+export const ChallengeParams = z.object({ challengeId: challengeIdParam });
+export const PhaseParams = z.object({ challengeId: challengeIdParam, phaseId: phaseIdParam });
+export const SubmissionParams = z.object({ submissionId: submissionIdParam });
+
+export const ErrorSchema = z
+  .object({
+    error: z.string().openapi({ example: 'QUOTA_EXCEEDED' }),
+    message: z.string(),
+    details: z.record(z.string(), z.unknown()).optional(),
+  })
+  .openapi('Error');
+
+const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: ErrorSchema } } });
+
+/** The error responses every authenticated route may give. */
+export const commonErrors = {
+  400: errorResponse('VALIDATION_FAILED: an input field is invalid'),
+  401: errorResponse('UNAUTHENTICATED'),
+  403: errorResponse('FORBIDDEN, RULES_NOT_ACCEPTED, REGISTRATION_PENDING'),
+  404: errorResponse('NOT_FOUND (also for another team\'s resources)'),
+  409: errorResponse('a conflict with the current state'),
+} as const;
+
+export const quotaError = { 429: errorResponse('QUOTA_EXCEEDED, with details.nextAllowedAt') } as const;
+
+export const json = <T extends z.ZodType>(schema: T, description = 'OK') => ({ description, content: { 'application/json': { schema } } });
+
+export const bearer = [{ bearer: [] as string[] }];
+
+/** A JSON object whose shape is documented in docs/API.md. */
+export const AnyObject = z.record(z.string(), z.unknown());

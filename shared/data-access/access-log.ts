@@ -1,0 +1,55 @@
+import { randomUUID } from 'node:crypto';
+import { BatchWriteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { PodiumContext } from '../context.ts';
+import { keys } from '../storage/table-design.ts';
+
+/** One download URL issued: who got which file of which dataset, when, valid until when. */
+export interface AccessLogEntry {
+  at: string;
+  userId: string;
+  email: string;
+  datasetId: string;
+  path: string;
+  expiresAt: string;
+}
+
+const BATCH = 25;
+
+/**
+ * Appends entries. Each has a fresh unique key, so the batch put cannot overwrite anything and a
+ * retried batch adds no duplicate of a stored entry.
+ */
+export async function appendAccessLog(ctx: PodiumContext, challengeId: string, entries: AccessLogEntry[]): Promise<void> {
+  const items = entries.map((entry) => ({ ...keys.accessLogEntry(challengeId, entry.at, randomUUID()), kind: 'access', challengeId, ...entry }));
+  for (let start = 0; start < items.length; start += BATCH) {
+    let pending: Record<string, unknown>[] = items.slice(start, start + BATCH).map((Item) => ({ PutRequest: { Item } }));
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > 8) throw new Error('the access log could not be written (DynamoDB kept throttling)');
+      const result = await ctx.db.send(new BatchWriteCommand({ RequestItems: { [ctx.config.tableName]: pending as never } }));
+      pending = (result.UnprocessedItems?.[ctx.config.tableName] ?? []) as Record<string, unknown>[];
+      if (pending.length > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
+    }
+  }
+}
+
+/** The access log of a challenge, oldest first. */
+export async function listAccessLog(ctx: PodiumContext, challengeId: string): Promise<AccessLogEntry[]> {
+  const entries: AccessLogEntry[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await ctx.db.send(
+      new QueryCommand({
+        TableName: ctx.config.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': keys.accessLogEntry(challengeId, '', '').pk },
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      const { at, userId, email, datasetId, path, expiresAt } = item as AccessLogEntry;
+      entries.push({ at, userId, email, datasetId, path, expiresAt });
+    }
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return entries;
+}

@@ -1,0 +1,66 @@
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { Challenge } from '../challenge/load-challenge.ts';
+import { findDataset } from '../challenge/load-challenge.ts';
+import type { PodiumContext } from '../context.ts';
+import { MANIFEST_FILE, type DatasetManifest } from '../datasets/dataset-layout.ts';
+import { notFound } from '../errors.ts';
+import type { Principal } from '../identity/principal.ts';
+import { objectKeys } from '../storage/object-keys.ts';
+import { appendAccessLog } from './access-log.ts';
+
+/** Short enough that a leaked URL is soon useless, long enough to start a large download. */
+export const DOWNLOAD_URL_SECONDS = 15 * 60;
+
+export interface DatasetDownload {
+  path: string;
+  bytes: number;
+  sha256: string;
+  url: string;
+  expiresAt: string;
+}
+
+/**
+ * Presigned GETs for every file of a training or smoke dataset, each recorded in the access log.
+ * Hidden datasets answer NOT_FOUND: they live in another bucket and are never signed for anyone.
+ * The caller has passed `requireActiveParticipant` (current rules accepted, approved).
+ */
+export async function issueDatasetDownloads(ctx: PodiumContext, challenge: Challenge, principal: Principal, datasetId: string): Promise<DatasetDownload[]> {
+  const dataset = findDataset(challenge, datasetId);
+  if (!dataset || dataset.kind === 'hidden') throw notFound(`dataset "${datasetId}" of ${challenge.id}`);
+  const manifest = await readManifest(ctx, challenge.id, datasetId);
+  const now = ctx.now();
+  const expiresAt = new Date(now.getTime() + DOWNLOAD_URL_SECONDS * 1000).toISOString();
+  const downloads = await Promise.all(
+    manifest.files.map(async (file) => ({
+      path: file.path,
+      bytes: file.bytes,
+      sha256: file.sha256,
+      url: await getSignedUrl(
+        ctx.s3,
+        new GetObjectCommand({ Bucket: ctx.config.datasetsBucket, Key: objectKeys.datasetFile(challenge.id, datasetId, file.path) }),
+        { expiresIn: DOWNLOAD_URL_SECONDS },
+      ),
+      expiresAt,
+    })),
+  );
+  // Logged before the URLs leave the server: an unlogged URL is never handed out.
+  await appendAccessLog(
+    ctx,
+    challenge.id,
+    downloads.map((download) => ({ at: now.toISOString(), userId: principal.userId, email: principal.email, datasetId, path: download.path, expiresAt })),
+  );
+  return downloads;
+}
+
+async function readManifest(ctx: PodiumContext, challengeId: string, datasetId: string): Promise<DatasetManifest> {
+  try {
+    const object = await ctx.s3.send(
+      new GetObjectCommand({ Bucket: ctx.config.datasetsBucket, Key: objectKeys.datasetFile(challengeId, datasetId, MANIFEST_FILE) }),
+    );
+    return JSON.parse(await object.Body!.transformToString()) as DatasetManifest;
+  } catch (error) {
+    if ((error as Error).name === 'NoSuchKey') throw notFound(`the files of dataset "${datasetId}" (not uploaded yet)`);
+    throw error;
+  }
+}

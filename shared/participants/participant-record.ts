@@ -1,0 +1,60 @@
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { PodiumContext } from '../context.ts';
+import { keys } from '../storage/table-design.ts';
+
+export type RegistrationStatus = 'approved' | 'pending';
+
+/** A user's membership of one challenge: the rules version they accepted, and their team. */
+export interface ParticipantRecord {
+  pk: string;
+  sk: string;
+  kind: 'participant';
+  challengeId: string;
+  userId: string;
+  email: string;
+  status: RegistrationStatus;
+  acceptedRulesVersion: string;
+  acceptedAt: string;
+  registeredAt: string;
+  approvedAt?: string;
+  approvedBy?: string;
+  teamId?: string;
+}
+
+export async function findParticipant(ctx: PodiumContext, challengeId: string, userId: string): Promise<ParticipantRecord | undefined> {
+  const result = await ctx.db.send(
+    new GetCommand({ TableName: ctx.config.tableName, Key: keys.participant(challengeId, userId), ConsistentRead: true }),
+  );
+  return result.Item as ParticipantRecord | undefined;
+}
+
+/** Every participant of a challenge, optionally only those with one status. */
+export async function listParticipants(ctx: PodiumContext, challengeId: string, status?: RegistrationStatus): Promise<ParticipantRecord[]> {
+  const participants: ParticipantRecord[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  const prefix = keys.participant(challengeId, '');
+  do {
+    const page = await ctx.db.send(
+      new QueryCommand({
+        TableName: ctx.config.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': prefix.pk, ':prefix': prefix.sk, ...(status ? { ':status': status } : {}) },
+        ...(status ? { FilterExpression: '#status = :status', ExpressionAttributeNames: { '#status': 'status' } } : {}),
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    participants.push(...((page.Items ?? []) as ParticipantRecord[]));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return participants;
+}
+
+/** What a participant sees of their own registration. */
+export function registrationView(participant: ParticipantRecord) {
+  return {
+    status: participant.status,
+    acceptedRulesVersion: participant.acceptedRulesVersion,
+    acceptedAt: participant.acceptedAt,
+    ...(participant.teamId ? { teamId: participant.teamId } : {}),
+  };
+}

@@ -1,0 +1,56 @@
+import type { Challenge } from '../challenge/load-challenge.ts';
+import { findPhase } from '../challenge/load-challenge.ts';
+import type { PhaseControl } from './phase-control.ts';
+import type { SubmissionRecord } from './submission-record.ts';
+
+/** Scores are stored at full precision and rounded only for display. */
+export function roundScore(score: number, precision: number): number {
+  return Number(score.toFixed(precision));
+}
+
+/**
+ * Which of a submission's scores its team may see now. A `private-until-published` phase shows no
+ * score before publication (not even the team's own); on a public phase whose test set has a
+ * private split, the private and overall scores (overall includes the private rows) wait too.
+ */
+export function visibleScores(challenge: Challenge, submission: SubmissionRecord, control: PhaseControl, asOrganiser: boolean) {
+  const scores = submission.scores;
+  if (!scores || submission.status !== 'SCORED') return undefined;
+  const precision = challenge.scorePrecision;
+  const round = (value: number | undefined) => (value === undefined ? undefined : roundScore(value, precision));
+  const phase = findPhase(challenge, submission.phaseId);
+  const everything = asOrganiser || control.published || submission.mode === 'smoke';
+  if (everything) return { overall: round(scores.overall), public: round(scores.public), private: round(scores.private) };
+  if (!phase || phase.leaderboard === 'private-until-published') return undefined;
+  if (scores.private === undefined && scores.public === undefined) return { overall: round(scores.overall) };
+  return { public: round(scores.public) };
+}
+
+/** A submission as its team sees it: status, visible scores, sanitised failure; no storage keys. */
+export function submissionView(challenge: Challenge, submission: SubmissionRecord, control: PhaseControl, asOrganiser = false) {
+  const score = visibleScores(challenge, submission, control, asOrganiser);
+  return {
+    id: submission.id,
+    challengeId: submission.challengeId,
+    phaseId: submission.phaseId,
+    teamId: submission.teamId,
+    mode: submission.mode,
+    status: submission.status,
+    createdAt: submission.createdAt,
+    updatedAt: submission.updatedAt,
+    ...(submission.archiveBytes !== undefined ? { archiveBytes: submission.archiveBytes } : {}),
+    ...(submission.failure ? { failure: { reason: submission.failure.reason, message: submission.failure.message } } : {}),
+    ...(score ? { score: JSON.parse(JSON.stringify(score)) as typeof score } : {}),
+    ...(submission.baseline ? { baseline: true } : {}),
+    ...(asOrganiser
+      ? {
+          submittedBy: submission.submittedBy,
+          attempt: submission.attempt,
+          archiveKey: submission.archiveKey,
+          ...(submission.scores ? { scorerVersion: submission.scores.scorerVersion, scoredAt: submission.scores.scoredAt } : {}),
+        }
+      : {}),
+  };
+}
+
+export type SubmissionView = ReturnType<typeof submissionView>;
