@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'ALREADY_IN_TEAM'
   | 'IDEMPOTENCY_CONFLICT'
   | 'INVALID_STATE'
+  | 'LABELS_INVALID'
   | 'INTERNAL';
 
 const statusByCode: Record<ErrorCode, number> = {
@@ -42,6 +43,8 @@ const statusByCode: Record<ErrorCode, number> = {
   PARENT_PHASE_REQUIRED: 409,
   SUBMISSIONS_PAUSED: 409,
   QUOTA_EXCEEDED: 429,
+  // An organiser's labels file the scorer cannot use: a platform problem, never the competitor's.
+  LABELS_INVALID: 500,
   INTERNAL: 500,
 };
 

@@ -1,0 +1,22 @@
+import type { MetricAccumulator } from './metric.ts';
+
+/** Mean absolute error per column, averaged over columns (scikit-learn's `uniform_average`). */
+export function mae(columns: number): MetricAccumulator {
+  const sums = new Float64Array(columns);
+  let count = 0;
+  return {
+    add(truth, prediction) {
+      for (let c = 0; c < columns; c++) sums[c]! += Math.abs(prediction[c]! - truth[c]!);
+      count++;
+    },
+    get count() {
+      return count;
+    },
+    result() {
+      if (count === 0) return NaN;
+      let sum = 0;
+      for (let c = 0; c < columns; c++) sum += sums[c]! / count;
+      return sum / columns;
+    },
+  };
+}

@@ -1,0 +1,79 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { findDataset, findPhase, loadChallenge } from '../challenge/load-challenge.ts';
+import { higherIsBetter } from '../challenge/definition-schema.ts';
+import { PodiumError } from '../errors.ts';
+import type { PredictionsCounts } from './predictions-check.ts';
+import { scorePredictions, type SplitScores } from './score-predictions.ts';
+import { SCORER_VERSION } from './scorer-version.ts';
+
+export interface OfflineScoreRequest {
+  challengeDir: string;
+  phaseId: string;
+  predictionsPath: string;
+  labelsPath: string;
+}
+
+/** What `podium score` prints: `text` for people, the rest (without `text`) for `--json`. */
+export interface OfflineScoreResult {
+  ok: boolean;
+  challengeId: string;
+  phaseId: string;
+  datasetId: string;
+  metric: string;
+  higherIsBetter: boolean;
+  scorerVersion: string;
+  rows?: number;
+  scores?: SplitScores;
+  errors?: { message: string; problems: string[]; counts: PredictionsCounts; hint?: string };
+  text: string;
+}
+
+async function requireFile(path: string, what: string): Promise<void> {
+  const info = await stat(path).catch(() => undefined);
+  if (!info?.isFile()) throw new PodiumError('NOT_FOUND', `the ${what} file ${path} was not found`);
+}
+
+/**
+ * Scores a predictions file offline exactly as the scoring job would, so organisers can check
+ * their metric and labels: `podium score --challenge <dir> --phase <id> <predictions.csv> <labels.csv> [--json]`.
+ * Invalid predictions are a result (`ok: false`), not an exception; a bad challenge, phase or
+ * labels file throws a PodiumError naming it.
+ */
+export async function offlineScore(request: OfflineScoreRequest): Promise<OfflineScoreResult> {
+  const challenge = await loadChallenge(request.challengeDir);
+  const phase = findPhase(challenge, request.phaseId);
+  if (!phase) {
+    const known = challenge.phases.map((p) => p.id).join(', ');
+    throw new PodiumError('NOT_FOUND', `phase "${request.phaseId}" is not in challenge "${challenge.id}" (phases: ${known})`);
+  }
+  const dataset = findDataset(challenge, phase.dataset)!;
+  await requireFile(request.predictionsPath, 'predictions');
+  await requireFile(request.labelsPath, 'labels');
+  const outcome = await scorePredictions(
+    { format: challenge.submissionFormat, metric: challenge.metric, dataset },
+    () => createReadStream(request.predictionsPath),
+    () => createReadStream(request.labelsPath),
+  );
+  const base = {
+    challengeId: challenge.id,
+    phaseId: phase.id,
+    datasetId: dataset.id,
+    metric: challenge.metric.kind,
+    higherIsBetter: higherIsBetter(challenge.metric),
+    scorerVersion: SCORER_VERSION,
+  };
+  if (!outcome.ok) {
+    const { message, problems, counts, hint } = outcome;
+    const lines = ['Predictions are invalid:', ...problems.map((problem) => `  - ${problem}`)];
+    if (hint) lines.push(`Hint: ${hint}`);
+    return { ok: false, ...base, errors: { message, problems, counts, ...(hint ? { hint } : {}) }, text: lines.join('\n') };
+  }
+  const show = (value: number) => value.toFixed(challenge.scorePrecision);
+  const direction = base.higherIsBetter ? 'higher is better' : 'lower is better';
+  const lines = [`${challenge.id} / ${phase.id}: ${outcome.rows} rows scored with ${challenge.metric.kind} (${direction}, scorer ${SCORER_VERSION})`];
+  lines.push(`  overall: ${show(outcome.scores.overall)}`);
+  if (outcome.scores.public !== undefined) lines.push(`  public:  ${show(outcome.scores.public)}`);
+  if (outcome.scores.private !== undefined) lines.push(`  private: ${show(outcome.scores.private)}`);
+  return { ok: true, ...base, rows: outcome.rows, scores: outcome.scores, text: lines.join('\n') };
+}

@@ -1,0 +1,99 @@
+import type { DatasetDefinition, Metric, SubmissionFormat } from '../challenge/definition-schema.ts';
+import { PodiumError } from '../errors.ts';
+import type { CsvSource } from './csv-stream.ts';
+import { readLabelsTable, SPLIT_NONE, SPLIT_PRIVATE, SPLIT_PUBLIC } from './labels-table.ts';
+import { mergeOrdered } from './ordered-merge.ts';
+import { createMetricAccumulator, type MetricAccumulator } from './metrics/index.ts';
+import { checkPredictionsFile, type PredictionsInvalid } from './validate-predictions.ts';
+
+/** What the scorer needs from a challenge: the format, the metric, and the scored dataset's split column. */
+export interface ScoringRules {
+  format: SubmissionFormat;
+  metric: Metric;
+  dataset: Pick<DatasetDefinition, 'id' | 'splitColumn'>;
+}
+
+export interface SplitScores {
+  /** Score over every row. */
+  overall: number;
+  /** Present when the dataset has a split column (and the split has rows). */
+  public?: number;
+  private?: number;
+}
+
+export type ScoreOutcome = { ok: true; scores: SplitScores; rows: number } | PredictionsInvalid;
+
+/** A source, or a function opening it afresh: reopenable sources let the scorer try its ordered fast path first. */
+export type ReopenableSource = CsvSource | (() => CsvSource | Promise<CsvSource>);
+
+const open = async (source: ReopenableSource): Promise<CsvSource> => (typeof source === 'function' ? source() : source);
+
+function accumulators(rules: ScoringRules, split: boolean) {
+  const overall = createMetricAccumulator(rules.metric, rules.format);
+  const bySplit: (MetricAccumulator | undefined)[] = [];
+  if (split) {
+    bySplit[SPLIT_PUBLIC] = createMetricAccumulator(rules.metric, rules.format);
+    bySplit[SPLIT_PRIVATE] = createMetricAccumulator(rules.metric, rules.format);
+  }
+  const add = (truth: Float64Array, prediction: Float64Array, rowSplit: number) => {
+    overall.add(truth, prediction);
+    if (rowSplit !== SPLIT_NONE) bySplit[rowSplit]!.add(truth, prediction);
+  };
+  const scores = (): SplitScores => {
+    const result: SplitScores = { overall: finite(overall, 'all rows') };
+    if (split) {
+      if (bySplit[SPLIT_PUBLIC]!.count > 0) result.public = finite(bySplit[SPLIT_PUBLIC]!, 'the public rows');
+      if (bySplit[SPLIT_PRIVATE]!.count > 0) result.private = finite(bySplit[SPLIT_PRIVATE]!, 'the private rows');
+    }
+    return result;
+  };
+  return { add, scores };
+}
+
+/**
+ * Scores a predictions file against a labels file: validates the predictions (ids must be exactly
+ * the labels' ids), joins the rows by id — row order is irrelevant — and computes the metric over
+ * all rows and, where the dataset has a split column, over its public and private rows.
+ * Invalid predictions come back as `{ ok: false, … }`; unusable labels throw LABELS_INVALID.
+ *
+ * With reopenable sources, files listing the same ids in the same ascending order are merged in
+ * lockstep (memory flat in rows); anything else is joined through an index of the labels' ids.
+ *
+ * @example
+ * const outcome = await scorePredictions(rules, () => createReadStream('submission.csv'), () => createReadStream('labels.csv'));
+ */
+export async function scorePredictions(rules: ScoringRules, predictions: ReopenableSource, labels: ReopenableSource): Promise<ScoreOutcome> {
+  const split = Boolean(rules.dataset.splitColumn);
+  if (typeof predictions === 'function' && typeof labels === 'function') {
+    const merged = accumulators(rules, split);
+    const rows = await mergeOrdered(rules.format, rules.dataset.splitColumn, await predictions(), await labels(), merged.add);
+    if (rows !== undefined && rows > 0) return { ok: true, scores: merged.scores(), rows };
+  }
+  return scoreIndexed(rules, await open(predictions), await open(labels));
+}
+
+/** The general path: labels indexed by id, predictions streamed and looked up. */
+async function scoreIndexed(rules: ScoringRules, predictions: CsvSource, labels: CsvSource): Promise<ScoreOutcome> {
+  const table = await readLabelsTable(labels, rules.format, rules.dataset);
+  const columns = table.columns;
+  const joined = accumulators(rules, table.split !== undefined);
+  const truth = new Float64Array(columns);
+  const { truth: packed, split } = table;
+  const validation = await checkPredictionsFile(predictions, rules.format, table.ids, {
+    onRow(slot, values) {
+      const base = slot * columns;
+      for (let c = 0; c < columns; c++) truth[c] = packed[base + c]!;
+      joined.add(truth, values, split ? split[slot]! : SPLIT_NONE);
+    },
+  });
+  if (!validation.ok) return validation;
+  return { ok: true, scores: joined.scores(), rows: validation.rows };
+}
+
+function finite(accumulator: MetricAccumulator, rows: string): number {
+  const value = accumulator.result();
+  if (!Number.isFinite(value)) {
+    throw new PodiumError('LABELS_INVALID', `the metric is undefined on ${rows} of the labels (for ROC AUC: both classes must be present)`);
+  }
+  return value;
+}

@@ -1,0 +1,60 @@
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import type { Readable } from 'node:stream';
+import type { Challenge } from '../challenge/load-challenge.ts';
+import { findDataset, findPhase, smokeDatasetOf } from '../challenge/load-challenge.ts';
+import type { PodiumContext } from '../context.ts';
+import { PodiumError } from '../errors.ts';
+import { objectKeys } from '../storage/object-keys.ts';
+import type { SubmissionRecord } from '../submissions/submission-record.ts';
+import { scorePredictions, type ScoreOutcome } from './score-predictions.ts';
+
+const isMissingObject = (error: unknown) => error instanceof Error && (error.name === 'NoSuchKey' || error.name === 'NotFound');
+
+async function openObject(ctx: PodiumContext, bucket: string, key: string): Promise<Readable | undefined> {
+  try {
+    const object = await ctx.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return object.Body as Readable;
+  } catch (error) {
+    if (isMissingObject(error)) return undefined;
+    throw error;
+  }
+}
+
+/** Where a submission's labels are: the hidden dataset's (scoring job only), or the public smoke labels. */
+export function labelsLocation(ctx: PodiumContext, challenge: Challenge, submission: Pick<SubmissionRecord, 'mode' | 'phaseId'>) {
+  const phase = findPhase(challenge, submission.phaseId);
+  if (!phase) throw new PodiumError('NOT_FOUND', `phase "${submission.phaseId}" was not found in challenge "${challenge.id}"`);
+  if (submission.mode === 'smoke') {
+    const dataset = smokeDatasetOf(challenge, phase.id);
+    if (!dataset) return undefined;
+    return { dataset, bucket: ctx.config.datasetsBucket, key: objectKeys.datasetFile(challenge.id, dataset.id, 'labels.csv') };
+  }
+  const dataset = findDataset(challenge, phase.dataset)!;
+  return { dataset, bucket: ctx.config.hiddenBucket, key: objectKeys.labels(challenge.id, dataset.id) };
+}
+
+/**
+ * Scores the predictions file a submission's inference job stored, streaming it and the labels
+ * from S3. Returns undefined for a smoke run whose smoke dataset has no labels (nothing to score);
+ * missing labels or predictions of a scored run are platform errors and throw.
+ */
+export async function scoreStoredPredictions(ctx: PodiumContext, challenge: Challenge, submission: SubmissionRecord): Promise<ScoreOutcome | undefined> {
+  const location = labelsLocation(ctx, challenge, submission);
+  const labels = location && (await openObject(ctx, location.bucket, location.key));
+  if (!location || !labels) {
+    if (submission.mode === 'smoke') return undefined;
+    throw new PodiumError('LABELS_INVALID', `the labels of dataset "${location?.dataset.id}" are missing (s3://${location?.bucket}/${location?.key})`);
+  }
+  const predictionsKey = objectKeys.predictions(submission.id);
+  const predictions = await openObject(ctx, ctx.config.predictionsBucket, predictionsKey);
+  if (!predictions) {
+    labels.destroy();
+    throw new PodiumError('INTERNAL', `the predictions of submission "${submission.id}" are missing (s3://${ctx.config.predictionsBucket}/${predictionsKey})`);
+  }
+  try {
+    return await scorePredictions({ format: challenge.submissionFormat, metric: challenge.metric, dataset: location.dataset }, predictions, labels);
+  } finally {
+    predictions.destroy();
+    labels.destroy();
+  }
+}

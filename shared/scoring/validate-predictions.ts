@@ -1,0 +1,156 @@
+import type { SubmissionFormat } from '../challenge/definition-schema.ts';
+import { CsvFormatError, CsvReader, fieldBytes, fieldText, type CsvSource } from './csv-stream.ts';
+import { IdIndex } from './id-index.ts';
+import {
+  RowValueChecker,
+  describeCounts,
+  emptyCounts,
+  isHeaderLayout,
+  layoutHeader,
+  type HeaderLayout,
+  type PredictionsCounts,
+} from './predictions-check.ts';
+
+/**
+ * Validation of a predictions file against the submission format and the expected ids, streaming
+ * with bounded memory. The rules:
+ * - the header holds the id column and every prediction column, in any order, nothing else;
+ * - each expected id appears exactly once, compared as exact strings (spaces, case and leading
+ *   zeros count); row order is free;
+ * - values follow their column type: probabilities in [0, 1], binaries 0 or 1, integers, floats
+ *   within min/max, categories from the allowed list; empty, NaN, infinite and non-numbers are
+ *   refused; scientific notation and quoted numbers are accepted;
+ * - one-hot formats: exactly one 1 per row;
+ * - UTF-8 text (a byte order mark and CRLF are fine); compressed files, `;` separators and
+ *   decimal commas are refused with a hint.
+ */
+export type PredictionsValidation =
+  | { ok: true; rows: number }
+  | {
+      ok: false;
+      /** Person-readable, counts only: never an id or a value from the file or the labels. */
+      message: string;
+      problems: string[];
+      counts: PredictionsCounts;
+      hint?: string;
+    };
+
+export type PredictionsInvalid = Extract<PredictionsValidation, { ok: false }>;
+
+export interface PredictionsPassOptions {
+  maxRecordBytes?: number;
+  /** Called for each good row whose id is expected, first occurrence only; `values` is reused between calls. */
+  onRow?: (slot: number, values: Float64Array) => void;
+}
+
+const DECIMAL_HINT = 'write decimals with a dot (0.5, not 0,5) and separate fields with commas';
+
+function invalid(problems: string[], counts: PredictionsCounts, hint?: string): PredictionsInvalid {
+  return {
+    ok: false,
+    message: `the predictions file is invalid: ${problems.join('; ')}`,
+    problems,
+    counts,
+    ...(hint ? { hint } : {}),
+  };
+}
+
+/**
+ * Reads the whole predictions file once, checking it and handing each good row to `onRow`.
+ * `expected` holds the ids the file must list, each with its slot.
+ */
+export async function checkPredictionsFile(
+  source: CsvSource,
+  format: SubmissionFormat,
+  expected: IdIndex,
+  options: PredictionsPassOptions = {},
+): Promise<PredictionsValidation> {
+  const counts = emptyCounts(expected.size);
+  const reader = new CsvReader(source, options.maxRecordBytes !== undefined ? { maxRecordBytes: options.maxRecordBytes } : {});
+  const checker = new RowValueChecker(format);
+  const seen = new Uint8Array(expected.size);
+  const values = new Float64Array(format.columns.length);
+  const classes = format.columns.length;
+  let layout: HeaderLayout | undefined;
+  let longRows = 0;
+  try {
+    for (let batch = await reader.next(); batch; batch = await reader.next()) {
+      let record = 0;
+      if (!layout) {
+        const header: string[] = [];
+        for (let field = batch.recordFields[0]!; field < batch.recordFields[1]!; field++) header.push(fieldText(batch, field));
+        const mapped = layoutHeader(header, format);
+        if (!isHeaderLayout(mapped)) return invalid(mapped.problems, counts, mapped.hint);
+        layout = mapped;
+        record = 1;
+      }
+      const { idPosition, fieldCount } = layout;
+      for (; record < batch.count; record++) {
+        counts.rows++;
+        const first = batch.recordFields[record]!;
+        const fields = batch.recordFields[record + 1]! - first;
+        let slot = -1;
+        if (idPosition < fields) {
+          const idField = first + idPosition;
+          slot = batch.fieldEscaped[idField]
+            ? findEscaped(expected, fieldBytes(batch, idField))
+            : expected.find(batch.bytes, batch.fieldStart[idField]!, batch.fieldEnd[idField]!);
+          if (slot < 0) counts.unknownIds++;
+          else if (seen[slot]) {
+            counts.duplicateIds++;
+            slot = -1;
+          } else seen[slot] = 1;
+        }
+        if (fields !== fieldCount) {
+          counts.badRows++;
+          if (fields > fieldCount) longRows++;
+          continue;
+        }
+        const bad = checker.check(batch, record, layout, values);
+        if (bad > 0) {
+          counts.badValues += bad;
+          continue;
+        }
+        if (checker.oneHot && RowValueChecker.oneHotClass(values, classes) < 0) {
+          counts.notOneHotRows++;
+          continue;
+        }
+        if (slot >= 0) options.onRow?.(slot, values);
+      }
+    }
+  } catch (error) {
+    if (error instanceof CsvFormatError) return invalid([error.message], counts, error.hint);
+    throw error;
+  } finally {
+    await reader.close();
+  }
+  if (!layout) return invalid(['the file is empty'], counts, `start with the header line ${[format.idColumn, ...format.columns.map((c) => c.name)].join(',')}`);
+  let matched = 0;
+  for (let slot = 0; slot < seen.length; slot++) matched += seen[slot]!;
+  counts.missingIds = expected.size - matched;
+  const problems = describeCounts(counts, format, checker.describeProblems());
+  if (problems.length === 0) return { ok: true, rows: counts.rows };
+  const decimalCommas = checker.hasProblem('decimal-comma') || (longRows > 0 && format.columns.some((column) => column.type === 'float' || column.type === 'probability'));
+  return invalid(problems, counts, decimalCommas ? DECIMAL_HINT : undefined);
+}
+
+function findEscaped(index: IdIndex, bytes: Buffer): number {
+  return index.find(bytes, 0, bytes.length);
+}
+
+/**
+ * Checks a predictions file against the submission format and the ids it must list.
+ *
+ * @example
+ * const result = await validatePredictions(createReadStream('submission.csv'), challenge.submissionFormat, ids);
+ * if (!result.ok) fail('PREDICTIONS_INVALID', result.message);
+ */
+export async function validatePredictions(
+  input: CsvSource,
+  format: SubmissionFormat,
+  expectedIds: Iterable<string>,
+  options: { maxRecordBytes?: number } = {},
+): Promise<PredictionsValidation> {
+  const { index } = IdIndex.fromStrings(expectedIds);
+  return checkPredictionsFile(input, format, index, options);
+}

@@ -1,0 +1,117 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerChallenge } from '#shared/challenge/challenge-registry.ts';
+import { loadChallenge, type Challenge } from '#shared/challenge/load-challenge.ts';
+import type { PodiumContext } from '#shared/context.ts';
+import { readLeaderboard } from '#shared/leaderboard/read-leaderboard.ts';
+import { runScoringJob } from '#shared/scoring/run-scoring-job.ts';
+import { SCORER_VERSION } from '#shared/scoring/scorer-version.ts';
+import { getSubmission } from '#shared/submissions/submission-record.ts';
+import { keys } from '#shared/storage/table-design.ts';
+import { manualClock, startStorageFixture, type StorageFixture } from '../support/storage-fixture.ts';
+import { itemsOf, putLabels, submissionInScoring, tissuenetLabels, tissuenetPredictions } from './scoring-fixture.ts';
+
+// Costs by hand (TissueNet matrix), true→pred: 0→0 0, 1→1 0, 2→3 0.3, 3→3 0; public rows 1 and 3, private rows 2 and 4.
+const TRUE_CLASSES = [0, 1, 2, 3];
+const PREDICTED = [0, 1, 3, 3];
+const labels = tissuenetLabels(TRUE_CLASSES);
+
+let fixture: StorageFixture;
+let tissuenet: Challenge;
+
+beforeAll(async () => {
+  fixture = await startStorageFixture();
+  tissuenet = await loadChallenge('examples/tissuenet');
+});
+afterAll(() => fixture.close());
+
+async function freshPlatform(): Promise<PodiumContext> {
+  const ctx = await fixture.freshContext(manualClock('2026-06-01T10:00:00Z').now);
+  await registerChallenge(ctx, tissuenet);
+  await putLabels(ctx, 'tissuenet', 'test', labels.csv);
+  return ctx;
+}
+
+const base = { challengeId: 'tissuenet', phaseId: 'learning', teamId: 'team-a' };
+
+describe('runScoringJob', () => {
+  it('scores valid predictions: SCORED with scores, score records, a leaderboard entry, quota settled', async () => {
+    const ctx = await freshPlatform();
+    await submissionInScoring(ctx, { ...base, id: 's-1', predictions: tissuenetPredictions(labels.ids, PREDICTED) });
+
+    const result = await runScoringJob(ctx, 's-1', 1);
+
+    const expected = { overall: 1 - 0.3 / 4, public: 1 - 0.3 / 2, private: 1 };
+    expect(result).toMatchObject({ outcome: 'scored' });
+    const submission = await getSubmission(ctx, 's-1');
+    expect(submission.status).toBe('SCORED');
+    expect(submission.scores).toEqual({ ...expected, scorerVersion: SCORER_VERSION, scoredAt: '2026-06-01T10:00:00.000Z' });
+    expect(submission.quotaSettledAt).toBeDefined();
+    const records = (await itemsOf(ctx, keys.submission('s-1').pk)).filter((item) => item.kind === 'score');
+    expect(records.map((record) => [record.sk, record.score])).toEqual([
+      [keys.scoreRecord('s-1', 'overall', SCORER_VERSION).sk, expected.overall],
+      [keys.scoreRecord('s-1', 'private', SCORER_VERSION).sk, expected.private],
+      [keys.scoreRecord('s-1', 'public', SCORER_VERSION).sk, expected.public],
+    ]);
+    const board = await readLeaderboard(ctx, tissuenet, 'learning', 'private');
+    expect(board.entries).toEqual([{ rank: 1, teamId: 'team-a', score: 1, submissionId: 's-1', submittedAt: '2026-06-01T10:00:00.000Z' }]);
+  });
+
+  it('fails invalid predictions with PREDICTIONS_INVALID and counts, and ranks nothing', async () => {
+    const ctx = await freshPlatform();
+    const missingOne = tissuenetPredictions(labels.ids.slice(0, 3), PREDICTED);
+    await submissionInScoring(ctx, { ...base, id: 's-2', predictions: missingOne });
+
+    expect(await runScoringJob(ctx, 's-2', 1)).toMatchObject({ outcome: 'failed' });
+
+    const submission = await getSubmission(ctx, 's-2');
+    expect(submission.status).toBe('FAILED');
+    expect(submission.failure).toEqual({ reason: 'PREDICTIONS_INVALID', message: 'the predictions file is invalid: 1 expected id is missing (of 4)' });
+    expect(submission.quotaSettledAt).toBeDefined();
+    expect((await readLeaderboard(ctx, tissuenet, 'learning', 'public')).entries).toEqual([]);
+  });
+
+  it('changes nothing when the same attempt runs again, or a stale attempt runs', async () => {
+    const ctx = await freshPlatform();
+    await submissionInScoring(ctx, { ...base, id: 's-3', predictions: tissuenetPredictions(labels.ids, PREDICTED) });
+    await runScoringJob(ctx, 's-3', 1);
+    const before = await itemsOf(ctx, keys.submission('s-3').pk);
+    const boardBefore = await readLeaderboard(ctx, tissuenet, 'learning', 'public');
+
+    expect(await runScoringJob(ctx, 's-3', 1)).toEqual({ outcome: 'skipped', status: 'SCORED' });
+    expect(await runScoringJob(ctx, 's-3', 0)).toEqual({ outcome: 'skipped', status: 'SCORED' });
+
+    expect(await itemsOf(ctx, keys.submission('s-3').pk)).toEqual(before);
+    expect(await readLeaderboard(ctx, tissuenet, 'learning', 'public')).toEqual(boardBefore);
+  });
+
+  it('scores a smoke run on the smoke labels and never ranks it', async () => {
+    const ctx = await freshPlatform();
+    const smoke = tissuenetLabels([2, 2], false);
+    await putLabels(ctx, 'tissuenet', 'smoke', smoke.csv, true);
+    await submissionInScoring(ctx, { ...base, id: 's-4', mode: 'smoke', predictions: tissuenetPredictions(smoke.ids, [2, 1]) });
+
+    const result = await runScoringJob(ctx, 's-4', 1);
+
+    // Costs 0 and 0.3 (2→1): 1 − 0.15. The smoke dataset has no split column.
+    expect(result).toMatchObject({ outcome: 'scored', scores: { overall: 0.85 } });
+    expect((await getSubmission(ctx, 's-4')).scores).not.toHaveProperty('public');
+    expect((await readLeaderboard(ctx, tissuenet, 'learning', 'public')).entries).toEqual([]);
+  });
+
+  it('ends a smoke run without smoke labels as SCORED without scores', async () => {
+    const ctx = await freshPlatform();
+    await submissionInScoring(ctx, { ...base, id: 's-5', mode: 'smoke', predictions: tissuenetPredictions(['x'], [0]) });
+    expect(await runScoringJob(ctx, 's-5', 1)).toEqual({ outcome: 'unscored' });
+    const submission = await getSubmission(ctx, 's-5');
+    expect(submission.status).toBe('SCORED');
+    expect(submission.scores).toBeUndefined();
+  });
+
+  it('throws a platform error when the hidden labels are missing, leaving the submission in SCORING', async () => {
+    const ctx = await fixture.freshContext();
+    await registerChallenge(ctx, tissuenet);
+    await submissionInScoring(ctx, { ...base, id: 's-6', predictions: tissuenetPredictions(labels.ids, PREDICTED) });
+    await expect(runScoringJob(ctx, 's-6', 1)).rejects.toMatchObject({ code: 'LABELS_INVALID', message: expect.stringContaining('labels of dataset "test" are missing') });
+    expect((await getSubmission(ctx, 's-6')).status).toBe('SCORING');
+  });
+});
