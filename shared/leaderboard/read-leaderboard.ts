@@ -52,7 +52,8 @@ function decodeCursor(cursor: string): CursorState {
 
 interface TeamFacts {
   name?: string;
-  disqualified: boolean;
+  /** Disqualified, or merged into another team (whose entry now carries its submissions). */
+  hidden: boolean;
 }
 
 async function readTeams(ctx: PodiumContext, challengeId: string, teamIds: string[]): Promise<Map<string, TeamFacts>> {
@@ -61,14 +62,14 @@ async function readTeams(ctx: PodiumContext, challengeId: string, teamIds: strin
     let request: Record<string, { Keys: Record<string, unknown>[]; ProjectionExpression?: string; ExpressionAttributeNames?: Record<string, string> }> | undefined = {
       [ctx.config.tableName]: {
         Keys: teamIds.slice(i, i + 100).map((teamId) => keys.team(challengeId, teamId)),
-        ProjectionExpression: 'teamId, #name, disqualified',
+        ProjectionExpression: 'teamId, #name, disqualified, mergedInto',
         ExpressionAttributeNames: { '#name': 'name' },
       },
     };
     while (request && Object.keys(request).length > 0) {
       const result = await ctx.db.send(new BatchGetCommand({ RequestItems: request }));
       for (const item of result.Responses?.[ctx.config.tableName] ?? []) {
-        facts.set(String(item.teamId), { ...(typeof item.name === 'string' ? { name: item.name } : {}), disqualified: item.disqualified === true });
+        facts.set(String(item.teamId), { ...(typeof item.name === 'string' ? { name: item.name } : {}), hidden: item.disqualified === true || typeof item.mergedInto === 'string' });
       }
       request = result.UnprocessedKeys as typeof request;
     }
@@ -119,7 +120,7 @@ export async function readLeaderboard(
       consumed++;
       state.key = { pk: item.pk, sk: item.sk, lbpk: item.lbpk, lbsk: item.lbsk };
       const team = teams.get(item.teamId);
-      if (team?.disqualified) continue;
+      if (team?.hidden) continue;
       state.shown++;
       if (item.score !== state.score) state.rank = state.shown;
       state.score = item.score;

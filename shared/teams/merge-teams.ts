@@ -11,6 +11,7 @@ import { COUNTER, utcDay } from '../submissions/quota.ts';
 import { teamSubmissionsPartition } from '../submissions/submission-record.ts';
 import { teamOf } from './team-membership.ts';
 import { findTeam, teamIdForInvite, type TeamRecord } from './team-record.ts';
+import { rebuildLeaderboard } from '../leaderboard/rebuild-leaderboard.ts';
 
 const refuse = (message: string) => new PodiumError('TEAM_MERGE_NOT_ALLOWED', message);
 
@@ -145,5 +146,7 @@ export async function mergeTeams(ctx: PodiumContext, challenge: Challenge, parti
     UpdateExpression: 'SET mergedInto = :survivor, memberCount = :zero REMOVE mergingInto',
     ExpressionAttributeValues: { ':survivor': survivor.teamId, ':zero': 0 },
   }));
+  // The absorbed team's scored submissions now belong to the survivor: one entry per team again.
+  for (const phase of challenge.phases) await rebuildLeaderboard(ctx, challenge, phase.id);
   return (await findTeam(ctx, challenge.id, survivor.teamId))!;
 }

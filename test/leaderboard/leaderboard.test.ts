@@ -114,6 +114,23 @@ describe('leaderboard', () => {
     expect((await board(ctx, 'public'))[0]).toEqual([1, 'team-c', 1]);
   });
 
+  it('hides a team merged into another: its entry is gone and its submissions count for the survivor', async () => {
+    const { ctx, score } = await platform();
+    await putTeam(ctx, 'tissuenet', 'team-a', { name: 'Alpha' });
+    await putTeam(ctx, 'tissuenet', 'team-b', { name: 'Beta' });
+    await score('team-a', PUBLIC_AND_RANK_MISS);
+    const better = await score('team-b', PERFECT);
+    // What mergeTeams does once members and submissions have moved to the survivor.
+    await putTeam(ctx, 'tissuenet', 'team-b', { name: 'Beta', mergedInto: 'team-a' });
+    expect(await board(ctx, 'public')).toEqual([[1, 'team-a', 0.8]]);
+    await ctx.db.send(
+      new PutCommand({ TableName: ctx.config.tableName, Item: { ...(await getSubmission(ctx, better)), teamId: 'team-a' } }),
+    );
+    await rebuildLeaderboard(ctx, tissuenet, 'learning');
+    const entries = (await readLeaderboard(ctx, tissuenet, 'learning', 'public')).entries;
+    expect(entries.map(({ rank, teamId, score: s, submissionId }) => [rank, teamId, s, submissionId])).toEqual([[1, 'team-a', 1, better]]);
+  });
+
   it('never lists smoke runs', async () => {
     const { ctx, score } = await platform();
     await putLabels(ctx, 'tissuenet', 'smoke', labels.csv.replace(',usage', '').replace(/,(public|private)$/gm, ''), true);

@@ -60,7 +60,7 @@ export async function submissionInScoring(ctx: PodiumContext, input: ScoringSubm
   await ctx.s3.send(new PutObjectCommand({ Bucket: ctx.config.predictionsBucket, Key: objectKeys.predictions(input.id), Body: input.predictions }));
 }
 
-export async function putTeam(ctx: PodiumContext, challengeId: string, teamId: string, attributes: { name?: string; disqualified?: boolean } = {}): Promise<void> {
+export async function putTeam(ctx: PodiumContext, challengeId: string, teamId: string, attributes: { name?: string; disqualified?: boolean; mergedInto?: string } = {}): Promise<void> {
   await ctx.db.send(new PutCommand({ TableName: ctx.config.tableName, Item: { ...keys.team(challengeId, teamId), kind: 'team', teamId, ...attributes } }));
 }
 
