@@ -1,7 +1,7 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
-import type { Challenge } from '../challenge/load-challenge.ts';
-import { findDataset, findPhase, smokeDatasetOf } from '../challenge/load-challenge.ts';
+import type { Challenge } from '../challenge/challenge.ts';
+import { findDataset, findPhase, smokeDatasetOf } from '../challenge/challenge.ts';
 import type { PodiumContext } from '../context.ts';
 import { PodiumError } from '../errors.ts';
 import { objectKeys } from '../storage/object-keys.ts';
@@ -51,10 +51,30 @@ export async function scoreStoredPredictions(ctx: PodiumContext, challenge: Chal
     labels.destroy();
     throw new PodiumError('INTERNAL', `the predictions of submission "${submission.id}" are missing (s3://${ctx.config.predictionsBucket}/${predictionsKey})`);
   }
+  // Reopenable sources let the scorer stream-merge two files listing ids in the same order; each
+  // opening is a fresh GET, and every stream is closed however the scoring ends.
+  const opened: Readable[] = [predictions, labels];
+  const reopen = (bucket: string, key: string, first: Readable) => {
+    let unused: Readable | undefined = first;
+    return async () => {
+      if (unused) {
+        const stream = unused;
+        unused = undefined;
+        return stream;
+      }
+      const stream = await openObject(ctx, bucket, key);
+      if (!stream) throw new PodiumError('INTERNAL', `s3://${bucket}/${key} disappeared while scoring`);
+      opened.push(stream);
+      return stream;
+    };
+  };
   try {
-    return await scorePredictions({ format: challenge.submissionFormat, metric: challenge.metric, dataset: location.dataset }, predictions, labels);
+    return await scorePredictions(
+      { format: challenge.submissionFormat, metric: challenge.metric, dataset: location.dataset },
+      reopen(ctx.config.predictionsBucket, predictionsKey, predictions),
+      reopen(location.bucket, location.key, labels),
+    );
   } finally {
-    predictions.destroy();
-    labels.destroy();
+    for (const stream of opened) stream.destroy();
   }
 }
