@@ -1,5 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { formatFieldPath } from '#shared/challenge/load-challenge.ts';
+import { formatFieldPath } from '#shared/challenge/challenge.ts';
 import { PodiumError } from '#shared/errors.ts';
 import type { ApiEnv } from './api-env.ts';
 

@@ -23,7 +23,8 @@ export async function* centralDirectory(zip: ZipFile): AsyncGenerator<Entry> {
     const entry = await new Promise<Entry | undefined>((resolve, reject) => {
       const onEntry = (found: Entry) => (cleanup(), resolve(found));
       const onEnd = () => (cleanup(), resolve(undefined));
-      const onError = (error: Error) => (cleanup(), reject(new ArchiveProblem('ARCHIVE_INVALID', `the archive is corrupt (${describeZipError(error)})`)));
+      const onError = (error: Error) =>
+        (cleanup(), reject(error instanceof ArchiveProblem ? error : new ArchiveProblem('ARCHIVE_INVALID', `the archive is corrupt (${describeZipError(error)})`)));
       const cleanup = () => {
         zip.off('entry', onEntry);
         zip.off('end', onEnd);

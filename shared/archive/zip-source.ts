@@ -1,12 +1,17 @@
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { PassThrough, Readable } from 'node:stream';
+import type { S3Client } from '@aws-sdk/client-s3';
 import yauzl, { type ZipFile } from 'yauzl';
 import { ArchiveProblem } from './archive-problem.ts';
+import { getArchiveObject } from './archive-version.ts';
 
-/** Where an archive's bytes are: a local file, or an S3 object read with ranged GETs. */
+/**
+ * Where an archive's bytes are: a local file, or an S3 object read with ranged GETs. With `eTag`,
+ * every ranged GET is pinned to that version: a replacement half-way through is ARCHIVE_INVALID,
+ * never a verdict stitched together from two archives.
+ */
 export type ZipSource =
   | { kind: 'file'; path: string }
-  | { kind: 's3'; s3: S3Client; bucket: string; key: string; size: number };
+  | { kind: 's3'; s3: S3Client; bucket: string; key: string; size: number; eTag?: string };
 
 /** Options yauzl always gets: one entry at a time, sizes checked, names decoded by us (no rewriting). */
 const ZIP_OPTIONS = { lazyEntries: true, validateEntrySizes: true, decodeStrings: false, autoClose: false } as const;
@@ -23,10 +28,7 @@ class S3RangeReader extends yauzl.RandomAccessReader {
   private readonly blocks = new Map<number, Promise<Buffer>>();
 
   constructor(
-    private readonly s3: S3Client,
-    private readonly bucket: string,
-    private readonly key: string,
-    private readonly size: number,
+    private readonly source: Extract<ZipSource, { kind: 's3' }>,
   ) {
     super();
   }
@@ -39,10 +41,10 @@ class S3RangeReader extends yauzl.RandomAccessReader {
       return cached;
     }
     const start = index * BLOCK_BYTES;
-    const end = Math.min(this.size, start + BLOCK_BYTES) - 1;
-    cached = this.s3
-      .send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key, Range: `bytes=${start}-${end}` }))
-      .then(async (response) => Buffer.from(await response.Body!.transformToByteArray()));
+    const end = Math.min(this.source.size, start + BLOCK_BYTES) - 1;
+    cached = getArchiveObject(this.source.s3, this.source, 'while it was being validated', `bytes=${start}-${end}`).then(async (response) =>
+      Buffer.from(await response.Body!.transformToByteArray()),
+    );
     cached.catch(() => this.blocks.delete(index));
     this.blocks.set(index, cached);
     while (this.blocks.size > CACHED_BLOCKS) this.blocks.delete(this.blocks.keys().next().value!);
@@ -72,7 +74,7 @@ export async function openZip(source: ZipSource): Promise<ZipFile> {
   try {
     if (source.kind === 'file') return await yauzl.openPromise(source.path, ZIP_OPTIONS);
     if (source.size === 0) throw new ArchiveProblem('ARCHIVE_INVALID', 'the archive is empty (0 bytes)');
-    return await yauzl.fromRandomAccessReaderPromise(new S3RangeReader(source.s3, source.bucket, source.key, source.size), source.size, ZIP_OPTIONS);
+    return await yauzl.fromRandomAccessReaderPromise(new S3RangeReader(source), source.size, ZIP_OPTIONS);
   } catch (error) {
     if (error instanceof ArchiveProblem) throw error;
     throw new ArchiveProblem('ARCHIVE_INVALID', `the file is not a readable zip archive (${describeZipError(error)})`);

@@ -4,7 +4,7 @@ import type { PodiumContext } from '../context.ts';
 import { notFound } from '../errors.ts';
 import { isConditionFailure } from '../storage/conditional-writes.ts';
 import { BY_OWNER_INDEX, keys } from '../storage/table-design.ts';
-import type { Challenge } from './load-challenge.ts';
+import type { Challenge } from './challenge.ts';
 
 /** The stored record of a challenge: its validated definition plus pages and rules version. */
 export interface ChallengeRecord {

@@ -1,7 +1,7 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type { Challenge } from '../challenge/load-challenge.ts';
-import { findDataset } from '../challenge/load-challenge.ts';
+import type { Challenge } from '../challenge/challenge.ts';
+import { findDataset } from '../challenge/challenge.ts';
 import type { PodiumContext } from '../context.ts';
 import { MANIFEST_FILE, type DatasetManifest } from '../datasets/dataset-layout.ts';
 import { notFound } from '../errors.ts';

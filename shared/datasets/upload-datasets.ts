@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import type { Challenge } from '../challenge/load-challenge.ts';
+import type { Challenge } from '../challenge/challenge.ts';
 import type { PodiumContext } from '../context.ts';
 import { PodiumError } from '../errors.ts';
 import { objectKeys } from '../storage/object-keys.ts';

@@ -1,4 +1,4 @@
-import type { Challenge } from '../challenge/load-challenge.ts';
+import type { Challenge } from '../challenge/challenge.ts';
 import type { PodiumContext } from '../context.ts';
 import { listAccessLog } from '../data-access/access-log.ts';
 import { listPhaseSubmissions } from '../submissions/list-submissions.ts';

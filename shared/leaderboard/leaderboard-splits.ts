@@ -1,5 +1,5 @@
 import type { ChallengeFile } from '../challenge/definition-schema.ts';
-import { findDataset, findPhase } from '../challenge/load-challenge.ts';
+import { findDataset, findPhase } from '../challenge/challenge.ts';
 import { PodiumError } from '../errors.ts';
 import type { SubmissionScores } from '../submissions/submission-record.ts';
 

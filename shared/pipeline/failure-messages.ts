@@ -1,4 +1,15 @@
 import type { PhaseRuntime } from '../challenge/definition-schema.ts';
+import { dataMountPath } from '../sandbox/run-sandboxed.ts';
+
+// Python's and the shell's ways of saying a path does not exist.
+const FILE_NOT_FOUND = /FileNotFoundError|No such file or directory/;
+
+/** Most files a run fails to find are the data, looked for where the competitor's own machine keeps it. */
+function dataMountHint(dataMount: string): string {
+  return dataMount.startsWith('/')
+    ? `this phase's data is mounted read-only at ${dataMountPath(dataMount)}`
+    : `this phase's data is mounted read-only at ${dataMount}/ next to main.py, that is ${dataMountPath(dataMount)}`;
+}
 
 /** The wording of each competitor-facing failure, in one place so the docs can quote it. */
 export const failureMessages = {
@@ -6,8 +17,16 @@ export const failureMessages = {
     `Your code ran longer than this phase's time limit of ${runtime.timeLimitSeconds} s and was stopped.`,
   outOfMemory: (runtime: Pick<PhaseRuntime, 'memoryMiB'>) =>
     `Your code needed more than this phase's memory limit of ${runtime.memoryMiB} MiB and was stopped.`,
-  userError: (exitCode: number | string, lastErrorLine: string | undefined) =>
-    `main.py exited with ${typeof exitCode === 'number' ? `code ${exitCode}` : exitCode}` + (lastErrorLine ? `: ${lastErrorLine}` : ' (logs are not shown for this phase)'),
+  /**
+   * `lastErrorLine` is undefined where the phase shows no logs. With `dataMount`, a last line
+   * saying a file was not found gets a hint naming where the data is.
+   *
+   * @example failureMessages.userError(1, "FileNotFoundError: … '../data/x.csv'", '/code_execution/data')
+   */
+  userError: (exitCode: number | string, lastErrorLine: string | undefined, dataMount?: string) =>
+    `main.py exited with ${typeof exitCode === 'number' ? `code ${exitCode}` : exitCode}` +
+    (lastErrorLine ? `: ${lastErrorLine}` : ' (logs are not shown for this phase)') +
+    (lastErrorLine && dataMount && FILE_NOT_FOUND.test(lastErrorLine) ? ` (hint: ${dataMountHint(dataMount)})` : ''),
   noPredictionsFile: (outputFile: string, found: 'missing' | 'not-a-file' | 'too-large' | 'empty', limitBytes?: number) =>
     ({
       missing: `main.py finished but wrote no ${outputFile} next to main.py.`,

@@ -1,6 +1,6 @@
 import type { PhaseDefinition } from '../challenge/definition-schema.ts';
 import { getChallenge } from '../challenge/challenge-registry.ts';
-import { findPhase } from '../challenge/load-challenge.ts';
+import { findPhase } from '../challenge/challenge.ts';
 import type { PodiumContext } from '../context.ts';
 import { PodiumError } from '../errors.ts';
 import type { JobRunner } from '../jobs/job-runner.ts';

@@ -1,5 +1,5 @@
-import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { archiveLimitsFor } from '../archive/archive-limits.ts';
+import { headArchive, sameETag } from '../archive/archive-version.ts';
 import { judgeArchive } from '../archive/inspect-archive.ts';
 import type { PodiumContext } from '../context.ts';
 import type { JobRunner } from '../jobs/job-runner.ts';
@@ -14,8 +14,13 @@ import { queueJobs } from './queue-jobs.ts';
 export interface UploadedObject {
   bucket: string;
   key: string;
-  /** From the S3 event; read with HeadObject when absent (API completion, reconciler). */
+  /**
+   * What the S3 event reports; logged when it differs from the recorded version, never trusted:
+   * the handler reads size and ETag together with HeadObject, so both describe the one version it
+   * validates, whichever of two events arrives first.
+   */
   size?: number;
+  eTag?: string;
 }
 
 export type UploadOutcome = 'ignored' | 'rejected' | 'queued' | 'unchanged';
@@ -25,6 +30,11 @@ export type UploadOutcome = 'ignored' | 'rejected' | 'queued' | 'unchanged';
  * with both jobs submitted. Each step is a conditional write, so a duplicate S3 event, or a
  * retry after a crash half-way, resumes where the first stopped and never queues twice. Keys that
  * name no submission, or name another team's or phase's, are ignored and logged.
+ *
+ * The first event records the archive's size and ETag (CREATED → UPLOADED); validation and the
+ * inference job read only that version. The upload URL stays valid until it expires, so a second
+ * PUT is possible: its event finds the submission past CREATED and changes nothing, and the
+ * pinned reads turn the swapped bytes into ARCHIVE_INVALID instead of running unvalidated code.
  */
 export async function onArchiveUploaded(
   ctx: PodiumContext,
@@ -48,19 +58,29 @@ export async function onArchiveUploaded(
     pipelineLog.warn('upload ignored: no submission owns this key', { key: upload.key, submissionId: parsed.submissionId });
     return 'ignored';
   }
-  const size = upload.size ?? (await archiveSize(ctx, upload));
   if (submission.status === 'CREATED') {
-    if (await transitionSubmission(ctx, submission.id, { to: 'UPLOADED', from: ['CREATED'], set: { archiveBytes: size } })) {
+    const version = await headArchive(ctx.s3, upload.bucket, upload.key);
+    const set = { archiveBytes: version.bytes, archiveETag: version.eTag };
+    if (await transitionSubmission(ctx, submission.id, { to: 'UPLOADED', from: ['CREATED'], set })) {
       pipelineMetrics.submissionEntered('UPLOADED');
     }
     submission = (await findSubmission(ctx, submission.id))!;
+  } else if ((upload.eTag !== undefined && !sameETag(upload.eTag, submission.archiveETag)) || (upload.size !== undefined && upload.size !== submission.archiveBytes)) {
+    pipelineLog.warn('archive uploaded again after it was recorded; the recorded version stays the one that runs', {
+      submissionId: submission.id,
+      status: submission.status,
+    });
   }
   if (submission.status === 'UPLOADED') {
     const phase = await phaseOf(ctx, submission);
+    // Records from before ETags were recorded: validate whatever is there now, unpinned.
+    const version = submission.archiveETag
+      ? { bytes: submission.archiveBytes ?? 0, eTag: submission.archiveETag }
+      : await headArchive(ctx.s3, upload.bucket, upload.key);
     const verdict = await judgeArchive(
-      { kind: 's3', s3: ctx.s3, bucket: upload.bucket, key: upload.key, size },
+      { kind: 's3', s3: ctx.s3, bucket: upload.bucket, key: upload.key, size: version.bytes, ...(version.eTag ? { eTag: version.eTag } : {}) },
       archiveLimitsFor(phase),
-      size,
+      version.bytes,
     );
     if (!verdict.ok) {
       const failure = { reason: verdict.reason, message: verdict.message };
@@ -83,9 +103,4 @@ export async function onArchiveUploaded(
     return 'queued';
   }
   return 'unchanged';
-}
-
-async function archiveSize(ctx: PodiumContext, upload: UploadedObject): Promise<number> {
-  const head = await ctx.s3.send(new HeadObjectCommand({ Bucket: upload.bucket, Key: upload.key }));
-  return head.ContentLength ?? 0;
 }

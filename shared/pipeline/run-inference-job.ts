@@ -3,14 +3,15 @@ import { chmod, lstat, mkdir, mkdtemp, open, readFile, rm } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import { archiveLimitsFor } from '../archive/archive-limits.ts';
 import { ArchiveProblem } from '../archive/archive-problem.ts';
+import { getArchiveObject } from '../archive/archive-version.ts';
 import { extractArchive } from '../archive/extract-archive.ts';
 import { getChallenge } from '../challenge/challenge-registry.ts';
 import type { PhaseDefinition, SubmissionFormat } from '../challenge/definition-schema.ts';
-import { findPhase, smokeDatasetOf } from '../challenge/load-challenge.ts';
+import { findPhase, smokeDatasetOf } from '../challenge/challenge.ts';
 import type { PodiumContext } from '../context.ts';
 import { DEFAULT_SANDBOX_LIMITS, runSandboxed, type SandboxResult } from '../sandbox/run-sandboxed.ts';
 import type { SandboxMode } from '../sandbox/sandbox-mode.ts';
@@ -59,10 +60,11 @@ export async function runInferenceJob(ctx: PodiumContext, submissionId: string, 
     const archivePath = join(workDir, 'submission.zip');
     const codeDir = join(workDir, 'code');
     const inputsDir = join(workDir, 'inputs');
-    await download(ctx, ctx.config.submissionsBucket, submission.archiveKey, archivePath);
-    await downloadInputs(ctx, submission, phase, challenge, inputsDir);
-
     try {
+      // Only the version validated on upload runs: a later PUT to the same key is refused here.
+      const archive = { bucket: ctx.config.submissionsBucket, key: submission.archiveKey, ...(submission.archiveETag ? { eTag: submission.archiveETag } : {}) };
+      await save(await getArchiveObject(ctx.s3, archive, 'after it was validated'), archivePath);
+      await downloadInputs(ctx, submission, phase, challenge, inputsDir);
       await extractArchive(archivePath, codeDir, archiveLimitsFor(phase));
     } catch (error) {
       if (error instanceof ArchiveProblem) return recordFailure(ctx, submission, phase, { reason: error.reason, message: error.message });
@@ -122,7 +124,7 @@ function failureOfRun(run: SandboxResult, submission: SubmissionRecord, phase: P
       // The last stderr line is output too: shown only where the team may see logs.
       const showsLogs = submission.mode === 'smoke' || phase.runtime.logPolicy !== 'none';
       const status = run.exitCode !== null ? run.exitCode : `signal ${run.signal ?? 'unknown'}`;
-      return { reason: 'USER_ERROR', message: failureMessages.userError(status, showsLogs ? run.log.lastStderrLine : undefined) };
+      return { reason: 'USER_ERROR', message: failureMessages.userError(status, showsLogs ? run.log.lastStderrLine : undefined, phase.runtime.dataMount) };
     }
   }
 }
@@ -148,10 +150,13 @@ async function outputFileProblem(path: string, maxBytes: number): Promise<'missi
   }
 }
 
-async function download(ctx: PodiumContext, bucket: string, key: string, target: string): Promise<void> {
-  const object = await ctx.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+async function save(object: GetObjectCommandOutput, target: string): Promise<void> {
   await mkdir(dirname(target), { recursive: true });
   await pipeline(object.Body as Readable, createWriteStream(target, { flags: 'wx', mode: 0o644 }));
+}
+
+async function download(ctx: PodiumContext, bucket: string, key: string, target: string): Promise<void> {
+  await save(await ctx.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key })), target);
 }
 
 /** Copies the run's inputs: hidden inputs for a scored run, the smoke dataset's inputs for a smoke run. */

@@ -1,5 +1,5 @@
 import { getChallenge } from '../challenge/challenge-registry.ts';
-import { findPhase } from '../challenge/load-challenge.ts';
+import { findPhase } from '../challenge/challenge.ts';
 import type { PodiumContext } from '../context.ts';
 import { PodiumError } from '../errors.ts';
 import { recordScore } from '../leaderboard/record-score.ts';

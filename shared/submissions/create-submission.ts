@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { Challenge } from '../challenge/load-challenge.ts';
-import { findPhase, smokeDatasetOf } from '../challenge/load-challenge.ts';
+import type { Challenge } from '../challenge/challenge.ts';
+import { findPhase, smokeDatasetOf } from '../challenge/challenge.ts';
 import type { PhaseDefinition } from '../challenge/definition-schema.ts';
 import type { PodiumContext } from '../context.ts';
 import { notFound, PodiumError } from '../errors.ts';

@@ -1,5 +1,5 @@
-import type { Challenge } from '../challenge/load-challenge.ts';
-import { findPhase } from '../challenge/load-challenge.ts';
+import type { Challenge } from '../challenge/challenge.ts';
+import { findPhase } from '../challenge/challenge.ts';
 import type { PhaseControl } from './phase-control.ts';
 import type { SubmissionRecord } from './submission-record.ts';
 

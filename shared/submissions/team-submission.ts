@@ -1,4 +1,4 @@
-import type { Challenge } from '../challenge/load-challenge.ts';
+import type { Challenge } from '../challenge/challenge.ts';
 import { getChallenge } from '../challenge/challenge-registry.ts';
 import type { PodiumContext } from '../context.ts';
 import { notFound } from '../errors.ts';

@@ -1,5 +1,5 @@
 import { DeleteCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { Challenge } from '../challenge/load-challenge.ts';
+import type { Challenge } from '../challenge/challenge.ts';
 import type { PodiumContext } from '../context.ts';
 import { notFound, PodiumError } from '../errors.ts';
 import type { Principal } from '../identity/principal.ts';

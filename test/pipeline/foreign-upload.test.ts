@@ -3,24 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerChallenge } from '#shared/challenge/challenge-registry.ts';
 import { loadChallenge } from '#shared/challenge/load-challenge.ts';
 import type { PodiumContext } from '#shared/context.ts';
-import type { JobRunner, JobSpec } from '#shared/jobs/job-runner.ts';
 import { onArchiveUploaded } from '#shared/pipeline/on-archive-uploaded.ts';
 import { objectKeys } from '#shared/storage/object-keys.ts';
 import { createSubmissionRecord, findSubmission } from '#shared/submissions/submission-record.ts';
 import { startStorageFixture, type StorageFixture } from '../support/storage-fixture.ts';
-
-/** A runner that only records what it is asked to run: no job may start for a foreign upload. */
-class RecordingRunner implements JobRunner {
-  submitted: JobSpec[] = [];
-  async submit(spec: JobSpec) {
-    this.submitted.push(spec);
-    return { jobId: `job-${this.submitted.length}` };
-  }
-  async cancel() {}
-  async describe() {
-    return [];
-  }
-}
+import { RecordingRunner } from './support/recording-runner.ts';
 
 describe('uploads to keys a submission does not own', () => {
   let fixture: StorageFixture;

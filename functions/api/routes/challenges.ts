@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { getChallenge, listChallenges } from '#shared/challenge/challenge-registry.ts';
-import type { Challenge } from '#shared/challenge/load-challenge.ts';
+import type { Challenge } from '#shared/challenge/challenge.ts';
 import type { ApiDependencies } from '../api-env.ts';
 import { newRouter } from '../router.ts';
 import { AnyObject, ChallengeParams, commonErrors, json } from '../schemas.ts';

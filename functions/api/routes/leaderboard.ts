@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import { getChallenge } from '#shared/challenge/challenge-registry.ts';
-import type { Challenge } from '#shared/challenge/load-challenge.ts';
-import { findPhase } from '#shared/challenge/load-challenge.ts';
+import type { Challenge } from '#shared/challenge/challenge.ts';
+import { findPhase } from '#shared/challenge/challenge.ts';
 import type { PodiumContext } from '#shared/context.ts';
 import { notFound } from '#shared/errors.ts';
 import type { Principal } from '#shared/identity/principal.ts';

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { getChallenge } from '#shared/challenge/challenge-registry.ts';
-import { findPhase } from '#shared/challenge/load-challenge.ts';
+import { findPhase } from '#shared/challenge/challenge.ts';
 import { notFound } from '#shared/errors.ts';
 import { cancelSubmission } from '#shared/pipeline/cancel-submission.ts';
 import { requireActiveParticipant } from '#shared/participants/registration.ts';

@@ -57,3 +57,6 @@ export async function waitFor(ctx: PodiumContext, submissionId: string, done: (s
 }
 
 export const isFinal = (submission: SubmissionRecord) => ['SCORED', 'FAILED', 'REJECTED', 'CANCELLED'].includes(submission.status);
+
+/** Final, and its quota consequences applied (the last write of every run). */
+export const isSettled = (submission: SubmissionRecord) => isFinal(submission) && Boolean(submission.quotaSettledAt);

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { recordAudit } from '#shared/audit/audit-log.ts';
 import { registerChallenge } from '#shared/challenge/challenge-registry.ts';
-import { parseChallengeFile, rulesVersionOf } from '#shared/challenge/load-challenge.ts';
+import { parseChallengeFile, rulesVersionOf } from '#shared/challenge/challenge.ts';
 import { PodiumError } from '#shared/errors.ts';
 import { listAudit } from '#shared/audit/audit-log.ts';
 import { listAccessLog } from '#shared/data-access/access-log.ts';

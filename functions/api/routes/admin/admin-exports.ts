@@ -1,8 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { getChallenge } from '#shared/challenge/challenge-registry.ts';
-import { findPhase } from '#shared/challenge/load-challenge.ts';
+import { findPhase } from '#shared/challenge/challenge.ts';
 import { notFound } from '#shared/errors.ts';
-import type { Challenge } from '#shared/challenge/load-challenge.ts';
+import type { Challenge } from '#shared/challenge/challenge.ts';
 import type { PodiumContext } from '#shared/context.ts';
 import type { Principal } from '#shared/identity/principal.ts';
 import { PodiumError } from '#shared/errors.ts';

@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { recordAudit } from '#shared/audit/audit-log.ts';
 import { getChallenge } from '#shared/challenge/challenge-registry.ts';
-import { findPhase } from '#shared/challenge/load-challenge.ts';
+import { findPhase } from '#shared/challenge/challenge.ts';
 import { notFound } from '#shared/errors.ts';
 import { rescorePhase, rescoreSubmission } from '#shared/leaderboard/rescore.ts';
 import { getSubmission } from '#shared/submissions/submission-record.ts';
