@@ -27,9 +27,7 @@ const CACHED_BLOCKS = 4;
 class S3RangeReader extends yauzl.RandomAccessReader {
   private readonly blocks = new Map<number, Promise<Buffer>>();
 
-  constructor(
-    private readonly source: Extract<ZipSource, { kind: 's3' }>,
-  ) {
+  constructor(private readonly source: Extract<ZipSource, { kind: 's3' }>) {
     super();
   }
 

@@ -71,8 +71,8 @@ describe('failing example submissions end in their documented state', () => {
 
   it('refunds failed runs where the phase does not count them (countFailed: false)', async () => {
     await settledRun('crash');
-    expect(await harness.quotaCount('team-crash', COUNTER.running)).toBe(0);
-    expect(await harness.quotaCount('team-crash', COUNTER.total)).toBe(0);
+    await expect.poll(() => harness.quotaCount('team-crash', COUNTER.running)).toBe(0);
+    await expect.poll(() => harness.quotaCount('team-crash', COUNTER.total)).toBe(0);
   });
 });
 
@@ -87,7 +87,7 @@ describe('good and rejected archives', () => {
       const board = await readLeaderboard(ctx, challenge, 'learning', view);
       expect(board.entries).toContainEqual(expect.objectContaining({ teamId: 'team-baseline', submissionId: submissions.baseline, score: submission.scores![view], rank: 1 }));
     }
-    expect(await harness.quotaCount('team-baseline', COUNTER.total)).toBe(1);
+    await expect.poll(() => harness.quotaCount('team-baseline', COUNTER.total)).toBe(1);
   });
 
   it('scores a smoke run on the smoke dataset, charges no quota and never ranks it', async () => {
@@ -95,7 +95,7 @@ describe('good and rejected archives', () => {
     expect(submission).toMatchObject({ status: 'SCORED', scores: { overall: expect.any(Number) } });
     expect(submission.quotaDay).toBeUndefined();
     const { ctx, challenge } = harness;
-    expect(await harness.quotaCount('team-smoke', COUNTER.total)).toBe(0);
+    await expect.poll(() => harness.quotaCount('team-smoke', COUNTER.total)).toBe(0);
     const log = await ctx.s3.send(new GetObjectCommand({ Bucket: ctx.config.predictionsBucket, Key: objectKeys.runLog(submissions.smoke!) }));
     expect(await log.Body!.transformToString()).toMatch(/wrote 8 predictions/);
     for (const view of ['public', 'private'] as const) {
@@ -107,7 +107,7 @@ describe('good and rejected archives', () => {
     const submission = await settledRun('rejected');
     expect(submission).toMatchObject({ status: 'REJECTED', failure: { reason: 'MAIN_PY_MISSING' } });
     expect(submission.failure!.message).toContain('a/b/main.py');
-    expect(await harness.quotaCount('team-rejected', COUNTER.total)).toBe(0);
+    await expect.poll(() => harness.quotaCount('team-rejected', COUNTER.total)).toBe(0);
   });
 });
 
@@ -133,7 +133,7 @@ describe('events delivered twice, crashes, cancels', () => {
     expect(['QUEUED', 'RUNNING']).toContain(retried?.status);
     const final = await waitFor(ctx, id, isSettled);
     expect(final).toMatchObject({ status: 'FAILED', attempt: 2, failure: { reason: 'TIMEOUT' } });
-    expect(await harness.quotaCount('team-restart', COUNTER.running)).toBe(0);
+    await expect.poll(() => harness.quotaCount('team-restart', COUNTER.running)).toBe(0);
   });
 
   it('cancelling a running submission stops its job and refunds it', async () => {
@@ -143,7 +143,7 @@ describe('events delivered twice, crashes, cancels', () => {
     const cancelled = await cancelSubmission(ctx, runner, id, 'user-1');
     expect(cancelled).toMatchObject({ status: 'CANCELLED', cancelledBy: 'user-1' });
     expect(cancelled.quotaSettledAt).toBeDefined();
-    expect(await harness.quotaCount('team-cancel', COUNTER.total)).toBe(0);
+    await expect.poll(() => harness.quotaCount('team-cancel', COUNTER.total)).toBe(0);
     await expect(cancelSubmission(ctx, runner, id, 'user-1')).resolves.toMatchObject({ status: 'CANCELLED' });
     for (;;) {
       const [job] = await runner.describe([running.jobs!.inference!]);

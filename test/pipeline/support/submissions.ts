@@ -58,5 +58,8 @@ export async function waitFor(ctx: PodiumContext, submissionId: string, done: (s
 
 export const isFinal = (submission: SubmissionRecord) => ['SCORED', 'FAILED', 'REJECTED', 'CANCELLED'].includes(submission.status);
 
-/** Final, and its quota consequences applied (the last write of every run). */
+/**
+ * Final, with its quota settlement claimed (the record's last write). The quota counters are
+ * decremented just after that write: poll them (`expect.poll`) rather than read them once.
+ */
 export const isSettled = (submission: SubmissionRecord) => isFinal(submission) && Boolean(submission.quotaSettledAt);
