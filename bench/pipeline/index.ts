@@ -73,7 +73,7 @@ async function platformRun(): Promise<{ seconds: number; timeline: Record<string
   // One team per run: TissueNet's learning quota allows three a day and one at a time per team.
   const teamId = `bench-${counter}`;
   const id = `bench${Date.now().toString(36)}${counter++}`;
-  const { quotaDay } = await reserveQuota(ctx, challenge.id, phase, teamId, 'scored');
+  const { quotaDay } = await reserveQuota(ctx, challenge.id, phase, teamId, id, 'scored');
   const archiveKey = objectKeys.submissionArchive(challenge.id, phase.id, teamId, id);
   await createSubmissionRecord(ctx, { id, challengeId: challenge.id, phaseId: phase.id, teamId, submittedBy: 'bench', mode: 'scored', archiveKey, ...(quotaDay ? { quotaDay } : {}) });
   const timeline: Record<string, number> = {};

@@ -94,19 +94,22 @@ export async function transitionStatus(
 }
 
 /**
- * Adds `by` to a counter unless that would take it past `limit`. Returns the new value, or
- * undefined when the limit is reached. Concurrent callers racing for the last unit: exactly one wins.
+ * Adds `member` to a set-valued counter (the attribute `members`) unless the set already holds
+ * `limit` others: a conditional ADD whose count is the set's size. Adding a member twice is a
+ * no-op, and so is removing it twice, so a retried request or a crash between two writes can
+ * never charge or refund twice. Racing requests for the last slot: exactly one wins.
+ * Returns false, changing nothing, when the limit is reached.
  */
-export async function incrementWithinLimit(
+export async function addMemberWithinLimit(
   db: DynamoDBDocumentClient,
   table: string,
   key: ItemKey,
+  member: string,
   limit: number,
   extra: Record<string, unknown> = {},
-  by = 1,
-): Promise<number | undefined> {
-  const names: Record<string, string> = { '#count': 'count' };
-  const values: Record<string, unknown> = { ':by': by, ':ceiling': limit - by };
+): Promise<boolean> {
+  const names: Record<string, string> = { '#members': 'members' };
+  const values: Record<string, unknown> = { ':member': new Set([member]), ':memberValue': member, ':limit': limit };
   const sets: string[] = [];
   Object.entries(extra).forEach(([attribute, value], index) => {
     names[`#e${index}`] = attribute;
@@ -114,35 +117,14 @@ export async function incrementWithinLimit(
     sets.push(`#e${index} = :e${index}`);
   });
   try {
-    const result = await db.send(
-      new UpdateCommand({
-        TableName: table,
-        Key: key,
-        UpdateExpression: `ADD #count :by${sets.length ? ` SET ${sets.join(', ')}` : ''}`,
-        ConditionExpression: 'attribute_not_exists(#count) OR #count <= :ceiling',
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-        ReturnValues: 'UPDATED_NEW',
-      }),
-    );
-    return Number(result.Attributes?.count);
-  } catch (error) {
-    if (isConditionFailure(error)) return undefined;
-    throw error;
-  }
-}
-
-/** Gives back `by` units, never going below zero; returns false when there was nothing to give back. */
-export async function decrementToZero(db: DynamoDBDocumentClient, table: string, key: ItemKey, by = 1): Promise<boolean> {
-  try {
     await db.send(
       new UpdateCommand({
         TableName: table,
         Key: key,
-        UpdateExpression: 'ADD #count :minus',
-        ConditionExpression: '#count >= :by',
-        ExpressionAttributeNames: { '#count': 'count' },
-        ExpressionAttributeValues: { ':minus': -by, ':by': by },
+        UpdateExpression: `ADD #members :member${sets.length ? ` SET ${sets.join(', ')}` : ''}`,
+        ConditionExpression: 'attribute_not_exists(#members) OR size(#members) < :limit OR contains(#members, :memberValue)',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
       }),
     );
     return true;
@@ -150,6 +132,25 @@ export async function decrementToZero(db: DynamoDBDocumentClient, table: string,
     if (isConditionFailure(error)) return false;
     throw error;
   }
+}
+
+/** Removes `member` from a set-valued counter; removing an absent member changes nothing. */
+export async function removeMember(db: DynamoDBDocumentClient, table: string, key: ItemKey, member: string): Promise<void> {
+  await db.send(
+    new UpdateCommand({
+      TableName: table,
+      Key: key,
+      UpdateExpression: 'DELETE #members :member',
+      ExpressionAttributeNames: { '#members': 'members' },
+      ExpressionAttributeValues: { ':member': new Set([member]) },
+    }),
+  );
+}
+
+/** The members of a set-valued counter (empty when the item or the set does not exist). */
+export function membersOf(item: Record<string, unknown> | undefined): Set<string> {
+  const members = item?.members;
+  return members instanceof Set ? (members as Set<string>) : new Set();
 }
 
 export interface BestScoreCandidate extends Item {

@@ -133,7 +133,7 @@ async function reserveAndCreate(
   request: CreateSubmissionRequest,
   submissionId: string,
 ) {
-  const { quotaDay } = await reserveQuota(ctx, challenge.id, phase, team.teamId, request.mode);
+  const { quotaDay } = await reserveQuota(ctx, challenge.id, phase, team.teamId, submissionId, request.mode);
   try {
     const archiveKey = objectKeys.submissionArchive(challenge.id, phase.id, team.teamId, submissionId);
     const multipartUploadId = request.multipart ? await startMultipartUpload(ctx, archiveKey) : undefined;
@@ -153,7 +153,7 @@ async function reserveAndCreate(
     // so a stored submission never loses its reservation.
     return submission;
   } catch (error) {
-    await releaseReservation(ctx, challenge.id, phase, team.teamId, request.mode, quotaDay);
+    await releaseReservation(ctx, challenge.id, phase, team.teamId, submissionId, request.mode, quotaDay);
     throw error;
   }
 }

@@ -2,15 +2,18 @@ import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { PhaseDefinition } from '../challenge/definition-schema.ts';
 import type { PodiumContext } from '../context.ts';
 import { PodiumError } from '../errors.ts';
-import { decrementToZero, incrementWithinLimit, isConditionFailure } from '../storage/conditional-writes.ts';
+import { addMemberWithinLimit, isConditionFailure, membersOf, removeMember } from '../storage/conditional-writes.ts';
 import { keys } from '../storage/table-design.ts';
 import type { SubmissionMode, SubmissionRecord } from './submission-record.ts';
 import { isTerminal } from './submission-status.ts';
 
 /**
- * Quotas per team and phase, as counters updated with conditional ADDs: a per-UTC-day count, a
- * total count, and the runs in flight. Racing requests for the last slot: exactly one wins.
- * Smoke runs are never charged; they only hold their own in-flight slot (one at a time).
+ * Quotas per team and phase: a per-UTC-day window, a total, and the runs in flight. Each is a
+ * counter item whose count is the size of a set of submission ids, changed by conditional ADD and
+ * by DELETE of one id: charging or refunding the same submission twice changes nothing, so a
+ * retried request, a duplicate event or a crash between two writes never leaves a counter wrong.
+ * Racing requests for the last slot: exactly one wins. Smoke runs are never charged; they only
+ * hold their own in-flight slot (one at a time).
  */
 export const COUNTER = {
   total: 'TOTAL',
@@ -47,14 +50,16 @@ export async function reserveQuota(
   challengeId: string,
   phase: PhaseDefinition,
   teamId: string,
+  submissionId: string,
   mode: SubmissionMode = 'scored',
 ): Promise<{ quotaDay?: string }> {
   const table = ctx.config.tableName;
   const now = ctx.now();
   const counterKey = (window: string) => keys.quotaCounter(challengeId, phase.id, teamId, window);
   if (mode === 'smoke') {
-    const taken = await incrementWithinLimit(ctx.db, table, counterKey(COUNTER.smokeRunning), SMOKE_CONCURRENCY);
-    if (taken === undefined) throw quotaExceeded('concurrent', now);
+    if (!(await addMemberWithinLimit(ctx.db, table, counterKey(COUNTER.smokeRunning), submissionId, SMOKE_CONCURRENCY))) {
+      throw quotaExceeded('concurrent', now);
+    }
     return {};
   }
   const day = utcDay(now);
@@ -65,9 +70,9 @@ export async function reserveQuota(
   ];
   const taken: string[] = [];
   for (const step of steps) {
-    const value = await incrementWithinLimit(ctx.db, table, counterKey(step.window), step.limit, { updatedAt: now.toISOString() });
-    if (value === undefined) {
-      await Promise.all(taken.map((window) => decrementToZero(ctx.db, table, counterKey(window))));
+    const added = await addMemberWithinLimit(ctx.db, table, counterKey(step.window), submissionId, step.limit, { updatedAt: now.toISOString() });
+    if (!added) {
+      await Promise.all(taken.map((window) => removeMember(ctx.db, table, counterKey(window), submissionId)));
       throw quotaExceeded(step.name, now);
     }
     taken.push(step.window);
@@ -84,13 +89,25 @@ export function isRefunded(submission: SubmissionRecord, phase: PhaseDefinition)
 }
 
 /**
- * Applies the quota consequences of a terminal submission exactly once: frees its in-flight slot
- * and refunds its charge where the phase says so. Guarded by `quotaSettledAt`, so a duplicate
- * event or a reconciler pass after a crash settles nothing twice.
+ * Applies the quota consequences of a terminal submission: frees its in-flight slot and refunds
+ * its charge where the phase says so. Each step removes this submission's id from a counter, which
+ * is idempotent, and `quotaSettledAt` is written last: a crash half-way leaves the submission
+ * unsettled and the reconciler settles it again without changing what was already applied.
  */
 export async function settleQuota(ctx: PodiumContext, submission: SubmissionRecord, phase: PhaseDefinition): Promise<boolean> {
   if (!isTerminal(submission.status) || submission.quotaSettledAt) return false;
   const table = ctx.config.tableName;
+  const counterKey = (window: string) => keys.quotaCounter(submission.challengeId, submission.phaseId, submission.teamId, window);
+  const release = (window: string) => removeMember(ctx.db, table, counterKey(window), submission.id);
+  if (submission.mode === 'smoke') {
+    await release(COUNTER.smokeRunning);
+  } else {
+    await release(COUNTER.running);
+    if (isRefunded(submission, phase)) {
+      if (submission.quotaDay) await release(COUNTER.day(submission.quotaDay));
+      await release(COUNTER.total);
+    }
+  }
   try {
     await ctx.db.send(
       new UpdateCommand({
@@ -102,21 +119,11 @@ export async function settleQuota(ctx: PodiumContext, submission: SubmissionReco
         ExpressionAttributeValues: { ':at': ctx.now().toISOString(), ':status': submission.status },
       }),
     );
+    return true;
   } catch (error) {
     if (isConditionFailure(error)) return false;
     throw error;
   }
-  const counterKey = (window: string) => keys.quotaCounter(submission.challengeId, submission.phaseId, submission.teamId, window);
-  if (submission.mode === 'smoke') {
-    await decrementToZero(ctx.db, table, counterKey(COUNTER.smokeRunning));
-    return true;
-  }
-  await decrementToZero(ctx.db, table, counterKey(COUNTER.running));
-  if (isRefunded(submission, phase)) {
-    if (submission.quotaDay) await decrementToZero(ctx.db, table, counterKey(COUNTER.day(submission.quotaDay)));
-    await decrementToZero(ctx.db, table, counterKey(COUNTER.total));
-  }
-  return true;
 }
 
 export interface RemainingQuota {
@@ -127,9 +134,10 @@ export interface RemainingQuota {
   nextAllowedAt: string | null;
 }
 
-async function counterValue(ctx: PodiumContext, key: { pk: string; sk: string }): Promise<number> {
+/** How many submissions a counter holds. */
+export async function counterValue(ctx: PodiumContext, key: { pk: string; sk: string }): Promise<number> {
   const result = await ctx.db.send(new GetCommand({ TableName: ctx.config.tableName, Key: key, ConsistentRead: true }));
-  return Number(result.Item?.count ?? 0);
+  return membersOf(result.Item).size;
 }
 
 export async function remainingQuota(ctx: PodiumContext, challengeId: string, phase: PhaseDefinition, teamId: string): Promise<RemainingQuota> {
@@ -165,18 +173,15 @@ export async function releaseReservation(
   challengeId: string,
   phase: PhaseDefinition,
   teamId: string,
+  submissionId: string,
   mode: SubmissionMode,
   quotaDay: string | undefined,
 ): Promise<void> {
   const table = ctx.config.tableName;
-  const counterKey = (window: string) => keys.quotaCounter(challengeId, phase.id, teamId, window);
+  const release = (window: string) => removeMember(ctx.db, table, keys.quotaCounter(challengeId, phase.id, teamId, window), submissionId);
   if (mode === 'smoke') {
-    await decrementToZero(ctx.db, table, counterKey(COUNTER.smokeRunning));
+    await release(COUNTER.smokeRunning);
     return;
   }
-  await Promise.all([
-    decrementToZero(ctx.db, table, counterKey(COUNTER.running)),
-    decrementToZero(ctx.db, table, counterKey(COUNTER.total)),
-    ...(quotaDay ? [decrementToZero(ctx.db, table, counterKey(COUNTER.day(quotaDay)))] : []),
-  ]);
+  await Promise.all([release(COUNTER.running), release(COUNTER.total), ...(quotaDay ? [release(COUNTER.day(quotaDay))] : [])]);
 }

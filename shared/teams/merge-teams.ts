@@ -1,24 +1,22 @@
-import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Challenge } from '../challenge/challenge.ts';
 import type { PodiumContext } from '../context.ts';
 import { notFound, PodiumError } from '../errors.ts';
 import type { Principal } from '../identity/principal.ts';
+import { rebuildLeaderboard } from '../leaderboard/rebuild-leaderboard.ts';
 import type { ParticipantRecord } from '../participants/participant-record.ts';
-import { isConditionFailure } from '../storage/conditional-writes.ts';
+import { isConditionFailure, membersOf } from '../storage/conditional-writes.ts';
 import { keys } from '../storage/table-design.ts';
 import { listTeamSubmissions } from '../submissions/list-submissions.ts';
-import { COUNTER, utcDay } from '../submissions/quota.ts';
+import { COUNTER, counterValue, utcDay } from '../submissions/quota.ts';
 import { teamSubmissionsPartition } from '../submissions/submission-record.ts';
 import { teamOf } from './team-membership.ts';
 import { findTeam, teamIdForInvite, type TeamRecord } from './team-record.ts';
-import { rebuildLeaderboard } from '../leaderboard/rebuild-leaderboard.ts';
 
 const refuse = (message: string) => new PodiumError('TEAM_MERGE_NOT_ALLOWED', message);
 
-async function counter(ctx: PodiumContext, challengeId: string, phaseId: string, teamId: string, window: string): Promise<number> {
-  const result = await ctx.db.send(new GetCommand({ TableName: ctx.config.tableName, Key: keys.quotaCounter(challengeId, phaseId, teamId, window), ConsistentRead: true }));
-  return Number(result.Item?.count ?? 0);
-}
+const counter = (ctx: PodiumContext, challengeId: string, phaseId: string, teamId: string, window: string): Promise<number> =>
+  counterValue(ctx, keys.quotaCounter(challengeId, phaseId, teamId, window));
 
 /** Kaggle's rule: the merged team's submissions must fit the quota it would have had alone. */
 async function assertQuotasFit(ctx: PodiumContext, challenge: Challenge, absorbed: TeamRecord, survivor: TeamRecord): Promise<void> {
@@ -94,7 +92,7 @@ export async function mergeTeams(ctx: PodiumContext, challenge: Challenge, parti
     throw error;
   }
 
-  // The absorbed team's charges move to the survivor, once each (guarded by mergedFrom).
+  // The absorbed team's charges move to the survivor: adding submission ids to a set is idempotent.
   for (const phase of challenge.phases) {
     const counters = await ctx.db.send(new QueryCommand({
       TableName: table,
@@ -105,16 +103,15 @@ export async function mergeTeams(ctx: PodiumContext, challenge: Challenge, parti
     for (const item of counters.Items ?? []) {
       const window = item.sk as string;
       if (window !== COUNTER.total && !window.startsWith('DAY#')) continue;
+      const charged = membersOf(item);
+      if (charged.size === 0) continue;
       await ctx.db.send(new UpdateCommand({
         TableName: table,
         Key: keys.quotaCounter(challenge.id, phase.id, survivor.teamId, window),
-        UpdateExpression: 'ADD #count :n, mergedFrom :absorbedSet',
-        ConditionExpression: 'attribute_not_exists(mergedFrom) OR NOT contains(mergedFrom, :absorbed)',
-        ExpressionAttributeNames: { '#count': 'count' },
-        ExpressionAttributeValues: { ':n': Number(item.count ?? 0), ':absorbedSet': new Set([absorbed.teamId]), ':absorbed': absorbed.teamId },
-      })).catch((error: unknown) => {
-        if (!isConditionFailure(error)) throw error;
-      });
+        UpdateExpression: 'ADD #members :charged',
+        ExpressionAttributeNames: { '#members': 'members' },
+        ExpressionAttributeValues: { ':charged': charged },
+      }));
     }
   }
   // Members and submissions follow; each write only applies while they still point at the absorbed team.

@@ -4,8 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContext, type PodiumContext } from '#shared/context.ts';
 import {
   createIfAbsent,
-  decrementToZero,
-  incrementWithinLimit,
+  addMemberWithinLimit,
+  membersOf,
+  removeMember,
   putIfBetterScore,
   transitionStatus,
 } from '#shared/storage/conditional-writes.ts';
@@ -92,21 +93,29 @@ describe.each(backends)('storage contract on $name', (backend) => {
     expect(await read('S#absent', 'META')).toBeUndefined();
   });
 
-  it('admits exactly one of twenty concurrent increments racing for the last unit', async () => {
+  it('admits exactly one of twenty concurrent charges racing for the last unit', async () => {
     const key = { pk: 'Q#race', sk: 'DAY#2026-11-22' };
-    expect(await incrementWithinLimit(ctx.db, table(), key, 3)).toBe(1);
-    expect(await incrementWithinLimit(ctx.db, table(), key, 3)).toBe(2);
-    const results = await Promise.all(Array.from({ length: 20 }, () => incrementWithinLimit(ctx.db, table(), key, 3)));
-    expect(results.filter((value) => value !== undefined)).toEqual([3]);
-    expect((await read(key.pk, key.sk))?.count).toBe(3);
+    expect(await addMemberWithinLimit(ctx.db, table(), key, 's1', 3)).toBe(true);
+    expect(await addMemberWithinLimit(ctx.db, table(), key, 's2', 3)).toBe(true);
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => addMemberWithinLimit(ctx.db, table(), key, `r${i}`, 3)));
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(membersOf(await read(key.pk, key.sk)).size).toBe(3);
   });
 
-  it('gives units back without going below zero', async () => {
-    const key = { pk: 'Q#refund', sk: 'TOTAL' };
-    await incrementWithinLimit(ctx.db, table(), key, 5);
-    expect(await decrementToZero(ctx.db, table(), key)).toBe(true);
-    expect(await decrementToZero(ctx.db, table(), key)).toBe(false);
-    expect((await read(key.pk, key.sk))?.count).toBe(0);
+  it('charges and refunds each submission at most once, whatever is retried', async () => {
+    const key = { pk: 'Q#idempotent', sk: 'TOTAL' };
+    expect(await addMemberWithinLimit(ctx.db, table(), key, 's1', 2)).toBe(true);
+    expect(await addMemberWithinLimit(ctx.db, table(), key, 's1', 2)).toBe(true); // a retry: still one charge
+    expect(await addMemberWithinLimit(ctx.db, table(), key, 's2', 2)).toBe(true);
+    expect(await addMemberWithinLimit(ctx.db, table(), key, 's2', 2)).toBe(true); // at the limit, a retry still succeeds
+    expect(await addMemberWithinLimit(ctx.db, table(), key, 's3', 2)).toBe(false);
+    await removeMember(ctx.db, table(), key, 's1');
+    await removeMember(ctx.db, table(), key, 's1'); // a duplicate refund
+    await removeMember(ctx.db, table(), { pk: 'Q#idempotent', sk: 'ABSENT' }, 's1'); // nothing to refund
+    expect([...membersOf(await read(key.pk, key.sk))]).toEqual(['s2']);
+    await removeMember(ctx.db, table(), key, 's2');
+    expect(membersOf(await read(key.pk, key.sk)).size).toBe(0);
+    expect(await addMemberWithinLimit(ctx.db, table(), key, 's4', 2)).toBe(true);
   });
 
   it('keeps the better score, and the earlier submission on a tie', async () => {

@@ -13,6 +13,7 @@ import { onArchiveUploaded, type UploadedObject } from '#shared/pipeline/on-arch
 import { onJobStateChange } from '#shared/pipeline/on-job-state-change.ts';
 import { runScoringJob } from '#shared/scoring/run-scoring-job.ts';
 import { keys, leaderboardPartition } from '#shared/storage/table-design.ts';
+import { counterValue } from '#shared/submissions/quota.ts';
 import { findSubmission } from '#shared/submissions/submission-record.ts';
 import type { S3EventRecord } from '../../../local/embedded-servers.ts';
 import { LocalJobRunner } from '../../../local/job-runner/local-job-runner.ts';
@@ -128,8 +129,7 @@ export async function startPipelineHarness(options: PipelineHarnessOptions): Pro
       return { submissions, boards };
     },
     async quotaCount(teamId, window) {
-      const item = await ctx.db.send(new GetCommand({ TableName: ctx.config.tableName, Key: keys.quotaCounter(challenge.id, 'learning', teamId, window), ConsistentRead: true }));
-      return Number(item.Item?.count ?? 0);
+      return counterValue(ctx, keys.quotaCounter(challenge.id, 'learning', teamId, window));
     },
     async close() {
       fixture.servers.s3Events.off('object-created', onObjectCreated);

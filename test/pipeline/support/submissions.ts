@@ -38,7 +38,7 @@ export async function submitArchive(
   const teamId = options.teamId ?? 'team-a';
   const mode = options.mode ?? 'scored';
   const id = `sub-${Date.now().toString(36)}-${counter++}`;
-  const { quotaDay } = await reserveQuota(ctx, challenge.id, phase, teamId, mode);
+  const { quotaDay } = await reserveQuota(ctx, challenge.id, phase, teamId, id, mode);
   const archiveKey = objectKeys.submissionArchive(challenge.id, phase.id, teamId, id);
   await createSubmissionRecord(ctx, { id, challengeId: challenge.id, phaseId: phase.id, teamId, submittedBy: 'user-1', mode, archiveKey, ...(quotaDay ? { quotaDay } : {}) });
   await ctx.s3.send(new PutObjectCommand({ Bucket: ctx.config.submissionsBucket, Key: archiveKey, Body: archive }));
