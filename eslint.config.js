@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', '.data/', 'dist/', 'coverage/', '**/*.py'] },
+  { ignores: ['node_modules/', 'cdk.out/', '.data/', 'dist/', 'coverage/', '.device-carry/', '.gl/', '.whl/', 'bench/results/', '**/*.py'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -14,7 +14,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['infra/**', 'test/infra/**'],
+    files: ['infra/**', 'test/infra/**', 'bench/**'],
     rules: { 'no-restricted-imports': 'off' },
   },
 );

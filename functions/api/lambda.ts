@@ -1,10 +1,12 @@
 import { handle } from 'hono/aws-lambda';
 import { contextFromEnv } from '#shared/context.ts';
 import { tokenVerifierFromEnv } from '#shared/identity/token-verifier.ts';
-import { BatchJobRunner } from '#shared/jobs/batch-job-runner.ts';
+import { lazyJobRunner } from '#shared/jobs/lazy-job-runner.ts';
 import { createApp } from './app.ts';
 
 // Built once per container and reused across warm invocations; bad configuration fails the init.
-const app = createApp({ ctx: contextFromEnv(), verifier: tokenVerifierFromEnv(), jobRunner: new BatchJobRunner() });
+// The API uses the job runner only to cancel, so the Batch client is a chunk loaded on the first cancel.
+const jobRunner = lazyJobRunner(async () => new (await import('#shared/jobs/batch-job-runner.ts')).BatchJobRunner());
+const app = createApp({ ctx: contextFromEnv(), verifier: tokenVerifierFromEnv(), jobRunner });
 
 export const handler = handle(app);

@@ -1,8 +1,8 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { AssetHashType, AssetStaging, DockerImage, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Architecture, Code, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -10,6 +10,7 @@ import type { Construct } from 'constructs';
 import { batchNames } from '#shared/jobs/batch-names.ts';
 import { STORAGE_ENV } from '#shared/storage/storage-config.ts';
 import { importedNameOf } from '../data-exports.ts';
+import { bundleLambdaSync } from '../lambda-bundle.ts';
 import { acknowledge, renderedArn, wildcardResource } from '../nag.ts';
 import { REPO_ROOT } from '../repo-root.ts';
 
@@ -31,9 +32,10 @@ export interface PodiumFunctionProps {
 type BucketEnv = 'datasetsBucket' | 'submissionsBucket' | 'predictionsBucket' | 'hiddenBucket';
 
 /**
- * The one place Lambda defaults live: Node 24 on arm64, ESM bundled by the local esbuild (no
- * Docker), SDK bundled so the code runs against the SDK version it was tested with, JSON logs
- * with a retention, and `bind…` helpers that set an env var and grant its IAM together.
+ * The one place Lambda defaults live: Node 24 on arm64, bundled by `infra/lambda-bundle.ts` (ESM,
+ * minified, SDK bundled so the code runs against the SDK version it was tested with; the bench
+ * measures the same bundle), JSON logs with a retention, and `bind…` helpers that set an env var
+ * and grant its IAM together.
  */
 export class PodiumFunction extends NodejsFunction {
   /** Set when `deadLetterQueue` was asked for; the dashboard and the DLQ alarm read it. */
@@ -51,10 +53,23 @@ export class PodiumFunction extends NodejsFunction {
       acknowledge(deadLetters, 'AwsSolutions-SQS3', 'This queue is itself the dead-letter queue of a Lambda.');
     }
     super(scope, id, {
-      entry: `${REPO_ROOT}/${props.entry}`,
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: `${REPO_ROOT}/package-lock.json`,
-      handler: 'handler',
+      // Our own esbuild call rather than NodejsFunction's, which cannot run esbuild plugins.
+      code: Code.fromAsset(REPO_ROOT, {
+        assetHashType: AssetHashType.OUTPUT,
+        bundling: {
+          // Docker is never used: local bundling either succeeds or throws. The command still names
+          // the entry, as CDK caches bundled assets by their bundling options.
+          image: DockerImage.fromRegistry('dummy'),
+          command: ['node', '--import', 'tsx', 'infra/lambda-bundle.ts', props.entry, AssetStaging.BUNDLING_OUTPUT_DIR],
+          local: {
+            tryBundle(outputDir) {
+              bundleLambdaSync(props.entry, outputDir);
+              return true;
+            },
+          },
+        },
+      }),
+      handler: 'index.handler',
       description: props.description,
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
@@ -72,22 +87,6 @@ export class PodiumFunction extends NodejsFunction {
         POWERTOOLS_SERVICE_NAME: POWERTOOLS_SERVICE,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         NODE_OPTIONS: '--enable-source-maps',
-      },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node24',
-        platform: 'node',
-        mainFields: ['module', 'main'],
-        // Bundled CommonJS dependencies call require(); ESM has none unless we make one.
-        banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-        minify: true,
-        sourceMap: true,
-        sourceMapMode: SourceMapMode.DEFAULT,
-        // The SDK ships in the bundle: the code runs with the versions it was tested against.
-        bundleAwsSDK: true,
-        // meta.json next to the bundle lets us track bundle size (init time grows ~50 ms per MB).
-        metafile: true,
-        forceDockerBundling: false,
       },
     });
     this.deadLetters = deadLetters;

@@ -86,6 +86,17 @@ describe('archive inspection from the central directory', () => {
     expect(await judgeArchive(source('good.zip', good.length), limits, good.length)).toMatchObject({ ok: true, inspection: { fileCount: 41 } });
     expect(await judgeArchive(source('bad.zip', bad.length), limits, bad.length)).toMatchObject({ ok: false, reason: 'ARCHIVE_UNSAFE_PATH' });
   });
+
+  it('pinned to an ETag, judges only that version: a replaced object is ARCHIVE_INVALID, not a verdict on the new bytes', async () => {
+    const good = await zipOf([MAIN]);
+    const put = await ctx.s3.send(new PutObjectCommand({ Bucket: ctx.config.submissionsBucket, Key: 'pinned.zip', Body: good }));
+    const pinned = { kind: 's3' as const, s3: ctx.s3, bucket: ctx.config.submissionsBucket, key: 'pinned.zip', size: good.length, eTag: put.ETag! };
+    expect(await judgeArchive(pinned, limits, good.length)).toMatchObject({ ok: true });
+    await ctx.s3.send(new PutObjectCommand({ Bucket: ctx.config.submissionsBucket, Key: 'pinned.zip', Body: await zipOf([{ name: 'Main.py', content: 'x' }]) }));
+    const verdict = await judgeArchive(pinned, limits, good.length);
+    expect(verdict).toMatchObject({ ok: false, reason: 'ARCHIVE_INVALID' });
+    expect(verdict.ok ? '' : verdict.message).toMatch(/^the archive changed while it was being validated/);
+  });
 });
 
 describe('safe extraction', () => {

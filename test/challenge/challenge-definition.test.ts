@@ -44,7 +44,7 @@ describe('challenge definitions', () => {
   });
 
   it('names a missing field', () => {
-    const message = rejection(tissuenetYaml.replace(/^metric:\n(?:  .*\n|    .*\n)+/m, ''));
+    const message = rejection(tissuenetYaml.replace(/^metric:\n(?: {2}.*\n)+/m, ''));
     expect(message).toContain('metric');
   });
 

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { registerChallenge } from '#shared/challenge/challenge-registry.ts';
 import type { PhaseDefinition } from '#shared/challenge/definition-schema.ts';
 import { loadChallenge, type Challenge } from '#shared/challenge/load-challenge.ts';

@@ -1,0 +1,98 @@
+import { execFileSync } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
+import { REPO_ROOT } from './repo-root.ts';
+
+/**
+ * How every Podium Lambda is bundled, defined once: `PodiumFunction` runs `bundleLambda` for its
+ * asset and `bench/api` measures the API bundle with the same call, so the figure reported is the
+ * artifact deployed. The output folder holds `index.mjs` (handler `index.handler`), lazily loaded
+ * chunks under `chunks/`, external source maps, `index.meta.json` (esbuild's metafile, for size
+ * tracking) and the dependencies' licence notices.
+ */
+
+/**
+ * zod's classic `z` namespace re-exports every locale (`export * as locales`), and esbuild cannot
+ * drop members of a namespace used as a value (`@hono/zod-openapi` passes `z` to
+ * `extendZodWithOpenApi`), so ~250 KB of translated messages would ship. Podium's messages are
+ * English, which zod registers from `locales/en.js` directly; this points zod's locale index at
+ * English alone. If zod moves its locales, the plugin matches nothing and the bundle only grows.
+ */
+const zodEnglishOnly: Plugin = {
+  name: 'zod-english-only',
+  setup(bundler) {
+    const zodFolder = `${sep}node_modules${sep}zod${sep}`;
+    bundler.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      args.importer.includes(zodFolder) ? { path: resolve(args.resolveDir, args.path), namespace: 'zod-english-only' } : undefined,
+    );
+    bundler.onLoad({ filter: /.*/, namespace: 'zod-english-only' }, (args) => ({
+      contents: "export { default as en } from './en.js';",
+      resolveDir: dirname(args.path),
+      loader: 'js',
+    }));
+  },
+};
+
+/** The esbuild options for one Lambda entry (a path relative to the repository root, or absolute). */
+export function lambdaBuildOptions(entry: string, outdir: string): BuildOptions {
+  return {
+    entryPoints: { index: resolve(REPO_ROOT, entry) },
+    outdir,
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node24',
+    // The SDK ships in the bundle: the code runs with the versions it was tested against. Only
+    // `bowser` stays out: the SDK's browser user-agent parser, imported lazily from code that is
+    // tree-shaken away on Node, which code splitting would still emit as an unreachable chunk.
+    external: ['bowser'],
+    // ESM builds (`module`) tree-shake; the SDK's CommonJS builds (`main`) do not.
+    mainFields: ['module', 'main'],
+    minify: true,
+    treeShaking: true,
+    // What is imported lazily (the SDK's credential providers other than the environment's, the
+    // Batch client the API needs only to cancel) becomes a chunk loaded on first use, not at init.
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
+    // Bundled CommonJS dependencies call require(); ESM has none unless we make one.
+    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+    // External maps for NODE_OPTIONS=--enable-source-maps; stack traces need mappings, not sources.
+    sourcemap: 'linked',
+    sourcesContent: false,
+    // Licence notices go to a separate file instead of the code Lambda loads.
+    legalComments: 'external',
+    metafile: true,
+    plugins: [zodEnglishOnly],
+    logLevel: 'warning',
+  };
+}
+
+/**
+ * Bundles one Lambda entry into `outdir` and writes `index.meta.json` beside it.
+ *
+ * @example const metafile = await bundleLambda('functions/api/lambda.ts', 'cdk.out/api');
+ */
+export async function bundleLambda(entry: string, outdir: string): Promise<Metafile> {
+  const { metafile } = await build({ ...lambdaBuildOptions(entry, outdir), metafile: true });
+  await writeFile(join(outdir, 'index.meta.json'), JSON.stringify(metafile));
+  return metafile;
+}
+
+const thisFile = fileURLToPath(import.meta.url);
+
+/**
+ * `bundleLambda` for CDK's synchronous local bundling: esbuild plugins need the asynchronous API,
+ * so it runs in a child process (this file) and a failed build fails the synth.
+ */
+export function bundleLambdaSync(entry: string, outdir: string): void {
+  execFileSync(process.execPath, ['--import', 'tsx', thisFile, entry, outdir], { cwd: REPO_ROOT, stdio: 'inherit' });
+}
+
+if (process.argv[1] === thisFile) {
+  const [entry, outdir] = process.argv.slice(2);
+  if (!entry || !outdir) throw new Error('usage: node --import tsx infra/lambda-bundle.ts <entry> <outdir>');
+  await bundleLambda(entry, outdir);
+}
