@@ -12,6 +12,9 @@ import { scorePredictions } from '#shared/scoring/score-predictions.ts';
 import { validatePredictions } from '#shared/scoring/validate-predictions.ts';
 import { smokeIdsFromFormatFile } from './predictions-file.ts';
 
+/** The inference job's default cap on the predictions file (run-inference-job.ts). */
+const MAX_PREDICTIONS_BYTES = 512 * 1024 * 1024;
+
 /** What a local run needs to know about the phase: the same fields the inference job reads. */
 export interface LocalRunPhase {
   challengeId: string;
@@ -77,8 +80,8 @@ export async function runSubmissionLocally(
 
     const outputPath = join(codeDir, phase.runtime.outputFile);
     const output = await lstat(outputPath).catch(() => undefined);
-    const problem = !output ? 'missing' : !output.isFile() ? 'not-a-file' : output.size === 0 ? 'empty' : undefined;
-    if (problem) return failed('NO_PREDICTIONS_FILE', failureMessages.noPredictionsFile(phase.runtime.outputFile, problem));
+    const problem = !output ? 'missing' : !output.isFile() ? 'not-a-file' : output.size > MAX_PREDICTIONS_BYTES ? 'too-large' : output.size === 0 ? 'empty' : undefined;
+    if (problem) return failed('NO_PREDICTIONS_FILE', failureMessages.noPredictionsFile(phase.runtime.outputFile, problem, MAX_PREDICTIONS_BYTES));
 
     const expectedIds = await smokeIdsFromFormatFile(spec.format, join(inputsDir, 'submission_format.csv'));
     const validation = await validatePredictions(createReadStream(outputPath), spec.format, expectedIds);

@@ -1,0 +1,24 @@
+import type { Command } from 'commander';
+import { cliContext, seg } from '../cli-context.ts';
+import { usageError } from '../output.ts';
+
+export function registerDisqualify(program: Command): void {
+  program
+    .command('disqualify')
+    .description('organisers: hide a team from the leaderboards (audited, reversible with --undo)')
+    .argument('<challenge>', 'challenge id')
+    .argument('<teamId>', 'team id (see `podium submissions` or the leaderboard --json)')
+    .option('--reason <text>', 'why; kept in the audit log')
+    .option('--undo', 'reinstate the team')
+    .addHelpText('after', '\nExamples:\n  podium disqualify tissuenet t-01HV… --reason "shared accounts"\n  podium disqualify tissuenet t-01HV… --undo --reason "appeal upheld"')
+    .action(async (challengeId: string, teamId: string, options: { reason?: string; undo?: boolean }, command: Command) => {
+      const cli = await cliContext(command);
+      if (!options.reason) throw usageError('--reason is required (it goes to the audit log)');
+      const result = await cli.api.request<Record<string, unknown>>(options.undo ? 'DELETE' : 'POST', `/admin/challenges/${seg(challengeId)}/teams/${seg(teamId)}/disqualify`, {
+        body: { reason: options.reason },
+      });
+      cli.out.result(result ?? { teamId, disqualified: !options.undo }, () =>
+        cli.out.line(options.undo ? `✓ Team ${teamId} reinstated on the ${challengeId} leaderboards.` : `✓ Team ${teamId} disqualified from ${challengeId}: ${options.reason}`),
+      );
+    });
+}

@@ -1,0 +1,33 @@
+import { writeFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { cliContext, seg } from '../cli-context.ts';
+import { usageError } from '../output.ts';
+
+const KINDS = ['leaderboard', 'submissions', 'access-log'] as const;
+
+export function registerExport(program: Command): void {
+  program
+    .command('export')
+    .description('organisers: download the leaderboard, submissions or data-access log as CSV (formula cells neutralised)')
+    .argument('<challenge>', 'challenge id')
+    .argument('<what>', KINDS.join(' | '))
+    .option('-p, --phase <id>', 'phase (leaderboard and submissions)')
+    .option('-o, --out <file>', 'write to this file (default: stdout)')
+    .addHelpText('after', '\nExamples:\n  podium export tissuenet leaderboard --phase learning -o leaderboard.csv\n  podium export tissuenet access-log > access.csv')
+    .action(async (challengeId: string, what: string, options: { phase?: string; out?: string }, command: Command) => {
+      const cli = await cliContext(command);
+      if (!(KINDS as readonly string[]).includes(what)) throw usageError(`<what> must be one of ${KINDS.join(', ')}, got "${what}"`);
+      if (what === 'leaderboard' && !options.phase) throw usageError('the leaderboard export needs --phase <id>');
+      const response = await cli.api.fetchRaw('GET', `/admin/challenges/${seg(challengeId)}/exports/${what}.csv`, { query: { phase: options.phase }, headers: { accept: 'text/csv' } });
+      const csv = await response.text();
+      const rows = Math.max(0, csv.split('\n').filter((line) => line.length > 0).length - 1);
+      if (options.out) {
+        await writeFile(options.out, csv);
+        cli.out.result({ file: options.out, rows }, () => cli.out.line(`✓ ${rows} rows written to ${options.out}`));
+      } else if (cli.out.json) {
+        cli.out.result({ rows, csv }, () => {});
+      } else {
+        process.stdout.write(csv);
+      }
+    });
+}

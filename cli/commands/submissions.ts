@@ -1,0 +1,34 @@
+import type { Command } from 'commander';
+import { cliContext, seg } from '../cli-context.ts';
+import { formatTable } from '../output.ts';
+import { formatScore, type Submission } from '../api-types.ts';
+
+export function registerSubmissions(program: Command): void {
+  program
+    .command('submissions')
+    .description('organisers: every submission of a challenge, filtered by phase, status or team')
+    .argument('<challenge>', 'challenge id')
+    .option('-p, --phase <id>', 'only this phase')
+    .option('--status <status>', 'only this status (e.g. FAILED)')
+    .option('--team <teamId>', 'only this team')
+    .addHelpText('after', '\nExamples:\n  podium submissions tissuenet --phase learning --status FAILED\n  podium submissions tissuenet --team t-01HV… --json')
+    .action(async (challengeId: string, options: { phase?: string; status?: string; team?: string }, command: Command) => {
+      const cli = await cliContext(command);
+      const { submissions } = await cli.api.get<{ submissions: Submission[] }>(`/admin/challenges/${seg(challengeId)}/submissions`, {
+        query: { phase: options.phase, status: options.status?.toUpperCase(), team: options.team },
+      });
+      cli.out.result({ submissions }, () => {
+        if (submissions.length === 0) {
+          cli.out.line('No submissions match.');
+          return;
+        }
+        cli.out.line(
+          formatTable(
+            ['ID', 'TEAM', 'PHASE', 'MODE', 'STATUS', 'SCORE', 'CREATED', 'FAILURE'],
+            submissions.map((s) => [s.id, s.teamId, s.phaseId, s.mode, s.status, formatScore(s.score), s.createdAt, s.failure?.reason]),
+          ),
+        );
+        cli.out.line(`${submissions.length} submission(s)`);
+      });
+    });
+}

@@ -1,0 +1,88 @@
+import { randomUUID } from 'node:crypto';
+import type { Command } from 'commander';
+import { cliContext, seg } from '../cli-context.ts';
+import { CliError, EXIT, formatBytes, usageError } from '../output.ts';
+import { prepareArchive } from '../archive-folder.ts';
+import { uploadArchive } from '../upload-archive.ts';
+import { reportOutcome, waitForSubmission } from '../wait-submission.ts';
+import type { Submission, UploadInstructions } from '../api-types.ts';
+
+interface SubmitOptions {
+  phase: string;
+  challenge?: string;
+  multipart?: boolean;
+  wait: boolean;
+  smoke?: boolean;
+  timeout?: string;
+  pollInterval: string;
+}
+
+/** Above this an archive goes up in parts: one lost connection then costs one part, not the whole upload. */
+export const MULTIPART_THRESHOLD_BYTES = 64 * 1024 * 1024;
+
+export function registerSubmit(program: Command): void {
+  program
+    .command('submit')
+    .description('zip a folder (or take a .zip), upload it, and follow the submission until it is scored')
+    .argument('<source>', 'folder with main.py at its top level, or a submission .zip')
+    .requiredOption('-p, --phase <id>', 'phase to submit to')
+    .option('-c, --challenge <id>', 'challenge id (default: the one you last joined)')
+    .option('--multipart', `upload in parts even below ${formatBytes(MULTIPART_THRESHOLD_BYTES)}`)
+    .option('--smoke', 'run on the smoke dataset instead: full logs, never ranked, no quota used')
+    .option('--no-wait', 'return as soon as the upload is done')
+    .option('--timeout <seconds>', 'stop waiting after this long (the submission keeps running)')
+    .option('--poll-interval <seconds>', 'seconds between status checks while waiting', '2')
+    .addHelpText(
+      'after',
+      `
+The folder is zipped without .git, __pycache__, .venv and *.pyc. Exits 0 when the submission is
+SCORED, 4 when it ends FAILED, REJECTED or CANCELLED (the reason and message are printed).
+
+Examples:
+  podium submit examples/tissuenet/baseline --challenge tissuenet --phase learning
+  podium submit model/ --phase learning --no-wait --json
+  podium submit big-weights.zip --phase final --multipart`,
+    )
+    .action(async (source: string, options: SubmitOptions, command: Command) => {
+      const cli = await cliContext(command);
+      const challengeId = cli.challengeOr(options.challenge);
+      const pollMs = Number(options.pollInterval) * 1000;
+      if (!(pollMs > 0)) throw usageError('--poll-interval must be a positive number of seconds');
+      const timeoutMs = options.timeout === undefined ? undefined : Number(options.timeout) * 1000;
+      if (timeoutMs !== undefined && !(timeoutMs > 0)) throw usageError('--timeout must be a positive number of seconds');
+
+      const archive = await prepareArchive(source);
+      try {
+        if (archive.skipped.length) cli.out.note(`left out (symlinks are refused by the platform): ${archive.skipped.join(', ')}`);
+        const multipart = Boolean(options.multipart) || archive.bytes > MULTIPART_THRESHOLD_BYTES;
+        cli.out.note(`${source}: ${archive.files ? `${archive.files.length} files, ` : ''}${formatBytes(archive.bytes)} zipped${multipart ? ', multipart upload' : ''}`);
+        // One key per invocation: a retry after a lost connection gets the same submission, not a second one.
+        const idempotencyKey = randomUUID();
+        const create = () =>
+          cli.api.post<{ submission: Submission; upload: UploadInstructions }>(
+            `/challenges/${seg(challengeId)}/phases/${seg(options.phase)}/submissions`,
+            { mode: options.smoke ? 'smoke' : 'scored', archiveBytes: archive.bytes, multipart },
+            { headers: { 'idempotency-key': idempotencyKey } },
+          );
+        const created = await create().catch(async (error: unknown) => {
+          if (!(error instanceof CliError) || error.code !== 'API_UNREACHABLE') throw error;
+          await new Promise((resolve) => setTimeout(resolve, 1000));
+          return create();
+        });
+        const uploaded = await uploadArchive(cli.api, created.submission, created.upload, archive.path, archive.bytes, !cli.out.json);
+        cli.out.line(`Submission ${created.submission.id} uploaded to ${challengeId}/${options.phase}${options.smoke ? ' (smoke run)' : ''}.`);
+        if (!options.wait) {
+          const submission = await cli.api.get<Submission>(`/submissions/${seg(created.submission.id)}`);
+          cli.out.result({ submission }, () => cli.out.line(`Follow it with: podium status ${submission.id}`));
+          return;
+        }
+        cli.out.line('Waiting for the result (Ctrl-C stops waiting; the submission keeps running):');
+        const { submission, states } = await waitForSubmission(cli.api, cli.out, uploaded, { pollMs, timeoutMs });
+        const exitCode = reportOutcome(cli.out, submission);
+        if (cli.out.json) cli.out.result({ submission, states }, () => {});
+        if (exitCode !== EXIT.ok) process.exitCode = exitCode;
+      } finally {
+        await archive.cleanup();
+      }
+    });
+}

@@ -1,0 +1,161 @@
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import type { StorageConfig } from '#shared/storage/storage-config.ts';
+import { cliContext, type CliContext } from '../cli-context.ts';
+import { CliError, EXIT, formatBytes, usageError } from '../output.ts';
+import { createProgressBar } from '../progress.ts';
+import type { StorageSettings } from '../profiles.ts';
+import { loadChallengeForCli } from '../challenge-files.ts';
+import { localSettings } from '../../local/local-config.ts';
+
+interface UploadDataOptions {
+  data?: string;
+  aws?: boolean;
+  region?: string;
+  table?: string;
+  datasetsBucket?: string;
+  hiddenBucket?: string;
+  labelsKmsKey?: string;
+  s3Endpoint?: string;
+  dynamodbEndpoint?: string;
+  save?: boolean;
+}
+
+/** Where `npm start` serves S3 and DynamoDB, from the same PORT / PODIUM_*_PORT variables it reads. */
+const local = localSettings();
+const LOCAL_ENDPOINTS = { s3Endpoint: `http://${local.host}:${local.s3Port}`, dynamoEndpoint: `http://${local.host}:${local.dynamoPort}` };
+
+export function registerUploadData(program: Command): void {
+  program
+    .command('upload-data')
+    .description('upload a challenge\'s datasets (checksummed, unchanged files skipped) and register the challenge')
+    .argument('<dir>', 'challenge folder holding challenge.yaml')
+    .option('--data <dataRoot>', 'data root with one folder per dataset id (default: <dir>/data)')
+    .option('--aws', 'write to AWS with your own credentials (default: the local stack of `npm start`)')
+    .option('--region <region>', 'AWS region (env AWS_REGION)')
+    .option('--table <name>', 'DynamoDB table of the deployed stack (env PODIUM_TABLE)')
+    .option('--datasets-bucket <name>', 'datasets bucket (env PODIUM_DATASETS_BUCKET)')
+    .option('--hidden-bucket <name>', 'hidden-data bucket (env PODIUM_HIDDEN_BUCKET)')
+    .option('--labels-kms-key <id>', 'KMS key for labels on AWS (env PODIUM_LABELS_KMS_KEY_ID)')
+    .option('--s3-endpoint <url>', `S3 endpoint (local default ${LOCAL_ENDPOINTS.s3Endpoint}; env AWS_ENDPOINT_URL_S3)`)
+    .option('--dynamodb-endpoint <url>', `DynamoDB endpoint (local default ${LOCAL_ENDPOINTS.dynamoEndpoint}; env AWS_ENDPOINT_URL_DYNAMODB)`)
+    .option('--save', 'remember these storage settings in the profile')
+    .addHelpText(
+      'after',
+      `
+Data layout: <dataRoot>/<datasetId>/… for every dataset in challenge.yaml:
+  training  any files                        downloadable once the rules are accepted
+  smoke     inputs/**, labels.csv            downloadable sample, used by test-submission
+  hidden    inputs/**, labels.csv            never downloadable; labels only reach the scorer
+
+Examples:
+  podium upload-data my-challenge                                  # to \`npm start\`
+  podium upload-data examples/tissuenet --data .data/generated/tissuenet
+  AWS_PROFILE=organiser podium upload-data my-challenge --aws --region eu-west-3 \\
+      --table podium --datasets-bucket podium-datasets-123 --hidden-bucket podium-hidden-123 --save`,
+    )
+    .action(async (dir: string, options: UploadDataOptions, command: Command) => {
+      const cli = await cliContext(command);
+      const challenge = await loadChallengeForCli(dir);
+      const dataRoot = options.data ?? join(dir, 'data');
+      if (!(await stat(dataRoot).catch(() => undefined))?.isDirectory()) {
+        throw usageError(`data root ${dataRoot} is not a folder`, 'pass --data <dataRoot> (one folder per dataset id)');
+      }
+      const { settings, config } = await resolveStorage(cli, options);
+      if (options.save) await cli.saveProfile({ storage: settings });
+
+      const { createContext } = await import('#shared/context.ts');
+      const { uploadChallengeDatasets } = await import('#shared/datasets/upload-datasets.ts');
+      const { registerChallenge } = await import('#shared/challenge/challenge-registry.ts');
+      const ctx = createContext(config);
+      const totalBytes = await folderBytes(dataRoot, challenge.datasets.map((dataset) => dataset.id));
+      const bar = createProgressBar({ label: `uploading ${challenge.id}`, totalBytes, enabled: !cli.out.json });
+      const where = config.s3Endpoint ? `local S3 ${config.s3Endpoint}` : `AWS ${config.region}`;
+      let result: { uploaded: number; skipped: number };
+      let registered: { changed: boolean };
+      try {
+        result = await uploadChallengeDatasets(ctx, challenge, dataRoot, (progress) => {
+          bar.advance(progress.bytes);
+          if (progress.skipped) bar.log(`  = ${progress.datasetId}/${progress.path} (unchanged)`);
+          else bar.log(`  + ${progress.datasetId}/${progress.path} (${formatBytes(progress.bytes)})`);
+        });
+        registered = await registerChallenge(ctx, challenge);
+      } catch (error) {
+        throw storageError(error, config);
+      } finally {
+        ctx.s3.destroy();
+        ctx.db.destroy();
+      }
+      bar.done();
+      cli.out.result({ challenge: challenge.id, dataRoot, target: where, ...result, definitionChanged: registered.changed, rulesVersion: challenge.rulesVersion }, () => {
+        cli.out.line(`✓ ${challenge.id}: ${result.uploaded} files uploaded, ${result.skipped} unchanged, to ${where}`);
+        cli.out.line(`✓ challenge definition ${registered.changed ? 'registered' : 'unchanged'} (rules version ${challenge.rulesVersion})`);
+      });
+    });
+}
+
+async function resolveStorage(cli: CliContext, options: UploadDataOptions): Promise<{ settings: StorageSettings & { target: 'aws' | 'local' }; config: StorageConfig }> {
+  const { storageConfigSchema } = await import('#shared/storage/storage-config.ts');
+  const env = process.env;
+  const saved = (cli.profile.storage ?? {}) as StorageSettings & { target?: 'aws' | 'local' };
+  const explicitEndpoint = options.s3Endpoint ?? options.dynamodbEndpoint ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL_DYNAMODB;
+  const target = options.aws ? 'aws' : explicitEndpoint ? 'local' : (saved.target ?? 'local');
+  const pick = (flag: string | undefined, variable: string, field: keyof StorageSettings) => flag ?? (env[variable] || undefined) ?? saved[field];
+  const settings: StorageSettings & { target: 'aws' | 'local' } = {
+    target,
+    region: pick(options.region, 'AWS_REGION', 'region'),
+    tableName: pick(options.table, 'PODIUM_TABLE', 'tableName'),
+    datasetsBucket: pick(options.datasetsBucket, 'PODIUM_DATASETS_BUCKET', 'datasetsBucket'),
+    hiddenBucket: pick(options.hiddenBucket, 'PODIUM_HIDDEN_BUCKET', 'hiddenBucket'),
+    labelsKmsKeyId: pick(options.labelsKmsKey, 'PODIUM_LABELS_KMS_KEY_ID', 'labelsKmsKeyId'),
+    ...(target === 'local'
+      ? {
+          s3Endpoint: pick(options.s3Endpoint, 'AWS_ENDPOINT_URL_S3', 's3Endpoint') ?? LOCAL_ENDPOINTS.s3Endpoint,
+          dynamoEndpoint: pick(options.dynamodbEndpoint, 'AWS_ENDPOINT_URL_DYNAMODB', 'dynamoEndpoint') ?? LOCAL_ENDPOINTS.dynamoEndpoint,
+        }
+      : {}),
+  };
+  if (target === 'aws') {
+    const missing = [
+      ['--table', settings.tableName],
+      ['--datasets-bucket', settings.datasetsBucket],
+      ['--hidden-bucket', settings.hiddenBucket],
+    ].filter(([, value]) => !value);
+    if (missing.length) {
+      throw usageError(`--aws needs the deployed stack's names: ${missing.map(([flag]) => flag).join(', ')}`, 'pass them once with --save to keep them in the profile');
+    }
+  }
+  const { target: _target, ...fields } = settings;
+  const parsed = storageConfigSchema.safeParse(Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)));
+  if (!parsed.success) {
+    throw usageError(`invalid storage settings: ${parsed.error.issues.map((issue) => `${String(issue.path[0])} ${issue.message}`).join('; ')}`);
+  }
+  return { settings, config: parsed.data };
+}
+
+async function folderBytes(root: string, datasetIds: string[]): Promise<number> {
+  let total = 0;
+  for (const id of datasetIds) {
+    const entries = await readdir(join(root, id), { recursive: true, withFileTypes: true }).catch(() => []);
+    for (const entry of entries) if (entry.isFile()) total += (await stat(join(entry.parentPath, entry.name))).size;
+  }
+  return total;
+}
+
+function storageError(error: unknown, config: StorageConfig): unknown {
+  const text = `${(error as Error)?.name ?? ''} ${(error as Error)?.message ?? ''} ${String((error as { code?: string })?.code ?? '')}`;
+  if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH/.test(text)) {
+    const endpoint = config.s3Endpoint ?? `AWS in ${config.region}`;
+    return new CliError('STORAGE_UNREACHABLE', `cannot reach storage at ${endpoint} (${text.trim()})`, {
+      exitCode: EXIT.unreachable,
+      hint: config.s3Endpoint ? 'start the local stack with `npm start`, or pass --s3-endpoint/--dynamodb-endpoint' : 'check your AWS credentials and region',
+    });
+  }
+  if (/NoSuchBucket|ResourceNotFoundException/.test(text)) {
+    return new CliError('STORAGE_NOT_FOUND', `the table or bucket does not exist: ${(error as Error).message}`, {
+      hint: 'check --table, --datasets-bucket and --hidden-bucket against the deployed stack outputs',
+    });
+  }
+  return error;
+}

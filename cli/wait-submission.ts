@@ -1,0 +1,64 @@
+import type { ApiClient } from './api-client.ts';
+import { CliError, EXIT, type Output } from './output.ts';
+import { formatScore, TERMINAL, type Submission } from './api-types.ts';
+import { seg } from './cli-context.ts';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+type Followed = { submission: Submission; states: { status: string; at: string }[] };
+
+/** Polls a submission until it ends, printing each state change once; returns the final record. */
+export async function waitForSubmission(api: ApiClient, out: Output, initial: Submission, options: { pollMs: number; timeoutMs?: number }): Promise<Followed> {
+  // Ctrl-C stops the waiting, not the submission: say how to pick it up again.
+  const onInterrupt = () => {
+    process.stderr.write(`\nStopped waiting; submission ${initial.id} keeps running. Check it with: podium status ${initial.id}\n`);
+    process.exit(130);
+  };
+  process.once('SIGINT', onInterrupt);
+  try {
+    return await follow(api, out, initial, options);
+  } finally {
+    process.removeListener('SIGINT', onInterrupt);
+  }
+}
+
+async function follow(api: ApiClient, out: Output, initial: Submission, options: { pollMs: number; timeoutMs?: number }): Promise<Followed> {
+  const states: Followed['states'] = [];
+  let submission = initial;
+  let last = '';
+  const started = Date.now();
+  for (;;) {
+    if (submission.status !== last) {
+      last = submission.status;
+      const at = new Date().toISOString();
+      states.push({ status: submission.status, at });
+      out.line(`  ${at.slice(11, 19)}  ${submission.status}`);
+    }
+    if (TERMINAL.includes(submission.status)) return { submission, states };
+    if (options.timeoutMs !== undefined && Date.now() - started > options.timeoutMs) {
+      throw new CliError('WAIT_TIMEOUT', `submission ${submission.id} is still ${submission.status} after ${Math.round(options.timeoutMs / 1000)} s; it keeps running on the platform`, {
+        hint: `check later with: podium status ${submission.id}`,
+      });
+    }
+    await sleep(options.pollMs);
+    submission = await api.get<Submission>(`/submissions/${seg(submission.id)}`);
+  }
+}
+
+/** The outcome lines of a finished submission, and the exit code it deserves. */
+export function reportOutcome(out: Output, submission: Submission): number {
+  if (submission.status === 'SCORED') {
+    const score = formatScore(submission.score);
+    out.line(score ? `✓ Scored: ${score}` : submission.mode === 'smoke' ? '✓ Smoke run passed.' : '✓ Scored (the score stays hidden until the organisers publish this phase).');
+    return EXIT.ok;
+  }
+  if (submission.failure) {
+    out.line(`✗ ${submission.status}: ${submission.failure.reason}`);
+    out.line(`  ${submission.failure.message}`);
+  } else {
+    out.line(`✗ ${submission.status}`);
+  }
+  if (submission.failure?.reason === 'PLATFORM_ERROR') out.line('  this is a platform fault, not your code: it is not charged to your quota; submit again');
+  else out.line(`  see the log with: podium logs ${submission.id}`);
+  return EXIT.submissionFailed;
+}

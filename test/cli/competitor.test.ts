@@ -1,0 +1,242 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import yazl from 'yazl';
+import { objectKeys } from '#shared/storage/object-keys.ts';
+import { mkdir, mkdtemp, readFile, readdir, rm, stat, truncate, writeFile, rename } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalPlatform, type LocalPlatform } from '../../local/platform.ts';
+import { localSettings } from '../../local/local-config.ts';
+import { cliUser, type CliRunner } from './run-cli.ts';
+
+let platform: LocalPlatform;
+let work: string;
+let ada: CliRunner;
+let grace: CliRunner;
+let organiser: CliRunner;
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'podium-cli-competitor-'));
+  platform = await startLocalPlatform({ persist: false, settings: { ...localSettings(), dataDir: join(work, 'platform') } });
+  [ada, grace, organiser] = await Promise.all([cliUser(platform.apiUrl), cliUser(platform.apiUrl), cliUser(platform.apiUrl)]);
+  for (const [user, email, role] of [
+    [ada, 'ada@example.org', 'competitor'],
+    [grace, 'grace@example.org', 'competitor'],
+    [organiser, 'org@example.org', 'organiser'],
+  ] as const) {
+    const login = await user.run(['login', '--email', email, '--role', role]);
+    expect(login.code, login.stderr).toBe(0);
+  }
+});
+
+afterAll(async () => {
+  await platform?.close();
+  await rm(work, { recursive: true, force: true });
+});
+
+const sha256 = async (path: string) => createHash('sha256').update(await readFile(path)).digest('hex');
+
+describe('a competitor with the podium CLI', () => {
+  it('lists the challenges and their phases', async () => {
+    const result = await ada.run(['challenges']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/tissuenet\s+TissueNet/);
+    expect(result.stdout).toContain('learning');
+  });
+
+  it('is told to accept the rules before anything else, then joins with --yes', async () => {
+    const early = await ada.run(['--json', 'download', 'tissuenet', 'smoke', '-o', join(work, 'early')]);
+    expect(early.code).toBe(1);
+    expect(early.json()).toMatchObject({ error: 'RULES_NOT_ACCEPTED' });
+
+    const noTty = await ada.run(['join', 'tissuenet']);
+    expect(noTty.code).toBe(2);
+    expect(noTty.stderr).toContain('podium join tissuenet --yes');
+
+    const joined = await ada.run(['join', 'tissuenet', '--yes']);
+    expect(joined.code, joined.stderr).toBe(0);
+    expect(joined.stdout).toContain('rules version');
+    expect(joined.stdout).toContain('✓ You accepted the rules of tissuenet');
+    expect((await grace.run(['join', 'tissuenet', '--yes'])).code).toBe(0);
+  });
+
+  it('creates a team, shares the invite code, and a teammate joins and leaves', async () => {
+    const created = await ada.run(['--json', 'team', 'create', 'Ada and friends']);
+    expect(created.code, created.stdout + created.stderr).toBe(0);
+    const team = created.json<{ teamId: string; inviteCode: string; name: string }>();
+    expect(team.name).toBe('Ada and friends');
+
+    const invite = await ada.run(['team', 'invite']);
+    expect(invite.stdout).toContain(`podium team join ${team.inviteCode}`);
+
+    const joined = await grace.run(['--json', 'team', 'join', team.inviteCode]);
+    expect(joined.code, joined.stdout).toBe(0);
+    expect(joined.json<{ members: string[] }>().members).toHaveLength(2);
+
+    const wrongCode = await grace.run(['team', 'join', 'NOPE-NOPE']);
+    expect(wrongCode.code).toBe(1);
+
+    const left = await grace.run(['team', 'leave']);
+    expect(left.code, left.stderr).toBe(0);
+    expect(left.stdout).toContain(`You left team ${team.teamId}`);
+  });
+
+  it('downloads the data with checksums, then resumes a partial file and repairs a corrupted one', async () => {
+    const out = join(work, 'data');
+    const first = await ada.run(['--json', 'download', 'tissuenet', '-o', out]);
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    const summary = first.json<{ downloaded: number; datasets: string[] }>();
+    expect(summary.datasets).toEqual(['train', 'smoke']);
+    expect(summary.downloaded).toBeGreaterThan(100);
+    const smokeFiles = await readdir(join(out, 'smoke', 'inputs'));
+    expect(smokeFiles).toContain('submission_format.csv');
+    const generated = join(work, 'platform', 'generated', 'tissuenet');
+    expect(await sha256(join(out, 'smoke', 'inputs', 'test_metadata.csv'))).toBe(await sha256(join(generated, 'smoke', 'inputs', 'test_metadata.csv')));
+
+    // An interrupted download leaves a .part; a damaged file has the right size but wrong bytes.
+    const partial = join(out, 'train', 'train_labels.csv');
+    await rename(partial, `${partial}.part`);
+    await truncate(`${partial}.part`, 100);
+    const damaged = join(out, 'smoke', 'labels.csv');
+    const original = await readFile(damaged);
+    await writeFile(damaged, Buffer.alloc(original.length, 120));
+
+    const again = await ada.run(['--json', 'download', 'tissuenet', '-o', out]);
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    expect(again.json()).toMatchObject({ downloaded: 1, resumed: 1, unchanged: summary.downloaded - 2 });
+    expect(await sha256(partial)).toBe(await sha256(join(generated, 'train', 'train_labels.csv')));
+    expect(await readFile(damaged)).toEqual(original);
+  });
+
+  it('refuses a hidden dataset', async () => {
+    const result = await ada.run(['download', 'tissuenet', 'test', '-o', join(work, 'hidden')]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/not found|NOT_FOUND/);
+  });
+
+  it('shows the quota, submits without waiting, and lists the submission', async () => {
+    // Grace (a team of one since she left) submits here, so Ada's later runs never wait on this one.
+    const quota = await grace.run(['quota', '--phase', 'learning']);
+    expect(quota.code, quota.stderr).toBe(0);
+    expect(quota.stdout).toContain('perDay');
+
+    const submitted = await grace.run(['--json', 'submit', 'examples/tissuenet/baseline', '--phase', 'learning', '--no-wait']);
+    expect(submitted.code, submitted.stdout + submitted.stderr).toBe(0);
+    const { submission } = submitted.json<{ submission: { id: string; status: string; archiveBytes: number } }>();
+    expect(submission.archiveBytes).toBeGreaterThan(0);
+
+    const status = await grace.run(['status', submission.id]);
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toContain(`submission ${submission.id}`);
+    const list = await grace.run(['--json', 'status']);
+    expect(list.json<{ submissions: { id: string }[] }>().submissions.map((s) => s.id)).toContain(submission.id);
+
+    const others = await ada.run(['status', submission.id]);
+    expect(others.code).toBe(1);
+    expect(others.stderr).toContain('NOT_FOUND');
+  });
+
+  it('uploads in parts with --multipart and follows a smoke run to its end, printing each state', async () => {
+    const submitted = await ada.run(['submit', 'examples/tissuenet/baseline', '--phase', 'learning', '--multipart', '--smoke', '--poll-interval', '0.5', '--timeout', '240']);
+    expect(submitted.code, submitted.stdout + submitted.stderr).toBe(0);
+    // Each state is printed once, as polled: a state before the end, then SCORED.
+    expect(submitted.stdout).toMatch(/\d\d:\d\d:\d\d {2}(CREATED|UPLOADED|VALIDATED|QUEUED|RUNNING|SCORING)\n[\s\S]*\d\d:\d\d:\d\d {2}SCORED\n/);
+    const id = /Submission (\S+) uploaded/.exec(submitted.stdout)![1]!;
+    const logs = await ada.run(['logs', id]);
+    expect(logs.code, logs.stderr).toBe(0);
+    expect(logs.stdout).toContain('wrote 8 predictions');
+  });
+
+  it('exits 4 with the failure reason and message when a submission fails', async () => {
+    const folder = join(work, 'crashing');
+    await mkdir(folder, { recursive: true });
+    await writeFile(join(folder, 'main.py'), 'print("loading")\nraise RuntimeError("weights file not found")\n');
+    const submitted = await ada.run(['submit', folder, '--phase', 'learning', '--smoke', '--poll-interval', '0.5', '--timeout', '240']);
+    expect(submitted.code, submitted.stdout + submitted.stderr).toBe(4);
+    expect(submitted.stdout).toContain('✗ FAILED: USER_ERROR');
+    expect(submitted.stdout).toContain('main.py exited with code 1: RuntimeError: weights file not found');
+    expect(submitted.stdout).toMatch(/see the log with: podium logs s-/);
+  });
+
+  it('uploads a large archive in 16 MiB parts, byte for byte', async () => {
+    const zipPath = join(work, 'large.zip');
+    const zip = new yazl.ZipFile();
+    zip.addBuffer(await readFile('examples/tissuenet/baseline/main.py'), 'main.py');
+    zip.addBuffer(randomBytes(34 * 1024 * 1024), 'weights.bin', { compress: false });
+    zip.end();
+    await pipeline(zip.outputStream, createWriteStream(zipPath));
+
+    const submitted = await ada.run(['--json', 'submit', zipPath, '--phase', 'learning', '--smoke', '--no-wait']);
+    expect(submitted.code, submitted.stdout + submitted.stderr).toBe(0);
+    const { submission } = submitted.json<{ submission: { id: string; teamId: string; status: string; archiveBytes: number } }>();
+    expect(submission.archiveBytes).toBe((await stat(zipPath)).size);
+    const stored = await platform.ctx.s3.send(
+      new GetObjectCommand({ Bucket: platform.ctx.config.submissionsBucket, Key: objectKeys.submissionArchive('tissuenet', 'learning', submission.teamId, submission.id) }),
+    );
+    const storedHash = createHash('sha256').update(await stored.Body!.transformToByteArray()).digest('hex');
+    expect(storedHash).toBe(await sha256(zipPath));
+  });
+
+  it('keeps organiser commands from competitors', async () => {
+    const result = await ada.run(['submissions', 'tissuenet']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('FORBIDDEN');
+    expect(result.stderr).toContain('organiser');
+  });
+
+  it('lets an organiser list submissions, read the access log and export CSV', async () => {
+    const listed = await organiser.run(['--json', 'submissions', 'tissuenet', '--phase', 'learning']);
+    expect(listed.code, listed.stdout + listed.stderr).toBe(0);
+    expect(listed.json<{ submissions: unknown[] }>().submissions.length).toBeGreaterThan(0);
+
+    const access = await organiser.run(['--json', 'access-log', 'tissuenet']);
+    expect(access.code, access.stdout).toBe(0);
+    expect(access.json<{ entries: unknown[] }>().entries.length).toBeGreaterThan(0);
+
+    const file = join(work, 'submissions.csv');
+    const exported = await organiser.run(['export', 'tissuenet', 'submissions', '--phase', 'learning', '-o', file]);
+    expect(exported.code, exported.stderr).toBe(0);
+    expect((await readFile(file, 'utf8')).split('\n')[0]).toMatch(/submission/i);
+  });
+
+  it('lets an organiser approve a pending participant of a manual-approval challenge', async () => {
+    const pending = await grace.run(['join', 'visiomel', '--yes']);
+    expect(pending.code, pending.stderr).toBe(0);
+    expect(pending.stdout).toContain('an organiser must approve your registration');
+    const refused = await grace.run(['quota', 'visiomel', '--phase', 'learning']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('REGISTRATION_PENDING');
+
+    const listed = await organiser.run(['--json', 'approve', 'visiomel']);
+    const waiting = listed.json<{ participants: { userId: string; email: string }[] }>().participants;
+    const graceId = waiting.find((p) => p.email === 'grace@example.org')!.userId;
+    const approved = await organiser.run(['approve', 'visiomel', graceId]);
+    expect(approved.code, approved.stderr).toBe(0);
+    expect((await grace.run(['quota', 'visiomel', '--phase', 'learning'])).code).toBe(0);
+  });
+
+  it('lets an organiser disqualify and reinstate a team, rescore a phase and publish a final board', async () => {
+    const { teamId } = (await ada.run(['--json', 'team', 'invite', '--challenge', 'tissuenet'])).json<{ teamId: string }>();
+    const noReason = await organiser.run(['disqualify', 'tissuenet', teamId]);
+    expect(noReason.code).toBe(2);
+    expect(noReason.stderr).toContain('--reason is required');
+    const disqualified = await organiser.run(['disqualify', 'tissuenet', teamId, '--reason', 'shared accounts']);
+    expect(disqualified.code, disqualified.stderr).toBe(0);
+    expect(disqualified.stdout).toContain(`Team ${teamId} disqualified`);
+    expect((await organiser.run(['disqualify', 'tissuenet', teamId, '--undo', '--reason', 'appeal upheld'])).code).toBe(0);
+
+    const rescored = await organiser.run(['rescore', '--challenge', 'tissuenet', '--phase', 'learning']);
+    expect(rescored.code, rescored.stdout + rescored.stderr).toBe(0);
+    expect(rescored.stdout).toMatch(/submissions rescored/);
+
+    const published = await organiser.run(['publish', 'tissuenet', '--phase', 'final']);
+    expect(published.code, published.stderr).toBe(0);
+    expect(published.stdout).toContain('leaderboard published');
+    const board = await ada.run(['--json', 'leaderboard', 'tissuenet', '--phase', 'final', '--split', 'private']);
+    expect(board.code, board.stdout).toBe(0);
+    expect(board.json()).toMatchObject({ published: true });
+  });
+});

@@ -1,0 +1,139 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalPlatform, type LocalPlatform } from '../../local/platform.ts';
+import { localSettings } from '../../local/local-config.ts';
+import { cliUser, type CliRunner } from './run-cli.ts';
+
+let platform: LocalPlatform;
+let work: string;
+let organiser: CliRunner;
+let challengeDir: string;
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'podium-cli-organiser-'));
+  platform = await startLocalPlatform({ persist: false, seedExamples: false, settings: { ...localSettings(), dataDir: join(work, 'platform') } });
+  organiser = await cliUser(platform.apiUrl);
+  challengeDir = join(work, 'lung-nodules');
+  const init = await organiser.run(['init', challengeDir]);
+  expect(init.code, init.stderr).toBe(0);
+});
+
+afterAll(async () => {
+  await platform?.close();
+  await rm(work, { recursive: true, force: true });
+});
+
+const storageFlags = () => ['--s3-endpoint', platform.servers.s3Endpoint, '--dynamodb-endpoint', platform.servers.dynamoEndpoint];
+
+describe('podium init and validate', () => {
+  it('scaffolds a challenge that validates, data included', async () => {
+    const result = await organiser.run(['--json', 'validate', challengeDir]);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.json()).toMatchObject({ valid: true, challenge: 'lung-nodules', phases: ['main'], dataRoot: join(challengeDir, 'data') });
+    const human = await organiser.run(['validate', challengeDir]);
+    expect(human.stdout).toContain('✓');
+    expect(human.stdout).toContain('train (training), smoke (smoke), test (hidden)');
+  });
+
+  it('refuses to scaffold into a folder that is not empty', async () => {
+    const result = await organiser.run(['init', challengeDir]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('already exists and is not empty');
+    expect(result.stderr).toContain('--force');
+  });
+
+  it('names each invalid field of a broken definition, as text and as JSON', async () => {
+    const broken = join(work, 'broken');
+    expect((await organiser.run(['init', broken, '--id', 'broken'])).code).toBe(0);
+    const yaml = await readFile(join(broken, 'challenge.yaml'), 'utf8');
+    await writeFile(join(broken, 'challenge.yaml'), yaml.replace(/closes: "[^"]+"/, 'closes: "2001-01-01T00:00:00Z"').replace('maxSize: 3', 'maxSize: 0'));
+    const human = await organiser.run(['validate', broken]);
+    expect(human.code).toBe(1);
+    expect(human.stderr).toContain('phases[0].closes: must be after opens');
+    expect(human.stderr).toContain('teams.maxSize');
+    const json = await organiser.run(['--json', 'validate', broken]);
+    expect(json.code).toBe(1);
+    const body = json.json<{ error: string; details: { issues: { field: string }[] } }>();
+    expect(body.error).toBe('CHALLENGE_INVALID');
+    expect(body.details.issues.map((issue) => issue.field)).toEqual(expect.arrayContaining(['phases[0].closes', 'teams.maxSize']));
+  });
+
+  it('reports a dataset folder that lacks its labels', async () => {
+    const missing = join(work, 'missing-labels');
+    expect((await organiser.run(['init', missing])).code).toBe(0);
+    await rm(join(missing, 'data', 'test', 'labels.csv'));
+    const result = await organiser.run(['validate', missing]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('datasets.test: labels.csv is missing');
+  });
+
+  it('checks a sample predictions file against the format and the smoke ids', async () => {
+    const good = join(work, 'good.csv');
+    const ids = (await readFile(join(challengeDir, 'data/smoke/inputs/submission_format.csv'), 'utf8')).trim().split('\n').slice(1).map((line) => line.split(',')[0]);
+    await writeFile(good, ['case_id,positive', ...ids.map((id) => `${id},0.25`)].join('\n'));
+    const ok = await organiser.run(['validate', challengeDir, '--predictions', good, '--phase', 'main']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain(`${ids.length} rows match`);
+
+    const bad = join(work, 'bad.csv');
+    await writeFile(bad, ['case_id,positive', ...ids.slice(1).map((id) => `${id},1.5`)].join('\n'));
+    const refused = await organiser.run(['--json', 'validate', challengeDir, '--predictions', bad]);
+    expect(refused.code).toBe(1);
+    const body = refused.json<{ error: string; details: { counts: { missingIds: number; badValues: number } } }>();
+    expect(body.error).toBe('PREDICTIONS_INVALID');
+    expect(body.details.counts.missingIds).toBe(1);
+    expect(body.details.counts.badValues).toBeGreaterThan(0);
+  });
+});
+
+describe('podium upload-data', () => {
+  it('uploads the datasets with progress, registers the challenge, and skips unchanged files the second time', async () => {
+    const first = await organiser.run(['upload-data', challengeDir, ...storageFlags()]);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/✓ lung-nodules: \d+ files uploaded, 0 unchanged/);
+    expect(first.stderr).toContain('+ smoke/inputs/features.csv');
+    expect(first.stderr).toContain('100%');
+
+    const listed = await organiser.run(['--json', 'challenges']);
+    expect(listed.json<{ challenges: { id: string }[] }>().challenges.map((c) => c.id)).toContain('lung-nodules');
+
+    const second = await organiser.run(['--json', 'upload-data', challengeDir, ...storageFlags()]);
+    expect(second.code).toBe(0);
+    expect(second.json()).toMatchObject({ uploaded: 0, definitionChanged: false });
+    expect(second.json<{ skipped: number }>().skipped).toBeGreaterThan(0);
+  });
+
+  it('exits 3 naming the endpoint when storage cannot be reached', async () => {
+    const result = await organiser.run(['upload-data', challengeDir, '--s3-endpoint', 'http://127.0.0.1:9', '--dynamodb-endpoint', 'http://127.0.0.1:9']);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain('cannot reach storage at http://127.0.0.1:9');
+  });
+
+  it('asks for the deployed names before writing to AWS', async () => {
+    const result = await organiser.run(['upload-data', challengeDir, '--aws'], { env: { PODIUM_TABLE: '', PODIUM_DATASETS_BUCKET: '', PODIUM_HIDDEN_BUCKET: '' } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--table, --datasets-bucket, --hidden-bucket');
+  });
+});
+
+describe('podium score', () => {
+  it('scores predictions offline with public and private splits, and explains invalid ones', async () => {
+    const labels = join(challengeDir, 'data/test/labels.csv');
+    const perfect = join(work, 'perfect.csv');
+    const rows = (await readFile(labels, 'utf8')).trim().split('\n').slice(1).map((line) => line.split(','));
+    await writeFile(perfect, ['case_id,positive', ...rows.map(([id, label]) => `${id},${label}`)].join('\n'));
+    const scored = await organiser.run(['--json', 'score', '--challenge', challengeDir, '--phase', 'main', perfect, labels]);
+    expect(scored.code, scored.stderr).toBe(0);
+    const body = scored.json<{ ok: boolean; scores: { overall: number; public: number; private: number } }>();
+    expect(body.ok).toBe(true);
+    expect(body.scores.overall).toBeLessThan(1e-6);
+    expect(body.scores.public).toBeDefined();
+    expect(body.scores.private).toBeDefined();
+
+    const invalid = await organiser.run(['score', '--challenge', challengeDir, '--phase', 'main', labels, labels]);
+    expect(invalid.code).toBe(1);
+    expect(invalid.stdout).toContain('unexpected column(s) "usage"');
+  });
+});

@@ -1,0 +1,78 @@
+import { mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalPlatform, type LocalPlatform } from '../../local/platform.ts';
+import { localSettings } from '../../local/local-config.ts';
+import { cliUser, type CliRun, type CliRunner } from './run-cli.ts';
+
+const REPO = resolve(import.meta.dirname, '../..');
+
+/** The `npx podium …` lines of one README section's first code block, as argument lists. */
+async function readmeCommands(section: string): Promise<string[][]> {
+  const readme = await readFile(join(REPO, 'README.md'), 'utf8');
+  const start = readme.indexOf(`## ${section}`);
+  expect(start, `README has no "## ${section}" section`).toBeGreaterThanOrEqual(0);
+  const block = /```sh\n([\s\S]*?)```/.exec(readme.slice(start))![1]!;
+  return block
+    .split('\n')
+    .filter((line) => line.startsWith('npx podium '))
+    .map((line) => shellWords(line.replace(/^npx podium /, '').replace(/\s+#.*$/, '')));
+}
+
+/** Enough of shell word splitting for the README: spaces, and double-quoted words. */
+function shellWords(line: string): string[] {
+  return [...line.matchAll(/"([^"]*)"|(\S+)/g)].map((match) => match[1] ?? match[2]!);
+}
+
+let platform: LocalPlatform;
+let work: string;
+let newcomer: CliRunner;
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'podium-readme-'));
+  platform = await startLocalPlatform({ persist: false, settings: { ...localSettings(), dataDir: join(work, 'platform') } });
+  newcomer = await cliUser();
+  // The README runs at the repository root; a scratch folder with the examples stands in for it.
+  await symlink(join(REPO, 'examples'), join(work, 'examples'));
+});
+
+afterAll(async () => {
+  await platform?.close();
+  await rm(work, { recursive: true, force: true });
+});
+
+describe('the README walkthroughs, command for command', () => {
+  it("a competitor's first five minutes ends with a scored baseline on the leaderboard", async () => {
+    const commands = await readmeCommands("A competitor's first five minutes");
+    expect(commands.map((args) => args[0])).toEqual(['login', 'join', 'download', 'test-submission', 'submit', 'leaderboard']);
+    const runs: CliRun[] = [];
+    for (const args of commands) {
+      const run = await newcomer.run(args, { cwd: work, env: { PODIUM_API: platform.apiUrl } });
+      runs.push(run);
+      expect(run.code, `npx podium ${args.join(' ')}\n${run.stdout}\n${run.stderr}`).toBe(0);
+    }
+    const [, , , tested, submitted, leaderboard] = runs;
+    expect(tested!.stdout).toContain('wrote 8 predictions');
+    expect(submitted!.stdout).toMatch(/SCORED[\s\S]*✓ Scored: .*\d/);
+    // RANK  TEAM  SCORE  SUBMITTED  SUBMISSION: the baseline ranks first with a numeric score.
+    const id = /Submission (\S+) uploaded/.exec(submitted!.stdout)![1]!;
+    const entry = leaderboard!.stdout.split('\n').find((line) => line.includes(id));
+    expect(entry, leaderboard!.stdout).toMatch(/^\s*1\s+.+\s\d+(\.\d+)?\s+\d{4}-\d\d-\d\dT/);
+  });
+
+  it("an organiser's first five minutes", async () => {
+    const commands = await readmeCommands("An organiser's first five minutes");
+    expect(commands.map((args) => args[0] === '--profile' ? args[2] : args[0])).toEqual(['init', 'validate', 'test-submission', 'score', 'upload-data', 'login', 'publish']);
+    const storage = { AWS_ENDPOINT_URL_S3: platform.servers.s3Endpoint, AWS_ENDPOINT_URL_DYNAMODB: platform.servers.dynamoEndpoint };
+    const runs: CliRun[] = [];
+    for (const args of commands) {
+      const run = await newcomer.run(args, { cwd: work, env: { PODIUM_API: platform.apiUrl, ...storage } });
+      runs.push(run);
+      expect(run.code, `npx podium ${args.join(' ')}\n${run.stdout}\n${run.stderr}`).toBe(0);
+    }
+    expect(runs[3]!.stdout).toMatch(/overall: \d/);
+    const listed = await newcomer.run(['--json', 'challenges'], { env: { PODIUM_API: platform.apiUrl } });
+    expect(listed.json<{ challenges: { id: string }[] }>().challenges.map((c) => c.id)).toContain('my-challenge');
+  });
+});
