@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { PodiumContext } from '../context.ts';
 import { notFound } from '../errors.ts';
 import { isConditionFailure } from '../storage/conditional-writes.ts';
+import { queryAll } from '../storage/query-all.ts';
 import { BY_OWNER_INDEX, keys } from '../storage/table-design.ts';
 import type { Challenge } from './challenge.ts';
 
@@ -87,21 +88,12 @@ export async function getChallenge(ctx: PodiumContext, challengeId: string): Pro
 
 /** Every registered challenge, through the owner index (all challenge records share one owner key). */
 export async function listChallenges(ctx: PodiumContext): Promise<Challenge[]> {
-  const challenges: Challenge[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await ctx.db.send(
-      new QueryCommand({
-        TableName: ctx.config.tableName,
-        IndexName: BY_OWNER_INDEX.name,
-        KeyConditionExpression: '#pk = :all',
-        ExpressionAttributeNames: { '#pk': BY_OWNER_INDEX.partition },
-        ExpressionAttributeValues: { ':all': 'CHALLENGES' },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of page.Items ?? []) challenges.push((item as ChallengeRecord).challenge);
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return challenges;
+  const records = await queryAll<ChallengeRecord>(ctx.db, {
+    TableName: ctx.config.tableName,
+    IndexName: BY_OWNER_INDEX.name,
+    KeyConditionExpression: '#pk = :all',
+    ExpressionAttributeNames: { '#pk': BY_OWNER_INDEX.partition },
+    ExpressionAttributeValues: { ':all': 'CHALLENGES' },
+  });
+  return records.map((record) => record.challenge);
 }

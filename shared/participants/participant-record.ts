@@ -1,5 +1,6 @@
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { PodiumContext } from '../context.ts';
+import { queryAll } from '../storage/query-all.ts';
 import { keys } from '../storage/table-design.ts';
 
 export type RegistrationStatus = 'approved' | 'pending';
@@ -30,23 +31,13 @@ export async function findParticipant(ctx: PodiumContext, challengeId: string, u
 
 /** Every participant of a challenge, optionally only those with one status. */
 export async function listParticipants(ctx: PodiumContext, challengeId: string, status?: RegistrationStatus): Promise<ParticipantRecord[]> {
-  const participants: ParticipantRecord[] = [];
-  let startKey: Record<string, unknown> | undefined;
   const prefix = keys.participant(challengeId, '');
-  do {
-    const page = await ctx.db.send(
-      new QueryCommand({
-        TableName: ctx.config.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': prefix.pk, ':prefix': prefix.sk, ...(status ? { ':status': status } : {}) },
-        ...(status ? { FilterExpression: '#status = :status', ExpressionAttributeNames: { '#status': 'status' } } : {}),
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    participants.push(...((page.Items ?? []) as ParticipantRecord[]));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return participants;
+  return queryAll<ParticipantRecord>(ctx.db, {
+    TableName: ctx.config.tableName,
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    ExpressionAttributeValues: { ':pk': prefix.pk, ':prefix': prefix.sk, ...(status ? { ':status': status } : {}) },
+    ...(status ? { FilterExpression: '#status = :status', ExpressionAttributeNames: { '#status': 'status' } } : {}),
+  });
 }
 
 /** What a participant sees of their own registration. */

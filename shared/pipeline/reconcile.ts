@@ -1,7 +1,7 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { listChallenges } from '../challenge/challenge-registry.ts';
 import type { PodiumContext } from '../context.ts';
 import type { JobDescription, JobKind, JobRunner } from '../jobs/job-runner.ts';
+import { queryItems } from '../storage/query-all.ts';
 import { ACTIVE_SUBMISSIONS_INDEX, BY_PHASE_INDEX } from '../storage/table-design.ts';
 import { ACTIVE_PARTITION, phaseSubmissionsPartition, transitionSubmission, type SubmissionRecord } from '../submissions/submission-record.ts';
 import { TERMINAL_STATUSES } from '../submissions/submission-status.ts';
@@ -45,22 +45,14 @@ export async function reconcile(ctx: PodiumContext, runner: JobRunner, settings:
   return report;
 }
 
-async function* activeSubmissions(ctx: PodiumContext): AsyncGenerator<SubmissionRecord> {
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await ctx.db.send(
-      new QueryCommand({
-        TableName: ctx.config.tableName,
-        IndexName: ACTIVE_SUBMISSIONS_INDEX.name,
-        KeyConditionExpression: '#pk = :active',
-        ExpressionAttributeNames: { '#pk': ACTIVE_SUBMISSIONS_INDEX.partition },
-        ExpressionAttributeValues: { ':active': ACTIVE_PARTITION },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of page.Items ?? []) yield item as SubmissionRecord;
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+function activeSubmissions(ctx: PodiumContext): AsyncGenerator<SubmissionRecord> {
+  return queryItems<SubmissionRecord>(ctx.db, {
+    TableName: ctx.config.tableName,
+    IndexName: ACTIVE_SUBMISSIONS_INDEX.name,
+    KeyConditionExpression: '#pk = :active',
+    ExpressionAttributeNames: { '#pk': ACTIVE_SUBMISSIONS_INDEX.partition },
+    ExpressionAttributeValues: { ':active': ACTIVE_PARTITION },
+  });
 }
 
 const secondsSince = (ctx: PodiumContext, iso: string | undefined) => (iso ? (ctx.now().getTime() - Date.parse(iso)) / 1000 : Infinity);
@@ -156,30 +148,22 @@ async function settleInterrupted(ctx: PodiumContext, runner: JobRunner, settings
   let settled = 0;
   for (const challenge of await listChallenges(ctx)) {
     for (const phase of challenge.phases) {
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const page = await ctx.db.send(
-          new QueryCommand({
-            TableName: ctx.config.tableName,
-            IndexName: BY_PHASE_INDEX.name,
-            KeyConditionExpression: '#pk = :phase AND #sk >= :since',
-            FilterExpression: 'attribute_not_exists(quotaSettledAt) AND #status IN (:s0, :s1, :s2, :s3)',
-            ExpressionAttributeNames: { '#pk': BY_PHASE_INDEX.partition, '#sk': BY_PHASE_INDEX.sort, '#status': 'status' },
-            ExpressionAttributeValues: {
-              ':phase': phaseSubmissionsPartition(challenge.id, phase.id),
-              ':since': since,
-              ...Object.fromEntries(TERMINAL_STATUSES.map((status, index) => [`:s${index}`, status])),
-            },
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        for (const item of page.Items ?? []) {
-          const before = item as SubmissionRecord;
-          const after = await settleTerminal(ctx, runner, before.id);
-          if (after && !before.quotaSettledAt) settled++;
-        }
-        startKey = page.LastEvaluatedKey;
-      } while (startKey);
+      const unsettled = queryItems<SubmissionRecord>(ctx.db, {
+        TableName: ctx.config.tableName,
+        IndexName: BY_PHASE_INDEX.name,
+        KeyConditionExpression: '#pk = :phase AND #sk >= :since',
+        FilterExpression: 'attribute_not_exists(quotaSettledAt) AND #status IN (:s0, :s1, :s2, :s3)',
+        ExpressionAttributeNames: { '#pk': BY_PHASE_INDEX.partition, '#sk': BY_PHASE_INDEX.sort, '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':phase': phaseSubmissionsPartition(challenge.id, phase.id),
+          ':since': since,
+          ...Object.fromEntries(TERMINAL_STATUSES.map((status, index) => [`:s${index}`, status])),
+        },
+      });
+      for await (const before of unsettled) {
+        const after = await settleTerminal(ctx, runner, before.id);
+        if (after && !before.quotaSettledAt) settled++;
+      }
     }
   }
   return settled;

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Challenge } from '../challenge/challenge.ts';
 import { findPhase, smokeDatasetOf } from '../challenge/challenge.ts';
 import type { PhaseDefinition } from '../challenge/definition-schema.ts';
@@ -7,6 +6,7 @@ import type { PodiumContext } from '../context.ts';
 import { notFound, PodiumError } from '../errors.ts';
 import type { Principal } from '../identity/principal.ts';
 import { requireActiveParticipant } from '../participants/registration.ts';
+import { queryItems } from '../storage/query-all.ts';
 import { BY_OWNER_INDEX } from '../storage/table-design.ts';
 import { objectKeys } from '../storage/object-keys.ts';
 import { teamOf } from '../teams/team-membership.ts';
@@ -40,22 +40,15 @@ export function assertPhaseOpen(phase: PhaseDefinition, now: Date): void {
 
 /** Whether the team has a scored (non-smoke) submission in the phase. */
 export async function hasScoredSubmission(ctx: PodiumContext, challengeId: string, phaseId: string, teamId: string): Promise<boolean> {
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await ctx.db.send(
-      new QueryCommand({
-        TableName: ctx.config.tableName,
-        IndexName: BY_OWNER_INDEX.name,
-        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :phase)',
-        FilterExpression: '#status = :scored AND #mode = :scoredMode',
-        ExpressionAttributeNames: { '#pk': BY_OWNER_INDEX.partition, '#sk': BY_OWNER_INDEX.sort, '#status': 'status', '#mode': 'mode' },
-        ExpressionAttributeValues: { ':pk': teamSubmissionsPartition(challengeId, teamId), ':phase': `${phaseId}#`, ':scored': 'SCORED', ':scoredMode': 'scored' },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    if ((page.Items?.length ?? 0) > 0) return true;
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  const scored = queryItems<SubmissionRecord>(ctx.db, {
+    TableName: ctx.config.tableName,
+    IndexName: BY_OWNER_INDEX.name,
+    KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :phase)',
+    FilterExpression: '#status = :scored AND #mode = :scoredMode',
+    ExpressionAttributeNames: { '#pk': BY_OWNER_INDEX.partition, '#sk': BY_OWNER_INDEX.sort, '#status': 'status', '#mode': 'mode' },
+    ExpressionAttributeValues: { ':pk': teamSubmissionsPartition(challengeId, teamId), ':phase': `${phaseId}#`, ':scored': 'SCORED', ':scoredMode': 'scored' },
+  });
+  for await (const _submission of scored) return true;
   return false;
 }
 

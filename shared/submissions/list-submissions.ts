@@ -1,23 +1,12 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { PodiumContext } from '../context.ts';
+import { queryAll } from '../storage/query-all.ts';
 import { BY_OWNER_INDEX, BY_PHASE_INDEX } from '../storage/table-design.ts';
 import { phaseSubmissionsPartition, teamSubmissionsPartition, type SubmissionRecord } from './submission-record.ts';
 import type { SubmissionStatus } from './submission-status.ts';
 
-async function queryAll(ctx: PodiumContext, input: ConstructorParameters<typeof QueryCommand>[0]): Promise<SubmissionRecord[]> {
-  const submissions: SubmissionRecord[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await ctx.db.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey }));
-    submissions.push(...((page.Items ?? []) as SubmissionRecord[]));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return submissions;
-}
-
 /** A team's submissions, newest first, optionally in one phase. */
 export function listTeamSubmissions(ctx: PodiumContext, challengeId: string, teamId: string, phaseId?: string): Promise<SubmissionRecord[]> {
-  return queryAll(ctx, {
+  return queryAll<SubmissionRecord>(ctx.db, {
     TableName: ctx.config.tableName,
     IndexName: BY_OWNER_INDEX.name,
     KeyConditionExpression: phaseId ? '#pk = :pk AND begins_with(#sk, :phase)' : '#pk = :pk',
@@ -47,7 +36,7 @@ export function listPhaseSubmissions(ctx: PodiumContext, challengeId: string, ph
     names['#team'] = 'teamId';
     values[':team'] = filter.teamId;
   }
-  return queryAll(ctx, {
+  return queryAll<SubmissionRecord>(ctx.db, {
     TableName: ctx.config.tableName,
     IndexName: BY_PHASE_INDEX.name,
     KeyConditionExpression: '#pk = :pk',

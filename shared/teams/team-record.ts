@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { PodiumContext } from '../context.ts';
+import { queryAll } from '../storage/query-all.ts';
 import { keys } from '../storage/table-design.ts';
 
 /**
@@ -56,22 +57,12 @@ export async function teamIdForInvite(ctx: PodiumContext, challengeId: string, i
 }
 
 export async function listTeams(ctx: PodiumContext, challengeId: string): Promise<TeamRecord[]> {
-  const teams: TeamRecord[] = [];
   const prefix = keys.team(challengeId, '');
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await ctx.db.send(
-      new QueryCommand({
-        TableName: ctx.config.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': prefix.pk, ':prefix': prefix.sk },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    teams.push(...((page.Items ?? []) as TeamRecord[]));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return teams;
+  return queryAll<TeamRecord>(ctx.db, {
+    TableName: ctx.config.tableName,
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    ExpressionAttributeValues: { ':pk': prefix.pk, ':prefix': prefix.sk },
+  });
 }
 
 /** What members see of their team. */

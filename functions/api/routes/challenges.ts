@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { getChallenge, listChallenges } from '#shared/challenge/challenge-registry.ts';
-import type { Challenge } from '#shared/challenge/challenge.ts';
+import { smokeDatasetOf, type Challenge } from '#shared/challenge/challenge.ts';
 import type { ApiDependencies } from '../api-env.ts';
 import { newRouter } from '../router.ts';
 import { AnyObject, ChallengeParams, commonErrors, json } from '../schemas.ts';
@@ -21,6 +21,7 @@ export function challengeSummary(challenge: Challenge) {
       opens: phase.opens,
       closes: phase.closes,
       dataset: phase.dataset,
+      smokeDataset: smokeDatasetOf(challenge, phase.id)?.id,
       parent: phase.parent,
       leaderboard: phase.leaderboard,
       quota: phase.quota,
@@ -32,6 +33,9 @@ export function challengeSummary(challenge: Challenge) {
         outputFile: phase.runtime.outputFile,
         maxArchiveMiB: phase.runtime.maxArchiveMiB,
         logPolicy: phase.runtime.logPolicy,
+        logTailLines: phase.runtime.logTailLines,
+        // The interpreter submissions run with, so `podium test-submission` can use the same one.
+        python: phase.runtime.python,
       },
     })),
     teams: challenge.teams,
