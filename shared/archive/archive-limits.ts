@@ -14,7 +14,7 @@ export interface ArchiveLimits {
 
 const MiB = 1024 * 1024;
 
-export function archiveLimitsFor(phase: PhaseDefinition): ArchiveLimits {
+export function archiveLimitsFor(phase: Pick<PhaseDefinition, 'runtime'>): ArchiveLimits {
   const maxArchiveBytes = phase.runtime.maxArchiveMiB * MiB;
   return {
     maxArchiveBytes,

@@ -1,25 +1,22 @@
-import { createReadStream, createWriteStream } from 'node:fs';
-import { chmod, lstat, mkdir, mkdtemp, open, readFile, rm } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { chmod, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
-import { archiveLimitsFor } from '../archive/archive-limits.ts';
 import { ArchiveProblem } from '../archive/archive-problem.ts';
 import { getArchiveObject } from '../archive/archive-version.ts';
-import { extractArchive } from '../archive/extract-archive.ts';
 import { getChallenge } from '../challenge/challenge-registry.ts';
-import type { PhaseDefinition, SubmissionFormat } from '../challenge/definition-schema.ts';
+import type { PhaseDefinition } from '../challenge/definition-schema.ts';
 import { findPhase, smokeDatasetOf } from '../challenge/challenge.ts';
+import { mapWithConcurrency } from '../concurrency.ts';
 import type { PodiumContext } from '../context.ts';
-import { DEFAULT_SANDBOX_LIMITS, runSandboxed, type SandboxResult } from '../sandbox/run-sandboxed.ts';
 import type { SandboxMode } from '../sandbox/sandbox-mode.ts';
-import { validatePredictions } from '../scoring/validate-predictions.ts';
 import { objectKeys } from '../storage/object-keys.ts';
 import { settleQuota } from '../submissions/quota.ts';
 import { findSubmission, transitionSubmission, type SubmissionFailure, type SubmissionRecord } from '../submissions/submission-record.ts';
-import { failureMessages } from './failure-messages.ts';
+import { runSubmission } from './run-submission.ts';
 
 export interface InferenceJobOptions {
   /** Parent of the per-run work folder (default: the OS temp dir). */
@@ -34,7 +31,7 @@ export type InferenceJobResult =
   | { outcome: 'failed'; failure: SubmissionFailure }
   | { outcome: 'predicted'; rows: number };
 
-const FORMAT_FILE = 'submission_format.csv';
+const INPUT_DOWNLOAD_CONCURRENCY = 16;
 
 /**
  * The inference job: fetches the archive and the inputs (hidden inputs, or the smoke dataset's
@@ -58,74 +55,40 @@ export async function runInferenceJob(ctx: PodiumContext, submissionId: string, 
   await chmod(workDir, 0o711);
   try {
     const archivePath = join(workDir, 'submission.zip');
-    const codeDir = join(workDir, 'code');
     const inputsDir = join(workDir, 'inputs');
     try {
       // Only the version validated on upload runs: a later PUT to the same key is refused here.
       const archive = { bucket: ctx.config.submissionsBucket, key: submission.archiveKey, ...(submission.archiveETag ? { eTag: submission.archiveETag } : {}) };
       await save(await getArchiveObject(ctx.s3, archive, 'after it was validated'), archivePath);
-      await downloadInputs(ctx, submission, phase, challenge, inputsDir);
-      await extractArchive(archivePath, codeDir, archiveLimitsFor(phase));
     } catch (error) {
       if (error instanceof ArchiveProblem) return recordFailure(ctx, submission, phase, { reason: error.reason, message: error.message });
       throw error;
     }
-    await rm(archivePath);
+    await downloadInputs(ctx, submission, phase, challenge, inputsDir);
 
-    const run = await runSandboxed({
-      codeDir,
-      dataDir: inputsDir,
-      dataMount: phase.runtime.dataMount,
-      tmpDir: join(workDir, 'tmp'),
-      ...(phase.runtime.python ? { python: phase.runtime.python } : {}),
-      gpus: phase.runtime.gpus,
-      ...(options.sandboxMode ? { mode: options.sandboxMode } : {}),
-      limits: { ...DEFAULT_SANDBOX_LIMITS, timeLimitSeconds: phase.runtime.timeLimitSeconds, memoryMiB: phase.runtime.memoryMiB },
+    const outcome = await runSubmission({
+      archivePath,
+      inputsDir,
+      workDir,
+      phase,
+      format: challenge.submissionFormat,
+      showsStderr: submission.mode === 'smoke' || phase.runtime.logPolicy !== 'none',
+      ...(options.sandboxMode ? { sandboxMode: options.sandboxMode } : {}),
+      ...(options.maxPredictionsBytes ? { maxPredictionsBytes: options.maxPredictionsBytes } : {}),
     });
-    // The full capped, sanitised log is stored; who sees how much is decided when it is read.
-    await ctx.s3.send(
-      new PutObjectCommand({ Bucket: ctx.config.predictionsBucket, Key: objectKeys.runLog(submission.id), Body: run.log.text(), ContentType: 'text/plain; charset=utf-8' }),
-    );
-    const runFailure = failureOfRun(run, submission, phase);
-    if (runFailure) return recordFailure(ctx, submission, phase, runFailure);
-
-    const outputPath = join(codeDir, phase.runtime.outputFile);
-    const maxBytes = options.maxPredictionsBytes ?? 512 * 1024 * 1024;
-    const problem = await outputFileProblem(outputPath, maxBytes);
-    if (problem) {
-      return recordFailure(ctx, submission, phase, { reason: 'NO_PREDICTIONS_FILE', message: failureMessages.noPredictionsFile(phase.runtime.outputFile, problem, maxBytes) });
+    if (outcome.run) {
+      // The full capped, sanitised log is stored; who sees how much is decided when it is read.
+      await ctx.s3.send(
+        new PutObjectCommand({ Bucket: ctx.config.predictionsBucket, Key: objectKeys.runLog(submission.id), Body: outcome.run.log.text(), ContentType: 'text/plain; charset=utf-8' }),
+      );
     }
-    const expectedIds = await readExpectedIds(join(inputsDir, FORMAT_FILE), challenge.submissionFormat);
-    const validation = await validatePredictions(createReadStream(outputPath), challenge.submissionFormat, expectedIds);
-    if (!validation.ok) {
-      const message = validation.hint ? `${validation.message} (hint: ${validation.hint})` : validation.message;
-      return recordFailure(ctx, submission, phase, { reason: 'PREDICTIONS_INVALID', message });
-    }
+    if (!outcome.ok) return recordFailure(ctx, submission, phase, outcome.failure);
     await ctx.s3.send(
-      new PutObjectCommand({ Bucket: ctx.config.predictionsBucket, Key: objectKeys.predictions(submission.id), Body: await readFile(outputPath), ContentType: 'text/csv' }),
+      new PutObjectCommand({ Bucket: ctx.config.predictionsBucket, Key: objectKeys.predictions(submission.id), Body: await readFile(outcome.predictionsPath), ContentType: 'text/csv' }),
     );
-    return { outcome: 'predicted', rows: validation.rows };
+    return { outcome: 'predicted', rows: outcome.rows };
   } finally {
     await rm(workDir, { recursive: true, force: true });
-  }
-}
-
-/** The competitor-facing failure of a finished sandbox run, if it failed. */
-function failureOfRun(run: SandboxResult, submission: SubmissionRecord, phase: PhaseDefinition): SubmissionFailure | undefined {
-  switch (run.outcome) {
-    case 'timeout':
-      return { reason: 'TIMEOUT', message: failureMessages.timeout(phase.runtime) };
-    case 'out-of-memory':
-      return { reason: 'OUT_OF_MEMORY', message: failureMessages.outOfMemory(phase.runtime) };
-    case 'disk-full':
-      return { reason: 'USER_ERROR', message: failureMessages.scratchDiskFull(Math.round(DEFAULT_SANDBOX_LIMITS.maxScratchBytes / 1024 / 1024)) };
-    case 'exited': {
-      if (run.exitCode === 0) return undefined;
-      // The last stderr line is output too: shown only where the team may see logs.
-      const showsLogs = submission.mode === 'smoke' || phase.runtime.logPolicy !== 'none';
-      const status = run.exitCode !== null ? run.exitCode : `signal ${run.signal ?? 'unknown'}`;
-      return { reason: 'USER_ERROR', message: failureMessages.userError(status, showsLogs ? run.log.lastStderrLine : undefined, phase.runtime.dataMount) };
-    }
   }
 }
 
@@ -136,18 +99,6 @@ async function recordFailure(ctx: PodiumContext, submission: SubmissionRecord, p
     if (failed) await settleQuota(ctx, failed, phase);
   }
   return { outcome: 'failed', failure };
-}
-
-async function outputFileProblem(path: string, maxBytes: number): Promise<'missing' | 'not-a-file' | 'too-large' | 'empty' | undefined> {
-  try {
-    const stat = await lstat(path);
-    if (!stat.isFile()) return 'not-a-file';
-    if (stat.size > maxBytes) return 'too-large';
-    if (stat.size === 0) return 'empty';
-    return undefined;
-  } catch {
-    return 'missing';
-  }
 }
 
 async function save(object: GetObjectCommandOutput, target: string): Promise<void> {
@@ -180,33 +131,19 @@ async function downloadInputs(
   }
   await mkdir(inputsDir, { recursive: true, mode: 0o755 });
   const root = resolve(inputsDir);
+  const downloads: { key: string; target: string }[] = [];
   let token: string | undefined;
-  let files = 0;
   do {
     const page = await ctx.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
     for (const object of page.Contents ?? []) {
       const relative = object.Key!.slice(prefix.length);
       const target = resolve(root, relative);
-      if (!relative || !target.startsWith(root + sep)) continue;
-      await download(ctx, bucket, object.Key!, target);
-      files++;
+      if (relative && target.startsWith(root + sep)) downloads.push({ key: object.Key!, target });
     }
     token = page.NextContinuationToken;
   } while (token);
-  if (files === 0) throw new Error(`no inputs found under s3://${bucket}/${prefix}`);
+  if (downloads.length === 0) throw new Error(`no inputs found under s3://${bucket}/${prefix}`);
+  // Thousands of slides: fetched a few at a time rather than one after another.
+  await mapWithConcurrency(downloads, INPUT_DOWNLOAD_CONCURRENCY, ({ key, target }) => download(ctx, bucket, key, target));
 }
 
-/** The ids the predictions must list: the id column of the dataset's submission_format.csv (organiser data). */
-async function readExpectedIds(path: string, format: SubmissionFormat): Promise<string[]> {
-  const handle = await open(path);
-  try {
-    const lines = (await handle.readFile('utf8')).replace(/^\uFEFF/, '').split(/\r?\n/).filter((line) => line.length > 0);
-    const unquote = (field: string) => field.replace(/^"(.*)"$/, '$1').replace(/""/g, '"');
-    const header = lines[0]!.split(',').map(unquote);
-    const column = header.indexOf(format.idColumn);
-    if (column < 0) throw new Error(`${FORMAT_FILE} has no "${format.idColumn}" column`);
-    return lines.slice(1).map((line) => unquote(line.split(',')[column] ?? ''));
-  } finally {
-    await handle.close();
-  }
-}

@@ -1,0 +1,123 @@
+import { createReadStream } from 'node:fs';
+import { lstat, open } from 'node:fs/promises';
+import { join } from 'node:path';
+import { archiveLimitsFor } from '../archive/archive-limits.ts';
+import { ArchiveProblem } from '../archive/archive-problem.ts';
+import { extractArchive } from '../archive/extract-archive.ts';
+import type { PhaseDefinition, SubmissionFormat } from '../challenge/definition-schema.ts';
+import { DEFAULT_SANDBOX_LIMITS, runSandboxed, type SandboxResult } from '../sandbox/run-sandboxed.ts';
+import type { SandboxMode } from '../sandbox/sandbox-mode.ts';
+import { validatePredictions } from '../scoring/validate-predictions.ts';
+import type { SubmissionFailure } from '../submissions/submission-record.ts';
+import { failureMessages } from './failure-messages.ts';
+
+/** The file of each evaluated dataset's inputs that lists the ids the predictions must cover. */
+export const FORMAT_FILE = 'submission_format.csv';
+export const DEFAULT_MAX_PREDICTIONS_BYTES = 512 * 1024 * 1024;
+
+export interface SubmissionRunRequest {
+  /** The archive, already fetched (and, for the pipeline, pinned to the validated version). */
+  archivePath: string;
+  /** The inputs, already staged where the sandbox uid can read them. */
+  inputsDir: string;
+  /** A private folder of this run (mode 0711: the sandbox uid traverses it). */
+  workDir: string;
+  phase: Pick<PhaseDefinition, 'runtime'>;
+  format: SubmissionFormat;
+  /** Whether the failure message may quote the last stderr line (the log policy lets the team see output). */
+  showsStderr: boolean;
+  sandboxMode?: SandboxMode;
+  maxPredictionsBytes?: number;
+}
+
+export type SubmissionRunOutcome =
+  | { ok: true; predictionsPath: string; rows: number; run: SandboxResult }
+  | { ok: false; failure: SubmissionFailure; run?: SandboxResult };
+
+/**
+ * One submission on one set of inputs, exactly as the platform runs it: safe extraction under the
+ * phase's archive limits, `python main.py` in the sandbox with the phase's runtime, the output file
+ * checked, and the predictions validated against the format and the inputs' ids. The inference job
+ * and `podium test-submission` both call this, so a local test is the platform's run.
+ */
+export async function runSubmission(request: SubmissionRunRequest): Promise<SubmissionRunOutcome> {
+  const { phase, workDir } = request;
+  const codeDir = join(workDir, 'code');
+  try {
+    await extractArchive(request.archivePath, codeDir, archiveLimitsFor(phase));
+  } catch (error) {
+    if (error instanceof ArchiveProblem) return { ok: false, failure: { reason: error.reason, message: error.message } };
+    throw error;
+  }
+  const run = await runSandboxed({
+    codeDir,
+    dataDir: request.inputsDir,
+    dataMount: phase.runtime.dataMount,
+    tmpDir: join(workDir, 'tmp'),
+    ...(phase.runtime.python ? { python: phase.runtime.python } : {}),
+    gpus: phase.runtime.gpus,
+    ...(request.sandboxMode ? { mode: request.sandboxMode } : {}),
+    limits: { ...DEFAULT_SANDBOX_LIMITS, timeLimitSeconds: phase.runtime.timeLimitSeconds, memoryMiB: phase.runtime.memoryMiB },
+  });
+  const runFailure = failureOfRun(run, phase, request.showsStderr);
+  if (runFailure) return { ok: false, failure: runFailure, run };
+
+  const predictionsPath = join(codeDir, phase.runtime.outputFile);
+  const maxBytes = request.maxPredictionsBytes ?? DEFAULT_MAX_PREDICTIONS_BYTES;
+  const problem = await outputFileProblem(predictionsPath, maxBytes);
+  if (problem) {
+    return { ok: false, failure: { reason: 'NO_PREDICTIONS_FILE', message: failureMessages.noPredictionsFile(phase.runtime.outputFile, problem, maxBytes) }, run };
+  }
+  const expectedIds = await readExpectedIds(join(request.inputsDir, FORMAT_FILE), request.format);
+  const validation = await validatePredictions(createReadStream(predictionsPath), request.format, expectedIds);
+  if (!validation.ok) {
+    const message = validation.hint ? `${validation.message} (hint: ${validation.hint})` : validation.message;
+    return { ok: false, failure: { reason: 'PREDICTIONS_INVALID', message }, run };
+  }
+  return { ok: true, predictionsPath, rows: validation.rows, run };
+}
+
+/** The competitor-facing failure of a finished sandbox run, if it failed. */
+function failureOfRun(run: SandboxResult, phase: Pick<PhaseDefinition, 'runtime'>, showsStderr: boolean): SubmissionFailure | undefined {
+  switch (run.outcome) {
+    case 'timeout':
+      return { reason: 'TIMEOUT', message: failureMessages.timeout(phase.runtime) };
+    case 'out-of-memory':
+      return { reason: 'OUT_OF_MEMORY', message: failureMessages.outOfMemory(phase.runtime) };
+    case 'disk-full':
+      return { reason: 'USER_ERROR', message: failureMessages.scratchDiskFull(Math.round(DEFAULT_SANDBOX_LIMITS.maxScratchBytes / 1024 / 1024)) };
+    case 'exited': {
+      if (run.exitCode === 0) return undefined;
+      // The last stderr line is output too: quoted only where the team may see logs.
+      const status = run.exitCode !== null ? run.exitCode : `signal ${run.signal ?? 'unknown'}`;
+      return { reason: 'USER_ERROR', message: failureMessages.userError(status, showsStderr ? run.log.lastStderrLine : undefined, phase.runtime.dataMount) };
+    }
+  }
+}
+
+async function outputFileProblem(path: string, maxBytes: number): Promise<'missing' | 'not-a-file' | 'too-large' | 'empty' | undefined> {
+  try {
+    const stat = await lstat(path);
+    if (!stat.isFile()) return 'not-a-file';
+    if (stat.size > maxBytes) return 'too-large';
+    if (stat.size === 0) return 'empty';
+    return undefined;
+  } catch {
+    return 'missing';
+  }
+}
+
+/** The ids the predictions must list: the id column of the inputs' submission_format.csv (organiser data). */
+export async function readExpectedIds(path: string, format: SubmissionFormat): Promise<string[]> {
+  const handle = await open(path);
+  try {
+    const lines = (await handle.readFile('utf8')).replace(/^\uFEFF/, '').split(/\r?\n/).filter((line) => line.length > 0);
+    const unquote = (field: string) => field.replace(/^"(.*)"$/, '$1').replace(/""/g, '"');
+    const header = lines[0]!.split(',').map(unquote);
+    const column = header.indexOf(format.idColumn);
+    if (column < 0) throw new Error(`${FORMAT_FILE} has no "${format.idColumn}" column`);
+    return lines.slice(1).map((line) => unquote(line.split(',')[column] ?? ''));
+  } finally {
+    await handle.close();
+  }
+}
