@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { PodiumContext } from '../context.ts';
+import { queryItems } from '../storage/query-all.ts';
 import { keys } from '../storage/table-design.ts';
 
 /** An organiser action, kept for the record: who did what to which thing, when and why. */
@@ -27,22 +28,15 @@ export async function recordAudit(ctx: PodiumContext, challengeId: string, entry
 }
 
 export async function listAudit(ctx: PodiumContext, challengeId: string): Promise<AuditEntry[]> {
+  const items = queryItems<AuditEntry>(ctx.db, {
+    TableName: ctx.config.tableName,
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': keys.auditLogEntry(challengeId, '', '').pk },
+  });
   const entries: AuditEntry[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await ctx.db.send(
-      new QueryCommand({
-        TableName: ctx.config.tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': keys.auditLogEntry(challengeId, '', '').pk },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      const { at, actor, action, target, reason, details } = item as AuditEntry;
-      entries.push({ at, actor, action, target, ...(reason ? { reason } : {}), ...(details ? { details } : {}) });
-    }
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  for await (const item of items) {
+    const { at, actor, action, target, reason, details } = item;
+    entries.push({ at, actor, action, target, ...(reason ? { reason } : {}), ...(details ? { details } : {}) });
+  }
   return entries;
 }

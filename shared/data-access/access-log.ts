@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { BatchWriteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { PodiumContext } from '../context.ts';
+import { queryItems } from '../storage/query-all.ts';
 import { keys } from '../storage/table-design.ts';
 
 /** One download URL issued: who got which file of which dataset, when, valid until when. */
@@ -34,22 +35,15 @@ export async function appendAccessLog(ctx: PodiumContext, challengeId: string, e
 
 /** The access log of a challenge, oldest first. */
 export async function listAccessLog(ctx: PodiumContext, challengeId: string): Promise<AccessLogEntry[]> {
+  const items = queryItems<AccessLogEntry>(ctx.db, {
+    TableName: ctx.config.tableName,
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': keys.accessLogEntry(challengeId, '', '').pk },
+  });
   const entries: AccessLogEntry[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await ctx.db.send(
-      new QueryCommand({
-        TableName: ctx.config.tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': keys.accessLogEntry(challengeId, '', '').pk },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      const { at, userId, email, datasetId, path, expiresAt } = item as AccessLogEntry;
-      entries.push({ at, userId, email, datasetId, path, expiresAt });
-    }
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  for await (const item of items) {
+    const { at, userId, email, datasetId, path, expiresAt } = item;
+    entries.push({ at, userId, email, datasetId, path, expiresAt });
+  }
   return entries;
 }
