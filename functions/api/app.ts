@@ -19,6 +19,7 @@ import { meRoutes } from './routes/me.ts';
 import { registrationRoutes } from './routes/registration.ts';
 import { submissionRoutes } from './routes/submissions.ts';
 import { teamRoutes } from './routes/teams.ts';
+import { apiLog } from './api-log.ts';
 
 export type { ApiDependencies } from './api-env.ts';
 export { challengeSummary } from './routes/challenges.ts';
@@ -46,7 +47,7 @@ export function createApp(deps: ApiDependencies) {
       const code = error.status === 401 ? 'UNAUTHENTICATED' : error.status === 400 ? 'VALIDATION_FAILED' : 'HTTP_ERROR';
       return c.json({ error: code, message: error.message || 'the request could not be processed' }, error.status);
     }
-    console.error(JSON.stringify({ level: 'error', message: 'unhandled error', method: c.req.method, path: c.req.path, error: String(error), stack: (error as Error).stack }));
+    apiLog.error('unhandled error', { method: c.req.method, path: c.req.path, error: error as Error });
     return c.json({ error: 'INTERNAL', message: 'An internal error occurred' }, 500);
   });
   app.notFound((c) => c.json({ error: 'NOT_FOUND', message: `${c.req.method} ${c.req.path} is not a Podium route` }, 404));

@@ -1,7 +1,9 @@
+import type { Context } from 'aws-lambda';
 import { handle } from 'hono/aws-lambda';
 import { contextFromEnv } from '#shared/context.ts';
 import { tokenVerifierFromEnv } from '#shared/identity/token-verifier.ts';
 import { lazyJobRunner } from '#shared/jobs/lazy-job-runner.ts';
+import { apiLog } from './api-log.ts';
 import { createApp } from './app.ts';
 
 // Built once per container and reused across warm invocations; bad configuration fails the init.
@@ -9,4 +11,10 @@ import { createApp } from './app.ts';
 const jobRunner = lazyJobRunner(async () => new (await import('#shared/jobs/batch-job-runner.ts')).BatchJobRunner());
 const app = createApp({ ctx: contextFromEnv(), verifier: tokenVerifierFromEnv(), jobRunner });
 
-export const handler = handle(app);
+const handleRequest = handle(app);
+
+export const handler = (event: Parameters<typeof handleRequest>[0], context: Context) => {
+  // Every log line of this invocation carries the request id and function name.
+  apiLog.addContext(context);
+  return handleRequest(event, context);
+};

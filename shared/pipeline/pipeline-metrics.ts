@@ -3,9 +3,14 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 /**
  * CloudWatch metrics (namespace `Podium`) as embedded-metric-format lines. Emitted only where a
  * collector reads stdout (Lambda, Batch); locally and in tests they are disabled, not printed.
+ * Dimensions are what the dashboard and alarms of the platform stack select on: `service` (from
+ * POWERTOOLS_SERVICE_NAME, `podium`), `challenge` (PODIUM_CHALLENGE_ID), and `state` or `reason`.
  */
 const enabled = Boolean(process.env.AWS_LAMBDA_FUNCTION_NAME || process.env.AWS_BATCH_JOB_ID) && process.env.POWERTOOLS_METRICS_DISABLED !== 'true';
-const metrics = new Metrics({ namespace: 'Podium', serviceName: 'pipeline' });
+const metrics = new Metrics({
+  namespace: 'Podium',
+  ...(process.env.PODIUM_CHALLENGE_ID ? { defaultDimensions: { challenge: process.env.PODIUM_CHALLENGE_ID } } : {}),
+});
 
 function emit(name: string, unit: (typeof MetricUnit)[keyof typeof MetricUnit], value: number, dimension?: [string, string]): void {
   if (!enabled) return;
