@@ -57,6 +57,11 @@ export async function readLabelsTable(source: CsvSource, format: SubmissionForma
   const values = new Float64Array(columns);
   let layout: HeaderLayout | undefined;
   let splitPosition = -1;
+  // Each batch's ids are indexed together (see IdIndex.addBatch), up to the first record that
+  // needs the row-by-row path (an escaped id or a short row), so slots and errors come in row order.
+  let idStarts = new Int32Array(1024);
+  let idEnds = new Int32Array(1024);
+  let slots = new Int32Array(1024);
   try {
     for (let batch = await reader.next(); batch; batch = await reader.next()) {
       let record = 0;
@@ -72,6 +77,21 @@ export async function readLabelsTable(source: CsvSource, format: SubmissionForma
         layout = mapped;
         record = 1;
       }
+      if (batch.count > slots.length) {
+        idStarts = new Int32Array(batch.count * 2);
+        idEnds = new Int32Array(batch.count * 2);
+        slots = new Int32Array(batch.count * 2);
+      }
+      let regular = true;
+      for (let r = 0; r < batch.count; r++) {
+        const first = batch.recordFields[r]!;
+        const idField = first + layout.idPosition;
+        if (r >= record) regular &&= batch.recordFields[r + 1]! - first === layout.fieldCount && !batch.fieldEscaped[idField];
+        const indexed = regular && r >= record;
+        idStarts[r] = indexed ? batch.fieldStart[idField]! : -1;
+        idEnds[r] = indexed ? batch.fieldEnd[idField]! : -1;
+      }
+      ids.addBatch(batch.bytes, idStarts, idEnds, batch.count, slots);
       for (; record < batch.count; record++) {
         const line = reader.recordsRead - batch.count + record + 1;
         const first = batch.recordFields[record]!;
@@ -79,11 +99,11 @@ export async function readLabelsTable(source: CsvSource, format: SubmissionForma
         if (checker.check(batch, record, layout, values) > 0) throw labelsInvalid(`line ${line}: ${checker.describeProblems().join('; ')}`);
         if (format.oneHot && RowValueChecker.oneHotClass(values, columns) < 0) throw labelsInvalid(`line ${line} does not have exactly one 1`);
         const idField = first + layout.idPosition;
-        let slot: number;
-        if (batch.fieldEscaped[idField]) {
+        let slot = slots[record]!;
+        if (slot === -2) {
           const id = fieldBytes(batch, idField);
           slot = ids.add(id, 0, id.length);
-        } else slot = ids.add(batch.bytes, batch.fieldStart[idField]!, batch.fieldEnd[idField]!);
+        }
         if (slot < 0) throw labelsInvalid(`line ${line} repeats an id`);
         if ((slot + 1) * columns > truth.length) truth = growArray(truth, truth.length * 2);
         for (let c = 0; c < columns; c++) truth[slot * columns + c] = values[c]!;

@@ -73,6 +73,10 @@ export async function checkPredictionsFile(
   const classes = format.columns.length;
   let layout: HeaderLayout | undefined;
   let longRows = 0;
+  // Each batch's ids are looked up together (see IdIndex.findBatch); -1 start: no id to look up.
+  let idStarts = new Int32Array(1024);
+  let idEnds = new Int32Array(1024);
+  let slots = new Int32Array(1024);
   try {
     for (let batch = await reader.next(); batch; batch = await reader.next()) {
       let record = 0;
@@ -85,6 +89,18 @@ export async function checkPredictionsFile(
         record = 1;
       }
       const { idPosition, fieldCount } = layout;
+      if (batch.count > slots.length) {
+        idStarts = new Int32Array(batch.count * 2);
+        idEnds = new Int32Array(batch.count * 2);
+        slots = new Int32Array(batch.count * 2);
+      }
+      for (let r = 0; r < batch.count; r++) {
+        const idField = batch.recordFields[r]! + idPosition;
+        const plain = r >= record && idField < batch.recordFields[r + 1]! && !batch.fieldEscaped[idField];
+        idStarts[r] = plain ? batch.fieldStart[idField]! : -1;
+        idEnds[r] = plain ? batch.fieldEnd[idField]! : -1;
+      }
+      expected.findBatch(batch.bytes, idStarts, idEnds, batch.count, slots);
       for (; record < batch.count; record++) {
         counts.rows++;
         const first = batch.recordFields[record]!;
@@ -92,9 +108,7 @@ export async function checkPredictionsFile(
         let slot = -1;
         if (idPosition < fields) {
           const idField = first + idPosition;
-          slot = batch.fieldEscaped[idField]
-            ? findEscaped(expected, fieldBytes(batch, idField))
-            : expected.find(batch.bytes, batch.fieldStart[idField]!, batch.fieldEnd[idField]!);
+          slot = batch.fieldEscaped[idField] ? findEscaped(expected, fieldBytes(batch, idField)) : slots[record]!;
           if (slot < 0) counts.unknownIds++;
           else if (seen[slot]) {
             counts.duplicateIds++;

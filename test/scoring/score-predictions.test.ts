@@ -95,6 +95,18 @@ describe('scorePredictions with reopenable sources (ordered fast path, indexed f
     const predictions = predictionsCsv([...predictionLines, predictionLines[5]!]);
     await expect(scorePredictions(rules, reopen(predictions), reopen(labels))).rejects.toMatchObject({ code: 'LABELS_INVALID', message: expect.stringContaining('repeats an id') });
   });
+
+  // The labels' ids are indexed a batch at a time up to the first escaped id; errors must still
+  // name the first bad line in file order.
+  it.each([
+    ['a plain id repeating an escaped one', ['"s""1",1,0,0,0,public', 's"1,1,0,0,0,private'], 'line 3 repeats an id'],
+    ['an escaped id repeating a plain one', ['s"1,1,0,0,0,public', '"s""1",1,0,0,0,private'], 'line 3 repeats an id'],
+    ['a bad value before a repeated id', ['a,1,0,0,0,public', 'b,1,1,0,0,public', 'a,1,0,0,0,public'], 'line 3 does not have exactly one 1'],
+  ])('names the first bad labels line: %s', async (_, lines, message) => {
+    const labels = ['filename,0,1,2,3,usage', ...lines].join('\n') + '\n';
+    const predictions = predictionsCsv([`a,${oneHot(0)}`]);
+    await expect(scorePredictions(rules, reopen(predictions), reopen(labels))).rejects.toMatchObject({ code: 'LABELS_INVALID', message: expect.stringContaining(message) });
+  });
 });
 
 describe('offlineScore (podium score)', () => {
