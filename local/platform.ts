@@ -9,7 +9,7 @@ import { startEmbeddedServers, type EmbeddedServers } from './embedded-servers.t
 import { localSettings } from './local-config.ts';
 import { seedExampleChallenges } from './seed-examples.ts';
 import { LocalJobRunner } from './job-runner/local-job-runner.ts';
-import { onArchiveUploaded } from '#shared/pipeline/on-archive-uploaded.ts';
+import { onArchiveUploaded, uploadedObjectOf } from '#shared/pipeline/on-archive-uploaded.ts';
 import { onJobStateChange } from '#shared/pipeline/on-job-state-change.ts';
 import { reconcile } from '#shared/pipeline/reconcile.ts';
 import { DEFAULT_PIPELINE_SETTINGS, type PipelineSettings } from '#shared/pipeline/pipeline-settings.ts';
@@ -81,9 +81,9 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   const uploads = new Set<Promise<unknown>>();
   servers.s3Events.on('object-created', (record: S3EventRecord) => {
     if (record.s3.bucket.name !== config.submissionsBucket) return;
-    const key = decodeURIComponent(record.s3.object.key.replace(/\+/g, ' '));
-    const handling = onArchiveUploaded(ctx, jobRunner, { bucket: record.s3.bucket.name, key, ...(record.s3.object.size !== undefined ? { size: record.s3.object.size } : {}) }, pipelineSettings)
-      .catch((error: unknown) => log(`upload handler failed for ${key}: ${String(error)}`))
+    const upload = uploadedObjectOf(record);
+    const handling = onArchiveUploaded(ctx, jobRunner, upload, pipelineSettings)
+      .catch((error: unknown) => log(`upload handler failed for ${upload.key}: ${String(error)}`))
       .finally(() => uploads.delete(handling));
     uploads.add(handling);
   });

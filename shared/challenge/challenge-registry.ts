@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { PodiumContext } from '../context.ts';
 import { notFound } from '../errors.ts';
-import { isConditionFailure } from '../storage/conditional-writes.ts';
+import { writeIfCondition } from '../storage/conditional-writes.ts';
 import { queryAll } from '../storage/query-all.ts';
 import { BY_OWNER_INDEX, keys } from '../storage/table-design.ts';
 import type { Challenge } from './challenge.ts';
@@ -34,17 +34,14 @@ export async function registerChallenge(ctx: PodiumContext, challenge: Challenge
   const at = ctx.now().toISOString();
   const definitionHash = definitionHashOf(challenge);
   const table = ctx.config.tableName;
-  try {
-    await ctx.db.send(
-      new PutCommand({
-        TableName: table,
-        Item: { ...keys.rulesVersion(challenge.id, challenge.rulesVersion), kind: 'rules', version: challenge.rulesVersion, markdown: challenge.rulesMarkdown, at },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-  }
+  await writeIfCondition(
+    ctx.db,
+    new PutCommand({
+      TableName: table,
+      Item: { ...keys.rulesVersion(challenge.id, challenge.rulesVersion), kind: 'rules', version: challenge.rulesVersion, markdown: challenge.rulesMarkdown, at },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    }),
+  );
   const existing = await getChallengeRecord(ctx, challenge.id);
   const record: ChallengeRecord = {
     ...keys.challenge(challenge.id),
@@ -58,20 +55,16 @@ export async function registerChallenge(ctx: PodiumContext, challenge: Challenge
     updatedAt: at,
     challenge,
   };
-  try {
-    await ctx.db.send(
-      new PutCommand({
-        TableName: table,
-        Item: record,
-        ConditionExpression: 'attribute_not_exists(pk) OR definitionHash <> :hash',
-        ExpressionAttributeValues: { ':hash': definitionHash },
-      }),
-    );
-    return { changed: true };
-  } catch (error) {
-    if (isConditionFailure(error)) return { changed: false };
-    throw error;
-  }
+  const changed = await writeIfCondition(
+    ctx.db,
+    new PutCommand({
+      TableName: table,
+      Item: record,
+      ConditionExpression: 'attribute_not_exists(pk) OR definitionHash <> :hash',
+      ExpressionAttributeValues: { ':hash': definitionHash },
+    }),
+  );
+  return { changed };
 }
 
 export async function getChallengeRecord(ctx: PodiumContext, challengeId: string): Promise<ChallengeRecord | undefined> {

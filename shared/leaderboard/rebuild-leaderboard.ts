@@ -1,7 +1,7 @@
 import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { higherIsBetter, type ChallengeFile } from '../challenge/definition-schema.ts';
 import type { PodiumContext } from '../context.ts';
-import { isConditionFailure, putIfBetterScore } from '../storage/conditional-writes.ts';
+import { putIfBetterScore, writeIfCondition } from '../storage/conditional-writes.ts';
 import { leaderboardPartition } from '../storage/table-design.ts';
 import { buildLeaderboardEntry, type LeaderboardEntry } from './leaderboard-entry.ts';
 import { boardScores, phaseBoards } from './leaderboard-splits.ts';
@@ -66,36 +66,30 @@ export async function rebuildLeaderboard(ctx: PodiumContext, challenge: Challeng
         summary.unchanged++;
         continue;
       }
-      try {
-        await ctx.db.send(
-          new PutCommand({
-            TableName: table,
-            Item: candidate,
-            ConditionExpression: seen ? 'submissionId = :seen AND scorerVersion = :seenVersion AND lbsk = :seenKey' : 'attribute_not_exists(pk)',
-            ...(seen ? { ExpressionAttributeValues: { ':seen': seen.submissionId, ':seenVersion': seen.scorerVersion, ':seenKey': seen.lbsk } } : {}),
-          }),
-        );
-        summary.written++;
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-        if (await putIfBetterScore(ctx.db, table, candidate, higher)) summary.written++;
-      }
+      const replaced = await writeIfCondition(
+        ctx.db,
+        new PutCommand({
+          TableName: table,
+          Item: candidate,
+          ConditionExpression: seen ? 'submissionId = :seen AND scorerVersion = :seenVersion AND lbsk = :seenKey' : 'attribute_not_exists(pk)',
+          ...(seen ? { ExpressionAttributeValues: { ':seen': seen.submissionId, ':seenVersion': seen.scorerVersion, ':seenKey': seen.lbsk } } : {}),
+        }),
+      );
+      // Changed since it was read (a score recorded meanwhile): keep whichever is better.
+      if (replaced || (await putIfBetterScore(ctx.db, table, candidate, higher))) summary.written++;
     }
     for (const [teamId, seen] of stored) {
       if (best.has(teamId)) continue;
-      try {
-        await ctx.db.send(
-          new DeleteCommand({
-            TableName: table,
-            Key: { pk: seen.pk, sk: seen.sk },
-            ConditionExpression: 'submissionId = :seen AND lbsk = :seenKey',
-            ExpressionAttributeValues: { ':seen': seen.submissionId, ':seenKey': seen.lbsk },
-          }),
-        );
-        summary.removed++;
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-      }
+      const removed = await writeIfCondition(
+        ctx.db,
+        new DeleteCommand({
+          TableName: table,
+          Key: { pk: seen.pk, sk: seen.sk },
+          ConditionExpression: 'submissionId = :seen AND lbsk = :seenKey',
+          ExpressionAttributeValues: { ':seen': seen.submissionId, ':seenKey': seen.lbsk },
+        }),
+      );
+      if (removed) summary.removed++;
     }
   }
   return summary;

@@ -5,7 +5,7 @@ import type { PodiumContext } from '../context.ts';
 import { PodiumError } from '../errors.ts';
 import { scoreStoredPredictions } from '../scoring/score-stored-predictions.ts';
 import { SCORER_VERSION } from '../scoring/scorer-version.ts';
-import { isConditionFailure } from '../storage/conditional-writes.ts';
+import { writeIfCondition } from '../storage/conditional-writes.ts';
 import { keys } from '../storage/table-design.ts';
 import { getSubmission, type SubmissionRecord, type SubmissionScores } from '../submissions/submission-record.ts';
 import { scoredSubmissionsOfPhase } from './phase-submissions.ts';
@@ -24,22 +24,19 @@ async function rescoreOne(ctx: PodiumContext, challenge: Challenge, submission: 
   if (!outcome.ok) return { submissionId: submission.id, rescored: false, message: outcome.message };
   const scores: SubmissionScores = { ...outcome.scores, scorerVersion: SCORER_VERSION, scoredAt: ctx.now().toISOString() };
   await replaceScoreRecords(ctx, submission, scores);
-  try {
-    await ctx.db.send(
-      new UpdateCommand({
-        TableName: ctx.config.tableName,
-        Key: keys.submission(submission.id),
-        UpdateExpression: 'SET scores = :scores',
-        // Only a scored submission is rescored, and a later rescore is never overwritten by an earlier one.
-        ConditionExpression: '#status = :scored AND (attribute_not_exists(scores) OR scores.scoredAt <= :at)',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':scores': scores, ':scored': 'SCORED', ':at': scores.scoredAt },
-      }),
-    );
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-    throw new PodiumError('CONFLICT', `submission "${submission.id}" changed while it was rescored; try again`);
-  }
+  const applied = await writeIfCondition(
+    ctx.db,
+    new UpdateCommand({
+      TableName: ctx.config.tableName,
+      Key: keys.submission(submission.id),
+      UpdateExpression: 'SET scores = :scores',
+      // Only a scored submission is rescored, and a later rescore is never overwritten by an earlier one.
+      ConditionExpression: '#status = :scored AND (attribute_not_exists(scores) OR scores.scoredAt <= :at)',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':scores': scores, ':scored': 'SCORED', ':at': scores.scoredAt },
+    }),
+  );
+  if (!applied) throw new PodiumError('CONFLICT', `submission "${submission.id}" changed while it was rescored; try again`);
   return { submissionId: submission.id, rescored: true, scores, ...(submission.scores ? { previous: submission.scores } : {}) };
 }
 

@@ -1,6 +1,6 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { PodiumContext } from '../context.ts';
-import { createIfAbsent, isConditionFailure } from '../storage/conditional-writes.ts';
+import { createIfAbsent, writeIfCondition } from '../storage/conditional-writes.ts';
 import { keys } from '../storage/table-design.ts';
 import type { SubmissionRecord, SubmissionScores } from '../submissions/submission-record.ts';
 import { scoresBySplit, type ScoreSplit } from './leaderboard-splits.ts';
@@ -53,18 +53,15 @@ export async function createScoreRecords(ctx: PodiumContext, submission: Submiss
 export async function replaceScoreRecords(ctx: PodiumContext, submission: SubmissionRecord, scores: SubmissionScores): Promise<void> {
   await Promise.all(
     buildScoreRecords(submission, scores).map(async (record) => {
-      try {
-        await ctx.db.send(
-          new PutCommand({
-            TableName: ctx.config.tableName,
-            Item: record,
-            ConditionExpression: 'attribute_not_exists(pk) OR scoredAt <= :scoredAt',
-            ExpressionAttributeValues: { ':scoredAt': record.scoredAt },
-          }),
-        );
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-      }
+      await writeIfCondition(
+        ctx.db,
+        new PutCommand({
+          TableName: ctx.config.tableName,
+          Item: record,
+          ConditionExpression: 'attribute_not_exists(pk) OR scoredAt <= :scoredAt',
+          ExpressionAttributeValues: { ':scoredAt': record.scoredAt },
+        }),
+      );
     }),
   );
 }

@@ -23,6 +23,22 @@ export interface UploadedObject {
   eTag?: string;
 }
 
+/** The part of an S3 event notification record (AWS's, or s3rver's copy of it) the handler reads. */
+export interface S3ObjectCreatedRecord {
+  s3: { bucket: { name: string }; object: { key: string; size?: number; eTag?: string } };
+}
+
+/** Maps an S3 notification record to the upload it reports; keys arrive URL-encoded with '+' for spaces. */
+export function uploadedObjectOf(record: S3ObjectCreatedRecord): UploadedObject {
+  const { bucket, object } = record.s3;
+  return {
+    bucket: bucket.name,
+    key: decodeURIComponent(object.key.replace(/\+/g, ' ')),
+    ...(object.size !== undefined ? { size: object.size } : {}),
+    ...(object.eTag !== undefined ? { eTag: object.eTag } : {}),
+  };
+}
+
 export type UploadOutcome = 'ignored' | 'rejected' | 'queued' | 'unchanged';
 
 /**

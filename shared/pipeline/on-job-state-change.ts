@@ -87,7 +87,7 @@ async function onInferenceEvent(
         return (await failSubmission(ctx, runner, submission, { reason: 'TIMEOUT', message: failureMessages.timeout(runtime) })) ? 'failed' : 'unchanged';
       }
       const why = `inference job ${event.statusReason ?? 'failed'}${event.exitCode !== undefined ? `, exit code ${event.exitCode}` : ''}`;
-      return retryOutcome(await retryAfterPlatformFault(ctx, runner, submission, why, settings));
+      return retryAfterPlatformFault(ctx, runner, submission, why, settings);
     }
     default:
       return 'unchanged';
@@ -112,7 +112,6 @@ async function onScoringEvent(
   }
   if (current.status !== 'SCORING' || current.attempt !== event.attempt) return 'unchanged';
   const why = `scoring job ${event.status === 'SUCCEEDED' ? 'ended without a score' : (event.statusReason ?? 'failed')}`;
-  return retryOutcome(await retryAfterPlatformFault(ctx, runner, current, why, settings));
+  return retryAfterPlatformFault(ctx, runner, current, why, settings);
 }
 
-const retryOutcome = (result: 'retried' | 'failed' | 'unchanged'): JobEventOutcome => result;

@@ -2,7 +2,7 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { PhaseDefinition } from '../challenge/definition-schema.ts';
 import type { PodiumContext } from '../context.ts';
 import { jobName, type JobRunner, type JobSpec } from '../jobs/job-runner.ts';
-import { isConditionFailure } from '../storage/conditional-writes.ts';
+import { writeIfCondition } from '../storage/conditional-writes.ts';
 import { keys } from '../storage/table-design.ts';
 import type { SubmissionRecord } from '../submissions/submission-record.ts';
 import { pipelineLog } from './pipeline-log.ts';
@@ -59,29 +59,26 @@ export async function queueJobs(
   const inference = await runner.submit(specs.inference);
   const scoring = await runner.submit({ ...specs.scoring, dependsOn: [inference.jobId] });
   const jobs = { inference: inference.jobId, scoring: scoring.jobId };
-  try {
-    await ctx.db.send(
-      new UpdateCommand({
-        TableName: ctx.config.tableName,
-        Key: keys.submission(submission.id),
-        UpdateExpression: 'SET jobs = :jobs, queuedAt = :at',
-        ConditionExpression: 'attempt = :attempt AND #status IN (:queued, :running, :scoring) AND attribute_not_exists(jobs.inference)',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: {
-          ':jobs': jobs,
-          ':at': ctx.now().toISOString(),
-          ':attempt': submission.attempt,
-          ':queued': 'QUEUED',
-          ':running': 'RUNNING',
-          ':scoring': 'SCORING',
-        },
-      }),
-    );
-    return jobs;
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-    pipelineLog.info('jobs not recorded: another attempt or a cancel won; cancelling them', { submissionId: submission.id, jobs });
-    await Promise.all([runner.cancel(scoring.jobId, 'superseded'), runner.cancel(inference.jobId, 'superseded')]);
-    return undefined;
-  }
+  const recorded = await writeIfCondition(
+    ctx.db,
+    new UpdateCommand({
+      TableName: ctx.config.tableName,
+      Key: keys.submission(submission.id),
+      UpdateExpression: 'SET jobs = :jobs, queuedAt = :at',
+      ConditionExpression: 'attempt = :attempt AND #status IN (:queued, :running, :scoring) AND attribute_not_exists(jobs.inference)',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':jobs': jobs,
+        ':at': ctx.now().toISOString(),
+        ':attempt': submission.attempt,
+        ':queued': 'QUEUED',
+        ':running': 'RUNNING',
+        ':scoring': 'SCORING',
+      },
+    }),
+  );
+  if (recorded) return jobs;
+  pipelineLog.info('jobs not recorded: another attempt or a cancel won; cancelling them', { submissionId: submission.id, jobs });
+  await Promise.all([runner.cancel(scoring.jobId, 'superseded'), runner.cancel(inference.jobId, 'superseded')]);
+  return undefined;
 }

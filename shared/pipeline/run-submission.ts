@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { lstat, open } from 'node:fs/promises';
+import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { archiveLimitsFor } from '../archive/archive-limits.ts';
 import { ArchiveProblem } from '../archive/archive-problem.ts';
@@ -7,6 +7,7 @@ import { extractArchive } from '../archive/extract-archive.ts';
 import type { PhaseDefinition, SubmissionFormat } from '../challenge/definition-schema.ts';
 import { DEFAULT_SANDBOX_LIMITS, runSandboxed, type SandboxResult } from '../sandbox/run-sandboxed.ts';
 import type { SandboxMode } from '../sandbox/sandbox-mode.ts';
+import { CsvReader, fieldText, recordText } from '../scoring/csv-stream.ts';
 import { validatePredictions } from '../scoring/validate-predictions.ts';
 import type { SubmissionFailure } from '../submissions/submission-record.ts';
 import { failureMessages } from './failure-messages.ts';
@@ -107,17 +108,26 @@ async function outputFileProblem(path: string, maxBytes: number): Promise<'missi
   }
 }
 
-/** The ids the predictions must list: the id column of the inputs' submission_format.csv (organiser data). */
+/**
+ * The ids the predictions must list: the id column of the inputs' submission_format.csv (organiser
+ * data), read with the scorer's CSV reader so quoted ids and a byte order mark read as the scorer sees them.
+ */
 export async function readExpectedIds(path: string, format: SubmissionFormat): Promise<string[]> {
-  const handle = await open(path);
-  try {
-    const lines = (await handle.readFile('utf8')).replace(/^\uFEFF/, '').split(/\r?\n/).filter((line) => line.length > 0);
-    const unquote = (field: string) => field.replace(/^"(.*)"$/, '$1').replace(/""/g, '"');
-    const header = lines[0]!.split(',').map(unquote);
-    const column = header.indexOf(format.idColumn);
-    if (column < 0) throw new Error(`${FORMAT_FILE} has no "${format.idColumn}" column`);
-    return lines.slice(1).map((line) => unquote(line.split(',')[column] ?? ''));
-  } finally {
-    await handle.close();
+  const reader = new CsvReader(createReadStream(path));
+  const ids: string[] = [];
+  let column = -1;
+  for (let batch = await reader.next(); batch; batch = await reader.next()) {
+    let record = 0;
+    if (column < 0) {
+      column = recordText(batch, 0).indexOf(format.idColumn);
+      if (column < 0) break;
+      record = 1;
+    }
+    for (; record < batch.count; record++) {
+      const field = batch.recordFields[record]! + column;
+      if (field < batch.recordFields[record + 1]!) ids.push(fieldText(batch, field));
+    }
   }
+  if (column < 0) throw new Error(`${FORMAT_FILE} has no "${format.idColumn}" column`);
+  return ids;
 }

@@ -105,9 +105,7 @@ export function nvidiaDevices(): string[] {
   }
 }
 
-function gpuMounts(request: SandboxRequest): string[] {
-  if (!request.gpus) return [];
-  const devices = nvidiaDevices();
+function gpuMounts(devices: string[]): string[] {
   if (devices.length === 0) return [];
   // The CUDA driver reads PCI topology from /sys; it holds no secrets of the job.
   return [...devices.flatMap((device) => ['--dev-bind', device, device]), '--ro-bind', '/sys', '/sys'];
@@ -141,8 +139,9 @@ function limitArgs(limits: SandboxLimits, usesGpu: boolean): string[] {
 function buildCommand(request: SandboxRequest, mode: SandboxMode, uid: number): { command: string; args: string[] } {
   const python = request.python ?? defaultPython();
   const script = request.script ?? 'main.py';
-  const usesGpu = Boolean(request.gpus) && nvidiaDevices().length > 0;
-  const limits = limitArgs(request.limits, usesGpu);
+  // The devices a phase with GPUs gets: those of the host, or none (the code then runs on the CPU).
+  const gpuDevices = request.gpus ? nvidiaDevices() : [];
+  const limits = limitArgs(request.limits, gpuDevices.length > 0);
   const asRoot = process.getuid?.() === 0;
   // Running bwrap itself as the sandbox uid: as root, a user namespace would map root onto the
   // sandbox user, which would then own (and read) every root-owned file.
@@ -162,7 +161,7 @@ function buildCommand(request: SandboxRequest, mode: SandboxMode, uid: number): 
       '/proc',
       '--dev',
       '/dev',
-      ...gpuMounts(request),
+      ...gpuMounts(gpuDevices),
       '--bind',
       request.tmpDir,
       '/tmp',

@@ -62,6 +62,13 @@ export function fieldBytes(batch: CsvBatch, field: number): Buffer {
   return batch.fieldEscaped[field] ? Buffer.from(raw.toString('utf8').replaceAll('""', '"'), 'utf8') : raw;
 }
 
+/** Every field of one record as text (a header, or the rows of a small file). */
+export function recordText(batch: CsvBatch, record: number): string[] {
+  const texts: string[] = [];
+  for (let field = batch.recordFields[record]!; field < batch.recordFields[record + 1]!; field++) texts.push(fieldText(batch, field));
+  return texts;
+}
+
 export class CsvReader {
   private readonly chunks: AsyncIterator<Uint8Array | string>;
   private readonly maxRecordBytes: number;

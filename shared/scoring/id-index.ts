@@ -212,3 +212,22 @@ export function hashBytes(bytes: Uint8Array, from: number, to: number): number {
   hash ^= hash >>> 16;
   return hash | 0;
 }
+
+/**
+ * Reusable buffers for `findBatch`/`addBatch` over one CSV batch: each record's id byte range in
+ * (start -1: no id to look up), its slot out. Grown when a batch has more records than they hold.
+ */
+export class IdBatchBuffers {
+  starts = new Int32Array(1024);
+  ends = new Int32Array(1024);
+  slots = new Int32Array(1024);
+
+  reserve(count: number): this {
+    if (count > this.slots.length) {
+      this.starts = new Int32Array(count * 2);
+      this.ends = new Int32Array(count * 2);
+      this.slots = new Int32Array(count * 2);
+    }
+    return this;
+  }
+}

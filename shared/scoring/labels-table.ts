@@ -1,7 +1,7 @@
 import type { DatasetDefinition, SubmissionFormat } from '../challenge/definition-schema.ts';
 import { PodiumError } from '../errors.ts';
-import { CsvFormatError, CsvReader, fieldBytes, fieldText, type CsvBatch, type CsvSource } from './csv-stream.ts';
-import { IdIndex } from './id-index.ts';
+import { CsvFormatError, CsvReader, fieldBytes, recordText, type CsvBatch, type CsvSource } from './csv-stream.ts';
+import { IdBatchBuffers, IdIndex } from './id-index.ts';
 import { RowValueChecker, isHeaderLayout, layoutHeader, type HeaderLayout } from './predictions-check.ts';
 
 /** Which leaderboard split a labels row belongs to; 0 when the dataset has no split column. */
@@ -59,15 +59,12 @@ export async function readLabelsTable(source: CsvSource, format: SubmissionForma
   let splitPosition = -1;
   // Each batch's ids are indexed together (see IdIndex.addBatch), up to the first record that
   // needs the row-by-row path (an escaped id or a short row), so slots and errors come in row order.
-  let idStarts = new Int32Array(1024);
-  let idEnds = new Int32Array(1024);
-  let slots = new Int32Array(1024);
+  const idBuffers = new IdBatchBuffers();
   try {
     for (let batch = await reader.next(); batch; batch = await reader.next()) {
       let record = 0;
       if (!layout) {
-        const header: string[] = [];
-        for (let field = batch.recordFields[0]!; field < batch.recordFields[1]!; field++) header.push(fieldText(batch, field));
+        const header = recordText(batch, 0);
         const mapped = layoutHeader(header, format, { allowExtra: true });
         if (!isHeaderLayout(mapped)) throw labelsInvalid(mapped.problems.join('; '));
         if (dataset.splitColumn) {
@@ -77,11 +74,7 @@ export async function readLabelsTable(source: CsvSource, format: SubmissionForma
         layout = mapped;
         record = 1;
       }
-      if (batch.count > slots.length) {
-        idStarts = new Int32Array(batch.count * 2);
-        idEnds = new Int32Array(batch.count * 2);
-        slots = new Int32Array(batch.count * 2);
-      }
+      const { starts: idStarts, ends: idEnds, slots } = idBuffers.reserve(batch.count);
       let regular = true;
       for (let r = 0; r < batch.count; r++) {
         const first = batch.recordFields[r]!;

@@ -1,4 +1,4 @@
-import { CsvReader, fieldText, type CsvBatch, type CsvSource } from './csv-stream.ts';
+import { CsvReader, recordText, type CsvBatch, type CsvSource } from './csv-stream.ts';
 import { SPLIT_NONE, SPLIT_PRIVATE, SPLIT_PUBLIC } from './labels-table.ts';
 import { RowValueChecker, isHeaderLayout, layoutHeader, type HeaderLayout } from './predictions-check.ts';
 import type { SubmissionFormat } from '../challenge/definition-schema.ts';
@@ -38,8 +38,7 @@ async function refill(cursor: Cursor): Promise<boolean> {
 
 function headerOf(cursor: Cursor): string[] {
   const batch = cursor.batch!;
-  const header: string[] = [];
-  for (let field = batch.recordFields[0]!; field < batch.recordFields[1]!; field++) header.push(fieldText(batch, field));
+  const header = recordText(batch, 0);
   return header;
 }
 

@@ -1,6 +1,6 @@
 import type { SubmissionFormat } from '../challenge/definition-schema.ts';
-import { CsvFormatError, CsvReader, fieldBytes, fieldText, type CsvSource } from './csv-stream.ts';
-import { IdIndex } from './id-index.ts';
+import { CsvFormatError, CsvReader, fieldBytes, recordText, type CsvSource } from './csv-stream.ts';
+import { IdBatchBuffers, IdIndex } from './id-index.ts';
 import {
   RowValueChecker,
   describeCounts,
@@ -74,26 +74,19 @@ export async function checkPredictionsFile(
   let layout: HeaderLayout | undefined;
   let longRows = 0;
   // Each batch's ids are looked up together (see IdIndex.findBatch); -1 start: no id to look up.
-  let idStarts = new Int32Array(1024);
-  let idEnds = new Int32Array(1024);
-  let slots = new Int32Array(1024);
+  const idBuffers = new IdBatchBuffers();
   try {
     for (let batch = await reader.next(); batch; batch = await reader.next()) {
       let record = 0;
       if (!layout) {
-        const header: string[] = [];
-        for (let field = batch.recordFields[0]!; field < batch.recordFields[1]!; field++) header.push(fieldText(batch, field));
+        const header = recordText(batch, 0);
         const mapped = layoutHeader(header, format);
         if (!isHeaderLayout(mapped)) return invalid(mapped.problems, counts, mapped.hint);
         layout = mapped;
         record = 1;
       }
       const { idPosition, fieldCount } = layout;
-      if (batch.count > slots.length) {
-        idStarts = new Int32Array(batch.count * 2);
-        idEnds = new Int32Array(batch.count * 2);
-        slots = new Int32Array(batch.count * 2);
-      }
+      const { starts: idStarts, ends: idEnds, slots } = idBuffers.reserve(batch.count);
       for (let r = 0; r < batch.count; r++) {
         const idField = batch.recordFields[r]! + idPosition;
         const plain = r >= record && idField < batch.recordFields[r + 1]! && !batch.fieldEscaped[idField];

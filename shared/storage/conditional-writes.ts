@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand, type DeleteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 /**
  * The four single-item conditional writes every state change in Podium is built from. No
@@ -14,20 +14,34 @@ export const isConditionFailure = (error: unknown): boolean =>
   error instanceof ConditionalCheckFailedException ||
   (error instanceof Error && error.name === 'ConditionalCheckFailedException');
 
+type ConditionalCommand = PutCommand | UpdateCommand | DeleteCommand;
+
+/**
+ * Sends one conditional write: true when it applied, false when its condition did not hold (the
+ * state was not the expected one: a duplicate or late event, a lost race). Other errors throw.
+ */
+export async function writeIfCondition(db: DynamoDBDocumentClient, command: ConditionalCommand): Promise<boolean> {
+  try {
+    // send() is overloaded per command type; any of the three is a valid write here.
+    await db.send(command as PutCommand);
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
 /** Creates the item unless one with the same key exists; returns the item that is stored now. */
 export async function createIfAbsent<T extends ItemKey>(
   db: DynamoDBDocumentClient,
   table: string,
   item: T,
 ): Promise<{ created: boolean; item: T }> {
-  try {
-    await db.send(new PutCommand({ TableName: table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
+  if (await writeIfCondition(db, new PutCommand({ TableName: table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }))) {
     return { created: true, item };
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-    const existing = await db.send(new GetCommand({ TableName: table, Key: { pk: item.pk, sk: item.sk }, ConsistentRead: true }));
-    return { created: false, item: existing.Item as T };
   }
+  const existing = await db.send(new GetCommand({ TableName: table, Key: { pk: item.pk, sk: item.sk }, ConsistentRead: true }));
+  return { created: false, item: existing.Item as T };
 }
 
 export interface TransitionRequest {
@@ -75,22 +89,17 @@ export async function transitionStatus(
     return `#r${index}`;
   });
   const update = `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`;
-  try {
-    await db.send(
-      new UpdateCommand({
-        TableName: table,
-        Key: key,
-        UpdateExpression: update,
-        ConditionExpression: condition,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+  return writeIfCondition(
+    db,
+    new UpdateCommand({
+      TableName: table,
+      Key: key,
+      UpdateExpression: update,
+      ConditionExpression: condition,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    }),
+  );
 }
 
 /**
@@ -116,22 +125,17 @@ export async function addMemberWithinLimit(
     values[`:e${index}`] = value;
     sets.push(`#e${index} = :e${index}`);
   });
-  try {
-    await db.send(
-      new UpdateCommand({
-        TableName: table,
-        Key: key,
-        UpdateExpression: `ADD #members :member${sets.length ? ` SET ${sets.join(', ')}` : ''}`,
-        ConditionExpression: 'attribute_not_exists(#members) OR size(#members) < :limit OR contains(#members, :memberValue)',
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+  return writeIfCondition(
+    db,
+    new UpdateCommand({
+      TableName: table,
+      Key: key,
+      UpdateExpression: `ADD #members :member${sets.length ? ` SET ${sets.join(', ')}` : ''}`,
+      ConditionExpression: 'attribute_not_exists(#members) OR size(#members) < :limit OR contains(#members, :memberValue)',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    }),
+  );
 }
 
 /** Removes `member` from a set-valued counter; removing an absent member changes nothing. */
@@ -172,19 +176,14 @@ export async function putIfBetterScore(
   higherIsBetter: boolean,
 ): Promise<boolean> {
   const better = higherIsBetter ? '#score < :score' : '#score > :score';
-  try {
-    await db.send(
-      new PutCommand({
-        TableName: table,
-        Item: candidate,
-        ConditionExpression: `attribute_not_exists(pk) OR ${better} OR (#score = :score AND #submittedAt > :submittedAt)`,
-        ExpressionAttributeNames: { '#score': 'score', '#submittedAt': 'submittedAt' },
-        ExpressionAttributeValues: { ':score': candidate.score, ':submittedAt': candidate.submittedAt },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+  return writeIfCondition(
+    db,
+    new PutCommand({
+      TableName: table,
+      Item: candidate,
+      ConditionExpression: `attribute_not_exists(pk) OR ${better} OR (#score = :score AND #submittedAt > :submittedAt)`,
+      ExpressionAttributeNames: { '#score': 'score', '#submittedAt': 'submittedAt' },
+      ExpressionAttributeValues: { ':score': candidate.score, ':submittedAt': candidate.submittedAt },
+    }),
+  );
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { PodiumContext } from '../context.ts';
 import { PodiumError } from '../errors.ts';
-import { createIfAbsent, isConditionFailure } from '../storage/conditional-writes.ts';
+import { createIfAbsent, writeIfCondition } from '../storage/conditional-writes.ts';
 import { keys } from '../storage/table-design.ts';
 
 /**
@@ -51,35 +51,29 @@ export async function claimIdempotencyKey(
   if (now.getTime() - Date.parse(stored.item.claimedAt as string) < CLAIM_LEASE_MS) {
     throw new PodiumError('CONFLICT', `a request with Idempotency-Key "${key}" is still in progress; retry in a few seconds`);
   }
-  try {
-    await ctx.db.send(
-      new UpdateCommand({
-        TableName: ctx.config.tableName,
-        Key: keys.idempotencyKey(teamId, key),
-        UpdateExpression: 'SET claimedAt = :now',
-        ConditionExpression: 'claimedAt = :was',
-        ExpressionAttributeValues: { ':now': now.toISOString(), ':was': stored.item.claimedAt },
-      }),
-    );
-  } catch (error) {
-    if (isConditionFailure(error)) throw new PodiumError('CONFLICT', `a request with Idempotency-Key "${key}" is still in progress; retry in a few seconds`);
-    throw error;
-  }
+  const applied = await writeIfCondition(
+    ctx.db,
+    new UpdateCommand({
+      TableName: ctx.config.tableName,
+      Key: keys.idempotencyKey(teamId, key),
+      UpdateExpression: 'SET claimedAt = :now',
+      ConditionExpression: 'claimedAt = :was',
+      ExpressionAttributeValues: { ':now': now.toISOString(), ':was': stored.item.claimedAt },
+    }),
+  );
+  if (!applied) throw new PodiumError('CONFLICT', `a request with Idempotency-Key "${key}" is still in progress; retry in a few seconds`);
   return { outcome: 'new', submissionId };
 }
 
 /** Frees the key after its request failed without creating a submission. */
 export async function releaseIdempotencyKey(ctx: PodiumContext, teamId: string, key: string, submissionId: string): Promise<void> {
-  try {
-    await ctx.db.send(
-      new DeleteCommand({
-        TableName: ctx.config.tableName,
-        Key: keys.idempotencyKey(teamId, key),
-        ConditionExpression: 'submissionId = :id',
-        ExpressionAttributeValues: { ':id': submissionId },
-      }),
-    );
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-  }
+  await writeIfCondition(
+    ctx.db,
+    new DeleteCommand({
+      TableName: ctx.config.tableName,
+      Key: keys.idempotencyKey(teamId, key),
+      ConditionExpression: 'submissionId = :id',
+      ExpressionAttributeValues: { ':id': submissionId },
+    }),
+  );
 }

@@ -2,7 +2,7 @@ import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { PhaseDefinition } from '../challenge/definition-schema.ts';
 import type { PodiumContext } from '../context.ts';
 import { PodiumError } from '../errors.ts';
-import { addMemberWithinLimit, isConditionFailure, membersOf, removeMember } from '../storage/conditional-writes.ts';
+import { addMemberWithinLimit, membersOf, removeMember, writeIfCondition } from '../storage/conditional-writes.ts';
 import { keys } from '../storage/table-design.ts';
 import type { SubmissionMode, SubmissionRecord } from './submission-record.ts';
 import { isTerminal } from './submission-status.ts';
@@ -108,22 +108,17 @@ export async function settleQuota(ctx: PodiumContext, submission: SubmissionReco
       await release(COUNTER.total);
     }
   }
-  try {
-    await ctx.db.send(
-      new UpdateCommand({
-        TableName: table,
-        Key: keys.submission(submission.id),
-        UpdateExpression: 'SET quotaSettledAt = :at',
-        ConditionExpression: 'attribute_not_exists(quotaSettledAt) AND #status = :status',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':at': ctx.now().toISOString(), ':status': submission.status },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+  return writeIfCondition(
+    ctx.db,
+    new UpdateCommand({
+      TableName: table,
+      Key: keys.submission(submission.id),
+      UpdateExpression: 'SET quotaSettledAt = :at',
+      ConditionExpression: 'attribute_not_exists(quotaSettledAt) AND #status = :status',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':at': ctx.now().toISOString(), ':status': submission.status },
+    }),
+  );
 }
 
 export interface RemainingQuota {

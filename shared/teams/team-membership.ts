@@ -4,7 +4,7 @@ import type { PodiumContext } from '../context.ts';
 import { notFound, PodiumError } from '../errors.ts';
 import type { Principal } from '../identity/principal.ts';
 import { findParticipant, type ParticipantRecord } from '../participants/participant-record.ts';
-import { createIfAbsent, isConditionFailure } from '../storage/conditional-writes.ts';
+import { createIfAbsent, isConditionFailure, writeIfCondition } from '../storage/conditional-writes.ts';
 import { BY_OWNER_INDEX, keys } from '../storage/table-design.ts';
 import { teamSubmissionsPartition } from '../submissions/submission-record.ts';
 import { findTeam, newInviteCode, newTeamId, soloTeamId, teamIdForInvite, type TeamRecord } from './team-record.ts';
@@ -27,37 +27,29 @@ async function insertTeam(ctx: PodiumContext, team: TeamRecord): Promise<TeamRec
 
 /** Points the participant at the team unless they already are in one. */
 async function claimParticipant(ctx: PodiumContext, challengeId: string, userId: string, teamId: string): Promise<boolean> {
-  try {
-    await ctx.db.send(
-      new UpdateCommand({
-        TableName: ctx.config.tableName,
-        Key: keys.participant(challengeId, userId),
-        UpdateExpression: 'SET teamId = :team',
-        ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(teamId) OR teamId = :team)',
-        ExpressionAttributeValues: { ':team': teamId },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+  return writeIfCondition(
+    ctx.db,
+    new UpdateCommand({
+      TableName: ctx.config.tableName,
+      Key: keys.participant(challengeId, userId),
+      UpdateExpression: 'SET teamId = :team',
+      ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(teamId) OR teamId = :team)',
+      ExpressionAttributeValues: { ':team': teamId },
+    }),
+  );
 }
 
 async function releaseParticipant(ctx: PodiumContext, challengeId: string, userId: string, teamId: string): Promise<void> {
-  try {
-    await ctx.db.send(
-      new UpdateCommand({
-        TableName: ctx.config.tableName,
-        Key: keys.participant(challengeId, userId),
-        UpdateExpression: 'REMOVE teamId',
-        ConditionExpression: 'teamId = :team',
-        ExpressionAttributeValues: { ':team': teamId },
-      }),
-    );
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-  }
+  await writeIfCondition(
+    ctx.db,
+    new UpdateCommand({
+      TableName: ctx.config.tableName,
+      Key: keys.participant(challengeId, userId),
+      UpdateExpression: 'REMOVE teamId',
+      ConditionExpression: 'teamId = :team',
+      ExpressionAttributeValues: { ':team': teamId },
+    }),
+  );
 }
 
 function newTeam(challenge: Challenge, principal: Principal, teamId: string, name: string, solo: boolean, at: string): TeamRecord {
@@ -174,19 +166,16 @@ export async function leaveTeam(ctx: PodiumContext, challenge: Challenge, partic
   if (await teamHasSubmissions(ctx, challenge.id, team.teamId)) {
     throw new PodiumError('INVALID_STATE', `team "${team.name}" has submitted in ${challenge.id}; its members can no longer leave it`);
   }
-  try {
-    await ctx.db.send(
-      new UpdateCommand({
-        TableName: ctx.config.tableName,
-        Key: keys.team(challenge.id, team.teamId),
-        UpdateExpression: 'DELETE members :user ADD memberCount :minusOne',
-        ConditionExpression: 'contains(members, :userId)',
-        ExpressionAttributeValues: { ':user': new Set([principal.userId]), ':userId': principal.userId, ':minusOne': -1 },
-      }),
-    );
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-  }
+  await writeIfCondition(
+    ctx.db,
+    new UpdateCommand({
+      TableName: ctx.config.tableName,
+      Key: keys.team(challenge.id, team.teamId),
+      UpdateExpression: 'DELETE members :user ADD memberCount :minusOne',
+      ConditionExpression: 'contains(members, :userId)',
+      ExpressionAttributeValues: { ':user': new Set([principal.userId]), ':userId': principal.userId, ':minusOne': -1 },
+    }),
+  );
   await releaseParticipant(ctx, challenge.id, principal.userId, team.teamId);
   return { left: team.teamId };
 }

@@ -14,7 +14,7 @@ const children: ChildProcess[] = [];
 
 async function startPodium(dataDir: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
-    env: { ...process.env, PORT: String(basePort), PODIUM_DATA_DIR: dataDir, PODIUM_RECONCILE_INTERVAL_MS: '3600000' },
+    env: { ...process.env, PORT: String(basePort), PODIUM_DATA_DIR: dataDir },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);

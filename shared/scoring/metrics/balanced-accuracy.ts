@@ -1,4 +1,4 @@
-import { ConfusionMatrix } from './confusion-matrix.ts';
+import { confusionMetric } from './confusion-matrix.ts';
 import type { MetricAccumulator } from './metric.ts';
 
 /**
@@ -6,22 +6,15 @@ import type { MetricAccumulator } from './metric.ts';
  * a class that is only ever predicted does not count).
  */
 export function balancedAccuracy(classOf: (row: ArrayLike<number>) => number): MetricAccumulator {
-  const confusion = new ConfusionMatrix();
-  return {
-    add: (truth, prediction) => confusion.add(classOf(truth), classOf(prediction)),
-    get count() {
-      return confusion.count;
-    },
-    result() {
-      let recallSum = 0;
-      let present = 0;
-      for (let k = 0; k < confusion.classes; k++) {
-        const support = confusion.trueCount(k);
-        if (support === 0) continue;
-        recallSum += confusion.cell(k, k) / support;
-        present++;
-      }
-      return present === 0 ? NaN : recallSum / present;
-    },
-  };
+  return confusionMetric(classOf, (confusion) => {
+    let recallSum = 0;
+    let present = 0;
+    for (let k = 0; k < confusion.classes; k++) {
+      const support = confusion.trueCount(k);
+      if (support === 0) continue;
+      recallSum += confusion.cell(k, k) / support;
+      present++;
+    }
+    return present === 0 ? NaN : recallSum / present;
+  });
 }

@@ -1,3 +1,5 @@
+import type { MetricAccumulator } from './metric.ts';
+
 /** Counts of (true class, predicted class) pairs over whatever class values appear. */
 export class ConfusionMatrix {
   private readonly indexOf = new Map<number, number>();
@@ -39,4 +41,16 @@ export class ConfusionMatrix {
     }
     return index;
   }
+}
+
+/** A metric scored from the confusion matrix of the classes `classOf` reads off each row. */
+export function confusionMetric(classOf: (row: ArrayLike<number>) => number, score: (confusion: ConfusionMatrix) => number): MetricAccumulator {
+  const confusion = new ConfusionMatrix();
+  return {
+    add: (truth, prediction) => confusion.add(classOf(truth), classOf(prediction)),
+    get count() {
+      return confusion.count;
+    },
+    result: () => score(confusion),
+  };
 }

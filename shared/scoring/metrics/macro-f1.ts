@@ -1,4 +1,4 @@
-import { ConfusionMatrix } from './confusion-matrix.ts';
+import { confusionMetric } from './confusion-matrix.ts';
 import type { MetricAccumulator } from './metric.ts';
 
 /**
@@ -6,21 +6,13 @@ import type { MetricAccumulator } from './metric.ts';
  * or the predictions (scikit-learn's `f1_score(average='macro')`, zero when undefined).
  */
 export function macroF1(classOf: (row: ArrayLike<number>) => number): MetricAccumulator {
-  const confusion = new ConfusionMatrix();
-  return {
-    add: (truth, prediction) => confusion.add(classOf(truth), classOf(prediction)),
-    get count() {
-      return confusion.count;
-    },
-    result() {
-      if (confusion.classes === 0) return NaN;
-      let sum = 0;
-      for (let k = 0; k < confusion.classes; k++) {
-        const truePositives = confusion.cell(k, k);
-        const denominator = confusion.trueCount(k) + confusion.predictedCount(k);
-        sum += denominator === 0 ? 0 : (2 * truePositives) / denominator;
-      }
-      return sum / confusion.classes;
-    },
-  };
+  return confusionMetric(classOf, (confusion) => {
+    if (confusion.classes === 0) return NaN;
+    let sum = 0;
+    for (let k = 0; k < confusion.classes; k++) {
+      const denominator = confusion.trueCount(k) + confusion.predictedCount(k);
+      sum += denominator === 0 ? 0 : (2 * confusion.cell(k, k)) / denominator;
+    }
+    return sum / confusion.classes;
+  });
 }

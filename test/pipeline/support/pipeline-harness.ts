@@ -9,7 +9,7 @@ import type { PodiumContext } from '#shared/context.ts';
 import { uploadChallengeDatasets } from '#shared/datasets/upload-datasets.ts';
 import type { JobStateEvent } from '#shared/jobs/job-runner.ts';
 import { phaseBoards } from '#shared/leaderboard/leaderboard-splits.ts';
-import { onArchiveUploaded, type UploadedObject } from '#shared/pipeline/on-archive-uploaded.ts';
+import { onArchiveUploaded, uploadedObjectOf, type UploadedObject } from '#shared/pipeline/on-archive-uploaded.ts';
 import { onJobStateChange } from '#shared/pipeline/on-job-state-change.ts';
 import { runScoringJob } from '#shared/scoring/run-scoring-job.ts';
 import { keys, leaderboardPartition } from '#shared/storage/table-design.ts';
@@ -87,8 +87,7 @@ export async function startPipelineHarness(options: PipelineHarnessOptions): Pro
   const handling = new Set<Promise<unknown>>();
   const onObjectCreated = (record: S3EventRecord) => {
     if (record.s3.bucket.name !== ctx.config.submissionsBucket) return;
-    const { size, eTag } = record.s3.object;
-    const upload: UploadedObject = { bucket: record.s3.bucket.name, key: decodeURIComponent(record.s3.object.key), ...(size !== undefined ? { size } : {}), ...(eTag ? { eTag } : {}) };
+    const upload = uploadedObjectOf(record);
     uploads.push(upload);
     const handled = onArchiveUploaded(ctx, runner, upload).finally(() => handling.delete(handled));
     handling.add(handled);
