@@ -1,8 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
-import { dirname, join, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
+import { build, type BuildOptions, type Metafile } from 'esbuild';
+import { sdkSchemaLiteralKeys } from './bundling/sdk-schema-literal-keys.ts';
+import { zodEnglishOnly } from './bundling/zod-english-only.ts';
+import { zodOpenApiNamespaceByMember } from './bundling/zod-openapi-namespace.ts';
 import { REPO_ROOT } from './repo-root.ts';
 
 /**
@@ -13,27 +16,8 @@ import { REPO_ROOT } from './repo-root.ts';
  * tracking) and the dependencies' licence notices.
  */
 
-/**
- * zod's classic `z` namespace re-exports every locale (`export * as locales`), and esbuild cannot
- * drop members of a namespace used as a value (`@hono/zod-openapi` passes `z` to
- * `extendZodWithOpenApi`), so ~250 KB of translated messages would ship. Podium's messages are
- * English, which zod registers from `locales/en.js` directly; this points zod's locale index at
- * English alone. If zod moves its locales, the plugin matches nothing and the bundle only grows.
- */
-const zodEnglishOnly: Plugin = {
-  name: 'zod-english-only',
-  setup(bundler) {
-    const zodFolder = `${sep}node_modules${sep}zod${sep}`;
-    bundler.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
-      args.importer.includes(zodFolder) ? { path: resolve(args.resolveDir, args.path), namespace: 'zod-english-only' } : undefined,
-    );
-    bundler.onLoad({ filter: /.*/, namespace: 'zod-english-only' }, (args) => ({
-      contents: "export { default as en } from './en.js';",
-      resolveDir: dirname(args.path),
-      loader: 'js',
-    }));
-  },
-};
+/** Lambda supplies credentials in the environment: the SDK's default chain is reduced to that link. */
+const LAMBDA_CREDENTIALS = fileURLToPath(new URL('./bundling/lambda-credentials.ts', import.meta.url));
 
 /** The esbuild options for one Lambda entry (a path relative to the repository root, or absolute). */
 export function lambdaBuildOptions(entry: string, outdir: string): BuildOptions {
@@ -51,10 +35,11 @@ export function lambdaBuildOptions(entry: string, outdir: string): BuildOptions 
     external: ['bowser'],
     // ESM builds (`module`) tree-shake; the SDK's CommonJS builds (`main`) do not.
     mainFields: ['module', 'main'],
+    alias: { '@aws-sdk/credential-provider-node': LAMBDA_CREDENTIALS },
     minify: true,
     treeShaking: true,
-    // What is imported lazily (the SDK's credential providers other than the environment's, the
-    // Batch client the API needs only to cancel) becomes a chunk loaded on first use, not at init.
+    // What is imported lazily (the Batch client the API needs only to cancel) becomes a chunk
+    // loaded on first use, not at init.
     splitting: true,
     chunkNames: 'chunks/[name]-[hash]',
     // Bundled CommonJS dependencies call require(); ESM has none unless we make one.
@@ -65,7 +50,7 @@ export function lambdaBuildOptions(entry: string, outdir: string): BuildOptions 
     // Licence notices go to a separate file instead of the code Lambda loads.
     legalComments: 'external',
     metafile: true,
-    plugins: [zodEnglishOnly],
+    plugins: [zodEnglishOnly, zodOpenApiNamespaceByMember, sdkSchemaLiteralKeys],
     logLevel: 'warning',
   };
 }

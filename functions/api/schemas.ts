@@ -1,4 +1,6 @@
-import { z } from '@hono/zod-openapi';
+// Imported first: it installs `.openapi()` on zod's schemas, which the constants below call.
+import '@hono/zod-openapi';
+import * as z from 'zod';
 
 /** Shared request and response schemas; each named so the OpenAPI document lists it once. */
 const id = (description: string) => z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/, 'must be letters, digits, "-" or "_"').openapi({ description });

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The challenge file (`challenge.yaml`) as organisers write it. One folder per challenge holds this

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Where Podium's data lives, read once from the environment. Locally the endpoints point at the

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
@@ -61,6 +61,15 @@ describe('API Lambda bundle', () => {
     const inputs = inputsOf(() => true);
     expect(inputs.filter((input) => input.includes('node_modules/yaml/'))).toEqual([]);
     expect(inputs.filter((input) => input.startsWith('node_modules/zod/v4/locales/'))).toEqual(['node_modules/zod/v4/locales/en.js']);
+  });
+
+  it('leaves out what cannot run in Lambda or is never called: other credential sources, zod’s unused half, unused S3 operations', async () => {
+    const inputs = inputsOf(() => true);
+    expect(inputs.filter((input) => /@aws-sdk\/(credential-provider-(?!env)|nested-clients|token-providers)/.test(input))).toEqual([]);
+    expect(inputs.filter((input) => input.includes('zod/v4/classic/from-json-schema'))).toEqual([]);
+    const code = (await Promise.all(Object.keys(metafile.outputs).filter((output) => output.endsWith('.mjs')).map((output) => readFile(output, 'utf8')))).join('\n');
+    expect(code).toContain('CreateMultipartUpload');
+    expect(code).not.toContain('PutBucketAnalyticsConfiguration');
   });
 
   it('leaves the Batch client out of the code loaded at init', () => {

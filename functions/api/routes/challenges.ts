@@ -1,4 +1,5 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
+import * as z from 'zod';
 import { getChallenge, listChallenges } from '#shared/challenge/challenge-registry.ts';
 import { smokeDatasetOf, type Challenge } from '#shared/challenge/challenge.ts';
 import type { ApiDependencies } from '../api-env.ts';

@@ -1,4 +1,5 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
+import * as z from 'zod';
 import { getChallenge } from '#shared/challenge/challenge-registry.ts';
 import { issueDatasetDownloads } from '#shared/data-access/dataset-downloads.ts';
 import { requireActiveParticipant } from '#shared/participants/registration.ts';

@@ -1,4 +1,5 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
+import * as z from 'zod';
 import type { DevIssuer } from '#shared/identity/dev-issuer.ts';
 import type { PodiumContext } from '#shared/context.ts';
 import { newRouter } from '../router.ts';

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createRoute, z } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
+import * as z from 'zod';
 import { getChallenge } from '#shared/challenge/challenge-registry.ts';
 import type { Challenge } from '#shared/challenge/challenge.ts';
 import { findPhase } from '#shared/challenge/challenge.ts';

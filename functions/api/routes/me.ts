@@ -1,4 +1,5 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
+import * as z from 'zod';
 import { getUser } from '#shared/identity/users.ts';
 import type { ApiDependencies } from '../api-env.ts';
 import { userOf } from '../auth.ts';

@@ -1,4 +1,5 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
+import * as z from 'zod';
 import { getChallenge } from '#shared/challenge/challenge-registry.ts';
 import { notFound } from '#shared/errors.ts';
 import { findParticipant, registrationView } from '#shared/participants/participant-record.ts';

@@ -1,4 +1,5 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
+import * as z from 'zod';
 import { recordAudit } from '#shared/audit/audit-log.ts';
 import { registerChallenge } from '#shared/challenge/challenge-registry.ts';
 import { parseChallengeFile, rulesVersionOf } from '#shared/challenge/challenge.ts';

@@ -1,4 +1,5 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
+import * as z from 'zod';
 import { getChallenge } from '#shared/challenge/challenge-registry.ts';
 import { setTeamDisqualified } from '#shared/teams/disqualify-team.ts';
 import { teamView } from '#shared/teams/team-record.ts';
