@@ -3,9 +3,9 @@ import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
+import { sdkPackageVersion } from './bundling/sdk-package-version.ts';
 import { sdkSchemaLiteralKeys } from './bundling/sdk-schema-literal-keys.ts';
 import { zodEnglishOnly } from './bundling/zod-english-only.ts';
-import { zodOpenApiNamespaceByMember } from './bundling/zod-openapi-namespace.ts';
 import { REPO_ROOT } from './repo-root.ts';
 
 /**
@@ -50,7 +50,7 @@ export function lambdaBuildOptions(entry: string, outdir: string): BuildOptions 
     // Licence notices go to a separate file instead of the code Lambda loads.
     legalComments: 'external',
     metafile: true,
-    plugins: [zodEnglishOnly, zodOpenApiNamespaceByMember, sdkSchemaLiteralKeys],
+    plugins: [zodEnglishOnly, sdkSchemaLiteralKeys, sdkPackageVersion],
     logLevel: 'warning',
   };
 }

@@ -20,6 +20,7 @@ import { registrationRoutes } from './routes/registration.ts';
 import { submissionRoutes } from './routes/submissions.ts';
 import { teamRoutes } from './routes/teams.ts';
 import { apiLog } from './api-log.ts';
+import { openApiDocument } from './openapi/openapi-document.ts';
 
 export type { ApiDependencies } from './api-env.ts';
 export { challengeSummary } from './routes/challenges.ts';
@@ -61,33 +62,36 @@ export function createApp(deps: ApiDependencies) {
     app.use(path, requireCaller('user'));
   }
 
-  if (devIssuer) app.route('/', devIdentityRoutes(ctx, devIssuer));
-  app
-    .route('/', challengeRoutes(deps))
-    .route('/', meRoutes(deps))
-    .route('/', registrationRoutes(deps))
-    .route('/', teamRoutes(deps))
-    .route('/', datasetRoutes(deps))
-    .route('/', submissionRoutes(deps))
-    .route('/', leaderboardRoutes(deps))
-    .route('/', adminChallengeRoutes(deps))
-    .route('/', adminParticipantRoutes(deps))
-    .route('/', adminSubmissionRoutes(deps))
-    .route('/', adminTeamRoutes(deps))
-    .route('/', adminPhaseRoutes(deps))
-    .route('/', adminRescoreRoutes(deps))
-    .route('/', adminExportRoutes(deps));
+  const routers = [
+    ...(devIssuer ? [devIdentityRoutes(ctx, devIssuer)] : []),
+    challengeRoutes(deps),
+    meRoutes(deps),
+    registrationRoutes(deps),
+    teamRoutes(deps),
+    datasetRoutes(deps),
+    submissionRoutes(deps),
+    leaderboardRoutes(deps),
+    adminChallengeRoutes(deps),
+    adminParticipantRoutes(deps),
+    adminSubmissionRoutes(deps),
+    adminTeamRoutes(deps),
+    adminPhaseRoutes(deps),
+    adminRescoreRoutes(deps),
+    adminExportRoutes(deps),
+  ];
+  for (const router of routers) app.route('/', router);
 
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
-    type: 'http',
-    scheme: 'bearer',
-    bearerFormat: 'JWT',
-    description: 'Cognito ID token on AWS; POST /dev/login on the local stack',
-  });
-  app.doc31('/openapi.json', {
-    openapi: '3.1.0',
-    info: { title: 'Podium API', version: '1.0.0', description: 'Medical data-science challenges: registration, teams, data access, submissions, leaderboards. See docs/API.md.' },
-  });
+  // Generated on the first request, not at init: most cold starts never serve it.
+  let document: ReturnType<typeof openApiDocument> | undefined;
+  app.get('/openapi.json', (c) =>
+    c.json(
+      (document ??= openApiDocument(
+        { title: 'Podium API', version: '1.0.0', description: 'Medical data-science challenges: registration, teams, data access, submissions, leaderboards. See docs/API.md.' },
+        { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Cognito ID token on AWS; POST /dev/login on the local stack' } },
+        routers.flatMap((router) => router.definitions),
+      )),
+    ),
+  );
   // The UI's assets come from a CDN, so the Lambda bundle carries only this small HTML page.
   app.get('/docs', swaggerUI({ url: '/openapi.json' }));
   return app;

@@ -1,21 +1,50 @@
-import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context, MiddlewareHandler } from 'hono';
+import { Hono } from 'hono/tiny';
+import { validator } from 'hono/validator';
+import type * as z from 'zod';
 import { formatFieldPath } from '#shared/challenge/challenge.ts';
 import { PodiumError } from '#shared/errors.ts';
 import type { ApiEnv } from './api-env.ts';
+import type { RouteDefinition, ValidatedInput } from './openapi/route-definition.ts';
 
-const TARGET_NAMES: Record<string, string> = { json: 'body', param: 'path', query: 'query', header: 'header', form: 'body' };
+/** Hono's validation targets, named as a client knows them. */
+const TARGET_NAMES = { param: 'path', query: 'query', header: 'header', json: 'body' } as const;
 
-/**
- * A sub-app whose zod validation failures become 400 VALIDATION_FAILED naming each field, thrown
- * so they reach the app's single `onError`.
- */
-export function newRouter() {
-  return new OpenAPIHono<ApiEnv>({
-    defaultHook: (result) => {
-      if (result.success) return;
-      const where = TARGET_NAMES[result.target] ?? result.target;
-      const issues = result.error.issues.map((issue) => ({ field: `${where}.${formatFieldPath(issue.path)}`.replace(/\.\(root\)$/, ''), message: issue.message }));
-      throw new PodiumError('VALIDATION_FAILED', issues.map((issue) => `${issue.field}: ${issue.message}`).join('; '), { issues });
-    },
+/** Parses one part of the request with its schema; failures are 400 VALIDATION_FAILED naming each field, thrown to the app's `onError`. */
+function validated(target: keyof typeof TARGET_NAMES, schema: z.ZodType): MiddlewareHandler<ApiEnv> {
+  return validator(target, (value) => {
+    const result = schema.safeParse(value);
+    if (result.success) return result.data;
+    const issues = result.error.issues.map((issue) => ({ field: `${TARGET_NAMES[target]}.${formatFieldPath(issue.path)}`.replace(/\.\(root\)$/, ''), message: issue.message }));
+    throw new PodiumError('VALIDATION_FAILED', issues.map((issue) => `${issue.field}: ${issue.message}`).join('; '), { issues });
   });
 }
+
+export type RouteHandler<Route extends RouteDefinition> = (c: Context<ApiEnv, string, ValidatedInput<Route>>) => Response | Promise<Response>;
+
+/**
+ * A Hono sub-app whose routes are declared with their OpenAPI definition: the same zod schemas
+ * validate the request (path, then query, headers, body; see `validated`) and describe the route
+ * in `/openapi.json`.
+ */
+export class PodiumRouter extends Hono<ApiEnv> {
+  readonly definitions: RouteDefinition[] = [];
+
+  openapi<Route extends RouteDefinition>(route: Route, handler: RouteHandler<Route>): this {
+    this.definitions.push(route);
+    const { params, query, headers, body } = route.request ?? {};
+    const validators = [
+      params && validated('param', params),
+      query && validated('query', query),
+      headers && validated('header', headers),
+      body && validated('json', body.content['application/json'].schema),
+    ].filter((middleware) => middleware !== undefined);
+    // OpenAPI's `{name}` is Hono's `:name`.
+    const path = route.path.replaceAll(/\{([^}]+)\}/g, ':$1');
+    const handlers = [...validators, handler] as unknown as [MiddlewareHandler<ApiEnv>];
+    this.on(route.method.toUpperCase(), path, ...handlers);
+    return this;
+  }
+}
+
+export const newRouter = () => new PodiumRouter();

@@ -1,13 +1,11 @@
-// Imported first: it installs `.openapi()` on zod's schemas, which the constants below call.
-import '@hono/zod-openapi';
 import * as z from 'zod';
 
 /** Shared request and response schemas; each named so the OpenAPI document lists it once. */
-const id = (description: string) => z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/, 'must be letters, digits, "-" or "_"').openapi({ description });
+const id = (description: string) => z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/, 'must be letters, digits, "-" or "_"').meta({ description });
 
-export const challengeIdParam = id('challenge id').openapi({ param: { name: 'challengeId', in: 'path' } });
-export const phaseIdParam = id('phase id').openapi({ param: { name: 'phaseId', in: 'path' } });
-export const submissionIdParam = id('submission id').openapi({ param: { name: 'submissionId', in: 'path' } });
+export const challengeIdParam = id('challenge id');
+export const phaseIdParam = id('phase id');
+export const submissionIdParam = id('submission id');
 
 export const ChallengeParams = z.object({ challengeId: challengeIdParam });
 export const PhaseParams = z.object({ challengeId: challengeIdParam, phaseId: phaseIdParam });
@@ -15,11 +13,11 @@ export const SubmissionParams = z.object({ submissionId: submissionIdParam });
 
 export const ErrorSchema = z
   .object({
-    error: z.string().openapi({ example: 'QUOTA_EXCEEDED' }),
+    error: z.string().meta({ example: 'QUOTA_EXCEEDED' }),
     message: z.string(),
     details: z.record(z.string(), z.unknown()).optional(),
   })
-  .openapi('Error');
+  .meta({ id: 'Error' });
 
 const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: ErrorSchema } } });
 

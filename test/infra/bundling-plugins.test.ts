@@ -7,7 +7,6 @@ import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultProvider } from '../../infra/bundling/lambda-credentials.ts';
 import { sdkSchemaLiteralKeys, withLiteralKeys } from '../../infra/bundling/sdk-schema-literal-keys.ts';
-import { withNamespaceByMember } from '../../infra/bundling/zod-openapi-namespace.ts';
 
 const require = createRequire(import.meta.url);
 const s3Schemas = join(dirname(require.resolve('@aws-sdk/client-s3/package.json')), 'dist-es/schemas/schemas_0.js');
@@ -43,16 +42,6 @@ describe('SDK schema literal keys', () => {
       expect(original[operation], operation).toBeDefined();
       expect(resolved(patched[operation]), operation).toEqual(resolved(original[operation]));
     }
-  });
-});
-
-describe('@hono/zod-openapi namespace patch', () => {
-  it('rewrites the three lines, and names the file to review when one has moved', () => {
-    const source = 'import { z } from "zod";\nextendZodWithOpenApi(z);\nexport { $, OpenAPIHono, createRoute, defineOpenAPIRoute, extendZodWithOpenApi, z };';
-    expect(withNamespaceByMember(source, 'index.mjs')).toBe(
-      'import * as z from "zod";\nextendZodWithOpenApi({ ZodType: z.ZodType });\nexport { $, OpenAPIHono, createRoute, defineOpenAPIRoute, extendZodWithOpenApi };',
-    );
-    expect(() => withNamespaceByMember(source.replace('extendZodWithOpenApi(z);', 'extendZod(z);'), 'index.mjs')).toThrow(/index\.mjs: expected `extendZodWithOpenApi\(z\);`.*zod-openapi-namespace\.ts/);
   });
 });
 

@@ -60,7 +60,7 @@ describe('API Lambda bundle', () => {
   it('carries no YAML parser and only the English zod locale', () => {
     const inputs = inputsOf(() => true);
     expect(inputs.filter((input) => input.includes('node_modules/yaml/'))).toEqual([]);
-    expect(inputs.filter((input) => input.startsWith('node_modules/zod/v4/locales/'))).toEqual(['node_modules/zod/v4/locales/en.js']);
+    expect(inputs.filter((input) => input.includes('node_modules/zod/v4/locales/')).map((input) => input.replace(/^.*node_modules\//, ''))).toEqual(['zod/v4/locales/en.js']);
   });
 
   it('leaves out what cannot run in Lambda or is never called: other credential sources, zod’s unused half, unused S3 operations', async () => {

@@ -1,4 +1,4 @@
-import { createRoute } from '@hono/zod-openapi';
+import { createRoute } from '../openapi/route-definition.ts';
 import * as z from 'zod';
 import { getChallenge, listChallenges } from '#shared/challenge/challenge-registry.ts';
 import { smokeDatasetOf, type Challenge } from '#shared/challenge/challenge.ts';

@@ -1,4 +1,4 @@
-import { createRoute } from '@hono/zod-openapi';
+import { createRoute } from '../openapi/route-definition.ts';
 import * as z from 'zod';
 import { getChallenge } from '#shared/challenge/challenge-registry.ts';
 import { issueDatasetDownloads } from '#shared/data-access/dataset-downloads.ts';
@@ -10,7 +10,7 @@ import { bearer, challengeIdParam, commonErrors, json } from '../schemas.ts';
 
 const DatasetFiles = z
   .object({ files: z.array(z.object({ path: z.string(), bytes: z.number(), sha256: z.string(), url: z.string(), expiresAt: z.string() })) })
-  .openapi('DatasetFiles');
+  .meta({ id: 'DatasetFiles' });
 
 export function datasetRoutes({ ctx }: ApiDependencies) {
   return newRouter().openapi(
@@ -20,7 +20,7 @@ export function datasetRoutes({ ctx }: ApiDependencies) {
       tags: ['data'],
       summary: 'Short-lived download URLs for a training or smoke dataset (each issuance is logged)',
       security: bearer,
-      request: { params: z.object({ challengeId: challengeIdParam, datasetId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/).openapi({ param: { name: 'datasetId', in: 'path' } }) }) },
+      request: { params: z.object({ challengeId: challengeIdParam, datasetId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/) }) },
       responses: { 200: json(DatasetFiles), ...commonErrors },
     }),
     async (c) => {

@@ -1,4 +1,4 @@
-import { createRoute } from '@hono/zod-openapi';
+import { createRoute } from '../openapi/route-definition.ts';
 import * as z from 'zod';
 import type { DevIssuer } from '#shared/identity/dev-issuer.ts';
 import type { PodiumContext } from '#shared/context.ts';

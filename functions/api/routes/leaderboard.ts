@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createRoute } from '@hono/zod-openapi';
+import { createRoute } from '../openapi/route-definition.ts';
 import * as z from 'zod';
 import { getChallenge } from '#shared/challenge/challenge-registry.ts';
 import type { Challenge } from '#shared/challenge/challenge.ts';
@@ -25,7 +25,7 @@ const Leaderboard = z
     ),
     nextCursor: z.string().nullable(),
   })
-  .openapi('Leaderboard');
+  .meta({ id: 'Leaderboard' });
 
 /**
  * Who may see a board now. A `private-until-published` phase shows nothing before publication;

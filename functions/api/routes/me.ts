@@ -1,4 +1,4 @@
-import { createRoute } from '@hono/zod-openapi';
+import { createRoute } from '../openapi/route-definition.ts';
 import * as z from 'zod';
 import { getUser } from '#shared/identity/users.ts';
 import type { ApiDependencies } from '../api-env.ts';

@@ -1,4 +1,4 @@
-import { createRoute } from '@hono/zod-openapi';
+import { createRoute } from '../openapi/route-definition.ts';
 import * as z from 'zod';
 import { getChallenge } from '#shared/challenge/challenge-registry.ts';
 import { notFound } from '#shared/errors.ts';
@@ -11,7 +11,7 @@ import { bearer, ChallengeParams, commonErrors, json } from '../schemas.ts';
 
 const Registration = z
   .object({ status: z.enum(['approved', 'pending']), acceptedRulesVersion: z.string(), acceptedAt: z.string(), teamId: z.string().optional() })
-  .openapi('Registration');
+  .meta({ id: 'Registration' });
 
 export function registrationRoutes({ ctx }: ApiDependencies) {
   return newRouter()

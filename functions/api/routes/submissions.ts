@@ -1,4 +1,4 @@
-import { createRoute } from '@hono/zod-openapi';
+import { createRoute } from '../openapi/route-definition.ts';
 import * as z from 'zod';
 import { getChallenge } from '#shared/challenge/challenge-registry.ts';
 import { findPhase } from '#shared/challenge/challenge.ts';
@@ -22,8 +22,8 @@ import { userOf } from '../auth.ts';
 import { newRouter } from '../router.ts';
 import { AnyObject, bearer, ChallengeParams, commonErrors, json, PhaseParams, phaseIdParam, quotaError, SubmissionParams } from '../schemas.ts';
 
-export const Submission = AnyObject.openapi('Submission', { description: 'A submission as its team sees it (docs/API.md)' });
-const Upload = AnyObject.openapi('ArchiveUpload', { description: 'A presigned POST ({ method: "POST", url, fields, maxBytes }) or a multipart upload ({ method: "MULTIPART", uploadId, partBytes, parts })' });
+export const Submission = AnyObject.meta({ id: 'Submission',  description: 'A submission as its team sees it (docs/API.md)' });
+const Upload = AnyObject.meta({ id: 'ArchiveUpload',  description: 'A presigned POST ({ method: "POST", url, fields, maxBytes }) or a multipart upload ({ method: "MULTIPART", uploadId, partBytes, parts })' });
 
 export const CreateSubmissionBody = z
   .object({
@@ -32,7 +32,7 @@ export const CreateSubmissionBody = z
     multipart: z.boolean().default(false),
   })
   .strict()
-  .openapi('CreateSubmission');
+  .meta({ id: 'CreateSubmission' });
 
 export function requireJobRunner(jobRunner: JobRunner | undefined): JobRunner {
   if (!jobRunner) throw new Error('the API was built without a job runner; cancelling is unavailable');
@@ -75,7 +75,7 @@ export function submissionRoutes({ ctx, jobRunner }: ApiDependencies) {
         summary: "My team's remaining quota in a phase",
         security: bearer,
         request: { params: PhaseParams },
-        responses: { 200: json(AnyObject.openapi('RemainingQuota')), ...commonErrors },
+        responses: { 200: json(AnyObject.meta({ id: 'RemainingQuota' })), ...commonErrors },
       }),
       async (c) => {
         const principal = userOf(c);
@@ -96,7 +96,7 @@ export function submissionRoutes({ ctx, jobRunner }: ApiDependencies) {
         tags: ['submissions'],
         summary: "My team's submissions, newest first",
         security: bearer,
-        request: { params: ChallengeParams, query: z.object({ phase: phaseIdParam.optional().openapi({ param: { name: 'phase', in: 'query' } }) }) },
+        request: { params: ChallengeParams, query: z.object({ phase: phaseIdParam.optional() }) },
         responses: { 200: json(z.object({ submissions: z.array(Submission) })), ...commonErrors },
       }),
       async (c) => {

@@ -1,4 +1,4 @@
-import { createRoute } from '@hono/zod-openapi';
+import { createRoute } from '../openapi/route-definition.ts';
 import * as z from 'zod';
 import { getChallenge } from '#shared/challenge/challenge-registry.ts';
 import { notFound } from '#shared/errors.ts';
@@ -14,7 +14,7 @@ import { bearer, ChallengeParams, commonErrors, json } from '../schemas.ts';
 
 const Team = z
   .object({ teamId: z.string(), name: z.string(), members: z.array(z.string()), inviteCode: z.string(), createdAt: z.string(), solo: z.boolean(), disqualified: z.boolean() })
-  .openapi('Team');
+  .meta({ id: 'Team' });
 const InviteBody = { required: true, content: { 'application/json': { schema: z.object({ inviteCode: z.string().trim().min(4).max(32) }) } } };
 // Team names are shown on public leaderboards and exported to spreadsheets: printable text only.
 const TeamName = z

@@ -1,4 +1,4 @@
-import { createRoute } from '@hono/zod-openapi';
+import { createRoute } from '../../openapi/route-definition.ts';
 import * as z from 'zod';
 import { recordAudit } from '#shared/audit/audit-log.ts';
 import { registerChallenge } from '#shared/challenge/challenge-registry.ts';
@@ -14,7 +14,7 @@ import { AnyObject, bearer, ChallengeParams, commonErrors, json } from '../../sc
 
 const DefinitionBody = z
   .looseObject({ descriptionMarkdown: z.string().min(1).max(1_000_000), rulesMarkdown: z.string().min(1).max(1_000_000) })
-  .openapi('ChallengeDefinition', { description: 'The challenge file (challenge.yaml) as JSON, plus its two pages' });
+  .meta({ id: 'ChallengeDefinition',  description: 'The challenge file (challenge.yaml) as JSON, plus its two pages' });
 
 export function adminChallengeRoutes({ ctx }: ApiDependencies) {
   return newRouter()

@@ -1,4 +1,4 @@
-import { createRoute } from '@hono/zod-openapi';
+import { createRoute } from '../../openapi/route-definition.ts';
 import * as z from 'zod';
 import { getChallenge } from '#shared/challenge/challenge-registry.ts';
 import { findPhase } from '#shared/challenge/challenge.ts';
@@ -25,7 +25,7 @@ export function adminExportRoutes({ ctx }: ApiDependencies) {
       summary: 'CSV export: leaderboard.csv, submissions.csv or access-log.csv',
       security: bearer,
       request: {
-        params: z.object({ challengeId: challengeIdParam, export: z.enum(['leaderboard.csv', 'submissions.csv', 'access-log.csv']).openapi({ param: { name: 'export', in: 'path' } }) }),
+        params: z.object({ challengeId: challengeIdParam, export: z.enum(['leaderboard.csv', 'submissions.csv', 'access-log.csv']) }),
         query: z.object({ phase: z.string().optional(), split: z.enum(['public', 'private']).optional() }),
       },
       responses: { 200: csv, ...commonErrors },

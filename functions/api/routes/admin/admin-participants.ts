@@ -1,4 +1,4 @@
-import { createRoute } from '@hono/zod-openapi';
+import { createRoute } from '../../openapi/route-definition.ts';
 import * as z from 'zod';
 import { getChallenge } from '#shared/challenge/challenge-registry.ts';
 import { listParticipants } from '#shared/participants/participant-record.ts';
@@ -10,7 +10,7 @@ import { bearer, challengeIdParam, ChallengeParams, commonErrors, json } from '.
 
 const Participant = z
   .object({ userId: z.string(), email: z.string(), status: z.enum(['approved', 'pending']), acceptedRulesVersion: z.string(), acceptedAt: z.string(), registeredAt: z.string(), teamId: z.string().optional() })
-  .openapi('Participant');
+  .meta({ id: 'Participant' });
 
 const participantView = (p: z.infer<typeof Participant>) => ({
   userId: p.userId, email: p.email, status: p.status, acceptedRulesVersion: p.acceptedRulesVersion, acceptedAt: p.acceptedAt, registeredAt: p.registeredAt, ...(p.teamId ? { teamId: p.teamId } : {}),
@@ -42,7 +42,7 @@ export function adminParticipantRoutes({ ctx }: ApiDependencies) {
         tags: ['organisers'],
         summary: 'Approve a pending participant',
         security: bearer,
-        request: { params: z.object({ challengeId: challengeIdParam, userId: z.string().min(1).max(128).openapi({ param: { name: 'userId', in: 'path' } }) }) },
+        request: { params: z.object({ challengeId: challengeIdParam, userId: z.string().min(1).max(128) }) },
         responses: { 200: json(Participant), ...commonErrors },
       }),
       async (c) => {

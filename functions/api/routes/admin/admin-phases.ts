@@ -1,4 +1,4 @@
-import { createRoute } from '@hono/zod-openapi';
+import { createRoute } from '../../openapi/route-definition.ts';
 import * as z from 'zod';
 import { recordAudit } from '#shared/audit/audit-log.ts';
 import { getChallenge } from '#shared/challenge/challenge-registry.ts';
@@ -10,7 +10,7 @@ import { organiserOf } from '../../auth.ts';
 import { newRouter } from '../../router.ts';
 import { bearer, commonErrors, json, PhaseParams } from '../../schemas.ts';
 
-const PhaseControl = z.object({ paused: z.boolean(), pausedAt: z.string().optional(), published: z.boolean(), publishedAt: z.string().optional() }).openapi('PhaseControl');
+const PhaseControl = z.object({ paused: z.boolean(), pausedAt: z.string().optional(), published: z.boolean(), publishedAt: z.string().optional() }).meta({ id: 'PhaseControl' });
 
 const SWITCHES = {
   pause: { change: { paused: true }, summary: 'Pause submissions to the phase (runs already accepted continue)' },

@@ -1,4 +1,4 @@
-import { createRoute } from '@hono/zod-openapi';
+import { createRoute } from '../../openapi/route-definition.ts';
 import { recordAudit } from '#shared/audit/audit-log.ts';
 import { getChallenge } from '#shared/challenge/challenge-registry.ts';
 import { findPhase } from '#shared/challenge/challenge.ts';
@@ -14,7 +14,7 @@ import { AnyObject, bearer, commonErrors, json, PhaseParams, SubmissionParams } 
 export function adminRescoreRoutes({ ctx }: ApiDependencies) {
   return newRouter()
     .openapi(
-      createRoute({ method: 'post', path: '/admin/submissions/{submissionId}/rescore', tags: ['organisers'], summary: 'Rescore one submission with the current scorer', security: bearer, request: { params: SubmissionParams }, responses: { 200: json(AnyObject.openapi('RescoreResult')), ...commonErrors } }),
+      createRoute({ method: 'post', path: '/admin/submissions/{submissionId}/rescore', tags: ['organisers'], summary: 'Rescore one submission with the current scorer', security: bearer, request: { params: SubmissionParams }, responses: { 200: json(AnyObject.meta({ id: 'RescoreResult' })), ...commonErrors } }),
       async (c) => {
         const organiser = organiserOf(c);
         const { submissionId } = c.req.valid('param');
@@ -25,7 +25,7 @@ export function adminRescoreRoutes({ ctx }: ApiDependencies) {
       },
     )
     .openapi(
-      createRoute({ method: 'post', path: '/admin/challenges/{challengeId}/phases/{phaseId}/rescore', tags: ['organisers'], summary: 'Rescore every scored submission of a phase and rebuild its leaderboard', security: bearer, request: { params: PhaseParams }, responses: { 200: json(AnyObject.openapi('PhaseRescoreResult')), ...commonErrors } }),
+      createRoute({ method: 'post', path: '/admin/challenges/{challengeId}/phases/{phaseId}/rescore', tags: ['organisers'], summary: 'Rescore every scored submission of a phase and rebuild its leaderboard', security: bearer, request: { params: PhaseParams }, responses: { 200: json(AnyObject.meta({ id: 'PhaseRescoreResult' })), ...commonErrors } }),
       async (c) => {
         const organiser = organiserOf(c);
         const { challengeId, phaseId } = c.req.valid('param');

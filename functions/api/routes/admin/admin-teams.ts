@@ -1,4 +1,4 @@
-import { createRoute } from '@hono/zod-openapi';
+import { createRoute } from '../../openapi/route-definition.ts';
 import * as z from 'zod';
 import { getChallenge } from '#shared/challenge/challenge-registry.ts';
 import { setTeamDisqualified } from '#shared/teams/disqualify-team.ts';
@@ -8,7 +8,7 @@ import { organiserOf } from '../../auth.ts';
 import { newRouter } from '../../router.ts';
 import { AnyObject, bearer, challengeIdParam, commonErrors, json } from '../../schemas.ts';
 
-const TeamParams = z.object({ challengeId: challengeIdParam, teamId: z.string().min(1).max(128).openapi({ param: { name: 'teamId', in: 'path' } }) });
+const TeamParams = z.object({ challengeId: challengeIdParam, teamId: z.string().min(1).max(128) });
 const ReasonBody = { required: true, content: { 'application/json': { schema: z.object({ reason: z.string().trim().min(3).max(500) }) } } };
 
 export function adminTeamRoutes({ ctx }: ApiDependencies) {
@@ -20,7 +20,7 @@ export function adminTeamRoutes({ ctx }: ApiDependencies) {
       summary: disqualified ? 'Disqualify a team (hidden from leaderboards; audited)' : 'Reinstate a disqualified team (audited)',
       security: bearer,
       request: { params: TeamParams, body: ReasonBody },
-      responses: { 200: json(AnyObject.openapi('TeamAdminView')), ...commonErrors },
+      responses: { 200: json(AnyObject.meta({ id: 'TeamAdminView' })), ...commonErrors },
     });
   return newRouter()
     .openapi(route('post', true), async (c) => {
