@@ -19,11 +19,10 @@ import type { Metafile } from 'esbuild';
 import { Hono } from 'hono';
 import { serve } from '@hono/node-server';
 import { loadChallenge } from '#shared/challenge/load-challenge.ts';
-import { bundleLambda } from '../../infra/lambda-bundle.ts';
+import { API_BUNDLE_BUDGET_BYTES as BUNDLE_BUDGET_BYTES, bundleLambda } from '../../infra/lambda-bundle.ts';
 import { startLocalPlatform } from '../../local/platform.ts';
 import { localSettings } from '../../local/local-config.ts';
 
-const BUNDLE_BUDGET_BYTES = 600 * 1024;
 const IMPORT_RUNS = 9;
 
 interface BundleSize {

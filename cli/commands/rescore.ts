@@ -1,22 +1,33 @@
 import type { Command } from 'commander';
+import type { ApiClient } from '../api-client.ts';
 import { cliContext, seg } from '../cli-context.ts';
-import { EXIT, usageError } from '../output.ts';
+import { CliError, EXIT, usageError, type Output } from '../output.ts';
 import type { Submission } from '../api-types.ts';
 
-interface RescoreResult {
-  submissionId: string;
-  rescored: boolean;
+interface RescoreRequest {
+  rescoreId: string;
+  challengeId: string;
+  phaseId: string;
+  submissionId?: string;
+  status: 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+  scorerVersion?: string;
+  counts?: { rescored: number; notRescored: number };
+  failures?: { submissionId: string; message: string }[];
+  result?: { submissionId: string; rescored: boolean; message?: string; scores?: Submission['score']; previous?: Submission['score'] };
+  leaderboard?: { written: number; removed: number; unchanged: number };
   message?: string;
-  scores?: Submission['score'];
-  previous?: Submission['score'];
 }
 
-interface Rebuild {
-  written: number;
-  removed: number;
-  unchanged: number;
+interface RescoreOptions {
+  challenge?: string;
+  phase?: string;
+  follow?: string;
+  timeout: string;
+  pollInterval: string;
 }
 
+const FINISHED = ['SUCCEEDED', 'FAILED'];
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const scoreText = (score: Submission['score']) => (score?.overall !== undefined ? String(score.overall) : JSON.stringify(score ?? {}));
 
 export function registerRescore(program: Command): void {
@@ -26,26 +37,93 @@ export function registerRescore(program: Command): void {
     .argument('[submissionId]', 'one submission')
     .option('-c, --challenge <id>', 'with --phase: rescore every scored submission of the phase')
     .option('-p, --phase <id>', 'phase to rescore')
-    .addHelpText('after', '\nThe leaderboard is rebuilt from the new scores.\n\nExamples:\n  podium rescore s-01HV6…\n  podium rescore --challenge tissuenet --phase learning')
-    .action(async (submissionId: string | undefined, options: { challenge?: string; phase?: string }, command: Command) => {
+    .option('--follow <rescoreId>', 'wait for a rescore already requested (after a --timeout) instead of starting one')
+    .option('--timeout <seconds>', 'stop waiting after this long (the rescore keeps running)', '1800')
+    .option('--poll-interval <seconds>', 'seconds between status checks', '2')
+    .addHelpText(
+      'after',
+      `
+Rescoring runs as a job on the platform (only scoring jobs may read the hidden labels), which also
+rebuilds the leaderboard; the command waits for it. Exits 0 when the rescore SUCCEEDED, 1 when it
+FAILED or the one submission asked for was not rescored.
+
+Examples:
+  podium rescore s-01HV6…
+  podium rescore --challenge tissuenet --phase learning
+  podium rescore --follow r-3f2a…`,
+    )
+    .action(async (submissionId: string | undefined, options: RescoreOptions, command: Command) => {
       const cli = await cliContext(command);
-      if (submissionId && (options.phase || options.challenge)) throw usageError('give either a submission id or --challenge and --phase, not both');
-      if (submissionId) {
-        const result = await cli.api.post<RescoreResult & { leaderboard?: Rebuild }>(`/admin/submissions/${seg(submissionId)}/rescore`, {});
-        cli.out.result(result, () => {
-          if (result.rescored) cli.out.line(`✓ ${submissionId} rescored: ${scoreText(result.scores)}${result.previous ? ` (was ${scoreText(result.previous)})` : ''}`);
-          else cli.out.line(`✗ ${submissionId} not rescored: ${result.message ?? 'no reason given'}`);
-        });
-        if (!result.rescored) process.exitCode = EXIT.failed;
-        return;
+      const pollMs = Number(options.pollInterval) * 1000;
+      if (!(pollMs > 0)) throw usageError('--poll-interval must be a positive number of seconds');
+      const timeoutMs = Number(options.timeout) * 1000;
+      if (!(timeoutMs > 0)) throw usageError('--timeout must be a positive number of seconds');
+      if ([submissionId, options.follow, options.phase || options.challenge].filter(Boolean).length > 1) {
+        throw usageError('give one of: a submission id, --challenge and --phase, or --follow <rescoreId>');
       }
-      if (!options.challenge || !options.phase) throw usageError('pass a submission id, or --challenge <id> --phase <id> for a whole phase');
-      const result = await cli.api.post<{ results: RescoreResult[]; leaderboard?: Rebuild }>(`/admin/challenges/${seg(options.challenge)}/phases/${seg(options.phase)}/rescore`, {});
-      const failed = result.results.filter((r) => !r.rescored);
-      cli.out.result(result, () => {
-        cli.out.line(`✓ ${options.challenge}/${options.phase}: ${result.results.length - failed.length} submissions rescored, ${failed.length} not.`);
-        for (const miss of failed) cli.out.line(`  ✗ ${miss.submissionId}: ${miss.message ?? 'no reason given'}`);
-        if (result.leaderboard) cli.out.line(`  leaderboard rebuilt: ${result.leaderboard.written} entries written, ${result.leaderboard.removed} removed, ${result.leaderboard.unchanged} unchanged`);
-      });
+      let request: RescoreRequest;
+      if (options.follow) {
+        request = await cli.api.get<RescoreRequest>(`/admin/rescores/${seg(options.follow)}`);
+      } else if (submissionId) {
+        request = await cli.api.post<RescoreRequest>(`/admin/submissions/${seg(submissionId)}/rescore`, {});
+      } else {
+        if (!options.challenge || !options.phase) throw usageError('pass a submission id, or --challenge <id> --phase <id> for a whole phase');
+        request = await cli.api.post<RescoreRequest>(`/admin/challenges/${seg(options.challenge)}/phases/${seg(options.phase)}/rescore`, {});
+      }
+      cli.out.note(`Rescore ${request.rescoreId} ${request.status}; waiting for it (Ctrl-C stops waiting; the rescore keeps running).`);
+      const finished = await waitForRescore(cli.api, request, { pollMs, timeoutMs });
+      process.exitCode = report(cli.out, finished);
     });
+}
+
+/** Polls the request until it finishes; on timeout, says how to pick it up again. */
+async function waitForRescore(api: ApiClient, initial: RescoreRequest, options: { pollMs: number; timeoutMs: number }): Promise<RescoreRequest> {
+  const follow = `podium rescore --follow ${initial.rescoreId}`;
+  const onInterrupt = () => {
+    process.stderr.write(`\nStopped waiting; rescore ${initial.rescoreId} keeps running. Check it with: ${follow}\n`);
+    process.exit(130);
+  };
+  process.once('SIGINT', onInterrupt);
+  try {
+    const started = Date.now();
+    let request = initial;
+    while (!FINISHED.includes(request.status)) {
+      if (Date.now() - started > options.timeoutMs) {
+        throw new CliError('WAIT_TIMEOUT', `rescore ${request.rescoreId} is still ${request.status} after ${Math.round(options.timeoutMs / 1000)} s; it keeps running on the platform`, {
+          hint: `check later with: ${follow}`,
+          details: { rescoreId: request.rescoreId, status: request.status },
+        });
+      }
+      await sleep(options.pollMs);
+      request = await api.get<RescoreRequest>(`/admin/rescores/${seg(request.rescoreId)}`);
+    }
+    return request;
+  } finally {
+    process.removeListener('SIGINT', onInterrupt);
+  }
+}
+
+/** Prints the outcome; returns the exit code: failed when the request FAILED or its one submission was not rescored. */
+function report(out: Output, request: RescoreRequest): number {
+  const counts = request.counts ?? { rescored: 0, notRescored: 0 };
+  out.result(request, () => {
+    if (request.status === 'FAILED') {
+      out.line(`✗ rescore ${request.rescoreId} failed: ${request.message ?? 'no reason given'}`);
+      return;
+    }
+    const result = request.result;
+    if (request.submissionId && result) {
+      if (result.rescored) out.line(`✓ ${result.submissionId} rescored: ${scoreText(result.scores)}${result.previous ? ` (was ${scoreText(result.previous)})` : ''}`);
+      else out.line(`✗ ${result.submissionId} not rescored: ${result.message ?? 'no reason given'}`);
+    } else {
+      out.line(`✓ ${request.challengeId}/${request.phaseId}: ${counts.rescored} submissions rescored, ${counts.notRescored} not rescored.`);
+      const listed = request.failures ?? [];
+      for (const miss of listed) out.line(`  ✗ ${miss.submissionId}: ${miss.message}`);
+      if (counts.notRescored > listed.length) out.line(`  … and ${counts.notRescored - listed.length} more not rescored`);
+    }
+    if (request.leaderboard) out.line(`  leaderboard rebuilt: ${request.leaderboard.written} entries written, ${request.leaderboard.removed} removed, ${request.leaderboard.unchanged} unchanged`);
+    if (request.scorerVersion) out.line(`  scorer ${request.scorerVersion}`);
+  });
+  const oneNotRescored = request.submissionId !== undefined && request.result?.rescored !== true;
+  return request.status === 'SUCCEEDED' && !oneNotRescored ? EXIT.ok : EXIT.failed;
 }

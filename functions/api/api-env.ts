@@ -7,7 +7,7 @@ import type { JobRunner } from '#shared/jobs/job-runner.ts';
 /** What the app is built from. The Lambda passes env-derived values; the local stack its own. */
 export interface ApiDependencies {
   ctx: PodiumContext;
-  /** Cancels jobs (cancel routes); the Batch runner on AWS, the local runner in `npm start`. */
+  /** Cancels jobs (cancel routes) and submits rescore jobs; the Batch runner on AWS, the local runner in `npm start`. */
   jobRunner?: JobRunner;
   /** Verifies bearer tokens; defaults to the dev issuer's verifier when one is given. */
   verifier?: TokenVerifier;

@@ -21,6 +21,7 @@ import type { PhaseDefinition } from '#shared/challenge/definition-schema.ts';
 import { batchNames } from '#shared/jobs/batch-names.ts';
 import { objectKeys } from '#shared/storage/object-keys.ts';
 import { STORAGE_ENV } from '#shared/storage/storage-config.ts';
+import { leaderboardPartition } from '#shared/storage/table-design.ts';
 import { type DataResources, importDataResources, importedNameOf } from '../data-exports.ts';
 import { GpuCompute } from '../constructs/gpu-compute.ts';
 import { IsolatedNetwork } from '../constructs/isolated-network.ts';
@@ -192,12 +193,15 @@ export class PhaseStack extends Stack {
     return role;
   }
 
-  /** Scoring is the only role that reads labels and decrypts them; it records scores in the table. */
+  /**
+   * Scoring is the only role that reads labels and decrypts them; it records scores in the table.
+   * Organisers' rescore jobs run under it too (shared/leaderboard/run-rescore-job.ts).
+   */
   private createScoringRole(challengeId: string, phase: PhaseDefinition, data: DataResources): Role {
     const role = new Role(this, 'ScoringRole', {
       assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com'),
       path: jobRolePath(challengeId, 'scoring'),
-      description: `Podium ${challengeId}/${phase.id} scoring: read labels and predictions, record scores`,
+      description: `Podium ${challengeId}/${phase.id} scoring and rescoring: read labels and predictions, record scores`,
     });
     this.allowObjects(role, ['s3:GetObject'], data.hidden, `labels/${challengeId}/`);
     role.addToPolicy(new PolicyStatement({ actions: ['kms:Decrypt'], resources: [data.labelsKey.keyArn] }));
@@ -206,6 +210,15 @@ export class PhaseStack extends Stack {
       new PolicyStatement({
         actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
         resources: [data.table.tableArn, `${data.table.tableArn}/index/*`],
+      }),
+    );
+    // Rescoring rebuilds the phase's boards, removing entries of teams left with no score: deletes
+    // reach only this phase's leaderboard items, never submissions, quotas or logs.
+    role.addToPolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:DeleteItem'],
+        resources: [data.table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [leaderboardPartition(challengeId, phase.id, '*')] } },
       }),
     );
     acknowledge(

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { JobDescription, JobKind, JobRunner, JobSpec, JobState, JobStateEvent } from '#shared/jobs/job-runner.ts';
+import { JOB_IMAGE, type JobDescription, type JobKind, type JobRunner, type JobSpec, type JobState, type JobStateEvent, type PipelineJobKind } from '#shared/jobs/job-runner.ts';
 import { BATCH_REASONS } from '#shared/pipeline/on-job-state-change.ts';
 import { storageConfigToEnv, type StorageConfig } from '#shared/storage/storage-config.ts';
 import { FairShareQueue } from './fair-share-queue.ts';
@@ -12,9 +12,9 @@ export interface LocalJobRunnerOptions {
   config: StorageConfig;
   /** Receives every state change, in order, like EventBridge delivers Batch's to the job-state handler. */
   onEvent: (event: JobStateEvent) => Promise<unknown>;
-  /** Jobs of each kind running at once (default: one inference, two scoring). */
-  concurrency?: Partial<Record<JobKind, number>>;
-  /** Entrypoints per kind (default: `batch-jobs/<kind>/main.ts`). */
+  /** Jobs of each image running at once (default: one inference, two scoring; rescore jobs run in the scoring image). */
+  concurrency?: Partial<Record<PipelineJobKind, number>>;
+  /** Entrypoints per kind (default: the image's `batch-jobs/<image>/main.ts`, so `rescore` runs the scoring entrypoint). */
   entrypoints?: Partial<Record<JobKind, string>>;
   /** Variables passed through from this process (sandbox flags, work dir, log level). */
   passEnv?: string[];
@@ -38,13 +38,15 @@ const DEFAULT_PASS_ENV = ['PATH', 'HOME', 'TMPDIR', 'PODIUM_SANDBOX', 'PODIUM_UN
  * AWS Batch's semantics on one machine: a queue per job kind with a concurrency limit, fair share
  * across teams (round-robin over share identifiers), `dependsOn` (a failed dependency fails the
  * dependant), timeouts that kill the job's process tree, and cancel. Each job runs the same
- * `batch-jobs/<kind>/main.ts` as on AWS, as a child process with the env Batch would give it.
+ * `batch-jobs/<image>/main.ts` as on AWS, as a child process with the env Batch would give it.
+ * A rescore job runs in the scoring image and waits in the scoring queue, as on AWS it uses the
+ * scoring job definition.
  */
 export class LocalJobRunner implements JobRunner {
   private readonly jobs = new Map<string, LocalJob>();
-  private readonly queues: Record<JobKind, FairShareQueue<LocalJob>> = { inference: new FairShareQueue(), scoring: new FairShareQueue() };
-  private readonly running: Record<JobKind, number> = { inference: 0, scoring: 0 };
-  private readonly concurrency: Record<JobKind, number>;
+  private readonly queues: Record<PipelineJobKind, FairShareQueue<LocalJob>> = { inference: new FairShareQueue(), scoring: new FairShareQueue() };
+  private readonly running: Record<PipelineJobKind, number> = { inference: 0, scoring: 0 };
+  private readonly concurrency: Record<PipelineJobKind, number>;
   private delivery: Promise<unknown> = Promise.resolve();
   private closed = false;
   private idleWaiters: (() => void)[] = [];
@@ -58,7 +60,7 @@ export class LocalJobRunner implements JobRunner {
     const job: LocalJob = { id: randomUUID(), spec, status: 'SUBMITTED' };
     this.jobs.set(job.id, job);
     this.setStatus(job, spec.dependsOn?.length ? 'PENDING' : 'RUNNABLE');
-    if (job.status === 'RUNNABLE') this.queues[spec.kind].push(spec.shareIdentifier, job);
+    if (job.status === 'RUNNABLE') this.queues[JOB_IMAGE[spec.kind]].push(spec.shareIdentifier, job);
     this.resolveDependencies();
     queueMicrotask(() => this.schedule());
     return { jobId: job.id };
@@ -72,7 +74,7 @@ export class LocalJobRunner implements JobRunner {
       killTree(job.child);
       return;
     }
-    this.queues[job.spec.kind].remove(job);
+    this.queues[JOB_IMAGE[job.spec.kind]].remove(job);
     this.finish(job, 'FAILED', `Cancelled: ${reason}`);
   }
 
@@ -113,13 +115,12 @@ export class LocalJobRunner implements JobRunner {
     job.status = status;
     if (statusReason) job.statusReason = statusReason;
     if (exitCode !== undefined) job.exitCode = exitCode;
-    const [kind, submissionId, attempt] = [job.spec.kind, job.spec.submissionId, job.spec.attempt];
+    const { spec } = job;
     const event: JobStateEvent = {
       jobId: job.id,
-      jobName: job.spec.name,
-      kind,
-      submissionId,
-      attempt,
+      jobName: spec.name,
+      ...(spec.kind === 'rescore' ? { kind: spec.kind, rescoreId: spec.rescoreId } : { kind: spec.kind, submissionId: spec.submissionId }),
+      attempt: spec.attempt,
       status,
       ...(job.statusReason ? { statusReason: job.statusReason } : {}),
       ...(exitCode !== undefined ? { exitCode } : {}),
@@ -153,7 +154,7 @@ export class LocalJobRunner implements JobRunner {
         this.finish(job, 'FAILED', BATCH_REASONS.dependencyFailed);
       } else if (deps.every((dep) => dep!.status === 'SUCCEEDED')) {
         this.setStatus(job, 'RUNNABLE');
-        this.queues[job.spec.kind].push(job.spec.shareIdentifier, job);
+        this.queues[JOB_IMAGE[job.spec.kind]].push(job.spec.shareIdentifier, job);
       }
     }
   }
@@ -170,13 +171,14 @@ export class LocalJobRunner implements JobRunner {
   }
 
   private start(job: LocalJob): void {
-    const entrypoint = this.options.entrypoints?.[job.spec.kind] ?? resolve(REPO_ROOT, `batch-jobs/${job.spec.kind}/main.ts`);
+    const image = JOB_IMAGE[job.spec.kind];
+    const entrypoint = this.options.entrypoints?.[job.spec.kind] ?? this.options.entrypoints?.[image] ?? resolve(REPO_ROOT, `batch-jobs/${image}/main.ts`);
     if (!existsSync(entrypoint)) {
       this.finish(job, 'FAILED', `CannotStartContainerError: no entrypoint at ${entrypoint}`);
       return;
     }
     const passed = Object.fromEntries((this.options.passEnv ?? DEFAULT_PASS_ENV).flatMap((name) => (process.env[name] !== undefined ? [[name, process.env[name]!]] : [])));
-    this.running[job.spec.kind]++;
+    this.running[image]++;
     this.setStatus(job, 'STARTING');
     // A TypeScript entrypoint runs through tsx; a bundled one (`.mjs`, as in the job images) runs as is.
     const nodeArgs = /\.m?js$/.test(entrypoint) ? [entrypoint] : ['--import', 'tsx', entrypoint];
@@ -198,7 +200,7 @@ export class LocalJobRunner implements JobRunner {
       killTree(child);
     }, job.spec.timeoutSeconds * 1000);
     child.once('close', (code, signal) => {
-      this.running[job.spec.kind]--;
+      this.running[image]--;
       job.child = undefined;
       if (code === 0 && !job.statusReason) return this.finish(job, 'SUCCEEDED', 'Essential container in task exited', 0);
       if (code !== 0 && stderrTail) this.options.log?.(`[${job.spec.name}] exited ${code ?? signal}: ${stderrTail.trim().split('\n').at(-1)}`);

@@ -1,4 +1,4 @@
-import type { JobState, JobStateEvent } from './job-runner.ts';
+import type { JobState, JobStateEvent, JobSubject } from './job-runner.ts';
 import { JOB_TAGS, parseJobName } from './batch-job-runner.ts';
 
 /** The part of EventBridge's "Batch Job State Change" event the pipeline reads. */
@@ -26,18 +26,16 @@ export function jobStateEventFromBatch(event: BatchJobStateChange): JobStateEven
   const { detail } = event;
   const fromName = parseJobName(detail.jobName);
   const tags = detail.tags ?? {};
-  const kind = tags[JOB_TAGS.kind] ?? fromName?.kind;
-  const submissionId = tags[JOB_TAGS.submissionId] ?? fromName?.submissionId;
+  const subject = subjectOf(tags, fromName);
   const attempt = Number(tags[JOB_TAGS.attempt] ?? fromName?.attempt);
-  if ((kind !== 'inference' && kind !== 'scoring') || !submissionId || !Number.isInteger(attempt)) return undefined;
+  if (!subject || !Number.isInteger(attempt)) return undefined;
   const lastAttempt = detail.attempts?.at(-1)?.container;
   const exitCode = detail.container?.exitCode ?? lastAttempt?.exitCode;
   const containerReason = detail.container?.reason ?? lastAttempt?.reason;
   return {
     jobId: detail.jobId,
     jobName: detail.jobName,
-    kind,
-    submissionId,
+    ...subject,
     attempt,
     status: detail.status as JobState,
     ...(detail.statusReason ? { statusReason: detail.statusReason } : {}),
@@ -45,4 +43,16 @@ export function jobStateEventFromBatch(event: BatchJobStateChange): JobStateEven
     ...(containerReason ? { containerReason } : {}),
     at: event.time,
   };
+}
+
+/** The kind decides which id is read: a rescore job's event never names a submission. */
+function subjectOf(tags: Record<string, string>, fromName: JobSubject | undefined): JobSubject | undefined {
+  const kind = tags[JOB_TAGS.kind] ?? fromName?.kind;
+  if (kind === 'rescore') {
+    const rescoreId = tags[JOB_TAGS.rescoreId] ?? (fromName?.kind === 'rescore' ? fromName.rescoreId : undefined);
+    return rescoreId ? { kind, rescoreId } : undefined;
+  }
+  if (kind !== 'inference' && kind !== 'scoring') return undefined;
+  const submissionId = tags[JOB_TAGS.submissionId] ?? (fromName && fromName.kind !== 'rescore' ? fromName.submissionId : undefined);
+  return submissionId ? { kind, submissionId } : undefined;
 }

@@ -1,9 +1,16 @@
 import { BatchClient, DescribeJobsCommand, SubmitJobCommand, TerminateJobCommand, type JobDetail } from '@aws-sdk/client-batch';
 import { batchNames } from './batch-names.ts';
-import type { JobDescription, JobKind, JobRunner, JobSpec, JobState } from './job-runner.ts';
+import { JOB_IMAGE, type JobDescription, type JobRunner, type JobSpec, type JobState, type JobSubject, type PipelineJobKind } from './job-runner.ts';
 
-/** Tags every Batch job carries, so events and the console name the submission and attempt. */
-export const JOB_TAGS = { submissionId: 'podium:submission', attempt: 'podium:attempt', kind: 'podium:kind', challenge: 'podium:challenge', phase: 'podium:phase' } as const;
+/** Tags every Batch job carries, so events and the console name the submission (or rescore request) and attempt. */
+export const JOB_TAGS = {
+  submissionId: 'podium:submission',
+  rescoreId: 'podium:rescore',
+  attempt: 'podium:attempt',
+  kind: 'podium:kind',
+  challenge: 'podium:challenge',
+  phase: 'podium:phase',
+} as const;
 
 /** DescribeJobs accepts at most 100 ids per call. */
 const DESCRIBE_BATCH = 100;
@@ -18,7 +25,7 @@ export class BatchJobRunner implements JobRunner {
 
   async submit(spec: JobSpec): Promise<{ jobId: string }> {
     const jobDefinition =
-      spec.kind === 'inference' ? batchNames.inferenceJobDefinition(spec.challengeId, spec.phaseId) : batchNames.scoringJobDefinition(spec.challengeId, spec.phaseId);
+      JOB_IMAGE[spec.kind] === 'inference' ? batchNames.inferenceJobDefinition(spec.challengeId, spec.phaseId) : batchNames.scoringJobDefinition(spec.challengeId, spec.phaseId);
     const resourceRequirements = [
       { type: 'MEMORY' as const, value: String(spec.memoryMiB) },
       ...(spec.gpus > 0 ? [{ type: 'GPU' as const, value: String(spec.gpus) }] : []),
@@ -38,7 +45,8 @@ export class BatchJobRunner implements JobRunner {
           resourceRequirements,
         },
         tags: {
-          [JOB_TAGS.submissionId]: spec.submissionId,
+          // A rescore job carries no submission tag: its events must never be read as a submission's.
+          ...(spec.kind === 'rescore' ? { [JOB_TAGS.rescoreId]: spec.rescoreId } : { [JOB_TAGS.submissionId]: spec.submissionId }),
           [JOB_TAGS.attempt]: String(spec.attempt),
           [JOB_TAGS.kind]: spec.kind,
           [JOB_TAGS.challenge]: spec.challengeId,
@@ -79,9 +87,14 @@ function describeBatchJob(job: JobDetail): JobDescription {
   };
 }
 
-/** Splits `<kind>-<submissionId>-<attempt>` (see `jobName`); submission ids may contain dashes. */
-export function parseJobName(name: string): { kind: JobKind; submissionId: string; attempt: number } | undefined {
-  const match = /^(inference|scoring)-([A-Za-z0-9_-]+)-(\d+)$/.exec(name);
+/**
+ * Splits `<kind>-<id>-<attempt>` (see `jobName`); ids may contain dashes. The kind prefix decides
+ * whether the id is a submission's or a rescore request's.
+ */
+export function parseJobName(name: string): (JobSubject & { attempt: number }) | undefined {
+  const match = /^(inference|scoring|rescore)-([A-Za-z0-9_-]+)-(\d+)$/.exec(name);
   if (!match) return undefined;
-  return { kind: match[1] as JobKind, submissionId: match[2]!, attempt: Number(match[3]) };
+  const [kind, id, attempt] = [match[1]!, match[2]!, Number(match[3])];
+  if (kind === 'rescore') return { kind, rescoreId: id, attempt };
+  return { kind: kind as PipelineJobKind, submissionId: id, attempt };
 }

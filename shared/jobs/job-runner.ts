@@ -3,18 +3,21 @@
  * one machine. Both take the same job specs and report the same job-state events, so the upload
  * handler, the job-state handler and the reconciler are the same code in both places.
  */
-export type JobKind = 'inference' | 'scoring';
+export type PipelineJobKind = 'inference' | 'scoring';
+/** `rescore` re-scores stored predictions for an organiser: no submission moves, so its events never touch one. */
+export type JobKind = PipelineJobKind | 'rescore';
+
+/** The image, job definition and role each kind runs with: rescoring needs the scoring role's labels. */
+export const JOB_IMAGE: Record<JobKind, PipelineJobKind> = { inference: 'inference', scoring: 'scoring', rescore: 'scoring' };
 
 /** AWS Batch's job states; the local runner reports the same. */
 export type JobState = 'SUBMITTED' | 'PENDING' | 'RUNNABLE' | 'STARTING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED';
 
-export interface JobSpec {
-  kind: JobKind;
-  /** Batch job name: `<kind>-<submissionId>-<attempt>`. */
+interface JobSpecBase {
+  /** Batch job name: `<kind>-<submissionId or rescoreId>-<attempt>` (`jobName`). */
   name: string;
   challengeId: string;
   phaseId: string;
-  submissionId: string;
   attempt: number;
   /** Fair-share identifier: one team's backlog never blocks the others. */
   shareIdentifier: string;
@@ -27,11 +30,15 @@ export interface JobSpec {
   environment: Record<string, string>;
 }
 
-export interface JobStateEvent {
+/** What a job works on: a submission's attempt, or an organiser's rescore request. */
+export type JobSubject = { kind: PipelineJobKind; submissionId: string } | { kind: 'rescore'; rescoreId: string };
+
+export type JobSpec = JobSpecBase & JobSubject;
+export type PipelineJobSpec = JobSpecBase & Extract<JobSubject, { kind: PipelineJobKind }>;
+
+interface JobStateEventBase {
   jobId: string;
   jobName: string;
-  kind: JobKind;
-  submissionId: string;
   attempt: number;
   status: JobState;
   /** Batch's statusReason, or the local runner's equivalent ("Job attempt duration exceeded timeout"). */
@@ -41,6 +48,10 @@ export interface JobStateEvent {
   containerReason?: string;
   at: string;
 }
+
+export type JobStateEvent = JobStateEventBase & JobSubject;
+export type PipelineJobStateEvent = JobStateEventBase & Extract<JobSubject, { kind: PipelineJobKind }>;
+export type RescoreJobStateEvent = JobStateEventBase & Extract<JobSubject, { kind: 'rescore' }>;
 
 export interface JobDescription {
   jobId: string;
@@ -57,4 +68,8 @@ export interface JobRunner {
   describe(jobIds: string[]): Promise<JobDescription[]>;
 }
 
-export const jobName = (kind: JobKind, submissionId: string, attempt: number) => `${kind}-${submissionId}-${attempt}`;
+/** `id` is the submission's for pipeline jobs, the rescore request's for `rescore`. */
+export const jobName = (kind: JobKind, id: string, attempt: number) => `${kind}-${id}-${attempt}`;
+
+/** The subject's id, for names, tags and logs. */
+export const subjectIdOf = (subject: JobSubject) => (subject.kind === 'rescore' ? subject.rescoreId : subject.submissionId);

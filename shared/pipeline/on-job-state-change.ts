@@ -1,5 +1,6 @@
 import type { PodiumContext } from '../context.ts';
-import type { JobRunner, JobStateEvent } from '../jobs/job-runner.ts';
+import type { JobRunner, JobStateEvent, PipelineJobStateEvent, RescoreJobStateEvent } from '../jobs/job-runner.ts';
+import { failRescore, findRescore } from '../leaderboard/rescore-request.ts';
 import { findSubmission, transitionSubmission, type SubmissionRecord } from '../submissions/submission-record.ts';
 import { isTerminal } from '../submissions/submission-status.ts';
 import { failureMessages } from './failure-messages.ts';
@@ -7,6 +8,7 @@ import { failSubmission, phaseOf, retryAfterPlatformFault, settleTerminal } from
 import { pipelineLog } from './pipeline-log.ts';
 import { pipelineMetrics } from './pipeline-metrics.ts';
 import { DEFAULT_PIPELINE_SETTINGS, type PipelineSettings } from './pipeline-settings.ts';
+import { RESCORE_TIMEOUT_SECONDS } from './queue-jobs.ts';
 
 export type JobEventOutcome = 'ignored' | 'stale' | 'advanced' | 'failed' | 'retried' | 'settled' | 'unchanged';
 
@@ -25,6 +27,7 @@ const isOutOfMemory = (event: JobStateEvent) => /OutOfMemory/i.test(`${event.con
  * an event for another attempt, for a job the record does not name, or for a state already left,
  * changes nothing. Competitor failures are recorded by the inference job itself (it exits 0);
  * a job that fails otherwise is a platform fault and is retried, never charged.
+ * A rescore job's events go to its rescore request and never touch a submission.
  */
 export async function onJobStateChange(
   ctx: PodiumContext,
@@ -32,6 +35,7 @@ export async function onJobStateChange(
   event: JobStateEvent,
   settings: PipelineSettings = DEFAULT_PIPELINE_SETTINGS,
 ): Promise<JobEventOutcome> {
+  if (event.kind === 'rescore') return onRescoreEvent(ctx, event);
   const submission = await findSubmission(ctx, event.submissionId);
   if (!submission) {
     pipelineLog.warn('job event for an unknown submission', { jobId: event.jobId, submissionId: event.submissionId });
@@ -50,7 +54,7 @@ export async function onJobStateChange(
   return event.kind === 'inference' ? onInferenceEvent(ctx, runner, submission, event, settings) : onScoringEvent(ctx, runner, submission, event, settings);
 }
 
-async function markRunning(ctx: PodiumContext, submission: SubmissionRecord, event: JobStateEvent): Promise<boolean> {
+async function markRunning(ctx: PodiumContext, submission: SubmissionRecord, event: PipelineJobStateEvent): Promise<boolean> {
   const started = await transitionSubmission(ctx, submission.id, { to: 'RUNNING', from: ['QUEUED'], attempt: submission.attempt, set: { startedAt: event.at } });
   if (started) {
     pipelineMetrics.submissionEntered('RUNNING');
@@ -63,7 +67,7 @@ async function onInferenceEvent(
   ctx: PodiumContext,
   runner: JobRunner,
   submission: SubmissionRecord,
-  event: JobStateEvent,
+  event: PipelineJobStateEvent,
   settings: PipelineSettings,
 ): Promise<JobEventOutcome> {
   switch (event.status) {
@@ -98,7 +102,7 @@ async function onScoringEvent(
   ctx: PodiumContext,
   runner: JobRunner,
   submission: SubmissionRecord,
-  event: JobStateEvent,
+  event: PipelineJobStateEvent,
   settings: PipelineSettings,
 ): Promise<JobEventOutcome> {
   if (event.status === 'FAILED' && /Dependent Job failed/i.test(event.statusReason ?? '')) return 'unchanged';
@@ -115,3 +119,26 @@ async function onScoringEvent(
   return retryAfterPlatformFault(ctx, runner, current, why, settings);
 }
 
+
+/**
+ * The rescore job records its own outcome; a job that ended without one (killed, timed out, out of
+ * memory, crashed) leaves its request FAILED here, with a message that names no internals.
+ */
+async function onRescoreEvent(ctx: PodiumContext, event: RescoreJobStateEvent): Promise<JobEventOutcome> {
+  if (event.status !== 'SUCCEEDED' && event.status !== 'FAILED') return 'unchanged';
+  const request = await findRescore(ctx, event.rescoreId);
+  if (!request) {
+    pipelineLog.warn('job event for an unknown rescore request', { jobId: event.jobId, rescoreId: event.rescoreId });
+    return 'ignored';
+  }
+  if (request.status === 'SUCCEEDED' || request.status === 'FAILED') return 'unchanged';
+  const message =
+    event.status === 'SUCCEEDED'
+      ? 'the rescore job ended without recording an outcome; request the rescore again'
+      : isOutOfMemory(event)
+        ? 'the rescore job ran out of memory; request the rescore again, or rescore fewer submissions at a time'
+        : isTimeout(event)
+          ? `the rescore job ran past its ${RESCORE_TIMEOUT_SECONDS / 3600} h time limit and was stopped`
+          : `the rescore job failed on a platform error${event.exitCode !== undefined ? ` (exit code ${event.exitCode})` : ''}; the scoring job log has the details`;
+  return (await failRescore(ctx, event.rescoreId, message, event.jobId)) ? 'failed' : 'unchanged';
+}

@@ -1,18 +1,25 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { PhaseDefinition } from '../challenge/definition-schema.ts';
 import type { PodiumContext } from '../context.ts';
-import { jobName, type JobRunner, type JobSpec } from '../jobs/job-runner.ts';
+import { jobName, type JobRunner, type JobSpec, type PipelineJobSpec } from '../jobs/job-runner.ts';
 import { writeIfCondition } from '../storage/conditional-writes.ts';
 import { keys } from '../storage/table-design.ts';
 import type { SubmissionRecord } from '../submissions/submission-record.ts';
 import { pipelineLog } from './pipeline-log.ts';
 import { DEFAULT_PIPELINE_SETTINGS, type PipelineSettings } from './pipeline-settings.ts';
 
-/** Environment variables every pipeline job reads to know what it works on. */
-export const JOB_ENV = { submissionId: 'PODIUM_SUBMISSION_ID', attempt: 'PODIUM_ATTEMPT' } as const;
+/**
+ * Environment variables every job reads to know what it works on. The scoring image runs a
+ * rescore request instead of a submission's scoring when `rescoreId` is set.
+ */
+export const JOB_ENV = { submissionId: 'PODIUM_SUBMISSION_ID', attempt: 'PODIUM_ATTEMPT', rescoreId: 'PODIUM_RESCORE_ID' } as const;
 
 /** Scoring is trusted, CPU-only and small; only the inference job gets the phase's runtime resources. */
 const SCORING_RESOURCES = { timeoutSeconds: 900, memoryMiB: 2048, gpus: 0 };
+/** A phase rescore scores every scored submission in turn: give it hours, not scoring's 15 minutes. */
+export const RESCORE_TIMEOUT_SECONDS = 6 * 3600;
+/** Fair-share identifier of rescore jobs: organiser work, apart from every team's share (Batch allows only alphanumerics). */
+const RESCORE_SHARE = 'rescore';
 
 /** The two jobs of one attempt: inference (the competitor's code), then scoring, which depends on it. */
 export function buildJobSpecs(
@@ -20,7 +27,7 @@ export function buildJobSpecs(
   phase: PhaseDefinition,
   attempt: number,
   settings: PipelineSettings = DEFAULT_PIPELINE_SETTINGS,
-): { inference: JobSpec; scoring: Omit<JobSpec, 'dependsOn'> } {
+): { inference: PipelineJobSpec; scoring: Omit<PipelineJobSpec, 'dependsOn'> } {
   const common = {
     challengeId: submission.challengeId,
     phaseId: submission.phaseId,
@@ -39,6 +46,23 @@ export function buildJobSpecs(
       gpus: phase.runtime.gpus,
     },
     scoring: { ...common, kind: 'scoring', name: jobName('scoring', submission.id, attempt), ...SCORING_RESOURCES },
+  };
+}
+
+/** The job that runs one rescore request in the phase's scoring image, under the scoring role. */
+export function buildRescoreJobSpec(request: { rescoreId: string; challengeId: string; phaseId: string }): JobSpec {
+  const attempt = 1;
+  return {
+    kind: 'rescore',
+    name: jobName('rescore', request.rescoreId, attempt),
+    rescoreId: request.rescoreId,
+    challengeId: request.challengeId,
+    phaseId: request.phaseId,
+    attempt,
+    shareIdentifier: RESCORE_SHARE,
+    ...SCORING_RESOURCES,
+    timeoutSeconds: RESCORE_TIMEOUT_SECONDS,
+    environment: { [JOB_ENV.rescoreId]: request.rescoreId },
   };
 }
 

@@ -1,6 +1,6 @@
 import { listChallenges } from '../challenge/challenge-registry.ts';
 import type { PodiumContext } from '../context.ts';
-import type { JobDescription, JobKind, JobRunner } from '../jobs/job-runner.ts';
+import type { JobDescription, JobRunner, PipelineJobKind } from '../jobs/job-runner.ts';
 import { queryItems } from '../storage/query-all.ts';
 import { ACTIVE_SUBMISSIONS_INDEX, BY_PHASE_INDEX } from '../storage/table-design.ts';
 import { ACTIVE_PARTITION, phaseSubmissionsPartition, transitionSubmission, type SubmissionRecord } from '../submissions/submission-record.ts';
@@ -107,7 +107,7 @@ async function reconcileJobs(
     return `jobs unknown to the runner: ${result}`;
   }
   // Replay the runner's truth through the event handler, as if the lost events had arrived.
-  const replay = async (kind: JobKind, job: JobDescription) =>
+  const replay = async (kind: PipelineJobKind, job: JobDescription) =>
     onJobStateChange(
       ctx,
       runner,

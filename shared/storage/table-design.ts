@@ -34,6 +34,7 @@ export const keys = {
     pk: `QUOTA#${challengeId}#${phaseId}#${teamId}`,
     sk: window,
   }),
+  rescoreRequest: (rescoreId: string) => ({ pk: `RESCORE#${rescoreId}`, sk: 'META' }),
   idempotencyKey: (teamId: string, key: string) => ({ pk: `IDEMPOTENCY#${teamId}`, sk: key }),
   leaderboardEntry: (challengeId: string, phaseId: string, split: string, teamId: string) => ({
     pk: `LEADERBOARD#${challengeId}#${phaseId}#${split}`,

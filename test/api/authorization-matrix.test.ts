@@ -87,6 +87,7 @@ beforeAll(async () => {
     { method: 'POST', path: `${a}/phases/learning/resume`, expect: organiserOnly },
     { method: 'POST', path: `/admin/submissions/${s}/rescore`, expect: organiserOnly },
     { method: 'POST', path: `${a}/phases/learning/rescore`, expect: organiserOnly },
+    { method: 'GET', path: '/admin/rescores/r-00000000000000000000', expect: organiserOnly },
     { method: 'POST', path: `${a}/phases/final/pause`, expect: organiserOnly },
     { method: 'POST', path: `${a}/phases/final/publish`, expect: organiserOnly },
     { method: 'GET', path: `${a}/access-log`, expect: organiserOnly },

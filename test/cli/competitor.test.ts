@@ -231,6 +231,15 @@ describe('a competitor with the podium CLI', () => {
     const rescored = await organiser.run(['rescore', '--challenge', 'tissuenet', '--phase', 'learning']);
     expect(rescored.code, rescored.stdout + rescored.stderr).toBe(0);
     expect(rescored.stdout).toMatch(/submissions rescored/);
+    expect(rescored.stdout).toMatch(/^✓ tissuenet\/learning: [1-9]\d* submissions rescored, 0 not rescored\.$/m);
+    // Rescoring runs as a job: an organiser who stops waiting is told how to pick it up again.
+    const impatient = await organiser.run(['rescore', '--challenge', 'tissuenet', '--phase', 'learning', '--timeout', '0.001', '--poll-interval', '0.001']);
+    expect(impatient.code, impatient.stdout + impatient.stderr).toBe(1);
+    const rescoreId = /rescore (r-[0-9a-f]+) is still (QUEUED|RUNNING)/.exec(impatient.stderr)?.[1];
+    expect(impatient.stderr).toContain(`podium rescore --follow ${rescoreId}`);
+    const followed = await organiser.run(['--json', 'rescore', '--follow', rescoreId!]);
+    expect(followed.code, followed.stdout + followed.stderr).toBe(0);
+    expect(followed.json()).toMatchObject({ rescoreId, status: 'SUCCEEDED', counts: { notRescored: 0 } });
 
     const published = await organiser.run(['publish', 'tissuenet', '--phase', 'final']);
     expect(published.code, published.stderr).toBe(0);

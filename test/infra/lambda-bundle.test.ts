@@ -8,7 +8,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type { Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PodiumFunction } from '../../infra/constructs/podium-function.ts';
-import { bundleLambda } from '../../infra/lambda-bundle.ts';
+import { API_BUNDLE_BUDGET_BYTES, bundleLambda } from '../../infra/lambda-bundle.ts';
 
 // The deployed API bundle (the same `bundleLambda` call CDK makes), imported in a fresh Node
 // process and called with API Gateway events: the bundling choices must not change behaviour.
@@ -70,6 +70,14 @@ describe('API Lambda bundle', () => {
     const code = (await Promise.all(Object.keys(metafile.outputs).filter((output) => output.endsWith('.mjs')).map((output) => readFile(output, 'utf8')))).join('\n');
     expect(code).toContain('CreateMultipartUpload');
     expect(code).not.toContain('PutBucketAnalyticsConfiguration');
+  });
+
+  it('stays within the API bundle budget (600 KB of code, entry and chunks)', () => {
+    const codeBytes = Object.entries(metafile.outputs)
+      .filter(([output]) => output.endsWith('.mjs'))
+      .reduce((total, [, { bytes }]) => total + bytes, 0);
+    expect(codeBytes).toBeGreaterThan(100 * 1024);
+    expect(codeBytes, `${(codeBytes / 1024).toFixed(1)} KB; see docs/benchmarks.md for the composition`).toBeLessThanOrEqual(API_BUNDLE_BUDGET_BYTES);
   });
 
   it('leaves the Batch client out of the code loaded at init', () => {

@@ -146,7 +146,7 @@ describe('inference job definition', () => {
     }
   });
 
-  it('gives only the scoring role the labels and their key, plus the table writes scoring needs', () => {
+  it('gives only the scoring role the labels and their key, plus the table writes scoring and rescoring need', () => {
     const allowed = allowedBy(learning, '/podium/tissuenet/scoring/');
     expect(allowed).toEqual(
       expect.arrayContaining([
@@ -155,7 +155,11 @@ describe('inference job definition', () => {
         expect.objectContaining({ action: 'dynamodb:UpdateItem' }),
       ]),
     );
-    expect(allowed.map((grant) => grant.action)).not.toContain('dynamodb:DeleteItem');
+    // Deletes (stale board entries, when a rescore rebuilds the boards) reach this phase's leaderboard items only.
+    const deletes = Object.values(learning.findResources('AWS::IAM::Policy'))
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Array<Statement & { Condition?: unknown }>)
+      .filter((statement) => [statement.Action].flat().some((action) => action === 'dynamodb:DeleteItem' || action === 'dynamodb:*'));
+    expect(deletes).toEqual([expect.objectContaining({ Effect: 'Allow', Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['LEADERBOARD#tissuenet#learning#*'] } } })]);
     const scoring = Object.values(learning.findResources('AWS::Batch::JobDefinition')).find(
       (definition) => definition.Properties.JobDefinitionName === batchNames.scoringJobDefinition('tissuenet', 'learning'),
     )!;

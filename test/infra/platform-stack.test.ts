@@ -95,6 +95,21 @@ describe('platform stack', () => {
     }
   });
 
+  it('lets the API submit rescore jobs to each phase’s scoring job definition, but read no labels, no predictions and no key', () => {
+    const [, api] = Object.entries(platform.findResources('AWS::Lambda::Function')).find(([, fn]) => fn.Properties.Description === 'Podium HTTP API (Hono)')!;
+    const roleId = api.Properties.Role['Fn::GetAtt'][0] as string;
+    const statements = Object.values(platform.findResources('AWS::IAM::Policy'))
+      .filter((policy) => (policy.Properties.Roles as Array<{ Ref: string }>).some((role) => role.Ref === roleId))
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>);
+    const grants = statements.flatMap((statement) => [statement.Action].flat().map((action) => ({ action, resource: JSON.stringify(statement.Resource) })));
+    const submit = grants.filter((grant) => grant.action === 'batch:SubmitJob').map((grant) => grant.resource).join();
+    for (const phaseId of ['learning', 'final']) expect(submit).toContain(`job-definition/${batchNames.scoringJobDefinition('tissuenet', phaseId)}:*`);
+    const reads = grants.filter((grant) => grant.action === 's3:GetObject').map((grant) => grant.resource);
+    expect(reads.filter((resource) => resource.includes('PredictionsBucket'))).toEqual([expect.stringContaining('/logs/*')]);
+    expect(reads.join()).not.toMatch(/HiddenBucket|labels/);
+    expect(grants.filter((grant) => grant.action.startsWith('kms:'))).toEqual([]);
+  });
+
   it('alarms on API 5xx rate, dead letters, stuck submissions and platform job failures, to an encrypted topic', () => {
     const alarms = Object.values(platform.findResources('AWS::CloudWatch::Alarm')).map((alarm) => alarm.Properties);
     expect(alarms).toHaveLength(6); // 5xx rate, 3 DLQs, stuck submissions, platform job failures

@@ -3,6 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { jobStateEventFromBatch } from '#shared/jobs/batch-job-event.ts';
 import { BatchJobRunner } from '#shared/jobs/batch-job-runner.ts';
 import type { JobSpec } from '#shared/jobs/job-runner.ts';
+import { buildRescoreJobSpec } from '#shared/pipeline/queue-jobs.ts';
 
 const spec: JobSpec = {
   kind: 'scoring',
@@ -53,6 +54,24 @@ describe('BatchJobRunner (requests sent to AWS Batch)', () => {
     expect(input.containerOverrides?.resourceRequirements).toContainEqual({ type: 'GPU', value: '1' });
   });
 
+  it('submits a rescore job to the phase scoring job definition, naming the request (never a submission), with hours to run', async () => {
+    const send = vi.fn().mockResolvedValue({ jobId: 'job-r' });
+    await new BatchJobRunner({ send } as never).submit(buildRescoreJobSpec({ rescoreId: 'r-0a1b', challengeId: 'tissuenet', phaseId: 'final' }));
+    const input = (send.mock.calls[0]![0] as SubmitJobCommand).input;
+    expect(input).toMatchObject({
+      jobName: 'rescore-r-0a1b-1',
+      jobQueue: 'tissuenet-final-jobs',
+      jobDefinition: 'tissuenet-final-scoring',
+      shareIdentifier: 'rescore',
+      timeout: { attemptDurationSeconds: 6 * 3600 },
+      containerOverrides: { environment: [{ name: 'PODIUM_RESCORE_ID', value: 'r-0a1b' }], resourceRequirements: [{ type: 'MEMORY', value: '2048' }] },
+      tags: { 'podium:rescore': 'r-0a1b', 'podium:kind': 'rescore', 'podium:attempt': '1' },
+    });
+    expect(input.shareIdentifier).toMatch(/^[A-Za-z0-9]+$/);
+    expect(input.tags).not.toHaveProperty(['podium:submission']);
+    expect(input.dependsOn).toBeUndefined();
+  });
+
   it('terminates on cancel and describes jobs in batches of 100, mapping exit codes and reasons', async () => {
     const send = vi.fn(async (command: unknown) => {
       if (command instanceof DescribeJobsCommand) {
@@ -91,6 +110,18 @@ describe('EventBridge "Batch Job State Change" → JobStateEvent', () => {
       at: '2026-05-01T10:00:00Z',
     });
   });
+  it('reads a rescore job as its rescore request, never as a submission, from its name or its tags', () => {
+    const rescore = { ...event, detail: { ...event.detail, jobName: 'rescore-r-0a1b-1' } };
+    const expected = { kind: 'rescore', rescoreId: 'r-0a1b', attempt: 1 };
+    expect(jobStateEventFromBatch(rescore)).toMatchObject(expected);
+    expect(jobStateEventFromBatch(rescore)).not.toHaveProperty('submissionId');
+    expect(jobStateEventFromBatch({ ...rescore, detail: { ...rescore.detail, tags: { 'podium:rescore': 'r-0a1b', 'podium:attempt': '1', 'podium:kind': 'rescore' } } })).toMatchObject(expected);
+    // A submission whose id starts like a rescore job name stays a submission.
+    expect(jobStateEventFromBatch({ ...event, detail: { ...event.detail, jobName: 'scoring-rescore-x-2' } })).toMatchObject({ kind: 'scoring', submissionId: 'rescore-x', attempt: 2 });
+    // A rescore-kind tag without a request id is not a Podium job event.
+    expect(jobStateEventFromBatch({ ...event, detail: { ...event.detail, tags: { 'podium:kind': 'rescore', 'podium:submission': 'sub-1', 'podium:attempt': '1' } } })).toBeUndefined();
+  });
+
   it('prefers tags, and ignores jobs that are not Podium pipeline jobs', () => {
     expect(jobStateEventFromBatch({ ...event, detail: { ...event.detail, tags: { 'podium:submission': 'abc', 'podium:attempt': '1', 'podium:kind': 'inference' } } })).toMatchObject({ submissionId: 'abc', attempt: 1 });
     expect(jobStateEventFromBatch({ ...event, detail: { ...event.detail, jobName: 'someone-elses-job' } })).toBeUndefined();

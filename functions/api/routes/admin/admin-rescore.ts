@@ -1,39 +1,112 @@
-import { createRoute } from '../../openapi/route-definition.ts';
+import * as z from 'zod';
 import { recordAudit } from '#shared/audit/audit-log.ts';
 import { getChallenge } from '#shared/challenge/challenge-registry.ts';
-import { findPhase } from '#shared/challenge/challenge.ts';
-import { notFound } from '#shared/errors.ts';
-import { rescorePhase, rescoreSubmission } from '#shared/leaderboard/rescore.ts';
+import type { JobRunner } from '#shared/jobs/job-runner.ts';
+import { getRescore, MAX_RECORDED_FAILURES, requestRescore, RESCORE_STATUSES, type RescoreRequestRecord } from '#shared/leaderboard/rescore-request.ts';
 import { getSubmission } from '#shared/submissions/submission-record.ts';
 import type { ApiDependencies } from '../../api-env.ts';
 import { organiserOf } from '../../auth.ts';
+import { createRoute } from '../../openapi/route-definition.ts';
 import { newRouter } from '../../router.ts';
-import { AnyObject, bearer, commonErrors, json, PhaseParams, SubmissionParams } from '../../schemas.ts';
+import { bearer, commonErrors, json, PhaseParams, SubmissionParams } from '../../schemas.ts';
 
-/** Rescoring re-reads stored predictions with the current scorer: no new submission, quotas untouched. */
-export function adminRescoreRoutes({ ctx }: ApiDependencies) {
+const Scores = z.object({ overall: z.number(), public: z.number().optional(), private: z.number().optional(), scorerVersion: z.string(), scoredAt: z.string() }).meta({ id: 'RescoreScores' });
+
+const RescoreRequest = z
+  .object({
+    rescoreId: z.string(),
+    challengeId: z.string(),
+    phaseId: z.string(),
+    submissionId: z.string().optional().meta({ description: 'set for a one-submission rescore' }),
+    requestedBy: z.string(),
+    requestedAt: z.string(),
+    status: z.enum(RESCORE_STATUSES),
+    jobId: z.string().optional(),
+    startedAt: z.string().optional(),
+    finishedAt: z.string().optional(),
+    scorerVersion: z.string().optional(),
+    counts: z.object({ rescored: z.number().int(), notRescored: z.number().int() }).optional(),
+    failures: z
+      .array(z.object({ submissionId: z.string(), message: z.string() }))
+      .optional()
+      .meta({ description: `the first ${MAX_RECORDED_FAILURES} submissions not rescored, and why; counts.notRescored has the total` }),
+    result: z
+      .object({ submissionId: z.string(), rescored: z.boolean(), scores: Scores.optional(), previous: Scores.optional(), message: z.string().optional() })
+      .optional()
+      .meta({ description: "a one-submission rescore's outcome" }),
+    leaderboard: z.object({ written: z.number().int(), removed: z.number().int(), unchanged: z.number().int() }).optional(),
+    message: z.string().optional().meta({ description: 'why a FAILED request failed' }),
+  })
+  .meta({ id: 'RescoreRequest', description: 'QUEUED → RUNNING → SUCCEEDED | FAILED; poll GET /admin/rescores/{rescoreId}' });
+
+const RescoreParams = z.object({ rescoreId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/, 'must be letters, digits, "-" or "_"').meta({ description: 'rescore request id (r-…)' }) });
+
+function requireJobRunner(jobRunner: JobRunner | undefined): JobRunner {
+  if (!jobRunner) throw new Error('the API was built without a job runner; rescoring is unavailable');
+  return jobRunner;
+}
+
+const view = ({ pk: _pk, sk: _sk, kind: _kind, ...request }: RescoreRequestRecord) => request;
+
+/**
+ * Rescoring re-reads stored predictions and the hidden labels with the current scorer, which only
+ * the scoring job's role may read: the API records the request, submits a rescore job and answers
+ * 202; the organiser polls the request. No new submission, quotas untouched.
+ */
+export function adminRescoreRoutes({ ctx, jobRunner }: ApiDependencies) {
   return newRouter()
     .openapi(
-      createRoute({ method: 'post', path: '/admin/submissions/{submissionId}/rescore', tags: ['organisers'], summary: 'Rescore one submission with the current scorer', security: bearer, request: { params: SubmissionParams }, responses: { 200: json(AnyObject.meta({ id: 'RescoreResult' })), ...commonErrors } }),
+      createRoute({
+        method: 'post',
+        path: '/admin/submissions/{submissionId}/rescore',
+        tags: ['organisers'],
+        summary: 'Rescore one scored submission with the current scorer (runs as a job)',
+        security: bearer,
+        request: { params: SubmissionParams },
+        responses: { 202: json(RescoreRequest, 'Accepted: the rescore job is submitted'), ...commonErrors },
+      }),
       async (c) => {
         const organiser = organiserOf(c);
         const { submissionId } = c.req.valid('param');
         const submission = await getSubmission(ctx, submissionId);
-        const result = await rescoreSubmission(ctx, submissionId);
-        await recordAudit(ctx, submission.challengeId, { actor: organiser.userId, action: 'submission.rescore', target: submissionId });
-        return c.json(JSON.parse(JSON.stringify(result)) as Record<string, unknown>, 200);
+        const challenge = await getChallenge(ctx, submission.challengeId);
+        const request = await requestRescore(ctx, requireJobRunner(jobRunner), { challenge, phaseId: submission.phaseId, submissionId, requestedBy: organiser.userId });
+        await recordAudit(ctx, challenge.id, { actor: organiser.userId, action: 'submission.rescore', target: submissionId, details: { rescoreId: request.rescoreId } });
+        return c.json(view(request), 202);
       },
     )
     .openapi(
-      createRoute({ method: 'post', path: '/admin/challenges/{challengeId}/phases/{phaseId}/rescore', tags: ['organisers'], summary: 'Rescore every scored submission of a phase and rebuild its leaderboard', security: bearer, request: { params: PhaseParams }, responses: { 200: json(AnyObject.meta({ id: 'PhaseRescoreResult' })), ...commonErrors } }),
+      createRoute({
+        method: 'post',
+        path: '/admin/challenges/{challengeId}/phases/{phaseId}/rescore',
+        tags: ['organisers'],
+        summary: 'Rescore every scored submission of a phase and rebuild its leaderboard (runs as a job)',
+        security: bearer,
+        request: { params: PhaseParams },
+        responses: { 202: json(RescoreRequest, 'Accepted: the rescore job is submitted'), ...commonErrors },
+      }),
       async (c) => {
         const organiser = organiserOf(c);
         const { challengeId, phaseId } = c.req.valid('param');
         const challenge = await getChallenge(ctx, challengeId);
-        if (!findPhase(challenge, phaseId)) throw notFound(`phase "${phaseId}" of ${challengeId}`);
-        const result = await rescorePhase(ctx, challenge.id, phaseId);
-        await recordAudit(ctx, challenge.id, { actor: organiser.userId, action: 'phase.rescore', target: phaseId, details: { rescored: result.results.length } });
-        return c.json(JSON.parse(JSON.stringify(result)) as Record<string, unknown>, 200);
+        const request = await requestRescore(ctx, requireJobRunner(jobRunner), { challenge, phaseId, requestedBy: organiser.userId });
+        await recordAudit(ctx, challenge.id, { actor: organiser.userId, action: 'phase.rescore', target: phaseId, details: { rescoreId: request.rescoreId } });
+        return c.json(view(request), 202);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'get',
+        path: '/admin/rescores/{rescoreId}',
+        tags: ['organisers'],
+        summary: 'A rescore request: its state, counts, failures and (one submission) new scores',
+        security: bearer,
+        request: { params: RescoreParams },
+        responses: { 200: json(RescoreRequest), ...commonErrors },
+      }),
+      async (c) => {
+        organiserOf(c);
+        return c.json(view(await getRescore(ctx, c.req.valid('param').rescoreId)), 200);
       },
     );
 }

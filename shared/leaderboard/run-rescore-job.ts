@@ -1,0 +1,55 @@
+import type { PodiumContext } from '../context.ts';
+import { PodiumError } from '../errors.ts';
+import { SCORER_VERSION } from '../scoring/scorer-version.ts';
+import { rescorePhase, rescoreSubmission, type RescoreResult } from './rescore.ts';
+import { capMessage, getRescore, isFinishedRescore, MAX_RECORDED_FAILURES, transitionRescore, type RescoreRequestRecord } from './rescore-request.ts';
+
+export type RescoreJobOutcome =
+  | { outcome: 'succeeded' | 'failed'; request: RescoreRequestRecord }
+  /** Already finished (a second run of the same job), or finished by someone else meanwhile: nothing redone. */
+  | { outcome: 'skipped'; request: RescoreRequestRecord };
+
+const notRescored = (results: RescoreResult[]) =>
+  results.flatMap((result) => (result.rescored ? [] : [{ submissionId: result.submissionId, message: capMessage(result.message) }]));
+
+/**
+ * The rescore job: runs in the scoring image under the scoring role (the only one that reads
+ * labels). Moves the request QUEUED (or RUNNING, after a crashed run) → RUNNING, rescores, then
+ * RUNNING → SUCCEEDED with the counts, or → FAILED with a message. Rescoring is idempotent, so a
+ * run that resumes a crashed one redoes nothing harmful; a finished request is never redone.
+ * Platform faults are recorded on the request and rethrown, so the job ends FAILED (exit 1).
+ */
+export async function runRescoreJob(ctx: PodiumContext, rescoreId: string): Promise<RescoreJobOutcome> {
+  const request = await getRescore(ctx, rescoreId);
+  if (isFinishedRescore(request.status)) return { outcome: 'skipped', request };
+  const started = await transitionRescore(ctx, rescoreId, { from: ['QUEUED', 'RUNNING'], to: 'RUNNING', setOnce: { startedAt: ctx.now().toISOString() } });
+  if (!started) return { outcome: 'skipped', request: await getRescore(ctx, rescoreId) };
+
+  let outcome: Record<string, unknown>;
+  try {
+    if (request.submissionId !== undefined) {
+      const { leaderboard, ...result } = await rescoreSubmission(ctx, request.submissionId);
+      const failures = notRescored([result]);
+      outcome = {
+        result: result.rescored ? result : { ...result, message: capMessage(result.message) },
+        counts: { rescored: result.rescored ? 1 : 0, notRescored: failures.length },
+        failures,
+        ...(leaderboard ? { leaderboard } : {}),
+      };
+    } else {
+      const { results, leaderboard } = await rescorePhase(ctx, request.challengeId, request.phaseId);
+      const failures = notRescored(results);
+      outcome = { counts: { rescored: results.length - failures.length, notRescored: failures.length }, failures: failures.slice(0, MAX_RECORDED_FAILURES), leaderboard };
+    }
+  } catch (error) {
+    // Domain refusals (the submission is no longer scored, a concurrent change) are the request's
+    // outcome; anything else is a platform fault whose details stay in the job's log.
+    const refused = error instanceof PodiumError && error.status < 500;
+    const message = error instanceof PodiumError ? error.message : 'rescoring stopped on a platform error; the scoring job log has the details';
+    await transitionRescore(ctx, rescoreId, { from: ['RUNNING'], to: 'FAILED', set: { message: capMessage(message), scorerVersion: SCORER_VERSION, finishedAt: ctx.now().toISOString() } });
+    if (refused) return { outcome: 'failed', request: await getRescore(ctx, rescoreId) };
+    throw error;
+  }
+  const finished = await transitionRescore(ctx, rescoreId, { from: ['RUNNING'], to: 'SUCCEEDED', set: { ...outcome, scorerVersion: SCORER_VERSION, finishedAt: ctx.now().toISOString() } });
+  return { outcome: finished ? 'succeeded' : 'skipped', request: await getRescore(ctx, rescoreId) };
+}
