@@ -1,6 +1,7 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { PhaseDefinition } from '../challenge/definition-schema.ts';
 import type { PodiumContext } from '../context.ts';
+import { fairShareIdentifier } from '../jobs/fair-share.ts';
 import { jobName, type JobRunner, type JobSpec, type PipelineJobSpec } from '../jobs/job-runner.ts';
 import { writeIfCondition } from '../storage/conditional-writes.ts';
 import { keys } from '../storage/table-design.ts';
@@ -33,7 +34,7 @@ export function buildJobSpecs(
     phaseId: submission.phaseId,
     submissionId: submission.id,
     attempt,
-    shareIdentifier: submission.teamId,
+    shareIdentifier: fairShareIdentifier(submission.teamId),
     environment: { [JOB_ENV.submissionId]: submission.id, [JOB_ENV.attempt]: String(attempt) },
   };
   return {

@@ -12,7 +12,7 @@ const spec: JobSpec = {
   phaseId: 'learning',
   submissionId: 'sub-1',
   attempt: 2,
-  shareIdentifier: 'team-a',
+  shareIdentifier: 'ta1b2',
   dependsOn: ['job-inference'],
   timeoutSeconds: 900,
   memoryMiB: 2048,
@@ -31,7 +31,7 @@ describe('BatchJobRunner (requests sent to AWS Batch)', () => {
       jobName: 'scoring-sub-1-2',
       jobQueue: 'tissuenet-learning-jobs',
       jobDefinition: 'tissuenet-learning-scoring',
-      shareIdentifier: 'team-a',
+      shareIdentifier: 'ta1b2',
       dependsOn: [{ jobId: 'job-inference' }],
       timeout: { attemptDurationSeconds: 900 },
       containerOverrides: {
