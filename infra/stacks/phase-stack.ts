@@ -77,7 +77,7 @@ export class PhaseStack extends Stack {
 
     const jobLogs = new LogGroup(this, 'JobLogs', { retention: RetentionDays.SIX_MONTHS, removalPolicy: RemovalPolicy.DESTROY });
     this.inferenceRole = this.createInferenceRole(challenge, phase, data);
-    this.scoringRole = this.createScoringRole(challengeId, phase, data);
+    this.scoringRole = this.createScoringRole(challenge, phase, data);
 
     const retryOnInfrastructure = [
       // Spot reclaims and host failures are the platform's fault: run again, never charge quota.
@@ -158,6 +158,8 @@ export class PhaseStack extends Stack {
           POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
           [STORAGE_ENV.tableName]: data.table.tableName,
           [STORAGE_ENV.hiddenBucket]: data.hidden.bucketName,
+          // Smoke runs are scored against the smoke dataset's public labels, kept with the datasets.
+          [STORAGE_ENV.datasetsBucket]: data.datasets.bucketName,
           [STORAGE_ENV.predictionsBucket]: data.predictions.bucketName,
           [STORAGE_ENV.labelsKmsKeyId]: data.labelsKey.keyArn,
         },
@@ -194,10 +196,12 @@ export class PhaseStack extends Stack {
   }
 
   /**
-   * Scoring is the only role that reads labels and decrypts them; it records scores in the table.
-   * Organisers' rescore jobs run under it too (shared/leaderboard/run-rescore-job.ts).
+   * Scoring is the only role that reads hidden labels and decrypts them; it records scores in the
+   * table. It also reads the phase's smoke labels, public data in the datasets bucket (SSE-S3, no
+   * key). Organisers' rescore jobs run under it too (shared/leaderboard/run-rescore-job.ts).
    */
-  private createScoringRole(challengeId: string, phase: PhaseDefinition, data: DataResources): Role {
+  private createScoringRole(challenge: Challenge, phase: PhaseDefinition, data: DataResources): Role {
+    const challengeId = challenge.id;
     const role = new Role(this, 'ScoringRole', {
       assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com'),
       path: jobRolePath(challengeId, 'scoring'),
@@ -205,6 +209,13 @@ export class PhaseStack extends Stack {
     });
     this.allowObjects(role, ['s3:GetObject'], data.hidden, `labels/${challengeId}/`);
     role.addToPolicy(new PolicyStatement({ actions: ['kms:Decrypt'], resources: [data.labelsKey.keyArn] }));
+    // Smoke runs are scored against this one object (shared/scoring/score-stored-predictions.ts).
+    const smoke = smokeDatasetOf(challenge, phase.id);
+    if (smoke) {
+      role.addToPolicy(
+        new PolicyStatement({ actions: ['s3:GetObject'], resources: [data.datasets.arnForObjects(objectKeys.datasetFile(challengeId, smoke.id, 'labels.csv'))] }),
+      );
+    }
     this.allowObjects(role, ['s3:GetObject'], data.predictions, 'predictions/');
     role.addToPolicy(
       new PolicyStatement({

@@ -167,6 +167,17 @@ describe('inference job definition', () => {
     expect(JSON.stringify(scoring.Properties.ContainerProperties.ResourceRequirements)).not.toContain('GPU');
   });
 
+  it('lets the scoring job read the smoke labels it scores smoke runs against, and nothing else in the datasets bucket', () => {
+    const scoring = Object.values(learning.findResources('AWS::Batch::JobDefinition')).find(
+      (definition) => definition.Properties.JobDefinitionName === batchNames.scoringJobDefinition('tissuenet', 'learning'),
+    )!;
+    const environment = scoring.Properties.ContainerProperties.Environment as Array<{ Name: string; Value: unknown }>;
+    expect(environment).toContainEqual({ Name: STORAGE_ENV.datasetsBucket, Value: { 'Fn::ImportValue': 'tissuenet-data-DatasetsBucket' } });
+    // Read only, on the one object: no listing, no writes, no training data, no other dataset.
+    const onDatasets = allowedBy(learning, '/podium/tissuenet/scoring/').filter((grant) => grant.resource.includes('tissuenet-data-DatasetsBucket'));
+    expect(onDatasets).toEqual([{ action: 's3:GetObject', resource: expect.stringMatching(/"\/tissuenet\/smoke\/labels\.csv"/) }]);
+  });
+
   it('mounts an absolute data path as a writable volume when the challenge asks for one', async () => {
     const visiomel = await synthesisePodium('examples/visiomel');
     const template = visiomel.template(visiomel.stacks.phases.get('learning')!);
