@@ -41,8 +41,8 @@ export function lambdaBuildOptions(entry: string, outdir: string): BuildOptions 
     alias: { '@aws-sdk/credential-provider-node': LAMBDA_CREDENTIALS },
     minify: true,
     treeShaking: true,
-    // What is imported lazily (the Batch client the API needs only to cancel) becomes a chunk
-    // loaded on first use, not at init.
+    // What is imported lazily (the Batch client the API needs only to cancel and submit rescores)
+    // becomes a chunk loaded on first use, not at init.
     splitting: true,
     chunkNames: 'chunks/[name]-[hash]',
     // Bundled CommonJS dependencies call require(); ESM has none unless we make one.

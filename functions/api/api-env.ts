@@ -8,7 +8,7 @@ import type { JobRunner } from '#shared/jobs/job-runner.ts';
 export interface ApiDependencies {
   ctx: PodiumContext;
   /** Cancels jobs (cancel routes) and submits rescore jobs; the Batch runner on AWS, the local runner in `npm start`. */
-  jobRunner?: JobRunner;
+  jobRunner: JobRunner;
   /** Verifies bearer tokens; defaults to the dev issuer's verifier when one is given. */
   verifier?: TokenVerifier;
   /** Local stack only: serves the JWKS and `POST /dev/login`. Never set in the Lambda. */

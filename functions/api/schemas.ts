@@ -1,11 +1,12 @@
 import * as z from 'zod';
 
 /** Shared request and response schemas; each named so the OpenAPI document lists it once. */
-const id = (description: string) => z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/, 'must be letters, digits, "-" or "_"').meta({ description });
+/** A path id as Podium mints them: letters, digits, `-` and `_`. */
+export const resourceId = (description: string) => z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/, 'must be letters, digits, "-" or "_"').meta({ description });
 
-export const challengeIdParam = id('challenge id');
-export const phaseIdParam = id('phase id');
-export const submissionIdParam = id('submission id');
+export const challengeIdParam = resourceId('challenge id');
+export const phaseIdParam = resourceId('phase id');
+export const submissionIdParam = resourceId('submission id');
 
 export const ChallengeParams = z.object({ challengeId: challengeIdParam });
 export const PhaseParams = z.object({ challengeId: challengeIdParam, phaseId: phaseIdParam });

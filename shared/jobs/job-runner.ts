@@ -70,6 +70,3 @@ export interface JobRunner {
 
 /** `id` is the submission's for pipeline jobs, the rescore request's for `rescore`. */
 export const jobName = (kind: JobKind, id: string, attempt: number) => `${kind}-${id}-${attempt}`;
-
-/** The subject's id, for names, tags and logs. */
-export const subjectIdOf = (subject: JobSubject) => (subject.kind === 'rescore' ? subject.rescoreId : subject.submissionId);

@@ -6,7 +6,7 @@ import { notFound, PodiumError } from '../errors.ts';
 import type { JobRunner } from '../jobs/job-runner.ts';
 import { pipelineLog } from '../pipeline/pipeline-log.ts';
 import { buildRescoreJobSpec } from '../pipeline/queue-jobs.ts';
-import { createIfAbsent, writeIfCondition } from '../storage/conditional-writes.ts';
+import { createIfAbsent, transitionStatus, writeIfCondition } from '../storage/conditional-writes.ts';
 import { keys } from '../storage/table-design.ts';
 import { getSubmission } from '../submissions/submission-record.ts';
 // Types only: the API records requests and never loads the scorer.
@@ -24,7 +24,7 @@ export type RescoreStatus = (typeof RESCORE_STATUSES)[number];
 
 /** At most this many not-rescored submissions are listed, each message cut to MAX_MESSAGE_CHARS: under 60 KB, far below DynamoDB's 400 KB item limit. */
 export const MAX_RECORDED_FAILURES = 100;
-export const MAX_MESSAGE_CHARS = 500;
+const MAX_MESSAGE_CHARS = 500;
 
 export interface RescoreFailure {
   submissionId: string;
@@ -58,7 +58,7 @@ export interface RescoreRequestRecord {
   message?: string;
 }
 
-export const newRescoreId = () => `r-${randomBytes(10).toString('hex')}`;
+const newRescoreId = () => `r-${randomBytes(10).toString('hex')}`;
 
 export const isFinishedRescore = (status: RescoreStatus) => status === 'SUCCEEDED' || status === 'FAILED';
 
@@ -134,41 +134,18 @@ export async function requestRescore(
  * is not in `from` (a finished request is never reopened) or, with `jobId`, names another job.
  * `setOnce` attributes keep their first value (a resumed run keeps the first `startedAt`).
  */
-export async function transitionRescore(
+export function transitionRescore(
   ctx: PodiumContext,
   rescoreId: string,
   step: { from: readonly RescoreStatus[]; to: RescoreStatus; set?: Record<string, unknown>; setOnce?: Record<string, unknown>; jobId?: string },
 ): Promise<boolean> {
-  const names: Record<string, string> = { '#status': 'status' };
-  const values: Record<string, unknown> = { ':to': step.to };
-  const sets = ['#status = :to'];
-  const attributes = [...Object.entries(step.set ?? {}).map(([name, value]) => [name, value, false] as const), ...Object.entries(step.setOnce ?? {}).map(([name, value]) => [name, value, true] as const)];
-  for (const [index, [attribute, value, once]] of attributes.entries()) {
-    if (value === undefined) continue;
-    names[`#s${index}`] = attribute;
-    values[`:s${index}`] = value;
-    sets.push(once ? `#s${index} = if_not_exists(#s${index}, :s${index})` : `#s${index} = :s${index}`);
-  }
-  const from = step.from.map((status, index) => {
-    values[`:from${index}`] = status;
-    return `:from${index}`;
+  return transitionStatus(ctx.db, ctx.config.tableName, keys.rescoreRequest(rescoreId), {
+    from: step.from,
+    to: step.to,
+    ...(step.set ? { set: step.set } : {}),
+    ...(step.setOnce ? { setIfAbsent: step.setOnce } : {}),
+    ...(step.jobId !== undefined ? { absentOrEqual: { jobId: step.jobId } } : {}),
   });
-  let condition = `attribute_exists(pk) AND #status IN (${from.join(', ')})`;
-  if (step.jobId !== undefined) {
-    values[':jobId'] = step.jobId;
-    condition += ' AND (attribute_not_exists(jobId) OR jobId = :jobId)';
-  }
-  return writeIfCondition(
-    ctx.db,
-    new UpdateCommand({
-      TableName: ctx.config.tableName,
-      Key: keys.rescoreRequest(rescoreId),
-      UpdateExpression: `SET ${sets.join(', ')}`,
-      ConditionExpression: condition,
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-    }),
-  );
 }
 
 /** QUEUED or RUNNING → FAILED with `message`; with `jobId`, only when the request names that job (or none yet). */

@@ -1,6 +1,6 @@
 import type { PodiumContext } from '../context.ts';
 import type { JobRunner, JobStateEvent, PipelineJobStateEvent, RescoreJobStateEvent } from '../jobs/job-runner.ts';
-import { failRescore, findRescore } from '../leaderboard/rescore-request.ts';
+import { failRescore, findRescore, isFinishedRescore } from '../leaderboard/rescore-request.ts';
 import { findSubmission, transitionSubmission, type SubmissionRecord } from '../submissions/submission-record.ts';
 import { isTerminal } from '../submissions/submission-status.ts';
 import { failureMessages } from './failure-messages.ts';
@@ -119,7 +119,6 @@ async function onScoringEvent(
   return retryAfterPlatformFault(ctx, runner, current, why, settings);
 }
 
-
 /**
  * The rescore job records its own outcome; a job that ended without one (killed, timed out, out of
  * memory, crashed) leaves its request FAILED here, with a message that names no internals.
@@ -131,7 +130,7 @@ async function onRescoreEvent(ctx: PodiumContext, event: RescoreJobStateEvent): 
     pipelineLog.warn('job event for an unknown rescore request', { jobId: event.jobId, rescoreId: event.rescoreId });
     return 'ignored';
   }
-  if (request.status === 'SUCCEEDED' || request.status === 'FAILED') return 'unchanged';
+  if (isFinishedRescore(request.status)) return 'unchanged';
   const message =
     event.status === 'SUCCEEDED'
       ? 'the rescore job ended without recording an outcome; request the rescore again'

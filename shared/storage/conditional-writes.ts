@@ -52,6 +52,10 @@ export interface TransitionRequest {
   attempt?: number;
   /** Attributes to set with the new status. */
   set?: Record<string, unknown>;
+  /** Attributes set only when absent: a repeated transition keeps the first value. */
+  setIfAbsent?: Record<string, unknown>;
+  /** Attributes that must be absent or equal to this value (a job id recorded after the submit). */
+  absentOrEqual?: Record<string, unknown>;
   /** Attributes to remove (for example the sparse-index keys when a state is terminal). */
   remove?: readonly string[];
   statusAttribute?: string;
@@ -68,11 +72,15 @@ export async function transitionStatus(
   const names: Record<string, string> = { '#status': statusAttribute };
   const values: Record<string, unknown> = { ':to': request.to };
   const sets = ['#status = :to'];
-  Object.entries(request.set ?? {}).forEach(([attribute, value], index) => {
+  const assignments = [
+    ...Object.entries(request.set ?? {}).map(([attribute, value]) => ({ attribute, value, onlyIfAbsent: false })),
+    ...Object.entries(request.setIfAbsent ?? {}).map(([attribute, value]) => ({ attribute, value, onlyIfAbsent: true })),
+  ];
+  assignments.forEach(({ attribute, value, onlyIfAbsent }, index) => {
     if (value === undefined) return;
     names[`#s${index}`] = attribute;
     values[`:s${index}`] = value;
-    sets.push(`#s${index} = :s${index}`);
+    sets.push(onlyIfAbsent ? `#s${index} = if_not_exists(#s${index}, :s${index})` : `#s${index} = :s${index}`);
   });
   const fromPlaceholders = request.from.map((status, index) => {
     values[`:from${index}`] = status;
@@ -84,6 +92,11 @@ export async function transitionStatus(
     values[':attempt'] = request.attempt;
     condition += ' AND #attempt = :attempt';
   }
+  Object.entries(request.absentOrEqual ?? {}).forEach(([attribute, value], index) => {
+    names[`#e${index}`] = attribute;
+    values[`:e${index}`] = value;
+    condition += ` AND (attribute_not_exists(#e${index}) OR #e${index} = :e${index})`;
+  });
   const removes = (request.remove ?? []).map((attribute, index) => {
     names[`#r${index}`] = attribute;
     return `#r${index}`;

@@ -16,7 +16,6 @@ import { submissionView } from '#shared/submissions/submission-view.ts';
 import { teamSubmission } from '#shared/submissions/team-submission.ts';
 import { findParticipant } from '#shared/participants/participant-record.ts';
 import { teamOf } from '#shared/teams/team-membership.ts';
-import type { JobRunner } from '#shared/jobs/job-runner.ts';
 import type { ApiDependencies } from '../api-env.ts';
 import { userOf } from '../auth.ts';
 import { newRouter } from '../router.ts';
@@ -33,11 +32,6 @@ export const CreateSubmissionBody = z
   })
   .strict()
   .meta({ id: 'CreateSubmission' });
-
-export function requireJobRunner(jobRunner: JobRunner | undefined): JobRunner {
-  if (!jobRunner) throw new Error('the API was built without a job runner; cancelling is unavailable');
-  return jobRunner;
-}
 
 export function submissionRoutes({ ctx, jobRunner }: ApiDependencies) {
   return newRouter()
@@ -182,7 +176,7 @@ export function submissionRoutes({ ctx, jobRunner }: ApiDependencies) {
       async (c) => {
         const principal = userOf(c);
         const { submission, challenge } = await teamSubmission(ctx, principal, c.req.valid('param').submissionId);
-        const cancelled = await cancelSubmission(ctx, requireJobRunner(jobRunner), submission.id, principal.userId);
+        const cancelled = await cancelSubmission(ctx, jobRunner, submission.id, principal.userId);
         return c.json(submissionView(challenge, cancelled, await getPhaseControl(ctx, challenge.id, submission.phaseId)), 200);
       },
     );

@@ -1,14 +1,13 @@
 import * as z from 'zod';
 import { recordAudit } from '#shared/audit/audit-log.ts';
 import { getChallenge } from '#shared/challenge/challenge-registry.ts';
-import type { JobRunner } from '#shared/jobs/job-runner.ts';
 import { getRescore, MAX_RECORDED_FAILURES, requestRescore, RESCORE_STATUSES, type RescoreRequestRecord } from '#shared/leaderboard/rescore-request.ts';
 import { getSubmission } from '#shared/submissions/submission-record.ts';
 import type { ApiDependencies } from '../../api-env.ts';
 import { organiserOf } from '../../auth.ts';
 import { createRoute } from '../../openapi/route-definition.ts';
 import { newRouter } from '../../router.ts';
-import { bearer, commonErrors, json, PhaseParams, SubmissionParams } from '../../schemas.ts';
+import { bearer, commonErrors, json, PhaseParams, resourceId, SubmissionParams } from '../../schemas.ts';
 
 const Scores = z.object({ overall: z.number(), public: z.number().optional(), private: z.number().optional(), scorerVersion: z.string(), scoredAt: z.string() }).meta({ id: 'RescoreScores' });
 
@@ -39,12 +38,7 @@ const RescoreRequest = z
   })
   .meta({ id: 'RescoreRequest', description: 'QUEUED → RUNNING → SUCCEEDED | FAILED; poll GET /admin/rescores/{rescoreId}' });
 
-const RescoreParams = z.object({ rescoreId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/, 'must be letters, digits, "-" or "_"').meta({ description: 'rescore request id (r-…)' }) });
-
-function requireJobRunner(jobRunner: JobRunner | undefined): JobRunner {
-  if (!jobRunner) throw new Error('the API was built without a job runner; rescoring is unavailable');
-  return jobRunner;
-}
+const RescoreParams = z.object({ rescoreId: resourceId('rescore request id (r-…)') });
 
 const view = ({ pk: _pk, sk: _sk, kind: _kind, ...request }: RescoreRequestRecord) => request;
 
@@ -70,7 +64,7 @@ export function adminRescoreRoutes({ ctx, jobRunner }: ApiDependencies) {
         const { submissionId } = c.req.valid('param');
         const submission = await getSubmission(ctx, submissionId);
         const challenge = await getChallenge(ctx, submission.challengeId);
-        const request = await requestRescore(ctx, requireJobRunner(jobRunner), { challenge, phaseId: submission.phaseId, submissionId, requestedBy: organiser.userId });
+        const request = await requestRescore(ctx, jobRunner, { challenge, phaseId: submission.phaseId, submissionId, requestedBy: organiser.userId });
         await recordAudit(ctx, challenge.id, { actor: organiser.userId, action: 'submission.rescore', target: submissionId, details: { rescoreId: request.rescoreId } });
         return c.json(view(request), 202);
       },
@@ -89,7 +83,7 @@ export function adminRescoreRoutes({ ctx, jobRunner }: ApiDependencies) {
         const organiser = organiserOf(c);
         const { challengeId, phaseId } = c.req.valid('param');
         const challenge = await getChallenge(ctx, challengeId);
-        const request = await requestRescore(ctx, requireJobRunner(jobRunner), { challenge, phaseId, requestedBy: organiser.userId });
+        const request = await requestRescore(ctx, jobRunner, { challenge, phaseId, requestedBy: organiser.userId });
         await recordAudit(ctx, challenge.id, { actor: organiser.userId, action: 'phase.rescore', target: phaseId, details: { rescoreId: request.rescoreId } });
         return c.json(view(request), 202);
       },

@@ -16,7 +16,7 @@ import type { ApiDependencies } from '../../api-env.ts';
 import { organiserOf } from '../../auth.ts';
 import { newRouter } from '../../router.ts';
 import { bearer, ChallengeParams, commonErrors, json, SubmissionParams } from '../../schemas.ts';
-import { requireJobRunner, Submission } from '../submissions.ts';
+import { Submission } from '../submissions.ts';
 
 export function adminSubmissionRoutes({ ctx, jobRunner }: ApiDependencies) {
   const organiserView = async (submissionId: string) => {
@@ -82,7 +82,7 @@ export function adminSubmissionRoutes({ ctx, jobRunner }: ApiDependencies) {
       async (c) => {
         const organiser = organiserOf(c);
         const { submissionId } = c.req.valid('param');
-        const cancelled = await cancelSubmission(ctx, requireJobRunner(jobRunner), submissionId, organiser.userId);
+        const cancelled = await cancelSubmission(ctx, jobRunner, submissionId, organiser.userId);
         await recordAudit(ctx, cancelled.challengeId, { actor: organiser.userId, action: 'submission.cancel', target: submissionId });
         return c.json(await organiserView(submissionId), 200);
       },
