@@ -48,9 +48,9 @@ export async function runSubmissionLocally(
     await chmod(inputsDir, 0o755);
 
     // Smoke data is public, so the whole log and the last stderr line are shown.
-    const outcome = await runSubmission({ archivePath, inputsDir, workDir, phase, format: spec.format, showsStderr: true });
+    const outcome = await runSubmission({ archivePath, inputsDir, workDir, phase, format: spec.format });
     const base = outcome.run ? { log: outcome.run.log.text(), durationMs: outcome.run.durationMs, sandbox: outcome.run.mode } : { log: '' };
-    if (!outcome.ok) return { status: 'FAILED', failure: outcome.failure, ...base };
+    if (!outcome.ok) return { status: 'FAILED', failure: { reason: outcome.failure.reason, message: outcome.failure.message }, ...base };
     const outputPath = outcome.predictionsPath;
     if (keepPredictionsAt) await copyFile(outputPath, keepPredictionsAt);
 

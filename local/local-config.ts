@@ -12,3 +12,16 @@ export function localSettings(env: NodeJS.ProcessEnv = process.env) {
     examplesDir: resolve(env.PODIUM_EXAMPLES_DIR ?? 'examples'),
   };
 }
+
+/**
+ * The table and bucket names of the local stack. On AWS each name comes from the stacks, through
+ * the environment a component's definition declares; locally every component uses these.
+ */
+export const LOCAL_STORAGE_NAMES = {
+  region: 'eu-west-3',
+  tableName: 'podium',
+  datasetsBucket: 'podium-datasets',
+  submissionsBucket: 'podium-submissions',
+  predictionsBucket: 'podium-predictions',
+  hiddenBucket: 'podium-hidden',
+} as const;

@@ -6,7 +6,7 @@ import type { Challenge } from '#shared/challenge/load-challenge.ts';
 import { createApp } from '../functions/api/app.ts';
 import { createDevIssuer } from '#shared/identity/dev-issuer.ts';
 import { startEmbeddedServers, type EmbeddedServers } from './embedded-servers.ts';
-import { localSettings } from './local-config.ts';
+import { LOCAL_STORAGE_NAMES, localSettings } from './local-config.ts';
 import { seedExampleChallenges } from './seed-examples.ts';
 import { LocalJobRunner } from './job-runner/local-job-runner.ts';
 import { onArchiveUploaded, uploadedObjectOf } from '#shared/pipeline/on-archive-uploaded.ts';
@@ -55,7 +55,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     ...(persist ? { dataDir: settings.dataDir, dynamoPort: settings.dynamoPort, s3Port: settings.s3Port } : { dynamoPort: 0, s3Port: 0 }),
   });
   const config: StorageConfig = storageConfigSchema.parse({
-    region: 'eu-west-3',
+    ...LOCAL_STORAGE_NAMES,
     dynamoEndpoint: servers.dynamoEndpoint,
     s3Endpoint: servers.s3Endpoint,
   });

@@ -1,7 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDynamoClient, createS3Client } from './storage/clients.ts';
-import { storageConfigFromEnv, type StorageConfig } from './storage/storage-config.ts';
+import { storageConfigFromEnv, type StorageConfig, type StorageName } from './storage/storage-config.ts';
 
 /**
  * What every domain function receives: storage clients, their names, and the clock. Lambda builds
@@ -19,6 +19,7 @@ export function createContext(config: StorageConfig, now: () => Date = () => new
   return { config, db: createDynamoClient(config), s3: createS3Client(config), now };
 }
 
-export function contextFromEnv(env: NodeJS.ProcessEnv = process.env): PodiumContext {
-  return createContext(storageConfigFromEnv(env));
+/** A context for a component whose definition declares `needs` (see `storageConfigFromEnv`). */
+export function contextFromEnv(needs: readonly StorageName[], env: NodeJS.ProcessEnv = process.env): PodiumContext {
+  return createContext(storageConfigFromEnv(env, needs));
 }

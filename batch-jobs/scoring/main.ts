@@ -1,22 +1,26 @@
+import { contextFromEnv } from '#shared/context.ts';
 import { runRescoreJob } from '#shared/leaderboard/run-rescore-job.ts';
 import { JOB_ENV } from '#shared/pipeline/queue-jobs.ts';
 import { runScoringJob } from '#shared/scoring/run-scoring-job.ts';
-import { runJob, runJobEntrypoint } from '../job-entrypoint.ts';
+import { configuredOrExit, jobSubjectFromEnv, runJob } from '../job-entrypoint.ts';
 
 /**
- * Entrypoint of the scoring job. Invalid predictions are recorded as PREDICTIONS_INVALID (exit 0);
- * missing labels or predictions and S3 or DynamoDB errors are platform faults (exit 1). Scores are
- * logged; hidden labels never are.
+ * Entrypoint of the scoring job. It records the inference launcher's outcome (a competitor
+ * failure, or predictions to score); invalid predictions are recorded as PREDICTIONS_INVALID
+ * (exit 0); missing labels or predictions and S3 or DynamoDB errors are platform faults (exit 1).
+ * Scores are logged; hidden labels never are.
  *
  * With JOB_ENV.rescoreId set, the same image (and role: the only one that reads labels) runs an
  * organiser's rescore request instead; its outcome is recorded on the request.
  */
+const ctx = configuredOrExit(() => contextFromEnv(['tableName', 'hiddenBucket', 'datasetsBucket', 'predictionsBucket']));
 const rescoreId = process.env[JOB_ENV.rescoreId];
 if (rescoreId) {
-  await runJob('rescore', { rescoreId }, async (ctx) => {
+  await runJob('rescore', { rescoreId }, async () => {
     const { outcome, request } = await runRescoreJob(ctx, rescoreId);
     return { outcome, status: request.status, counts: request.counts, scorerVersion: request.scorerVersion };
   });
 } else {
-  await runJobEntrypoint('scoring', runScoringJob);
+  const { submissionId, attempt } = jobSubjectFromEnv();
+  await runJob('scoring', { submissionId, attempt }, () => runScoringJob(ctx, submissionId, attempt));
 }

@@ -151,7 +151,7 @@ for (;;) {
   if (submission && ['SCORED', 'FAILED', 'REJECTED', 'CANCELLED'].includes(submission.status)) {
     const endToEnd = (performance.now() - started) / 1000;
     const log = await ctx.s3
-      .send(new GetObjectCommand({ Bucket: config.predictionsBucket, Key: objectKeys.runLog(submissionId) }))
+      .send(new GetObjectCommand({ Bucket: config.predictionsBucket, Key: objectKeys.runLog(submissionId, submission.attempt) }))
       .then((object) => object.Body!.transformToString())
       .catch(() => '(no log)');
     const result = {

@@ -146,8 +146,6 @@ phases:
       memoryMiB: 2048
       dataMount: data
       outputFile: submission.csv
-      logPolicy: tail
-      logTailLines: 20
       maxArchiveMiB: 256
 
 teams:

@@ -2,15 +2,15 @@ import type { Command } from 'commander';
 import { cliContext, seg } from '../cli-context.ts';
 
 interface RunLog {
-  policy?: string;
+  visibility: 'full' | 'hidden';
   lines: string[];
-  truncated?: boolean;
+  note?: string;
 }
 
 export function registerLogs(program: Command): void {
   program
     .command('logs')
-    .description("a submission's run log, as the phase's log policy allows (organisers: --admin for the full log)")
+    .description("a submission's run log: the full log of a smoke run; nothing of a run on hidden data (organisers: --admin, audit-logged)")
     .argument('<id>', 'submission id')
     .option('--admin', 'organisers: the full log of any submission')
     .addHelpText('after', '\nExamples:\n  podium logs s-01HV6…\n  podium logs s-01HV6… --admin')
@@ -18,11 +18,10 @@ export function registerLogs(program: Command): void {
       const cli = await cliContext(command);
       const log = await cli.api.get<RunLog>(options.admin ? `/admin/submissions/${seg(id)}/logs` : `/submissions/${seg(id)}/logs`);
       cli.out.result(log, () => {
-        if (log.policy === 'none' && log.lines.length === 0) {
-          cli.out.line('(this phase shows no logs from hidden-data runs; use `podium test-submission` or `podium submit --smoke` for full logs)');
+        if (log.visibility === 'hidden') {
+          cli.out.line(`(${log.note ?? 'nothing a run on hidden data prints is shown to teams'})`);
           return;
         }
-        if (log.truncated) cli.out.line(log.policy === 'tail' ? '(last lines only, by the phase\'s log policy)' : '(log truncated at the size cap)');
         for (const line of log.lines) cli.out.line(line);
       });
     });

@@ -9,7 +9,7 @@ import { createApp } from './app.ts';
 // Built once per container and reused across warm invocations; bad configuration fails the init.
 // The API uses the job runner rarely (cancels, rescore jobs), so the Batch client is a chunk loaded on first use.
 const jobRunner = lazyJobRunner(async () => new (await import('#shared/jobs/batch-job-runner.ts')).BatchJobRunner());
-const app = createApp({ ctx: contextFromEnv(), verifier: tokenVerifierFromEnv(), jobRunner });
+const app = createApp({ ctx: contextFromEnv(['tableName', 'datasetsBucket', 'submissionsBucket', 'predictionsBucket']), verifier: tokenVerifierFromEnv(), jobRunner });
 
 const handleRequest = handle(app);
 

@@ -39,3 +39,11 @@ export const bearer = [{ bearer: [] as string[] }];
 
 /** A JSON object whose shape is documented in docs/API.md. */
 export const AnyObject = z.record(z.string(), z.unknown());
+
+export const SubmissionLog = z
+  .object({
+    visibility: z.enum(['full', 'hidden']).meta({ description: 'full: every line of a smoke run (or, for organisers, any run); hidden: a run on hidden data, shown to no team' }),
+    lines: z.array(z.string()),
+    note: z.string().optional(),
+  })
+  .meta({ id: 'SubmissionLog' });

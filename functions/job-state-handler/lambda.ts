@@ -3,7 +3,7 @@ import { jobStateEventFromBatch, type BatchJobStateChange } from '#shared/jobs/b
 import { BatchJobRunner } from '#shared/jobs/batch-job-runner.ts';
 import { onJobStateChange } from '#shared/pipeline/on-job-state-change.ts';
 
-const ctx = contextFromEnv();
+const ctx = contextFromEnv(['tableName', 'predictionsBucket']);
 const jobRunner = new BatchJobRunner();
 
 /** EventBridge "Batch Job State Change" → advance the submission. Non-Podium jobs are ignored. */

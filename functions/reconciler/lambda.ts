@@ -2,7 +2,7 @@ import { contextFromEnv } from '#shared/context.ts';
 import { BatchJobRunner } from '#shared/jobs/batch-job-runner.ts';
 import { reconcile } from '#shared/pipeline/reconcile.ts';
 
-const ctx = contextFromEnv();
+const ctx = contextFromEnv(['tableName', 'submissionsBucket', 'predictionsBucket']);
 const jobRunner = new BatchJobRunner();
 
 /** Scheduled (EventBridge rate): repair submissions that lost an event or a handler run. */

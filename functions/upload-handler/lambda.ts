@@ -4,7 +4,7 @@ import { BatchJobRunner } from '#shared/jobs/batch-job-runner.ts';
 import { onArchiveUploaded, uploadedObjectOf } from '#shared/pipeline/on-archive-uploaded.ts';
 
 // Built once per container and reused across warm invocations.
-const ctx = contextFromEnv();
+const ctx = contextFromEnv(['tableName', 'submissionsBucket']);
 const jobRunner = new BatchJobRunner();
 
 /** S3 ObjectCreated on the submissions bucket → validate the archive and queue its jobs. */

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { JOB_IMAGE, type JobDescription, type JobKind, type JobRunner, type JobSpec, type JobState, type JobStateEvent, type PipelineJobKind } from '#shared/jobs/job-runner.ts';
 import { BATCH_REASONS } from '#shared/pipeline/on-job-state-change.ts';
@@ -16,6 +17,8 @@ export interface LocalJobRunnerOptions {
   concurrency?: Partial<Record<PipelineJobKind, number>>;
   /** Entrypoints per kind (default: the image's `batch-jobs/<image>/main.ts`, so `rescore` runs the scoring entrypoint). */
   entrypoints?: Partial<Record<JobKind, string>>;
+  /** Parent of the inference jobs' work folders, as the instance volume is on AWS (default: the OS temp dir). */
+  workRoot?: string;
   /** Variables passed through from this process (sandbox flags, work dir, log level). */
   passEnv?: string[];
   log?: (line: string) => void;
@@ -184,7 +187,7 @@ export class LocalJobRunner implements JobRunner {
     const nodeArgs = /\.m?js$/.test(entrypoint) ? [entrypoint] : ['--import', 'tsx', entrypoint];
     const child = spawn(process.execPath, nodeArgs, {
       cwd: REPO_ROOT,
-      env: { ...passed, ...storageConfigToEnv(this.options.config), ...job.spec.environment, AWS_BATCH_JOB_ID: job.id },
+      env: { PODIUM_WORK_DIR: this.options.workRoot ?? tmpdir(), ...passed, ...storageConfigToEnv(this.options.config), ...job.spec.environment, AWS_BATCH_JOB_ID: job.id },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });

@@ -98,6 +98,9 @@ export const quotaSchema = z
   })
   .strict();
 
+const REMOVED_LOG_SETTING =
+  'was removed: logs of runs on hidden data are never shown to teams (smoke runs show the full log, organisers read every log); delete this field';
+
 export const runtimeSchema = z
   .object({
     timeLimitSeconds: z.number().int().positive().max(7 * 24 * 3600),
@@ -112,8 +115,13 @@ export const runtimeSchema = z
       .string()
       .regex(/^[A-Za-z0-9._-]+$/, 'must be a plain file name next to main.py')
       .default('submission.csv'),
-    logPolicy: z.enum(['full', 'tail', 'none']).default('tail'),
-    logTailLines: z.number().int().positive().max(1000).default(20),
+    /**
+     * Removed: no setting decides how much of a hidden-data run a team sees, because any amount
+     * leaks. Teams see full logs of smoke runs and only the state and a fixed category of runs on
+     * hidden data; organisers read every log through the audited admin route.
+     */
+    logPolicy: z.never({ error: REMOVED_LOG_SETTING }).optional(),
+    logTailLines: z.never({ error: REMOVED_LOG_SETTING }).optional(),
     maxArchiveMiB: z.number().int().positive().max(20_480).default(1024),
     /** Interpreter for submissions. Locally a path (default: Debian's python3); on AWS the runtime image. */
     python: z.string().min(1).optional(),

@@ -18,15 +18,17 @@ export const failureMessages = {
   outOfMemory: (runtime: Pick<PhaseRuntime, 'memoryMiB'>) =>
     `Your code needed more than this phase's memory limit of ${runtime.memoryMiB} MiB and was stopped.`,
   /**
-   * `lastErrorLine` is undefined where the phase shows no logs. With `dataMount`, a last line
-   * saying a file was not found gets a hint naming where the data is.
+   * With `dataMount`, a last line saying a file was not found gets a hint naming where the data is.
    *
    * @example failureMessages.userError(1, "FileNotFoundError: … '../data/x.csv'", '/code_execution/data')
    */
   userError: (exitCode: number | string, lastErrorLine: string | undefined, dataMount?: string) =>
     `main.py exited with ${typeof exitCode === 'number' ? `code ${exitCode}` : exitCode}` +
-    (lastErrorLine ? `: ${lastErrorLine}` : ' (logs are not shown for this phase)') +
+    (lastErrorLine ? `: ${lastErrorLine}` : '') +
     (lastErrorLine && dataMount && FILE_NOT_FOUND.test(lastErrorLine) ? ` (hint: ${dataMountHint(dataMount)})` : ''),
+  /** A crash on hidden data: neither the exit status nor the error text, which the code chose. */
+  userErrorOnHiddenData: () =>
+    'main.py exited with an error. What a run on hidden data prints is never shown to teams: reproduce the error with a smoke run or `podium test-submission`.',
   noPredictionsFile: (outputFile: string, found: 'missing' | 'not-a-file' | 'too-large' | 'empty', limitBytes?: number) =>
     ({
       missing: `main.py finished but wrote no ${outputFile} next to main.py.`,

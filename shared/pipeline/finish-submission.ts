@@ -97,6 +97,6 @@ export async function retryAfterPlatformFault(
   if (!retried) return 'unchanged';
   pipelineLog.warn('platform fault: retrying', { submissionId: submission.id, attempt, why });
   await cancelJobs(runner, submission, 'superseded by a retry');
-  await queueJobs(ctx, runner, { ...submission, status: 'QUEUED', attempt, jobs: {} }, await phaseOf(ctx, submission), settings);
+  await queueJobs(ctx, runner, { ...submission, status: 'QUEUED', attempt, jobs: {} }, settings);
   return 'retried';
 }

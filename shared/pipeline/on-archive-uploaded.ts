@@ -115,7 +115,7 @@ export async function onArchiveUploaded(
     const claimed = await transitionSubmission(ctx, submission.id, { to: 'QUEUED', from: ['VALIDATED'], attempt: submission.attempt });
     if (!claimed) return 'unchanged';
     pipelineMetrics.submissionEntered('QUEUED');
-    await queueJobs(ctx, runner, { ...submission, status: 'QUEUED' }, await phaseOf(ctx, submission), settings);
+    await queueJobs(ctx, runner, { ...submission, status: 'QUEUED' }, settings);
     return 'queued';
   }
   return 'unchanged';

@@ -25,8 +25,9 @@ const isOutOfMemory = (event: JobStateEvent) => /OutOfMemory/i.test(`${event.con
 /**
  * Advances a submission from one job-state event. Events arrive at least once and in any order:
  * an event for another attempt, for a job the record does not name, or for a state already left,
- * changes nothing. Competitor failures are recorded by the inference job itself (it exits 0);
- * a job that fails otherwise is a platform fault and is retried, never charged.
+ * changes nothing. A competitor failure is an outcome the inference job reports in S3 (it exits 0,
+ * holding no table credentials) and the scoring job records; a job that fails otherwise is a
+ * platform fault and is retried, never charged.
  * A rescore job's events go to its rescore request and never touch a submission.
  */
 export async function onJobStateChange(
@@ -79,7 +80,7 @@ async function onInferenceEvent(
       await markRunning(ctx, submission, event);
       const scoring = await transitionSubmission(ctx, submission.id, { to: 'SCORING', from: ['RUNNING'], attempt: submission.attempt });
       if (scoring) pipelineMetrics.submissionEntered('SCORING');
-      else await settleTerminal(ctx, runner, submission.id); // the job recorded a competitor failure
+      else await settleTerminal(ctx, runner, submission.id); // cancelled or failed meanwhile
       return scoring ? 'advanced' : 'unchanged';
     }
     case 'FAILED': {

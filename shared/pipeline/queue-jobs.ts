@@ -1,5 +1,6 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { PhaseDefinition } from '../challenge/definition-schema.ts';
+import type { Challenge } from '../challenge/challenge.ts';
+import { getChallenge } from '../challenge/challenge-registry.ts';
 import type { PodiumContext } from '../context.ts';
 import { fairShareIdentifier } from '../jobs/fair-share.ts';
 import { jobName, type JobRunner, type JobSpec, type PipelineJobSpec } from '../jobs/job-runner.ts';
@@ -7,6 +8,7 @@ import { writeIfCondition } from '../storage/conditional-writes.ts';
 import { keys } from '../storage/table-design.ts';
 import type { SubmissionRecord } from '../submissions/submission-record.ts';
 import { pipelineLog } from './pipeline-log.ts';
+import { inferenceRunSpec, RUN_SPEC_ENV } from './inference-run-spec.ts';
 import { DEFAULT_PIPELINE_SETTINGS, type PipelineSettings } from './pipeline-settings.ts';
 
 /**
@@ -24,11 +26,12 @@ const RESCORE_SHARE = 'rescore';
 
 /** The two jobs of one attempt: inference (the competitor's code), then scoring, which depends on it. */
 export function buildJobSpecs(
+  challenge: Challenge,
   submission: SubmissionRecord,
-  phase: PhaseDefinition,
   attempt: number,
   settings: PipelineSettings = DEFAULT_PIPELINE_SETTINGS,
 ): { inference: PipelineJobSpec; scoring: Omit<PipelineJobSpec, 'dependsOn'> } {
+  const spec = inferenceRunSpec(challenge, submission, attempt);
   const common = {
     challengeId: submission.challengeId,
     phaseId: submission.phaseId,
@@ -40,11 +43,13 @@ export function buildJobSpecs(
   return {
     inference: {
       ...common,
+      // The launcher holds no table credentials: all it needs to know travels with the job.
+      environment: { ...common.environment, [RUN_SPEC_ENV]: JSON.stringify(spec) },
       kind: 'inference',
       name: jobName('inference', submission.id, attempt),
-      timeoutSeconds: phase.runtime.timeLimitSeconds + settings.setupAllowanceSeconds,
-      memoryMiB: phase.runtime.memoryMiB,
-      gpus: phase.runtime.gpus,
+      timeoutSeconds: spec.runtime.timeLimitSeconds + settings.setupAllowanceSeconds,
+      memoryMiB: spec.runtime.memoryMiB,
+      gpus: spec.runtime.gpus,
     },
     scoring: { ...common, kind: 'scoring', name: jobName('scoring', submission.id, attempt), ...SCORING_RESOURCES },
   };
@@ -77,10 +82,9 @@ export async function queueJobs(
   ctx: PodiumContext,
   runner: JobRunner,
   submission: SubmissionRecord,
-  phase: PhaseDefinition,
   settings: PipelineSettings = DEFAULT_PIPELINE_SETTINGS,
 ): Promise<{ inference: string; scoring: string } | undefined> {
-  const specs = buildJobSpecs(submission, phase, submission.attempt, settings);
+  const specs = buildJobSpecs(await getChallenge(ctx, submission.challengeId), submission, submission.attempt, settings);
   const inference = await runner.submit(specs.inference);
   const scoring = await runner.submit({ ...specs.scoring, dependsOn: [inference.jobId] });
   const jobs = { inference: inference.jobId, scoring: scoring.jobId };

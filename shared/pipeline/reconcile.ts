@@ -95,7 +95,7 @@ async function reconcileJobs(
   const jobs = submission.jobs ?? {};
   if (!jobs.inference || !jobs.scoring) {
     if (idle < settings.graceSeconds || submission.status !== 'QUEUED') return undefined;
-    const queued = await queueJobs(ctx, runner, submission, await phaseOf(ctx, submission), settings);
+    const queued = await queueJobs(ctx, runner, submission, settings);
     return queued ? 'jobs were never submitted: submitted now' : undefined;
   }
   const described = new Map((await runner.describe([jobs.inference, jobs.scoring])).map((job) => [job.jobId, job]));

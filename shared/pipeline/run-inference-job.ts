@@ -1,104 +1,115 @@
 import { createWriteStream } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type GetObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import { ArchiveProblem } from '../archive/archive-problem.ts';
 import { getArchiveObject } from '../archive/archive-version.ts';
-import { getChallenge } from '../challenge/challenge-registry.ts';
-import type { PhaseDefinition } from '../challenge/definition-schema.ts';
-import { findPhase, smokeDatasetOf } from '../challenge/challenge.ts';
 import { mapWithConcurrency } from '../concurrency.ts';
-import type { PodiumContext } from '../context.ts';
 import type { SandboxMode } from '../sandbox/sandbox-mode.ts';
 import { objectKeys } from '../storage/object-keys.ts';
-import { settleQuota } from '../submissions/quota.ts';
-import { findSubmission, transitionSubmission, type SubmissionFailure, type SubmissionRecord } from '../submissions/submission-record.ts';
+import type { StorageConfig } from '../storage/storage-config.ts';
+import type { InferenceRunSpec } from './inference-run-spec.ts';
+import { fixedFailure, type RunFailure } from './run-failure.ts';
+import { writeRunOutcome, type RunOutcome } from './run-outcome.ts';
 import { runSubmission } from './run-submission.ts';
 
+/** The folder on the instance volume the job definition mounts for staging and scratch. */
+export const WORK_DIR_ENV = 'PODIUM_WORK_DIR';
+
+/** What the launcher may touch: S3 only, through the buckets its job definition declares. */
+export interface InferenceStorage {
+  s3: S3Client;
+  config: Pick<StorageConfig, 'submissionsBucket' | 'hiddenBucket' | 'datasetsBucket' | 'predictionsBucket'>;
+}
+
 export interface InferenceJobOptions {
-  /** Parent of the per-run work folder (default: the OS temp dir). */
-  workRoot?: string;
+  /** Parent of the per-run work folder: the instance volume, never a RAM disk. */
+  workRoot: string;
   sandboxMode?: SandboxMode;
   /** Largest predictions file accepted. */
   maxPredictionsBytes?: number;
 }
 
-export type InferenceJobResult =
-  | { outcome: 'skipped'; why: string }
-  | { outcome: 'failed'; failure: SubmissionFailure }
-  | { outcome: 'predicted'; rows: number };
-
 const INPUT_DOWNLOAD_CONCURRENCY = 16;
 
 /**
- * The inference job: fetches the archive and the inputs (hidden inputs, or the smoke dataset's
- * for a smoke run; never labels), extracts safely, runs main.py in the sandbox, stores the run
- * log, validates the predictions and uploads them. A competitor's failure is recorded on the
- * submission (conditional on the attempt) and the job ends normally; anything else throws, the
- * job exits non-zero, and the job-state handler treats it as a platform fault.
+ * The inference launcher: fetches the archive (pinned to the version validated on upload) and the
+ * inputs its run spec names (hidden inputs, or the smoke dataset's for a smoke run; never labels),
+ * extracts safely, runs main.py in the sandbox, and stores the attempt's log, predictions and
+ * outcome under the attempt's own keys. A competitor's failure is an outcome, and the job ends
+ * normally; the scoring job records it. Anything else throws, the job exits non-zero, and the
+ * job-state handler treats it as a platform fault.
  */
-export async function runInferenceJob(ctx: PodiumContext, submissionId: string, attempt: number, options: InferenceJobOptions = {}): Promise<InferenceJobResult> {
-  const submission = await findSubmission(ctx, submissionId);
-  if (!submission) return { outcome: 'skipped', why: 'no such submission' };
-  if (submission.attempt !== attempt || !['QUEUED', 'RUNNING'].includes(submission.status)) {
-    return { outcome: 'skipped', why: `submission is ${submission.status} at attempt ${submission.attempt}` };
-  }
-  const challenge = await getChallenge(ctx, submission.challengeId);
-  const phase = findPhase(challenge, submission.phaseId);
-  if (!phase) throw new Error(`phase ${submission.phaseId} is not in challenge ${challenge.id}`);
-
-  const workDir = await mkdtemp(join(options.workRoot ?? tmpdir(), 'podium-inference-'));
+export async function runInferenceJob(storage: InferenceStorage, spec: InferenceRunSpec, options: InferenceJobOptions): Promise<RunOutcome> {
+  const { s3, config } = storage;
+  const started = Date.now();
+  await mkdir(options.workRoot, { recursive: true });
+  const workDir = await mkdtemp(join(options.workRoot, 'podium-inference-'));
   // The sandbox runs as another uid and must traverse to the folders it binds.
   await chmod(workDir, 0o711);
+  const outcomeOf = (failure: RunFailure, codeRan: boolean): RunOutcome => ({
+    result: 'failed',
+    submissionId: spec.submissionId,
+    attempt: spec.attempt,
+    failure,
+    codeRan,
+    durationMs: Date.now() - started,
+  });
   try {
     const archivePath = join(workDir, 'submission.zip');
     const inputsDir = join(workDir, 'inputs');
+    let outcome: RunOutcome;
     try {
       // Only the version validated on upload runs: a later PUT to the same key is refused here.
-      const archive = { bucket: ctx.config.submissionsBucket, key: submission.archiveKey, ...(submission.archiveETag ? { eTag: submission.archiveETag } : {}) };
-      await save(await getArchiveObject(ctx.s3, archive, 'after it was validated'), archivePath);
+      await save(await getArchiveObject(s3, { bucket: config.submissionsBucket, ...spec.archive }, 'after it was validated'), archivePath);
+      outcome = await runStaged(storage, spec, { ...options, workDir, archivePath, inputsDir }, started);
     } catch (error) {
-      if (error instanceof ArchiveProblem) return recordFailure(ctx, submission, phase, { reason: error.reason, message: error.message });
-      throw error;
+      if (!(error instanceof ArchiveProblem)) throw error;
+      outcome = outcomeOf(fixedFailure(error.reason, error.message), false);
     }
-    await downloadInputs(ctx, submission, phase, challenge, inputsDir);
-
-    const outcome = await runSubmission({
-      archivePath,
-      inputsDir,
-      workDir,
-      phase,
-      format: challenge.submissionFormat,
-      showsStderr: submission.mode === 'smoke' || phase.runtime.logPolicy !== 'none',
-      ...(options.sandboxMode ? { sandboxMode: options.sandboxMode } : {}),
-      ...(options.maxPredictionsBytes ? { maxPredictionsBytes: options.maxPredictionsBytes } : {}),
-    });
-    if (outcome.run) {
-      // The full capped, sanitised log is stored; who sees how much is decided when it is read.
-      await ctx.s3.send(
-        new PutObjectCommand({ Bucket: ctx.config.predictionsBucket, Key: objectKeys.runLog(submission.id), Body: outcome.run.log.text(), ContentType: 'text/plain; charset=utf-8' }),
-      );
-    }
-    if (!outcome.ok) return recordFailure(ctx, submission, phase, outcome.failure);
-    await ctx.s3.send(
-      new PutObjectCommand({ Bucket: ctx.config.predictionsBucket, Key: objectKeys.predictions(submission.id), Body: await readFile(outcome.predictionsPath), ContentType: 'text/csv' }),
-    );
-    return { outcome: 'predicted', rows: outcome.rows };
+    await writeRunOutcome(s3, config.predictionsBucket, outcome);
+    return outcome;
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }
 }
 
-async function recordFailure(ctx: PodiumContext, submission: SubmissionRecord, phase: PhaseDefinition, failure: SubmissionFailure): Promise<InferenceJobResult> {
-  const recorded = await transitionSubmission(ctx, submission.id, { to: 'FAILED', from: ['QUEUED', 'RUNNING'], attempt: submission.attempt, set: { failure } });
-  if (recorded) {
-    const failed = await findSubmission(ctx, submission.id);
-    if (failed) await settleQuota(ctx, failed, phase);
+async function runStaged(
+  storage: InferenceStorage,
+  spec: InferenceRunSpec,
+  paths: InferenceJobOptions & { workDir: string; archivePath: string; inputsDir: string },
+  started: number,
+): Promise<RunOutcome> {
+  const { s3, config } = storage;
+  await downloadInputs(s3, spec.inputs.bucket === 'hidden' ? config.hiddenBucket : config.datasetsBucket, spec.inputs.prefix, paths.inputsDir);
+  const run = await runSubmission({
+    archivePath: paths.archivePath,
+    inputsDir: paths.inputsDir,
+    workDir: paths.workDir,
+    phase: { runtime: spec.runtime },
+    format: spec.format,
+    ...(paths.sandboxMode ? { sandboxMode: paths.sandboxMode } : {}),
+    ...(paths.maxPredictionsBytes ? { maxPredictionsBytes: paths.maxPredictionsBytes } : {}),
+  });
+  const base = { submissionId: spec.submissionId, attempt: spec.attempt, durationMs: Date.now() - started };
+  if (run.run) {
+    // The full capped, sanitised log is stored; who may read it is decided on read (smoke runs: the team).
+    await s3.send(
+      new PutObjectCommand({ Bucket: config.predictionsBucket, Key: objectKeys.runLog(spec.submissionId, spec.attempt), Body: run.run.log.text(), ContentType: 'text/plain; charset=utf-8' }),
+    );
   }
-  return { outcome: 'failed', failure };
+  if (!run.ok) return { result: 'failed', ...base, failure: run.failure, codeRan: run.run !== undefined };
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: config.predictionsBucket,
+      Key: objectKeys.predictions(spec.submissionId, spec.attempt),
+      Body: await readFile(run.predictionsPath),
+      ContentType: 'text/csv',
+    }),
+  );
+  return { result: 'predicted', ...base, rows: run.rows };
 }
 
 async function save(object: GetObjectCommandOutput, target: string): Promise<void> {
@@ -106,35 +117,14 @@ async function save(object: GetObjectCommandOutput, target: string): Promise<voi
   await pipeline(object.Body as Readable, createWriteStream(target, { flags: 'wx', mode: 0o644 }));
 }
 
-async function download(ctx: PodiumContext, bucket: string, key: string, target: string): Promise<void> {
-  await save(await ctx.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key })), target);
-}
-
-/** Copies the run's inputs: hidden inputs for a scored run, the smoke dataset's inputs for a smoke run. */
-async function downloadInputs(
-  ctx: PodiumContext,
-  submission: SubmissionRecord,
-  phase: PhaseDefinition,
-  challenge: Parameters<typeof smokeDatasetOf>[0],
-  inputsDir: string,
-): Promise<void> {
-  let bucket: string;
-  let prefix: string;
-  if (submission.mode === 'smoke') {
-    const smoke = smokeDatasetOf(challenge, phase.id);
-    if (!smoke) throw new Error(`phase ${phase.id} has no smoke dataset`);
-    bucket = ctx.config.datasetsBucket;
-    prefix = `${objectKeys.datasetPrefix(challenge.id, smoke.id)}inputs/`;
-  } else {
-    bucket = ctx.config.hiddenBucket;
-    prefix = objectKeys.hiddenInputsPrefix(challenge.id, phase.dataset);
-  }
+/** Copies every object under `prefix` into `inputsDir`, a few at a time (thousands of slides). */
+async function downloadInputs(s3: S3Client, bucket: string, prefix: string, inputsDir: string): Promise<void> {
   await mkdir(inputsDir, { recursive: true, mode: 0o755 });
   const root = resolve(inputsDir);
   const downloads: { key: string; target: string }[] = [];
   let token: string | undefined;
   do {
-    const page = await ctx.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
     for (const object of page.Contents ?? []) {
       const relative = object.Key!.slice(prefix.length);
       const target = resolve(root, relative);
@@ -143,7 +133,5 @@ async function downloadInputs(
     token = page.NextContinuationToken;
   } while (token);
   if (downloads.length === 0) throw new Error(`no inputs found under s3://${bucket}/${prefix}`);
-  // Thousands of slides: fetched a few at a time rather than one after another.
-  await mapWithConcurrency(downloads, INPUT_DOWNLOAD_CONCURRENCY, ({ key, target }) => download(ctx, bucket, key, target));
+  await mapWithConcurrency(downloads, INPUT_DOWNLOAD_CONCURRENCY, async ({ key, target }) => save(await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key })), target));
 }
-

@@ -9,8 +9,8 @@ import { DEFAULT_SANDBOX_LIMITS, runSandboxed, type SandboxResult } from '../san
 import type { SandboxMode } from '../sandbox/sandbox-mode.ts';
 import { CsvReader, fieldText, recordText } from '../scoring/csv-stream.ts';
 import { validatePredictions } from '../scoring/validate-predictions.ts';
-import type { SubmissionFailure } from '../submissions/submission-record.ts';
 import { failureMessages } from './failure-messages.ts';
+import { fixedFailure, type RunFailure } from './run-failure.ts';
 
 /** The file of each evaluated dataset's inputs that lists the ids the predictions must cover. */
 export const FORMAT_FILE = 'submission_format.csv';
@@ -25,15 +25,13 @@ export interface SubmissionRunRequest {
   workDir: string;
   phase: Pick<PhaseDefinition, 'runtime'>;
   format: SubmissionFormat;
-  /** Whether the failure message may quote the last stderr line (the log policy lets the team see output). */
-  showsStderr: boolean;
   sandboxMode?: SandboxMode;
   maxPredictionsBytes?: number;
 }
 
 export type SubmissionRunOutcome =
   | { ok: true; predictionsPath: string; rows: number; run: SandboxResult }
-  | { ok: false; failure: SubmissionFailure; run?: SandboxResult };
+  | { ok: false; failure: RunFailure; run?: SandboxResult };
 
 /**
  * One submission on one set of inputs, exactly as the platform runs it: safe extraction under the
@@ -47,7 +45,8 @@ export async function runSubmission(request: SubmissionRunRequest): Promise<Subm
   try {
     await extractArchive(request.archivePath, codeDir, archiveLimitsFor(phase));
   } catch (error) {
-    if (error instanceof ArchiveProblem) return { ok: false, failure: { reason: error.reason, message: error.message } };
+    // The team's own archive, before any code ran: its entry names are safe to quote.
+    if (error instanceof ArchiveProblem) return { ok: false, failure: fixedFailure(error.reason, error.message) };
     throw error;
   }
   const run = await runSandboxed({
@@ -60,38 +59,41 @@ export async function runSubmission(request: SubmissionRunRequest): Promise<Subm
     ...(request.sandboxMode ? { mode: request.sandboxMode } : {}),
     limits: { ...DEFAULT_SANDBOX_LIMITS, timeLimitSeconds: phase.runtime.timeLimitSeconds, memoryMiB: phase.runtime.memoryMiB },
   });
-  const runFailure = failureOfRun(run, phase, request.showsStderr);
+  const runFailure = failureOfRun(run, phase);
   if (runFailure) return { ok: false, failure: runFailure, run };
 
   const predictionsPath = join(codeDir, phase.runtime.outputFile);
   const maxBytes = request.maxPredictionsBytes ?? DEFAULT_MAX_PREDICTIONS_BYTES;
   const problem = await outputFileProblem(predictionsPath, maxBytes);
   if (problem) {
-    return { ok: false, failure: { reason: 'NO_PREDICTIONS_FILE', message: failureMessages.noPredictionsFile(phase.runtime.outputFile, problem, maxBytes) }, run };
+    return { ok: false, failure: fixedFailure('NO_PREDICTIONS_FILE', failureMessages.noPredictionsFile(phase.runtime.outputFile, problem, maxBytes)), run };
   }
   const expectedIds = await readExpectedIds(join(request.inputsDir, FORMAT_FILE), request.format);
   const validation = await validatePredictions(createReadStream(predictionsPath), request.format, expectedIds);
   if (!validation.ok) {
-    const message = validation.hint ? `${validation.message} (hint: ${validation.hint})` : validation.message;
-    return { ok: false, failure: { reason: 'PREDICTIONS_INVALID', message }, run };
+    const withHint = (text: string) => (validation.hint ? `${text} (hint: ${validation.hint})` : text);
+    return { ok: false, failure: { reason: 'PREDICTIONS_INVALID', message: withHint(validation.message), summary: withHint(validation.summary) }, run };
   }
   return { ok: true, predictionsPath, rows: validation.rows, run };
 }
 
 /** The competitor-facing failure of a finished sandbox run, if it failed. */
-function failureOfRun(run: SandboxResult, phase: Pick<PhaseDefinition, 'runtime'>, showsStderr: boolean): SubmissionFailure | undefined {
+function failureOfRun(run: SandboxResult, phase: Pick<PhaseDefinition, 'runtime'>): RunFailure | undefined {
   switch (run.outcome) {
     case 'timeout':
-      return { reason: 'TIMEOUT', message: failureMessages.timeout(phase.runtime) };
+      return fixedFailure('TIMEOUT', failureMessages.timeout(phase.runtime));
     case 'out-of-memory':
-      return { reason: 'OUT_OF_MEMORY', message: failureMessages.outOfMemory(phase.runtime) };
+      return fixedFailure('OUT_OF_MEMORY', failureMessages.outOfMemory(phase.runtime));
     case 'disk-full':
-      return { reason: 'USER_ERROR', message: failureMessages.scratchDiskFull(Math.round(DEFAULT_SANDBOX_LIMITS.maxScratchBytes / 1024 / 1024)) };
+      return fixedFailure('USER_ERROR', failureMessages.scratchDiskFull(Math.round(DEFAULT_SANDBOX_LIMITS.maxScratchBytes / 1024 / 1024)));
     case 'exited': {
       if (run.exitCode === 0) return undefined;
-      // The last stderr line is output too: quoted only where the team may see logs.
       const status = run.exitCode !== null ? run.exitCode : `signal ${run.signal ?? 'unknown'}`;
-      return { reason: 'USER_ERROR', message: failureMessages.userError(status, showsStderr ? run.log.lastStderrLine : undefined, phase.runtime.dataMount) };
+      return {
+        reason: 'USER_ERROR',
+        message: failureMessages.userError(status, run.log.lastStderrLine, phase.runtime.dataMount),
+        summary: failureMessages.userErrorOnHiddenData(),
+      };
     }
   }
 }

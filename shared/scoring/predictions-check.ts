@@ -57,9 +57,15 @@ export interface HeaderLayout {
 
 export interface HeaderProblems {
   problems: string[];
+  /**
+   * The same problems without a column name the file chose (only the format's own names): what a
+   * team may read after its code saw hidden data, which it could have written into the header.
+   */
+  summary: string[];
   hint?: string;
 }
 
+const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
 const quoteNames = (names: string[]) => names.map((name) => `"${name}"`).join(', ');
 
 /**
@@ -79,19 +85,30 @@ export function layoutHeader(header: string[], format: SubmissionFormat, options
     const separator = header[0]!.includes(';') ? 'semicolons' : header[0]!.includes('\t') ? 'tabs' : 'vertical bars';
     return {
       problems: [`the header is a single column: fields seem to be separated by ${separator}`],
+      summary: ['the header is a single column'],
       hint: `separate fields with commas and write decimals with a dot; expected header: ${expected.join(',')}`,
     };
   }
-  if (duplicated.size > 0) problems.push(`the header repeats column(s) ${quoteNames([...duplicated])}`);
+  const summary: string[] = [];
+  if (duplicated.size > 0) {
+    problems.push(`the header repeats column(s) ${quoteNames([...duplicated])}`);
+    summary.push(`the header repeats ${plural(duplicated.size, 'column', 'columns')}`);
+  }
   const missing = expected.filter((name) => !positions.has(name));
   const allowed = new Set([...expected, ...(options.optional ?? [])]);
   const unexpected = options.allowExtra ? [] : header.filter((name) => !allowed.has(name));
-  if (missing.length > 0) problems.push(`missing column(s) ${quoteNames(missing)}`);
-  if (unexpected.length > 0) problems.push(`unexpected column(s) ${quoteNames(unexpected)}`);
+  if (missing.length > 0) {
+    problems.push(`missing column(s) ${quoteNames(missing)}`);
+    summary.push(`missing column(s) ${quoteNames(missing)}`);
+  }
+  if (unexpected.length > 0) {
+    problems.push(`unexpected column(s) ${quoteNames(unexpected)}`);
+    summary.push(plural(unexpected.length, 'unexpected column', 'unexpected columns'));
+  }
   if (problems.length > 0) {
     const near = missing.some((name) => header.some((given) => given.trim().toLowerCase() === name.toLowerCase()));
     const hint = `${near ? 'column names are case- and space-sensitive; ' : ''}expected header (columns in any order): ${expected.join(',')}`;
-    return { problems, hint };
+    return { problems, summary, hint };
   }
   return {
     idPosition: positions.get(format.idColumn)!,
@@ -227,7 +244,6 @@ function rangeOf(column: PredictionColumn): string {
   return `[${Number.isFinite(low) ? low : '-∞'}, ${Number.isFinite(high) ? high : '∞'}]`;
 }
 
-const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
 
 /** The person-readable summary of a failed validation: counts only. */
 export function describeCounts(counts: PredictionsCounts, format: SubmissionFormat, valueLines: string[]): string[] {

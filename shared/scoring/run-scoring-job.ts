@@ -4,7 +4,11 @@ import type { PodiumContext } from '../context.ts';
 import { PodiumError } from '../errors.ts';
 import { recordScore } from '../leaderboard/record-score.ts';
 import { settleQuota } from '../submissions/quota.ts';
-import { getSubmission, transitionSubmission, type SubmissionRecord, type SubmissionScores } from '../submissions/submission-record.ts';
+import type { PhaseDefinition } from '../challenge/definition-schema.ts';
+import { pipelineMetrics } from '../pipeline/pipeline-metrics.ts';
+import { recordedFailure } from '../pipeline/run-failure.ts';
+import { readRunOutcome } from '../pipeline/run-outcome.ts';
+import { getSubmission, transitionSubmission, type SubmissionFailure, type SubmissionRecord, type SubmissionScores } from '../submissions/submission-record.ts';
 import { scoreStoredPredictions } from './score-stored-predictions.ts';
 import { SCORER_VERSION } from './scorer-version.ts';
 
@@ -17,9 +21,9 @@ export type ScoringJobOutcome =
   | { outcome: 'skipped'; status: SubmissionRecord['status'] };
 
 /**
- * The scoring job of one attempt: scores the stored predictions against the labels, then moves
- * SCORING → SCORED (with scores) or → FAILED (PREDICTIONS_INVALID), conditional on the status
- * and the attempt. The transition is the commit point; score records, leaderboard entries and the
+ * The scoring job of one attempt: records the inference launcher's outcome, or scores the stored
+ * predictions against the labels, then moves SCORING → SCORED (with scores) or → FAILED (the
+ * launcher's failure, or PREDICTIONS_INVALID), conditional on the status and the attempt. The transition is the commit point; score records, leaderboard entries and the
  * quota settlement follow and are idempotent, so a rerun of the same attempt after a crash
  * finishes them and otherwise changes nothing.
  * Platform problems (missing labels or predictions, S3 errors) throw: the job fails and is retried.
@@ -37,14 +41,19 @@ export async function runScoringJob(ctx: PodiumContext, submissionId: string, at
     return { outcome: 'skipped', status: submission.status };
   }
 
+  // What the inference launcher reported; it holds no table credentials, so its outcome is recorded here.
+  const run = await readRunOutcome(ctx.s3, ctx.config.predictionsBucket, submission.id, attempt);
+  if (!run) throw new PodiumError('INTERNAL', `the inference job of submission "${submission.id}" attempt ${attempt} reported no outcome`);
+  // Whatever the code produced after it saw hidden data reaches the team only as a fixed category.
+  const sawHiddenData = submission.mode !== 'smoke';
+  if (run.result === 'failed') return recordFailure(ctx, submission, phase, recordedFailure(run.failure, sawHiddenData && run.codeRan));
+
   const outcome = await scoreStoredPredictions(ctx, challenge, submission);
   const scoredAt = ctx.now().toISOString();
   if (outcome && !outcome.ok) {
-    const failure = { reason: 'PREDICTIONS_INVALID' as const, message: outcome.hint ? `${outcome.message}. Hint: ${outcome.hint}` : outcome.message };
-    const moved = await transitionSubmission(ctx, submission.id, { to: 'FAILED', from: ['SCORING'], attempt, set: { failure } });
-    if (!moved) return { outcome: 'skipped', status: (await getSubmission(ctx, submission.id)).status };
-    await settleQuota(ctx, { ...submission, status: 'FAILED', failure }, phase);
-    return { outcome: 'failed', message: failure.message };
+    const withHint = (text: string) => (outcome.hint ? `${text}. Hint: ${outcome.hint}` : text);
+    const failure = { reason: 'PREDICTIONS_INVALID' as const, message: withHint(outcome.message), summary: withHint(outcome.summary) };
+    return recordFailure(ctx, submission, phase, recordedFailure(failure, sawHiddenData));
   }
 
   const scores: SubmissionScores | undefined = outcome
@@ -56,4 +65,13 @@ export async function runScoringJob(ctx: PodiumContext, submissionId: string, at
   if (scores) await recordScore(ctx, scored, scores, challenge.metric);
   await settleQuota(ctx, scored, phase);
   return scores ? { outcome: 'scored', scores } : { outcome: 'unscored' };
+}
+
+async function recordFailure(ctx: PodiumContext, submission: SubmissionRecord, phase: PhaseDefinition, failure: SubmissionFailure): Promise<ScoringJobOutcome> {
+  const moved = await transitionSubmission(ctx, submission.id, { to: 'FAILED', from: ['SCORING'], attempt: submission.attempt, set: { failure } });
+  if (!moved) return { outcome: 'skipped', status: (await getSubmission(ctx, submission.id)).status };
+  pipelineMetrics.submissionEntered('FAILED');
+  pipelineMetrics.jobFailure(failure.reason);
+  await settleQuota(ctx, { ...submission, status: 'FAILED', failure }, phase);
+  return { outcome: 'failed', message: failure.message };
 }

@@ -45,7 +45,7 @@ export async function scoreStoredPredictions(ctx: PodiumContext, challenge: Chal
     if (submission.mode === 'smoke') return undefined;
     throw new PodiumError('LABELS_INVALID', `the labels of dataset "${location?.dataset.id}" are missing (s3://${location?.bucket}/${location?.key})`);
   }
-  const predictionsKey = objectKeys.predictions(submission.id);
+  const predictionsKey = objectKeys.predictions(submission.id, submission.attempt);
   const predictions = await openObject(ctx, ctx.config.predictionsBucket, predictionsKey);
   if (!predictions) {
     labels.destroy();

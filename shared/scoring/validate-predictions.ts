@@ -1,5 +1,5 @@
 import type { SubmissionFormat } from '../challenge/definition-schema.ts';
-import { CsvFormatError, CsvReader, fieldBytes, recordText, type CsvSource } from './csv-stream.ts';
+import { CsvFormatError, CsvReader, fieldBytes, recordText, type CsvProblemCode, type CsvSource } from './csv-stream.ts';
 import { IdBatchBuffers, IdIndex } from './id-index.ts';
 import {
   RowValueChecker,
@@ -31,6 +31,11 @@ export type PredictionsValidation =
       /** Person-readable, counts only: never an id or a value from the file or the labels. */
       message: string;
       problems: string[];
+      /**
+       * The message as a team may read it after its code saw hidden data: a fixed category with
+       * counts, no name from the header, no line number (both could carry hidden data).
+       */
+      summary: string;
       counts: PredictionsCounts;
       hint?: string;
     };
@@ -45,11 +50,22 @@ export interface PredictionsPassOptions {
 
 const DECIMAL_HINT = 'write decimals with a dot (0.5, not 0,5) and separate fields with commas';
 
-function invalid(problems: string[], counts: PredictionsCounts, hint?: string): PredictionsInvalid {
+/** Fixed wording per CSV problem: the reader's own messages name line numbers the file chose. */
+const CSV_PROBLEM_SUMMARY: Record<CsvProblemCode, string> = {
+  GZIP_FILE: 'the file is gzip-compressed, not CSV text',
+  ZIP_FILE: 'the file is a zip archive, not CSV text',
+  NOT_UTF8: 'the file is not valid UTF-8 text',
+  RECORD_TOO_LONG: 'a line is longer than the limit',
+  UNTERMINATED_QUOTE: 'a quoted field is never closed',
+  TEXT_AFTER_QUOTE: 'a line has text after a closing quote',
+};
+
+function invalid(problems: string[], counts: PredictionsCounts, hint?: string, summary: string[] = problems): PredictionsInvalid {
   return {
     ok: false,
     message: `the predictions file is invalid: ${problems.join('; ')}`,
     problems,
+    summary: `the predictions file is invalid: ${summary.join('; ')}`,
     counts,
     ...(hint ? { hint } : {}),
   };
@@ -81,7 +97,7 @@ export async function checkPredictionsFile(
       if (!layout) {
         const header = recordText(batch, 0);
         const mapped = layoutHeader(header, format);
-        if (!isHeaderLayout(mapped)) return invalid(mapped.problems, counts, mapped.hint);
+        if (!isHeaderLayout(mapped)) return invalid(mapped.problems, counts, mapped.hint, mapped.summary);
         layout = mapped;
         record = 1;
       }
@@ -126,7 +142,7 @@ export async function checkPredictionsFile(
       }
     }
   } catch (error) {
-    if (error instanceof CsvFormatError) return invalid([error.message], counts, error.hint);
+    if (error instanceof CsvFormatError) return invalid([error.message], counts, error.hint, [CSV_PROBLEM_SUMMARY[error.code]]);
     throw error;
   } finally {
     await reader.close();

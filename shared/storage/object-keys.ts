@@ -14,9 +14,14 @@ export const objectKeys = {
   /** Submissions bucket: one archive per submission; the key names its owner. */
   submissionArchive: (challengeId: string, phaseId: string, teamId: string, submissionId: string) =>
     `${challengeId}/${phaseId}/${teamId}/${submissionId}/submission.zip`,
-  /** Predictions bucket: the predictions file and the capped, sanitised logs of a run. */
-  predictions: (submissionId: string) => `predictions/${submissionId}/submission.csv`,
-  runLog: (submissionId: string) => `logs/${submissionId}/run.log`,
+  /**
+   * Predictions bucket: each attempt's predictions, outcome and capped, sanitised log under its own
+   * prefix, so a late attempt can never overwrite a newer one's.
+   */
+  predictions: (submissionId: string, attempt: number) => `predictions/${submissionId}/${attempt}/submission.csv`,
+  /** What the inference launcher reports to the scoring job (it holds no table credentials). */
+  runOutcome: (submissionId: string, attempt: number) => `predictions/${submissionId}/${attempt}/outcome.json`,
+  runLog: (submissionId: string, attempt: number) => `logs/${submissionId}/${attempt}/run.log`,
 };
 
 /** Parses a submissions-bucket key back into its parts; undefined when the key is not an archive. */

@@ -3,14 +3,16 @@ import * as z from 'zod';
 /**
  * Where Podium's data lives, read once from the environment. Locally the endpoints point at the
  * embedded dynalite and s3rver; on AWS they are unset and the SDK uses the regional endpoints.
+ * There are no default names: a component reads only the variables its Lambda or job definition
+ * declares, and a missing one fails at start-up naming the variable.
  */
 export const storageConfigSchema = z.object({
-  region: z.string().min(1).default('eu-west-3'),
-  tableName: z.string().min(1).default('podium'),
-  datasetsBucket: z.string().min(3).default('podium-datasets'),
-  submissionsBucket: z.string().min(3).default('podium-submissions'),
-  predictionsBucket: z.string().min(3).default('podium-predictions'),
-  hiddenBucket: z.string().min(3).default('podium-hidden'),
+  region: z.string().min(1),
+  tableName: z.string().min(1),
+  datasetsBucket: z.string().min(3),
+  submissionsBucket: z.string().min(3),
+  predictionsBucket: z.string().min(3),
+  hiddenBucket: z.string().min(3),
   /** KMS key for labels on AWS; unset locally. */
   labelsKmsKeyId: z.string().min(1).optional(),
   dynamoEndpoint: z.url().optional(),
@@ -31,26 +33,50 @@ export const STORAGE_ENV = {
   s3Endpoint: 'AWS_ENDPOINT_URL_S3',
 } as const satisfies Record<keyof StorageConfig, string>;
 
-/** Reads the storage config from the environment; fails fast naming the bad variable. */
-export function storageConfigFromEnv(env: NodeJS.ProcessEnv = process.env): StorageConfig {
+/** The table and bucket names a component may need; each declares its own list. */
+export type StorageName = 'tableName' | 'datasetsBucket' | 'submissionsBucket' | 'predictionsBucket' | 'hiddenBucket';
+
+const STORAGE_NAMES: readonly StorageName[] = ['tableName', 'datasetsBucket', 'submissionsBucket', 'predictionsBucket', 'hiddenBucket'];
+
+/**
+ * Reads the storage config from the environment. `needs` lists the names the component's
+ * definition declares: each must be set (the error names the variable); the others are not read,
+ * and using one throws, naming the variable the definition would have to declare.
+ *
+ * @example storageConfigFromEnv(process.env, ['tableName', 'submissionsBucket']) // the upload handler
+ */
+export function storageConfigFromEnv(env: NodeJS.ProcessEnv, needs: readonly StorageName[]): StorageConfig {
+  const read = (field: keyof StorageConfig) => (env[STORAGE_ENV[field]] === '' ? undefined : env[STORAGE_ENV[field]]);
+  const undeclared = STORAGE_NAMES.filter((name) => !needs.includes(name));
+  // Undeclared names are parsed as a placeholder, then replaced by a getter that refuses.
   const raw = Object.fromEntries(
-    Object.entries(STORAGE_ENV).map(([field, variable]) => [field, env[variable] === '' ? undefined : env[variable]]),
+    (Object.keys(STORAGE_ENV) as (keyof StorageConfig)[]).map((field) => [field, undeclared.includes(field as StorageName) ? 'undeclared' : read(field)]),
   );
   const parsed = storageConfigSchema.safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const field = String(issue.path[0]) as keyof StorageConfig;
-      return `${STORAGE_ENV[field] ?? field}: ${issue.message}`;
+      const variable = STORAGE_ENV[field] ?? field;
+      return raw[field] === undefined ? `${variable} is not set` : `${variable}: ${issue.message}`;
     });
     throw new Error(`Invalid storage configuration: ${problems.join('; ')}`);
   }
-  return parsed.data;
+  const config: StorageConfig = parsed.data;
+  for (const name of undeclared) {
+    Object.defineProperty(config, name, {
+      enumerable: false,
+      get() {
+        throw new Error(`${STORAGE_ENV[name]} is not in this component's environment: its definition must declare it (and grant the access) before it can be used`);
+      },
+    });
+  }
+  return config;
 }
 
 export function storageConfigToEnv(config: StorageConfig): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [field, variable] of Object.entries(STORAGE_ENV)) {
-    const value = config[field as keyof StorageConfig];
+    const value = Object.getOwnPropertyDescriptor(config, field)?.enumerable ? config[field as keyof StorageConfig] : undefined;
     if (value !== undefined) env[variable] = String(value);
   }
   return env;

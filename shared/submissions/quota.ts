@@ -5,7 +5,7 @@ import { PodiumError } from '../errors.ts';
 import { addMemberWithinLimit, membersOf, removeMember, writeIfCondition } from '../storage/conditional-writes.ts';
 import { keys } from '../storage/table-design.ts';
 import type { SubmissionMode, SubmissionRecord } from './submission-record.ts';
-import { isTerminal } from './submission-status.ts';
+import { isTerminal, type FailureReason } from './submission-status.ts';
 
 /**
  * Quotas per team and phase: a per-UTC-day window, a total, and the runs in flight. Each is a
@@ -80,12 +80,22 @@ export async function reserveQuota(
   return { quotaDay: day };
 }
 
-/** Whether a terminal submission's daily and total charge is given back. */
+/** Failures that happen before competitor code runs: the archive was refused (on upload, or when extracted). */
+const BEFORE_CODE_RAN: readonly FailureReason[] = ['ARCHIVE_INVALID', 'ARCHIVE_UNSAFE_PATH', 'ARCHIVE_TOO_LARGE', 'MAIN_PY_MISSING'];
+
+/**
+ * Whether a terminal submission's daily and total charge is given back. A run that failed after
+ * its code started on hidden data is charged whatever `countFailed` says: each failure can carry
+ * a few bits of the hidden data out (its category, its counts, its timing), so probing has a
+ * price. `countFailed: false` forgives only failures before the code ran, and platform errors
+ * are never charged (docs/THREAT-MODEL.md, "Probing hidden data through failures").
+ */
 export function isRefunded(submission: SubmissionRecord, phase: PhaseDefinition): boolean {
   if (submission.status === 'CANCELLED') return true;
   if (submission.status === 'SCORED') return false;
-  if (submission.failure?.reason === 'PLATFORM_ERROR') return true;
-  return !phase.quota.countFailed;
+  const reason = submission.failure?.reason;
+  if (reason === 'PLATFORM_ERROR') return true;
+  return !phase.quota.countFailed && reason !== undefined && BEFORE_CODE_RAN.includes(reason);
 }
 
 /**

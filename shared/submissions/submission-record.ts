@@ -10,8 +10,10 @@ export type SubmissionMode = 'scored' | 'smoke';
 
 export interface SubmissionFailure {
   reason: FailureReason;
-  /** Sanitised, safe to show the team: never hidden values. */
+  /** Safe to show the team: never anything competitor code produced after it saw hidden data. */
   message: string;
+  /** Organisers only: the full wording, which may quote what the code printed or wrote. */
+  detail?: string;
 }
 
 export interface SubmissionScores {

@@ -39,7 +39,10 @@ export function submissionView(challenge: Challenge, submission: SubmissionRecor
     createdAt: submission.createdAt,
     updatedAt: submission.updatedAt,
     ...(submission.archiveBytes !== undefined ? { archiveBytes: submission.archiveBytes } : {}),
-    ...(submission.failure ? { failure: { reason: submission.failure.reason, message: submission.failure.message } } : {}),
+    // `detail` may quote what the code printed on hidden data: organisers only.
+    ...(submission.failure
+      ? { failure: { reason: submission.failure.reason, message: submission.failure.message, ...(asOrganiser && submission.failure.detail ? { detail: submission.failure.detail } : {}) } }
+      : {}),
     ...(score ? { score: JSON.parse(JSON.stringify(score)) as typeof score } : {}),
     ...(submission.baseline ? { baseline: true } : {}),
     ...(asOrganiser

@@ -132,7 +132,7 @@ describe('a phase rescore request', () => {
   it('lists the submissions it could not rescore and still rebuilds the board', async () => {
     const { ctx } = await platform();
     // s-b's stored predictions no longer pass validation (a row is missing).
-    await ctx.s3.send(new PutObjectCommand({ Bucket: ctx.config.predictionsBucket, Key: objectKeys.predictions('s-b'), Body: tissuenetPredictions(labels.ids.slice(0, 3), PRIVATE_COST) }));
+    await ctx.s3.send(new PutObjectCommand({ Bucket: ctx.config.predictionsBucket, Key: objectKeys.predictions('s-b', 1), Body: tissuenetPredictions(labels.ids.slice(0, 3), PRIVATE_COST) }));
     const runner = new RecordingRunner();
     const { rescoreId } = await requestRescore(ctx, runner, { challenge: fixed, phaseId: 'learning', requestedBy: 'organiser-1' });
 

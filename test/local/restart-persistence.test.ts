@@ -7,6 +7,7 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createContext } from '#shared/context.ts';
 import { storageConfigSchema } from '#shared/storage/storage-config.ts';
+import { LOCAL_STORAGE_NAMES } from '../../local/local-config.ts';
 
 /** `npm start` as a user runs it: a separate process, killed with SIGKILL, then started again. */
 const basePort = 20_000 + Math.floor(Math.random() * 20_000);
@@ -55,7 +56,7 @@ describe('the local stack', () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'podium-data-'));
     const api = `http://127.0.0.1:${basePort}`;
     const ctx = createContext(
-      storageConfigSchema.parse({ dynamoEndpoint: `http://127.0.0.1:${basePort + 2}`, s3Endpoint: `http://127.0.0.1:${basePort + 1}` }),
+      storageConfigSchema.parse({ ...LOCAL_STORAGE_NAMES, dynamoEndpoint: `http://127.0.0.1:${basePort + 2}`, s3Endpoint: `http://127.0.0.1:${basePort + 1}` }),
     );
 
     const first = await startPodium(dataDir);

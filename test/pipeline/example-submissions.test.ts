@@ -3,6 +3,7 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readLeaderboard } from '#shared/leaderboard/read-leaderboard.ts';
 import { cancelSubmission } from '#shared/pipeline/cancel-submission.ts';
+import { failureMessages } from '#shared/pipeline/failure-messages.ts';
 import { reconcile } from '#shared/pipeline/reconcile.ts';
 import { objectKeys } from '#shared/storage/object-keys.ts';
 import { COUNTER } from '#shared/submissions/quota.ts';
@@ -50,10 +51,18 @@ describe('failing example submissions end in their documented state', () => {
     ['network-attempt', 'USER_ERROR', /exited with code 1: urllib\.error\.URLError: .*(name resolution|unreachable)/],
     ['read-outside-mounts', 'USER_ERROR', /exited with code 1: FileNotFoundError: .*labels\.csv' \(hint: this phase's data is mounted read-only at data\/ next to main\.py, that is \/code_execution\/data\)$/],
   ];
+  // These ran on the learning phase's hidden inputs: organisers read the full wording (`detail`).
   it.each(expectations)('%s → FAILED %s', async (name, reason, message) => {
     const submission = await settledRun(name);
     expect(submission).toMatchObject({ status: 'FAILED', failure: { reason } });
-    expect(submission.failure!.message).toMatch(message);
+    expect(submission.failure!.detail ?? submission.failure!.message).toMatch(message);
+  });
+
+  it('shows the team of a crash on hidden data neither the exit code nor the error text', async () => {
+    for (const name of ['crash', 'network-attempt', 'read-outside-mounts']) {
+      const { failure } = await settledRun(name);
+      expect(failure!.message).toBe(failureMessages.userErrorOnHiddenData());
+    }
   });
 
   it('never shows hidden ids in a PREDICTIONS_INVALID message', async () => {
@@ -63,16 +72,16 @@ describe('failing example submissions end in their documented state', () => {
   it('stores the capped run log; the crash log holds the traceback', async () => {
     await settledRun('crash');
     const { ctx } = harness;
-    const log = await ctx.s3.send(new GetObjectCommand({ Bucket: ctx.config.predictionsBucket, Key: objectKeys.runLog(submissions.crash!) }));
+    const log = await ctx.s3.send(new GetObjectCommand({ Bucket: ctx.config.predictionsBucket, Key: objectKeys.runLog(submissions.crash!, 1) }));
     const text = await log.Body!.transformToString();
     expect(text).toContain('loading model');
     expect(text).toContain('Traceback');
   });
 
-  it('refunds failed runs where the phase does not count them (countFailed: false)', async () => {
+  it('charges a run that failed after its code saw hidden data, although the phase forgives failures (countFailed: false)', async () => {
     await settledRun('crash');
     await expect.poll(() => harness.quotaCount('team-crash', COUNTER.running)).toBe(0);
-    await expect.poll(() => harness.quotaCount('team-crash', COUNTER.total)).toBe(0);
+    await expect.poll(() => harness.quotaCount('team-crash', COUNTER.total)).toBe(1);
   });
 });
 
@@ -81,7 +90,7 @@ describe('good and rejected archives', () => {
     const submission = await settledRun('baseline');
     expect(submission).toMatchObject({ status: 'SCORED', scores: { overall: expect.any(Number), public: expect.any(Number), private: expect.any(Number) } });
     const { ctx, challenge } = harness;
-    const predictions = await ctx.s3.send(new GetObjectCommand({ Bucket: ctx.config.predictionsBucket, Key: objectKeys.predictions(submissions.baseline!) }));
+    const predictions = await ctx.s3.send(new GetObjectCommand({ Bucket: ctx.config.predictionsBucket, Key: objectKeys.predictions(submissions.baseline!, 1) }));
     expect((await predictions.Body!.transformToString()).split(/\r?\n/)[0]).toBe('filename,0,1,2,3');
     for (const view of ['public', 'private'] as const) {
       const board = await readLeaderboard(ctx, challenge, 'learning', view);
@@ -96,7 +105,7 @@ describe('good and rejected archives', () => {
     expect(submission.quotaDay).toBeUndefined();
     const { ctx, challenge } = harness;
     await expect.poll(() => harness.quotaCount('team-smoke', COUNTER.total)).toBe(0);
-    const log = await ctx.s3.send(new GetObjectCommand({ Bucket: ctx.config.predictionsBucket, Key: objectKeys.runLog(submissions.smoke!) }));
+    const log = await ctx.s3.send(new GetObjectCommand({ Bucket: ctx.config.predictionsBucket, Key: objectKeys.runLog(submissions.smoke!, 1) }));
     expect(await log.Body!.transformToString()).toMatch(/wrote 8 predictions/);
     for (const view of ['public', 'private'] as const) {
       expect((await readLeaderboard(ctx, challenge, 'learning', view)).entries.map((entry) => entry.teamId)).not.toContain('team-smoke');

@@ -9,14 +9,14 @@ beforeAll(async () => {
   challenge = await loadChallenge('examples/tissuenet');
 });
 
-const submissionOf = (teamId: string) => ({ id: 's-1', challengeId: 'tissuenet', phaseId: 'learning', teamId }) as SubmissionRecord;
+const submissionOf = (teamId: string) =>
+  ({ id: 's-1', challengeId: 'tissuenet', phaseId: 'learning', teamId, mode: 'scored', archiveKey: `tissuenet/learning/${teamId}/s-1/submission.zip` }) as SubmissionRecord;
 
 describe('job specs of a submission attempt', () => {
   it('give both jobs the team’s fair share as AWS Batch accepts it: alphanumeric, one per team', () => {
-    const phase = challenge.phases.find((candidate) => candidate.id === 'learning')!;
     const teams = [newTeamId(), newTeamId(), soloTeamId('user-1'), soloTeamId('user-2')];
     const shares = teams.map((teamId) => {
-      const { inference, scoring } = buildJobSpecs(submissionOf(teamId), phase, 1);
+      const { inference, scoring } = buildJobSpecs(challenge, submissionOf(teamId), 1);
       expect(scoring.shareIdentifier).toBe(inference.shareIdentifier);
       expect(inference.shareIdentifier).toMatch(/^[A-Za-z0-9]{1,255}$/);
       return inference.shareIdentifier;

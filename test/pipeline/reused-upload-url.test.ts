@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -5,7 +6,9 @@ import { registerChallenge } from '#shared/challenge/challenge-registry.ts';
 import { loadChallenge, type Challenge } from '#shared/challenge/load-challenge.ts';
 import type { PodiumContext } from '#shared/context.ts';
 import { onArchiveUploaded } from '#shared/pipeline/on-archive-uploaded.ts';
+import { inferenceRunSpec } from '#shared/pipeline/inference-run-spec.ts';
 import { runInferenceJob } from '#shared/pipeline/run-inference-job.ts';
+import { runScoringJob } from '#shared/scoring/run-scoring-job.ts';
 import { findSubmission, transitionSubmission } from '#shared/submissions/submission-record.ts';
 import { startStorageFixture, type StorageFixture } from '../support/storage-fixture.ts';
 import { RecordingRunner } from './support/recording-runner.ts';
@@ -56,8 +59,12 @@ describe('an archive uploaded twice through the same URL', () => {
     expect(await findSubmission(ctx, id)).toEqual(queued);
     expect(runner.submitted.map((spec) => spec.kind)).toEqual(['inference', 'scoring']);
 
-    const result = await runInferenceJob(ctx, id, 1);
-    expect(result).toMatchObject({ outcome: 'failed', failure: { reason: 'ARCHIVE_INVALID' } });
+    // The launcher reports the refusal (it holds no table credentials); the scoring job records it.
+    const spec = inferenceRunSpec(challenge, queued, 1);
+    const result = await runInferenceJob({ s3: ctx.s3, config: ctx.config }, spec, { workRoot: tmpdir() });
+    expect(result).toMatchObject({ result: 'failed', codeRan: false, failure: { reason: 'ARCHIVE_INVALID' } });
+    for (const to of ['RUNNING', 'SCORING'] as const) await transitionSubmission(ctx, id, { to });
+    expect(await runScoringJob(ctx, id, 1)).toMatchObject({ outcome: 'failed' });
     const failed = (await findSubmission(ctx, id))!;
     expect(failed).toMatchObject({ status: 'FAILED', failure: { reason: 'ARCHIVE_INVALID' } });
     expect(failed.failure!.message).toBe(

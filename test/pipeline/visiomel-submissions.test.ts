@@ -49,7 +49,8 @@ describe('failing VisioMel submissions end in their documented state', () => {
   it.each(expectations)('%s → FAILED %s', async (name, reason, message) => {
     const submission = await settledRun(name);
     expect(submission).toMatchObject({ status: 'FAILED', failure: { reason } });
-    expect(submission.failure!.message).toMatch(message);
+    // A run on hidden data: the team reads a fixed category, organisers the full wording.
+    expect(submission.failure!.detail ?? submission.failure!.message).toMatch(message);
   });
 
   it('reports out-of-range probabilities as a count, never an id or a value', async () => {

@@ -1,6 +1,7 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { PodiumContext } from '#shared/context.ts';
+import { writeRunOutcome } from '#shared/pipeline/run-outcome.ts';
 import { objectKeys } from '#shared/storage/object-keys.ts';
 import { keys } from '#shared/storage/table-design.ts';
 import { createSubmissionRecord, transitionSubmission, type SubmissionMode } from '#shared/submissions/submission-record.ts';
@@ -57,7 +58,9 @@ export async function submissionInScoring(ctx: PodiumContext, input: ScoringSubm
   for (const to of ['UPLOADED', 'VALIDATED', 'QUEUED', 'RUNNING', 'SCORING'] as const) {
     if (!(await transitionSubmission(ctx, input.id, { to }))) throw new Error(`could not move ${input.id} to ${to}`);
   }
-  await ctx.s3.send(new PutObjectCommand({ Bucket: ctx.config.predictionsBucket, Key: objectKeys.predictions(input.id), Body: input.predictions }));
+  await ctx.s3.send(new PutObjectCommand({ Bucket: ctx.config.predictionsBucket, Key: objectKeys.predictions(input.id, 1), Body: input.predictions }));
+  // What the inference launcher reports once it has stored the predictions.
+  await writeRunOutcome(ctx.s3, ctx.config.predictionsBucket, { result: 'predicted', submissionId: input.id, attempt: 1, rows: 0 });
 }
 
 export async function putTeam(ctx: PodiumContext, challengeId: string, teamId: string, attributes: { name?: string; disqualified?: boolean; mergedInto?: string } = {}): Promise<void> {

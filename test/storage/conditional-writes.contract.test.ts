@@ -16,6 +16,7 @@ import { storageConfigSchema } from '#shared/storage/storage-config.ts';
 import { LEADERBOARD_INDEX } from '#shared/storage/table-design.ts';
 import { startEmbeddedServers, type EmbeddedServers } from '../../local/embedded-servers.ts';
 import { javaAvailable, startDynamoDbLocal, type DynamoDbLocal } from '../support/dynamodb-local.ts';
+import { LOCAL_STORAGE_NAMES } from '../../local/local-config.ts';
 
 /**
  * The storage contract: the four conditional writes behave the same on dynalite (what `npm start`
@@ -54,6 +55,7 @@ describe.each(backends)('storage contract on $name', (backend) => {
     const started = await backend.start();
     stop = started.stop;
     const config = storageConfigSchema.parse({
+      ...LOCAL_STORAGE_NAMES,
       tableName: `contract-${randomUUID().slice(0, 8)}`,
       dynamoEndpoint: started.endpoint,
       s3Endpoint: 'http://127.0.0.1:9', // unused here

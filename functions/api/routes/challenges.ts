@@ -33,8 +33,6 @@ export function challengeSummary(challenge: Challenge) {
         dataMount: phase.runtime.dataMount,
         outputFile: phase.runtime.outputFile,
         maxArchiveMiB: phase.runtime.maxArchiveMiB,
-        logPolicy: phase.runtime.logPolicy,
-        logTailLines: phase.runtime.logTailLines,
         // The interpreter submissions run with, so `podium test-submission` can use the same one.
         python: phase.runtime.python,
       },

@@ -11,7 +11,7 @@ import { IDEMPOTENCY_KEY_PATTERN } from '#shared/submissions/idempotency.ts';
 import { listTeamSubmissions } from '#shared/submissions/list-submissions.ts';
 import { getPhaseControl } from '#shared/submissions/phase-control.ts';
 import { remainingQuota } from '#shared/submissions/quota.ts';
-import { readSubmissionLog } from '#shared/submissions/submission-logs.ts';
+import { readTeamLog } from '#shared/submissions/submission-logs.ts';
 import { submissionView } from '#shared/submissions/submission-view.ts';
 import { teamSubmission } from '#shared/submissions/team-submission.ts';
 import { findParticipant } from '#shared/participants/participant-record.ts';
@@ -19,7 +19,7 @@ import { teamOf } from '#shared/teams/team-membership.ts';
 import type { ApiDependencies } from '../api-env.ts';
 import { userOf } from '../auth.ts';
 import { newRouter } from '../router.ts';
-import { AnyObject, bearer, ChallengeParams, commonErrors, json, PhaseParams, phaseIdParam, quotaError, SubmissionParams } from '../schemas.ts';
+import { AnyObject, bearer, ChallengeParams, commonErrors, json, PhaseParams, phaseIdParam, quotaError, SubmissionLog, SubmissionParams } from '../schemas.ts';
 
 export const Submission = AnyObject.meta({ id: 'Submission',  description: 'A submission as its team sees it (docs/API.md)' });
 const Upload = AnyObject.meta({ id: 'ArchiveUpload',  description: 'A presigned POST ({ method: "POST", url, fields, maxBytes }) or a multipart upload ({ method: "MULTIPART", uploadId, partBytes, parts })' });
@@ -126,15 +126,14 @@ export function submissionRoutes({ ctx, jobRunner }: ApiDependencies) {
         method: 'get',
         path: '/submissions/{submissionId}/logs',
         tags: ['submissions'],
-        summary: "A run's log, as the phase's log policy allows (full for smoke runs)",
+        summary: "A run's log: all of a smoke run's, nothing of a run on hidden data",
         security: bearer,
         request: { params: SubmissionParams },
-        responses: { 200: json(z.object({ policy: z.enum(['full', 'tail', 'none']), lines: z.array(z.string()), truncated: z.boolean() })), ...commonErrors },
+        responses: { 200: json(SubmissionLog), ...commonErrors },
       }),
       async (c) => {
-        const { submission, challenge } = await teamSubmission(ctx, userOf(c), c.req.valid('param').submissionId);
-        const phase = findPhase(challenge, submission.phaseId)!;
-        return c.json(await readSubmissionLog(ctx, phase.runtime, submission, 'team'), 200);
+        const { submission } = await teamSubmission(ctx, userOf(c), c.req.valid('param').submissionId);
+        return c.json(await readTeamLog(ctx, submission), 200);
       },
     )
     .openapi(

@@ -8,14 +8,14 @@ import { cancelSubmission } from '#shared/pipeline/cancel-submission.ts';
 import { listPhaseSubmissions } from '#shared/submissions/list-submissions.ts';
 import { markBaseline } from '#shared/submissions/mark-baseline.ts';
 import { getPhaseControl } from '#shared/submissions/phase-control.ts';
-import { readSubmissionLog } from '#shared/submissions/submission-logs.ts';
+import { readOrganiserLog } from '#shared/submissions/submission-logs.ts';
 import { getSubmission } from '#shared/submissions/submission-record.ts';
 import { SUBMISSION_STATUSES } from '#shared/submissions/submission-status.ts';
 import { submissionView } from '#shared/submissions/submission-view.ts';
 import type { ApiDependencies } from '../../api-env.ts';
 import { organiserOf } from '../../auth.ts';
 import { newRouter } from '../../router.ts';
-import { bearer, ChallengeParams, commonErrors, json, SubmissionParams } from '../../schemas.ts';
+import { bearer, ChallengeParams, commonErrors, json, SubmissionLog, SubmissionParams } from '../../schemas.ts';
 import { Submission } from '../submissions.ts';
 
 export function adminSubmissionRoutes({ ctx, jobRunner }: ApiDependencies) {
@@ -65,16 +65,15 @@ export function adminSubmissionRoutes({ ctx, jobRunner }: ApiDependencies) {
         method: 'get',
         path: '/admin/submissions/{submissionId}/logs',
         tags: ['organisers'],
-        summary: "A run's full log",
+        summary: "A run's full log, hidden-data runs included; every read is audit-logged",
         security: bearer,
         request: { params: SubmissionParams },
-        responses: { 200: json(z.object({ policy: z.enum(['full', 'tail', 'none']), lines: z.array(z.string()), truncated: z.boolean() })), ...commonErrors },
+        responses: { 200: json(SubmissionLog), ...commonErrors },
       }),
       async (c) => {
-        organiserOf(c);
+        const organiser = organiserOf(c);
         const submission = await getSubmission(ctx, c.req.valid('param').submissionId);
-        const challenge = await getChallenge(ctx, submission.challengeId);
-        return c.json(await readSubmissionLog(ctx, findPhase(challenge, submission.phaseId)!.runtime, submission, 'organiser'), 200);
+        return c.json(await readOrganiserLog(ctx, submission, organiser.userId), 200);
       },
     )
     .openapi(
