@@ -103,5 +103,8 @@ try {
   }
   process.exitCode = reportError(error, json);
 }
-// Exit now: keep-alive sockets and SDK clients must not hold the terminal after the answer.
+// Exit now: keep-alive sockets and SDK clients must not hold the terminal after the answer. A pipe
+// (`podium logs … | less`, `--json` into a script) is written asynchronously: exiting before it
+// drains cut long outputs short, so wait for both streams first.
+await Promise.all([process.stdout, process.stderr].map((stream) => new Promise((drained) => stream.write('', drained))));
 process.exit(process.exitCode ?? EXIT.ok);
