@@ -5,7 +5,9 @@ import type { PodiumContext } from '#shared/context.ts';
 import { readLeaderboard } from '#shared/leaderboard/read-leaderboard.ts';
 import { runScoringJob } from '#shared/scoring/run-scoring-job.ts';
 import { SCORER_VERSION } from '#shared/scoring/scorer-version.ts';
-import { getSubmission } from '#shared/submissions/submission-record.ts';
+import { getSubmission, transitionSubmission } from '#shared/submissions/submission-record.ts';
+import { failureMessages } from '#shared/pipeline/failure-messages.ts';
+import { writeRunOutcome } from '#shared/pipeline/run-outcome.ts';
 import { keys } from '#shared/storage/table-design.ts';
 import { manualClock, startStorageFixture, type StorageFixture } from '../support/storage-fixture.ts';
 import { itemsOf, putLabels, submissionInScoring, tissuenetLabels, tissuenetPredictions } from './scoring-fixture.ts';
@@ -54,6 +56,22 @@ describe('runScoringJob', () => {
     ]);
     const board = await readLeaderboard(ctx, tissuenet, 'learning', 'private');
     expect(board.entries).toEqual([{ rank: 1, teamId: 'team-a', score: 1, submissionId: 's-1', submittedAt: '2026-06-01T10:00:00.000Z' }]);
+  });
+
+  it('records the launcher’s failure of the current attempt, never a late attempt’s files', async () => {
+    const ctx = await freshPlatform();
+    // Attempt 1 predicted (its job was superseded by a platform retry, then finished late);
+    // attempt 2, the current one, failed on hidden data.
+    await submissionInScoring(ctx, { ...base, id: 's-7', predictions: tissuenetPredictions(labels.ids, PREDICTED) });
+    await transitionSubmission(ctx, 's-7', { to: 'QUEUED', from: ['SCORING'], attempt: 1, set: { attempt: 2 } });
+    for (const to of ['RUNNING', 'SCORING'] as const) await transitionSubmission(ctx, 's-7', { to });
+    const failure = { reason: 'USER_ERROR' as const, message: 'main.py exited with code 1: ValueError: test_0003.pgm', summary: failureMessages.userErrorOnHiddenData() };
+    await writeRunOutcome(ctx.s3, ctx.config.predictionsBucket, { result: 'failed', submissionId: 's-7', attempt: 2, failure, codeRan: true });
+
+    expect(await runScoringJob(ctx, 's-7', 2)).toMatchObject({ outcome: 'failed' });
+    const submission = await getSubmission(ctx, 's-7');
+    expect(submission).toMatchObject({ status: 'FAILED', attempt: 2, failure: { reason: 'USER_ERROR', message: failure.summary, detail: failure.message } });
+    expect((await readLeaderboard(ctx, tissuenet, 'learning', 'public')).entries).toEqual([]);
   });
 
   it('fails invalid predictions with PREDICTIONS_INVALID and counts, and ranks nothing', async () => {

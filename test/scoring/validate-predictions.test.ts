@@ -80,6 +80,20 @@ describe('validatePredictions: header problems', () => {
     expect(result.hint).toContain('filename,0,1,2,3');
   });
 
+  it('summarises header problems for a hidden-data run as counts, never naming a column the file chose', async () => {
+    const smuggled = ['test_0001.pgm:ab85ac7d', 'test_0002.pgm:728a8180', 'test_0003.pgm:8b877a71'];
+    const result = failure(await validate(`filename,0,1,2,${smuggled.join(',')},${smuggled[0]}\na.tif,1,0,0,0\n`, tissuenet, ['a.tif']));
+    expect(result.message).toContain(smuggled[1]);
+    expect(result.summary).toBe('the predictions file is invalid: the header repeats 1 column; missing column(s) "3"; 4 unexpected columns');
+  });
+
+  it('summarises an unreadable file without the line number the file chose', async () => {
+    const lines = Array.from({ length: 37 }, (_, i) => `a${i}.tif,1,0,0,0`).join('\n');
+    const result = failure(await validate(`filename,0,1,2,3\n${lines}\n"unclosed,1,0,0,0\n`, tissuenet, ['a.tif']));
+    expect(result.message).toMatch(/line 39/);
+    expect(result.summary).toBe('the predictions file is invalid: a quoted field is never closed');
+  });
+
   it('refuses semicolon-separated files with a hint', async () => {
     const result = failure(await validate('filename;relapse\na.tif;0,5\n', visiomel, ['a.tif']));
     expect(result.message).toContain('separated by semicolons');
