@@ -7,7 +7,7 @@ import { CliError, EXIT, formatBytes, usageError } from '../output.ts';
 import { createProgressBar } from '../progress.ts';
 import type { StorageSettings } from '../profiles.ts';
 import { loadChallengeForCli } from '../challenge-files.ts';
-import { localSettings } from '../../local/local-config.ts';
+import { LOCAL_STORAGE_NAMES, localSettings } from '../../local/local-config.ts';
 
 interface UploadDataOptions {
   data?: string;
@@ -96,12 +96,15 @@ Examples:
 }
 
 async function resolveStorage(cli: CliContext, options: UploadDataOptions): Promise<{ settings: StorageSettings & { target: 'aws' | 'local' }; config: StorageConfig }> {
-  const { storageConfigSchema } = await import('#shared/storage/storage-config.ts');
+  const { storageConfigOf } = await import('#shared/storage/storage-config.ts');
   const env = process.env;
   const saved = (cli.profile.storage ?? {}) as StorageSettings & { target?: 'aws' | 'local' };
   const explicitEndpoint = options.s3Endpoint ?? options.dynamodbEndpoint ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL_DYNAMODB;
   const target = options.aws ? 'aws' : explicitEndpoint ? 'local' : (saved.target ?? 'local');
-  const pick = (flag: string | undefined, variable: string, field: keyof StorageSettings) => flag ?? (env[variable] || undefined) ?? saved[field];
+  // The local stack's names unless told otherwise; on AWS the deployed stack's, which have no default.
+  const localName = (field: keyof typeof LOCAL_STORAGE_NAMES) => (target === 'local' ? LOCAL_STORAGE_NAMES[field] : undefined);
+  const pick = (flag: string | undefined, variable: string, field: keyof StorageSettings) =>
+    flag ?? (env[variable] || undefined) ?? saved[field] ?? (field in LOCAL_STORAGE_NAMES ? localName(field as keyof typeof LOCAL_STORAGE_NAMES) : undefined);
   const settings: StorageSettings & { target: 'aws' | 'local' } = {
     target,
     region: pick(options.region, 'AWS_REGION', 'region'),
@@ -127,11 +130,22 @@ async function resolveStorage(cli: CliContext, options: UploadDataOptions): Prom
     }
   }
   const { target: _target, ...fields } = settings;
-  const parsed = storageConfigSchema.safeParse(Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)));
-  if (!parsed.success) {
-    throw usageError(`invalid storage settings: ${parsed.error.issues.map((issue) => `${String(issue.path[0])} ${issue.message}`).join('; ')}`);
+  const flags: Partial<Record<keyof StorageConfig, string>> = {
+    region: '--region',
+    tableName: '--table',
+    datasetsBucket: '--datasets-bucket',
+    hiddenBucket: '--hidden-bucket',
+    labelsKmsKeyId: '--labels-kms-key',
+    s3Endpoint: '--s3-endpoint',
+    dynamoEndpoint: '--dynamodb-endpoint',
+  };
+  try {
+    // Uploading datasets touches the table (registration), the datasets bucket and the hidden bucket only.
+    const config = storageConfigOf(fields, ['tableName', 'datasetsBucket', 'hiddenBucket'], (field) => flags[field] ?? field);
+    return { settings, config };
+  } catch (error) {
+    throw usageError(`invalid storage settings: ${(error as Error).message.replace(/^Invalid storage configuration: /, '')}`);
   }
-  return { settings, config: parsed.data };
 }
 
 async function folderBytes(root: string, datasetIds: string[]): Promise<number> {

@@ -46,18 +46,31 @@ const STORAGE_NAMES: readonly StorageName[] = ['tableName', 'datasetsBucket', 's
  * @example storageConfigFromEnv(process.env, ['tableName', 'submissionsBucket']) // the upload handler
  */
 export function storageConfigFromEnv(env: NodeJS.ProcessEnv, needs: readonly StorageName[]): StorageConfig {
-  const read = (field: keyof StorageConfig) => (env[STORAGE_ENV[field]] === '' ? undefined : env[STORAGE_ENV[field]]);
+  const values = Object.fromEntries(
+    Object.entries(STORAGE_ENV).map(([field, variable]) => [field, env[variable] === '' ? undefined : env[variable]]),
+  ) as Partial<Record<keyof StorageConfig, string>>;
+  return storageConfigOf(values, needs, (field) => STORAGE_ENV[field]);
+}
+
+/**
+ * The same from values at hand (flags, a saved profile). `describe` names a field in errors: the
+ * variable for the environment, the flag for a command line.
+ */
+export function storageConfigOf(
+  values: Partial<Record<keyof StorageConfig, string>>,
+  needs: readonly StorageName[],
+  describe: (field: keyof StorageConfig) => string = (field) => STORAGE_ENV[field],
+): StorageConfig {
   const undeclared = STORAGE_NAMES.filter((name) => !needs.includes(name));
   // Undeclared names are parsed as a placeholder, then replaced by a getter that refuses.
   const raw = Object.fromEntries(
-    (Object.keys(STORAGE_ENV) as (keyof StorageConfig)[]).map((field) => [field, undeclared.includes(field as StorageName) ? 'undeclared' : read(field)]),
+    (Object.keys(STORAGE_ENV) as (keyof StorageConfig)[]).map((field) => [field, undeclared.includes(field as StorageName) ? 'undeclared' : values[field]]),
   );
   const parsed = storageConfigSchema.safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const field = String(issue.path[0]) as keyof StorageConfig;
-      const variable = STORAGE_ENV[field] ?? field;
-      return raw[field] === undefined ? `${variable} is not set` : `${variable}: ${issue.message}`;
+      return raw[field] === undefined ? `${describe(field)} is not set` : `${describe(field)}: ${issue.message}`;
     });
     throw new Error(`Invalid storage configuration: ${problems.join('; ')}`);
   }
@@ -66,7 +79,7 @@ export function storageConfigFromEnv(env: NodeJS.ProcessEnv, needs: readonly Sto
     Object.defineProperty(config, name, {
       enumerable: false,
       get() {
-        throw new Error(`${STORAGE_ENV[name]} is not in this component's environment: its definition must declare it (and grant the access) before it can be used`);
+        throw new Error(`${describe(name)} is not in this component's configuration: it must be declared (and the access granted) before it can be used`);
       },
     });
   }
