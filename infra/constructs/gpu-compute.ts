@@ -13,6 +13,9 @@ import {
   InstanceType,
   LaunchTemplate,
   LaunchTemplateHttpTokens,
+  MultipartBody,
+  MultipartUserData,
+  UserData,
   type ISecurityGroup,
   type IVpc,
   SubnetType,
@@ -40,6 +43,8 @@ export interface GpuComputeProps {
 
 /** vCPU ceiling of the CPU-only scoring capacity: scoring reads a CSV and writes a few items. */
 const SCORING_MAX_VCPUS = 16;
+/** How long the ECS agent keeps a stopped job's containers and volumes (ECS's default is 3h). */
+export const TASK_CLEANUP_WAIT = '5m';
 /** Scoring instances hold the OS, the scoring image and predictions files: the AMI's 30 GiB and some room. */
 const SCORING_VOLUME_GIB = 40;
 
@@ -49,7 +54,15 @@ const SCORING_VOLUME_GIB = 40;
  * volumes are Docker volumes on this root volume (AL2023 ECS AMIs keep /var/lib/docker there).
  */
 function launchTemplate(scope: Construct, id: string, volumeGiB: number): LaunchTemplate {
+  // A finished job's work volume goes when the ECS agent cleans its task up, after 3 h by default:
+  // a run killed for time or memory (which leaves its staged inputs behind) must not hold the
+  // disk the next job on the instance was sized for. Batch takes user data as MIME multipart only.
+  const userData = new MultipartUserData();
+  const agentConfig = UserData.forLinux();
+  agentConfig.addCommands(`echo ECS_ENGINE_TASK_CLEANUP_WAIT_DURATION=${TASK_CLEANUP_WAIT} >> /etc/ecs/ecs.config`);
+  userData.addUserDataPart(agentConfig, MultipartBody.SHELL_SCRIPT, true);
   return new LaunchTemplate(scope, id, {
+    userData,
     requireImdsv2: true,
     httpTokens: LaunchTemplateHttpTokens.REQUIRED,
     httpPutResponseHopLimit: 1,

@@ -6,7 +6,7 @@ import { archiveLimitsFor } from '#shared/archive/archive-limits.ts';
 import { DEFAULT_SANDBOX_LIMITS } from '#shared/sandbox/run-sandboxed.ts';
 import { objectKeys } from '#shared/storage/object-keys.ts';
 import { synthesisePodium, type SynthesisedPodium } from './podium-app.ts';
-import { allows } from './template-values.ts';
+import { allows, rendered } from './template-values.ts';
 
 let learning: Template;
 let final: Template;
@@ -234,6 +234,16 @@ describe('inference work disk (runs are not staged in memory)', () => {
       const devices = template.toJSON().Resources[templateId].Properties.LaunchTemplateData.BlockDeviceMappings as Array<{ DeviceName: string; Ebs: { VolumeSize: number } }>;
       const root = devices.find((device) => device.DeviceName === '/dev/xvda')!;
       expect(root.Ebs.VolumeSize, `${phase.id}: ${jobsPerInstance} job(s) of ${perJobGiB.toFixed(1)} GiB`).toBeGreaterThanOrEqual(Math.ceil(jobsPerInstance * perJobGiB));
+    }
+  });
+});
+
+describe('work volumes do not outlive their job for hours', () => {
+  it('has the ECS agent clean stopped jobs (and their work volumes) up within minutes', () => {
+    for (const launchTemplate of Object.values(learning.findResources('AWS::EC2::LaunchTemplate'))) {
+      const userData = rendered(launchTemplate.Properties.LaunchTemplateData.UserData['Fn::Base64']);
+      expect(userData).toMatch(/^Content-Type: multipart\/mixed/);
+      expect(userData).toMatch(/ECS_ENGINE_TASK_CLEANUP_WAIT_DURATION=\d+m >> \/etc\/ecs\/ecs\.config/);
     }
   });
 });
