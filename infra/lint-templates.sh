@@ -10,8 +10,8 @@ if ! command -v cfn-lint > /dev/null; then
 fi
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-for challenge in examples/*/; do
-  challenge=${challenge%/}
+for file in examples/*/challenge.yaml; do
+  challenge=$(dirname "$file")
   region=$(sed -n 's/^  region: *\([a-z0-9-]*\).*/\1/p' "$challenge/challenge.yaml" | head -1)
   echo "== $challenge (${region:-eu-west-3})"
   npx cdk synth --quiet -c challenge="$challenge" -o "$out/$(basename "$challenge")" > /dev/null
