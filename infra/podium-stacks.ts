@@ -17,6 +17,7 @@ export interface PodiumStacks {
  * deploying credentials, so synth needs none.
  */
 export function definePodiumStacks(app: App, challenge: Challenge): PodiumStacks {
+  assertAlarmsReachSomeone(challenge);
   const env = { region: challenge.aws.region };
   const data = new DataStack(app, `${challenge.id}-data`, { env, challengeId: challenge.id, description: `Podium ${challenge.id}: buckets, labels key, table (retained)` });
   const platform = new PlatformStack(app, `${challenge.id}-platform`, {
@@ -34,7 +35,7 @@ export function definePodiumStacks(app: App, challenge: Challenge): PodiumStacks
         env,
         challenge,
         phase,
-            description: `Podium ${challenge.id}: Batch compute and jobs of phase ${phase.id}`,
+        description: `Podium ${challenge.id}: Batch compute and jobs of phase ${phase.id}`,
       }),
     );
     phases.get(phase.id)!.addStackDependency(data);
@@ -43,4 +44,13 @@ export function definePodiumStacks(app: App, challenge: Challenge): PodiumStacks
   // cdk-nag's AWS Solutions pack runs at every synth; unacknowledged findings fail it.
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { data, platform, phases };
+}
+
+/** Alarms that mail nobody look like monitoring and are not: an empty list must be a stated choice. */
+function assertAlarmsReachSomeone(challenge: Challenge): void {
+  if (challenge.aws.alarmEmails.length > 0 || challenge.aws.alarmsOptOut) return;
+  throw new Error(
+    `challenge ${challenge.id}: aws.alarmEmails is empty, so its alarms (API errors, stuck jobs, cost) would notify nobody. ` +
+      'Add an address to aws.alarmEmails, or set aws.alarmsOptOut to the reason no one is to be notified.',
+  );
 }

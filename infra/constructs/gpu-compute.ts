@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import {
   AllocationStrategy,
+  CfnComputeEnvironment,
   EcsMachineImageType,
   FairshareSchedulingPolicy,
   JobQueue,
@@ -12,6 +13,9 @@ import {
   InstanceType,
   LaunchTemplate,
   LaunchTemplateHttpTokens,
+  MultipartBody,
+  MultipartUserData,
+  UserData,
   type ISecurityGroup,
   type IVpc,
   SubnetType,
@@ -31,45 +35,70 @@ export interface GpuComputeProps {
   spot: boolean;
   /** vCPUs kept running (the final window's warm pool); 0 scales to zero when idle. */
   minVcpus: number;
+  /** Root volume of a GPU instance: the OS, the images and the work disk of every job it can hold. */
+  instanceVolumeGiB: number;
+  /** Tags on every instance and volume launched (cost allocation). */
+  instanceTags: Record<string, string>;
 }
 
 /** vCPU ceiling of the CPU-only scoring capacity: scoring reads a CSV and writes a few items. */
 const SCORING_MAX_VCPUS = 16;
+/** How long the ECS agent keeps a stopped job's containers and volumes (ECS's default is 3h). */
+export const TASK_CLEANUP_WAIT = '5m';
+/** Scoring instances hold the OS, the scoring image and predictions files: the AMI's 30 GiB and some room. */
+const SCORING_VOLUME_GIB = 40;
+
+/**
+ * IMDSv2 only, and a hop limit of 1: a container's packets cross the Docker bridge (one hop) and
+ * so never get a token; the instance role stays with the host and the ECS agent. The job's work
+ * volumes are Docker volumes on this root volume (AL2023 ECS AMIs keep /var/lib/docker there).
+ */
+function launchTemplate(scope: Construct, id: string, volumeGiB: number): LaunchTemplate {
+  // A finished job's work volume goes when the ECS agent cleans its task up, after 3 h by default:
+  // a run killed for time or memory (which leaves its staged inputs behind) must not hold the
+  // disk the next job on the instance was sized for. Batch takes user data as MIME multipart only.
+  const userData = new MultipartUserData();
+  const agentConfig = UserData.forLinux();
+  agentConfig.addCommands(`echo ECS_ENGINE_TASK_CLEANUP_WAIT_DURATION=${TASK_CLEANUP_WAIT} >> /etc/ecs/ecs.config`);
+  userData.addUserDataPart(agentConfig, MultipartBody.SHELL_SCRIPT, true);
+  return new LaunchTemplate(scope, id, {
+    userData,
+    requireImdsv2: true,
+    httpTokens: LaunchTemplateHttpTokens.REQUIRED,
+    httpPutResponseHopLimit: 1,
+    httpEndpoint: true,
+    blockDevices: [
+      {
+        deviceName: '/dev/xvda',
+        volume: BlockDeviceVolume.ebs(volumeGiB, { volumeType: EbsDeviceVolumeType.GP3, encrypted: true, deleteOnTermination: true }),
+      },
+    ],
+  });
+}
 
 /**
  * A phase's compute: GPU instances for inference and small CPU instances for scoring, both in the
- * isolated subnets under one launch template, behind one job queue with fair-share scheduling.
+ * isolated subnets, each under a launch template sized for its jobs, behind one job queue with
+ * fair-share scheduling.
  */
 export class GpuCompute extends Construct {
   readonly jobQueue: JobQueue;
   readonly schedulingPolicy: FairshareSchedulingPolicy;
+  /** The GPU instances' launch template (scoring instances have their own, smaller one). */
   readonly launchTemplate: LaunchTemplate;
+  readonly computeEnvironments: ManagedEc2EcsComputeEnvironment[];
 
   constructor(scope: Construct, id: string, props: GpuComputeProps) {
     super(scope, id);
     const { challengeId, phaseId } = props;
 
-    // IMDSv2 only, and a hop limit of 1: a container's packets cross the Docker bridge (one hop)
-    // and so never get a token; the instance role stays with the host and the ECS agent.
-    this.launchTemplate = new LaunchTemplate(this, 'LaunchTemplate', {
-      requireImdsv2: true,
-      httpTokens: LaunchTemplateHttpTokens.REQUIRED,
-      httpPutResponseHopLimit: 1,
-      httpEndpoint: true,
-      blockDevices: [
-        {
-          deviceName: '/dev/xvda',
-          // Whole-slide images are large: room for the images, the staged inputs and the workspace.
-          volume: BlockDeviceVolume.ebs(200, { volumeType: EbsDeviceVolumeType.GP3, encrypted: true, deleteOnTermination: true }),
-        },
-      ],
-    });
+    this.launchTemplate = launchTemplate(this, 'LaunchTemplate', props.instanceVolumeGiB);
+    const scoringTemplate = launchTemplate(this, 'ScoringLaunchTemplate', SCORING_VOLUME_GIB);
 
     const common = {
       vpc: props.vpc,
       vpcSubnets: { subnetType: SubnetType.PRIVATE_ISOLATED },
       securityGroups: [props.securityGroup],
-      launchTemplate: this.launchTemplate,
       useOptimalInstanceClasses: false,
       updateToLatestImageVersion: true,
       replaceComputeEnvironment: false,
@@ -77,6 +106,7 @@ export class GpuCompute extends Construct {
 
     const scoring = new ManagedEc2EcsComputeEnvironment(this, 'ScoringCompute', {
       ...common,
+      launchTemplate: scoringTemplate,
       instanceTypes: [new InstanceType('m6i.large'), new InstanceType('m6i.xlarge')],
       images: [{ imageType: EcsMachineImageType.ECS_AL2023 }],
       allocationStrategy: AllocationStrategy.BEST_FIT_PROGRESSIVE,
@@ -85,6 +115,7 @@ export class GpuCompute extends Construct {
     });
     const gpu = new ManagedEc2EcsComputeEnvironment(this, 'GpuCompute', {
       ...common,
+      launchTemplate: this.launchTemplate,
       instanceTypes: props.gpuInstanceTypes.map((type) => new InstanceType(type)),
       images: [{ imageType: EcsMachineImageType.ECS_AL2023_NVIDIA }],
       spot: props.spot,
@@ -92,7 +123,10 @@ export class GpuCompute extends Construct {
       minvCpus: props.minVcpus,
       maxvCpus: props.maxVcpus,
     });
+    this.computeEnvironments = [scoring, gpu];
     for (const environment of [scoring, gpu]) {
+      // Batch puts these on the instances it launches: what the phase's cost budget filters on.
+      (environment.node.defaultChild as CfnComputeEnvironment).addPropertyOverride('ComputeResources.Tags', props.instanceTags);
       acknowledge(
         environment.instanceRole!,
         'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role]',

@@ -11,9 +11,10 @@ import {
   type GatewayVpcEndpoint,
 } from 'aws-cdk-lib/aws-ec2';
 import { AnyPrincipal, PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { CfnFirewallDomainList, CfnFirewallRuleGroup, CfnFirewallRuleGroupAssociation } from 'aws-cdk-lib/aws-route53resolver';
 import { Construct } from 'constructs';
+import { AUDIT_LOG_RETENTION } from '../audit-retention.ts';
 import { acknowledge } from '../nag.ts';
 
 export interface IsolatedNetworkProps {
@@ -48,7 +49,8 @@ export class IsolatedNetwork extends Construct {
       flowLogs: {
         rejected: {
           destination: FlowLogDestination.toCloudWatchLogs(
-            new LogGroup(this, 'FlowLogs', { retention: RetentionDays.ONE_YEAR, removalPolicy: RemovalPolicy.DESTROY }),
+            // Evidence of what the jobs tried to reach: kept when the phase stack is destroyed.
+            new LogGroup(this, 'FlowLogs', { retention: AUDIT_LOG_RETENTION, removalPolicy: RemovalPolicy.RETAIN }),
           ),
         },
       },

@@ -1,4 +1,5 @@
-import { Duration, RemovalPolicy, Size, Stack, type StackProps } from 'aws-cdk-lib';
+import { posix } from 'node:path';
+import { Duration, RemovalPolicy, Size, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import {
   Action,
   EcsEc2ContainerDefinition,
@@ -12,13 +13,14 @@ import {
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import { ContainerImage, LogDriver } from 'aws-cdk-lib/aws-ecs';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { Challenge } from '#shared/challenge/load-challenge.ts';
 import { smokeDatasetOf } from '#shared/challenge/load-challenge.ts';
 import type { PhaseDefinition } from '#shared/challenge/definition-schema.ts';
 import { batchNames } from '#shared/jobs/batch-names.ts';
+import { workDiskGiB } from '#shared/sandbox/work-disk.ts';
 import { objectKeys } from '#shared/storage/object-keys.ts';
 import { STORAGE_ENV } from '#shared/storage/storage-config.ts';
 import { leaderboardPartition } from '#shared/storage/table-design.ts';
@@ -29,11 +31,30 @@ import { METRICS_NAMESPACE, POWERTOOLS_SERVICE } from '../constructs/podium-func
 import { acknowledge, renderedArn, wildcardResource } from '../nag.ts';
 import { REPO_ROOT } from '../repo-root.ts';
 import { jobRolePath } from '../role-paths.ts';
+import { AUDIT_LOG_RETENTION } from '../audit-retention.ts';
+import { PhaseAlarms } from '../constructs/phase-alarms.ts';
 
 /** Uid the inference launcher drops to before it runs main.py (created in the inference image). */
 export const COMPETITOR_UID = 10001;
 /** Beyond the competitor's own time limit: staging inputs, unpacking, uploading predictions. */
 const STAGING_ALLOWANCE = Duration.minutes(15);
+/** vCPUs of one inference job (a g5.xlarge has 4; the ECS agent keeps some). */
+const INFERENCE_VCPUS = 3;
+/** Container memory beyond the competitor's limit and the tmpfs mounts: the launcher (Node, the SDK, unzip buffers). */
+export const LAUNCHER_MEMORY_MIB = 512;
+/** PyTorch data loaders share tensors through /dev/shm; Docker's default 64 MiB is too small. */
+const SHARED_MEMORY = Size.gibibytes(2);
+/** The launcher's own /tmp (the root is read-only); the competitor's /tmp is on the work volume. */
+const LAUNCHER_TMP = Size.mebibytes(64);
+/** Where the job's work volume is mounted: every run is staged under it (PODIUM_WORK_DIR). */
+export const WORK_VOLUME_PATH = '/workspace';
+/**
+ * The inference image links /code_execution into the work volume (batch-jobs/inference/Dockerfile),
+ * so the launcher can put an absolute data mount's link there on a read-only root.
+ */
+export const LINKED_DATA_ROOT = '/code_execution';
+/** The OS, the ECS agent and the pulled job images (a CUDA runtime image is about 10 GiB unpacked). */
+const INSTANCE_BASE_GIB = 60;
 
 export interface PhaseStackProps extends StackProps {
   challenge: Challenge;
@@ -64,6 +85,9 @@ export class PhaseStack extends Stack {
       tableArn: data.table.tableArn,
     });
 
+    assertDataMountServable(phase);
+    // Everything the phase costs (endpoints, instances, volumes, logs) carries this tag: its budget filters on it.
+    Tags.of(this).add(PHASE_STACK_TAG, this.stackName);
     this.compute = new GpuCompute(this, 'Compute', {
       challengeId,
       phaseId: phase.id,
@@ -73,14 +97,19 @@ export class PhaseStack extends Stack {
       maxVcpus: challenge.aws.maxVcpus,
       spot: !isFinal,
       minVcpus: isFinal ? challenge.aws.finalWarmMinVcpus : 0,
+      instanceVolumeGiB: INSTANCE_BASE_GIB + jobsPerInstance(challenge.aws.gpuInstanceTypes) * workDiskGiB(phase),
+      instanceTags: { [PHASE_STACK_TAG]: this.stackName },
     });
 
-    const jobLogs = new LogGroup(this, 'JobLogs', { retention: RetentionDays.SIX_MONTHS, removalPolicy: RemovalPolicy.DESTROY });
+    // Job logs are audit evidence of who ran what on health data: they outlive the phase stack
+    // (RETAIN) for the retention period of AUDIT_LOG_RETENTION.
+    const jobLogs = new LogGroup(this, 'JobLogs', { retention: AUDIT_LOG_RETENTION, removalPolicy: RemovalPolicy.RETAIN });
     this.inferenceRole = this.createInferenceRole(challenge, phase, data);
     this.scoringRole = this.createScoringRole(challenge, phase, data);
 
     const retryOnInfrastructure = [
-      // Spot reclaims and host failures are the platform's fault: run again, never charge quota.
+      // Spot reclaims and image pulls are the host's fault and never reached a verdict: Batch runs
+      // the same attempt again. Any exit of the job itself ends it; the pipeline decides the rest.
       RetryStrategy.of(Action.RETRY, Reason.SPOT_INSTANCE_RECLAIMED),
       RetryStrategy.of(Action.RETRY, Reason.CANNOT_PULL_CONTAINER),
       RetryStrategy.of(Action.EXIT, Reason.custom({ onExitCode: '*' })),
@@ -90,6 +119,10 @@ export class PhaseStack extends Stack {
       PODIUM_CHALLENGE_ID: challengeId,
       PODIUM_PHASE_ID: phase.id,
       PODIUM_COMPETITOR_UID: String(COMPETITOR_UID),
+      PODIUM_WORK_DIR: WORK_VOLUME_PATH,
+      // Metrics carry the dimensions the dashboard and alarms select: service and challenge.
+      POWERTOOLS_SERVICE_NAME: POWERTOOLS_SERVICE,
+      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       [STORAGE_ENV.hiddenBucket]: data.hidden.bucketName,
       [STORAGE_ENV.datasetsBucket]: data.datasets.bucketName,
       [STORAGE_ENV.submissionsBucket]: data.submissions.bucketName,
@@ -97,16 +130,13 @@ export class PhaseStack extends Stack {
     };
     const inferenceLinux = new LinuxParameters(this, 'InferenceLinux', {
       initProcessEnabled: true,
-      // PyTorch data loaders share tensors through /dev/shm; Docker's default 64 MiB is too small.
-      sharedMemorySize: Size.gibibytes(2),
+      sharedMemorySize: SHARED_MEMORY,
       maxSwap: Size.mebibytes(0),
     });
-    inferenceLinux.addTmpfs({ containerPath: '/tmp', size: Size.gibibytes(1) });
-    const volumes = [EcsVolume.host({ name: 'workspace', containerPath: '/workspace' })];
-    if (phase.runtime.dataMount.startsWith('/')) {
-      // Absolute data paths (VisioMel's /code_execution/data) need a writable mount: the root is read-only.
-      volumes.push(EcsVolume.host({ name: 'data', containerPath: phase.runtime.dataMount }));
-    }
+    inferenceLinux.addTmpfs({ containerPath: '/tmp', size: LAUNCHER_TMP });
+    // A Docker volume per job on the instance's root volume (sized above), removed with the task.
+    // No volume at an absolute data mount: the launcher links it (LINKED_DATA_ROOT).
+    const volumes = [EcsVolume.host({ name: 'workspace', containerPath: WORK_VOLUME_PATH })];
 
     const inferenceJob = new EcsJobDefinition(this, 'InferenceJob', {
       jobDefinitionName: batchNames.inferenceJobDefinition(challengeId, phase.id),
@@ -117,7 +147,8 @@ export class PhaseStack extends Stack {
       container: new EcsEc2ContainerDefinition(this, 'InferenceContainer', {
         image: ContainerImage.fromAsset(REPO_ROOT, { file: 'batch-jobs/inference/Dockerfile', platform: Platform.LINUX_AMD64, ...onlyJobSources }),
         cpu: 3,
-        memory: Size.mebibytes(phase.runtime.memoryMiB + 512),
+        // Shared memory and tmpfs pages are charged to the container: the competitor's limit comes on top.
+        memory: Size.mebibytes(phase.runtime.memoryMiB + LAUNCHER_MEMORY_MIB + SHARED_MEMORY.toMebibytes() + LAUNCHER_TMP.toMebibytes()),
         gpu: phase.runtime.gpus > 0 ? phase.runtime.gpus : undefined,
         jobRole: this.inferenceRole,
         // The launcher starts as root only to drop to COMPETITOR_UID (setpriv) before main.py runs.
@@ -167,6 +198,8 @@ export class PhaseStack extends Stack {
       }),
     });
 
+    new PhaseAlarms(this, 'Alarms', { challenge, phaseId: phase.id, jobQueue: this.compute.jobQueue, costTag: { key: PHASE_STACK_TAG, value: this.stackName } });
+
     for (const job of [inferenceJob, scoringJob]) {
       acknowledge(
         job.container.executionRole,
@@ -207,7 +240,8 @@ export class PhaseStack extends Stack {
       path: jobRolePath(challengeId, 'scoring'),
       description: `Podium ${challengeId}/${phase.id} scoring and rescoring: read labels and predictions, record scores`,
     });
-    this.allowObjects(role, ['s3:GetObject'], data.hidden, `labels/${challengeId}/`);
+    // This phase's labels only: the learning phase's role must never read the final test's labels.
+    role.addToPolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: [data.hidden.arnForObjects(objectKeys.labels(challengeId, phase.dataset))] }));
     role.addToPolicy(new PolicyStatement({ actions: ['kms:Decrypt'], resources: [data.labelsKey.keyArn] }));
     // Smoke runs are scored against this one object (shared/scoring/score-stored-predictions.ts).
     const smoke = smokeDatasetOf(challenge, phase.id);
@@ -252,6 +286,37 @@ export class PhaseStack extends Stack {
       role,
       wildcardResource(renderedArn(this, 's3', `${importedNameOf(bucket)}/${prefix}*`)),
       `Objects under ${prefix} are created per submission or dataset; access stops at this prefix.`,
+    );
+  }
+}
+
+/** Tag on every resource of a phase, and on the instances and volumes Batch launches: its cost budget filters on it. */
+export const PHASE_STACK_TAG = 'podium:phase-stack';
+
+/** vCPUs of an instance type, from its size (`xlarge` = 4, `2xlarge` = 8, …), as for G, P and M types. */
+export function vcpusOf(instanceType: string): number {
+  const size = instanceType.split('.')[1] ?? '';
+  const xlarge = /^(\d*)xlarge$/.exec(size);
+  if (xlarge) return 4 * Number(xlarge[1] || 1);
+  if (size === 'large') return 2;
+  throw new Error(`aws.gpuInstanceTypes: cannot tell the vCPUs of "${instanceType}" from its size; use an "Nxlarge" type`);
+}
+
+/** The most inference jobs one instance can hold at once, each needing its own work disk. */
+function jobsPerInstance(instanceTypes: string[]): number {
+  return Math.max(...instanceTypes.map((type) => Math.max(1, Math.floor(vcpusOf(type) / INFERENCE_VCPUS))));
+}
+
+/**
+ * An absolute data mount must lie under LINKED_DATA_ROOT: the root file system is read-only, and
+ * only there can the launcher put the data's link (a path the image leads into the work volume).
+ */
+function assertDataMountServable(phase: PhaseDefinition): void {
+  const mount = phase.runtime.dataMount;
+  if (mount.startsWith('/') && !posix.normalize(mount).startsWith(`${LINKED_DATA_ROOT}/`)) {
+    throw new Error(
+      `phase ${phase.id}: runtime.dataMount "${mount}" cannot be served on AWS: the job's root file system is read-only, ` +
+        `so an absolute data mount must lie under ${LINKED_DATA_ROOT}/ (or be relative to main.py, like "data")`,
     );
   }
 }

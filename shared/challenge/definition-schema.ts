@@ -125,6 +125,8 @@ export const runtimeSchema = z
     maxArchiveMiB: z.number().int().positive().max(20_480).default(1024),
     /** Interpreter for submissions. Locally a path (default: Debian's python3); on AWS the runtime image. */
     python: z.string().min(1).optional(),
+    /** Size of the inputs one run stages (the phase's hidden inputs); sizes the job's work disk on AWS. */
+    inputsGiB: z.number().positive().max(10_000).default(50),
   })
   .strict();
 
@@ -156,8 +158,17 @@ export const awsSettingsSchema = z
     /** vCPUs kept running during the final window, so the final runs start without a cold start. */
     finalWarmMinVcpus: z.number().int().min(0).default(4),
     alarmEmails: z.array(z.email()).default([]),
+    /** Why alarms may notify nobody; without it, an empty `alarmEmails` refuses to deploy. */
+    alarmsOptOut: z.string().trim().min(1).optional(),
+    /** Monthly cost (USD) of one phase stack (its compute, endpoints, logs) above which the alarm e-mails are warned. */
+    phaseMonthlyBudgetUsd: z.number().positive().default(1000),
   })
-  .strict();
+  .strict()
+  .superRefine((aws, ctx) => {
+    if (aws.alarmsOptOut && aws.alarmEmails.length > 0) {
+      ctx.addIssue({ code: 'custom', path: ['alarmsOptOut'], message: 'contradicts alarmEmails: give addresses or opt out, not both' });
+    }
+  });
 
 const challengeFileObject = z
   .object({

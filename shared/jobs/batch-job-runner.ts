@@ -18,7 +18,8 @@ const DESCRIBE_BATCH = 100;
 /**
  * The JobRunner on AWS Batch. Queue and job definitions are addressed by the deterministic names
  * of `batchNames`, so this needs no configuration beyond a client. The team is the fair-share
- * identifier; resources and the submission's env travel as container overrides.
+ * identifier; the submission's env travels as container overrides, the timeout per job (a rescore
+ * runs for hours), and everything else comes from the job definition.
  */
 export class BatchJobRunner implements JobRunner {
   constructor(private readonly client: Pick<BatchClient, 'send'> = new BatchClient({})) {}
@@ -26,10 +27,6 @@ export class BatchJobRunner implements JobRunner {
   async submit(spec: JobSpec): Promise<{ jobId: string }> {
     const jobDefinition =
       JOB_IMAGE[spec.kind] === 'inference' ? batchNames.inferenceJobDefinition(spec.challengeId, spec.phaseId) : batchNames.scoringJobDefinition(spec.challengeId, spec.phaseId);
-    const resourceRequirements = [
-      { type: 'MEMORY' as const, value: String(spec.memoryMiB) },
-      ...(spec.gpus > 0 ? [{ type: 'GPU' as const, value: String(spec.gpus) }] : []),
-    ];
     const response = await this.client.send(
       new SubmitJobCommand({
         jobName: spec.name,
@@ -38,11 +35,11 @@ export class BatchJobRunner implements JobRunner {
         shareIdentifier: spec.shareIdentifier,
         ...(spec.dependsOn?.length ? { dependsOn: spec.dependsOn.map((jobId) => ({ jobId })) } : {}),
         timeout: { attemptDurationSeconds: Math.max(60, spec.timeoutSeconds) },
-        // One Batch attempt per platform attempt: retries are decided by the pipeline, which counts them.
-        retryStrategy: { attempts: 1 },
+        // Memory, GPUs and the retry strategy are the job definition's (docs/ARCHITECTURE.md, "Job
+        // resources and retries"): it is sized from the phase with the container's headroom, and
+        // retries in place only host losses (spot reclaim, image pull), never a launcher's exit.
         containerOverrides: {
           environment: Object.entries(spec.environment).map(([name, value]) => ({ name, value })),
-          resourceRequirements,
         },
         tags: {
           // A rescore job carries no submission tag: its events must never be read as a submission's.

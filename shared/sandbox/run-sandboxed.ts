@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
-import { chown, lstat, mkdir, readdir, rm, symlink } from 'node:fs/promises';
-import { dirname, isAbsolute, join, posix } from 'node:path';
+import { chown, lstat, mkdir, readdir, readlink, rm, symlink } from 'node:fs/promises';
+import { dirname, isAbsolute, join, posix, resolve } from 'node:path';
 import { LogCapture, DEFAULT_LOG_LIMITS, type LogCaptureLimits } from './log-capture.ts';
 import { detectSandboxMode, type SandboxMode } from './sandbox-mode.ts';
 
@@ -236,7 +236,9 @@ async function chownTree(root: string, uid: number): Promise<void> {
  * Without a mount namespace of its own (unshare, container, none) the data cannot be bound at the
  * phase's mount path, so a symlink to the read-only inputs stands there instead: next to main.py
  * for a relative mount (replacing any folder of that name the archive shipped), or at the absolute
- * path, which needs root (the container's launcher is root).
+ * path, which needs root (the container's launcher is root). On AWS the root file system is
+ * read-only and the image's /code_execution is a link into the work volume, not yet there: the
+ * folder it leads to is created first.
  */
 async function linkDataMount(request: SandboxRequest): Promise<void> {
   const target = isAbsolute(request.dataMount) ? posix.normalize(request.dataMount) : join(request.codeDir, request.dataMount);
@@ -247,8 +249,20 @@ async function linkDataMount(request: SandboxRequest): Promise<void> {
     }
     await rm(target, { recursive: true, force: true });
   }
-  await mkdir(dirname(target), { recursive: true });
+  await makeDirectoryThroughLinks(dirname(target));
   await symlink(request.dataDir, target);
+}
+
+/** `mkdir -p` that follows symbolic links, creating the folder a dangling one leads to. */
+async function makeDirectoryThroughLinks(path: string, linksFollowed = 0): Promise<void> {
+  const found = await lstat(path).catch(() => undefined);
+  if (found?.isSymbolicLink()) {
+    if (linksFollowed >= 40) throw new Error(`sandbox setup: too many links under ${path}`);
+    return makeDirectoryThroughLinks(resolve(dirname(path), await readlink(path)), linksFollowed + 1);
+  }
+  if (found) return;
+  await makeDirectoryThroughLinks(dirname(path), linksFollowed);
+  await mkdir(path);
 }
 
 /** bwrap runs as the sandbox uid, so it must be able to reach the folders it binds. */

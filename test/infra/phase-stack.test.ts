@@ -2,13 +2,18 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { batchNames } from '#shared/jobs/batch-names.ts';
 import { STORAGE_ENV } from '#shared/storage/storage-config.ts';
-import { synthesisePodium } from './podium-app.ts';
+import { archiveLimitsFor } from '#shared/archive/archive-limits.ts';
+import { DEFAULT_SANDBOX_LIMITS } from '#shared/sandbox/run-sandboxed.ts';
+import { objectKeys } from '#shared/storage/object-keys.ts';
+import { synthesisePodium, type SynthesisedPodium } from './podium-app.ts';
+import { allows, rendered } from './template-values.ts';
 
 let learning: Template;
 let final: Template;
+let podium: SynthesisedPodium;
 
 beforeAll(async () => {
-  const podium = await synthesisePodium();
+  podium = await synthesisePodium();
   learning = podium.template(podium.stacks.phases.get('learning')!);
   final = podium.template(podium.stacks.phases.get('final')!);
 });
@@ -121,7 +126,7 @@ describe('inference job definition', () => {
     expect(Properties.ContainerProperties).toMatchObject({
       Privileged: false,
       ReadonlyRootFilesystem: true,
-      ResourceRequirements: expect.arrayContaining([{ Type: 'GPU', Value: '1' }, { Type: 'MEMORY', Value: String(4096 + 512) }]),
+      ResourceRequirements: expect.arrayContaining([{ Type: 'GPU', Value: '1' }]),
       LinuxParameters: expect.objectContaining({ InitProcessEnabled: true }),
     });
     expect(Properties.ContainerProperties.Ulimits).toEqual(expect.arrayContaining([expect.objectContaining({ Name: 'nproc', HardLimit: 4096 })]));
@@ -151,7 +156,7 @@ describe('inference job definition', () => {
     expect(allowed).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ action: 'kms:Decrypt', resource: expect.stringContaining('tissuenet-data-LabelsKeyArn') }),
-        expect.objectContaining({ action: 's3:GetObject', resource: expect.stringContaining('/labels/tissuenet/*') }),
+        expect.objectContaining({ action: 's3:GetObject', resource: expect.stringContaining('/labels/tissuenet/test/labels.csv') }),
         expect.objectContaining({ action: 'dynamodb:UpdateItem' }),
       ]),
     );
@@ -177,13 +182,166 @@ describe('inference job definition', () => {
     const onDatasets = allowedBy(learning, '/podium/tissuenet/scoring/').filter((grant) => grant.resource.includes('tissuenet-data-DatasetsBucket'));
     expect(onDatasets).toEqual([{ action: 's3:GetObject', resource: expect.stringMatching(/"\/tissuenet\/smoke\/labels\.csv"/) }]);
   });
+});
 
-  it('mounts an absolute data path as a writable volume when the challenge asks for one', async () => {
+type Container = {
+  Environment: Array<{ Name: string; Value: unknown }>;
+  MountPoints: Array<{ ContainerPath: string; SourceVolume: string }>;
+  Volumes: Array<{ Name: string; Host?: { SourcePath?: string }; EfsVolumeConfiguration?: unknown }>;
+  LinuxParameters: { Tmpfs?: Array<{ ContainerPath: string; Size: number }>; SharedMemorySize?: number };
+  ResourceRequirements: Array<{ Type: string; Value: string }>;
+};
+function inferenceContainer(template: Template, challengeId: string, phaseId: string): Container {
+  const definition = Object.values(template.findResources('AWS::Batch::JobDefinition')).find(
+    (candidate) => candidate.Properties.JobDefinitionName === batchNames.inferenceJobDefinition(challengeId, phaseId),
+  );
+  expect(definition, `the inference job definition of ${challengeId}/${phaseId}`).toBeDefined();
+  return definition!.Properties.ContainerProperties as Container;
+}
+const environmentOf = (container: Container) => Object.fromEntries(container.Environment.map((variable) => [variable.Name, variable.Value]));
+const under = (path: string, folder: string) => path === folder || path.startsWith(`${folder.replace(/\/$/, '')}/`);
+// vCPUs of the example challenges' instance types (EC2's published sizes).
+const INSTANCE_VCPUS: Record<string, number> = { 'g5.xlarge': 4, 'g5.2xlarge': 8 };
+const GiB = 1024 ** 3;
+
+describe('inference work disk (runs are not staged in memory)', () => {
+  it('points PODIUM_WORK_DIR at a host volume mount, never at a tmpfs', () => {
+    for (const phase of podium.challenge.phases) {
+      const template = podium.template(podium.stacks.phases.get(phase.id)!);
+      const container = inferenceContainer(template, 'tissuenet', phase.id);
+      const workDir = environmentOf(container).PODIUM_WORK_DIR as string;
+      expect(workDir, 'PODIUM_WORK_DIR in the job definition').toMatch(/^\//);
+      expect((container.LinuxParameters.Tmpfs ?? []).filter((tmpfs) => under(workDir, tmpfs.ContainerPath))).toEqual([]);
+      expect(workDir === '/tmp' || under(workDir, '/tmp') || under(workDir, '/dev/shm')).toBe(false);
+      const mount = container.MountPoints.find((candidate) => under(workDir, candidate.ContainerPath));
+      expect(mount, `a volume mounted at or above ${workDir}`).toBeDefined();
+      const volume = container.Volumes.find((candidate) => candidate.Name === mount!.SourceVolume)!;
+      expect(volume.EfsVolumeConfiguration).toBeUndefined();
+    }
+  });
+
+  it('gives each GPU instance a root volume that holds the archive, its extraction, the inputs and scratch of every job it can run', () => {
+    for (const phase of podium.challenge.phases) {
+      const template = podium.template(podium.stacks.phases.get(phase.id)!);
+      const limits = archiveLimitsFor(phase);
+      const perJobGiB = (limits.maxArchiveBytes + limits.maxUncompressedBytes + DEFAULT_SANDBOX_LIMITS.maxScratchBytes) / GiB + phase.runtime.inputsGiB;
+      const vcpusPerJob = Number(inferenceContainer(template, 'tissuenet', phase.id).ResourceRequirements.find((requirement) => requirement.Type === 'VCPU')!.Value);
+      const gpuEnvironment = Object.values(template.findResources('AWS::Batch::ComputeEnvironment')).find((environment) =>
+        (environment.Properties.ComputeResources.InstanceTypes as string[]).some((type) => type.startsWith('g')),
+      )!;
+      const jobsPerInstance = Math.max(...(gpuEnvironment.Properties.ComputeResources.InstanceTypes as string[]).map((type) => Math.floor(INSTANCE_VCPUS[type]! / vcpusPerJob)));
+      const templateId = gpuEnvironment.Properties.ComputeResources.LaunchTemplate.LaunchTemplateId.Ref as string;
+      const devices = template.toJSON().Resources[templateId].Properties.LaunchTemplateData.BlockDeviceMappings as Array<{ DeviceName: string; Ebs: { VolumeSize: number } }>;
+      const root = devices.find((device) => device.DeviceName === '/dev/xvda')!;
+      expect(root.Ebs.VolumeSize, `${phase.id}: ${jobsPerInstance} job(s) of ${perJobGiB.toFixed(1)} GiB`).toBeGreaterThanOrEqual(Math.ceil(jobsPerInstance * perJobGiB));
+    }
+  });
+});
+
+describe('work volumes do not outlive their job for hours', () => {
+  it('has the ECS agent clean stopped jobs (and their work volumes) up within minutes', () => {
+    for (const launchTemplate of Object.values(learning.findResources('AWS::EC2::LaunchTemplate'))) {
+      const userData = rendered(launchTemplate.Properties.LaunchTemplateData.UserData['Fn::Base64']);
+      expect(userData).toMatch(/^Content-Type: multipart\/mixed/);
+      expect(userData).toMatch(/ECS_ENGINE_TASK_CLEANUP_WAIT_DURATION=\d+m >> \/etc\/ecs\/ecs\.config/);
+    }
+  });
+});
+
+describe('absolute data mounts (VisioMel /code_execution/data)', () => {
+  it('mounts no volume at the data path or on the way to it, so the launcher can link it there', async () => {
     const visiomel = await synthesisePodium('examples/visiomel');
-    const template = visiomel.template(visiomel.stacks.phases.get('learning')!);
-    template.hasResourceProperties('AWS::Batch::JobDefinition', {
-      JobDefinitionName: batchNames.inferenceJobDefinition('visiomel', 'learning'),
-      ContainerProperties: Match.objectLike({ MountPoints: Match.arrayWith([{ ContainerPath: '/code_execution/data', SourceVolume: 'data' }]) }),
+    for (const phase of visiomel.challenge.phases) {
+      expect(phase.runtime.dataMount).toBe('/code_execution/data');
+      const container = inferenceContainer(visiomel.template(visiomel.stacks.phases.get(phase.id)!), 'visiomel', phase.id);
+      const blocking = container.MountPoints.filter((mount) => under(phase.runtime.dataMount, mount.ContainerPath) || under(mount.ContainerPath, phase.runtime.dataMount));
+      expect(blocking).toEqual([]);
+    }
+  });
+
+  it('refuses to synthesise an absolute data mount the read-only image cannot link', async () => {
+    const elsewhere = (challenge: SynthesisedPodium['challenge']) => ({
+      ...challenge,
+      phases: challenge.phases.map((phase) => ({ ...phase, runtime: { ...phase.runtime, dataMount: '/data' } })),
     });
+    await expect(synthesisePodium('examples/visiomel', elsewhere)).rejects.toThrow(/runtime\.dataMount "\/data".*under \/code_execution\//);
+  });
+});
+
+describe('labels: each phase reads its own', () => {
+  const labelsArn = (datasetId: string) => `arn:aws:s3:::tissuenet-data-HiddenBucket/${objectKeys.labels('tissuenet', datasetId)}`;
+
+  it("lets the learning scoring role read the learning labels and not the final test's", () => {
+    expect(allows(learning, '/podium/tissuenet/scoring/', 's3:GetObject', labelsArn('test'))).toBe(true);
+    expect(allows(learning, '/podium/tissuenet/scoring/', 's3:GetObject', labelsArn('final'))).toBe(false);
+    expect(allows(final, '/podium/tissuenet/scoring/', 's3:GetObject', labelsArn('final'))).toBe(true);
+    expect(allows(final, '/podium/tissuenet/scoring/', 's3:GetObject', labelsArn('test'))).toBe(false);
+  });
+});
+
+describe('audit evidence outlives the phase stack', () => {
+  it('retains the job logs and the VPC flow logs, for a year at least', () => {
+    for (const template of [learning, final]) {
+      const logGroups = Object.values(template.findResources('AWS::Logs::LogGroup'));
+      expect(logGroups).toHaveLength(2);
+      for (const logGroup of logGroups) {
+        expect(logGroup.DeletionPolicy).toBe('Retain');
+        expect(logGroup.UpdateReplacePolicy).toBe('Retain');
+        expect(logGroup.Properties.RetentionInDays).toBeGreaterThanOrEqual(365);
+      }
+      const flowLog = Object.values(template.findResources('AWS::EC2::FlowLog'))[0]!;
+      expect(Object.keys(template.findResources('AWS::Logs::LogGroup'))).toContain(flowLog.Properties.LogGroupName.Ref);
+    }
+  });
+});
+
+describe('phase operations alarms', () => {
+  it('mails the alarm addresses when a job of this phase is stuck RUNNABLE (blocked queue, INVALID compute environment)', () => {
+    const rules = Object.values(learning.findResources('AWS::Events::Rule')).filter((rule) => rule.Properties.EventPattern?.['detail-type']?.includes('Batch Job Queue Blocked'));
+    expect(rules).toHaveLength(1);
+    const [queueId] = Object.entries(learning.findResources('AWS::Batch::JobQueue'))[0]!;
+    expect(rules[0]!.Properties.EventPattern).toEqual({ source: ['aws.batch'], 'detail-type': ['Batch Job Queue Blocked'], detail: { jobQueue: [{ 'Fn::GetAtt': [queueId, 'JobQueueArn'] }] } });
+    const topicId = rules[0]!.Properties.Targets[0].Arn.Ref as string;
+    learning.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.org', TopicArn: { Ref: topicId } });
+    learning.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+  });
+
+  it("keeps a monthly cost budget on the phase's tagged instances and volumes, notifying the same topic", () => {
+    const budget = Object.values(learning.findResources('AWS::Budgets::Budget'))[0]!.Properties;
+    expect(budget.Budget).toMatchObject({ BudgetType: 'COST', TimeUnit: 'MONTHLY', BudgetLimit: { Amount: 1000, Unit: 'USD' } });
+    const [filter] = budget.Budget.CostFilters.TagKeyValue as string[];
+    const [, key, value] = /^user:(.+)\$(.+)$/.exec(filter!)!;
+    // The instances Batch launches, and their volumes, carry exactly the tag the budget filters on.
+    for (const environment of Object.values(learning.findResources('AWS::Batch::ComputeEnvironment'))) {
+      expect(environment.Properties.ComputeResources.Tags).toMatchObject({ [key!]: value });
+    }
+    for (const launchTemplate of Object.values(learning.findResources('AWS::EC2::LaunchTemplate'))) {
+      const specifications = launchTemplate.Properties.LaunchTemplateData.TagSpecifications as Array<{ ResourceType: string; Tags: Array<{ Key: string; Value: string }> }>;
+      for (const type of ['instance', 'volume']) {
+        expect(specifications.find((specification) => specification.ResourceType === type)?.Tags).toContainEqual({ Key: key, Value: value });
+      }
+    }
+    const topicIds = Object.keys(learning.findResources('AWS::SNS::Topic'));
+    for (const notification of budget.NotificationsWithSubscribers) {
+      expect(topicIds).toContain(notification.Subscribers[0].Address.Ref);
+    }
+  });
+
+  it("emits the inference job's metrics with the namespace and dimensions the platform's alarms select", () => {
+    const platform = podium.template(podium.stacks.platform);
+    const alarm = Object.values(platform.findResources('AWS::CloudWatch::Alarm')).find((candidate) => candidate.Properties.MetricName === 'JobFailures')!.Properties;
+    const dimensions = Object.fromEntries((alarm.Dimensions as Array<{ Name: string; Value: string }>).map((dimension) => [dimension.Name, dimension.Value]));
+    const environment = environmentOf(inferenceContainer(learning, 'tissuenet', 'learning'));
+    // Powertools names `service` from POWERTOOLS_SERVICE_NAME; pipeline metrics add `challenge` from PODIUM_CHALLENGE_ID.
+    expect(environment.POWERTOOLS_METRICS_NAMESPACE).toBe(alarm.Namespace);
+    expect(environment.POWERTOOLS_SERVICE_NAME).toBe(dimensions.service);
+    expect(environment.PODIUM_CHALLENGE_ID).toBe(dimensions.challenge);
+  });
+
+  it('refuses to synthesise alarms that notify nobody, unless the organiser opts out with a reason', async () => {
+    const noEmails = (challenge: SynthesisedPodium['challenge']) => ({ ...challenge, aws: { ...challenge.aws, alarmEmails: [] } });
+    await expect(synthesisePodium('examples/tissuenet', noEmails)).rejects.toThrow(/aws\.alarmEmails is empty.*aws\.alarmsOptOut/);
+    const optedOut = await synthesisePodium('examples/tissuenet', (challenge) => ({ ...noEmails(challenge), aws: { ...noEmails(challenge).aws, alarmsOptOut: 'rehearsal stack, watched by hand' } }));
+    optedOut.template(optedOut.stacks.phases.get('learning')!).resourceCountIs('AWS::SNS::Subscription', 0);
   });
 });

@@ -13,11 +13,14 @@ export interface SynthesisedPodium {
   template: (stack: PodiumStacks['data'] | PodiumStacks['platform'] | NonNullable<ReturnType<PodiumStacks['phases']['get']>>) => Template;
 }
 
-/** The whole app for a challenge folder, synthesised once, with Lambda bundling skipped for speed. */
-export async function synthesisePodium(challengeDir = 'examples/tissuenet'): Promise<SynthesisedPodium> {
+/**
+ * The whole app for a challenge folder, synthesised once, with Lambda bundling skipped for speed.
+ * `adjust` changes the loaded challenge first (a variant of an example, without a folder of its own).
+ */
+export async function synthesisePodium(challengeDir = 'examples/tissuenet', adjust: (challenge: Challenge) => Challenge = (challenge) => challenge): Promise<SynthesisedPodium> {
   const outdir = mkdtempSync(join(tmpdir(), 'podium-cdk-'));
   const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
-  const challenge = await loadChallenge(challengeDir);
+  const challenge = adjust(await loadChallenge(challengeDir));
   const stacks = definePodiumStacks(app, challenge);
   app.synth();
   return { challenge, stacks, outdir, template: (stack) => Template.fromStack(stack) };

@@ -39,19 +39,21 @@ describe('BatchJobRunner (requests sent to AWS Batch)', () => {
           { name: 'PODIUM_SUBMISSION_ID', value: 'sub-1' },
           { name: 'PODIUM_ATTEMPT', value: '2' },
         ],
-        resourceRequirements: [{ type: 'MEMORY', value: '2048' }],
       },
       tags: { 'podium:submission': 'sub-1', 'podium:attempt': '2', 'podium:kind': 'scoring' },
     });
+    // The job definition sizes the container and retries host losses (test/infra/job-submission-contract.test.ts).
+    expect(command.input.containerOverrides).not.toHaveProperty('resourceRequirements');
+    expect(command.input).not.toHaveProperty('retryStrategy');
   });
 
-  it('asks for GPUs on the inference job definition', async () => {
+  it('submits inference to the phase inference job definition, which holds its GPUs and memory', async () => {
     const send = vi.fn().mockResolvedValue({ jobId: 'job-9' });
-    await new BatchJobRunner({ send } as never).submit({ ...spec, kind: 'inference', name: 'inference-sub-1-2', dependsOn: [], gpus: 1 });
+    await new BatchJobRunner({ send } as never).submit({ ...spec, kind: 'inference', name: 'inference-sub-1-2', dependsOn: [], gpus: 1, memoryMiB: 4096 });
     const input = (send.mock.calls[0]![0] as SubmitJobCommand).input;
     expect(input.jobDefinition).toBe('tissuenet-learning-inference');
     expect(input.dependsOn).toBeUndefined();
-    expect(input.containerOverrides?.resourceRequirements).toContainEqual({ type: 'GPU', value: '1' });
+    expect(input.containerOverrides?.resourceRequirements).toBeUndefined();
   });
 
   it('submits a rescore job to the phase scoring job definition, naming the request (never a submission), with hours to run', async () => {
@@ -64,7 +66,7 @@ describe('BatchJobRunner (requests sent to AWS Batch)', () => {
       jobDefinition: 'tissuenet-final-scoring',
       shareIdentifier: 'rescore',
       timeout: { attemptDurationSeconds: 6 * 3600 },
-      containerOverrides: { environment: [{ name: 'PODIUM_RESCORE_ID', value: 'r-0a1b' }], resourceRequirements: [{ type: 'MEMORY', value: '2048' }] },
+      containerOverrides: { environment: [{ name: 'PODIUM_RESCORE_ID', value: 'r-0a1b' }] },
       tags: { 'podium:rescore': 'r-0a1b', 'podium:kind': 'rescore', 'podium:attempt': '1' },
     });
     expect(input.shareIdentifier).toMatch(/^[A-Za-z0-9]+$/);

@@ -1,4 +1,4 @@
-import { chmod, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -228,6 +228,26 @@ except OSError as e: print("data write blocked", type(e).__name__)
       delete process.env.PODIUM_COMPETITOR_UID;
       delete process.env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI;
       delete process.env.AWS_SECRET_ACCESS_KEY;
+    }
+  });
+
+  it('links an absolute data mount through the image\'s dangling link into the work volume (AWS: read-only root)', async () => {
+    // The image's /code_execution leads into the job's work volume, where nothing exists yet; the
+    // same layout here, under a folder of this test's own.
+    const imageRoot = await mkdtemp(join(root, 'image-'));
+    await chmod(imageRoot, 0o755);
+    const workVolume = join(imageRoot, 'workspace');
+    await mkdir(workVolume, { mode: 0o755 });
+    await symlink(join(workVolume, 'code_execution'), join(imageRoot, 'code_execution'));
+    process.env.PODIUM_COMPETITOR_UID = '10001';
+    try {
+      const dataMount = join(imageRoot, 'code_execution', 'data');
+      const result = await run(`print(open(${JSON.stringify(`${dataMount}/submission_format.csv`)}).read().splitlines()[0])`, { mode: 'container', dataMount });
+      expect(result.exitCode).toBe(0);
+      expect(result.text).toContain('filename,0');
+      expect((await lstat(join(workVolume, 'code_execution', 'data'))).isSymbolicLink()).toBe(true);
+    } finally {
+      delete process.env.PODIUM_COMPETITOR_UID;
     }
   });
 });
