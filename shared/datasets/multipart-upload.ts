@@ -91,7 +91,26 @@ export async function uploadMultipart(s3: S3Client, source: MultipartSource, opt
   // One failed part stops the others; the outer signal (Ctrl-C) stops them all.
   const stop = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
-  let saving = Promise.resolve();
+  // Parts finishing while the state is being written are saved together by the next write, so a
+  // 10,000-part upload does not rewrite its state 10,000 times.
+  let dirty = false;
+  let saving: Promise<void> | undefined;
+  let saveFailure: unknown;
+  const persist = () => {
+    dirty = true;
+    saving ??= (async () => {
+      try {
+        while (dirty) {
+          dirty = false;
+          await saveState(options.stateFile, upload);
+        }
+      } catch (error) {
+        saveFailure ??= error;
+      } finally {
+        saving = undefined;
+      }
+    })();
+  };
   let bytesSent = 0;
   let next = 0;
   const worker = async () => {
@@ -102,7 +121,7 @@ export async function uploadMultipart(s3: S3Client, source: MultipartSource, opt
       upload.completed.push({ partNumber, etag });
       const bytes = partRange(partNumber, upload.partSize, upload.size);
       bytesSent += bytes.end - bytes.start;
-      saving = saving.then(() => saveState(options.stateFile, upload));
+      persist();
       options.onPartSent?.(bytes.end - bytes.start);
     }
   };
@@ -119,6 +138,7 @@ export async function uploadMultipart(s3: S3Client, source: MultipartSource, opt
     throw cause;
   }
   await saving;
+  if (saveFailure) throw saveFailure;
 
   await s3.send(
     new CompleteMultipartUploadCommand({

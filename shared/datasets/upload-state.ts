@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import * as z from 'zod';
 import { partCount } from './file-checksums.ts';
 
@@ -70,7 +70,7 @@ export async function readUploadState(file: string, bucket: string, key: string)
 
 /** Written to a temporary file then renamed, so a kill mid-write leaves the previous state whole. */
 export async function writeUploadState(file: string, state: UploadState): Promise<void> {
-  await mkdir(join(file, '..'), { recursive: true });
+  await mkdir(dirname(file), { recursive: true });
   const temporary = `${file}.${process.pid}.tmp`;
   await writeFile(temporary, JSON.stringify(state));
   await rename(temporary, file);
