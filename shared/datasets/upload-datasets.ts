@@ -52,7 +52,7 @@ export interface UploadSummary {
 
 type UploadTuning = Required<Pick<UploadDatasetsOptions, 'multipartThresholdBytes' | 'partSizeBytes' | 'partConcurrency' | 'fileConcurrency'>>;
 
-export const UPLOAD_DEFAULTS: Readonly<UploadTuning> = {
+const UPLOAD_DEFAULTS: Readonly<UploadTuning> = {
   multipartThresholdBytes: 64 * MiB,
   partSizeBytes: 16 * MiB,
   partConcurrency: 4,
@@ -140,7 +140,8 @@ export async function uploadChallengeDatasets(
         throw error;
       }
     }).catch((error: unknown) => {
-      throw options.signal?.aborted ? options.signal.reason ?? error : stop.signal.aborted ? stop.signal.reason : error;
+      // The caller's reason (Ctrl-C) or the first file's failure, not the others' AbortErrors.
+      throw options.signal?.aborted ? (options.signal.reason ?? error) : (stop.signal.reason ?? error);
     });
     manifest.files = entries.filter((entry) => !entry.isLabels).map(({ path, bytes, sha256 }) => ({ path, bytes, sha256 }));
     if (dataset.kind !== 'hidden') {
