@@ -4,8 +4,9 @@ import type { Command } from 'commander';
 import type { StorageConfig } from '#shared/storage/storage-config.ts';
 import { cliContext, type CliContext } from '../cli-context.ts';
 import { CliError, EXIT, formatBytes, usageError } from '../output.ts';
-import { createProgressBar } from '../progress.ts';
-import type { StorageSettings } from '../profiles.ts';
+import { createProgressBar, type ProgressBar } from '../progress.ts';
+import type { UploadEvent, UploadSummary } from '#shared/datasets/upload-datasets.ts';
+import { configDir, type StorageSettings } from '../profiles.ts';
 import { loadChallengeForCli } from '../challenge-files.ts';
 import { LOCAL_STORAGE_NAMES, localSettings } from '../../local/local-config.ts';
 
@@ -20,6 +21,7 @@ interface UploadDataOptions {
   s3Endpoint?: string;
   dynamodbEndpoint?: string;
   save?: boolean;
+  partSize?: string;
 }
 
 /** Where `npm start` serves S3 and DynamoDB, from the same PORT / PODIUM_*_PORT variables it reads. */
@@ -40,6 +42,7 @@ export function registerUploadData(program: Command): void {
     .option('--labels-kms-key <id>', 'KMS key for labels on AWS (env PODIUM_LABELS_KMS_KEY_ID)')
     .option('--s3-endpoint <url>', `S3 endpoint (local default ${LOCAL_ENDPOINTS.s3Endpoint}; env AWS_ENDPOINT_URL_S3)`)
     .option('--dynamodb-endpoint <url>', `DynamoDB endpoint (local default ${LOCAL_ENDPOINTS.dynamoEndpoint}; env AWS_ENDPOINT_URL_DYNAMODB)`)
+    .option('--part-size <MiB>', 'multipart part size for files of 64 MiB or more (min 5; grown when a file needs over 10,000 parts)', '16')
     .option('--save', 'remember these storage settings in the profile')
     .addHelpText(
       'after',
@@ -48,6 +51,11 @@ Data layout: <dataRoot>/<datasetId>/… for every dataset in challenge.yaml:
   training  any files                        downloadable once the rules are accepted
   smoke     inputs/**, labels.csv            downloadable sample, used by test-submission
   hidden    inputs/**, labels.csv            never downloadable; labels only reach the scorer
+
+Files of 64 MiB or more go up as multipart uploads, several parts at a time, each part
+checksummed. Interrupted (Ctrl-C, a lost connection, a crash)? Run the same command again: it
+resumes from the last finished part, remembered in <config dir>/uploads/. Files whose stored
+SHA-256 matches are skipped.
 
 Examples:
   podium upload-data my-challenge                                  # to \`npm start\`
@@ -62,6 +70,10 @@ Examples:
       if (!(await stat(dataRoot).catch(() => undefined))?.isDirectory()) {
         throw usageError(`data root ${dataRoot} is not a folder`, 'pass --data <dataRoot> (one folder per dataset id)');
       }
+      const partSizeMiB = Number(options.partSize);
+      if (!Number.isInteger(partSizeMiB) || partSizeMiB < 5 || partSizeMiB > 5120) {
+        throw usageError(`--part-size must be a whole number of MiB from 5 to 5120, got ${options.partSize}`);
+      }
       const { settings, config } = await resolveStorage(cli, options);
       if (options.save) await cli.saveProfile({ storage: settings });
 
@@ -72,27 +84,60 @@ Examples:
       const totalBytes = await folderBytes(dataRoot, challenge.datasets.map((dataset) => dataset.id));
       const bar = createProgressBar({ label: `uploading ${challenge.id}`, totalBytes, enabled: !cli.out.json });
       const where = config.s3Endpoint ? `local S3 ${config.s3Endpoint}` : `AWS ${config.region}`;
-      let result: { uploaded: number; skipped: number };
+      // Ctrl-C or kill stops the upload; finished parts stay recorded for the next run.
+      const interrupt = new AbortController();
+      const onSignal = (signal: NodeJS.Signals) => interrupt.abort(new CliError('INTERRUPTED', `upload interrupted by ${signal}`, {
+        exitCode: signal === 'SIGINT' ? 130 : 143,
+        hint: 'run the same command again: large files resume from their last finished part',
+      }));
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      let result: UploadSummary;
       let registered: { changed: boolean };
       try {
-        result = await uploadChallengeDatasets(ctx, challenge, dataRoot, (progress) => {
-          bar.advance(progress.bytes);
-          if (progress.skipped) bar.log(`  = ${progress.datasetId}/${progress.path} (unchanged)`);
-          else bar.log(`  + ${progress.datasetId}/${progress.path} (${formatBytes(progress.bytes)})`);
+        result = await uploadChallengeDatasets(ctx, challenge, dataRoot, {
+          stateDir: join(configDir(), 'uploads'),
+          partSizeBytes: partSizeMiB * 1024 * 1024,
+          signal: interrupt.signal,
+          onProgress: (event) => showProgress(bar, event),
         });
         registered = await registerChallenge(ctx, challenge);
       } catch (error) {
-        throw storageError(error, config);
+        bar.done();
+        throw storageError(interrupt.signal.aborted ? interrupt.signal.reason : error, config);
       } finally {
+        process.removeListener('SIGINT', onSignal);
+        process.removeListener('SIGTERM', onSignal);
         ctx.s3.destroy();
         ctx.db.destroy();
       }
       bar.done();
       cli.out.result({ challenge: challenge.id, dataRoot, target: where, ...result, definitionChanged: registered.changed, rulesVersion: challenge.rulesVersion }, () => {
-        cli.out.line(`✓ ${challenge.id}: ${result.uploaded} files uploaded, ${result.skipped} unchanged, to ${where}`);
+        const resumed = result.resumed ? ` (${result.resumed} resumed)` : '';
+        cli.out.line(`✓ ${challenge.id}: ${result.uploaded} files uploaded${resumed}, ${result.skipped} unchanged, ${formatBytes(result.bytesSent)} sent, to ${where}`);
         cli.out.line(`✓ challenge definition ${registered.changed ? 'registered' : 'unchanged'} (rules version ${challenge.rulesVersion})`);
       });
     });
+}
+
+function showProgress(bar: ProgressBar, event: UploadEvent): void {
+  switch (event.kind) {
+    case 'sent':
+      return bar.advance(event.bytes);
+    case 'hashing':
+      return bar.log(`  … ${event.datasetId}/${event.path} (${formatBytes(event.bytes)}): computing its SHA-256`);
+    case 'resuming':
+      bar.skip(event.bytes);
+      return bar.log(`  ↻ ${event.datasetId}/${event.path}: resuming, ${event.partsDone} of ${event.parts} parts already uploaded`);
+    case 'notice':
+      return bar.log(`  ! ${event.message}`);
+    case 'file':
+      if (event.skipped) {
+        bar.skip(event.bytes);
+        return bar.log(`  = ${event.datasetId}/${event.path} (unchanged)`);
+      }
+      return bar.log(`  + ${event.datasetId}/${event.path} (${formatBytes(event.bytes)}${event.parts ? ` in ${event.parts} parts` : ''})`);
+  }
 }
 
 async function resolveStorage(cli: CliContext, options: UploadDataOptions): Promise<{ settings: StorageSettings & { target: 'aws' | 'local' }; config: StorageConfig }> {

@@ -1,4 +1,5 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -103,6 +104,33 @@ describe('podium upload-data', () => {
     expect(second.code).toBe(0);
     expect(second.json()).toMatchObject({ uploaded: 0, definitionChanged: false });
     expect(second.json<{ skipped: number }>().skipped).toBeGreaterThan(0);
+  });
+
+  it('sends a file of 64 MiB or more in checksummed parts with a progress bar, and skips it once stored', async () => {
+    const slide = join(challengeDir, 'data', 'train', 'slide-001.tif');
+    await writeFile(slide, randomBytes(66 * 1024 * 1024));
+    try {
+      const first = await organiser.run(['upload-data', challengeDir, '--part-size', '5', ...storageFlags()]);
+      expect(first.code, first.stderr).toBe(0);
+      expect(first.stdout).toMatch(/✓ lung-nodules: 1 files uploaded, \d+ unchanged, 66\.\d MB sent/);
+      expect(first.stderr).toContain('… train/slide-001.tif (66.0 MB): computing its SHA-256');
+      expect(first.stderr).toContain('+ train/slide-001.tif (66.0 MB in 14 parts)');
+      expect(first.stderr).toMatch(/100% [\d.]+ MB\/[\d.]+ MB/);
+      expect(await readdir(join(organiser.configDir, 'uploads')).catch(() => [])).toEqual([]);
+
+      const second = await organiser.run(['--json', 'upload-data', challengeDir, ...storageFlags()]);
+      expect(second.code, second.stderr).toBe(0);
+      expect(second.json()).toMatchObject({ uploaded: 0, resumed: 0, bytesSent: 0 });
+      expect(second.stderr).not.toContain('%');
+    } finally {
+      await rm(slide);
+    }
+  });
+
+  it('refuses a part size S3 would reject', async () => {
+    const result = await organiser.run(['upload-data', challengeDir, '--part-size', '4', ...storageFlags()]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--part-size must be a whole number of MiB from 5 to 5120, got 4');
   });
 
   it('exits 3 naming the endpoint when storage cannot be reached', async () => {
