@@ -116,6 +116,8 @@ export class PhaseStack extends Stack {
     ];
 
     const inferenceEnvironment: Record<string, string> = {
+      // ECS on EC2 does not always set the region; every storage client needs it.
+      [STORAGE_ENV.region]: this.region,
       PODIUM_CHALLENGE_ID: challengeId,
       PODIUM_PHASE_ID: phase.id,
       PODIUM_COMPETITOR_UID: String(COMPETITOR_UID),
@@ -183,6 +185,7 @@ export class PhaseStack extends Stack {
         readonlyRootFilesystem: true,
         volumes: [EcsVolume.host({ name: 'scratch', containerPath: '/tmp' })],
         environment: {
+          [STORAGE_ENV.region]: this.region,
           PODIUM_CHALLENGE_ID: challengeId,
           PODIUM_PHASE_ID: phase.id,
           POWERTOOLS_SERVICE_NAME: POWERTOOLS_SERVICE,

@@ -52,12 +52,13 @@ function effectiveJob(definition: ReturnType<typeof jobDefinition>, input: Submi
   };
 }
 
-const submission = (phaseId: string) => ({ id: 'sub-1', challengeId: 'tissuenet', phaseId, teamId: 't-1' }) as SubmissionRecord;
+const submission = (phaseId: string) =>
+  ({ id: 'sub-1', challengeId: 'tissuenet', phaseId, teamId: 't-1', mode: 'scored', archiveKey: `tissuenet/${phaseId}/t-1/sub-1/submission.zip` }) as SubmissionRecord;
 
 describe('SubmitJob agrees with the job definition', () => {
   it("leaves the inference container the competitor's memory plus the launcher, /dev/shm and tmpfs, and the phase's GPUs", async () => {
     for (const phase of podium.challenge.phases) {
-      const { inference } = buildJobSpecs(submission(phase.id), phase, 1);
+      const { inference } = buildJobSpecs(podium.challenge, submission(phase.id), 1);
       const definition = jobDefinition(phase.id, batchNames.inferenceJobDefinition('tissuenet', phase.id));
       const job = effectiveJob(definition, await submitted(inference));
       // Shared memory and tmpfs pages are charged to the container's memory cgroup.
@@ -71,7 +72,7 @@ describe('SubmitJob agrees with the job definition', () => {
 
   it('keeps the retry strategy the job definitions declare: Batch retries host losses in place', async () => {
     const phase = podium.challenge.phases[0]!;
-    const specs = buildJobSpecs(submission(phase.id), phase, 1);
+    const specs = buildJobSpecs(podium.challenge, submission(phase.id), 1);
     const cases: Array<[JobSpec, string]> = [
       [specs.inference, batchNames.inferenceJobDefinition('tissuenet', phase.id)],
       [{ ...specs.scoring, dependsOn: ['job-1'] }, batchNames.scoringJobDefinition('tissuenet', phase.id)],

@@ -36,7 +36,9 @@ function invoke(paths: string[]): { statusCode: number; body: string }[] {
 const answers = [];
 for (const event of ${JSON.stringify(events)}) answers.push(await handler(event, {}));
 console.log(JSON.stringify(answers));`;
-  const env = { ...process.env, PODIUM_JWKS_URL: 'https://example.invalid/jwks.json', PODIUM_JWT_ISSUER: 'https://issuer.invalid', PODIUM_JWT_AUDIENCE: 'client', AWS_REGION: 'eu-west-3' };
+  // The names the API function's definition declares (bindTable, bindBucket in the platform stack).
+  const API_STORAGE_NAMES = { PODIUM_TABLE: 'podium', PODIUM_DATASETS_BUCKET: 'podium-datasets', PODIUM_SUBMISSIONS_BUCKET: 'podium-submissions', PODIUM_PREDICTIONS_BUCKET: 'podium-predictions' };
+  const env = { ...process.env, PODIUM_JWKS_URL: 'https://example.invalid/jwks.json', PODIUM_JWT_ISSUER: 'https://issuer.invalid', PODIUM_JWT_AUDIENCE: 'client', AWS_REGION: 'eu-west-3', ...API_STORAGE_NAMES };
   const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { env, encoding: 'utf8' });
   return JSON.parse(out.trim().split('\n').pop()!);
 }
