@@ -5,7 +5,8 @@ import { archiveLimitsFor } from '../archive/archive-limits.ts';
 import { ArchiveProblem } from '../archive/archive-problem.ts';
 import { extractArchive } from '../archive/extract-archive.ts';
 import type { PhaseDefinition, SubmissionFormat } from '../challenge/definition-schema.ts';
-import { DEFAULT_SANDBOX_LIMITS, runSandboxed, type SandboxResult } from '../sandbox/run-sandboxed.ts';
+import { runSandboxed, type SandboxResult } from '../sandbox/run-sandboxed.ts';
+import { sandboxLimitsFor } from '../sandbox/sandbox-limits.ts';
 import type { SandboxMode } from '../sandbox/sandbox-mode.ts';
 import { CsvReader, fieldText, recordText } from '../scoring/csv-stream.ts';
 import { validatePredictions } from '../scoring/validate-predictions.ts';
@@ -58,7 +59,7 @@ export async function runSubmission(request: SubmissionRunRequest): Promise<Subm
     ...(phase.runtime.python ? { python: phase.runtime.python } : {}),
     gpus: phase.runtime.gpus,
     ...(request.sandboxMode ? { mode: request.sandboxMode } : {}),
-    limits: { ...DEFAULT_SANDBOX_LIMITS, timeLimitSeconds: phase.runtime.timeLimitSeconds, memoryMiB: phase.runtime.memoryMiB },
+    limits: sandboxLimitsFor(phase),
   });
   const runFailure = failureOfRun(run, phase, request.showsStderr);
   if (runFailure) return { ok: false, failure: runFailure, run };
@@ -86,7 +87,7 @@ function failureOfRun(run: SandboxResult, phase: Pick<PhaseDefinition, 'runtime'
     case 'out-of-memory':
       return { reason: 'OUT_OF_MEMORY', message: failureMessages.outOfMemory(phase.runtime) };
     case 'disk-full':
-      return { reason: 'USER_ERROR', message: failureMessages.scratchDiskFull(Math.round(DEFAULT_SANDBOX_LIMITS.maxScratchBytes / 1024 / 1024)) };
+      return { reason: 'USER_ERROR', message: failureMessages.scratchDiskFull(Math.round(sandboxLimitsFor(phase).maxScratchBytes / 1024 / 1024)) };
     case 'exited': {
       if (run.exitCode === 0) return undefined;
       // The last stderr line is output too: quoted only where the team may see logs.
