@@ -5,7 +5,8 @@ import { dirname, isAbsolute, join, posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { LogCapture, DEFAULT_LOG_LIMITS, type LogCaptureLimits } from './log-capture.ts';
 import { PROGRESS_FD, openMemoryBound, type MemoryGuard, type RunMemoryBound } from './run-memory-bound.ts';
-import { detectSandboxMode, SandboxUnavailableError, type SandboxMode } from './sandbox-mode.ts';
+import { detectSandboxMode, type SandboxMode } from './sandbox-mode.ts';
+import { SandboxUnavailableError } from './sandbox-unavailable.ts';
 
 /** Where the code sits inside the sandbox; a relative data mount goes beneath it (DrivenData's layout). */
 export const CODE_MOUNT = '/code_execution';

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { SandboxUnavailableError } from './sandbox-unavailable.ts';
 
 /**
  * How competitor code is isolated on this machine:
@@ -15,24 +16,6 @@ import { spawnSync } from 'node:child_process';
 export type SandboxMode = 'bwrap' | 'container' | 'none';
 
 const MODES: readonly SandboxMode[] = ['bwrap', 'container', 'none'];
-
-/** What the job process exits with when no sandbox can start (a platform fault, never the competitor's). */
-export const SANDBOX_UNAVAILABLE_EXIT_CODE = 3;
-
-/** What an operator must do; quoted in the error, in `npm start`'s refusal and in the PLATFORM_ERROR failure. */
-export const SANDBOX_INSTALL_HINT =
-  'install bubblewrap (apt-get install bubblewrap) and allow unprivileged user namespaces ' +
-  '(sysctl kernel.unprivileged_userns_clone=1 and user.max_user_namespaces > 0), or run Podium as root';
-
-export class SandboxUnavailableError extends Error {
-  constructor(why?: string) {
-    super(
-      `No sandbox can start to run competitor code${why ? ` (${why})` : ''}: ${SANDBOX_INSTALL_HINT}. ` +
-        'Podium never runs submissions with weaker isolation. To run them WITHOUT any isolation on a development machine, set PODIUM_UNSAFE_NO_SANDBOX=1.',
-    );
-    this.name = 'SandboxUnavailableError';
-  }
-}
 
 export type ProbeResult = { ok: true } | { ok: false; why: string };
 

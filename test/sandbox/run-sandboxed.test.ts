@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_SANDBOX_LIMITS, runSandboxed, type SandboxLimits } from '#shared/sandbox/run-sandboxed.ts';
 import { ownMemoryCgroup, type MemoryGuard } from '#shared/sandbox/run-memory-bound.ts';
-import { detectSandboxMode, SandboxUnavailableError, type SandboxMode } from '#shared/sandbox/sandbox-mode.ts';
+import { detectSandboxMode, type SandboxMode } from '#shared/sandbox/sandbox-mode.ts';
+import { SandboxUnavailableError } from '#shared/sandbox/sandbox-unavailable.ts';
 
 let root: string;
 let server: Server;
