@@ -37,7 +37,8 @@ export interface WatchedRun {
 export type MemoryGuard = 'cgroup' | 'watch';
 
 const RUN_PREFIX = 'podium-run-';
-const STALE_MS = 10 * 60 * 1000;
+// Far longer than between creating a run's cgroup and its shell entering it (milliseconds).
+const STALE_MS = 60 * 1000;
 /** The descriptor on which the run reports its progress: "joined" (its cgroup), then "started" (the sandbox). */
 export const PROGRESS_FD = 4;
 
