@@ -1,4 +1,30 @@
 import { JOB_ENV } from '#shared/pipeline/queue-jobs.ts';
+import { stopAllSandboxes } from '#shared/sandbox/run-sandboxed.ts';
+import { SANDBOX_UNAVAILABLE_EXIT_CODE, SandboxUnavailableError } from '#shared/sandbox/sandbox-unavailable.ts';
+
+/** Set by the local job runner: the job's stdin is a pipe from the runner, closed when the runner dies. */
+export const JOB_LIFELINE_ENV = 'PODIUM_JOB_LIFELINE';
+
+/**
+ * Under the local runner, a closed stdin means the runner (the whole local stack) is gone: the job
+ * kills its sandboxes and its own process group rather than run on beside the attempt that replaces
+ * it. On AWS Batch the variable is not set and the container's end is the job's end.
+ */
+function dieWithRunner(): void {
+  if (process.env[JOB_LIFELINE_ENV] !== 'stdin') return;
+  const die = () => {
+    stopAllSandboxes();
+    try {
+      process.kill(-process.pid, 'SIGKILL');
+    } catch {
+      // Not a group leader (started by hand): this process alone.
+    }
+    process.exit(1);
+  };
+  process.stdin.on('data', () => {});
+  process.stdin.once('end', die);
+  process.stdin.once('error', die);
+}
 
 /**
  * The process contract both job images share (AWS Batch container, or a child process of the
@@ -6,16 +32,19 @@ import { JOB_ENV } from '#shared/pipeline/queue-jobs.ts';
  * SubmitJob set. Exit 0: done, including a competitor failure (recorded on the submission, or
  * reported in the run outcome) or a refused rescore. Exit 1: a platform fault, which the
  * job-state handler retries (a submission, without charging quota) or records (a rescore
- * request). Exit 2: misconfigured job.
+ * request). Exit 2: misconfigured job. Exit 3 (SANDBOX_UNAVAILABLE_EXIT_CODE): a platform fault
+ * whose cause is that no sandbox can start on this host; the job-state handler names what to
+ * install in the PLATFORM_ERROR failure.
  */
 export async function runJob(job: 'inference' | 'scoring' | 'rescore', subject: Record<string, string | number>, work: () => Promise<unknown>): Promise<never> {
+  dieWithRunner();
   try {
     const result = await work();
     console.log(JSON.stringify({ level: 'info', message: `${job} job finished`, ...subject, result }));
     process.exit(0);
   } catch (error) {
     console.error(JSON.stringify({ level: 'error', message: `${job} job failed (platform)`, ...subject, error: String(error), stack: (error as Error).stack }));
-    process.exit(1);
+    process.exit(error instanceof SandboxUnavailableError ? SANDBOX_UNAVAILABLE_EXIT_CODE : 1);
   }
 }
 

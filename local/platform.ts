@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { createContext, type PodiumContext } from '#shared/context.ts';
 import { ensureBuckets, ensureTable } from '#shared/storage/provision.ts';
@@ -50,6 +51,17 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   const settings = options.settings ?? localSettings();
   const log = options.log ?? (() => {});
   const persist = options.persist ?? true;
+  // Before anything starts: a stack that cannot isolate competitor code refuses to run (SandboxUnavailableError).
+  const sandbox = detectSandboxMode();
+  if (sandbox === 'none') {
+    log(`
+  ******************************************************************************************
+  WARNING: PODIUM_UNSAFE_NO_SANDBOX=1 and no sandbox: competitor code runs WITHOUT ISOLATION,
+  with this machine's files, network and credentials. Development only, never real submissions.
+  ******************************************************************************************`);
+  } else {
+    log(`  sandbox for competitor code: ${sandbox}`);
+  }
   const servers = await startEmbeddedServers({
     host: settings.host,
     ...(persist ? { dataDir: settings.dataDir, dynamoPort: settings.dynamoPort, s3Port: settings.s3Port } : { dynamoPort: 0, s3Port: 0 }),
@@ -67,15 +79,11 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
 
   // The pipeline: s3rver events → upload handler; local runner events → job-state handler.
   const pipelineSettings: PipelineSettings = { ...DEFAULT_PIPELINE_SETTINGS, ...options.pipeline };
-  try {
-    log(`  sandbox for competitor code: ${detectSandboxMode()}`);
-  } catch (error) {
-    log(`  WARNING: ${(error as Error).message}`);
-  }
   const jobRunner: LocalJobRunner = new LocalJobRunner({
     config,
     onEvent: (event) => onJobStateChange(ctx, jobRunner, event, pipelineSettings),
     concurrency: options.jobConcurrency ?? {},
+    ...(persist ? { processRecordFile: join(settings.dataDir, 'running-jobs.json') } : {}),
     log,
   });
   const uploads = new Set<Promise<unknown>>();

@@ -1,10 +1,15 @@
 import { startLocalPlatform } from './platform.ts';
 import { localSettings } from './local-config.ts';
+import { SandboxUnavailableError } from '#shared/sandbox/sandbox-unavailable.ts';
 
 const settings = localSettings();
 const started = Date.now();
 console.log('Podium: starting the local stack…');
-const platform = await startLocalPlatform({ settings, log: (line) => console.log(line) });
+const platform = await startLocalPlatform({ settings, log: (line) => console.log(line) }).catch((error: unknown) => {
+  if (!(error instanceof SandboxUnavailableError)) throw error;
+  console.error(`Podium: refusing to start. ${error.message}`);
+  process.exit(1);
+});
 
 console.log(`
 Podium is running (${Date.now() - started} ms). Data persists under ${settings.dataDir}.

@@ -6,7 +6,9 @@ import { resolve } from 'node:path';
 import { JOB_IMAGE, type JobDescription, type JobKind, type JobRunner, type JobSpec, type JobState, type JobStateEvent, type PipelineJobKind } from '#shared/jobs/job-runner.ts';
 import { BATCH_REASONS } from '#shared/pipeline/on-job-state-change.ts';
 import { storageConfigToEnv, type StorageConfig } from '#shared/storage/storage-config.ts';
+import { JOB_LIFELINE_ENV } from '../../batch-jobs/job-entrypoint.ts';
 import { FairShareQueue } from './fair-share-queue.ts';
+import { JobProcessRecord } from './job-process-record.ts';
 
 export interface LocalJobRunnerOptions {
   /** Storage the jobs use: passed as the env a Batch job definition would set. */
@@ -21,6 +23,11 @@ export interface LocalJobRunnerOptions {
   workRoot?: string;
   /** Variables passed through from this process (sandbox flags, work dir, log level). */
   passEnv?: string[];
+  /**
+   * File recording each running job's process group (under the local data folder): at start the
+   * runner kills the groups a previous, crashed runner left running.
+   */
+  processRecordFile?: string;
   log?: (line: string) => void;
 }
 
@@ -53,9 +60,12 @@ export class LocalJobRunner implements JobRunner {
   private delivery: Promise<unknown> = Promise.resolve();
   private closed = false;
   private idleWaiters: (() => void)[] = [];
+  private readonly processRecord: JobProcessRecord | undefined;
 
   constructor(private readonly options: LocalJobRunnerOptions) {
     this.concurrency = { inference: options.concurrency?.inference ?? 1, scoring: options.concurrency?.scoring ?? 2 };
+    this.processRecord = options.processRecordFile ? new JobProcessRecord(options.processRecordFile) : undefined;
+    this.processRecord?.killLeftovers(options.log);
   }
 
   async submit(spec: JobSpec): Promise<{ jobId: string }> {
@@ -185,13 +195,24 @@ export class LocalJobRunner implements JobRunner {
     this.setStatus(job, 'STARTING');
     // A TypeScript entrypoint runs through tsx; a bundled one (`.mjs`, as in the job images) runs as is.
     const nodeArgs = /\.m?js$/.test(entrypoint) ? [entrypoint] : ['--import', 'tsx', entrypoint];
+    // Its own process group (killed whole on timeout and cancel), and a stdin pipe from this process
+    // that closes when the runner dies, upon which the job kills itself and its sandbox (job-entrypoint.ts).
     const child = spawn(process.execPath, nodeArgs, {
       cwd: REPO_ROOT,
-      env: { PODIUM_WORK_DIR: this.options.workRoot ?? tmpdir(), ...passed, ...storageConfigToEnv(this.options.config), ...job.spec.environment, AWS_BATCH_JOB_ID: job.id },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        PODIUM_WORK_DIR: this.options.workRoot ?? tmpdir(),
+        ...passed,
+        ...storageConfigToEnv(this.options.config),
+        ...job.spec.environment,
+        AWS_BATCH_JOB_ID: job.id,
+        [JOB_LIFELINE_ENV]: 'stdin',
+      },
+      stdio: ['pipe', 'pipe', 'pipe'],
       detached: true,
     });
     job.child = child;
+    if (child.pid) this.processRecord?.add(job.id, child.pid);
+    child.stdin!.on('error', () => {}); // the job closing its end is not the runner's failure
     let stderrTail = '';
     child.stdout!.on('data', (chunk: Buffer) => this.options.log?.(`[${job.spec.name}] ${chunk.toString().trimEnd()}`));
     child.stderr!.on('data', (chunk: Buffer) => {
@@ -205,6 +226,7 @@ export class LocalJobRunner implements JobRunner {
     child.once('close', (code, signal) => {
       this.running[image]--;
       job.child = undefined;
+      this.processRecord?.remove(job.id);
       if (code === 0 && !job.statusReason) return this.finish(job, 'SUCCEEDED', 'Essential container in task exited', 0);
       if (code !== 0 && stderrTail) this.options.log?.(`[${job.spec.name}] exited ${code ?? signal}: ${stderrTail.trim().split('\n').at(-1)}`);
       this.finish(job, 'FAILED', job.statusReason ?? 'Essential container in task exited', code ?? 137);

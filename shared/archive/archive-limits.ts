@@ -1,10 +1,13 @@
 import type { PhaseDefinition } from '../challenge/definition-schema.ts';
 
-/** What an archive may hold. The phase sets the archive size; the rest guards against bombs. */
+/**
+ * What an archive may hold. The phase sets the archive size; the rest guards against bombs.
+ * The scratch budget of the run that follows derives from the same size (sandbox-limits.ts).
+ */
 export interface ArchiveLimits {
   maxArchiveBytes: number;
   maxEntries: number;
-  /** Sum of the entries' uncompressed sizes, declared and actual. */
+  /** Sum of the entries' uncompressed sizes, declared and actual: 4 × the archive, at least 256 MiB. */
   maxUncompressedBytes: number;
   /** Uncompressed/compressed ratio above which a large entry is treated as a bomb. */
   maxCompressionRatio: number;

@@ -9,6 +9,7 @@ import { pipelineLog } from './pipeline-log.ts';
 import { pipelineMetrics } from './pipeline-metrics.ts';
 import { DEFAULT_PIPELINE_SETTINGS, type PipelineSettings } from './pipeline-settings.ts';
 import { RESCORE_TIMEOUT_SECONDS } from './queue-jobs.ts';
+import { SANDBOX_UNAVAILABLE_EXIT_CODE, SANDBOX_UNAVAILABLE_REASON } from '../sandbox/sandbox-unavailable.ts';
 
 export type JobEventOutcome = 'ignored' | 'stale' | 'advanced' | 'failed' | 'retried' | 'settled' | 'unchanged';
 
@@ -91,7 +92,10 @@ async function onInferenceEvent(
       if (isTimeout(event)) {
         return (await failSubmission(ctx, runner, submission, { reason: 'TIMEOUT', message: failureMessages.timeout(runtime) })) ? 'failed' : 'unchanged';
       }
-      const why = `inference job ${event.statusReason ?? 'failed'}${event.exitCode !== undefined ? `, exit code ${event.exitCode}` : ''}`;
+      const why =
+        event.exitCode === SANDBOX_UNAVAILABLE_EXIT_CODE
+          ? SANDBOX_UNAVAILABLE_REASON
+          : `inference job ${event.statusReason ?? 'failed'}${event.exitCode !== undefined ? `, exit code ${event.exitCode}` : ''}`;
       return retryAfterPlatformFault(ctx, runner, submission, why, settings);
     }
     default:

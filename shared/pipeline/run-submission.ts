@@ -5,7 +5,8 @@ import { archiveLimitsFor } from '../archive/archive-limits.ts';
 import { ArchiveProblem } from '../archive/archive-problem.ts';
 import { extractArchive } from '../archive/extract-archive.ts';
 import type { PhaseDefinition, SubmissionFormat } from '../challenge/definition-schema.ts';
-import { DEFAULT_SANDBOX_LIMITS, runSandboxed, type SandboxResult } from '../sandbox/run-sandboxed.ts';
+import { runSandboxed, type SandboxResult } from '../sandbox/run-sandboxed.ts';
+import { sandboxLimitsFor } from '../sandbox/sandbox-limits.ts';
 import type { SandboxMode } from '../sandbox/sandbox-mode.ts';
 import { CsvReader, fieldText, recordText } from '../scoring/csv-stream.ts';
 import { validatePredictions } from '../scoring/validate-predictions.ts';
@@ -57,7 +58,7 @@ export async function runSubmission(request: SubmissionRunRequest): Promise<Subm
     ...(phase.runtime.python ? { python: phase.runtime.python } : {}),
     gpus: phase.runtime.gpus,
     ...(request.sandboxMode ? { mode: request.sandboxMode } : {}),
-    limits: { ...DEFAULT_SANDBOX_LIMITS, timeLimitSeconds: phase.runtime.timeLimitSeconds, memoryMiB: phase.runtime.memoryMiB },
+    limits: sandboxLimitsFor(phase),
   });
   const runFailure = failureOfRun(run, phase);
   if (runFailure) return { ok: false, failure: runFailure, run };
@@ -85,7 +86,7 @@ function failureOfRun(run: SandboxResult, phase: Pick<PhaseDefinition, 'runtime'
     case 'out-of-memory':
       return fixedFailure('OUT_OF_MEMORY', failureMessages.outOfMemory(phase.runtime));
     case 'disk-full':
-      return fixedFailure('USER_ERROR', failureMessages.scratchDiskFull(Math.round(DEFAULT_SANDBOX_LIMITS.maxScratchBytes / 1024 / 1024)));
+      return fixedFailure('USER_ERROR', failureMessages.scratchDiskFull(Math.round(sandboxLimitsFor(phase).maxScratchBytes / 1024 / 1024)));
     case 'exited': {
       if (run.exitCode === 0) return undefined;
       const status = run.exitCode !== null ? run.exitCode : `signal ${run.signal ?? 'unknown'}`;

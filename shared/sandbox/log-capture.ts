@@ -2,7 +2,8 @@ import { StringDecoder } from 'node:string_decoder';
 
 /**
  * Captures a process's output as a capped, sanitised log. Bytes are decoded as UTF-8 (invalid
- * bytes become U+FFFD), split into lines, stripped of terminal escapes and control characters,
+ * bytes become U+FFFD), split into lines, stripped of terminal escapes, control characters and
+ * invisible format characters (bidi controls, zero-width characters),
  * and cut at `maxLineChars`. The log keeps its first `headBytes` and a rolling tail up to
  * `maxBytes` in all, noting how much was dropped in between, so both the start and the final
  * error of a run that prints gigabytes survive in bounded memory.
@@ -20,9 +21,14 @@ export const DEFAULT_LOG_LIMITS: LogCaptureLimits = { maxBytes: 1024 * 1024, hea
 const ESCAPES = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|\u001b[@-Z\\-_]?/g;
 // eslint-disable-next-line no-control-regex
 const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+// Invisible format characters that can reorder or hide what a reader sees (as archive names strip
+// them): bidi embeddings, overrides and isolates, the Arabic letter mark, zero-width characters,
+// line and paragraph separators, word joiner and invisible operators, the byte order mark,
+// interlinear annotation marks, the soft hyphen, the Mongolian vowel separator and tag characters.
+const INVISIBLE_FORMAT = /[\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\u{e0000}-\u{e007f}]/gu;
 
 export function sanitiseLine(line: string, maxLineChars: number): string {
-  const clean = line.replace(ESCAPES, '').replace(CONTROLS, '');
+  const clean = line.replace(ESCAPES, '').replace(CONTROLS, '').replace(INVISIBLE_FORMAT, '');
   return clean.length > maxLineChars ? `${clean.slice(0, maxLineChars)}… [line cut at ${maxLineChars} characters]` : clean;
 }
 

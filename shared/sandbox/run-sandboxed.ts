@@ -2,8 +2,11 @@ import { spawn } from 'node:child_process';
 import { existsSync, lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { chown, lstat, mkdir, readdir, readlink, rm, symlink } from 'node:fs/promises';
 import { dirname, isAbsolute, join, posix, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
 import { LogCapture, DEFAULT_LOG_LIMITS, type LogCaptureLimits } from './log-capture.ts';
+import { PROGRESS_FD, openMemoryBound, type MemoryGuard, type RunMemoryBound } from './run-memory-bound.ts';
 import { detectSandboxMode, type SandboxMode } from './sandbox-mode.ts';
+import { SandboxUnavailableError } from './sandbox-unavailable.ts';
 
 /** Where the code sits inside the sandbox; a relative data mount goes beneath it (DrivenData's layout). */
 export const CODE_MOUNT = '/code_execution';
@@ -16,11 +19,12 @@ export interface SandboxLimits {
   maxProcesses: number;
   /** Largest single file the code may write (RLIMIT_FSIZE). */
   maxFileBytes: number;
-  /** Everything the code may write under its scratch folders; watched, and the run killed past it. */
+  /** What the code may write under its scratch folders (the extracted code excluded); watched, and the run killed past it. */
   maxScratchBytes: number;
   log: LogCaptureLimits;
 }
 
+/** The limits that do not depend on the phase; `sandboxLimitsFor` (sandbox-limits.ts) adds those that do. */
 export const DEFAULT_SANDBOX_LIMITS: Omit<SandboxLimits, 'timeLimitSeconds' | 'memoryMiB'> = {
   maxProcesses: 256,
   maxFileBytes: 1024 * 1024 * 1024,
@@ -44,6 +48,8 @@ export interface SandboxRequest {
   script?: string;
   /** GPUs the phase grants: the host's NVIDIA devices are passed through when there are any. */
   gpus?: number;
+  /** How the run's memory is bounded: its own cgroup where the machine allows (default), or the process watch (tests). */
+  memoryGuard?: MemoryGuard;
 }
 
 export type SandboxOutcome = 'exited' | 'timeout' | 'out-of-memory' | 'disk-full';
@@ -55,6 +61,8 @@ export interface SandboxResult {
   durationMs: number;
   log: LogCapture;
   mode: SandboxMode;
+  /** What bounded the run's memory. */
+  memoryBound: RunMemoryBound['kind'];
 }
 
 /** Where the data appears inside the sandbox. */
@@ -136,6 +144,18 @@ function limitArgs(limits: SandboxLimits, usesGpu: boolean): string[] {
   ];
 }
 
+/** The descriptor on which bwrap reports, as JSON, the sandboxed process's pid. */
+const BWRAP_STATUS_FD = 3;
+
+/**
+ * Inside the sandbox, once it stands, a shell says so on PROGRESS_FD, closes it and becomes the
+ * interpreter: no "started" means the sandbox never came up (bwrap's own pid report comes before
+ * its mounts, so it cannot tell). The competitor's code never holds the descriptor.
+ */
+function announceStart(command: string[]): string[] {
+  return ['/bin/sh', '-c', `echo started >&${PROGRESS_FD}; exec ${PROGRESS_FD}>&-; exec "$@"`, 'sandbox-start', ...command];
+}
+
 function buildCommand(request: SandboxRequest, mode: SandboxMode, uid: number): { command: string; args: string[] } {
   const python = request.python ?? defaultPython();
   const script = request.script ?? 'main.py';
@@ -143,17 +163,15 @@ function buildCommand(request: SandboxRequest, mode: SandboxMode, uid: number): 
   const gpuDevices = request.gpus ? nvidiaDevices() : [];
   const limits = limitArgs(request.limits, gpuDevices.length > 0);
   const asRoot = process.getuid?.() === 0;
-  // Running bwrap itself as the sandbox uid: as root, a user namespace would map root onto the
-  // sandbox user, which would then own (and read) every root-owned file.
-  const dropPrivileges = asRoot ? ['setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--inh-caps=-all'] : [];
   const env = sandboxEnvironment();
   if (mode === 'bwrap') {
     const args = [
-      ...dropPrivileges.slice(1),
       'bwrap',
       '--unshare-all',
       '--die-with-parent',
       '--new-session',
+      '--json-status-fd',
+      String(BWRAP_STATUS_FD),
       '--hostname',
       'sandbox',
       ...systemMounts(python),
@@ -162,6 +180,14 @@ function buildCommand(request: SandboxRequest, mode: SandboxMode, uid: number): 
       '--dev',
       '/dev',
       ...gpuMounts(gpuDevices),
+      // RAM disks: /dev/shm sized to the memory limit (and charged to the run's cgroup or watched);
+      // /dev and the root itself read-only, so no other tmpfs can be written.
+      '--size',
+      String(request.limits.memoryMiB * 1024 * 1024),
+      '--tmpfs',
+      '/dev/shm',
+      '--remount-ro',
+      '/dev',
       '--bind',
       request.tmpDir,
       '/tmp',
@@ -171,21 +197,18 @@ function buildCommand(request: SandboxRequest, mode: SandboxMode, uid: number): 
       '--ro-bind',
       request.dataDir,
       dataMountPath(request.dataMount),
+      '--remount-ro',
+      '/',
       '--chdir',
       CODE_MOUNT,
       '--clearenv',
       ...Object.entries(env).flatMap(([name, value]) => ['--setenv', name, value]),
-      ...limits,
-      python,
-      script,
+      ...announceStart([...limits, python, script]),
     ];
-    return asRoot ? { command: 'setpriv', args } : { command: 'bwrap', args: args.slice(1) };
-  }
-  if (mode === 'unshare') {
-    // No file-system view of its own: the code sees host paths, protected only by permissions.
-    const inner = ['env', '-i', ...Object.entries({ ...env, HOME: request.tmpDir }).map(([k, v]) => `${k}=${v}`), ...limits, python, script];
-    const args = ['--net', '--pid', '--fork', '--kill-child', '--ipc', '--uts', '--mount', '--mount-proc', ...(asRoot ? dropPrivileges : []), ...inner];
-    return { command: 'unshare', args };
+    // Running bwrap itself as the sandbox uid: as root, a user namespace would map root onto the
+    // sandbox user, which would then own (and read) every root-owned file.
+    if (asRoot) return { command: 'setpriv', args: [`--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--inh-caps=-all', ...args] };
+    return { command: 'bwrap', args: args.slice(1) };
   }
   const cleanEnv = ['-i', ...Object.entries({ ...env, HOME: request.tmpDir, TMPDIR: request.tmpDir }).map(([k, v]) => `${k}=${v}`)];
   if (mode === 'container') {
@@ -193,9 +216,9 @@ function buildCommand(request: SandboxRequest, mode: SandboxMode, uid: number): 
     // capabilities and no way to regain privileges; the launcher's environment (and with it the
     // ECS credentials URI) is not inherited.
     const competitor = ['--reuid', String(uid), '--regid', String(uid), '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', '--no-new-privs'];
-    return { command: 'setpriv', args: [...competitor, 'env', ...cleanEnv, ...limits, python, script] };
+    return { command: 'setpriv', args: [...competitor, 'env', ...cleanEnv, ...announceStart([...limits, python, script])] };
   }
-  return { command: 'env', args: [...cleanEnv, ...limits, python, script] };
+  return { command: 'env', args: [...cleanEnv, ...announceStart([...limits, python, script])] };
 }
 
 /** Bytes under a folder; stops counting past `cap` (enough to know it is over). */
@@ -233,7 +256,7 @@ async function chownTree(root: string, uid: number): Promise<void> {
 }
 
 /**
- * Without a mount namespace of its own (unshare, container, none) the data cannot be bound at the
+ * Without a mount namespace of its own (container, none) the data cannot be bound at the
  * phase's mount path, so a symlink to the read-only inputs stands there instead: next to main.py
  * for a relative mount (replacing any folder of that name the archive shipped), or at the absolute
  * path, which needs root (the container's launcher is root). On AWS the root file system is
@@ -274,66 +297,137 @@ function assertTraversable(path: string): void {
   }
 }
 
+/** Runs in flight in this process: what stopAllSandboxes kills. */
+const liveRuns = new Set<{ processGroup: number; bound: RunMemoryBound }>();
+
 /**
- * Runs `python main.py` in the code folder under the strongest sandbox available: no network,
- * the data read-only at the phase's mount, writable scratch only, a throw-away uid, a clean
- * environment, and limits on time (the whole process tree is killed), memory, processes, file
- * size, scratch disk and captured output.
+ * SIGKILLs every run this process started, synchronously (their process groups and cgroups): for a
+ * job whose runner died, before it exits. bwrap's --die-with-parent takes the rest.
+ */
+export function stopAllSandboxes(): void {
+  for (const run of liveRuns) {
+    killGroup(run.processGroup);
+    run.bound.killAll();
+  }
+}
+
+function killGroup(processGroup: number): void {
+  try {
+    process.kill(-processGroup, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
+}
+
+function readAll(stream: Readable | null | undefined): Promise<string> {
+  if (!stream) return Promise.resolve('');
+  let text = '';
+  stream.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  return new Promise((resolve) => stream.once('close', () => resolve(text)));
+}
+
+/**
+ * Runs `python main.py` in the code folder under bubblewrap (or the AWS container's uid boundary):
+ * no network, the data read-only at the phase's mount, writable scratch only, a throw-away uid, a
+ * clean environment, and limits on time (the whole process tree is killed), memory (one bound for
+ * every process and RAM disk of the run), processes, file size, scratch disk and captured output.
+ * Throws SandboxUnavailableError when the sandbox cannot start: the code never runs less isolated.
  */
 export async function runSandboxed(request: SandboxRequest): Promise<SandboxResult> {
   const mode = request.mode ?? detectSandboxMode();
   const competitorUid = Number(process.env.PODIUM_COMPETITOR_UID);
   const uid = mode === 'container' && Number.isInteger(competitorUid) && competitorUid > 0 ? competitorUid : sandboxUid();
+  const asRoot = process.getuid?.() === 0;
   await mkdir(request.tmpDir, { recursive: true });
   if (mode !== 'bwrap') await linkDataMount(request);
-  if (process.getuid?.() === 0 && mode !== 'none') {
+  if (asRoot && mode !== 'none') {
     for (const path of [request.codeDir, request.dataDir, request.tmpDir]) assertTraversable(path);
     await chownTree(request.codeDir, uid);
     await chown(request.tmpDir, uid, uid);
   }
-  const { command, args } = buildCommand(request, mode, uid);
+  // The extracted code is the phase's to allow (archive limits), not the competitor's scratch.
+  const codeBytes = await usedBytes(request.codeDir, Number.POSITIVE_INFINITY);
+  const bound = await openMemoryBound(request.limits.memoryMiB * 1024 * 1024, request.memoryGuard);
+  const sandboxed = buildCommand(request, mode, uid);
+  const { command, args } = bound.enter(sandboxed.command, sandboxed.args);
   const log = new LogCapture(request.limits.log);
   const started = Date.now();
-  const child = spawn(command, args, { cwd: request.codeDir, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: {} });
-  child.stdout.on('data', (chunk: Buffer) => log.writeStdout(chunk));
-  child.stderr.on('data', (chunk: Buffer) => log.writeStderr(chunk));
+  const stdio: ('ignore' | 'pipe')[] = ['ignore', 'pipe', 'pipe', mode === 'bwrap' ? 'pipe' : 'ignore', 'pipe'];
+  const child = spawn(command, args, { cwd: request.codeDir, detached: true, stdio, env: {} });
+  const live = { processGroup: child.pid!, bound };
+  if (child.pid) liveRuns.add(live);
+  child.stdout!.on('data', (chunk: Buffer) => log.writeStdout(chunk));
+  child.stderr!.on('data', (chunk: Buffer) => log.writeStderr(chunk));
+  const bwrapStatus = readAll(child.stdio[BWRAP_STATUS_FD] as Readable | null);
+  const progress = readAll(child.stdio[PROGRESS_FD] as Readable | null);
+  let sandboxPid: number | undefined;
+  (child.stdio[BWRAP_STATUS_FD] as Readable | null)?.on('data', (chunk: Buffer) => {
+    sandboxPid ??= Number(/"child-pid":\s*(\d+)/.exec(chunk.toString())?.[1]) || undefined;
+  });
 
   let stoppedFor: SandboxOutcome | undefined;
   const stop = (why: SandboxOutcome) => {
     if (stoppedFor) return;
     stoppedFor = why;
-    try {
-      // The whole process group; the pid namespace takes every descendant down with its init.
-      process.kill(-child.pid!, 'SIGKILL');
-    } catch {
-      // Already gone.
-    }
+    // The whole process group and the cgroup; the pid namespace takes every descendant down with its init.
+    killGroup(child.pid!);
+    bound.killAll();
   };
   const timer = setTimeout(() => stop('timeout'), request.limits.timeLimitSeconds * 1000);
+  const ramDisks = () => {
+    if (mode === 'bwrap') return sandboxPid ? [`/proc/${sandboxPid}/root/dev/shm`] : [];
+    return mode === 'container' ? ['/dev/shm'] : [];
+  };
+  const watched = () => ({ rootPid: child.pid!, ...(asRoot && mode !== 'none' ? { uid } : {}), ramDisks: ramDisks() });
   let watching = true;
-  const watchDisk = (async () => {
+  let wake = () => {};
+  const watch = (async () => {
     while (watching) {
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await new Promise<void>((resolve) => {
+        const poll = setTimeout(resolve, 500);
+        wake = () => (clearTimeout(poll), resolve());
+      });
       if (!watching) return;
-      const used = (await usedBytes(request.codeDir, request.limits.maxScratchBytes)) + (await usedBytes(request.tmpDir, request.limits.maxScratchBytes));
-      if (used > request.limits.maxScratchBytes) stop('disk-full');
+      if (await bound.exceeded(watched())) stop('out-of-memory');
+      const cap = request.limits.maxScratchBytes;
+      const written = (await usedBytes(request.codeDir, codeBytes + cap)) - codeBytes + (await usedBytes(request.tmpDir, cap));
+      if (written > cap) stop('disk-full');
     }
   })();
 
-  const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code, sig) => resolve([code, sig]));
-  });
-  clearTimeout(timer);
-  watching = false;
-  await watchDisk;
-  log.finish();
+  try {
+    const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('close', (code, sig) => resolve([code, sig]));
+    });
+    clearTimeout(timer);
+    watching = false;
+    wake();
+    await watch;
+    log.finish();
+    const reported = await progress;
+    await bwrapStatus;
+    if (stoppedFor === undefined && !reported.includes('started')) {
+      // The code never started: the memory cgroup refused the run, or bwrap (namespaces, a mount) or setpriv failed.
+      const why = log.lastStderrLine ?? `exit ${exitCode ?? signal}`;
+      if (bound.kind !== 'process watch' && !reported.includes('joined')) throw new Error(`sandbox setup: the run could not enter its memory cgroup (${why})`);
+      throw new SandboxUnavailableError(`${mode === 'bwrap' ? 'bubblewrap' : 'setpriv'} failed to start: ${why}`);
+    }
 
-  let outcome: SandboxOutcome = stoppedFor ?? 'exited';
-  if (outcome === 'exited' && exitCode !== 0 && MEMORY_EXHAUSTED.test(log.stderrTailText)) outcome = 'out-of-memory';
-  if (outcome === 'timeout') log.note(`stopped: time limit of ${request.limits.timeLimitSeconds} s reached`);
-  if (outcome === 'disk-full') log.note(`stopped: wrote more than ${request.limits.maxScratchBytes} bytes to disk`);
-  if (outcome === 'out-of-memory') log.note(`stopped: memory limit of ${request.limits.memoryMiB} MiB reached`);
-  if (log.bytesSeen > request.limits.log.maxBytes) log.note(`output was ${log.bytesSeen} bytes; the log keeps ${request.limits.log.maxBytes}`);
-  return { outcome, exitCode, signal, durationMs: Date.now() - started, log, mode };
+    let outcome: SandboxOutcome = stoppedFor ?? 'exited';
+    if (outcome === 'exited' && exitCode !== 0 && (await bound.exceeded(watched()))) outcome = 'out-of-memory';
+    // A single process hitting its own address-space cap (the secondary, per-process guard).
+    if (outcome === 'exited' && exitCode !== 0 && MEMORY_EXHAUSTED.test(log.stderrTailText)) outcome = 'out-of-memory';
+    if (outcome === 'timeout') log.note(`stopped: time limit of ${request.limits.timeLimitSeconds} s reached`);
+    if (outcome === 'disk-full') log.note(`stopped: wrote more than ${request.limits.maxScratchBytes} bytes to disk`);
+    if (outcome === 'out-of-memory') log.note(`stopped: memory limit of ${request.limits.memoryMiB} MiB reached (all processes and RAM disks of the run together)`);
+    if (log.bytesSeen > request.limits.log.maxBytes) log.note(`output was ${log.bytesSeen} bytes; the log keeps ${request.limits.log.maxBytes}`);
+    return { outcome, exitCode, signal, durationMs: Date.now() - started, log, mode, memoryBound: bound.kind };
+  } finally {
+    clearTimeout(timer);
+    watching = false;
+    liveRuns.delete(live);
+    killGroup(child.pid!);
+    await bound.release();
+  }
 }

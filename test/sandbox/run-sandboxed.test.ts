@@ -3,8 +3,11 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
 import { DEFAULT_SANDBOX_LIMITS, runSandboxed, type SandboxLimits } from '#shared/sandbox/run-sandboxed.ts';
-import { detectSandboxMode, SandboxUnavailableError, type SandboxMode } from '#shared/sandbox/sandbox-mode.ts';
+import { ownMemoryCgroup, type MemoryGuard } from '#shared/sandbox/run-memory-bound.ts';
+import { detectSandboxMode, type SandboxMode } from '#shared/sandbox/sandbox-mode.ts';
+import { SandboxUnavailableError } from '#shared/sandbox/sandbox-unavailable.ts';
 
 let root: string;
 let server: Server;
@@ -27,7 +30,10 @@ afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 const limits = (overrides: Partial<SandboxLimits> = {}): SandboxLimits => ({ ...DEFAULT_SANDBOX_LIMITS, timeLimitSeconds: 20, memoryMiB: 1024, ...overrides });
 
 /** Lays out a run like the inference job does: code, data (with labels next to it on the host), tmp. */
-async function run(mainPy: string, options: { dataMount?: string; limits?: Partial<SandboxLimits>; mode?: SandboxMode } = {}) {
+async function run(
+  mainPy: string,
+  options: { dataMount?: string; limits?: Partial<SandboxLimits>; mode?: SandboxMode; memoryGuard?: MemoryGuard; extractedBytes?: number; dataDir?: string } = {},
+) {
   const runDir = await mkdtemp(join(root, 'run-'));
   await chmod(runDir, 0o711);
   const codeDir = join(runDir, 'code');
@@ -35,15 +41,18 @@ async function run(mainPy: string, options: { dataMount?: string; limits?: Parti
   await mkdir(codeDir);
   await mkdir(dataDir);
   await writeFile(join(codeDir, 'main.py'), mainPy);
+  // What the archive shipped besides main.py (model weights): incompressible, so it takes real blocks.
+  if (options.extractedBytes) await writeFile(join(codeDir, 'weights.bin'), randomBytes(options.extractedBytes));
   await writeFile(join(dataDir, 'submission_format.csv'), 'filename,0\nslide_1.pgm,0\n');
   await writeFile(join(runDir, 'labels.csv'), 'filename,label\nslide_1.pgm,3\n');
   const result = await runSandboxed({
     codeDir,
-    dataDir,
+    dataDir: options.dataDir ?? dataDir,
     dataMount: options.dataMount ?? 'data',
     tmpDir: join(runDir, 'tmp'),
     limits: limits(options.limits),
     ...(options.mode ? { mode: options.mode } : {}),
+    ...(options.memoryGuard ? { memoryGuard: options.memoryGuard } : {}),
   });
   return { ...result, runDir, codeDir, text: result.log.text() };
 }
@@ -158,6 +167,19 @@ describe('sandbox: limits', () => {
     expect(result.outcome).toBe('disk-full');
   });
 
+  it('does not count the extracted code against the scratch budget: a large archive whose code writes nothing runs', async () => {
+    const scratch = { maxScratchBytes: 8 * 1024 * 1024 };
+    const idle = await run('print("nothing written")', { extractedBytes: 24 * 1024 * 1024, limits: scratch });
+    expect(idle.outcome).toBe('exited');
+    expect(idle.exitCode).toBe(0);
+    const writer = await run('import time\nfor i in range(100):\n    open(f"chunk{i}", "wb").write(b"x" * 1024 * 1024)\n    time.sleep(0.05)', {
+      extractedBytes: 24 * 1024 * 1024,
+      limits: scratch,
+    });
+    expect(writer.outcome).toBe('disk-full');
+    expect(writer.text).toContain(`wrote more than ${8 * 1024 * 1024} bytes to disk`);
+  });
+
   it('refuses a single file over the output-size limit', async () => {
     const result = await run('open("big.bin", "wb").write(b"x" * 5 * 1024 * 1024)', { limits: { maxFileBytes: 1024 * 1024 } });
     expect(result.exitCode).not.toBe(0);
@@ -179,15 +201,86 @@ describe('sandbox: limits', () => {
   });
 });
 
-describe('sandbox availability', () => {
-  it('refuses with a clear message when neither bubblewrap nor unshare works, unless the unsafe flag is set', () => {
-    const nothingWorks = () => false;
-    expect(() => detectSandboxMode({}, nothingWorks)).toThrow(SandboxUnavailableError);
-    expect(() => detectSandboxMode({}, nothingWorks)).toThrow(/install bubblewrap.*PODIUM_UNSAFE_NO_SANDBOX=1/);
-    expect(detectSandboxMode({ PODIUM_UNSAFE_NO_SANDBOX: '1' }, nothingWorks)).toBe('none');
-    expect(detectSandboxMode({}, (command) => command[0] === 'unshare')).toBe('unshare');
-    expect(detectSandboxMode({}, () => true)).toBe('bwrap');
+describe('sandbox availability: no silent downgrade', () => {
+  const bwrapFails = () => ({ ok: false as const, why: 'bwrap: No permissions to create new namespace' });
+  const bwrapWorks = () => ({ ok: true as const });
+
+  it('refuses with what to install when bubblewrap does not start, and never picks a weaker mode', () => {
+    expect(() => detectSandboxMode({}, bwrapFails)).toThrow(SandboxUnavailableError);
+    expect(() => detectSandboxMode({}, bwrapFails)).toThrow(/No permissions to create new namespace.*apt-get install bubblewrap.*user namespaces.*root/);
+    expect(() => detectSandboxMode({ PODIUM_SANDBOX: 'bwrap', PODIUM_UNSAFE_NO_SANDBOX: '1' }, bwrapFails)).toThrow(SandboxUnavailableError);
+    expect(() => detectSandboxMode({ PODIUM_SANDBOX: 'unshare' }, bwrapWorks)).toThrow(/PODIUM_SANDBOX=unshare is not a sandbox mode: use bwrap, container, none/);
+    expect(() => detectSandboxMode({ PODIUM_SANDBOX: 'none' }, bwrapWorks)).toThrow(SandboxUnavailableError);
+    expect(detectSandboxMode({}, bwrapWorks)).toBe('bwrap');
   });
+
+  it('runs without isolation only when PODIUM_UNSAFE_NO_SANDBOX=1 says so', () => {
+    expect(detectSandboxMode({ PODIUM_UNSAFE_NO_SANDBOX: '1' }, bwrapFails)).toBe('none');
+    expect(detectSandboxMode({ PODIUM_UNSAFE_NO_SANDBOX: '1' }, bwrapWorks)).toBe('bwrap');
+  });
+
+  it('ends a run whose bubblewrap cannot set up with SandboxUnavailableError, not as the competitor\'s failure', async () => {
+    await expect(run('print("ran")', { dataDir: join(root, 'no-such-inputs') })).rejects.toThrow(SandboxUnavailableError);
+    await expect(run('print("ran")', { dataDir: join(root, 'no-such-inputs') })).rejects.toThrow(/bubblewrap failed to start: bwrap: Can't find source path/);
+  });
+});
+
+// One bound for the whole run: the kernel's (a cgroup of its own) where the machine delegates
+// one, else the watch over its processes and RAM disks. Memory kept modest: the test host is small.
+describe('sandbox: one memory bound per run', () => {
+  const holders = (count: number, mib: number, seconds: number) => `
+import subprocess, sys, time
+hold = "import time\\nb = bytes([1]) * (${mib} << 20)\\nprint('holding', flush=True)\\ntime.sleep(${seconds})"
+children = [subprocess.Popen([sys.executable, "-c", hold]) for _ in range(${count - 1})]
+b = bytes([1]) * (${mib} << 20)
+for child in children:
+    child.wait()
+print("all held together")
+`;
+
+  it.runIf(ownMemoryCgroup())('gives the run its own cgroup where the machine delegates one', async () => {
+    const result = await run('print("ok")');
+    expect(result.memoryBound).toMatch(/^cgroup v[12]$/);
+  });
+
+  it('stops three processes that each stay under the limit but together pass it', async () => {
+    const result = await run(holders(3, 1536, 8), { limits: { memoryMiB: 2048, timeLimitSeconds: 60 } });
+    expect(result.outcome).toBe('out-of-memory');
+    expect(result.text).not.toContain('all held together');
+    expect(result.text).toContain('memory limit of 2048 MiB reached (all processes and RAM disks of the run together)');
+    expect(await sandboxProcesses()).toBe(0);
+  });
+
+  it('stops them too where no cgroup is delegated (the process watch)', async () => {
+    const result = await run(holders(3, 300, 30), { limits: { memoryMiB: 512, timeLimitSeconds: 60 }, memoryGuard: 'watch' });
+    expect(result.memoryBound).toBe('process watch');
+    expect(result.outcome).toBe('out-of-memory');
+    expect(result.text).not.toContain('all held together');
+    expect(await sandboxProcesses()).toBe(0);
+  });
+
+  for (const memoryGuard of ['cgroup', 'watch'] as const) {
+    it(`counts the RAM disks: 1.2 GB written to /dev/shm under 1024 MiB is stopped or refused (${memoryGuard})`, async () => {
+      const result = await run(
+        `
+for path in ["/fill", "/dev/fill"]:
+    try:
+        open(path, "wb").write(b"x"); print("WROTE", path)
+    except OSError as e: print("refused", path, e.strerror)
+chunk = bytes([1]) * (64 << 20)
+for i in range(19):
+    open(f"/dev/shm/fill{i}", "wb").write(chunk)
+print("WROTE 1.2 GB to /dev/shm")
+`,
+        { limits: { memoryMiB: 1024, timeLimitSeconds: 60 }, memoryGuard },
+      );
+      expect(result.text).toContain('refused /fill Read-only file system');
+      expect(result.text).toContain('refused /dev/fill Read-only file system');
+      expect(result.text).not.toContain('WROTE');
+      const refused = result.exitCode !== 0 && /No space left on device/.test(result.text);
+      expect(result.outcome === 'out-of-memory' || refused).toBe(true);
+    });
+  }
 });
 
 // The AWS Batch inference container cannot create namespaces (Docker's seccomp profile), so there
