@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -6,6 +6,7 @@ import { JOB_IMAGE, type JobDescription, type JobKind, type JobRunner, type JobS
 import { BATCH_REASONS } from '#shared/pipeline/on-job-state-change.ts';
 import { storageConfigToEnv, type StorageConfig } from '#shared/storage/storage-config.ts';
 import { FairShareQueue } from './fair-share-queue.ts';
+import type { JobLauncher, LaunchedJob } from './job-launcher.ts';
 
 export interface LocalJobRunnerOptions {
   /** Storage the jobs use: passed as the env a Batch job definition would set. */
@@ -18,6 +19,8 @@ export interface LocalJobRunnerOptions {
   entrypoints?: Partial<Record<JobKind, string>>;
   /** Variables passed through from this process (sandbox flags, work dir, log level). */
   passEnv?: string[];
+  /** Starts each job some other way than a child process (the container runtime: container-launcher.ts). */
+  launch?: JobLauncher;
   log?: (line: string) => void;
 }
 
@@ -27,7 +30,7 @@ interface LocalJob {
   status: JobState;
   statusReason?: string;
   exitCode?: number;
-  child?: ChildProcess;
+  child?: ChildProcess | LaunchedJob;
   timer?: NodeJS.Timeout;
 }
 
@@ -182,7 +185,7 @@ export class LocalJobRunner implements JobRunner {
     this.setStatus(job, 'STARTING');
     // A TypeScript entrypoint runs through tsx; a bundled one (`.mjs`, as in the job images) runs as is.
     const nodeArgs = /\.m?js$/.test(entrypoint) ? [entrypoint] : ['--import', 'tsx', entrypoint];
-    const child = spawn(process.execPath, nodeArgs, {
+    const child = this.options.launch ? this.options.launch({ jobId: job.id, spec: job.spec, config: this.options.config }) : spawn(process.execPath, nodeArgs, {
       cwd: REPO_ROOT,
       env: { ...passed, ...storageConfigToEnv(this.options.config), ...job.spec.environment, AWS_BATCH_JOB_ID: job.id },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -209,7 +212,8 @@ export class LocalJobRunner implements JobRunner {
   }
 }
 
-function killTree(child: ChildProcess): void {
+function killTree(child: ChildProcess | LaunchedJob): void {
+  if (!(child instanceof ChildProcess)) return child.kill();
   try {
     process.kill(-child.pid!, 'SIGKILL');
   } catch {
