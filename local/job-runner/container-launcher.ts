@@ -9,7 +9,7 @@ import type { StorageConfig } from '#shared/storage/storage-config.ts';
 import type { JobContainerContract } from './job-definition-contract.ts';
 import type { JobLauncher, LaunchedJob, LaunchRequest } from './job-launcher.ts';
 import { podmanCreateArgs } from './podman-args.ts';
-import { podman, spawnPodman } from './podman.ts';
+import { hostHardLimits, podman, spawnPodman } from './podman.ts';
 import { submitJobRequestOf } from './submit-job-request.ts';
 
 export interface ContainerJobLauncherOptions {
@@ -84,6 +84,8 @@ export class ContainerJobLauncher {
       importValue: this.options.importValues(spec.challengeId, config),
       platformEnvironment,
       labels: { [JOB_CONTAINER_LABEL]: jobId },
+      hostHardLimits: hostHardLimits(),
+      ...(this.options.log ? { log: this.options.log } : {}),
     });
     const containerId = (await podman(args)).trim();
     job.containerId = containerId;

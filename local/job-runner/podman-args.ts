@@ -11,6 +11,12 @@ export interface ContainerRunRequest {
   /** What the platform around the container provides on AWS: endpoints, credentials, AWS_BATCH_*. */
   platformEnvironment: Record<string, string>;
   labels?: Record<string, string>;
+  /**
+   * This machine's hard limits by ulimit name (hostHardLimits()). A job definition's ulimit above
+   * one cannot be set here without CAP_SYS_RESOURCE, so it is lowered to it and reported.
+   */
+  hostHardLimits?: Record<string, number>;
+  log?: (line: string) => void;
 }
 
 /**
@@ -60,7 +66,11 @@ export function podmanCreateArgs(request: ContainerRunRequest): string[] {
     const source = volume.hostPath ? `type=bind,source=${volume.hostPath}` : 'type=volume';
     args.push(`--mount=${source},destination=${volume.containerPath}${volume.readOnly ? ',ro' : ''}`);
   }
-  for (const ulimit of contract.ulimits) args.push(`--ulimit=${ulimit.name}=${ulimit.softLimit}:${ulimit.hardLimit}`);
+  for (const ulimit of contract.ulimits) {
+    const ceiling = request.hostHardLimits?.[ulimit.name] ?? Infinity;
+    if (ulimit.hardLimit > ceiling) request.log?.(`${contract.jobDefinitionName}: ulimit ${ulimit.name} ${ulimit.hardLimit} lowered to this machine's hard limit ${ceiling}`);
+    args.push(`--ulimit=${ulimit.name}=${Math.min(ulimit.softLimit, ceiling)}:${Math.min(ulimit.hardLimit, ceiling)}`);
+  }
   // Podman-only defaults a Batch container does not have.
   args.push('--unsetenv=TERM', '--unsetenv=container');
   for (const [name, value] of Object.entries(containerEnvironment(request))) args.push(`--env=${name}=${value}`);

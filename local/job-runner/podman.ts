@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 /**
@@ -33,4 +34,17 @@ export function podman(args: string[], options: { input?: string } = {}): Promis
 export function podmanAvailable(): boolean {
   const result = spawnSync('podman', [...PODMAN_GLOBAL_ARGS, 'version', '--format', '{{.Client.Version}}'], { env: podmanEnv(), stdio: 'ignore', timeout: 20_000 });
   return result.status === 0;
+}
+
+/** /proc/self/limits rows by the ulimit names job definitions use. */
+const LIMIT_ROWS: Record<string, string> = { nofile: 'Max open files', nproc: 'Max processes', core: 'Max core file size', stack: 'Max stack size', memlock: 'Max locked memory', fsize: 'Max file size' };
+
+/** This process's hard limits (what a container started from here can get without CAP_SYS_RESOURCE). */
+export function hostHardLimits(limits = readFileSync('/proc/self/limits', 'utf8')): Record<string, number> {
+  const found: Record<string, number> = {};
+  for (const [name, row] of Object.entries(LIMIT_ROWS)) {
+    const hard = new RegExp(`^${row}\\s+\\S+\\s+(\\d+)`, 'm').exec(limits)?.[1];
+    if (hard) found[name] = Number(hard);
+  }
+  return found;
 }

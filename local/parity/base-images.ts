@@ -60,8 +60,10 @@ export async function ensureBaseImage(base: BaseImage, cacheDir: string, log: (l
     const partial = tarball.replace(/\.tar$/, '.partial.tar');
     await rm(partial, { recursive: true, force: true });
     const [command, ...args] = bootstrapCommand(base, partial);
+    const started = Date.now();
     await run(command!, args);
     renameSync(partial, tarball);
+    log(`  base ${base} bootstrapped in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   }
   await podman(['import', '--change', `ENV ${IMAGE_PATH}`, tarball, image]);
   return image;

@@ -41,6 +41,7 @@ export async function ensureJobImages(assets: Iterable<ImageAsset>, cacheDir: st
     images.set(asset.hash, image);
     if (await podman(['image', 'exists', image]).then(() => true, () => false)) continue;
     log(`  building the ${name} image from ${asset.dockerFile}…`);
+    const started = Date.now();
     const context = await mkdtemp(join(tmpdir(), `podium-image-${name}-`));
     try {
       await cp(asset.contextDir, context, { recursive: true });
@@ -57,6 +58,7 @@ export async function ensureJobImages(assets: Iterable<ImageAsset>, cacheDir: st
         `--tag=${image}`,
         context,
       ]);
+      log(`  ${image} built in ${((Date.now() - started) / 1000).toFixed(0)} s`);
     } finally {
       await rm(context, { recursive: true, force: true });
     }

@@ -5,13 +5,15 @@ import { podmanAvailable } from '../job-runner/podman.ts';
  * `npm run parity`: each example's baseline through the job containers built from their
  * Dockerfiles, under the synthesized job definitions. Exits non-zero unless every one is SCORED.
  */
-if (!podmanAvailable()) {
+// `--processes`: the same flow with plain child processes, the reference the benchmarks compare with.
+const runtime = process.argv.includes('--processes') ? 'process' : 'container';
+if (runtime === 'container' && !podmanAvailable()) {
   console.error('parity: podman is not available (install it with scripts/setup-system.sh)');
   process.exit(2);
 }
 const started = Date.now();
-const run = await runParity({ log: (line) => console.log(line) });
-console.log('\nparity: final status of each example baseline');
+const run = await runParity({ runtime, log: (line) => console.log(line) });
+console.log(`\nparity: final status of each example baseline (jobs as ${runtime === 'container' ? 'containers' : 'child processes'})`);
 for (const outcome of run.outcomes) {
   const failure = outcome.failure ? `  ${outcome.failure.reason}: ${outcome.failure.message}` : '';
   console.log(`  ${outcome.challengeId.padEnd(12)} ${outcome.status.padEnd(8)} ${outcome.seconds.toFixed(1).padStart(6)} s${failure}`);

@@ -45,6 +45,8 @@ export interface ParityOptions {
   limitMs?: number;
   /** Job definitions and images already prepared (prepareJobContainers). */
   prepared?: PreparedJobContainers;
+  /** `process`: the same flow with jobs as plain child processes (the reference for benchmarks). */
+  runtime?: 'container' | 'process';
 }
 
 export interface PreparedJobContainers {
@@ -84,17 +86,18 @@ export async function runParity(options: ParityOptions = {}): Promise<ParityRun>
     }
   };
 
-  const { synthesized, images } = options.prepared ?? (await timed('synth and images', () => prepareJobContainers({ ...options, log })));
+  const containers = options.runtime !== 'process';
+  const prepared = containers ? (options.prepared ?? (await timed('synth and images', () => prepareJobContainers({ ...options, log })))) : undefined;
 
   const jobLog: string[] = [];
-  const launcher = new ContainerJobLauncher({ contracts: synthesized.contracts, images, importValues: importValueResolver, log });
+  const launcher = prepared && new ContainerJobLauncher({ contracts: prepared.synthesized.contracts, images: prepared.images, importValues: importValueResolver, log });
   const dataDir = await mkdtemp(join(tmpdir(), 'podium-parity-'));
   const platform = await timed('platform', () =>
     startLocalPlatform({
       persist: false,
       settings: { ...localSettings(), dataDir, examplesDir },
       reconcileIntervalMs: 0,
-      jobLauncher: launcher.launch,
+      ...(launcher ? { jobLauncher: launcher.launch } : {}),
       log: (line) => jobLog.push(line),
     }),
   );
@@ -121,7 +124,7 @@ export async function runParity(options: ParityOptions = {}): Promise<ParityRun>
     return { outcomes, timings, jobLog };
   } finally {
     await platform.close();
-    await launcher.close();
+    await launcher?.close();
     await rm(dataDir, { recursive: true, force: true });
   }
 }

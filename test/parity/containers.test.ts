@@ -3,7 +3,7 @@ import type { JobSpec } from '#shared/jobs/job-runner.ts';
 import { storageConfigSchema } from '#shared/storage/storage-config.ts';
 import { importValueResolver } from '../../local/parity/local-data-exports.ts';
 import { containerEnvironment, podmanCreateArgs, type ContainerRunRequest } from '../../local/job-runner/podman-args.ts';
-import { podman, podmanAvailable } from '../../local/job-runner/podman.ts';
+import { hostHardLimits, podman, podmanAvailable } from '../../local/job-runner/podman.ts';
 import { submitJobRequestOf } from '../../local/job-runner/submit-job-request.ts';
 import { prepareJobContainers, runParity, type ParityRun, type PreparedJobContainers } from '../../local/parity/run-parity.ts';
 
@@ -66,6 +66,7 @@ async function probe(kind: 'inference' | 'scoring'): Promise<{ lines: string[]; 
     containerName: `podium-probe-${kind}-${Date.now()}`,
     importValue: importValueResolver('tissuenet', config),
     platformEnvironment: { AWS_BATCH_JOB_ID: 'probe' },
+    hostHardLimits: hostHardLimits(),
   };
   const args = podmanCreateArgs(request);
   args.splice(args.indexOf(request.image), 0, '--entrypoint=/bin/sh');
@@ -79,7 +80,7 @@ describe.skipIf(!available)(title, () => {
   it('runs the inference image as root on a read-only root, /tmp a 1 GiB tmpfs, /dev/shm 2 GiB, memory as SubmitJob sets it, the ulimits declared', async () => {
     const { lines } = await probe('inference');
     expect(lines).toEqual(
-      expect.arrayContaining(['uid=0', 'root=read-only', 'tmp=tmpfs:1024', 'tmp=writable', 'shm=2048', `memory=${4096 * 1024 * 1024}`, 'nproc=4096 nofile=65536']),
+      expect.arrayContaining(['uid=0', 'root=read-only', 'tmp=tmpfs:1024', 'tmp=writable', 'shm=2048', `memory=${4096 * 1024 * 1024}`, `nproc=4096 nofile=${Math.min(65536, hostHardLimits().nofile ?? 65536)}`]),
     );
   }, 120_000);
 

@@ -5,6 +5,7 @@ import { jobContainerContracts } from '../../local/job-runner/job-definition-con
 import { importValueResolver } from '../../local/parity/local-data-exports.ts';
 import { containerEnvironment, podmanCreateArgs, type ContainerRunRequest } from '../../local/job-runner/podman-args.ts';
 import { submitJobRequestOf } from '../../local/job-runner/submit-job-request.ts';
+import { hostHardLimits } from '../../local/job-runner/podman.ts';
 import { declaredBuildArgs, esbuildCommandOf } from '../../local/parity/job-images.ts';
 
 /**
@@ -106,6 +107,14 @@ describe('the job definition as podman create arguments', () => {
 
   it('sets the ulimits of the job definition, soft and hard', async () => {
     expect(valuesOf(podmanCreateArgs(await runRequest()), '--ulimit')).toEqual(['nproc=4096:4096', 'nofile=65536:65536']);
+  });
+
+  it('lowers a ulimit above this machine’s hard limit to it, and says so', async () => {
+    const lines: string[] = [];
+    const args = podmanCreateArgs(await runRequest({ hostHardLimits: { nofile: 20000, nproc: 96362 }, log: (line) => lines.push(line) }));
+    expect(valuesOf(args, '--ulimit')).toEqual(['nproc=4096:4096', 'nofile=20000:20000']);
+    expect(lines).toEqual(["tissuenet-learning-inference: ulimit nofile 65536 lowered to this machine's hard limit 20000"]);
+    expect(hostHardLimits('Max open files            1024                 20000                files\nMax processes             96362                96362                processes\n')).toEqual({ nofile: 20000, nproc: 96362 });
   });
 
   it('passes exactly the declared variables (imports resolved to local names), the overrides and the platform’s, nothing of this process', async () => {
