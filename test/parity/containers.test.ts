@@ -51,7 +51,7 @@ const PROBE = [
   'touch /tmp/probe 2>/dev/null && echo tmp=writable || echo tmp=read-only',
   'echo "shm=$(df -m /dev/shm | awk \'NR==2 {print $2}\')"',
   'echo "memory=$(cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max)"',
-  'echo "nproc=$(ulimit -u) nofile=$(ulimit -n)"',
+  'echo "nproc=$(awk \'/^Max processes/ {print $4}\' /proc/self/limits) nofile=$(awk \'/^Max open files/ {print $5}\' /proc/self/limits)"',
   'env | cut -d= -f1 | sort | sed "s/^/env:/"',
 ].join('; ');
 
@@ -106,9 +106,13 @@ describe.skipIf(!available)(title, () => {
       run = await runParity({ prepared });
     }, 900_000);
 
-    it.each(['tissuenet', 'visiomel'])('takes the %s baseline to SCORED through both job containers', (challengeId) => {
+    const scored = (challengeId: string) => {
       const outcome = run.outcomes.find((o) => o.challengeId === challengeId);
       expect(outcome, run.jobLog.slice(-20).join('\n')).toMatchObject({ status: 'SCORED' });
-    });
+    };
+    it('takes the tissuenet baseline to SCORED through both job containers', () => scored('tissuenet'));
+    // Fault 3 of issue 10, reproduced by the containers: the job definition's volume at
+    // /code_execution/data makes the container-mode sandbox refuse to start. Drop `.fails` with its fix.
+    it.fails('takes the visiomel baseline to SCORED through both job containers', () => scored('visiomel'));
   });
 });
