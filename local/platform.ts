@@ -10,6 +10,7 @@ import { startEmbeddedServers, type EmbeddedServers } from './embedded-servers.t
 import { LOCAL_STORAGE_NAMES, localSettings } from './local-config.ts';
 import { seedExampleChallenges } from './seed-examples.ts';
 import { LocalJobRunner } from './job-runner/local-job-runner.ts';
+import type { JobLauncher } from './job-runner/job-launcher.ts';
 import { onArchiveUploaded, uploadedObjectOf } from '#shared/pipeline/on-archive-uploaded.ts';
 import { onJobStateChange } from '#shared/pipeline/on-job-state-change.ts';
 import { reconcile } from '#shared/pipeline/reconcile.ts';
@@ -41,6 +42,8 @@ export interface LocalPlatformOptions {
   reconcileIntervalMs?: number;
   /** Jobs of each kind running at once (default one inference, two scoring). */
   jobConcurrency?: { inference?: number; scoring?: number };
+  /** Runs each job as its container image instead of a child process (local/job-runner/container-launcher.ts). */
+  jobLauncher?: JobLauncher;
 }
 
 /**
@@ -84,6 +87,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     onEvent: (event) => onJobStateChange(ctx, jobRunner, event, pipelineSettings),
     concurrency: options.jobConcurrency ?? {},
     ...(persist ? { processRecordFile: join(settings.dataDir, 'running-jobs.json') } : {}),
+    ...(options.jobLauncher ? { launch: options.jobLauncher } : {}),
     log,
   });
   const uploads = new Set<Promise<unknown>>();

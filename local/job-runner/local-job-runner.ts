@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +9,7 @@ import { storageConfigToEnv, type StorageConfig } from '#shared/storage/storage-
 import { JOB_LIFELINE_ENV } from '../../batch-jobs/job-entrypoint.ts';
 import { FairShareQueue } from './fair-share-queue.ts';
 import { JobProcessRecord } from './job-process-record.ts';
+import type { JobLauncher, LaunchedJob } from './job-launcher.ts';
 
 export interface LocalJobRunnerOptions {
   /** Storage the jobs use: passed as the env a Batch job definition would set. */
@@ -28,6 +29,8 @@ export interface LocalJobRunnerOptions {
    * runner kills the groups a previous, crashed runner left running.
    */
   processRecordFile?: string;
+  /** Starts each job some other way than a child process (the container runtime: container-launcher.ts). */
+  launch?: JobLauncher;
   log?: (line: string) => void;
 }
 
@@ -37,7 +40,7 @@ interface LocalJob {
   status: JobState;
   statusReason?: string;
   exitCode?: number;
-  child?: ChildProcess;
+  child?: ChildProcess | LaunchedJob;
   timer?: NodeJS.Timeout;
 }
 
@@ -197,7 +200,7 @@ export class LocalJobRunner implements JobRunner {
     const nodeArgs = /\.m?js$/.test(entrypoint) ? [entrypoint] : ['--import', 'tsx', entrypoint];
     // Its own process group (killed whole on timeout and cancel), and a stdin pipe from this process
     // that closes when the runner dies, upon which the job kills itself and its sandbox (job-entrypoint.ts).
-    const child = spawn(process.execPath, nodeArgs, {
+    const child = this.options.launch ? this.options.launch({ jobId: job.id, spec: job.spec, config: this.options.config }) : spawn(process.execPath, nodeArgs, {
       cwd: REPO_ROOT,
       env: {
         PODIUM_WORK_DIR: this.options.workRoot ?? tmpdir(),
@@ -211,8 +214,11 @@ export class LocalJobRunner implements JobRunner {
       detached: true,
     });
     job.child = child;
-    if (child.pid) this.processRecord?.add(job.id, child.pid);
-    child.stdin!.on('error', () => {}); // the job closing its end is not the runner's failure
+    if (child instanceof ChildProcess) {
+      // Containers are podman's to reap (labelled podium.local-job); child processes are recorded here.
+      if (child.pid) this.processRecord?.add(job.id, child.pid);
+      child.stdin.on('error', () => {}); // the job closing its end is not the runner's failure
+    }
     let stderrTail = '';
     child.stdout!.on('data', (chunk: Buffer) => this.options.log?.(`[${job.spec.name}] ${chunk.toString().trimEnd()}`));
     child.stderr!.on('data', (chunk: Buffer) => {
@@ -234,7 +240,8 @@ export class LocalJobRunner implements JobRunner {
   }
 }
 
-function killTree(child: ChildProcess): void {
+function killTree(child: ChildProcess | LaunchedJob): void {
+  if (!(child instanceof ChildProcess)) return child.kill();
   try {
     process.kill(-child.pid!, 'SIGKILL');
   } catch {

@@ -1,0 +1,168 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { PassThrough } from 'node:stream';
+import type { StorageConfig } from '#shared/storage/storage-config.ts';
+import type { JobContainerContract } from './job-definition-contract.ts';
+import type { JobLauncher, LaunchedJob, LaunchRequest } from './job-launcher.ts';
+import { podmanCreateArgs } from './podman-args.ts';
+import { hostHardLimits, podman, spawnPodman } from './podman.ts';
+import { submitJobRequestOf } from './submit-job-request.ts';
+
+export interface ContainerJobLauncherOptions {
+  /** Job definitions of every phase that may run, by JobDefinitionName (from the synthesized templates). */
+  contracts: Map<string, JobContainerContract>;
+  /** The built image of each docker image asset, by asset hash. */
+  images: Map<string, string>;
+  /** Resolves a template's `Fn::ImportValue` to the local stack's name for it (local/parity/local-data-exports.ts). */
+  importValues: (challengeId: string, config: StorageConfig) => (exportName: string) => string;
+  log?: (line: string) => void;
+}
+
+/** Label on every job container, so a restarted stack can find what a killed one left. */
+export const JOB_CONTAINER_LABEL = 'podium.local-job';
+const RELAY_SCRIPT = resolve(import.meta.dirname, 'netns-relay.mjs');
+/** Podman's own exit status when it could not run the container. */
+const CANNOT_START = 125;
+
+/**
+ * Runs each job as its image, under its job definition's container settings, with the SubmitJob
+ * overrides BatchJobRunner would send. The container has no network; the storage endpoints are
+ * relayed into its own loopback (same ports as on the host), so it reaches S3 and DynamoDB and
+ * nothing else, as the isolated subnets with endpoints do on AWS.
+ */
+export class ContainerJobLauncher {
+  private readonly socketDir = mkdtempSync(join(tmpdir(), 'podium-endpoints-'));
+  private readonly hostRelays = new Map<number, net.Server>();
+
+  constructor(private readonly options: ContainerJobLauncherOptions) {}
+
+  readonly launch: JobLauncher = (request) => {
+    const job = new ContainerJob();
+    void this.run(job, request).catch((error: unknown) => job.fail(`CannotStartContainerError: ${(error as Error).message}`));
+    return job;
+  };
+
+  /** Stops relaying the storage endpoints (call after the job runner closed). */
+  async close(): Promise<void> {
+    await Promise.all([...this.hostRelays.values()].map((server) => new Promise((done) => server.close(done))));
+    this.hostRelays.clear();
+    rmSync(this.socketDir, { recursive: true, force: true });
+  }
+
+  private async run(job: ContainerJob, { jobId, spec, config }: LaunchRequest): Promise<void> {
+    const submitJob = await submitJobRequestOf(spec);
+    const contract = this.options.contracts.get(submitJob.jobDefinition!);
+    if (!contract) throw new Error(`no synthesized job definition named ${submitJob.jobDefinition}`);
+    const image = this.options.images.get(contract.imageAssetHash);
+    if (!image) throw new Error(`no image built for ${contract.jobDefinitionName} (asset ${contract.imageAssetHash.slice(0, 12)})`);
+    const endpoints = { AWS_ENDPOINT_URL_S3: config.s3Endpoint, AWS_ENDPOINT_URL_DYNAMODB: config.dynamoEndpoint };
+    const routes: string[] = [];
+    const platformEnvironment: Record<string, string> = {
+      // Stand-ins for the job role's credentials, which ECS serves on AWS.
+      AWS_ACCESS_KEY_ID: 'podium-local',
+      AWS_SECRET_ACCESS_KEY: 'podium-local',
+      AWS_BATCH_JOB_ID: jobId,
+      AWS_BATCH_JOB_ATTEMPT: '1',
+      AWS_BATCH_JQ_NAME: submitJob.jobQueue ?? '',
+    };
+    for (const [variable, endpoint] of Object.entries(endpoints)) {
+      if (!endpoint) continue;
+      const url = new URL(endpoint);
+      const port = Number(url.port);
+      routes.push(`${port}=${await this.hostRelay(url.hostname, port)}`);
+      platformEnvironment[variable] = `http://127.0.0.1:${port}`;
+    }
+    const args = podmanCreateArgs({
+      contract,
+      submitJob,
+      image,
+      containerName: `podium-job-${jobId}`,
+      importValue: this.options.importValues(spec.challengeId, config),
+      platformEnvironment,
+      labels: { [JOB_CONTAINER_LABEL]: jobId },
+      hostHardLimits: hostHardLimits(),
+      ...(this.options.log ? { log: this.options.log } : {}),
+    });
+    const containerId = (await podman(args)).trim();
+    job.containerId = containerId;
+    try {
+      if (job.killed) throw new Error('killed before it started');
+      // The container's network namespace exists once it is initialised, before its process runs.
+      await podman(['init', containerId]);
+      const pid = (await podman(['inspect', '--format', '{{.State.Pid}}', containerId])).trim();
+      job.relay = await startRelay(pid, routes);
+      if (job.killed) throw new Error('killed before it started');
+      const attached = spawnPodman(['start', '--attach', containerId]);
+      attached.stdout!.pipe(job.stdout, { end: false });
+      attached.stderr!.pipe(job.stderr, { end: false });
+      await new Promise((done) => attached.once('close', done));
+      const [exitCode, oomKilled] = (await podman(['inspect', '--format', '{{.State.ExitCode}} {{.State.OOMKilled}}', containerId])).trim().split(' ');
+      if (oomKilled === 'true') job.stderr.write('OutOfMemoryError: Container killed due to memory usage\n');
+      job.finish(Number(exitCode));
+    } finally {
+      job.relay?.kill('SIGKILL');
+      await podman(['rm', '--force', '--volumes', containerId]).catch((error: unknown) => this.options.log?.(`could not remove ${containerId}: ${String(error)}`));
+    }
+  }
+
+  /** One unix socket per storage endpoint, forwarding to it; the in-container relays connect here. */
+  private async hostRelay(host: string, port: number): Promise<string> {
+    const socketPath = join(this.socketDir, `${port}.sock`);
+    if (this.hostRelays.has(port)) return socketPath;
+    const server = net.createServer((inside) => {
+      const endpoint = net.connect(port, host);
+      inside.pipe(endpoint).pipe(inside);
+      inside.on('error', () => endpoint.destroy());
+      endpoint.on('error', () => inside.destroy());
+    });
+    this.hostRelays.set(port, server);
+    await new Promise<void>((done, fail) => server.once('error', fail).listen(socketPath, () => done()));
+    return socketPath;
+  }
+}
+
+/** The relay inside the container's network namespace; resolves once it listens. */
+function startRelay(pid: string, routes: string[]): Promise<ChildProcess> {
+  const relay = spawn('nsenter', ['--target', pid, '--net', '--', process.execPath, RELAY_SCRIPT, ...routes], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((done, fail) => {
+    let stderr = '';
+    relay.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    relay.stdout!.once('data', () => done(relay));
+    relay.once('close', (code) => fail(new Error(`the endpoint relay exited ${code}: ${stderr.trim()}`)));
+  });
+}
+
+class ContainerJob extends EventEmitter implements LaunchedJob {
+  readonly stdout = new PassThrough();
+  readonly stderr = new PassThrough();
+  exitCode: number | null = null;
+  containerId?: string;
+  relay?: ChildProcess;
+  killed = false;
+
+  kill(): void {
+    this.killed = true;
+    if (this.containerId) void podman(['kill', '--signal', 'KILL', this.containerId]).catch(() => {});
+  }
+
+  fail(message: string): void {
+    if (this.exitCode !== null) return;
+    this.stderr.write(`${message}\n`);
+    this.finish(this.killed ? 137 : CANNOT_START);
+  }
+
+  finish(code: number): void {
+    if (this.exitCode !== null) return;
+    this.exitCode = code;
+    let open = 2;
+    const ended = () => --open === 0 && this.emit('close', code, null);
+    this.stdout.once('end', ended).end();
+    this.stderr.once('end', ended).end();
+    this.stdout.resume();
+    this.stderr.resume();
+  }
+}

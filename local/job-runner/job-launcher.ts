@@ -1,0 +1,27 @@
+import type { EventEmitter } from 'node:events';
+import type { Readable } from 'node:stream';
+import type { JobSpec } from '#shared/jobs/job-runner.ts';
+import type { StorageConfig } from '#shared/storage/storage-config.ts';
+
+/** One job the local runner asked to run: the platform's job id, its spec and the stack's storage. */
+export interface LaunchRequest {
+  jobId: string;
+  spec: JobSpec;
+  config: StorageConfig;
+}
+
+/**
+ * A running job as the local runner watches it: the parts of a ChildProcess it uses. Emits
+ * `close` (exit code, signal) once, after its output streams end.
+ */
+export interface LaunchedJob extends EventEmitter {
+  readonly stdout: Readable;
+  readonly stderr: Readable;
+  /** null while running. */
+  readonly exitCode: number | null;
+  /** Stops the job at once (SIGKILL), as a Batch timeout or TerminateJob does. */
+  kill(): void;
+}
+
+/** How the local runner starts a job: a child process by default, a container with the container runtime. */
+export type JobLauncher = (request: LaunchRequest) => LaunchedJob;

@@ -1,0 +1,28 @@
+import { runParity } from './run-parity.ts';
+import { podmanAvailable } from '../job-runner/podman.ts';
+
+/**
+ * `npm run parity`: each example's baseline through the job containers built from their
+ * Dockerfiles, under the synthesized job definitions. Exits non-zero unless every one is SCORED.
+ */
+// `--processes`: the same flow with plain child processes, the reference the benchmarks compare with.
+const runtime = process.argv.includes('--processes') ? 'process' : 'container';
+if (runtime === 'container' && !podmanAvailable()) {
+  console.error('parity: podman is not available (install it with scripts/setup-system.sh)');
+  process.exit(2);
+}
+const started = Date.now();
+const run = await runParity({ runtime, log: (line) => console.log(line) });
+console.log(`\nparity: final status of each example baseline (jobs as ${runtime === 'container' ? 'containers' : 'child processes'})`);
+for (const outcome of run.outcomes) {
+  const failure = outcome.failure ? `  ${outcome.failure.reason}: ${outcome.failure.message}` : '';
+  console.log(`  ${outcome.challengeId.padEnd(12)} ${outcome.status.padEnd(8)} ${outcome.seconds.toFixed(1).padStart(6)} s${failure}`);
+}
+const failed = run.outcomes.filter((outcome) => outcome.status !== 'SCORED');
+if (failed.length > 0) {
+  console.log('\nparity: job runner log (last 40 lines)');
+  for (const line of run.jobLog.slice(-40)) console.log(`  ${line.slice(0, 400)}`);
+}
+const steps = Object.entries(run.timings).map(([step, seconds]) => `${step} ${seconds.toFixed(1)} s`).join(', ');
+console.log(`\nparity: ${((Date.now() - started) / 1000).toFixed(1)} s in all (${steps})`);
+process.exit(failed.length === 0 ? 0 : 1);

@@ -1,0 +1,170 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import yazl from 'yazl';
+import type { Challenge } from '#shared/challenge/load-challenge.ts';
+import { CHALLENGE_FILE_NAME } from '#shared/challenge/load-challenge.ts';
+import type { PodiumContext } from '#shared/context.ts';
+import { objectKeys } from '#shared/storage/object-keys.ts';
+import { reserveQuota } from '#shared/submissions/quota.ts';
+import { createSubmissionRecord, findSubmission, type SubmissionRecord } from '#shared/submissions/submission-record.ts';
+import { ContainerJobLauncher } from '../job-runner/container-launcher.ts';
+import { localSettings } from '../local-config.ts';
+import { startLocalPlatform } from '../platform.ts';
+import { ensureJobImages } from './job-images.ts';
+import { importValueResolver } from './local-data-exports.ts';
+import { synthesizeJobs, type SynthesizedJobs } from './synthesized-jobs.ts';
+
+const REPO_ROOT = resolve(import.meta.dirname, '../..');
+const FINAL = ['SCORED', 'FAILED', 'REJECTED', 'CANCELLED'];
+
+export interface ParityOutcome {
+  challengeId: string;
+  submissionId: string;
+  status: string;
+  failure?: SubmissionRecord['failure'];
+  seconds: number;
+}
+
+export interface ParityRun {
+  outcomes: ParityOutcome[];
+  /** Seconds per step: synth, images, platform start, submissions. */
+  timings: Record<string, number>;
+  /** The job runner's lines (job output, exits), for a failure's story. */
+  jobLog: string[];
+}
+
+export interface ParityOptions {
+  examplesDir?: string;
+  /** Where base rootfs tarballs are kept between runs. */
+  cacheDir?: string;
+  log?: (line: string) => void;
+  /** Per submission (default 10 minutes). */
+  limitMs?: number;
+  /** Job definitions and images already prepared (prepareJobContainers). */
+  prepared?: PreparedJobContainers;
+  /** `process`: the same flow with jobs as plain child processes (the reference for benchmarks). */
+  runtime?: 'container' | 'process';
+}
+
+export interface PreparedJobContainers {
+  synthesized: SynthesizedJobs;
+  /** Built image per asset hash. */
+  images: Map<string, string>;
+}
+
+/** Synthesizes the examples and builds their job images (cached): what a container run needs. */
+export async function prepareJobContainers(options: Pick<ParityOptions, 'examplesDir' | 'cacheDir' | 'log'> = {}): Promise<PreparedJobContainers> {
+  const log = options.log ?? (() => {});
+  const examplesDir = options.examplesDir ?? join(REPO_ROOT, 'examples');
+  const cacheDir = options.cacheDir ?? process.env.PODIUM_IMAGE_CACHE ?? join(REPO_ROOT, '.data/image-cache');
+  const challengeDirs = (await readdir(examplesDir)).map((name) => join(examplesDir, name)).filter((dir) => existsSync(join(dir, CHALLENGE_FILE_NAME))).sort();
+  log(`parity: synthesizing ${challengeDirs.length} example challenges…`);
+  const synthesized = await synthesizeJobs(challengeDirs);
+  log(`parity: ${synthesized.contracts.size} job definitions, ${synthesized.assets.size} images`);
+  const images = await ensureJobImages(synthesized.assets.values(), cacheDir, log);
+  return { synthesized, images };
+}
+
+/**
+ * The parity run: the examples' stacks synthesized, their two job images built from their
+ * Dockerfiles, the local platform started with every job run as its container under its job
+ * definition, and one baseline submission of each example followed to its final state.
+ */
+export async function runParity(options: ParityOptions = {}): Promise<ParityRun> {
+  const log = options.log ?? (() => {});
+  const examplesDir = options.examplesDir ?? join(REPO_ROOT, 'examples');
+  const timings: Record<string, number> = {};
+  const timed = async <T>(step: string, work: () => Promise<T>): Promise<T> => {
+    const started = Date.now();
+    try {
+      return await work();
+    } finally {
+      timings[step] = (Date.now() - started) / 1000;
+    }
+  };
+
+  const containers = options.runtime !== 'process';
+  const prepared = containers ? (options.prepared ?? (await timed('synth and images', () => prepareJobContainers({ ...options, log })))) : undefined;
+
+  const jobLog: string[] = [];
+  const launcher = prepared && new ContainerJobLauncher({ contracts: prepared.synthesized.contracts, images: prepared.images, importValues: importValueResolver, log });
+  const dataDir = await mkdtemp(join(tmpdir(), 'podium-parity-'));
+  const platform = await timed('platform', () =>
+    startLocalPlatform({
+      persist: false,
+      settings: { ...localSettings(), dataDir, examplesDir },
+      reconcileIntervalMs: 0,
+      ...(launcher ? { jobLauncher: launcher.launch } : {}),
+      log: (line) => jobLog.push(line),
+    }),
+  );
+  try {
+    const outcomes = await timed('submissions', () =>
+      Promise.all(
+        platform.challenges.map(async (challenge) => {
+          const started = Date.now();
+          const archive = await zipFolder(join(examplesDir, challenge.id, 'baseline'));
+          const submissionId = await submitArchive(platform.ctx, challenge, archive);
+          log(`parity: ${challenge.id} baseline submitted as ${submissionId}`);
+          const limitMs = options.limitMs ?? 600_000;
+          const final = await waitForFinal(platform.ctx, submissionId, limitMs);
+          return {
+            challengeId: challenge.id,
+            submissionId,
+            status: final && FINAL.includes(final.status) ? final.status : `${final?.status ?? 'MISSING'} (still, after ${limitMs / 1000} s)`,
+            ...(final?.failure ? { failure: final.failure } : {}),
+            seconds: (Date.now() - started) / 1000,
+          };
+        }),
+      ),
+    );
+    return { outcomes, timings, jobLog };
+  } finally {
+    await platform.close();
+    await launcher?.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Zips a folder as a competitor would. */
+async function zipFolder(dir: string): Promise<Buffer> {
+  const zip = new yazl.ZipFile();
+  const walk = async (relative: string): Promise<void> => {
+    for (const entry of await readdir(join(dir, relative), { withFileTypes: true })) {
+      const path = relative ? `${relative}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) await walk(path);
+      else zip.addBuffer(await readFile(join(dir, path)), path);
+    }
+  };
+  await walk('');
+  zip.end();
+  const chunks: Buffer[] = [];
+  for await (const chunk of zip.outputStream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** What the API does for a scored submission to the first phase: quota reserved, record created, archive PUT. */
+async function submitArchive(ctx: PodiumContext, challenge: Challenge, archive: Buffer): Promise<string> {
+  const phase = challenge.phases[0]!;
+  const teamId = 'team-parity';
+  const id = `sub-parity-${challenge.id}-${Date.now().toString(36)}`;
+  const { quotaDay } = await reserveQuota(ctx, challenge.id, phase, teamId, id, 'scored');
+  const archiveKey = objectKeys.submissionArchive(challenge.id, phase.id, teamId, id);
+  await createSubmissionRecord(ctx, { id, challengeId: challenge.id, phaseId: phase.id, teamId, submittedBy: 'parity', mode: 'scored', archiveKey, ...(quotaDay ? { quotaDay } : {}) });
+  await ctx.s3.send(new PutObjectCommand({ Bucket: ctx.config.submissionsBucket, Key: archiveKey, Body: archive }));
+  return id;
+}
+
+/** The record once final, or as it stands when the limit passes. */
+async function waitForFinal(ctx: PodiumContext, submissionId: string, limitMs: number): Promise<SubmissionRecord | undefined> {
+  const deadline = Date.now() + limitMs;
+  for (;;) {
+    const submission = await findSubmission(ctx, submissionId);
+    if (submission && FINAL.includes(submission.status)) return submission;
+    if (Date.now() > deadline) return submission;
+    await new Promise((done) => setTimeout(done, 250));
+  }
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# System packages Podium's local stack, tests and parity run need, installed with apt when missing.
+# Called by .ci/run (and by `npm start`'s setup); safe to run again: it installs only what lacks.
+set -euo pipefail
+
+need_apt=()
+command -v bwrap >/dev/null 2>&1 || need_apt+=(bubblewrap)
+[ -x /usr/bin/python3 ] || need_apt+=(python3)
+for module in numpy pandas PIL; do
+  /usr/bin/python3 -c "import $module" >/dev/null 2>&1 || case $module in
+    numpy) need_apt+=(python3-numpy) ;;
+    pandas) need_apt+=(python3-pandas) ;;
+    PIL) need_apt+=(python3-pil) ;;
+  esac
+done
+command -v java >/dev/null 2>&1 || need_apt+=(openjdk-17-jre-headless)
+# Job containers (npm run parity): podman on runc (crun refuses hybrid cgroup v1 hosts), catatonit
+# for the job definitions' init process, mmdebstrap to bootstrap base images without a registry,
+# nsenter (util-linux) to relay the storage endpoints into a container's network namespace.
+command -v podman >/dev/null 2>&1 || need_apt+=(podman)
+command -v runc >/dev/null 2>&1 || need_apt+=(runc)
+[ -x /usr/bin/catatonit ] || [ -x /usr/libexec/podman/catatonit ] || need_apt+=(catatonit)
+command -v mmdebstrap >/dev/null 2>&1 || need_apt+=(mmdebstrap)
+command -v nsenter >/dev/null 2>&1 || need_apt+=(util-linux)
+
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "setup-system: installing ${need_apt[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}"
+fi
