@@ -20,6 +20,7 @@ import { createSubmissionRecord, findSubmission } from '#shared/submissions/subm
 import { startEmbeddedServers } from '../../local/embedded-servers.ts';
 import { LocalJobRunner } from '../../local/job-runner/local-job-runner.ts';
 import { csv, pgmImage, seededRandom, writeDatasetFile } from '../../examples/lib/synthetic.ts';
+import { LOCAL_STORAGE_NAMES } from '../../local/local-config.ts';
 
 /**
  * The inference job end to end on a GPU: a PyTorch submission uploaded to the submissions bucket
@@ -111,7 +112,7 @@ console.log(`bare python main.py: ${bareSeconds.toFixed(2)} s\n${bareRun.stdout.
 
 // The platform: in-memory DynamoDB and S3 on real protocols, the real handlers, the local runner.
 const servers = await startEmbeddedServers();
-const config = storageConfigSchema.parse({ dynamoEndpoint: servers.dynamoEndpoint, s3Endpoint: servers.s3Endpoint });
+const config = storageConfigSchema.parse({ ...LOCAL_STORAGE_NAMES, dynamoEndpoint: servers.dynamoEndpoint, s3Endpoint: servers.s3Endpoint });
 const ctx = createContext(config);
 await ensureTable(ctx.db, config);
 await ensureBuckets(ctx.s3, config);

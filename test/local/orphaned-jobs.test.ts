@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { JobSpec } from '#shared/jobs/job-runner.ts';
 import { storageConfigSchema } from '#shared/storage/storage-config.ts';
 import { LocalJobRunner } from '../../local/job-runner/local-job-runner.ts';
+import { LOCAL_STORAGE_NAMES } from '../../local/local-config.ts';
 
 /**
  * A local job's processes, its sandbox included, end with the job and with the runner: after a
@@ -51,7 +52,7 @@ async function until(check: () => Promise<boolean>, what: string, limitMs = 60_0
   }
 }
 
-const config = storageConfigSchema.parse({ dynamoEndpoint: 'http://127.0.0.1:9', s3Endpoint: 'http://127.0.0.1:9' });
+const config = storageConfigSchema.parse({ ...LOCAL_STORAGE_NAMES, dynamoEndpoint: 'http://127.0.0.1:9', s3Endpoint: 'http://127.0.0.1:9' });
 const sleepingJob = (marker: string, timeoutSeconds = 3600): JobSpec => ({
   kind: 'inference',
   submissionId: 'sub-sleeps',

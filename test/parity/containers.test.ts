@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobSpec } from '#shared/jobs/job-runner.ts';
 import { storageConfigSchema } from '#shared/storage/storage-config.ts';
+import { LOCAL_STORAGE_NAMES } from '../../local/local-config.ts';
 import { importValueResolver } from '../../local/parity/local-data-exports.ts';
 import { containerEnvironment, podmanCreateArgs, type ContainerRunRequest } from '../../local/job-runner/podman-args.ts';
 import { hostHardLimits, podman, podmanAvailable } from '../../local/job-runner/podman.ts';
@@ -15,7 +16,7 @@ import { prepareJobContainers, runParity, type ParityRun, type PreparedJobContai
  */
 const available = podmanAvailable();
 const title = available ? 'job containers' : 'job containers (SKIPPED: podman is not installed; scripts/setup-system.sh installs it)';
-const config = storageConfigSchema.parse({});
+const config = storageConfigSchema.parse(LOCAL_STORAGE_NAMES);
 
 let prepared: PreparedJobContainers;
 const created: string[] = [];
@@ -77,10 +78,20 @@ async function probe(kind: 'inference' | 'scoring'): Promise<{ lines: string[]; 
 }
 
 describe.skipIf(!available)(title, () => {
-  it('runs the inference image as root on a read-only root, /tmp a 1 GiB tmpfs, /dev/shm 2 GiB, memory as SubmitJob sets it, the ulimits declared', async () => {
-    const { lines } = await probe('inference');
+  it('runs the inference image as root on a read-only root, /tmp a small tmpfs, /dev/shm 2 GiB, the job definition’s memory, the ulimits declared', async () => {
+    const { lines, request } = await probe('inference');
+    const tmpMiB = request.contract.tmpfs?.find((mount) => mount.containerPath === '/tmp')?.sizeMiB;
+    expect(tmpMiB).toBeLessThanOrEqual(64);
     expect(lines).toEqual(
-      expect.arrayContaining(['uid=0', 'root=read-only', 'tmp=tmpfs:1024', 'tmp=writable', 'shm=2048', `memory=${4096 * 1024 * 1024}`, `nproc=4096 nofile=${Math.min(65536, hostHardLimits().nofile ?? 65536)}`]),
+      expect.arrayContaining([
+        'uid=0',
+        'root=read-only',
+        `tmp=tmpfs:${tmpMiB}`,
+        'tmp=writable',
+        'shm=2048',
+        `memory=${request.contract.memoryMiB * 1024 * 1024}`,
+        `nproc=4096 nofile=${Math.min(65536, hostHardLimits().nofile ?? 65536)}`,
+      ]),
     );
   }, 120_000);
 
@@ -111,8 +122,7 @@ describe.skipIf(!available)(title, () => {
       expect(outcome, run.jobLog.slice(-20).join('\n')).toMatchObject({ status: 'SCORED' });
     };
     it('takes the tissuenet baseline to SCORED through both job containers', () => scored('tissuenet'));
-    // Fault 3 of issue 10, reproduced by the containers: the job definition's volume at
-    // /code_execution/data makes the container-mode sandbox refuse to start. Drop `.fails` with its fix.
-    it.fails('takes the visiomel baseline to SCORED through both job containers', () => scored('visiomel'));
+    // An absolute data mount (/code_execution/data) links through the image into the work volume.
+    it('takes the visiomel baseline to SCORED through both job containers', () => scored('visiomel'));
   });
 });

@@ -7,6 +7,7 @@ import { containerEnvironment, podmanCreateArgs, type ContainerRunRequest } from
 import { submitJobRequestOf } from '../../local/job-runner/submit-job-request.ts';
 import { hostHardLimits } from '../../local/job-runner/podman.ts';
 import { declaredBuildArgs, esbuildCommandOf } from '../../local/parity/job-images.ts';
+import { LOCAL_STORAGE_NAMES } from '../../local/local-config.ts';
 
 /**
  * The template → podman mapping, on a job definition in the shape aws-cdk-lib 2.276 synthesizes
@@ -54,7 +55,7 @@ const template = {
   },
 };
 const contract = jobContainerContracts(template).get('tissuenet-learning-inference')!;
-const config = storageConfigSchema.parse({ hiddenBucket: 'local-hidden' });
+const config = storageConfigSchema.parse({ ...LOCAL_STORAGE_NAMES, hiddenBucket: 'local-hidden' });
 const spec: JobSpec = {
   kind: 'inference',
   submissionId: 'sub-1',
@@ -97,11 +98,12 @@ describe('the job definition as podman create arguments', () => {
     expect(valuesOf(args, '--mount')).toEqual(['type=volume,destination=/workspace', 'type=volume,destination=/code_execution/data']);
   });
 
-  it('limits memory to what SubmitJob overrides, without swap (MaxSwap 0), as Batch does', async () => {
-    const args = podmanCreateArgs(await runRequest());
-    // BatchJobRunner overrides MEMORY with the phase's memoryMiB, replacing the definition's 4608.
-    expect(valuesOf(args, '--memory')).toEqual(['4096m']);
-    expect(valuesOf(args, '--memory-swap')).toEqual(['4096m']);
+  it('limits memory to the job definition’s (SubmitJob overrides none), without swap (MaxSwap 0), as Batch does', async () => {
+    const request = await runRequest();
+    const args = podmanCreateArgs(request);
+    expect(request.submitJob.containerOverrides?.resourceRequirements).toBeUndefined();
+    expect(valuesOf(args, '--memory')).toEqual([`${request.contract.memoryMiB}m`]);
+    expect(valuesOf(args, '--memory-swap')).toEqual([`${request.contract.memoryMiB}m`]);
     expect(valuesOf(args, '--cpu-shares')).toEqual(['3072']);
   });
 
