@@ -59,6 +59,8 @@ export function reportOutcome(out: Output, submission: Submission): number {
     out.line(`✗ ${submission.status}`);
   }
   if (submission.failure?.reason === 'PLATFORM_ERROR') out.line('  this is a platform fault, not your code: it is not charged to your quota; submit again');
-  else out.line(`  see the log with: podium logs ${submission.id}`);
+  else if (submission.mode === 'smoke') out.line(`  see the log with: podium logs ${submission.id}`);
+  // A run on hidden data shows no log: point at the runs that do.
+  else out.line('  reproduce it with a smoke run (podium submit --smoke …) or podium test-submission, which show the full log');
   return EXIT.submissionFailed;
 }
