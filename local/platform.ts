@@ -1,15 +1,21 @@
+import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { createContext, type PodiumContext } from '#shared/context.ts';
 import { ensureBuckets, ensureTable } from '#shared/storage/provision.ts';
 import { storageConfigSchema, type StorageConfig } from '#shared/storage/storage-config.ts';
 import type { Challenge } from '#shared/challenge/load-challenge.ts';
+import { CHALLENGE_FILE_NAME } from '#shared/challenge/challenge.ts';
 import { createApp } from '../functions/api/app.ts';
 import { createDevIssuer } from '#shared/identity/dev-issuer.ts';
 import { startEmbeddedServers, type EmbeddedServers } from './embedded-servers.ts';
 import { LOCAL_STORAGE_NAMES, localSettings } from './local-config.ts';
 import { seedExampleChallenges } from './seed-examples.ts';
 import { LocalJobRunner } from './job-runner/local-job-runner.ts';
+import { declaredJobEnvironment } from './job-runner/declared-job-environment.ts';
+import { synthesizeJobs } from './parity/synthesized-jobs.ts';
 import type { JobLauncher } from './job-runner/job-launcher.ts';
 import { onArchiveUploaded, uploadedObjectOf } from '#shared/pipeline/on-archive-uploaded.ts';
 import { onJobStateChange } from '#shared/pipeline/on-job-state-change.ts';
@@ -82,8 +88,12 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
 
   // The pipeline: s3rver events → upload handler; local runner events → job-state handler.
   const pipelineSettings: PipelineSettings = { ...DEFAULT_PIPELINE_SETTINGS, ...options.pipeline };
+  // Each job gets the environment its synthesized job definition declares, and nothing else.
+  const { contracts } = await synthesizeJobs(await challengeFolders(settings.examplesDir, challenges));
   const jobRunner: LocalJobRunner = new LocalJobRunner({
     config,
+    // The work folder stands for the instance volume; the sandbox uid must traverse its parents.
+    environmentOf: declaredJobEnvironment(contracts, config, join(tmpdir(), 'podium-job-work')),
     onEvent: (event) => onJobStateChange(ctx, jobRunner, event, pipelineSettings),
     concurrency: options.jobConcurrency ?? {},
     ...(persist ? { processRecordFile: join(settings.dataDir, 'running-jobs.json') } : {}),
@@ -131,4 +141,15 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       await servers.close();
     },
   };
+}
+
+/** The folders of the seeded challenges, whose CDK apps define their jobs. */
+async function challengeFolders(examplesDir: string, challenges: readonly { id: string }[]): Promise<string[]> {
+  const folders: string[] = [];
+  for (const entry of await readdir(examplesDir, { withFileTypes: true })) {
+    const folder = join(examplesDir, entry.name);
+    if (!entry.isDirectory() || !existsSync(join(folder, CHALLENGE_FILE_NAME))) continue;
+    if (challenges.some((challenge) => challenge.id === entry.name)) folders.push(folder);
+  }
+  return folders;
 }

@@ -1,9 +1,10 @@
 import { contextFromEnv } from '#shared/context.ts';
+import { FUNCTION_STORAGE } from '../function-storage.ts';
 import { jobStateEventFromBatch, type BatchJobStateChange } from '#shared/jobs/batch-job-event.ts';
 import { BatchJobRunner } from '#shared/jobs/batch-job-runner.ts';
 import { onJobStateChange } from '#shared/pipeline/on-job-state-change.ts';
 
-const ctx = contextFromEnv(['tableName', 'predictionsBucket']);
+const ctx = contextFromEnv(FUNCTION_STORAGE.jobStateHandler);
 const jobRunner = new BatchJobRunner();
 
 /** EventBridge "Batch Job State Change" → advance the submission. Non-Podium jobs are ignored. */

@@ -1,10 +1,11 @@
 import type { S3Event } from 'aws-lambda';
 import { contextFromEnv } from '#shared/context.ts';
+import { FUNCTION_STORAGE } from '../function-storage.ts';
 import { BatchJobRunner } from '#shared/jobs/batch-job-runner.ts';
 import { onArchiveUploaded, uploadedObjectOf } from '#shared/pipeline/on-archive-uploaded.ts';
 
 // Built once per container and reused across warm invocations.
-const ctx = contextFromEnv(['tableName', 'submissionsBucket']);
+const ctx = contextFromEnv(FUNCTION_STORAGE.uploadHandler);
 const jobRunner = new BatchJobRunner();
 
 /** S3 ObjectCreated on the submissions bucket → validate the archive and queue its jobs. */

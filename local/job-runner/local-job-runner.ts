@@ -22,6 +22,11 @@ export interface LocalJobRunnerOptions {
   entrypoints?: Partial<Record<JobKind, string>>;
   /** Parent of the inference jobs' work folders, as the instance volume is on AWS (default: the OS temp dir). */
   workRoot?: string;
+  /**
+   * The job's environment as its synthesized job definition declares it (declared-job-environment.ts).
+   * Without it (unit tests of the runner) a job gets every storage name of `config`.
+   */
+  environmentOf?: (spec: JobSpec) => Record<string, string>;
   /** Variables passed through from this process (sandbox flags, work dir, log level). */
   passEnv?: string[];
   /**
@@ -194,6 +199,15 @@ export class LocalJobRunner implements JobRunner {
       return;
     }
     const passed = Object.fromEntries((this.options.passEnv ?? DEFAULT_PASS_ENV).flatMap((name) => (process.env[name] !== undefined ? [[name, process.env[name]!]] : [])));
+    let environment: Record<string, string>;
+    try {
+      environment = this.options.environmentOf
+        ? { ...this.options.environmentOf(job.spec), ...localSettingsOf(passed) }
+        : { PODIUM_WORK_DIR: this.options.workRoot ?? tmpdir(), ...passed, ...storageConfigToEnv(this.options.config), ...job.spec.environment };
+    } catch (error) {
+      this.finish(job, 'FAILED', `ClientException: ${(error as Error).message}`);
+      return;
+    }
     this.running[image]++;
     this.setStatus(job, 'STARTING');
     // A TypeScript entrypoint runs through tsx; a bundled one (`.mjs`, as in the job images) runs as is.
@@ -202,14 +216,7 @@ export class LocalJobRunner implements JobRunner {
     // that closes when the runner dies, upon which the job kills itself and its sandbox (job-entrypoint.ts).
     const child = this.options.launch ? this.options.launch({ jobId: job.id, spec: job.spec, config: this.options.config }) : spawn(process.execPath, nodeArgs, {
       cwd: REPO_ROOT,
-      env: {
-        PODIUM_WORK_DIR: this.options.workRoot ?? tmpdir(),
-        ...passed,
-        ...storageConfigToEnv(this.options.config),
-        ...job.spec.environment,
-        AWS_BATCH_JOB_ID: job.id,
-        [JOB_LIFELINE_ENV]: 'stdin',
-      },
+      env: { ...environment, AWS_BATCH_JOB_ID: job.id, [JOB_LIFELINE_ENV]: 'stdin' },
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: true,
     });
@@ -238,6 +245,16 @@ export class LocalJobRunner implements JobRunner {
       this.finish(job, 'FAILED', job.statusReason ?? 'Essential container in task exited', code ?? 137);
     });
   }
+}
+
+/**
+ * What this machine, not the job definition, decides: where the interpreter and the sandbox are
+ * (PATH, HOME, the sandbox flags), the log level and the SDK's Node warning. Never a storage name
+ * or a work folder: those come from the definition.
+ */
+function localSettingsOf(passed: Record<string, string>): Record<string, string> {
+  const { PODIUM_WORK_DIR: _workDir, ...settings } = passed;
+  return settings;
 }
 
 function killTree(child: ChildProcess | LaunchedJob): void {

@@ -16,7 +16,9 @@ import { keys, leaderboardPartition } from '#shared/storage/table-design.ts';
 import { counterValue } from '#shared/submissions/quota.ts';
 import { findSubmission } from '#shared/submissions/submission-record.ts';
 import type { S3EventRecord } from '../../../local/embedded-servers.ts';
+import { declaredJobEnvironment } from '../../../local/job-runner/declared-job-environment.ts';
 import { LocalJobRunner } from '../../../local/job-runner/local-job-runner.ts';
+import { synthesizeJobs } from '../../../local/parity/synthesized-jobs.ts';
 import { startStorageFixture, type StorageFixture } from '../../support/storage-fixture.ts';
 
 export interface PipelineHarnessOptions {
@@ -72,9 +74,13 @@ export async function startPipelineHarness(options: PipelineHarnessOptions): Pro
 
   const events: JobStateEvent[] = [];
   const uploads: UploadedObject[] = [];
+  // Jobs run with the environment their synthesized job definitions declare, as in `npm start`.
+  const { contracts } = await synthesizeJobs([options.exampleDir]);
+  const environmentOf = declaredJobEnvironment(contracts, ctx.config, join(tmpdir(), 'podium-job-work'));
   const newRunner = (): LocalJobRunner => {
     const created: LocalJobRunner = new LocalJobRunner({
       config: ctx.config,
+      environmentOf,
       concurrency: options.concurrency ?? { inference: 2, scoring: 1 },
       onEvent: async (event) => {
         events.push(event);

@@ -1,0 +1,43 @@
+import { batchNames } from '#shared/jobs/batch-names.ts';
+import { JOB_IMAGE, type JobSpec } from '#shared/jobs/job-runner.ts';
+import { WORK_DIR_ENV } from '#shared/pipeline/run-inference-job.ts';
+import { STORAGE_ENV, type StorageConfig } from '#shared/storage/storage-config.ts';
+import { importValueResolver } from '../parity/local-data-exports.ts';
+import { resolveCfnValue, type JobContainerContract } from './job-definition-contract.ts';
+
+/** Credentials the emulators accept; on AWS the job role's come from the ECS endpoint. */
+const LOCAL_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' };
+
+/**
+ * The environment a job gets on the local stack, composed as Batch composes it: the variables its
+ * synthesized job definition declares (imports resolved to the local names), SubmitJob's
+ * overrides, and what the platform around it provides (the local endpoints, stand-in credentials).
+ * Nothing else of this process reaches the job, so a job that reads a variable its definition
+ * does not declare fails here as on AWS. The instance volume a definition names for the work
+ * folder is a local folder here.
+ *
+ * @example const environmentOf = declaredJobEnvironment(contracts, config, '/tmp/podium-jobs');
+ */
+export function declaredJobEnvironment(
+  contracts: ReadonlyMap<string, JobContainerContract>,
+  config: StorageConfig,
+  workRoot: string,
+): (spec: JobSpec) => Record<string, string> {
+  return (spec) => {
+    const definition =
+      JOB_IMAGE[spec.kind] === 'inference' ? batchNames.inferenceJobDefinition(spec.challengeId, spec.phaseId) : batchNames.scoringJobDefinition(spec.challengeId, spec.phaseId);
+    const contract = contracts.get(definition);
+    if (!contract) throw new Error(`no job definition ${definition} in the synthesized templates (is ${spec.challengeId}/${spec.phaseId} deployed?)`);
+    const importValue = importValueResolver(spec.challengeId, config);
+    const declared = Object.fromEntries(
+      Object.entries(contract.environment).map(([name, value]) => [name, name === WORK_DIR_ENV ? workRoot : resolveCfnValue(name, value, importValue)]),
+    );
+    return {
+      ...declared,
+      ...spec.environment,
+      ...(config.s3Endpoint ? { [STORAGE_ENV.s3Endpoint]: config.s3Endpoint } : {}),
+      ...(config.dynamoEndpoint ? { [STORAGE_ENV.dynamoEndpoint]: config.dynamoEndpoint } : {}),
+      ...LOCAL_CREDENTIALS,
+    };
+  };
+}
