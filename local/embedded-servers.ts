@@ -1,17 +1,23 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { EventEmitter } from 'node:events';
+import { startS3Front } from './s3-front/s3-front.ts';
 
 /**
  * DynamoDB (dynalite) and S3 (s3rver) inside this process, speaking the real wire protocols, so
  * the same SDK clients and domain code run here as on AWS. With a directory they persist across
- * restarts; without one they live in memory (tests).
+ * restarts; without one they live in memory (tests). s3rver listens on a private port behind the
+ * S3 front (`s3-front/`), which enforces the presigned POST policies and If-Match that s3rver skips.
  */
 const require = createRequire(import.meta.url);
 const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
 const S3rver = require('s3rver') as new (options: Record<string, unknown>) => S3rverInstance;
+
+/** s3rver's built-in account, the one the SDK clients sign with locally (shared/storage/clients.ts). */
+const LOCAL_S3_CREDENTIALS = [{ accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }];
 
 interface S3rverInstance extends EventEmitter {
   run(): Promise<AddressInfo>;
@@ -38,6 +44,7 @@ export interface EmbeddedServerOptions {
   host?: string;
   /** 0 picks a free port. */
   dynamoPort?: number;
+  /** The S3 endpoint's port (the front's; s3rver itself always takes a free loopback port). */
   s3Port?: number;
 }
 
@@ -60,16 +67,24 @@ export async function startEmbeddedServers(options: EmbeddedServerOptions = {}):
   });
   const dynamoPort = (dynamo.address() as AddressInfo).port;
 
-  const s3Dir = options.dataDir ? `${options.dataDir}/s3` : await import('node:fs/promises').then((fs) => fs.mkdtemp('/tmp/podium-s3-'));
+  const s3Dir = options.dataDir ? `${options.dataDir}/s3` : await mkdtemp('/tmp/podium-s3-');
   const s3 = new S3rver({
-    address: host,
-    port: options.s3Port ?? 0,
+    address: '127.0.0.1',
+    port: 0,
     directory: s3Dir,
     silent: true,
     resetOnClose: !options.dataDir,
     vhostBuckets: false,
   });
   const s3Address = await s3.run();
+  const stagingDir = options.dataDir ? join(options.dataDir, 's3-post-staging') : await mkdtemp('/tmp/podium-s3-post-');
+  const s3Front = await startS3Front({
+    host,
+    port: options.s3Port ?? 0,
+    upstream: { host: '127.0.0.1', port: s3Address.port },
+    credentials: LOCAL_S3_CREDENTIALS,
+    stagingDir,
+  });
   const s3Events = new EventEmitter();
   s3.on('event', (event: { Records: S3EventRecord[] }) => {
     for (const record of event.Records ?? []) {
@@ -79,10 +94,12 @@ export async function startEmbeddedServers(options: EmbeddedServerOptions = {}):
 
   return {
     dynamoEndpoint: `http://${host}:${dynamoPort}`,
-    s3Endpoint: `http://${host}:${s3Address.port}`,
+    s3Endpoint: `http://${host}:${s3Front.port}`,
     s3Events,
     async close() {
+      await s3Front.close();
       await s3.close();
+      if (!options.dataDir) await rm(stagingDir, { recursive: true, force: true });
       await new Promise<void>((resolve) => dynamo.close(() => resolve()));
     },
   };

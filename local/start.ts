@@ -17,7 +17,7 @@ Podium is running (${Date.now() - started} ms). Data persists under ${settings.d
   API          ${platform.apiUrl}            (try: curl ${platform.apiUrl}/health)
   Challenges   ${platform.apiUrl}/challenges  ${platform.challenges.map((c) => c.id).join(', ')}
   DynamoDB     ${platform.servers.dynamoEndpoint}  (dynalite)
-  S3           ${platform.servers.s3Endpoint}  (s3rver)
+  S3           ${platform.servers.s3Endpoint}  (s3rver; POST policies and If-Match enforced)
 
 Next: see README.md, "A competitor's first five minutes".
 Ctrl-C stops Podium; \`npm run reset\` wipes ${settings.dataDir}.

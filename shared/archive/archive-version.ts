@@ -42,9 +42,9 @@ export function archiveChanged(when: 'while it was being validated' | 'after it 
 }
 
 /**
- * GETs the archive (or a byte range of it) pinned to its recorded ETag. AWS S3 answers a stale
- * `If-Match` with 412; s3rver ignores `If-Match` on GET, so the response's own ETag is compared
- * as well, which holds on both. A mismatch throws the ARCHIVE_INVALID problem `archiveChanged`.
+ * GETs the archive (or a byte range of it) pinned to its recorded ETag. S3 (and the local S3
+ * front) answers a stale `If-Match` with 412; the response's own ETag is compared as well, a
+ * second guard for any store that ignores `If-Match`. A mismatch throws the ARCHIVE_INVALID problem `archiveChanged`.
  */
 export async function getArchiveObject(
   s3: S3Client,

@@ -16,8 +16,8 @@ import { submitArchive, zipFolder } from './support/submissions.ts';
 
 /**
  * A presigned upload URL stays valid until it expires, so a competitor can PUT a second archive to
- * the same key after the first was validated. These run against s3rver, which ignores `If-Match`
- * on GET: the pinning holds through the response-ETag comparison (AWS answers 412 as well).
+ * the same key after the first was validated. The local S3 front answers the pinned GET's stale
+ * `If-Match` with 412, as AWS does; the response-ETag comparison is the second guard.
  */
 
 const EXAMPLES = 'examples/tissuenet';
