@@ -10,7 +10,10 @@ import { ask } from '../prompt.ts';
  * one from the refresh token of the current login.
  */
 export function registerMfa(program: Command): void {
-  const mfa = program.command('mfa').description('multi-factor authentication with an authenticator app (TOTP) on a Cognito login');
+  const mfa = program
+    .command('mfa')
+    .description('multi-factor authentication with an authenticator app (TOTP) on a Cognito login')
+    .addHelpText('after', '\nExamples:\n  podium --profile organiser mfa setup\n  podium --profile organiser mfa verify 123456');
   mfa
     .command('setup')
     .description('show the secret to add to your authenticator app, then confirm it with one of its codes')

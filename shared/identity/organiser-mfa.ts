@@ -29,7 +29,7 @@ export function cognitoOrganiserMfaCheck(options: CognitoMfaCheckOptions): Organ
   let client: Promise<CognitoIdentityProviderClient> | undefined;
   return async (username) => {
     if ((enrolledUntil.get(username) ?? 0) > now()) return true;
-    const { AdminGetUserCommand } = await import('@aws-sdk/client-cognito-identity-provider');
+    const { AdminGetUserCommand } = await import('./cognito-admin.ts');
     client ??= options.client();
     const user = await (await client).send(new AdminGetUserCommand({ UserPoolId: options.userPoolId, Username: username }));
     const enrolled = (user.UserMFASettingList ?? []).includes(TOTP);

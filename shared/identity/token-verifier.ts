@@ -79,7 +79,7 @@ export function tokenVerifierFromEnv(env: NodeJS.ProcessEnv = process.env): Toke
     audience: env.PODIUM_JWT_AUDIENCE!,
     organiserMfa: cognitoOrganiserMfaCheck({
       userPoolId,
-      client: async () => new (await import('@aws-sdk/client-cognito-identity-provider')).CognitoIdentityProviderClient({}),
+      client: async () => new (await import('./cognito-admin.ts')).CognitoIdentityProviderClient({}),
     }),
   });
 }
