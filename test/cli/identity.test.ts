@@ -1,9 +1,10 @@
 import { AdminAddUserToGroupCommand, AdminCreateUserCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emulatorAdminClient } from '../../local/identity/local-user-pool.ts';
+import { emulatorAdminClient, LOCAL_CALLBACK_URLS } from '../../local/identity/local-user-pool.ts';
 import { localSettings } from '../../local/local-config.ts';
 import { startLocalPlatform, type LocalPlatform } from '../../local/platform.ts';
 import { totpCode } from '../support/totp.ts';
@@ -151,5 +152,36 @@ describe('Cognito sign-in through the CLI', () => {
     const me = await cyd.run(['--json', 'whoami']);
     expect(me.code).toBe(1);
     expect(me.json()).toMatchObject({ error: 'LOGIN_EXPIRED', hint: expect.stringContaining('podium login') });
+  });
+
+  it('signs the web app in through the hosted UI with the authorization code and PKCE, and the API accepts its ID token', async () => {
+    const dee = await cliUser(platform.apiUrl);
+    const password = 'Correct-horse-45';
+    await dee.run(['signup', '--email', 'dee@example.org', ...cognitoFlags(), '--password-stdin'], { input: `${password}\n` });
+    await dee.run(['signup', '--email', 'dee@example.org', '--code', platform.identity.emulator.lastMessageTo('dee@example.org')!.code]);
+    const base = platform.identity.endpoint.replace(/\/$/, '');
+    const verifier = randomBytes(32).toString('base64url');
+    const challenge = createHash('sha256').update(verifier).digest('base64url');
+    const form = { client_id: platform.identity.clientId, redirect_uri: LOCAL_CALLBACK_URLS[0]!, response_type: 'code', code_challenge: challenge, code_challenge_method: 'S256', state: 's1' };
+    const page = await fetch(`${base}/oauth2/authorize?${new URLSearchParams(form)}`);
+    expect(page.status).toBe(200);
+    const signIn = await fetch(`${base}/oauth2/authorize`, { method: 'POST', redirect: 'manual', body: new URLSearchParams({ ...form, username: 'dee@example.org', password }) });
+    const callback = new URL(signIn.headers.get('location')!);
+    expect(`${callback.origin}${callback.pathname}`).toBe(LOCAL_CALLBACK_URLS[0]);
+    expect(callback.searchParams.get('state')).toBe('s1');
+    const exchange = (codeVerifier: string) =>
+      fetch(`${base}/oauth2/token`, {
+        method: 'POST',
+        body: new URLSearchParams({ grant_type: 'authorization_code', client_id: platform.identity.clientId, redirect_uri: LOCAL_CALLBACK_URLS[0]!, code: callback.searchParams.get('code')!, code_verifier: codeVerifier }),
+      });
+    expect((await exchange(randomBytes(32).toString('base64url'))).status).toBe(400);
+    // A code is single-use, as on Cognito: the failed exchange spent it, so sign in again.
+    const again = await fetch(`${base}/oauth2/authorize`, { method: 'POST', redirect: 'manual', body: new URLSearchParams({ ...form, username: 'dee@example.org', password }) });
+    callback.searchParams.set('code', new URL(again.headers.get('location')!).searchParams.get('code')!);
+    const tokens = (await (await exchange(verifier)).json()) as { id_token: string; refresh_token: string };
+    expect(tokens.refresh_token).toBeTruthy();
+    const me = await fetch(`${platform.apiUrl}/me`, { headers: { authorization: `Bearer ${tokens.id_token}` } });
+    expect(me.status).toBe(200);
+    expect(await me.json()).toMatchObject({ email: 'dee@example.org', organiser: false });
   });
 });
