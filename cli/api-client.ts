@@ -16,21 +16,35 @@ export interface RequestOptions {
   query?: Record<string, string | number | undefined>;
 }
 
+/**
+ * The login the client sends. With `refresh` (a Cognito login), a token within
+ * `REFRESH_MARGIN_MS` of expiry is renewed before the request, so a long `submit` never ends
+ * LOGIN_EXPIRED while the refresh token is valid.
+ */
+export interface ApiSession {
+  token?: string;
+  expiresAt?: string;
+  refresh?: () => Promise<{ token: string; expiresAt: string }>;
+}
+
+/** Renew this long before expiry: a request (an upload) must not outlive its token. */
+export const REFRESH_MARGIN_MS = 5 * 60_000;
+
 /** Thin typed fetch over the Podium API; every failure becomes a CliError that names the route. */
 export class ApiClient {
   readonly baseUrl: string;
-  private readonly token: string | undefined;
-  private readonly tokenExpiresAt: string | undefined;
+  private session: ApiSession;
+  private renewing: Promise<void> | undefined;
 
-  constructor(baseUrl: string, token?: string, tokenExpiresAt?: string) {
+  constructor(baseUrl: string, session: ApiSession = {}) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
-    this.token = token;
-    this.tokenExpiresAt = tokenExpiresAt;
+    this.session = session;
   }
 
-  /** Whether a usable (present, unexpired) token would be sent: public routes then identify the caller. */
+  /** Whether a usable (present, unexpired or renewable) token would be sent: public routes then identify the caller. */
   get hasUsableToken(): boolean {
-    return Boolean(this.token) && !(this.tokenExpiresAt && Date.parse(this.tokenExpiresAt) <= Date.now());
+    const { token, expiresAt, refresh } = this.session;
+    return Boolean(token) && (Boolean(refresh) || !(expiresAt && Date.parse(expiresAt) <= Date.now()));
   }
 
   url(path: string, query?: RequestOptions['query']): string {
@@ -50,7 +64,7 @@ export class ApiClient {
   /** A raw response (CSV exports); errors are still mapped. */
   async fetchRaw(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
     const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
-    if (options.auth !== false) headers.authorization = `Bearer ${this.requireToken()}`;
+    if (options.auth !== false) headers.authorization = `Bearer ${await this.currentToken()}`;
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     const url = this.url(path, options.query);
     let response: Response;
@@ -77,14 +91,26 @@ export class ApiClient {
     }
   }
 
-  private requireToken(): string {
-    if (!this.token) {
+  private async currentToken(): Promise<string> {
+    const { token, expiresAt, refresh } = this.session;
+    if (!token) {
       throw new CliError('NOT_LOGGED_IN', 'you are not logged in', { hint: 'run `podium login --email you@example.org` first' });
     }
-    if (this.tokenExpiresAt && Date.parse(this.tokenExpiresAt) <= Date.now()) {
-      throw new CliError('LOGIN_EXPIRED', `your login expired at ${this.tokenExpiresAt}`, { hint: 'run `podium login` again' });
+    const expiresInMs = expiresAt ? Date.parse(expiresAt) - Date.now() : Infinity;
+    if (refresh && expiresInMs <= REFRESH_MARGIN_MS) {
+      // Concurrent requests (parallel uploads) share one renewal.
+      this.renewing ??= refresh()
+        .then((renewed) => {
+          this.session = { ...this.session, ...renewed };
+        })
+        .finally(() => (this.renewing = undefined));
+      await this.renewing;
+      return this.session.token!;
     }
-    return this.token;
+    if (expiresInMs <= 0) {
+      throw new CliError('LOGIN_EXPIRED', `your login expired at ${expiresAt}`, { hint: 'run `podium login` again' });
+    }
+    return token;
   }
 }
 
@@ -98,6 +124,7 @@ const HINTS: Record<string, string> = {
   RULES_NOT_ACCEPTED: 'accept the current rules with `podium join <challenge>`',
   REGISTRATION_PENDING: 'an organiser has to approve your registration first',
   FORBIDDEN: 'this needs an organiser login: `podium login --role organiser …`',
+  MFA_REQUIRED: 'enrol an authenticator app with `podium mfa setup`, then `podium mfa verify <code>`',
   QUOTA_EXCEEDED: 'see what is left with `podium quota --phase <id>`',
 };
 

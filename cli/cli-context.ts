@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { ApiClient } from './api-client.ts';
+import { ApiClient, type ApiSession } from './api-client.ts';
+import { refreshSession } from './cognito.ts';
 import { createOutput, usageError, type Output } from './output.ts';
 import { DEFAULT_API, DEFAULT_PROFILE, loadProfile, updateProfile, type Profile } from './profiles.ts';
 
@@ -34,7 +35,7 @@ export async function cliContext(command: Command): Promise<CliContext> {
   }
   // A token is only sent to the API it was issued for: switching --api never leaks it elsewhere.
   const sameApi = !profile.api || profile.api.replace(/\/+$/, '') === apiUrl.replace(/\/+$/, '');
-  const api = new ApiClient(apiUrl, sameApi ? profile.token : undefined, profile.expiresAt);
+  const api = new ApiClient(apiUrl, sameApi ? { token: profile.token, expiresAt: profile.expiresAt, refresh: renewal(profileName, profile) } : {});
   return {
     out: createOutput(Boolean(options.json)),
     profileName,
@@ -47,6 +48,18 @@ export async function cliContext(command: Command): Promise<CliContext> {
       if (!challenge) throw usageError('which challenge? pass --challenge <id>', 'or run `podium join <challenge>` once to make it the default');
       return challenge;
     },
+  };
+}
+
+/** A Cognito login renews itself with its refresh token, and keeps the new ID token in the profile. */
+function renewal(profileName: string, profile: Profile): ApiSession['refresh'] {
+  const { refreshToken, cognitoClientId } = profile;
+  if (!refreshToken || !cognitoClientId) return undefined;
+  return async () => {
+    const app = { clientId: cognitoClientId, region: profile.cognitoRegion, endpoint: profile.cognitoEndpoint };
+    const renewed = await refreshSession(app, refreshToken, profile.userId ?? '');
+    await updateProfile(profileName, { token: renewed.token, expiresAt: renewed.expiresAt });
+    return renewed;
   };
 }
 

@@ -14,10 +14,12 @@ import { registerJoin } from './commands/join.ts';
 import { registerLeaderboard } from './commands/leaderboard.ts';
 import { registerLogin } from './commands/login.ts';
 import { registerLogs } from './commands/logs.ts';
+import { registerMfa } from './commands/mfa.ts';
 import { registerPublish } from './commands/publish.ts';
 import { registerQuota } from './commands/quota.ts';
 import { registerRescore } from './commands/rescore.ts';
 import { registerScore } from './commands/score.ts';
+import { registerSignup } from './commands/signup.ts';
 import { registerStatus } from './commands/status.ts';
 import { registerSubmissions } from './commands/submissions.ts';
 import { registerSubmit } from './commands/submit.ts';
@@ -68,7 +70,9 @@ for (const register of [
   registerValidate,
   registerUploadData,
   registerScore,
+  registerSignup,
   registerLogin,
+  registerMfa,
   registerWhoami,
   registerChallenges,
   registerJoin,

@@ -27,6 +27,10 @@ export interface Profile {
   /** Cognito app client (AWS deployments): `login` then uses USER_PASSWORD_AUTH. */
   cognitoClientId?: string;
   cognitoRegion?: string;
+  /** A Cognito endpoint other than AWS's (the local stack's emulator). */
+  cognitoEndpoint?: string;
+  /** Cognito's refresh token: renews the ID token (REFRESH_TOKEN_AUTH) until it expires (30 days). */
+  refreshToken?: string;
   /** The challenge commands use when `--challenge` is left out (set by `join`). */
   challenge?: string;
   storage?: StorageSettings;

@@ -19,8 +19,12 @@ import { REPO_ROOT } from './repo-root.ts';
 /** Lambda supplies credentials in the environment: the SDK's default chain is reduced to that link. */
 const LAMBDA_CREDENTIALS = fileURLToPath(new URL('./bundling/lambda-credentials.ts', import.meta.url));
 
-/** The API Lambda's size budget (issue 3): every `.mjs` file of its bundle, entry and chunks. */
-export const API_BUNDLE_BUDGET_BYTES = 600 * 1024;
+/**
+ * The API Lambda's size budget (issue 3): every `.mjs` file of its bundle, entry and chunks. 600 KB,
+ * plus 40 KB (issue 10) for the Cognito client of the organiser TOTP check, a chunk loaded only by
+ * organisers' requests.
+ */
+export const API_BUNDLE_BUDGET_BYTES = 640 * 1024;
 
 /** The esbuild options for one Lambda entry (a path relative to the repository root, or absolute). */
 export function lambdaBuildOptions(entry: string, outdir: string): BuildOptions {

@@ -8,6 +8,7 @@ export function localSettings(env: NodeJS.ProcessEnv = process.env) {
     apiPort,
     s3Port: Number(env.PODIUM_S3_PORT ?? apiPort + 1),
     dynamoPort: Number(env.PODIUM_DYNAMODB_PORT ?? apiPort + 2),
+    cognitoPort: Number(env.PODIUM_COGNITO_PORT ?? apiPort + 3),
     dataDir: resolve(env.PODIUM_DATA_DIR ?? '.data'),
     examplesDir: resolve(env.PODIUM_EXAMPLES_DIR ?? 'examples'),
   };

@@ -10,6 +10,7 @@ import type { Challenge } from '#shared/challenge/load-challenge.ts';
 import { CHALLENGE_FILE_NAME } from '#shared/challenge/challenge.ts';
 import { createApp } from '../functions/api/app.ts';
 import { createDevIssuer } from '#shared/identity/dev-issuer.ts';
+import { startLocalIdentity, type LocalIdentity } from './identity/local-identity.ts';
 import { startEmbeddedServers, type EmbeddedServers } from './embedded-servers.ts';
 import { LOCAL_STORAGE_NAMES, localSettings } from './local-config.ts';
 import { seedExampleChallenges } from './seed-examples.ts';
@@ -27,6 +28,8 @@ import type { S3EventRecord } from './embedded-servers.ts';
 export interface LocalPlatform {
   ctx: PodiumContext;
   servers: EmbeddedServers;
+  /** The Cognito emulator and its user pool (local/identity). */
+  identity: LocalIdentity;
   apiUrl: string;
   challenges: Challenge[];
   /** Runs the batch-jobs entrypoints as child processes with Batch semantics. */
@@ -117,9 +120,10 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     reconcileEvery > 0 ? setInterval(() => void reconcileNow().catch((error: unknown) => log(`reconciler failed: ${String(error)}`)), reconcileEvery) : undefined;
   reconcileTimer?.unref();
 
-  // Podium's own token issuer stands in for Cognito; its key persists under dataDir with the data.
+  // Cognito (emulated) as deployed, plus the dev issuer's one-step login (docs/ARCHITECTURE.md, identity).
+  const identity = await startLocalIdentity({ host: settings.host, log, ...(persist ? { dataDir: join(settings.dataDir, 'cognito'), port: settings.cognitoPort } : { port: 0 }) });
   const devIssuer = await createDevIssuer(persist ? settings.dataDir : undefined);
-  const app = createApp({ ctx, jobRunner, devIssuer });
+  const app = createApp({ ctx, jobRunner, devIssuer, verifier: identity.verifier(devIssuer.verifier) });
   const apiServer: ServerType = await new Promise((resolve) => {
     const server = serve({ fetch: app.fetch, hostname: settings.host, port: persist ? settings.apiPort : 0 }, () => resolve(server));
   });
@@ -129,6 +133,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   return {
     ctx,
     servers,
+    identity,
     apiUrl: `http://${settings.host}:${port}`,
     challenges,
     jobRunner,
@@ -138,6 +143,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       await new Promise<void>((resolve) => apiServer.close(() => resolve()));
       await Promise.allSettled([...uploads]);
       await jobRunner.close();
+      await identity.close();
       await servers.close();
     },
   };

@@ -18,6 +18,8 @@ Podium is running (${Date.now() - started} ms). Data persists under ${settings.d
   Challenges   ${platform.apiUrl}/challenges  ${platform.challenges.map((c) => c.id).join(', ')}
   DynamoDB     ${platform.servers.dynamoEndpoint}  (dynalite)
   S3           ${platform.servers.s3Endpoint}  (s3rver; POST policies and If-Match enforced)
+  Cognito      ${platform.identity.endpoint}  (cognito-local) pool ${platform.identity.userPoolId}, app client ${platform.identity.clientId}
+               podium signup|login --email … --cognito-endpoint ${platform.identity.endpoint} --cognito-client-id ${platform.identity.clientId}
 
 Next: see README.md, "A competitor's first five minutes".
 Ctrl-C stops Podium; \`npm run reset\` wipes ${settings.dataDir}.

@@ -42,6 +42,9 @@ export function userOf(c: Context<ApiEnv>): Principal {
 
 export function organiserOf(c: Context<ApiEnv>): Principal {
   const principal = userOf(c);
+  if (principal.organiserWithoutMfa) {
+    throw new PodiumError('MFA_REQUIRED', 'organiser routes need TOTP multi-factor authentication on your account; enrol with `podium mfa setup`');
+  }
   if (!principal.organiser) throw new PodiumError('FORBIDDEN', 'this route is for the organisers of the challenge');
   return principal;
 }

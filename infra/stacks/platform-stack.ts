@@ -1,8 +1,8 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, Fn, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { CorsHttpMethod, HttpApi, HttpMethod, HttpNoneAuthorizer, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { AccountRecovery, Mfa, UserPool, UserPoolClient, UserPoolGroup } from 'aws-cdk-lib/aws-cognito';
+import { AccountRecovery, Mfa, OAuthScope, UserPool, UserPoolClient, UserPoolClientIdentityProvider, UserPoolGroup } from 'aws-cdk-lib/aws-cognito';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -51,17 +51,35 @@ export class PlatformStack extends Stack {
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    acknowledge(this.userPool, 'AwsSolutions-COG2', 'MFA is offered (TOTP) but not imposed on competitors; organisers are asked to enrol (docs/DEPLOY.md).');
+    acknowledge(
+      this.userPool,
+      'AwsSolutions-COG2',
+      'TOTP is optional on the pool because competitors do not use MFA; organisers must have it: the API refuses organiser routes to an account without TOTP (AdminGetUser, shared/identity/organiser-mfa.ts).',
+    );
     acknowledge(this.userPool, 'AwsSolutions-COG8', 'Threat protection needs the Cognito Plus plan, billed per user; organisers can opt in for their deployment.');
     new UserPoolGroup(this, 'Organisers', { userPool: this.userPool, groupName: ORGANISERS_GROUP, description: 'Challenge organisers' });
+    // One public client (no secret) for the CLI and the web app: password sign-in for the CLI, the
+    // hosted UI's authorization code flow with PKCE for the web app. Refresh tokens keep a long
+    // `podium submit` logged in; one-hour ID tokens are renewed from them.
     const client = new UserPoolClient(this, 'AppClient', {
       userPool: this.userPool,
       authFlows: { userPassword: true, userSrp: true },
       generateSecret: false,
       preventUserExistenceErrors: true,
+      enableTokenRevocation: true,
       accessTokenValidity: Duration.hours(1),
       idTokenValidity: Duration.hours(1),
       refreshTokenValidity: Duration.days(30),
+      oAuth: {
+        flows: { authorizationCodeGrant: true },
+        scopes: [OAuthScope.OPENID, OAuthScope.EMAIL, OAuthScope.PROFILE],
+        callbackUrls: challenge.aws.authCallbackUrls,
+      },
+      supportedIdentityProviders: [UserPoolClientIdentityProvider.COGNITO],
+    });
+    // The hosted UI's domain; its prefix must be unique in the region, hence the account id by default.
+    const hostedUi = this.userPool.addDomain('HostedUi', {
+      cognitoDomain: { domainPrefix: challenge.aws.authDomainPrefix ?? defaultDomainPrefix(challengeId) },
     });
     const issuer = `https://cognito-idp.${this.region}.amazonaws.com/${this.userPool.userPoolId}`;
 
@@ -81,6 +99,8 @@ export class PlatformStack extends Stack {
     apiFunction.addEnvironment('PODIUM_JWT_ISSUER', issuer);
     apiFunction.addEnvironment('PODIUM_JWKS_URL', `${issuer}/.well-known/jwks.json`);
     apiFunction.addEnvironment('PODIUM_JWT_AUDIENCE', client.userPoolClientId);
+    // The organiser TOTP check (shared/identity/organiser-mfa.ts) reads the pool named by the issuer.
+    this.userPool.grant(apiFunction, 'cognito-idp:AdminGetUser');
 
     const uploadHandler = new PodiumFunction(this, 'UploadHandler', {
       entry: 'functions/upload-handler/lambda.ts',
@@ -193,5 +213,15 @@ export class PlatformStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: stage.url });
     new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: client.userPoolClientId });
+    new CfnOutput(this, 'HostedUiUrl', { value: hostedUi.baseUrl() });
   }
+}
+
+/** `podium-<challenge>-<account id>`, within Cognito's 63 characters and words it refuses. */
+function defaultDomainPrefix(challengeId: string): string {
+  const name = challengeId.slice(0, 63 - 'podium--123456789012'.length).replace(/-+$/, '');
+  if (/aws|amazon|cognito/.test(name)) {
+    throw new Error(`Cognito refuses a hosted UI domain containing aws, amazon or cognito ("${challengeId}"): set aws.authDomainPrefix in challenge.yaml`);
+  }
+  return Fn.join('-', ['podium', name, Aws.ACCOUNT_ID]);
 }

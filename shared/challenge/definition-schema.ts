@@ -162,6 +162,16 @@ export const awsSettingsSchema = z
     alarmsOptOut: z.string().trim().min(1).optional(),
     /** Monthly cost (USD) of one phase stack (its compute, endpoints, logs) above which the alarm e-mails are warned. */
     phaseMonthlyBudgetUsd: z.number().positive().default(1000),
+    /** Where Cognito's hosted UI may send users back after sign-in (the web app); https, or http on localhost. */
+    authCallbackUrls: z
+      .array(z.url().refine((url) => url.startsWith('https://') || /^http:\/\/localhost(:\d+)?\//.test(url), 'must be https, or http on localhost'))
+      .default(['http://localhost:5173/auth/callback']),
+    /** The hosted UI's domain, `<prefix>.auth.<region>.amazoncognito.com`; default `podium-<challenge>-<account>` (unique per account). */
+    authDomainPrefix: z
+      .string()
+      .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'lower-case letters, digits and hyphens')
+      .refine((prefix) => !/aws|amazon|cognito/.test(prefix), 'may not contain aws, amazon or cognito')
+      .optional(),
   })
   .strict()
   .superRefine((aws, ctx) => {

@@ -4,8 +4,10 @@ export interface Principal {
   userId: string;
   /** Lower-cased email from the token. */
   email: string;
-  /** Member of the `organisers` group. */
+  /** Member of the `organisers` group, signed in with TOTP where the issuer requires it (Cognito). */
   organiser: boolean;
+  /** In the `organisers` group but without TOTP enabled: organiser routes answer MFA_REQUIRED. */
+  organiserWithoutMfa?: boolean;
   /** Shown as a solo team's name; never the email. */
   displayName?: string;
 }

@@ -1,5 +1,6 @@
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { PodiumError } from '../errors.ts';
+import { cognitoOrganiserMfaCheck, userPoolIdOfIssuer, type OrganiserMfaCheck } from './organiser-mfa.ts';
 import { ORGANISERS_GROUP, type Principal } from './principal.ts';
 
 /**
@@ -11,6 +12,8 @@ export interface TokenVerifierOptions {
   issuer: string;
   /** The app client id: `aud` in ID tokens, `client_id` in Cognito access tokens. */
   audience: string;
+  /** Organisers without TOTP lose organiser rights (Cognito); absent for the local dev issuer. */
+  organiserMfa?: OrganiserMfaCheck;
 }
 
 export type TokenVerifier = (token: string, now: Date) => Promise<Principal>;
@@ -32,7 +35,12 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       if (error instanceof errors.JOSEError) throw unauthenticated(`the bearer token is not valid (${error.code})`);
       throw error;
     }
-    return principalFromClaims(payload, options.audience);
+    const principal = principalFromClaims(payload, options.audience);
+    if (!principal.organiser || !options.organiserMfa) return principal;
+    // ID tokens name the user in `cognito:username`, access tokens in `username`.
+    const username = [payload['cognito:username'], payload.username].find((value): value is string => typeof value === 'string') ?? principal.userId;
+    if (await options.organiserMfa(username)) return principal;
+    return { ...principal, organiser: false, organiserWithoutMfa: true };
   };
 }
 
@@ -57,13 +65,21 @@ export function principalFromClaims(payload: JWTPayload, audience: string): Prin
   return { userId: payload.sub, email, organiser, ...(typeof name === 'string' && name ? { displayName: name } : {}) };
 }
 
-/** The Lambda's verifier, from `PODIUM_JWKS_URL`, `PODIUM_JWT_ISSUER`, `PODIUM_JWT_AUDIENCE`. */
+/**
+ * The Lambda's verifier, from `PODIUM_JWKS_URL`, `PODIUM_JWT_ISSUER` (the user pool's issuer, which
+ * names the pool the organiser MFA check asks) and `PODIUM_JWT_AUDIENCE`.
+ */
 export function tokenVerifierFromEnv(env: NodeJS.ProcessEnv = process.env): TokenVerifier {
   const missing = ['PODIUM_JWKS_URL', 'PODIUM_JWT_ISSUER', 'PODIUM_JWT_AUDIENCE'].filter((name) => !env[name]);
   if (missing.length > 0) throw new Error(`Invalid identity configuration: ${missing.join(', ')} must be set`);
+  const userPoolId = userPoolIdOfIssuer(env.PODIUM_JWT_ISSUER!);
   return createTokenVerifier({
     keys: createRemoteJWKSet(new URL(env.PODIUM_JWKS_URL!)),
     issuer: env.PODIUM_JWT_ISSUER!,
     audience: env.PODIUM_JWT_AUDIENCE!,
+    organiserMfa: cognitoOrganiserMfaCheck({
+      userPoolId,
+      client: async () => new (await import('./cognito-admin.ts')).CognitoIdentityProviderClient({}),
+    }),
   });
 }

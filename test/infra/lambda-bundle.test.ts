@@ -38,7 +38,7 @@ for (const event of ${JSON.stringify(events)}) answers.push(await handler(event,
 console.log(JSON.stringify(answers));`;
   // The names the API function's definition declares (bindTable, bindBucket in the platform stack).
   const API_STORAGE_NAMES = { PODIUM_TABLE: 'podium', PODIUM_DATASETS_BUCKET: 'podium-datasets', PODIUM_SUBMISSIONS_BUCKET: 'podium-submissions', PODIUM_PREDICTIONS_BUCKET: 'podium-predictions' };
-  const env = { ...process.env, PODIUM_JWKS_URL: 'https://example.invalid/jwks.json', PODIUM_JWT_ISSUER: 'https://issuer.invalid', PODIUM_JWT_AUDIENCE: 'client', AWS_REGION: 'eu-west-3', ...API_STORAGE_NAMES };
+  const env = { ...process.env, PODIUM_JWKS_URL: 'https://example.invalid/jwks.json', PODIUM_JWT_ISSUER: 'https://cognito-idp.eu-west-3.amazonaws.com/eu-west-3_example', PODIUM_JWT_AUDIENCE: 'client', AWS_REGION: 'eu-west-3', ...API_STORAGE_NAMES };
   const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { env, encoding: 'utf8' });
   return JSON.parse(out.trim().split('\n').pop()!);
 }
@@ -74,7 +74,7 @@ describe('API Lambda bundle', () => {
     expect(code).not.toContain('PutBucketAnalyticsConfiguration');
   });
 
-  it('stays within the API bundle budget (600 KB of code, entry and chunks)', () => {
+  it('stays within the API bundle budget (640 KB of code, entry and chunks)', () => {
     const codeBytes = Object.entries(metafile.outputs)
       .filter(([output]) => output.endsWith('.mjs'))
       .reduce((total, [, { bytes }]) => total + bytes, 0);

@@ -28,6 +28,32 @@ describe('platform stack', () => {
     });
   });
 
+  it('offers TOTP (required of organisers by the API), a hosted UI domain with the PKCE code flow, and 30-day refresh tokens', () => {
+    platform.hasResourceProperties('AWS::Cognito::UserPool', { MfaConfiguration: 'OPTIONAL', EnabledMfas: ['SOFTWARE_TOKEN_MFA'] });
+    const pool = Object.keys(platform.findResources('AWS::Cognito::UserPool'))[0]!;
+    platform.hasResourceProperties('AWS::Cognito::UserPoolDomain', { UserPoolId: { Ref: pool }, Domain: Match.anyValue() });
+    platform.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      GenerateSecret: false,
+      AllowedOAuthFlowsUserPoolClient: true,
+      AllowedOAuthFlows: ['code'],
+      AllowedOAuthScopes: Match.arrayWith(['openid', 'email']),
+      CallbackURLs: ['http://localhost:5173/auth/callback'],
+      SupportedIdentityProviders: ['COGNITO'],
+      ExplicitAuthFlows: Match.arrayWith(['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH']),
+      IdTokenValidity: 60,
+      RefreshTokenValidity: 43200,
+      TokenValidityUnits: Match.objectLike({ IdToken: 'minutes', RefreshToken: 'minutes' }),
+    });
+    // The API asks Cognito whether an organiser has TOTP: AdminGetUser on this pool, nothing more.
+    const api = podiumFunctions().find((fn) => fn.Properties.Environment.Variables.PODIUM_JWT_ISSUER)!;
+    const apiRole = api.Properties.Role['Fn::GetAtt'][0] as string;
+    const cognitoStatements = Object.values(platform.findResources('AWS::IAM::Policy'))
+      .filter((policy) => (policy.Properties.Roles as { Ref: string }[]).some((role) => role.Ref === apiRole))
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[])
+      .filter((statement) => [statement.Action].flat().some((action) => action.startsWith('cognito-idp:')));
+    expect(cognitoStatements).toEqual([{ Action: 'cognito-idp:AdminGetUser', Effect: 'Allow', Resource: { 'Fn::GetAtt': [pool, 'Arn'] } }]);
+  });
+
   it('serves the API on a throttled $default stage, JWT-protected except the public routes', () => {
     platform.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',
