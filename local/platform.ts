@@ -17,9 +17,14 @@ import { reconcile } from '#shared/pipeline/reconcile.ts';
 import { DEFAULT_PIPELINE_SETTINGS, type PipelineSettings } from '#shared/pipeline/pipeline-settings.ts';
 import { detectSandboxMode } from '#shared/sandbox/sandbox-mode.ts';
 import type { S3EventRecord } from './embedded-servers.ts';
+import { iamParityEnabled, JOB_PRINCIPAL_PRELOAD, LocalIam } from './iam/local-iam.ts';
+import type { FunctionComponent } from './iam/synthesized-permissions.ts';
 
 export interface LocalPlatform {
+  /** Unrestricted storage access, as an administrator (seeding, test setup); components never use it. */
   ctx: PodiumContext;
+  /** The components' IAM, evaluated as on AWS; undefined under PODIUM_IAM_PARITY=off. */
+  iam: LocalIam | undefined;
   servers: EmbeddedServers;
   apiUrl: string;
   challenges: Challenge[];
@@ -44,6 +49,8 @@ export interface LocalPlatformOptions {
   jobConcurrency?: { inference?: number; scoring?: number };
   /** Runs each job as its container image instead of a child process (local/job-runner/container-launcher.ts). */
   jobLauncher?: JobLauncher;
+  /** Evaluate every component's AWS calls under its synthesized role (default: on unless PODIUM_IAM_PARITY=off). */
+  iamParity?: boolean;
 }
 
 /**
@@ -80,26 +87,36 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
 
   const challenges = options.seedExamples === false ? [] : await seedExampleChallenges(ctx, settings.examplesDir, settings.dataDir, log);
 
+  // Each component acts under its own synthesized role, as deployed (docs/ARCHITECTURE.md, Parity: permissions).
+  const iam = (options.iamParity ?? iamParityEnabled()) ? new LocalIam(ctx) : undefined;
+  const as = (component: FunctionComponent): PodiumContext => (iam ? iam.contextFor({ component }) : ctx);
+  const uploadHandlerCtx = as('upload-handler');
+  const jobStateHandlerCtx = as('job-state-handler');
+  const reconcilerCtx = as('reconciler');
+  await iam?.refresh(); // synthesizes the registered challenges' stacks (cached on disk) before the first call
+
   // The pipeline: s3rver events → upload handler; local runner events → job-state handler.
   const pipelineSettings: PipelineSettings = { ...DEFAULT_PIPELINE_SETTINGS, ...options.pipeline };
   const jobRunner: LocalJobRunner = new LocalJobRunner({
     config,
-    onEvent: (event) => onJobStateChange(ctx, jobRunner, event, pipelineSettings),
+    onEvent: (event) => onJobStateChange(jobStateHandlerCtx, jobRunner, event, pipelineSettings),
     concurrency: options.jobConcurrency ?? {},
     ...(persist ? { processRecordFile: join(settings.dataDir, 'running-jobs.json') } : {}),
     ...(options.jobLauncher ? { launch: options.jobLauncher } : {}),
+    // Containers run the bundled jobs with no preload: their calls are not evaluated (docs/ARCHITECTURE.md).
+    ...(iam && !options.jobLauncher ? { permissions: { preload: JOB_PRINCIPAL_PRELOAD, environmentFor: (spec) => iam.jobEnvironment(spec) } } : {}),
     log,
   });
   const uploads = new Set<Promise<unknown>>();
   servers.s3Events.on('object-created', (record: S3EventRecord) => {
     if (record.s3.bucket.name !== config.submissionsBucket) return;
     const upload = uploadedObjectOf(record);
-    const handling = onArchiveUploaded(ctx, jobRunner, upload, pipelineSettings)
+    const handling = onArchiveUploaded(uploadHandlerCtx, jobRunner, upload, pipelineSettings)
       .catch((error: unknown) => log(`upload handler failed for ${upload.key}: ${String(error)}`))
       .finally(() => uploads.delete(handling));
     uploads.add(handling);
   });
-  const reconcileNow = () => reconcile(ctx, jobRunner, pipelineSettings);
+  const reconcileNow = () => reconcile(reconcilerCtx, jobRunner, pipelineSettings);
   // Whatever a killed stack left in flight is re-queued (a platform fault: retried, not charged) or finalised.
   await reconcileNow().catch((error: unknown) => log(`reconciler failed at startup: ${String(error)}`));
   const reconcileEvery = options.reconcileIntervalMs ?? 60_000;
@@ -109,7 +126,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
 
   // Podium's own token issuer stands in for Cognito; its key persists under dataDir with the data.
   const devIssuer = await createDevIssuer(persist ? settings.dataDir : undefined);
-  const app = createApp({ ctx, jobRunner, devIssuer });
+  const app = createApp({ ctx: as('api'), jobRunner, devIssuer });
   const apiServer: ServerType = await new Promise((resolve) => {
     const server = serve({ fetch: app.fetch, hostname: settings.host, port: persist ? settings.apiPort : 0 }, () => resolve(server));
   });
@@ -118,6 +135,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
 
   return {
     ctx,
+    iam,
     servers,
     apiUrl: `http://${settings.host}:${port}`,
     challenges,
