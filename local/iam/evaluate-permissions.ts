@@ -39,7 +39,9 @@ function reasonOf(action: string, analysis: RequestAnalysis | undefined): string
 function authorizationsOf(contract: PermissionsContract, request: IamRequest): IamRequest[] {
   if (request.action !== 's3:GetObject' && request.action !== 's3:GetObjectVersion') return [request];
   const keys = contract.encryptedObjects.filter((encrypted) => matchesPattern(encrypted.objectPattern, request.resource)).map((encrypted) => encrypted.keyArn);
-  return [request, ...[...new Set(keys)].map((keyArn) => ({ action: 'kms:Decrypt', resource: keyArn, context: { 'kms:ViaService': 's3.eu-west-3.amazonaws.com' } }))];
+  // S3 calls KMS in the key's region on the caller's behalf.
+  const viaS3 = (keyArn: string) => ({ 'kms:ViaService': `s3.${keyArn.split(':')[3]}.amazonaws.com` });
+  return [request, ...[...new Set(keys)].map((keyArn) => ({ action: 'kms:Decrypt', resource: keyArn, context: viaS3(keyArn) }))];
 }
 
 async function simulate(contract: PermissionsContract, role: RoleGrant, request: IamRequest): Promise<{ allowed: boolean; analysis?: RequestAnalysis }> {

@@ -1,4 +1,5 @@
-import { LOCAL_ACCOUNT_ID, LOCAL_PARTITION } from '../parity/local-data-exports.ts';
+// Not from local-data-exports.ts: that loads aws-cdk-lib, seconds a job process should not pay.
+import { LOCAL_ACCOUNT_ID, LOCAL_PARTITION } from './local-account.ts';
 
 /** One authorization AWS makes for an SDK call: an action on a resource, with the request's condition keys. */
 export interface IamRequest {

@@ -1,9 +1,8 @@
 import { DATA_EXPORTS, dataExportName, type DataExport } from '../../infra/data-exports.ts';
 import type { StorageConfig } from '#shared/storage/storage-config.ts';
+import { LOCAL_ACCOUNT_ID, LOCAL_PARTITION } from '../iam/local-account.ts';
 
-/** The account the local stack pretends to be in: every ARN of the local IAM evaluation names it. */
-export const LOCAL_ACCOUNT_ID = '123456789012';
-export const LOCAL_PARTITION = 'aws';
+export { LOCAL_ACCOUNT_ID, LOCAL_PARTITION };
 
 /**
  * What each data-stack export resolves to on the local stack: the one mapping from the names a

@@ -113,8 +113,9 @@ describe('a client acting as a role, against the emulators', () => {
   it('answers 403, not NoSuchKey, for a missing object to a role that may not list the bucket', async () => {
     const admin = await fixture.freshContext();
     const fresh = permissionsContract(await synthesizePermissions(challenge), admin.config);
-    const api = withPermissions(admin, { principalKey: 'api', contracts: async () => [fresh] });
-    const missing = await api.s3.send(new GetObjectCommand({ Bucket: admin.config.predictionsBucket, Key: 'logs/none/1/run.log' })).catch((error: unknown) => error as Error);
+    // The scoring job may read predictions/ but not list the bucket.
+    const scoring = withPermissions(admin, { principalKey: 'learning/scoring', contracts: async () => [fresh] });
+    const missing = await scoring.s3.send(new GetObjectCommand({ Bucket: admin.config.predictionsBucket, Key: 'predictions/none/1/outcome.json' })).catch((error: unknown) => error as Error);
     expect(missing).toMatchObject({ name: 'AccessDenied' });
     expect((missing as Error).message).toContain('s3:ListBucket');
   });
