@@ -10,13 +10,23 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       // Domain code must stay deployable anywhere: infra is reached only through constants.
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/infra/**', 'aws-cdk-lib', 'aws-cdk-lib/*', 'constructs'], message: 'shared/, functions/ and batch-jobs/ never import infra.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/infra/**', 'aws-cdk-lib', 'aws-cdk-lib/*', 'constructs'], message: 'shared/, functions/ and batch-jobs/ never import infra.' },
+            // AGPL-3.0: a devDependency for the local IAM evaluation; never in a bundle, an image or the CLI.
+            { group: ['@cloud-copilot/*'], message: 'the IAM simulator (AGPL) is for local/iam and tests only.' },
+          ],
+        },
+      ],
     },
   },
   {
     // Tests check code against the contract infra synthesizes, and the parity harness synthesizes the
-    // examples' stacks to read it, so both may import infra.
-    files: ['infra/**', 'test/**', 'bench/**', 'local/parity/**'],
+    // examples' stacks to read it, so both may import infra; the local IAM evaluation synthesizes
+    // them too and alone runs the (AGPL, dev-only) simulator.
+    files: ['infra/**', 'test/**', 'bench/**', 'local/parity/**', 'local/iam/**'],
     rules: { 'no-restricted-imports': 'off' },
   },
 );

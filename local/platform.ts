@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { createContext, type PodiumContext } from '#shared/context.ts';
 import { ensureBuckets, ensureTable } from '#shared/storage/provision.ts';
-import { storageConfigSchema, type StorageConfig } from '#shared/storage/storage-config.ts';
+import { storageConfigOf, storageConfigSchema, type StorageConfig } from '#shared/storage/storage-config.ts';
+import { FUNCTION_STORAGE } from '../functions/function-storage.ts';
 import type { Challenge } from '#shared/challenge/load-challenge.ts';
 import { CHALLENGE_FILE_NAME } from '#shared/challenge/challenge.ts';
 import { createApp } from '../functions/api/app.ts';
@@ -24,9 +25,14 @@ import { reconcile } from '#shared/pipeline/reconcile.ts';
 import { DEFAULT_PIPELINE_SETTINGS, type PipelineSettings } from '#shared/pipeline/pipeline-settings.ts';
 import { detectSandboxMode } from '#shared/sandbox/sandbox-mode.ts';
 import type { S3EventRecord } from './embedded-servers.ts';
+import { iamParityEnabled, JOB_PRINCIPAL_PRELOAD, LocalIam } from './iam/local-iam.ts';
+import type { FunctionComponent } from './iam/synthesized-permissions.ts';
 
 export interface LocalPlatform {
+  /** Unrestricted storage access, as an administrator (seeding, test setup); components never use it. */
   ctx: PodiumContext;
+  /** The components' IAM, evaluated as on AWS; undefined under PODIUM_IAM_PARITY=off. */
+  iam: LocalIam | undefined;
   servers: EmbeddedServers;
   /** The Cognito emulator and its user pool (local/identity). */
   identity: LocalIdentity;
@@ -53,6 +59,8 @@ export interface LocalPlatformOptions {
   jobConcurrency?: { inference?: number; scoring?: number };
   /** Runs each job as its container image instead of a child process (local/job-runner/container-launcher.ts). */
   jobLauncher?: JobLauncher;
+  /** Evaluate every component's AWS calls under its synthesized role (default: on unless PODIUM_IAM_PARITY=off). */
+  iamParity?: boolean;
 }
 
 /**
@@ -89,6 +97,19 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
 
   const challenges = options.seedExamples === false ? [] : await seedExampleChallenges(ctx, settings.examplesDir, settings.dataDir, log);
 
+  // Each component acts under its own synthesized role, as deployed (docs/ARCHITECTURE.md, Parity: permissions).
+  const iam = (options.iamParity ?? iamParityEnabled()) ? new LocalIam(ctx) : undefined;
+  // Each in-process handler acts as its Lambda would: under its role (IAM parity) and with only the
+  // storage names its definition declares (an undeclared one throws when used, naming the variable).
+  const as = (component: FunctionComponent): PodiumContext => {
+    const roleContext = iam ? iam.contextFor({ component }) : ctx;
+    return { ...roleContext, config: storageConfigOf({ ...config }, FUNCTION_STORAGE[FUNCTION_OF_COMPONENT[component]]) };
+  };
+  const uploadHandlerCtx = as('upload-handler');
+  const jobStateHandlerCtx = as('job-state-handler');
+  const reconcilerCtx = as('reconciler');
+  await iam?.refresh(); // synthesizes the registered challenges' stacks (cached on disk) before the first call
+
   // The pipeline: s3rver events → upload handler; local runner events → job-state handler.
   const pipelineSettings: PipelineSettings = { ...DEFAULT_PIPELINE_SETTINGS, ...options.pipeline };
   // Each job gets the environment its synthesized job definition declares, and nothing else.
@@ -97,22 +118,24 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     config,
     // The work folder stands for the instance volume; the sandbox uid must traverse its parents.
     environmentOf: declaredJobEnvironment(contracts, config, join(tmpdir(), 'podium-job-work')),
-    onEvent: (event) => onJobStateChange(ctx, jobRunner, event, pipelineSettings),
+    onEvent: (event) => onJobStateChange(jobStateHandlerCtx, jobRunner, event, pipelineSettings),
     concurrency: options.jobConcurrency ?? {},
     ...(persist ? { processRecordFile: join(settings.dataDir, 'running-jobs.json') } : {}),
     ...(options.jobLauncher ? { launch: options.jobLauncher } : {}),
+    // Containers run the bundled jobs with no preload: their calls are not evaluated (docs/ARCHITECTURE.md).
+    ...(iam && !options.jobLauncher ? { permissions: { preload: JOB_PRINCIPAL_PRELOAD, environmentFor: (spec) => iam.jobEnvironment(spec) } } : {}),
     log,
   });
   const uploads = new Set<Promise<unknown>>();
   servers.s3Events.on('object-created', (record: S3EventRecord) => {
     if (record.s3.bucket.name !== config.submissionsBucket) return;
     const upload = uploadedObjectOf(record);
-    const handling = onArchiveUploaded(ctx, jobRunner, upload, pipelineSettings)
+    const handling = onArchiveUploaded(uploadHandlerCtx, jobRunner, upload, pipelineSettings)
       .catch((error: unknown) => log(`upload handler failed for ${upload.key}: ${String(error)}`))
       .finally(() => uploads.delete(handling));
     uploads.add(handling);
   });
-  const reconcileNow = () => reconcile(ctx, jobRunner, pipelineSettings);
+  const reconcileNow = () => reconcile(reconcilerCtx, jobRunner, pipelineSettings);
   // Whatever a killed stack left in flight is re-queued (a platform fault: retried, not charged) or finalised.
   await reconcileNow().catch((error: unknown) => log(`reconciler failed at startup: ${String(error)}`));
   const reconcileEvery = options.reconcileIntervalMs ?? 60_000;
@@ -123,7 +146,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   // Cognito (emulated) as deployed, plus the dev issuer's one-step login (docs/ARCHITECTURE.md, identity).
   const identity = await startLocalIdentity({ host: settings.host, log, ...(persist ? { dataDir: join(settings.dataDir, 'cognito'), port: settings.cognitoPort } : { port: 0 }) });
   const devIssuer = await createDevIssuer(persist ? settings.dataDir : undefined);
-  const app = createApp({ ctx, jobRunner, devIssuer, verifier: identity.verifier(devIssuer.verifier) });
+  const app = createApp({ ctx: as('api'), jobRunner, devIssuer, verifier: identity.verifier(devIssuer.verifier) });
   const apiServer: ServerType = await new Promise((resolve) => {
     const server = serve({ fetch: app.fetch, hostname: settings.host, port: persist ? settings.apiPort : 0 }, () => resolve(server));
   });
@@ -132,6 +155,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
 
   return {
     ctx,
+    iam,
     servers,
     identity,
     apiUrl: `http://${settings.host}:${port}`,
@@ -159,3 +183,11 @@ async function challengeFolders(examplesDir: string, challenges: readonly { id: 
   }
   return folders;
 }
+
+/** The Lambda each in-process component stands for. */
+const FUNCTION_OF_COMPONENT: Record<FunctionComponent, keyof typeof FUNCTION_STORAGE> = {
+  api: 'api',
+  'upload-handler': 'uploadHandler',
+  'job-state-handler': 'jobStateHandler',
+  reconciler: 'reconciler',
+};

@@ -125,14 +125,20 @@ export class PodiumFunction extends NodejsFunction {
 
   /**
    * Sets the bucket's env var and grants exactly the object actions under the given prefixes.
+   * `missingIsNotFound`: the code reads objects that may not exist yet and treats NoSuchKey as an
+   * answer; S3 says 404 rather than 403 only to a caller with s3:ListBucket on the bucket (a
+   * prefix condition does not count), so the role gets it, unconditioned: key names only.
    *
-   * @example fn.bindBucket('predictionsBucket', data.predictions, { read: ['logs/'] })
+   * @example fn.bindBucket('predictionsBucket', data.predictions, { read: ['logs/'], missingIsNotFound: true })
    */
-  bindBucket(variable: BucketEnv, bucket: IBucket, access: { read?: string[]; write?: string[] }): this {
+  bindBucket(variable: BucketEnv, bucket: IBucket, access: { read?: string[]; write?: string[]; missingIsNotFound?: boolean }): this {
     this.addEnvironment(STORAGE_ENV[variable], bucket.bucketName);
     const objects = (prefixes: string[]) => prefixes.map((prefix) => bucket.arnForObjects(`${prefix}*`));
     if (access.read?.length) {
       this.addToRolePolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: objects(access.read) }));
+    }
+    if (access.missingIsNotFound) {
+      this.addToRolePolicy(new PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
     }
     if (access.write?.length) {
       this.addToRolePolicy(new PolicyStatement({ actions: ['s3:PutObject'], resources: objects(access.write) }));

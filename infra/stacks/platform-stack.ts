@@ -92,9 +92,10 @@ export class PlatformStack extends Stack {
       memorySize: 1024,
     })
       .bindTable(data.table)
-      .bindBucket('datasetsBucket', data.datasets, { read: [`${challengeId}/`] })
+      // A dataset not uploaded yet is NOT_FOUND, a run that wrote no log yet shows an empty one.
+      .bindBucket('datasetsBucket', data.datasets, { read: [`${challengeId}/`], missingIsNotFound: true })
       .bindBucket('submissionsBucket', data.submissions, { write: [`${challengeId}/`] })
-      .bindBucket('predictionsBucket', data.predictions, { read: ['logs/'] })
+      .bindBucket('predictionsBucket', data.predictions, { read: ['logs/'], missingIsNotFound: true })
       .bindBatch(challengeId, phaseIds);
     apiFunction.addEnvironment('PODIUM_JWT_ISSUER', issuer);
     apiFunction.addEnvironment('PODIUM_JWKS_URL', `${issuer}/.well-known/jwks.json`);

@@ -36,12 +36,25 @@ export interface LocalJobRunnerOptions {
   processRecordFile?: string;
   /** Starts each job some other way than a child process (the container runtime: container-launcher.ts). */
   launch?: JobLauncher;
+  /**
+   * Evaluates each child-process job's AWS calls as its job role (local/iam): the environment naming
+   * the role, resolved when the job is submitted, and the module the process imports to apply it.
+   */
+  permissions?: JobPermissions;
   log?: (line: string) => void;
+}
+
+/** How a job process learns its role: see local/iam/local-iam.ts. */
+export interface JobPermissions {
+  preload: string;
+  environmentFor(spec: JobSpec): Promise<Record<string, string>>;
 }
 
 interface LocalJob {
   id: string;
   spec: JobSpec;
+  /** The role the job's calls are evaluated as (`permissions`). */
+  principalEnvironment?: Record<string, string>;
   status: JobState;
   statusReason?: string;
   exitCode?: number;
@@ -78,7 +91,8 @@ export class LocalJobRunner implements JobRunner {
 
   async submit(spec: JobSpec): Promise<{ jobId: string }> {
     if (this.closed) throw new Error('the local job runner is closed');
-    const job: LocalJob = { id: randomUUID(), spec, status: 'SUBMITTED' };
+    const principalEnvironment = await this.options.permissions?.environmentFor(spec);
+    const job: LocalJob = { id: randomUUID(), spec, status: 'SUBMITTED', ...(principalEnvironment ? { principalEnvironment } : {}) };
     this.jobs.set(job.id, job);
     this.setStatus(job, spec.dependsOn?.length ? 'PENDING' : 'RUNNABLE');
     if (job.status === 'RUNNABLE') this.queues[JOB_IMAGE[spec.kind]].push(spec.shareIdentifier, job);
@@ -211,12 +225,13 @@ export class LocalJobRunner implements JobRunner {
     this.running[image]++;
     this.setStatus(job, 'STARTING');
     // A TypeScript entrypoint runs through tsx; a bundled one (`.mjs`, as in the job images) runs as is.
-    const nodeArgs = /\.m?js$/.test(entrypoint) ? [entrypoint] : ['--import', 'tsx', entrypoint];
+    const preload = job.principalEnvironment && this.options.permissions ? ['--import', 'tsx', '--import', this.options.permissions.preload] : [];
+    const nodeArgs = preload.length ? [...preload, entrypoint] : /\.m?js$/.test(entrypoint) ? [entrypoint] : ['--import', 'tsx', entrypoint];
     // Its own process group (killed whole on timeout and cancel), and a stdin pipe from this process
     // that closes when the runner dies, upon which the job kills itself and its sandbox (job-entrypoint.ts).
     const child = this.options.launch ? this.options.launch({ jobId: job.id, spec: job.spec, config: this.options.config }) : spawn(process.execPath, nodeArgs, {
       cwd: REPO_ROOT,
-      env: { ...environment, AWS_BATCH_JOB_ID: job.id, [JOB_LIFELINE_ENV]: 'stdin' },
+      env: { ...environment, ...job.principalEnvironment, AWS_BATCH_JOB_ID: job.id, [JOB_LIFELINE_ENV]: 'stdin' },
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: true,
     });

@@ -1,8 +1,8 @@
 import { DATA_EXPORTS, dataExportName, type DataExport } from '../../infra/data-exports.ts';
 import type { StorageConfig } from '#shared/storage/storage-config.ts';
+import { LOCAL_ACCOUNT_ID, LOCAL_PARTITION } from '../iam/local-account.ts';
 
-/** The account the local stack pretends to be in (ARNs only; nothing checks it). */
-export const LOCAL_ACCOUNT_ID = '000000000000';
+export { LOCAL_ACCOUNT_ID, LOCAL_PARTITION };
 
 /**
  * What each data-stack export resolves to on the local stack: the one mapping from the names a
@@ -10,7 +10,7 @@ export const LOCAL_ACCOUNT_ID = '000000000000';
  * stack uses. A new export fails to compile here until it is mapped.
  */
 export function localDataExports(challengeId: string, config: StorageConfig): Map<string, string> {
-  const arn = (service: string, resource: string) => `arn:aws:${service}:${config.region}:${LOCAL_ACCOUNT_ID}:${resource}`;
+  const arn = (service: string, resource: string) => `arn:${LOCAL_PARTITION}:${service}:${config.region}:${LOCAL_ACCOUNT_ID}:${resource}`;
   const values: Record<DataExport, string> = {
     TableName: config.tableName,
     TableArn: arn('dynamodb', `table/${config.tableName}`),

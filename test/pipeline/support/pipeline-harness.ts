@@ -19,6 +19,7 @@ import type { S3EventRecord } from '../../../local/embedded-servers.ts';
 import { declaredJobEnvironment } from '../../../local/job-runner/declared-job-environment.ts';
 import { LocalJobRunner } from '../../../local/job-runner/local-job-runner.ts';
 import { synthesizeJobs } from '../../../local/parity/synthesized-jobs.ts';
+import { iamParityEnabled, JOB_PRINCIPAL_PRELOAD, LocalIam } from '../../../local/iam/local-iam.ts';
 import { startStorageFixture, type StorageFixture } from '../../support/storage-fixture.ts';
 
 export interface PipelineHarnessOptions {
@@ -37,7 +38,10 @@ export interface PipelineHarnessOptions {
  * sandbox) into the job-state handler. Every event is recorded so a test can replay them.
  */
 export interface PipelineHarness {
+  /** Unrestricted storage access for test setup and assertions; the components act under their roles. */
   ctx: PodiumContext;
+  /** The components' IAM (undefined under PODIUM_IAM_PARITY=off). */
+  iam: LocalIam | undefined;
   challenge: Challenge;
   /** The current runner (`restartRunner` replaces it, as a killed stack would). */
   readonly runner: LocalJobRunner;
@@ -72,6 +76,13 @@ export async function startPipelineHarness(options: PipelineHarnessOptions): Pro
   await rm(dataDir, { recursive: true, force: true });
   await registerChallenge(ctx, challenge);
 
+  // As `npm start` runs them: each component under the role CDK synthesizes for it.
+  const iam = iamParityEnabled() ? new LocalIam(ctx) : undefined;
+  const uploadHandler = iam ? iam.contextFor({ component: 'upload-handler' }) : ctx;
+  const jobStateHandler = iam ? iam.contextFor({ component: 'job-state-handler' }) : ctx;
+  const scoringJob = iam ? iam.contextFor({ component: 'scoring', phaseId: 'learning' }) : ctx;
+  await iam?.refresh(); // synthesizes the challenge's stacks once, before the first event
+
   const events: JobStateEvent[] = [];
   const uploads: UploadedObject[] = [];
   // Jobs run with the environment their synthesized job definitions declare, as in `npm start`.
@@ -84,8 +95,9 @@ export async function startPipelineHarness(options: PipelineHarnessOptions): Pro
       concurrency: options.concurrency ?? { inference: 2, scoring: 1 },
       onEvent: async (event) => {
         events.push(event);
-        await onJobStateChange(ctx, created, event);
+        await onJobStateChange(jobStateHandler, created, event);
       },
+      ...(iam ? { permissions: { preload: JOB_PRINCIPAL_PRELOAD, environmentFor: (spec) => iam.jobEnvironment(spec) } } : {}),
     });
     return created;
   };
@@ -95,7 +107,7 @@ export async function startPipelineHarness(options: PipelineHarnessOptions): Pro
     if (record.s3.bucket.name !== ctx.config.submissionsBucket) return;
     const upload = uploadedObjectOf(record);
     uploads.push(upload);
-    const handled = onArchiveUploaded(ctx, runner, upload).finally(() => handling.delete(handled));
+    const handled = onArchiveUploaded(uploadHandler, runner, upload).finally(() => handling.delete(handled));
     handling.add(handled);
   };
   fixture.servers.s3Events.on('object-created', onObjectCreated);
@@ -103,6 +115,7 @@ export async function startPipelineHarness(options: PipelineHarnessOptions): Pro
   const learningBoards = () => phaseBoards(challenge, 'learning');
   return {
     ctx,
+    iam,
     challenge,
     get runner() {
       return runner;
@@ -115,12 +128,12 @@ export async function startPipelineHarness(options: PipelineHarnessOptions): Pro
       return runner;
     },
     async replayEverything(submissionIds) {
-      for (const upload of [...uploads]) await onArchiveUploaded(ctx, runner, upload);
-      for (const event of [...events]) await onJobStateChange(ctx, runner, event);
-      for (const event of [...events].reverse()) await onJobStateChange(ctx, runner, event);
+      for (const upload of [...uploads]) await onArchiveUploaded(uploadHandler, runner, upload);
+      for (const event of [...events]) await onJobStateChange(jobStateHandler, runner, event);
+      for (const event of [...events].reverse()) await onJobStateChange(jobStateHandler, runner, event);
       for (const id of submissionIds) {
         const submission = await findSubmission(ctx, id);
-        if (submission?.status === 'SCORED') await runScoringJob(ctx, id, submission.attempt);
+        if (submission?.status === 'SCORED') await runScoringJob(scoringJob, id, submission.attempt);
       }
     },
     async snapshot(submissionIds) {
