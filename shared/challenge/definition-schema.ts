@@ -51,6 +51,13 @@ export const submissionFormatSchema = z
     }
   });
 
+/*
+ * Built-in metrics return what scikit-learn 1.2.1 returns on the same rows, to 1e-12
+ * (docs/ARCHITECTURE.md, "Metrics: scikit-learn 1.2 semantics"; test/scoring/metrics.test.ts):
+ * accuracy_score, balanced_accuracy_score, f1_score(average='macro', zero_division=0),
+ * roc_auc_score (undefined on one class: the scorer refuses the labels, as 1.2 raises; 1.5
+ * returned 0.0, 1.6 onwards NaN), mean_squared_error(squared=False), mean_absolute_error.
+ */
 const costMatrixMetric = z
   .object({
     kind: z.literal('cost-matrix'),
@@ -68,6 +75,12 @@ const simpleMetric = z
 const logLossMetric = z
   .object({
     kind: z.literal('log-loss'),
+    /**
+     * scikit-learn 1.2's `log_loss(y, p, eps=eps, labels=[0, 1])`: p clipped to [eps, 1 − eps],
+     * then [1 − p, p] renormalised. The default 1e-15 is scikit-learn's before 1.2; later versions
+     * clip at float64's ε (1.2's `"auto"`; `eps` deprecated in 1.3, removed in 1.5): write
+     * `eps: 2.220446049250313e-16` to match them.
+     */
     eps: z.number().positive().max(0.5).default(1e-15),
   })
   .strict();
