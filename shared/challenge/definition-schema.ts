@@ -154,6 +154,14 @@ export const phaseSchema = z
     parent: identifier.optional(),
     quota: quotaSchema,
     leaderboard: z.enum(['public', 'private-until-published']),
+    /**
+     * Phases whose dataset has a split column: how many of its scored submissions a team may
+     * select, until the phase closes, to count on the private board, which ranks each team by the
+     * best private score among its selections, or without selections among its top N by public
+     * score (ties to the earlier submission). Default 2 (`DEFAULT_FINAL_SELECTIONS`) on such phases;
+     * not allowed on a phase without split, which has no private board.
+     */
+    finalSelections: z.number().int().min(1).max(100).optional(),
     runtime: runtimeSchema,
   })
   .strict()
@@ -242,6 +250,9 @@ function checkCrossReferences(file: z.output<typeof challengeFileObject>, ctx: z
     } else if (scored.kind !== 'hidden') {
       ctx.addIssue({ code: 'custom', path: ['phases', index, 'dataset'], message: `must name a hidden dataset, "${phase.dataset}" is ${scored.kind}` });
     }
+    if (phase.finalSelections !== undefined && scored && !scored.splitColumn) {
+      ctx.addIssue({ code: 'custom', path: ['phases', index, 'finalSelections'], message: `needs a dataset with a splitColumn (public/private rows); "${phase.dataset}" has none` });
+    }
     if (phase.smokeDataset) {
       const smoke = datasetsById.get(phase.smokeDataset);
       if (!smoke || smoke.kind !== 'smoke') {
@@ -302,6 +313,9 @@ export type DatasetDefinition = z.infer<typeof datasetSchema>;
 export type PhaseDefinition = z.infer<typeof phaseSchema>;
 export type PhaseRuntime = z.infer<typeof runtimeSchema>;
 export type PhaseQuota = z.infer<typeof quotaSchema>;
+
+/** Final selections a team may make on a phase with a private split, when the phase does not say. */
+export const DEFAULT_FINAL_SELECTIONS = 2;
 
 /** Whether a higher metric value ranks better. */
 export function higherIsBetter(metric: Metric): boolean {
