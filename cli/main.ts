@@ -18,6 +18,7 @@ import { registerPublish } from './commands/publish.ts';
 import { registerQuota } from './commands/quota.ts';
 import { registerRescore } from './commands/rescore.ts';
 import { registerScore } from './commands/score.ts';
+import { registerSelect } from './commands/select.ts';
 import { registerStatus } from './commands/status.ts';
 import { registerSubmissions } from './commands/submissions.ts';
 import { registerSubmit } from './commands/submit.ts';
@@ -79,6 +80,7 @@ for (const register of [
   registerStatus,
   registerLogs,
   registerLeaderboard,
+  registerSelect,
   registerQuota,
   registerSubmissions,
   registerRescore,

@@ -146,6 +146,36 @@ describe('podium upload-data', () => {
   });
 });
 
+describe('podium publish', () => {
+  it('refuses an open phase without --force (exit 1), shows what becomes visible, and asks before publishing', async () => {
+    const admin = await cliUser(platform.apiUrl);
+    expect((await admin.run(['login', '--email', 'org@example.org', '--role', 'organiser'])).code).toBe(0);
+    const phase = ['lung-nodules', '--phase', 'main'];
+
+    const refused = await admin.run(['publish', ...phase, '--yes']);
+    expect(refused.code, refused.stderr).toBe(1);
+    expect(refused.stdout).toContain('the private leaderboard, 0 teams');
+    expect(refused.stdout).toContain('the private and overall score of every submission (0 scored so far)');
+    expect(refused.stderr).toMatch(/phase main of lung-nodules is open until \d{4}-\d\d-\d\dT/);
+    expect(refused.stderr).toContain('podium publish lung-nodules --phase main --force --reason');
+
+    expect((await admin.run(['publish', ...phase, '--force'])).stderr).toContain('--force needs --reason');
+    const unconfirmed = await admin.run(['publish', ...phase, '--force', '--reason', 'rehearsal']);
+    expect(unconfirmed.code).toBe(2); // it asks, and stdin is not a terminal
+    expect(unconfirmed.stderr).toContain('--yes');
+
+    const forced = await admin.run(['publish', ...phase, '--force', '--reason', 'rehearsal', '--yes']);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(forced.stdout).toContain('The phase is still open');
+    expect(forced.stdout).toContain('✓ lung-nodules/main: leaderboard published');
+
+    expect((await admin.run(['publish', ...phase, '--undo'])).code).toBe(2);
+    const undone = await admin.run(['--json', 'publish', ...phase, '--undo', '--reason', 'rehearsal over']);
+    expect(undone.code, undone.stderr).toBe(0);
+    expect(undone.json()).toMatchObject({ published: false });
+  });
+});
+
 describe('podium score', () => {
   it('scores predictions offline with public and private splits, and explains invalid ones', async () => {
     const labels = join(challengeDir, 'data/test/labels.csv');

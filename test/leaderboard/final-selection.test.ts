@@ -1,7 +1,9 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerChallenge } from '#shared/challenge/challenge-registry.ts';
-import { loadChallenge, type Challenge } from '#shared/challenge/load-challenge.ts';
+import { readFile } from 'node:fs/promises';
+import { loadChallenge, parseChallengeYaml, type Challenge } from '#shared/challenge/load-challenge.ts';
+import { PodiumError } from '#shared/errors.ts';
 import type { PodiumContext } from '#shared/context.ts';
 import { buildLeaderboardEntry } from '#shared/leaderboard/leaderboard-entry.ts';
 import { readLeaderboard } from '#shared/leaderboard/read-leaderboard.ts';
@@ -120,5 +122,19 @@ describe('the private board ranks what each team chose', () => {
     expect(await privateBoard(ctx)).toEqual([[1, 'team-a', 1, hidden]]);
     await rebuildLeaderboard(ctx, tissuenet, 'learning');
     expect(await ranked(ctx)).toEqual([[1, 'team-a', 0.85]]);
+  });
+
+  it('finalSelections is refused on a phase without public/private split, which has no private board', async () => {
+    const yaml = await readFile('examples/tissuenet/challenge.yaml', 'utf8');
+    expect(parseChallengeYaml(yaml.replace('    dataset: test\n', '    dataset: test\n    finalSelections: 3\n')).phases[0]!.finalSelections).toBe(3);
+    const refused = (() => {
+      try {
+        parseChallengeYaml(yaml.replace('    dataset: final\n', '    dataset: final\n    finalSelections: 3\n'));
+      } catch (error) {
+        return error as PodiumError;
+      }
+    })();
+    expect(refused).toBeInstanceOf(PodiumError);
+    expect(refused!.message).toContain('phases[1].finalSelections: needs a dataset with a splitColumn');
   });
 });
