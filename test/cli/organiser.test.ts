@@ -2,7 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { keys } from '#shared/storage/table-design.ts';
+import { createSubmissionRecord } from '#shared/submissions/submission-record.ts';
 import { startLocalPlatform, type LocalPlatform } from '../../local/platform.ts';
 import { localSettings } from '../../local/local-config.ts';
 import { cliUser, type CliRunner } from './run-cli.ts';
@@ -173,6 +176,38 @@ describe('podium publish', () => {
     const undone = await admin.run(['--json', 'publish', ...phase, '--undo', '--reason', 'rehearsal over']);
     expect(undone.code, undone.stderr).toBe(0);
     expect(undone.json()).toMatchObject({ published: false });
+  });
+});
+
+describe('podium select', () => {
+  it('selects a scored submission for the private board, clears it, and exits 1 on one it cannot select', async () => {
+    const cara = await cliUser(platform.apiUrl);
+    expect((await cara.run(['login', '--email', 'cara@example.org'])).code).toBe(0);
+    expect((await cara.run(['join', 'lung-nodules', '--yes'])).code).toBe(0);
+    const team = await cara.run(['--json', 'team', 'create', 'Cara', '--challenge', 'lung-nodules']);
+    const { teamId } = team.json<{ teamId: string }>();
+    // A scored submission of Cara's team, as the scoring job leaves it.
+    await createSubmissionRecord(platform.ctx, { id: 's-cli-select', challengeId: 'lung-nodules', phaseId: 'main', teamId, submittedBy: 'cara', mode: 'scored', archiveKey: 'unused' });
+    await platform.ctx.db.send(
+      new UpdateCommand({
+        TableName: platform.ctx.config.tableName,
+        Key: keys.submission('s-cli-select'),
+        UpdateExpression: 'SET #status = :scored, scores = :scores',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':scored': 'SCORED', ':scores': { overall: 0.3, public: 0.3, private: 0.3, scorerVersion: 'test', scoredAt: new Date().toISOString() } },
+      }),
+    );
+
+    const selected = await cara.run(['select', 's-cli-select']);
+    expect(selected.code, selected.stderr).toBe(0);
+    expect(selected.stdout).toContain('✓ s-cli-select selected for the private leaderboard.');
+    expect(selected.stdout).toContain('Selected in main (1 of 2): s-cli-select');
+    const cleared = await cara.run(['--json', 'select', '--clear', 's-cli-select']);
+    expect(cleared.code, cleared.stderr).toBe(0);
+    expect(cleared.json()).toMatchObject({ phaseId: 'main', limit: 2, selected: [] });
+    const unknown = await cara.run(['select', 's-nobody']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('NOT_FOUND');
   });
 });
 
