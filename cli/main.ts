@@ -20,6 +20,7 @@ import { registerQuota } from './commands/quota.ts';
 import { registerRescore } from './commands/rescore.ts';
 import { registerScore } from './commands/score.ts';
 import { registerSignup } from './commands/signup.ts';
+import { registerSelect } from './commands/select.ts';
 import { registerStatus } from './commands/status.ts';
 import { registerSubmissions } from './commands/submissions.ts';
 import { registerSubmit } from './commands/submit.ts';
@@ -83,6 +84,7 @@ for (const register of [
   registerStatus,
   registerLogs,
   registerLeaderboard,
+  registerSelect,
   registerQuota,
   registerSubmissions,
   registerRescore,

@@ -6,11 +6,13 @@ set -euo pipefail
 need_apt=()
 command -v bwrap >/dev/null 2>&1 || need_apt+=(bubblewrap)
 [ -x /usr/bin/python3 ] || need_apt+=(python3)
-for module in numpy pandas PIL; do
+# sklearn: test/scoring compares every built-in metric with scikit-learn's own values.
+for module in numpy pandas PIL sklearn; do
   /usr/bin/python3 -c "import $module" >/dev/null 2>&1 || case $module in
     numpy) need_apt+=(python3-numpy) ;;
     pandas) need_apt+=(python3-pandas) ;;
     PIL) need_apt+=(python3-pil) ;;
+    sklearn) need_apt+=(python3-sklearn) ;;
   esac
 done
 command -v java >/dev/null 2>&1 || need_apt+=(openjdk-17-jre-headless)

@@ -167,6 +167,11 @@ one row per row of \`data/submission_format.csv\`. Scored by log loss (lower is 
 1. One account per person; teams of at most 3.
 2. At most 5 scored submissions per team per UTC day.
 3. Do not try to obtain the test labels or reach the network from your code.
+4. The public leaderboard scores part of the test set; the private leaderboard, published after
+   the phase closes, scores the rest and decides the final ranking. It ranks each team by the best
+   private score among the submissions the team selected (\`podium select <submission>\`, at most
+   2, until the phase closes); a team that selected none is ranked by its 2 best submissions by
+   public score (the earlier one on a tie).
 `,
     'baseline/main.py': `"""Baseline for ${title}: a fixed logistic rule on x1 - x2. Standard library only."""
 import csv

@@ -51,6 +51,13 @@ export const submissionFormatSchema = z
     }
   });
 
+/*
+ * Built-in metrics return what scikit-learn 1.2.1 returns on the same rows, to 1e-12
+ * (docs/ARCHITECTURE.md, "Metrics: scikit-learn 1.2 semantics"; test/scoring/metrics.test.ts):
+ * accuracy_score, balanced_accuracy_score, f1_score(average='macro', zero_division=0),
+ * roc_auc_score (undefined on one class: the scorer refuses the labels, as 1.2 raises; 1.5
+ * returned 0.0, 1.6 onwards NaN), mean_squared_error(squared=False), mean_absolute_error.
+ */
 const costMatrixMetric = z
   .object({
     kind: z.literal('cost-matrix'),
@@ -68,6 +75,12 @@ const simpleMetric = z
 const logLossMetric = z
   .object({
     kind: z.literal('log-loss'),
+    /**
+     * scikit-learn 1.2's `log_loss(y, p, eps=eps, labels=[0, 1])`: p clipped to [eps, 1 − eps],
+     * then [1 − p, p] renormalised. The default 1e-15 is scikit-learn's before 1.2; later versions
+     * clip at float64's ε (1.2's `"auto"`; `eps` deprecated in 1.3, removed in 1.5): write
+     * `eps: 2.220446049250313e-16` to match them.
+     */
     eps: z.number().positive().max(0.5).default(1e-15),
   })
   .strict();
@@ -141,6 +154,14 @@ export const phaseSchema = z
     parent: identifier.optional(),
     quota: quotaSchema,
     leaderboard: z.enum(['public', 'private-until-published']),
+    /**
+     * Phases whose dataset has a split column: how many of its scored submissions a team may
+     * select, until the phase closes, to count on the private board, which ranks each team by the
+     * best private score among its selections, or without selections among its top N by public
+     * score (ties to the earlier submission). Default 2 (`DEFAULT_FINAL_SELECTIONS`) on such phases;
+     * not allowed on a phase without split, which has no private board.
+     */
+    finalSelections: z.number().int().min(1).max(100).optional(),
     runtime: runtimeSchema,
   })
   .strict()
@@ -239,6 +260,9 @@ function checkCrossReferences(file: z.output<typeof challengeFileObject>, ctx: z
     } else if (scored.kind !== 'hidden') {
       ctx.addIssue({ code: 'custom', path: ['phases', index, 'dataset'], message: `must name a hidden dataset, "${phase.dataset}" is ${scored.kind}` });
     }
+    if (phase.finalSelections !== undefined && scored && !scored.splitColumn) {
+      ctx.addIssue({ code: 'custom', path: ['phases', index, 'finalSelections'], message: `needs a dataset with a splitColumn (public/private rows); "${phase.dataset}" has none` });
+    }
     if (phase.smokeDataset) {
       const smoke = datasetsById.get(phase.smokeDataset);
       if (!smoke || smoke.kind !== 'smoke') {
@@ -299,6 +323,9 @@ export type DatasetDefinition = z.infer<typeof datasetSchema>;
 export type PhaseDefinition = z.infer<typeof phaseSchema>;
 export type PhaseRuntime = z.infer<typeof runtimeSchema>;
 export type PhaseQuota = z.infer<typeof quotaSchema>;
+
+/** Final selections a team may make on a phase with a private split, when the phase does not say. */
+export const DEFAULT_FINAL_SELECTIONS = 2;
 
 /** Whether a higher metric value ranks better. */
 export function higherIsBetter(metric: Metric): boolean {

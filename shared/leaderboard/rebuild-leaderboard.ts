@@ -6,6 +6,7 @@ import { leaderboardPartition } from '../storage/table-design.ts';
 import { buildLeaderboardEntry, type LeaderboardEntry } from './leaderboard-entry.ts';
 import { boardScores, phaseBoards } from './leaderboard-splits.ts';
 import { scoredSubmissionsOfPhase } from './phase-submissions.ts';
+import { finalSelectionsOf, refreshPrivateEntry } from './private-board.ts';
 
 export interface RebuildSummary {
   /** Entries written or replaced, per board. */
@@ -42,7 +43,8 @@ const sameEntry = (a: LeaderboardEntry, b: LeaderboardEntry) =>
  * rescore): each team's best entry is rewritten, entries of teams with no scored submission are
  * removed. Quotas are untouched. Each write is conditional on the entry still being the one read,
  * so a score recorded concurrently is never overwritten by a stale rebuild: on a conflict the
- * rebuilt candidate only goes in if it is better.
+ * rebuilt candidate only goes in if it is better. The private board of a phase with final
+ * selections is recomputed team by team under the selection rule (`refreshPrivateEntry`).
  */
 export async function rebuildLeaderboard(ctx: PodiumContext, challenge: ChallengeFile, phaseId: string): Promise<RebuildSummary> {
   const table = ctx.config.tableName;
@@ -50,6 +52,12 @@ export async function rebuildLeaderboard(ctx: PodiumContext, challenge: Challeng
   const submissions = await scoredSubmissionsOfPhase(ctx, challenge.id, phaseId);
   const summary: RebuildSummary = { written: 0, removed: 0, unchanged: 0 };
   for (const split of phaseBoards(challenge, phaseId)) {
+    if (split === 'private' && finalSelectionsOf(challenge, phaseId) > 0) {
+      const stored = await storedEntries(ctx, leaderboardPartition(challenge.id, phaseId, split));
+      const teams = new Set([...submissions.map((submission) => submission.teamId), ...stored.keys()]);
+      for (const teamId of teams) summary[await refreshPrivateEntry(ctx, challenge, phaseId, teamId)]++;
+      continue;
+    }
     const best = new Map<string, LeaderboardEntry>();
     for (const submission of submissions) {
       if (!submission.scores) continue;

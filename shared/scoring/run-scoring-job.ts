@@ -35,7 +35,7 @@ export async function runScoringJob(ctx: PodiumContext, submissionId: string, at
   if (!phase) throw new PodiumError('NOT_FOUND', `phase "${submission.phaseId}" was not found in challenge "${challenge.id}"`);
   if (submission.attempt !== attempt || submission.status !== 'SCORING') {
     if (submission.attempt === attempt && submission.status === 'SCORED' && submission.scores) {
-      await recordScore(ctx, submission, submission.scores, challenge.metric);
+      await recordScore(ctx, submission, submission.scores, challenge);
     }
     if (submission.attempt === attempt) await settleQuota(ctx, submission, phase);
     return { outcome: 'skipped', status: submission.status };
@@ -62,7 +62,7 @@ export async function runScoringJob(ctx: PodiumContext, submissionId: string, at
   const moved = await transitionSubmission(ctx, submission.id, { to: 'SCORED', from: ['SCORING'], attempt, ...(scores ? { set: { scores } } : {}) });
   if (!moved) return { outcome: 'skipped', status: (await getSubmission(ctx, submission.id)).status };
   const scored: SubmissionRecord = { ...submission, status: 'SCORED', ...(scores ? { scores } : {}) };
-  if (scores) await recordScore(ctx, scored, scores, challenge.metric);
+  if (scores) await recordScore(ctx, scored, scores, challenge);
   await settleQuota(ctx, scored, phase);
   return scores ? { outcome: 'scored', scores } : { outcome: 'unscored' };
 }

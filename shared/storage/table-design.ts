@@ -34,6 +34,10 @@ export const keys = {
     pk: `QUOTA#${challengeId}#${phaseId}#${teamId}`,
     sk: window,
   }),
+  finalSelection: (challengeId: string, phaseId: string, teamId: string) => ({
+    pk: `SELECTION#${challengeId}#${phaseId}#${teamId}`,
+    sk: 'FINAL',
+  }),
   rescoreRequest: (rescoreId: string) => ({ pk: `RESCORE#${rescoreId}`, sk: 'META' }),
   idempotencyKey: (teamId: string, key: string) => ({ pk: `IDEMPOTENCY#${teamId}`, sk: key }),
   leaderboardEntry: (challengeId: string, phaseId: string, split: string, teamId: string) => ({

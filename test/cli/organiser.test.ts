@@ -2,7 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { keys } from '#shared/storage/table-design.ts';
+import { createSubmissionRecord } from '#shared/submissions/submission-record.ts';
 import { startLocalPlatform, type LocalPlatform } from '../../local/platform.ts';
 import { localSettings } from '../../local/local-config.ts';
 import { cliUser, type CliRunner } from './run-cli.ts';
@@ -143,6 +146,68 @@ describe('podium upload-data', () => {
     const result = await organiser.run(['upload-data', challengeDir, '--aws'], { env: { PODIUM_TABLE: '', PODIUM_DATASETS_BUCKET: '', PODIUM_HIDDEN_BUCKET: '' } });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('--table, --datasets-bucket, --hidden-bucket');
+  });
+});
+
+describe('podium publish', () => {
+  it('refuses an open phase without --force (exit 1), shows what becomes visible, and asks before publishing', async () => {
+    const admin = await cliUser(platform.apiUrl);
+    expect((await admin.run(['login', '--email', 'org@example.org', '--role', 'organiser'])).code).toBe(0);
+    const phase = ['lung-nodules', '--phase', 'main'];
+
+    const refused = await admin.run(['publish', ...phase, '--yes']);
+    expect(refused.code, refused.stderr).toBe(1);
+    expect(refused.stdout).toContain('the private leaderboard, 0 teams');
+    expect(refused.stdout).toContain('the private and overall score of every submission (0 scored so far)');
+    expect(refused.stderr).toMatch(/phase main of lung-nodules is open until \d{4}-\d\d-\d\dT/);
+    expect(refused.stderr).toContain('podium publish lung-nodules --phase main --force --reason');
+
+    expect((await admin.run(['publish', ...phase, '--force'])).stderr).toContain('--force needs --reason');
+    const unconfirmed = await admin.run(['publish', ...phase, '--force', '--reason', 'rehearsal']);
+    expect(unconfirmed.code).toBe(2); // it asks, and stdin is not a terminal
+    expect(unconfirmed.stderr).toContain('--yes');
+
+    const forced = await admin.run(['publish', ...phase, '--force', '--reason', 'rehearsal', '--yes']);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(forced.stdout).toContain('The phase is still open');
+    expect(forced.stdout).toContain('✓ lung-nodules/main: leaderboard published');
+
+    expect((await admin.run(['publish', ...phase, '--undo'])).code).toBe(2);
+    const undone = await admin.run(['--json', 'publish', ...phase, '--undo', '--reason', 'rehearsal over']);
+    expect(undone.code, undone.stderr).toBe(0);
+    expect(undone.json()).toMatchObject({ published: false });
+  });
+});
+
+describe('podium select', () => {
+  it('selects a scored submission for the private board, clears it, and exits 1 on one it cannot select', async () => {
+    const cara = await cliUser(platform.apiUrl);
+    expect((await cara.run(['login', '--email', 'cara@example.org'])).code).toBe(0);
+    expect((await cara.run(['join', 'lung-nodules', '--yes'])).code).toBe(0);
+    const team = await cara.run(['--json', 'team', 'create', 'Cara', '--challenge', 'lung-nodules']);
+    const { teamId } = team.json<{ teamId: string }>();
+    // A scored submission of Cara's team, as the scoring job leaves it.
+    await createSubmissionRecord(platform.ctx, { id: 's-cli-select', challengeId: 'lung-nodules', phaseId: 'main', teamId, submittedBy: 'cara', mode: 'scored', archiveKey: 'unused' });
+    await platform.ctx.db.send(
+      new UpdateCommand({
+        TableName: platform.ctx.config.tableName,
+        Key: keys.submission('s-cli-select'),
+        UpdateExpression: 'SET #status = :scored, scores = :scores',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':scored': 'SCORED', ':scores': { overall: 0.3, public: 0.3, private: 0.3, scorerVersion: 'test', scoredAt: new Date().toISOString() } },
+      }),
+    );
+
+    const selected = await cara.run(['select', 's-cli-select']);
+    expect(selected.code, selected.stderr).toBe(0);
+    expect(selected.stdout).toContain('✓ s-cli-select selected for the private leaderboard.');
+    expect(selected.stdout).toContain('Selected in main (1 of 2): s-cli-select');
+    const cleared = await cara.run(['--json', 'select', '--clear', 's-cli-select']);
+    expect(cleared.code, cleared.stderr).toBe(0);
+    expect(cleared.json()).toMatchObject({ phaseId: 'main', limit: 2, selected: [] });
+    const unknown = await cara.run(['select', 's-nobody']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('NOT_FOUND');
   });
 });
 

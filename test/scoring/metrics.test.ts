@@ -1,110 +1,244 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { submissionFormatSchema, type Metric } from '#shared/challenge/definition-schema.ts';
+import { submissionFormatSchema, type Metric, type SubmissionFormat } from '#shared/challenge/definition-schema.ts';
 import { PodiumError } from '#shared/errors.ts';
 import { createMetricAccumulator } from '#shared/scoring/metrics/index.ts';
 
 /**
- * Expected values are literals computed independently of this code: scikit-learn's documented
- * examples where noted, otherwise /usr/bin/python3 + numpy with the formulas written out by hand
- * (ROC AUC as the trapezoid over distinct thresholds, the way scikit-learn builds its curve).
+ * Every built-in metric against the value scikit-learn itself computes on the same rows
+ * (test/scoring/sklearn-reference.py, run with Debian's python3 and python3-sklearn 1.2.1; see
+ * scripts/setup-system.sh). The cases are rows the predictions validator accepts: hand-picked
+ * extremes (probabilities of exactly 0 and 1, ties, one row, one class) and seeded random ones.
+ * Agreement is to 1e-12, relative for values above 1.
  */
 
-const single = (type: 'probability' | 'integer' | 'float') => submissionFormatSchema.parse({ idColumn: 'id', columns: [{ name: 'y', type }] });
-const oneHot4 = submissionFormatSchema.parse({ idColumn: 'id', oneHot: true, columns: ['0', '1', '2', '3'].map((name) => ({ name, type: 'binary' })) });
-const twoFloats = submissionFormatSchema.parse({ idColumn: 'id', columns: [{ name: 'a', type: 'float' }, { name: 'b', type: 'float' }] });
-const TISSUENET: Metric = { kind: 'cost-matrix', matrix: [[0, 0.1, 0.7, 1], [0.1, 0, 0.3, 0.7], [0.7, 0.3, 0, 0.3], [1, 0.7, 0.3, 0]] };
+const PYTHON = '/usr/bin/python3';
+const REFERENCE = fileURLToPath(new URL('./sklearn-reference.py', import.meta.url));
+const TOLERANCE = 1e-12;
+const VISIOMEL_EPS = 1e-16;
+const FLOAT64_EPS = 2.220446049250313e-16;
 
-const oneHotRow = (k: number) => [0, 1, 2, 3].map((c) => (c === k ? 1 : 0));
+type Rows = number[][];
+interface MetricCase {
+  name: string;
+  metric: Metric;
+  format: SubmissionFormat;
+  truth: Rows;
+  predicted: Rows;
+}
+type Reference = { value: number | string } | { undefined: string };
 
-function score(metric: Metric, format = single('probability'), truth: number[][], predictions: number[][]): number {
-  const accumulator = createMetricAccumulator(metric, format);
-  truth.forEach((row, i) => accumulator.add(row, predictions[i]!));
+const format = (columns: { name: string; type: 'probability' | 'binary' | 'integer' | 'float' | 'category'; values?: string[] }[], oneHot = false) =>
+  submissionFormatSchema.parse({ idColumn: 'id', oneHot, columns });
+const PROBABILITY = format([{ name: 'p', type: 'probability' }]);
+const INTEGER = format([{ name: 'y', type: 'integer' }]);
+const CATEGORY = format([{ name: 'y', type: 'category', values: ['benign', 'atypia', 'malignant'] }]);
+const oneHot = (classes: number) => format(Array.from({ length: classes }, (_, c) => ({ name: `c${c}`, type: 'binary' as const })), true);
+const floats = (columns: number) => format(Array.from({ length: columns }, (_, c) => ({ name: `v${c}`, type: 'float' as const })));
+const TISSUENET_COSTS = [[0, 0.1, 0.7, 1], [0.1, 0, 0.3, 0.7], [0.7, 0.3, 0, 0.3], [1, 0.7, 0.3, 0]];
+
+/** mulberry32: a small seeded generator, so the random cases are the same on every run. */
+function seeded(seed: number) {
+  let state = seed >>> 0;
+  const next = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return { next, int: (below: number) => Math.floor(next() * below), pick: <T>(values: readonly T[]) => values[Math.floor(next() * values.length)]! };
+}
+
+const column = (values: number[]): Rows => values.map((value) => [value]);
+const oneHotRows = (classes: number, labels: number[]): Rows => labels.map((k) => Array.from({ length: classes }, (_, c) => (c === k ? 1 : 0)));
+
+function classificationCases(): MetricCase[] {
+  const cases: MetricCase[] = [];
+  const kinds: Metric[] = [{ kind: 'accuracy' }, { kind: 'balanced-accuracy' }, { kind: 'macro-f1' }];
+  const fixed: [string, SubmissionFormat, Rows, Rows][] = [
+    ['ten rows, every kind of miss', INTEGER, column([0, 1, 2, 3, 2, 1, 0, 3, 3, 2]), column([0, 2, 2, 3, 1, 1, 0, 0, 3, 3])],
+    ['a class only ever predicted', INTEGER, column([0, 0, 1, 1]), column([0, 2, 1, 1])],
+    ['a class never predicted', INTEGER, column([0, 1, 2, 2]), column([0, 0, 0, 0])],
+    ['one row, right', INTEGER, column([3]), column([3])],
+    ['one row, wrong', INTEGER, column([3]), column([-1])],
+    ['one class in the truth, all right', CATEGORY, column([2, 2, 2]), column([2, 2, 2])],
+    ['one class in the truth, all wrong', CATEGORY, column([2, 2, 2]), column([0, 1, 0])],
+    ['one-hot rows', oneHot(4), oneHotRows(4, [0, 1, 2, 3, 2, 1, 0, 3, 3, 2]), oneHotRows(4, [0, 2, 2, 3, 1, 1, 0, 0, 3, 3])],
+    ['score columns with ties (first highest wins)', floats(3), [[0.2, 0.2, 0.1], [0, 0, 0], [1, 3, 3], [0.5, 0.1, 0.4]], [[0.1, 0.1, 0.1], [0.3, 0.3, 0.4], [2, 2, 1], [0.2, 0.9, 0.9]]],
+  ];
+  for (const metric of kinds) {
+    for (const [name, rowsFormat, truth, predicted] of fixed) cases.push({ name: `${metric.kind}: ${name}`, metric, format: rowsFormat, truth, predicted });
+  }
+  const random = seeded(13);
+  for (let i = 0; i < 30; i++) {
+    const classes = random.pick([1, 2, 3, 5]);
+    const rows = random.pick([1, 2, 3, 7, 40, 600]);
+    const skew = random.next();
+    const label = () => (random.next() < skew ? 0 : random.int(classes));
+    const layout = random.pick(['integer', 'one-hot', 'scores'] as const);
+    const truthLabels = Array.from({ length: rows }, label);
+    const predictedLabels = truthLabels.map((k) => (random.next() < 0.6 ? k : label()));
+    let rowsFormat: SubmissionFormat = INTEGER;
+    let truth = column(truthLabels);
+    let predicted = column(predictedLabels);
+    if (layout === 'one-hot') {
+      rowsFormat = oneHot(Math.max(classes, 2));
+      truth = oneHotRows(Math.max(classes, 2), truthLabels);
+      predicted = oneHotRows(Math.max(classes, 2), predictedLabels);
+    } else if (layout === 'scores') {
+      rowsFormat = floats(Math.max(classes, 2));
+      const scores = () => Array.from({ length: Math.max(classes, 2) }, () => Math.round(random.next() * 4) / 4);
+      truth = truthLabels.map(scores);
+      predicted = predictedLabels.map(scores);
+    }
+    cases.push({ name: `random ${i}: ${rows} rows, ${classes} classes, ${layout}`, metric: kinds[i % 3]!, format: rowsFormat, truth, predicted });
+  }
+  return cases;
+}
+
+function costMatrixCases(): MetricCase[] {
+  const random = seeded(7);
+  const cases: MetricCase[] = [
+    { name: 'TissueNet, ten rows', metric: { kind: 'cost-matrix', matrix: TISSUENET_COSTS }, format: oneHot(4), truth: oneHotRows(4, [0, 1, 2, 3, 2, 1, 0, 3, 3, 2]), predicted: oneHotRows(4, [0, 2, 2, 3, 1, 1, 0, 0, 3, 3]) },
+    { name: 'TissueNet, one row, worst miss', metric: { kind: 'cost-matrix', matrix: TISSUENET_COSTS }, format: oneHot(4), truth: oneHotRows(4, [3]), predicted: oneHotRows(4, [0]) },
+  ];
+  for (let i = 0; i < 10; i++) {
+    const classes = random.pick([2, 3, 4, 6]);
+    const matrix = Array.from({ length: classes }, (_, t) => Array.from({ length: classes }, (_, p) => (t === p ? 0 : Math.round(random.next() * 1000) / 997)));
+    const rows = random.pick([1, 5, 300]);
+    const truth = Array.from({ length: rows }, () => random.int(classes));
+    const predicted = truth.map((k) => (random.next() < 0.5 ? k : random.int(classes)));
+    cases.push({ name: `random ${i}: ${rows} rows, ${classes} classes`, metric: { kind: 'cost-matrix', matrix }, format: oneHot(classes), truth: oneHotRows(classes, truth), predicted: oneHotRows(classes, predicted) });
+  }
+  return cases;
+}
+
+function probabilityCases(): MetricCase[] {
+  const cases: MetricCase[] = [];
+  const fixed: [string, number[], number[]][] = [
+    ["scikit-learn's documented example", [0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]],
+    ['scores tied across classes', [0, 0, 1, 1, 0, 1, 0, 1, 1, 0], [0.1, 0.4, 0.35, 0.8, 0.4, 0.9, 0.2, 0.4, 0.65, 0.05]],
+    ['exactly 0 and 1, all right', [0, 1, 0, 1], [0, 1, 0, 1]],
+    ['exactly 0 and 1, all wrong', [0, 1, 0, 1], [1, 0, 1, 0]],
+    ['exactly 0 and 1, mixed', [1, 0, 1, 1, 0], [0, 1, 0.5, 1, 0]],
+    ['every score equal', [0, 1, 1, 0, 1], [0.5, 0.5, 0.5, 0.5, 0.5]],
+    ['one row', [1], [0]],
+    ['one class only, positives', [1, 1, 1], [0.2, 1, 0]],
+    ['one class only, negatives', [0, 0], [0, 0.7]],
+    ['within eps of the bounds', [1, 0, 1, 0], [1e-17, 1 - 1e-16, 1e-15, 0.9999999999999999]],
+  ];
+  const random = seeded(42);
+  const randomRows: [string, number[], number[]][] = [];
+  for (let i = 0; i < 12; i++) {
+    const rows = random.pick([2, 3, 25, 1000, 5000]);
+    const prevalence = random.pick([0.02, 0.3, 0.5, 0.9]);
+    const decimals = random.pick([1, 2, 17]);
+    const truth = Array.from({ length: rows }, () => (random.next() < prevalence ? 1 : 0));
+    const scale = 10 ** decimals;
+    const scores = truth.map((y) => {
+      const extreme = random.next();
+      if (extreme < 0.05) return 0;
+      if (extreme < 0.1) return 1;
+      const raw = Math.min(1, Math.max(0, random.next() * 0.7 + y * 0.3));
+      return decimals === 17 ? raw : Math.round(raw * scale) / scale;
+    });
+    randomRows.push([`random ${i}: ${rows} rows, prevalence ${prevalence}, ${decimals} decimals`, truth, scores]);
+  }
+  for (const [name, truth, scores] of [...fixed, ...randomRows]) {
+    cases.push({ name: `roc-auc: ${name}`, metric: { kind: 'roc-auc' }, format: PROBABILITY, truth: column(truth), predicted: column(scores) });
+    for (const eps of [1e-15, VISIOMEL_EPS, FLOAT64_EPS, 1e-7, 0.5]) {
+      cases.push({ name: `log-loss eps ${eps}: ${name}`, metric: { kind: 'log-loss', eps }, format: PROBABILITY, truth: column(truth), predicted: column(scores) });
+    }
+  }
+  return cases;
+}
+
+function regressionCases(): MetricCase[] {
+  const cases: MetricCase[] = [];
+  const fixed: [string, Rows, Rows][] = [
+    ["scikit-learn's documented example", column([3, -0.5, 2, 7]), column([2.5, 0, 2, 8])],
+    ["scikit-learn's two-output example", [[0.5, 1], [-1, 1], [7, -6]], [[0, 2], [-1, 2], [8, -5]]],
+    ['one row', column([1e6]), column([-2.5e6])],
+    ['perfect', [[1, 2, 3]], [[1, 2, 3]]],
+    ['large and tiny magnitudes', column([1e150, 1e-300, -1e150]), column([-1e150, 0, 1e150])],
+  ];
+  const random = seeded(99);
+  for (let i = 0; i < 12; i++) {
+    const columns = random.pick([1, 2, 3]);
+    const rows = random.pick([1, 2, 50, 4000]);
+    const magnitude = random.pick([1, 1e-6, 1e9]);
+    const truth = Array.from({ length: rows }, () => Array.from({ length: columns }, () => (random.next() - 0.3) * magnitude));
+    const predicted = truth.map((row) => row.map((value) => value + (random.next() - 0.5) * magnitude * random.pick([0, 0.01, 1, 10])));
+    fixed.push([`random ${i}: ${rows} rows, ${columns} columns, magnitude ${magnitude}`, truth, predicted]);
+  }
+  for (const [name, truth, predicted] of fixed) {
+    for (const kind of ['rmse', 'mae'] as const) cases.push({ name: `${kind}: ${name}`, metric: { kind }, format: floats(truth[0]!.length), truth, predicted });
+  }
+  return cases;
+}
+
+function podiumScore(metricCase: MetricCase): number {
+  const accumulator = createMetricAccumulator(metricCase.metric, metricCase.format);
+  metricCase.truth.forEach((row, i) => accumulator.add(Float64Array.from(row), Float64Array.from(metricCase.predicted[i]!)));
   return accumulator.result();
 }
-const column = (values: number[]) => values.map((value) => [value]);
 
-// Classes of ten rows, one of each kind of miss (numpy: C[t, p] confusion matrix).
-const trueClasses = [0, 1, 2, 3, 2, 1, 0, 3, 3, 2];
-const predictedClasses = [0, 2, 2, 3, 1, 1, 0, 0, 3, 3];
+function sklearnScores(cases: MetricCase[]): Reference[] {
+  const input = JSON.stringify(cases.map(({ metric, truth, predicted }) => ({ ...metric, metric: metric.kind, truth, predicted })));
+  const run = spawnSync(PYTHON, [REFERENCE], { input, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (run.status !== 0) {
+    throw new Error(`${REFERENCE} failed (is python3-sklearn installed? scripts/setup-system.sh installs it):\n${run.stderr}`);
+  }
+  return (JSON.parse(run.stdout) as { results: Reference[] }).results;
+}
 
-describe('classification metrics', () => {
-  it('TissueNet cost matrix: 1 − mean cost[true][pred] (numpy: 1 - mean(M[t, q]) = 0.81)', () => {
-    expect(score(TISSUENET, oneHot4, trueClasses.map(oneHotRow), predictedClasses.map(oneHotRow))).toBeCloseTo(0.81, 12);
+function expectAgreement(cases: MetricCase[]): void {
+  const references = sklearnScores(cases);
+  const disagreements: string[] = [];
+  cases.forEach((metricCase, i) => {
+    const reference = references[i]!;
+    const ours = podiumScore(metricCase);
+    if ('undefined' in reference) {
+      if (!Number.isNaN(ours)) disagreements.push(`${metricCase.name}: scikit-learn says undefined (${reference.undefined}), Podium ${ours}`);
+      return;
+    }
+    const expected = Number(reference.value);
+    const agrees = Math.abs(ours - expected) <= TOLERANCE * Math.max(1, Math.abs(expected));
+    if (!agrees) disagreements.push(`${metricCase.name}: scikit-learn ${expected}, Podium ${ours}`);
+  });
+  expect(disagreements).toEqual([]);
+}
+
+describe('built-in metrics agree with scikit-learn to 1e-12', () => {
+  it('accuracy, balanced accuracy and macro-F1, on class columns, one-hot rows and score columns', () => {
+    expectAgreement(classificationCases());
   });
 
-  it('a perfect TissueNet submission scores 1, always predicting benign on invasive scores 0', () => {
-    expect(score(TISSUENET, oneHot4, [oneHotRow(2)], [oneHotRow(2)])).toBe(1);
-    expect(score(TISSUENET, oneHot4, [oneHotRow(3)], [oneHotRow(0)])).toBe(0);
+  it('cost matrix, against scikit-learn\'s confusion matrix weighted by the costs', () => {
+    expectAgreement(costMatrixCases());
   });
 
-  it('accuracy on one-hot rows (numpy: mean(t == q) = 0.6)', () => {
-    expect(score({ kind: 'accuracy' }, oneHot4, trueClasses.map(oneHotRow), predictedClasses.map(oneHotRow))).toBeCloseTo(0.6, 12);
+  it('ROC AUC and log loss (five eps values), with probabilities of exactly 0 and 1, ties and one-class splits', () => {
+    expectAgreement(probabilityCases());
   });
 
-  it('balanced accuracy (numpy: mean(diag(C) / C.sum(1)) = 0.625)', () => {
-    expect(score({ kind: 'balanced-accuracy' }, single('integer'), column(trueClasses), column(predictedClasses))).toBeCloseTo(0.625, 12);
+  it('RMSE and MAE, one to three columns, averaged over columns', () => {
+    expectAgreement(regressionCases());
   });
 
-  it('macro-F1 (numpy: mean(2 diag(C) / (C.sum(1) + C.sum(0))) = 0.5916666666666667)', () => {
-    expect(score({ kind: 'macro-f1' }, single('integer'), column(trueClasses), column(predictedClasses))).toBeCloseTo(0.5916666666666667, 12);
-  });
-
-  it('a class only ever predicted: ignored by balanced accuracy (0.75), scored 0 by macro-F1 (0.5555555555555555)', () => {
-    const truth = column([0, 0, 1, 1]);
-    const predicted = column([0, 2, 1, 1]);
-    expect(score({ kind: 'balanced-accuracy' }, single('integer'), truth, predicted)).toBeCloseTo(0.75, 12);
-    expect(score({ kind: 'macro-f1' }, single('integer'), truth, predicted)).toBeCloseTo(0.5555555555555555, 12);
-  });
-});
-
-describe('probability metrics', () => {
-  it("ROC AUC: scikit-learn's documented example roc_auc_score([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]) = 0.75", () => {
-    expect(score({ kind: 'roc-auc' }, single('probability'), column([0, 0, 1, 1]), column([0.1, 0.4, 0.35, 0.8]))).toBeCloseTo(0.75, 12);
-  });
-
-  it('ROC AUC with scores tied across classes counts ties as one half (numpy trapezoid: 0.88)', () => {
-    const truth = column([0, 0, 1, 1, 0, 1, 0, 1, 1, 0]);
-    const scores = column([0.1, 0.4, 0.35, 0.8, 0.4, 0.9, 0.2, 0.4, 0.65, 0.05]);
-    expect(score({ kind: 'roc-auc' }, single('probability'), truth, scores)).toBeCloseTo(0.88, 12);
-  });
-
-  it('ROC AUC is undefined (NaN) when a split holds one class only', () => {
-    expect(score({ kind: 'roc-auc' }, single('probability'), column([1, 1]), column([0.2, 0.3]))).toBeNaN();
-  });
-
-  it("log loss: scikit-learn's documented example (spam/ham) = 0.21616187468057912", () => {
-    const loss = score({ kind: 'log-loss', eps: 1e-15 }, single('probability'), column([1, 0, 0, 1]), column([0.9, 0.1, 0.2, 0.65]));
-    expect(loss).toBeCloseTo(0.21616187468057912, 12);
-  });
-
-  it('log loss on ten rows (numpy: mean(-log(clip(p_true, eps, 1 - eps))) = 0.41268484483288914)', () => {
-    const truth = column([0, 0, 1, 1, 0, 1, 0, 1, 1, 0]);
-    const scores = column([0.1, 0.4, 0.35, 0.8, 0.4, 0.9, 0.2, 0.4, 0.65, 0.05]);
-    expect(score({ kind: 'log-loss', eps: 1e-15 }, single('probability'), truth, scores)).toBeCloseTo(0.41268484483288914, 12);
-  });
-
-  it("log loss clips confident mistakes to −log(eps) (VisioMel's eps 1e-16; numpy: 24.791956718789802)", () => {
-    const loss = score({ kind: 'log-loss', eps: 1e-16 }, single('probability'), column([1, 0, 1]), column([0, 1, 0.5]));
-    expect(loss).toBeCloseTo(24.791956718789802, 10);
-  });
-
-  it('binary metrics refuse labels other than 0 and 1 as an organiser error', () => {
-    expect(() => score({ kind: 'log-loss', eps: 1e-15 }, single('probability'), column([0.5]), column([0.5]))).toThrow(PodiumError);
+  it('ROC AUC is undefined on a one-class split, as scikit-learn says (it raises in 1.2)', () => {
+    const [reference] = sklearnScores([{ name: 'one class', metric: { kind: 'roc-auc' }, format: PROBABILITY, truth: column([1, 1]), predicted: column([0.2, 0.3]) }]);
+    expect(reference).toHaveProperty('undefined');
+    expect(podiumScore({ name: 'one class', metric: { kind: 'roc-auc' }, format: PROBABILITY, truth: column([1, 1]), predicted: column([0.2, 0.3]) })).toBeNaN();
   });
 });
 
-describe('regression metrics', () => {
-  it("RMSE and MAE: scikit-learn's documented example (single output: 0.6123724356957945, 0.5)", () => {
-    const truth = column([3, -0.5, 2, 7]);
-    const predicted = column([2.5, 0, 2, 8]);
-    expect(score({ kind: 'rmse' }, single('float'), truth, predicted)).toBeCloseTo(0.6123724356957945, 12);
-    expect(score({ kind: 'mae' }, single('float'), truth, predicted)).toBeCloseTo(0.5, 12);
-  });
-
-  it('RMSE and MAE average over columns (numpy: 0.8227486121839513, 0.75)', () => {
-    const truth = [[0.5, 1], [-1, 1], [7, -6]];
-    const predicted = [[0, 2], [-1, 2], [8, -5]];
-    expect(score({ kind: 'rmse' }, twoFloats, truth, predicted)).toBeCloseTo(0.8227486121839513, 12);
-    expect(score({ kind: 'mae' }, twoFloats, truth, predicted)).toBeCloseTo(0.75, 12);
+describe('labels a binary metric cannot use', () => {
+  it('ROC AUC and log loss refuse a label other than 0 or 1 as an organiser error', () => {
+    for (const metric of [{ kind: 'log-loss', eps: 1e-15 }, { kind: 'roc-auc' }] as Metric[]) {
+      expect(() => podiumScore({ name: 'bad label', metric, format: PROBABILITY, truth: column([0.5]), predicted: column([0.5]) })).toThrow(PodiumError);
+    }
   });
 });

@@ -7,6 +7,7 @@ import { cancelSubmission } from '#shared/pipeline/cancel-submission.ts';
 import { requireActiveParticipant } from '#shared/participants/registration.ts';
 import { completeArchiveUpload } from '#shared/submissions/complete-upload.ts';
 import { createSubmission } from '#shared/submissions/create-submission.ts';
+import { clearFinalSubmission, selectFinalSubmission } from '#shared/submissions/final-selection.ts';
 import { IDEMPOTENCY_KEY_PATTERN } from '#shared/submissions/idempotency.ts';
 import { listTeamSubmissions } from '#shared/submissions/list-submissions.ts';
 import { getPhaseControl } from '#shared/submissions/phase-control.ts';
@@ -22,6 +23,9 @@ import { newRouter } from '../router.ts';
 import { AnyObject, bearer, ChallengeParams, commonErrors, json, PhaseParams, phaseIdParam, quotaError, SubmissionLog, SubmissionParams } from '../schemas.ts';
 
 export const Submission = AnyObject.meta({ id: 'Submission',  description: 'A submission as its team sees it (docs/API.md)' });
+const FinalSelection = z
+  .object({ challengeId: z.string(), phaseId: z.string(), teamId: z.string(), limit: z.number(), selected: z.array(z.string()), closes: z.string() })
+  .meta({ id: 'FinalSelection', description: "The team's final selection in the submission's phase: what counts on the private board (docs/API.md)" });
 const Upload = AnyObject.meta({ id: 'ArchiveUpload',  description: 'A presigned POST ({ method: "POST", url, fields, maxBytes }) or a multipart upload ({ method: "MULTIPART", uploadId, partBytes, parts })' });
 
 export const CreateSubmissionBody = z
@@ -178,5 +182,29 @@ export function submissionRoutes({ ctx, jobRunner }: ApiDependencies) {
         const cancelled = await cancelSubmission(ctx, jobRunner, submission.id, principal.userId);
         return c.json(submissionView(challenge, cancelled, await getPhaseControl(ctx, challenge.id, submission.phaseId)), 200);
       },
+    )
+    .openapi(
+      createRoute({
+        method: 'post',
+        path: '/submissions/{submissionId}/selection',
+        tags: ['submissions'],
+        summary: 'Select a SCORED submission to count on the private board (until the phase closes; at most finalSelections)',
+        security: bearer,
+        request: { params: SubmissionParams },
+        responses: { 200: json(FinalSelection), ...commonErrors },
+      }),
+      async (c) => c.json(await selectFinalSubmission(ctx, userOf(c), c.req.valid('param').submissionId), 200),
+    )
+    .openapi(
+      createRoute({
+        method: 'delete',
+        path: '/submissions/{submissionId}/selection',
+        tags: ['submissions'],
+        summary: 'Remove a submission from the final selection (until the phase closes)',
+        security: bearer,
+        request: { params: SubmissionParams },
+        responses: { 200: json(FinalSelection), ...commonErrors },
+      }),
+      async (c) => c.json(await clearFinalSubmission(ctx, userOf(c), c.req.valid('param').submissionId), 200),
     );
 }

@@ -2,7 +2,8 @@ import type { MetricAccumulator } from './metric.ts';
 import { binaryTruth } from './binary-truth.ts';
 
 /**
- * Area under the ROC curve for one probability column against 0/1 truth. Equal to the
+ * Area under the ROC curve for one probability column against 0/1 truth (scikit-learn 1.2's
+ * `roc_auc_score`; undefined, NaN, when the rows hold one class only). Equal to the
  * probability that a random positive scores above a random negative, ties counting one half —
  * the same value as scikit-learn's trapezoidal `roc_auc_score` over distinct thresholds.
  * Keeps every score (two typed arrays), the one metric that needs all rows at the end.
