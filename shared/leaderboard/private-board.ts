@@ -73,7 +73,7 @@ const MAX_ATTEMPTS = 8;
 /**
  * Recomputes one team's private entry from its scored submissions and its selection, and stores
  * it (or removes it when nothing counts). `fresh` is a submission just scored, which the index
- * may not show yet. Every refresh writes a new `revision`, conditional on the revision it read: a
+ * may not show yet. Every refresh that changes the entry writes a new `revision`, conditional on the revision it read: a
  * refresh that computed from an older selection or score, while another refresh stored a newer
  * one, fails its write and computes again, so the last entry written is never a stale one.
  */
@@ -92,7 +92,9 @@ export async function refreshPrivateEntry(ctx: PodiumContext, challenge: Challen
     const submissions = fresh?.teamId === teamId ? [...own, fresh] : own;
     const entry = privateEntryOf(challenge, phaseId, submissions, selected);
     const condition = stored?.revision ? { ConditionExpression: 'revision = :seen', ExpressionAttributeValues: { ':seen': stored.revision } } : { ConditionExpression: stored ? 'attribute_not_exists(revision)' : 'attribute_not_exists(pk)' };
-    const change: EntryChange = sameEntry(stored, entry) ? 'unchanged' : entry ? 'written' : 'removed';
+    // Nothing to change: no write, so replayed events and repeated scoring jobs leave the board as it is.
+    if (sameEntry(stored, entry)) return 'unchanged';
+    const change: EntryChange = entry ? 'written' : 'removed';
     const applied = entry
       ? await writeIfCondition(ctx.db, new PutCommand({ TableName: table, Item: { ...entry, revision: randomUUID() }, ...condition }))
       : !stored || (await writeIfCondition(ctx.db, new DeleteCommand({ TableName: table, Key: key, ...condition })));
