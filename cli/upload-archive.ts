@@ -1,5 +1,9 @@
-import { openAsBlob } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { pipeline } from 'node:stream/promises';
 import type { ApiClient } from './api-client.ts';
 import { CliError, EXIT, formatBytes } from './output.ts';
 import { createProgressBar } from './progress.ts';
@@ -15,13 +19,9 @@ export async function uploadArchive(api: ApiClient, submission: Submission, uplo
     if (bytes > upload.maxBytes) {
       throw new CliError('ARCHIVE_TOO_LARGE', `the archive is ${formatBytes(bytes)}, over this phase's limit of ${formatBytes(upload.maxBytes)}`);
     }
-    const form = new FormData();
-    for (const [name, value] of Object.entries(upload.fields)) form.append(name, value);
-    form.append('file', await openAsBlob(archivePath, { type: 'application/zip' }), 'submission.zip');
     const bar = createProgressBar({ label: 'uploading', totalBytes: bytes, enabled: showProgress });
-    const response = await send(upload.url, { method: 'POST', body: form });
+    const response = await postForm(upload.url, upload.fields, archivePath, bytes, (sent) => bar.advance(sent));
     if (!response.ok) throw await storageRefusal(response, 'upload');
-    bar.advance(bytes);
     bar.done();
     return submission;
   }
@@ -65,6 +65,55 @@ async function putPart(url: string, body: Buffer, partNumber: number, attempts =
       if (!(error instanceof CliError) || error.code !== 'UPLOAD_FAILED' || attempt >= attempts || !error.message.startsWith('cannot reach')) throw error;
     }
     await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+  }
+}
+
+/**
+ * A presigned POST as a streamed multipart/form-data body with its exact Content-Length (S3 needs
+ * one): the archive goes from disk to the socket, so a 2 GiB archive costs the CLI no more memory
+ * than a small one (fetch with a FormData of `openAsBlob` buffers the whole file on Node 20).
+ */
+async function postForm(url: string, fields: Record<string, string>, archivePath: string, bytes: number, onSent: (bytes: number) => void): Promise<Response> {
+  const boundary = `----podium${randomBytes(12).toString('hex')}`;
+  const fieldParts = Object.entries(fields).map(([name, value]) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`);
+  const head = Buffer.from(`${fieldParts.join('')}--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="submission.zip"\r\nContent-Type: application/zip\r\n\r\n`);
+  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+  const target = new URL(url);
+  const request = (target.protocol === 'https:' ? httpsRequest : httpRequest)(target, {
+    method: 'POST',
+    headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': head.length + bytes + tail.length },
+  });
+  const answered = new Promise<Response>((resolve, reject) => {
+    request.once('response', (incoming) => {
+      const chunks: Buffer[] = [];
+      incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+      incoming.once('end', () => {
+        const status = incoming.statusCode ?? 500;
+        const body = Buffer.concat(chunks);
+        // A 204 (S3's answer to a stored POST) carries no body, and a Response must not have one.
+        resolve(new Response(body.length > 0 && status !== 204 && status !== 304 ? body : null, { status }));
+      });
+      incoming.once('error', reject);
+    });
+    request.once('error', reject);
+  });
+  try {
+    const file = createReadStream(archivePath);
+    file.on('data', (chunk) => onSent(chunk.length));
+    await pipeline(
+      (async function* () {
+        yield head;
+        yield* file;
+        yield tail;
+      })(),
+      request,
+    );
+    return await answered;
+  } catch (error) {
+    // S3 may answer (and close) before the body is sent, for a refused policy: its answer wins.
+    const early = await Promise.race([answered, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 200))]).catch(() => undefined);
+    if (early) return early;
+    throw new CliError('UPLOAD_FAILED', `cannot reach the upload URL (${(error as { code?: string }).code ?? (error as Error).message})`, { exitCode: EXIT.unreachable });
   }
 }
 
