@@ -1,6 +1,7 @@
 import type { ApiClient } from './api-client.ts';
 import { CliError, EXIT, type Output } from './output.ts';
-import { formatScore, TERMINAL, type Submission } from './api-types.ts';
+import { TERMINAL, type Submission } from './api-types.ts';
+import { formatScore, type ScoreDisplay } from './score-display.ts';
 import { seg } from './cli-context.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -46,9 +47,9 @@ async function follow(api: ApiClient, out: Output, initial: Submission, options:
 }
 
 /** The outcome lines of a finished submission, and the exit code it deserves. */
-export function reportOutcome(out: Output, submission: Submission): number {
+export function reportOutcome(out: Output, submission: Submission, display: ScoreDisplay): number {
   if (submission.status === 'SCORED') {
-    const score = formatScore(submission.score);
+    const score = formatScore(submission.score, display);
     out.line(score ? `✓ Scored: ${score}` : submission.mode === 'smoke' ? '✓ Smoke run passed.' : '✓ Scored (the score stays hidden until the organisers publish this phase).');
     return EXIT.ok;
   }

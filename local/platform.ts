@@ -146,7 +146,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   // Cognito (emulated) as deployed, plus the dev issuer's one-step login (docs/ARCHITECTURE.md, identity).
   const identity = await startLocalIdentity({ host: settings.host, log, ...(persist ? { dataDir: join(settings.dataDir, 'cognito'), port: settings.cognitoPort } : { port: 0 }) });
   const devIssuer = await createDevIssuer(persist ? settings.dataDir : undefined);
-  const app = createApp({ ctx: as('api'), jobRunner, devIssuer, verifier: identity.verifier(devIssuer.verifier) });
+  const localEndpoints = { s3Endpoint: servers.s3Endpoint, dynamoEndpoint: servers.dynamoEndpoint, cognitoEndpoint: identity.endpoint };
+  const app = createApp({ ctx: as('api'), jobRunner, devIssuer, localEndpoints, verifier: identity.verifier(devIssuer.verifier) });
   const apiServer: ServerType = await new Promise((resolve) => {
     const server = serve({ fetch: app.fetch, hostname: settings.host, port: persist ? settings.apiPort : 0 }, () => resolve(server));
   });

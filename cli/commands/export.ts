@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { challengeAndRest, challengeOption } from '../challenge-argument.ts';
 import { cliContext, seg } from '../cli-context.ts';
 import { usageError } from '../output.ts';
 
@@ -9,13 +10,17 @@ export function registerExport(program: Command): void {
   program
     .command('export')
     .description('organisers: download the leaderboard, submissions or data-access log as CSV (formula cells neutralised)')
-    .argument('<challenge>', 'challenge id')
-    .argument('<what>', KINDS.join(' | '))
+    .argument('[challenge]', 'challenge id (or -c <id>; default: the one you last joined)')
+    .addOption(challengeOption())
+    .argument('[what]', KINDS.join(' | '))
     .option('-p, --phase <id>', 'phase (leaderboard and submissions)')
     .option('-o, --out <file>', 'write to this file (default: stdout)')
     .addHelpText('after', '\nExamples:\n  podium export tissuenet leaderboard --phase learning -o leaderboard.csv\n  podium export tissuenet access-log > access.csv')
-    .action(async (challengeId: string, what: string, options: { phase?: string; out?: string }, command: Command) => {
+    .action(async (challengeArgument: string | undefined, secondArgument: string | undefined, options: { phase?: string; out?: string } & { challenge?: string }, command: Command) => {
+      const { challenge: givenChallenge, rest: [what] } = challengeAndRest([challengeArgument, secondArgument], options.challenge);
       const cli = await cliContext(command);
+      const challengeId = cli.challengeOr(givenChallenge);
+      if (!what) throw usageError(`what to export? one of ${KINDS.join(', ')}`, `podium export ${challengeId} leaderboard --phase <id>`);
       if (!(KINDS as readonly string[]).includes(what)) throw usageError(`<what> must be one of ${KINDS.join(', ')}, got "${what}"`);
       if (what === 'leaderboard' && !options.phase) throw usageError('the leaderboard export needs --phase <id>');
       const response = await cli.api.fetchRaw('GET', `/admin/challenges/${seg(challengeId)}/exports/${what}.csv`, { query: { phase: options.phase }, headers: { accept: 'text/csv' } });

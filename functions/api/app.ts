@@ -13,6 +13,7 @@ import { adminSubmissionRoutes } from './routes/admin/admin-submissions.ts';
 import { adminTeamRoutes } from './routes/admin/admin-teams.ts';
 import { challengeRoutes } from './routes/challenges.ts';
 import { datasetRoutes } from './routes/datasets.ts';
+import { devEndpointRoutes } from './routes/dev-endpoints.ts';
 import { devIdentityRoutes } from './routes/dev-identity.ts';
 import { leaderboardRoutes } from './routes/leaderboard.ts';
 import { meRoutes } from './routes/me.ts';
@@ -64,6 +65,7 @@ export function createApp(deps: ApiDependencies) {
 
   const routers = [
     ...(devIssuer ? [devIdentityRoutes(ctx, devIssuer)] : []),
+    ...(deps.localEndpoints ? [devEndpointRoutes(deps.localEndpoints)] : []),
     challengeRoutes(deps),
     meRoutes(deps),
     registrationRoutes(deps),

@@ -51,6 +51,10 @@ describe('a competitor with the podium CLI', () => {
     const early = await ada.run(['--json', 'download', 'tissuenet', 'smoke', '-o', join(work, 'early')]);
     expect(early.code).toBe(1);
     expect(early.json()).toMatchObject({ error: 'RULES_NOT_ACCEPTED' });
+    // The hint is the command to paste, for this challenge: no raw API route, no placeholder.
+    const told = await ada.run(['download', 'tissuenet', 'smoke', '-o', join(work, 'early')]);
+    expect(told.stderr).toContain('`podium join tissuenet`');
+    expect(told.stderr).not.toMatch(/<challenge|POST \//);
 
     const noTty = await ada.run(['join', 'tissuenet']);
     expect(noTty.code).toBe(2);
@@ -122,6 +126,18 @@ describe('a competitor with the podium CLI', () => {
     const quota = await grace.run(['quota', '--phase', 'learning']);
     expect(quota.code, quota.stderr).toBe(0);
     expect(quota.stdout).toContain('perDay');
+    // The challenge as -c or as the argument, and the phase defaulting to the only open one, named on stderr.
+    for (const args of [['quota', '-c', 'tissuenet'], ['quota', 'tissuenet'], ['quota', '--challenge', 'tissuenet', '-p', 'learning']]) {
+      const run = await grace.run(args);
+      expect(run.code, `${args.join(' ')}: ${run.stderr}`).toBe(0);
+      expect(run.stdout).toContain('tissuenet / learning');
+    }
+    expect((await grace.run(['quota', '-c', 'tissuenet'])).stderr).toContain('phase: learning (the only open phase');
+    const twice = await grace.run(['quota', 'tissuenet', '-c', 'visiomel']);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toContain('given twice');
+    const quiet = await grace.run(['--json', 'quota', '-c', 'tissuenet']);
+    expect(quiet.json()).toHaveProperty('perDay');
 
     const submitted = await grace.run(['--json', 'submit', 'examples/tissuenet/baseline', '--phase', 'learning', '--no-wait']);
     expect(submitted.code, submitted.stdout + submitted.stderr).toBe(0);

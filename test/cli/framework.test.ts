@@ -34,9 +34,9 @@ describe('podium, every command', () => {
   });
 
   it('exits 2 on a usage error, with a JSON error under --json', async () => {
-    const human = await user.run(['leaderboard', 'tissuenet']);
+    const human = await user.run(['leaderboard', 'tissuenet', '-c', 'visiomel']);
     expect(human.code).toBe(2);
-    expect(human.stderr).toContain("required option '-p, --phase <id>' not specified");
+    expect(human.stderr).toContain('the challenge is given twice: "tissuenet" and -c visiomel');
     const json = await user.run(['--json', 'challenges', '--bogus']);
     expect(json.code).toBe(2);
     expect(json.json()).toMatchObject({ error: 'USAGE', message: expect.stringContaining('--bogus') });
