@@ -88,6 +88,13 @@ describe('the README walkthroughs, command for command', () => {
     const [, , , tested, submitted, leaderboard] = runs;
     expect(tested!.stdout).toContain('wrote 8 predictions');
     expect(submitted!.stdout).toMatch(/SCORED[\s\S]*✓ Scored: .*\d/);
+    // The states the README promises are the ones submit prints, in that order.
+    const readme = await readFile(join(REPO, 'README.md'), 'utf8');
+    const promised = /prints each\s+state it goes through \(([A-Z, ]+);/.exec(readme)![1]!.split(', ');
+    expect([...submitted!.stdout.matchAll(/^ {2}\d\d:\d\d:\d\d {2}([A-Z]+)/gm)].map((match) => match[1])).toEqual(promised);
+    // Scores read at the challenge's scorePrecision (TissueNet: 4), and the board says which way is better.
+    expect(submitted!.stdout).toMatch(/✓ Scored: (public )?\d+\.\d{4}(?!\d)/);
+    expect(leaderboard!.stdout).toMatch(/\((higher|lower) is better\)/);
     // RANK  TEAM  SCORE  SUBMITTED  SUBMISSION: the baseline ranks first with a numeric score.
     const id = /Submission (\S+) uploaded/.exec(submitted!.stdout)![1]!;
     const entry = leaderboard!.stdout.split('\n').find((line) => line.includes(id));
