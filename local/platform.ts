@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { createContext, type PodiumContext } from '#shared/context.ts';
 import { ensureBuckets, ensureTable } from '#shared/storage/provision.ts';
@@ -147,7 +148,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   const identity = await startLocalIdentity({ host: settings.host, log, ...(persist ? { dataDir: join(settings.dataDir, 'cognito'), port: settings.cognitoPort } : { port: 0 }) });
   const devIssuer = await createDevIssuer(persist ? settings.dataDir : undefined);
   const localEndpoints = { s3Endpoint: servers.s3Endpoint, dynamoEndpoint: servers.dynamoEndpoint, cognitoEndpoint: identity.endpoint };
-  const app = createApp({ ctx: as('api'), jobRunner, devIssuer, localEndpoints, verifier: identity.verifier(devIssuer.verifier) });
+  const docsAssetsDir = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
+  const app = createApp({ ctx: as('api'), jobRunner, devIssuer, localEndpoints, docsAssetsDir, verifier: identity.verifier(devIssuer.verifier) });
   const apiServer: ServerType = await new Promise((resolve) => {
     const server = serve({ fetch: app.fetch, hostname: settings.host, port: persist ? settings.apiPort : 0 }, () => resolve(server));
   });

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { ApiClient } from '../api-client.ts';
 import { challengeOption } from '../challenge-argument.ts';
 import { formatScore, scoreDisplayOf, type ScoreDisplay } from '../score-display.ts';
+import { noteWhileWaiting } from '../waiting-note.ts';
 import { cliContext, seg } from '../cli-context.ts';
 import { CliError, EXIT, usageError, type Output } from '../output.ts';
 import type { Submission } from '../api-types.ts';
@@ -72,13 +73,15 @@ Examples:
         request = await cli.api.post<RescoreRequest>(`/admin/challenges/${seg(options.challenge)}/phases/${seg(options.phase)}/rescore`, {});
       }
       cli.out.note(`Rescore ${request.rescoreId} ${request.status}; waiting for it (Ctrl-C stops waiting; the rescore keeps running).`);
-      const finished = await waitForRescore(cli.api, request, { pollMs, timeoutMs });
+      let latest = request;
+      const stopNoting = noteWhileWaiting(cli.out, () => `rescore ${latest.rescoreId} ${latest.status}`);
+      const finished = await waitForRescore(cli.api, request, { pollMs, timeoutMs, onPoll: (polled) => (latest = polled) }).finally(stopNoting);
       process.exitCode = report(cli.out, finished, await scoreDisplayOf(cli.api, finished.challengeId));
     });
 }
 
 /** Polls the request until it finishes; on timeout, says how to pick it up again. */
-async function waitForRescore(api: ApiClient, initial: RescoreRequest, options: { pollMs: number; timeoutMs: number }): Promise<RescoreRequest> {
+async function waitForRescore(api: ApiClient, initial: RescoreRequest, options: { pollMs: number; timeoutMs: number; onPoll?: (request: RescoreRequest) => void }): Promise<RescoreRequest> {
   const follow = `podium rescore --follow ${initial.rescoreId}`;
   const onInterrupt = () => {
     process.stderr.write(`\nStopped waiting; rescore ${initial.rescoreId} keeps running. Check it with: ${follow}\n`);
@@ -97,6 +100,7 @@ async function waitForRescore(api: ApiClient, initial: RescoreRequest, options: 
       }
       await sleep(options.pollMs);
       request = await api.get<RescoreRequest>(`/admin/rescores/${seg(request.rescoreId)}`);
+      options.onPoll?.(request);
     }
     return request;
   } finally {

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import type { DatasetDefinition, Metric, PhaseDefinition, SubmissionFormat } from '#shared/challenge/definition-schema.ts';
 import { challengeOption } from '../challenge-argument.ts';
 import { phaseOrOpen } from '../open-phase.ts';
+import { noteWhileWaiting } from '../waiting-note.ts';
 import { cliContext, seg } from '../cli-context.ts';
 import { CliError, EXIT, shellWord, usageError } from '../output.ts';
 import { prepareArchive } from '../archive-folder.ts';
@@ -87,7 +88,12 @@ Examples:
       let result;
       try {
         const { runSubmissionLocally } = await import('../local-run.ts');
-        result = await runSubmissionLocally(spec, archive.path, { inputsDir, labelsPath: hasInputsFolder ? join(dataDir, 'labels.csv') : undefined, dataset }, options.out);
+        const stopNoting = noteWhileWaiting(cli.out, () => `main.py still running (limit ${phase.runtime.timeLimitSeconds} s)`);
+        try {
+          result = await runSubmissionLocally(spec, archive.path, { inputsDir, labelsPath: hasInputsFolder ? join(dataDir, 'labels.csv') : undefined, dataset }, options.out);
+        } finally {
+          stopNoting();
+        }
       } catch (error) {
         if ((error as Error).name === 'SandboxUnavailableError') throw new CliError('SANDBOX_UNAVAILABLE', (error as Error).message);
         throw error;

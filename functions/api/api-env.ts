@@ -16,6 +16,8 @@ export interface ApiDependencies {
   devIssuer?: DevIssuer;
   /** Local stack only: announced at `GET /dev/endpoints`, so `podium upload-data` needs only the API's URL. */
   localEndpoints?: LocalEndpoints;
+  /** Local stack only: the swagger-ui-dist folder, so `/docs` loads its assets from here, not a CDN. */
+  docsAssetsDir?: string;
 }
 
 /** Per-request values: the verified caller, when a bearer token was sent. */

@@ -212,10 +212,30 @@ describe('a competitor with the podium CLI', () => {
     expect(access.code, access.stdout).toBe(0);
     expect(access.json<{ entries: unknown[] }>().entries.length).toBeGreaterThan(0);
 
+    // Filters and a summary with one row per download (user and dataset).
+    const summary = await organiser.run(['--json', 'access-log', '-c', 'tissuenet', '--summary', '--user', 'ADA@example.org', '--dataset', 'train']);
+    expect(summary.code, summary.stderr).toBe(0);
+    const downloads = summary.json<{ downloads: { email: string; datasetId: string; files: number; first: string; last: string }[] }>().downloads;
+    expect(downloads).toHaveLength(1);
+    expect(downloads[0]).toMatchObject({ email: 'ada@example.org', datasetId: 'train' });
+    expect(downloads[0]!.files).toBeGreaterThan(1);
+    expect(downloads[0]!.first <= downloads[0]!.last).toBe(true);
+    const before = await organiser.run(['--json', 'access-log', 'tissuenet', '--until', '2000-01-01']);
+    expect(before.json<{ entries: unknown[] }>().entries).toEqual([]);
+    expect((await organiser.run(['access-log', 'tissuenet', '--since', 'yesterday'])).code).toBe(2);
+
     const file = join(work, 'submissions.csv');
     const exported = await organiser.run(['export', 'tissuenet', 'submissions', '--phase', 'learning', '-o', file]);
     expect(exported.code, exported.stderr).toBe(0);
     expect((await readFile(file, 'utf8')).split('\n')[0]).toMatch(/submission/i);
+
+    // The private leaderboard exports as the organiser sees it, published or not.
+    const privateFile = join(work, 'private.csv');
+    const exportedPrivate = await organiser.run(['export', 'tissuenet', 'leaderboard', '--phase', 'learning', '--split', 'private', '-o', privateFile]);
+    expect(exportedPrivate.code, exportedPrivate.stderr).toBe(0);
+    const privateBoard = (await organiser.run(['--json', 'leaderboard', 'tissuenet', '--phase', 'learning', '--split', 'private'])).json<{ entries: { submissionId: string; score: number }[] }>();
+    const rows = (await readFile(privateFile, 'utf8')).trim().split('\n').slice(1).map((line) => line.split(','));
+    expect(rows.map((row) => [row[4], Number(row[3])])).toEqual(privateBoard.entries.map((e) => [e.submissionId, e.score]));
   });
 
   it('lets an organiser approve a pending participant of a manual-approval challenge', async () => {

@@ -79,6 +79,26 @@ async function walk(commands: string[][]): Promise<{ runs: CliRun[]; hints: stri
   return { runs, hints };
 }
 
+describe('the local stack a newcomer meets', () => {
+  it('serves /docs with Swagger UI from the installed package, so it works offline', async () => {
+    const page = await (await fetch(`${platform.apiUrl}/docs`)).text();
+    expect(page).not.toContain('cdn.jsdelivr.net');
+    const assets = [...page.matchAll(/(?:href|src)="(\/docs\/assets\/[^"]+)"/g)].map((match) => match[1]!);
+    expect(assets).toHaveLength(2);
+    for (const asset of assets) {
+      const response = await fetch(`${platform.apiUrl}${asset}`);
+      expect(response.status, asset).toBe(200);
+      expect((await response.arrayBuffer()).byteLength).toBeGreaterThan(10_000);
+    }
+    expect((await fetch(`${platform.apiUrl}/docs/assets/swagger-ui-dist/package.json`)).status).toBe(404);
+  });
+
+  it('announces its storage endpoints, so PODIUM_API is the one setting', async () => {
+    const endpoints = await (await fetch(`${platform.apiUrl}/dev/endpoints`)).json();
+    expect(endpoints).toMatchObject({ s3Endpoint: platform.servers.s3Endpoint, dynamoEndpoint: platform.servers.dynamoEndpoint });
+  });
+});
+
 describe('the README walkthroughs, command for command', () => {
   it("a competitor's first five minutes ends with a scored baseline on the leaderboard", async () => {
     const commands = await readmeCommands("A competitor's first five minutes");
