@@ -11,6 +11,8 @@ import { FUNCTION_STORAGE } from '../functions/function-storage.ts';
 import type { Challenge } from '#shared/challenge/load-challenge.ts';
 import { CHALLENGE_FILE_NAME } from '#shared/challenge/challenge.ts';
 import { createApp } from '../functions/api/app.ts';
+import { devEndpointRoutes } from '../functions/api/routes/dev-endpoints.ts';
+import { DOCS_ASSETS_BASE, docsAssetRoutes } from '../functions/api/routes/docs-assets.ts';
 import { createDevIssuer } from '#shared/identity/dev-issuer.ts';
 import { startLocalIdentity, type LocalIdentity } from './identity/local-identity.ts';
 import { startEmbeddedServers, type EmbeddedServers } from './embedded-servers.ts';
@@ -149,7 +151,14 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   const devIssuer = await createDevIssuer(persist ? settings.dataDir : undefined);
   const localEndpoints = { s3Endpoint: servers.s3Endpoint, dynamoEndpoint: servers.dynamoEndpoint, cognitoEndpoint: identity.endpoint };
   const docsAssetsDir = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
-  const app = createApp({ ctx: as('api'), jobRunner, devIssuer, localEndpoints, docsAssetsDir, verifier: identity.verifier(devIssuer.verifier) });
+  const app = createApp({
+    ctx: as('api'),
+    jobRunner,
+    devIssuer,
+    localRouters: [devEndpointRoutes(localEndpoints), docsAssetRoutes(docsAssetsDir)],
+    docsAssetsBase: DOCS_ASSETS_BASE,
+    verifier: identity.verifier(devIssuer.verifier),
+  });
   const apiServer: ServerType = await new Promise((resolve) => {
     const server = serve({ fetch: app.fetch, hostname: settings.host, port: persist ? settings.apiPort : 0 }, () => resolve(server));
   });

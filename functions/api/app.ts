@@ -13,8 +13,6 @@ import { adminSubmissionRoutes } from './routes/admin/admin-submissions.ts';
 import { adminTeamRoutes } from './routes/admin/admin-teams.ts';
 import { challengeRoutes } from './routes/challenges.ts';
 import { datasetRoutes } from './routes/datasets.ts';
-import { devEndpointRoutes } from './routes/dev-endpoints.ts';
-import { DOCS_ASSETS_BASE, docsAssetRoutes } from './routes/docs-assets.ts';
 import { devIdentityRoutes } from './routes/dev-identity.ts';
 import { leaderboardRoutes } from './routes/leaderboard.ts';
 import { meRoutes } from './routes/me.ts';
@@ -66,7 +64,7 @@ export function createApp(deps: ApiDependencies) {
 
   const routers = [
     ...(devIssuer ? [devIdentityRoutes(ctx, devIssuer)] : []),
-    ...(deps.localEndpoints ? [devEndpointRoutes(deps.localEndpoints)] : []),
+    ...(deps.localRouters ?? []),
     challengeRoutes(deps),
     meRoutes(deps),
     registrationRoutes(deps),
@@ -97,8 +95,7 @@ export function createApp(deps: ApiDependencies) {
   );
   // On AWS the UI's assets come from a CDN, so the Lambda bundle carries only this small HTML page;
   // the local stack serves them from the installed package, so /docs works offline.
-  if (deps.docsAssetsDir) app.route('/', docsAssetRoutes(deps.docsAssetsDir));
-  app.get('/docs', swaggerUI({ url: '/openapi.json', ...(deps.docsAssetsDir ? { baseUrl: DOCS_ASSETS_BASE } : {}) }));
+  app.get('/docs', swaggerUI({ url: '/openapi.json', ...(deps.docsAssetsBase ? { baseUrl: deps.docsAssetsBase } : {}) }));
   return app;
 }
 

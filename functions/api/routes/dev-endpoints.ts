@@ -10,7 +10,7 @@ export interface LocalEndpoints {
   cognitoEndpoint?: string;
 }
 
-/** Mounted only by the local stack (`npm start`), never in the Lambda: on AWS there are no such endpoints. */
+/** Passed to createApp only by the local stack (`npm start`), never in the Lambda: on AWS there are no such endpoints. */
 export function devEndpointRoutes(endpoints: LocalEndpoints) {
   return newRouter().openapi(
     createRoute({
