@@ -121,12 +121,22 @@ function causeOf(error: unknown): string {
 
 const HINTS: Record<string, string> = {
   UNAUTHENTICATED: 'run `podium login` again',
-  RULES_NOT_ACCEPTED: 'accept the current rules with `podium join <challenge>`',
   REGISTRATION_PENDING: 'an organiser has to approve your registration first',
   FORBIDDEN: 'this needs an organiser login: `podium login --role organiser …`',
   MFA_REQUIRED: 'enrol an authenticator app with `podium mfa setup`, then `podium mfa verify <code>`',
   QUOTA_EXCEEDED: 'see what is left with `podium quota --phase <id>`',
 };
+
+/** A hint is a command the user can paste: the challenge comes from the error's details. */
+function hintFor(code: string, details: unknown): string | undefined {
+  if (code === 'RULES_NOT_ACCEPTED') {
+    const challengeId = (details as { challengeId?: unknown } | undefined)?.challengeId;
+    return typeof challengeId === 'string' && /^[a-z0-9][a-z0-9-]*$/.test(challengeId)
+      ? `read and accept the current rules with \`podium join ${challengeId}\``
+      : 'read and accept the current rules with `podium join <challenge id>` (see `podium challenges`)';
+  }
+  return HINTS[code];
+}
 
 async function apiError(method: string, path: string, response: Response): Promise<CliError> {
   const text = await response.text().catch(() => '');
@@ -140,5 +150,5 @@ async function apiError(method: string, path: string, response: Response): Promi
   let message = body.message ?? `${method} ${path} answered ${response.status} ${response.statusText}${text ? `: ${text.slice(0, 200)}` : ''}`;
   const retryAt = body.nextAllowedAt ?? (body.details as { nextAllowedAt?: string } | undefined)?.nextAllowedAt;
   if (response.status === 429 && retryAt && !message.includes(retryAt)) message += ` (next submission allowed at ${retryAt})`;
-  return new CliError(code, message, { details: body.details, hint: HINTS[code] });
+  return new CliError(code, message, { details: body.details, hint: hintFor(code, body.details) });
 }

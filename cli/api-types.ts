@@ -77,12 +77,3 @@ export interface Quota {
 
 export const TERMINAL = ['SCORED', 'FAILED', 'REJECTED', 'CANCELLED'];
 
-/** "0.8123 (public 0.8, private 0.81)" or "" when no score is visible. */
-export function formatScore(score: Submission['score']): string {
-  if (!score) return '';
-  const parts: string[] = [];
-  if (score.public !== undefined) parts.push(`public ${score.public}`);
-  if (score.private !== undefined) parts.push(`private ${score.private}`);
-  if (score.overall === undefined) return parts.join(', ');
-  return parts.length ? `${score.overall} (${parts.join(', ')})` : String(score.overall);
-}

@@ -31,10 +31,6 @@ export async function prepareArchive(source: string): Promise<SubmissionArchive>
     if (info.size === 0) throw new CliError('ARCHIVE_INVALID', `${source} is empty`);
     return { path: source, bytes: info.size, skipped: [], cleanup: async () => {} };
   }
-  const mainPy = await stat(join(source, 'main.py')).catch(() => undefined);
-  if (!mainPy?.isFile()) {
-    throw new CliError('MAIN_PY_MISSING', `${source} has no main.py at its top level`, { hint: 'the platform runs `python main.py` from the root of your submission' });
-  }
   const files: string[] = [];
   const skipped: string[] = [];
   const walk = async (dir: string): Promise<void> => {
@@ -48,11 +44,31 @@ export async function prepareArchive(source: string): Promise<SubmissionArchive>
     }
   };
   await walk(source);
+  // The platform's rule for zips, applied to folders too: main.py at the top, or everything in one
+  // folder with main.py at its top (that folder is stripped).
+  const prefix = mainScriptPrefix(files);
+  if (prefix === undefined) {
+    throw new CliError('MAIN_PY_MISSING', `${source} has no main.py at its top level, nor a single folder holding everything with main.py at its top`, {
+      hint: MAIN_PY_RULE,
+    });
+  }
   const tempDir = await mkdtemp(join(tmpdir(), 'podium-submit-'));
   const path = join(tempDir, 'submission.zip');
   const zip = new yazl.ZipFile();
-  for (const file of files) zip.addFile(join(source, file), file);
+  for (const file of files) zip.addFile(join(source, file), file.slice(prefix.length));
   zip.end();
   await pipeline(zip.outputStream, createWriteStream(path));
-  return { path, bytes: (await stat(path)).size, files, skipped, cleanup: () => rm(tempDir, { recursive: true, force: true }) };
+  const packed = files.map((file) => file.slice(prefix.length));
+  return { path, bytes: (await stat(path)).size, files: packed, skipped, cleanup: () => rm(tempDir, { recursive: true, force: true }) };
+}
+
+/** Said wherever main.py is missing, so a folder and a zip are explained the same way. */
+export const MAIN_PY_RULE = 'the platform runs `python main.py`: put main.py at the top of the folder or zip, or put everything in one folder with main.py at its top';
+
+/** '' when main.py is at the top, `folder/` when every file sits in one folder holding main.py, else undefined. */
+function mainScriptPrefix(files: string[]): string | undefined {
+  if (files.includes('main.py')) return '';
+  const tops = new Set(files.map((file) => (file.includes('/') ? `${file.split('/')[0]}/` : '')));
+  const [top] = tops;
+  return tops.size === 1 && top && files.includes(`${top}main.py`) ? top : undefined;
 }

@@ -17,7 +17,8 @@ export async function validatePredictionsFile(challenge: Challenge, phaseId: str
   const ids = await readExpectedIds(formatFile, challenge.submissionFormat).catch((error: Error) => {
     throw (error as NodeJS.ErrnoException).code === 'ENOENT' ? usageError(`${formatFile} could not be read`) : new CliError('DATA_INVALID', `${formatFile}: ${error.message}`);
   });
-  const result = await validatePredictions(createReadStream(predictionsPath), challenge.submissionFormat, ids);
+  // Smoke ids are public, so naming a few missing ones is safe.
+  const result = await validatePredictions(createReadStream(predictionsPath), challenge.submissionFormat, ids, { nameMissingIds: 3 });
   if (!result.ok) {
     throw new CliError('PREDICTIONS_INVALID', `${predictionsPath} is invalid:\n  ${result.problems.join('\n  ')}`, { details: { problems: result.problems, counts: result.counts }, hint: result.hint });
   }

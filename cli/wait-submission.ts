@@ -1,11 +1,23 @@
 import type { ApiClient } from './api-client.ts';
 import { CliError, EXIT, type Output } from './output.ts';
-import { formatScore, TERMINAL, type Submission } from './api-types.ts';
+import { TERMINAL, type Submission } from './api-types.ts';
+import { formatScore, type ScoreDisplay } from './score-display.ts';
 import { seg } from './cli-context.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-type Followed = { submission: Submission; states: { status: string; at: string }[] };
+type Followed = { submission: Submission; states: { status: string; at: string; betweenChecks?: true }[] };
+
+/** The states a submission that ends well goes through, in order (shared/submissions/submission-status.ts). */
+export const SCORED_PATH = ['CREATED', 'UPLOADED', 'VALIDATED', 'QUEUED', 'RUNNING', 'SCORING', 'SCORED'];
+
+/** The states of the scored path strictly between two observed ones: passed while the CLI was not looking. */
+export function statesBetween(previous: string, next: string): string[] {
+  const from = previous ? SCORED_PATH.indexOf(previous) : 0;
+  const to = SCORED_PATH.indexOf(next);
+  if (from < 0 || to < 0 || to <= from) return [];
+  return SCORED_PATH.slice(previous ? from + 1 : 0, to);
+}
 
 /** Polls a submission until it ends, printing each state change once; returns the final record. */
 export async function waitForSubmission(api: ApiClient, out: Output, initial: Submission, options: { pollMs: number; timeoutMs?: number }): Promise<Followed> {
@@ -29,8 +41,13 @@ async function follow(api: ApiClient, out: Output, initial: Submission, options:
   const started = Date.now();
   for (;;) {
     if (submission.status !== last) {
-      last = submission.status;
       const at = new Date().toISOString();
+      // Polling can miss a quick state; the scored path says which ones were passed, so print them too.
+      for (const passed of statesBetween(last, submission.status)) {
+        states.push({ status: passed, at, betweenChecks: true });
+        out.line(`  ${at.slice(11, 19)}  ${passed} (between two checks)`);
+      }
+      last = submission.status;
       states.push({ status: submission.status, at });
       out.line(`  ${at.slice(11, 19)}  ${submission.status}`);
     }
@@ -46,9 +63,9 @@ async function follow(api: ApiClient, out: Output, initial: Submission, options:
 }
 
 /** The outcome lines of a finished submission, and the exit code it deserves. */
-export function reportOutcome(out: Output, submission: Submission): number {
+export function reportOutcome(out: Output, submission: Submission, display: ScoreDisplay): number {
   if (submission.status === 'SCORED') {
-    const score = formatScore(submission.score);
+    const score = formatScore(submission.score, display);
     out.line(score ? `✓ Scored: ${score}` : submission.mode === 'smoke' ? '✓ Smoke run passed.' : '✓ Scored (the score stays hidden until the organisers publish this phase).');
     return EXIT.ok;
   }

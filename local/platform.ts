@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { createContext, type PodiumContext } from '#shared/context.ts';
 import { ensureBuckets, ensureTable } from '#shared/storage/provision.ts';
@@ -10,6 +11,8 @@ import { FUNCTION_STORAGE } from '../functions/function-storage.ts';
 import type { Challenge } from '#shared/challenge/load-challenge.ts';
 import { CHALLENGE_FILE_NAME } from '#shared/challenge/challenge.ts';
 import { createApp } from '../functions/api/app.ts';
+import { devEndpointRoutes } from '../functions/api/routes/dev-endpoints.ts';
+import { DOCS_ASSETS_BASE, docsAssetRoutes } from '../functions/api/routes/docs-assets.ts';
 import { createDevIssuer } from '#shared/identity/dev-issuer.ts';
 import { startLocalIdentity, type LocalIdentity } from './identity/local-identity.ts';
 import { startEmbeddedServers, type EmbeddedServers } from './embedded-servers.ts';
@@ -146,7 +149,16 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   // Cognito (emulated) as deployed, plus the dev issuer's one-step login (docs/ARCHITECTURE.md, identity).
   const identity = await startLocalIdentity({ host: settings.host, log, ...(persist ? { dataDir: join(settings.dataDir, 'cognito'), port: settings.cognitoPort } : { port: 0 }) });
   const devIssuer = await createDevIssuer(persist ? settings.dataDir : undefined);
-  const app = createApp({ ctx: as('api'), jobRunner, devIssuer, verifier: identity.verifier(devIssuer.verifier) });
+  const localEndpoints = { s3Endpoint: servers.s3Endpoint, dynamoEndpoint: servers.dynamoEndpoint, cognitoEndpoint: identity.endpoint };
+  const docsAssetsDir = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
+  const app = createApp({
+    ctx: as('api'),
+    jobRunner,
+    devIssuer,
+    localRouters: [devEndpointRoutes(localEndpoints), docsAssetRoutes(docsAssetsDir)],
+    docsAssetsBase: DOCS_ASSETS_BASE,
+    verifier: identity.verifier(devIssuer.verifier),
+  });
   const apiServer: ServerType = await new Promise((resolve) => {
     const server = serve({ fetch: app.fetch, hostname: settings.host, port: persist ? settings.apiPort : 0 }, () => resolve(server));
   });

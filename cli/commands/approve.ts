@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { challengeAndRest, challengeOption } from '../challenge-argument.ts';
 import { cliContext, seg } from '../cli-context.ts';
 import { formatTable } from '../output.ts';
 
@@ -13,11 +14,14 @@ export function registerApprove(program: Command): void {
   program
     .command('approve')
     .description('organisers: list pending participants of a manual-approval challenge, or approve one')
-    .argument('<challenge>', 'challenge id')
+    .argument('[challenge]', 'challenge id (or -c <id>; default: the one you last joined)')
+    .addOption(challengeOption())
     .argument('[userId]', 'participant to approve (omit to list the pending ones)')
     .addHelpText('after', '\nExamples:\n  podium approve visiomel                # who is waiting\n  podium approve visiomel u-3f9c…')
-    .action(async (challengeId: string, userId: string | undefined, _options: unknown, command: Command) => {
+    .action(async (challengeArgument: string | undefined, secondArgument: string | undefined, options: { challenge?: string }, command: Command) => {
+      const { challenge: givenChallenge, rest: [userId] } = challengeAndRest([challengeArgument, secondArgument], options.challenge);
       const cli = await cliContext(command);
+      const challengeId = cli.challengeOr(givenChallenge);
       if (userId) {
         const result = await cli.api.post<Record<string, unknown>>(`/admin/challenges/${seg(challengeId)}/participants/${seg(userId)}/approve`, {});
         cli.out.result(result, () => cli.out.line(`✓ ${userId} approved in ${challengeId}.`));

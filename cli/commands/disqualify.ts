@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { challengeAndRest, challengeOption } from '../challenge-argument.ts';
 import { cliContext, seg } from '../cli-context.ts';
 import { usageError } from '../output.ts';
 
@@ -6,13 +7,17 @@ export function registerDisqualify(program: Command): void {
   program
     .command('disqualify')
     .description('organisers: hide a team from the leaderboards (audited, reversible with --undo)')
-    .argument('<challenge>', 'challenge id')
-    .argument('<teamId>', 'team id (see `podium submissions` or the leaderboard --json)')
+    .argument('[challenge]', 'challenge id (or -c <id>; default: the one you last joined)')
+    .addOption(challengeOption())
+    .argument('[teamId]', 'team id (see `podium submissions` or the leaderboard --json)')
     .option('--reason <text>', 'why; kept in the audit log')
     .option('--undo', 'reinstate the team')
     .addHelpText('after', '\nExamples:\n  podium disqualify tissuenet t-01HV… --reason "shared accounts"\n  podium disqualify tissuenet t-01HV… --undo --reason "appeal upheld"')
-    .action(async (challengeId: string, teamId: string, options: { reason?: string; undo?: boolean }, command: Command) => {
+    .action(async (challengeArgument: string | undefined, secondArgument: string | undefined, options: { reason?: string; undo?: boolean } & { challenge?: string }, command: Command) => {
+      const { challenge: givenChallenge, rest: [teamId] } = challengeAndRest([challengeArgument, secondArgument], options.challenge);
       const cli = await cliContext(command);
+      const challengeId = cli.challengeOr(givenChallenge);
+      if (!teamId) throw usageError('which team? pass its id after the challenge', `podium disqualify ${challengeId} <teamId> --reason "why"`);
       if (!options.reason) throw usageError('--reason is required (it goes to the audit log)');
       const result = await cli.api.request<Record<string, unknown>>(options.undo ? 'DELETE' : 'POST', `/admin/challenges/${seg(challengeId)}/teams/${seg(teamId)}/disqualify`, {
         body: { reason: options.reason },

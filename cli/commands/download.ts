@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
+import { challengeAndRest, challengeOption } from '../challenge-argument.ts';
 import { cliContext, seg } from '../cli-context.ts';
 import { CliError, EXIT, formatBytes, usageError } from '../output.ts';
 import { createProgressBar, type ProgressBar } from '../progress.ts';
@@ -26,7 +27,8 @@ export function registerDownload(program: Command): void {
   program
     .command('download')
     .description('download training and smoke data: parallel, resumable (.part files), every file checked against its SHA-256')
-    .argument('<challenge>', 'challenge id')
+    .argument('[challenge]', 'challenge id (or -c <id>; default: the one you last joined)')
+    .addOption(challengeOption())
     .argument('[dataset]', 'one dataset id (default: every downloadable dataset)')
     .option('-o, --out <dir>', 'where to put <dataset>/<files> (default: podium-data/<challenge>)')
     .option('--concurrency <n>', 'files downloaded at once', '4')
@@ -40,8 +42,10 @@ Examples:
   podium download tissuenet                 # -> podium-data/tissuenet/{train,smoke}/...
   podium download tissuenet smoke -o ./data`,
     )
-    .action(async (challengeId: string, datasetId: string | undefined, options: DownloadOptions, command: Command) => {
+    .action(async (challengeArgument: string | undefined, secondArgument: string | undefined, options: DownloadOptions & { challenge?: string }, command: Command) => {
+      const { challenge: givenChallenge, rest: [datasetId] } = challengeAndRest([challengeArgument, secondArgument], options.challenge);
       const cli = await cliContext(command);
+      const challengeId = cli.challengeOr(givenChallenge);
       const concurrency = Number(options.concurrency);
       if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) throw usageError('--concurrency must be a whole number from 1 to 32');
       const outDir = options.out ?? defaultDataDir(challengeId);

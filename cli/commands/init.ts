@@ -1,7 +1,7 @@
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { createOutput, CliError, usageError } from '../output.ts';
+import { createOutput, CliError, shellWord, usageError } from '../output.ts';
 import type { GlobalOptions } from '../cli-context.ts';
 
 interface InitOptions {
@@ -27,7 +27,7 @@ Examples:
   podium init lung-nodules
   podium init ./challenges/demo --id demo --title "Demo challenge"
 
-Then: podium validate <dir> && podium upload-data <dir> && podium test-submission <dir>/baseline --challenge <id> --phase main --data <dir>/data/smoke`,
+Then: podium validate <dir> && podium test-submission <dir>/baseline --definition <dir> --phase main --data <dir>/data/smoke && podium upload-data <dir>`,
     )
     .action(async (dir: string, options: InitOptions, command: Command) => {
       const out = createOutput(Boolean(command.optsWithGlobals<GlobalOptions>().json));
@@ -51,9 +51,10 @@ Then: podium validate <dir> && podium upload-data <dir> && podium test-submissio
         for (const path of paths) out.line(`  ${path}`);
         out.line();
         out.line('Next:');
-        out.line(`  podium validate ${dir}                 # check the definition and its data`);
-        out.line(`  podium test-submission ${join(dir, 'baseline')} --challenge ${id} --phase main --data ${join(dir, 'data', 'smoke')}`);
-        out.line(`  podium upload-data ${dir}              # datasets to S3, challenge to the platform`);
+        const d = shellWord(dir);
+        out.line(`  podium validate ${d}                 # check the definition and its data`);
+        out.line(`  podium test-submission ${shellWord(join(dir, 'baseline'))} --definition ${d} --phase main --data ${shellWord(join(dir, 'data', 'smoke'))}   # the baseline, in the sandbox`);
+        out.line(`  podium upload-data ${d}              # datasets to S3, challenge to the platform`);
       });
     });
 }

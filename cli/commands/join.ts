@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { challengeAndRest, challengeOption } from '../challenge-argument.ts';
 import { cliContext, seg } from '../cli-context.ts';
 import { CliError, usageError } from '../output.ts';
 import { ask } from '../prompt.ts';
@@ -8,11 +9,15 @@ export function registerJoin(program: Command): void {
   program
     .command('join')
     .description('show a challenge\'s rules and accept them (registers you; makes it your default challenge)')
-    .argument('<challenge>', 'challenge id (see `podium challenges`)')
+    .argument('[challenge]', 'challenge id (see `podium challenges`) (or -c <id>)')
+    .addOption(challengeOption())
     .option('-y, --yes', 'accept the rules without asking (you still get them printed)')
     .addHelpText('after', '\nExamples:\n  podium join tissuenet\n  podium join tissuenet --yes     # scripts and CI')
-    .action(async (challengeId: string, options: { yes?: boolean }, command: Command) => {
+    .action(async (challengeArgument: string | undefined, options: { yes?: boolean } & { challenge?: string }, command: Command) => {
+      const { challenge: givenChallenge } = challengeAndRest([challengeArgument], options.challenge);
       const cli = await cliContext(command);
+      if (!givenChallenge) throw usageError('which challenge? pass its id', 'see `podium challenges`, then `podium join <id>`');
+      const challengeId = givenChallenge;
       const rules = await cli.api.get<{ version: string; markdown: string }>(`/challenges/${seg(challengeId)}/rules`, { auth: false });
       cli.out.line(rules.markdown.trimEnd());
       cli.out.line();

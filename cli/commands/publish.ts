@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { challengeAndRest, challengeOption } from '../challenge-argument.ts';
 import { cliContext, seg, type CliContext } from '../cli-context.ts';
 import { CliError, usageError } from '../output.ts';
 import { ask } from '../prompt.ts';
@@ -26,7 +27,8 @@ export function registerPublish(program: Command): void {
   program
     .command('publish')
     .description("organisers: publish a phase's final leaderboard after it closes (--undo hides it again; --pause / --resume its submissions)")
-    .argument('<challenge>', 'challenge id')
+    .argument('[challenge]', 'challenge id (or -c <id>; default: the one you last joined)')
+    .addOption(challengeOption())
     .requiredOption('-p, --phase <id>', 'phase id')
     .option('-y, --yes', 'publish without asking (what becomes visible is still printed)')
     .option('--force', 'publish although the phase is still open (needs --reason; audit-logged)')
@@ -38,8 +40,10 @@ export function registerPublish(program: Command): void {
       'after',
       '\nExamples:\n  podium publish tissuenet --phase final\n  podium publish tissuenet --phase final --force --reason "workshop results" --yes\n  podium publish tissuenet --phase final --undo --reason "labels fixed, rescoring"\n  podium publish tissuenet --phase learning --pause',
     )
-    .action(async (challengeId: string, options: PublishOptions, command: Command) => {
+    .action(async (challengeArgument: string | undefined, options: PublishOptions & { challenge?: string }, command: Command) => {
+      const { challenge: givenChallenge } = challengeAndRest([challengeArgument], options.challenge);
       const cli = await cliContext(command);
+      const challengeId = cli.challengeOr(givenChallenge);
       const modes = [options.pause, options.resume, options.undo].filter(Boolean).length;
       if (modes > 1) throw usageError('--pause, --resume and --undo cannot be combined');
       const phasePath = `/admin/challenges/${seg(challengeId)}/phases/${seg(options.phase)}`;

@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { challengeAndRest, challengeOption } from '../challenge-argument.ts';
+import { phaseOnPlatform } from '../open-phase.ts';
 import { cliContext, seg } from '../cli-context.ts';
 import type { Quota } from '../api-types.ts';
 
@@ -6,15 +8,18 @@ export function registerQuota(program: Command): void {
   program
     .command('quota')
     .description("your team's remaining submissions in a phase, and when the next one is allowed")
-    .argument('[challenge]', 'challenge id (default: the one you last joined)')
-    .requiredOption('-p, --phase <id>', 'phase id')
-    .addHelpText('after', '\nExamples:\n  podium quota tissuenet --phase learning')
-    .action(async (challenge: string | undefined, options: { phase: string }, command: Command) => {
+    .argument('[challenge]', 'challenge id (or -c <id>; default: the one you last joined)')
+    .addOption(challengeOption())
+    .option('-p, --phase <id>', 'phase id (default: the only open phase)')
+    .addHelpText('after', '\nExamples:\n  podium quota tissuenet --phase learning\n  podium quota -c tissuenet        # the only open phase')
+    .action(async (challengeArgument: string | undefined, options: { phase?: string } & { challenge?: string }, command: Command) => {
+      const { challenge: givenChallenge } = challengeAndRest([challengeArgument], options.challenge);
       const cli = await cliContext(command);
-      const challengeId = cli.challengeOr(challenge);
-      const quota = await cli.api.get<Quota>(`/challenges/${seg(challengeId)}/phases/${seg(options.phase)}/quota`);
+      const challengeId = cli.challengeOr(givenChallenge);
+      const phaseId = await phaseOnPlatform(cli, challengeId, options.phase);
+      const quota = await cli.api.get<Quota>(`/challenges/${seg(challengeId)}/phases/${seg(phaseId)}/quota`);
       cli.out.result(quota, () => {
-        cli.out.line(`${challengeId} / ${options.phase}`);
+        cli.out.line(`${challengeId} / ${phaseId}`);
         for (const key of ['perDay', 'total', 'concurrent'] as const) {
           const value = quota[key];
           cli.out.line(`  ${key.padEnd(14)} ${describe(value)}`);

@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
 import type { ApiClient } from '../api-client.ts';
+import { challengeOption } from '../challenge-argument.ts';
+import { formatScore, scoreDisplayOf, type ScoreDisplay } from '../score-display.ts';
+import { noteWhileWaiting } from '../waiting-note.ts';
 import { cliContext, seg } from '../cli-context.ts';
 import { CliError, EXIT, usageError, type Output } from '../output.ts';
 import type { Submission } from '../api-types.ts';
@@ -28,14 +31,13 @@ interface RescoreOptions {
 
 const FINISHED = ['SUCCEEDED', 'FAILED'];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const scoreText = (score: Submission['score']) => (score?.overall !== undefined ? String(score.overall) : JSON.stringify(score ?? {}));
 
 export function registerRescore(program: Command): void {
   program
     .command('rescore')
     .description('organisers: score one submission, or a whole phase, again with the current scorer (no new submissions, quotas untouched)')
     .argument('[submissionId]', 'one submission')
-    .option('-c, --challenge <id>', 'with --phase: rescore every scored submission of the phase')
+    .addOption(challengeOption('with --phase: rescore every scored submission of the phase'))
     .option('-p, --phase <id>', 'phase to rescore')
     .option('--follow <rescoreId>', 'wait for a rescore already requested (after a --timeout) instead of starting one')
     .option('--timeout <seconds>', 'stop waiting after this long (the rescore keeps running)', '1800')
@@ -71,13 +73,15 @@ Examples:
         request = await cli.api.post<RescoreRequest>(`/admin/challenges/${seg(options.challenge)}/phases/${seg(options.phase)}/rescore`, {});
       }
       cli.out.note(`Rescore ${request.rescoreId} ${request.status}; waiting for it (Ctrl-C stops waiting; the rescore keeps running).`);
-      const finished = await waitForRescore(cli.api, request, { pollMs, timeoutMs });
-      process.exitCode = report(cli.out, finished);
+      let latest = request;
+      const stopNoting = noteWhileWaiting(cli.out, () => `rescore ${latest.rescoreId} ${latest.status}`);
+      const finished = await waitForRescore(cli.api, request, { pollMs, timeoutMs, onPoll: (polled) => (latest = polled) }).finally(stopNoting);
+      process.exitCode = report(cli.out, finished, await scoreDisplayOf(cli.api, finished.challengeId));
     });
 }
 
 /** Polls the request until it finishes; on timeout, says how to pick it up again. */
-async function waitForRescore(api: ApiClient, initial: RescoreRequest, options: { pollMs: number; timeoutMs: number }): Promise<RescoreRequest> {
+async function waitForRescore(api: ApiClient, initial: RescoreRequest, options: { pollMs: number; timeoutMs: number; onPoll?: (request: RescoreRequest) => void }): Promise<RescoreRequest> {
   const follow = `podium rescore --follow ${initial.rescoreId}`;
   const onInterrupt = () => {
     process.stderr.write(`\nStopped waiting; rescore ${initial.rescoreId} keeps running. Check it with: ${follow}\n`);
@@ -96,6 +100,7 @@ async function waitForRescore(api: ApiClient, initial: RescoreRequest, options: 
       }
       await sleep(options.pollMs);
       request = await api.get<RescoreRequest>(`/admin/rescores/${seg(request.rescoreId)}`);
+      options.onPoll?.(request);
     }
     return request;
   } finally {
@@ -104,7 +109,7 @@ async function waitForRescore(api: ApiClient, initial: RescoreRequest, options: 
 }
 
 /** Prints the outcome; returns the exit code: failed when the request FAILED or its one submission was not rescored. */
-function report(out: Output, request: RescoreRequest): number {
+function report(out: Output, request: RescoreRequest, display: ScoreDisplay): number {
   const counts = request.counts ?? { rescored: 0, notRescored: 0 };
   out.result(request, () => {
     if (request.status === 'FAILED') {
@@ -113,7 +118,7 @@ function report(out: Output, request: RescoreRequest): number {
     }
     const result = request.result;
     if (request.submissionId && result) {
-      if (result.rescored) out.line(`✓ ${result.submissionId} rescored: ${scoreText(result.scores)}${result.previous ? ` (was ${scoreText(result.previous)})` : ''}`);
+      if (result.rescored) out.line(`✓ ${result.submissionId} rescored: ${formatScore(result.scores, display)}${result.previous ? ` (was ${formatScore(result.previous, display)})` : ''}`);
       else out.line(`✗ ${result.submissionId} not rescored: ${result.message ?? 'no reason given'}`);
     } else {
       out.line(`✓ ${request.challengeId}/${request.phaseId}: ${counts.rescored} submissions rescored, ${counts.notRescored} not rescored.`);

@@ -1,19 +1,25 @@
 import type { Command } from 'commander';
+import { challengeAndRest, challengeOption } from '../challenge-argument.ts';
 import { cliContext, seg } from '../cli-context.ts';
 import { formatTable } from '../output.ts';
-import { formatScore, type Submission } from '../api-types.ts';
+import type { Submission } from '../api-types.ts';
+import { formatScore, scoreDisplayOf } from '../score-display.ts';
 
 export function registerSubmissions(program: Command): void {
   program
     .command('submissions')
     .description('organisers: every submission of a challenge, filtered by phase, status or team')
-    .argument('<challenge>', 'challenge id')
+    .argument('[challenge]', 'challenge id (or -c <id>; default: the one you last joined)')
+    .addOption(challengeOption())
     .option('-p, --phase <id>', 'only this phase')
     .option('--status <status>', 'only this status (e.g. FAILED)')
     .option('--team <teamId>', 'only this team')
     .addHelpText('after', '\nExamples:\n  podium submissions tissuenet --phase learning --status FAILED\n  podium submissions tissuenet --team t-01HV… --json')
-    .action(async (challengeId: string, options: { phase?: string; status?: string; team?: string }, command: Command) => {
+    .action(async (challengeArgument: string | undefined, options: { phase?: string; status?: string; team?: string } & { challenge?: string }, command: Command) => {
+      const { challenge: givenChallenge } = challengeAndRest([challengeArgument], options.challenge);
       const cli = await cliContext(command);
+      const challengeId = cli.challengeOr(givenChallenge);
+      const display = await scoreDisplayOf(cli.api, challengeId);
       const { submissions } = await cli.api.get<{ submissions: Submission[] }>(`/admin/challenges/${seg(challengeId)}/submissions`, {
         query: { phase: options.phase, status: options.status?.toUpperCase(), team: options.team },
       });
@@ -25,7 +31,7 @@ export function registerSubmissions(program: Command): void {
         cli.out.line(
           formatTable(
             ['ID', 'TEAM', 'PHASE', 'MODE', 'STATUS', 'SCORE', 'CREATED', 'FAILURE'],
-            submissions.map((s) => [s.id, s.teamId, s.phaseId, s.mode, s.status, formatScore(s.score), s.createdAt, s.failure?.reason]),
+            submissions.map((s) => [s.id, s.teamId, s.phaseId, s.mode, s.status, formatScore(s.score, display), s.createdAt, s.failure?.reason]),
           ),
         );
         cli.out.line(`${submissions.length} submission(s)`);

@@ -1,14 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
+import { challengeOption } from '../challenge-argument.ts';
+import { phaseOnPlatform } from '../open-phase.ts';
 import { cliContext, seg } from '../cli-context.ts';
 import { CliError, EXIT, formatBytes, usageError } from '../output.ts';
 import { prepareArchive } from '../archive-folder.ts';
 import { uploadArchive } from '../upload-archive.ts';
+import { scoreDisplayOf } from '../score-display.ts';
 import { reportOutcome, waitForSubmission } from '../wait-submission.ts';
 import type { Submission, UploadInstructions } from '../api-types.ts';
 
 interface SubmitOptions {
-  phase: string;
+  phase?: string;
   challenge?: string;
   multipart?: boolean;
   wait: boolean;
@@ -25,8 +28,8 @@ export function registerSubmit(program: Command): void {
     .command('submit')
     .description('zip a folder (or take a .zip), upload it, and follow the submission until it is scored')
     .argument('<source>', 'folder with main.py at its top level, or a submission .zip')
-    .requiredOption('-p, --phase <id>', 'phase to submit to')
-    .option('-c, --challenge <id>', 'challenge id (default: the one you last joined)')
+    .option('-p, --phase <id>', 'phase to submit to (default: the only open phase)')
+    .addOption(challengeOption())
     .option('--multipart', `upload in parts even below ${formatBytes(MULTIPART_THRESHOLD_BYTES)}`)
     .option('--smoke', 'run on the smoke dataset instead: full logs, never ranked, no quota used')
     .option('--no-wait', 'return as soon as the upload is done')
@@ -46,6 +49,7 @@ Examples:
     .action(async (source: string, options: SubmitOptions, command: Command) => {
       const cli = await cliContext(command);
       const challengeId = cli.challengeOr(options.challenge);
+      const phaseId = await phaseOnPlatform(cli, challengeId, options.phase);
       const pollMs = Number(options.pollInterval) * 1000;
       if (!(pollMs > 0)) throw usageError('--poll-interval must be a positive number of seconds');
       const timeoutMs = options.timeout === undefined ? undefined : Number(options.timeout) * 1000;
@@ -55,12 +59,12 @@ Examples:
       try {
         if (archive.skipped.length) cli.out.note(`left out (symlinks are refused by the platform): ${archive.skipped.join(', ')}`);
         const multipart = Boolean(options.multipart) || archive.bytes > MULTIPART_THRESHOLD_BYTES;
-        cli.out.note(`${source}: ${archive.files ? `${archive.files.length} files, ` : ''}${formatBytes(archive.bytes)} zipped${multipart ? ', multipart upload' : ''}`);
+        cli.out.note(`${source}: ${archive.files ? `${archive.files.length} ${archive.files.length === 1 ? 'file' : 'files'}, ` : ''}${formatBytes(archive.bytes)} zipped${multipart ? ', multipart upload' : ''}`);
         // One key per invocation: a retry after a lost connection gets the same submission, not a second one.
         const idempotencyKey = randomUUID();
         const create = () =>
           cli.api.post<{ submission: Submission; upload: UploadInstructions }>(
-            `/challenges/${seg(challengeId)}/phases/${seg(options.phase)}/submissions`,
+            `/challenges/${seg(challengeId)}/phases/${seg(phaseId)}/submissions`,
             { mode: options.smoke ? 'smoke' : 'scored', archiveBytes: archive.bytes, multipart },
             { headers: { 'idempotency-key': idempotencyKey } },
           );
@@ -70,7 +74,7 @@ Examples:
           return create();
         });
         const uploaded = await uploadArchive(cli.api, created.submission, created.upload, archive.path, archive.bytes, !cli.out.json);
-        cli.out.line(`Submission ${created.submission.id} uploaded to ${challengeId}/${options.phase}${options.smoke ? ' (smoke run)' : ''}.`);
+        cli.out.line(`Submission ${created.submission.id} uploaded to ${challengeId}/${phaseId}${options.smoke ? ' (smoke run)' : ''}.`);
         if (!options.wait) {
           const submission = await cli.api.get<Submission>(`/submissions/${seg(created.submission.id)}`);
           cli.out.result({ submission }, () => cli.out.line(`Follow it with: podium status ${submission.id}`));
@@ -78,7 +82,7 @@ Examples:
         }
         cli.out.line('Waiting for the result (Ctrl-C stops waiting; the submission keeps running):');
         const { submission, states } = await waitForSubmission(cli.api, cli.out, uploaded, { pollMs, timeoutMs });
-        const exitCode = reportOutcome(cli.out, submission);
+        const exitCode = reportOutcome(cli.out, submission, await scoreDisplayOf(cli.api, challengeId));
         if (cli.out.json) cli.out.result({ submission, states }, () => {});
         if (exitCode !== EXIT.ok) process.exitCode = exitCode;
       } finally {

@@ -2,15 +2,18 @@ import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import type { DatasetDefinition, Metric, PhaseDefinition, SubmissionFormat } from '#shared/challenge/definition-schema.ts';
+import { challengeOption } from '../challenge-argument.ts';
+import { phaseOrOpen } from '../open-phase.ts';
+import { noteWhileWaiting } from '../waiting-note.ts';
 import { cliContext, seg } from '../cli-context.ts';
-import { CliError, EXIT, usageError } from '../output.ts';
+import { CliError, EXIT, shellWord, usageError } from '../output.ts';
 import { prepareArchive } from '../archive-folder.ts';
 import { loadChallengeForCli } from '../challenge-files.ts';
 import { defaultDataDir } from './download.ts';
 import type { LocalRunPhase } from '../local-run.ts';
 
 interface TestSubmissionOptions {
-  phase: string;
+  phase?: string;
   challenge?: string;
   definition?: string;
   data?: string;
@@ -23,7 +26,7 @@ interface ChallengeView {
   metric: Metric;
   submissionFormat: SubmissionFormat;
   datasets: DatasetDefinition[];
-  phases: (Pick<PhaseDefinition, 'id' | 'runtime'> & { smokeDataset?: string })[];
+  phases: (Pick<PhaseDefinition, 'id' | 'runtime'> & { smokeDataset?: string; opens?: string; closes?: string })[];
 }
 
 export function registerTestSubmission(program: Command): void {
@@ -31,8 +34,8 @@ export function registerTestSubmission(program: Command): void {
     .command('test-submission')
     .description("run a submission locally on the smoke data with the platform's runner, sandbox and format check, and print the whole log")
     .argument('<source>', 'folder with main.py at its top level, or a submission .zip')
-    .requiredOption('-p, --phase <id>', 'phase whose runtime (data mount, limits, output file) to use')
-    .option('-c, --challenge <id>', 'challenge on the platform (default: the one you last joined)')
+    .option('-p, --phase <id>', 'phase whose runtime (data mount, limits, output file) to use (default: the only open phase)')
+    .addOption(challengeOption('challenge on the platform (default: the one you last joined)'))
     .option('--definition <dir>', 'organisers: use a local challenge folder instead of the platform')
     .option('--data <dir>', 'data folder: a dataset folder holding inputs/ (and labels.csv), or the inputs themselves (default: the downloaded smoke data)')
     .option('-o, --out <csv>', 'keep the predictions file here')
@@ -59,8 +62,9 @@ Examples:
       } else {
         challenge = await cli.api.get<ChallengeView>(`/challenges/${seg(cli.challengeOr(options.challenge))}`, { auth: false });
       }
-      const phase = challenge.phases.find((p) => p.id === options.phase);
-      if (!phase) throw usageError(`phase "${options.phase}" is not in ${challenge.id} (phases: ${challenge.phases.map((p) => p.id).join(', ')})`);
+      const phaseId = phaseOrOpen(challenge, options.phase, cli.out);
+      const phase = challenge.phases.find((p) => p.id === phaseId);
+      if (!phase) throw usageError(`phase "${phaseId}" is not in ${challenge.id} (phases: ${challenge.phases.map((p) => p.id).join(', ')})`);
       const smoke = challenge.datasets.find((d) => d.id === phase.smokeDataset) ?? challenge.datasets.find((d) => d.kind === 'smoke');
 
       const dataDir = options.data ?? defaultData(challenge.id, smoke?.id, options.definition);
@@ -84,7 +88,12 @@ Examples:
       let result;
       try {
         const { runSubmissionLocally } = await import('../local-run.ts');
-        result = await runSubmissionLocally(spec, archive.path, { inputsDir, labelsPath: hasInputsFolder ? join(dataDir, 'labels.csv') : undefined, dataset }, options.out);
+        const stopNoting = noteWhileWaiting(cli.out, () => `main.py still running (limit ${phase.runtime.timeLimitSeconds} s)`);
+        try {
+          result = await runSubmissionLocally(spec, archive.path, { inputsDir, labelsPath: hasInputsFolder ? join(dataDir, 'labels.csv') : undefined, dataset }, options.out);
+        } finally {
+          stopNoting();
+        }
       } catch (error) {
         if ((error as Error).name === 'SandboxUnavailableError') throw new CliError('SANDBOX_UNAVAILABLE', (error as Error).message);
         throw error;
@@ -107,7 +116,7 @@ Examples:
           } else if (result.scoreSkipped) {
             cli.out.line(`  (not scored: ${result.scoreSkipped})`);
           }
-          if (!options.definition) cli.out.line(`This submission would run on the platform. Submit it with: podium submit ${source} --phase ${phase.id}`);
+          if (!options.definition) cli.out.line(`This submission would run on the platform. Submit it with: podium submit ${shellWord(source)} --challenge ${challenge.id} --phase ${phase.id}`);
         } else {
           cli.out.line(`✗ ${result.failure!.reason}: ${result.failure!.message}`);
         }

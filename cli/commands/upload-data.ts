@@ -8,7 +8,7 @@ import { createProgressBar, type ProgressBar } from '../progress.ts';
 import type { UploadEvent, UploadSummary } from '#shared/datasets/upload-datasets.ts';
 import { configDir, type StorageSettings } from '../profiles.ts';
 import { loadChallengeForCli } from '../challenge-files.ts';
-import { LOCAL_STORAGE_NAMES, localSettings } from '../../local/local-config.ts';
+import { LOCAL_STORAGE_NAMES } from '../../local/local-config.ts';
 
 interface UploadDataOptions {
   data?: string;
@@ -24,9 +24,25 @@ interface UploadDataOptions {
   partSize?: string;
 }
 
-/** Where `npm start` serves S3 and DynamoDB, from the same PORT / PODIUM_*_PORT variables it reads. */
-const local = localSettings();
-const LOCAL_ENDPOINTS = { s3Endpoint: `http://${local.host}:${local.s3Port}`, dynamoEndpoint: `http://${local.host}:${local.dynamoPort}` };
+interface LocalEndpoints {
+  s3Endpoint: string;
+  dynamoEndpoint: string;
+}
+
+/** The local stack announces where it serves S3 and DynamoDB, so `--api` (or PODIUM_API) is the one setting. */
+async function localEndpoints(cli: CliContext): Promise<LocalEndpoints> {
+  try {
+    return await cli.api.get<LocalEndpoints>('/dev/endpoints', { auth: false });
+  } catch (error) {
+    if (error instanceof CliError && error.code === 'NOT_FOUND') {
+      throw new CliError('NOT_A_LOCAL_STACK', `${cli.apiUrl} is not a local stack (it does not announce its storage endpoints)`, {
+        exitCode: EXIT.usage,
+        hint: 'for a deployed Podium add --aws --table … --datasets-bucket … --hidden-bucket …; for `npm start` on another port pass --api http://127.0.0.1:<PORT>',
+      });
+    }
+    throw error;
+  }
+}
 
 export function registerUploadData(program: Command): void {
   program
@@ -40,8 +56,8 @@ export function registerUploadData(program: Command): void {
     .option('--datasets-bucket <name>', 'datasets bucket (env PODIUM_DATASETS_BUCKET)')
     .option('--hidden-bucket <name>', 'hidden-data bucket (env PODIUM_HIDDEN_BUCKET)')
     .option('--labels-kms-key <id>', 'KMS key for labels on AWS (env PODIUM_LABELS_KMS_KEY_ID)')
-    .option('--s3-endpoint <url>', `S3 endpoint (local default ${LOCAL_ENDPOINTS.s3Endpoint}; env AWS_ENDPOINT_URL_S3)`)
-    .option('--dynamodb-endpoint <url>', `DynamoDB endpoint (local default ${LOCAL_ENDPOINTS.dynamoEndpoint}; env AWS_ENDPOINT_URL_DYNAMODB)`)
+    .option('--s3-endpoint <url>', 'S3 endpoint (env AWS_ENDPOINT_URL_S3; default: the one the local API announces)')
+    .option('--dynamodb-endpoint <url>', 'DynamoDB endpoint (env AWS_ENDPOINT_URL_DYNAMODB; default: the one the local API announces)')
     .option('--part-size <MiB>', 'multipart part size for files of 64 MiB or more (min 5; grown when a file needs over 10,000 parts)', '16')
     .option('--save', 'remember these storage settings in the profile')
     .addHelpText(
@@ -59,6 +75,7 @@ SHA-256 matches are skipped.
 
 Examples:
   podium upload-data my-challenge                                  # to \`npm start\`
+  podium --api http://127.0.0.1:9000 upload-data my-challenge      # to \`PORT=9000 npm start\`
   podium upload-data examples/tissuenet --data .data/generated/tissuenet
   AWS_PROFILE=organiser podium upload-data my-challenge --aws --region eu-west-3 \\
       --table podium --datasets-bucket podium-datasets-123 --hidden-bucket podium-hidden-123 --save`,
@@ -150,6 +167,9 @@ async function resolveStorage(cli: CliContext, options: UploadDataOptions): Prom
   const localName = (field: keyof typeof LOCAL_STORAGE_NAMES) => (target === 'local' ? LOCAL_STORAGE_NAMES[field] : undefined);
   const pick = (flag: string | undefined, variable: string, field: keyof StorageSettings) =>
     flag ?? (env[variable] || undefined) ?? saved[field] ?? (field in LOCAL_STORAGE_NAMES ? localName(field as keyof typeof LOCAL_STORAGE_NAMES) : undefined);
+  const s3Endpoint = target === 'local' ? pick(options.s3Endpoint, 'AWS_ENDPOINT_URL_S3', 's3Endpoint') : undefined;
+  const dynamoEndpoint = target === 'local' ? pick(options.dynamodbEndpoint, 'AWS_ENDPOINT_URL_DYNAMODB', 'dynamoEndpoint') : undefined;
+  const announced = target === 'local' && (!s3Endpoint || !dynamoEndpoint) ? await localEndpoints(cli) : undefined;
   const settings: StorageSettings & { target: 'aws' | 'local' } = {
     target,
     region: pick(options.region, 'AWS_REGION', 'region'),
@@ -159,8 +179,8 @@ async function resolveStorage(cli: CliContext, options: UploadDataOptions): Prom
     labelsKmsKeyId: pick(options.labelsKmsKey, 'PODIUM_LABELS_KMS_KEY_ID', 'labelsKmsKeyId'),
     ...(target === 'local'
       ? {
-          s3Endpoint: pick(options.s3Endpoint, 'AWS_ENDPOINT_URL_S3', 's3Endpoint') ?? LOCAL_ENDPOINTS.s3Endpoint,
-          dynamoEndpoint: pick(options.dynamodbEndpoint, 'AWS_ENDPOINT_URL_DYNAMODB', 'dynamoEndpoint') ?? LOCAL_ENDPOINTS.dynamoEndpoint,
+          s3Endpoint: s3Endpoint ?? announced!.s3Endpoint,
+          dynamoEndpoint: dynamoEndpoint ?? announced!.dynamoEndpoint,
         }
       : {}),
   };

@@ -3,6 +3,7 @@ import type { DevIssuer } from '#shared/identity/dev-issuer.ts';
 import type { Principal } from '#shared/identity/principal.ts';
 import type { TokenVerifier } from '#shared/identity/token-verifier.ts';
 import type { JobRunner } from '#shared/jobs/job-runner.ts';
+import type { PodiumRouter } from './router.ts';
 
 /** What the app is built from. The Lambda passes env-derived values; the local stack its own. */
 export interface ApiDependencies {
@@ -13,6 +14,13 @@ export interface ApiDependencies {
   verifier?: TokenVerifier;
   /** Local stack only: serves the JWKS and `POST /dev/login`. Never set in the Lambda. */
   devIssuer?: DevIssuer;
+  /**
+   * Local stack only: routes the Lambda never has (`GET /dev/endpoints`, Swagger UI's assets).
+   * local/platform.ts imports them, so they never reach the Lambda bundle.
+   */
+  localRouters?: PodiumRouter[];
+  /** Local stack only: where `/docs` loads Swagger UI's assets from instead of a CDN. */
+  docsAssetsBase?: string;
 }
 
 /** Per-request values: the verified caller, when a bearer token was sent. */

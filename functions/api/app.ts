@@ -64,6 +64,7 @@ export function createApp(deps: ApiDependencies) {
 
   const routers = [
     ...(devIssuer ? [devIdentityRoutes(ctx, devIssuer)] : []),
+    ...(deps.localRouters ?? []),
     challengeRoutes(deps),
     meRoutes(deps),
     registrationRoutes(deps),
@@ -92,8 +93,9 @@ export function createApp(deps: ApiDependencies) {
       )),
     ),
   );
-  // The UI's assets come from a CDN, so the Lambda bundle carries only this small HTML page.
-  app.get('/docs', swaggerUI({ url: '/openapi.json' }));
+  // On AWS the UI's assets come from a CDN, so the Lambda bundle carries only this small HTML page;
+  // the local stack serves them from the installed package, so /docs works offline.
+  app.get('/docs', swaggerUI({ url: '/openapi.json', ...(deps.docsAssetsBase ? { baseUrl: deps.docsAssetsBase } : {}) }));
   return app;
 }
 

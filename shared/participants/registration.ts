@@ -67,7 +67,8 @@ export async function acceptRules(ctx: PodiumContext, challenge: Challenge, prin
 export async function requireActiveParticipant(ctx: PodiumContext, challenge: Challenge, principal: Principal): Promise<ParticipantRecord> {
   const participant = await findParticipant(ctx, challenge.id, principal.userId);
   if (!participant) {
-    throw new PodiumError('RULES_NOT_ACCEPTED', `accept the rules of ${challenge.id} first: POST /challenges/${challenge.id}/registration`, {
+    throw new PodiumError('RULES_NOT_ACCEPTED', `accept the rules of ${challenge.id} first`, {
+      challengeId: challenge.id,
       currentRulesVersion: challenge.rulesVersion,
     });
   }
@@ -76,6 +77,7 @@ export async function requireActiveParticipant(ctx: PodiumContext, challenge: Ch
   }
   if (participant.acceptedRulesVersion !== challenge.rulesVersion) {
     throw new PodiumError('RULES_NOT_ACCEPTED', `the rules of ${challenge.id} changed since you accepted them; read and accept version ${challenge.rulesVersion}`, {
+      challengeId: challenge.id,
       currentRulesVersion: challenge.rulesVersion,
       acceptedRulesVersion: participant.acceptedRulesVersion,
     });

@@ -46,6 +46,11 @@ export interface PredictionsPassOptions {
   maxRecordBytes?: number;
   /** Called for each good row whose id is expected, first occurrence only; `values` is reused between calls. */
   onRow?: (slot: number, values: Float64Array) => void;
+  /**
+   * Smoke data only: the expected ids by slot, and how many missing ones to name. Never set for
+   * hidden data, whose ids must not reach a team (see predictions-check.ts).
+   */
+  nameMissingIds?: { ids: readonly string[]; limit: number };
 }
 
 const DECIMAL_HINT = 'write decimals with a dot (0.5, not 0,5) and separate fields with commas';
@@ -153,8 +158,17 @@ export async function checkPredictionsFile(
   counts.missingIds = expected.size - matched;
   const problems = describeCounts(counts, format, checker.describeProblems());
   if (problems.length === 0) return { ok: true, rows: counts.rows };
+  const named = options.nameMissingIds && counts.missingIds > 0 ? missingIds(seen, options.nameMissingIds) : [];
+  // The missing-ids line comes first when there is one.
+  if (named.length) problems[0] += `: ${named.map((id) => JSON.stringify(id)).join(', ')}${counts.missingIds > named.length ? ', …' : ''}`;
   const decimalCommas = checker.hasProblem('decimal-comma') || (longRows > 0 && format.columns.some((column) => column.type === 'float' || column.type === 'probability'));
   return invalid(problems, counts, decimalCommas ? DECIMAL_HINT : undefined);
+}
+
+function missingIds(seen: Uint8Array, { ids, limit }: { ids: readonly string[]; limit: number }): string[] {
+  const named: string[] = [];
+  for (let slot = 0; slot < seen.length && named.length < limit; slot++) if (!seen[slot] && ids[slot] !== undefined) named.push(ids[slot]!);
+  return named;
 }
 
 function findEscaped(index: IdIndex, bytes: Buffer): number {
@@ -172,8 +186,11 @@ export async function validatePredictions(
   input: CsvSource,
   format: SubmissionFormat,
   expectedIds: Iterable<string>,
-  options: { maxRecordBytes?: number } = {},
+  options: { maxRecordBytes?: number; nameMissingIds?: number } = {},
 ): Promise<PredictionsValidation> {
-  const { index } = IdIndex.fromStrings(expectedIds);
-  return checkPredictionsFile(input, format, index, options);
+  const list = [...expectedIds];
+  const { index } = IdIndex.fromStrings(list);
+  // Slots follow the order of first occurrence, so the deduplicated list maps slot to id.
+  const nameMissingIds = options.nameMissingIds ? { ids: [...new Set(list)], limit: options.nameMissingIds } : undefined;
+  return checkPredictionsFile(input, format, index, { maxRecordBytes: options.maxRecordBytes, nameMissingIds });
 }

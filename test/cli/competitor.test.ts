@@ -51,6 +51,10 @@ describe('a competitor with the podium CLI', () => {
     const early = await ada.run(['--json', 'download', 'tissuenet', 'smoke', '-o', join(work, 'early')]);
     expect(early.code).toBe(1);
     expect(early.json()).toMatchObject({ error: 'RULES_NOT_ACCEPTED' });
+    // The hint is the command to paste, for this challenge: no raw API route, no placeholder.
+    const told = await ada.run(['download', 'tissuenet', 'smoke', '-o', join(work, 'early')]);
+    expect(told.stderr).toContain('`podium join tissuenet`');
+    expect(told.stderr).not.toMatch(/<challenge|POST \//);
 
     const noTty = await ada.run(['join', 'tissuenet']);
     expect(noTty.code).toBe(2);
@@ -122,6 +126,18 @@ describe('a competitor with the podium CLI', () => {
     const quota = await grace.run(['quota', '--phase', 'learning']);
     expect(quota.code, quota.stderr).toBe(0);
     expect(quota.stdout).toContain('perDay');
+    // The challenge as -c or as the argument, and the phase defaulting to the only open one, named on stderr.
+    for (const args of [['quota', '-c', 'tissuenet'], ['quota', 'tissuenet'], ['quota', '--challenge', 'tissuenet', '-p', 'learning']]) {
+      const run = await grace.run(args);
+      expect(run.code, `${args.join(' ')}: ${run.stderr}`).toBe(0);
+      expect(run.stdout).toContain('tissuenet / learning');
+    }
+    expect((await grace.run(['quota', '-c', 'tissuenet'])).stderr).toContain('phase: learning (the only open phase');
+    const twice = await grace.run(['quota', 'tissuenet', '-c', 'visiomel']);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toContain('given twice');
+    const quiet = await grace.run(['--json', 'quota', '-c', 'tissuenet']);
+    expect(quiet.json()).toHaveProperty('perDay');
 
     const submitted = await grace.run(['--json', 'submit', 'examples/tissuenet/baseline', '--phase', 'learning', '--no-wait']);
     expect(submitted.code, submitted.stdout + submitted.stderr).toBe(0);
@@ -196,10 +212,30 @@ describe('a competitor with the podium CLI', () => {
     expect(access.code, access.stdout).toBe(0);
     expect(access.json<{ entries: unknown[] }>().entries.length).toBeGreaterThan(0);
 
+    // Filters and a summary with one row per download (user and dataset).
+    const summary = await organiser.run(['--json', 'access-log', '-c', 'tissuenet', '--summary', '--user', 'ADA@example.org', '--dataset', 'train']);
+    expect(summary.code, summary.stderr).toBe(0);
+    const downloads = summary.json<{ downloads: { email: string; datasetId: string; files: number; first: string; last: string }[] }>().downloads;
+    expect(downloads).toHaveLength(1);
+    expect(downloads[0]).toMatchObject({ email: 'ada@example.org', datasetId: 'train' });
+    expect(downloads[0]!.files).toBeGreaterThan(1);
+    expect(downloads[0]!.first <= downloads[0]!.last).toBe(true);
+    const before = await organiser.run(['--json', 'access-log', 'tissuenet', '--until', '2000-01-01']);
+    expect(before.json<{ entries: unknown[] }>().entries).toEqual([]);
+    expect((await organiser.run(['access-log', 'tissuenet', '--since', 'yesterday'])).code).toBe(2);
+
     const file = join(work, 'submissions.csv');
     const exported = await organiser.run(['export', 'tissuenet', 'submissions', '--phase', 'learning', '-o', file]);
     expect(exported.code, exported.stderr).toBe(0);
     expect((await readFile(file, 'utf8')).split('\n')[0]).toMatch(/submission/i);
+
+    // The private leaderboard exports as the organiser sees it, published or not.
+    const privateFile = join(work, 'private.csv');
+    const exportedPrivate = await organiser.run(['export', 'tissuenet', 'leaderboard', '--phase', 'learning', '--split', 'private', '-o', privateFile]);
+    expect(exportedPrivate.code, exportedPrivate.stderr).toBe(0);
+    const privateBoard = (await organiser.run(['--json', 'leaderboard', 'tissuenet', '--phase', 'learning', '--split', 'private'])).json<{ entries: { submissionId: string; score: number }[] }>();
+    const rows = (await readFile(privateFile, 'utf8')).trim().split('\n').slice(1).map((line) => line.split(','));
+    expect(rows.map((row) => [row[4], Number(row[3])])).toEqual(privateBoard.entries.map((e) => [e.submissionId, e.score]));
   });
 
   it('lets an organiser approve a pending participant of a manual-approval challenge', async () => {

@@ -34,9 +34,9 @@ describe('podium, every command', () => {
   });
 
   it('exits 2 on a usage error, with a JSON error under --json', async () => {
-    const human = await user.run(['leaderboard', 'tissuenet']);
+    const human = await user.run(['leaderboard', 'tissuenet', '-c', 'visiomel']);
     expect(human.code).toBe(2);
-    expect(human.stderr).toContain("required option '-p, --phase <id>' not specified");
+    expect(human.stderr).toContain('the challenge is given twice: "tissuenet" and -c visiomel');
     const json = await user.run(['--json', 'challenges', '--bogus']);
     expect(json.code).toBe(2);
     expect(json.json()).toMatchObject({ error: 'USAGE', message: expect.stringContaining('--bogus') });
@@ -80,6 +80,18 @@ describe('podium, every command', () => {
     const result = await user.run(['--api', 'http://127.0.0.1:9', 'submit', folder, '--challenge', 'tissuenet', '--phase', 'learning']);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('has no main.py at its top level');
+    expect(result.stderr).toContain('or put everything in one folder with main.py at its top');
+  });
+
+  it('accepts a folder whose only entry is a folder holding main.py, as a zip would be', async () => {
+    const folder = join(work, 'wrapped');
+    await mkdir(join(folder, 'my-model'), { recursive: true });
+    await writeFile(join(folder, 'my-model', 'main.py'), 'print(1)\n');
+    const result = await user.run(['--api', 'http://127.0.0.1:9', 'submit', folder, '--challenge', 'tissuenet', '--phase', 'learning']);
+    // Packed (one file, the folder stripped), then stopped only at the API (no login here).
+    expect(result.stderr).toContain(`${folder}: 1 file, `);
+    expect(result.stderr).not.toContain('main.py');
+    expect(result.stderr).toContain('NOT_LOGGED_IN');
   });
 });
 

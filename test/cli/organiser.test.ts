@@ -88,6 +88,8 @@ describe('podium init and validate', () => {
     const body = refused.json<{ error: string; details: { counts: { missingIds: number; badValues: number } } }>();
     expect(body.error).toBe('PREDICTIONS_INVALID');
     expect(body.details.counts.missingIds).toBe(1);
+    // Smoke ids are not secret: the message names the missing one.
+    expect((await organiser.run(['validate', challengeDir, '--predictions', bad])).stderr).toContain(`1 expected id is missing (of ${ids.length}): "${ids[0]}"`);
     expect(body.details.counts.badValues).toBeGreaterThan(0);
   });
 });

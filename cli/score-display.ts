@@ -1,0 +1,29 @@
+import { higherIsBetter, type Metric } from '#shared/challenge/definition-schema.ts';
+import type { ApiClient } from './api-client.ts';
+import type { Submission } from './api-types.ts';
+import { seg } from './cli-context.ts';
+
+/** How a challenge's scores read: its `scorePrecision`, and which way is better. --json and CSV keep full precision. */
+export interface ScoreDisplay {
+  precision: number;
+  better: 'higher' | 'lower';
+}
+
+const DEFAULT_PRECISION = 4;
+
+export async function scoreDisplayOf(api: ApiClient, challengeId: string): Promise<ScoreDisplay> {
+  const challenge = await api.get<{ scorePrecision?: number; metric: Metric }>(`/challenges/${seg(challengeId)}`, { auth: false });
+  return { precision: challenge.scorePrecision ?? DEFAULT_PRECISION, better: higherIsBetter(challenge.metric) ? 'higher' : 'lower' };
+}
+
+export const formatValue = (value: number, display: ScoreDisplay): string => value.toFixed(display.precision);
+
+/** `overall (public …, private …)`, each at the challenge's precision. */
+export function formatScore(score: Submission['score'], display: ScoreDisplay): string {
+  if (!score) return '';
+  const parts: string[] = [];
+  if (score.public !== undefined) parts.push(`public ${formatValue(score.public, display)}`);
+  if (score.private !== undefined) parts.push(`private ${formatValue(score.private, display)}`);
+  if (score.overall === undefined) return parts.join(', ');
+  return parts.length ? `${formatValue(score.overall, display)} (${parts.join(', ')})` : formatValue(score.overall, display);
+}
