@@ -53,6 +53,17 @@ export interface Submission {
   archiveBytes: number;
   failure?: { reason: string; message: string };
   score?: { overall?: number; public?: number; private?: number };
+  /** Rounded: whole seconds, whole MiB. */
+  run?: { durationMs: number; peakMemoryMiB: number; gpuSeconds: number };
+  note?: string;
+}
+
+/** GET /submissions/{id}/archive: a short-lived link to the team's own archive. */
+export interface ArchiveDownload {
+  url: string;
+  expiresAt: string;
+  bytes?: number;
+  fileName: string;
 }
 
 export type UploadInstructions =

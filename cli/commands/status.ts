@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { cliContext, seg } from '../cli-context.ts';
 import { formatTable } from '../output.ts';
 import { formatScore, type Submission } from '../api-types.ts';
+import { describeRunUsage } from '#shared/pipeline/run-usage.ts';
 
 export function registerStatus(program: Command): void {
   program
@@ -23,6 +24,8 @@ export function registerStatus(program: Command): void {
           cli.out.line(`  updated    ${submission.updatedAt}`);
           const score = formatScore(submission.score);
           if (score) cli.out.line(`  score      ${score}`);
+          if (submission.run) cli.out.line(`  run        ${describeRunUsage(submission.run)}`);
+          if (submission.note) cli.out.line(`  note       ${submission.note}`);
           if (submission.failure) cli.out.line(`  failure    ${submission.failure.reason}: ${submission.failure.message}`);
         });
         return;

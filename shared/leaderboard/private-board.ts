@@ -9,6 +9,7 @@ import { keys } from '../storage/table-design.ts';
 import { readFinalSelection } from '../submissions/final-selection-record.ts';
 import { listTeamSubmissions } from '../submissions/list-submissions.ts';
 import type { SubmissionRecord } from '../submissions/submission-record.ts';
+import { ranksOnBoard } from './board-candidacy.ts';
 import { buildLeaderboardEntry, type LeaderboardEntry } from './leaderboard-entry.ts';
 import { phaseHasSplit } from './leaderboard-splits.ts';
 
@@ -29,7 +30,7 @@ export function finalSelectionsOf(challenge: ChallengeFile, phaseId: string): nu
   return findPhase(challenge, phaseId)?.finalSelections ?? DEFAULT_FINAL_SELECTIONS;
 }
 
-const ranks = (submission: SubmissionRecord): boolean => submission.mode === 'scored' && submission.status === 'SCORED' && submission.scores !== undefined;
+const ranks = (submission: SubmissionRecord): boolean => ranksOnBoard(submission) && submission.status === 'SCORED' && submission.scores !== undefined;
 
 /** The team's submissions that count on the private board: its selections, else its top N by public score. */
 export function countedSubmissions(challenge: ChallengeFile, phaseId: string, submissions: SubmissionRecord[], selected: ReadonlySet<string>): SubmissionRecord[] {

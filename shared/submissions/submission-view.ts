@@ -39,15 +39,19 @@ export function submissionView(challenge: Challenge, submission: SubmissionRecor
     createdAt: submission.createdAt,
     updatedAt: submission.updatedAt,
     ...(submission.archiveBytes !== undefined ? { archiveBytes: submission.archiveBytes } : {}),
+    ...(submission.note ? { note: submission.note } : {}),
     // `detail` may quote what the code printed on hidden data: organisers only.
     ...(submission.failure
       ? { failure: { reason: submission.failure.reason, message: submission.failure.message, ...(asOrganiser && submission.failure.detail ? { detail: submission.failure.detail } : {}) } }
       : {}),
     ...(score ? { score: JSON.parse(JSON.stringify(score)) as typeof score } : {}),
+    // Coarse and rounded when recorded (run-usage.ts), so safe for the team even on hidden data.
+    ...(submission.run ? { run: submission.run } : {}),
     ...(submission.baseline ? { baseline: true } : {}),
     ...(asOrganiser
       ? {
           submittedBy: submission.submittedBy,
+          ...(submission.organiserRun ? { organiserRun: true } : {}),
           attempt: submission.attempt,
           archiveKey: submission.archiveKey,
           ...(submission.scores ? { scorerVersion: submission.scores.scorerVersion, scoredAt: submission.scores.scoredAt } : {}),
