@@ -74,7 +74,9 @@ export interface Leaderboard {
   phase: string;
   split: string;
   published: boolean;
-  entries: { rank: number; teamId: string; teamName: string; score: number; submissionId: string; submittedAt: string }[];
+  /** Named scores in ranking order: `score` (primary) first. Absent from older servers. */
+  scores?: { name: string; kind: string; direction: 'higher-is-better' | 'lower-is-better'; precision: number; primary: boolean }[];
+  entries: { rank: number; teamId: string; teamName: string; score: number; secondaryScores?: Record<string, number>; submissionId: string; submittedAt: string }[];
   nextCursor?: string | null;
 }
 

@@ -10,7 +10,7 @@ import { readFinalSelection } from '../submissions/final-selection-record.ts';
 import { listTeamSubmissions } from '../submissions/list-submissions.ts';
 import type { SubmissionRecord } from '../submissions/submission-record.ts';
 import { ranksOnBoard } from './board-candidacy.ts';
-import { buildLeaderboardEntry, type LeaderboardEntry } from './leaderboard-entry.ts';
+import { buildLeaderboardEntry, secondaryScoresOn, tieBreakersOf, type LeaderboardEntry } from './leaderboard-entry.ts';
 import { phaseHasSplit } from './leaderboard-splits.ts';
 
 /**
@@ -40,7 +40,10 @@ export function countedSubmissions(challenge: ChallengeFile, phaseId: string, su
   const higher = higherIsBetter(challenge.metric);
   const byPublic = candidates
     .filter((submission) => submission.scores!.public !== undefined)
-    .map((submission) => ({ submission, key: rankSortKey(submission.scores!.public!, higher, submission.createdAt) }))
+    .map((submission) => ({
+      submission,
+      key: rankSortKey(submission.scores!.public!, higher, submission.createdAt, tieBreakersOf(challenge, secondaryScoresOn(submission.scores!, 'public'))),
+    }))
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return byPublic.slice(0, finalSelectionsOf(challenge, phaseId)).map(({ submission }) => submission);
 }
@@ -51,7 +54,7 @@ export function privateEntryOf(challenge: ChallengeFile, phaseId: string, submis
   for (const submission of countedSubmissions(challenge, phaseId, submissions, selected)) {
     const score = submission.scores!.private;
     if (score === undefined) continue;
-    const candidate = buildLeaderboardEntry(submission, challenge.metric, 'private', score, submission.scores!.scorerVersion);
+    const candidate = buildLeaderboardEntry(submission, challenge, 'private', score, submission.scores!);
     if (!best || candidate.lbsk < best.lbsk) best = candidate;
   }
   return best;
@@ -67,7 +70,8 @@ const sameEntry = (a: LeaderboardEntry | undefined, b: LeaderboardEntry | undefi
     a.score === b.score &&
     a.scorerVersion === b.scorerVersion &&
     a.lbsk === b.lbsk &&
-    Boolean(a.baseline) === Boolean(b.baseline));
+    Boolean(a.baseline) === Boolean(b.baseline) &&
+    JSON.stringify(a.secondaryScores ?? {}) === JSON.stringify(b.secondaryScores ?? {}));
 
 const MAX_ATTEMPTS = 8;
 

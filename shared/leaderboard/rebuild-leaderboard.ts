@@ -38,7 +38,12 @@ async function storedEntries(ctx: PodiumContext, partition: string): Promise<Map
 }
 
 const sameEntry = (a: LeaderboardEntry, b: LeaderboardEntry) =>
-  a.submissionId === b.submissionId && a.score === b.score && a.scorerVersion === b.scorerVersion && a.lbsk === b.lbsk && Boolean(a.baseline) === Boolean(b.baseline);
+  a.submissionId === b.submissionId &&
+  a.score === b.score &&
+  a.scorerVersion === b.scorerVersion &&
+  a.lbsk === b.lbsk &&
+  Boolean(a.baseline) === Boolean(b.baseline) &&
+  JSON.stringify(a.secondaryScores ?? {}) === JSON.stringify(b.secondaryScores ?? {});
 
 /**
  * Recomputes every board of a phase from the submissions' current scores (after a metric fix or a
@@ -67,7 +72,7 @@ export async function rebuildLeaderboard(ctx: PodiumContext, challenge: Challeng
       if (!submission.scores) continue;
       const score = boardScores(submission.scores).find(([board]) => board === split)?.[1];
       if (score === undefined) continue;
-      const candidate = buildLeaderboardEntry(submission, challenge.metric, split, score, submission.scores.scorerVersion);
+      const candidate = buildLeaderboardEntry(submission, challenge, split, score, submission.scores);
       const current = best.get(submission.teamId);
       if (!current || candidate.lbsk < current.lbsk) best.set(submission.teamId, candidate);
     }

@@ -24,7 +24,7 @@ export async function recordScore(ctx: PodiumContext, submission: SubmissionReco
     boardScores(scores).map(([split, score]) =>
       split === 'private' && selectionRule
         ? refreshPrivateEntry(ctx, challenge, submission.phaseId, submission.teamId, { ...submission, status: 'SCORED', scores })
-        : putIfBetterScore(ctx.db, ctx.config.tableName, buildLeaderboardEntry(submission, challenge.metric, split, score, scores.scorerVersion), higherIsBetter(challenge.metric)),
+        : putIfBetterScore(ctx.db, ctx.config.tableName, buildLeaderboardEntry(submission, challenge, split, score, scores), higherIsBetter(challenge.metric)),
     ),
   );
 }

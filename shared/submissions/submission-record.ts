@@ -22,6 +22,8 @@ export interface SubmissionScores {
   overall: number;
   public?: number;
   private?: number;
+  /** The challenge's secondary scores, by name, on the same splits. */
+  secondary?: Record<string, { overall: number; public?: number; private?: number }>;
   scorerVersion: string;
   scoredAt: string;
 }
