@@ -83,6 +83,15 @@ describe('several named scores', () => {
     expect(board.entries[2]!.secondaryScores).toEqual({ macro_f1: 0.6, cost: Number((1 - 0.7 / 4).toFixed(2)) });
   });
 
+  it("replaces a team's entry with its later submission that ties the primary score and beats it on a secondary one", async () => {
+    const { api, scored } = await setUp();
+    await scored('team-a', MISSES_THE_TWO);
+    const improved = await scored('team-a', MISSES_A_ZERO);
+    await scored('team-a', MISSES_THE_TWO);
+    const board = (await (await api.call('GET', '/challenges/tissuenet/phases/learning/leaderboard')).json()) as { entries: { submissionId: string }[] };
+    expect(board.entries.map((entry) => entry.submissionId)).toEqual([improved]);
+  });
+
   it('exports every score column to CSV, and a rebuild keeps the order', async () => {
     const { api, scored } = await setUp();
     const first = await scored('team-early', MISSES_THE_TWO);
