@@ -1,8 +1,13 @@
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { challengeFileSchema } from '#shared/challenge/definition-schema.ts';
+import { rebuildLeaderboard } from '#shared/leaderboard/rebuild-leaderboard.ts';
+import { writeRunOutcome } from '#shared/pipeline/run-outcome.ts';
+import { objectKeys } from '#shared/storage/object-keys.ts';
 import { loadChallenge } from '#shared/challenge/load-challenge.ts';
 import { readLeaderboard } from '#shared/leaderboard/read-leaderboard.ts';
 import { runScoringJob } from '#shared/scoring/run-scoring-job.ts';
-import { getSubmission } from '#shared/submissions/submission-record.ts';
+import { getSubmission, transitionSubmission } from '#shared/submissions/submission-record.ts';
 import { startStorageFixture, type StorageFixture } from '../support/storage-fixture.ts';
 import { putLabels, submissionInScoring, tissuenetLabels, tissuenetPredictions } from '../scoring/scoring-fixture.ts';
 import { startApi, type ApiHarness } from './api-harness.ts';
@@ -44,7 +49,6 @@ describe('several named scores', () => {
   it('accepts secondaryMetrics in the challenge file, and refuses a duplicate name or a metric the format cannot take', async () => {
     const parsed = await withSecondaryScores();
     expect(parsed.secondaryMetrics.map((metric) => metric.name)).toEqual(['macro_f1', 'cost']);
-    const { challengeFileSchema } = await import('#shared/challenge/definition-schema.ts');
     const file = { ...(await loadChallenge('examples/tissuenet')) } as Record<string, unknown>;
     for (const key of ['rulesVersion', 'descriptionMarkdown', 'rulesMarkdown']) delete file[key];
     const twice = challengeFileSchema.safeParse({ ...file, secondaryMetrics: [{ name: 'acc', kind: 'accuracy' }, { name: 'acc', kind: 'mae' }] });
@@ -83,6 +87,19 @@ describe('several named scores', () => {
     expect(board.entries[2]!.secondaryScores).toEqual({ macro_f1: 0.6, cost: Number((1 - 0.7 / 4).toFixed(2)) });
   });
 
+  it("shows a team its own secondary scores under the primary score's visibility (public only before publication)", async () => {
+    const { api } = await setUp();
+    const alice = await api.competitor('alice@example.org');
+    const created = (await (await api.call('POST', '/challenges/tissuenet/phases/learning/submissions', alice, { archiveBytes: 10 })).json()) as { submission: { id: string; teamId: string } };
+    const id = created.submission.id;
+    for (const to of ['UPLOADED', 'VALIDATED', 'QUEUED', 'RUNNING', 'SCORING'] as const) await transitionSubmission(api.ctx, id, { to });
+    await api.ctx.s3.send(new PutObjectCommand({ Bucket: api.ctx.config.predictionsBucket, Key: objectKeys.predictions(id, 1), Body: tissuenetPredictions(labels.ids, MISSES_A_ZERO) }));
+    await writeRunOutcome(api.ctx.s3, api.ctx.config.predictionsBucket, { result: 'predicted', submissionId: id, attempt: 1, rows: 8 });
+    await runScoringJob(api.ctx, id, 1);
+    const mine = (await (await api.call('GET', `/submissions/${id}`, alice)).json()) as { score: unknown };
+    expect(mine.score).toEqual({ public: 0.75, secondary: { macro_f1: { public: 0.7778 }, cost: { public: Number((1 - 0.1 / 4).toFixed(2)) } } });
+  });
+
   it("replaces a team's entry with its later submission that ties the primary score and beats it on a secondary one", async () => {
     const { api, scored } = await setUp();
     await scored('team-a', MISSES_THE_TWO);
@@ -103,7 +120,6 @@ describe('several named scores', () => {
     expect(top).toContain(`,0.75,0.7778,${Number((1 - 0.1 / 4).toFixed(2))},${better},`);
     expect(second).toContain(`,0.75,0.6,${Number((1 - 0.7 / 4).toFixed(2))},${first},`);
 
-    const { rebuildLeaderboard } = await import('#shared/leaderboard/rebuild-leaderboard.ts');
     const challenge = await withSecondaryScores();
     expect(await rebuildLeaderboard(api.ctx, challenge, 'learning')).toMatchObject({ written: 0, removed: 0 });
     expect((await readLeaderboard(api.ctx, challenge, 'learning', 'public')).entries.map((entry) => entry.submissionId)).toEqual([better, first]);
