@@ -156,7 +156,8 @@ describe('a competitor with the podium CLI', () => {
   });
 
   it('downloads its own archive byte for byte with download-submission; another team cannot', async () => {
-    const submitted = await ada.run(['--json', 'submit', 'examples/tissuenet/baseline', '--phase', 'learning', '--smoke', '--no-wait']);
+    // Waits for the end: the team may have only one submission in flight, and the next test submits.
+    const submitted = await ada.run(['--json', 'submit', 'examples/tissuenet/baseline', '--phase', 'learning', '--smoke', '--poll-interval', '0.5', '--timeout', '240']);
     expect(submitted.code, submitted.stdout + submitted.stderr).toBe(0);
     const { submission } = submitted.json<{ submission: { id: string; teamId: string } }>();
     const target = join(work, 'mine.zip');
