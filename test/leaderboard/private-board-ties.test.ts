@@ -1,18 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { countedSubmissions } from '#shared/leaderboard/private-board.ts';
-import type { SubmissionRecord } from '#shared/submissions/submission-record.ts';
+import { buildSubmissionRecord, type SubmissionRecord } from '#shared/submissions/submission-record.ts';
 import { withSecondaryScores } from '../api/secondary-scores-challenge.ts';
 
-const submission = (id: string, createdAt: string, macroF1: number): SubmissionRecord =>
-  ({
-    id,
-    phaseId: 'learning',
-    teamId: 'team-a',
-    mode: 'scored',
-    status: 'SCORED',
-    createdAt,
-    scores: { overall: 0.75, public: 0.75, private: 0.5, secondary: { macro_f1: { overall: macroF1, public: macroF1 } }, scorerVersion: 'v', scoredAt: createdAt },
-  }) as SubmissionRecord;
+const submission = (id: string, createdAt: string, macroF1: number): SubmissionRecord => ({
+  ...buildSubmissionRecord({ id, challengeId: 'tissuenet', phaseId: 'learning', teamId: 'team-a', submittedBy: 'u', mode: 'scored', archiveKey: 'k' }, createdAt),
+  status: 'SCORED',
+  scores: { overall: 0.75, public: 0.75, private: 0.5, secondary: { macro_f1: { overall: macroF1, public: macroF1 } }, scorerVersion: 'v', scoredAt: createdAt },
+});
 
 describe('the private board without selections', () => {
   it("counts the team's top N by public score with secondary scores breaking ties before submission time", async () => {
