@@ -53,6 +53,17 @@ export interface Submission {
   archiveBytes: number;
   failure?: { reason: string; message: string };
   score?: { overall?: number; public?: number; private?: number };
+  /** Rounded: whole seconds, whole MiB. */
+  run?: { durationMs: number; peakMemoryMiB: number; gpuSeconds: number };
+  note?: string;
+}
+
+/** GET /submissions/{id}/archive: a short-lived link to the team's own archive. */
+export interface ArchiveDownload {
+  url: string;
+  expiresAt: string;
+  bytes?: number;
+  fileName: string;
 }
 
 export type UploadInstructions =
@@ -63,7 +74,9 @@ export interface Leaderboard {
   phase: string;
   split: string;
   published: boolean;
-  entries: { rank: number; teamId: string; teamName: string; score: number; submissionId: string; submittedAt: string }[];
+  /** Named scores in ranking order: `score` (primary) first. Absent from older servers. */
+  scores?: { name: string; kind: string; direction: 'higher-is-better' | 'lower-is-better'; precision: number; primary: boolean }[];
+  entries: { rank: number; teamId: string; teamName: string; score: number; secondaryScores?: Record<string, number>; submissionId: string; submittedAt: string }[];
   nextCursor?: string | null;
 }
 

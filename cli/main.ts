@@ -8,6 +8,7 @@ import { registerCancel } from './commands/cancel.ts';
 import { registerChallenges } from './commands/challenges.ts';
 import { registerDisqualify } from './commands/disqualify.ts';
 import { registerDownload } from './commands/download.ts';
+import { registerDownloadSubmission } from './commands/download-submission.ts';
 import { registerExport } from './commands/export.ts';
 import { registerInit } from './commands/init.ts';
 import { registerJoin } from './commands/join.ts';
@@ -83,6 +84,7 @@ for (const register of [
   registerSubmit,
   registerStatus,
   registerLogs,
+  registerDownloadSubmission,
   registerLeaderboard,
   registerSelect,
   registerQuota,

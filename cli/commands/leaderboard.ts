@@ -49,7 +49,17 @@ export function registerLeaderboard(program: Command): void {
           cli.out.line('No scored submissions yet.');
           return;
         }
-        cli.out.line(formatTable(['RANK', 'TEAM', 'SCORE', 'SUBMITTED', 'SUBMISSION'], entries.map((e) => [e.rank, e.teamName, formatValue(e.score, display!), e.submittedAt, e.submissionId]), [true, false, true]));
+        // Every named score: the primary one, then the tie-breaking ones, each with its direction.
+        const secondary = (board.scores ?? []).filter((column) => !column.primary).map((column) => column.name);
+        const arrow = (name: string) =>
+          secondary.length === 0 ? '' : (board.scores ?? []).find((column) => column.name === name)?.direction === 'lower-is-better' ? ' ↓' : ' ↑';
+        cli.out.line(
+          formatTable(
+            ['RANK', 'TEAM', `SCORE${arrow('score')}`, ...secondary.map((name) => `${name.toUpperCase()}${arrow(name)}`), 'SUBMITTED', 'SUBMISSION'],
+            entries.map((e) => [e.rank, e.teamName, formatValue(e.score, display!), ...secondary.map((name) => e.secondaryScores?.[name]), e.submittedAt, e.submissionId]),
+            [true, false, true, ...secondary.map(() => true)],
+          ),
+        );
         if (result.nextCursor) cli.out.line(`(more entries: add --all)`);
       });
     });

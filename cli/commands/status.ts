@@ -4,6 +4,7 @@ import { cliContext, seg } from '../cli-context.ts';
 import { formatTable } from '../output.ts';
 import type { Submission } from '../api-types.ts';
 import { formatScore, scoreDisplayOf } from '../score-display.ts';
+import { describeRunUsage } from '#shared/pipeline/run-usage.ts';
 
 export function registerStatus(program: Command): void {
   program
@@ -26,6 +27,8 @@ export function registerStatus(program: Command): void {
           cli.out.line(`  updated    ${submission.updatedAt}`);
           const score = formatScore(submission.score, display);
           if (score) cli.out.line(`  score      ${score}`);
+          if (submission.run) cli.out.line(`  run        ${describeRunUsage(submission.run)}`);
+          if (submission.note) cli.out.line(`  note       ${submission.note}`);
           if (submission.failure) cli.out.line(`  failure    ${submission.failure.reason}: ${submission.failure.message}`);
         });
         return;

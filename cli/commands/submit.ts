@@ -9,6 +9,7 @@ import { uploadArchive } from '../upload-archive.ts';
 import { scoreDisplayOf } from '../score-display.ts';
 import { reportOutcome, waitForSubmission } from '../wait-submission.ts';
 import type { Submission, UploadInstructions } from '../api-types.ts';
+import { MAX_NOTE_CHARS } from '#shared/submissions/submission-note.ts';
 
 interface SubmitOptions {
   phase?: string;
@@ -18,6 +19,7 @@ interface SubmitOptions {
   smoke?: boolean;
   timeout?: string;
   pollInterval: string;
+  note?: string;
 }
 
 /** Above this an archive goes up in parts: one lost connection then costs one part, not the whole upload. */
@@ -32,6 +34,7 @@ export function registerSubmit(program: Command): void {
     .addOption(challengeOption())
     .option('--multipart', `upload in parts even below ${formatBytes(MULTIPART_THRESHOLD_BYTES)}`)
     .option('--smoke', 'run on the smoke dataset instead: full logs, never ranked, no quota used')
+    .option('--note <text>', `a note for your team and the organisers (at most ${MAX_NOTE_CHARS} characters), shown by podium status`)
     .option('--no-wait', 'return as soon as the upload is done')
     .option('--timeout <seconds>', 'stop waiting after this long (the submission keeps running)')
     .option('--poll-interval <seconds>', 'seconds between status checks while waiting', '2')
@@ -44,7 +47,8 @@ SCORED, 4 when it ends FAILED, REJECTED or CANCELLED (the reason and message are
 Examples:
   podium submit examples/tissuenet/baseline --challenge tissuenet --phase learning
   podium submit model/ --phase learning --no-wait --json
-  podium submit big-weights.zip --phase final --multipart`,
+  podium submit big-weights.zip --phase final --multipart
+  podium submit model/ --phase learning --note "ResNet-50, 5 folds, seed 3"`,
     )
     .action(async (source: string, options: SubmitOptions, command: Command) => {
       const cli = await cliContext(command);
@@ -54,6 +58,7 @@ Examples:
       if (!(pollMs > 0)) throw usageError('--poll-interval must be a positive number of seconds');
       const timeoutMs = options.timeout === undefined ? undefined : Number(options.timeout) * 1000;
       if (timeoutMs !== undefined && !(timeoutMs > 0)) throw usageError('--timeout must be a positive number of seconds');
+      if (options.note !== undefined && options.note.length > MAX_NOTE_CHARS) throw usageError(`--note is ${options.note.length} characters; at most ${MAX_NOTE_CHARS} are kept`);
 
       const archive = await prepareArchive(source);
       try {
@@ -65,7 +70,7 @@ Examples:
         const create = () =>
           cli.api.post<{ submission: Submission; upload: UploadInstructions }>(
             `/challenges/${seg(challengeId)}/phases/${seg(phaseId)}/submissions`,
-            { mode: options.smoke ? 'smoke' : 'scored', archiveBytes: archive.bytes, multipart },
+            { mode: options.smoke ? 'smoke' : 'scored', archiveBytes: archive.bytes, multipart, ...(options.note !== undefined ? { note: options.note } : {}) },
             { headers: { 'idempotency-key': idempotencyKey } },
           );
         const created = await create().catch(async (error: unknown) => {

@@ -94,7 +94,8 @@ export class PlatformStack extends Stack {
       .bindTable(data.table)
       // A dataset not uploaded yet is NOT_FOUND, a run that wrote no log yet shows an empty one.
       .bindBucket('datasetsBucket', data.datasets, { read: [`${challengeId}/`], missingIsNotFound: true })
-      .bindBucket('submissionsBucket', data.submissions, { write: [`${challengeId}/`] })
+      // Read: a team downloads its own archive through a URL the API signs (GET /submissions/{id}/archive).
+      .bindBucket('submissionsBucket', data.submissions, { read: [`${challengeId}/`], write: [`${challengeId}/`] })
       .bindBucket('predictionsBucket', data.predictions, { read: ['logs/'], missingIsNotFound: true })
       .bindBatch(challengeId, phaseIds);
     apiFunction.addEnvironment('PODIUM_JWT_ISSUER', issuer);

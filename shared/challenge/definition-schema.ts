@@ -87,6 +87,24 @@ const logLossMetric = z
 
 export const metricSchema = z.discriminatedUnion('kind', [costMatrixMetric, simpleMetric, logLossMetric]);
 
+/** What a secondary score adds to its metric: the column name leaderboards show, and its decimals. */
+const scoreColumn = {
+  /** Shown as the column's title and used as its key in scores and exports. */
+  name: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'must be 1–32 lower-case letters, digits, _ or -, starting with a letter'),
+  /** Decimal places shown; the challenge's `scorePrecision` when absent. */
+  precision: z.number().int().min(0).max(12).optional(),
+};
+
+/**
+ * A secondary score: any built-in metric, named. Leaderboards show it next to the primary score;
+ * secondary scores break ties of the primary one, in the order given, before submission time.
+ */
+export const secondaryMetricSchema = z.discriminatedUnion('kind', [
+  costMatrixMetric.extend(scoreColumn),
+  simpleMetric.extend(scoreColumn),
+  logLossMetric.extend(scoreColumn),
+]);
+
 export const datasetSchema = z
   .object({
     id: identifier,
@@ -214,7 +232,10 @@ const challengeFileObject = z
     /** Decimal places shown on leaderboards; stored scores keep full precision. */
     scorePrecision: z.number().int().min(0).max(12).default(4),
     submissionFormat: submissionFormatSchema,
+    /** The primary score: it alone defines rank, up to ties. */
     metric: metricSchema,
+    /** Further named scores, shown on leaderboards; they break ties of `metric`, in this order. */
+    secondaryMetrics: z.array(secondaryMetricSchema).max(8).default([]),
     datasets: z.array(datasetSchema).min(1),
     phases: z.array(phaseSchema).min(1),
     teams: z
@@ -297,20 +318,31 @@ function checkCrossReferences(file: z.output<typeof challengeFileObject>, ctx: z
     }
   }
 
-  if (file.metric.kind === 'cost-matrix') {
-    const classes = file.submissionFormat.columns.length;
-    const square = file.metric.matrix.length === classes && file.metric.matrix.every((row) => row.length === classes);
+  checkMetricFits(file.metric, ['metric'], file.submissionFormat, ctx);
+  const names = new Set<string>();
+  file.secondaryMetrics.forEach((metric, index) => {
+    checkMetricFits(metric, ['secondaryMetrics', index], file.submissionFormat, ctx);
+    if (names.has(metric.name)) ctx.addIssue({ code: 'custom', path: ['secondaryMetrics', index, 'name'], message: `duplicates score "${metric.name}"` });
+    names.add(metric.name);
+  });
+}
+
+/** Whether a metric can score the submission format: a square cost matrix over one-hot columns, one probability column for ROC AUC and log loss. */
+function checkMetricFits(metric: Metric, path: (string | number)[], format: SubmissionFormat, ctx: z.RefinementCtx): void {
+  if (metric.kind === 'cost-matrix') {
+    const classes = format.columns.length;
+    const square = metric.matrix.length === classes && metric.matrix.every((row) => row.length === classes);
     if (!square) {
-      ctx.addIssue({ code: 'custom', path: ['metric', 'matrix'], message: `must be ${classes}×${classes}, one row and column per prediction column` });
+      ctx.addIssue({ code: 'custom', path: [...path, 'matrix'], message: `must be ${classes}×${classes}, one row and column per prediction column` });
     }
-    if (!file.submissionFormat.oneHot) {
+    if (!format.oneHot) {
       ctx.addIssue({ code: 'custom', path: ['submissionFormat', 'oneHot'], message: 'must be true for the cost-matrix metric' });
     }
   }
-  if (['roc-auc', 'log-loss'].includes(file.metric.kind)) {
-    const only = file.submissionFormat.columns;
+  if (['roc-auc', 'log-loss'].includes(metric.kind)) {
+    const only = format.columns;
     if (only.length !== 1 || only[0]!.type !== 'probability') {
-      ctx.addIssue({ code: 'custom', path: ['metric', 'kind'], message: `${file.metric.kind} needs exactly one probability column` });
+      ctx.addIssue({ code: 'custom', path: [...path, 'kind'], message: `${metric.kind} needs exactly one probability column` });
     }
   }
 }
@@ -319,6 +351,7 @@ export type ChallengeFile = z.infer<typeof challengeFileSchema>;
 export type SubmissionFormat = z.infer<typeof submissionFormatSchema>;
 export type PredictionColumn = z.infer<typeof predictionColumnSchema>;
 export type Metric = z.infer<typeof metricSchema>;
+export type SecondaryMetric = z.infer<typeof secondaryMetricSchema>;
 export type DatasetDefinition = z.infer<typeof datasetSchema>;
 export type PhaseDefinition = z.infer<typeof phaseSchema>;
 export type PhaseRuntime = z.infer<typeof runtimeSchema>;

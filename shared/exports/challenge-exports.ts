@@ -36,10 +36,15 @@ export interface LeaderboardRow {
   teamId: string;
   teamName: string;
   score: number;
+  secondaryScores?: Record<string, number>;
   submissionId: string;
   submittedAt: string;
 }
 
-export function leaderboardCsv(rows: readonly LeaderboardRow[]): string {
-  return toCsv(['rank', 'teamId', 'teamName', 'score', 'submissionId', 'submittedAt'], rows.map((row) => [row.rank, row.teamId, row.teamName, row.score, row.submissionId, row.submittedAt]));
+/** One row per team; a column per secondary score (by name, in ranking order) after `score`. */
+export function leaderboardCsv(rows: readonly LeaderboardRow[], secondaryNames: readonly string[] = []): string {
+  return toCsv(
+    ['rank', 'teamId', 'teamName', 'score', ...secondaryNames, 'submissionId', 'submittedAt'],
+    rows.map((row) => [row.rank, row.teamId, row.teamName, row.score, ...secondaryNames.map((name) => row.secondaryScores?.[name]), row.submissionId, row.submittedAt]),
+  );
 }

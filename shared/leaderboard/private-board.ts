@@ -9,7 +9,8 @@ import { keys } from '../storage/table-design.ts';
 import { readFinalSelection } from '../submissions/final-selection-record.ts';
 import { listTeamSubmissions } from '../submissions/list-submissions.ts';
 import type { SubmissionRecord } from '../submissions/submission-record.ts';
-import { buildLeaderboardEntry, type LeaderboardEntry } from './leaderboard-entry.ts';
+import { ranksOnBoard } from './board-candidacy.ts';
+import { buildLeaderboardEntry, secondaryScoresOn, tieBreakersOf, type LeaderboardEntry } from './leaderboard-entry.ts';
 import { phaseHasSplit } from './leaderboard-splits.ts';
 
 /**
@@ -29,7 +30,7 @@ export function finalSelectionsOf(challenge: ChallengeFile, phaseId: string): nu
   return findPhase(challenge, phaseId)?.finalSelections ?? DEFAULT_FINAL_SELECTIONS;
 }
 
-const ranks = (submission: SubmissionRecord): boolean => submission.mode === 'scored' && submission.status === 'SCORED' && submission.scores !== undefined;
+const ranks = (submission: SubmissionRecord): boolean => ranksOnBoard(submission) && submission.status === 'SCORED' && submission.scores !== undefined;
 
 /** The team's submissions that count on the private board: its selections, else its top N by public score. */
 export function countedSubmissions(challenge: ChallengeFile, phaseId: string, submissions: SubmissionRecord[], selected: ReadonlySet<string>): SubmissionRecord[] {
@@ -39,7 +40,10 @@ export function countedSubmissions(challenge: ChallengeFile, phaseId: string, su
   const higher = higherIsBetter(challenge.metric);
   const byPublic = candidates
     .filter((submission) => submission.scores!.public !== undefined)
-    .map((submission) => ({ submission, key: rankSortKey(submission.scores!.public!, higher, submission.createdAt) }))
+    .map((submission) => ({
+      submission,
+      key: rankSortKey(submission.scores!.public!, higher, submission.createdAt, tieBreakersOf(challenge, secondaryScoresOn(submission.scores!, 'public'))),
+    }))
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return byPublic.slice(0, finalSelectionsOf(challenge, phaseId)).map(({ submission }) => submission);
 }
@@ -50,7 +54,7 @@ export function privateEntryOf(challenge: ChallengeFile, phaseId: string, submis
   for (const submission of countedSubmissions(challenge, phaseId, submissions, selected)) {
     const score = submission.scores!.private;
     if (score === undefined) continue;
-    const candidate = buildLeaderboardEntry(submission, challenge.metric, 'private', score, submission.scores!.scorerVersion);
+    const candidate = buildLeaderboardEntry(submission, challenge, 'private', score, submission.scores!);
     if (!best || candidate.lbsk < best.lbsk) best = candidate;
   }
   return best;
@@ -66,7 +70,8 @@ const sameEntry = (a: LeaderboardEntry | undefined, b: LeaderboardEntry | undefi
     a.score === b.score &&
     a.scorerVersion === b.scorerVersion &&
     a.lbsk === b.lbsk &&
-    Boolean(a.baseline) === Boolean(b.baseline));
+    Boolean(a.baseline) === Boolean(b.baseline) &&
+    JSON.stringify(a.secondaryScores ?? {}) === JSON.stringify(b.secondaryScores ?? {}));
 
 const MAX_ATTEMPTS = 8;
 

@@ -9,12 +9,15 @@ import { boardForView, type BoardSplit, type ScoreSplit } from './leaderboard-sp
 export interface LeaderboardRow {
   /**
    * Standard competition ranking: equal scores share a rank and the next rank skips ("1, 2, 2, 4").
-   * Among equal scores the earlier submission is listed first.
+   * Secondary scores break ties of the primary one, in the challenge's order; entries equal on
+   * every score share a rank, the earlier submission listed first.
    */
   rank: number;
   teamId: string;
   teamName?: string;
   score: number;
+  /** The challenge's secondary scores on this board, by name (full precision). */
+  secondaryScores?: Record<string, number>;
   submissionId: string;
   submittedAt: string;
   /** The organiser's reference submission: listed and ranked like any team, marked as such. */
@@ -36,7 +39,12 @@ interface CursorState {
   shown: number;
   rank: number;
   score: number;
+  /** The last entry's rank sort key without its time: the next entry ties it when equal. */
+  tie?: string;
 }
+
+/** The part of a rank sort key that ranks (scores); the submission time after the last `#` only orders ties. */
+const tieOf = (lbsk: string) => lbsk.slice(0, lbsk.lastIndexOf('#'));
 
 const encodeCursor = (state: CursorState) => Buffer.from(JSON.stringify(state), 'utf8').toString('base64url');
 
@@ -122,13 +130,16 @@ export async function readLeaderboard(
       const team = teams.get(item.teamId);
       if (team?.hidden) continue;
       state.shown++;
-      if (item.score !== state.score) state.rank = state.shown;
+      const tie = tieOf(item.lbsk);
+      if (state.tie !== undefined ? tie !== state.tie : item.score !== state.score) state.rank = state.shown;
       state.score = item.score;
+      state.tie = tie;
       entries.push({
         rank: state.rank,
         teamId: item.teamId,
         ...(team?.name !== undefined ? { teamName: team.name } : {}),
         score: item.score,
+        ...(item.secondaryScores ? { secondaryScores: item.secondaryScores } : {}),
         submissionId: item.submissionId,
         submittedAt: item.submittedAt,
         ...(item.baseline ? { baseline: true } : {}),

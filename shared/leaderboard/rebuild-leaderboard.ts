@@ -3,6 +3,8 @@ import { higherIsBetter, type ChallengeFile } from '../challenge/definition-sche
 import type { PodiumContext } from '../context.ts';
 import { putIfBetterScore, writeIfCondition } from '../storage/conditional-writes.ts';
 import { leaderboardPartition } from '../storage/table-design.ts';
+import type { SubmissionRecord } from '../submissions/submission-record.ts';
+import { ranksOnBoard } from './board-candidacy.ts';
 import { buildLeaderboardEntry, type LeaderboardEntry } from './leaderboard-entry.ts';
 import { boardScores, phaseBoards } from './leaderboard-splits.ts';
 import { scoredSubmissionsOfPhase } from './phase-submissions.ts';
@@ -36,7 +38,12 @@ async function storedEntries(ctx: PodiumContext, partition: string): Promise<Map
 }
 
 const sameEntry = (a: LeaderboardEntry, b: LeaderboardEntry) =>
-  a.submissionId === b.submissionId && a.score === b.score && a.scorerVersion === b.scorerVersion && a.lbsk === b.lbsk && Boolean(a.baseline) === Boolean(b.baseline);
+  a.submissionId === b.submissionId &&
+  a.score === b.score &&
+  a.scorerVersion === b.scorerVersion &&
+  a.lbsk === b.lbsk &&
+  Boolean(a.baseline) === Boolean(b.baseline) &&
+  JSON.stringify(a.secondaryScores ?? {}) === JSON.stringify(b.secondaryScores ?? {});
 
 /**
  * Recomputes every board of a phase from the submissions' current scores (after a metric fix or a
@@ -46,16 +53,18 @@ const sameEntry = (a: LeaderboardEntry, b: LeaderboardEntry) =>
  * rebuilt candidate only goes in if it is better. The private board of a phase with final
  * selections is recomputed team by team under the selection rule (`refreshPrivateEntry`).
  */
-export async function rebuildLeaderboard(ctx: PodiumContext, challenge: ChallengeFile, phaseId: string): Promise<RebuildSummary> {
+export async function rebuildLeaderboard(ctx: PodiumContext, challenge: ChallengeFile, phaseId: string, fresh?: SubmissionRecord): Promise<RebuildSummary> {
   const table = ctx.config.tableName;
   const higher = higherIsBetter(challenge.metric);
-  const submissions = await scoredSubmissionsOfPhase(ctx, challenge.id, phaseId);
+  // `fresh`: a submission just changed, which the index may not show yet.
+  const listed = (await scoredSubmissionsOfPhase(ctx, challenge.id, phaseId)).filter((submission) => submission.id !== fresh?.id);
+  const submissions = [...listed, ...(fresh?.status === 'SCORED' && fresh.phaseId === phaseId ? [fresh] : [])].filter(ranksOnBoard);
   const summary: RebuildSummary = { written: 0, removed: 0, unchanged: 0 };
   for (const split of phaseBoards(challenge, phaseId)) {
     if (split === 'private' && finalSelectionsOf(challenge, phaseId) > 0) {
       const stored = await storedEntries(ctx, leaderboardPartition(challenge.id, phaseId, split));
       const teams = new Set([...submissions.map((submission) => submission.teamId), ...stored.keys()]);
-      for (const teamId of teams) summary[await refreshPrivateEntry(ctx, challenge, phaseId, teamId)]++;
+      for (const teamId of teams) summary[await refreshPrivateEntry(ctx, challenge, phaseId, teamId, fresh)]++;
       continue;
     }
     const best = new Map<string, LeaderboardEntry>();
@@ -63,7 +72,7 @@ export async function rebuildLeaderboard(ctx: PodiumContext, challenge: Challeng
       if (!submission.scores) continue;
       const score = boardScores(submission.scores).find(([board]) => board === split)?.[1];
       if (score === undefined) continue;
-      const candidate = buildLeaderboardEntry(submission, challenge.metric, split, score, submission.scores.scorerVersion);
+      const candidate = buildLeaderboardEntry(submission, challenge, split, score, submission.scores);
       const current = best.get(submission.teamId);
       if (!current || candidate.lbsk < current.lbsk) best.set(submission.teamId, candidate);
     }

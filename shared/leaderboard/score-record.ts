@@ -21,8 +21,16 @@ export interface ScoreRecord {
   mode: SubmissionRecord['mode'];
   split: ScoreSplit;
   score: number;
+  /** The secondary scores on this split, by name. */
+  secondary?: Record<string, number>;
   scorerVersion: string;
   scoredAt: string;
+}
+
+function secondaryOn(scores: SubmissionScores, split: ScoreSplit): { secondary?: Record<string, number> } {
+  if (!scores.secondary) return {};
+  const entries = Object.entries(scores.secondary).flatMap(([name, each]) => (each[split] === undefined ? [] : [[name, each[split]!] as const]));
+  return entries.length > 0 ? { secondary: Object.fromEntries(entries) } : {};
 }
 
 function buildScoreRecords(submission: SubmissionRecord, scores: SubmissionScores): ScoreRecord[] {
@@ -36,6 +44,7 @@ function buildScoreRecords(submission: SubmissionRecord, scores: SubmissionScore
     mode: submission.mode,
     split,
     score,
+    ...secondaryOn(scores, split),
     scorerVersion: scores.scorerVersion,
     scoredAt: scores.scoredAt,
   }));

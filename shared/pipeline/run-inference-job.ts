@@ -13,6 +13,7 @@ import type { StorageConfig } from '../storage/storage-config.ts';
 import type { InferenceRunSpec } from './inference-run-spec.ts';
 import { fixedFailure, type RunFailure } from './run-failure.ts';
 import { writeRunOutcome, type RunOutcome } from './run-outcome.ts';
+import { runUsageOf } from './run-usage.ts';
 import { runSubmission } from './run-submission.ts';
 
 /** The folder on the instance volume the job definition mounts for staging and scratch. */
@@ -93,7 +94,7 @@ async function runStaged(
     ...(paths.sandboxMode ? { sandboxMode: paths.sandboxMode } : {}),
     ...(paths.maxPredictionsBytes ? { maxPredictionsBytes: paths.maxPredictionsBytes } : {}),
   });
-  const base = { submissionId: spec.submissionId, attempt: spec.attempt, durationMs: Date.now() - started };
+  const base = { submissionId: spec.submissionId, attempt: spec.attempt, durationMs: Date.now() - started, ...(run.run ? { run: runUsageOf(run.run) } : {}) };
   if (run.run) {
     // The full capped, sanitised log is stored; who may read it is decided on read (smoke runs: the team).
     await s3.send(

@@ -2,6 +2,7 @@ import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/clie
 import * as z from 'zod';
 import { FAILURE_REASONS } from '../submissions/submission-status.ts';
 import { objectKeys } from '../storage/object-keys.ts';
+import { runUsageSchema } from './run-usage.ts';
 
 /**
  * What the inference launcher reports about one attempt, written to the predictions bucket next to
@@ -9,7 +10,15 @@ import { objectKeys } from '../storage/object-keys.ts';
  * records it on the submission. Competitor code never holds credentials, so it cannot forge this.
  */
 export const runOutcomeSchema = z.discriminatedUnion('result', [
-  z.object({ result: z.literal('predicted'), submissionId: z.string(), attempt: z.number().int(), rows: z.number().int().nonnegative(), durationMs: z.number().optional() }),
+  z.object({
+    result: z.literal('predicted'),
+    submissionId: z.string(),
+    attempt: z.number().int(),
+    rows: z.number().int().nonnegative(),
+    durationMs: z.number().optional(),
+    /** What the code used (rounded); absent from outcomes written before it was reported. */
+    run: runUsageSchema.optional(),
+  }),
   z.object({
     result: z.literal('failed'),
     submissionId: z.string(),
@@ -18,6 +27,8 @@ export const runOutcomeSchema = z.discriminatedUnion('result', [
     /** Whether the competitor's code ran on the inputs before it failed (archive problems come first). */
     codeRan: z.boolean(),
     durationMs: z.number().optional(),
+    /** What the code used before it failed (rounded); absent when it never ran. */
+    run: runUsageSchema.optional(),
   }),
 ]);
 

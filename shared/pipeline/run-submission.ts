@@ -70,7 +70,9 @@ export async function runSubmission(request: SubmissionRunRequest): Promise<Subm
     return { ok: false, failure: fixedFailure('NO_PREDICTIONS_FILE', failureMessages.noPredictionsFile(phase.runtime.outputFile, problem, maxBytes)), run };
   }
   const expectedIds = await readExpectedIds(join(request.inputsDir, FORMAT_FILE), request.format);
-  const validation = await validatePredictions(createReadStream(predictionsPath), request.format, expectedIds);
+  // The full wording names a few missing ids (smoke runs and local tests show it; organisers read it
+  // as `detail`); the summary a team reads after hidden data never does.
+  const validation = await validatePredictions(createReadStream(predictionsPath), request.format, expectedIds, { nameMissingIds: 3 });
   if (!validation.ok) {
     const withHint = (text: string) => (validation.hint ? `${text} (hint: ${validation.hint})` : text);
     return { ok: false, failure: { reason: 'PREDICTIONS_INVALID', message: withHint(validation.message), summary: withHint(validation.summary) }, run };

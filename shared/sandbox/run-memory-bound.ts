@@ -19,6 +19,12 @@ export interface RunMemoryBound {
   enter(command: string, args: string[]): { command: string; args: string[] };
   /** Whether the run went past its limit: an OOM kill in its cgroup, or the watched sum above it. */
   exceeded(run: WatchedRun): Promise<boolean>;
+  /**
+   * The most memory the run held at once, in bytes: the cgroup's own high-water mark
+   * (memory.max_usage_in_bytes, memory.peak) where the kernel keeps one, else the largest sum seen
+   * by the polls. Read before `release`.
+   */
+  peakBytes(): Promise<number>;
   /** SIGKILLs every process the bound holds (the cgroup's members; nothing for the watch). */
   killAll(): void;
   /** Kills what is left, waits for it to go and removes the cgroup. */
@@ -162,8 +168,18 @@ class RunCgroup implements RunMemoryBound {
     return { command: '/bin/sh', args: ['-c', script, join(this.dir, 'cgroup.procs'), command, ...args] };
   }
 
+  private sampledPeak = 0;
+
   async exceeded(): Promise<boolean> {
+    // memory.peak is recent (Linux 5.19): older v2 kernels only show the current usage, sampled here.
+    const current = Number(await readFile(join(this.dir, this.version === 1 ? 'memory.usage_in_bytes' : 'memory.current'), 'utf8').catch(() => '0'));
+    if (current > this.sampledPeak) this.sampledPeak = current;
     return (await this.oomKills()) > 0;
+  }
+
+  async peakBytes(): Promise<number> {
+    const peak = Number(await readFile(join(this.dir, this.version === 1 ? 'memory.max_usage_in_bytes' : 'memory.peak'), 'utf8').catch(() => '0'));
+    return Math.max(Number.isFinite(peak) ? peak : 0, this.sampledPeak);
   }
 
   private async oomKills(): Promise<number> {
@@ -224,10 +240,16 @@ function killPid(pid: number): void {
 class ProcessWatch implements RunMemoryBound {
   readonly kind = 'process watch' as const;
 
+  private observedPeak = 0;
+
   constructor(private readonly limitBytes: number) {}
 
   enter(command: string, args: string[]) {
     return { command, args };
+  }
+
+  async peakBytes(): Promise<number> {
+    return this.observedPeak;
   }
 
   async exceeded(run: WatchedRun): Promise<boolean> {
@@ -241,6 +263,7 @@ class ProcessWatch implements RunMemoryBound {
       }
     }
     for (const pid of await runProcesses(run)) total += await processMemory(pid);
+    if (total > this.observedPeak) this.observedPeak = total;
     return total > this.limitBytes;
   }
 

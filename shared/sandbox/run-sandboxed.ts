@@ -63,6 +63,10 @@ export interface SandboxResult {
   mode: SandboxMode;
   /** What bounded the run's memory. */
   memoryBound: RunMemoryBound['kind'];
+  /** The most memory the run held at once (every process and RAM disk), as its bound measured it. */
+  peakMemoryBytes: number;
+  /** GPUs the run was given: the phase's grant where the host has NVIDIA devices, else 0. */
+  gpus: number;
 }
 
 /** Where the data appears inside the sandbox. */
@@ -156,11 +160,13 @@ function announceStart(command: string[]): string[] {
   return ['/bin/sh', '-c', `echo started >&${PROGRESS_FD}; exec ${PROGRESS_FD}>&-; exec "$@"`, 'sandbox-start', ...command];
 }
 
+/** The devices a phase with GPUs gets: those of the host, or none (the code then runs on the CPU). */
+const gpuDevicesFor = (request: SandboxRequest): string[] => (request.gpus ? nvidiaDevices() : []);
+
 function buildCommand(request: SandboxRequest, mode: SandboxMode, uid: number): { command: string; args: string[] } {
   const python = request.python ?? defaultPython();
   const script = request.script ?? 'main.py';
-  // The devices a phase with GPUs gets: those of the host, or none (the code then runs on the CPU).
-  const gpuDevices = request.gpus ? nvidiaDevices() : [];
+  const gpuDevices = gpuDevicesFor(request);
   const limits = limitArgs(request.limits, gpuDevices.length > 0);
   const asRoot = process.getuid?.() === 0;
   const env = sandboxEnvironment();
@@ -422,7 +428,9 @@ export async function runSandboxed(request: SandboxRequest): Promise<SandboxResu
     if (outcome === 'disk-full') log.note(`stopped: wrote more than ${request.limits.maxScratchBytes} bytes to disk`);
     if (outcome === 'out-of-memory') log.note(`stopped: memory limit of ${request.limits.memoryMiB} MiB reached (all processes and RAM disks of the run together)`);
     if (log.bytesSeen > request.limits.log.maxBytes) log.note(`output was ${log.bytesSeen} bytes; the log keeps ${request.limits.log.maxBytes}`);
-    return { outcome, exitCode, signal, durationMs: Date.now() - started, log, mode, memoryBound: bound.kind };
+    const durationMs = Date.now() - started;
+    const gpus = request.gpus && gpuDevicesFor(request).length > 0 ? request.gpus : 0;
+    return { outcome, exitCode, signal, durationMs, log, mode, memoryBound: bound.kind, peakMemoryBytes: await bound.peakBytes(), gpus };
   } finally {
     clearTimeout(timer);
     watching = false;

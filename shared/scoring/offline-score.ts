@@ -51,7 +51,7 @@ export async function offlineScore(request: OfflineScoreRequest): Promise<Offlin
   await requireFile(request.predictionsPath, 'predictions');
   await requireFile(request.labelsPath, 'labels');
   const outcome = await scorePredictions(
-    { format: challenge.submissionFormat, metric: challenge.metric, dataset },
+    { format: challenge.submissionFormat, metric: challenge.metric, secondaryMetrics: challenge.secondaryMetrics, dataset },
     () => createReadStream(request.predictionsPath),
     () => createReadStream(request.labelsPath),
   );
@@ -75,5 +75,12 @@ export async function offlineScore(request: OfflineScoreRequest): Promise<Offlin
   lines.push(`  overall: ${show(outcome.scores.overall)}`);
   if (outcome.scores.public !== undefined) lines.push(`  public:  ${show(outcome.scores.public)}`);
   if (outcome.scores.private !== undefined) lines.push(`  private: ${show(outcome.scores.private)}`);
+  for (const metric of challenge.secondaryMetrics ?? []) {
+    const scores = outcome.scores.secondary?.[metric.name];
+    if (!scores) continue;
+    const showIt = (value: number) => value.toFixed(metric.precision ?? challenge.scorePrecision);
+    const splits = (['overall', 'public', 'private'] as const).flatMap((split) => (scores[split] === undefined ? [] : [`${split} ${showIt(scores[split]!)}`]));
+    lines.push(`  ${metric.name} (${metric.kind}, ${higherIsBetter(metric) ? 'higher' : 'lower'} is better): ${splits.join(', ')}`);
+  }
   return { ok: true, ...base, rows: outcome.rows, scores: outcome.scores, text: lines.join('\n') };
 }

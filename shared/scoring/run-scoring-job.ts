@@ -46,29 +46,36 @@ export async function runScoringJob(ctx: PodiumContext, submissionId: string, at
   if (!run) throw new PodiumError('INTERNAL', `the inference job of submission "${submission.id}" attempt ${attempt} reported no outcome`);
   // Whatever the code produced after it saw hidden data reaches the team only as a fixed category.
   const sawHiddenData = submission.mode !== 'smoke';
-  if (run.result === 'failed') return recordFailure(ctx, submission, phase, recordedFailure(run.failure, sawHiddenData && run.codeRan));
+  const usage = run.run ? { run: run.run } : {};
+  if (run.result === 'failed') return recordFailure(ctx, submission, phase, recordedFailure(run.failure, sawHiddenData && run.codeRan), usage);
 
   const outcome = await scoreStoredPredictions(ctx, challenge, submission);
   const scoredAt = ctx.now().toISOString();
   if (outcome && !outcome.ok) {
     const withHint = (text: string) => (outcome.hint ? `${text}. Hint: ${outcome.hint}` : text);
     const failure = { reason: 'PREDICTIONS_INVALID' as const, message: withHint(outcome.message), summary: withHint(outcome.summary) };
-    return recordFailure(ctx, submission, phase, recordedFailure(failure, sawHiddenData));
+    return recordFailure(ctx, submission, phase, recordedFailure(failure, sawHiddenData), usage);
   }
 
   const scores: SubmissionScores | undefined = outcome
     ? { ...outcome.scores, scorerVersion: SCORER_VERSION, scoredAt }
     : undefined;
-  const moved = await transitionSubmission(ctx, submission.id, { to: 'SCORED', from: ['SCORING'], attempt, ...(scores ? { set: { scores } } : {}) });
+  const moved = await transitionSubmission(ctx, submission.id, { to: 'SCORED', from: ['SCORING'], attempt, set: { ...(scores ? { scores } : {}), ...usage } });
   if (!moved) return { outcome: 'skipped', status: (await getSubmission(ctx, submission.id)).status };
-  const scored: SubmissionRecord = { ...submission, status: 'SCORED', ...(scores ? { scores } : {}) };
+  const scored: SubmissionRecord = { ...submission, status: 'SCORED', ...(scores ? { scores } : {}), ...usage };
   if (scores) await recordScore(ctx, scored, scores, challenge);
   await settleQuota(ctx, scored, phase);
   return scores ? { outcome: 'scored', scores } : { outcome: 'unscored' };
 }
 
-async function recordFailure(ctx: PodiumContext, submission: SubmissionRecord, phase: PhaseDefinition, failure: SubmissionFailure): Promise<ScoringJobOutcome> {
-  const moved = await transitionSubmission(ctx, submission.id, { to: 'FAILED', from: ['SCORING'], attempt: submission.attempt, set: { failure } });
+async function recordFailure(
+  ctx: PodiumContext,
+  submission: SubmissionRecord,
+  phase: PhaseDefinition,
+  failure: SubmissionFailure,
+  usage: Pick<SubmissionRecord, 'run'>,
+): Promise<ScoringJobOutcome> {
+  const moved = await transitionSubmission(ctx, submission.id, { to: 'FAILED', from: ['SCORING'], attempt: submission.attempt, set: { failure, ...usage } });
   if (!moved) return { outcome: 'skipped', status: (await getSubmission(ctx, submission.id)).status };
   pipelineMetrics.submissionEntered('FAILED');
   pipelineMetrics.jobFailure(failure.reason);

@@ -1,4 +1,4 @@
-import type { DatasetDefinition, Metric, SubmissionFormat } from '../challenge/definition-schema.ts';
+import type { DatasetDefinition, Metric, SecondaryMetric, SubmissionFormat } from '../challenge/definition-schema.ts';
 import { PodiumError } from '../errors.ts';
 import type { CsvSource } from './csv-stream.ts';
 import { readLabelsTable, SPLIT_NONE, SPLIT_PRIVATE, SPLIT_PUBLIC } from './labels-table.ts';
@@ -10,15 +10,22 @@ import { checkPredictionsFile, type PredictionsInvalid } from './validate-predic
 export interface ScoringRules {
   format: SubmissionFormat;
   metric: Metric;
+  /** Named scores computed beside the primary one (the challenge's `secondaryMetrics`). */
+  secondaryMetrics?: readonly SecondaryMetric[];
   dataset: Pick<DatasetDefinition, 'id' | 'splitColumn'>;
 }
 
-export interface SplitScores {
+export interface SplitScore {
   /** Score over every row. */
   overall: number;
   /** Present when the dataset has a split column (and the split has rows). */
   public?: number;
   private?: number;
+}
+
+export interface SplitScores extends SplitScore {
+  /** Each secondary metric's scores, by its name; absent when the challenge names none. */
+  secondary?: Record<string, SplitScore>;
 }
 
 export type ScoreOutcome = { ok: true; scores: SplitScores; rows: number } | PredictionsInvalid;
@@ -28,25 +35,40 @@ export type ReopenableSource = CsvSource | (() => CsvSource | Promise<CsvSource>
 
 const open = async (source: ReopenableSource): Promise<CsvSource> => (typeof source === 'function' ? source() : source);
 
-function accumulators(rules: ScoringRules, split: boolean) {
-  const overall = createMetricAccumulator(rules.metric, rules.format);
+function metricAccumulators(metric: Metric, format: SubmissionFormat, split: boolean, label: string) {
+  const overall = createMetricAccumulator(metric, format);
   const bySplit: (MetricAccumulator | undefined)[] = [];
   if (split) {
-    bySplit[SPLIT_PUBLIC] = createMetricAccumulator(rules.metric, rules.format);
-    bySplit[SPLIT_PRIVATE] = createMetricAccumulator(rules.metric, rules.format);
+    bySplit[SPLIT_PUBLIC] = createMetricAccumulator(metric, format);
+    bySplit[SPLIT_PRIVATE] = createMetricAccumulator(metric, format);
   }
   const add = (truth: Float64Array, prediction: Float64Array, rowSplit: number) => {
     overall.add(truth, prediction);
     if (rowSplit !== SPLIT_NONE) bySplit[rowSplit]!.add(truth, prediction);
   };
-  const scores = (): SplitScores => {
-    const result: SplitScores = { overall: finite(overall, 'all rows') };
+  const scores = (): SplitScore => {
+    const result: SplitScore = { overall: finite(overall, 'all rows', label) };
     if (split) {
-      if (bySplit[SPLIT_PUBLIC]!.count > 0) result.public = finite(bySplit[SPLIT_PUBLIC]!, 'the public rows');
-      if (bySplit[SPLIT_PRIVATE]!.count > 0) result.private = finite(bySplit[SPLIT_PRIVATE]!, 'the private rows');
+      if (bySplit[SPLIT_PUBLIC]!.count > 0) result.public = finite(bySplit[SPLIT_PUBLIC]!, 'the public rows', label);
+      if (bySplit[SPLIT_PRIVATE]!.count > 0) result.private = finite(bySplit[SPLIT_PRIVATE]!, 'the private rows', label);
     }
     return result;
   };
+  return { add, scores };
+}
+
+/** The primary metric's accumulators and each secondary metric's, fed the same rows. */
+function accumulators(rules: ScoringRules, split: boolean) {
+  const primary = metricAccumulators(rules.metric, rules.format, split, 'the metric');
+  const secondary = (rules.secondaryMetrics ?? []).map((metric) => [metric.name, metricAccumulators(metric, rules.format, split, `the "${metric.name}" score`)] as const);
+  const add = (truth: Float64Array, prediction: Float64Array, rowSplit: number) => {
+    primary.add(truth, prediction, rowSplit);
+    for (const [, each] of secondary) each.add(truth, prediction, rowSplit);
+  };
+  const scores = (): SplitScores => ({
+    ...primary.scores(),
+    ...(secondary.length > 0 ? { secondary: Object.fromEntries(secondary.map(([name, each]) => [name, each.scores()])) } : {}),
+  });
   return { add, scores };
 }
 
@@ -90,10 +112,10 @@ async function scoreIndexed(rules: ScoringRules, predictions: CsvSource, labels:
   return { ok: true, scores: joined.scores(), rows: validation.rows };
 }
 
-function finite(accumulator: MetricAccumulator, rows: string): number {
+function finite(accumulator: MetricAccumulator, rows: string, label: string): number {
   const value = accumulator.result();
   if (!Number.isFinite(value)) {
-    throw new PodiumError('LABELS_INVALID', `the metric is undefined on ${rows} of the labels (for ROC AUC: both classes must be present)`);
+    throw new PodiumError('LABELS_INVALID', `${label} is undefined on ${rows} of the labels (for ROC AUC: both classes must be present)`);
   }
   return value;
 }

@@ -70,7 +70,7 @@ export async function scoreStoredPredictions(ctx: PodiumContext, challenge: Chal
   };
   try {
     return await scorePredictions(
-      { format: challenge.submissionFormat, metric: challenge.metric, dataset: location.dataset },
+      { format: challenge.submissionFormat, metric: challenge.metric, secondaryMetrics: challenge.secondaryMetrics, dataset: location.dataset },
       reopen(ctx.config.predictionsBucket, predictionsKey, predictions),
       reopen(location.bucket, location.key, labels),
     );

@@ -158,11 +158,13 @@ export async function checkPredictionsFile(
   counts.missingIds = expected.size - matched;
   const problems = describeCounts(counts, format, checker.describeProblems());
   if (problems.length === 0) return { ok: true, rows: counts.rows };
+  // The summary (what a team reads after hidden data) never names an id: it is taken before.
+  const summary = [...problems];
   const named = options.nameMissingIds && counts.missingIds > 0 ? missingIds(seen, options.nameMissingIds) : [];
   // The missing-ids line comes first when there is one.
   if (named.length) problems[0] += `: ${named.map((id) => JSON.stringify(id)).join(', ')}${counts.missingIds > named.length ? ', …' : ''}`;
   const decimalCommas = checker.hasProblem('decimal-comma') || (longRows > 0 && format.columns.some((column) => column.type === 'float' || column.type === 'probability'));
-  return invalid(problems, counts, decimalCommas ? DECIMAL_HINT : undefined);
+  return invalid(problems, counts, decimalCommas ? DECIMAL_HINT : undefined, summary);
 }
 
 function missingIds(seen: Uint8Array, { ids, limit }: { ids: readonly string[]; limit: number }): string[] {

@@ -175,11 +175,17 @@ export interface BestScoreCandidate extends Item {
   /** ISO instant the submission was created: the earlier submission wins a tie. */
   submittedAt: string;
   submissionId: string;
+  /**
+   * The rank sort key (`rank-sort-key.ts`), when the entry has one: on equal scores the lower key
+   * wins, so secondary scores break the tie before the submission time does.
+   */
+  lbsk?: string;
 }
 
 /**
  * Stores `candidate` as the team's best entry only when it beats the stored one: a better score,
- * or the same score submitted earlier. Replaying the same candidate changes nothing.
+ * or the same score and a better tie-break (its rank sort key; without one, the earlier
+ * submission). Replaying the same candidate changes nothing.
  * Returns true when the candidate is now the stored entry.
  */
 export async function putIfBetterScore(
@@ -189,14 +195,15 @@ export async function putIfBetterScore(
   higherIsBetter: boolean,
 ): Promise<boolean> {
   const better = higherIsBetter ? '#score < :score' : '#score > :score';
+  const tieAttribute = candidate.lbsk !== undefined ? { name: 'lbsk', value: candidate.lbsk } : { name: 'submittedAt', value: candidate.submittedAt };
   return writeIfCondition(
     db,
     new PutCommand({
       TableName: table,
       Item: candidate,
-      ConditionExpression: `attribute_not_exists(pk) OR ${better} OR (#score = :score AND #submittedAt > :submittedAt)`,
-      ExpressionAttributeNames: { '#score': 'score', '#submittedAt': 'submittedAt' },
-      ExpressionAttributeValues: { ':score': candidate.score, ':submittedAt': candidate.submittedAt },
+      ConditionExpression: `attribute_not_exists(pk) OR ${better} OR (#score = :score AND #tie > :tie)`,
+      ExpressionAttributeNames: { '#score': 'score', '#tie': tieAttribute.name },
+      ExpressionAttributeValues: { ':score': candidate.score, ':tie': tieAttribute.value },
     }),
   );
 }

@@ -14,6 +14,7 @@ import type { TeamRecord } from '../teams/team-record.ts';
 import { claimIdempotencyKey, releaseIdempotencyKey, requestFingerprint } from './idempotency.ts';
 import { getPhaseControl } from './phase-control.ts';
 import { releaseReservation, reserveQuota } from './quota.ts';
+import { submissionNote } from './submission-note.ts';
 import { createSubmissionRecord, findSubmission, teamSubmissionsPartition, type SubmissionMode, type SubmissionRecord } from './submission-record.ts';
 import { MIB, presignArchivePost, presignParts, startMultipartUpload, type ArchiveUpload } from './upload-urls.ts';
 
@@ -23,6 +24,8 @@ export interface CreateSubmissionRequest {
   archiveBytes: number;
   multipart: boolean;
   idempotencyKey?: string;
+  /** The team's note, as given (sanitised here). */
+  note?: string;
 }
 
 export const newSubmissionId = () => `s-${randomBytes(10).toString('hex')}`;
@@ -126,6 +129,7 @@ async function reserveAndCreate(
   request: CreateSubmissionRequest,
   submissionId: string,
 ) {
+  const note = submissionNote(request.note);
   const { quotaDay } = await reserveQuota(ctx, challenge.id, phase, team.teamId, submissionId, request.mode);
   try {
     const archiveKey = objectKeys.submissionArchive(challenge.id, phase.id, team.teamId, submissionId);
@@ -139,6 +143,8 @@ async function reserveAndCreate(
       mode: request.mode,
       archiveKey,
       archiveBytes: request.archiveBytes,
+      ...(note ? { note } : {}),
+      ...(principal.organiser ? { organiserRun: true } : {}),
       ...(quotaDay ? { quotaDay } : {}),
       ...(multipartUploadId ? { multipartUploadId } : {}),
     });

@@ -3,6 +3,7 @@ import type { PodiumContext } from '../context.ts';
 import { notFound } from '../errors.ts';
 import { createIfAbsent, transitionStatus } from '../storage/conditional-writes.ts';
 import { ACTIVE_SUBMISSIONS_INDEX, keys } from '../storage/table-design.ts';
+import type { RunUsage } from '../pipeline/run-usage.ts';
 import { ALLOWED_PREDECESSORS, isTerminal, type FailureReason, type SubmissionStatus } from './submission-status.ts';
 
 /** A scored run counts toward the leaderboard and quota; a smoke run uses the public smoke data, full logs, no rank. */
@@ -21,6 +22,8 @@ export interface SubmissionScores {
   overall: number;
   public?: number;
   private?: number;
+  /** The challenge's secondary scores, by name, on the same splits. */
+  secondary?: Record<string, { overall: number; public?: number; private?: number }>;
   scorerVersion: string;
   scoredAt: string;
 }
@@ -46,6 +49,10 @@ export interface SubmissionRecord {
   /** The uploaded archive's ETag, recorded with its size when it arrives; later reads are pinned to it. */
   archiveETag?: string;
   multipartUploadId?: string;
+  /** The team's own note given at submit time, sanitised (submission-note.ts). */
+  note?: string;
+  /** Created by an organiser (a test run): kept off the leaderboards unless marked baseline (leaderboard-candidacy.ts). */
+  organiserRun?: boolean;
   /** UTC day (YYYY-MM-DD) whose quota counter this submission was charged to; absent for smoke runs. */
   quotaDay?: string;
   /** Set once the quota consequences of a terminal state were applied (released or refunded). */
@@ -53,6 +60,8 @@ export interface SubmissionRecord {
   failure?: SubmissionFailure;
   jobs?: { inference?: string; scoring?: string };
   scores?: SubmissionScores;
+  /** What the scored attempt's code used (rounded), from the launcher's outcome. */
+  run?: RunUsage;
   baseline?: boolean;
   cancelRequestedAt?: string;
   /** Who cancelled it: a user id, or `system: <why>` when the reconciler abandoned it. */
@@ -87,6 +96,10 @@ export interface NewSubmission {
   archiveBytes?: number;
   /** Set when the archive is uploaded in parts; the API completes the upload. */
   multipartUploadId?: string;
+  /** The team's own note, sanitised (submission-note.ts). */
+  note?: string;
+  /** Created by an organiser (a test run): kept off the leaderboards unless marked baseline. */
+  organiserRun?: boolean;
 }
 
 export function buildSubmissionRecord(input: NewSubmission, createdAt: string): SubmissionRecord {

@@ -16,14 +16,22 @@ export function roundScore(score: number, precision: number): number {
 export function visibleScores(challenge: Challenge, submission: SubmissionRecord, control: PhaseControl, asOrganiser: boolean) {
   const scores = submission.scores;
   if (!scores || submission.status !== 'SCORED') return undefined;
-  const precision = challenge.scorePrecision;
-  const round = (value: number | undefined) => (value === undefined ? undefined : roundScore(value, precision));
   const phase = findPhase(challenge, submission.phaseId);
   const everything = asOrganiser || control.published || submission.mode === 'smoke';
-  if (everything) return { overall: round(scores.overall), public: round(scores.public), private: round(scores.private) };
-  if (!phase || phase.leaderboard === 'private-until-published') return undefined;
-  if (scores.private === undefined && scores.public === undefined) return { overall: round(scores.overall) };
-  return { public: round(scores.public) };
+  let splits: readonly ('overall' | 'public' | 'private')[];
+  if (everything) splits = ['overall', 'public', 'private'];
+  else if (!phase || phase.leaderboard === 'private-until-published') return undefined;
+  else splits = scores.private === undefined && scores.public === undefined ? ['overall'] : ['public'];
+  const pick = (each: { overall: number; public?: number; private?: number }, precision: number) =>
+    Object.fromEntries(splits.flatMap((split) => (each[split] === undefined ? [] : [[split, roundScore(each[split]!, precision)]]))) as { overall?: number; public?: number; private?: number };
+  // Secondary scores follow the primary one's visibility, each rounded to its own precision.
+  const secondary = Object.fromEntries(
+    (challenge.secondaryMetrics ?? []).flatMap((metric) => {
+      const each = scores.secondary?.[metric.name];
+      return each ? [[metric.name, pick(each, metric.precision ?? challenge.scorePrecision)]] : [];
+    }),
+  );
+  return { ...pick(scores, challenge.scorePrecision), ...(Object.keys(secondary).length > 0 ? { secondary } : {}) };
 }
 
 /** A submission as its team sees it: status, visible scores, sanitised failure; no storage keys. */
@@ -39,15 +47,19 @@ export function submissionView(challenge: Challenge, submission: SubmissionRecor
     createdAt: submission.createdAt,
     updatedAt: submission.updatedAt,
     ...(submission.archiveBytes !== undefined ? { archiveBytes: submission.archiveBytes } : {}),
+    ...(submission.note ? { note: submission.note } : {}),
     // `detail` may quote what the code printed on hidden data: organisers only.
     ...(submission.failure
       ? { failure: { reason: submission.failure.reason, message: submission.failure.message, ...(asOrganiser && submission.failure.detail ? { detail: submission.failure.detail } : {}) } }
       : {}),
     ...(score ? { score: JSON.parse(JSON.stringify(score)) as typeof score } : {}),
+    // Coarse and rounded when recorded (run-usage.ts), so safe for the team even on hidden data.
+    ...(submission.run ? { run: submission.run } : {}),
     ...(submission.baseline ? { baseline: true } : {}),
     ...(asOrganiser
       ? {
           submittedBy: submission.submittedBy,
+          ...(submission.organiserRun ? { organiserRun: true } : {}),
           attempt: submission.attempt,
           archiveKey: submission.archiveKey,
           ...(submission.scores ? { scorerVersion: submission.scores.scorerVersion, scoredAt: submission.scores.scoredAt } : {}),

@@ -75,6 +75,7 @@ beforeAll(async () => {
     { method: 'GET', path: `${c}/submissions`, expect: anyUser },
     { method: 'GET', path: `/submissions/${s}`, expect: teamAOnly },
     { method: 'GET', path: `/submissions/${s}/logs`, expect: teamAOnly },
+    { method: 'GET', path: `/submissions/${s}/archive`, expect: teamAOnly },
     { method: 'POST', path: `/submissions/${s}/selection`, expect: teamAOnly },
     { method: 'DELETE', path: `/submissions/${s}/selection`, expect: teamAOnly },
     { method: 'POST', path: `/submissions/${s}/upload/complete`, body: { parts: [{ partNumber: 1, etag: 'x' }] }, expect: teamAOnly },

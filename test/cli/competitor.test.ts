@@ -156,7 +156,7 @@ describe('a competitor with the podium CLI', () => {
   });
 
   it('uploads in parts with --multipart and follows a smoke run to its end, printing each state', async () => {
-    const submitted = await ada.run(['submit', 'examples/tissuenet/baseline', '--phase', 'learning', '--multipart', '--smoke', '--poll-interval', '0.5', '--timeout', '240']);
+    const submitted = await ada.run(['submit', 'examples/tissuenet/baseline', '--phase', 'learning', '--multipart', '--smoke', '--poll-interval', '0.5', '--timeout', '240', '--note', 'baseline,\u202e smoke\ttry']);
     expect(submitted.code, submitted.stdout + submitted.stderr).toBe(0);
     // Each state is printed once, as polled: a state before the end, then SCORED.
     expect(submitted.stdout).toMatch(/\d\d:\d\d:\d\d {2}(CREATED|UPLOADED|VALIDATED|QUEUED|RUNNING|SCORING)\n[\s\S]*\d\d:\d\d:\d\d {2}SCORED\n/);
@@ -164,6 +164,29 @@ describe('a competitor with the podium CLI', () => {
     const logs = await ada.run(['logs', id]);
     expect(logs.code, logs.stderr).toBe(0);
     expect(logs.stdout).toContain('wrote 8 predictions');
+    // What the run used (rounded) and the note, bidi override and tab gone.
+    const status = await ada.run(['status', id]);
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toMatch(/ {2}run {8}\d+ s, \d+ MiB peak\n/);
+    expect(status.stdout).toContain('  note       baseline, smoke try\n');
+  });
+
+  it('downloads its own archive byte for byte with download-submission; another team cannot', async () => {
+    // Waits for the end: the team may have only one submission in flight, and the next test submits.
+    const submitted = await ada.run(['--json', 'submit', 'examples/tissuenet/baseline', '--phase', 'learning', '--smoke', '--poll-interval', '0.5', '--timeout', '240']);
+    expect(submitted.code, submitted.stdout + submitted.stderr).toBe(0);
+    const { submission } = submitted.json<{ submission: { id: string; teamId: string } }>();
+    const target = join(work, 'mine.zip');
+    const downloaded = await ada.run(['download-submission', submission.id, '-o', target]);
+    expect(downloaded.code, downloaded.stderr).toBe(0);
+    expect(downloaded.stdout).toContain(`Saved ${submission.id} to ${target}`);
+    const stored = await platform.ctx.s3.send(
+      new GetObjectCommand({ Bucket: platform.ctx.config.submissionsBucket, Key: objectKeys.submissionArchive('tissuenet', 'learning', submission.teamId, submission.id) }),
+    );
+    expect(createHash('sha256').update(await stored.Body!.transformToByteArray()).digest('hex')).toBe(await sha256(target));
+    const others = await grace.run(['download-submission', submission.id, '-o', join(work, 'theirs.zip')]);
+    expect(others.code).toBe(1);
+    expect(others.stderr).toContain('NOT_FOUND');
   });
 
   it('exits 4 with the failure reason and message when a submission fails', async () => {

@@ -136,6 +136,19 @@ describe('platform stack', () => {
     expect(grants.filter((grant) => grant.action.startsWith('kms:'))).toEqual([]);
   });
 
+  it('lets the API sign downloads of this challenge’s archives only (a presigned GET acts as its signer)', () => {
+    const [, api] = Object.entries(platform.findResources('AWS::Lambda::Function')).find(([, fn]) => fn.Properties.Description === 'Podium HTTP API (Hono)')!;
+    const roleId = api.Properties.Role['Fn::GetAtt'][0] as string;
+    const statements = Object.values(platform.findResources('AWS::IAM::Policy'))
+      .filter((policy) => (policy.Properties.Roles as Array<{ Ref: string }>).some((role) => role.Ref === roleId))
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>);
+    const reads = statements
+      .filter((statement) => [statement.Action].flat().includes('s3:GetObject'))
+      .flatMap((statement) => [statement.Resource].flat().map((resource) => JSON.stringify(resource)))
+      .filter((resource) => resource.includes('Submissions'));
+    expect(reads).toEqual([expect.stringContaining('/tissuenet/*')]);
+  });
+
   it('alarms on API 5xx rate, dead letters, stuck submissions and platform job failures, to an encrypted topic', () => {
     const alarms = Object.values(platform.findResources('AWS::CloudWatch::Alarm')).map((alarm) => alarm.Properties);
     expect(alarms).toHaveLength(6); // 5xx rate, 3 DLQs, stuck submissions, platform job failures

@@ -117,7 +117,7 @@ describe('the private board ranks what each team chose', () => {
     const hidden = await score('team-a', PUBLIC_08_PRIVATE_1);
     await score('team-a', PUBLIC_1_PRIVATE_05);
     await score('team-a', PUBLIC_1_PRIVATE_085);
-    const stale = buildLeaderboardEntry(await getSubmission(ctx, hidden), tissuenet.metric, 'private', 1, 'old');
+    const stale = buildLeaderboardEntry(await getSubmission(ctx, hidden), tissuenet, 'private', 1, { scorerVersion: 'old' });
     await ctx.db.send(new PutCommand({ TableName: ctx.config.tableName, Item: stale }));
     expect(await privateBoard(ctx)).toEqual([[1, 'team-a', 1, hidden]]);
     await rebuildLeaderboard(ctx, tissuenet, 'learning');

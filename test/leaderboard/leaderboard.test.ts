@@ -173,10 +173,10 @@ describe('rebuild and rescore', () => {
     const a = await score('team-a', PUBLIC_MISS);
     const ghost = buildLeaderboardEntry(
       { id: 's-ghost', challengeId: 'tissuenet', phaseId: 'learning', teamId: 'team-ghost', createdAt: '2026-06-01T09:00:00.000Z' },
-      tissuenet.metric,
+      tissuenet,
       'public',
       1,
-      SCORER_VERSION,
+      { scorerVersion: SCORER_VERSION },
     );
     await ctx.db.send(new PutCommand({ TableName: ctx.config.tableName, Item: ghost }));
 

@@ -82,6 +82,11 @@ describe('the inference job under its synthesized contract', () => {
     expect(env).not.toHaveProperty(STORAGE_ENV.tableName);
     const { code, stderr } = await runInferenceEntrypoint(env);
     expect(code, stderr).toBe(0);
-    expect(await readRunOutcome(ctx.s3, ctx.config.predictionsBucket, id, 1)).toMatchObject({ result: 'predicted', rows: 200 });
+    const outcome = await readRunOutcome(ctx.s3, ctx.config.predictionsBucket, id, 1);
+    expect(outcome).toMatchObject({ result: 'predicted', rows: 200 });
+    // What the run used, rounded (whole seconds, whole MiB) before it leaves the launcher; no GPU here.
+    expect(outcome!.run).toEqual({ durationMs: expect.any(Number), peakMemoryMiB: expect.any(Number), gpuSeconds: 0 });
+    expect(outcome!.run!.durationMs % 1000).toBe(0);
+    expect(outcome!.run!.peakMemoryMiB).toBeGreaterThan(0);
   });
 });

@@ -251,6 +251,18 @@ print("all held together")
     expect(await sandboxProcesses()).toBe(0);
   });
 
+  for (const memoryGuard of ['cgroup', 'watch'] as const) {
+    it(`measures the run's peak memory, two processes together (${memoryGuard})`, async () => {
+      const result = await run(holders(2, 100, 2), { limits: { memoryMiB: 1024, timeLimitSeconds: 60 }, memoryGuard });
+      expect(result.outcome).toBe('exited');
+      expect(result.text).toContain('all held together');
+      // Two processes of 100 MiB each were held at once; the interpreters add their own few MiB.
+      expect(result.peakMemoryBytes).toBeGreaterThanOrEqual(190 * 1024 * 1024);
+      expect(result.peakMemoryBytes).toBeLessThan(1024 * 1024 * 1024);
+      expect(result.gpus).toBe(0);
+    });
+  }
+
   it('stops them too where no cgroup is delegated (the process watch)', async () => {
     const result = await run(holders(3, 300, 30), { limits: { memoryMiB: 512, timeLimitSeconds: 60 }, memoryGuard: 'watch' });
     expect(result.memoryBound).toBe('process watch');

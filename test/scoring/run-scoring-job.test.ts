@@ -74,6 +74,21 @@ describe('runScoringJob', () => {
     expect((await readLeaderboard(ctx, tissuenet, 'learning', 'public')).entries).toEqual([]);
   });
 
+  it('records what the run used, from the launcher’s outcome, on a scored and on a failed submission', async () => {
+    const ctx = await freshPlatform();
+    const usage = { durationMs: 42_000, peakMemoryMiB: 731, gpuSeconds: 42 };
+    await submissionInScoring(ctx, { ...base, id: 's-usage', predictions: tissuenetPredictions(labels.ids, PREDICTED) });
+    await writeRunOutcome(ctx.s3, ctx.config.predictionsBucket, { result: 'predicted', submissionId: 's-usage', attempt: 1, rows: 4, run: usage });
+    await runScoringJob(ctx, 's-usage', 1);
+    expect(await getSubmission(ctx, 's-usage')).toMatchObject({ status: 'SCORED', run: usage });
+
+    await submissionInScoring(ctx, { ...base, id: 's-usage-failed', predictions: 'unused' });
+    const failure = { reason: 'TIMEOUT' as const, message: 'stopped after 60 s', summary: 'stopped after 60 s' };
+    await writeRunOutcome(ctx.s3, ctx.config.predictionsBucket, { result: 'failed', submissionId: 's-usage-failed', attempt: 1, failure, codeRan: true, run: { ...usage, durationMs: 60_000 } });
+    await runScoringJob(ctx, 's-usage-failed', 1);
+    expect(await getSubmission(ctx, 's-usage-failed')).toMatchObject({ status: 'FAILED', run: { durationMs: 60_000, peakMemoryMiB: 731 } });
+  });
+
   it('fails invalid predictions with PREDICTIONS_INVALID and counts, and ranks nothing', async () => {
     const ctx = await freshPlatform();
     const missingOne = tissuenetPredictions(labels.ids.slice(0, 3), PREDICTED);

@@ -1,6 +1,6 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { appendFile, cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadChallenge, type Challenge } from '#shared/challenge/load-challenge.ts';
@@ -120,6 +120,23 @@ describe('offlineScore (podium score)', () => {
     expect(result.text).toBe(
       [`tissuenet / learning: 6 rows scored with cost-matrix (higher is better, scorer ${SCORER_VERSION})`, '  overall: 0.7667', '  public:  0.9667', '  private: 0.5667'].join('\n'),
     );
+  });
+
+  it('prints every secondary score with its direction and precision', async () => {
+    const challengeDir = join(workDir, 'with-secondary');
+    await cp('examples/tissuenet', challengeDir, { recursive: true, filter: (source) => !source.includes(`${sep}data`) });
+    await appendFile(join(challengeDir, 'challenge.yaml'), '\nsecondaryMetrics:\n  - { name: accuracy, kind: accuracy, precision: 2 }\n  - { name: loss, kind: mae }\n');
+    const predictionsPath = join(workDir, 'submission.csv');
+    const labelsPath = join(workDir, 'labels.csv');
+    await writeFile(predictionsPath, predictionsCsv(predictionLines));
+    await writeFile(labelsPath, labelsCsv);
+    const result = await offlineScore({ challengeDir, phaseId: 'learning', predictionsPath, labelsPath });
+    expect(result.scores?.secondary?.accuracy).toEqual({ overall: 3 / 6, public: 2 / 3, private: 1 / 3 });
+    // Rows 0→0 ✓, 1→2 ✗, 2→2 ✓, 3→0 ✗, 0→1 ✗, 2→2 ✓ (public: the even rows).
+    expect(result.text.split('\n').slice(-2)).toEqual([
+      '  accuracy (accuracy, higher is better): overall 0.50, public 0.67, private 0.33',
+      expect.stringMatching(/^ {2}loss \(mae, lower is better\): overall \d\.\d{4}, public \d\.\d{4}, private \d\.\d{4}$/),
+    ]);
   });
 
   it('prints the validation errors and a hint instead of a score', async () => {

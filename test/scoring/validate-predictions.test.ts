@@ -87,6 +87,13 @@ describe('validatePredictions: header problems', () => {
     expect(result.summary).toBe('the predictions file is invalid: the header repeats 1 column; missing column(s) "3"; 4 unexpected columns');
   });
 
+  it('names a few missing ids in the full wording only, never in the summary a team reads after hidden data', async () => {
+    const result = failure(await validatePredictions(chunked('filename,0,1,2,3\na.tif,1,0,0,0\n'), tissuenet, ['a.tif', 'test_0007.pgm', 'test_0009.pgm'], { nameMissingIds: 3 }));
+    expect(result.message).toContain('"test_0007.pgm"');
+    expect(result.summary).not.toContain('test_0007');
+    expect(result.summary).toContain('2 expected ids are missing');
+  });
+
   it('summarises an unreadable file without the line number the file chose', async () => {
     const lines = Array.from({ length: 37 }, (_, i) => `a${i}.tif,1,0,0,0`).join('\n');
     const result = failure(await validate(`filename,0,1,2,3\n${lines}\n"unclosed,1,0,0,0\n`, tissuenet, ['a.tif']));

@@ -9,6 +9,7 @@ import { notFound } from '#shared/errors.ts';
 import type { Principal } from '#shared/identity/principal.ts';
 import { phaseHasSplit } from '#shared/leaderboard/leaderboard-splits.ts';
 import { readLeaderboard } from '#shared/leaderboard/read-leaderboard.ts';
+import { scoreColumns } from '#shared/leaderboard/score-columns.ts';
 import { getPhaseControl } from '#shared/submissions/phase-control.ts';
 import { roundScore } from '#shared/submissions/submission-view.ts';
 import type { ApiDependencies } from '../api-env.ts';
@@ -20,8 +21,21 @@ const Leaderboard = z
     phase: z.string(),
     split: z.enum(['public', 'private']),
     published: z.boolean(),
+    /** The named scores shown, in ranking order: `score` (primary) first, then each secondary score. */
+    scores: z.array(
+      z.object({ name: z.string(), kind: z.string(), direction: z.enum(['higher-is-better', 'lower-is-better']), precision: z.number(), primary: z.boolean() }),
+    ),
     entries: z.array(
-      z.object({ rank: z.number(), teamId: z.string(), teamName: z.string(), score: z.number(), submissionId: z.string(), submittedAt: z.string(), baseline: z.boolean().optional() }),
+      z.object({
+        rank: z.number(),
+        teamId: z.string(),
+        teamName: z.string(),
+        score: z.number(),
+        secondaryScores: z.record(z.string(), z.number()).optional(),
+        submissionId: z.string(),
+        submittedAt: z.string(),
+        baseline: z.boolean().optional(),
+      }),
     ),
     nextCursor: z.string().nullable(),
   })
@@ -50,15 +64,25 @@ export async function leaderboardPage(
   const { published } = await getPhaseControl(ctx, challenge.id, phaseId);
   if (!boardVisible(challenge, phaseId, split, published, viewer)) throw notFound(`the ${split} leaderboard of phase ${phaseId} (not published yet)`);
   const board = await readLeaderboard(ctx, challenge, phaseId, split, page);
+  const columns = scoreColumns(challenge);
+  const secondary = columns.filter((column) => !column.primary);
   return {
     phase: phaseId,
     split,
     published,
+    scores: columns,
     entries: board.entries.map((entry) => ({
       rank: entry.rank,
       teamId: entry.teamId,
       teamName: entry.teamName ?? entry.teamId,
       score: roundScore(entry.score, challenge.scorePrecision),
+      ...(secondary.length > 0 && entry.secondaryScores
+        ? {
+            secondaryScores: Object.fromEntries(
+              secondary.flatMap((column) => (entry.secondaryScores![column.name] === undefined ? [] : [[column.name, roundScore(entry.secondaryScores![column.name]!, column.precision)]])),
+            ),
+          }
+        : {}),
       submissionId: entry.submissionId,
       submittedAt: entry.submittedAt,
       ...(entry.baseline ? { baseline: true } : {}),
@@ -74,7 +98,7 @@ export function leaderboardRoutes({ ctx }: ApiDependencies) {
       method: 'get',
       path: '/challenges/{challengeId}/phases/{phaseId}/leaderboard',
       tags: ['leaderboards'],
-      summary: 'A phase leaderboard: best scored submission per team, ties to the earlier submission',
+      summary: 'A phase leaderboard: best scored submission per team; secondary scores, then the earlier submission, break ties',
       request: {
         params: PhaseParams,
         query: z.object({

@@ -5,6 +5,7 @@ import { findPhase } from '#shared/challenge/challenge.ts';
 import { notFound } from '#shared/errors.ts';
 import { cancelSubmission } from '#shared/pipeline/cancel-submission.ts';
 import { requireActiveParticipant } from '#shared/participants/registration.ts';
+import { archiveDownload } from '#shared/submissions/archive-download.ts';
 import { completeArchiveUpload } from '#shared/submissions/complete-upload.ts';
 import { createSubmission } from '#shared/submissions/create-submission.ts';
 import { clearFinalSubmission, selectFinalSubmission } from '#shared/submissions/final-selection.ts';
@@ -13,6 +14,7 @@ import { listTeamSubmissions } from '#shared/submissions/list-submissions.ts';
 import { getPhaseControl } from '#shared/submissions/phase-control.ts';
 import { remainingQuota } from '#shared/submissions/quota.ts';
 import { readTeamLog } from '#shared/submissions/submission-logs.ts';
+import { MAX_NOTE_CHARS } from '#shared/submissions/submission-note.ts';
 import { submissionView } from '#shared/submissions/submission-view.ts';
 import { teamSubmission } from '#shared/submissions/team-submission.ts';
 import { findParticipant } from '#shared/participants/participant-record.ts';
@@ -26,6 +28,9 @@ export const Submission = AnyObject.meta({ id: 'Submission',  description: 'A su
 const FinalSelection = z
   .object({ challengeId: z.string(), phaseId: z.string(), teamId: z.string(), limit: z.number(), selected: z.array(z.string()), closes: z.string() })
   .meta({ id: 'FinalSelection', description: "The team's final selection in the submission's phase: what counts on the private board (docs/API.md)" });
+const ArchiveDownload = z
+  .object({ url: z.string(), expiresAt: z.string(), bytes: z.number().optional(), fileName: z.string() })
+  .meta({ id: 'ArchiveDownload', description: "A short-lived presigned GET of the team's own archive (docs/API.md)" });
 const Upload = AnyObject.meta({ id: 'ArchiveUpload',  description: 'A presigned POST ({ method: "POST", url, fields, maxBytes }) or a multipart upload ({ method: "MULTIPART", uploadId, partBytes, parts })' });
 
 export const CreateSubmissionBody = z
@@ -33,6 +38,7 @@ export const CreateSubmissionBody = z
     mode: z.enum(['scored', 'smoke']).default('scored'),
     archiveBytes: z.number().int().positive().max(20_480 * 1024 * 1024),
     multipart: z.boolean().default(false),
+    note: z.string().max(MAX_NOTE_CHARS).optional().meta({ description: `The team's note on this submission (at most ${MAX_NOTE_CHARS} characters; control and bidi characters are stripped)` }),
   })
   .strict()
   .meta({ id: 'CreateSubmission' });
@@ -138,6 +144,21 @@ export function submissionRoutes({ ctx, jobRunner }: ApiDependencies) {
       async (c) => {
         const { submission } = await teamSubmission(ctx, userOf(c), c.req.valid('param').submissionId);
         return c.json(await readTeamLog(ctx, submission), 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'get',
+        path: '/submissions/{submissionId}/archive',
+        tags: ['submissions'],
+        summary: "A short-lived link to download one of my team's archives as uploaded",
+        security: bearer,
+        request: { params: SubmissionParams },
+        responses: { 200: json(ArchiveDownload), ...commonErrors },
+      }),
+      async (c) => {
+        const { submission } = await teamSubmission(ctx, userOf(c), c.req.valid('param').submissionId);
+        return c.json(await archiveDownload(ctx, submission), 200);
       },
     )
     .openapi(

@@ -58,5 +58,5 @@ async function leaderboardExport(ctx: PodiumContext, challenge: Challenge, organ
     rows.push(...page.entries);
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
-  return leaderboardCsv(rows);
+  return leaderboardCsv(rows, (challenge.secondaryMetrics ?? []).map((metric) => metric.name));
 }
