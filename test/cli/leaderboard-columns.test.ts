@@ -53,8 +53,9 @@ describe('podium leaderboard with several scores', () => {
     const header = lines.find((line) => line.startsWith('RANK'))!;
     expect(header).toMatch(/^RANK\s+TEAM\s+SCORE ↑\s+MACRO_F1 ↑\s+COST ↑\s+SUBMITTED\s+SUBMISSION$/);
     const rows = lines.filter((line) => /^\s*\d+ /.test(line));
-    expect(rows[0]).toMatch(/^\s*1\s+team-zero\s+0\.75\s+0\.7778\s+0\.9[78]\s/);
-    expect(rows[1]).toMatch(/^\s*2\s+team-two\s+0\.75\s+0\.6\s+0\.8[23]\s/);
+    // The primary score at the challenge's scorePrecision (4 digits).
+    expect(rows[0]).toMatch(/^\s*1\s+team-zero\s+0\.7500\s+0\.7778\s+0\.9[78]\s/);
+    expect(rows[1]).toMatch(/^\s*2\s+team-two\s+0\.7500\s+0\.6\s+0\.8[23]\s/);
 
     const json = await user.run(['--json', 'leaderboard', 'tissuenet', '--phase', 'learning']);
     expect(json.json<{ scores: { name: string }[] }>().scores.map((column) => column.name)).toEqual(['score', 'macro_f1', 'cost']);
