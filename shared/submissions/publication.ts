@@ -1,4 +1,4 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { paginateQuery } from '@aws-sdk/lib-dynamodb';
 import { recordAudit } from '../audit/audit-log.ts';
 import type { ChallengeFile } from '../challenge/definition-schema.ts';
 import { findPhase } from '../challenge/challenge.ts';
@@ -6,10 +6,9 @@ import type { PodiumContext } from '../context.ts';
 import { notFound, PodiumError } from '../errors.ts';
 import { phaseBoards } from '../leaderboard/leaderboard-splits.ts';
 import { readLeaderboard } from '../leaderboard/read-leaderboard.ts';
+import { scoredSubmissionsQuery } from '../leaderboard/phase-submissions.ts';
 import { rebuildLeaderboard } from '../leaderboard/rebuild-leaderboard.ts';
-import { BY_PHASE_INDEX } from '../storage/table-design.ts';
 import { getPhaseControl, setPhaseSwitch, type PhaseControl } from './phase-control.ts';
-import { phaseSubmissionsPartition } from './submission-record.ts';
 
 /**
  * Publishing a phase shows its private board to everyone and every submission's private (and
@@ -40,25 +39,10 @@ const phaseOf = (challenge: ChallengeFile, phaseId: string) => {
   return phase;
 };
 
+/** How many of them there are: the same query as the leaderboard's, counted by DynamoDB rather than read. */
 async function countScoredSubmissions(ctx: PodiumContext, challengeId: string, phaseId: string): Promise<number> {
   let count = 0;
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await ctx.db.send(
-      new QueryCommand({
-        TableName: ctx.config.tableName,
-        IndexName: BY_PHASE_INDEX.name,
-        KeyConditionExpression: '#pk = :phase',
-        FilterExpression: '#status = :scored AND #mode = :mode',
-        ExpressionAttributeNames: { '#pk': BY_PHASE_INDEX.partition, '#status': 'status', '#mode': 'mode' },
-        ExpressionAttributeValues: { ':phase': phaseSubmissionsPartition(challengeId, phaseId), ':scored': 'SCORED', ':mode': 'scored' },
-        Select: 'COUNT',
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    count += page.Count ?? 0;
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  for await (const page of paginateQuery({ client: ctx.db }, { ...scoredSubmissionsQuery(ctx, challengeId, phaseId), Select: 'COUNT' })) count += page.Count ?? 0;
   return count;
 }
 
