@@ -68,3 +68,10 @@ export function configuredOrExit<T>(read: () => T): T {
     process.exit(2);
   }
 }
+
+/** A variable the job definition must declare; throws naming it (inside `configuredOrExit`: exit 2). */
+export function requiredEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
+  const value = env[name];
+  if (!value) throw new Error(`${name} is not set: the job definition must declare it`);
+  return value;
+}

@@ -18,6 +18,7 @@ import { registerLogs } from './commands/logs.ts';
 import { registerMfa } from './commands/mfa.ts';
 import { registerPublish } from './commands/publish.ts';
 import { registerQuota } from './commands/quota.ts';
+import { registerReceipt, registerVerify } from './commands/receipt.ts';
 import { registerRescore } from './commands/rescore.ts';
 import { registerScore } from './commands/score.ts';
 import { registerSignup } from './commands/signup.ts';
@@ -86,6 +87,8 @@ for (const register of [
   registerLogs,
   registerDownloadSubmission,
   registerLeaderboard,
+  registerReceipt,
+  registerVerify,
   registerSelect,
   registerQuota,
   registerSubmissions,

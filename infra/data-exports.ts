@@ -17,6 +17,7 @@ export const DATA_EXPORTS = [
   'PredictionsBucket',
   'HiddenBucket',
   'LabelsKeyArn',
+  'ReceiptKeyArn',
 ] as const;
 export type DataExport = (typeof DATA_EXPORTS)[number];
 
@@ -30,6 +31,8 @@ export interface DataResources {
   predictions: IBucket;
   hidden: IBucket;
   labelsKey: IKey;
+  /** Signs score receipts (ECC_NIST_P256); only scoring roles may sign, the API reads its public key. */
+  receiptKey: IKey;
 }
 
 const exportNames = new WeakMap<object, string>();
@@ -60,5 +63,6 @@ export function importDataResources(scope: Construct, challengeId: string): Data
     predictions: bucket('Predictions', 'PredictionsBucket'),
     hidden: bucket('Hidden', 'HiddenBucket'),
     labelsKey: Key.fromKeyArn(imported, 'LabelsKey', value('LabelsKeyArn')),
+    receiptKey: Key.fromKeyArn(imported, 'ReceiptKey', value('ReceiptKeyArn')),
   };
 }

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -22,6 +22,7 @@ import { LocalJobRunner } from './job-runner/local-job-runner.ts';
 import { declaredJobEnvironment } from './job-runner/declared-job-environment.ts';
 import { synthesizeJobs } from './parity/synthesized-jobs.ts';
 import type { JobLauncher } from './job-runner/job-launcher.ts';
+import { ensureLocalReceiptKey, localReceiptJobEnvironment } from './receipt-key.ts';
 import { onArchiveUploaded, uploadedObjectOf } from '#shared/pipeline/on-archive-uploaded.ts';
 import { onJobStateChange } from '#shared/pipeline/on-job-state-change.ts';
 import { reconcile } from '#shared/pipeline/reconcile.ts';
@@ -117,10 +118,13 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   const pipelineSettings: PipelineSettings = { ...DEFAULT_PIPELINE_SETTINGS, ...options.pipeline };
   // Each job gets the environment its synthesized job definition declares, and nothing else.
   const { contracts } = await synthesizeJobs(await challengeFolders(settings.examplesDir, challenges));
+  // In memory (tests): a key of this run only, in a folder removed on close.
+  const keyDir = persist ? settings.dataDir : await mkdtemp(join(tmpdir(), 'podium-receipt-key-'));
+  const receiptKey = await ensureLocalReceiptKey(keyDir, config);
   const jobRunner: LocalJobRunner = new LocalJobRunner({
     config,
     // The work folder stands for the instance volume; the sandbox uid must traverse its parents.
-    environmentOf: declaredJobEnvironment(contracts, config, join(tmpdir(), 'podium-job-work')),
+    environmentOf: declaredJobEnvironment(contracts, config, join(tmpdir(), 'podium-job-work'), localReceiptJobEnvironment(receiptKey, { hostProcesses: !options.jobLauncher })),
     onEvent: (event) => onJobStateChange(jobStateHandlerCtx, jobRunner, event, pipelineSettings),
     concurrency: options.jobConcurrency ?? {},
     ...(persist ? { processRecordFile: join(settings.dataDir, 'running-jobs.json') } : {}),
@@ -181,6 +185,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       await jobRunner.close();
       await identity.close();
       await servers.close();
+      if (!persist) await rm(keyDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,14 +1,17 @@
 import { contextFromEnv } from '#shared/context.ts';
 import { runRescoreJob } from '#shared/leaderboard/run-rescore-job.ts';
 import { JOB_ENV } from '#shared/pipeline/queue-jobs.ts';
+import { RUNTIME_IMAGE_ENV } from '#shared/receipts/issue-receipt.ts';
+import { receiptSignerFromEnv } from '#shared/receipts/kms-receipt-key.ts';
 import { runScoringJob } from '#shared/scoring/run-scoring-job.ts';
-import { configuredOrExit, jobSubjectFromEnv, runJob } from '../job-entrypoint.ts';
+import { configuredOrExit, jobSubjectFromEnv, requiredEnv, runJob } from '../job-entrypoint.ts';
 
 /**
  * Entrypoint of the scoring job. It records the inference launcher's outcome (a competitor
  * failure, or predictions to score); invalid predictions are recorded as PREDICTIONS_INVALID
  * (exit 0); missing labels or predictions and S3 or DynamoDB errors are platform faults (exit 1).
- * Scores are logged; hidden labels never are.
+ * Scores are logged; hidden labels never are. A scored submission's receipt is signed with the key
+ * the job definition names (PODIUM_RECEIPT_KEY_ID); only this job's role may sign with it.
  *
  * With JOB_ENV.rescoreId set, the same image (and role: the only one that reads labels) runs an
  * organiser's rescore request instead; its outcome is recorded on the request.
@@ -22,5 +25,6 @@ if (rescoreId) {
   });
 } else {
   const { submissionId, attempt } = jobSubjectFromEnv();
-  await runJob('scoring', { submissionId, attempt }, () => runScoringJob(ctx, submissionId, attempt));
+  const receipts = configuredOrExit(() => ({ signer: receiptSignerFromEnv(), runtimeImage: requiredEnv(RUNTIME_IMAGE_ENV) }));
+  await runJob('scoring', { submissionId, attempt }, () => runScoringJob(ctx, submissionId, attempt, receipts));
 }

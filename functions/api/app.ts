@@ -15,6 +15,7 @@ import { challengeRoutes } from './routes/challenges.ts';
 import { datasetRoutes } from './routes/datasets.ts';
 import { devIdentityRoutes } from './routes/dev-identity.ts';
 import { leaderboardRoutes } from './routes/leaderboard.ts';
+import { receiptRoutes } from './routes/receipts.ts';
 import { meRoutes } from './routes/me.ts';
 import { registrationRoutes } from './routes/registration.ts';
 import { submissionRoutes } from './routes/submissions.ts';
@@ -58,7 +59,10 @@ export function createApp(deps: ApiDependencies) {
   // Who may call comes before whether the input is valid: an anonymous caller learns nothing
   // about a route's body from its validation errors.
   app.use('/admin/*', requireCaller('organiser'));
-  for (const path of ['/me', '/submissions/*', '/challenges/:challengeId/registration', '/challenges/:challengeId/teams/*', '/challenges/:challengeId/teams', '/challenges/:challengeId/datasets/*', '/challenges/:challengeId/submissions', '/challenges/:challengeId/phases/:phaseId/submissions', '/challenges/:challengeId/phases/:phaseId/quota']) {
+  // A published phase's receipts are public evidence (shared/receipts/receipt-access.ts decides who reads one).
+  const requireUser = requireCaller('user');
+  app.use('/submissions/*', (c, next) => (RECEIPT_PATH.test(c.req.path) ? next() : requireUser(c, next)));
+  for (const path of ['/me', '/challenges/:challengeId/registration', '/challenges/:challengeId/teams/*', '/challenges/:challengeId/teams', '/challenges/:challengeId/datasets/*', '/challenges/:challengeId/submissions', '/challenges/:challengeId/phases/:phaseId/submissions', '/challenges/:challengeId/phases/:phaseId/quota']) {
     app.use(path, requireCaller('user'));
   }
 
@@ -72,6 +76,7 @@ export function createApp(deps: ApiDependencies) {
     datasetRoutes(deps),
     submissionRoutes(deps),
     leaderboardRoutes(deps),
+    receiptRoutes(deps),
     adminChallengeRoutes(deps),
     adminParticipantRoutes(deps),
     adminSubmissionRoutes(deps),
@@ -100,3 +105,5 @@ export function createApp(deps: ApiDependencies) {
 }
 
 export type PodiumApp = ReturnType<typeof createApp>;
+
+const RECEIPT_PATH = /^\/submissions\/[^/]+\/receipt$/;

@@ -1,7 +1,7 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { AttributeType, Billing, type ITableV2, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { AnyPrincipal, Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { Key } from 'aws-cdk-lib/aws-kms';
+import { Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { GLOBAL_INDEXES, TABLE_KEYS } from '#shared/storage/table-design.ts';
@@ -25,6 +25,7 @@ export class DataStack extends Stack {
   readonly predictions: Bucket;
   readonly hidden: Bucket;
   readonly labelsKey: Key;
+  readonly receiptKey: Key;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, { ...props, terminationProtection: true });
@@ -62,6 +63,26 @@ export class DataStack extends Stack {
         effect: Effect.DENY,
         principals: [new AnyPrincipal()],
         actions: ['kms:Decrypt', 'kms:ReEncryptFrom', 'kms:CreateGrant'],
+        resources: ['*'],
+        conditions: { ArnNotLike: { 'aws:PrincipalArn': scoringRoles } },
+      }),
+    );
+
+    // Score receipts outlive every phase (they are evidence for years), so their key lives here. KMS
+    // has no rotation for asymmetric keys; the key id is in each receipt, so a new key can be added later.
+    this.receiptKey = new Key(this, 'ReceiptKey', {
+      description: `Podium ${challengeId}: signs score receipts; only the scoring jobs may sign`,
+      keySpec: KeySpec.ECC_NIST_P256,
+      keyUsage: KeyUsage.SIGN_VERIFY,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // Whoever else may administer the key, only a scoring job role can sign with it or hand out grants that would.
+    this.receiptKey.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'OnlyScoringJobsSignReceipts',
+        effect: Effect.DENY,
+        principals: [new AnyPrincipal()],
+        actions: ['kms:Sign', 'kms:CreateGrant'],
         resources: ['*'],
         conditions: { ArnNotLike: { 'aws:PrincipalArn': scoringRoles } },
       }),
@@ -116,6 +137,7 @@ export class DataStack extends Stack {
       PredictionsBucket: this.predictions.bucketName,
       HiddenBucket: this.hidden.bucketName,
       LabelsKeyArn: this.labelsKey.keyArn,
+      ReceiptKeyArn: this.receiptKey.keyArn,
     };
     for (const name of DATA_EXPORTS) {
       new CfnOutput(this, name, { value: outputs[name], exportName: dataExportName(challengeId, name) });

@@ -10,10 +10,11 @@ import {
   RetryStrategy,
   UlimitName,
 } from 'aws-cdk-lib/aws-batch';
-import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
+import { DockerImageAsset, Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import { ContainerImage, LogDriver } from 'aws-cdk-lib/aws-ecs';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { Challenge } from '#shared/challenge/load-challenge.ts';
@@ -22,6 +23,8 @@ import type { PhaseDefinition } from '#shared/challenge/definition-schema.ts';
 import { batchNames } from '#shared/jobs/batch-names.ts';
 import { workDiskGiB } from '#shared/sandbox/work-disk.ts';
 import { objectKeys } from '#shared/storage/object-keys.ts';
+import { RUNTIME_IMAGE_ENV } from '#shared/receipts/issue-receipt.ts';
+import { RECEIPT_KEY_ENV } from '#shared/receipts/receipt-signer.ts';
 import { STORAGE_ENV } from '#shared/storage/storage-config.ts';
 import { leaderboardPartition } from '#shared/storage/table-design.ts';
 import { type DataResources, importDataResources, importedNameOf } from '../data-exports.ts';
@@ -140,6 +143,13 @@ export class PhaseStack extends Stack {
     // No volume at an absolute data mount: the launcher links it (LINKED_DATA_ROOT).
     const volumes = [EcsVolume.host({ name: 'workspace', containerPath: WORK_VOLUME_PATH })];
 
+    // Built as an explicit asset so the scoring job can name it in score receipts (its hash is also its ECR tag).
+    const inferenceImage = new DockerImageAsset(this, 'InferenceImage', {
+      directory: REPO_ROOT,
+      file: 'batch-jobs/inference/Dockerfile',
+      platform: Platform.LINUX_AMD64,
+      ...onlyJobSources,
+    });
     const inferenceJob = new EcsJobDefinition(this, 'InferenceJob', {
       jobDefinitionName: batchNames.inferenceJobDefinition(challengeId, phase.id),
       timeout: Duration.seconds(phase.runtime.timeLimitSeconds).plus(STAGING_ALLOWANCE),
@@ -147,7 +157,7 @@ export class PhaseStack extends Stack {
       retryStrategies: retryOnInfrastructure,
       propagateTags: true,
       container: new EcsEc2ContainerDefinition(this, 'InferenceContainer', {
-        image: ContainerImage.fromAsset(REPO_ROOT, { file: 'batch-jobs/inference/Dockerfile', platform: Platform.LINUX_AMD64, ...onlyJobSources }),
+        image: ContainerImage.fromDockerImageAsset(inferenceImage),
         cpu: 3,
         // Shared memory and tmpfs pages are charged to the container: the competitor's limit comes on top.
         memory: Size.mebibytes(phase.runtime.memoryMiB + LAUNCHER_MEMORY_MIB + SHARED_MEMORY.toMebibytes() + LAUNCHER_TMP.toMebibytes()),
@@ -169,6 +179,23 @@ export class PhaseStack extends Stack {
       }),
     });
 
+    const scoringEnvironment: Record<string, string> = {
+      [STORAGE_ENV.region]: this.region,
+      PODIUM_CHALLENGE_ID: challengeId,
+      PODIUM_PHASE_ID: phase.id,
+      POWERTOOLS_SERVICE_NAME: POWERTOOLS_SERVICE,
+      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+      [STORAGE_ENV.tableName]: data.table.tableName,
+      [STORAGE_ENV.hiddenBucket]: data.hidden.bucketName,
+      // Smoke runs are scored against the smoke dataset's public labels, kept with the datasets.
+      [STORAGE_ENV.datasetsBucket]: data.datasets.bucketName,
+      [STORAGE_ENV.predictionsBucket]: data.predictions.bucketName,
+      [STORAGE_ENV.labelsKmsKeyId]: data.labelsKey.keyArn,
+      // Named in score receipts as where the code ran: a literal, the same for every job of this deploy.
+      [RUNTIME_IMAGE_ENV]: `cdk-asset:${inferenceImage.assetHash}`,
+    };
+    bindReceiptSigner(this.scoringRole, scoringEnvironment, data.receiptKey);
+
     const scoringJob = new EcsJobDefinition(this, 'ScoringJob', {
       jobDefinitionName: batchNames.scoringJobDefinition(challengeId, phase.id),
       timeout: Duration.minutes(15),
@@ -184,19 +211,7 @@ export class PhaseStack extends Stack {
         privileged: false,
         readonlyRootFilesystem: true,
         volumes: [EcsVolume.host({ name: 'scratch', containerPath: '/tmp' })],
-        environment: {
-          [STORAGE_ENV.region]: this.region,
-          PODIUM_CHALLENGE_ID: challengeId,
-          PODIUM_PHASE_ID: phase.id,
-          POWERTOOLS_SERVICE_NAME: POWERTOOLS_SERVICE,
-          POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-          [STORAGE_ENV.tableName]: data.table.tableName,
-          [STORAGE_ENV.hiddenBucket]: data.hidden.bucketName,
-          // Smoke runs are scored against the smoke dataset's public labels, kept with the datasets.
-          [STORAGE_ENV.datasetsBucket]: data.datasets.bucketName,
-          [STORAGE_ENV.predictionsBucket]: data.predictions.bucketName,
-          [STORAGE_ENV.labelsKmsKeyId]: data.labelsKey.keyArn,
-        },
+        environment: scoringEnvironment,
         logging: LogDriver.awsLogs({ logGroup: jobLogs, streamPrefix: 'scoring' }),
       }),
     });
@@ -246,6 +261,8 @@ export class PhaseStack extends Stack {
     // This phase's labels only: the learning phase's role must never read the final test's labels.
     role.addToPolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: [data.hidden.arnForObjects(objectKeys.labels(challengeId, phase.dataset))] }));
     role.addToPolicy(new PolicyStatement({ actions: ['kms:Decrypt'], resources: [data.labelsKey.keyArn] }));
+    // The digest of this phase's hidden manifest goes into each score receipt.
+    role.addToPolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: [data.hidden.arnForObjects(objectKeys.hiddenManifest(challengeId, phase.dataset))] }));
     // Smoke runs are scored against this one object (shared/scoring/score-stored-predictions.ts).
     const smoke = smokeDatasetOf(challenge, phase.id);
     if (smoke) {
@@ -291,6 +308,17 @@ export class PhaseStack extends Stack {
       `Objects under ${prefix} are created per submission or dataset; access stops at this prefix.`,
     );
   }
+}
+
+/**
+ * Lets a job sign score receipts: names the key in its environment and grants kms:Sign on that key
+ * alone, together, so the contract and the permission cannot drift apart. The key policy (data
+ * stack) refuses kms:Sign to every role outside the scoring path.
+ */
+export function bindReceiptSigner(role: Role, environment: Record<string, string>, key: IKey): void {
+  environment[RECEIPT_KEY_ENV] = key.keyArn;
+  // GetPublicKey: the job publishes the key's public half with its first receipt (shared/receipts/receipt-keys.ts).
+  role.addToPolicy(new PolicyStatement({ actions: ['kms:Sign', 'kms:GetPublicKey'], resources: [key.keyArn] }));
 }
 
 /** Tag on every resource of a phase, and on the instances and volumes Batch launches: its cost budget filters on it. */

@@ -185,7 +185,8 @@ export class PlatformStack extends Stack {
         maxAge: Duration.hours(1),
       },
     });
-    const publicRoutes = ['/health', '/openapi.json', '/docs', '/challenges', '/challenges/{proxy+}'];
+    // Receipts: the keys to verify them, and a receipt itself once its phase is published (the API decides).
+    const publicRoutes = ['/health', '/openapi.json', '/docs', '/challenges', '/challenges/{proxy+}', '/.well-known/podium-receipt-keys', '/submissions/{submissionId}/receipt'];
     for (const path of publicRoutes) {
       const routes = this.api.addRoutes({
         path,
@@ -194,7 +195,7 @@ export class PlatformStack extends Stack {
         authorizer: new HttpNoneAuthorizer(),
       });
       for (const route of routes) {
-        acknowledge(route, 'AwsSolutions-APIG4', 'Public by design: health, API docs, the challenge catalogue and leaderboards; the API checks any token it is sent.');
+        acknowledge(route, 'AwsSolutions-APIG4', 'Public by design: health, API docs, the challenge catalogue, leaderboards and published score receipts; the API checks any token it is sent.');
       }
     }
     const stage = new HttpStage(this, 'DefaultStage', {

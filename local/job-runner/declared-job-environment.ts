@@ -14,7 +14,8 @@ const LOCAL_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 
  * overrides, and what the platform around it provides (the local endpoints, stand-in credentials).
  * Nothing else of this process reaches the job, so a job that reads a variable its definition
  * does not declare fails here as on AWS. The instance volume a definition names for the work
- * folder is a local folder here.
+ * folder is a local folder here. `platformEnvironment` is what the local stack provides beside the
+ * endpoints (the receipt key file standing in for KMS: local/receipt-key.ts).
  *
  * @example const environmentOf = declaredJobEnvironment(contracts, config, '/tmp/podium-jobs');
  */
@@ -22,6 +23,7 @@ export function declaredJobEnvironment(
   contracts: ReadonlyMap<string, JobContainerContract>,
   config: StorageConfig,
   workRoot: string,
+  platformEnvironment: Record<string, string> = {},
 ): (spec: JobSpec) => Record<string, string> {
   return (spec) => {
     const definition =
@@ -37,6 +39,7 @@ export function declaredJobEnvironment(
       ...spec.environment,
       ...(config.s3Endpoint ? { [STORAGE_ENV.s3Endpoint]: config.s3Endpoint } : {}),
       ...(config.dynamoEndpoint ? { [STORAGE_ENV.dynamoEndpoint]: config.dynamoEndpoint } : {}),
+      ...platformEnvironment,
       ...LOCAL_CREDENTIALS,
     };
   };

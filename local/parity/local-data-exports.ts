@@ -20,8 +20,15 @@ export function localDataExports(challengeId: string, config: StorageConfig): Ma
     HiddenBucket: config.hiddenBucket,
     // s3rver has no KMS: a stand-in ARN, the shape the variable has on AWS.
     LabelsKeyArn: config.labelsKmsKeyId ?? arn('kms', 'key/podium-local-labels'),
+    // Signed with a key file under .data/ (local/receipt-key.ts) that stands in for this KMS key.
+    ReceiptKeyArn: localReceiptKeyArn(config),
   };
   return new Map(DATA_EXPORTS.map((name) => [dataExportName(challengeId, name), values[name]]));
+}
+
+/** The stand-in ARN of the receipt key: the key id local receipts carry and the local API publishes. */
+export function localReceiptKeyArn(config: Pick<StorageConfig, 'region'>): string {
+  return `arn:${LOCAL_PARTITION}:kms:${config.region}:${LOCAL_ACCOUNT_ID}:key/podium-local-receipts`;
 }
 
 /** An `Fn::ImportValue` resolver over the exports of one challenge; an unknown name fails naming it. */

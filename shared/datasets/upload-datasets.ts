@@ -144,7 +144,18 @@ export async function uploadChallengeDatasets(
       throw options.signal?.aborted ? (options.signal.reason ?? error) : (stop.signal.reason ?? error);
     });
     manifest.files = entries.filter((entry) => !entry.isLabels).map(({ path, bytes, sha256 }) => ({ path, bytes, sha256 }));
-    if (dataset.kind !== 'hidden') {
+    if (dataset.kind === 'hidden') {
+      // Labels included: a score receipt names this manifest's digest as the data it was scored on.
+      const files = entries.map(({ path, bytes, sha256 }) => ({ path, bytes, sha256 })).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+      await ctx.s3.send(
+        new PutObjectCommand({
+          Bucket: ctx.config.hiddenBucket,
+          Key: objectKeys.hiddenManifest(challenge.id, dataset.id),
+          Body: JSON.stringify({ ...manifest, files }, null, 2),
+          ContentType: 'application/json',
+        }),
+      );
+    } else {
       await ctx.s3.send(
         new PutObjectCommand({
           Bucket: ctx.config.datasetsBucket,

@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream';
 import { ArchiveProblem } from '../archive/archive-problem.ts';
 import { getArchiveObject } from '../archive/archive-version.ts';
 import { mapWithConcurrency } from '../concurrency.ts';
+import { fileChecksums } from '../datasets/file-checksums.ts';
 import type { SandboxMode } from '../sandbox/sandbox-mode.ts';
 import { objectKeys } from '../storage/object-keys.ts';
 import type { StorageConfig } from '../storage/storage-config.ts';
@@ -65,7 +66,9 @@ export async function runInferenceJob(storage: InferenceStorage, spec: Inference
     try {
       // Only the version validated on upload runs: a later PUT to the same key is refused here.
       await save(await getArchiveObject(s3, { bucket: config.submissionsBucket, ...spec.archive }, 'after it was validated'), archivePath);
-      outcome = await runStaged(storage, spec, { ...options, workDir, archivePath, inputsDir }, started);
+      // Hashed before any code runs: the score receipt names exactly these bytes.
+      const { sha256: archiveSha256 } = await fileChecksums(archivePath);
+      outcome = { ...(await runStaged(storage, spec, { ...options, workDir, archivePath, inputsDir }, started)), archiveSha256 };
     } catch (error) {
       if (!(error instanceof ArchiveProblem)) throw error;
       outcome = outcomeOf(fixedFailure(error.reason, error.message), false);

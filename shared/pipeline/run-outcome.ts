@@ -9,12 +9,16 @@ import { runUsageSchema } from './run-usage.ts';
  * the attempt's predictions (`objectKeys.runOutcome`). The scoring job, which may write the table,
  * records it on the submission. Competitor code never holds credentials, so it cannot forge this.
  */
+/** SHA-256 (hex) of the archive as the launcher fetched it: what a score receipt names. Absent from older outcomes. */
+const archiveSha256 = z.string().regex(/^[0-9a-f]{64}$/).optional();
+
 export const runOutcomeSchema = z.discriminatedUnion('result', [
   z.object({
     result: z.literal('predicted'),
     submissionId: z.string(),
     attempt: z.number().int(),
     rows: z.number().int().nonnegative(),
+    archiveSha256,
     durationMs: z.number().optional(),
     /** What the code used (rounded); absent from outcomes written before it was reported. */
     run: runUsageSchema.optional(),
@@ -26,6 +30,7 @@ export const runOutcomeSchema = z.discriminatedUnion('result', [
     failure: z.object({ reason: z.enum(FAILURE_REASONS), message: z.string(), summary: z.string() }),
     /** Whether the competitor's code ran on the inputs before it failed (archive problems come first). */
     codeRan: z.boolean(),
+    archiveSha256,
     durationMs: z.number().optional(),
     /** What the code used before it failed (rounded); absent when it never ran. */
     run: runUsageSchema.optional(),

@@ -8,6 +8,7 @@ import type { PhaseDefinition } from '../challenge/definition-schema.ts';
 import { pipelineMetrics } from '../pipeline/pipeline-metrics.ts';
 import { recordedFailure } from '../pipeline/run-failure.ts';
 import { readRunOutcome } from '../pipeline/run-outcome.ts';
+import { issueReceipt, type ReceiptIssuer } from '../receipts/issue-receipt.ts';
 import { getSubmission, transitionSubmission, type SubmissionFailure, type SubmissionRecord, type SubmissionScores } from '../submissions/submission-record.ts';
 import { scoreStoredPredictions } from './score-stored-predictions.ts';
 import { SCORER_VERSION } from './scorer-version.ts';
@@ -27,8 +28,9 @@ export type ScoringJobOutcome =
  * quota settlement follow and are idempotent, so a rerun of the same attempt after a crash
  * finishes them and otherwise changes nothing.
  * Platform problems (missing labels or predictions, S3 errors) throw: the job fails and is retried.
+ * With `receipts`, a scored submission's receipt is signed after the score is recorded (issue-receipt.ts).
  */
-export async function runScoringJob(ctx: PodiumContext, submissionId: string, attempt: number): Promise<ScoringJobOutcome> {
+export async function runScoringJob(ctx: PodiumContext, submissionId: string, attempt: number, receipts?: ReceiptIssuer): Promise<ScoringJobOutcome> {
   const submission = await getSubmission(ctx, submissionId);
   const challenge = await getChallenge(ctx, submission.challengeId);
   const phase = findPhase(challenge, submission.phaseId);
@@ -38,6 +40,8 @@ export async function runScoringJob(ctx: PodiumContext, submissionId: string, at
       await recordScore(ctx, submission, submission.scores, challenge);
     }
     if (submission.attempt === attempt) await settleQuota(ctx, submission, phase);
+    // A crash after the score and before the receipt is repaired by this rerun.
+    if (receipts && submission.attempt === attempt) await issueReceipt(ctx, receipts, challenge, submission);
     return { outcome: 'skipped', status: submission.status };
   }
 
@@ -65,6 +69,7 @@ export async function runScoringJob(ctx: PodiumContext, submissionId: string, at
   const scored: SubmissionRecord = { ...submission, status: 'SCORED', ...(scores ? { scores } : {}), ...usage };
   if (scores) await recordScore(ctx, scored, scores, challenge);
   await settleQuota(ctx, scored, phase);
+  if (receipts) await issueReceipt(ctx, receipts, challenge, scored);
   return scores ? { outcome: 'scored', scores } : { outcome: 'unscored' };
 }
 

@@ -11,6 +11,11 @@ export const objectKeys = {
   hiddenInputsPrefix: (challengeId: string, datasetId: string) => `inputs/${challengeId}/${datasetId}/`,
   /** Hidden bucket: labels, never mounted where competitor code runs. */
   labels: (challengeId: string, datasetId: string) => `labels/${challengeId}/${datasetId}/labels.csv`,
+  /**
+   * Hidden bucket: a hidden dataset's manifest (every input's and the labels' SHA-256); its digest is
+   * what a score receipt names as the data scored on. Outside `inputs/`, so never mounted for competitors.
+   */
+  hiddenManifest: (challengeId: string, datasetId: string) => `manifests/${challengeId}/${datasetId}/manifest.json`,
   /** Submissions bucket: one archive per submission; the key names its owner. */
   submissionArchive: (challengeId: string, phaseId: string, teamId: string, submissionId: string) =>
     `${challengeId}/${phaseId}/${teamId}/${submissionId}/submission.zip`,

@@ -30,6 +30,13 @@ export const keys = {
     pk: `SUBMISSION#${submissionId}`,
     sk: `SCORE#${split}#${scorerVersion}`,
   }),
+  /** One per scoring of a submission: its scores' version and time name it, so a rescore adds one. */
+  scoreReceipt: (submissionId: string, scorerVersion: string, scoredAt: string) => ({
+    pk: `SUBMISSION#${submissionId}`,
+    sk: `RECEIPT#${scorerVersion}#${scoredAt}`,
+  }),
+  /** The public half of each key that signed a receipt, published by the scoring job. */
+  receiptKey: (keyId: string) => ({ pk: 'RECEIPT_KEYS', sk: keyId }),
   quotaCounter: (challengeId: string, phaseId: string, teamId: string, window: string) => ({
     pk: `QUOTA#${challengeId}#${phaseId}#${teamId}`,
     sk: window,

@@ -93,6 +93,30 @@ describe('data stack', () => {
     });
   });
 
+  it('keeps an ECC_NIST_P256 signing key for score receipts that no principal but a scoring job role may sign with', () => {
+    data.hasResourceProperties('AWS::KMS::Key', {
+      KeySpec: 'ECC_NIST_P256',
+      KeyUsage: 'SIGN_VERIFY',
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Principal: { AWS: '*' },
+            Action: ['kms:Sign', 'kms:CreateGrant'],
+            Condition: {
+              ArnNotLike: {
+                'aws:PrincipalArn': { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(':role/podium/tissuenet/scoring/\\*$')])] },
+              },
+            },
+          }),
+        ]),
+      },
+    });
+    const [receiptKey] = resourcesOf('AWS::KMS::Key').filter(([, key]) => key.Properties.KeySpec === 'ECC_NIST_P256');
+    // Receipts are evidence for years: the key outlives the stack.
+    expect(receiptKey?.[1]).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  });
+
   it('denies reading labels to everyone but scoring jobs, and storing them under any other key', () => {
     const hiddenPolicy = resourcesOf('AWS::S3::BucketPolicy')
       .map(([, policy]) => policy.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>)

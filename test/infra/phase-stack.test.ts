@@ -173,6 +173,28 @@ describe('inference job definition', () => {
     expect(JSON.stringify(scoring.Properties.ContainerProperties.ResourceRequirements)).not.toContain('GPU');
   });
 
+  it('lets only the scoring role sign receipts, with the key its job definition names, and names the inference image it signs for', () => {
+    for (const [template, phaseId] of [[learning, 'learning'], [final, 'final']] as const) {
+      const scoringGrants = allowedBy(template, '/podium/tissuenet/scoring/');
+      expect(scoringGrants.filter((grant) => grant.action === 'kms:Sign' || grant.action === 'kms:GetPublicKey')).toEqual([
+        { action: 'kms:Sign', resource: expect.stringContaining('tissuenet-data-ReceiptKeyArn') },
+        { action: 'kms:GetPublicKey', resource: expect.stringContaining('tissuenet-data-ReceiptKeyArn') },
+      ]);
+      expect(allowedBy(template, '/podium/tissuenet/inference/').filter((grant) => grant.action.startsWith('kms:'))).toEqual([]);
+      const dataset = phaseId === 'learning' ? 'test' : 'final';
+      expect(scoringGrants).toContainEqual({ action: 's3:GetObject', resource: expect.stringContaining(`/${objectKeys.hiddenManifest('tissuenet', dataset)}`) });
+      const definitions = Object.values(template.findResources('AWS::Batch::JobDefinition'));
+      const scoring = definitions.find((definition) => definition.Properties.JobDefinitionName === batchNames.scoringJobDefinition('tissuenet', phaseId))!;
+      const environment = scoring.Properties.ContainerProperties.Environment as Array<{ Name: string; Value: unknown }>;
+      expect(environment).toContainEqual({ Name: 'PODIUM_RECEIPT_KEY_ID', Value: { 'Fn::ImportValue': 'tissuenet-data-ReceiptKeyArn' } });
+      // The runtime image a receipt names is the image the inference job definition runs (its asset hash is its tag).
+      const runtimeImage = environment.find((variable) => variable.Name === 'PODIUM_RUNTIME_IMAGE')?.Value as string;
+      expect(runtimeImage).toMatch(/^cdk-asset:[0-9a-f]{64}$/);
+      const inference = definitions.find((definition) => definition.Properties.JobDefinitionName === batchNames.inferenceJobDefinition('tissuenet', phaseId))!;
+      expect(JSON.stringify(inference.Properties.ContainerProperties.Image)).toContain(`:${runtimeImage.slice('cdk-asset:'.length)}`);
+    }
+  });
+
   it('lets the scoring job read the smoke labels it scores smoke runs against, and nothing else in the datasets bucket', () => {
     const scoring = Object.values(learning.findResources('AWS::Batch::JobDefinition')).find(
       (definition) => definition.Properties.JobDefinitionName === batchNames.scoringJobDefinition('tissuenet', 'learning'),

@@ -64,7 +64,8 @@ describe('platform stack', () => {
     const routes = Object.values(platform.findResources('AWS::ApiGatewayV2::Route')).map((route) => route.Properties);
     const byKey = new Map(routes.map((route) => [route.RouteKey as string, route.AuthorizationType as string]));
     expect(byKey.get('$default')).toBe('JWT');
-    for (const key of ['GET /health', 'GET /openapi.json', 'GET /docs', 'GET /challenges', 'GET /challenges/{proxy+}']) {
+    const publicRoutes = ['GET /health', 'GET /openapi.json', 'GET /docs', 'GET /challenges', 'GET /challenges/{proxy+}', 'GET /.well-known/podium-receipt-keys', 'GET /submissions/{submissionId}/receipt'];
+    for (const key of publicRoutes) {
       expect(byKey.get(key), key).toBe('NONE');
     }
     expect([...byKey.entries()].filter(([, auth]) => auth === 'NONE').map(([key]) => key).every((key) => key.startsWith('GET '))).toBe(true);
@@ -133,7 +134,15 @@ describe('platform stack', () => {
     const reads = grants.filter((grant) => grant.action === 's3:GetObject').map((grant) => grant.resource);
     expect(reads.filter((resource) => resource.includes('PredictionsBucket'))).toEqual([expect.stringContaining('/logs/*')]);
     expect(reads.join()).not.toMatch(/HiddenBucket|labels/);
+    // Not even the receipt key: the API publishes the public half the scoring job recorded.
     expect(grants.filter((grant) => grant.action.startsWith('kms:'))).toEqual([]);
+  });
+
+  it('grants kms:Sign to no Lambda', () => {
+    const actions = Object.values(platform.findResources('AWS::IAM::Policy')).flatMap((policy) =>
+      (policy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[] }>).flatMap((statement) => [statement.Action].flat()),
+    );
+    expect(actions.filter((action) => action === 'kms:Sign' || action === 'kms:*' || action === '*')).toEqual([]);
   });
 
   it('lets the API sign downloads of this challenge’s archives only (a presigned GET acts as its signer)', () => {

@@ -18,6 +18,7 @@ import { findSubmission } from '#shared/submissions/submission-record.ts';
 import type { S3EventRecord } from '../../../local/embedded-servers.ts';
 import { declaredJobEnvironment } from '../../../local/job-runner/declared-job-environment.ts';
 import { LocalJobRunner } from '../../../local/job-runner/local-job-runner.ts';
+import { ensureLocalReceiptKey, localReceiptJobEnvironment } from '../../../local/receipt-key.ts';
 import { synthesizeJobs } from '../../../local/parity/synthesized-jobs.ts';
 import { iamParityEnabled, JOB_PRINCIPAL_PRELOAD, LocalIam } from '../../../local/iam/local-iam.ts';
 import { startStorageFixture, type StorageFixture } from '../../support/storage-fixture.ts';
@@ -87,7 +88,9 @@ export async function startPipelineHarness(options: PipelineHarnessOptions): Pro
   const uploads: UploadedObject[] = [];
   // Jobs run with the environment their synthesized job definitions declare, as in `npm start`.
   const { contracts } = await synthesizeJobs([options.exampleDir]);
-  const environmentOf = declaredJobEnvironment(contracts, ctx.config, join(tmpdir(), 'podium-job-work'));
+  const receiptKeyDir = await mkdtemp(join(tmpdir(), 'podium-receipt-key-'));
+  const receiptKey = await ensureLocalReceiptKey(receiptKeyDir, ctx.config);
+  const environmentOf = declaredJobEnvironment(contracts, ctx.config, join(tmpdir(), 'podium-job-work'), localReceiptJobEnvironment(receiptKey, { hostProcesses: true }));
   const newRunner = (): LocalJobRunner => {
     const created: LocalJobRunner = new LocalJobRunner({
       config: ctx.config,
@@ -154,6 +157,7 @@ export async function startPipelineHarness(options: PipelineHarnessOptions): Pro
       await Promise.allSettled([...handling]);
       await runner.close();
       await fixture.close();
+      await rm(receiptKeyDir, { recursive: true, force: true });
     },
   };
 }
