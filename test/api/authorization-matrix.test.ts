@@ -78,6 +78,9 @@ beforeAll(async () => {
     { method: 'GET', path: `/submissions/${s}/archive`, expect: teamAOnly },
     { method: 'POST', path: `/submissions/${s}/selection`, expect: teamAOnly },
     { method: 'DELETE', path: `/submissions/${s}/selection`, expect: teamAOnly },
+    // A receipt: its team's (here refused as not scored yet, past authorization), anyone's once published; 404 hides it from others.
+    { method: 'GET', path: `/submissions/${s}/receipt`, expect: { anonymous: 404, teamA: 'allow', teamB: 404, pending: 404, organiser: 'allow' } },
+    { method: 'GET', path: '/.well-known/podium-receipt-keys', expect: publicRoute },
     { method: 'POST', path: `/submissions/${s}/upload/complete`, body: { parts: [{ partNumber: 1, etag: 'x' }] }, expect: teamAOnly },
     { method: 'GET', path: `${a}/submissions`, expect: organiserOnly },
     { method: 'GET', path: `/admin/submissions/${s}`, expect: organiserOnly },

@@ -149,7 +149,7 @@ describe('uploading a challenge\'s datasets', () => {
 
     const again = await upload();
     expect(calls.counts.UploadPartCommand).toBeUndefined();
-    expect(calls.counts.PutObjectCommand).toBe(2); // the two manifests; every data file is unchanged
+    expect(calls.counts.PutObjectCommand).toBe(3); // the manifests (two downloadable datasets', the hidden one's); every data file is unchanged
     expect(again.uploaded).toBe(0);
     expect(again.bytesSent).toBe(0);
     expect(events).toContainEqual({ kind: 'file', datasetId: 'train', path: SLIDE, bytes: 40 * MiB, skipped: true });
