@@ -36,7 +36,7 @@ function dieWithRunner(): void {
  * whose cause is that no sandbox can start on this host; the job-state handler names what to
  * install in the PLATFORM_ERROR failure.
  */
-export async function runJob(job: 'inference' | 'scoring' | 'rescore', subject: Record<string, string | number>, work: () => Promise<unknown>): Promise<never> {
+export async function runJob(job: 'inference' | 'scoring' | 'rescore' | 'compare', subject: Record<string, string | number>, work: () => Promise<unknown>): Promise<never> {
   dieWithRunner();
   try {
     const result = await work();

@@ -19,6 +19,7 @@ import { registerMfa } from './commands/mfa.ts';
 import { registerPublish } from './commands/publish.ts';
 import { registerQuota } from './commands/quota.ts';
 import { registerReceipt, registerVerify } from './commands/receipt.ts';
+import { registerRerun } from './commands/rerun.ts';
 import { registerRescore } from './commands/rescore.ts';
 import { registerScore } from './commands/score.ts';
 import { registerSignup } from './commands/signup.ts';
@@ -93,6 +94,7 @@ for (const register of [
   registerQuota,
   registerSubmissions,
   registerRescore,
+  registerRerun,
   registerCancel,
   registerDisqualify,
   registerApprove,

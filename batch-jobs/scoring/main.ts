@@ -3,6 +3,7 @@ import { runRescoreJob } from '#shared/leaderboard/run-rescore-job.ts';
 import { JOB_ENV } from '#shared/pipeline/queue-jobs.ts';
 import { RUNTIME_IMAGE_ENV } from '#shared/receipts/issue-receipt.ts';
 import { receiptSignerFromEnv } from '#shared/receipts/kms-receipt-key.ts';
+import { runCompareJob } from '#shared/reruns/run-compare-job.ts';
 import { runScoringJob } from '#shared/scoring/run-scoring-job.ts';
 import { configuredOrExit, jobSubjectFromEnv, requiredEnv, runJob } from '../job-entrypoint.ts';
 
@@ -14,14 +15,21 @@ import { configuredOrExit, jobSubjectFromEnv, requiredEnv, runJob } from '../job
  * the job definition names (PODIUM_RECEIPT_KEY_ID); only this job's role may sign with it.
  *
  * With JOB_ENV.rescoreId set, the same image (and role: the only one that reads labels) runs an
- * organiser's rescore request instead; its outcome is recorded on the request.
+ * organiser's rescore request instead; its outcome is recorded on the request. With JOB_ENV.rerunId
+ * it compares an organiser's reruns with the original runs (shared/reruns/run-compare-job.ts).
  */
 const ctx = configuredOrExit(() => contextFromEnv(['tableName', 'hiddenBucket', 'datasetsBucket', 'predictionsBucket']));
 const rescoreId = process.env[JOB_ENV.rescoreId];
+const rerunId = process.env[JOB_ENV.rerunId];
 if (rescoreId) {
   await runJob('rescore', { rescoreId }, async () => {
     const { outcome, request } = await runRescoreJob(ctx, rescoreId);
     return { outcome, status: request.status, counts: request.counts, scorerVersion: request.scorerVersion };
+  });
+} else if (rerunId) {
+  await runJob('compare', { rerunId }, async () => {
+    const request = await runCompareJob(ctx, rerunId);
+    return { status: request.status, verdicts: request.results?.map((result) => `${result.teamId}: ${result.verdict}`) };
   });
 } else {
   const { submissionId, attempt } = jobSubjectFromEnv();

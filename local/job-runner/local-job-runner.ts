@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
-import { JOB_IMAGE, type JobDescription, type JobKind, type JobRunner, type JobSpec, type JobState, type JobStateEvent, type PipelineJobKind } from '#shared/jobs/job-runner.ts';
+import { JOB_IMAGE, jobSubjectOf, type JobDescription, type JobKind, type JobRunner, type JobSpec, type JobState, type JobStateEvent, type PipelineJobKind } from '#shared/jobs/job-runner.ts';
 import { BATCH_REASONS } from '#shared/pipeline/on-job-state-change.ts';
 import { storageConfigToEnv, type StorageConfig } from '#shared/storage/storage-config.ts';
 import { JOB_LIFELINE_ENV } from '../../batch-jobs/job-entrypoint.ts';
@@ -154,7 +154,7 @@ export class LocalJobRunner implements JobRunner {
     const event: JobStateEvent = {
       jobId: job.id,
       jobName: spec.name,
-      ...(spec.kind === 'rescore' ? { kind: spec.kind, rescoreId: spec.rescoreId } : { kind: spec.kind, submissionId: spec.submissionId }),
+      ...jobSubjectOf(spec),
       attempt: spec.attempt,
       status,
       ...(job.statusReason ? { statusReason: job.statusReason } : {}),

@@ -52,7 +52,11 @@ function subjectOf(tags: Record<string, string>, fromName: JobSubject | undefine
     const rescoreId = tags[JOB_TAGS.rescoreId] ?? (fromName?.kind === 'rescore' ? fromName.rescoreId : undefined);
     return rescoreId ? { kind, rescoreId } : undefined;
   }
+  if (kind === 'rerun' || kind === 'compare') {
+    const rerunId = tags[JOB_TAGS.rerunId] ?? (fromName && 'rerunId' in fromName ? fromName.rerunId : undefined);
+    return rerunId ? { kind, rerunId } : undefined;
+  }
   if (kind !== 'inference' && kind !== 'scoring') return undefined;
-  const submissionId = tags[JOB_TAGS.submissionId] ?? (fromName && fromName.kind !== 'rescore' ? fromName.submissionId : undefined);
+  const submissionId = tags[JOB_TAGS.submissionId] ?? (fromName && 'submissionId' in fromName ? fromName.submissionId : undefined);
   return submissionId ? { kind, submissionId } : undefined;
 }

@@ -1,11 +1,12 @@
 import { BatchClient, DescribeJobsCommand, SubmitJobCommand, TerminateJobCommand, type JobDetail } from '@aws-sdk/client-batch';
 import { batchNames } from './batch-names.ts';
-import { JOB_IMAGE, type JobDescription, type JobRunner, type JobSpec, type JobState, type JobSubject, type PipelineJobKind } from './job-runner.ts';
+import { JOB_IMAGE, jobSubjectOf, type JobDescription, type JobRunner, type JobSpec, type JobState, type JobSubject, type PipelineJobKind } from './job-runner.ts';
 
 /** Tags every Batch job carries, so events and the console name the submission (or rescore request) and attempt. */
 export const JOB_TAGS = {
   submissionId: 'podium:submission',
   rescoreId: 'podium:rescore',
+  rerunId: 'podium:rerun',
   attempt: 'podium:attempt',
   kind: 'podium:kind',
   challenge: 'podium:challenge',
@@ -43,7 +44,7 @@ export class BatchJobRunner implements JobRunner {
         },
         tags: {
           // A rescore job carries no submission tag: its events must never be read as a submission's.
-          ...(spec.kind === 'rescore' ? { [JOB_TAGS.rescoreId]: spec.rescoreId } : { [JOB_TAGS.submissionId]: spec.submissionId }),
+          ...subjectTags(spec),
           [JOB_TAGS.attempt]: String(spec.attempt),
           [JOB_TAGS.kind]: spec.kind,
           [JOB_TAGS.challenge]: spec.challengeId,
@@ -89,9 +90,18 @@ function describeBatchJob(job: JobDetail): JobDescription {
  * whether the id is a submission's or a rescore request's.
  */
 export function parseJobName(name: string): (JobSubject & { attempt: number }) | undefined {
-  const match = /^(inference|scoring|rescore)-([A-Za-z0-9_-]+)-(\d+)$/.exec(name);
+  const match = /^(inference|scoring|rescore|rerun|compare)-([A-Za-z0-9_-]+)-(\d+)$/.exec(name);
   if (!match) return undefined;
   const [kind, id, attempt] = [match[1]!, match[2]!, Number(match[3])];
   if (kind === 'rescore') return { kind, rescoreId: id, attempt };
+  if (kind === 'rerun' || kind === 'compare') return { kind, rerunId: id, attempt };
   return { kind: kind as PipelineJobKind, submissionId: id, attempt };
+}
+
+/** A rescore or rerun job carries no submission tag: its events must never be read as a submission's. */
+function subjectTags(spec: JobSpec): Record<string, string> {
+  const subject = jobSubjectOf(spec);
+  if (subject.kind === 'rescore') return { [JOB_TAGS.rescoreId]: subject.rescoreId };
+  if ('rerunId' in subject) return { [JOB_TAGS.rerunId]: subject.rerunId };
+  return { [JOB_TAGS.submissionId]: subject.submissionId };
 }

@@ -4,11 +4,17 @@
  * handler, the job-state handler and the reconciler are the same code in both places.
  */
 export type PipelineJobKind = 'inference' | 'scoring';
-/** `rescore` re-scores stored predictions for an organiser: no submission moves, so its events never touch one. */
-export type JobKind = PipelineJobKind | 'rescore';
+/**
+ * `rescore` re-scores stored predictions for an organiser: no submission moves, so its events never
+ * touch one. `rerun` runs a ranked team's archive again (the inference image, the same sandbox) and
+ * `compare` scores the reruns and compares them with the originals (the scoring image): an
+ * organiser's rerun request (shared/reruns/), whose events never touch a submission either.
+ */
+export type JobKind = PipelineJobKind | 'rescore' | RerunJobKind;
+export type RerunJobKind = 'rerun' | 'compare';
 
-/** The image, job definition and role each kind runs with: rescoring needs the scoring role's labels. */
-export const JOB_IMAGE: Record<JobKind, PipelineJobKind> = { inference: 'inference', scoring: 'scoring', rescore: 'scoring' };
+/** The image, job definition and role each kind runs with: rescoring and comparing need the scoring role's labels. */
+export const JOB_IMAGE: Record<JobKind, PipelineJobKind> = { inference: 'inference', scoring: 'scoring', rescore: 'scoring', rerun: 'inference', compare: 'scoring' };
 
 /** AWS Batch's job states; the local runner reports the same. */
 export type JobState = 'SUBMITTED' | 'PENDING' | 'RUNNABLE' | 'STARTING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED';
@@ -30,8 +36,8 @@ interface JobSpecBase {
   environment: Record<string, string>;
 }
 
-/** What a job works on: a submission's attempt, or an organiser's rescore request. */
-export type JobSubject = { kind: PipelineJobKind; submissionId: string } | { kind: 'rescore'; rescoreId: string };
+/** What a job works on: a submission's attempt, an organiser's rescore request, or a rerun request. */
+export type JobSubject = { kind: PipelineJobKind; submissionId: string } | { kind: 'rescore'; rescoreId: string } | { kind: RerunJobKind; rerunId: string };
 
 export type JobSpec = JobSpecBase & JobSubject;
 export type PipelineJobSpec = JobSpecBase & Extract<JobSubject, { kind: PipelineJobKind }>;
@@ -52,6 +58,7 @@ interface JobStateEventBase {
 export type JobStateEvent = JobStateEventBase & JobSubject;
 export type PipelineJobStateEvent = JobStateEventBase & Extract<JobSubject, { kind: PipelineJobKind }>;
 export type RescoreJobStateEvent = JobStateEventBase & Extract<JobSubject, { kind: 'rescore' }>;
+export type RerunJobStateEvent = JobStateEventBase & Extract<JobSubject, { kind: RerunJobKind }>;
 
 export interface JobDescription {
   jobId: string;
@@ -68,5 +75,12 @@ export interface JobRunner {
   describe(jobIds: string[]): Promise<JobDescription[]>;
 }
 
-/** `id` is the submission's for pipeline jobs, the rescore request's for `rescore`. */
+/** `id` is the submission's for pipeline jobs, the rescore request's for `rescore`, the rerun request's for `rerun` and `compare`. */
 export const jobName = (kind: JobKind, id: string, attempt: number) => `${kind}-${id}-${attempt}`;
+
+/** The subject of a spec, alone (its event carries it). */
+export function jobSubjectOf(spec: JobSpec): JobSubject {
+  if (spec.kind === 'rescore') return { kind: spec.kind, rescoreId: spec.rescoreId };
+  if ('rerunId' in spec) return { kind: spec.kind, rerunId: spec.rerunId };
+  return { kind: spec.kind, submissionId: spec.submissionId };
+}

@@ -24,6 +24,8 @@ export const inferenceRunSpecSchema = z
     inputs: z.object({ bucket: z.enum(['hidden', 'datasets']), prefix: z.string().min(1) }).strict(),
     runtime: runtimeSchema,
     format: submissionFormatSchema,
+    /** Set for an organiser's rerun of a scored submission: its outputs go under the rerun's keys (objectKeys.rerunOutputs). */
+    rerunId: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
   })
   .strict();
 
@@ -55,6 +57,12 @@ export function inferenceRunSpec(challenge: Challenge, submission: SubmissionRec
     runtime: phase.runtime,
     format: challenge.submissionFormat,
   };
+}
+
+/** Where a run's predictions, outcome and log go: the attempt's keys, or the rerun's. */
+export function runOutputKeys(spec: Pick<InferenceRunSpec, 'submissionId' | 'attempt' | 'rerunId'>): { predictions: string; outcome: string; log: string } {
+  if (spec.rerunId) return objectKeys.rerunOutputs(spec.rerunId, spec.submissionId);
+  return { predictions: objectKeys.predictions(spec.submissionId, spec.attempt), outcome: objectKeys.runOutcome(spec.submissionId, spec.attempt), log: objectKeys.runLog(spec.submissionId, spec.attempt) };
 }
 
 /** Reads the spec from the job's environment; a missing or malformed spec is a misconfigured job. */

@@ -1,6 +1,7 @@
 import type { PodiumContext } from '../context.ts';
 import type { JobRunner, JobStateEvent, PipelineJobStateEvent, RescoreJobStateEvent } from '../jobs/job-runner.ts';
 import { failRescore, findRescore, isFinishedRescore } from '../leaderboard/rescore-request.ts';
+import { onRerunEvent } from '../reruns/rerun-request.ts';
 import { findSubmission, transitionSubmission, type SubmissionRecord } from '../submissions/submission-record.ts';
 import { isTerminal } from '../submissions/submission-status.ts';
 import { failureMessages } from './failure-messages.ts';
@@ -38,6 +39,7 @@ export async function onJobStateChange(
   settings: PipelineSettings = DEFAULT_PIPELINE_SETTINGS,
 ): Promise<JobEventOutcome> {
   if (event.kind === 'rescore') return onRescoreEvent(ctx, event);
+  if ('rerunId' in event) return onRerunEvent(ctx, event);
   const submission = await findSubmission(ctx, event.submissionId);
   if (!submission) {
     pipelineLog.warn('job event for an unknown submission', { jobId: event.jobId, submissionId: event.submissionId });

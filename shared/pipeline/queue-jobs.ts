@@ -15,7 +15,7 @@ import { DEFAULT_PIPELINE_SETTINGS, type PipelineSettings } from './pipeline-set
  * Environment variables every job reads to know what it works on. The scoring image runs a
  * rescore request instead of a submission's scoring when `rescoreId` is set.
  */
-export const JOB_ENV = { submissionId: 'PODIUM_SUBMISSION_ID', attempt: 'PODIUM_ATTEMPT', rescoreId: 'PODIUM_RESCORE_ID' } as const;
+export const JOB_ENV = { submissionId: 'PODIUM_SUBMISSION_ID', attempt: 'PODIUM_ATTEMPT', rescoreId: 'PODIUM_RESCORE_ID', rerunId: 'PODIUM_RERUN_ID' } as const;
 
 /** Scoring is trusted, CPU-only and small; only the inference job gets the phase's runtime resources. */
 const SCORING_RESOURCES = { timeoutSeconds: 900, memoryMiB: 2048, gpus: 0 };

@@ -9,9 +9,8 @@ import { getArchiveObject } from '../archive/archive-version.ts';
 import { mapWithConcurrency } from '../concurrency.ts';
 import { fileChecksums } from '../datasets/file-checksums.ts';
 import type { SandboxMode } from '../sandbox/sandbox-mode.ts';
-import { objectKeys } from '../storage/object-keys.ts';
 import type { StorageConfig } from '../storage/storage-config.ts';
-import type { InferenceRunSpec } from './inference-run-spec.ts';
+import { runOutputKeys, type InferenceRunSpec } from './inference-run-spec.ts';
 import { fixedFailure, type RunFailure } from './run-failure.ts';
 import { writeRunOutcome, type RunOutcome } from './run-outcome.ts';
 import { runUsageOf } from './run-usage.ts';
@@ -73,7 +72,7 @@ export async function runInferenceJob(storage: InferenceStorage, spec: Inference
       if (!(error instanceof ArchiveProblem)) throw error;
       outcome = outcomeOf(fixedFailure(error.reason, error.message), false);
     }
-    await writeRunOutcome(s3, config.predictionsBucket, outcome);
+    await writeRunOutcome(s3, config.predictionsBucket, outcome, runOutputKeys(spec).outcome);
     return outcome;
   } finally {
     await rm(workDir, { recursive: true, force: true });
@@ -101,14 +100,14 @@ async function runStaged(
   if (run.run) {
     // The full capped, sanitised log is stored; who may read it is decided on read (smoke runs: the team).
     await s3.send(
-      new PutObjectCommand({ Bucket: config.predictionsBucket, Key: objectKeys.runLog(spec.submissionId, spec.attempt), Body: run.run.log.text(), ContentType: 'text/plain; charset=utf-8' }),
+      new PutObjectCommand({ Bucket: config.predictionsBucket, Key: runOutputKeys(spec).log, Body: run.run.log.text(), ContentType: 'text/plain; charset=utf-8' }),
     );
   }
   if (!run.ok) return { result: 'failed', ...base, failure: run.failure, codeRan: run.run !== undefined };
   await s3.send(
     new PutObjectCommand({
       Bucket: config.predictionsBucket,
-      Key: objectKeys.predictions(spec.submissionId, spec.attempt),
+      Key: runOutputKeys(spec).predictions,
       Body: await readFile(run.predictionsPath),
       ContentType: 'text/csv',
     }),

@@ -39,11 +39,11 @@ export const runOutcomeSchema = z.discriminatedUnion('result', [
 
 export type RunOutcome = z.infer<typeof runOutcomeSchema>;
 
-export async function writeRunOutcome(s3: S3Client, bucket: string, outcome: RunOutcome): Promise<void> {
+export async function writeRunOutcome(s3: S3Client, bucket: string, outcome: RunOutcome, key = objectKeys.runOutcome(outcome.submissionId, outcome.attempt)): Promise<void> {
   await s3.send(
     new PutObjectCommand({
       Bucket: bucket,
-      Key: objectKeys.runOutcome(outcome.submissionId, outcome.attempt),
+      Key: key,
       Body: JSON.stringify(outcome),
       ContentType: 'application/json',
     }),
@@ -51,10 +51,16 @@ export async function writeRunOutcome(s3: S3Client, bucket: string, outcome: Run
 }
 
 /** The attempt's outcome, or undefined when the launcher wrote none (it crashed, or it is an older attempt). */
-export async function readRunOutcome(s3: S3Client, bucket: string, submissionId: string, attempt: number): Promise<RunOutcome | undefined> {
+export async function readRunOutcome(
+  s3: S3Client,
+  bucket: string,
+  submissionId: string,
+  attempt: number,
+  key = objectKeys.runOutcome(submissionId, attempt),
+): Promise<RunOutcome | undefined> {
   let text: string;
   try {
-    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: objectKeys.runOutcome(submissionId, attempt) }));
+    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     text = await object.Body!.transformToString('utf8');
   } catch (error) {
     if ((error as Error).name === 'NoSuchKey') return undefined;

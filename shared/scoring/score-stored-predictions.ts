@@ -38,14 +38,19 @@ export function labelsLocation(ctx: PodiumContext, challenge: Challenge, submiss
  * from S3. Returns undefined for a smoke run whose smoke dataset has no labels (nothing to score);
  * missing labels or predictions of a scored run are platform errors and throw.
  */
-export async function scoreStoredPredictions(ctx: PodiumContext, challenge: Challenge, submission: SubmissionRecord): Promise<ScoreOutcome | undefined> {
+export async function scoreStoredPredictions(
+  ctx: PodiumContext,
+  challenge: Challenge,
+  submission: SubmissionRecord,
+  // A rerun's predictions are scored from their own key (shared/reruns/run-compare-job.ts).
+  predictionsKey = objectKeys.predictions(submission.id, submission.attempt),
+): Promise<ScoreOutcome | undefined> {
   const location = labelsLocation(ctx, challenge, submission);
   const labels = location && (await openObject(ctx, location.bucket, location.key));
   if (!location || !labels) {
     if (submission.mode === 'smoke') return undefined;
     throw new PodiumError('LABELS_INVALID', `the labels of dataset "${location?.dataset.id}" are missing (s3://${location?.bucket}/${location?.key})`);
   }
-  const predictionsKey = objectKeys.predictions(submission.id, submission.attempt);
   const predictions = await openObject(ctx, ctx.config.predictionsBucket, predictionsKey);
   if (!predictions) {
     labels.destroy();

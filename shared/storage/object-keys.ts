@@ -27,6 +27,15 @@ export const objectKeys = {
   /** What the inference launcher reports to the scoring job (it holds no table credentials). */
   runOutcome: (submissionId: string, attempt: number) => `predictions/${submissionId}/${attempt}/outcome.json`,
   runLog: (submissionId: string, attempt: number) => `logs/${submissionId}/${attempt}/run.log`,
+  /**
+   * Predictions bucket: what an organiser's rerun of a scored submission produced, apart from the
+   * submission's own attempts (under the same prefixes, so the same grants cover them).
+   */
+  rerunOutputs: (rerunId: string, submissionId: string) => ({
+    predictions: `predictions/reruns/${rerunId}/${submissionId}/submission.csv`,
+    outcome: `predictions/reruns/${rerunId}/${submissionId}/outcome.json`,
+    log: `logs/reruns/${rerunId}/${submissionId}/run.log`,
+  }),
 };
 
 /** Parses a submissions-bucket key back into its parts; undefined when the key is not an archive. */

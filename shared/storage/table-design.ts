@@ -46,6 +46,7 @@ export const keys = {
     sk: 'FINAL',
   }),
   rescoreRequest: (rescoreId: string) => ({ pk: `RESCORE#${rescoreId}`, sk: 'META' }),
+  rerunRequest: (rerunId: string) => ({ pk: `RERUN#${rerunId}`, sk: 'META' }),
   idempotencyKey: (teamId: string, key: string) => ({ pk: `IDEMPOTENCY#${teamId}`, sk: key }),
   leaderboardEntry: (challengeId: string, phaseId: string, split: string, teamId: string) => ({
     pk: `LEADERBOARD#${challengeId}#${phaseId}#${split}`,

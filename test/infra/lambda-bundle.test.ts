@@ -74,7 +74,7 @@ describe('API Lambda bundle', () => {
     expect(code).not.toContain('PutBucketAnalyticsConfiguration');
   });
 
-  it('stays within the API bundle budget (648 KB of code, entry and chunks)', () => {
+  it('stays within the API bundle budget (656 KB of code, entry and chunks)', () => {
     const codeBytes = Object.entries(metafile.outputs)
       .filter(([output]) => output.endsWith('.mjs'))
       .reduce((total, [, { bytes }]) => total + bytes, 0);

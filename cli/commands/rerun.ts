@@ -1,0 +1,134 @@
+import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import type { ApiClient } from '../api-client.ts';
+import { challengeOption } from '../challenge-argument.ts';
+import { cliContext, seg } from '../cli-context.ts';
+import { CliError, EXIT, printable, usageError } from '../output.ts';
+import { noteWhileWaiting } from '../waiting-note.ts';
+
+interface RerunResult {
+  rank: number;
+  teamId: string;
+  teamName?: string;
+  submissionId: string;
+  verdict: 'identical' | 'within-tolerance' | 'different';
+  predictions: { agreement: string; differingRows?: number; rows?: number; maxAbsDifference?: number; note?: string };
+  originalScore: number;
+  rerunScore?: number;
+  scoreDifference?: number;
+  failure?: string;
+}
+
+interface RerunRequest {
+  rerunId: string;
+  challengeId: string;
+  phaseId: string;
+  split: string;
+  tolerance: number;
+  status: 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+  results?: RerunResult[];
+  message?: string;
+}
+
+interface RerunOptions {
+  challenge?: string;
+  phase?: string;
+  top?: string;
+  tolerance: string;
+  follow?: string;
+  report?: string;
+  timeout: string;
+  pollInterval: string;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function registerRerun(program: Command): void {
+  program
+    .command('rerun')
+    .description("organisers: run the top teams' ranked archives again on the same hidden data and image, and compare predictions and scores")
+    .addOption(challengeOption())
+    .option('-p, --phase <id>', 'phase whose ranking is checked (its private board when it has one)')
+    .option('--top <n>', 'how many teams, from the top of the ranking')
+    .option('--tolerance <x>', 'largest difference of a prediction or of the score still "within tolerance"', '1e-9')
+    .option('--follow <rerunId>', 'wait for a rerun already requested instead of starting one')
+    .option('--report <file>', 'also write the per-team report: .csv (for the scientific committee) or .json')
+    .option('--timeout <seconds>', 'stop waiting after this long (the rerun keeps running)', '7200')
+    .option('--poll-interval <seconds>', 'seconds between status checks', '5')
+    .addHelpText(
+      'after',
+      `
+Each team's archive runs as a job in the phase's own image, on its hidden data; a last job scores
+the reruns and compares them with the original runs. Nothing changes on the platform: no quota, no
+score, no leaderboard. Verdicts: identical (same bytes, same score), within-tolerance, different.
+Exits 0 when every team is identical or within tolerance, 1 otherwise.
+
+Examples:
+  podium rerun --challenge tissuenet --phase final --top 3 --report final-reruns.csv
+  podium rerun --follow x-3f2a…`,
+    )
+    .action(async (options: RerunOptions, command: Command) => {
+      const cli = await cliContext(command);
+      const pollMs = Number(options.pollInterval) * 1000;
+      const timeoutMs = Number(options.timeout) * 1000;
+      if (!(pollMs > 0) || !(timeoutMs > 0)) throw usageError('--poll-interval and --timeout must be positive numbers of seconds');
+      if (options.report && !/\.(csv|json)$/i.test(options.report)) throw usageError('--report must name a .csv or a .json file');
+      let request: RerunRequest;
+      if (options.follow) {
+        request = await cli.api.get<RerunRequest>(`/admin/reruns/${seg(options.follow)}`);
+      } else {
+        const top = Number(options.top);
+        const tolerance = Number(options.tolerance);
+        if (!options.phase || !Number.isInteger(top) || top < 1) throw usageError('pass --phase <id> and --top <n> (a whole number ≥ 1), or --follow <rerunId>');
+        if (!(tolerance >= 0)) throw usageError('--tolerance must be a number ≥ 0');
+        const challenge = cli.challengeOr(options.challenge);
+        request = await cli.api.post<RerunRequest>(`/admin/challenges/${seg(challenge)}/phases/${seg(options.phase)}/reruns`, { top, tolerance });
+      }
+      cli.out.note(`Rerun ${request.rerunId} ${request.status}; waiting for it (Ctrl-C stops waiting; the rerun keeps running).`);
+      let latest = request;
+      const stopNoting = noteWhileWaiting(cli.out, () => `rerun ${latest.rerunId} ${latest.status}`);
+      const finished = await waitForRerun(cli.api, request, { pollMs, timeoutMs, onPoll: (polled) => (latest = polled) }).finally(stopNoting);
+      if (options.report && finished.status === 'SUCCEEDED') {
+        const target = resolve(options.report);
+        const body = /\.csv$/i.test(target)
+          ? await (await cli.api.fetchRaw('GET', `/admin/reruns/${seg(finished.rerunId)}/report.csv`)).text()
+          : `${JSON.stringify(finished, null, 2)}\n`;
+        await writeFile(target, body);
+        cli.out.note(`Report written to ${target}.`);
+      }
+      const results = finished.results ?? [];
+      cli.out.result(finished, () => {
+        if (finished.status === 'FAILED') {
+          cli.out.line(`✗ rerun ${finished.rerunId} failed: ${finished.message ?? 'no reason given'}`);
+          return;
+        }
+        cli.out.line(`Rerun ${finished.rerunId} of ${finished.challengeId}/${finished.phaseId} (${finished.split} board, tolerance ${finished.tolerance}):`);
+        for (const result of results) {
+          const score = result.rerunScore === undefined ? 'no score' : `score ${result.originalScore} → ${result.rerunScore}`;
+          const rows = result.predictions.rows === undefined ? '' : `, ${result.predictions.differingRows} of ${result.predictions.rows} rows differ`;
+          const why = result.failure ? ` (${printable(result.failure)})` : '';
+          cli.out.line(`  #${result.rank} ${printable(result.teamName ?? result.teamId)}: ${result.verdict.toUpperCase()}: predictions ${result.predictions.agreement}${rows}; ${score}${why}`);
+        }
+      });
+      const consistent = finished.status === 'SUCCEEDED' && results.every((result) => result.verdict !== 'different');
+      process.exitCode = consistent ? EXIT.ok : EXIT.failed;
+    });
+}
+
+async function waitForRerun(api: ApiClient, initial: RerunRequest, options: { pollMs: number; timeoutMs: number; onPoll?: (request: RerunRequest) => void }): Promise<RerunRequest> {
+  const started = Date.now();
+  let request = initial;
+  while (request.status !== 'SUCCEEDED' && request.status !== 'FAILED') {
+    if (Date.now() - started > options.timeoutMs) {
+      throw new CliError('WAIT_TIMEOUT', `rerun ${request.rerunId} is still ${request.status} after ${Math.round(options.timeoutMs / 1000)} s; it keeps running on the platform`, {
+        hint: `check later with: podium rerun --follow ${request.rerunId}`,
+        details: { rerunId: request.rerunId, status: request.status },
+      });
+    }
+    await sleep(options.pollMs);
+    request = await api.get<RerunRequest>(`/admin/reruns/${seg(request.rerunId)}`);
+    options.onPoll?.(request);
+  }
+  return request;
+}

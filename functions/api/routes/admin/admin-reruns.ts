@@ -1,0 +1,82 @@
+import * as z from 'zod';
+import { getChallenge } from '#shared/challenge/challenge-registry.ts';
+import { getRerun, MAX_RERUN_TEAMS, requestRerun, type RerunRequestRecord } from '#shared/reruns/rerun-request.ts';
+import { rerunReportCsv } from '#shared/reruns/rerun-report.ts';
+import type { ApiDependencies } from '../../api-env.ts';
+import { organiserOf } from '../../auth.ts';
+import { createRoute } from '../../openapi/route-definition.ts';
+import { newRouter } from '../../router.ts';
+import { AnyObject, bearer, commonErrors, json, PhaseParams, resourceId } from '../../schemas.ts';
+
+const RerunRequest = AnyObject.meta({ id: 'RerunRequest', description: 'QUEUED → RUNNING → SUCCEEDED | FAILED, with each team\'s verdict; poll GET /admin/reruns/{rerunId} (docs/API.md)' });
+const RerunParams = z.object({ rerunId: resourceId('rerun request id (x-…)') });
+const view = ({ pk: _pk, sk: _sk, kind: _kind, ...request }: RerunRequestRecord) => request;
+
+/**
+ * Reruns of the top teams' ranked archives, compared with the originals. The API records the
+ * request and submits the jobs (202); the organiser polls it, then exports the report.
+ */
+export function adminRerunRoutes({ ctx, jobRunner }: ApiDependencies) {
+  return newRouter()
+    .openapi(
+      createRoute({
+        method: 'post',
+        path: '/admin/challenges/{challengeId}/phases/{phaseId}/reruns',
+        tags: ['organisers'],
+        summary: "Run the top teams' ranked archives again and compare predictions and scores (runs as jobs; changes no score, quota or board)",
+        security: bearer,
+        request: {
+          params: PhaseParams,
+          body: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: z.object({ top: z.number().int().min(1).max(MAX_RERUN_TEAMS), tolerance: z.number().min(0).max(1e6).default(1e-9) }).strict(),
+              },
+            },
+          },
+        },
+        responses: { 202: json(RerunRequest, 'Accepted: the rerun jobs are submitted'), ...commonErrors },
+      }),
+      async (c) => {
+        const organiser = organiserOf(c);
+        const { challengeId, phaseId } = c.req.valid('param');
+        const { top, tolerance } = c.req.valid('json');
+        const challenge = await getChallenge(ctx, challengeId);
+        return c.json(view(await requestRerun(ctx, jobRunner, { challenge, phaseId, top, tolerance, requestedBy: organiser.userId })), 202);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'get',
+        path: '/admin/reruns/{rerunId}',
+        tags: ['organisers'],
+        summary: "A rerun request: its state and each team's verdict",
+        security: bearer,
+        request: { params: RerunParams },
+        responses: { 200: json(RerunRequest), ...commonErrors },
+      }),
+      async (c) => {
+        organiserOf(c);
+        return c.json(view(await getRerun(ctx, c.req.valid('param').rerunId)), 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'get',
+        path: '/admin/reruns/{rerunId}/report.csv',
+        tags: ['organisers'],
+        summary: "A rerun's per-team report as CSV, for the scientific committee",
+        security: bearer,
+        request: { params: RerunParams },
+        responses: { 200: { description: 'CSV', content: { 'text/csv': { schema: z.string() } } }, ...commonErrors },
+      }),
+      async (c) => {
+        organiserOf(c);
+        const request = await getRerun(ctx, c.req.valid('param').rerunId);
+        c.header('Content-Type', 'text/csv; charset=utf-8');
+        c.header('Content-Disposition', `attachment; filename="rerun-${request.rerunId}.csv"`);
+        return c.body(rerunReportCsv(request), 200);
+      },
+    );
+}
