@@ -19,6 +19,7 @@ import { registerMfa } from './commands/mfa.ts';
 import { registerPublish } from './commands/publish.ts';
 import { registerQuota } from './commands/quota.ts';
 import { registerReceipt, registerVerify } from './commands/receipt.ts';
+import { registerReleaseData } from './commands/release-data.ts';
 import { registerRerun } from './commands/rerun.ts';
 import { registerRescore } from './commands/rescore.ts';
 import { registerScore } from './commands/score.ts';
@@ -95,6 +96,7 @@ for (const register of [
   registerSubmissions,
   registerRescore,
   registerRerun,
+  registerReleaseData,
   registerCancel,
   registerDisqualify,
   registerApprove,

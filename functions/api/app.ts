@@ -8,6 +8,7 @@ import { adminChallengeRoutes } from './routes/admin/admin-challenges.ts';
 import { adminExportRoutes } from './routes/admin/admin-exports.ts';
 import { adminParticipantRoutes } from './routes/admin/admin-participants.ts';
 import { adminPhaseRoutes } from './routes/admin/admin-phases.ts';
+import { adminReleaseRoutes } from './routes/admin/admin-releases.ts';
 import { adminRerunRoutes } from './routes/admin/admin-reruns.ts';
 import { adminRescoreRoutes } from './routes/admin/admin-rescore.ts';
 import { adminSubmissionRoutes } from './routes/admin/admin-submissions.ts';
@@ -85,6 +86,7 @@ export function createApp(deps: ApiDependencies) {
     adminPhaseRoutes(deps),
     adminRescoreRoutes(deps),
     adminRerunRoutes(deps),
+    adminReleaseRoutes(deps),
     adminExportRoutes(deps),
   ];
   for (const router of routers) app.route('/', router);

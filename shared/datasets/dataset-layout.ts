@@ -47,6 +47,16 @@ export function requiredFiles(dataset: DatasetDefinition): string[] {
 
 export const MANIFEST_FILE = 'manifest.json';
 
+/**
+ * The manifest of a hidden dataset, byte for byte: every file (inputs and labels) sorted by path.
+ * `upload-data` stores it; score receipts name its SHA-256; `release-data` writes the same bytes,
+ * so a released dataset can be matched with the receipts of the runs scored on it.
+ */
+export function hiddenManifestJson(challengeId: string, datasetId: string, files: readonly { path: string; bytes: number; sha256: string }[]): string {
+  const sorted = files.map(({ path, bytes, sha256 }) => ({ path, bytes, sha256 })).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return JSON.stringify({ challengeId, datasetId, files: sorted }, null, 2);
+}
+
 export interface DatasetManifest {
   challengeId: string;
   datasetId: string;

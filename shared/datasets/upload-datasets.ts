@@ -6,7 +6,7 @@ import type { PodiumContext } from '../context.ts';
 import { PodiumError } from '../errors.ts';
 import { objectKeys } from '../storage/object-keys.ts';
 import { mapWithConcurrency } from '../concurrency.ts';
-import { MANIFEST_FILE, placeDatasetFile, requiredFiles, type DatasetManifest, type ObjectPlacement } from './dataset-layout.ts';
+import { hiddenManifestJson, MANIFEST_FILE, placeDatasetFile, requiredFiles, type DatasetManifest, type ObjectPlacement } from './dataset-layout.ts';
 import { fileChecksums, hexToBase64, partCount, partRange, partSizeFor, S3_MULTIPART_LIMITS } from './file-checksums.ts';
 import { abandon, isNoSuchUpload, uploadMultipart } from './multipart-upload.ts';
 import { readUploadState, removeUploadState, uploadStateFile, type UploadState } from './upload-state.ts';
@@ -146,12 +146,11 @@ export async function uploadChallengeDatasets(
     manifest.files = entries.filter((entry) => !entry.isLabels).map(({ path, bytes, sha256 }) => ({ path, bytes, sha256 }));
     if (dataset.kind === 'hidden') {
       // Labels included: a score receipt names this manifest's digest as the data it was scored on.
-      const files = entries.map(({ path, bytes, sha256 }) => ({ path, bytes, sha256 })).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
       await ctx.s3.send(
         new PutObjectCommand({
           Bucket: ctx.config.hiddenBucket,
           Key: objectKeys.hiddenManifest(challenge.id, dataset.id),
-          Body: JSON.stringify({ ...manifest, files }, null, 2),
+          Body: hiddenManifestJson(challenge.id, dataset.id, entries),
           ContentType: 'application/json',
         }),
       );

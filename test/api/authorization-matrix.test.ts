@@ -97,6 +97,7 @@ beforeAll(async () => {
     { method: 'POST', path: `${a}/phases/learning/reruns`, body: { top: 1 }, expect: organiserOnly },
     { method: 'GET', path: '/admin/reruns/x-00000000000000000000', expect: organiserOnly },
     { method: 'GET', path: '/admin/reruns/x-00000000000000000000/report.csv', expect: organiserOnly },
+    { method: 'POST', path: `${a}/data-releases`, body: { datasets: ['test'], destination: '/tmp/x', files: 0, manifestSha256: '0'.repeat(64) }, expect: organiserOnly },
     { method: 'POST', path: `${a}/phases/final/pause`, expect: organiserOnly },
     { method: 'GET', path: `${a}/phases/final/publication`, expect: organiserOnly },
     { method: 'POST', path: `${a}/phases/final/publish`, body: { force: true, reason: 'matrix test' }, expect: organiserOnly },

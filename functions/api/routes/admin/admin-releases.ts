@@ -1,0 +1,47 @@
+import * as z from 'zod';
+import { getChallenge } from '#shared/challenge/challenge-registry.ts';
+import { recordDataRelease } from '#shared/releases/data-release.ts';
+import type { ApiDependencies } from '../../api-env.ts';
+import { organiserOf } from '../../auth.ts';
+import { createRoute } from '../../openapi/route-definition.ts';
+import { newRouter } from '../../router.ts';
+import { AnyObject, bearer, ChallengeParams, commonErrors, json } from '../../schemas.ts';
+
+const DataRelease = AnyObject.meta({ id: 'DataRelease', description: '{ releaseId, challengeId, datasets, destination, files, manifestSha256, releasedBy, releasedAt } (docs/API.md)' });
+
+/** Open-data releases: recorded (and refused while a phase using the data is open); the organiser publishes the files. */
+export function adminReleaseRoutes({ ctx }: ApiDependencies) {
+  return newRouter().openapi(
+    createRoute({
+      method: 'post',
+      path: '/admin/challenges/{challengeId}/data-releases',
+      tags: ['organisers'],
+      summary: 'Record a release of datasets to open data (409 while a phase using them has not closed); audit-logged',
+      security: bearer,
+      request: {
+        params: ChallengeParams,
+        body: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: z
+                .object({
+                  datasets: z.array(z.string().min(1).max(128)).min(1).max(50),
+                  destination: z.string().min(1).max(1000),
+                  files: z.number().int().min(0),
+                  manifestSha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 in lowercase hex'),
+                })
+                .strict(),
+            },
+          },
+        },
+      },
+      responses: { 201: json(DataRelease, 'Recorded'), ...commonErrors },
+    }),
+    async (c) => {
+      const organiser = organiserOf(c);
+      const challenge = await getChallenge(ctx, c.req.valid('param').challengeId);
+      return c.json(await recordDataRelease(ctx, challenge, c.req.valid('json'), organiser.userId), 201);
+    },
+  );
+}
