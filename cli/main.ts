@@ -21,6 +21,7 @@ import { registerQuota } from './commands/quota.ts';
 import { registerReceipt, registerVerify } from './commands/receipt.ts';
 import { registerReleaseData } from './commands/release-data.ts';
 import { registerRerun } from './commands/rerun.ts';
+import { registerRestore } from './commands/restore.ts';
 import { registerRescore } from './commands/rescore.ts';
 import { registerScore } from './commands/score.ts';
 import { registerSignup } from './commands/signup.ts';
@@ -102,6 +103,7 @@ for (const register of [
   registerApprove,
   registerPublish,
   registerExport,
+  registerRestore,
   registerAccessLog,
 ]) {
   register(program);

@@ -23,7 +23,8 @@ const LAMBDA_CREDENTIALS = fileURLToPath(new URL('./bundling/lambda-credentials.
  * The API Lambda's size budget (issue 3): every `.mjs` file of its bundle, entry and chunks. 600 KB,
  * plus 40 KB (issue 10) for the Cognito client of the organiser TOTP check, a chunk loaded only by
  * organisers' requests, plus 16 KB (issue 16) for score receipts' routes (2.9 KB; no KMS client: the
- * API publishes the public key the scoring job recorded), winners' reruns (6.8 KB) and data releases (1.9 KB).
+ * API publishes the public key the scoring job recorded), winners' reruns (6.8 KB), data releases (1.9 KB)
+ * and the challenge archive export (2.9 KB).
  */
 export const API_BUNDLE_BUDGET_BYTES = 656 * 1024;
 

@@ -6,6 +6,15 @@ import { usageError } from '../output.ts';
 
 const KINDS = ['leaderboard', 'submissions', 'access-log'] as const;
 
+interface ExportOptions {
+  challenge?: string;
+  phase?: string;
+  out?: string;
+  split: string;
+  all?: boolean;
+  pseudonymise?: boolean;
+}
+
 export function registerExport(program: Command): void {
   program
     .command('export')
@@ -16,11 +25,22 @@ export function registerExport(program: Command): void {
     .option('-p, --phase <id>', 'phase (leaderboard and submissions)')
     .option('--split <split>', 'leaderboard: public or private (the private board, published or not)', 'public')
     .option('-o, --out <file>', 'write to this file (default: stdout)')
-    .addHelpText('after', '\nExamples:\n  podium export tissuenet leaderboard --phase learning -o leaderboard.csv\n  podium export tissuenet leaderboard --phase final --split private -o final.csv\n  podium export tissuenet access-log > access.csv')
-    .action(async (challengeArgument: string | undefined, secondArgument: string | undefined, options: { phase?: string; out?: string; split: string } & { challenge?: string }, command: Command) => {
+    .option('--all', 'the whole challenge as one archive (JSON) that `podium restore` loads into another Podium')
+    .option('--pseudonymise', 'with --all: user ids, e-mails and team names replaced by pseudonyms')
+    .addHelpText('after', '\nExamples:\n  podium export tissuenet leaderboard --phase learning -o leaderboard.csv\n  podium export tissuenet leaderboard --phase final --split private -o final.csv\n  podium export tissuenet access-log > access.csv\n  podium export tissuenet --all --pseudonymise -o tissuenet-archive.json')
+    .action(async (challengeArgument: string | undefined, secondArgument: string | undefined, options: ExportOptions, command: Command) => {
       const { challenge: givenChallenge, rest: [what] } = challengeAndRest([challengeArgument, secondArgument], options.challenge);
       const cli = await cliContext(command);
       const challengeId = cli.challengeOr(givenChallenge);
+      if (options.all) {
+        if (what) throw usageError(`--all exports everything; leave out "${what}"`);
+        const archive = await cli.api.get<{ items: unknown[] }>(`/admin/challenges/${seg(challengeId)}/archive`, { query: { pseudonymise: options.pseudonymise ? 'true' : 'false' } });
+        const target = options.out ?? `${challengeId}-archive.json`;
+        await writeFile(target, `${JSON.stringify(archive)}\n`);
+        cli.out.result({ file: target, items: archive.items.length }, () => cli.out.line(`✓ ${archive.items.length} items of ${challengeId} written to ${target}`));
+        return;
+      }
+      if (options.pseudonymise) throw usageError('--pseudonymise goes with --all');
       if (!what) throw usageError(`what to export? one of ${KINDS.join(', ')}`, `podium export ${challengeId} leaderboard --phase <id>`);
       if (!(KINDS as readonly string[]).includes(what)) throw usageError(`<what> must be one of ${KINDS.join(', ')}, got "${what}"`);
       if (!['public', 'private'].includes(options.split)) throw usageError(`--split must be public or private, got "${options.split}"`);

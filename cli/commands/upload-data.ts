@@ -10,7 +10,7 @@ import { configDir, type StorageSettings } from '../profiles.ts';
 import { loadChallengeForCli } from '../challenge-files.ts';
 import { LOCAL_STORAGE_NAMES } from '../../local/local-config.ts';
 
-interface UploadDataOptions {
+export interface UploadDataOptions {
   data?: string;
   aws?: boolean;
   region?: string;
@@ -157,7 +157,7 @@ function showProgress(bar: ProgressBar, event: UploadEvent): void {
   }
 }
 
-async function resolveStorage(cli: CliContext, options: UploadDataOptions): Promise<{ settings: StorageSettings & { target: 'aws' | 'local' }; config: StorageConfig }> {
+export async function resolveStorage(cli: CliContext, options: UploadDataOptions): Promise<{ settings: StorageSettings & { target: 'aws' | 'local' }; config: StorageConfig }> {
   const { storageConfigOf } = await import('#shared/storage/storage-config.ts');
   const env = process.env;
   const saved = (cli.profile.storage ?? {}) as StorageSettings & { target?: 'aws' | 'local' };

@@ -106,6 +106,7 @@ beforeAll(async () => {
     { method: 'GET', path: `${a}/audit-log`, expect: organiserOnly },
     { method: 'GET', path: `${a}/exports/submissions.csv`, expect: organiserOnly },
     { method: 'GET', path: `${a}/exports/access-log.csv`, expect: organiserOnly },
+    { method: 'GET', path: `${a}/archive?pseudonymise=true`, expect: organiserOnly },
     { method: 'GET', path: `${a}/exports/leaderboard.csv?phase=learning`, expect: organiserOnly },
     { method: 'PUT', path: '/admin/challenges/tissuenet', body: { id: 'tissuenet' }, expect: organiserOnly },
     { method: 'POST', path: `/admin/submissions/${s}/cancel`, expect: organiserOnly },

@@ -7,6 +7,8 @@ import type { Challenge } from '#shared/challenge/challenge.ts';
 import type { PodiumContext } from '#shared/context.ts';
 import type { Principal } from '#shared/identity/principal.ts';
 import { PodiumError } from '#shared/errors.ts';
+import { recordAudit } from '#shared/audit/audit-log.ts';
+import { exportChallengeArchive } from '#shared/exports/challenge-archive.ts';
 import { accessLogCsv, leaderboardCsv, submissionsCsv, type LeaderboardRow } from '#shared/exports/challenge-exports.ts';
 import { leaderboardPage } from '../leaderboard.ts';
 import type { ApiDependencies } from '../../api-env.ts';
@@ -17,7 +19,28 @@ import { bearer, challengeIdParam, commonErrors } from '../../schemas.ts';
 const csv = { description: 'CSV; cells starting with = + - @ tab or CR are neutralised', content: { 'text/csv': { schema: z.string() } } };
 
 export function adminExportRoutes({ ctx }: ApiDependencies) {
-  return newRouter().openapi(
+  return newRouter()
+    .openapi(
+      createRoute({
+        method: 'get',
+        path: '/admin/challenges/{challengeId}/archive',
+        tags: ['organisers'],
+        summary: 'The whole challenge as stored (definition, teams, submissions, scores, receipts, boards, logs), to restore into another Podium; audit-logged',
+        security: bearer,
+        request: { params: z.object({ challengeId: challengeIdParam }), query: z.object({ pseudonymise: z.enum(['true', 'false']).default('false') }) },
+        responses: { 200: { description: 'A challenge archive (docs/API.md)', content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } }, ...commonErrors },
+      }),
+      async (c) => {
+        const organiser = organiserOf(c);
+        const { challengeId } = c.req.valid('param');
+        const pseudonymise = c.req.valid('query').pseudonymise === 'true';
+        const archive = await exportChallengeArchive(ctx, challengeId, { pseudonymise });
+        await recordAudit(ctx, challengeId, { actor: organiser.userId, action: 'challenge.exported', target: challengeId, details: { items: archive.items.length, pseudonymise } });
+        c.header('Cache-Control', 'no-store');
+        return c.json(archive, 200);
+      },
+    )
+    .openapi(
     createRoute({
       method: 'get',
       path: '/admin/challenges/{challengeId}/exports/{export}',
