@@ -21,9 +21,12 @@ import { configuredOrExit, jobSubjectFromEnv, requiredEnv, runJob } from '../job
 const ctx = configuredOrExit(() => contextFromEnv(['tableName', 'hiddenBucket', 'datasetsBucket', 'predictionsBucket']));
 const rescoreId = process.env[JOB_ENV.rescoreId];
 const rerunId = process.env[JOB_ENV.rerunId];
+// Scoring and rescoring sign receipts of the scores they record; comparing reruns records none.
+const receipts = () => configuredOrExit(() => ({ signer: receiptSignerFromEnv(), runtimeImage: requiredEnv(RUNTIME_IMAGE_ENV) }));
 if (rescoreId) {
+  const issuer = receipts();
   await runJob('rescore', { rescoreId }, async () => {
-    const { outcome, request } = await runRescoreJob(ctx, rescoreId);
+    const { outcome, request } = await runRescoreJob(ctx, rescoreId, issuer);
     return { outcome, status: request.status, counts: request.counts, scorerVersion: request.scorerVersion };
   });
 } else if (rerunId) {
@@ -33,6 +36,6 @@ if (rescoreId) {
   });
 } else {
   const { submissionId, attempt } = jobSubjectFromEnv();
-  const receipts = configuredOrExit(() => ({ signer: receiptSignerFromEnv(), runtimeImage: requiredEnv(RUNTIME_IMAGE_ENV) }));
-  await runJob('scoring', { submissionId, attempt }, () => runScoringJob(ctx, submissionId, attempt, receipts));
+  const issuer = receipts();
+  await runJob('scoring', { submissionId, attempt }, () => runScoringJob(ctx, submissionId, attempt, issuer));
 }

@@ -11,6 +11,7 @@ import { getSubmission, type SubmissionRecord, type SubmissionScores } from '../
 import { scoredSubmissionsOfPhase } from './phase-submissions.ts';
 import { rebuildLeaderboard, type RebuildSummary } from './rebuild-leaderboard.ts';
 import { replaceScoreRecords } from './score-record.ts';
+import { issueReceipt, type ReceiptIssuer } from '../receipts/issue-receipt.ts';
 
 export type RescoreResult =
   | { submissionId: string; rescored: true; scores: SubmissionScores; previous?: SubmissionScores }
@@ -18,7 +19,7 @@ export type RescoreResult =
   | { submissionId: string; rescored: false; message: string };
 
 /** Re-runs the current scorer on one stored submission and updates its scores; no leaderboard change. */
-async function rescoreOne(ctx: PodiumContext, challenge: Challenge, submission: SubmissionRecord): Promise<RescoreResult> {
+async function rescoreOne(ctx: PodiumContext, challenge: Challenge, submission: SubmissionRecord, receipts?: ReceiptIssuer): Promise<RescoreResult> {
   const outcome = await scoreStoredPredictions(ctx, challenge, submission);
   if (!outcome) return { submissionId: submission.id, rescored: false, message: 'the smoke dataset has no labels' };
   if (!outcome.ok) return { submissionId: submission.id, rescored: false, message: outcome.message };
@@ -37,6 +38,8 @@ async function rescoreOne(ctx: PodiumContext, challenge: Challenge, submission: 
     }),
   );
   if (!applied) throw new PodiumError('CONFLICT', `submission "${submission.id}" changed while it was rescored; try again`);
+  // New scores, new receipt (keyed by scorer version and time); the previous one stays verifiable.
+  if (receipts) await issueReceipt(ctx, receipts, challenge, { ...submission, scores });
   return { submissionId: submission.id, rescored: true, scores, ...(submission.scores ? { previous: submission.scores } : {}) };
 }
 
@@ -45,22 +48,27 @@ async function rescoreOne(ctx: PodiumContext, challenge: Challenge, submission: 
  * version (new score records; older versions kept), then rebuilds its phase's leaderboard.
  * Creates no submission and touches no quota.
  */
-export async function rescoreSubmission(ctx: PodiumContext, submissionId: string): Promise<RescoreResult & { leaderboard?: RebuildSummary }> {
+export async function rescoreSubmission(ctx: PodiumContext, submissionId: string, receipts?: ReceiptIssuer): Promise<RescoreResult & { leaderboard?: RebuildSummary }> {
   const submission = await getSubmission(ctx, submissionId);
   if (submission.status !== 'SCORED') {
     throw new PodiumError('INVALID_STATE', `submission "${submissionId}" is ${submission.status}; only scored submissions can be rescored`);
   }
   const challenge = await getChallenge(ctx, submission.challengeId);
-  const result = await rescoreOne(ctx, challenge, submission);
+  const result = await rescoreOne(ctx, challenge, submission, receipts);
   if (submission.mode !== 'scored') return result;
   return { ...result, leaderboard: await rebuildLeaderboard(ctx, challenge, submission.phaseId) };
 }
 
 /** Rescores every scored submission of a phase, then rebuilds its leaderboard once. */
-export async function rescorePhase(ctx: PodiumContext, challengeId: string, phaseId: string): Promise<{ results: RescoreResult[]; leaderboard: RebuildSummary }> {
+export async function rescorePhase(
+  ctx: PodiumContext,
+  challengeId: string,
+  phaseId: string,
+  receipts?: ReceiptIssuer,
+): Promise<{ results: RescoreResult[]; leaderboard: RebuildSummary }> {
   const challenge = await getChallenge(ctx, challengeId);
   const submissions = await scoredSubmissionsOfPhase(ctx, challengeId, phaseId);
   const results: RescoreResult[] = [];
-  for (const submission of submissions) results.push(await rescoreOne(ctx, challenge, submission));
+  for (const submission of submissions) results.push(await rescoreOne(ctx, challenge, submission, receipts));
   return { results, leaderboard: await rebuildLeaderboard(ctx, challenge, phaseId) };
 }

@@ -1,5 +1,6 @@
 import type { PodiumContext } from '../context.ts';
 import { PodiumError } from '../errors.ts';
+import type { ReceiptIssuer } from '../receipts/issue-receipt.ts';
 import { SCORER_VERSION } from '../scoring/scorer-version.ts';
 import { rescorePhase, rescoreSubmission, type RescoreResult } from './rescore.ts';
 import { capMessage, getRescore, isFinishedRescore, MAX_RECORDED_FAILURES, transitionRescore, type RescoreRequestRecord } from './rescore-request.ts';
@@ -19,7 +20,7 @@ const notRescored = (results: RescoreResult[]) =>
  * run that resumes a crashed one redoes nothing harmful; a finished request is never redone.
  * Platform faults are recorded on the request and rethrown, so the job ends FAILED (exit 1).
  */
-export async function runRescoreJob(ctx: PodiumContext, rescoreId: string): Promise<RescoreJobOutcome> {
+export async function runRescoreJob(ctx: PodiumContext, rescoreId: string, receipts?: ReceiptIssuer): Promise<RescoreJobOutcome> {
   const request = await getRescore(ctx, rescoreId);
   if (isFinishedRescore(request.status)) return { outcome: 'skipped', request };
   const started = await transitionRescore(ctx, rescoreId, { from: ['QUEUED', 'RUNNING'], to: 'RUNNING', setOnce: { startedAt: ctx.now().toISOString() } });
@@ -28,7 +29,7 @@ export async function runRescoreJob(ctx: PodiumContext, rescoreId: string): Prom
   let outcome: Record<string, unknown>;
   try {
     if (request.submissionId !== undefined) {
-      const { leaderboard, ...result } = await rescoreSubmission(ctx, request.submissionId);
+      const { leaderboard, ...result } = await rescoreSubmission(ctx, request.submissionId, receipts);
       const failures = notRescored([result]);
       outcome = {
         result: result.rescored ? result : { ...result, message: capMessage(result.message) },
@@ -37,7 +38,7 @@ export async function runRescoreJob(ctx: PodiumContext, rescoreId: string): Prom
         ...(leaderboard ? { leaderboard } : {}),
       };
     } else {
-      const { results, leaderboard } = await rescorePhase(ctx, request.challengeId, request.phaseId);
+      const { results, leaderboard } = await rescorePhase(ctx, request.challengeId, request.phaseId, receipts);
       const failures = notRescored(results);
       outcome = { counts: { rescored: results.length - failures.length, notRescored: failures.length }, failures: failures.slice(0, MAX_RECORDED_FAILURES), leaderboard };
     }

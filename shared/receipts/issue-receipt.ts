@@ -4,6 +4,7 @@ import type { Challenge } from '../challenge/challenge.ts';
 import { findPhase } from '../challenge/challenge.ts';
 import type { PodiumContext } from '../context.ts';
 import { PodiumError } from '../errors.ts';
+import { pipelineLog } from '../pipeline/pipeline-log.ts';
 import { readRunOutcome } from '../pipeline/run-outcome.ts';
 import { objectKeys } from '../storage/object-keys.ts';
 import type { SubmissionRecord } from '../submissions/submission-record.ts';
@@ -25,8 +26,8 @@ export const RUNTIME_IMAGE_ENV = 'PODIUM_RUNTIME_IMAGE';
 /**
  * Signs and stores the receipt of a scored submission's current scores, once: a rerun of the job
  * (or a crash between the score and the receipt, repaired by the rerun) finds it stored and signs
- * nothing. Smoke runs get none: their data is public and they never rank. Missing evidence (no
- * archive digest in the run outcome, no hidden manifest) throws: a receipt never states a guess.
+ * nothing. Smoke runs get none: their data is public and they never rank. Without the evidence (no
+ * archive digest in the run outcome, no hidden manifest) none is issued: a receipt never states a guess.
  */
 export async function issueReceipt(ctx: PodiumContext, issuer: ReceiptIssuer, challenge: Challenge, submission: SubmissionRecord): Promise<SignedReceipt | undefined> {
   const scores = submission.scores;
@@ -37,7 +38,12 @@ export async function issueReceipt(ctx: PodiumContext, issuer: ReceiptIssuer, ch
   const phase = findPhase(challenge, submission.phaseId);
   if (!phase) throw new PodiumError('NOT_FOUND', `phase "${submission.phaseId}" was not found in challenge "${challenge.id}"`);
   const run = await readRunOutcome(ctx.s3, ctx.config.predictionsBucket, submission.id, submission.attempt);
-  if (!run?.archiveSha256) throw new PodiumError('INTERNAL', `the inference job of ${submission.id} attempt ${submission.attempt} reported no archive digest`);
+  const manifestSha256 = await hiddenManifestSha256(ctx, challenge.id, phase.dataset);
+  if (!run?.archiveSha256 || !manifestSha256) {
+    // Scored before receipts existed (no digest in the outcome) or data uploaded before manifests: no receipt rather than a guess.
+    pipelineLog.warn('no receipt: evidence missing', { submissionId: submission.id, archiveDigest: Boolean(run?.archiveSha256), hiddenManifest: Boolean(manifestSha256) });
+    return undefined;
+  }
   const statement: ReceiptStatement = {
     format: RECEIPT_FORMAT,
     challengeId: challenge.id,
@@ -45,9 +51,9 @@ export async function issueReceipt(ctx: PodiumContext, issuer: ReceiptIssuer, ch
     submissionId: submission.id,
     teamId: submission.teamId,
     attempt: submission.attempt,
-    archive: { sha256: run.archiveSha256, ...(submission.archiveBytes !== undefined ? { bytes: submission.archiveBytes } : {}) },
     runtimeImage: issuer.runtimeImage,
-    hiddenData: { datasetId: phase.dataset, manifestSha256: await hiddenManifestSha256(ctx, challenge.id, phase.dataset) },
+    archive: { sha256: run.archiveSha256, ...(submission.archiveBytes !== undefined ? { bytes: submission.archiveBytes } : {}) },
+    hiddenData: { datasetId: phase.dataset, manifestSha256 },
     scorer: { version: scores.scorerVersion },
     scores: {
       overall: scores.overall,
@@ -64,12 +70,13 @@ export async function issueReceipt(ctx: PodiumContext, issuer: ReceiptIssuer, ch
   return storeReceipt(ctx, { statement, signature: { algorithm: RECEIPT_ALGORITHM, keyId: issuer.signer.keyId, value: Buffer.from(signature).toString('base64') } });
 }
 
-async function hiddenManifestSha256(ctx: PodiumContext, challengeId: string, datasetId: string): Promise<string> {
+async function hiddenManifestSha256(ctx: PodiumContext, challengeId: string, datasetId: string): Promise<string | undefined> {
   try {
     const object = await ctx.s3.send(new GetObjectCommand({ Bucket: ctx.config.hiddenBucket, Key: objectKeys.hiddenManifest(challengeId, datasetId) }));
     return createHash('sha256').update(await object.Body!.transformToByteArray()).digest('hex');
   } catch (error) {
-    if ((error as Error).name !== 'NoSuchKey') throw error;
-    throw new PodiumError('INTERNAL', `hidden dataset ${challengeId}/${datasetId} has no manifest: run \`podium upload-data\` again to write it`);
+    // Uploaded before manifests were written: `podium upload-data` again writes it.
+    if ((error as Error).name === 'NoSuchKey') return undefined;
+    throw error;
   }
 }

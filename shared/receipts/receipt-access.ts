@@ -42,6 +42,8 @@ export async function readableReceipt(ctx: PodiumContext, submissionId: string, 
     }
   }
   const receipt = await findReceipt(ctx, submissionId, submission.scores);
-  if (!receipt) throw new PodiumError('INVALID_STATE', `the receipt of submission ${submissionId} has not been issued yet (the scoring job signs it after the score)`);
+  if (!receipt) {
+    throw new PodiumError('INVALID_STATE', `submission ${submissionId} has no receipt for its current scores: the scoring job signs one after the score, unless it was scored before receipts existed`);
+  }
   return receipt;
 }

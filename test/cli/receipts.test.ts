@@ -115,5 +115,16 @@ describe('score receipts through npm start and the CLI', () => {
     await writeFile(join(work, 'public.pem'), keys.keys[0]!.publicKeyPem);
     const offline = await grace.run(['verify', receiptFile, '--public-key', join(work, 'public.pem')]);
     expect(offline.code, offline.stderr).toBe(0);
+
+    // A rescore records new scores and signs a new receipt for them; the first one still verifies.
+    const rescored = await organiser.run(['rescore', submission.id, '--poll-interval', '0.5', '--timeout', '240']);
+    expect(rescored.code, rescored.stdout + rescored.stderr).toBe(0);
+    const afterRescore = join(work, 'after-rescore.json');
+    expect((await anonymous.run(['receipt', submission.id, '-o', afterRescore])).code).toBe(0);
+    const renewed = JSON.parse(await readFile(afterRescore, 'utf8')) as SignedReceipt;
+    expect(renewed.statement.scoredAt > receipt.statement.scoredAt).toBe(true);
+    expect(renewed.statement.archive).toEqual(receipt.statement.archive);
+    expect((await grace.run(['verify', afterRescore, '--archive', archiveFile])).code).toBe(0);
+    expect((await grace.run(['verify', receiptFile, '--archive', archiveFile])).code).toBe(0);
   });
 });

@@ -17,6 +17,9 @@ import { objectKeys } from '#shared/storage/object-keys.ts';
 import { keys } from '#shared/storage/table-design.ts';
 import { getSubmission } from '#shared/submissions/submission-record.ts';
 import { LocalJobRunner } from '../../local/job-runner/local-job-runner.ts';
+import { ensureLocalReceiptKey, localReceiptJobEnvironment, type LocalReceiptKey } from '../../local/receipt-key.ts';
+import { RECEIPT_KEY_ENV } from '#shared/receipts/receipt-signer.ts';
+import { storageConfigToEnv } from '#shared/storage/storage-config.ts';
 import { RecordingRunner } from '../pipeline/support/recording-runner.ts';
 import { itemsOf, putLabels, submissionInScoring, tissuenetLabels, tissuenetPredictions } from '../scoring/scoring-fixture.ts';
 import { manualClock, startStorageFixture, type StorageFixture } from '../support/storage-fixture.ts';
@@ -36,12 +39,14 @@ let fixture: StorageFixture;
 let tissuenet: Challenge;
 let fixed: Challenge;
 let scratch: string;
+let receiptKey: LocalReceiptKey;
 
 beforeAll(async () => {
   fixture = await startStorageFixture();
   tissuenet = await loadChallenge('examples/tissuenet');
   fixed = { ...tissuenet, metric: { kind: 'cost-matrix', matrix: [[0, 0.5, 0.7, 1], [0.5, 0, 0.3, 0.7], [0.7, 0.3, 0, 0.3], [1, 0.7, 0.3, 0]] } };
   scratch = await mkdtemp(join(tmpdir(), 'podium-rescore-'));
+  receiptKey = await ensureLocalReceiptKey(scratch, { region: 'eu-west-3' });
 });
 afterAll(async () => {
   await fixture.close();
@@ -72,6 +77,14 @@ function localRunner(ctx: PodiumContext, entrypoints: Record<string, string> = {
   const runner: LocalJobRunner = new LocalJobRunner({
     config: ctx.config,
     entrypoints,
+    // The scoring image signs receipts of the scores it records: it needs its key, as npm start gives it.
+    environmentOf: (spec) => ({
+      PODIUM_WORK_DIR: tmpdir(),
+      ...storageConfigToEnv(ctx.config),
+      ...spec.environment,
+      [RECEIPT_KEY_ENV]: receiptKey.keyId,
+      ...localReceiptJobEnvironment(receiptKey, { hostProcesses: true }),
+    }),
     onEvent: async (event) => {
       events.push(event);
       await onJobStateChange(ctx, runner, event);
