@@ -18,6 +18,12 @@ for (const outcome of run.outcomes) {
   const failure = outcome.failure ? `  ${outcome.failure.reason}: ${outcome.failure.message}` : '';
   console.log(`  ${outcome.challengeId.padEnd(12)} ${outcome.status.padEnd(8)} ${outcome.seconds.toFixed(1).padStart(6)} s${failure}`);
 }
+if (runtime === 'container') {
+  const decisions = [...run.roleDecisions.values()].flat();
+  const refused = decisions.filter((decision) => decision.denial);
+  console.log(`\nparity: ${decisions.length} storage calls of ${run.roleDecisions.size} job containers evaluated as their roles, ${refused.length} refused`);
+  for (const { denial } of refused) console.log(`  AccessDenied: ${denial!.message}`);
+}
 const failed = run.outcomes.filter((outcome) => outcome.status !== 'SCORED');
 if (failed.length > 0) {
   console.log('\nparity: job runner log (last 40 lines)');

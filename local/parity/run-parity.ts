@@ -10,6 +10,7 @@ import type { PodiumContext } from '#shared/context.ts';
 import { objectKeys } from '#shared/storage/object-keys.ts';
 import { reserveQuota } from '#shared/submissions/quota.ts';
 import { createSubmissionRecord, findSubmission, type SubmissionRecord } from '#shared/submissions/submission-record.ts';
+import type { RoleDecision } from '../iam/role-proxy.ts';
 import { ContainerJobLauncher } from '../job-runner/container-launcher.ts';
 import { localSettings } from '../local-config.ts';
 import { startLocalPlatform } from '../platform.ts';
@@ -34,6 +35,8 @@ export interface ParityRun {
   timings: Record<string, number>;
   /** The job runner's lines (job output, exits), for a failure's story. */
   jobLog: string[];
+  /** Each container job's storage calls as evaluated under its role (empty with PODIUM_IAM_PARITY=off). */
+  roleDecisions: Map<string, RoleDecision[]>;
 }
 
 export interface ParityOptions {
@@ -90,7 +93,9 @@ export async function runParity(options: ParityOptions = {}): Promise<ParityRun>
   const prepared = containers ? (options.prepared ?? (await timed('synth and images', () => prepareJobContainers({ ...options, log })))) : undefined;
 
   const jobLog: string[] = [];
-  const launcher = prepared && new ContainerJobLauncher({ contracts: prepared.synthesized.contracts, images: prepared.images, importValues: importValueResolver, log });
+  const roleDecisions = new Map<string, RoleDecision[]>();
+  const onDecision = (jobId: string, decision: RoleDecision) => roleDecisions.set(jobId, [...(roleDecisions.get(jobId) ?? []), decision]);
+  const launcher = prepared && new ContainerJobLauncher({ contracts: prepared.synthesized.contracts, images: prepared.images, importValues: importValueResolver, log, onDecision });
   const dataDir = await mkdtemp(join(tmpdir(), 'podium-parity-'));
   const platform = await timed('platform', () =>
     startLocalPlatform({
@@ -121,7 +126,7 @@ export async function runParity(options: ParityOptions = {}): Promise<ParityRun>
         }),
       ),
     );
-    return { outcomes, timings, jobLog };
+    return { outcomes, timings, jobLog, roleDecisions };
   } finally {
     await platform.close();
     await launcher?.close();

@@ -124,5 +124,17 @@ describe.skipIf(!available)(title, () => {
     it('takes the tissuenet baseline to SCORED through both job containers', () => scored('tissuenet'));
     // An absolute data mount (/code_execution/data) links through the image into the work volume.
     it('takes the visiomel baseline to SCORED through both job containers', () => scored('visiomel'));
+
+    it('evaluates every storage call of every job container as its synthesized role, and none is refused', () => {
+      const jobs = [...run.roleDecisions.entries()];
+      // Two examples, each an inference and a scoring job.
+      expect(jobs.map(([jobId]) => jobId).length).toBeGreaterThanOrEqual(4);
+      for (const [jobId, decisions] of jobs) {
+        expect(decisions.length, `${jobId} made no evaluated call`).toBeGreaterThan(0);
+        expect(decisions.filter((decision) => decision.denial).map((decision) => decision.denial!.message)).toEqual([]);
+      }
+      const principals = new Set(jobs.flatMap(([, decisions]) => decisions.map((decision) => decision.principalKey)));
+      expect([...principals].sort()).toEqual(['learning/inference', 'learning/scoring']);
+    });
   });
 });
