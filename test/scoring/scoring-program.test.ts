@@ -64,7 +64,7 @@ function visiomelCases(): VisiomelCase[] {
     truth[0] = 1; // at least one relapse
     const extremes = [0, 1, 1e-20, 1 - 1e-17, 0.5];
     const predicted = truth.map(() => (random() < 0.1 ? extremes[Math.floor(random() * extremes.length)]! : random()));
-    const split = truth.map((_, i) => (i % 3 === 0 ? 'public' : 'private') as const);
+    const split = truth.map((_, i): 'public' | 'private' => (i % 3 === 0 ? 'public' : 'private'));
     cases.push({ name: `random ${seed}: ${rows} rows, prevalence ${prevalence}`, truth, predicted, split });
   }
   // Confident misses at exactly 0 and 1, and a public split holding one class only.
