@@ -26,7 +26,12 @@ const isFile = async (path: string) => (await stat(path).catch(() => undefined))
  * predictions, else the smoke submission_format.csv (a valid, if poor, submission). Returns
  * undefined when there is nothing to run it on; a failing program is a CliError with its output.
  */
-export async function checkScoringProgram(challenge: Challenge, phaseId: string, dataRoot: string, predictionsPath?: string): Promise<ProgramCheck | undefined> {
+export async function checkScoringProgram(
+  challenge: Challenge,
+  phaseId: string,
+  dataRoot: string,
+  predictionsPath?: string,
+): Promise<ProgramCheck | undefined> {
   const { metric, scoringProgram } = challenge;
   if (metric.kind !== 'program' || !scoringProgram) return undefined;
   const smoke = smokeDatasetOf(challenge, phaseId);

@@ -119,7 +119,8 @@ Examples:
             const parts = [`overall: ${show(result.score.overall)}`];
             if (result.score.public !== undefined) parts.push(`public: ${show(result.score.public)}`);
             if (result.score.private !== undefined) parts.push(`private: ${show(result.score.private)}`);
-            cli.out.line(`  ${challenge.metric.kind === 'program' ? challenge.metric.score : challenge.metric.kind} on these ${result.score.rows} rows, ${parts.join(', ')}`);
+            const metric = challenge.metric.kind === 'program' ? challenge.metric.score : challenge.metric.kind;
+            cli.out.line(`  ${metric} on these ${result.score.rows} rows, ${parts.join(', ')}`);
           } else if (result.scoreSkipped) {
             cli.out.line(`  (not scored: ${result.scoreSkipped})`);
           }

@@ -69,7 +69,8 @@ Examples:
         if (predictions) out.line(`✓ ${options.predictions}: ${predictions.rows} rows match the submission format and the smoke ids`);
         if (program) {
           const scores = Object.entries(program.scores).map(([name, each]) => `${name} ${each.overall.toFixed(challenge.scorePrecision)}`);
-          out.line(`✓ scoring program ${program.program} (sha256 ${program.sha256.slice(0, 12)}…) scored ${program.predictions} on the ${program.dataset} labels (${program.rows} rows): ${scores.join(', ')}`);
+          const what = `${program.predictions} on the ${program.dataset} labels (${program.rows} rows)`;
+          out.line(`✓ scoring program ${program.program} (sha256 ${program.sha256.slice(0, 12)}…) scored ${what}: ${scores.join(', ')}`);
         } else if (challenge.metric.kind === 'program') {
           out.line(`  (scoring program not run: it needs the smoke dataset's labels.csv under the data root)`);
         }

@@ -360,10 +360,12 @@ function checkCrossReferences(file: z.output<typeof challengeFileObject>, ctx: z
     if (names.has(metric.name)) ctx.addIssue({ code: 'custom', path: ['secondaryMetrics', index, 'name'], message: `duplicates score "${metric.name}"` });
     names.add(metric.name);
     if (metric.kind === 'program' && file.metric.kind !== 'program') {
-      ctx.addIssue({ code: 'custom', path: ['secondaryMetrics', index, 'kind'], message: 'program scores need a scoring program: metric.kind must be program' });
+      const message = 'program scores need a scoring program: metric.kind must be program';
+      ctx.addIssue({ code: 'custom', path: ['secondaryMetrics', index, 'kind'], message });
     }
     if (file.metric.kind === 'program' && metric.kind === 'program' && metric.name === file.metric.score) {
-      ctx.addIssue({ code: 'custom', path: ['secondaryMetrics', index, 'name'], message: `is metric.score "${metric.name}", the primary score; name another score the program prints` });
+      const message = `is metric.score "${metric.name}", the primary score; name another score the program prints`;
+      ctx.addIssue({ code: 'custom', path: ['secondaryMetrics', index, 'name'], message });
     }
   });
 }

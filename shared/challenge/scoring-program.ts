@@ -18,7 +18,9 @@ export interface ScoringProgram {
 /** Why a program's text cannot be used, or undefined: over the size limit, or not UTF-8. */
 export function scoringProgramProblem(bytes: Uint8Array): string | undefined {
   if (bytes.length === 0) return 'is empty';
-  if (bytes.length > MAX_SCORING_PROGRAM_BYTES) return `is ${bytes.length} bytes, over the limit of ${MAX_SCORING_PROGRAM_BYTES} (the program travels in the challenge record)`;
+  if (bytes.length > MAX_SCORING_PROGRAM_BYTES) {
+    return `is ${bytes.length} bytes, over the limit of ${MAX_SCORING_PROGRAM_BYTES} (the program travels in the challenge record)`;
+  }
   try {
     new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {

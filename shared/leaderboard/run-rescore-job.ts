@@ -49,10 +49,12 @@ export async function runRescoreJob(ctx: PodiumContext, rescoreId: string): Prom
     // outcome; anything else is a platform fault whose details stay in the job's log.
     const refused = error instanceof PodiumError && error.status < 500;
     const message = error instanceof PodiumError ? error.message : 'rescoring stopped on a platform error; the scoring job log has the details';
-    await transitionRescore(ctx, rescoreId, { from: ['RUNNING'], to: 'FAILED', set: { message: capMessage(message), scorerVersion, finishedAt: ctx.now().toISOString() } });
+    const set = { message: capMessage(message), scorerVersion, finishedAt: ctx.now().toISOString() };
+    await transitionRescore(ctx, rescoreId, { from: ['RUNNING'], to: 'FAILED', set });
     if (refused) return { outcome: 'failed', request: await getRescore(ctx, rescoreId) };
     throw error;
   }
-  const finished = await transitionRescore(ctx, rescoreId, { from: ['RUNNING'], to: 'SUCCEEDED', set: { ...outcome, scorerVersion, finishedAt: ctx.now().toISOString() } });
+  const set = { ...outcome, scorerVersion, finishedAt: ctx.now().toISOString() };
+  const finished = await transitionRescore(ctx, rescoreId, { from: ['RUNNING'], to: 'SUCCEEDED', set });
   return { outcome: finished ? 'succeeded' : 'skipped', request: await getRescore(ctx, rescoreId) };
 }

@@ -24,7 +24,9 @@ export async function writeCanonicalPredictions(source: CsvSource, format: Submi
       let record = 0;
       if (!positions) {
         const layout = layoutHeader(recordText(batch, 0), format);
-        if (!isHeaderLayout(layout)) throw new PodiumError('INTERNAL', `predictions that passed validation have a header the format refuses: ${layout.problems.join('; ')}`);
+        if (!isHeaderLayout(layout)) {
+          throw new PodiumError('INTERNAL', `predictions that passed validation have a header the format refuses: ${layout.problems.join('; ')}`);
+        }
         positions = [layout.idPosition, ...layout.columnPositions];
         record = 1;
         if (!out.write([format.idColumn, ...format.columns.map((column) => column.name)].map(csvField).join(',') + '\n')) await once(out, 'drain');

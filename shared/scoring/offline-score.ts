@@ -57,8 +57,9 @@ export async function offlineScore(request: OfflineScoreRequest): Promise<Offlin
   const dataset = findDataset(challenge, phase.dataset)!;
   await requireFile(request.predictionsPath, 'predictions');
   await requireFile(request.labelsPath, 'labels');
+  const program = challenge.scoringProgram ? { scoringProgram: challenge.scoringProgram } : {};
   const outcome = await scorePredictionFiles(
-    { format: challenge.submissionFormat, metric: challenge.metric, secondaryMetrics: challenge.secondaryMetrics, dataset, ...(challenge.scoringProgram ? { scoringProgram: challenge.scoringProgram } : {}) },
+    { format: challenge.submissionFormat, metric: challenge.metric, secondaryMetrics: challenge.secondaryMetrics, dataset, ...program },
     request.predictionsPath,
     request.labelsPath,
     { workRoot: tmpdir() },

@@ -24,13 +24,19 @@ export interface FileScoringOptions {
  * rescoring, `podium score` and `podium validate`, so they agree.
  * Throws ScoringProgramError when the program fails (the organiser's to fix).
  */
-export async function scorePredictionFiles(rules: FileScoringRules, predictionsPath: string, labelsPath: string, options: FileScoringOptions): Promise<ScoreOutcome> {
+export async function scorePredictionFiles(
+  rules: FileScoringRules,
+  predictionsPath: string,
+  labelsPath: string,
+  options: FileScoringOptions,
+): Promise<ScoreOutcome> {
   const predictions = () => createReadStream(predictionsPath);
   const labels = () => createReadStream(labelsPath);
   const { metric } = rules;
   if (metric.kind !== 'program') return scorePredictions(rules, predictions, labels);
   if (!rules.scoringProgram) {
-    throw new PodiumError('INTERNAL', `the challenge names the scoring program ${metric.path} but its record carries no program text; register the challenge again`);
+    const why = `the challenge names the scoring program ${metric.path} but its record carries no program text; register the challenge again`;
+    throw new PodiumError('INTERNAL', why);
   }
   const checked = await scoreBuiltInMetrics(rules, predictions, labels);
   if (!checked.ok) return checked;

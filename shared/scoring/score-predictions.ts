@@ -92,7 +92,9 @@ function accumulators(rules: ScoringRules, split: boolean) {
  * const outcome = await scorePredictions(rules, () => createReadStream('submission.csv'), () => createReadStream('labels.csv'));
  */
 export async function scorePredictions(rules: ScoringRules, predictions: ReopenableSource, labels: ReopenableSource): Promise<ScoreOutcome> {
-  if (rules.metric.kind === 'program') throw new PodiumError('INTERNAL', 'a scoring program is run by scoreWithProgram (scoring-program.ts), not scorePredictions');
+  if (rules.metric.kind === 'program') {
+    throw new PodiumError('INTERNAL', 'a scoring program is run by scorePredictionFiles (score-prediction-files.ts), not scorePredictions');
+  }
   const outcome = await scoreBuiltInMetrics(rules, predictions, labels);
   if (!outcome.ok) return outcome;
   const { primary, secondary, rows } = outcome;

@@ -67,7 +67,8 @@ export async function scoreStoredPredictions(ctx: PodiumContext, challenge: Chal
       const predictionsPath = join(staging, 'predictions.csv');
       await pipeline(labels, createWriteStream(labelsPath, { mode: 0o600 }));
       await pipeline(predictions, createWriteStream(predictionsPath, { mode: 0o600 }));
-      return await scorePredictionFiles({ ...rules, ...(challenge.scoringProgram ? { scoringProgram: challenge.scoringProgram } : {}) }, predictionsPath, labelsPath, { workRoot: staging });
+      const program = challenge.scoringProgram ? { scoringProgram: challenge.scoringProgram } : {};
+      return await scorePredictionFiles({ ...rules, ...program }, predictionsPath, labelsPath, { workRoot: staging });
     } finally {
       labels.destroy();
       predictions.destroy();

@@ -133,7 +133,10 @@ function runProblem(run: SandboxResult, metric: ProgramMetric): string | undefin
   if (run.outcome === 'timeout') return `ran longer than its limit of ${metric.timeLimitSeconds} s (metric.timeLimitSeconds) and was stopped`;
   if (run.outcome === 'out-of-memory') return `needed more than its memory limit of ${metric.memoryMiB} MiB (metric.memoryMiB) and was stopped`;
   if (run.outcome === 'disk-full') return `wrote more than ${PROGRAM_LIMITS.maxScratchBytes / 1024 / 1024} MiB to disk and was stopped`;
-  if (run.exitCode !== 0) return `exited with ${run.exitCode === null ? `signal ${run.signal}` : `code ${run.exitCode}`}${run.log.lastStderrLine ? `: ${run.log.lastStderrLine}` : ''}`;
+  if (run.exitCode !== 0) {
+    const status = run.exitCode === null ? `signal ${run.signal}` : `code ${run.exitCode}`;
+    return `exited with ${status}${run.log.lastStderrLine ? `: ${run.log.lastStderrLine}` : ''}`;
+  }
   return undefined;
 }
 
@@ -141,7 +144,9 @@ async function readScores(path: string, log: string): Promise<unknown> {
   const info = await lstat(path).catch(() => undefined);
   if (!info) throw new ScoringProgramError(`wrote no ${PROGRAM_SCORES} (it must write its scores there, as JSON: the third argument)`, log);
   if (!info.isFile()) throw new ScoringProgramError(`wrote ${PROGRAM_SCORES} as something other than a regular file (a link or a folder)`, log);
-  if (info.size > MAX_SCORES_BYTES) throw new ScoringProgramError(`wrote a ${PROGRAM_SCORES} of ${info.size} bytes, over the limit of ${MAX_SCORES_BYTES}`, log);
+  if (info.size > MAX_SCORES_BYTES) {
+    throw new ScoringProgramError(`wrote a ${PROGRAM_SCORES} of ${info.size} bytes, over the limit of ${MAX_SCORES_BYTES}`, log);
+  }
   const text = await readFile(path, 'utf8');
   try {
     return JSON.parse(text);

@@ -76,13 +76,15 @@ describe('registering a challenge with a scoring program', () => {
     const api = await startApi(fixture, []);
     const organiser = await api.login('org@chu-example.fr', 'organiser');
     const { descriptionMarkdown, rulesMarkdown, rulesVersion: _version, scoringProgram, ...file } = await loadChallenge('examples/visiomel');
-    const put = (body: Record<string, unknown>) => api.call('PUT', '/admin/challenges/visiomel', organiser, { ...file, descriptionMarkdown, rulesMarkdown, ...body });
+    const put = (body: Record<string, unknown>) =>
+      api.call('PUT', '/admin/challenges/visiomel', organiser, { ...file, descriptionMarkdown, rulesMarkdown, ...body });
 
     expect(await (await put({})).json()).toMatchObject({
       error: 'VALIDATION_FAILED',
       details: { issues: [{ field: 'body.scoringProgramSource', message: 'is required when metric.kind is program: the text of score.py' }] },
     });
-    expect(await (await put({ scoringProgramSource: '' })).json()).toMatchObject({ error: 'VALIDATION_FAILED', message: 'body.scoringProgramSource: is empty' });
+    const empty = await put({ scoringProgramSource: '' });
+    expect(await empty.json()).toMatchObject({ error: 'VALIDATION_FAILED', message: 'body.scoringProgramSource: is empty' });
     expect((await put({ scoringProgramSource: scoringProgram!.source })).status).toBe(200);
     expect((await getChallenge(api.ctx, 'visiomel')).scoringProgram).toEqual(scoringProgram);
     // The program is the organisers': the public view names the metric, never the program's text.
@@ -90,9 +92,10 @@ describe('registering a challenge with a scoring program', () => {
     expect(view).toContain('"kind":"program"');
     expect(view).not.toContain('compute_sample_weight');
 
-    const builtIn = { ...file, metric: { kind: 'log-loss', eps: 1e-16 }, secondaryMetrics: [] };
-    const misplaced = await api.call('PUT', '/admin/challenges/visiomel', organiser, { ...builtIn, descriptionMarkdown, rulesMarkdown, scoringProgramSource: 'print(1)' });
-    expect(await misplaced.json()).toMatchObject({ error: 'VALIDATION_FAILED', message: 'body.scoringProgramSource: is only allowed when metric.kind is program' });
+    const builtIn = { metric: { kind: 'log-loss', eps: 1e-16 }, secondaryMetrics: [] };
+    const misplaced = await put({ ...builtIn, scoringProgramSource: 'print(1)' });
+    const refusal = 'body.scoringProgramSource: is only allowed when metric.kind is program';
+    expect(await misplaced.json()).toMatchObject({ error: 'VALIDATION_FAILED', message: refusal });
   });
 });
 

@@ -30,7 +30,8 @@ describe('challenge definitions', () => {
     expect(tissuenet.phases.map((phase) => phase.id)).toEqual(['learning', 'final']);
     expect(tissuenet.metric.kind).toBe('cost-matrix');
     expect(tissuenet.phases[0]!.runtime.dataMount).toBe('data');
-    expect(visiomel.metric).toEqual({ kind: 'program', path: 'score.py', score: 'weighted-log-loss', higherIsBetter: false, timeLimitSeconds: 60, memoryMiB: 512 });
+    const program = { kind: 'program', path: 'score.py', score: 'weighted-log-loss', higherIsBetter: false, timeLimitSeconds: 60, memoryMiB: 512 };
+    expect(visiomel.metric).toEqual(program);
     expect(visiomel.scoringProgram).toMatchObject({ path: 'score.py', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect(visiomel.phases[0]!.runtime.dataMount).toBe('/code_execution/data');
     expect(visiomel.registration.approval).toBe('manual');
@@ -86,10 +87,12 @@ describe('scoring program metrics', () => {
     expect(rejection(program('score.sh'))).toContain('metric.path: must name a Python file (.py)');
     expect(rejection(withMetric('  kind: program\n  path: score.py\n  higherIsBetter: false'))).toContain('metric.score');
     expect(rejection(withMetric('  kind: program\n  path: score.py\n  score: weighted-log-loss'))).toContain('metric.higherIsBetter');
-    expect(rejection(withMetric('  kind: program\n  path: score.py\n  score: Weighted Loss\n  higherIsBetter: false'))).toContain('metric.score: must be 1–32 lower-case letters');
-    expect(rejection(program('score.py').replace('higherIsBetter: false', 'higherIsBetter: false\n  timeLimitSeconds: 3600'))).toContain('metric.timeLimitSeconds');
-    expect(rejection(program('score.py').replace('higherIsBetter: false', 'higherIsBetter: false\n  memoryMiB: 64'))).toContain('metric.memoryMiB');
-    expect(rejection(program('score.py').replace('higherIsBetter: false', 'higherIsBetter: false\n  command: python3'))).toContain('Unrecognized key');
+    const badName = withMetric('  kind: program\n  path: score.py\n  score: Weighted Loss\n  higherIsBetter: false');
+    expect(rejection(badName)).toContain('metric.score: must be 1–32 lower-case letters');
+    const withSetting = (line: string) => program('score.py').replace('higherIsBetter: false', `higherIsBetter: false\n  ${line}`);
+    expect(rejection(withSetting('timeLimitSeconds: 3600'))).toContain('metric.timeLimitSeconds');
+    expect(rejection(withSetting('memoryMiB: 64'))).toContain('metric.memoryMiB');
+    expect(rejection(withSetting('command: python3'))).toContain('Unrecognized key');
   });
 
   it('refuses program scores without a program, and a secondary score named like the primary one', () => {
@@ -110,7 +113,11 @@ describe('scoring program metrics', () => {
     const outside = join(await mkdtemp(join(tmpdir(), 'podium-outside-')), 'score.py');
     await writeFile(outside, 'print(1)\n');
     const cases: [string, () => Promise<void>, string][] = [
-      ['missing', () => writeFile(join(dir, 'challenge.yaml'), visiomelYaml.replace('path: score.py', 'path: metric/score.py')), 'metric.path: file metric/score.py was not found in the challenge folder'],
+      [
+        'missing',
+        () => writeFile(join(dir, 'challenge.yaml'), visiomelYaml.replace('path: score.py', 'path: metric/score.py')),
+        'metric.path: file metric/score.py was not found in the challenge folder',
+      ],
       ['a link out', async () => {
         await writeFile(join(dir, 'challenge.yaml'), visiomelYaml.replace('path: score.py', 'path: linked.py'));
         await symlink(outside, join(dir, 'linked.py'));

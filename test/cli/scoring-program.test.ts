@@ -33,8 +33,9 @@ describe('podium validate with a scoring program', () => {
   it('runs the program on the smoke labels, against the smoke submission format or a sample submission', async () => {
     const result = await organiser.run(['--json', 'validate', 'examples/visiomel', '--data', dataRoot]);
     expect(result.code, result.stderr).toBe(0);
-    const program = result.json<{ scoringProgram: { program: string; dataset: string; rows: number; scores: Record<string, { overall: number }> } }>().scoringProgram;
-    expect(program).toMatchObject({ program: 'score.py', dataset: 'smoke', rows: 8, scores: { 'weighted-log-loss': { overall: expect.any(Number) }, 'log-loss': { overall: expect.any(Number) } } });
+    const program = result.json<{ scoringProgram: Record<string, unknown> }>().scoringProgram;
+    const scored = { overall: expect.any(Number) };
+    expect(program).toMatchObject({ program: 'score.py', dataset: 'smoke', rows: 8, scores: { 'weighted-log-loss': scored, 'log-loss': scored } });
 
     const sample = join(work, 'sample.csv');
     const format = await readFile(join(dataRoot, 'smoke', 'inputs', 'submission_format.csv'), 'utf8');
@@ -42,7 +43,8 @@ describe('podium validate with a scoring program', () => {
     const human = await organiser.run(['validate', 'examples/visiomel', '--data', dataRoot, '--predictions', sample]);
     expect(human.code, human.stderr).toBe(0);
     // Answering 0.5 everywhere costs ln 2, weighted or not.
-    expect(human.stdout).toMatch(/✓ scoring program score\.py \(sha256 [0-9a-f]{12}…\) scored .*sample\.csv on the smoke labels \(8 rows\): weighted-log-loss 0\.6931, log-loss 0\.6931/);
+    expect(human.stdout).toMatch(/✓ scoring program score\.py \(sha256 [0-9a-f]{12}…\) scored .*sample\.csv on the smoke labels \(8 rows\)/);
+    expect(human.stdout).toContain('(8 rows): weighted-log-loss 0.6931, log-loss 0.6931');
   });
 
   it('exits 1 with what a failing program printed', async () => {
@@ -63,7 +65,8 @@ describe('podium score with a scoring program', () => {
     await writeFile(predictions, text);
     const scored = await organiser.run(['score', '--challenge', 'examples/visiomel', '--phase', 'learning', predictions, labels]);
     expect(scored.code, scored.stderr).toBe(0);
-    expect(scored.stdout).toMatch(/rows scored with the scoring program score\.py \(score "weighted-log-loss"\) \(lower is better, scorer sha256:[0-9a-f]{64}\)/);
+    expect(scored.stdout).toContain('rows scored with the scoring program score.py (score "weighted-log-loss")');
+    expect(scored.stdout).toMatch(/\(lower is better, scorer sha256:[0-9a-f]{64}\)/);
     expect(scored.stdout).toContain('  overall: 0.6931\n  public:  0.6931\n  private: 0.6931');
     expect(scored.stdout).toMatch(/log-loss \(program, lower is better\): overall 0\.6931, public 0\.6931, private 0\.6931/);
 

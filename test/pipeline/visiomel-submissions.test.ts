@@ -51,7 +51,8 @@ describe("the organisers' scoring program gives one score everywhere", () => {
     // `podium score`, offline, on the very predictions and labels the scoring job read.
     const dir = await mkdtemp(join(tmpdir(), 'podium-visiomel-offline-'));
     await chmod(dir, 0o755);
-    const read = async (bucket: string, key: string) => (await harness.ctx.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString();
+    const read = async (bucket: string, key: string) =>
+      (await harness.ctx.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString();
     const predictions = join(dir, 'predictions.csv');
     const labels = join(dir, 'labels.csv');
     await writeFile(predictions, await read(harness.ctx.config.predictionsBucket, objectKeys.predictions(scored.id, scored.attempt)));
@@ -61,9 +62,11 @@ describe("the organisers' scoring program gives one score everywhere", () => {
     expect(offline.json()).toMatchObject({ ok: true, scorerVersion: scored.scores!.scorerVersion, scores: pipelineScores });
 
     // A rescore goes through the scoring image and role again (the local runner's rescore job).
-    const { rescoreId } = await requestRescore(harness.ctx, harness.runner, { challenge: harness.challenge, phaseId: 'learning', submissionId: scored.id, requestedBy: 'organiser-1' });
+    const request = { challenge: harness.challenge, phaseId: 'learning', submissionId: scored.id, requestedBy: 'organiser-1' };
+    const { rescoreId } = await requestRescore(harness.ctx, harness.runner, request);
     await expect.poll(async () => (await getRescore(harness.ctx, rescoreId)).status, { timeout: 60_000, interval: 250 }).toSatisfy(isFinishedRescore);
-    expect(await getRescore(harness.ctx, rescoreId)).toMatchObject({ status: 'SUCCEEDED', scorerVersion: scored.scores!.scorerVersion, counts: { rescored: 1, notRescored: 0 } });
+    const finished = await getRescore(harness.ctx, rescoreId);
+    expect(finished).toMatchObject({ status: 'SUCCEEDED', scorerVersion: scored.scores!.scorerVersion, counts: { rescored: 1, notRescored: 0 } });
     const rescored = await getSubmission(harness.ctx, scored.id);
     expect(rescored.scores).toMatchObject({ ...pipelineScores, scorerVersion: scored.scores!.scorerVersion });
   }, 120_000);
@@ -103,7 +106,8 @@ describe('the VisioMel baseline and a smoke run', () => {
   it("scores the baseline with the organisers' program, under its digest, and ranks it on both boards", async () => {
     const submission = await settledRun('baseline');
     const splits = { overall: expect.any(Number), public: expect.any(Number), private: expect.any(Number) };
-    expect(submission).toMatchObject({ status: 'SCORED', scores: { ...splits, secondary: { 'log-loss': splits }, scorerVersion: `sha256:${harness.challenge.scoringProgram!.sha256}` } });
+    const scorerVersion = `sha256:${harness.challenge.scoringProgram!.sha256}`;
+    expect(submission).toMatchObject({ status: 'SCORED', scores: { ...splits, secondary: { 'log-loss': splits }, scorerVersion } });
     // Better than always answering 0.5 (ln 2, weighted or not), as the generator's model promises.
     expect(submission.scores!.secondary!['log-loss']!.overall).toBeLessThan(Math.LN2);
     for (const view of ['public', 'private'] as const) {

@@ -151,11 +151,12 @@ describe('runScoringJob', () => {
     expect((await getSubmission(ctx, 's-6')).status).toBe('SCORING');
   });
 
-  it("ends a submission whose organisers' scoring program fails as PLATFORM_ERROR: a fixed wording for the team, the program's detail for organisers, not charged", async () => {
+  it("ends a submission whose organisers' program fails as PLATFORM_ERROR: fixed wording for the team, detail for organisers, not charged", async () => {
     const ctx = await fixture.freshContext(manualClock('2026-06-01T10:00:00Z').now);
     const loaded = await loadChallenge('examples/visiomel');
     // VisioMel counts failed runs (countFailed: true); a program's failure is still never charged.
-    const broken = { ...loaded, scoringProgram: scoringProgramFrom('score.py', Buffer.from('import sys\nprint("reading", sys.argv[1])\nraise KeyError("relapse")\n')) };
+    const failing = 'import sys\nprint("reading", sys.argv[1])\nraise KeyError("relapse")\n';
+    const broken = { ...loaded, scoringProgram: scoringProgramFrom('score.py', Buffer.from(failing)) };
     await registerChallenge(ctx, broken);
     await putLabels(ctx, 'visiomel', 'test', 'filename,relapse,usage\na.tif,1,public\nb.tif,0,private\n');
     const team = { challengeId: 'visiomel', phaseId: 'learning', teamId: 'team-v' };
@@ -168,7 +169,11 @@ describe('runScoringJob', () => {
     const submission = await getSubmission(ctx, 's-program');
     expect(submission).toMatchObject({
       status: 'FAILED',
-      failure: { reason: 'PLATFORM_ERROR', message: failureMessages.scoringProgramFailed(), detail: expect.stringMatching(/^the scoring program exited with code 1: KeyError: 'relapse'/) },
+      failure: {
+        reason: 'PLATFORM_ERROR',
+        message: failureMessages.scoringProgramFailed(),
+        detail: expect.stringMatching(/^the scoring program exited with code 1: KeyError: 'relapse'/),
+      },
     });
     expect(submission.failure!.detail).toContain('reading input/labels.csv');
     expect(submission.quotaSettledAt).toBeDefined();
@@ -181,15 +186,18 @@ describe('runScoringJob', () => {
     const visiomel = await loadChallenge('examples/visiomel');
     await registerChallenge(ctx, visiomel);
     await putLabels(ctx, 'visiomel', 'test', 'filename,relapse,usage\na.tif,1,public\nb.tif,0,public\nc.tif,1,private\nd.tif,0,private\n');
-    await submissionInScoring(ctx, { challengeId: 'visiomel', phaseId: 'learning', teamId: 'team-v', id: 's-digest', predictions: 'filename,relapse\na.tif,0.5\nb.tif,0.5\nc.tif,0.5\nd.tif,0.5\n' });
+    const predictions = 'filename,relapse\na.tif,0.5\nb.tif,0.5\nc.tif,0.5\nd.tif,0.5\n';
+    await submissionInScoring(ctx, { challengeId: 'visiomel', phaseId: 'learning', teamId: 'team-v', id: 's-digest', predictions });
 
     expect(await runScoringJob(ctx, 's-digest', 1)).toMatchObject({ outcome: 'scored' });
 
     const version = `sha256:${visiomel.scoringProgram!.sha256}`;
     const submission = await getSubmission(ctx, 's-digest');
     // Always answering 0.5 costs ln 2 on every row, whatever the weights.
-    expect(submission.scores).toMatchObject({ overall: Math.LN2, public: Math.LN2, private: Math.LN2, scorerVersion: version, secondary: { 'log-loss': { overall: Math.LN2 } } });
+    const ln2 = { overall: Math.LN2, public: Math.LN2, private: Math.LN2 };
+    expect(submission.scores).toMatchObject({ ...ln2, scorerVersion: version, secondary: { 'log-loss': ln2 } });
     const records = (await itemsOf(ctx, keys.submission('s-digest').pk)).filter((item) => item.kind === 'score');
-    expect(records.map((record) => record.sk)).toEqual(['overall', 'private', 'public'].map((split) => keys.scoreRecord('s-digest', split as 'overall', version).sk));
+    const splits = ['overall', 'private', 'public'] as const;
+    expect(records.map((record) => record.sk)).toEqual(splits.map((split) => keys.scoreRecord('s-digest', split, version).sk));
   });
 });

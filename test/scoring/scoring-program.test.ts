@@ -68,7 +68,12 @@ function visiomelCases(): VisiomelCase[] {
     cases.push({ name: `random ${seed}: ${rows} rows, prevalence ${prevalence}`, truth, predicted, split });
   }
   // Confident misses at exactly 0 and 1, and a public split holding one class only.
-  cases.push({ name: 'exact 0 and 1, one-class public split', truth: [0, 0, 1, 1, 0, 1], predicted: [0, 1, 0, 1, 0.25, 0.75], split: ['public', 'public', 'private', 'private', 'public', 'private'] });
+  cases.push({
+    name: 'exact 0 and 1, one-class public split',
+    truth: [0, 0, 1, 1, 0, 1],
+    predicted: [0, 1, 0, 1, 0.25, 0.75],
+    split: ['public', 'public', 'private', 'private', 'public', 'private'],
+  });
   return cases;
 }
 
@@ -99,7 +104,8 @@ describe("VisioMel's weighted log loss program", () => {
     const cases = visiomelCases();
     const reference = sklearnScores(cases);
     const test = findDataset(visiomel, 'test')!;
-    const rules: FileScoringRules = { format: visiomel.submissionFormat, metric: visiomel.metric, secondaryMetrics: visiomel.secondaryMetrics, dataset: test, scoringProgram: visiomel.scoringProgram! };
+    const { submissionFormat: format, metric, secondaryMetrics, scoringProgram } = visiomel;
+    const rules: FileScoringRules = { format, metric, secondaryMetrics, dataset: test, scoringProgram: scoringProgram! };
     for (const [index, visiomelCase] of cases.entries()) {
       const dir = await freshDir(workRoot, 'case-');
       const files = await writeCase(dir, visiomelCase);
@@ -145,6 +151,8 @@ v = ${value}
 json.dump({"main": {"overall": v, "public": v, "private": v}}, open(sys.argv[3], "w"))
 `;
 
+const WRITE_OVERALL_ONLY = 'import json, sys; json.dump({"main": {"overall": 1}}, open(sys.argv[3], "w"))';
+
 describe('the program sandbox', () => {
   let loopback: Server;
   let port: number;
@@ -188,7 +196,17 @@ json.dump({name: {"overall": v, "public": v, "private": v} for name, v in probes
     const outcome = await scorePredictionFiles(rules, files.predictions, files.labels, { workRoot: dir });
     if (!outcome.ok) throw new Error(outcome.message);
     const seen = Object.fromEntries(names.map((name) => [name, outcome.scores.secondary?.[name]?.overall]));
-    expect(seen).toEqual({ loopback: 0, internet: 0, dns: 0, 'host-secret': 0, 'host-labels': 0, 'write-labels': 0, 'read-labels': 1, 'read-predictions': 1, inputs: 2 });
+    expect(seen).toEqual({
+      loopback: 0,
+      internet: 0,
+      dns: 0,
+      'host-secret': 0,
+      'host-labels': 0,
+      'write-labels': 0,
+      'read-labels': 1,
+      'read-predictions': 1,
+      inputs: 2,
+    });
     // The run's folder is gone afterwards: nothing staged outlives the run.
     expect((await readdir(dir)).sort()).toEqual(['labels.csv', 'other-submission-labels.csv', 'predictions.csv']);
   });
@@ -214,7 +232,7 @@ describe('a program that fails or prints unusable scores', () => {
     ['writes null', WRITE_SCORES('None'), undefined, /score "main"\.overall is null, not a finite number/],
     ['writes a string', WRITE_SCORES('"0.5"'), undefined, /score "main"\.overall is "0\.5", not a finite number/],
     ['misses the primary score', 'import json, sys; json.dump({"other": {"overall": 1}}, open(sys.argv[3], "w"))', undefined, /no score "main"/],
-    ['misses a split', 'import json, sys; json.dump({"main": {"overall": 1}}, open(sys.argv[3], "w"))', undefined, /score "main" has no "public"; score "main" has no "private"/],
+    ['misses a split', WRITE_OVERALL_ONLY, undefined, /"main" has no "public"; score "main" has no "private"/],
     ['writes a list', 'import json, sys; json.dump([1, 2], open(sys.argv[3], "w"))', undefined, /not a JSON object of named scores/],
     ['links scores.json elsewhere', 'import os, sys; os.symlink("/etc/hostname", sys.argv[3])', undefined, /other than a regular file/],
     ['writes a huge scores.json', 'import sys; open(sys.argv[3], "w").write(" " * (2 * 1024 * 1024) + "{}")', undefined, /over the limit of 1048576/],

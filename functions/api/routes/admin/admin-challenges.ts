@@ -21,11 +21,15 @@ const DefinitionBody = z
     /** The text of the file `metric.path` names, when `metric.kind` is `program`. */
     scoringProgramSource: z.string().optional(),
   })
-  .meta({ id: 'ChallengeDefinition', description: 'The challenge file (challenge.yaml) as JSON, plus its two pages and, for a program metric, the scoring program' });
+  .meta({
+    id: 'ChallengeDefinition',
+    description: 'The challenge file (challenge.yaml) as JSON, plus its two pages and, for a program metric, the scoring program',
+  });
 
 /** The scoring program a definition carries: required with a program metric, refused without one. */
 function scoringProgramOf(file: ChallengeFile, source: string | undefined): { scoringProgram?: ScoringProgram } {
-  const refuse = (message: string) => new PodiumError('VALIDATION_FAILED', `body.scoringProgramSource: ${message}`, { issues: [{ field: 'body.scoringProgramSource', message }] });
+  const field = 'body.scoringProgramSource';
+  const refuse = (message: string) => new PodiumError('VALIDATION_FAILED', `${field}: ${message}`, { issues: [{ field, message }] });
   if (file.metric.kind !== 'program') {
     if (source !== undefined) throw refuse('is only allowed when metric.kind is program');
     return {};
@@ -57,7 +61,8 @@ export function adminChallengeRoutes({ ctx }: ApiDependencies) {
         if (parsed.id !== challengeId) {
           throw new PodiumError('VALIDATION_FAILED', `body.id: "${parsed.id}" does not match the path's challenge id "${challengeId}"`, { issues: [{ field: 'body.id', message: 'must equal the path challenge id' }] });
         }
-        const challenge = { ...parsed, descriptionMarkdown, rulesMarkdown, rulesVersion: rulesVersionOf(rulesMarkdown), ...scoringProgramOf(parsed, scoringProgramSource) };
+        const program = scoringProgramOf(parsed, scoringProgramSource);
+        const challenge = { ...parsed, descriptionMarkdown, rulesMarkdown, rulesVersion: rulesVersionOf(rulesMarkdown), ...program };
         const { changed } = await registerChallenge(ctx, challenge);
         if (changed) await recordAudit(ctx, challenge.id, { actor: organiser.userId, action: 'challenge.update', target: challenge.id, details: { rulesVersion: challenge.rulesVersion } });
         return c.json({ id: challenge.id, rulesVersion: challenge.rulesVersion, changed }, 200);
