@@ -103,9 +103,8 @@ const programMetric = z
     path: z
       .string()
       .min(1)
-      .refine((path) => !path.startsWith('/') && !/^[A-Za-z]:/.test(path), 'must be relative to the challenge folder, not an absolute path')
-      .refine((path) => !path.split(/[\\/]/).includes('..'), 'must stay inside the challenge folder (no "..")')
-      .refine((path) => path.endsWith('.py'), 'must name a Python file (.py)'),
+      .refine((path) => !/^([A-Za-z]:|\/)/.test(path) && !path.split(/[\\/]/).includes('..'), 'must be a path inside the challenge folder (relative, no "..")')
+      .refine((path) => path.endsWith('.py'), 'must be a .py file'),
     /** The printed score that defines rank. */
     score: scoreName,
     higherIsBetter: z.boolean(),
@@ -360,11 +359,11 @@ function checkCrossReferences(file: z.output<typeof challengeFileObject>, ctx: z
     if (names.has(metric.name)) ctx.addIssue({ code: 'custom', path: ['secondaryMetrics', index, 'name'], message: `duplicates score "${metric.name}"` });
     names.add(metric.name);
     if (metric.kind === 'program' && file.metric.kind !== 'program') {
-      const message = 'program scores need a scoring program: metric.kind must be program';
+      const message = 'needs metric.kind program';
       ctx.addIssue({ code: 'custom', path: ['secondaryMetrics', index, 'kind'], message });
     }
     if (file.metric.kind === 'program' && metric.kind === 'program' && metric.name === file.metric.score) {
-      const message = `is metric.score "${metric.name}", the primary score; name another score the program prints`;
+      const message = `is metric.score "${metric.name}", the primary score`;
       ctx.addIssue({ code: 'custom', path: ['secondaryMetrics', index, 'name'], message });
     }
   });

@@ -1,5 +1,6 @@
 import { lstat, readFile, realpath } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { isUtf8 } from 'node:buffer';
 import { parseDocument } from 'yaml';
 import { PodiumError } from '../errors.ts';
 import { CHALLENGE_FILE_NAME, invalidChallenge, parseChallengeFile, rulesVersionOf, type Challenge } from './challenge.ts';
@@ -68,7 +69,7 @@ async function readScoringProgram(root: string, path: string, source: string): P
   if (!real.startsWith((await realpath(root)) + '/')) throw refuse(`file ${path} is a link leading out of the challenge folder`);
   if (!(await lstat(real)).isFile()) throw refuse(`${path} is not a regular file`);
   const bytes = await readFile(real);
-  const problem = scoringProgramProblem(bytes);
+  const problem = scoringProgramProblem(bytes) ?? (isUtf8(bytes) ? undefined : 'is not UTF-8 text');
   if (problem) throw refuse(`file ${path} ${problem}`);
   return scoringProgramFrom(path, bytes);
 }

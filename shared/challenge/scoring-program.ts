@@ -15,21 +15,15 @@ export interface ScoringProgram {
   source: string;
 }
 
-/** Why a program's text cannot be used, or undefined: over the size limit, or not UTF-8. */
+/** Why a program's text cannot be used, or undefined: empty, or over the size limit. */
 export function scoringProgramProblem(bytes: Uint8Array): string | undefined {
   if (bytes.length === 0) return 'is empty';
-  if (bytes.length > MAX_SCORING_PROGRAM_BYTES) {
-    return `is ${bytes.length} bytes, over the limit of ${MAX_SCORING_PROGRAM_BYTES} (the program travels in the challenge record)`;
-  }
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    return 'is not UTF-8 text';
-  }
+  // The program travels in the challenge record, one DynamoDB item of at most 400 KB.
+  if (bytes.length > MAX_SCORING_PROGRAM_BYTES) return `is ${bytes.length} bytes, over the limit of ${MAX_SCORING_PROGRAM_BYTES}`;
   return undefined;
 }
 
-/** The program a challenge file's `metric` names, from its bytes (already checked by scoringProgramProblem). */
+/** The program a challenge file's `metric` names, from its bytes (UTF-8, already checked by scoringProgramProblem). */
 export function scoringProgramFrom(path: string, bytes: Uint8Array): ScoringProgram {
   return { path, sha256: createHash('sha256').update(bytes).digest('hex'), source: Buffer.from(bytes).toString('utf8') };
 }

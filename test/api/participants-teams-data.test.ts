@@ -81,7 +81,7 @@ describe('registering a challenge with a scoring program', () => {
 
     expect(await (await put({})).json()).toMatchObject({
       error: 'VALIDATION_FAILED',
-      details: { issues: [{ field: 'body.scoringProgramSource', message: 'is required when metric.kind is program: the text of score.py' }] },
+      details: { issues: [{ field: 'body.scoringProgramSource', message: 'is required with a program metric: the text of score.py' }] },
     });
     const empty = await put({ scoringProgramSource: '' });
     expect(await empty.json()).toMatchObject({ error: 'VALIDATION_FAILED', message: 'body.scoringProgramSource: is empty' });
@@ -94,7 +94,7 @@ describe('registering a challenge with a scoring program', () => {
 
     const builtIn = { metric: { kind: 'log-loss', eps: 1e-16 }, secondaryMetrics: [] };
     const misplaced = await put({ ...builtIn, scoringProgramSource: 'print(1)' });
-    const refusal = 'body.scoringProgramSource: is only allowed when metric.kind is program';
+    const refusal = 'body.scoringProgramSource: is only allowed with a program metric';
     expect(await misplaced.json()).toMatchObject({ error: 'VALIDATION_FAILED', message: refusal });
   });
 });

@@ -81,10 +81,10 @@ const withMetric = (metric: string) => visiomelYaml.replace(/^metric:\n(?: {2}.*
 describe('scoring program metrics', () => {
   it('refuses bad program settings, naming the field', () => {
     const program = (path: string) => withMetric(`  kind: program\n  path: ${path}\n  score: weighted-log-loss\n  higherIsBetter: false`);
-    expect(rejection(program('/etc/score.py'))).toContain('metric.path: must be relative to the challenge folder, not an absolute path');
-    expect(rejection(program('../shared/score.py'))).toContain('metric.path: must stay inside the challenge folder (no "..")');
-    expect(rejection(program('scripts\\..\\..\\score.py'))).toContain('metric.path: must stay inside the challenge folder');
-    expect(rejection(program('score.sh'))).toContain('metric.path: must name a Python file (.py)');
+    expect(rejection(program('/etc/score.py'))).toContain('metric.path: must be a path inside the challenge folder (relative, no "..")');
+    expect(rejection(program('../shared/score.py'))).toContain('metric.path: must be a path inside the challenge folder (relative, no "..")');
+    expect(rejection(program('scripts\\..\\..\\score.py'))).toContain('metric.path: must be a path inside the challenge folder');
+    expect(rejection(program('score.sh'))).toContain('metric.path: must be a .py file');
     expect(rejection(withMetric('  kind: program\n  path: score.py\n  higherIsBetter: false'))).toContain('metric.score');
     expect(rejection(withMetric('  kind: program\n  path: score.py\n  score: weighted-log-loss'))).toContain('metric.higherIsBetter');
     const badName = withMetric('  kind: program\n  path: score.py\n  score: Weighted Loss\n  higherIsBetter: false');
@@ -96,7 +96,7 @@ describe('scoring program metrics', () => {
   });
 
   it('refuses program scores without a program, and a secondary score named like the primary one', () => {
-    expect(rejection(withMetric('  kind: log-loss'))).toContain('secondaryMetrics[0].kind: program scores need a scoring program: metric.kind must be program');
+    expect(rejection(withMetric('  kind: log-loss'))).toContain('secondaryMetrics[0].kind: needs metric.kind program');
     expect(rejection(visiomelYaml.replace('{ name: log-loss, kind: program', '{ name: weighted-log-loss, kind: program'))).toContain(
       'secondaryMetrics[0].name: is metric.score "weighted-log-loss", the primary score',
     );

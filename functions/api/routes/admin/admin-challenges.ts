@@ -21,24 +21,18 @@ const DefinitionBody = z
     /** The text of the file `metric.path` names, when `metric.kind` is `program`. */
     scoringProgramSource: z.string().optional(),
   })
-  .meta({
-    id: 'ChallengeDefinition',
-    description: 'The challenge file (challenge.yaml) as JSON, plus its two pages and, for a program metric, the scoring program',
-  });
+  .meta({ id: 'ChallengeDefinition', description: 'The challenge file (challenge.yaml) as JSON, plus its two pages' });
 
 /** The scoring program a definition carries: required with a program metric, refused without one. */
-function scoringProgramOf(file: ChallengeFile, source: string | undefined): { scoringProgram?: ScoringProgram } {
+function scoringProgramOf({ metric }: ChallengeFile, source: string | undefined): { scoringProgram?: ScoringProgram } {
+  const program = metric.kind === 'program';
+  const problem =
+    source === undefined
+      ? program && `is required with a program metric: the text of ${metric.path}`
+      : program ? scoringProgramProblem(Buffer.from(source)) : 'is only allowed with a program metric';
   const field = 'body.scoringProgramSource';
-  const refuse = (message: string) => new PodiumError('VALIDATION_FAILED', `${field}: ${message}`, { issues: [{ field, message }] });
-  if (file.metric.kind !== 'program') {
-    if (source !== undefined) throw refuse('is only allowed when metric.kind is program');
-    return {};
-  }
-  if (source === undefined) throw refuse(`is required when metric.kind is program: the text of ${file.metric.path}`);
-  const bytes = Buffer.from(source, 'utf8');
-  const problem = scoringProgramProblem(bytes);
-  if (problem) throw refuse(problem);
-  return { scoringProgram: scoringProgramFrom(file.metric.path, bytes) };
+  if (problem) throw new PodiumError('VALIDATION_FAILED', `${field}: ${problem}`, { issues: [{ field, message: problem }] });
+  return program ? { scoringProgram: scoringProgramFrom(metric.path, Buffer.from(source!)) } : {};
 }
 
 export function adminChallengeRoutes({ ctx }: ApiDependencies) {
