@@ -11,6 +11,7 @@ import { prepareArchive } from '../archive-folder.ts';
 import { loadChallengeForCli } from '../challenge-files.ts';
 import { defaultDataDir } from './download.ts';
 import type { LocalRunPhase } from '../local-run.ts';
+import type { ScoringProgram } from '#shared/challenge/scoring-program.ts';
 
 interface TestSubmissionOptions {
   phase?: string;
@@ -83,7 +84,13 @@ Examples:
 
       const archive = await prepareArchive(source);
       if (archive.skipped.length) cli.out.note(`left out (symlinks are refused by the platform): ${archive.skipped.join(', ')}`);
-      const spec: LocalRunPhase = { challengeId: challenge.id, phase, format: challenge.submissionFormat, metric: challenge.metric };
+      const spec: LocalRunPhase = {
+        challengeId: challenge.id,
+        phase,
+        format: challenge.submissionFormat,
+        metric: challenge.metric,
+        ...('scoringProgram' in challenge && challenge.scoringProgram ? { scoringProgram: challenge.scoringProgram as ScoringProgram } : {}),
+      };
       cli.out.note(`Running ${source} on ${dataDir} as the platform would: ${challenge.id}/${phase.id}, data at ${phase.runtime.dataMount} (read-only), ${phase.runtime.timeLimitSeconds} s, ${phase.runtime.memoryMiB} MiB, no network.`);
       let result;
       try {
@@ -112,7 +119,8 @@ Examples:
             const parts = [`overall: ${show(result.score.overall)}`];
             if (result.score.public !== undefined) parts.push(`public: ${show(result.score.public)}`);
             if (result.score.private !== undefined) parts.push(`private: ${show(result.score.private)}`);
-            cli.out.line(`  ${challenge.metric.kind} on these ${result.score.rows} rows, ${parts.join(', ')}`);
+            const metric = challenge.metric.kind === 'program' ? challenge.metric.score : challenge.metric.kind;
+            cli.out.line(`  ${metric} on these ${result.score.rows} rows, ${parts.join(', ')}`);
           } else if (result.scoreSkipped) {
             cli.out.line(`  (not scored: ${result.scoreSkipped})`);
           }

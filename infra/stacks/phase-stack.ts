@@ -36,6 +36,10 @@ import { PhaseAlarms } from '../constructs/phase-alarms.ts';
 
 /** Uid the inference launcher drops to before it runs main.py (created in the inference image). */
 export const COMPETITOR_UID = 10001;
+/** Uid the scoring job drops to before it runs an organiser's scoring program (created in the scoring image). */
+export const SCORER_UID = 10002;
+/** The scoring job's own memory: Node, the SDK, the scorer's buffers; a scoring program's limit comes on top. */
+export const SCORING_MEMORY_MIB = 2048;
 /** Beyond the competitor's own time limit: staging inputs, unpacking, uploading predictions. */
 const STAGING_ALLOWANCE = Duration.minutes(15);
 /** vCPUs of one inference job (a g5.xlarge has 4; the ECS agent keeps some). */
@@ -169,18 +173,21 @@ export class PhaseStack extends Stack {
       }),
     });
 
+    // An organiser's scoring program runs sandboxed as SCORER_UID: the job then starts as root to
+    // drop to it (setpriv), as the inference launcher does, and holds the program's memory too.
+    const program = challenge.metric.kind === 'program' ? challenge.metric : undefined;
     const scoringJob = new EcsJobDefinition(this, 'ScoringJob', {
       jobDefinitionName: batchNames.scoringJobDefinition(challengeId, phase.id),
-      timeout: Duration.minutes(15),
+      timeout: Duration.minutes(15).plus(Duration.seconds(program?.timeLimitSeconds ?? 0)),
       retryAttempts: 3,
       retryStrategies: retryOnInfrastructure,
       propagateTags: true,
       container: new EcsEc2ContainerDefinition(this, 'ScoringContainer', {
         image: ContainerImage.fromAsset(REPO_ROOT, { file: 'batch-jobs/scoring/Dockerfile', platform: Platform.LINUX_AMD64, ...onlyJobSources }),
         cpu: 1,
-        memory: Size.mebibytes(2048),
+        memory: Size.mebibytes(SCORING_MEMORY_MIB + (program?.memoryMiB ?? 0)),
         jobRole: this.scoringRole,
-        user: '1000',
+        user: program ? '0' : '1000',
         privileged: false,
         readonlyRootFilesystem: true,
         volumes: [EcsVolume.host({ name: 'scratch', containerPath: '/tmp' })],
@@ -196,6 +203,7 @@ export class PhaseStack extends Stack {
           [STORAGE_ENV.datasetsBucket]: data.datasets.bucketName,
           [STORAGE_ENV.predictionsBucket]: data.predictions.bucketName,
           [STORAGE_ENV.labelsKmsKeyId]: data.labelsKey.keyArn,
+          ...(program ? { PODIUM_COMPETITOR_UID: String(SCORER_UID) } : {}),
         },
         logging: LogDriver.awsLogs({ logGroup: jobLogs, streamPrefix: 'scoring' }),
       }),

@@ -8,11 +8,12 @@ import { podman } from '../job-runner/podman.ts';
 /**
  * The job images' base images where no registry is reachable (CI, these development machines):
  * Debian bookworm root file systems bootstrapped from packages with mmdebstrap, then imported into
- * podman. `node` stands in for node:24-bookworm-slim (with this machine's Node at the same path),
+ * podman. `node` stands in for node:24-bookworm-slim (with this machine's Node at the same path, and
+ * the python3, setpriv and useradd the scoring image installs for scoring programs),
  * `runtime` for the CUDA runtime base with the competitor's Python stack already installed.
  */
 export const BASE_IMAGES = {
-  node: { packages: ['ca-certificates', 'libstdc++6'], hostNode: true },
+  node: { packages: ['ca-certificates', 'libstdc++6', 'python3', 'util-linux', 'passwd'], hostNode: true },
   runtime: { packages: ['python3', 'python3-numpy', 'python3-pandas', 'python3-pil', 'util-linux', 'passwd', 'ca-certificates', 'libstdc++6'], hostNode: false },
 } as const;
 export type BaseImage = keyof typeof BASE_IMAGES;

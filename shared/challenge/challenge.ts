@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import { PodiumError } from '../errors.ts';
 import { challengeFileSchema, type ChallengeFile } from './definition-schema.ts';
+import type { ScoringProgram } from './scoring-program.ts';
 
 // A challenge once parsed: validation of the parsed file and lookups, with no YAML and no file
 // system, so the Lambdas (which take challenges as JSON) never bundle a YAML parser.
@@ -15,6 +16,8 @@ export interface Challenge extends ChallengeFile {
   rulesMarkdown: string;
   /** First 16 hex digits of the SHA-256 of the rules page: participants accept this exact text. */
   rulesVersion: string;
+  /** The program a `kind: program` metric names, with its digest; absent for built-in metrics. */
+  scoringProgram?: ScoringProgram;
 }
 
 export interface DefinitionIssue {

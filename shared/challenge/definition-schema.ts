@@ -85,24 +85,58 @@ const logLossMetric = z
   })
   .strict();
 
-export const metricSchema = z.discriminatedUnion('kind', [costMatrixMetric, simpleMetric, logLossMetric]);
+/** A score's name: a leaderboard column's key, and the key a scoring program prints it under. */
+const scoreName = z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'must be 1–32 lower-case letters, digits, _ or -, starting with a letter');
+
+/** Largest scoring program: it travels inside the challenge record, a DynamoDB item of at most 400 KB with the pages. */
+export const MAX_SCORING_PROGRAM_BYTES = 64 * 1024;
+
+/**
+ * An organiser's scoring program: a Python file in the challenge folder, run sandboxed in the
+ * scoring job on one submission's labels and predictions (docs/ARCHITECTURE.md, "Scoring
+ * programs"). It prints named scores; `score` names the one that ranks.
+ */
+const programMetric = z
+  .object({
+    kind: z.literal('program'),
+    /** The program's file, relative to the challenge folder. */
+    path: z
+      .string()
+      .min(1)
+      .refine((path) => !/^([A-Za-z]:|\/)/.test(path) && !path.split(/[\\/]/).includes('..'), 'must be a path inside the challenge folder (relative, no "..")')
+      .refine((path) => path.endsWith('.py'), 'must be a .py file'),
+    /** The printed score that defines rank. */
+    score: scoreName,
+    higherIsBetter: z.boolean(),
+    /** Limits of one run of the program, in the scoring job's sandbox. */
+    timeLimitSeconds: z.number().int().positive().max(600).default(120),
+    memoryMiB: z.number().int().min(128).max(8192).default(1024),
+  })
+  .strict();
+
+export const metricSchema = z.discriminatedUnion('kind', [costMatrixMetric, simpleMetric, logLossMetric, programMetric]);
 
 /** What a secondary score adds to its metric: the column name leaderboards show, and its decimals. */
 const scoreColumn = {
   /** Shown as the column's title and used as its key in scores and exports. */
-  name: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'must be 1–32 lower-case letters, digits, _ or -, starting with a letter'),
+  name: scoreName,
   /** Decimal places shown; the challenge's `scorePrecision` when absent. */
   precision: z.number().int().min(0).max(12).optional(),
 };
 
+/** A further score the metric's scoring program prints, under `name`. */
+const programScore = z.object({ kind: z.literal('program'), higherIsBetter: z.boolean() }).strict();
+
 /**
- * A secondary score: any built-in metric, named. Leaderboards show it next to the primary score;
- * secondary scores break ties of the primary one, in the order given, before submission time.
+ * A secondary score: any built-in metric, or (`kind: program`) one more score printed by the
+ * metric's scoring program, named. Leaderboards show it next to the primary score; secondary
+ * scores break ties of the primary one, in the order given, before submission time.
  */
 export const secondaryMetricSchema = z.discriminatedUnion('kind', [
   costMatrixMetric.extend(scoreColumn),
   simpleMetric.extend(scoreColumn),
   logLossMetric.extend(scoreColumn),
+  programScore.extend(scoreColumn),
 ]);
 
 export const datasetSchema = z
@@ -324,11 +358,19 @@ function checkCrossReferences(file: z.output<typeof challengeFileObject>, ctx: z
     checkMetricFits(metric, ['secondaryMetrics', index], file.submissionFormat, ctx);
     if (names.has(metric.name)) ctx.addIssue({ code: 'custom', path: ['secondaryMetrics', index, 'name'], message: `duplicates score "${metric.name}"` });
     names.add(metric.name);
+    if (metric.kind === 'program' && file.metric.kind !== 'program') {
+      const message = 'needs metric.kind program';
+      ctx.addIssue({ code: 'custom', path: ['secondaryMetrics', index, 'kind'], message });
+    }
+    if (file.metric.kind === 'program' && metric.kind === 'program' && metric.name === file.metric.score) {
+      const message = `is metric.score "${metric.name}", the primary score`;
+      ctx.addIssue({ code: 'custom', path: ['secondaryMetrics', index, 'name'], message });
+    }
   });
 }
 
 /** Whether a metric can score the submission format: a square cost matrix over one-hot columns, one probability column for ROC AUC and log loss. */
-function checkMetricFits(metric: Metric, path: (string | number)[], format: SubmissionFormat, ctx: z.RefinementCtx): void {
+function checkMetricFits(metric: Metric | SecondaryMetric, path: (string | number)[], format: SubmissionFormat, ctx: z.RefinementCtx): void {
   if (metric.kind === 'cost-matrix') {
     const classes = format.columns.length;
     const square = metric.matrix.length === classes && metric.matrix.every((row) => row.length === classes);
@@ -360,7 +402,13 @@ export type PhaseQuota = z.infer<typeof quotaSchema>;
 /** Final selections a team may make on a phase with a private split, when the phase does not say. */
 export const DEFAULT_FINAL_SELECTIONS = 2;
 
-/** Whether a higher metric value ranks better. */
-export function higherIsBetter(metric: Metric): boolean {
+/** A metric the platform computes itself (everything but an organiser's program). */
+export type BuiltInMetric = Exclude<Metric, { kind: 'program' }>;
+export type BuiltInSecondaryMetric = Exclude<SecondaryMetric, { kind: 'program' }>;
+export type ProgramMetric = Extract<Metric, { kind: 'program' }>;
+
+/** Whether a higher metric value ranks better: a program's scores say so in the challenge file. */
+export function higherIsBetter(metric: Metric | SecondaryMetric): boolean {
+  if (metric.kind === 'program') return metric.higherIsBetter;
   return !['log-loss', 'rmse', 'mae'].includes(metric.kind);
 }

@@ -9,8 +9,10 @@ import { pipelineMetrics } from '../pipeline/pipeline-metrics.ts';
 import { recordedFailure } from '../pipeline/run-failure.ts';
 import { readRunOutcome } from '../pipeline/run-outcome.ts';
 import { getSubmission, transitionSubmission, type SubmissionFailure, type SubmissionRecord, type SubmissionScores } from '../submissions/submission-record.ts';
+import { failureMessages } from '../pipeline/failure-messages.ts';
 import { scoreStoredPredictions } from './score-stored-predictions.ts';
-import { SCORER_VERSION } from './scorer-version.ts';
+import { scorerVersionOf } from './scorer-version.ts';
+import { ScoringProgramError } from './scoring-program.ts';
 
 export type ScoringJobOutcome =
   | { outcome: 'scored'; scores: SubmissionScores }
@@ -27,6 +29,8 @@ export type ScoringJobOutcome =
  * quota settlement follow and are idempotent, so a rerun of the same attempt after a crash
  * finishes them and otherwise changes nothing.
  * Platform problems (missing labels or predictions, S3 errors) throw: the job fails and is retried.
+ * A failing scoring program (the organisers') ends the submission FAILED(PLATFORM_ERROR) at once,
+ * not retried (it would fail the same way) and not charged; the team reads a fixed wording.
  */
 export async function runScoringJob(ctx: PodiumContext, submissionId: string, attempt: number): Promise<ScoringJobOutcome> {
   const submission = await getSubmission(ctx, submissionId);
@@ -49,7 +53,15 @@ export async function runScoringJob(ctx: PodiumContext, submissionId: string, at
   const usage = run.run ? { run: run.run } : {};
   if (run.result === 'failed') return recordFailure(ctx, submission, phase, recordedFailure(run.failure, sawHiddenData && run.codeRan), usage);
 
-  const outcome = await scoreStoredPredictions(ctx, challenge, submission);
+  let outcome;
+  try {
+    outcome = await scoreStoredPredictions(ctx, challenge, submission);
+  } catch (error) {
+    if (!(error instanceof ScoringProgramError)) throw error;
+    // The organisers' program is theirs to fix: a platform error, never charged, with its detail for them alone.
+    const failure = { reason: 'PLATFORM_ERROR' as const, message: error.message, summary: failureMessages.scoringProgramFailed() };
+    return recordFailure(ctx, submission, phase, recordedFailure(failure, true), usage);
+  }
   const scoredAt = ctx.now().toISOString();
   if (outcome && !outcome.ok) {
     const withHint = (text: string) => (outcome.hint ? `${text}. Hint: ${outcome.hint}` : text);
@@ -58,7 +70,7 @@ export async function runScoringJob(ctx: PodiumContext, submissionId: string, at
   }
 
   const scores: SubmissionScores | undefined = outcome
-    ? { ...outcome.scores, scorerVersion: SCORER_VERSION, scoredAt }
+    ? { ...outcome.scores, scorerVersion: scorerVersionOf(challenge), scoredAt }
     : undefined;
   const moved = await transitionSubmission(ctx, submission.id, { to: 'SCORED', from: ['SCORING'], attempt, set: { ...(scores ? { scores } : {}), ...usage } });
   if (!moved) return { outcome: 'skipped', status: (await getSubmission(ctx, submission.id)).status };

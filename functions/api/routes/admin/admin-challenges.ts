@@ -3,6 +3,8 @@ import * as z from 'zod';
 import { recordAudit } from '#shared/audit/audit-log.ts';
 import { registerChallenge } from '#shared/challenge/challenge-registry.ts';
 import { parseChallengeFile, rulesVersionOf } from '#shared/challenge/challenge.ts';
+import type { ChallengeFile } from '#shared/challenge/definition-schema.ts';
+import { scoringProgramFrom, scoringProgramProblem, type ScoringProgram } from '#shared/challenge/scoring-program.ts';
 import { PodiumError } from '#shared/errors.ts';
 import { listAudit } from '#shared/audit/audit-log.ts';
 import { listAccessLog } from '#shared/data-access/access-log.ts';
@@ -13,8 +15,25 @@ import { newRouter } from '../../router.ts';
 import { AnyObject, bearer, ChallengeParams, commonErrors, json } from '../../schemas.ts';
 
 const DefinitionBody = z
-  .looseObject({ descriptionMarkdown: z.string().min(1).max(1_000_000), rulesMarkdown: z.string().min(1).max(1_000_000) })
-  .meta({ id: 'ChallengeDefinition',  description: 'The challenge file (challenge.yaml) as JSON, plus its two pages' });
+  .looseObject({
+    descriptionMarkdown: z.string().min(1).max(1_000_000),
+    rulesMarkdown: z.string().min(1).max(1_000_000),
+    /** The text of the file `metric.path` names, when `metric.kind` is `program`. */
+    scoringProgramSource: z.string().optional(),
+  })
+  .meta({ id: 'ChallengeDefinition', description: 'The challenge file (challenge.yaml) as JSON, plus its two pages' });
+
+/** The scoring program a definition carries: required with a program metric, refused without one. */
+function scoringProgramOf({ metric }: ChallengeFile, source: string | undefined): { scoringProgram?: ScoringProgram } {
+  const program = metric.kind === 'program';
+  const problem =
+    source === undefined
+      ? program && `is required with a program metric: the text of ${metric.path}`
+      : program ? scoringProgramProblem(Buffer.from(source)) : 'is only allowed with a program metric';
+  const field = 'body.scoringProgramSource';
+  if (problem) throw new PodiumError('VALIDATION_FAILED', `${field}: ${problem}`, { issues: [{ field, message: problem }] });
+  return program ? { scoringProgram: scoringProgramFrom(metric.path, Buffer.from(source!)) } : {};
+}
 
 export function adminChallengeRoutes({ ctx }: ApiDependencies) {
   return newRouter()
@@ -31,12 +50,13 @@ export function adminChallengeRoutes({ ctx }: ApiDependencies) {
       async (c) => {
         const organiser = organiserOf(c);
         const { challengeId } = c.req.valid('param');
-        const { descriptionMarkdown, rulesMarkdown, ...file } = c.req.valid('json');
+        const { descriptionMarkdown, rulesMarkdown, scoringProgramSource, ...file } = c.req.valid('json');
         const parsed = parseChallengeFile(file, `definition of ${challengeId}`);
         if (parsed.id !== challengeId) {
           throw new PodiumError('VALIDATION_FAILED', `body.id: "${parsed.id}" does not match the path's challenge id "${challengeId}"`, { issues: [{ field: 'body.id', message: 'must equal the path challenge id' }] });
         }
-        const challenge = { ...parsed, descriptionMarkdown, rulesMarkdown, rulesVersion: rulesVersionOf(rulesMarkdown) };
+        const program = scoringProgramOf(parsed, scoringProgramSource);
+        const challenge = { ...parsed, descriptionMarkdown, rulesMarkdown, rulesVersion: rulesVersionOf(rulesMarkdown), ...program };
         const { changed } = await registerChallenge(ctx, challenge);
         if (changed) await recordAudit(ctx, challenge.id, { actor: organiser.userId, action: 'challenge.update', target: challenge.id, details: { rulesVersion: challenge.rulesVersion } });
         return c.json({ id: challenge.id, rulesVersion: challenge.rulesVersion, changed }, 200);
