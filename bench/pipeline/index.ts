@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawnSync } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
@@ -87,7 +88,7 @@ async function platformRun(): Promise<{ seconds: number; timeline: Record<string
       if (submission.status !== 'SCORED') throw new Error(`the baseline ended ${submission.status}: ${submission.failure?.message}`);
       return { seconds: at, timeline, score: submission.scores!.overall };
     }
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await sleep(20);
   }
 }
 

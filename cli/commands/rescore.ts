@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import type { ApiClient } from '../api-client.ts';
 import { challengeOption } from '../challenge-argument.ts';
@@ -30,7 +31,6 @@ interface RescoreOptions {
 }
 
 const FINISHED = ['SUCCEEDED', 'FAILED'];
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function registerRescore(program: Command): void {
   program

@@ -9,6 +9,7 @@ import { uploadArchive } from '../upload-archive.ts';
 import { scoreDisplayOf } from '../score-display.ts';
 import { reportOutcome, waitForSubmission } from '../wait-submission.ts';
 import type { Submission, UploadInstructions } from '../api-types.ts';
+import { withRetries } from '#shared/retry.ts';
 import { MAX_NOTE_CHARS } from '#shared/submissions/submission-note.ts';
 
 interface SubmitOptions {
@@ -73,10 +74,11 @@ Examples:
             { mode: options.smoke ? 'smoke' : 'scored', archiveBytes: archive.bytes, multipart, ...(options.note !== undefined ? { note: options.note } : {}) },
             { headers: { 'idempotency-key': idempotencyKey } },
           );
-        const created = await create().catch(async (error: unknown) => {
-          if (!(error instanceof CliError) || error.code !== 'API_UNREACHABLE') throw error;
-          await new Promise((resolve) => setTimeout(resolve, 1000));
-          return create();
+        // A lost connection is tried once more; the idempotency key makes that safe.
+        const created = await withRetries(create, {
+          attempts: 2,
+          delayMs: () => 1000,
+          retryable: (error) => error instanceof CliError && error.code === 'API_UNREACHABLE',
         });
         const uploaded = await uploadArchive(cli.api, created.submission, created.upload, archive.path, archive.bytes, !cli.out.json);
         cli.out.line(`Submission ${created.submission.id} uploaded to ${challengeId}/${phaseId}${options.smoke ? ' (smoke run)' : ''}.`);

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -157,7 +158,7 @@ describe('events delivered twice, crashes, cancels', () => {
     for (;;) {
       const [job] = await runner.describe([running.jobs!.inference!]);
       if (job?.status === 'FAILED') break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await sleep(100);
     }
     expect((await findSubmission(ctx, id))!.status).toBe('CANCELLED');
   });

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -61,7 +62,7 @@ async function run(
 async function sandboxProcesses(): Promise<number> {
   for (let tries = 0; tries < 50; tries++) {
     if ((await countSandboxProcesses()) === 0) return 0;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
   }
   return countSandboxProcesses();
 }
