@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
+import { requirePhase } from '#shared/challenge/challenge.ts';
 import type { DatasetDefinition, Metric, PhaseDefinition, SubmissionFormat } from '#shared/challenge/definition-schema.ts';
 import { challengeOption } from '../challenge-argument.ts';
 import { phaseOrOpen } from '../open-phase.ts';
@@ -63,8 +64,7 @@ Examples:
         challenge = await cli.api.get<ChallengeView>(`/challenges/${seg(cli.challengeOr(options.challenge))}`, { auth: false });
       }
       const phaseId = phaseOrOpen(challenge, options.phase, cli.out);
-      const phase = challenge.phases.find((p) => p.id === phaseId);
-      if (!phase) throw usageError(`phase "${phaseId}" is not in ${challenge.id} (phases: ${challenge.phases.map((p) => p.id).join(', ')})`);
+      const phase = requirePhase(challenge, phaseId);
       const smoke = challenge.datasets.find((d) => d.id === phase.smokeDataset) ?? challenge.datasets.find((d) => d.kind === 'smoke');
 
       const dataDir = options.data ?? defaultData(challenge.id, smoke?.id, options.definition);

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { findDataset, findPhase, loadChallenge } from '../challenge/load-challenge.ts';
+import { findDataset, loadChallenge, requirePhase } from '../challenge/load-challenge.ts';
 import { higherIsBetter } from '../challenge/definition-schema.ts';
 import { PodiumError } from '../errors.ts';
 import type { PredictionsCounts } from './predictions-check.ts';
@@ -42,11 +42,7 @@ async function requireFile(path: string, what: string): Promise<void> {
  */
 export async function offlineScore(request: OfflineScoreRequest): Promise<OfflineScoreResult> {
   const challenge = await loadChallenge(request.challengeDir);
-  const phase = findPhase(challenge, request.phaseId);
-  if (!phase) {
-    const known = challenge.phases.map((p) => p.id).join(', ');
-    throw new PodiumError('NOT_FOUND', `phase "${request.phaseId}" is not in challenge "${challenge.id}" (phases: ${known})`);
-  }
+  const phase = requirePhase(challenge, request.phaseId);
   const dataset = findDataset(challenge, phase.dataset)!;
   await requireFile(request.predictionsPath, 'predictions');
   await requireFile(request.labelsPath, 'labels');

@@ -1,5 +1,5 @@
 import { getChallenge } from '../challenge/challenge-registry.ts';
-import { findPhase } from '../challenge/challenge.ts';
+import { requirePhase } from '../challenge/challenge.ts';
 import type { PodiumContext } from '../context.ts';
 import { PodiumError } from '../errors.ts';
 import { recordScore } from '../leaderboard/record-score.ts';
@@ -31,8 +31,7 @@ export type ScoringJobOutcome =
 export async function runScoringJob(ctx: PodiumContext, submissionId: string, attempt: number): Promise<ScoringJobOutcome> {
   const submission = await getSubmission(ctx, submissionId);
   const challenge = await getChallenge(ctx, submission.challengeId);
-  const phase = findPhase(challenge, submission.phaseId);
-  if (!phase) throw new PodiumError('NOT_FOUND', `phase "${submission.phaseId}" was not found in challenge "${challenge.id}"`);
+  const phase = requirePhase(challenge, submission.phaseId);
   if (submission.attempt !== attempt || submission.status !== 'SCORING') {
     if (submission.attempt === attempt && submission.status === 'SCORED' && submission.scores) {
       await recordScore(ctx, submission, submission.scores, challenge);
