@@ -74,7 +74,7 @@ Examples:
       const count = (kind: FileOutcome['outcome']) => outcomes.filter((o) => o.outcome === kind).length;
       const summary = { challenge: challengeId, out: resolve(outDir), datasets: datasetIds, downloaded: count('downloaded'), resumed: count('resumed'), unchanged: count('unchanged'), bytes: totalBytes, files: outcomes };
       cli.out.result(summary, () => {
-        cli.out.line(`✓ ${jobs.length} files (${formatBytes(totalBytes)}) in ${outDir}: ${summary.downloaded} downloaded, ${summary.resumed} resumed, ${summary.unchanged} already up to date; all checksums match.`);
+        cli.out.line(`✓ ${jobs.length} files (${formatBytes(totalBytes)}) in ${outDir}: ${summary.downloaded} downloaded, ${summary.resumed} resumed, ` + `${summary.unchanged} already up to date; all checksums match.`);
       });
     });
 }

@@ -65,7 +65,8 @@ Examples:
       try {
         if (archive.skipped.length) cli.out.note(`left out (symlinks are refused by the platform): ${archive.skipped.join(', ')}`);
         const multipart = Boolean(options.multipart) || archive.bytes > MULTIPART_THRESHOLD_BYTES;
-        cli.out.note(`${source}: ${archive.files ? `${archive.files.length} ${archive.files.length === 1 ? 'file' : 'files'}, ` : ''}${formatBytes(archive.bytes)} zipped${multipart ? ', multipart upload' : ''}`);
+        const fileCount = archive.files ? `${archive.files.length} ${archive.files.length === 1 ? 'file' : 'files'}, ` : '';
+        cli.out.note(`${source}: ${fileCount}${formatBytes(archive.bytes)} zipped${multipart ? ', multipart upload' : ''}`);
         // One key per invocation: a retry after a lost connection gets the same submission, not a second one.
         const idempotencyKey = randomUUID();
         const create = () =>

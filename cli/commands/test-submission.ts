@@ -84,7 +84,7 @@ Examples:
       const archive = await prepareArchive(source);
       if (archive.skipped.length) cli.out.note(`left out (symlinks are refused by the platform): ${archive.skipped.join(', ')}`);
       const spec: LocalRunPhase = { challengeId: challenge.id, phase, format: challenge.submissionFormat, metric: challenge.metric };
-      cli.out.note(`Running ${source} on ${dataDir} as the platform would: ${challenge.id}/${phase.id}, data at ${phase.runtime.dataMount} (read-only), ${phase.runtime.timeLimitSeconds} s, ${phase.runtime.memoryMiB} MiB, no network.`);
+      cli.out.note(`Running ${source} on ${dataDir} as the platform would: ${challenge.id}/${phase.id}, data at ${phase.runtime.dataMount} (read-only), ` + `${phase.runtime.timeLimitSeconds} s, ${phase.runtime.memoryMiB} MiB, no network.`);
       let result;
       try {
         const { runSubmissionLocally } = await import('../local-run.ts');

@@ -150,7 +150,7 @@ export async function uploadMultipart(s3: S3Client, source: MultipartSource, opt
   const stored = await s3.send(new HeadObjectCommand({ Bucket: upload.bucket, Key: upload.key }));
   await removeUploadState(options.stateFile);
   if (stored.ContentLength !== upload.size || stored.Metadata?.sha256 !== upload.sha256) {
-    throw new PodiumError('INTERNAL', `s3://${upload.bucket}/${upload.key} was stored as ${stored.ContentLength} bytes with SHA-256 ${stored.Metadata?.sha256 ?? 'missing'}; expected ${upload.size} bytes with ${upload.sha256}`);
+    throw new PodiumError('INTERNAL', `s3://${upload.bucket}/${upload.key} was stored as ${stored.ContentLength} bytes with SHA-256 ${stored.Metadata?.sha256 ?? 'missing'}; expected ` + `${upload.size} bytes with ${upload.sha256}`);
   }
   return { partsSent: pending.length, partsReused, bytesSent };
 }

@@ -23,9 +23,10 @@ export type ScoringJobOutcome =
 /**
  * The scoring job of one attempt: records the inference launcher's outcome, or scores the stored
  * predictions against the labels, then moves SCORING → SCORED (with scores) or → FAILED (the
- * launcher's failure, or PREDICTIONS_INVALID), conditional on the status and the attempt. The transition is the commit point; score records, leaderboard entries and the
- * quota settlement follow and are idempotent, so a rerun of the same attempt after a crash
- * finishes them and otherwise changes nothing.
+ * launcher's failure, or PREDICTIONS_INVALID), conditional on the status and the attempt. The
+ * transition is the commit point; score records, leaderboard entries and the quota settlement
+ * follow and are idempotent, so a rerun of the same attempt after a crash finishes them and
+ * otherwise changes nothing.
  * Platform problems (missing labels or predictions, S3 errors) throw: the job fails and is retried.
  */
 export async function runScoringJob(ctx: PodiumContext, submissionId: string, attempt: number): Promise<ScoringJobOutcome> {

@@ -60,7 +60,7 @@ export async function selectFinalSubmission(ctx: PodiumContext, principal: Princ
     const current = await view(ctx, challengeId, phaseId, teamId, limit, phase.closes);
     throw new PodiumError(
       'CONFLICT',
-      `your team already selected ${current.selected.length} submissions in phase "${phaseId}", the most allowed (${limit}): ${current.selected.join(', ')}; clear one first`,
+      `your team already selected ${current.selected.length} submissions in phase "${phaseId}", the most allowed (${limit}): ` + `${current.selected.join(', ')}; clear one first`,
       current,
     );
   }

@@ -85,7 +85,7 @@ export async function publishPhase(ctx: PodiumContext, challenge: ChallengeFile,
   if (open && !request.force) {
     throw new PodiumError(
       'INVALID_STATE',
-      `phase "${phaseId}" is open until ${phase.closes}: publishing now would show every team the private score of each submission it makes until then. Publish after it closes, or force it with a reason (audit-logged)`,
+      `phase "${phaseId}" is open until ${phase.closes}: publishing now would show every team the private score of each submission it makes until ` + `then. Publish after it closes, or force it with a reason (audit-logged)`,
       { closes: phase.closes },
     );
   }

@@ -189,7 +189,7 @@ describe('sandbox: limits', () => {
 
   it('caps huge output, keeping its start and its final error, with terminal escapes stripped', async () => {
     const result = await run(
-      'import sys\nprint("\\x1b[2J\\x1b]0;pwned\\x07first line\\x07")\nfor i in range(200000):\n    print("x" * 100)\nprint("y" * 100000)\nraise SystemExit("final error")',
+      'import sys\nprint("\\x1b[2J\\x1b]0;pwned\\x07first line\\x07")\nfor i in range(200000):\n    print("x" * 100)\nprint("y" * 100000)\nraise ' + 'SystemExit("final error")',
       { limits: { log: { maxBytes: 64 * 1024, headBytes: 8 * 1024, maxLineChars: 500 } } },
     );
     expect(result.text.length).toBeLessThan(70 * 1024);
