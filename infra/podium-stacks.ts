@@ -4,6 +4,7 @@ import type { Challenge } from '#shared/challenge/load-challenge.ts';
 import { DataStack } from './stacks/data-stack.ts';
 import { PhaseStack } from './stacks/phase-stack.ts';
 import { PlatformStack } from './stacks/platform-stack.ts';
+import { stackNames } from './stack-names.ts';
 
 export interface PodiumStacks {
   data: DataStack;
@@ -19,8 +20,9 @@ export interface PodiumStacks {
 export function definePodiumStacks(app: App, challenge: Challenge): PodiumStacks {
   assertAlarmsReachSomeone(challenge);
   const env = { region: challenge.aws.region };
-  const data = new DataStack(app, `${challenge.id}-data`, { env, challengeId: challenge.id, description: `Podium ${challenge.id}: buckets, labels key, table (retained)` });
-  const platform = new PlatformStack(app, `${challenge.id}-platform`, {
+  const names = stackNames(challenge.id);
+  const data = new DataStack(app, names.data, { env, challengeId: challenge.id, description: `Podium ${challenge.id}: buckets, labels key, table (retained)` });
+  const platform = new PlatformStack(app, names.platform, {
     env,
     challenge,
     description: `Podium ${challenge.id}: API, sign-in, submission pipeline, dashboard`,
@@ -31,7 +33,7 @@ export function definePodiumStacks(app: App, challenge: Challenge): PodiumStacks
   for (const phase of challenge.phases) {
     phases.set(
       phase.id,
-      new PhaseStack(app, `${challenge.id}-${phase.id}`, {
+      new PhaseStack(app, names.phase(phase.id), {
         env,
         challenge,
         phase,

@@ -16,7 +16,7 @@ export function registerExport(program: Command): void {
     .option('-p, --phase <id>', 'phase (leaderboard and submissions)')
     .option('--split <split>', 'leaderboard: public or private (the private board, published or not)', 'public')
     .option('-o, --out <file>', 'write to this file (default: stdout)')
-    .addHelpText('after', '\nExamples:\n  podium export tissuenet leaderboard --phase learning -o leaderboard.csv\n  podium export tissuenet leaderboard --phase final --split private -o final.csv\n  podium export tissuenet access-log > access.csv')
+    .addHelpText('after', '\nExamples:\n  podium export tissuenet leaderboard --phase learning -o leaderboard.csv\n  podium export tissuenet leaderboard --phase final ' + '--split private -o final.csv\n  podium export tissuenet access-log > access.csv')
     .action(async (challengeArgument: string | undefined, secondArgument: string | undefined, options: { phase?: string; out?: string; split: string } & { challenge?: string }, command: Command) => {
       const { challenge: givenChallenge, rest: [what] } = challengeAndRest([challengeArgument, secondArgument], options.challenge);
       const cli = await cliContext(command);

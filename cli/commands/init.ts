@@ -53,7 +53,7 @@ Then: podium validate <dir> && podium test-submission <dir>/baseline --definitio
         out.line('Next:');
         const d = shellWord(dir);
         out.line(`  podium validate ${d}                 # check the definition and its data`);
-        out.line(`  podium test-submission ${shellWord(join(dir, 'baseline'))} --definition ${d} --phase main --data ${shellWord(join(dir, 'data', 'smoke'))}   # the baseline, in the sandbox`);
+        out.line(`  podium test-submission ${shellWord(join(dir, 'baseline'))} --definition ${d} --phase main --data ` + `${shellWord(join(dir, 'data', 'smoke'))}   # the baseline, in the sandbox`);
         out.line(`  podium upload-data ${d}              # datasets to S3, challenge to the platform`);
       });
     });

@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
+import { requirePhase } from '#shared/challenge/challenge.ts';
 import type { DatasetDefinition, Metric, PhaseDefinition, SubmissionFormat } from '#shared/challenge/definition-schema.ts';
 import { challengeOption } from '../challenge-argument.ts';
 import { phaseOrOpen } from '../open-phase.ts';
@@ -64,8 +65,7 @@ Examples:
         challenge = await cli.api.get<ChallengeView>(`/challenges/${seg(cli.challengeOr(options.challenge))}`, { auth: false });
       }
       const phaseId = phaseOrOpen(challenge, options.phase, cli.out);
-      const phase = challenge.phases.find((p) => p.id === phaseId);
-      if (!phase) throw usageError(`phase "${phaseId}" is not in ${challenge.id} (phases: ${challenge.phases.map((p) => p.id).join(', ')})`);
+      const phase = requirePhase(challenge, phaseId);
       const smoke = challenge.datasets.find((d) => d.id === phase.smokeDataset) ?? challenge.datasets.find((d) => d.kind === 'smoke');
 
       const dataDir = options.data ?? defaultData(challenge.id, smoke?.id, options.definition);
@@ -91,7 +91,7 @@ Examples:
         metric: challenge.metric,
         ...('scoringProgram' in challenge && challenge.scoringProgram ? { scoringProgram: challenge.scoringProgram as ScoringProgram } : {}),
       };
-      cli.out.note(`Running ${source} on ${dataDir} as the platform would: ${challenge.id}/${phase.id}, data at ${phase.runtime.dataMount} (read-only), ${phase.runtime.timeLimitSeconds} s, ${phase.runtime.memoryMiB} MiB, no network.`);
+      cli.out.note(`Running ${source} on ${dataDir} as the platform would: ${challenge.id}/${phase.id}, data at ${phase.runtime.dataMount} (read-only), ` + `${phase.runtime.timeLimitSeconds} s, ${phase.runtime.memoryMiB} MiB, no network.`);
       let result;
       try {
         const { runSubmissionLocally } = await import('../local-run.ts');

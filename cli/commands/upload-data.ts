@@ -37,7 +37,7 @@ async function localEndpoints(cli: CliContext): Promise<LocalEndpoints> {
     if (error instanceof CliError && error.code === 'NOT_FOUND') {
       throw new CliError('NOT_A_LOCAL_STACK', `${cli.apiUrl} is not a local stack (it does not announce its storage endpoints)`, {
         exitCode: EXIT.usage,
-        hint: 'for a deployed Podium add --aws --table … --datasets-bucket … --hidden-bucket …; for `npm start` on another port pass --api http://127.0.0.1:<PORT>',
+        hint: 'for a deployed Podium add --aws --table … --datasets-bucket … --hidden-bucket …; for `npm start` on another port pass --api ' + 'http://127.0.0.1:<PORT>',
       });
     }
     throw error;

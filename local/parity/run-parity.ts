@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -170,6 +171,6 @@ async function waitForFinal(ctx: PodiumContext, submissionId: string, limitMs: n
     const submission = await findSubmission(ctx, submissionId);
     if (submission && FINAL.includes(submission.status)) return submission;
     if (Date.now() > deadline) return submission;
-    await new Promise((done) => setTimeout(done, 250));
+    await sleep(250);
   }
 }

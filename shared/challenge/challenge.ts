@@ -60,6 +60,19 @@ export function findPhase(challenge: ChallengeFile, phaseId: string) {
   return challenge.phases.find((phase) => phase.id === phaseId);
 }
 
+/**
+ * The phase `phaseId` of a challenge, or NOT_FOUND naming it and the phases there are. Takes a
+ * challenge file or any view of one with its phases (the CLI's, from the API).
+ *
+ * @example const phase = requirePhase(challenge, submission.phaseId);
+ */
+export function requirePhase<Phase extends { id: string }>(challenge: { id: string; phases: readonly Phase[] }, phaseId: string): Phase {
+  const phase = challenge.phases.find((candidate) => candidate.id === phaseId);
+  if (phase) return phase;
+  const phases = challenge.phases.map((candidate) => candidate.id);
+  throw new PodiumError('NOT_FOUND', `phase "${phaseId}" was not found in challenge ${challenge.id} (its phases: ${phases.join(', ')})`, { phases });
+}
+
 export function findDataset(challenge: ChallengeFile, datasetId: string) {
   return challenge.datasets.find((dataset) => dataset.id === datasetId);
 }

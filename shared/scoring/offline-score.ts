@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { findDataset, findPhase, loadChallenge } from '../challenge/load-challenge.ts';
+import { findDataset, loadChallenge, requirePhase } from '../challenge/load-challenge.ts';
 import { higherIsBetter, type Metric } from '../challenge/definition-schema.ts';
 import { PodiumError } from '../errors.ts';
 import type { PredictionsCounts } from './predictions-check.ts';
@@ -49,11 +49,7 @@ export function metricLabel(metric: Metric): string {
  */
 export async function offlineScore(request: OfflineScoreRequest): Promise<OfflineScoreResult> {
   const challenge = await loadChallenge(request.challengeDir);
-  const phase = findPhase(challenge, request.phaseId);
-  if (!phase) {
-    const known = challenge.phases.map((p) => p.id).join(', ');
-    throw new PodiumError('NOT_FOUND', `phase "${request.phaseId}" is not in challenge "${challenge.id}" (phases: ${known})`);
-  }
+  const phase = requirePhase(challenge, request.phaseId);
   const dataset = findDataset(challenge, phase.dataset)!;
   await requireFile(request.predictionsPath, 'predictions');
   await requireFile(request.labelsPath, 'labels');

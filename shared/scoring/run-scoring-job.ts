@@ -1,5 +1,5 @@
 import { getChallenge } from '../challenge/challenge-registry.ts';
-import { findPhase } from '../challenge/challenge.ts';
+import { requirePhase } from '../challenge/challenge.ts';
 import type { PodiumContext } from '../context.ts';
 import { PodiumError } from '../errors.ts';
 import { recordScore } from '../leaderboard/record-score.ts';
@@ -25,9 +25,10 @@ export type ScoringJobOutcome =
 /**
  * The scoring job of one attempt: records the inference launcher's outcome, or scores the stored
  * predictions against the labels, then moves SCORING → SCORED (with scores) or → FAILED (the
- * launcher's failure, or PREDICTIONS_INVALID), conditional on the status and the attempt. The transition is the commit point; score records, leaderboard entries and the
- * quota settlement follow and are idempotent, so a rerun of the same attempt after a crash
- * finishes them and otherwise changes nothing.
+ * launcher's failure, or PREDICTIONS_INVALID), conditional on the status and the attempt. The
+ * transition is the commit point; score records, leaderboard entries and the quota settlement
+ * follow and are idempotent, so a rerun of the same attempt after a crash finishes them and
+ * otherwise changes nothing.
  * Platform problems (missing labels or predictions, S3 errors) throw: the job fails and is retried.
  * A failing scoring program (the organisers') ends the submission FAILED(PLATFORM_ERROR) at once,
  * not retried (it would fail the same way) and not charged; the team reads a fixed wording.
@@ -35,8 +36,7 @@ export type ScoringJobOutcome =
 export async function runScoringJob(ctx: PodiumContext, submissionId: string, attempt: number): Promise<ScoringJobOutcome> {
   const submission = await getSubmission(ctx, submissionId);
   const challenge = await getChallenge(ctx, submission.challengeId);
-  const phase = findPhase(challenge, submission.phaseId);
-  if (!phase) throw new PodiumError('NOT_FOUND', `phase "${submission.phaseId}" was not found in challenge "${challenge.id}"`);
+  const phase = requirePhase(challenge, submission.phaseId);
   if (submission.attempt !== attempt || submission.status !== 'SCORING') {
     if (submission.attempt === attempt && submission.status === 'SCORED' && submission.scores) {
       await recordScore(ctx, submission, submission.scores, challenge);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Challenge } from '../challenge/challenge.ts';
-import { findDataset, findPhase, smokeDatasetOf } from '../challenge/challenge.ts';
+import { findDataset, requirePhase, smokeDatasetOf } from '../challenge/challenge.ts';
 import type { PodiumContext } from '../context.ts';
 import { PodiumError } from '../errors.ts';
 import { objectKeys } from '../storage/object-keys.ts';
@@ -28,8 +28,7 @@ async function openObject(ctx: PodiumContext, bucket: string, key: string): Prom
 
 /** Where a submission's labels are: the hidden dataset's (scoring job only), or the public smoke labels. */
 export function labelsLocation(ctx: PodiumContext, challenge: Challenge, submission: Pick<SubmissionRecord, 'mode' | 'phaseId'>) {
-  const phase = findPhase(challenge, submission.phaseId);
-  if (!phase) throw new PodiumError('NOT_FOUND', `phase "${submission.phaseId}" was not found in challenge "${challenge.id}"`);
+  const phase = requirePhase(challenge, submission.phaseId);
   if (submission.mode === 'smoke') {
     const dataset = smokeDatasetOf(challenge, phase.id);
     if (!dataset) return undefined;

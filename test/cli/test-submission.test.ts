@@ -70,7 +70,7 @@ describe('podium test-submission', () => {
   it('refuses predictions that do not match the format, with counts', async () => {
     const folder = await submissionFolder(
       'bad-csv',
-      'import csv\nrows = list(csv.DictReader(open("data/submission_format.csv")))\nwith open("submission.csv", "w") as f:\n    f.write("case_id,positive\\n")\n    for row in rows[1:]:\n        f.write(row["case_id"] + ",2\\n")\n',
+      'import csv\nrows = list(csv.DictReader(open("data/submission_format.csv")))\nwith open("submission.csv", "w") as f:\n    ' + 'f.write("case_id,positive\\n")\n    for row in rows[1:]:\n        f.write(row["case_id"] + ",2\\n")\n',
     );
     const result = await run(folder);
     expect(result.code).toBe(4);

@@ -78,7 +78,7 @@ async function probe(kind: 'inference' | 'scoring'): Promise<{ lines: string[]; 
 }
 
 describe.skipIf(!available)(title, () => {
-  it('runs the inference image as root on a read-only root, /tmp a small tmpfs, /dev/shm 2 GiB, the job definition’s memory, the ulimits declared', async () => {
+  it('runs the inference image as root on a read-only root, /tmp a small tmpfs, /dev/shm 2 GiB, the job definition’s memory, the ulimits ' + 'declared', async () => {
     const { lines, request } = await probe('inference');
     const tmpMiB = request.contract.tmpfs?.find((mount) => mount.containerPath === '/tmp')?.sizeMiB;
     expect(tmpMiB).toBeLessThanOrEqual(64);

@@ -79,7 +79,10 @@ describe('failing VisioMel submissions end in their documented state', () => {
     [
       'wrong-data-path',
       'USER_ERROR',
-      /^main\.py exited with code 1: FileNotFoundError: \[Errno 2\] No such file or directory: '\.\.\/data\/test_metadata\.csv' \(hint: this phase's data is mounted read-only at \/code_execution\/data\)$/,
+      new RegExp(
+        /^main\.py exited with code 1: FileNotFoundError: \[Errno 2\] No such file or directory: '\.\.\/data\/test_metadata\.csv' /.source +
+          /\(hint: this phase's data is mounted read-only at \/code_execution\/data\)$/.source,
+      ),
     ],
     ['writes-to-data', 'USER_ERROR', /^main\.py exited with code 1: OSError: \[Errno 30\] Read-only file system: '\/code_execution\/data\/features_cache\.csv'$/],
   ];
