@@ -10,6 +10,7 @@ import type { Principal } from '#shared/identity/principal.ts';
 import { phaseHasSplit } from '#shared/leaderboard/leaderboard-splits.ts';
 import { readLeaderboard } from '#shared/leaderboard/read-leaderboard.ts';
 import { scoreColumns } from '#shared/leaderboard/score-columns.ts';
+import { verifiedReleasesByTeam, type CodeReleaseRecord } from '#shared/releases/code-release.ts';
 import { getPhaseControl } from '#shared/submissions/phase-control.ts';
 import { roundScore } from '#shared/submissions/submission-view.ts';
 import type { ApiDependencies } from '../api-env.ts';
@@ -35,6 +36,8 @@ const Leaderboard = z
         submissionId: z.string(),
         submittedAt: z.string(),
         baseline: z.boolean().optional(),
+        /** The team's verified code release, on the challenge's release phase. */
+        codeRelease: z.object({ licence: z.string(), archive: z.string() }).optional(),
       }),
     ),
     nextCursor: z.string().nullable(),
@@ -64,6 +67,7 @@ export async function leaderboardPage(
   const { published } = await getPhaseControl(ctx, challenge.id, phaseId);
   if (!boardVisible(challenge, phaseId, split, published, viewer)) throw notFound(`the ${split} leaderboard of phase ${phaseId} (not published yet)`);
   const board = await readLeaderboard(ctx, challenge, phaseId, split, page);
+  const releases = challenge.codeRelease?.phase === phaseId ? await verifiedReleasesByTeam(ctx, challenge) : new Map<string, CodeReleaseRecord>();
   const columns = scoreColumns(challenge);
   const secondary = columns.filter((column) => !column.primary);
   return {
@@ -86,6 +90,9 @@ export async function leaderboardPage(
       submissionId: entry.submissionId,
       submittedAt: entry.submittedAt,
       ...(entry.baseline ? { baseline: true } : {}),
+      ...(releases.has(entry.teamId)
+        ? { codeRelease: { licence: releases.get(entry.teamId)!.licence, archive: `/challenges/${challenge.id}/code-releases/${entry.teamId}/archive` } }
+        : {}),
     })),
     nextCursor: board.nextCursor ?? null,
     restricted: !boardVisible(challenge, phaseId, split, published, undefined),
