@@ -18,6 +18,7 @@ import { registerLogs } from './commands/logs.ts';
 import { registerMfa } from './commands/mfa.ts';
 import { registerPublish } from './commands/publish.ts';
 import { registerQuota } from './commands/quota.ts';
+import { registerReleaseCode } from './commands/release-code.ts';
 import { registerRescore } from './commands/rescore.ts';
 import { registerScore } from './commands/score.ts';
 import { registerSignup } from './commands/signup.ts';
@@ -87,6 +88,7 @@ for (const register of [
   registerDownloadSubmission,
   registerLeaderboard,
   registerSelect,
+  registerReleaseCode,
   registerQuota,
   registerSubmissions,
   registerRescore,

@@ -13,19 +13,24 @@ import { createProgressBar } from './progress.ts';
 import type { Submission, UploadInstructions } from './api-types.ts';
 import { seg } from './cli-context.ts';
 
+/** One presigned POST of a file (an archive, a code release), refused before sending when over its limit. */
+export async function uploadByPost(upload: { url: string; fields: Record<string, string>; maxBytes: number }, path: string, bytes: number, showProgress: boolean): Promise<void> {
+  if (bytes > upload.maxBytes) {
+    throw new CliError('ARCHIVE_TOO_LARGE', `the archive is ${formatBytes(bytes)}, over the limit of ${formatBytes(upload.maxBytes)}`);
+  }
+  const bar = createProgressBar({ label: 'uploading', totalBytes: bytes, enabled: showProgress });
+  const response = await postForm(upload.url, upload.fields, path, bytes, (sent) => bar.advance(sent));
+  if (!response.ok) throw await storageRefusal(response, 'upload');
+  bar.done();
+}
+
 /**
  * Sends the archive where the API said: one presigned POST, or PUTs of each part then "complete".
  * Returns the submission as it stands after the upload, as far as the CLI knows.
  */
 export async function uploadArchive(api: ApiClient, submission: Submission, upload: UploadInstructions, archivePath: string, bytes: number, showProgress: boolean): Promise<Submission> {
   if (upload.method === 'POST') {
-    if (bytes > upload.maxBytes) {
-      throw new CliError('ARCHIVE_TOO_LARGE', `the archive is ${formatBytes(bytes)}, over this phase's limit of ${formatBytes(upload.maxBytes)}`);
-    }
-    const bar = createProgressBar({ label: 'uploading', totalBytes: bytes, enabled: showProgress });
-    const response = await postForm(upload.url, upload.fields, archivePath, bytes, (sent) => bar.advance(sent));
-    if (!response.ok) throw await storageRefusal(response, 'upload');
-    bar.done();
+    await uploadByPost(upload, archivePath, bytes, showProgress);
     return submission;
   }
 

@@ -12,6 +12,7 @@ import { adminRescoreRoutes } from './routes/admin/admin-rescore.ts';
 import { adminSubmissionRoutes } from './routes/admin/admin-submissions.ts';
 import { adminTeamRoutes } from './routes/admin/admin-teams.ts';
 import { challengeRoutes } from './routes/challenges.ts';
+import { codeReleaseRoutes } from './routes/code-releases.ts';
 import { datasetRoutes } from './routes/datasets.ts';
 import { devIdentityRoutes } from './routes/dev-identity.ts';
 import { leaderboardRoutes } from './routes/leaderboard.ts';
@@ -58,7 +59,7 @@ export function createApp(deps: ApiDependencies) {
   // Who may call comes before whether the input is valid: an anonymous caller learns nothing
   // about a route's body from its validation errors.
   app.use('/admin/*', requireCaller('organiser'));
-  for (const path of ['/me', '/submissions/*', '/challenges/:challengeId/registration', '/challenges/:challengeId/teams/*', '/challenges/:challengeId/teams', '/challenges/:challengeId/datasets/*', '/challenges/:challengeId/submissions', '/challenges/:challengeId/phases/:phaseId/submissions', '/challenges/:challengeId/phases/:phaseId/quota']) {
+  for (const path of ['/me', '/submissions/*', '/challenges/:challengeId/registration', '/challenges/:challengeId/teams/*', '/challenges/:challengeId/teams', '/challenges/:challengeId/datasets/*', '/challenges/:challengeId/submissions', '/challenges/:challengeId/phases/:phaseId/submissions', '/challenges/:challengeId/phases/:phaseId/quota', '/challenges/:challengeId/code-release', '/challenges/:challengeId/code-release/*']) {
     app.use(path, requireCaller('user'));
   }
 
@@ -72,6 +73,7 @@ export function createApp(deps: ApiDependencies) {
     datasetRoutes(deps),
     submissionRoutes(deps),
     leaderboardRoutes(deps),
+    codeReleaseRoutes(deps),
     adminChallengeRoutes(deps),
     adminParticipantRoutes(deps),
     adminSubmissionRoutes(deps),

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { OPEN_SOURCE_LICENCES } from './open-source-licences.ts';
 
 /**
  * The challenge file (`challenge.yaml`) as organisers write it. One folder per challenge holds this
@@ -253,6 +254,23 @@ export const awsSettingsSchema = z
     }
   });
 
+/**
+ * The winners' code release (a prize condition of most health-data challenges): after `phase` is
+ * published, each of its top `winners` teams uploads its code under a licence from `licences`;
+ * an organiser verifies it before it is published beside the leaderboard.
+ */
+export const codeReleaseSchema = z
+  .object({
+    phase: identifier,
+    winners: z.number().int().min(1).max(50).default(3),
+    licences: z
+      .array(z.enum(OPEN_SOURCE_LICENCES, { error: (issue) => `"${String(issue.input)}" is not an OSI-approved licence Podium knows (${OPEN_SOURCE_LICENCES.join(', ')})` }))
+      .min(1)
+      .default(['MIT', 'Apache-2.0', 'BSD-3-Clause', 'GPL-3.0-or-later']),
+    maxArchiveMiB: z.number().int().min(1).max(5120).default(500),
+  })
+  .strict();
+
 const challengeFileObject = z
   .object({
     id: identifier,
@@ -285,6 +303,7 @@ const challengeFileObject = z
       })
       .strict(),
     aws: awsSettingsSchema.prefault({}),
+    codeRelease: codeReleaseSchema.optional(),
   })
   .strict();
 
@@ -352,6 +371,10 @@ function checkCrossReferences(file: z.output<typeof challengeFileObject>, ctx: z
     }
   }
 
+  if (file.codeRelease && !phaseIds.has(file.codeRelease.phase)) {
+    ctx.addIssue({ code: 'custom', path: ['codeRelease', 'phase'], message: `names unknown phase "${file.codeRelease.phase}"` });
+  }
+
   checkMetricFits(file.metric, ['metric'], file.submissionFormat, ctx);
   const names = new Set<string>();
   file.secondaryMetrics.forEach((metric, index) => {
@@ -398,6 +421,7 @@ export type DatasetDefinition = z.infer<typeof datasetSchema>;
 export type PhaseDefinition = z.infer<typeof phaseSchema>;
 export type PhaseRuntime = z.infer<typeof runtimeSchema>;
 export type PhaseQuota = z.infer<typeof quotaSchema>;
+export type CodeReleaseSettings = z.infer<typeof codeReleaseSchema>;
 
 /** Final selections a team may make on a phase with a private split, when the phase does not say. */
 export const DEFAULT_FINAL_SELECTIONS = 2;

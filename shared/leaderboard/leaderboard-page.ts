@@ -2,6 +2,7 @@ import { requirePhase, type Challenge } from '../challenge/challenge.ts';
 import type { PodiumContext } from '../context.ts';
 import { notFound } from '../errors.ts';
 import type { Principal } from '../identity/principal.ts';
+import { verifiedReleasesByTeam, type CodeReleaseRecord } from '../releases/code-release.ts';
 import { getPhaseControl } from '../submissions/phase-control.ts';
 import { roundScore } from '../submissions/submission-view.ts';
 import { boardVisible, type BoardSplit } from './board-visibility.ts';
@@ -26,6 +27,7 @@ export async function leaderboardPage(
   const { published } = await getPhaseControl(ctx, challenge.id, phaseId);
   if (!boardVisible(challenge, phaseId, split, published, viewer)) throw notFound(`the ${split} leaderboard of phase ${phaseId} (not published yet)`);
   const board = await readLeaderboard(ctx, challenge, phaseId, split, page);
+  const releases = challenge.codeRelease?.phase === phaseId ? await verifiedReleasesByTeam(ctx, challenge) : new Map<string, CodeReleaseRecord>();
   const columns = scoreColumns(challenge);
   const secondary = columns.filter((column) => !column.primary);
   return {
@@ -48,6 +50,9 @@ export async function leaderboardPage(
       submissionId: entry.submissionId,
       submittedAt: entry.submittedAt,
       ...(entry.baseline ? { baseline: true } : {}),
+      ...(releases.has(entry.teamId)
+        ? { codeRelease: { licence: releases.get(entry.teamId)!.licence, archive: `/challenges/${challenge.id}/code-releases/${entry.teamId}/archive` } }
+        : {}),
     })),
     nextCursor: board.nextCursor ?? null,
     restricted: !boardVisible(challenge, phaseId, split, published, undefined),

@@ -38,6 +38,8 @@ export const keys = {
     pk: `SELECTION#${challengeId}#${phaseId}#${teamId}`,
     sk: 'FINAL',
   }),
+  /** One per team: its code release, beside the challenge's other records so one query lists them. */
+  codeRelease: (challengeId: string, teamId: string) => ({ pk: `CHALLENGE#${challengeId}`, sk: `RELEASE#${teamId}` }),
   rescoreRequest: (rescoreId: string) => ({ pk: `RESCORE#${rescoreId}`, sk: 'META' }),
   idempotencyKey: (teamId: string, key: string) => ({ pk: `IDEMPOTENCY#${teamId}`, sk: key }),
   leaderboardEntry: (challengeId: string, phaseId: string, split: string, teamId: string) => ({

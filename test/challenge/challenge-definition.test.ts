@@ -70,6 +70,13 @@ describe('challenge definitions', () => {
     expect(rejection(tissuenetYaml.replace('scorePrecision: 4', 'scorePrecision: 4\nscoreprecision: 3'))).toContain('Unrecognized key');
   });
 
+  it('rejects a code release under a licence that is not open source, or for an unknown phase', () => {
+    expect(rejection(tissuenetYaml.replace('licences: [MIT,', 'licences: [CC-BY-NC-4.0, MIT,'))).toContain(
+      'codeRelease.licences[0]: "CC-BY-NC-4.0" is not an OSI-approved licence Podium knows',
+    );
+    expect(rejection(tissuenetYaml.replace('codeRelease:\n  phase: final', 'codeRelease:\n  phase: finals'))).toContain('codeRelease.phase: names unknown phase "finals"');
+  });
+
   it('reports YAML syntax errors with their line', () => {
     expect(rejection('id: x\ntitle: [unclosed\n')).toMatch(/line \d+/);
   });

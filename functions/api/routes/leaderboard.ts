@@ -26,6 +26,8 @@ const Leaderboard = z
         submissionId: z.string(),
         submittedAt: z.string(),
         baseline: z.boolean().optional(),
+        /** The team's verified code release, on the challenge's release phase. */
+        codeRelease: z.object({ licence: z.string(), archive: z.string() }).optional(),
       }),
     ),
     nextCursor: z.string().nullable(),
