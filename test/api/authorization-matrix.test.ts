@@ -71,9 +71,8 @@ const MATRIX: Record<string, Case[]> = {
   'POST /submissions/:submissionId/selection': [{ expect: teamAOnly }],
   'DELETE /submissions/:submissionId/selection': [{ expect: teamAOnly }],
   'POST /submissions/:submissionId/upload/complete': [{ body: { parts: [{ partNumber: 1, etag: 'x' }] }, expect: teamAOnly }],
-  // Team B has no team yet (it never submitted): code releases are made by teams.
-  'POST /challenges/:challengeId/code-release': [{ body: { licence: 'MIT', readme: 'What the code is and how to run it.', archiveBytes: 10 }, expect: { ...activeParticipant, teamB: 403 } }],
-  'POST /challenges/:challengeId/code-release/complete': [{ expect: { ...activeParticipant, teamB: 403 } }],
+  'POST /challenges/:challengeId/code-release': [{ body: { licence: 'MIT', readme: 'What the code is and how to run it.', archiveBytes: 10 }, expect: activeParticipant }],
+  'POST /challenges/:challengeId/code-release/complete': [{ expect: activeParticipant }],
   'GET /challenges/:challengeId/code-releases': [{ expect: publicRoute }],
   'GET /challenges/:challengeId/code-releases/:teamId/archive': [{ expect: publicRoute }],
   'POST /admin/challenges/:challengeId/code-releases/:teamId/verify': [{ expect: organiserOnly }],
