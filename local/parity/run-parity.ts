@@ -51,6 +51,8 @@ export interface ParityOptions {
   prepared?: PreparedJobContainers;
   /** `process`: the same flow with jobs as plain child processes (the reference for benchmarks). */
   runtime?: 'container' | 'process';
+  /** Overrides PODIUM_IAM_PARITY (the benchmark compares with the evaluation off). */
+  iamParity?: boolean;
 }
 
 export interface PreparedJobContainers {
@@ -104,6 +106,7 @@ export async function runParity(options: ParityOptions = {}): Promise<ParityRun>
       settings: { ...localSettings(), dataDir, examplesDir },
       reconcileIntervalMs: 0,
       ...(launcher ? { jobLauncher: launcher.launch } : {}),
+      ...(options.iamParity !== undefined ? { iamParity: options.iamParity } : {}),
       log: (line) => jobLog.push(line),
     }),
   );
