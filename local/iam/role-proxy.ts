@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Denial } from './evaluate-permissions.ts';
 import { authorizer, missingKeyMessage, TABLE_DESIGN, type PrincipalPermissions } from './permission-middleware.ts';
 import { dynamoRequests, s3Requests, type IamRequest } from './sdk-requests.ts';
+import { verifySignature, type LocalCredentials, type SignatureRefusal } from './request-signature.ts';
 import { dynamoOperationOf, s3NeedsBody, s3OperationOf, type WireOperation } from './wire-requests.ts';
 
 export type ProxiedService = 's3' | 'dynamodb';
@@ -20,6 +21,13 @@ export interface RoleProxyOptions {
   upstream: string;
   region: string;
   permissions: PrincipalPermissions;
+  /**
+   * The job's credentials: a request must be signed with them (Signature Version 4), as AWS
+   * requires, so code sharing the job's network without its credentials is refused. The emulators
+   * upstream see the key they know instead (`upstreamAccessKeyId`).
+   */
+  credentials: LocalCredentials;
+  upstreamAccessKeyId: string;
   onDecision?: (decision: RoleDecision) => void;
 }
 
@@ -74,6 +82,13 @@ export function createRoleProxy(options: RoleProxyOptions): http.Server {
     const url = new URL(request.url ?? '/', 'http://role-proxy');
     const buffer = options.service === 'dynamodb' || s3NeedsBody(method, url);
     const body = buffer ? await readBody(request) : undefined;
+    const rawPath = (request.url ?? '/').split('?')[0]!;
+    const unsigned = await verifySignature({ method, rawPath, query: url.searchParams, headers: request.headers, ...(body ? { body } : {}) }, options.credentials, options.service);
+    if (unsigned) {
+      decide(`${method} ${url.pathname}`, { principal: options.permissions.principalKey, action: 'sigv4', resource: url.pathname, message: unsigned.message });
+      return refuseUnsigned(options.service, response, unsigned, method);
+    }
+    request.headers.authorization = String(request.headers.authorization).replace(/Credential=[^/]+\//, `Credential=${options.upstreamAccessKeyId}/`);
     let operation: WireOperation;
     let requests: IamRequest[];
     try {
@@ -131,6 +146,20 @@ const xmlEscape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&
 
 function notFoundBody(key: string): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message><Key>${xmlEscape(key)}</Key></Error>`;
+}
+
+/** What S3 and DynamoDB answer a request not signed with valid credentials. */
+function refuseUnsigned(service: ProxiedService, response: ServerResponse, refusal: SignatureRefusal, method: string): void {
+  const requestId = randomUUID();
+  if (service === 's3') {
+    const code = refusal.code === 'MissingAuthenticationToken' ? 'AccessDenied' : refusal.code;
+    response.writeHead(403, { 'content-type': 'application/xml', 'x-amz-request-id': requestId });
+    response.end(method === 'HEAD' ? undefined : `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${xmlEscape(refusal.message)}</Message><RequestId>${requestId}</RequestId></Error>`);
+    return;
+  }
+  const type = { MissingAuthenticationToken: 'MissingAuthenticationTokenException', InvalidAccessKeyId: 'UnrecognizedClientException', SignatureDoesNotMatch: 'InvalidSignatureException' }[refusal.code];
+  response.writeHead(400, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': requestId });
+  response.end(JSON.stringify({ __type: `com.amazon.coral.service#${type}`, message: refusal.message }));
 }
 
 /** AccessDenied as each service words it on the wire: S3's XML 403, DynamoDB's JSON 400. */

@@ -1,11 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { EMULATOR_CREDENTIALS, LOCAL_JOB_KEY_PREFIX } from '#shared/storage/clients.ts';
 import type { StorageConfig } from '#shared/storage/storage-config.ts';
+import type { LocalCredentials } from '../iam/request-signature.ts';
 import type { PrincipalPermissions } from '../iam/permission-middleware.ts';
 import { createRoleProxy, type ProxiedService, type RoleDecision } from '../iam/role-proxy.ts';
 import type { JobContainerContract } from './job-definition-contract.ts';
@@ -70,10 +73,12 @@ export class ContainerJobLauncher {
       AWS_ENDPOINT_URL_DYNAMODB: ['dynamodb', config.dynamoEndpoint],
     };
     const routes: string[] = [];
+    // Stand-ins for the job role's credentials, which ECS serves on AWS: minted for this job, and
+    // required of every storage request by its proxies, so code without them is refused.
+    const credentials = { accessKeyId: `${LOCAL_JOB_KEY_PREFIX}${randomBytes(6).toString('hex').toUpperCase()}`, secretAccessKey: randomBytes(30).toString('base64') };
     const platformEnvironment: Record<string, string> = {
-      // Stand-ins for the job role's credentials, which ECS serves on AWS.
-      AWS_ACCESS_KEY_ID: 'podium-local',
-      AWS_SECRET_ACCESS_KEY: 'podium-local',
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
       AWS_BATCH_JOB_ID: jobId,
       AWS_BATCH_JOB_ATTEMPT: '1',
       AWS_BATCH_JQ_NAME: submitJob.jobQueue ?? '',
@@ -84,7 +89,7 @@ export class ContainerJobLauncher {
       const url = new URL(endpoint);
       const port = Number(url.port);
       if (permissions) {
-        const { socketPath, server } = await this.roleProxy(jobId, service, endpoint, config.region, permissions);
+        const { socketPath, server } = await this.roleProxy(jobId, service, endpoint, config.region, permissions, credentials);
         roleProxies.push(server);
         routes.push(`${port}=${socketPath}`);
       } else {
@@ -127,13 +132,15 @@ export class ContainerJobLauncher {
   }
 
   /** A unix socket for one job's calls to one endpoint, each evaluated as the job's role. */
-  private async roleProxy(jobId: string, service: ProxiedService, upstream: string, region: string, permissions: PrincipalPermissions) {
+  private async roleProxy(jobId: string, service: ProxiedService, upstream: string, region: string, permissions: PrincipalPermissions, credentials: LocalCredentials) {
     const socketPath = join(this.socketDir, `${jobId}-${service}.sock`);
     const server = createRoleProxy({
       service,
       upstream,
       region,
       permissions,
+      credentials,
+      upstreamAccessKeyId: EMULATOR_CREDENTIALS.accessKeyId,
       onDecision: (decision) => {
         if (decision.denial) this.options.log?.(`${jobId}: AccessDenied: ${decision.denial.message}`);
         this.options.onDecision?.(jobId, decision);

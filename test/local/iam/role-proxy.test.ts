@@ -3,6 +3,7 @@ import {
   CopyObjectCommand,
   CreateMultipartUploadCommand,
   DeleteObjectsCommand,
+  GetBucketAclCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
@@ -10,12 +11,14 @@ import {
   S3ServiceException,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
+import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadChallenge, type Challenge } from '#shared/challenge/load-challenge.ts';
 import { createContext, type PodiumContext } from '#shared/context.ts';
+import { EMULATOR_CREDENTIALS, LOCAL_JOB_KEY_PREFIX } from '#shared/storage/clients.ts';
 import { objectKeys } from '#shared/storage/object-keys.ts';
 import { createRoleProxy, type ProxiedService, type RoleDecision } from '../../../local/iam/role-proxy.ts';
 import { permissionsContract, synthesizePermissions, type PermissionsContract } from '../../../local/iam/synthesized-permissions.ts';
@@ -47,6 +50,9 @@ afterAll(async () => {
 
 const datasetOf = (phaseId: string) => challenge.phases.find((phase) => phase.id === phaseId)!.dataset;
 
+/** The credentials the launcher mints for a job (container-launcher.ts), one set per role here. */
+const jobCredentials = (principalKey: string) => ({ accessKeyId: `${LOCAL_JOB_KEY_PREFIX}${principalKey.replace(/\W/g, '').toUpperCase()}`, secretAccessKey: `secret-of-${principalKey}` });
+
 async function listen(service: ProxiedService, principalKey: string): Promise<string> {
   const upstream = service === 's3' ? admin.config.s3Endpoint! : admin.config.dynamoEndpoint!;
   const server = createRoleProxy({
@@ -54,6 +60,8 @@ async function listen(service: ProxiedService, principalKey: string): Promise<st
     upstream,
     region: admin.config.region,
     permissions: { principalKey, contracts: async () => [contract] },
+    credentials: jobCredentials(principalKey),
+    upstreamAccessKeyId: EMULATOR_CREDENTIALS.accessKeyId,
     onDecision: (decision) => decisions.push(decision),
   });
   servers.push(server);
@@ -61,9 +69,23 @@ async function listen(service: ProxiedService, principalKey: string): Promise<st
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-/** A context whose clients reach storage only through proxies acting as `principalKey`. */
-async function actingAs(principalKey: string): Promise<PodiumContext> {
-  return createContext({ ...admin.config, s3Endpoint: await listen('s3', principalKey), dynamoEndpoint: await listen('dynamodb', principalKey) });
+/**
+ * A context whose clients reach storage only through proxies acting as `principalKey`, signing
+ * with the job's credentials as a job container's clients do (from its environment).
+ */
+async function actingAs(principalKey: string, credentials = jobCredentials(principalKey)): Promise<PodiumContext> {
+  const config = { ...admin.config, s3Endpoint: await listen('s3', principalKey), dynamoEndpoint: await listen('dynamodb', principalKey) };
+  const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
+  process.env.AWS_ACCESS_KEY_ID = credentials.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY = credentials.secretAccessKey;
+  try {
+    return createContext(config);
+  } finally {
+    for (const [name, value] of [['AWS_ACCESS_KEY_ID', saved.id], ['AWS_SECRET_ACCESS_KEY', saved.secret]] as const) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  }
 }
 
 async function denial(send: Promise<unknown>): Promise<S3ServiceException> {
@@ -172,11 +194,27 @@ describe('a job container’s calls, evaluated on the wire as its role', () => {
   });
 
   it('refuses a request it cannot map to an operation, naming it, rather than passing it unevaluated', async () => {
-    const endpoint = await listen('s3', 'learning/inference');
-    const response = await fetch(`${endpoint}/${admin.config.hiddenBucket}?acl`);
-    expect(response.status).toBe(403);
-    expect(await response.text()).toContain('no operation mapping in local/iam/wire-requests.ts');
-    const dynamo = await fetch(await listen('dynamodb', 'learning/inference'), { method: 'POST', headers: { 'x-amz-target': 'Kinesis_20131202.PutRecord' }, body: '{}' });
-    expect(await dynamo.json()).toMatchObject({ __type: 'com.amazon.coral.service#AccessDeniedException' });
+    const acl = await denial(inference.s3.send(new GetBucketAclCommand({ Bucket: admin.config.hiddenBucket })));
+    expect(acl.message).toContain('no operation mapping in local/iam/wire-requests.ts');
+    const tables = await denial(inference.db.send(new ListTablesCommand({})));
+    expect(tables.message).toContain('DynamoDB ListTables: no IAM mapping');
+  });
+
+  it('refuses code on the job’s network without its credentials, as AWS refuses unsigned and wrongly signed requests', async () => {
+    const key = objectKeys.hiddenInput('tissuenet', datasetOf('learning'), 'slides/a b+c.tif');
+    const s3Endpoint = await listen('s3', 'learning/inference');
+    const unsigned = await fetch(`${s3Endpoint}/${admin.config.hiddenBucket}/${key.split('/').map(encodeURIComponent).join('/')}`);
+    expect(unsigned.status).toBe(403);
+    expect(await unsigned.text()).toContain('<Code>AccessDenied</Code>');
+    const dynamo = await fetch(await listen('dynamodb', 'learning/inference'), { method: 'POST', headers: { 'x-amz-target': 'DynamoDB_20120810.GetItem' }, body: '{}' });
+    expect(await dynamo.json()).toMatchObject({ __type: 'com.amazon.coral.service#MissingAuthenticationTokenException' });
+    // The emulators' well-known key, which any code could sign with, is not the job's.
+    const emulatorKey = await actingAs('learning/inference', EMULATOR_CREDENTIALS);
+    expect((await denial(emulatorKey.s3.send(new GetObjectCommand({ Bucket: admin.config.hiddenBucket, Key: key })))).name).toBe('InvalidAccessKeyId');
+    expect((await denial(emulatorKey.db.send(new GetCommand({ TableName: admin.config.tableName, Key: { pk: 'x', sk: 'y' } })))).name).toBe('UnrecognizedClientException');
+    // The job's key with another secret.
+    const forged = await actingAs('learning/inference', { ...jobCredentials('learning/inference'), secretAccessKey: 'guessed' });
+    expect((await denial(forged.s3.send(new GetObjectCommand({ Bucket: admin.config.hiddenBucket, Key: key })))).name).toBe('SignatureDoesNotMatch');
+    expect((await denial(forged.db.send(new GetCommand({ TableName: admin.config.tableName, Key: { pk: 'x', sk: 'y' } })))).name).toBe('InvalidSignatureException');
   });
 });
