@@ -67,7 +67,8 @@ describe('registration and rules', () => {
     expect((await api.call('POST', '/challenges/tissuenet/registration', doctor, { rulesVersion })).status).toBe(200);
     expect((await api.call('GET', '/challenges/tissuenet/datasets/train', doctor)).status).toBe(200);
     const invalid = await api.call('PUT', '/admin/challenges/tissuenet', organiser, { ...file, phases: [], descriptionMarkdown, rulesMarkdown });
-    expect(await invalid.json()).toMatchObject({ error: 'CHALLENGE_INVALID', details: { issues: [{ field: 'phases' }] } });
+    // Every issue is named: the empty phases, and what referred to them (the code release's phase).
+    expect(await invalid.json()).toMatchObject({ error: 'CHALLENGE_INVALID', details: { issues: [{ field: 'phases' }, { field: 'codeRelease.phase' }] } });
   });
 });
 
