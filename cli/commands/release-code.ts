@@ -91,6 +91,7 @@ export function registerReleaseCode(program: Command): void {
     .description("the winners' code releases: verified ones for everyone, every state for organisers and your own team")
     .argument('[challenge]', 'challenge id (or -c <id>; default: the one you last joined)')
     .addOption(challengeOption())
+    .addHelpText('after', '\nExamples:\n  podium releases tissuenet\n  podium releases -c tissuenet --json')
     .action(async (challengeArgument: string | undefined, options: { challenge?: string }, command: Command) => {
       const cli = await cliContext(command);
       const challengeId = cli.challengeOr(challengeAndRest([challengeArgument], options.challenge).challenge);
@@ -110,6 +111,7 @@ export function registerReleaseCode(program: Command): void {
     .argument('<teamId>', 'the team whose release to review (see `podium releases`)')
     .addOption(challengeOption())
     .option('--reject <reason>', 'send it back to the team with this reason instead of verifying it')
+    .addHelpText('after', '\nExamples:\n  podium review-release team-3f2a… -c tissuenet\n  podium review-release team-3f2a… -c tissuenet --reject "the archive has no LICENSE file"')
     .action(async (teamId: string, options: { challenge?: string; reject?: string }, command: Command) => {
       const cli = await cliContext(command);
       const challengeId = cli.challengeOr(options.challenge);
