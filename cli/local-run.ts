@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DatasetDefinition, Metric, PhaseDefinition, SubmissionFormat } from '#shared/challenge/definition-schema.ts';
 import { runSubmission } from '#shared/pipeline/run-submission.ts';
+import type { SandboxRequest, SandboxResult } from '#shared/sandbox/run-sandboxed.ts';
 import { scorePredictions } from '#shared/scoring/score-predictions.ts';
 
 /** What a local run needs to know about the phase: the same fields the inference job reads. */
@@ -36,6 +37,7 @@ export async function runSubmissionLocally(
   archivePath: string,
   data: { inputsDir: string; labelsPath?: string; dataset?: DatasetDefinition },
   keepPredictionsAt?: string,
+  sandbox?: (request: SandboxRequest) => Promise<SandboxResult>,
 ): Promise<LocalRunResult> {
   const { phase } = spec;
   const workDir = await mkdtemp(join(tmpdir(), 'podium-test-submission-'));
@@ -48,7 +50,7 @@ export async function runSubmissionLocally(
     await chmod(inputsDir, 0o755);
 
     // Smoke data is public, so the whole log and the last stderr line are shown.
-    const outcome = await runSubmission({ archivePath, inputsDir, workDir, phase, format: spec.format });
+    const outcome = await runSubmission({ archivePath, inputsDir, workDir, phase, format: spec.format, ...(sandbox ? { sandbox } : {}) });
     const base = outcome.run ? { log: outcome.run.log.text(), durationMs: outcome.run.durationMs, sandbox: outcome.run.mode } : { log: '' };
     if (!outcome.ok) return { status: 'FAILED', failure: { reason: outcome.failure.reason, message: outcome.failure.message }, ...base };
     const outputPath = outcome.predictionsPath;

@@ -19,6 +19,7 @@ import { registerMfa } from './commands/mfa.ts';
 import { registerPublish } from './commands/publish.ts';
 import { registerQuota } from './commands/quota.ts';
 import { registerRescore } from './commands/rescore.ts';
+import { registerRuntime } from './commands/runtime.ts';
 import { registerScore } from './commands/score.ts';
 import { registerSignup } from './commands/signup.ts';
 import { registerSelect } from './commands/select.ts';
@@ -80,6 +81,7 @@ for (const register of [
   registerJoin,
   registerTeam,
   registerDownload,
+  registerRuntime,
   registerTestSubmission,
   registerSubmit,
   registerStatus,

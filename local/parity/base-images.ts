@@ -8,12 +8,37 @@ import { podman } from '../job-runner/podman.ts';
 /**
  * The job images' base images where no registry is reachable (CI, these development machines):
  * Debian bookworm root file systems bootstrapped from packages with mmdebstrap, then imported into
- * podman. `node` stands in for node:24-bookworm-slim (with this machine's Node at the same path),
- * `runtime` for the CUDA runtime base with the competitor's Python stack already installed.
+ * podman. `node` stands in for node:24-bookworm-slim (with this machine's Node at the same path).
+ * `runtime` is the smallest competitor runtime (Python 3 with numpy, pandas, Pillow): the stand-in
+ * for an organiser's image. `runtime-cpu` is the CI variant of Podium's `cpu` runtime
+ * (runtimes/cpu/1): the same frameworks from Debian's packages, as no Python package index is
+ * reachable here; runtimes/cpu/1/ci.lock lists what it holds.
  */
 export const BASE_IMAGES = {
   node: { packages: ['ca-certificates', 'libstdc++6'], hostNode: true },
   runtime: { packages: ['python3', 'python3-numpy', 'python3-pandas', 'python3-pil', 'util-linux', 'passwd', 'ca-certificates', 'libstdc++6'], hostNode: false },
+  'runtime-cpu': {
+    packages: [
+      'python3',
+      'python3-torch',
+      'python3-torchvision',
+      'python3-sklearn',
+      'python3-skimage',
+      'python3-scipy',
+      'python3-openslide',
+      'python3-tifffile',
+      'python3-opencv',
+      'python3-xgboost',
+      'python3-pandas',
+      'python3-numpy',
+      'python3-pil',
+      'util-linux',
+      'passwd',
+      'ca-certificates',
+      'libstdc++6',
+    ],
+    hostNode: false,
+  },
 } as const;
 export type BaseImage = keyof typeof BASE_IMAGES;
 
