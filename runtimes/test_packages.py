@@ -36,6 +36,7 @@ IMPORT_NAMES = {
     "pillow": "PIL",
     "python-dateutil": "dateutil",
     "pyvips-binary": None,
+    "pywavelets": "pywt",
     "pyyaml": "yaml",
     "scikit-image": "skimage",
     "scikit-learn": "sklearn",
@@ -45,13 +46,14 @@ IMPORT_NAMES = {
 }
 
 
-def installed_version(distribution: str) -> str | None:
+def installed_version(distribution: str, module: str | None) -> str | None:
     for name in (distribution, distribution.replace("-", "_")):
         try:
             return importlib.metadata.version(name)
         except importlib.metadata.PackageNotFoundError:
             continue
-    return None
+    # Debian's OpenCV ships no distribution metadata: the module's own version then.
+    return getattr(sys.modules.get(module or ""), "__version__", None)
 
 
 def main() -> int:
@@ -65,7 +67,7 @@ def main() -> int:
             except Exception as error:  # noqa: BLE001 - any failure to import is the finding
                 problems.append(f"{distribution}: import {module} failed: {type(error).__name__}: {error}")
                 continue
-        found = installed_version(distribution)
+        found = installed_version(distribution, module)
         if found != expected:
             problems.append(f"{distribution}: {found or 'not installed'}, the lockfile says {expected}")
         else:

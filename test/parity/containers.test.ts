@@ -117,18 +117,23 @@ describe.skipIf(!available)(title, () => {
       run = await runParity({ prepared });
     }, 900_000);
 
-    const scored = (challengeId: string) => {
-      const outcome = run.outcomes.find((o) => o.challengeId === challengeId);
+    const scored = (challengeId: string, folder = 'baseline') => {
+      const outcome = run.outcomes.find((o) => o.challengeId === challengeId && o.folder === folder);
       expect(outcome, run.jobLog.slice(-20).join('\n')).toMatchObject({ status: 'SCORED' });
+      return outcome!.scores!.overall;
     };
+    // A relative data mount (data/ beside main.py), in the podium/cpu:1 runtime (its CI variant).
     it('takes the tissuenet baseline to SCORED through both job containers', () => scored('tissuenet'));
     // An absolute data mount (/code_execution/data) links through the image into the work volume.
     it('takes the visiomel baseline to SCORED through both job containers', () => scored('visiomel'));
+    it("takes TissueNet's PyTorch CNN (weights in the archive, slides read with tifffile) to SCORED, above the baseline", () => {
+      expect(scored('tissuenet', 'submissions/pytorch-cnn')).toBeGreaterThan(scored('tissuenet'));
+    });
 
     it('evaluates every storage call of every job container as its synthesized role, and none is refused', () => {
       const jobs = [...run.roleDecisions.entries()];
-      // Two examples, each an inference and a scoring job.
-      expect(jobs.map(([jobId]) => jobId).length).toBeGreaterThanOrEqual(4);
+      // Three submissions (two baselines and the CNN), each an inference and a scoring job.
+      expect(jobs.map(([jobId]) => jobId).length).toBeGreaterThanOrEqual(6);
       for (const [jobId, decisions] of jobs) {
         expect(decisions.length, `${jobId} made no evaluated call`).toBeGreaterThan(0);
         expect(decisions.filter((decision) => decision.denial).map((decision) => decision.denial!.message)).toEqual([]);

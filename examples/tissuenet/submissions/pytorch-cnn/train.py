@@ -1,8 +1,10 @@
 """Trains SlideCNN on the demo's training set and writes model.pt next to this file.
 
-Run in the CPU runtime (its CI variant has PyTorch; the host may not), from the repository root:
-  npx tsx examples/tissuenet/generate-data.ts-cli … (see README.md in this folder)
-Deterministic: a fixed seed, one thread, full-batch Adam.
+Run it in the CPU runtime (PyTorch may not be on the host), on the training set that `npm start`
+generates (.data/examples/tissuenet/train) or `podium download tissuenet train` fetches:
+  podman run --rm --network=none -v "$PWD/examples/tissuenet/submissions/pytorch-cnn:/m" \
+    -v "$PWD/podium-data/tissuenet/train:/train:ro" -w /m <runtime image> python3 train.py /train
+Deterministic: a fixed seed, one thread, full-batch Adam. model.pt is about 5 KB.
 """
 import csv
 import sys
