@@ -18,8 +18,11 @@ export const RUNTIME_MARKER = `${PODIUM_SOURCES}/runtime.json`;
 const RUNTIME_STAGE = 'podium-runtime';
 const LAUNCHER_STAGES = ['bundle-source', 'bundle-context', 'bundle'];
 
-/** The image build context is the repository, narrowed to what the jobs need (also the asset hash). */
-export const JOB_SOURCES = ['package.json', 'package-lock.json', 'tsconfig.json', 'shared', 'batch-jobs'];
+/**
+ * The image build context is the repository, narrowed to what the jobs need (also the asset hash).
+ * runtimes/: the challenge schema knows Podium's runtimes by their lockfiles, and the jobs bundle it.
+ */
+export const JOB_SOURCES = ['package.json', 'package-lock.json', 'tsconfig.json', 'shared', 'batch-jobs', 'runtimes'];
 export const onlyJobSources = { exclude: ['**', ...JOB_SOURCES.map((source) => (source.includes('.') ? `!${source}` : `!${source}/**`))] };
 
 /**

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import yazl from 'yazl';
 import type { Challenge } from '#shared/challenge/load-challenge.ts';
 import { CHALLENGE_FILE_NAME } from '#shared/challenge/load-challenge.ts';
@@ -35,6 +35,8 @@ export interface ParityOutcome {
   status: string;
   failure?: SubmissionRecord['failure'];
   scores?: SubmissionRecord['scores'];
+  /** The predictions file the platform stored for the final attempt. */
+  predictions?: string;
   seconds: number;
 }
 
@@ -127,6 +129,7 @@ export async function runParity(options: ParityOptions = {}): Promise<ParityRun>
             log(`parity: ${challenge.id} ${folder} submitted as ${submissionId}`);
             const limitMs = options.limitMs ?? 600_000;
             const final = await waitForFinal(platform.ctx, submissionId, limitMs);
+            const predictions = final?.status === 'SCORED' ? await storedPredictions(platform.ctx, submissionId, final.attempt) : undefined;
             return {
               challengeId: challenge.id,
               folder,
@@ -134,6 +137,7 @@ export async function runParity(options: ParityOptions = {}): Promise<ParityRun>
               status: final && FINAL.includes(final.status) ? final.status : `${final?.status ?? 'MISSING'} (still, after ${limitMs / 1000} s)`,
               ...(final?.failure ? { failure: final.failure } : {}),
               ...(final?.scores ? { scores: final.scores } : {}),
+              ...(predictions ? { predictions } : {}),
               seconds: (Date.now() - started) / 1000,
             };
           }),
@@ -174,6 +178,11 @@ async function submitArchive(ctx: PodiumContext, challenge: Challenge, archive: 
   await createSubmissionRecord(ctx, { id, challengeId: challenge.id, phaseId: phase.id, teamId, submittedBy: 'parity', mode: 'scored', archiveKey, ...(quotaDay ? { quotaDay } : {}) });
   await ctx.s3.send(new PutObjectCommand({ Bucket: ctx.config.submissionsBucket, Key: archiveKey, Body: archive }));
   return id;
+}
+
+async function storedPredictions(ctx: PodiumContext, submissionId: string, attempt: number): Promise<string | undefined> {
+  const object = await ctx.s3.send(new GetObjectCommand({ Bucket: ctx.config.predictionsBucket, Key: objectKeys.predictions(submissionId, attempt) })).catch(() => undefined);
+  return object?.Body?.transformToString();
 }
 
 /** The record once final, or as it stands when the limit passes. */
