@@ -58,6 +58,8 @@ beforeAll(async () => {
     { method: 'GET', path: '/challenges', expect: publicRoute },
     { method: 'GET', path: c, expect: publicRoute },
     { method: 'GET', path: `${c}/rules`, expect: publicRoute },
+    // The runtime's packages are public, like the rules: a competitor reads them before joining.
+    { method: 'GET', path: `${c}/phases/learning/runtime`, expect: publicRoute },
     { method: 'GET', path: `${c}/phases/learning/leaderboard`, expect: publicRoute },
     { method: 'GET', path: `${c}/phases/final/leaderboard`, expect: { anonymous: 404, teamA: 404, teamB: 404, pending: 404, organiser: 'allow' } },
     { method: 'GET', path: '/me', expect: anyUser },

@@ -47,6 +47,33 @@ describe('podium test-submission', () => {
     expect(scored.json<{ scores: { overall: number } }>().scores.overall).toBeCloseTo(result.json<{ score: { overall: number } }>().score.overall, 10);
   });
 
+  it("warns, naming the runtime, when this machine's Python differs from the phase's runtime, and points at --container", async () => {
+    const result = await run(join(challengeDir, 'baseline'));
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/warning: \S*python3 is not the phase's runtime podium\/cpu:1/);
+    // Debian's python3 on the test machines has no PyTorch at the runtime's version (torch 2.5.1+cpu).
+    expect(result.stderr).toMatch(/torch (missing here|\S+ here), 2\.5\.1\+cpu in podium\/cpu:1/);
+    expect(result.stderr).toContain('with --container');
+  });
+
+  it('with --container and neither podman nor docker, says what to install and runs on the host with a warning', async () => {
+    // A PATH with what the host sandbox needs and no container engine.
+    const bin = join(work, 'bin-without-engines');
+    await mkdir(bin, { recursive: true });
+    for (const tool of ['bwrap', 'setpriv', 'env', 'sh']) {
+      const found = execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim();
+      await symlink(found, join(bin, tool)).catch(() => {});
+    }
+    const result = await organiser.run(['test-submission', join(challengeDir, 'baseline'), '--definition', challengeDir, '--phase', 'main', '--container'], {
+      env: { PATH: bin },
+    });
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stderr).toContain('--container needs podman or docker');
+    expect(result.stderr).toContain('apt-get install podman');
+    expect(result.stdout).toContain('wrote 6 predictions');
+    expect(result.stdout).toMatch(/ran in .* in the \w+ sandbox/);
+  });
+
   it('shows the traceback of a crash and exits 4 with the USER_ERROR the platform would give', async () => {
     const folder = await submissionFolder('crash', 'print("loading model")\nraise RuntimeError("weights not found")\n');
     const result = await run(folder);
