@@ -15,6 +15,10 @@ def version(name):
 print(json.dumps({"python": platform.python_version(), "packages": {name: version(name) for name in names}}))
 `;
 
+// Listed first when they differ: what a model's code imports, before their dependencies.
+const FRAMEWORKS = ['torch', 'torchvision', 'timm', 'numpy', 'pandas', 'scikit-learn', 'scikit-image', 'scipy', 'opencv-python-headless', 'pillow', 'tifffile', 'openslide-python', 'pyvips', 'lightgbm', 'xgboost'];
+const rank = (name: string) => (FRAMEWORKS.includes(name) ? FRAMEWORKS.indexOf(name) : FRAMEWORKS.length);
+
 /** A version without its local label: `2.5.1+cpu` and `2.5.1` are the same release. */
 const release = (version: string) => version.split('+')[0]!;
 
@@ -30,7 +34,7 @@ export function hostPackageDrift(python: string, manifest: RuntimeManifest): str
   const host = JSON.parse(probe.stdout) as { python: string; packages: Record<string, string | null> };
   const drift: string[] = [];
   if (manifest.python && release(host.python) !== release(manifest.python)) drift.push(`python ${host.python} here, ${manifest.python} in ${manifest.image}`);
-  for (const { name, version } of manifest.packages) {
+  for (const { name, version } of [...manifest.packages].sort((a, b) => rank(a.name) - rank(b.name))) {
     const here = host.packages[name];
     if (!here) drift.push(`${name} missing here, ${version} in ${manifest.image}`);
     else if (release(here) !== release(version)) drift.push(`${name} ${here} here, ${version} in ${manifest.image}`);

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -58,11 +59,12 @@ describe('podium test-submission', () => {
 
   it('with --container and neither podman nor docker, says what to install and runs on the host with a warning', async () => {
     // A PATH with what the host sandbox needs and no container engine.
-    const bin = join(work, 'bin-without-engines');
-    await mkdir(bin, { recursive: true });
-    for (const tool of ['bwrap', 'setpriv', 'env', 'sh']) {
-      const found = execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim();
-      await symlink(found, join(bin, tool)).catch(() => {});
+    // Its own folder, traversable by the sandbox uid, which looks its tools up on this PATH too.
+    const bin = await mkdtemp(join(tmpdir(), 'podium-bin-without-engines-'));
+    await chmod(bin, 0o755);
+    for (const tool of ['bwrap', 'setpriv', 'env', 'sh', 'true']) {
+      const found = ['/usr/bin', '/bin', '/usr/sbin', '/sbin'].map((dir) => join(dir, tool)).find((path) => existsSync(path));
+      if (found) await symlink(found, join(bin, tool));
     }
     const result = await organiser.run(['test-submission', join(challengeDir, 'baseline'), '--definition', challengeDir, '--phase', 'main', '--container'], {
       env: { PATH: bin },
@@ -72,6 +74,7 @@ describe('podium test-submission', () => {
     expect(result.stderr).toContain('apt-get install podman');
     expect(result.stdout).toContain('wrote 6 predictions');
     expect(result.stdout).toMatch(/ran in .* in the \w+ sandbox/);
+    await rm(bin, { recursive: true, force: true });
   });
 
   it('shows the traceback of a crash and exits 4 with the USER_ERROR the platform would give', async () => {
