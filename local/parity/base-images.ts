@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, realpathSync, renameSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { podman } from '../job-runner/podman.ts';
@@ -79,6 +79,18 @@ export async function ensureBaseImage(base: BaseImage, cacheDir: string, log: (l
   if (await podman(['image', 'exists', image]).then(() => true, () => false)) return image;
   await mkdir(cacheDir, { recursive: true });
   const tarball = join(cacheDir, `podium-base-${base}-${key}.tar`);
+  // Test files run in parallel processes: one bootstraps, the others wait for its tarball.
+  const release = await bootstrapLock(`${tarball}.lock`, tarball);
+  try {
+    await bootstrapTarball(base, tarball, log);
+    if (!(await podman(['image', 'exists', image]).then(() => true, () => false))) await podman(['import', '--change', `ENV ${IMAGE_PATH}`, tarball, image]);
+  } finally {
+    release();
+  }
+  return image;
+}
+
+async function bootstrapTarball(base: BaseImage, tarball: string, log: (line: string) => void): Promise<void> {
   if (!existsSync(tarball)) {
     log(`  bootstrapping base ${base} from Debian ${SUITE} packages (mmdebstrap, about a minute)…`);
     // mmdebstrap picks its output format from the name: keep the .tar suffix.
@@ -90,8 +102,40 @@ export async function ensureBaseImage(base: BaseImage, cacheDir: string, log: (l
     renameSync(partial, tarball);
     log(`  base ${base} bootstrapped in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   }
-  await podman(['import', '--change', `ENV ${IMAGE_PATH}`, tarball, image]);
-  return image;
+}
+
+/**
+ * An exclusive lock file holding its owner's pid; a lock whose owner is gone is taken over.
+ * Resolves with its release once held.
+ */
+async function bootstrapLock(lock: string, tarball: string): Promise<() => void> {
+  for (;;) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      return () => rmSync(lock, { force: true });
+    } catch {
+      let owner: number;
+      try {
+        owner = Number(readFileSync(lock, 'utf8').trim() || 0);
+      } catch {
+        continue; // released meanwhile
+      }
+      if (!owner || !processAlive(owner)) {
+        rmSync(lock, { force: true });
+        continue;
+      }
+      await new Promise((done) => setTimeout(done, existsSync(tarball) ? 200 : 2000));
+    }
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function run(command: string, args: string[]): Promise<void> {
