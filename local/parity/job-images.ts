@@ -14,7 +14,8 @@ const REPO_ROOT = resolve(import.meta.dirname, '../..');
 
 /** The build arguments a Dockerfile declares before its first stage (`ARG NAME=default`). */
 export function declaredBuildArgs(dockerfile: string): string[] {
-  return [...dockerfile.matchAll(/^ARG\s+([A-Z_][A-Z0-9_]*)/gm)].map((match) => match[1]!);
+  const prelude = dockerfile.slice(0, Math.max(0, dockerfile.search(/^FROM\s/m)));
+  return [...prelude.matchAll(/^ARG\s+([A-Z_][A-Z0-9_]*)/gm)].map((match) => match[1]!);
 }
 
 /** The `RUN npx esbuild …` of the Dockerfile's bundle stage, continuation lines joined, without `RUN`. */
