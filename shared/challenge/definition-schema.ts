@@ -194,6 +194,8 @@ export const phaseSchema = z
     if (Date.parse(phase.closes) <= Date.parse(phase.opens)) {
       ctx.addIssue({ code: 'custom', path: ['closes'], message: 'must be after opens' });
     }
+    // Refinements run even when a field failed: an invalid image has its own issue already.
+    if (phase.runtime.image !== undefined && !runtimeImageSchema.safeParse(phase.runtime.image).success) return;
     const image = phaseRuntimeImage(phase.runtime);
     if (image.kind === 'podium' && !image.runtime.lock.cuda && phase.runtime.gpus > 0) {
       ctx.addIssue({

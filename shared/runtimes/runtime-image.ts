@@ -18,8 +18,9 @@ const podiumRuntimeName = z
   .string()
   .regex(PODIUM_RUNTIME, `must be a Podium runtime (${known}), { dockerfile: <path in the challenge folder> } or { uri: <image> }`)
   .refine((reference) => {
-    const [, name, version] = PODIUM_RUNTIME.exec(reference)!;
-    return findPodiumRuntime(name!, Number(version)) !== undefined;
+    // Checks run on after a failed regex: a name of another shape has its issue already.
+    const match = PODIUM_RUNTIME.exec(reference);
+    return !match || findPodiumRuntime(match[1]!, Number(match[2])) !== undefined;
   }, `names no Podium runtime; there are ${known}`);
 
 const organiserDockerfile = z
