@@ -92,7 +92,7 @@ export async function ensureBaseImage(base: BaseImage, cacheDir: string, log: (l
 
 async function bootstrapTarball(base: BaseImage, tarball: string, log: (line: string) => void): Promise<void> {
   if (!existsSync(tarball)) {
-    log(`  bootstrapping base ${base} from Debian ${SUITE} packages (mmdebstrap, about a minute)…`);
+    log(`  bootstrapping base ${base} from Debian ${SUITE} packages (mmdebstrap: a minute or two for node and runtime, ~10 for runtime-cpu)…`);
     // mmdebstrap picks its output format from the name: keep the .tar suffix.
     const partial = tarball.replace(/\.tar$/, '.partial.tar');
     await rm(partial, { recursive: true, force: true });
