@@ -5,6 +5,7 @@ import type { DatasetDefinition, Metric, PhaseDefinition, SubmissionFormat } fro
 import { runSubmission } from '#shared/pipeline/run-submission.ts';
 import type { ScoringProgram } from '#shared/challenge/scoring-program.ts';
 import { scorePredictionFiles } from '#shared/scoring/score-prediction-files.ts';
+import type { SandboxRequest, SandboxResult } from '#shared/sandbox/run-sandboxed.ts';
 
 /** What a local run needs to know about the phase: the same fields the inference job reads. */
 export interface LocalRunPhase {
@@ -38,6 +39,7 @@ export async function runSubmissionLocally(
   archivePath: string,
   data: { inputsDir: string; labelsPath?: string; dataset?: DatasetDefinition },
   keepPredictionsAt?: string,
+  sandbox?: (request: SandboxRequest) => Promise<SandboxResult>,
 ): Promise<LocalRunResult> {
   const { phase } = spec;
   const workDir = await mkdtemp(join(tmpdir(), 'podium-test-submission-'));
@@ -50,7 +52,7 @@ export async function runSubmissionLocally(
     await chmod(inputsDir, 0o755);
 
     // Smoke data is public, so the whole log and the last stderr line are shown.
-    const outcome = await runSubmission({ archivePath, inputsDir, workDir, phase, format: spec.format });
+    const outcome = await runSubmission({ archivePath, inputsDir, workDir, phase, format: spec.format, ...(sandbox ? { sandbox } : {}) });
     const base = outcome.run ? { log: outcome.run.log.text(), durationMs: outcome.run.durationMs, sandbox: outcome.run.mode } : { log: '' };
     if (!outcome.ok) return { status: 'FAILED', failure: { reason: outcome.failure.reason, message: outcome.failure.message }, ...base };
     const outputPath = outcome.predictionsPath;

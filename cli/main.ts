@@ -20,6 +20,7 @@ import { registerPublish } from './commands/publish.ts';
 import { registerQuota } from './commands/quota.ts';
 import { registerReleaseCode } from './commands/release-code.ts';
 import { registerRescore } from './commands/rescore.ts';
+import { registerRuntime } from './commands/runtime.ts';
 import { registerScore } from './commands/score.ts';
 import { registerSignup } from './commands/signup.ts';
 import { registerSelect } from './commands/select.ts';
@@ -81,6 +82,7 @@ for (const register of [
   registerJoin,
   registerTeam,
   registerDownload,
+  registerRuntime,
   registerTestSubmission,
   registerSubmit,
   registerStatus,

@@ -17,7 +17,7 @@ export interface PodiumStacks {
  * `<id>-<phase>` per phase. The region comes from the challenge file; the account is left to the
  * deploying credentials, so synth needs none.
  */
-export function definePodiumStacks(app: App, challenge: Challenge): PodiumStacks {
+export function definePodiumStacks(app: App, challenge: Challenge, options: { challengeDir?: string } = {}): PodiumStacks {
   assertAlarmsReachSomeone(challenge);
   const env = { region: challenge.aws.region };
   const names = stackNames(challenge.id);
@@ -37,6 +37,7 @@ export function definePodiumStacks(app: App, challenge: Challenge): PodiumStacks
         env,
         challenge,
         phase,
+        ...(options.challengeDir ? { challengeDir: options.challengeDir } : {}),
         description: `Podium ${challenge.id}: Batch compute and jobs of phase ${phase.id}`,
       }),
     );

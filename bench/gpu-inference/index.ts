@@ -69,7 +69,7 @@ const challenge = {
   id: 'tissuenet-gpu',
   phases: base.phases.map((phase) =>
     phase.id === 'learning'
-      ? { ...phase, quota: { ...phase.quota, perDay: 100 }, runtime: { ...phase.runtime, gpus: 1, python: options.python, timeLimitSeconds: 1800, memoryMiB: 65_536 } }
+      ? { ...phase, quota: { ...phase.quota, perDay: 100 }, runtime: { ...phase.runtime, image: 'podium/pytorch-gpu:1', gpus: 1, python: options.python, timeLimitSeconds: 1800, memoryMiB: 65_536 } }
       : phase,
   ),
 };

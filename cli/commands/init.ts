@@ -143,6 +143,9 @@ phases:
     quota: { perDay: 5, concurrent: 1, countFailed: false }
     leaderboard: public
     runtime:
+      # Podium's CPU runtime (\`podium runtime\` lists its packages); podium/pytorch-gpu:1 with gpus: 1,
+      # or your own image: { dockerfile: runtime/Dockerfile } or { uri: <registry>/<repo>:<tag> }.
+      image: podium/cpu:1
       timeLimitSeconds: 600
       memoryMiB: 2048
       dataMount: data

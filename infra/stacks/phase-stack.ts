@@ -33,6 +33,7 @@ import { REPO_ROOT } from '../repo-root.ts';
 import { jobRolePath } from '../role-paths.ts';
 import { AUDIT_LOG_RETENTION } from '../audit-retention.ts';
 import { PhaseAlarms } from '../constructs/phase-alarms.ts';
+import { inferenceImage, onlyJobSources } from '../runtime-image-asset.ts';
 
 /** Uid the inference launcher drops to before it runs main.py (created in the inference image). */
 export const COMPETITOR_UID = 10001;
@@ -57,12 +58,14 @@ export const WORK_VOLUME_PATH = '/workspace';
  * so the launcher can put an absolute data mount's link there on a read-only root.
  */
 export const LINKED_DATA_ROOT = '/code_execution';
-/** The OS, the ECS agent and the pulled job images (a CUDA runtime image is about 10 GiB unpacked). */
+/** The OS, the ECS agent and the pulled job images (docs/benchmarks.md: the GPU runtime is about 8 GiB unpacked). */
 const INSTANCE_BASE_GIB = 60;
 
 export interface PhaseStackProps extends StackProps {
   challenge: Challenge;
   phase: PhaseDefinition;
+  /** The challenge's folder: where an organiser's runtime Dockerfile (`runtime.image.dockerfile`) lies. */
+  challengeDir?: string;
 }
 
 /**
@@ -151,7 +154,8 @@ export class PhaseStack extends Stack {
       retryStrategies: retryOnInfrastructure,
       propagateTags: true,
       container: new EcsEc2ContainerDefinition(this, 'InferenceContainer', {
-        image: ContainerImage.fromAsset(REPO_ROOT, { file: 'batch-jobs/inference/Dockerfile', platform: Platform.LINUX_AMD64, ...onlyJobSources }),
+        // The phase's runtime (runtime.image) with Podium's launcher layer on top.
+        image: inferenceImage(phase, props.challengeDir),
         cpu: 3,
         // Shared memory and tmpfs pages are charged to the container: the competitor's limit comes on top.
         memory: Size.mebibytes(phase.runtime.memoryMiB + LAUNCHER_MEMORY_MIB + SHARED_MEMORY.toMebibytes() + LAUNCHER_TMP.toMebibytes()),
@@ -331,9 +335,3 @@ function assertDataMountServable(phase: PhaseDefinition): void {
     );
   }
 }
-
-/** The image build context is the repository, narrowed to what the jobs need (also the asset hash). */
-const onlyJobSources = {
-  exclude: ['**', '!package.json', '!package-lock.json', '!tsconfig.json', '!shared/**', '!batch-jobs/**'],
-};
-

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import yazl from 'yazl';
 import type { Challenge } from '#shared/challenge/load-challenge.ts';
 import { CHALLENGE_FILE_NAME } from '#shared/challenge/load-challenge.ts';
@@ -22,11 +22,22 @@ import { synthesizeJobs, type SynthesizedJobs } from './synthesized-jobs.ts';
 const REPO_ROOT = resolve(import.meta.dirname, '../..');
 const FINAL = ['SCORED', 'FAILED', 'REJECTED', 'CANCELLED'];
 
+/**
+ * Submissions run besides each example's baseline: models that need the runtime's frameworks
+ * (a PyTorch CNN reads the TissueNet slides with tifffile), so a runtime that lost one fails here.
+ */
+export const PARITY_MODELS: Record<string, string[]> = { tissuenet: ['submissions/pytorch-cnn'] };
+
 export interface ParityOutcome {
   challengeId: string;
+  /** The submitted folder, relative to the example: `baseline` or one of PARITY_MODELS. */
+  folder: string;
   submissionId: string;
   status: string;
   failure?: SubmissionRecord['failure'];
+  scores?: SubmissionRecord['scores'];
+  /** The predictions file the platform stored for the final attempt. */
+  predictions?: string;
   seconds: number;
 }
 
@@ -113,21 +124,28 @@ export async function runParity(options: ParityOptions = {}): Promise<ParityRun>
   try {
     const outcomes = await timed('submissions', () =>
       Promise.all(
-        platform.challenges.map(async (challenge) => {
-          const started = Date.now();
-          const archive = await zipFolder(join(examplesDir, challenge.id, 'baseline'));
-          const submissionId = await submitArchive(platform.ctx, challenge, archive);
-          log(`parity: ${challenge.id} baseline submitted as ${submissionId}`);
-          const limitMs = options.limitMs ?? 600_000;
-          const final = await waitForFinal(platform.ctx, submissionId, limitMs);
-          return {
-            challengeId: challenge.id,
-            submissionId,
-            status: final && FINAL.includes(final.status) ? final.status : `${final?.status ?? 'MISSING'} (still, after ${limitMs / 1000} s)`,
-            ...(final?.failure ? { failure: final.failure } : {}),
-            seconds: (Date.now() - started) / 1000,
-          };
-        }),
+        platform.challenges.flatMap((challenge) =>
+          ['baseline', ...(PARITY_MODELS[challenge.id] ?? [])].map(async (folder, index) => {
+            const started = Date.now();
+            const archive = await zipFolder(join(examplesDir, challenge.id, folder));
+            // A team per submission: the phase allows one run at a time per team.
+            const submissionId = await submitArchive(platform.ctx, challenge, archive, `team-parity-${index}`);
+            log(`parity: ${challenge.id} ${folder} submitted as ${submissionId}`);
+            const limitMs = options.limitMs ?? 600_000;
+            const final = await waitForFinal(platform.ctx, submissionId, limitMs);
+            const predictions = final?.status === 'SCORED' ? await storedPredictions(platform.ctx, submissionId, final.attempt) : undefined;
+            return {
+              challengeId: challenge.id,
+              folder,
+              submissionId,
+              status: final && FINAL.includes(final.status) ? final.status : `${final?.status ?? 'MISSING'} (still, after ${limitMs / 1000} s)`,
+              ...(final?.failure ? { failure: final.failure } : {}),
+              ...(final?.scores ? { scores: final.scores } : {}),
+              ...(predictions ? { predictions } : {}),
+              seconds: (Date.now() - started) / 1000,
+            };
+          }),
+        ),
       ),
     );
     return { outcomes, timings, jobLog, roleDecisions };
@@ -156,15 +174,19 @@ async function zipFolder(dir: string): Promise<Buffer> {
 }
 
 /** What the API does for a scored submission to the first phase: quota reserved, record created, archive PUT. */
-async function submitArchive(ctx: PodiumContext, challenge: Challenge, archive: Buffer): Promise<string> {
+async function submitArchive(ctx: PodiumContext, challenge: Challenge, archive: Buffer, teamId: string): Promise<string> {
   const phase = challenge.phases[0]!;
-  const teamId = 'team-parity';
-  const id = `sub-parity-${challenge.id}-${Date.now().toString(36)}`;
+  const id = `sub-parity-${challenge.id}-${teamId}-${Date.now().toString(36)}`;
   const { quotaDay } = await reserveQuota(ctx, challenge.id, phase, teamId, id, 'scored');
   const archiveKey = objectKeys.submissionArchive(challenge.id, phase.id, teamId, id);
   await createSubmissionRecord(ctx, { id, challengeId: challenge.id, phaseId: phase.id, teamId, submittedBy: 'parity', mode: 'scored', archiveKey, ...(quotaDay ? { quotaDay } : {}) });
   await ctx.s3.send(new PutObjectCommand({ Bucket: ctx.config.submissionsBucket, Key: archiveKey, Body: archive }));
   return id;
+}
+
+async function storedPredictions(ctx: PodiumContext, submissionId: string, attempt: number): Promise<string | undefined> {
+  const object = await ctx.s3.send(new GetObjectCommand({ Bucket: ctx.config.predictionsBucket, Key: objectKeys.predictions(submissionId, attempt) })).catch(() => undefined);
+  return object?.Body?.transformToString();
 }
 
 /** The record once final, or as it stands when the limit passes. */

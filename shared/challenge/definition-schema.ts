@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { phaseRuntimeImage, runtimeImageSchema } from '../runtimes/runtime-image.ts';
 import { OPEN_SOURCE_LICENCES } from './open-source-licences.ts';
 
 /**
@@ -189,6 +190,12 @@ export const runtimeSchema = z
     logPolicy: z.never({ error: REMOVED_LOG_SETTING }).optional(),
     logTailLines: z.never({ error: REMOVED_LOG_SETTING }).optional(),
     maxArchiveMiB: z.number().int().positive().max(20_480).default(1024),
+    /**
+     * The competitor environment: a Podium runtime (`podium/cpu:1`, `podium/pytorch-gpu:1`), or the
+     * organiser's `{ dockerfile: path }` or `{ uri: image }`. Default: `podium/pytorch-gpu:1` when
+     * `gpus` > 0, else `podium/cpu:1`. Changing it while the phase is open needs force (audit-logged).
+     */
+    image: runtimeImageSchema.optional(),
     /** Interpreter for submissions. Locally a path (default: Debian's python3); on AWS the runtime image. */
     python: z.string().min(1).optional(),
     /** Size of the inputs one run stages (the phase's hidden inputs); sizes the job's work disk on AWS. */
@@ -221,6 +228,16 @@ export const phaseSchema = z
   .superRefine((phase, ctx) => {
     if (Date.parse(phase.closes) <= Date.parse(phase.opens)) {
       ctx.addIssue({ code: 'custom', path: ['closes'], message: 'must be after opens' });
+    }
+    // Refinements run even when a field failed: an invalid image has its own issue already.
+    if (phase.runtime.image !== undefined && !runtimeImageSchema.safeParse(phase.runtime.image).success) return;
+    const image = phaseRuntimeImage(phase.runtime);
+    if (image.kind === 'podium' && !image.runtime.lock.cuda && phase.runtime.gpus > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['runtime', 'gpus'],
+        message: `must be 0 with ${image.reference}, which has no CUDA: the GPU would sit idle (use podium/pytorch-gpu:1 for GPU phases)`,
+      });
     }
   });
 

@@ -46,6 +46,8 @@ const MATRIX: Record<string, Case[]> = {
   'GET /challenges': [{ expect: publicRoute }],
   'GET /challenges/:challengeId': [{ expect: publicRoute }],
   'GET /challenges/:challengeId/rules': [{ expect: publicRoute }],
+  // The runtime's packages are public, like the rules: a competitor reads them before joining.
+  'GET /challenges/:challengeId/phases/:phaseId/runtime': [{ expect: publicRoute }],
   'GET /challenges/:challengeId/phases/:phaseId/leaderboard': [
     { expect: publicRoute },
     { params: { phaseId: 'final' }, expect: { anonymous: 404, teamA: 404, teamB: 404, pending: 404, organiser: 'allow' } },

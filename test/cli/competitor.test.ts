@@ -48,6 +48,17 @@ describe('a competitor with the podium CLI', () => {
     expect(result.stdout).toContain('learning');
   });
 
+  it("lists a phase's runtime: image, Python and every package with its version, torch included", async () => {
+    const json = await ada.run(['--json', 'runtime', 'tissuenet', '--phase', 'learning']);
+    expect(json.code, json.stderr).toBe(0);
+    const manifest = json.json<{ image: string; python: string; packages: { name: string; version: string }[] }>();
+    expect(manifest).toMatchObject({ image: 'podium/cpu:1', python: expect.stringMatching(/^3\.\d+\.\d+$/) });
+    expect(manifest.packages.find((p) => p.name === 'torch')?.version).toMatch(/^\d+\.\d+\.\d+/);
+    const human = await ada.run(['runtime', 'tissuenet', '--phase', 'learning']);
+    expect(human.stdout).toMatch(/^torch\s+\d+\.\d+\.\d+/m);
+    expect(human.stdout).toContain('tissuenet / learning: podium/cpu:1');
+  });
+
   it('is told to accept the rules before anything else, then joins with --yes', async () => {
     const early = await ada.run(['--json', 'download', 'tissuenet', 'smoke', '-o', join(work, 'early')]);
     expect(early.code).toBe(1);

@@ -121,15 +121,20 @@ describe('inference job definition', () => {
       (definition) => definition.Properties.JobDefinitionName === batchNames.inferenceJobDefinition('tissuenet', 'learning'),
     )!;
 
-  it('asks for a GPU, times out after the phase limit plus staging, and runs unprivileged on a read-only root', () => {
+  it('asks for the GPUs its phase runtime has, times out after the phase limit plus staging, and runs unprivileged on a read-only root', () => {
     const { Properties } = inference();
     expect(Properties.Timeout).toEqual({ AttemptDurationSeconds: 600 + 15 * 60 });
     expect(Properties.ContainerProperties).toMatchObject({
       Privileged: false,
       ReadonlyRootFilesystem: true,
-      ResourceRequirements: expect.arrayContaining([{ Type: 'GPU', Value: '1' }]),
       LinuxParameters: expect.objectContaining({ InitProcessEnabled: true }),
     });
+    // Learning runs podium/cpu:1 with gpus: 0; the final phase podium/pytorch-gpu:1 with one GPU.
+    expect(Properties.ContainerProperties.ResourceRequirements).not.toContainEqual(expect.objectContaining({ Type: 'GPU' }));
+    const finalInference = Object.values(final.findResources('AWS::Batch::JobDefinition')).find(
+      (definition) => definition.Properties.JobDefinitionName === batchNames.inferenceJobDefinition('tissuenet', 'final'),
+    )!;
+    expect(finalInference.Properties.ContainerProperties.ResourceRequirements).toContainEqual({ Type: 'GPU', Value: '1' });
     expect(Properties.ContainerProperties.Ulimits).toEqual(expect.arrayContaining([expect.objectContaining({ Name: 'nproc', HardLimit: 4096 })]));
   });
 

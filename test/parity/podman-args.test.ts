@@ -155,7 +155,7 @@ describe('the Dockerfiles, as the parity build reads them', () => {
   it.each(['inference', 'scoring'])('%s: takes its bases as build arguments and has one esbuild bundle step', async (image) => {
     const { readFile } = await import('node:fs/promises');
     const dockerfile = await readFile(`batch-jobs/${image}/Dockerfile`, 'utf8');
-    expect(declaredBuildArgs(dockerfile)).toEqual(image === 'inference' ? ['NODE_BASE', 'RUNTIME_BASE', 'BUNDLE'] : ['NODE_BASE', 'BUNDLE']);
+    expect(declaredBuildArgs(dockerfile)).toEqual(image === 'inference' ? ['NODE_BASE', 'RUNTIME_BASE', 'BUNDLE', 'PODIUM_SOURCES'] : ['NODE_BASE', 'BUNDLE']);
     expect(esbuildCommandOf(dockerfile)).toMatch(new RegExp(`^npx esbuild batch-jobs/${image}/main.ts --bundle .* --outfile=dist/${image}.mjs$`));
   });
 });

@@ -67,7 +67,7 @@ describe('failing example submissions end in their documented state', () => {
   });
 
   it('never shows hidden ids in a PREDICTIONS_INVALID message', async () => {
-    expect((await settledRun('bad-csv')).failure!.message).not.toMatch(/\.pgm/);
+    expect((await settledRun('bad-csv')).failure!.message).not.toMatch(/\.tif/);
   });
 
   it('stores the capped run log; the crash log holds the traceback', async () => {

@@ -35,6 +35,15 @@ function scoringProgramOf({ metric }: ChallengeFile, source: string | undefined)
   return program ? { scoringProgram: scoringProgramFrom(metric.path, Buffer.from(source!)) } : {};
 }
 
+const RegistrationQuery = z.object({
+  force: z.enum(['true', 'false']).optional().meta({ description: 'change the runtime of an open phase (needs reason; audit-logged)' }),
+  reason: z.string().trim().min(1).max(1000).optional().meta({ description: 'why the forced change: kept in the audit log' }),
+});
+
+const RuntimeChangeSchema = z
+  .object({ phaseId: z.string(), from: z.string(), to: z.string(), open: z.boolean() })
+  .meta({ id: 'RuntimeChange', description: "A phase whose runtime image the definition changed; `open`: forced while the phase was open" });
+
 export function adminChallengeRoutes({ ctx }: ApiDependencies) {
   return newRouter()
     .openapi(
@@ -43,13 +52,24 @@ export function adminChallengeRoutes({ ctx }: ApiDependencies) {
         path: '/admin/challenges/{challengeId}',
         tags: ['organisers'],
         summary: 'Register or update a challenge definition (validated with the challenge schema)',
+        description:
+          'Changing the runtime (`runtime.image`) of a phase that is open is refused (409 INVALID_STATE) unless `force=true` ' +
+          'with a `reason`; the forced change is audit-logged (`phase.runtime-change`).',
         security: bearer,
-        request: { params: ChallengeParams, body: { required: true, content: { 'application/json': { schema: DefinitionBody } } } },
-        responses: { 200: json(z.object({ id: z.string(), rulesVersion: z.string(), changed: z.boolean() })), ...commonErrors },
+        request: {
+          params: ChallengeParams,
+          query: RegistrationQuery,
+          body: { required: true, content: { 'application/json': { schema: DefinitionBody } } },
+        },
+        responses: {
+          200: json(z.object({ id: z.string(), rulesVersion: z.string(), changed: z.boolean(), runtimeChanges: z.array(RuntimeChangeSchema) })),
+          ...commonErrors,
+        },
       }),
       async (c) => {
         const organiser = organiserOf(c);
         const { challengeId } = c.req.valid('param');
+        const { force, reason } = c.req.valid('query');
         const { descriptionMarkdown, rulesMarkdown, scoringProgramSource, ...file } = c.req.valid('json');
         const parsed = parseChallengeFile(file, `definition of ${challengeId}`);
         if (parsed.id !== challengeId) {
@@ -57,9 +77,9 @@ export function adminChallengeRoutes({ ctx }: ApiDependencies) {
         }
         const program = scoringProgramOf(parsed, scoringProgramSource);
         const challenge = { ...parsed, descriptionMarkdown, rulesMarkdown, rulesVersion: rulesVersionOf(rulesMarkdown), ...program };
-        const { changed } = await registerChallenge(ctx, challenge);
+        const { changed, runtimeChanges } = await registerChallenge(ctx, challenge, { by: organiser.userId, force: force === 'true', ...(reason ? { reason } : {}) });
         if (changed) await recordAudit(ctx, challenge.id, { actor: organiser.userId, action: 'challenge.update', target: challenge.id, details: { rulesVersion: challenge.rulesVersion } });
-        return c.json({ id: challenge.id, rulesVersion: challenge.rulesVersion, changed }, 200);
+        return c.json({ id: challenge.id, rulesVersion: challenge.rulesVersion, changed, runtimeChanges }, 200);
       },
     )
     .openapi(
