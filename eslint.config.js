@@ -9,6 +9,8 @@ export default tseslint.config(
     languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly' } },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // Prettier wraps code at 160; this catches what it cannot break: strings, templates, comments.
+      'max-len': ['error', { code: 160, tabWidth: 2 }],
       // Domain code must stay deployable anywhere: infra is reached only through constants.
       'no-restricted-imports': [
         'error',

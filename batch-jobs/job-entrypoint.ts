@@ -1,9 +1,13 @@
+import { createLogger } from '#shared/logger.ts';
 import { JOB_ENV } from '#shared/pipeline/queue-jobs.ts';
 import { stopAllSandboxes } from '#shared/sandbox/run-sandboxed.ts';
 import { SANDBOX_UNAVAILABLE_EXIT_CODE, SandboxUnavailableError } from '#shared/sandbox/sandbox-unavailable.ts';
 
 /** Set by the local job runner: the job's stdin is a pipe from the runner, closed when the runner dies. */
 export const JOB_LIFELINE_ENV = 'PODIUM_JOB_LIFELINE';
+
+/** Both job images log with it; each line names the job (inference, scoring, rescore) once it is known. */
+const jobLog = createLogger('job');
 
 /**
  * Under the local runner, a closed stdin means the runner (the whole local stack) is gone: the job
@@ -38,12 +42,13 @@ function dieWithRunner(): void {
  */
 export async function runJob(job: 'inference' | 'scoring' | 'rescore' | 'compare', subject: Record<string, string | number>, work: () => Promise<unknown>): Promise<never> {
   dieWithRunner();
+  jobLog.appendKeys({ job, ...subject });
   try {
     const result = await work();
-    console.log(JSON.stringify({ level: 'info', message: `${job} job finished`, ...subject, result }));
+    jobLog.info(`${job} job finished`, { result: result as Record<string, unknown> });
     process.exit(0);
   } catch (error) {
-    console.error(JSON.stringify({ level: 'error', message: `${job} job failed (platform)`, ...subject, error: String(error), stack: (error as Error).stack }));
+    jobLog.error(`${job} job failed (platform)`, { error: error as Error });
     process.exit(error instanceof SandboxUnavailableError ? SANDBOX_UNAVAILABLE_EXIT_CODE : 1);
   }
 }
@@ -53,7 +58,7 @@ export function jobSubjectFromEnv(env: NodeJS.ProcessEnv = process.env): { submi
   const submissionId = env[JOB_ENV.submissionId];
   const attempt = Number(env[JOB_ENV.attempt]);
   if (!submissionId || !Number.isInteger(attempt)) {
-    console.error(`${JOB_ENV.submissionId} and ${JOB_ENV.attempt} must be set`);
+    jobLog.error('job misconfigured', { error: `${JOB_ENV.submissionId} and ${JOB_ENV.attempt} must be set` });
     process.exit(2);
   }
   return { submissionId, attempt };
@@ -64,7 +69,7 @@ export function configuredOrExit<T>(read: () => T): T {
   try {
     return read();
   } catch (error) {
-    console.error(JSON.stringify({ level: 'error', message: 'job misconfigured', error: String((error as Error).message) }));
+    jobLog.error('job misconfigured', { error: (error as Error).message });
     process.exit(2);
   }
 }

@@ -1,10 +1,11 @@
-import { createReadStream } from 'node:fs';
 import { chmod, copyFile, cp, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DatasetDefinition, Metric, PhaseDefinition, SubmissionFormat } from '#shared/challenge/definition-schema.ts';
 import { runSubmission } from '#shared/pipeline/run-submission.ts';
-import { scorePredictions } from '#shared/scoring/score-predictions.ts';
+import type { ScoringProgram } from '#shared/challenge/scoring-program.ts';
+import { scorePredictionFiles } from '#shared/scoring/score-prediction-files.ts';
+import type { SandboxRequest, SandboxResult } from '#shared/sandbox/run-sandboxed.ts';
 
 /** What a local run needs to know about the phase: the same fields the inference job reads. */
 export interface LocalRunPhase {
@@ -12,6 +13,8 @@ export interface LocalRunPhase {
   phase: Pick<PhaseDefinition, 'id' | 'runtime'>;
   format: SubmissionFormat;
   metric: Metric;
+  /** A program metric's program: only a local challenge folder has it (the API never hands it out). */
+  scoringProgram?: ScoringProgram;
 }
 
 export interface LocalRunResult {
@@ -36,6 +39,7 @@ export async function runSubmissionLocally(
   archivePath: string,
   data: { inputsDir: string; labelsPath?: string; dataset?: DatasetDefinition },
   keepPredictionsAt?: string,
+  sandbox?: (request: SandboxRequest) => Promise<SandboxResult>,
 ): Promise<LocalRunResult> {
   const { phase } = spec;
   const workDir = await mkdtemp(join(tmpdir(), 'podium-test-submission-'));
@@ -48,7 +52,7 @@ export async function runSubmissionLocally(
     await chmod(inputsDir, 0o755);
 
     // Smoke data is public, so the whole log and the last stderr line are shown.
-    const outcome = await runSubmission({ archivePath, inputsDir, workDir, phase, format: spec.format });
+    const outcome = await runSubmission({ archivePath, inputsDir, workDir, phase, format: spec.format, ...(sandbox ? { sandbox } : {}) });
     const base = outcome.run ? { log: outcome.run.log.text(), durationMs: outcome.run.durationMs, sandbox: outcome.run.mode } : { log: '' };
     if (!outcome.ok) return { status: 'FAILED', failure: { reason: outcome.failure.reason, message: outcome.failure.message }, ...base };
     const outputPath = outcome.predictionsPath;
@@ -57,11 +61,16 @@ export async function runSubmissionLocally(
     const result: LocalRunResult = { status: 'PASSED', rows: outcome.rows, ...base };
     if (data.labelsPath && (await stat(data.labelsPath).catch(() => undefined))?.isFile()) {
       const dataset = data.dataset ?? { id: 'local', kind: 'smoke' as const };
-      const scored = await scorePredictions({ format: spec.format, metric: spec.metric, dataset }, createReadStream(outputPath), createReadStream(data.labelsPath)).catch(
-        (error: Error) => ({ ok: false as const, message: error.message }),
-      );
-      if (scored.ok) result.score = { ...scored.scores, rows: scored.rows };
-      else result.scoreSkipped = scored.message;
+      if (spec.metric.kind === 'program' && !spec.scoringProgram) {
+        result.scoreSkipped = "this challenge is scored by its organisers' program, which runs on the platform only";
+      } else {
+        const rules = { format: spec.format, metric: spec.metric, dataset, ...(spec.scoringProgram ? { scoringProgram: spec.scoringProgram } : {}) };
+        const scored = await scorePredictionFiles(rules, outputPath, data.labelsPath, { workRoot: workDir }).catch(
+          (error: Error) => ({ ok: false as const, message: error.message }),
+        );
+        if (scored.ok) result.score = { ...scored.scores, rows: scored.rows };
+        else result.scoreSkipped = scored.message;
+      }
     }
     return result;
   } finally {

@@ -22,7 +22,9 @@ import { registerReceipt, registerVerify } from './commands/receipt.ts';
 import { registerReleaseData } from './commands/release-data.ts';
 import { registerRerun } from './commands/rerun.ts';
 import { registerRestore } from './commands/restore.ts';
+import { registerReleaseCode } from './commands/release-code.ts';
 import { registerRescore } from './commands/rescore.ts';
+import { registerRuntime } from './commands/runtime.ts';
 import { registerScore } from './commands/score.ts';
 import { registerSignup } from './commands/signup.ts';
 import { registerSelect } from './commands/select.ts';
@@ -84,6 +86,7 @@ for (const register of [
   registerJoin,
   registerTeam,
   registerDownload,
+  registerRuntime,
   registerTestSubmission,
   registerSubmit,
   registerStatus,
@@ -93,6 +96,7 @@ for (const register of [
   registerReceipt,
   registerVerify,
   registerSelect,
+  registerReleaseCode,
   registerQuota,
   registerSubmissions,
   registerRescore,

@@ -1,15 +1,13 @@
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
-import { smokeDatasetOf, type Challenge } from '#shared/challenge/load-challenge.ts';
+import { requirePhase, smokeDatasetOf, type Challenge } from '#shared/challenge/load-challenge.ts';
 import { FORMAT_FILE, readExpectedIds } from '#shared/pipeline/run-submission.ts';
 import { validatePredictions } from '#shared/scoring/validate-predictions.ts';
 import { CliError, usageError } from './output.ts';
 
 /** Checks a predictions file as the platform would after a smoke run of the phase. */
 export async function validatePredictionsFile(challenge: Challenge, phaseId: string, predictionsPath: string, dataRoot: string | undefined): Promise<{ rows: number }> {
-  if (!challenge.phases.some((phase) => phase.id === phaseId)) {
-    throw usageError(`phase "${phaseId}" is not in ${challenge.id} (phases: ${challenge.phases.map((p) => p.id).join(', ')})`);
-  }
+  requirePhase(challenge, phaseId);
   const smoke = smokeDatasetOf(challenge, phaseId);
   if (!smoke) throw usageError(`phase "${phaseId}" has no smoke dataset, so there are no sample ids to check against`);
   if (!dataRoot) throw usageError('--predictions needs the data folder to know the expected ids', 'pass --data <dataRoot>');

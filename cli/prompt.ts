@@ -1,24 +1,22 @@
-import { createInterface } from 'node:readline/promises';
+import { input, password } from '@inquirer/prompts';
 import { CliError, EXIT } from './output.ts';
 
-/** Asks a question on the terminal; refuses (rather than hangs) when stdin is not a terminal. */
+/**
+ * Asks a question on the terminal (on stderr, so stdout stays the command's output); a hidden
+ * answer echoes nothing. Refuses, rather than hangs, when stdin is not a terminal.
+ */
 export async function ask(question: string, options: { hidden?: boolean; nonInteractiveHint: string }): Promise<string> {
   if (!process.stdin.isTTY) {
     throw new CliError('NOT_INTERACTIVE', `cannot ask "${question.trim()}": stdin is not a terminal`, { exitCode: EXIT.usage, hint: options.nonInteractiveHint });
   }
-  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
-  if (options.hidden) {
-    // Echo nothing while the password is typed.
-    const write = (rl as unknown as { _writeToOutput: (text: string) => void })._writeToOutput;
-    (rl as unknown as { _writeToOutput: (text: string) => void })._writeToOutput = (text: string) => {
-      if (text.includes(question)) write.call(rl, text);
-    };
-  }
+  const message = question.trim().replace(/:$/, '');
+  const terminal = { input: process.stdin, output: process.stderr };
   try {
-    return await rl.question(question);
-  } finally {
-    if (options.hidden) process.stderr.write('\n');
-    rl.close();
+    return options.hidden ? await password({ message }, terminal) : await input({ message }, terminal);
+  } catch (error) {
+    // Ctrl-C at a prompt: stop as the shell expects, without a stack.
+    if ((error as Error).name === 'ExitPromptError') throw new CliError('CANCELLED', 'stopped at the prompt; nothing was changed', { exitCode: 130 });
+    throw error;
   }
 }
 

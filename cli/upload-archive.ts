@@ -4,11 +4,25 @@ import { open } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { pipeline } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { mapWithConcurrency } from '#shared/concurrency.ts';
+import { withRetries } from '#shared/retry.ts';
 import type { ApiClient } from './api-client.ts';
 import { CliError, EXIT, formatBytes } from './output.ts';
 import { createProgressBar } from './progress.ts';
 import type { Submission, UploadInstructions } from './api-types.ts';
 import { seg } from './cli-context.ts';
+
+/** One presigned POST of a file (an archive, a code release), refused before sending when over its limit. */
+export async function uploadByPost(upload: { url: string; fields: Record<string, string>; maxBytes: number }, path: string, bytes: number, showProgress: boolean): Promise<void> {
+  if (bytes > upload.maxBytes) {
+    throw new CliError('ARCHIVE_TOO_LARGE', `the archive is ${formatBytes(bytes)}, over the limit of ${formatBytes(upload.maxBytes)}`);
+  }
+  const bar = createProgressBar({ label: 'uploading', totalBytes: bytes, enabled: showProgress });
+  const response = await postForm(upload.url, upload.fields, path, bytes, (sent) => bar.advance(sent));
+  if (!response.ok) throw await storageRefusal(response, 'upload');
+  bar.done();
+}
 
 /**
  * Sends the archive where the API said: one presigned POST, or PUTs of each part then "complete".
@@ -16,13 +30,7 @@ import { seg } from './cli-context.ts';
  */
 export async function uploadArchive(api: ApiClient, submission: Submission, upload: UploadInstructions, archivePath: string, bytes: number, showProgress: boolean): Promise<Submission> {
   if (upload.method === 'POST') {
-    if (bytes > upload.maxBytes) {
-      throw new CliError('ARCHIVE_TOO_LARGE', `the archive is ${formatBytes(bytes)}, over this phase's limit of ${formatBytes(upload.maxBytes)}`);
-    }
-    const bar = createProgressBar({ label: 'uploading', totalBytes: bytes, enabled: showProgress });
-    const response = await postForm(upload.url, upload.fields, archivePath, bytes, (sent) => bar.advance(sent));
-    if (!response.ok) throw await storageRefusal(response, 'upload');
-    bar.done();
+    await uploadByPost(upload, archivePath, bytes, showProgress);
     return submission;
   }
 
@@ -30,22 +38,17 @@ export async function uploadArchive(api: ApiClient, submission: Submission, uplo
   const handle = await open(archivePath, 'r');
   const etags: { partNumber: number; etag: string }[] = [];
   try {
-    let next = 0;
-    const worker = async () => {
-      while (next < upload.parts.length) {
-        const part = upload.parts[next++]!;
-        const start = (part.partNumber - 1) * upload.partBytes;
-        const length = Math.max(0, Math.min(upload.partBytes, bytes - start));
-        const buffer = Buffer.alloc(length);
-        await handle.read(buffer, 0, length, start);
-        const response = await putPart(part.url, buffer, part.partNumber);
-        const etag = response.headers.get('etag');
-        if (!etag) throw new CliError('UPLOAD_FAILED', `storage accepted part ${part.partNumber} without an ETag; cannot complete the upload`);
-        etags.push({ partNumber: part.partNumber, etag });
-        bar.advance(length);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(4, upload.parts.length) }, worker));
+    await mapWithConcurrency(upload.parts, 4, async (part) => {
+      const start = (part.partNumber - 1) * upload.partBytes;
+      const length = Math.max(0, Math.min(upload.partBytes, bytes - start));
+      const buffer = Buffer.alloc(length);
+      await handle.read(buffer, 0, length, start);
+      const response = await putPart(part.url, buffer, part.partNumber);
+      const etag = response.headers.get('etag');
+      if (!etag) throw new CliError('UPLOAD_FAILED', `storage accepted part ${part.partNumber} without an ETag; cannot complete the upload`);
+      etags.push({ partNumber: part.partNumber, etag });
+      bar.advance(length);
+    });
   } finally {
     await handle.close();
   }
@@ -55,17 +58,22 @@ export async function uploadArchive(api: ApiClient, submission: Submission, uplo
 }
 
 /** One lost connection or storage hiccup costs one part, retried, not the whole upload. */
-async function putPart(url: string, body: Buffer, partNumber: number, attempts = 3): Promise<Response> {
-  for (let attempt = 1; ; attempt++) {
-    try {
+function putPart(url: string, body: Buffer, partNumber: number, attempts = 3): Promise<Response> {
+  return withRetries(
+    async () => {
       const response = await send(url, { method: 'PUT', body });
-      if (response.ok) return response;
-      if (response.status < 500 || attempt >= attempts) throw await storageRefusal(response, `part ${partNumber}`);
-    } catch (error) {
-      if (!(error instanceof CliError) || error.code !== 'UPLOAD_FAILED' || attempt >= attempts || !error.message.startsWith('cannot reach')) throw error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
-  }
+      if (!response.ok) throw await storageRefusal(response, `part ${partNumber}`);
+      return response;
+    },
+    { attempts, delayMs: (attempt) => 500 * attempt, retryable: isTransientUploadFailure },
+  );
+}
+
+/** Storage's own 5xx, or no answer at all; a refusal (4xx) would be refused again. */
+function isTransientUploadFailure(error: unknown): boolean {
+  if (!(error instanceof CliError) || error.code !== 'UPLOAD_FAILED') return false;
+  const status = (error.details as { status?: number } | undefined)?.status;
+  return error.exitCode === EXIT.unreachable || (status !== undefined && status >= 500);
 }
 
 /**
@@ -111,7 +119,7 @@ async function postForm(url: string, fields: Record<string, string>, archivePath
     return await answered;
   } catch (error) {
     // S3 may answer (and close) before the body is sent, for a refused policy: its answer wins.
-    const early = await Promise.race([answered, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 200))]).catch(() => undefined);
+    const early = await Promise.race([answered, sleep(200, undefined)]).catch(() => undefined);
     if (early) return early;
     throw new CliError('UPLOAD_FAILED', `cannot reach the upload URL (${(error as { code?: string }).code ?? (error as Error).message})`, { exitCode: EXIT.unreachable });
   }
@@ -134,5 +142,8 @@ async function storageRefusal(response: Response, what: string): Promise<CliErro
   const message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1];
   const hint =
     code === 'EntityTooLarge' ? "the archive is over the phase's size limit" : code === 'AccessDenied' || code === 'ExpiredToken' ? 'the upload link expired or was already used: submit again' : undefined;
-  return new CliError('UPLOAD_FAILED', `storage refused the ${what}: ${response.status}${code ? ` ${code}` : ''}${message ? ` (${message})` : ''}`, { hint });
+  return new CliError('UPLOAD_FAILED', `storage refused the ${what}: ${response.status}${code ? ` ${code}` : ''}${message ? ` (${message})` : ''}`, {
+    hint,
+    details: { status: response.status },
+  });
 }

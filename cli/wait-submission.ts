@@ -1,10 +1,9 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ApiClient } from './api-client.ts';
 import { CliError, EXIT, type Output } from './output.ts';
 import { TERMINAL, type Submission } from './api-types.ts';
 import { formatScore, type ScoreDisplay } from './score-display.ts';
 import { seg } from './cli-context.ts';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 type Followed = { submission: Submission; states: { status: string; at: string; betweenChecks?: true }[] };
 

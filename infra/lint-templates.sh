@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v cfn-lint > /dev/null; then
-  echo "cfn-lint is not installed, templates not linted. Install it with 'pipx install cfn-lint' (or 'pip install --user cfn-lint') and run 'npm run lint:cfn' again." >&2
+  echo "cfn-lint is not installed, templates not linted." >&2
+  echo "Install it with 'pipx install cfn-lint' (or 'pip install --user cfn-lint') and run 'npm run lint:cfn' again." >&2
   exit 0
 fi
 out=$(mktemp -d)

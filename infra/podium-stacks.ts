@@ -4,6 +4,7 @@ import type { Challenge } from '#shared/challenge/load-challenge.ts';
 import { DataStack } from './stacks/data-stack.ts';
 import { PhaseStack } from './stacks/phase-stack.ts';
 import { PlatformStack } from './stacks/platform-stack.ts';
+import { stackNames } from './stack-names.ts';
 
 export interface PodiumStacks {
   data: DataStack;
@@ -16,11 +17,12 @@ export interface PodiumStacks {
  * `<id>-<phase>` per phase. The region comes from the challenge file; the account is left to the
  * deploying credentials, so synth needs none.
  */
-export function definePodiumStacks(app: App, challenge: Challenge): PodiumStacks {
+export function definePodiumStacks(app: App, challenge: Challenge, options: { challengeDir?: string } = {}): PodiumStacks {
   assertAlarmsReachSomeone(challenge);
   const env = { region: challenge.aws.region };
-  const data = new DataStack(app, `${challenge.id}-data`, { env, challengeId: challenge.id, description: `Podium ${challenge.id}: buckets, labels key, table (retained)` });
-  const platform = new PlatformStack(app, `${challenge.id}-platform`, {
+  const names = stackNames(challenge.id);
+  const data = new DataStack(app, names.data, { env, challengeId: challenge.id, description: `Podium ${challenge.id}: buckets, labels key, table (retained)` });
+  const platform = new PlatformStack(app, names.platform, {
     env,
     challenge,
     description: `Podium ${challenge.id}: API, sign-in, submission pipeline, dashboard`,
@@ -31,10 +33,11 @@ export function definePodiumStacks(app: App, challenge: Challenge): PodiumStacks
   for (const phase of challenge.phases) {
     phases.set(
       phase.id,
-      new PhaseStack(app, `${challenge.id}-${phase.id}`, {
+      new PhaseStack(app, names.phase(phase.id), {
         env,
         challenge,
         phase,
+        ...(options.challengeDir ? { challengeDir: options.challengeDir } : {}),
         description: `Podium ${challenge.id}: Batch compute and jobs of phase ${phase.id}`,
       }),
     );

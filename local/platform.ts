@@ -18,6 +18,7 @@ import { startLocalIdentity, type LocalIdentity } from './identity/local-identit
 import { startEmbeddedServers, type EmbeddedServers } from './embedded-servers.ts';
 import { LOCAL_STORAGE_NAMES, localSettings } from './local-config.ts';
 import { seedExampleChallenges } from './seed-examples.ts';
+import type { JobRunner } from '#shared/jobs/job-runner.ts';
 import { LocalJobRunner } from './job-runner/local-job-runner.ts';
 import { declaredJobEnvironment } from './job-runner/declared-job-environment.ts';
 import { synthesizeJobs } from './parity/synthesized-jobs.ts';
@@ -29,6 +30,7 @@ import { reconcile } from '#shared/pipeline/reconcile.ts';
 import { DEFAULT_PIPELINE_SETTINGS, type PipelineSettings } from '#shared/pipeline/pipeline-settings.ts';
 import { detectSandboxMode } from '#shared/sandbox/sandbox-mode.ts';
 import type { S3EventRecord } from './embedded-servers.ts';
+import { evaluatedJobRunner } from './iam/evaluated-job-runner.ts';
 import { iamParityEnabled, JOB_PRINCIPAL_PRELOAD, LocalIam } from './iam/local-iam.ts';
 import type { FunctionComponent } from './iam/synthesized-permissions.ts';
 
@@ -125,24 +127,27 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     config,
     // The work folder stands for the instance volume; the sandbox uid must traverse its parents.
     environmentOf: declaredJobEnvironment(contracts, config, join(tmpdir(), 'podium-job-work'), localReceiptJobEnvironment(receiptKey, { hostProcesses: !options.jobLauncher })),
-    onEvent: (event) => onJobStateChange(jobStateHandlerCtx, jobRunner, event, pipelineSettings),
+    onEvent: (event) => onJobStateChange(jobStateHandlerCtx, runnerAs('job-state-handler'), event, pipelineSettings),
     concurrency: options.jobConcurrency ?? {},
     ...(persist ? { processRecordFile: join(settings.dataDir, 'running-jobs.json') } : {}),
-    ...(options.jobLauncher ? { launch: options.jobLauncher } : {}),
-    // Containers run the bundled jobs with no preload: their calls are not evaluated (docs/ARCHITECTURE.md).
+    // A child process evaluates its own calls through a preload; a container's calls are evaluated
+    // by a proxy on the host side of its endpoint relay (container-launcher.ts), as the same role.
+    ...(options.jobLauncher ? { launch: iam ? (request) => options.jobLauncher!({ ...request, permissions: iam.jobPermissions(request.spec) }) : options.jobLauncher } : {}),
     ...(iam && !options.jobLauncher ? { permissions: { preload: JOB_PRINCIPAL_PRELOAD, environmentFor: (spec) => iam.jobEnvironment(spec) } } : {}),
     log,
   });
+  // Each function's Batch calls (SubmitJob, TerminateJob, DescribeJobs) evaluated as its role.
+  const runnerAs = (component: FunctionComponent): JobRunner => (iam ? evaluatedJobRunner(jobRunner, config.region, iam.permissionsOf({ component })) : jobRunner);
   const uploads = new Set<Promise<unknown>>();
   servers.s3Events.on('object-created', (record: S3EventRecord) => {
     if (record.s3.bucket.name !== config.submissionsBucket) return;
     const upload = uploadedObjectOf(record);
-    const handling = onArchiveUploaded(uploadHandlerCtx, jobRunner, upload, pipelineSettings)
+    const handling = onArchiveUploaded(uploadHandlerCtx, runnerAs('upload-handler'), upload, pipelineSettings)
       .catch((error: unknown) => log(`upload handler failed for ${upload.key}: ${String(error)}`))
       .finally(() => uploads.delete(handling));
     uploads.add(handling);
   });
-  const reconcileNow = () => reconcile(reconcilerCtx, jobRunner, pipelineSettings);
+  const reconcileNow = () => reconcile(reconcilerCtx, runnerAs('reconciler'), pipelineSettings);
   // Whatever a killed stack left in flight is re-queued (a platform fault: retried, not charged) or finalised.
   await reconcileNow().catch((error: unknown) => log(`reconciler failed at startup: ${String(error)}`));
   const reconcileEvery = options.reconcileIntervalMs ?? 60_000;
@@ -157,7 +162,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   const docsAssetsDir = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
   const app = createApp({
     ctx: as('api'),
-    jobRunner,
+    jobRunner: runnerAs('api'),
     devIssuer,
     localRouters: [devEndpointRoutes(localEndpoints), docsAssetRoutes(docsAssetsDir)],
     docsAssetsBase: DOCS_ASSETS_BASE,

@@ -23,6 +23,7 @@ export type ErrorCode =
   | 'IDEMPOTENCY_CONFLICT'
   | 'INVALID_STATE'
   | 'LABELS_INVALID'
+  | 'SCORING_PROGRAM_FAILED'
   | 'INTERNAL';
 
 const statusByCode: Record<ErrorCode, number> = {
@@ -47,6 +48,8 @@ const statusByCode: Record<ErrorCode, number> = {
   QUOTA_EXCEEDED: 429,
   // An organiser's labels file the scorer cannot use: a platform problem, never the competitor's.
   LABELS_INVALID: 500,
+  // An organiser's scoring program that failed or printed unusable scores: theirs to fix.
+  SCORING_PROGRAM_FAILED: 500,
   INTERNAL: 500,
 };
 

@@ -118,7 +118,7 @@ export async function runApiBench(): Promise<string> {
 
   const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
   return [
-    `API Lambda bundle: ${kb(apiBundle.totalBytes)} in ${apiBundle.files} files (budget ${kb(BUNDLE_BUDGET_BYTES)}: ${apiBundle.totalBytes <= BUNDLE_BUDGET_BYTES ? 'within' : 'OVER'}); loaded at init ${kb(apiBundle.coldBytes)}`,
+    `API Lambda bundle: ${kb(apiBundle.totalBytes)} in ${apiBundle.files} files (budget ${kb(BUNDLE_BUDGET_BYTES)}: ` + `${apiBundle.totalBytes <= BUNDLE_BUDGET_BYTES ? 'within' : 'OVER'}); loaded at init ${kb(apiBundle.coldBytes)}`,
     `Bare Hono handle() bundle: ${kb(bareBundle.totalBytes)}`,
     `Cold import (median of ${IMPORT_RUNS} fresh node processes, ${process.version}): API ${apiImport.toFixed(1)} ms; bare Hono ${bareImport.toFixed(1)} ms`,
     `API bundle composition: ${apiBundle.composition.slice(0, 16).map(([owner, bytes]) => `${owner} ${kb(bytes)}`).join(', ')}`,

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { cp, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
@@ -68,7 +69,7 @@ const challenge = {
   id: 'tissuenet-gpu',
   phases: base.phases.map((phase) =>
     phase.id === 'learning'
-      ? { ...phase, quota: { ...phase.quota, perDay: 100 }, runtime: { ...phase.runtime, gpus: 1, python: options.python, timeLimitSeconds: 1800, memoryMiB: 65_536 } }
+      ? { ...phase, quota: { ...phase.quota, perDay: 100 }, runtime: { ...phase.runtime, image: 'podium/pytorch-gpu:1', gpus: 1, python: options.python, timeLimitSeconds: 1800, memoryMiB: 65_536 } }
       : phase,
   ),
 };
@@ -173,7 +174,7 @@ for (;;) {
     if (process.env.OUT) await writeFile(join(process.env.OUT, 'gpu-inference.json'), JSON.stringify(result, null, 2));
     break;
   }
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  await sleep(50);
 }
 await runner.close();
 await servers.close();

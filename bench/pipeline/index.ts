@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawnSync } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
@@ -5,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import yazl from 'yazl';
-import { findPhase } from '#shared/challenge/load-challenge.ts';
+import { requirePhase } from '#shared/challenge/load-challenge.ts';
 import { objectKeys } from '#shared/storage/object-keys.ts';
 import { reserveQuota } from '#shared/submissions/quota.ts';
 import { detectSandboxMode } from '#shared/sandbox/sandbox-mode.ts';
@@ -43,7 +44,7 @@ const settings = { ...localSettings(), dataDir: join(work, 'data'), examplesDir:
 const platform = await startLocalPlatform({ persist: false, settings, reconcileIntervalMs: 0 });
 const { ctx } = platform;
 const challenge = platform.challenges.find((c) => c.id === 'tissuenet')!;
-const phase = findPhase(challenge, 'learning')!;
+const phase = requirePhase(challenge, 'learning');
 
 // The reference: the same main.py with the same hidden inputs at data/, nothing of Podium around it.
 const bareDir = join(work, 'bare');
@@ -87,7 +88,7 @@ async function platformRun(): Promise<{ seconds: number; timeline: Record<string
       if (submission.status !== 'SCORED') throw new Error(`the baseline ended ${submission.status}: ${submission.failure?.message}`);
       return { seconds: at, timeline, score: submission.scores!.overall };
     }
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await sleep(20);
   }
 }
 

@@ -85,8 +85,8 @@ const postSeconds = (performance.now() - postStarted) / 1000;
 clearInterval(sampler);
 if (postStatus !== 204) throw new Error(`POST answered ${postStatus}`);
 
-console.log(`PutObject ${mib} MiB, median of ${repeat}: s3rver ${median(directTimes).toFixed(2)} s, through the front ${median(frontTimes).toFixed(2)} s (×${(median(frontTimes) / median(directTimes)).toFixed(2)})`);
-console.log(`presigned POST ${mib} MiB through the front: ${postSeconds.toFixed(2)} s, peak RSS ${((peakRss - baselineRss) / 1024 / 1024).toFixed(0)} MiB over the ${(baselineRss / 1024 / 1024).toFixed(0)} MiB baseline`);
+console.log(`PutObject ${mib} MiB, median of ${repeat}: s3rver ${median(directTimes).toFixed(2)} s, through the front ${median(frontTimes).toFixed(2)} s ` + `(×${(median(frontTimes) / median(directTimes)).toFixed(2)})`);
+console.log(`presigned POST ${mib} MiB through the front: ${postSeconds.toFixed(2)} s, peak RSS ${((peakRss - baselineRss) / 1024 / 1024).toFixed(0)} MiB over ` + `the ${(baselineRss / 1024 / 1024).toFixed(0)} MiB baseline`);
 await front.close();
 await s3rver.close();
 await rm(work, { recursive: true, force: true });

@@ -25,7 +25,7 @@ export function registerAccessLog(program: Command): void {
     .option('--summary', 'one row per download (user and dataset): files, first and last file given')
     .addHelpText(
       'after',
-      '\nExamples:\n  podium access-log tissuenet\n  podium access-log tissuenet --summary --since 2026-03-01\n  podium access-log -c tissuenet --user ada@example.org --dataset train\n  podium export tissuenet access-log -o access.csv   # everything, as CSV',
+      '\nExamples:\n  podium access-log tissuenet\n  podium access-log tissuenet --summary --since 2026-03-01\n  podium access-log -c tissuenet ' + '--user ada@example.org --dataset train\n  podium export tissuenet access-log -o access.csv   # everything, as CSV',
     )
     .action(async (challengeArgument: string | undefined, options: AccessLogOptions, command: Command) => {
       const { challenge: givenChallenge } = challengeAndRest([challengeArgument], options.challenge);

@@ -12,7 +12,7 @@ export function registerDisqualify(program: Command): void {
     .argument('[teamId]', 'team id (see `podium submissions` or the leaderboard --json)')
     .option('--reason <text>', 'why; kept in the audit log')
     .option('--undo', 'reinstate the team')
-    .addHelpText('after', '\nExamples:\n  podium disqualify tissuenet t-01HV… --reason "shared accounts"\n  podium disqualify tissuenet t-01HV… --undo --reason "appeal upheld"')
+    .addHelpText('after', '\nExamples:\n  podium disqualify tissuenet t-01HV… --reason "shared accounts"\n  podium disqualify tissuenet t-01HV… --undo --reason "appeal ' + 'upheld"')
     .action(async (challengeArgument: string | undefined, secondArgument: string | undefined, options: { reason?: string; undo?: boolean } & { challenge?: string }, command: Command) => {
       const { challenge: givenChallenge, rest: [teamId] } = challengeAndRest([challengeArgument, secondArgument], options.challenge);
       const cli = await cliContext(command);

@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
+import { mapWithConcurrency } from '#shared/concurrency.ts';
 import { challengeAndRest, challengeOption } from '../challenge-argument.ts';
 import { cliContext, seg } from '../cli-context.ts';
 import { CliError, EXIT, formatBytes, usageError } from '../output.ts';
@@ -64,21 +65,16 @@ Examples:
       const totalBytes = jobs.reduce((sum, job) => sum + job.file.bytes, 0);
       const bar = createProgressBar({ label: `downloading ${challengeId}`, totalBytes, enabled: !cli.out.json });
       const outcomes: FileOutcome[] = [];
-      let next = 0;
-      const worker = async () => {
-        while (next < jobs.length) {
-          const job = jobs[next++]!;
-          const outcome = await downloadFile(job.file, job.target, bar);
-          outcomes.push({ dataset: job.dataset, path: job.file.path, bytes: job.file.bytes, outcome });
-          if (outcome !== 'downloaded') bar.log(`  ${outcome === 'unchanged' ? '=' : '~'} ${job.dataset}/${job.file.path} (${outcome})`);
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, worker));
+      await mapWithConcurrency(jobs, concurrency, async (job) => {
+        const outcome = await downloadFile(job.file, job.target, bar);
+        outcomes.push({ dataset: job.dataset, path: job.file.path, bytes: job.file.bytes, outcome });
+        if (outcome !== 'downloaded') bar.log(`  ${outcome === 'unchanged' ? '=' : '~'} ${job.dataset}/${job.file.path} (${outcome})`);
+      });
       bar.done();
       const count = (kind: FileOutcome['outcome']) => outcomes.filter((o) => o.outcome === kind).length;
       const summary = { challenge: challengeId, out: resolve(outDir), datasets: datasetIds, downloaded: count('downloaded'), resumed: count('resumed'), unchanged: count('unchanged'), bytes: totalBytes, files: outcomes };
       cli.out.result(summary, () => {
-        cli.out.line(`✓ ${jobs.length} files (${formatBytes(totalBytes)}) in ${outDir}: ${summary.downloaded} downloaded, ${summary.resumed} resumed, ${summary.unchanged} already up to date; all checksums match.`);
+        cli.out.line(`✓ ${jobs.length} files (${formatBytes(totalBytes)}) in ${outDir}: ${summary.downloaded} downloaded, ${summary.resumed} resumed, ` + `${summary.unchanged} already up to date; all checksums match.`);
       });
     });
 }

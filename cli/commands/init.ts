@@ -53,7 +53,7 @@ Then: podium validate <dir> && podium test-submission <dir>/baseline --definitio
         out.line('Next:');
         const d = shellWord(dir);
         out.line(`  podium validate ${d}                 # check the definition and its data`);
-        out.line(`  podium test-submission ${shellWord(join(dir, 'baseline'))} --definition ${d} --phase main --data ${shellWord(join(dir, 'data', 'smoke'))}   # the baseline, in the sandbox`);
+        out.line(`  podium test-submission ${shellWord(join(dir, 'baseline'))} --definition ${d} --phase main --data ` + `${shellWord(join(dir, 'data', 'smoke'))}   # the baseline, in the sandbox`);
         out.line(`  podium upload-data ${d}              # datasets to S3, challenge to the platform`);
       });
     });
@@ -143,6 +143,9 @@ phases:
     quota: { perDay: 5, concurrent: 1, countFailed: false }
     leaderboard: public
     runtime:
+      # Podium's CPU runtime (\`podium runtime\` lists its packages); podium/pytorch-gpu:1 with gpus: 1,
+      # or your own image: { dockerfile: runtime/Dockerfile } or { uri: <registry>/<repo>:<tag> }.
+      image: podium/cpu:1
       timeLimitSeconds: 600
       memoryMiB: 2048
       dataMount: data

@@ -33,7 +33,7 @@ export function registerLogin(program: Command): void {
     .option('--cognito-client-id <id>', 'Cognito app client id of a deployed Podium (kept in the profile)')
     .option('--cognito-region <region>', 'region of the Cognito user pool (kept in the profile)', undefined)
     .option('--cognito-endpoint <url>', 'a Cognito endpoint other than AWS\'s, e.g. the local stack\'s emulator (kept in the profile)')
-    .option('--password-stdin', 'Cognito: read the password from stdin, and a new password on the next line if one is asked for (else $PODIUM_PASSWORD and $PODIUM_NEW_PASSWORD, else prompts)')
+    .option('--password-stdin', 'Cognito: read the password from stdin, and a new password on the next line if one is asked for (else $PODIUM_PASSWORD and ' + '$PODIUM_NEW_PASSWORD, else prompts)')
     .option('--mfa-code <code>', 'Cognito: the 6-digit code of your authenticator app (else $PODIUM_MFA_CODE, else a prompt)')
     .addHelpText(
       'after',

@@ -38,7 +38,7 @@ export function registerPublish(program: Command): void {
     .option('--resume', 'resume submissions instead')
     .addHelpText(
       'after',
-      '\nExamples:\n  podium publish tissuenet --phase final\n  podium publish tissuenet --phase final --force --reason "workshop results" --yes\n  podium publish tissuenet --phase final --undo --reason "labels fixed, rescoring"\n  podium publish tissuenet --phase learning --pause',
+      '\nExamples:\n  podium publish tissuenet --phase final\n  podium publish tissuenet --phase final --force --reason "workshop results" --yes\n  ' + 'podium publish tissuenet --phase final --undo --reason "labels fixed, rescoring"\n  podium publish tissuenet --phase learning --pause',
     )
     .action(async (challengeArgument: string | undefined, options: PublishOptions & { challenge?: string }, command: Command) => {
       const { challenge: givenChallenge } = challengeAndRest([challengeArgument], options.challenge);
@@ -75,7 +75,7 @@ async function publish(cli: CliContext, challengeId: string, options: PublishOpt
     if (!options.force) {
       throw new CliError(
         'PHASE_OPEN',
-        `phase ${options.phase} of ${challengeId} is open until ${preview.closes}: publishing now would show every team the private score of each submission it makes until then`,
+        `phase ${options.phase} of ${challengeId} is open until ${preview.closes}: publishing now would show every team the private score of each ` + `submission it makes until then`,
         { details: { closes: preview.closes }, hint: `publish after it closes, or force it (audit-logged): podium publish ${challengeId} --phase ${options.phase} --force --reason "why"` },
       );
     }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import type { ApiClient } from '../api-client.ts';
 import { challengeOption } from '../challenge-argument.ts';
@@ -30,7 +31,6 @@ interface RescoreOptions {
 }
 
 const FINISHED = ['SUCCEEDED', 'FAILED'];
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function registerRescore(program: Command): void {
   program
@@ -118,7 +118,7 @@ function report(out: Output, request: RescoreRequest, display: ScoreDisplay): nu
     }
     const result = request.result;
     if (request.submissionId && result) {
-      if (result.rescored) out.line(`✓ ${result.submissionId} rescored: ${formatScore(result.scores, display)}${result.previous ? ` (was ${formatScore(result.previous, display)})` : ''}`);
+      if (result.rescored) out.line(`✓ ${result.submissionId} rescored: ` + `${formatScore(result.scores, display)}${result.previous ? ` (was ${formatScore(result.previous, display)})` : ''}`);
       else out.line(`✗ ${result.submissionId} not rescored: ${result.message ?? 'no reason given'}`);
     } else {
       out.line(`✓ ${request.challengeId}/${request.phaseId}: ${counts.rescored} submissions rescored, ${counts.notRescored} not rescored.`);
@@ -126,7 +126,7 @@ function report(out: Output, request: RescoreRequest, display: ScoreDisplay): nu
       for (const miss of listed) out.line(`  ✗ ${miss.submissionId}: ${miss.message}`);
       if (counts.notRescored > listed.length) out.line(`  … and ${counts.notRescored - listed.length} more not rescored`);
     }
-    if (request.leaderboard) out.line(`  leaderboard rebuilt: ${request.leaderboard.written} entries written, ${request.leaderboard.removed} removed, ${request.leaderboard.unchanged} unchanged`);
+    if (request.leaderboard) out.line(`  leaderboard rebuilt: ${request.leaderboard.written} entries written, ${request.leaderboard.removed} removed, ` + `${request.leaderboard.unchanged} unchanged`);
     if (request.scorerVersion) out.line(`  scorer ${request.scorerVersion}`);
   });
   const oneNotRescored = request.submissionId !== undefined && request.result?.rescored !== true;

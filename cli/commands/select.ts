@@ -16,7 +16,7 @@ export function registerSelect(program: Command): void {
     .option('--clear', 'remove it from your selection instead')
     .addHelpText(
       'after',
-      '\nThe private leaderboard ranks your team by the best private score among the submissions you\nselected; without a selection, among your best ones by public score (as many as the phase allows).\n\nExamples:\n  podium select s-01HV…\n  podium select --clear s-01HV…',
+      '\nThe private leaderboard ranks your team by the best private score among the submissions you\nselected; without a selection, among your best ' + 'ones by public score (as many as the phase allows).\n\nExamples:\n  podium select s-01HV…\n  podium select --clear s-01HV…',
     )
     .action(async (submissionId: string, options: { clear?: boolean }, command: Command) => {
       const cli = await cliContext(command);

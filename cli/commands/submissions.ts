@@ -14,7 +14,7 @@ export function registerSubmissions(program: Command): void {
     .option('-p, --phase <id>', 'only this phase')
     .option('--status <status>', 'only this status (e.g. FAILED)')
     .option('--team <teamId>', 'only this team')
-    .addHelpText('after', '\nExamples:\n  podium submissions tissuenet --phase learning --status FAILED\n  podium submissions tissuenet --team t-01HV… --json')
+    .addHelpText('after', '\nExamples:\n  podium submissions tissuenet --phase learning --status FAILED\n  podium submissions tissuenet --team t-01HV… ' + '--json')
     .action(async (challengeArgument: string | undefined, options: { phase?: string; status?: string; team?: string } & { challenge?: string }, command: Command) => {
       const { challenge: givenChallenge } = challengeAndRest([challengeArgument], options.challenge);
       const cli = await cliContext(command);

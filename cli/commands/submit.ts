@@ -9,6 +9,7 @@ import { uploadArchive } from '../upload-archive.ts';
 import { scoreDisplayOf } from '../score-display.ts';
 import { reportOutcome, waitForSubmission } from '../wait-submission.ts';
 import type { Submission, UploadInstructions } from '../api-types.ts';
+import { withRetries } from '#shared/retry.ts';
 import { MAX_NOTE_CHARS } from '#shared/submissions/submission-note.ts';
 
 interface SubmitOptions {
@@ -64,7 +65,8 @@ Examples:
       try {
         if (archive.skipped.length) cli.out.note(`left out (symlinks are refused by the platform): ${archive.skipped.join(', ')}`);
         const multipart = Boolean(options.multipart) || archive.bytes > MULTIPART_THRESHOLD_BYTES;
-        cli.out.note(`${source}: ${archive.files ? `${archive.files.length} ${archive.files.length === 1 ? 'file' : 'files'}, ` : ''}${formatBytes(archive.bytes)} zipped${multipart ? ', multipart upload' : ''}`);
+        const fileCount = archive.files ? `${archive.files.length} ${archive.files.length === 1 ? 'file' : 'files'}, ` : '';
+        cli.out.note(`${source}: ${fileCount}${formatBytes(archive.bytes)} zipped${multipart ? ', multipart upload' : ''}`);
         // One key per invocation: a retry after a lost connection gets the same submission, not a second one.
         const idempotencyKey = randomUUID();
         const create = () =>
@@ -73,10 +75,11 @@ Examples:
             { mode: options.smoke ? 'smoke' : 'scored', archiveBytes: archive.bytes, multipart, ...(options.note !== undefined ? { note: options.note } : {}) },
             { headers: { 'idempotency-key': idempotencyKey } },
           );
-        const created = await create().catch(async (error: unknown) => {
-          if (!(error instanceof CliError) || error.code !== 'API_UNREACHABLE') throw error;
-          await new Promise((resolve) => setTimeout(resolve, 1000));
-          return create();
+        // A lost connection is tried once more; the idempotency key makes that safe.
+        const created = await withRetries(create, {
+          attempts: 2,
+          delayMs: () => 1000,
+          retryable: (error) => error instanceof CliError && error.code === 'API_UNREACHABLE',
         });
         const uploaded = await uploadArchive(cli.api, created.submission, created.upload, archive.path, archive.bytes, !cli.out.json);
         cli.out.line(`Submission ${created.submission.id} uploaded to ${challengeId}/${phaseId}${options.smoke ? ' (smoke run)' : ''}.`);

@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
+import { requirePhase } from '#shared/challenge/challenge.ts';
 import type { DatasetDefinition, Metric, PhaseDefinition, SubmissionFormat } from '#shared/challenge/definition-schema.ts';
 import { challengeOption } from '../challenge-argument.ts';
 import { phaseOrOpen } from '../open-phase.ts';
@@ -11,6 +12,11 @@ import { prepareArchive } from '../archive-folder.ts';
 import { loadChallengeForCli } from '../challenge-files.ts';
 import { defaultDataDir } from './download.ts';
 import type { LocalRunPhase } from '../local-run.ts';
+import type { ScoringProgram } from '#shared/challenge/scoring-program.ts';
+import { runtimeManifest, type RuntimeManifest } from '#shared/runtimes/runtime-manifest.ts';
+import { defaultPython } from '#shared/sandbox/run-sandboxed.ts';
+import type { SandboxRequest, SandboxResult } from '#shared/sandbox/run-sandboxed.ts';
+import { hostPackageDrift } from '../host-package-drift.ts';
 
 interface TestSubmissionOptions {
   phase?: string;
@@ -18,6 +24,8 @@ interface TestSubmissionOptions {
   definition?: string;
   data?: string;
   out?: string;
+  container?: boolean;
+  image?: string;
 }
 
 interface ChallengeView {
@@ -39,6 +47,8 @@ export function registerTestSubmission(program: Command): void {
     .option('--definition <dir>', 'organisers: use a local challenge folder instead of the platform')
     .option('--data <dir>', 'data folder: a dataset folder holding inputs/ (and labels.csv), or the inputs themselves (default: the downloaded smoke data)')
     .option('-o, --out <csv>', 'keep the predictions file here')
+    .option('--container', "run main.py in the phase's runtime image (podman or docker), with the platform's mounts, user, limits and no network")
+    .option('--image <ref>', 'with --container: this image instead of the phase runtime\'s')
     .addHelpText(
       'after',
       `
@@ -51,7 +61,11 @@ Examples:
   podium download tissuenet smoke
   podium test-submission examples/tissuenet/baseline --challenge tissuenet --phase learning
   podium test-submission my-challenge/baseline --definition my-challenge --phase main --data my-challenge/data/smoke
-  podium test-submission submission.zip --phase learning --data podium-data/tissuenet/smoke --json`,
+  podium test-submission submission.zip --phase learning --data podium-data/tissuenet/smoke --json
+  podium test-submission examples/tissuenet/submissions/pytorch-cnn --challenge tissuenet --phase learning --container
+
+Without --container, main.py runs with this machine's Python, and the command warns about each
+package that differs from the phase's runtime (\`podium runtime\` lists them).`,
     )
     .action(async (source: string, options: TestSubmissionOptions, command: Command) => {
       const cli = await cliContext(command);
@@ -63,8 +77,7 @@ Examples:
         challenge = await cli.api.get<ChallengeView>(`/challenges/${seg(cli.challengeOr(options.challenge))}`, { auth: false });
       }
       const phaseId = phaseOrOpen(challenge, options.phase, cli.out);
-      const phase = challenge.phases.find((p) => p.id === phaseId);
-      if (!phase) throw usageError(`phase "${phaseId}" is not in ${challenge.id} (phases: ${challenge.phases.map((p) => p.id).join(', ')})`);
+      const phase = requirePhase(challenge, phaseId);
       const smoke = challenge.datasets.find((d) => d.id === phase.smokeDataset) ?? challenge.datasets.find((d) => d.kind === 'smoke');
 
       const dataDir = options.data ?? defaultData(challenge.id, smoke?.id, options.definition);
@@ -81,16 +94,46 @@ Examples:
       }
       const dataset = challenge.datasets.find((d) => d.id === basename(dataDir)) ?? smoke;
 
+      const manifest: RuntimeManifest = options.definition
+        ? runtimeManifest(challenge, phase.id)
+        : await cli.api.get<RuntimeManifest>(`/challenges/${seg(challenge.id)}/phases/${seg(phase.id)}/runtime`, { auth: false });
+      const sandbox = options.container || options.image ? await containerSandboxFor(manifest, options.image, cli.out) : undefined;
+      if (!sandbox) {
+        const python = phase.runtime.python ?? defaultPython();
+        const drift = hostPackageDrift(python, manifest);
+        if (drift.length > 0) {
+          const shown = drift.slice(0, 8).map((line) => `  ${line}`).join('\n');
+          const more = drift.length > 8 ? `\n  … and ${drift.length - 8} more (podium runtime ${challenge.id} --phase ${phase.id})` : '';
+          cli.out.note(`warning: ${python} is not the phase's runtime ${manifest.image}; the platform may behave differently:\n${shown}${more}\n  run it in the runtime's image with --container`);
+        }
+      }
+
       const archive = await prepareArchive(source);
       if (archive.skipped.length) cli.out.note(`left out (symlinks are refused by the platform): ${archive.skipped.join(', ')}`);
-      const spec: LocalRunPhase = { challengeId: challenge.id, phase, format: challenge.submissionFormat, metric: challenge.metric };
-      cli.out.note(`Running ${source} on ${dataDir} as the platform would: ${challenge.id}/${phase.id}, data at ${phase.runtime.dataMount} (read-only), ${phase.runtime.timeLimitSeconds} s, ${phase.runtime.memoryMiB} MiB, no network.`);
+      const spec: LocalRunPhase = {
+        challengeId: challenge.id,
+        phase,
+        format: challenge.submissionFormat,
+        metric: challenge.metric,
+        ...('scoringProgram' in challenge && challenge.scoringProgram ? { scoringProgram: challenge.scoringProgram as ScoringProgram } : {}),
+      };
+      const where = sandbox ? ` in ${sandbox.image} (${sandbox.engine})` : '';
+      cli.out.note(
+        `Running ${source} on ${dataDir} as the platform would${where}: ${challenge.id}/${phase.id}, data at ${phase.runtime.dataMount} (read-only), ` +
+          `${phase.runtime.timeLimitSeconds} s, ${phase.runtime.memoryMiB} MiB, no network.`,
+      );
       let result;
       try {
         const { runSubmissionLocally } = await import('../local-run.ts');
         const stopNoting = noteWhileWaiting(cli.out, () => `main.py still running (limit ${phase.runtime.timeLimitSeconds} s)`);
         try {
-          result = await runSubmissionLocally(spec, archive.path, { inputsDir, labelsPath: hasInputsFolder ? join(dataDir, 'labels.csv') : undefined, dataset }, options.out);
+          result = await runSubmissionLocally(
+            spec,
+            archive.path,
+            { inputsDir, labelsPath: hasInputsFolder ? join(dataDir, 'labels.csv') : undefined, dataset },
+            options.out,
+            sandbox?.run,
+          );
         } finally {
           stopNoting();
         }
@@ -105,14 +148,16 @@ Examples:
         if (result.log.trim()) cli.out.line(result.log.trimEnd());
         cli.out.line('-----------------------------------');
         if (result.status === 'PASSED') {
-          cli.out.line(`✓ main.py ran in ${((result.durationMs ?? 0) / 1000).toFixed(1)} s in the ${result.sandbox} sandbox`);
+          const ranIn = sandbox ? `the ${sandbox.image} container` : `the ${result.sandbox} sandbox`;
+          cli.out.line(`✓ main.py ran in ${((result.durationMs ?? 0) / 1000).toFixed(1)} s in ${ranIn}`);
           cli.out.line(`✓ ${phase.runtime.outputFile}: ${result.rows} rows match the submission format${options.out ? ` (kept as ${options.out})` : ''}`);
           if (result.score) {
             const show = (value: number) => value.toFixed(challenge.scorePrecision ?? 4);
             const parts = [`overall: ${show(result.score.overall)}`];
             if (result.score.public !== undefined) parts.push(`public: ${show(result.score.public)}`);
             if (result.score.private !== undefined) parts.push(`private: ${show(result.score.private)}`);
-            cli.out.line(`  ${challenge.metric.kind} on these ${result.score.rows} rows, ${parts.join(', ')}`);
+            const metric = challenge.metric.kind === 'program' ? challenge.metric.score : challenge.metric.kind;
+            cli.out.line(`  ${metric} on these ${result.score.rows} rows, ${parts.join(', ')}`);
           } else if (result.scoreSkipped) {
             cli.out.line(`  (not scored: ${result.scoreSkipped})`);
           }
@@ -123,6 +168,28 @@ Examples:
       });
       if (result.status !== 'PASSED') process.exitCode = EXIT.submissionFailed;
     });
+}
+
+interface ContainerSandbox {
+  engine: string;
+  image: string;
+  run: (request: SandboxRequest) => Promise<SandboxResult>;
+}
+
+/** The runtime image's sandbox; without podman or docker, undefined after a warning saying what to install. */
+async function containerSandboxFor(manifest: RuntimeManifest, image: string | undefined, out: { note(text: string): void }): Promise<ContainerSandbox | undefined> {
+  const { containerSandbox, detectContainerEngine } = await import('../container-run.ts');
+  const engine = detectContainerEngine();
+  if (!engine) {
+    out.note(
+      'warning: --container needs podman or docker, and neither answers here: install one (Debian/Ubuntu: `sudo apt-get install podman`; ' +
+        'macOS/Windows: Podman Desktop or Docker Desktop). Running on this machine\'s Python instead, which may differ from the runtime.',
+    );
+    return undefined;
+  }
+  const { runtimeImageFor } = await import('../runtime-image-choice.ts');
+  const chosen = await runtimeImageFor(engine, manifest, image, (line) => out.note(line));
+  return { engine, image: chosen, run: containerSandbox(engine, chosen) };
 }
 
 async function isDirectory(path: string): Promise<boolean> {

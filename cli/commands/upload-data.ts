@@ -22,6 +22,8 @@ export interface UploadDataOptions {
   dynamodbEndpoint?: string;
   save?: boolean;
   partSize?: string;
+  forceRuntime?: boolean;
+  reason?: string;
 }
 
 interface LocalEndpoints {
@@ -37,7 +39,7 @@ async function localEndpoints(cli: CliContext): Promise<LocalEndpoints> {
     if (error instanceof CliError && error.code === 'NOT_FOUND') {
       throw new CliError('NOT_A_LOCAL_STACK', `${cli.apiUrl} is not a local stack (it does not announce its storage endpoints)`, {
         exitCode: EXIT.usage,
-        hint: 'for a deployed Podium add --aws --table … --datasets-bucket … --hidden-bucket …; for `npm start` on another port pass --api http://127.0.0.1:<PORT>',
+        hint: 'for a deployed Podium add --aws --table … --datasets-bucket … --hidden-bucket …; for `npm start` on another port pass --api ' + 'http://127.0.0.1:<PORT>',
       });
     }
     throw error;
@@ -57,6 +59,8 @@ export function registerUploadData(program: Command): void {
     .option('--hidden-bucket <name>', 'hidden-data bucket (env PODIUM_HIDDEN_BUCKET)')
     .option('--labels-kms-key <id>', 'KMS key for labels on AWS (env PODIUM_LABELS_KMS_KEY_ID)')
     .option('--s3-endpoint <url>', 'S3 endpoint (env AWS_ENDPOINT_URL_S3; default: the one the local API announces)')
+    .option('--force-runtime', 'change the runtime of a phase that is open (needs --reason; audit-logged)')
+    .option('--reason <text>', 'why: required with --force-runtime, kept in the audit log')
     .option('--dynamodb-endpoint <url>', 'DynamoDB endpoint (env AWS_ENDPOINT_URL_DYNAMODB; default: the one the local API announces)')
     .option('--part-size <MiB>', 'multipart part size for files of 64 MiB or more (min 5; grown when a file needs over 10,000 parts)', '16')
     .option('--save', 'remember these storage settings in the profile')
@@ -118,7 +122,11 @@ Examples:
           signal: interrupt.signal,
           onProgress: (event) => showProgress(bar, event),
         });
-        registered = await registerChallenge(ctx, challenge);
+        registered = await registerChallenge(ctx, challenge, {
+          by: `upload-data (${process.env.USER ?? 'organiser'})`,
+          ...(options.forceRuntime ? { force: true } : {}),
+          ...(options.reason ? { reason: options.reason } : {}),
+        });
       } catch (error) {
         bar.done();
         throw storageError(interrupt.signal.aborted ? interrupt.signal.reason : error, config);

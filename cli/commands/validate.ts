@@ -23,6 +23,9 @@ export function registerValidate(program: Command): void {
     .addHelpText(
       'after',
       `
+With a scoring program (metric kind program), runs it as the scoring job does on the smoke
+dataset's labels.csv, against --predictions or else the smoke submission_format.csv.
+
 Examples:
   podium validate my-challenge
   podium validate examples/tissuenet --data .data/generated/tissuenet
@@ -44,6 +47,8 @@ Examples:
         }
       }
       const predictions = options.predictions ? await checkPredictions(challenge, options, dataRoot) : undefined;
+      const { checkScoringProgram } = await import('../program-check.ts');
+      const program = dataRoot ? await checkScoringProgram(challenge, options.phase ?? challenge.phases[0]!.id, dataRoot, options.predictions) : undefined;
       const summary = {
         valid: true,
         challenge: challenge.id,
@@ -53,6 +58,7 @@ Examples:
         datasets: challenge.datasets.map((dataset) => `${dataset.id} (${dataset.kind})`),
         dataRoot: dataRoot ?? null,
         predictions,
+        scoringProgram: program ?? null,
       };
       out.result(summary, () => {
         out.line(`✓ ${dir}/challenge.yaml: "${challenge.title}" (${challenge.id}), rules version ${challenge.rulesVersion}`);
@@ -61,6 +67,13 @@ Examples:
         if (dataRoot) out.line(`✓ data in ${dataRoot} has every dataset folder and required file`);
         else out.line(`  (no data checked: ${dir}/data does not exist; pass --data <dataRoot>)`);
         if (predictions) out.line(`✓ ${options.predictions}: ${predictions.rows} rows match the submission format and the smoke ids`);
+        if (program) {
+          const scores = Object.entries(program.scores).map(([name, each]) => `${name} ${each.overall.toFixed(challenge.scorePrecision)}`);
+          const what = `${program.predictions} on the ${program.dataset} labels (${program.rows} rows)`;
+          out.line(`✓ scoring program ${program.program} (sha256 ${program.sha256.slice(0, 12)}…) scored ${what}: ${scores.join(', ')}`);
+        } else if (challenge.metric.kind === 'program') {
+          out.line(`  (scoring program not run: it needs the smoke dataset's labels.csv under the data root)`);
+        }
       });
     });
 }

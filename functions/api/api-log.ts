@@ -1,7 +1,4 @@
-import { Logger } from '@aws-lambda-powertools/logger';
+import { createLogger } from '#shared/logger.ts';
 
-/** The API's structured logger (Powertools: JSON lines with the Lambda context on AWS); silent under vitest. */
-export const apiLog = new Logger({
-  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'podium',
-  logLevel: (process.env.PODIUM_LOG_LEVEL ?? (process.env.VITEST ? 'SILENT' : 'INFO')) as 'INFO',
-});
+/** The API's logger; the Lambda handler adds the invocation's context to it. */
+export const apiLog = createLogger('api');

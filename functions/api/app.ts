@@ -14,6 +14,7 @@ import { adminRescoreRoutes } from './routes/admin/admin-rescore.ts';
 import { adminSubmissionRoutes } from './routes/admin/admin-submissions.ts';
 import { adminTeamRoutes } from './routes/admin/admin-teams.ts';
 import { challengeRoutes } from './routes/challenges.ts';
+import { codeReleaseRoutes } from './routes/code-releases.ts';
 import { datasetRoutes } from './routes/datasets.ts';
 import { devIdentityRoutes } from './routes/dev-identity.ts';
 import { leaderboardRoutes } from './routes/leaderboard.ts';
@@ -64,7 +65,7 @@ export function createApp(deps: ApiDependencies) {
   // A published phase's receipts are public evidence (shared/receipts/receipt-access.ts decides who reads one).
   const requireUser = requireCaller('user');
   app.use('/submissions/*', (c, next) => (RECEIPT_PATH.test(c.req.path) ? next() : requireUser(c, next)));
-  for (const path of ['/me', '/challenges/:challengeId/registration', '/challenges/:challengeId/teams/*', '/challenges/:challengeId/teams', '/challenges/:challengeId/datasets/*', '/challenges/:challengeId/submissions', '/challenges/:challengeId/phases/:phaseId/submissions', '/challenges/:challengeId/phases/:phaseId/quota']) {
+  for (const path of ['/me', '/challenges/:challengeId/registration', '/challenges/:challengeId/teams/*', '/challenges/:challengeId/teams', '/challenges/:challengeId/datasets/*', '/challenges/:challengeId/submissions', '/challenges/:challengeId/phases/:phaseId/submissions', '/challenges/:challengeId/phases/:phaseId/quota', '/challenges/:challengeId/code-release', '/challenges/:challengeId/code-release/*']) {
     app.use(path, requireCaller('user'));
   }
 
@@ -79,6 +80,7 @@ export function createApp(deps: ApiDependencies) {
     submissionRoutes(deps),
     leaderboardRoutes(deps),
     receiptRoutes(deps),
+    codeReleaseRoutes(deps),
     adminChallengeRoutes(deps),
     adminParticipantRoutes(deps),
     adminSubmissionRoutes(deps),

@@ -53,7 +53,7 @@ export class PhaseAlarms extends Construct {
       targets: [
         new SnsTopic(this.topic, {
           message: RuleTargetInput.fromText(
-            `Podium ${challenge.id}/${phaseId}: job ${EventField.fromPath('$.detail.jobName')} is stuck RUNNABLE: ${EventField.fromPath('$.detail.statusReason')}`,
+            `Podium ${challenge.id}/${phaseId}: job ${EventField.fromPath('$.detail.jobName')} is stuck RUNNABLE: ` + `${EventField.fromPath('$.detail.statusReason')}`,
           ),
         }),
       ],

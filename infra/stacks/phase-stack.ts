@@ -36,9 +36,14 @@ import { REPO_ROOT } from '../repo-root.ts';
 import { jobRolePath } from '../role-paths.ts';
 import { AUDIT_LOG_RETENTION } from '../audit-retention.ts';
 import { PhaseAlarms } from '../constructs/phase-alarms.ts';
+import { inferenceImage as phaseInferenceImage, onlyJobSources } from '../runtime-image-asset.ts';
 
 /** Uid the inference launcher drops to before it runs main.py (created in the inference image). */
 export const COMPETITOR_UID = 10001;
+/** Uid the scoring job drops to before it runs an organiser's scoring program (created in the scoring image). */
+export const SCORER_UID = 10002;
+/** The scoring job's own memory: Node, the SDK, the scorer's buffers; a scoring program's limit comes on top. */
+export const SCORING_MEMORY_MIB = 2048;
 /** Beyond the competitor's own time limit: staging inputs, unpacking, uploading predictions. */
 const STAGING_ALLOWANCE = Duration.minutes(15);
 /** vCPUs of one inference job (a g5.xlarge has 4; the ECS agent keeps some). */
@@ -56,12 +61,14 @@ export const WORK_VOLUME_PATH = '/workspace';
  * so the launcher can put an absolute data mount's link there on a read-only root.
  */
 export const LINKED_DATA_ROOT = '/code_execution';
-/** The OS, the ECS agent and the pulled job images (a CUDA runtime image is about 10 GiB unpacked). */
+/** The OS, the ECS agent and the pulled job images (docs/benchmarks.md: the GPU runtime is about 8 GiB unpacked). */
 const INSTANCE_BASE_GIB = 60;
 
 export interface PhaseStackProps extends StackProps {
   challenge: Challenge;
   phase: PhaseDefinition;
+  /** The challenge's folder: where an organiser's runtime Dockerfile (`runtime.image.dockerfile`) lies. */
+  challengeDir?: string;
 }
 
 /**
@@ -143,13 +150,9 @@ export class PhaseStack extends Stack {
     // No volume at an absolute data mount: the launcher links it (LINKED_DATA_ROOT).
     const volumes = [EcsVolume.host({ name: 'workspace', containerPath: WORK_VOLUME_PATH })];
 
-    // Built as an explicit asset so the scoring job can name it in score receipts (its hash is also its ECR tag).
-    const inferenceImage = new DockerImageAsset(this, 'InferenceImage', {
-      directory: REPO_ROOT,
-      file: 'batch-jobs/inference/Dockerfile',
-      platform: Platform.LINUX_AMD64,
-      ...onlyJobSources,
-    });
+    // The phase's runtime (runtime.image) with Podium's launcher layer on top; an explicit asset so
+    // the scoring job can name it in score receipts (its hash is also its ECR tag).
+    const inferenceImage = phaseInferenceImage(this, 'InferenceImage', phase, props.challengeDir);
     const inferenceJob = new EcsJobDefinition(this, 'InferenceJob', {
       jobDefinitionName: batchNames.inferenceJobDefinition(challengeId, phase.id),
       timeout: Duration.seconds(phase.runtime.timeLimitSeconds).plus(STAGING_ALLOWANCE),
@@ -179,6 +182,9 @@ export class PhaseStack extends Stack {
       }),
     });
 
+    // An organiser's scoring program runs sandboxed as SCORER_UID: the job then starts as root to
+    // drop to it (setpriv), as the inference launcher does, and holds the program's memory too.
+    const program = challenge.metric.kind === 'program' ? challenge.metric : undefined;
     const scoringEnvironment: Record<string, string> = {
       [STORAGE_ENV.region]: this.region,
       PODIUM_CHALLENGE_ID: challengeId,
@@ -191,6 +197,7 @@ export class PhaseStack extends Stack {
       [STORAGE_ENV.datasetsBucket]: data.datasets.bucketName,
       [STORAGE_ENV.predictionsBucket]: data.predictions.bucketName,
       [STORAGE_ENV.labelsKmsKeyId]: data.labelsKey.keyArn,
+      ...(program ? { PODIUM_COMPETITOR_UID: String(SCORER_UID) } : {}),
       // Named in score receipts as where the code ran: a literal, the same for every job of this deploy.
       [RUNTIME_IMAGE_ENV]: `cdk-asset:${inferenceImage.assetHash}`,
     };
@@ -198,16 +205,16 @@ export class PhaseStack extends Stack {
 
     const scoringJob = new EcsJobDefinition(this, 'ScoringJob', {
       jobDefinitionName: batchNames.scoringJobDefinition(challengeId, phase.id),
-      timeout: Duration.minutes(15),
+      timeout: Duration.minutes(15).plus(Duration.seconds(program?.timeLimitSeconds ?? 0)),
       retryAttempts: 3,
       retryStrategies: retryOnInfrastructure,
       propagateTags: true,
       container: new EcsEc2ContainerDefinition(this, 'ScoringContainer', {
         image: ContainerImage.fromAsset(REPO_ROOT, { file: 'batch-jobs/scoring/Dockerfile', platform: Platform.LINUX_AMD64, ...onlyJobSources }),
         cpu: 1,
-        memory: Size.mebibytes(2048),
+        memory: Size.mebibytes(SCORING_MEMORY_MIB + (program?.memoryMiB ?? 0)),
         jobRole: this.scoringRole,
-        user: '1000',
+        user: program ? '0' : '1000',
         privileged: false,
         readonlyRootFilesystem: true,
         volumes: [EcsVolume.host({ name: 'scratch', containerPath: '/tmp' })],
@@ -351,9 +358,3 @@ function assertDataMountServable(phase: PhaseDefinition): void {
     );
   }
 }
-
-/** The image build context is the repository, narrowed to what the jobs need (also the asset hash). */
-const onlyJobSources = {
-  exclude: ['**', '!package.json', '!package-lock.json', '!tsconfig.json', '!shared/**', '!batch-jobs/**'],
-};
-

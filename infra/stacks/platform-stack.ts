@@ -54,7 +54,7 @@ export class PlatformStack extends Stack {
     acknowledge(
       this.userPool,
       'AwsSolutions-COG2',
-      'TOTP is optional on the pool because competitors do not use MFA; organisers must have it: the API refuses organiser routes to an account without TOTP (AdminGetUser, shared/identity/organiser-mfa.ts).',
+      'TOTP is optional on the pool because competitors do not use MFA; organisers must have it: the API refuses organiser routes to an account ' + 'without TOTP (AdminGetUser, shared/identity/organiser-mfa.ts).',
     );
     acknowledge(this.userPool, 'AwsSolutions-COG8', 'Threat protection needs the Cognito Plus plan, billed per user; organisers can opt in for their deployment.');
     new UserPoolGroup(this, 'Organisers', { userPool: this.userPool, groupName: ORGANISERS_GROUP, description: 'Challenge organisers' });

@@ -91,7 +91,7 @@ export async function evaluateRequest(contracts: PermissionsContract[], principa
           principal: role.sessionArn,
           action: authorization.action,
           resource: authorization.resource,
-          message: `User: ${role.sessionArn} is not authorized to perform: ${authorization.action} on resource: ${authorization.resource} ${reasonOf(authorization.action, analysis)}`,
+          message: `User: ${role.sessionArn} is not authorized to perform: ${authorization.action} on resource: ${authorization.resource} ` + `${reasonOf(authorization.action, analysis)}`,
         };
         break;
       }
@@ -104,7 +104,7 @@ export async function evaluateRequest(contracts: PermissionsContract[], principa
       principal: principalKey,
       action: request.action,
       resource: request.resource,
-      message: `${principalKey} is not authorized to perform: ${request.action} on resource: ${request.resource} because no deployed challenge defines its role (known: ${contracts.map((contract) => contract.challengeId).join(', ') || 'none'})`,
+      message: `${principalKey} is not authorized to perform: ${request.action} on resource: ${request.resource} because no deployed challenge defines its ` + `role (known: ${contracts.map((contract) => contract.challengeId).join(', ') || 'none'})`,
     }
   );
 }

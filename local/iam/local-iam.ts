@@ -65,18 +65,29 @@ export class LocalIam {
     return withPermissions(base, this.permissionsOf(principal));
   }
 
+  /** The job's challenge's contract, holding only the job's own role: a job is deployed with its challenge alone. */
+  private async jobContract(spec: JobSpec): Promise<PermissionsContract> {
+    const challenges = await listChallenges(this.registry);
+    const challenge = challenges.find((candidate) => candidate.id === spec.challengeId);
+    if (!challenge) throw new Error(`job ${spec.name}: challenge ${spec.challengeId} is not registered, so its job roles are unknown`);
+    const contract = await this.contractOf(challenge);
+    const key = jobPrincipalKey(spec);
+    if (!contract.roles[key]) throw new Error(`job ${spec.name}: ${spec.challengeId} has no role ${key}`);
+    return { ...contract, roles: { [key]: contract.roles[key]! } };
+  }
+
+  /** What a job container's calls are evaluated as (its endpoint proxies, container-launcher.ts). */
+  jobPermissions(spec: JobSpec): PrincipalPermissions {
+    let contract: Promise<PermissionsContract> | undefined;
+    return { principalKey: jobPrincipalKey(spec), contracts: async () => [await (contract ??= this.jobContract(spec))] };
+  }
+
   /**
    * What the local job runner gives each job process: a file naming the job's role and holding its
    * challenge's contract, read by the preload. Written when the job is submitted.
    */
   async jobEnvironment(spec: JobSpec): Promise<Record<string, string>> {
-    const challenges = await listChallenges(this.registry);
-    const challenge = challenges.find((candidate) => candidate.id === spec.challengeId);
-    if (!challenge) throw new Error(`job ${spec.name}: challenge ${spec.challengeId} is not registered, so its job roles are unknown`);
-    const contract = await this.contractOf(challenge);
-    const key = principalKey({ component: JOB_IMAGE[spec.kind], phaseId: spec.phaseId });
-    if (!contract.roles[key]) throw new Error(`job ${spec.name}: ${spec.challengeId} has no role ${key}`);
-    const principal: JobPrincipalFile = { principalKey: key, region: this.registry.config.region, contract: { ...contract, roles: { [key]: contract.roles[key]! } } };
+    const principal: JobPrincipalFile = { principalKey: jobPrincipalKey(spec), region: this.registry.config.region, contract: await this.jobContract(spec) };
     const dir = join(tmpdir(), 'podium-iam-jobs');
     mkdirSync(dir, { recursive: true });
     const file = join(dir, `${spec.name}-${process.pid}.json`);
@@ -84,6 +95,9 @@ export class LocalIam {
     return { [JOB_PRINCIPAL_ENV]: file };
   }
 }
+
+/** The role a job runs as: its image's role in its phase. */
+const jobPrincipalKey = (spec: JobSpec): string => principalKey({ component: JOB_IMAGE[spec.kind], phaseId: spec.phaseId });
 
 /** A copy of `base` with new S3 and DynamoDB clients whose every call is evaluated under `permissions`. */
 export function withPermissions(base: PodiumContext, permissions: PrincipalPermissions): PodiumContext {

@@ -14,7 +14,7 @@ export interface PrincipalPermissions {
   refresh?(): Promise<PermissionsContract[]>;
 }
 
-const TABLE_DESIGN: TableKeys = { partition: TABLE_KEYS.partition, indexes: Object.fromEntries(GLOBAL_INDEXES.map((index) => [index.name, index.partition])) };
+export const TABLE_DESIGN: TableKeys = { partition: TABLE_KEYS.partition, indexes: Object.fromEntries(GLOBAL_INDEXES.map((index) => [index.name, index.partition])) };
 
 /** Names the middleware so it is added once per stack, however many times a context is wrapped. */
 const MIDDLEWARE_NAME = 'podiumLocalIamEvaluation';
@@ -27,8 +27,13 @@ function dynamoAccessDenied(denial: Denial): DynamoDBServiceException {
   return new DynamoDBServiceException({ name: 'AccessDeniedException', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: denial.message });
 }
 
+/** S3 hides whether a key exists from a caller that may not list the bucket: its 404 becomes this 403. */
+export function missingKeyMessage(denial: Denial, key: string): string {
+  return `${denial.message} (S3 answers 403 rather than 404 for a missing key ${key} to a caller without s3:ListBucket)`;
+}
+
 /** Evaluates requests, remembering what was allowed (a later contract can only allow more). */
-function authorizer(permissions: PrincipalPermissions) {
+export function authorizer(permissions: PrincipalPermissions) {
   const allowed = new Set<string>();
   const evaluate = async (request: IamRequest, contracts: PermissionsContract[]) => evaluateRequest(contracts, permissions.principalKey, request);
   return async (request: IamRequest): Promise<Denial | undefined> => {
@@ -71,7 +76,7 @@ export function enforceS3Permissions(client: S3Client, permissions: PrincipalPer
       if (denial) {
         throw s3AccessDenied({
           ...denial,
-          message: `${denial.message} (S3 answers 403 rather than 404 for a missing key ${String(args.input.Key)} to a caller without s3:ListBucket)`,
+          message: missingKeyMessage(denial, String(args.input.Key)),
         });
       }
       throw error;

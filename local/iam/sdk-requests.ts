@@ -52,6 +52,8 @@ export function s3Requests(command: string, input: Input): IamRequest[] {
       if (input.MaxKeys !== undefined) context['s3:max-keys'] = String(input.MaxKeys);
       return [{ action: operation === 'ListObjectVersions' ? 's3:ListBucketVersions' : 's3:ListBucket', resource: bucketArn(input.Bucket), context }];
     }
+    case 'ListMultipartUploads':
+      return [{ action: 's3:ListBucketMultipartUploads', resource: bucketArn(input.Bucket), context: {} }];
     case 'HeadBucket':
       return [{ action: 's3:ListBucket', resource: bucketArn(input.Bucket), context: {} }];
     case 'CreateBucket':

@@ -1,11 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { EMULATOR_CREDENTIALS, LOCAL_JOB_KEY_PREFIX } from '#shared/storage/clients.ts';
 import type { StorageConfig } from '#shared/storage/storage-config.ts';
+import type { LocalCredentials } from '../iam/request-signature.ts';
+import type { PrincipalPermissions } from '../iam/permission-middleware.ts';
+import { createRoleProxy, type ProxiedService, type RoleDecision } from '../iam/role-proxy.ts';
 import type { JobContainerContract } from './job-definition-contract.ts';
 import type { JobLauncher, LaunchedJob, LaunchRequest } from './job-launcher.ts';
 import { podmanCreateArgs } from './podman-args.ts';
@@ -20,6 +25,8 @@ export interface ContainerJobLauncherOptions {
   /** Resolves a template's `Fn::ImportValue` to the local stack's name for it (local/parity/local-data-exports.ts). */
   importValues: (challengeId: string, config: StorageConfig) => (exportName: string) => string;
   log?: (line: string) => void;
+  /** Each storage call a job made, once evaluated as its role (with PODIUM_IAM_PARITY on). */
+  onDecision?: (jobId: string, decision: RoleDecision) => void;
 }
 
 /** Label on every job container, so a restarted stack can find what a killed one left. */
@@ -32,7 +39,9 @@ const CANNOT_START = 125;
  * Runs each job as its image, under its job definition's container settings, with the SubmitJob
  * overrides BatchJobRunner would send. The container has no network; the storage endpoints are
  * relayed into its own loopback (same ports as on the host), so it reaches S3 and DynamoDB and
- * nothing else, as the isolated subnets with endpoints do on AWS.
+ * nothing else, as the isolated subnets with endpoints do on AWS. Given the job's role, the host
+ * side of each relay is a proxy that evaluates every call as that role (local/iam/role-proxy.ts),
+ * as AWS evaluates the credentials ECS gives the container.
  */
 export class ContainerJobLauncher {
   private readonly socketDir = mkdtempSync(join(tmpdir(), 'podium-endpoints-'));
@@ -53,27 +62,39 @@ export class ContainerJobLauncher {
     rmSync(this.socketDir, { recursive: true, force: true });
   }
 
-  private async run(job: ContainerJob, { jobId, spec, config }: LaunchRequest): Promise<void> {
+  private async run(job: ContainerJob, { jobId, spec, config, permissions }: LaunchRequest): Promise<void> {
     const submitJob = await submitJobRequestOf(spec);
     const contract = this.options.contracts.get(submitJob.jobDefinition!);
     if (!contract) throw new Error(`no synthesized job definition named ${submitJob.jobDefinition}`);
     const image = this.options.images.get(contract.imageAssetHash);
     if (!image) throw new Error(`no image built for ${contract.jobDefinitionName} (asset ${contract.imageAssetHash.slice(0, 12)})`);
-    const endpoints = { AWS_ENDPOINT_URL_S3: config.s3Endpoint, AWS_ENDPOINT_URL_DYNAMODB: config.dynamoEndpoint };
+    const endpoints: Record<string, [ProxiedService, string | undefined]> = {
+      AWS_ENDPOINT_URL_S3: ['s3', config.s3Endpoint],
+      AWS_ENDPOINT_URL_DYNAMODB: ['dynamodb', config.dynamoEndpoint],
+    };
     const routes: string[] = [];
+    // Stand-ins for the job role's credentials, which ECS serves on AWS: minted for this job, and
+    // required of every storage request by its proxies, so code without them is refused.
+    const credentials = { accessKeyId: `${LOCAL_JOB_KEY_PREFIX}${randomBytes(6).toString('hex').toUpperCase()}`, secretAccessKey: randomBytes(30).toString('base64') };
     const platformEnvironment: Record<string, string> = {
-      // Stand-ins for the job role's credentials, which ECS serves on AWS.
-      AWS_ACCESS_KEY_ID: 'podium-local',
-      AWS_SECRET_ACCESS_KEY: 'podium-local',
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
       AWS_BATCH_JOB_ID: jobId,
       AWS_BATCH_JOB_ATTEMPT: '1',
       AWS_BATCH_JQ_NAME: submitJob.jobQueue ?? '',
     };
-    for (const [variable, endpoint] of Object.entries(endpoints)) {
+    const roleProxies: net.Server[] = [];
+    for (const [variable, [service, endpoint]] of Object.entries(endpoints)) {
       if (!endpoint) continue;
       const url = new URL(endpoint);
       const port = Number(url.port);
-      routes.push(`${port}=${await this.hostRelay(url.hostname, port)}`);
+      if (permissions) {
+        const { socketPath, server } = await this.roleProxy(jobId, service, endpoint, config.region, permissions, credentials);
+        roleProxies.push(server);
+        routes.push(`${port}=${socketPath}`);
+      } else {
+        routes.push(`${port}=${await this.hostRelay(url.hostname, port)}`);
+      }
       platformEnvironment[variable] = `http://127.0.0.1:${port}`;
     }
     const args = podmanCreateArgs({
@@ -105,11 +126,31 @@ export class ContainerJobLauncher {
       job.finish(Number(exitCode));
     } finally {
       job.relay?.kill('SIGKILL');
+      for (const server of roleProxies) server.close();
       await podman(['rm', '--force', '--volumes', containerId]).catch((error: unknown) => this.options.log?.(`could not remove ${containerId}: ${String(error)}`));
     }
   }
 
-  /** One unix socket per storage endpoint, forwarding to it; the in-container relays connect here. */
+  /** A unix socket for one job's calls to one endpoint, each evaluated as the job's role. */
+  private async roleProxy(jobId: string, service: ProxiedService, upstream: string, region: string, permissions: PrincipalPermissions, credentials: LocalCredentials) {
+    const socketPath = join(this.socketDir, `${jobId}-${service}.sock`);
+    const server = createRoleProxy({
+      service,
+      upstream,
+      region,
+      permissions,
+      credentials,
+      upstreamAccessKeyId: EMULATOR_CREDENTIALS.accessKeyId,
+      onDecision: (decision) => {
+        if (decision.denial) this.options.log?.(`${jobId}: AccessDenied: ${decision.denial.message}`);
+        this.options.onDecision?.(jobId, decision);
+      },
+    });
+    await new Promise<void>((done, fail) => server.once('error', fail).listen(socketPath, () => done()));
+    return { socketPath, server };
+  }
+
+  /** One unix socket per storage endpoint, forwarding to it unevaluated (PODIUM_IAM_PARITY=off). */
   private async hostRelay(host: string, port: number): Promise<string> {
     const socketPath = join(this.socketDir, `${port}.sock`);
     if (this.hostRelays.has(port)) return socketPath;

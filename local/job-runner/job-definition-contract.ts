@@ -74,7 +74,7 @@ function contractOf(logicalId: string, properties: Record<string, unknown>): Job
   if (typeof name !== 'string') throw new Error(`${where}: JobDefinitionName must be a literal name (the platform addresses jobs by it)`);
   const container = properties.ContainerProperties as CfnContainerProperties | undefined;
   if (!container) {
-    throw new Error(`${where} (${name}): only ContainerProperties job definitions run locally; ${properties.EcsProperties ? 'EcsProperties' : 'this shape'} is not supported yet`);
+    throw new Error(`${where} (${name}): only ContainerProperties job definitions run locally; ${properties.EcsProperties ? 'EcsProperties' : 'this shape'} is not ` + `supported yet`);
   }
   const resources: Record<string, number> = Object.fromEntries((container.ResourceRequirements ?? []).map((r) => [r.Type, Number(r.Value)]));
   const linux = container.LinuxParameters ?? {};

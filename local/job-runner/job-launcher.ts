@@ -2,12 +2,15 @@ import type { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import type { JobSpec } from '#shared/jobs/job-runner.ts';
 import type { StorageConfig } from '#shared/storage/storage-config.ts';
+import type { PrincipalPermissions } from '../iam/permission-middleware.ts';
 
 /** One job the local runner asked to run: the platform's job id, its spec and the stack's storage. */
 export interface LaunchRequest {
   jobId: string;
   spec: JobSpec;
   config: StorageConfig;
+  /** The job role its storage calls are evaluated as (local/iam); absent with PODIUM_IAM_PARITY=off. */
+  permissions?: PrincipalPermissions;
 }
 
 /**

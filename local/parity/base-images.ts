@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, realpathSync, renameSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { podman } from '../job-runner/podman.ts';
@@ -8,12 +8,38 @@ import { podman } from '../job-runner/podman.ts';
 /**
  * The job images' base images where no registry is reachable (CI, these development machines):
  * Debian bookworm root file systems bootstrapped from packages with mmdebstrap, then imported into
- * podman. `node` stands in for node:24-bookworm-slim (with this machine's Node at the same path),
- * `runtime` for the CUDA runtime base with the competitor's Python stack already installed.
+ * podman. `node` stands in for node:24-bookworm-slim (with this machine's Node at the same path, and
+ * the python3, setpriv and useradd the scoring image installs for scoring programs).
+ * `runtime` is the smallest competitor runtime (Python 3 with numpy, pandas, Pillow): the stand-in
+ * for an organiser's image. `runtime-cpu` is the CI variant of Podium's `cpu` runtime
+ * (runtimes/cpu/1): the same frameworks from Debian's packages, as no Python package index is
+ * reachable here; runtimes/cpu/1/ci.lock lists what it holds.
  */
 export const BASE_IMAGES = {
-  node: { packages: ['ca-certificates', 'libstdc++6'], hostNode: true },
+  node: { packages: ['ca-certificates', 'libstdc++6', 'python3', 'util-linux', 'passwd'], hostNode: true },
   runtime: { packages: ['python3', 'python3-numpy', 'python3-pandas', 'python3-pil', 'util-linux', 'passwd', 'ca-certificates', 'libstdc++6'], hostNode: false },
+  'runtime-cpu': {
+    packages: [
+      'python3',
+      'python3-torch',
+      'python3-torchvision',
+      'python3-sklearn',
+      'python3-skimage',
+      'python3-scipy',
+      'python3-openslide',
+      'python3-tifffile',
+      'python3-opencv',
+      'python3-xgboost',
+      'python3-pandas',
+      'python3-numpy',
+      'python3-pil',
+      'util-linux',
+      'passwd',
+      'ca-certificates',
+      'libstdc++6',
+    ],
+    hostNode: false,
+  },
 } as const;
 export type BaseImage = keyof typeof BASE_IMAGES;
 
@@ -54,8 +80,20 @@ export async function ensureBaseImage(base: BaseImage, cacheDir: string, log: (l
   if (await podman(['image', 'exists', image]).then(() => true, () => false)) return image;
   await mkdir(cacheDir, { recursive: true });
   const tarball = join(cacheDir, `podium-base-${base}-${key}.tar`);
+  // Test files run in parallel processes: one bootstraps, the others wait for its tarball.
+  const release = await bootstrapLock(`${tarball}.lock`, tarball);
+  try {
+    await bootstrapTarball(base, tarball, log);
+    if (!(await podman(['image', 'exists', image]).then(() => true, () => false))) await podman(['import', '--change', `ENV ${IMAGE_PATH}`, tarball, image]);
+  } finally {
+    release();
+  }
+  return image;
+}
+
+async function bootstrapTarball(base: BaseImage, tarball: string, log: (line: string) => void): Promise<void> {
   if (!existsSync(tarball)) {
-    log(`  bootstrapping base ${base} from Debian ${SUITE} packages (mmdebstrap, about a minute)…`);
+    log(`  bootstrapping base ${base} from Debian ${SUITE} packages (mmdebstrap: a minute or two for node and runtime, ~10 for runtime-cpu)…`);
     // mmdebstrap picks its output format from the name: keep the .tar suffix.
     const partial = tarball.replace(/\.tar$/, '.partial.tar');
     await rm(partial, { recursive: true, force: true });
@@ -65,8 +103,40 @@ export async function ensureBaseImage(base: BaseImage, cacheDir: string, log: (l
     renameSync(partial, tarball);
     log(`  base ${base} bootstrapped in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   }
-  await podman(['import', '--change', `ENV ${IMAGE_PATH}`, tarball, image]);
-  return image;
+}
+
+/**
+ * An exclusive lock file holding its owner's pid; a lock whose owner is gone is taken over.
+ * Resolves with its release once held.
+ */
+async function bootstrapLock(lock: string, tarball: string): Promise<() => void> {
+  for (;;) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      return () => rmSync(lock, { force: true });
+    } catch {
+      let owner: number;
+      try {
+        owner = Number(readFileSync(lock, 'utf8').trim() || 0);
+      } catch {
+        continue; // released meanwhile
+      }
+      if (!owner || !processAlive(owner)) {
+        rmSync(lock, { force: true });
+        continue;
+      }
+      await new Promise((done) => setTimeout(done, existsSync(tarball) ? 200 : 2000));
+    }
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function run(command: string, args: string[]): Promise<void> {

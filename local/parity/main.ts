@@ -2,7 +2,7 @@ import { runParity } from './run-parity.ts';
 import { podmanAvailable } from '../job-runner/podman.ts';
 
 /**
- * `npm run parity`: each example's baseline through the job containers built from their
+ * `npm run parity`: each example's baseline (and TissueNet's PyTorch CNN) through the job containers built from their
  * Dockerfiles, under the synthesized job definitions. Exits non-zero unless every one is SCORED.
  */
 // `--processes`: the same flow with plain child processes, the reference the benchmarks compare with.
@@ -13,10 +13,17 @@ if (runtime === 'container' && !podmanAvailable()) {
 }
 const started = Date.now();
 const run = await runParity({ runtime, log: (line) => console.log(line) });
-console.log(`\nparity: final status of each example baseline (jobs as ${runtime === 'container' ? 'containers' : 'child processes'})`);
+console.log(`\nparity: final status of each example submission (jobs as ${runtime === 'container' ? 'containers' : 'child processes'})`);
 for (const outcome of run.outcomes) {
   const failure = outcome.failure ? `  ${outcome.failure.reason}: ${outcome.failure.message}` : '';
-  console.log(`  ${outcome.challengeId.padEnd(12)} ${outcome.status.padEnd(8)} ${outcome.seconds.toFixed(1).padStart(6)} s${failure}`);
+  const score = outcome.scores ? `  score ${outcome.scores.overall.toFixed(4)}` : '';
+  console.log(`  ${outcome.challengeId.padEnd(12)} ${outcome.folder.padEnd(26)} ${outcome.status.padEnd(8)} ${outcome.seconds.toFixed(1).padStart(6)} s${score}${failure}`);
+}
+if (runtime === 'container') {
+  const decisions = [...run.roleDecisions.values()].flat();
+  const refused = decisions.filter((decision) => decision.denial);
+  console.log(`\nparity: ${decisions.length} storage calls of ${run.roleDecisions.size} job containers evaluated as their roles, ${refused.length} refused`);
+  for (const { denial } of refused) console.log(`  AccessDenied: ${denial!.message}`);
 }
 const failed = run.outcomes.filter((outcome) => outcome.status !== 'SCORED');
 if (failed.length > 0) {

@@ -1,8 +1,9 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import yazl from 'yazl';
 import type { Challenge } from '#shared/challenge/load-challenge.ts';
 import { CHALLENGE_FILE_NAME } from '#shared/challenge/load-challenge.ts';
@@ -10,6 +11,7 @@ import type { PodiumContext } from '#shared/context.ts';
 import { objectKeys } from '#shared/storage/object-keys.ts';
 import { reserveQuota } from '#shared/submissions/quota.ts';
 import { createSubmissionRecord, findSubmission, type SubmissionRecord } from '#shared/submissions/submission-record.ts';
+import type { RoleDecision } from '../iam/role-proxy.ts';
 import { ContainerJobLauncher } from '../job-runner/container-launcher.ts';
 import { localSettings } from '../local-config.ts';
 import { startLocalPlatform } from '../platform.ts';
@@ -20,11 +22,22 @@ import { synthesizeJobs, type SynthesizedJobs } from './synthesized-jobs.ts';
 const REPO_ROOT = resolve(import.meta.dirname, '../..');
 const FINAL = ['SCORED', 'FAILED', 'REJECTED', 'CANCELLED'];
 
+/**
+ * Submissions run besides each example's baseline: models that need the runtime's frameworks
+ * (a PyTorch CNN reads the TissueNet slides with tifffile), so a runtime that lost one fails here.
+ */
+export const PARITY_MODELS: Record<string, string[]> = { tissuenet: ['submissions/pytorch-cnn'] };
+
 export interface ParityOutcome {
   challengeId: string;
+  /** The submitted folder, relative to the example: `baseline` or one of PARITY_MODELS. */
+  folder: string;
   submissionId: string;
   status: string;
   failure?: SubmissionRecord['failure'];
+  scores?: SubmissionRecord['scores'];
+  /** The predictions file the platform stored for the final attempt. */
+  predictions?: string;
   seconds: number;
 }
 
@@ -34,6 +47,8 @@ export interface ParityRun {
   timings: Record<string, number>;
   /** The job runner's lines (job output, exits), for a failure's story. */
   jobLog: string[];
+  /** Each container job's storage calls as evaluated under its role (empty with PODIUM_IAM_PARITY=off). */
+  roleDecisions: Map<string, RoleDecision[]>;
 }
 
 export interface ParityOptions {
@@ -47,6 +62,8 @@ export interface ParityOptions {
   prepared?: PreparedJobContainers;
   /** `process`: the same flow with jobs as plain child processes (the reference for benchmarks). */
   runtime?: 'container' | 'process';
+  /** Overrides PODIUM_IAM_PARITY (the benchmark compares with the evaluation off). */
+  iamParity?: boolean;
 }
 
 export interface PreparedJobContainers {
@@ -90,7 +107,9 @@ export async function runParity(options: ParityOptions = {}): Promise<ParityRun>
   const prepared = containers ? (options.prepared ?? (await timed('synth and images', () => prepareJobContainers({ ...options, log })))) : undefined;
 
   const jobLog: string[] = [];
-  const launcher = prepared && new ContainerJobLauncher({ contracts: prepared.synthesized.contracts, images: prepared.images, importValues: importValueResolver, log });
+  const roleDecisions = new Map<string, RoleDecision[]>();
+  const onDecision = (jobId: string, decision: RoleDecision) => roleDecisions.set(jobId, [...(roleDecisions.get(jobId) ?? []), decision]);
+  const launcher = prepared && new ContainerJobLauncher({ contracts: prepared.synthesized.contracts, images: prepared.images, importValues: importValueResolver, log, onDecision });
   const dataDir = await mkdtemp(join(tmpdir(), 'podium-parity-'));
   const platform = await timed('platform', () =>
     startLocalPlatform({
@@ -98,30 +117,38 @@ export async function runParity(options: ParityOptions = {}): Promise<ParityRun>
       settings: { ...localSettings(), dataDir, examplesDir },
       reconcileIntervalMs: 0,
       ...(launcher ? { jobLauncher: launcher.launch } : {}),
+      ...(options.iamParity !== undefined ? { iamParity: options.iamParity } : {}),
       log: (line) => jobLog.push(line),
     }),
   );
   try {
     const outcomes = await timed('submissions', () =>
       Promise.all(
-        platform.challenges.map(async (challenge) => {
-          const started = Date.now();
-          const archive = await zipFolder(join(examplesDir, challenge.id, 'baseline'));
-          const submissionId = await submitArchive(platform.ctx, challenge, archive);
-          log(`parity: ${challenge.id} baseline submitted as ${submissionId}`);
-          const limitMs = options.limitMs ?? 600_000;
-          const final = await waitForFinal(platform.ctx, submissionId, limitMs);
-          return {
-            challengeId: challenge.id,
-            submissionId,
-            status: final && FINAL.includes(final.status) ? final.status : `${final?.status ?? 'MISSING'} (still, after ${limitMs / 1000} s)`,
-            ...(final?.failure ? { failure: final.failure } : {}),
-            seconds: (Date.now() - started) / 1000,
-          };
-        }),
+        platform.challenges.flatMap((challenge) =>
+          ['baseline', ...(PARITY_MODELS[challenge.id] ?? [])].map(async (folder, index) => {
+            const started = Date.now();
+            const archive = await zipFolder(join(examplesDir, challenge.id, folder));
+            // A team per submission: the phase allows one run at a time per team.
+            const submissionId = await submitArchive(platform.ctx, challenge, archive, `team-parity-${index}`);
+            log(`parity: ${challenge.id} ${folder} submitted as ${submissionId}`);
+            const limitMs = options.limitMs ?? 600_000;
+            const final = await waitForFinal(platform.ctx, submissionId, limitMs);
+            const predictions = final?.status === 'SCORED' ? await storedPredictions(platform.ctx, submissionId, final.attempt) : undefined;
+            return {
+              challengeId: challenge.id,
+              folder,
+              submissionId,
+              status: final && FINAL.includes(final.status) ? final.status : `${final?.status ?? 'MISSING'} (still, after ${limitMs / 1000} s)`,
+              ...(final?.failure ? { failure: final.failure } : {}),
+              ...(final?.scores ? { scores: final.scores } : {}),
+              ...(predictions ? { predictions } : {}),
+              seconds: (Date.now() - started) / 1000,
+            };
+          }),
+        ),
       ),
     );
-    return { outcomes, timings, jobLog };
+    return { outcomes, timings, jobLog, roleDecisions };
   } finally {
     await platform.close();
     await launcher?.close();
@@ -147,15 +174,19 @@ async function zipFolder(dir: string): Promise<Buffer> {
 }
 
 /** What the API does for a scored submission to the first phase: quota reserved, record created, archive PUT. */
-async function submitArchive(ctx: PodiumContext, challenge: Challenge, archive: Buffer): Promise<string> {
+async function submitArchive(ctx: PodiumContext, challenge: Challenge, archive: Buffer, teamId: string): Promise<string> {
   const phase = challenge.phases[0]!;
-  const teamId = 'team-parity';
-  const id = `sub-parity-${challenge.id}-${Date.now().toString(36)}`;
+  const id = `sub-parity-${challenge.id}-${teamId}-${Date.now().toString(36)}`;
   const { quotaDay } = await reserveQuota(ctx, challenge.id, phase, teamId, id, 'scored');
   const archiveKey = objectKeys.submissionArchive(challenge.id, phase.id, teamId, id);
   await createSubmissionRecord(ctx, { id, challengeId: challenge.id, phaseId: phase.id, teamId, submittedBy: 'parity', mode: 'scored', archiveKey, ...(quotaDay ? { quotaDay } : {}) });
   await ctx.s3.send(new PutObjectCommand({ Bucket: ctx.config.submissionsBucket, Key: archiveKey, Body: archive }));
   return id;
+}
+
+async function storedPredictions(ctx: PodiumContext, submissionId: string, attempt: number): Promise<string | undefined> {
+  const object = await ctx.s3.send(new GetObjectCommand({ Bucket: ctx.config.predictionsBucket, Key: objectKeys.predictions(submissionId, attempt) })).catch(() => undefined);
+  return object?.Body?.transformToString();
 }
 
 /** The record once final, or as it stands when the limit passes. */
@@ -165,6 +196,6 @@ async function waitForFinal(ctx: PodiumContext, submissionId: string, limitMs: n
     const submission = await findSubmission(ctx, submissionId);
     if (submission && FINAL.includes(submission.status)) return submission;
     if (Date.now() > deadline) return submission;
-    await new Promise((done) => setTimeout(done, 250));
+    await sleep(250);
   }
 }

@@ -30,7 +30,7 @@ export async function synthesizeJobs(challengeDirs: string[]): Promise<Synthesiz
   for (const challengeDir of challengeDirs) {
     const outdir = mkdtempSync(join(tmpdir(), 'podium-parity-cdk-'));
     const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
-    definePodiumStacks(app, await loadChallenge(challengeDir));
+    definePodiumStacks(app, await loadChallenge(challengeDir), { challengeDir });
     app.synth();
     for (const file of readdirSync(outdir)) {
       if (file.endsWith('.template.json')) {

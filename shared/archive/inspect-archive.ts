@@ -60,7 +60,7 @@ function missingMainScript(files: ArchiveEntry[], stripPrefix: string): ArchiveP
   if (nested) {
     return new ArchiveProblem(
       'MAIN_PY_MISSING',
-      `found ${displayName(nested.name)}, but main.py must be at the archive root (one top-level folder is allowed); zip the folder's contents, not the folder above it`,
+      `found ${displayName(nested.name)}, but main.py must be at the archive root (one top-level folder is allowed); zip the folder's contents, not ` + `the folder above it`,
     );
   }
   return new ArchiveProblem('MAIN_PY_MISSING', `no main.py at the archive root (${files.length} files found); the platform runs "python main.py"`);

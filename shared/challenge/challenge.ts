@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import { PodiumError } from '../errors.ts';
 import { challengeFileSchema, type ChallengeFile } from './definition-schema.ts';
+import type { ScoringProgram } from './scoring-program.ts';
 
 // A challenge once parsed: validation of the parsed file and lookups, with no YAML and no file
 // system, so the Lambdas (which take challenges as JSON) never bundle a YAML parser.
@@ -15,6 +16,8 @@ export interface Challenge extends ChallengeFile {
   rulesMarkdown: string;
   /** First 16 hex digits of the SHA-256 of the rules page: participants accept this exact text. */
   rulesVersion: string;
+  /** The program a `kind: program` metric names, with its digest; absent for built-in metrics. */
+  scoringProgram?: ScoringProgram;
 }
 
 export interface DefinitionIssue {
@@ -55,6 +58,19 @@ export function parseChallengeFile(raw: unknown, source = CHALLENGE_FILE_NAME): 
 
 export function findPhase(challenge: ChallengeFile, phaseId: string) {
   return challenge.phases.find((phase) => phase.id === phaseId);
+}
+
+/**
+ * The phase `phaseId` of a challenge, or NOT_FOUND naming it and the phases there are. Takes a
+ * challenge file or any view of one with its phases (the CLI's, from the API).
+ *
+ * @example const phase = requirePhase(challenge, submission.phaseId);
+ */
+export function requirePhase<Phase extends { id: string }>(challenge: { id: string; phases: readonly Phase[] }, phaseId: string): Phase {
+  const phase = challenge.phases.find((candidate) => candidate.id === phaseId);
+  if (phase) return phase;
+  const phases = challenge.phases.map((candidate) => candidate.id);
+  throw new PodiumError('NOT_FOUND', `phase "${phaseId}" was not found in challenge ${challenge.id} (its phases: ${phases.join(', ')})`, { phases });
 }
 
 export function findDataset(challenge: ChallengeFile, datasetId: string) {

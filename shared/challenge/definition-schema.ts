@@ -1,4 +1,6 @@
 import * as z from 'zod';
+import { phaseRuntimeImage, runtimeImageSchema } from '../runtimes/runtime-image.ts';
+import { OPEN_SOURCE_LICENCES } from './open-source-licences.ts';
 
 /**
  * The challenge file (`challenge.yaml`) as organisers write it. One folder per challenge holds this
@@ -85,24 +87,58 @@ const logLossMetric = z
   })
   .strict();
 
-export const metricSchema = z.discriminatedUnion('kind', [costMatrixMetric, simpleMetric, logLossMetric]);
+/** A score's name: a leaderboard column's key, and the key a scoring program prints it under. */
+const scoreName = z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'must be 1–32 lower-case letters, digits, _ or -, starting with a letter');
+
+/** Largest scoring program: it travels inside the challenge record, a DynamoDB item of at most 400 KB with the pages. */
+export const MAX_SCORING_PROGRAM_BYTES = 64 * 1024;
+
+/**
+ * An organiser's scoring program: a Python file in the challenge folder, run sandboxed in the
+ * scoring job on one submission's labels and predictions (docs/ARCHITECTURE.md, "Scoring
+ * programs"). It prints named scores; `score` names the one that ranks.
+ */
+const programMetric = z
+  .object({
+    kind: z.literal('program'),
+    /** The program's file, relative to the challenge folder. */
+    path: z
+      .string()
+      .min(1)
+      .refine((path) => !/^([A-Za-z]:|\/)/.test(path) && !path.split(/[\\/]/).includes('..'), 'must be a path inside the challenge folder (relative, no "..")')
+      .refine((path) => path.endsWith('.py'), 'must be a .py file'),
+    /** The printed score that defines rank. */
+    score: scoreName,
+    higherIsBetter: z.boolean(),
+    /** Limits of one run of the program, in the scoring job's sandbox. */
+    timeLimitSeconds: z.number().int().positive().max(600).default(120),
+    memoryMiB: z.number().int().min(128).max(8192).default(1024),
+  })
+  .strict();
+
+export const metricSchema = z.discriminatedUnion('kind', [costMatrixMetric, simpleMetric, logLossMetric, programMetric]);
 
 /** What a secondary score adds to its metric: the column name leaderboards show, and its decimals. */
 const scoreColumn = {
   /** Shown as the column's title and used as its key in scores and exports. */
-  name: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'must be 1–32 lower-case letters, digits, _ or -, starting with a letter'),
+  name: scoreName,
   /** Decimal places shown; the challenge's `scorePrecision` when absent. */
   precision: z.number().int().min(0).max(12).optional(),
 };
 
+/** A further score the metric's scoring program prints, under `name`. */
+const programScore = z.object({ kind: z.literal('program'), higherIsBetter: z.boolean() }).strict();
+
 /**
- * A secondary score: any built-in metric, named. Leaderboards show it next to the primary score;
- * secondary scores break ties of the primary one, in the order given, before submission time.
+ * A secondary score: any built-in metric, or (`kind: program`) one more score printed by the
+ * metric's scoring program, named. Leaderboards show it next to the primary score; secondary
+ * scores break ties of the primary one, in the order given, before submission time.
  */
 export const secondaryMetricSchema = z.discriminatedUnion('kind', [
   costMatrixMetric.extend(scoreColumn),
   simpleMetric.extend(scoreColumn),
   logLossMetric.extend(scoreColumn),
+  programScore.extend(scoreColumn),
 ]);
 
 export const datasetSchema = z
@@ -154,6 +190,12 @@ export const runtimeSchema = z
     logPolicy: z.never({ error: REMOVED_LOG_SETTING }).optional(),
     logTailLines: z.never({ error: REMOVED_LOG_SETTING }).optional(),
     maxArchiveMiB: z.number().int().positive().max(20_480).default(1024),
+    /**
+     * The competitor environment: a Podium runtime (`podium/cpu:1`, `podium/pytorch-gpu:1`), or the
+     * organiser's `{ dockerfile: path }` or `{ uri: image }`. Default: `podium/pytorch-gpu:1` when
+     * `gpus` > 0, else `podium/cpu:1`. Changing it while the phase is open needs force (audit-logged).
+     */
+    image: runtimeImageSchema.optional(),
     /** Interpreter for submissions. Locally a path (default: Debian's python3); on AWS the runtime image. */
     python: z.string().min(1).optional(),
     /** Size of the inputs one run stages (the phase's hidden inputs); sizes the job's work disk on AWS. */
@@ -187,6 +229,16 @@ export const phaseSchema = z
     if (Date.parse(phase.closes) <= Date.parse(phase.opens)) {
       ctx.addIssue({ code: 'custom', path: ['closes'], message: 'must be after opens' });
     }
+    // Refinements run even when a field failed: an invalid image has its own issue already.
+    if (phase.runtime.image !== undefined && !runtimeImageSchema.safeParse(phase.runtime.image).success) return;
+    const image = phaseRuntimeImage(phase.runtime);
+    if (image.kind === 'podium' && !image.runtime.lock.cuda && phase.runtime.gpus > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['runtime', 'gpus'],
+        message: `must be 0 with ${image.reference}, which has no CUDA: the GPU would sit idle (use podium/pytorch-gpu:1 for GPU phases)`,
+      });
+    }
   });
 
 export const awsSettingsSchema = z
@@ -218,6 +270,23 @@ export const awsSettingsSchema = z
       ctx.addIssue({ code: 'custom', path: ['alarmsOptOut'], message: 'contradicts alarmEmails: give addresses or opt out, not both' });
     }
   });
+
+/**
+ * The winners' code release (a prize condition of most health-data challenges): after `phase` is
+ * published, each of its top `winners` teams uploads its code under a licence from `licences`;
+ * an organiser verifies it before it is published beside the leaderboard.
+ */
+export const codeReleaseSchema = z
+  .object({
+    phase: identifier,
+    winners: z.number().int().min(1).max(50).default(3),
+    licences: z
+      .array(z.enum(OPEN_SOURCE_LICENCES, { error: (issue) => `"${String(issue.input)}" is not an OSI-approved licence Podium knows (${OPEN_SOURCE_LICENCES.join(', ')})` }))
+      .min(1)
+      .default(['MIT', 'Apache-2.0', 'BSD-3-Clause', 'GPL-3.0-or-later']),
+    maxArchiveMiB: z.number().int().min(1).max(5120).default(500),
+  })
+  .strict();
 
 const challengeFileObject = z
   .object({
@@ -251,6 +320,7 @@ const challengeFileObject = z
       })
       .strict(),
     aws: awsSettingsSchema.prefault({}),
+    codeRelease: codeReleaseSchema.optional(),
   })
   .strict();
 
@@ -318,17 +388,29 @@ function checkCrossReferences(file: z.output<typeof challengeFileObject>, ctx: z
     }
   }
 
+  if (file.codeRelease && !phaseIds.has(file.codeRelease.phase)) {
+    ctx.addIssue({ code: 'custom', path: ['codeRelease', 'phase'], message: `names unknown phase "${file.codeRelease.phase}"` });
+  }
+
   checkMetricFits(file.metric, ['metric'], file.submissionFormat, ctx);
   const names = new Set<string>();
   file.secondaryMetrics.forEach((metric, index) => {
     checkMetricFits(metric, ['secondaryMetrics', index], file.submissionFormat, ctx);
     if (names.has(metric.name)) ctx.addIssue({ code: 'custom', path: ['secondaryMetrics', index, 'name'], message: `duplicates score "${metric.name}"` });
     names.add(metric.name);
+    if (metric.kind === 'program' && file.metric.kind !== 'program') {
+      const message = 'needs metric.kind program';
+      ctx.addIssue({ code: 'custom', path: ['secondaryMetrics', index, 'kind'], message });
+    }
+    if (file.metric.kind === 'program' && metric.kind === 'program' && metric.name === file.metric.score) {
+      const message = `is metric.score "${metric.name}", the primary score`;
+      ctx.addIssue({ code: 'custom', path: ['secondaryMetrics', index, 'name'], message });
+    }
   });
 }
 
 /** Whether a metric can score the submission format: a square cost matrix over one-hot columns, one probability column for ROC AUC and log loss. */
-function checkMetricFits(metric: Metric, path: (string | number)[], format: SubmissionFormat, ctx: z.RefinementCtx): void {
+function checkMetricFits(metric: Metric | SecondaryMetric, path: (string | number)[], format: SubmissionFormat, ctx: z.RefinementCtx): void {
   if (metric.kind === 'cost-matrix') {
     const classes = format.columns.length;
     const square = metric.matrix.length === classes && metric.matrix.every((row) => row.length === classes);
@@ -356,11 +438,18 @@ export type DatasetDefinition = z.infer<typeof datasetSchema>;
 export type PhaseDefinition = z.infer<typeof phaseSchema>;
 export type PhaseRuntime = z.infer<typeof runtimeSchema>;
 export type PhaseQuota = z.infer<typeof quotaSchema>;
+export type CodeReleaseSettings = z.infer<typeof codeReleaseSchema>;
 
 /** Final selections a team may make on a phase with a private split, when the phase does not say. */
 export const DEFAULT_FINAL_SELECTIONS = 2;
 
-/** Whether a higher metric value ranks better. */
-export function higherIsBetter(metric: Metric): boolean {
+/** A metric the platform computes itself (everything but an organiser's program). */
+export type BuiltInMetric = Exclude<Metric, { kind: 'program' }>;
+export type BuiltInSecondaryMetric = Exclude<SecondaryMetric, { kind: 'program' }>;
+export type ProgramMetric = Extract<Metric, { kind: 'program' }>;
+
+/** Whether a higher metric value ranks better: a program's scores say so in the challenge file. */
+export function higherIsBetter(metric: Metric | SecondaryMetric): boolean {
+  if (metric.kind === 'program') return metric.higherIsBetter;
   return !['log-loss', 'rmse', 'mae'].includes(metric.kind);
 }

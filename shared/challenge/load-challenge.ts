@@ -1,9 +1,11 @@
-import { readFile } from 'node:fs/promises';
+import { lstat, readFile, realpath } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { isUtf8 } from 'node:buffer';
 import { parseDocument } from 'yaml';
 import { PodiumError } from '../errors.ts';
 import { CHALLENGE_FILE_NAME, invalidChallenge, parseChallengeFile, rulesVersionOf, type Challenge } from './challenge.ts';
 import type { ChallengeFile } from './definition-schema.ts';
+import { scoringProgramFrom, scoringProgramProblem, type ScoringProgram } from './scoring-program.ts';
 
 // Reading a challenge folder: YAML and the file system. Code that runs in a Lambda imports
 // `./challenge.ts` instead, so its bundle carries no YAML parser; the re-export below keeps the
@@ -52,5 +54,22 @@ export async function loadChallenge(dir: string): Promise<Challenge> {
     }
   };
   const [descriptionMarkdown, rulesMarkdown] = await Promise.all([readPage('description'), readPage('rules')]);
-  return { ...file, descriptionMarkdown, rulesMarkdown, rulesVersion: rulesVersionOf(rulesMarkdown) };
+  const scoringProgram = file.metric.kind === 'program' ? await readScoringProgram(root, file.metric.path, source) : undefined;
+  return { ...file, descriptionMarkdown, rulesMarkdown, rulesVersion: rulesVersionOf(rulesMarkdown), ...(scoringProgram ? { scoringProgram } : {}) };
+}
+
+/** Reads `metric.path`: a regular file inside the challenge folder (a link may not lead out of it), UTF-8, within the size limit. */
+async function readScoringProgram(root: string, path: string, source: string): Promise<ScoringProgram> {
+  const refuse = (message: string) => invalidChallenge(source, [{ field: 'metric.path', message }]);
+  const programPath = resolve(root, path);
+  if (!programPath.startsWith(root + '/')) throw refuse('must stay inside the challenge folder');
+  const info = await lstat(programPath).catch(() => undefined);
+  if (!info) throw refuse(`file ${path} was not found in the challenge folder`);
+  const real = await realpath(programPath);
+  if (!real.startsWith((await realpath(root)) + '/')) throw refuse(`file ${path} is a link leading out of the challenge folder`);
+  if (!(await lstat(real)).isFile()) throw refuse(`${path} is not a regular file`);
+  const bytes = await readFile(real);
+  const problem = scoringProgramProblem(bytes) ?? (isUtf8(bytes) ? undefined : 'is not UTF-8 text');
+  if (problem) throw refuse(`file ${path} ${problem}`);
+  return scoringProgramFrom(path, bytes);
 }

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { Transform } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -10,7 +9,9 @@ import {
   UploadPartCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { mapWithConcurrency } from '../concurrency.ts';
 import { PodiumError } from '../errors.ts';
+import { withRetries } from '../retry.ts';
 import { partCount, partRange, type FileChecksums } from './file-checksums.ts';
 import { removeUploadState, writeUploadState, type UploadState } from './upload-state.ts';
 
@@ -88,9 +89,6 @@ export async function uploadMultipart(s3: S3Client, source: MultipartSource, opt
   const pending = Array.from({ length: parts }, (_, index) => index + 1).filter((partNumber) => !done.has(partNumber));
   const partsReused = parts - pending.length;
 
-  // One failed part stops the others; the outer signal (Ctrl-C) stops them all.
-  const stop = new AbortController();
-  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
   // Parts finishing while the state is being written are saved together by the next write, so a
   // 10,000-part upload does not rewrite its state 10,000 times.
   let dirty = false;
@@ -112,27 +110,23 @@ export async function uploadMultipart(s3: S3Client, source: MultipartSource, opt
     })();
   };
   let bytesSent = 0;
-  let next = 0;
-  const worker = async () => {
-    while (next < pending.length) {
-      signal.throwIfAborted();
-      const partNumber = pending[next++]!;
-      const etag = await uploadPart(s3, upload, partNumber, signal);
-      upload.completed.push({ partNumber, etag });
-      const bytes = partRange(partNumber, upload.partSize, upload.size);
-      bytesSent += bytes.end - bytes.start;
-      persist();
-      options.onPartSent?.(bytes.end - bytes.start);
-    }
-  };
   try {
-    await Promise.all(Array.from({ length: Math.min(options.concurrency, pending.length) }, () => worker().catch((error: unknown) => {
-      stop.abort(error);
-      throw error;
-    })));
-  } catch (error) {
+    // One failed part stops the others; the outer signal (Ctrl-C) stops them all.
+    await mapWithConcurrency(
+      pending,
+      options.concurrency,
+      async (partNumber, _index, signal) => {
+        const etag = await uploadPart(s3, upload, partNumber, signal);
+        upload.completed.push({ partNumber, etag });
+        const bytes = partRange(partNumber, upload.partSize, upload.size);
+        bytesSent += bytes.end - bytes.start;
+        persist();
+        options.onPartSent?.(bytes.end - bytes.start);
+      },
+      { signal: options.signal },
+    );
+  } catch (cause) {
     await saving;
-    const cause = stop.signal.aborted && !options.signal?.aborted ? stop.signal.reason : error;
     if (isNoSuchUpload(cause)) await removeUploadState(options.stateFile);
     if (cause instanceof PodiumError && cause.code === 'CONFLICT') await abandon(s3, upload, options.stateFile);
     throw cause;
@@ -156,7 +150,7 @@ export async function uploadMultipart(s3: S3Client, source: MultipartSource, opt
   const stored = await s3.send(new HeadObjectCommand({ Bucket: upload.bucket, Key: upload.key }));
   await removeUploadState(options.stateFile);
   if (stored.ContentLength !== upload.size || stored.Metadata?.sha256 !== upload.sha256) {
-    throw new PodiumError('INTERNAL', `s3://${upload.bucket}/${upload.key} was stored as ${stored.ContentLength} bytes with SHA-256 ${stored.Metadata?.sha256 ?? 'missing'}; expected ${upload.size} bytes with ${upload.sha256}`);
+    throw new PodiumError('INTERNAL', `s3://${upload.bucket}/${upload.key} was stored as ${stored.ContentLength} bytes with SHA-256 ${stored.Metadata?.sha256 ?? 'missing'}; expected ` + `${upload.size} bytes with ${upload.sha256}`);
   }
   return { partsSent: pending.length, partsReused, bytesSent };
 }
@@ -175,16 +169,14 @@ async function saveState(stateFile: string | undefined, state: UploadState): Pro
 }
 
 /** Streams one part from disk, retrying on a fresh stream (the SDK never retries a streamed body). */
-async function uploadPart(s3: S3Client, upload: UploadState, partNumber: number, signal: AbortSignal): Promise<string> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await sendPart(s3, upload, partNumber, signal);
-    } catch (error) {
-      const final = attempt >= PART_ATTEMPTS || signal.aborted || isNoSuchUpload(error) || (error instanceof PodiumError && error.code === 'CONFLICT');
-      if (final) throw error;
-      await sleep(250 * 2 ** attempt, undefined, { signal });
-    }
-  }
+function uploadPart(s3: S3Client, upload: UploadState, partNumber: number, signal: AbortSignal): Promise<string> {
+  return withRetries(() => sendPart(s3, upload, partNumber, signal), {
+    attempts: PART_ATTEMPTS,
+    delayMs: (attempt) => 250 * 2 ** attempt,
+    // A vanished upload or a changed file fails the same way every time.
+    retryable: (error) => !isNoSuchUpload(error) && !(error instanceof PodiumError && error.code === 'CONFLICT'),
+    signal,
+  });
 }
 
 async function sendPart(s3: S3Client, upload: UploadState, partNumber: number, signal: AbortSignal): Promise<string> {

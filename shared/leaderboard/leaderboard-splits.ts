@@ -1,5 +1,5 @@
 import type { ChallengeFile } from '../challenge/definition-schema.ts';
-import { findDataset, findPhase } from '../challenge/challenge.ts';
+import { findDataset, requirePhase } from '../challenge/challenge.ts';
 import { PodiumError } from '../errors.ts';
 import type { SubmissionScores } from '../submissions/submission-record.ts';
 
@@ -26,8 +26,7 @@ export function boardScores(scores: Pick<SubmissionScores, 'overall' | 'public' 
 
 /** Whether the phase's scored dataset has public/private rows. */
 export function phaseHasSplit(challenge: ChallengeFile, phaseId: string): boolean {
-  const phase = findPhase(challenge, phaseId);
-  if (!phase) throw new PodiumError('NOT_FOUND', `phase "${phaseId}" was not found in challenge "${challenge.id}"`);
+  const phase = requirePhase(challenge, phaseId);
   return Boolean(findDataset(challenge, phase.dataset)?.splitColumn);
 }
 

@@ -6,6 +6,7 @@ import type { PodiumContext } from '../context.ts';
 import { writeIfCondition } from '../storage/conditional-writes.ts';
 import { rankSortKey } from '../storage/rank-sort-key.ts';
 import { keys } from '../storage/table-design.ts';
+import { withRetries } from '../retry.ts';
 import { readFinalSelection } from '../submissions/final-selection-record.ts';
 import { listTeamSubmissions } from '../submissions/list-submissions.ts';
 import type { SubmissionRecord } from '../submissions/submission-record.ts';
@@ -86,24 +87,34 @@ export async function refreshPrivateEntry(ctx: PodiumContext, challenge: Challen
   if (finalSelectionsOf(challenge, phaseId) === 0) return 'unchanged';
   const table = ctx.config.tableName;
   const key = keys.leaderboardEntry(challenge.id, phaseId, 'private', teamId);
-  for (let attempt = 1; ; attempt++) {
-    const [stored, listed, selected] = await Promise.all([
-      ctx.db.send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true })).then((result) => result.Item as (LeaderboardEntry & { revision?: string }) | undefined),
-      listTeamSubmissions(ctx, challenge.id, teamId, phaseId),
-      readFinalSelection(ctx, challenge.id, phaseId, teamId),
-    ]);
-    // The team's own: a submission moved to another team by a merge may still sit under this index key.
-    const own = listed.filter((submission) => submission.teamId === teamId && submission.id !== fresh?.id);
-    const submissions = fresh?.teamId === teamId ? [...own, fresh] : own;
-    const entry = privateEntryOf(challenge, phaseId, submissions, selected);
-    const condition = stored?.revision ? { ConditionExpression: 'revision = :seen', ExpressionAttributeValues: { ':seen': stored.revision } } : { ConditionExpression: stored ? 'attribute_not_exists(revision)' : 'attribute_not_exists(pk)' };
-    // Nothing to change: no write, so replayed events and repeated scoring jobs leave the board as it is.
-    if (sameEntry(stored, entry)) return 'unchanged';
-    const change: EntryChange = entry ? 'written' : 'removed';
-    const applied = entry
-      ? await writeIfCondition(ctx.db, new PutCommand({ TableName: table, Item: { ...entry, revision: randomUUID() }, ...condition }))
-      : !stored || (await writeIfCondition(ctx.db, new DeleteCommand({ TableName: table, Key: key, ...condition })));
-    if (applied) return change;
-    if (attempt === MAX_ATTEMPTS) throw new Error(`the private leaderboard entry of team ${teamId} kept changing under ${MAX_ATTEMPTS} refreshes`);
+  // A lost conditional write means another refresh stored a newer entry: compute again from it.
+  return withRetries(
+    async () => {
+      const [stored, listed, selected] = await Promise.all([
+        ctx.db.send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true })).then((result) => result.Item as (LeaderboardEntry & { revision?: string }) | undefined),
+        listTeamSubmissions(ctx, challenge.id, teamId, phaseId),
+        readFinalSelection(ctx, challenge.id, phaseId, teamId),
+      ]);
+      // The team's own: a submission moved to another team by a merge may still sit under this index key.
+      const own = listed.filter((submission) => submission.teamId === teamId && submission.id !== fresh?.id);
+      const submissions = fresh?.teamId === teamId ? [...own, fresh] : own;
+      const entry = privateEntryOf(challenge, phaseId, submissions, selected);
+      const condition = stored?.revision ? { ConditionExpression: 'revision = :seen', ExpressionAttributeValues: { ':seen': stored.revision } } : { ConditionExpression: stored ? 'attribute_not_exists(revision)' : 'attribute_not_exists(pk)' };
+      // Nothing to change: no write, so replayed events and repeated scoring jobs leave the board as it is.
+      if (sameEntry(stored, entry)) return 'unchanged';
+      const change: EntryChange = entry ? 'written' : 'removed';
+      const applied = entry
+        ? await writeIfCondition(ctx.db, new PutCommand({ TableName: table, Item: { ...entry, revision: randomUUID() }, ...condition }))
+        : !stored || (await writeIfCondition(ctx.db, new DeleteCommand({ TableName: table, Key: key, ...condition })));
+      if (!applied) throw new EntryChanged(teamId);
+      return change;
+    },
+    { attempts: MAX_ATTEMPTS, delayMs: () => 0, retryable: (error) => error instanceof EntryChanged },
+  );
+}
+
+class EntryChanged extends Error {
+  constructor(teamId: string) {
+    super(`the private leaderboard entry of team ${teamId} kept changing under ${MAX_ATTEMPTS} refreshes`);
   }
 }

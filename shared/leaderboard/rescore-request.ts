@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { findPhase, type Challenge } from '../challenge/challenge.ts';
+import { requirePhase, type Challenge } from '../challenge/challenge.ts';
 import type { PodiumContext } from '../context.ts';
 import { notFound, PodiumError } from '../errors.ts';
 import type { JobRunner } from '../jobs/job-runner.ts';
@@ -86,7 +86,7 @@ export async function requestRescore(
   input: { challenge: Challenge; phaseId: string; submissionId?: string; requestedBy: string },
 ): Promise<RescoreRequestRecord> {
   const { challenge, phaseId, submissionId, requestedBy } = input;
-  if (!findPhase(challenge, phaseId)) throw notFound(`phase "${phaseId}" of ${challenge.id}`);
+  requirePhase(challenge, phaseId);
   if (submissionId !== undefined) {
     const submission = await getSubmission(ctx, submissionId);
     if (submission.challengeId !== challenge.id || submission.phaseId !== phaseId) throw notFound(`submission "${submissionId}" in ${challenge.id}/${phaseId}`);

@@ -4,7 +4,8 @@ import type { Challenge } from '../challenge/load-challenge.ts';
 import type { PodiumContext } from '../context.ts';
 import { PodiumError } from '../errors.ts';
 import { scoreStoredPredictions } from '../scoring/score-stored-predictions.ts';
-import { SCORER_VERSION } from '../scoring/scorer-version.ts';
+import { scorerVersionOf } from '../scoring/scorer-version.ts';
+import { ScoringProgramError } from '../scoring/scoring-program.ts';
 import { writeIfCondition } from '../storage/conditional-writes.ts';
 import { keys } from '../storage/table-design.ts';
 import { getSubmission, type SubmissionRecord, type SubmissionScores } from '../submissions/submission-record.ts';
@@ -20,10 +21,17 @@ export type RescoreResult =
 
 /** Re-runs the current scorer on one stored submission and updates its scores; no leaderboard change. */
 async function rescoreOne(ctx: PodiumContext, challenge: Challenge, submission: SubmissionRecord, receipts?: ReceiptIssuer): Promise<RescoreResult> {
-  const outcome = await scoreStoredPredictions(ctx, challenge, submission);
+  let outcome;
+  try {
+    outcome = await scoreStoredPredictions(ctx, challenge, submission);
+  } catch (error) {
+    // Rescores are the organisers': the program's own words are theirs to read.
+    if (error instanceof ScoringProgramError) return { submissionId: submission.id, rescored: false, message: error.message };
+    throw error;
+  }
   if (!outcome) return { submissionId: submission.id, rescored: false, message: 'the smoke dataset has no labels' };
   if (!outcome.ok) return { submissionId: submission.id, rescored: false, message: outcome.message };
-  const scores: SubmissionScores = { ...outcome.scores, scorerVersion: SCORER_VERSION, scoredAt: ctx.now().toISOString() };
+  const scores: SubmissionScores = { ...outcome.scores, scorerVersion: scorerVersionOf(challenge), scoredAt: ctx.now().toISOString() };
   await replaceScoreRecords(ctx, submission, scores);
   const applied = await writeIfCondition(
     ctx.db,

@@ -1,7 +1,8 @@
 import type { PodiumContext } from '../context.ts';
 import { PodiumError } from '../errors.ts';
 import type { ReceiptIssuer } from '../receipts/issue-receipt.ts';
-import { SCORER_VERSION } from '../scoring/scorer-version.ts';
+import { getChallenge } from '../challenge/challenge-registry.ts';
+import { scorerVersionOf } from '../scoring/scorer-version.ts';
 import { rescorePhase, rescoreSubmission, type RescoreResult } from './rescore.ts';
 import { capMessage, getRescore, isFinishedRescore, MAX_RECORDED_FAILURES, transitionRescore, type RescoreRequestRecord } from './rescore-request.ts';
 
@@ -26,6 +27,8 @@ export async function runRescoreJob(ctx: PodiumContext, rescoreId: string, recei
   const started = await transitionRescore(ctx, rescoreId, { from: ['QUEUED', 'RUNNING'], to: 'RUNNING', setOnce: { startedAt: ctx.now().toISOString() } });
   if (!started) return { outcome: 'skipped', request: await getRescore(ctx, rescoreId) };
 
+  // The version the new scores carry: a scoring program's digest, or the platform's scorer version.
+  const scorerVersion = scorerVersionOf(await getChallenge(ctx, request.challengeId));
   let outcome: Record<string, unknown>;
   try {
     if (request.submissionId !== undefined) {
@@ -47,10 +50,12 @@ export async function runRescoreJob(ctx: PodiumContext, rescoreId: string, recei
     // outcome; anything else is a platform fault whose details stay in the job's log.
     const refused = error instanceof PodiumError && error.status < 500;
     const message = error instanceof PodiumError ? error.message : 'rescoring stopped on a platform error; the scoring job log has the details';
-    await transitionRescore(ctx, rescoreId, { from: ['RUNNING'], to: 'FAILED', set: { message: capMessage(message), scorerVersion: SCORER_VERSION, finishedAt: ctx.now().toISOString() } });
+    const set = { message: capMessage(message), scorerVersion, finishedAt: ctx.now().toISOString() };
+    await transitionRescore(ctx, rescoreId, { from: ['RUNNING'], to: 'FAILED', set });
     if (refused) return { outcome: 'failed', request: await getRescore(ctx, rescoreId) };
     throw error;
   }
-  const finished = await transitionRescore(ctx, rescoreId, { from: ['RUNNING'], to: 'SUCCEEDED', set: { ...outcome, scorerVersion: SCORER_VERSION, finishedAt: ctx.now().toISOString() } });
+  const set = { ...outcome, scorerVersion, finishedAt: ctx.now().toISOString() };
+  const finished = await transitionRescore(ctx, rescoreId, { from: ['RUNNING'], to: 'SUCCEEDED', set });
   return { outcome: finished ? 'succeeded' : 'skipped', request: await getRescore(ctx, rescoreId) };
 }

@@ -25,7 +25,7 @@ export async function acceptRules(ctx: PodiumContext, challenge: Challenge, prin
     throw new PodiumError('EMAIL_DOMAIN_NOT_ALLOWED', `registration to ${challenge.id} is limited to emails at ${challenge.registration.allowedEmailDomains.join(', ')}`);
   }
   if (rulesVersion !== challenge.rulesVersion) {
-    throw new PodiumError('CONFLICT', `rulesVersion ${rulesVersion} is not the current rules of ${challenge.id}; read GET /challenges/${challenge.id}/rules and accept version ${challenge.rulesVersion}`, {
+    throw new PodiumError('CONFLICT', `rulesVersion ${rulesVersion} is not the current rules of ${challenge.id}; read GET /challenges/${challenge.id}/rules and accept version ` + `${challenge.rulesVersion}`, {
       currentRulesVersion: challenge.rulesVersion,
     });
   }

@@ -1,8 +1,7 @@
 import type { PhaseDefinition } from '../challenge/definition-schema.ts';
 import { getChallenge } from '../challenge/challenge-registry.ts';
-import { findPhase } from '../challenge/challenge.ts';
+import { requirePhase } from '../challenge/challenge.ts';
 import type { PodiumContext } from '../context.ts';
-import { PodiumError } from '../errors.ts';
 import type { JobRunner } from '../jobs/job-runner.ts';
 import { settleQuota } from '../submissions/quota.ts';
 import { findSubmission, transitionSubmission, type SubmissionFailure, type SubmissionRecord } from '../submissions/submission-record.ts';
@@ -14,10 +13,7 @@ import { queueJobs } from './queue-jobs.ts';
 
 /** The phase a submission belongs to, from the registered challenge definition. */
 export async function phaseOf(ctx: PodiumContext, submission: Pick<SubmissionRecord, 'challengeId' | 'phaseId'>): Promise<PhaseDefinition> {
-  const challenge = await getChallenge(ctx, submission.challengeId);
-  const phase = findPhase(challenge, submission.phaseId);
-  if (!phase) throw new PodiumError('NOT_FOUND', `phase "${submission.phaseId}" of challenge "${submission.challengeId}" was not found`);
-  return phase;
+  return requirePhase(await getChallenge(ctx, submission.challengeId), submission.phaseId);
 }
 
 /** Cancels whichever of the submission's jobs may still be waiting or running. */

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { findPhase, smokeDatasetOf, type Challenge } from '../challenge/challenge.ts';
+import { requirePhase, smokeDatasetOf, type Challenge } from '../challenge/challenge.ts';
 import { runtimeSchema, submissionFormatSchema } from '../challenge/definition-schema.ts';
 import { PodiumError } from '../errors.ts';
 import { objectKeys } from '../storage/object-keys.ts';
@@ -36,8 +36,7 @@ export const RUN_SPEC_ENV = 'PODIUM_RUN_SPEC';
 
 /** The spec of a submission's attempt: hidden inputs for a scored run, the smoke dataset's for a smoke run. */
 export function inferenceRunSpec(challenge: Challenge, submission: SubmissionRecord, attempt: number): InferenceRunSpec {
-  const phase = findPhase(challenge, submission.phaseId);
-  if (!phase) throw new PodiumError('NOT_FOUND', `phase "${submission.phaseId}" was not found in challenge "${challenge.id}"`);
+  const phase = requirePhase(challenge, submission.phaseId);
   let inputs: InferenceRunSpec['inputs'];
   if (submission.mode === 'smoke') {
     const smoke = smokeDatasetOf(challenge, phase.id);

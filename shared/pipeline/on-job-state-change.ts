@@ -145,6 +145,6 @@ async function onRescoreEvent(ctx: PodiumContext, event: RescoreJobStateEvent): 
         ? 'the rescore job ran out of memory; request the rescore again, or rescore fewer submissions at a time'
         : isTimeout(event)
           ? `the rescore job ran past its ${RESCORE_TIMEOUT_SECONDS / 3600} h time limit and was stopped`
-          : `the rescore job failed on a platform error${event.exitCode !== undefined ? ` (exit code ${event.exitCode})` : ''}; the scoring job log has the details`;
+          : `the rescore job failed on a platform error${event.exitCode !== undefined ? ` (exit code ${event.exitCode})` : ''}; the scoring job log has ` + `the details`;
   return (await failRescore(ctx, event.rescoreId, message, event.jobId)) ? 'failed' : 'unchanged';
 }

@@ -1,7 +1,4 @@
-import { Logger } from '@aws-lambda-powertools/logger';
+import { createLogger } from '../logger.ts';
 
-/** One structured logger for the pipeline; silent under vitest unless PODIUM_LOG_LEVEL says otherwise. */
-export const pipelineLog = new Logger({
-  serviceName: 'podium-pipeline',
-  logLevel: (process.env.PODIUM_LOG_LEVEL ?? (process.env.VITEST ? 'SILENT' : 'INFO')) as 'INFO',
-});
+/** The pipeline's logger (upload, job-state and reconciler handlers, and the API's cancels and rescores). */
+export const pipelineLog = createLogger('pipeline');

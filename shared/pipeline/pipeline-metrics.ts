@@ -1,14 +1,15 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 
 /**
- * CloudWatch metrics (namespace `Podium`) as embedded-metric-format lines. Emitted only where a
- * collector reads stdout (Lambda, Batch); locally and in tests they are disabled, not printed.
- * Dimensions are what the dashboard and alarms of the platform stack select on: `service` (from
- * POWERTOOLS_SERVICE_NAME, `podium`), `challenge` (PODIUM_CHALLENGE_ID), and `state` or `reason`.
+ * CloudWatch metrics as embedded-metric-format lines. Emitted only where a collector reads stdout
+ * (Lambda, Batch); locally and in tests they are disabled, not printed. The namespace is
+ * POWERTOOLS_METRICS_NAMESPACE and the `service` dimension POWERTOOLS_SERVICE_NAME, both set by
+ * CDK next to the alarms that select on them (infra/constructs/podium-function.ts); the other
+ * dimensions are `challenge` (PODIUM_CHALLENGE_ID), and `state` or `reason`.
  */
 const enabled = Boolean(process.env.AWS_LAMBDA_FUNCTION_NAME || process.env.AWS_BATCH_JOB_ID) && process.env.POWERTOOLS_METRICS_DISABLED !== 'true';
 const metrics = new Metrics({
-  namespace: 'Podium',
+  ...(process.env.POWERTOOLS_METRICS_NAMESPACE ? { namespace: process.env.POWERTOOLS_METRICS_NAMESPACE } : {}),
   ...(process.env.PODIUM_CHALLENGE_ID ? { defaultDimensions: { challenge: process.env.PODIUM_CHALLENGE_ID } } : {}),
 });
 

@@ -5,7 +5,7 @@ import { archiveLimitsFor } from '../archive/archive-limits.ts';
 import { ArchiveProblem } from '../archive/archive-problem.ts';
 import { extractArchive } from '../archive/extract-archive.ts';
 import type { PhaseDefinition, SubmissionFormat } from '../challenge/definition-schema.ts';
-import { runSandboxed, type SandboxResult } from '../sandbox/run-sandboxed.ts';
+import { runSandboxed, type SandboxRequest, type SandboxResult } from '../sandbox/run-sandboxed.ts';
 import { sandboxLimitsFor } from '../sandbox/sandbox-limits.ts';
 import type { SandboxMode } from '../sandbox/sandbox-mode.ts';
 import { CsvReader, fieldText, recordText } from '../scoring/csv-stream.ts';
@@ -28,6 +28,8 @@ export interface SubmissionRunRequest {
   format: SubmissionFormat;
   sandboxMode?: SandboxMode;
   maxPredictionsBytes?: number;
+  /** What runs main.py: the platform's sandbox, or `podium test-submission --container`'s runtime image. */
+  sandbox?: (request: SandboxRequest) => Promise<SandboxResult>;
 }
 
 export type SubmissionRunOutcome =
@@ -50,7 +52,7 @@ export async function runSubmission(request: SubmissionRunRequest): Promise<Subm
     if (error instanceof ArchiveProblem) return { ok: false, failure: fixedFailure(error.reason, error.message) };
     throw error;
   }
-  const run = await runSandboxed({
+  const run = await (request.sandbox ?? runSandboxed)({
     codeDir,
     dataDir: request.inputsDir,
     dataMount: phase.runtime.dataMount,

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rmdir, statfs, writeFile } from 'node:fs/promises';
@@ -222,7 +223,7 @@ class RunCgroup implements RunMemoryBound {
           // Members exiting; try again.
         }
       }
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await sleep(50);
     }
     // Left for sweepStale.
   }

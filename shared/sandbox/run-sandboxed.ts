@@ -44,8 +44,10 @@ export interface SandboxRequest {
   python?: string;
   limits: SandboxLimits;
   mode?: SandboxMode;
-  /** Extra arguments after main.py (tests). */
+  /** The script the interpreter runs, relative to the code folder (default main.py). */
   script?: string;
+  /** Arguments after the script (a scoring program's input and output paths). */
+  args?: string[];
   /** GPUs the phase grants: the host's NVIDIA devices are passed through when there are any. */
   gpus?: number;
   /** How the run's memory is bounded: its own cgroup where the machine allows (default), or the process watch (tests). */
@@ -165,7 +167,7 @@ const gpuDevicesFor = (request: SandboxRequest): string[] => (request.gpus ? nvi
 
 function buildCommand(request: SandboxRequest, mode: SandboxMode, uid: number): { command: string; args: string[] } {
   const python = request.python ?? defaultPython();
-  const script = request.script ?? 'main.py';
+  const script = [request.script ?? 'main.py', ...(request.args ?? [])];
   const gpuDevices = gpuDevicesFor(request);
   const limits = limitArgs(request.limits, gpuDevices.length > 0);
   const asRoot = process.getuid?.() === 0;
@@ -209,7 +211,7 @@ function buildCommand(request: SandboxRequest, mode: SandboxMode, uid: number): 
       CODE_MOUNT,
       '--clearenv',
       ...Object.entries(env).flatMap(([name, value]) => ['--setenv', name, value]),
-      ...announceStart([...limits, python, script]),
+      ...announceStart([...limits, python, ...script]),
     ];
     // Running bwrap itself as the sandbox uid: as root, a user namespace would map root onto the
     // sandbox user, which would then own (and read) every root-owned file.
@@ -222,9 +224,9 @@ function buildCommand(request: SandboxRequest, mode: SandboxMode, uid: number): 
     // capabilities and no way to regain privileges; the launcher's environment (and with it the
     // ECS credentials URI) is not inherited.
     const competitor = ['--reuid', String(uid), '--regid', String(uid), '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', '--no-new-privs'];
-    return { command: 'setpriv', args: [...competitor, 'env', ...cleanEnv, ...announceStart([...limits, python, script])] };
+    return { command: 'setpriv', args: [...competitor, 'env', ...cleanEnv, ...announceStart([...limits, python, ...script])] };
   }
-  return { command: 'env', args: [...cleanEnv, ...announceStart([...limits, python, script])] };
+  return { command: 'env', args: [...cleanEnv, ...announceStart([...limits, python, ...script])] };
 }
 
 /** Bytes under a folder; stops counting past `cap` (enough to know it is over). */

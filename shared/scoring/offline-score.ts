@@ -1,11 +1,12 @@
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { findDataset, findPhase, loadChallenge } from '../challenge/load-challenge.ts';
-import { higherIsBetter } from '../challenge/definition-schema.ts';
+import { tmpdir } from 'node:os';
+import { findDataset, loadChallenge, requirePhase } from '../challenge/load-challenge.ts';
+import { higherIsBetter, type Metric } from '../challenge/definition-schema.ts';
 import { PodiumError } from '../errors.ts';
 import type { PredictionsCounts } from './predictions-check.ts';
-import { scorePredictions, type SplitScores } from './score-predictions.ts';
-import { SCORER_VERSION } from './scorer-version.ts';
+import { scorePredictionFiles } from './score-prediction-files.ts';
+import type { SplitScores } from './score-predictions.ts';
+import { scorerVersionOf } from './scorer-version.ts';
 
 export interface OfflineScoreRequest {
   challengeDir: string;
@@ -34,34 +35,39 @@ async function requireFile(path: string, what: string): Promise<void> {
   if (!info?.isFile()) throw new PodiumError('NOT_FOUND', `the ${what} file ${path} was not found`);
 }
 
+/** How a metric reads in text: a built-in one by its kind, a program by its file and score name. */
+export function metricLabel(metric: Metric): string {
+  return metric.kind === 'program' ? `the scoring program ${metric.path} (score "${metric.score}")` : metric.kind;
+}
+
 /**
  * Scores a predictions file offline exactly as the scoring job would, so organisers can check
  * their metric and labels: `podium score --challenge <dir> --phase <id> <predictions.csv> <labels.csv> [--json]`.
  * Invalid predictions are a result (`ok: false`), not an exception; a bad challenge, phase or
- * labels file throws a PodiumError naming it.
+ * labels file throws a PodiumError naming it, and a failing scoring program a ScoringProgramError
+ * with what it printed.
  */
 export async function offlineScore(request: OfflineScoreRequest): Promise<OfflineScoreResult> {
   const challenge = await loadChallenge(request.challengeDir);
-  const phase = findPhase(challenge, request.phaseId);
-  if (!phase) {
-    const known = challenge.phases.map((p) => p.id).join(', ');
-    throw new PodiumError('NOT_FOUND', `phase "${request.phaseId}" is not in challenge "${challenge.id}" (phases: ${known})`);
-  }
+  const phase = requirePhase(challenge, request.phaseId);
   const dataset = findDataset(challenge, phase.dataset)!;
   await requireFile(request.predictionsPath, 'predictions');
   await requireFile(request.labelsPath, 'labels');
-  const outcome = await scorePredictions(
-    { format: challenge.submissionFormat, metric: challenge.metric, secondaryMetrics: challenge.secondaryMetrics, dataset },
-    () => createReadStream(request.predictionsPath),
-    () => createReadStream(request.labelsPath),
+  const program = challenge.scoringProgram ? { scoringProgram: challenge.scoringProgram } : {};
+  const outcome = await scorePredictionFiles(
+    { format: challenge.submissionFormat, metric: challenge.metric, secondaryMetrics: challenge.secondaryMetrics, dataset, ...program },
+    request.predictionsPath,
+    request.labelsPath,
+    { workRoot: tmpdir() },
   );
+  const scorerVersion = scorerVersionOf(challenge);
   const base = {
     challengeId: challenge.id,
     phaseId: phase.id,
     datasetId: dataset.id,
     metric: challenge.metric.kind,
     higherIsBetter: higherIsBetter(challenge.metric),
-    scorerVersion: SCORER_VERSION,
+    scorerVersion,
   };
   if (!outcome.ok) {
     const { message, problems, counts, hint } = outcome;
@@ -71,7 +77,7 @@ export async function offlineScore(request: OfflineScoreRequest): Promise<Offlin
   }
   const show = (value: number) => value.toFixed(challenge.scorePrecision);
   const direction = base.higherIsBetter ? 'higher is better' : 'lower is better';
-  const lines = [`${challenge.id} / ${phase.id}: ${outcome.rows} rows scored with ${challenge.metric.kind} (${direction}, scorer ${SCORER_VERSION})`];
+  const lines = [`${challenge.id} / ${phase.id}: ${outcome.rows} rows scored with ${metricLabel(challenge.metric)} (${direction}, scorer ${scorerVersion})`];
   lines.push(`  overall: ${show(outcome.scores.overall)}`);
   if (outcome.scores.public !== undefined) lines.push(`  public:  ${show(outcome.scores.public)}`);
   if (outcome.scores.private !== undefined) lines.push(`  private: ${show(outcome.scores.private)}`);

@@ -1,5 +1,5 @@
 import { getChallenge } from '../challenge/challenge-registry.ts';
-import { findPhase } from '../challenge/challenge.ts';
+import { requirePhase } from '../challenge/challenge.ts';
 import type { PodiumContext } from '../context.ts';
 import { PodiumError } from '../errors.ts';
 import { recordScore } from '../leaderboard/record-score.ts';
@@ -10,8 +10,10 @@ import { recordedFailure } from '../pipeline/run-failure.ts';
 import { readRunOutcome } from '../pipeline/run-outcome.ts';
 import { issueReceipt, type ReceiptIssuer } from '../receipts/issue-receipt.ts';
 import { getSubmission, transitionSubmission, type SubmissionFailure, type SubmissionRecord, type SubmissionScores } from '../submissions/submission-record.ts';
+import { failureMessages } from '../pipeline/failure-messages.ts';
 import { scoreStoredPredictions } from './score-stored-predictions.ts';
-import { SCORER_VERSION } from './scorer-version.ts';
+import { scorerVersionOf } from './scorer-version.ts';
+import { ScoringProgramError } from './scoring-program.ts';
 
 export type ScoringJobOutcome =
   | { outcome: 'scored'; scores: SubmissionScores }
@@ -24,17 +26,19 @@ export type ScoringJobOutcome =
 /**
  * The scoring job of one attempt: records the inference launcher's outcome, or scores the stored
  * predictions against the labels, then moves SCORING → SCORED (with scores) or → FAILED (the
- * launcher's failure, or PREDICTIONS_INVALID), conditional on the status and the attempt. The transition is the commit point; score records, leaderboard entries and the
- * quota settlement follow and are idempotent, so a rerun of the same attempt after a crash
- * finishes them and otherwise changes nothing.
+ * launcher's failure, or PREDICTIONS_INVALID), conditional on the status and the attempt. The
+ * transition is the commit point; score records, leaderboard entries and the quota settlement
+ * follow and are idempotent, so a rerun of the same attempt after a crash finishes them and
+ * otherwise changes nothing.
  * Platform problems (missing labels or predictions, S3 errors) throw: the job fails and is retried.
+ * A failing scoring program (the organisers') ends the submission FAILED(PLATFORM_ERROR) at once,
+ * not retried (it would fail the same way) and not charged; the team reads a fixed wording.
  * With `receipts`, a scored submission's receipt is signed after the score is recorded (issue-receipt.ts).
  */
 export async function runScoringJob(ctx: PodiumContext, submissionId: string, attempt: number, receipts?: ReceiptIssuer): Promise<ScoringJobOutcome> {
   const submission = await getSubmission(ctx, submissionId);
   const challenge = await getChallenge(ctx, submission.challengeId);
-  const phase = findPhase(challenge, submission.phaseId);
-  if (!phase) throw new PodiumError('NOT_FOUND', `phase "${submission.phaseId}" was not found in challenge "${challenge.id}"`);
+  const phase = requirePhase(challenge, submission.phaseId);
   if (submission.attempt !== attempt || submission.status !== 'SCORING') {
     if (submission.attempt === attempt && submission.status === 'SCORED' && submission.scores) {
       await recordScore(ctx, submission, submission.scores, challenge);
@@ -53,7 +57,15 @@ export async function runScoringJob(ctx: PodiumContext, submissionId: string, at
   const usage = run.run ? { run: run.run } : {};
   if (run.result === 'failed') return recordFailure(ctx, submission, phase, recordedFailure(run.failure, sawHiddenData && run.codeRan), usage);
 
-  const outcome = await scoreStoredPredictions(ctx, challenge, submission);
+  let outcome;
+  try {
+    outcome = await scoreStoredPredictions(ctx, challenge, submission);
+  } catch (error) {
+    if (!(error instanceof ScoringProgramError)) throw error;
+    // The organisers' program is theirs to fix: a platform error, never charged, with its detail for them alone.
+    const failure = { reason: 'PLATFORM_ERROR' as const, message: error.message, summary: failureMessages.scoringProgramFailed() };
+    return recordFailure(ctx, submission, phase, recordedFailure(failure, true), usage);
+  }
   const scoredAt = ctx.now().toISOString();
   if (outcome && !outcome.ok) {
     const withHint = (text: string) => (outcome.hint ? `${text}. Hint: ${outcome.hint}` : text);
@@ -62,7 +74,7 @@ export async function runScoringJob(ctx: PodiumContext, submissionId: string, at
   }
 
   const scores: SubmissionScores | undefined = outcome
-    ? { ...outcome.scores, scorerVersion: SCORER_VERSION, scoredAt }
+    ? { ...outcome.scores, scorerVersion: scorerVersionOf(challenge), scoredAt }
     : undefined;
   const moved = await transitionSubmission(ctx, submission.id, { to: 'SCORED', from: ['SCORING'], attempt, set: { ...(scores ? { scores } : {}), ...usage } });
   if (!moved) return { outcome: 'skipped', status: (await getSubmission(ctx, submission.id)).status };

@@ -1,4 +1,4 @@
-import type { DatasetDefinition, Metric, SecondaryMetric, SubmissionFormat } from '../challenge/definition-schema.ts';
+import type { BuiltInMetric, BuiltInSecondaryMetric, DatasetDefinition, Metric, SecondaryMetric, SubmissionFormat } from '../challenge/definition-schema.ts';
 import { PodiumError } from '../errors.ts';
 import type { CsvSource } from './csv-stream.ts';
 import { readLabelsTable, SPLIT_NONE, SPLIT_PRIVATE, SPLIT_PUBLIC } from './labels-table.ts';
@@ -30,12 +30,18 @@ export interface SplitScores extends SplitScore {
 
 export type ScoreOutcome = { ok: true; scores: SplitScores; rows: number } | PredictionsInvalid;
 
+/**
+ * What the platform's own pass computes: the built-in metrics among the primary and secondary
+ * ones. A scoring program's scores are not among them (`primary` is then absent).
+ */
+export type BuiltInScoreOutcome = { ok: true; primary?: SplitScore; secondary?: Record<string, SplitScore>; rows: number } | PredictionsInvalid;
+
 /** A source, or a function opening it afresh: reopenable sources let the scorer try its ordered fast path first. */
 export type ReopenableSource = CsvSource | (() => CsvSource | Promise<CsvSource>);
 
 const open = async (source: ReopenableSource): Promise<CsvSource> => (typeof source === 'function' ? source() : source);
 
-function metricAccumulators(metric: Metric, format: SubmissionFormat, split: boolean, label: string) {
+function metricAccumulators(metric: BuiltInMetric, format: SubmissionFormat, split: boolean, label: string) {
   const overall = createMetricAccumulator(metric, format);
   const bySplit: (MetricAccumulator | undefined)[] = [];
   if (split) {
@@ -57,16 +63,17 @@ function metricAccumulators(metric: Metric, format: SubmissionFormat, split: boo
   return { add, scores };
 }
 
-/** The primary metric's accumulators and each secondary metric's, fed the same rows. */
+/** The built-in primary metric's accumulators and each built-in secondary metric's, fed the same rows. */
 function accumulators(rules: ScoringRules, split: boolean) {
-  const primary = metricAccumulators(rules.metric, rules.format, split, 'the metric');
-  const secondary = (rules.secondaryMetrics ?? []).map((metric) => [metric.name, metricAccumulators(metric, rules.format, split, `the "${metric.name}" score`)] as const);
+  const primary = rules.metric.kind === 'program' ? undefined : metricAccumulators(rules.metric, rules.format, split, 'the metric');
+  const builtIn = (rules.secondaryMetrics ?? []).filter((metric): metric is BuiltInSecondaryMetric => metric.kind !== 'program');
+  const secondary = builtIn.map((metric) => [metric.name, metricAccumulators(metric, rules.format, split, `the "${metric.name}" score`)] as const);
   const add = (truth: Float64Array, prediction: Float64Array, rowSplit: number) => {
-    primary.add(truth, prediction, rowSplit);
+    primary?.add(truth, prediction, rowSplit);
     for (const [, each] of secondary) each.add(truth, prediction, rowSplit);
   };
-  const scores = (): SplitScores => ({
-    ...primary.scores(),
+  const scores = () => ({
+    ...(primary ? { primary: primary.scores() } : {}),
     ...(secondary.length > 0 ? { secondary: Object.fromEntries(secondary.map(([name, each]) => [name, each.scores()])) } : {}),
   });
   return { add, scores };
@@ -85,17 +92,31 @@ function accumulators(rules: ScoringRules, split: boolean) {
  * const outcome = await scorePredictions(rules, () => createReadStream('submission.csv'), () => createReadStream('labels.csv'));
  */
 export async function scorePredictions(rules: ScoringRules, predictions: ReopenableSource, labels: ReopenableSource): Promise<ScoreOutcome> {
+  if (rules.metric.kind === 'program') {
+    throw new PodiumError('INTERNAL', 'a scoring program is run by scorePredictionFiles (score-prediction-files.ts), not scorePredictions');
+  }
+  const outcome = await scoreBuiltInMetrics(rules, predictions, labels);
+  if (!outcome.ok) return outcome;
+  const { primary, secondary, rows } = outcome;
+  return { ok: true, scores: { ...primary!, ...(secondary ? { secondary } : {}) }, rows };
+}
+
+/**
+ * Validates the predictions against the labels and computes the built-in metrics among the
+ * primary and secondary ones (none, for a program-only challenge: then it is validation alone).
+ */
+export async function scoreBuiltInMetrics(rules: ScoringRules, predictions: ReopenableSource, labels: ReopenableSource): Promise<BuiltInScoreOutcome> {
   const split = Boolean(rules.dataset.splitColumn);
   if (typeof predictions === 'function' && typeof labels === 'function') {
     const merged = accumulators(rules, split);
     const rows = await mergeOrdered(rules.format, rules.dataset.splitColumn, await predictions(), await labels(), merged.add);
-    if (rows !== undefined && rows > 0) return { ok: true, scores: merged.scores(), rows };
+    if (rows !== undefined && rows > 0) return { ok: true, ...merged.scores(), rows };
   }
   return scoreIndexed(rules, await open(predictions), await open(labels));
 }
 
 /** The general path: labels indexed by id, predictions streamed and looked up. */
-async function scoreIndexed(rules: ScoringRules, predictions: CsvSource, labels: CsvSource): Promise<ScoreOutcome> {
+async function scoreIndexed(rules: ScoringRules, predictions: CsvSource, labels: CsvSource): Promise<BuiltInScoreOutcome> {
   const table = await readLabelsTable(labels, rules.format, rules.dataset);
   const columns = table.columns;
   const joined = accumulators(rules, table.split !== undefined);
@@ -109,7 +130,7 @@ async function scoreIndexed(rules: ScoringRules, predictions: CsvSource, labels:
     },
   });
   if (!validation.ok) return validation;
-  return { ok: true, scores: joined.scores(), rows: validation.rows };
+  return { ok: true, ...joined.scores(), rows: validation.rows };
 }
 
 function finite(accumulator: MetricAccumulator, rows: string, label: string): number {

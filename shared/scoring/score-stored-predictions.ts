@@ -1,11 +1,17 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { createWriteStream } from 'node:fs';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { Challenge } from '../challenge/challenge.ts';
-import { findDataset, findPhase, smokeDatasetOf } from '../challenge/challenge.ts';
+import { findDataset, requirePhase, smokeDatasetOf } from '../challenge/challenge.ts';
 import type { PodiumContext } from '../context.ts';
 import { PodiumError } from '../errors.ts';
 import { objectKeys } from '../storage/object-keys.ts';
 import type { SubmissionRecord } from '../submissions/submission-record.ts';
+import { scorePredictionFiles } from './score-prediction-files.ts';
 import { scorePredictions, type ScoreOutcome } from './score-predictions.ts';
 
 const isMissingObject = (error: unknown) => error instanceof Error && (error.name === 'NoSuchKey' || error.name === 'NotFound');
@@ -22,8 +28,7 @@ async function openObject(ctx: PodiumContext, bucket: string, key: string): Prom
 
 /** Where a submission's labels are: the hidden dataset's (scoring job only), or the public smoke labels. */
 export function labelsLocation(ctx: PodiumContext, challenge: Challenge, submission: Pick<SubmissionRecord, 'mode' | 'phaseId'>) {
-  const phase = findPhase(challenge, submission.phaseId);
-  if (!phase) throw new PodiumError('NOT_FOUND', `phase "${submission.phaseId}" was not found in challenge "${challenge.id}"`);
+  const phase = requirePhase(challenge, submission.phaseId);
   if (submission.mode === 'smoke') {
     const dataset = smokeDatasetOf(challenge, phase.id);
     if (!dataset) return undefined;
@@ -56,6 +61,24 @@ export async function scoreStoredPredictions(
     labels.destroy();
     throw new PodiumError('INTERNAL', `the predictions of submission "${submission.id}" are missing (s3://${ctx.config.predictionsBucket}/${predictionsKey})`);
   }
+  const rules = { format: challenge.submissionFormat, metric: challenge.metric, secondaryMetrics: challenge.secondaryMetrics, dataset: location.dataset };
+  if (challenge.metric.kind === 'program') {
+    // A scoring program reads files: these two, staged in a folder of this run only.
+    const staging = await mkdtemp(join(tmpdir(), 'podium-scoring-'));
+    try {
+      await chmod(staging, 0o711);
+      const labelsPath = join(staging, 'labels.csv');
+      const predictionsPath = join(staging, 'predictions.csv');
+      await pipeline(labels, createWriteStream(labelsPath, { mode: 0o600 }));
+      await pipeline(predictions, createWriteStream(predictionsPath, { mode: 0o600 }));
+      const program = challenge.scoringProgram ? { scoringProgram: challenge.scoringProgram } : {};
+      return await scorePredictionFiles({ ...rules, ...program }, predictionsPath, labelsPath, { workRoot: staging });
+    } finally {
+      labels.destroy();
+      predictions.destroy();
+      await rm(staging, { recursive: true, force: true });
+    }
+  }
   // Reopenable sources let the scorer stream-merge two files listing ids in the same order; each
   // opening is a fresh GET, and every stream is closed however the scoring ends.
   const opened: Readable[] = [predictions, labels];
@@ -75,7 +98,7 @@ export async function scoreStoredPredictions(
   };
   try {
     return await scorePredictions(
-      { format: challenge.submissionFormat, metric: challenge.metric, secondaryMetrics: challenge.secondaryMetrics, dataset: location.dataset },
+      rules,
       reopen(ctx.config.predictionsBucket, predictionsKey, predictions),
       reopen(location.bucket, location.key, labels),
     );

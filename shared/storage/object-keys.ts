@@ -20,6 +20,12 @@ export const objectKeys = {
   submissionArchive: (challengeId: string, phaseId: string, teamId: string, submissionId: string) =>
     `${challengeId}/${phaseId}/${teamId}/${submissionId}/submission.zip`,
   /**
+   * Submissions bucket: a winning team's code release, one key per upload attempt so a URL signed
+   * for an earlier attempt can never replace a verified archive. Not `submission.zip`, so the
+   * upload handler's notification (that suffix) never sees it.
+   */
+  codeReleaseArchive: (challengeId: string, phaseId: string, teamId: string, attempt: number) => `${challengeId}/${phaseId}/${teamId}/code-release-${attempt}.zip`,
+  /**
    * Predictions bucket: each attempt's predictions, outcome and capped, sanitised log under its own
    * prefix, so a late attempt can never overwrite a newer one's.
    */

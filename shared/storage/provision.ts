@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CreateTableCommand, DescribeTableCommand, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -40,7 +41,7 @@ export async function ensureTable(db: DynamoDBDocumentClient, config: StorageCon
   for (let attempt = 0; attempt < 100; attempt++) {
     const described = await db.send(new DescribeTableCommand({ TableName: config.tableName }));
     if (described.Table?.TableStatus === 'ACTIVE') return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
   }
   throw new Error(`table ${config.tableName} did not become ACTIVE`);
 }

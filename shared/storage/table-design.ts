@@ -45,6 +45,8 @@ export const keys = {
     pk: `SELECTION#${challengeId}#${phaseId}#${teamId}`,
     sk: 'FINAL',
   }),
+  /** One per team: its code release, beside the challenge's other records so one query lists them. */
+  codeRelease: (challengeId: string, teamId: string) => ({ pk: `CHALLENGE#${challengeId}`, sk: `RELEASE#${teamId}` }),
   rescoreRequest: (rescoreId: string) => ({ pk: `RESCORE#${rescoreId}`, sk: 'META' }),
   rerunRequest: (rerunId: string) => ({ pk: `RERUN#${rerunId}`, sk: 'META' }),
   idempotencyKey: (teamId: string, key: string) => ({ pk: `IDEMPOTENCY#${teamId}`, sk: key }),

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Challenge } from '../challenge/challenge.ts';
-import { findPhase, smokeDatasetOf } from '../challenge/challenge.ts';
+import { requirePhase, smokeDatasetOf } from '../challenge/challenge.ts';
 import type { PhaseDefinition } from '../challenge/definition-schema.ts';
 import type { PodiumContext } from '../context.ts';
-import { notFound, PodiumError } from '../errors.ts';
+import { PodiumError } from '../errors.ts';
 import type { Principal } from '../identity/principal.ts';
 import { requireActiveParticipant } from '../participants/registration.ts';
 import { queryItems } from '../storage/query-all.ts';
@@ -74,8 +74,7 @@ export async function createSubmission(
   principal: Principal,
   request: CreateSubmissionRequest,
 ): Promise<{ submission: SubmissionRecord; upload: ArchiveUpload | undefined; replayed: boolean }> {
-  const phase = findPhase(challenge, request.phaseId);
-  if (!phase) throw notFound(`phase "${request.phaseId}" of ${challenge.id}`);
+  const phase = requirePhase(challenge, request.phaseId);
   const participant = await requireActiveParticipant(ctx, challenge, principal);
   const team = (await teamOf(ctx, challenge, participant, principal, { createSolo: true }))!;
   if (team.disqualified) throw new PodiumError('FORBIDDEN', `team "${team.name}" is disqualified from ${challenge.id}`);

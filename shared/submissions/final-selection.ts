@@ -1,4 +1,4 @@
-import { findPhase } from '../challenge/challenge.ts';
+import { requirePhase } from '../challenge/challenge.ts';
 import type { PodiumContext } from '../context.ts';
 import { PodiumError } from '../errors.ts';
 import type { Principal } from '../identity/principal.ts';
@@ -25,7 +25,7 @@ export interface FinalSelectionView {
  */
 async function selectable(ctx: PodiumContext, principal: Principal, submissionId: string, adding: boolean) {
   const { submission, challenge } = await teamSubmission(ctx, principal, submissionId);
-  const phase = findPhase(challenge, submission.phaseId)!;
+  const phase = requirePhase(challenge, submission.phaseId);
   const limit = finalSelectionsOf(challenge, phase.id);
   if (limit === 0) {
     throw new PodiumError('INVALID_STATE', `phase "${phase.id}" has no private leaderboard (its test set has no public/private split): there is nothing to select`);
@@ -60,7 +60,7 @@ export async function selectFinalSubmission(ctx: PodiumContext, principal: Princ
     const current = await view(ctx, challengeId, phaseId, teamId, limit, phase.closes);
     throw new PodiumError(
       'CONFLICT',
-      `your team already selected ${current.selected.length} submissions in phase "${phaseId}", the most allowed (${limit}): ${current.selected.join(', ')}; clear one first`,
+      `your team already selected ${current.selected.length} submissions in phase "${phaseId}", the most allowed (${limit}): ` + `${current.selected.join(', ')}; clear one first`,
       current,
     );
   }

@@ -1,9 +1,9 @@
 import { paginateQuery } from '@aws-sdk/lib-dynamodb';
 import { recordAudit } from '../audit/audit-log.ts';
 import type { ChallengeFile } from '../challenge/definition-schema.ts';
-import { findPhase } from '../challenge/challenge.ts';
+import { requirePhase } from '../challenge/challenge.ts';
 import type { PodiumContext } from '../context.ts';
-import { notFound, PodiumError } from '../errors.ts';
+import { PodiumError } from '../errors.ts';
 import { phaseBoards } from '../leaderboard/leaderboard-splits.ts';
 import { readLeaderboard } from '../leaderboard/read-leaderboard.ts';
 import { scoredSubmissionsQuery } from '../leaderboard/phase-submissions.ts';
@@ -33,12 +33,6 @@ export interface PublicationPreview {
   scoredSubmissions: number;
 }
 
-const phaseOf = (challenge: ChallengeFile, phaseId: string) => {
-  const phase = findPhase(challenge, phaseId);
-  if (!phase) throw notFound(`phase "${phaseId}" of ${challenge.id}`);
-  return phase;
-};
-
 /** How many of them there are: the same query as the leaderboard's, counted by DynamoDB rather than read. */
 async function countScoredSubmissions(ctx: PodiumContext, challengeId: string, phaseId: string): Promise<number> {
   let count = 0;
@@ -47,7 +41,7 @@ async function countScoredSubmissions(ctx: PodiumContext, challengeId: string, p
 }
 
 export async function publicationPreview(ctx: PodiumContext, challenge: ChallengeFile, phaseId: string): Promise<PublicationPreview> {
-  const phase = phaseOf(challenge, phaseId);
+  const phase = requirePhase(challenge, phaseId);
   const board = phaseBoards(challenge, phaseId).includes('private') ? 'private' : 'overall';
   let boardTeams = 0;
   let cursor: string | undefined;
@@ -84,14 +78,14 @@ export interface PublishRequest {
  * reason and whether it was forced.
  */
 export async function publishPhase(ctx: PodiumContext, challenge: ChallengeFile, phaseId: string, request: PublishRequest): Promise<PhaseControl> {
-  const phase = phaseOf(challenge, phaseId);
+  const phase = requirePhase(challenge, phaseId);
   const open = ctx.now().getTime() < Date.parse(phase.closes);
   const reason = request.reason?.trim();
   if (request.force && !reason) throw new PodiumError('VALIDATION_FAILED', 'a forced publication needs a reason: it goes to the audit log');
   if (open && !request.force) {
     throw new PodiumError(
       'INVALID_STATE',
-      `phase "${phaseId}" is open until ${phase.closes}: publishing now would show every team the private score of each submission it makes until then. Publish after it closes, or force it with a reason (audit-logged)`,
+      `phase "${phaseId}" is open until ${phase.closes}: publishing now would show every team the private score of each submission it makes until ` + `then. Publish after it closes, or force it with a reason (audit-logged)`,
       { closes: phase.closes },
     );
   }
@@ -109,7 +103,7 @@ export async function publishPhase(ctx: PodiumContext, challenge: ChallengeFile,
 
 /** Hides the phase's final board and private scores again (a publication by mistake); audit-logged with the reason. */
 export async function unpublishPhase(ctx: PodiumContext, challenge: ChallengeFile, phaseId: string, request: { by: string; reason: string }): Promise<PhaseControl> {
-  phaseOf(challenge, phaseId);
+  requirePhase(challenge, phaseId);
   const reason = request.reason.trim();
   if (!reason) throw new PodiumError('VALIDATION_FAILED', 'unpublishing needs a reason: it goes to the audit log');
   const control = await setPhaseSwitch(ctx, challenge.id, phaseId, { published: false }, request.by);

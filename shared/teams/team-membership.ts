@@ -125,7 +125,7 @@ export async function joinTeam(ctx: PodiumContext, challenge: Challenge, partici
         Key: keys.team(challenge.id, teamId),
         UpdateExpression: 'ADD members :user, memberCount :one',
         ConditionExpression:
-          'attribute_exists(pk) AND memberCount < :max AND NOT contains(members, :userId) AND attribute_not_exists(mergedInto) AND attribute_not_exists(mergingInto) AND (attribute_not_exists(disqualified) OR disqualified = :false)',
+          'attribute_exists(pk) AND memberCount < :max AND NOT contains(members, :userId) AND attribute_not_exists(mergedInto) AND ' + 'attribute_not_exists(mergingInto) AND (attribute_not_exists(disqualified) OR disqualified = :false)',
         ExpressionAttributeValues: { ':user': new Set([principal.userId]), ':userId': principal.userId, ':one': 1, ':max': challenge.teams.maxSize, ':false': false },
         ReturnValues: 'ALL_NEW',
       }),

@@ -4,7 +4,7 @@ import { registerChallenge } from '#shared/challenge/challenge-registry.ts';
 import { loadChallenge, rulesVersionOf, type Challenge } from '#shared/challenge/load-challenge.ts';
 import type { PodiumContext } from '#shared/context.ts';
 import { createDevIssuer, type DevIssuer } from '#shared/identity/dev-issuer.ts';
-import { createApp } from '../../functions/api/app.ts';
+import { createApp, type ApiDependencies } from '../../functions/api/app.ts';
 import { manualClock, type StorageFixture } from '../support/storage-fixture.ts';
 
 export { createRecordingJobRunner };
@@ -31,14 +31,20 @@ export interface ApiHarness {
 
 let sharedIssuer: DevIssuer | undefined;
 
-export async function startApi(fixture: StorageFixture, challenges: Challenge[], at = '2026-06-01T12:00:00Z'): Promise<ApiHarness> {
+/** `local`: the routers and docs assets only the local stack mounts (`local/platform.ts`). */
+export async function startApi(
+  fixture: StorageFixture,
+  challenges: Challenge[],
+  at = '2026-06-01T12:00:00Z',
+  local: Pick<ApiDependencies, 'localRouters' | 'docsAssetsBase'> = {},
+): Promise<ApiHarness> {
   const clock = manualClock(at);
   const ctx = await fixture.freshContext(clock.now);
   for (const challenge of challenges) await registerChallenge(ctx, challenge);
   sharedIssuer ??= await createDevIssuer();
   const issuer = sharedIssuer;
   const jobs = createRecordingJobRunner();
-  const app = createApp({ ctx, devIssuer: issuer, jobRunner: jobs.runner });
+  const app = createApp({ ctx, devIssuer: issuer, jobRunner: jobs.runner, ...local });
   const call = (method: string, path: string, token?: string, body?: unknown, headers: Record<string, string> = {}) =>
     Promise.resolve(
       app.request(path, {

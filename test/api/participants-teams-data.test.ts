@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignJWT, generateKeyPair } from 'jose';
 import { neutraliseCell } from '#shared/exports/csv.ts';
+import { getChallenge } from '#shared/challenge/challenge-registry.ts';
+import { loadChallenge } from '#shared/challenge/load-challenge.ts';
 import { startStorageFixture, type StorageFixture } from '../support/storage-fixture.ts';
 import { seedTrainingFiles, startApi, tissuenet } from './api-harness.ts';
 
@@ -65,7 +67,36 @@ describe('registration and rules', () => {
     expect((await api.call('POST', '/challenges/tissuenet/registration', doctor, { rulesVersion })).status).toBe(200);
     expect((await api.call('GET', '/challenges/tissuenet/datasets/train', doctor)).status).toBe(200);
     const invalid = await api.call('PUT', '/admin/challenges/tissuenet', organiser, { ...file, phases: [], descriptionMarkdown, rulesMarkdown });
-    expect(await invalid.json()).toMatchObject({ error: 'CHALLENGE_INVALID', details: { issues: [{ field: 'phases' }] } });
+    // Every issue is named: the empty phases, and what referred to them (the code release's phase).
+    expect(await invalid.json()).toMatchObject({ error: 'CHALLENGE_INVALID', details: { issues: [{ field: 'phases' }, { field: 'codeRelease.phase' }] } });
+  });
+});
+
+describe('registering a challenge with a scoring program', () => {
+  it('takes the program text with the definition, records its digest, and names the field when it is missing or misplaced', async () => {
+    const api = await startApi(fixture, []);
+    const organiser = await api.login('org@chu-example.fr', 'organiser');
+    const { descriptionMarkdown, rulesMarkdown, rulesVersion: _version, scoringProgram, ...file } = await loadChallenge('examples/visiomel');
+    const put = (body: Record<string, unknown>) =>
+      api.call('PUT', '/admin/challenges/visiomel', organiser, { ...file, descriptionMarkdown, rulesMarkdown, ...body });
+
+    expect(await (await put({})).json()).toMatchObject({
+      error: 'VALIDATION_FAILED',
+      details: { issues: [{ field: 'body.scoringProgramSource', message: 'is required with a program metric: the text of score.py' }] },
+    });
+    const empty = await put({ scoringProgramSource: '' });
+    expect(await empty.json()).toMatchObject({ error: 'VALIDATION_FAILED', message: 'body.scoringProgramSource: is empty' });
+    expect((await put({ scoringProgramSource: scoringProgram!.source })).status).toBe(200);
+    expect((await getChallenge(api.ctx, 'visiomel')).scoringProgram).toEqual(scoringProgram);
+    // The program is the organisers': the public view names the metric, never the program's text.
+    const view = await (await api.call('GET', '/challenges/visiomel')).text();
+    expect(view).toContain('"kind":"program"');
+    expect(view).not.toContain('compute_sample_weight');
+
+    const builtIn = { metric: { kind: 'log-loss', eps: 1e-16 }, secondaryMetrics: [] };
+    const misplaced = await put({ ...builtIn, scoringProgramSource: 'print(1)' });
+    const refusal = 'body.scoringProgramSource: is only allowed with a program metric';
+    expect(await misplaced.json()).toMatchObject({ error: 'VALIDATION_FAILED', message: refusal });
   });
 });
 

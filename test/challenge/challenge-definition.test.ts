@@ -1,4 +1,4 @@
-import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
@@ -30,7 +30,9 @@ describe('challenge definitions', () => {
     expect(tissuenet.phases.map((phase) => phase.id)).toEqual(['learning', 'final']);
     expect(tissuenet.metric.kind).toBe('cost-matrix');
     expect(tissuenet.phases[0]!.runtime.dataMount).toBe('data');
-    expect(visiomel.metric).toEqual({ kind: 'log-loss', eps: 1e-16 });
+    const program = { kind: 'program', path: 'score.py', score: 'weighted-log-loss', higherIsBetter: false, timeLimitSeconds: 60, memoryMiB: 512 };
+    expect(visiomel.metric).toEqual(program);
+    expect(visiomel.scoringProgram).toMatchObject({ path: 'score.py', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect(visiomel.phases[0]!.runtime.dataMount).toBe('/code_execution/data');
     expect(visiomel.registration.approval).toBe('manual');
     expect(tissuenet.rulesVersion).toMatch(/^[0-9a-f]{16}$/);
@@ -68,8 +70,80 @@ describe('challenge definitions', () => {
     expect(rejection(tissuenetYaml.replace('scorePrecision: 4', 'scorePrecision: 4\nscoreprecision: 3'))).toContain('Unrecognized key');
   });
 
+  it('rejects a code release under a licence that is not open source, or for an unknown phase', () => {
+    expect(rejection(tissuenetYaml.replace('licences: [MIT,', 'licences: [CC-BY-NC-4.0, MIT,'))).toContain(
+      'codeRelease.licences[0]: "CC-BY-NC-4.0" is not an OSI-approved licence Podium knows',
+    );
+    expect(rejection(tissuenetYaml.replace('codeRelease:\n  phase: final', 'codeRelease:\n  phase: finals'))).toContain('codeRelease.phase: names unknown phase "finals"');
+  });
+
   it('reports YAML syntax errors with their line', () => {
     expect(rejection('id: x\ntitle: [unclosed\n')).toMatch(/line \d+/);
+  });
+});
+
+const visiomelYaml = await readFile('examples/visiomel/challenge.yaml', 'utf8');
+const withMetric = (metric: string) => visiomelYaml.replace(/^metric:\n(?: {2}.*\n)+/m, `metric:\n${metric}\n`);
+
+describe('scoring program metrics', () => {
+  it('refuses bad program settings, naming the field', () => {
+    const program = (path: string) => withMetric(`  kind: program\n  path: ${path}\n  score: weighted-log-loss\n  higherIsBetter: false`);
+    expect(rejection(program('/etc/score.py'))).toContain('metric.path: must be a path inside the challenge folder (relative, no "..")');
+    expect(rejection(program('../shared/score.py'))).toContain('metric.path: must be a path inside the challenge folder (relative, no "..")');
+    expect(rejection(program('scripts\\..\\..\\score.py'))).toContain('metric.path: must be a path inside the challenge folder');
+    expect(rejection(program('score.sh'))).toContain('metric.path: must be a .py file');
+    expect(rejection(withMetric('  kind: program\n  path: score.py\n  higherIsBetter: false'))).toContain('metric.score');
+    expect(rejection(withMetric('  kind: program\n  path: score.py\n  score: weighted-log-loss'))).toContain('metric.higherIsBetter');
+    const badName = withMetric('  kind: program\n  path: score.py\n  score: Weighted Loss\n  higherIsBetter: false');
+    expect(rejection(badName)).toContain('metric.score: must be 1–32 lower-case letters');
+    const withSetting = (line: string) => program('score.py').replace('higherIsBetter: false', `higherIsBetter: false\n  ${line}`);
+    expect(rejection(withSetting('timeLimitSeconds: 3600'))).toContain('metric.timeLimitSeconds');
+    expect(rejection(withSetting('memoryMiB: 64'))).toContain('metric.memoryMiB');
+    expect(rejection(withSetting('command: python3'))).toContain('Unrecognized key');
+  });
+
+  it('refuses program scores without a program, and a secondary score named like the primary one', () => {
+    expect(rejection(withMetric('  kind: log-loss'))).toContain('secondaryMetrics[0].kind: needs metric.kind program');
+    expect(rejection(visiomelYaml.replace('{ name: log-loss, kind: program', '{ name: weighted-log-loss, kind: program'))).toContain(
+      'secondaryMetrics[0].name: is metric.score "weighted-log-loss", the primary score',
+    );
+  });
+
+  it('refuses a program file that is missing, a link leading out of the folder, empty, too large or not UTF-8', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'podium-program-'));
+    await cp('examples/visiomel', dir, { recursive: true });
+    const load = () =>
+      loadChallenge(dir).then(
+        () => 'accepted',
+        (error: PodiumError) => error.message,
+      );
+    const outside = join(await mkdtemp(join(tmpdir(), 'podium-outside-')), 'score.py');
+    await writeFile(outside, 'print(1)\n');
+    const cases: [string, () => Promise<void>, string][] = [
+      [
+        'missing',
+        () => writeFile(join(dir, 'challenge.yaml'), visiomelYaml.replace('path: score.py', 'path: metric/score.py')),
+        'metric.path: file metric/score.py was not found in the challenge folder',
+      ],
+      ['a link out', async () => {
+        await writeFile(join(dir, 'challenge.yaml'), visiomelYaml.replace('path: score.py', 'path: linked.py'));
+        await symlink(outside, join(dir, 'linked.py'));
+      }, 'metric.path: file linked.py is a link leading out of the challenge folder'],
+      ['a folder', async () => {
+        await writeFile(join(dir, 'challenge.yaml'), visiomelYaml.replace('path: score.py', 'path: folder.py'));
+        await mkdir(join(dir, 'folder.py'));
+      }, 'metric.path: folder.py is not a regular file'],
+      ['empty', async () => {
+        await writeFile(join(dir, 'challenge.yaml'), visiomelYaml);
+        await writeFile(join(dir, 'score.py'), '');
+      }, 'metric.path: file score.py is empty'],
+      ['too large', () => writeFile(join(dir, 'score.py'), '#'.repeat(64 * 1024 + 1)), 'metric.path: file score.py is 65537 bytes, over the limit of 65536'],
+      ['not UTF-8', () => writeFile(join(dir, 'score.py'), Buffer.from([0x70, 0xff, 0xfe])), 'metric.path: file score.py is not UTF-8 text'],
+    ];
+    for (const [, arrange, message] of cases) {
+      await arrange();
+      expect(await load()).toContain(message);
+    }
   });
 });
 

@@ -4,6 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import yazl from 'yazl';
 import { objectKeys } from '#shared/storage/object-keys.ts';
+import { createSubmissionRecord, transitionSubmission } from '#shared/submissions/submission-record.ts';
 import { mkdir, mkdtemp, readFile, readdir, rm, stat, truncate, writeFile, rename } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,6 +46,17 @@ describe('a competitor with the podium CLI', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/tissuenet\s+TissueNet/);
     expect(result.stdout).toContain('learning');
+  });
+
+  it("lists a phase's runtime: image, Python and every package with its version, torch included", async () => {
+    const json = await ada.run(['--json', 'runtime', 'tissuenet', '--phase', 'learning']);
+    expect(json.code, json.stderr).toBe(0);
+    const manifest = json.json<{ image: string; python: string; packages: { name: string; version: string }[] }>();
+    expect(manifest).toMatchObject({ image: 'podium/cpu:1', python: expect.stringMatching(/^3\.\d+\.\d+$/) });
+    expect(manifest.packages.find((p) => p.name === 'torch')?.version).toMatch(/^\d+\.\d+\.\d+/);
+    const human = await ada.run(['runtime', 'tissuenet', '--phase', 'learning']);
+    expect(human.stdout).toMatch(/^torch\s+\d+\.\d+\.\d+/m);
+    expect(human.stdout).toContain('tissuenet / learning: podium/cpu:1');
   });
 
   it('is told to accept the rules before anything else, then joins with --yes', async () => {
@@ -155,9 +167,40 @@ describe('a competitor with the podium CLI', () => {
     expect(others.stderr).toContain('NOT_FOUND');
   });
 
+  it('lists the team’s submissions oldest first across phases, whichever phase each is in', async () => {
+    const { submissions: before } = (await grace.run(['--json', 'status'])).json<{ submissions: { id: string; teamId: string; createdAt: string }[] }>();
+    const teamId = before[0]!.teamId;
+    // Earlier than anything the API created in this run, alternating between the two phases.
+    const seeded = [
+      { id: 's-order-1', phaseId: 'final', at: '2026-11-01T08:00:00.000Z' },
+      { id: 's-order-2', phaseId: 'learning', at: '2026-11-01T09:00:00.000Z' },
+      { id: 's-order-3', phaseId: 'final', at: '2026-11-01T10:00:00.000Z' },
+      { id: 's-order-4', phaseId: 'learning', at: '2026-11-01T11:00:00.000Z' },
+    ];
+    // Inserted newest first, so neither the insertion order nor a per-phase listing is the time order.
+    for (const { id, phaseId, at } of [...seeded].reverse()) {
+      const ctx = { ...platform.ctx, now: () => new Date(at) };
+      const archiveKey = objectKeys.submissionArchive('tissuenet', phaseId, teamId, id);
+      await createSubmissionRecord(ctx, { id, challengeId: 'tissuenet', phaseId, teamId, submittedBy: 'seeded', mode: 'smoke', archiveKey });
+      // Ended, so the reconciler leaves them alone.
+      await transitionSubmission(ctx, id, { to: 'CANCELLED' });
+    }
+    const expected = [...seeded.map((s) => s.id), ...before.map((s) => s.id)];
+    const listed = (await grace.run(['--json', 'status'])).json<{ submissions: { id: string; createdAt: string }[] }>().submissions;
+    expect(listed.map((s) => s.id)).toEqual(expected);
+    const table = await grace.run(['status']);
+    expect(table.code, table.stderr).toBe(0);
+    const rows = table.stdout.split('\n').filter((line) => /^s-/.test(line));
+    expect(rows.map((line) => line.split(/\s+/)[0])).toEqual(expected);
+    expect(rows.map((line) => line.split(/\s+/)[1])).toEqual(['final', 'learning', 'final', 'learning', ...before.map(() => 'learning')]);
+  });
+
   it('uploads in parts with --multipart and follows a smoke run to its end, printing each state', async () => {
-    const submitted = await ada.run(['submit', 'examples/tissuenet/baseline', '--phase', 'learning', '--multipart', '--smoke', '--poll-interval', '0.5', '--timeout', '240', '--note', 'baseline,\u202e smoke\ttry']);
+    // No --phase: the only open phase is chosen, and the CLI says so.
+    const submitted = await ada.run(['submit', 'examples/tissuenet/baseline', '--multipart', '--smoke', '--poll-interval', '0.5', '--timeout', '240', '--note', 'baseline,\u202e smoke\ttry']);
     expect(submitted.code, submitted.stdout + submitted.stderr).toBe(0);
+    expect(submitted.stderr).toContain('phase: learning (the only open phase of tissuenet; pass --phase to choose another)');
+    expect(submitted.stdout).toMatch(/Submission \S+ uploaded to tissuenet\/learning \(smoke run\)/);
     // Each state is printed once, as polled: a state before the end, then SCORED.
     expect(submitted.stdout).toMatch(/\d\d:\d\d:\d\d {2}(CREATED|UPLOADED|VALIDATED|QUEUED|RUNNING|SCORING)\n[\s\S]*\d\d:\d\d:\d\d {2}SCORED\n/);
     const id = /Submission (\S+) uploaded/.exec(submitted.stdout)![1]!;

@@ -1,3 +1,4 @@
+import { mapWithConcurrency } from '#shared/concurrency.ts';
 import { createServer, type Server } from 'node:http';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -26,12 +27,13 @@ describe('podium, every command', () => {
     const commandList = root.stdout.split('Commands:')[1]!.split('\n\n')[0]!;
     const commands = [...commandList.matchAll(/^ {2}([a-z-]+) /gm)].map((match) => match[1]!).filter((name) => name !== 'help');
     expect(commands.length).toBeGreaterThan(20);
-    for (const name of commands) {
-      const help = await user.run([name, '--help']);
+    // A few CLI processes at a time: each pays Node's and tsx's start-up.
+    const helps = await mapWithConcurrency(commands, 4, async (name) => ({ name, help: await user.run([name, '--help']) }));
+    for (const { name, help } of helps) {
       expect(help.code, name).toBe(0);
       expect(help.stdout, `${name} --help`).toContain('Examples:');
     }
-  });
+  }, 120_000);
 
   it('exits 2 on a usage error, with a JSON error under --json', async () => {
     const human = await user.run(['leaderboard', 'tissuenet', '-c', 'visiomel']);

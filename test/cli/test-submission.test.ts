@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -47,6 +48,35 @@ describe('podium test-submission', () => {
     expect(scored.json<{ scores: { overall: number } }>().scores.overall).toBeCloseTo(result.json<{ score: { overall: number } }>().score.overall, 10);
   });
 
+  it("warns, naming the runtime, when this machine's Python differs from the phase's runtime, and points at --container", async () => {
+    const result = await run(join(challengeDir, 'baseline'));
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/warning: \S*python3 is not the phase's runtime podium\/cpu:1/);
+    // Debian's python3 on the test machines has no PyTorch at the runtime's version (torch 2.5.1+cpu).
+    expect(result.stderr).toMatch(/torch (missing here|\S+ here), 2\.5\.1\+cpu in podium\/cpu:1/);
+    expect(result.stderr).toContain('with --container');
+  });
+
+  it('with --container and neither podman nor docker, says what to install and runs on the host with a warning', async () => {
+    // A PATH with what the host sandbox needs and no container engine.
+    // Its own folder, traversable by the sandbox uid, which looks its tools up on this PATH too.
+    const bin = await mkdtemp(join(tmpdir(), 'podium-bin-without-engines-'));
+    await chmod(bin, 0o755);
+    for (const tool of ['bwrap', 'setpriv', 'env', 'sh', 'true']) {
+      const found = ['/usr/bin', '/bin', '/usr/sbin', '/sbin'].map((dir) => join(dir, tool)).find((path) => existsSync(path));
+      if (found) await symlink(found, join(bin, tool));
+    }
+    const result = await organiser.run(['test-submission', join(challengeDir, 'baseline'), '--definition', challengeDir, '--phase', 'main', '--container'], {
+      env: { PATH: bin },
+    });
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stderr).toContain('--container needs podman or docker');
+    expect(result.stderr).toContain('apt-get install podman');
+    expect(result.stdout).toContain('wrote 6 predictions');
+    expect(result.stdout).toMatch(/ran in .* in the \w+ sandbox/);
+    await rm(bin, { recursive: true, force: true });
+  });
+
   it('shows the traceback of a crash and exits 4 with the USER_ERROR the platform would give', async () => {
     const folder = await submissionFolder('crash', 'print("loading model")\nraise RuntimeError("weights not found")\n');
     const result = await run(folder);
@@ -70,7 +100,7 @@ describe('podium test-submission', () => {
   it('refuses predictions that do not match the format, with counts', async () => {
     const folder = await submissionFolder(
       'bad-csv',
-      'import csv\nrows = list(csv.DictReader(open("data/submission_format.csv")))\nwith open("submission.csv", "w") as f:\n    f.write("case_id,positive\\n")\n    for row in rows[1:]:\n        f.write(row["case_id"] + ",2\\n")\n',
+      'import csv\nrows = list(csv.DictReader(open("data/submission_format.csv")))\nwith open("submission.csv", "w") as f:\n    ' + 'f.write("case_id,positive\\n")\n    for row in rows[1:]:\n        f.write(row["case_id"] + ",2\\n")\n',
     );
     const result = await run(folder);
     expect(result.code).toBe(4);

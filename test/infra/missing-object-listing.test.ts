@@ -4,8 +4,8 @@ import { synthesisePodium } from './podium-app.ts';
 import { rendered, statementsOf } from './template-values.ts';
 
 /**
- * Code that treats a missing object as an answer (no log yet, a dataset not uploaded) gets a 404 from S3 only with s3:ListBucket on the bucket; without it, 403, and
- * the run or the request fails on AWS. These grants are that, and only that.
+ * Code that treats a missing object as an answer (no log yet, a dataset not uploaded) gets a 404
+ * from S3 only with s3:ListBucket on the bucket; without it, 403, and the run or the request fails on AWS. These grants are that, and only that.
  */
 let platform: Template;
 let learning: Template;

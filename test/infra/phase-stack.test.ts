@@ -6,6 +6,7 @@ import { archiveLimitsFor } from '#shared/archive/archive-limits.ts';
 import { DEFAULT_SANDBOX_LIMITS } from '#shared/sandbox/run-sandboxed.ts';
 import { objectKeys } from '#shared/storage/object-keys.ts';
 import { synthesisePodium, type SynthesisedPodium } from './podium-app.ts';
+import { SCORER_UID, SCORING_MEMORY_MIB } from '../../infra/stacks/phase-stack.ts';
 import { allows, rendered } from './template-values.ts';
 
 let learning: Template;
@@ -120,15 +121,20 @@ describe('inference job definition', () => {
       (definition) => definition.Properties.JobDefinitionName === batchNames.inferenceJobDefinition('tissuenet', 'learning'),
     )!;
 
-  it('asks for a GPU, times out after the phase limit plus staging, and runs unprivileged on a read-only root', () => {
+  it('asks for the GPUs its phase runtime has, times out after the phase limit plus staging, and runs unprivileged on a read-only root', () => {
     const { Properties } = inference();
     expect(Properties.Timeout).toEqual({ AttemptDurationSeconds: 600 + 15 * 60 });
     expect(Properties.ContainerProperties).toMatchObject({
       Privileged: false,
       ReadonlyRootFilesystem: true,
-      ResourceRequirements: expect.arrayContaining([{ Type: 'GPU', Value: '1' }]),
       LinuxParameters: expect.objectContaining({ InitProcessEnabled: true }),
     });
+    // Learning runs podium/cpu:1 with gpus: 0; the final phase podium/pytorch-gpu:1 with one GPU.
+    expect(Properties.ContainerProperties.ResourceRequirements).not.toContainEqual(expect.objectContaining({ Type: 'GPU' }));
+    const finalInference = Object.values(final.findResources('AWS::Batch::JobDefinition')).find(
+      (definition) => definition.Properties.JobDefinitionName === batchNames.inferenceJobDefinition('tissuenet', 'final'),
+    )!;
+    expect(finalInference.Properties.ContainerProperties.ResourceRequirements).toContainEqual({ Type: 'GPU', Value: '1' });
     expect(Properties.ContainerProperties.Ulimits).toEqual(expect.arrayContaining([expect.objectContaining({ Name: 'nproc', HardLimit: 4096 })]));
   });
 
@@ -288,6 +294,28 @@ describe('absolute data mounts (VisioMel /code_execution/data)', () => {
       phases: challenge.phases.map((phase) => ({ ...phase, runtime: { ...phase.runtime, dataMount: '/data' } })),
     });
     await expect(synthesisePodium('examples/visiomel', elsewhere)).rejects.toThrow(/runtime\.dataMount "\/data".*under \/code_execution\//);
+  });
+});
+
+describe('a scoring program (VisioMel)', () => {
+  it('starts the scoring job as root to drop to the scorer uid, with the program’s memory and time on top, and no new grant', async () => {
+    const visiomel = await synthesisePodium('examples/visiomel');
+    const metric = visiomel.challenge.metric;
+    if (metric.kind !== 'program') throw new Error('VisioMel is scored by its program');
+    const learning = visiomel.template(visiomel.stacks.phases.get('learning')!);
+    const scoring = Object.values(learning.findResources('AWS::Batch::JobDefinition')).find(
+      (definition) => definition.Properties.JobDefinitionName === batchNames.scoringJobDefinition('visiomel', 'learning'),
+    )!;
+    const container = scoring.Properties.ContainerProperties;
+    expect(container).toMatchObject({ Privileged: false, ReadonlyRootFilesystem: true, User: '0' });
+    expect(container.Environment).toContainEqual({ Name: 'PODIUM_COMPETITOR_UID', Value: String(SCORER_UID) });
+    expect(container.ResourceRequirements).toContainEqual({ Type: 'MEMORY', Value: String(SCORING_MEMORY_MIB + metric.memoryMiB) });
+    expect(scoring.Properties.Timeout).toEqual({ AttemptDurationSeconds: 15 * 60 + metric.timeLimitSeconds });
+    // The program travels in the challenge record the role already reads: the scoring role's S3
+    // reads stay the labels, the smoke labels and the predictions.
+    const reads = allowedBy(learning, '/podium/visiomel/scoring/').filter((grant) => grant.action.startsWith('s3:'));
+    expect(reads.map((grant) => grant.action)).toEqual(['s3:GetObject', 's3:GetObject', 's3:GetObject']);
+    expect(reads.map((grant) => grant.resource).join(' ')).toMatch(/labels\/visiomel\/test\/labels\.csv.*visiomel\/smoke\/labels\.csv.*predictions\//);
   });
 });
 

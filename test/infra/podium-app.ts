@@ -21,7 +21,7 @@ export async function synthesisePodium(challengeDir = 'examples/tissuenet', adju
   const outdir = mkdtempSync(join(tmpdir(), 'podium-cdk-'));
   const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
   const challenge = adjust(await loadChallenge(challengeDir));
-  const stacks = definePodiumStacks(app, challenge);
+  const stacks = definePodiumStacks(app, challenge, { challengeDir });
   app.synth();
   return { challenge, stacks, outdir, template: (stack) => Template.fromStack(stack) };
 }

@@ -1,4 +1,9 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generate } from '../../examples/tissuenet/generate-data.ts';
+import { cliUser } from '../cli/run-cli.ts';
 import type { JobSpec } from '#shared/jobs/job-runner.ts';
 import { storageConfigSchema } from '#shared/storage/storage-config.ts';
 import { LOCAL_STORAGE_NAMES } from '../../local/local-config.ts';
@@ -78,7 +83,7 @@ async function probe(kind: 'inference' | 'scoring'): Promise<{ lines: string[]; 
 }
 
 describe.skipIf(!available)(title, () => {
-  it('runs the inference image as root on a read-only root, /tmp a small tmpfs, /dev/shm 2 GiB, the job definition’s memory, the ulimits declared', async () => {
+  it('runs the inference image as root on a read-only root, /tmp a small tmpfs, /dev/shm 2 GiB, the job definition’s memory, the ulimits ' + 'declared', async () => {
     const { lines, request } = await probe('inference');
     const tmpMiB = request.contract.tmpfs?.find((mount) => mount.containerPath === '/tmp')?.sizeMiB;
     expect(tmpMiB).toBeLessThanOrEqual(64);
@@ -117,12 +122,48 @@ describe.skipIf(!available)(title, () => {
       run = await runParity({ prepared });
     }, 900_000);
 
-    const scored = (challengeId: string) => {
-      const outcome = run.outcomes.find((o) => o.challengeId === challengeId);
+    const scored = (challengeId: string, folder = 'baseline') => {
+      const outcome = run.outcomes.find((o) => o.challengeId === challengeId && o.folder === folder);
       expect(outcome, run.jobLog.slice(-20).join('\n')).toMatchObject({ status: 'SCORED' });
+      return outcome!.scores!.overall;
     };
+    // A relative data mount (data/ beside main.py), in the podium/cpu:1 runtime (its CI variant).
     it('takes the tissuenet baseline to SCORED through both job containers', () => scored('tissuenet'));
     // An absolute data mount (/code_execution/data) links through the image into the work volume.
     it('takes the visiomel baseline to SCORED through both job containers', () => scored('visiomel'));
+    it("takes TissueNet's PyTorch CNN (weights in the archive, slides read with tifffile) to SCORED, above the baseline", () => {
+      expect(scored('tissuenet', 'submissions/pytorch-cnn')).toBeGreaterThan(scored('tissuenet'));
+    });
+
+    it('gives the CNN the same predictions under `podium test-submission --container` as on the platform', async () => {
+      const platformRun = run.outcomes.find((o) => o.folder === 'submissions/pytorch-cnn')?.predictions;
+      expect(platformRun, 'the platform stored no predictions for the CNN').toBeDefined();
+      const work = await mkdtemp(join(tmpdir(), 'podium-container-test-'));
+      try {
+        await generate(join(work, 'data'));
+        const out = join(work, 'predictions.csv');
+        const args = ['test-submission', 'examples/tissuenet/submissions/pytorch-cnn', '--definition', 'examples/tissuenet', '--phase', 'learning'];
+        const local = await (await cliUser()).run([...args, '--data', join(work, 'data/test'), '--container', '--out', out]);
+        expect(local.code, local.stdout + local.stderr).toBe(0);
+        expect(local.stdout).toMatch(/main\.py ran in .* in the \S+ container/);
+        expect(local.stdout).toMatch(/overall: 0\.9/);
+        const rows = (csv: string) => csv.trim().split(/\r?\n/).sort();
+        expect(rows(await readFile(out, 'utf8'))).toEqual(rows(platformRun!));
+      } finally {
+        await rm(work, { recursive: true, force: true });
+      }
+    }, 600_000);
+
+    it('evaluates every storage call of every job container as its synthesized role, and none is refused', () => {
+      const jobs = [...run.roleDecisions.entries()];
+      // Three submissions (two baselines and the CNN), each an inference and a scoring job.
+      expect(jobs.map(([jobId]) => jobId).length).toBeGreaterThanOrEqual(6);
+      for (const [jobId, decisions] of jobs) {
+        expect(decisions.length, `${jobId} made no evaluated call`).toBeGreaterThan(0);
+        expect(decisions.filter((decision) => decision.denial).map((decision) => decision.denial!.message)).toEqual([]);
+      }
+      const principals = new Set(jobs.flatMap(([, decisions]) => decisions.map((decision) => decision.principalKey)));
+      expect([...principals].sort()).toEqual(['learning/inference', 'learning/scoring']);
+    });
   });
 });

@@ -116,7 +116,7 @@ describe('the job definition as podman create arguments', () => {
     const args = podmanCreateArgs(await runRequest({ hostHardLimits: { nofile: 20000, nproc: 96362 }, log: (line) => lines.push(line) }));
     expect(valuesOf(args, '--ulimit')).toEqual(['nproc=4096:4096', 'nofile=20000:20000']);
     expect(lines).toEqual(["tissuenet-learning-inference: ulimit nofile 65536 lowered to this machine's hard limit 20000"]);
-    expect(hostHardLimits('Max open files            1024                 20000                files\nMax processes             96362                96362                processes\n')).toEqual({ nofile: 20000, nproc: 96362 });
+    expect(hostHardLimits('Max open files            1024                 20000                files\nMax processes             96362                96362              ' + '  processes\n')).toEqual({ nofile: 20000, nproc: 96362 });
   });
 
   it('passes exactly the declared variables (imports resolved to local names), the overrides and the platform’s, nothing of this process', async () => {
@@ -155,7 +155,7 @@ describe('the Dockerfiles, as the parity build reads them', () => {
   it.each(['inference', 'scoring'])('%s: takes its bases as build arguments and has one esbuild bundle step', async (image) => {
     const { readFile } = await import('node:fs/promises');
     const dockerfile = await readFile(`batch-jobs/${image}/Dockerfile`, 'utf8');
-    expect(declaredBuildArgs(dockerfile)).toEqual(image === 'inference' ? ['NODE_BASE', 'RUNTIME_BASE', 'BUNDLE'] : ['NODE_BASE', 'BUNDLE']);
+    expect(declaredBuildArgs(dockerfile)).toEqual(image === 'inference' ? ['NODE_BASE', 'RUNTIME_BASE', 'BUNDLE', 'PODIUM_SOURCES'] : ['NODE_BASE', 'BUNDLE']);
     expect(esbuildCommandOf(dockerfile)).toMatch(new RegExp(`^npx esbuild batch-jobs/${image}/main.ts --bundle .* --outfile=dist/${image}.mjs$`));
   });
 });

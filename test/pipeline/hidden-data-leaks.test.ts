@@ -39,7 +39,7 @@ beforeAll(async () => {
   const listed = await ctx.s3.send(new ListObjectsV2Command({ Bucket: ctx.config.hiddenBucket, Prefix: prefix }));
   secrets = [];
   for (const object of listed.Contents ?? []) {
-    if (!object.Key!.endsWith('.pgm')) continue;
+    if (!object.Key!.endsWith('.tif')) continue;
     const bytes = Buffer.from(await (await ctx.s3.send(new GetObjectCommand({ Bucket: ctx.config.hiddenBucket, Key: object.Key! }))).Body!.transformToByteArray());
     secrets.push(object.Key!.slice(prefix.length), bytes.subarray(-16).toString('hex'));
   }

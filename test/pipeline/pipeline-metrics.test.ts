@@ -14,6 +14,8 @@ describe('pipeline metrics', () => {
   it('emits the dimensions the dashboard and alarms select on', async () => {
     vi.stubEnv('AWS_LAMBDA_FUNCTION_NAME', 'tissuenet-job-state-handler');
     vi.stubEnv('POWERTOOLS_SERVICE_NAME', 'podium');
+    // Not the deployed value: the namespace must come from the environment CDK sets, not from the code.
+    vi.stubEnv('POWERTOOLS_METRICS_NAMESPACE', 'Podium-rehearsal');
     vi.stubEnv('PODIUM_CHALLENGE_ID', 'tissuenet');
     vi.stubEnv('POWERTOOLS_DEV', '');
     const lines: string[] = [];
@@ -26,7 +28,7 @@ describe('pipeline metrics', () => {
     const emitted = lines.map((line) => JSON.parse(line)).find((entry) => 'JobFailures' in entry);
     expect(emitted).toMatchObject({ service: 'podium', challenge: 'tissuenet', reason: 'PLATFORM_ERROR', JobFailures: 1 });
     const directive = emitted._aws.CloudWatchMetrics[0];
-    expect(directive.Namespace).toBe('Podium');
+    expect(directive.Namespace).toBe('Podium-rehearsal');
     expect(directive.Dimensions[0].sort()).toEqual(['challenge', 'reason', 'service']);
   });
 });

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -61,7 +62,7 @@ async function run(
 async function sandboxProcesses(): Promise<number> {
   for (let tries = 0; tries < 50; tries++) {
     if ((await countSandboxProcesses()) === 0) return 0;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
   }
   return countSandboxProcesses();
 }
@@ -188,7 +189,7 @@ describe('sandbox: limits', () => {
 
   it('caps huge output, keeping its start and its final error, with terminal escapes stripped', async () => {
     const result = await run(
-      'import sys\nprint("\\x1b[2J\\x1b]0;pwned\\x07first line\\x07")\nfor i in range(200000):\n    print("x" * 100)\nprint("y" * 100000)\nraise SystemExit("final error")',
+      'import sys\nprint("\\x1b[2J\\x1b]0;pwned\\x07first line\\x07")\nfor i in range(200000):\n    print("x" * 100)\nprint("y" * 100000)\nraise ' + 'SystemExit("final error")',
       { limits: { log: { maxBytes: 64 * 1024, headBytes: 8 * 1024, maxLineChars: 500 } } },
     );
     expect(result.text.length).toBeLessThan(70 * 1024);

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { submissionFormatSchema, type Metric, type SubmissionFormat } from '#shared/challenge/definition-schema.ts';
+import { submissionFormatSchema, type BuiltInMetric as Metric, type SubmissionFormat } from '#shared/challenge/definition-schema.ts';
 import { PodiumError } from '#shared/errors.ts';
 import { createMetricAccumulator } from '#shared/scoring/metrics/index.ts';
 

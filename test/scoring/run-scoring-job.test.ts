@@ -9,6 +9,9 @@ import { getSubmission, transitionSubmission } from '#shared/submissions/submiss
 import { failureMessages } from '#shared/pipeline/failure-messages.ts';
 import { writeRunOutcome } from '#shared/pipeline/run-outcome.ts';
 import { keys } from '#shared/storage/table-design.ts';
+import { scoringProgramFrom } from '#shared/challenge/scoring-program.ts';
+import { addMemberWithinLimit } from '#shared/storage/conditional-writes.ts';
+import { COUNTER, counterValue } from '#shared/submissions/quota.ts';
 import { manualClock, startStorageFixture, type StorageFixture } from '../support/storage-fixture.ts';
 import { itemsOf, putLabels, submissionInScoring, tissuenetLabels, tissuenetPredictions } from './scoring-fixture.ts';
 
@@ -146,5 +149,55 @@ describe('runScoringJob', () => {
     await submissionInScoring(ctx, { ...base, id: 's-6', predictions: tissuenetPredictions(labels.ids, PREDICTED) });
     await expect(runScoringJob(ctx, 's-6', 1)).rejects.toMatchObject({ code: 'LABELS_INVALID', message: expect.stringContaining('labels of dataset "test" are missing') });
     expect((await getSubmission(ctx, 's-6')).status).toBe('SCORING');
+  });
+
+  it("ends a submission whose organisers' program fails as PLATFORM_ERROR: fixed wording for the team, detail for organisers, not charged", async () => {
+    const ctx = await fixture.freshContext(manualClock('2026-06-01T10:00:00Z').now);
+    const loaded = await loadChallenge('examples/visiomel');
+    // VisioMel counts failed runs (countFailed: true); a program's failure is still never charged.
+    const failing = 'import sys\nprint("reading", sys.argv[1])\nraise KeyError("relapse")\n';
+    const broken = { ...loaded, scoringProgram: scoringProgramFrom('score.py', Buffer.from(failing)) };
+    await registerChallenge(ctx, broken);
+    await putLabels(ctx, 'visiomel', 'test', 'filename,relapse,usage\na.tif,1,public\nb.tif,0,private\n');
+    const team = { challengeId: 'visiomel', phaseId: 'learning', teamId: 'team-v' };
+    await submissionInScoring(ctx, { ...team, id: 's-program', predictions: 'filename,relapse\na.tif,0.9\nb.tif,0.2\n' });
+    const total = keys.quotaCounter('visiomel', 'learning', 'team-v', COUNTER.total);
+    await addMemberWithinLimit(ctx.db, ctx.config.tableName, total, 's-program', 10);
+
+    expect(await runScoringJob(ctx, 's-program', 1)).toMatchObject({ outcome: 'failed' });
+
+    const submission = await getSubmission(ctx, 's-program');
+    expect(submission).toMatchObject({
+      status: 'FAILED',
+      failure: {
+        reason: 'PLATFORM_ERROR',
+        message: failureMessages.scoringProgramFailed(),
+        detail: expect.stringMatching(/^the scoring program exited with code 1: KeyError: 'relapse'/),
+      },
+    });
+    expect(submission.failure!.detail).toContain('reading input/labels.csv');
+    expect(submission.quotaSettledAt).toBeDefined();
+    expect(await counterValue(ctx, total)).toBe(0);
+    expect((await readLeaderboard(ctx, broken, 'learning', 'public')).entries).toEqual([]);
+  });
+
+  it("records a program's scores under its digest as the scorer version", async () => {
+    const ctx = await fixture.freshContext(manualClock('2026-06-01T10:00:00Z').now);
+    const visiomel = await loadChallenge('examples/visiomel');
+    await registerChallenge(ctx, visiomel);
+    await putLabels(ctx, 'visiomel', 'test', 'filename,relapse,usage\na.tif,1,public\nb.tif,0,public\nc.tif,1,private\nd.tif,0,private\n');
+    const predictions = 'filename,relapse\na.tif,0.5\nb.tif,0.5\nc.tif,0.5\nd.tif,0.5\n';
+    await submissionInScoring(ctx, { challengeId: 'visiomel', phaseId: 'learning', teamId: 'team-v', id: 's-digest', predictions });
+
+    expect(await runScoringJob(ctx, 's-digest', 1)).toMatchObject({ outcome: 'scored' });
+
+    const version = `sha256:${visiomel.scoringProgram!.sha256}`;
+    const submission = await getSubmission(ctx, 's-digest');
+    // Always answering 0.5 costs ln 2 on every row, whatever the weights.
+    const ln2 = { overall: Math.LN2, public: Math.LN2, private: Math.LN2 };
+    expect(submission.scores).toMatchObject({ ...ln2, scorerVersion: version, secondary: { 'log-loss': ln2 } });
+    const records = (await itemsOf(ctx, keys.submission('s-digest').pk)).filter((item) => item.kind === 'score');
+    const splits = ['overall', 'private', 'public'] as const;
+    expect(records.map((record) => record.sk)).toEqual(splits.map((split) => keys.scoreRecord('s-digest', split, version).sk));
   });
 });

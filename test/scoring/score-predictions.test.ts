@@ -153,7 +153,7 @@ describe('offlineScore (podium score)', () => {
 
   it('names an unknown phase and a missing file', async () => {
     const request = { challengeDir: 'examples/tissuenet', predictionsPath: join(workDir, 'none.csv'), labelsPath: join(workDir, 'labels.csv') };
-    await expect(offlineScore({ ...request, phaseId: 'warmup' })).rejects.toThrow('phase "warmup" is not in challenge "tissuenet" (phases: learning, final)');
+    await expect(offlineScore({ ...request, phaseId: 'warmup' })).rejects.toThrow('phase "warmup" was not found in challenge tissuenet (its phases: learning, final)');
     await expect(offlineScore({ ...request, phaseId: 'learning' })).rejects.toThrow(`the predictions file ${request.predictionsPath} was not found`);
   });
 });

@@ -27,7 +27,7 @@ describe('run logs', () => {
     );
   }
 
-  it.each(['learning', 'final'])('shows the team not one line of a run on the %s phase’s hidden data, with a note saying how to see logs', async (phaseId) => {
+  it.each(['learning', 'final'])('shows the team not one line of a run on the %s phase’s hidden data, with a note saying how to see ' + 'logs', async (phaseId) => {
     const submission = await submissionWithLog(`${phaseId}1`, phaseId, 'scored');
     const team = await readTeamLog(ctx, submission);
     expect(team).toMatchObject({ visibility: 'hidden', lines: [] });

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
@@ -52,7 +53,7 @@ export async function startDynamoDbLocal(): Promise<DynamoDbLocal> {
         child.kill('SIGKILL');
         throw new Error(`DynamoDB Local did not start on ${endpoint}: ${String(error)}`);
       }
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await sleep(200);
     }
   }
   return {

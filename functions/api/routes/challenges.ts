@@ -2,9 +2,11 @@ import { createRoute } from '../openapi/route-definition.ts';
 import * as z from 'zod';
 import { getChallenge, listChallenges } from '#shared/challenge/challenge-registry.ts';
 import { smokeDatasetOf, type Challenge } from '#shared/challenge/challenge.ts';
+import { phaseRuntimeImage } from '#shared/runtimes/runtime-image.ts';
 import type { ApiDependencies } from '../api-env.ts';
 import { newRouter } from '../router.ts';
-import { AnyObject, ChallengeParams, commonErrors, json } from '../schemas.ts';
+import { runtimeManifest } from '#shared/runtimes/runtime-manifest.ts';
+import { AnyObject, ChallengeParams, commonErrors, json, PhaseParams } from '../schemas.ts';
 
 /** Public view of a challenge: everything a competitor may know, nothing about where hidden data lives. */
 export function challengeSummary(challenge: Challenge) {
@@ -33,6 +35,8 @@ export function challengeSummary(challenge: Challenge) {
         dataMount: phase.runtime.dataMount,
         outputFile: phase.runtime.outputFile,
         maxArchiveMiB: phase.runtime.maxArchiveMiB,
+        // The competitor environment; its packages: GET /challenges/{c}/phases/{p}/runtime.
+        image: phaseRuntimeImage(phase.runtime).reference,
         // The interpreter submissions run with, so `podium test-submission` can use the same one.
         python: phase.runtime.python,
       },
@@ -41,6 +45,26 @@ export function challengeSummary(challenge: Challenge) {
     registration: { approval: challenge.registration.approval, allowedEmailDomains: challenge.registration.allowedEmailDomains },
   };
 }
+
+const RuntimePackageSchema = z.object({ name: z.string(), version: z.string() }).meta({ id: 'RuntimePackage' });
+
+const RuntimeManifestSchema = z
+  .object({
+    challengeId: z.string(),
+    phaseId: z.string(),
+    image: z.string().meta({ description: 'podium/<name>:<version>, dockerfile:<path> (the organiser\'s) or an image URI', example: 'podium/cpu:1' }),
+    kind: z.enum(['podium', 'dockerfile', 'uri']),
+    description: z.string().optional(),
+    base: z.string().optional().meta({ description: 'the image a Podium runtime starts from' }),
+    python: z.string().optional(),
+    cuda: z.string().optional(),
+    packages: z.array(RuntimePackageSchema).meta({ description: "every package of the runtime's lockfile; empty for an organiser's image" }),
+    ciVariant: z
+      .object({ description: z.string(), debianSuite: z.string(), python: z.string(), packages: z.array(RuntimePackageSchema) })
+      .optional()
+      .meta({ description: "the runtime built from Debian's packages, which CI and local container runs use" }),
+  })
+  .meta({ id: 'RuntimeManifest' });
 
 export function challengeRoutes({ ctx }: ApiDependencies) {
   return newRouter()
@@ -74,6 +98,20 @@ export function challengeRoutes({ ctx }: ApiDependencies) {
       async (c) => {
         const challenge = await getChallenge(ctx, c.req.valid('param').challengeId);
         return c.json({ version: challenge.rulesVersion, markdown: challenge.rulesMarkdown }, 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'get',
+        path: '/challenges/{challengeId}/phases/{phaseId}/runtime',
+        tags: ['challenges'],
+        summary: "The phase's runtime: image, Python version and every package with its version",
+        request: { params: PhaseParams },
+        responses: { 200: json(RuntimeManifestSchema), 404: commonErrors[404] },
+      }),
+      async (c) => {
+        const { challengeId, phaseId } = c.req.valid('param');
+        return c.json(runtimeManifest(await getChallenge(ctx, challengeId), phaseId), 200);
       },
     );
 }

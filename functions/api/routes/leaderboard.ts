@@ -2,16 +2,7 @@ import { createHash } from 'node:crypto';
 import { createRoute } from '../openapi/route-definition.ts';
 import * as z from 'zod';
 import { getChallenge } from '#shared/challenge/challenge-registry.ts';
-import type { Challenge } from '#shared/challenge/challenge.ts';
-import { findPhase } from '#shared/challenge/challenge.ts';
-import type { PodiumContext } from '#shared/context.ts';
-import { notFound } from '#shared/errors.ts';
-import type { Principal } from '#shared/identity/principal.ts';
-import { phaseHasSplit } from '#shared/leaderboard/leaderboard-splits.ts';
-import { readLeaderboard } from '#shared/leaderboard/read-leaderboard.ts';
-import { scoreColumns } from '#shared/leaderboard/score-columns.ts';
-import { getPhaseControl } from '#shared/submissions/phase-control.ts';
-import { roundScore } from '#shared/submissions/submission-view.ts';
+import { leaderboardPage } from '#shared/leaderboard/leaderboard-page.ts';
 import type { ApiDependencies } from '../api-env.ts';
 import { newRouter } from '../router.ts';
 import { commonErrors, json, PhaseParams } from '../schemas.ts';
@@ -35,62 +26,13 @@ const Leaderboard = z
         submissionId: z.string(),
         submittedAt: z.string(),
         baseline: z.boolean().optional(),
+        /** The team's verified code release, on the challenge's release phase. */
+        codeRelease: z.object({ licence: z.string(), archive: z.string() }).optional(),
       }),
     ),
     nextCursor: z.string().nullable(),
   })
   .meta({ id: 'Leaderboard' });
-
-/**
- * Who may see a board now. A `private-until-published` phase shows nothing before publication;
- * on other phases only the private split waits. Organisers always see everything.
- */
-export function boardVisible(challenge: Challenge, phaseId: string, split: 'public' | 'private', published: boolean, viewer: Principal | undefined): boolean {
-  const phase = findPhase(challenge, phaseId)!;
-  const restricted = phase.leaderboard === 'private-until-published' || (split === 'private' && phaseHasSplit(challenge, phaseId));
-  return !restricted || published || viewer?.organiser === true;
-}
-
-/** One page of a leaderboard with display-rounded scores, or NOT_FOUND when the viewer may not see it yet. */
-export async function leaderboardPage(
-  ctx: PodiumContext,
-  challenge: Challenge,
-  phaseId: string,
-  split: 'public' | 'private',
-  viewer: Principal | undefined,
-  page: { limit: number; cursor?: string },
-) {
-  if (!findPhase(challenge, phaseId)) throw notFound(`phase "${phaseId}" of ${challenge.id}`);
-  const { published } = await getPhaseControl(ctx, challenge.id, phaseId);
-  if (!boardVisible(challenge, phaseId, split, published, viewer)) throw notFound(`the ${split} leaderboard of phase ${phaseId} (not published yet)`);
-  const board = await readLeaderboard(ctx, challenge, phaseId, split, page);
-  const columns = scoreColumns(challenge);
-  const secondary = columns.filter((column) => !column.primary);
-  return {
-    phase: phaseId,
-    split,
-    published,
-    scores: columns,
-    entries: board.entries.map((entry) => ({
-      rank: entry.rank,
-      teamId: entry.teamId,
-      teamName: entry.teamName ?? entry.teamId,
-      score: roundScore(entry.score, challenge.scorePrecision),
-      ...(secondary.length > 0 && entry.secondaryScores
-        ? {
-            secondaryScores: Object.fromEntries(
-              secondary.flatMap((column) => (entry.secondaryScores![column.name] === undefined ? [] : [[column.name, roundScore(entry.secondaryScores![column.name]!, column.precision)]])),
-            ),
-          }
-        : {}),
-      submissionId: entry.submissionId,
-      submittedAt: entry.submittedAt,
-      ...(entry.baseline ? { baseline: true } : {}),
-    })),
-    nextCursor: board.nextCursor ?? null,
-    restricted: !boardVisible(challenge, phaseId, split, published, undefined),
-  };
-}
 
 export function leaderboardRoutes({ ctx }: ApiDependencies) {
   return newRouter().openapi(

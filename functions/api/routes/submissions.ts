@@ -1,8 +1,7 @@
 import { createRoute } from '../openapi/route-definition.ts';
 import * as z from 'zod';
 import { getChallenge } from '#shared/challenge/challenge-registry.ts';
-import { findPhase } from '#shared/challenge/challenge.ts';
-import { notFound } from '#shared/errors.ts';
+import { requirePhase } from '#shared/challenge/challenge.ts';
 import { cancelSubmission } from '#shared/pipeline/cancel-submission.ts';
 import { requireActiveParticipant } from '#shared/participants/registration.ts';
 import { archiveDownload } from '#shared/submissions/archive-download.ts';
@@ -85,8 +84,7 @@ export function submissionRoutes({ ctx, jobRunner }: ApiDependencies) {
         const principal = userOf(c);
         const { challengeId, phaseId } = c.req.valid('param');
         const challenge = await getChallenge(ctx, challengeId);
-        const phase = findPhase(challenge, phaseId);
-        if (!phase) throw notFound(`phase "${phaseId}" of ${challengeId}`);
+        const phase = requirePhase(challenge, phaseId);
         const participant = await requireActiveParticipant(ctx, challenge, principal);
         const team = await teamOf(ctx, challenge, participant, principal, { createSolo: true });
         const quota = await remainingQuota(ctx, challenge.id, phase, team!.teamId);
@@ -107,7 +105,7 @@ export function submissionRoutes({ ctx, jobRunner }: ApiDependencies) {
         const principal = userOf(c);
         const challenge = await getChallenge(ctx, c.req.valid('param').challengeId);
         const { phase } = c.req.valid('query');
-        if (phase && !findPhase(challenge, phase)) throw notFound(`phase "${phase}" of ${challenge.id}`);
+        if (phase) requirePhase(challenge, phase);
         const participant = await findParticipant(ctx, challenge.id, principal.userId);
         const team = participant ? await teamOf(ctx, challenge, participant, principal) : undefined;
         if (!team) return c.json({ submissions: [] }, 200);

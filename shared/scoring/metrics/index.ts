@@ -1,4 +1,4 @@
-import type { Metric, SubmissionFormat } from '../../challenge/definition-schema.ts';
+import type { BuiltInMetric, SubmissionFormat } from '../../challenge/definition-schema.ts';
 import { accuracy } from './accuracy.ts';
 import { balancedAccuracy } from './balanced-accuracy.ts';
 import { classDecoder } from './class-of.ts';
@@ -13,7 +13,7 @@ import { rocAuc } from './roc-auc.ts';
 export type { MetricAccumulator } from './metric.ts';
 
 /** A fresh accumulator for the challenge's metric; one per leaderboard split. */
-export function createMetricAccumulator(metric: Metric, format: SubmissionFormat): MetricAccumulator {
+export function createMetricAccumulator(metric: BuiltInMetric, format: SubmissionFormat): MetricAccumulator {
   switch (metric.kind) {
     case 'cost-matrix':
       return costMatrixScore(metric.matrix);

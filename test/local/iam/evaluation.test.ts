@@ -6,7 +6,9 @@ import { registerChallenge } from '#shared/challenge/challenge-registry.ts';
 import { loadChallenge, type Challenge } from '#shared/challenge/load-challenge.ts';
 import { objectKeys } from '#shared/storage/object-keys.ts';
 import { storageConfigSchema } from '#shared/storage/storage-config.ts';
+import type { JobRunner, JobSpec } from '#shared/jobs/job-runner.ts';
 import { evaluateRequest } from '../../../local/iam/evaluate-permissions.ts';
+import { evaluatedJobRunner } from '../../../local/iam/evaluated-job-runner.ts';
 import { iamParityEnabled, JOB_PRINCIPAL_PRELOAD, LocalIam, withPermissions } from '../../../local/iam/local-iam.ts';
 import { LocalJobRunner } from '../../../local/job-runner/local-job-runner.ts';
 import { dynamoRequests, s3Requests } from '../../../local/iam/sdk-requests.ts';
@@ -36,7 +38,9 @@ const labels = (phaseId: string) => ({ Bucket: config.hiddenBucket, Key: objectK
 describe('the roles as synthesized', () => {
   it('refuses labels to the inference job, by the hidden bucket policy', async () => {
     const denial = await s3('learning/inference', 'GetObjectCommand', labels('learning'));
-    expect(denial?.message).toMatch(/assumed-role\/tissuenet-learning-InferenceRole\w+\/local is not authorized to perform: s3:GetObject on resource: arn:aws:s3:::podium-hidden\/labels\/tissuenet\//);
+    expect(denial?.message).toMatch(
+      new RegExp(/assumed-role\/tissuenet-learning-InferenceRole\w+\/local is not authorized to perform: s3:GetObject /.source + /on resource: arn:aws:s3:::podium-hidden\/labels\/tissuenet\//.source),
+    );
     expect(denial?.message).toContain('explicit deny in a resource-based policy (OnlyScoringJobsReadLabels)');
   });
 
@@ -160,5 +164,45 @@ describe('a job process acting as its job role', () => {
     const output = JSON.parse(lines.find((line) => line.includes('"outcome"'))!.replace(/^\[[^\]]+\] /, '')) as { outcome: string; name: string; status: number; message: string };
     expect(output).toMatchObject({ outcome: 'refused', name: 'AccessDenied', status: 403 });
     expect(output.message).toMatch(/tissuenet-learning-InferenceRole\w+\/local is not authorized to perform: s3:GetObject/);
+  });
+});
+
+describe("a function's Batch calls, evaluated as its role", () => {
+  const spec = (challengeId: string, phaseId: string): JobSpec => ({
+    kind: 'inference',
+    submissionId: 's-1',
+    name: `inference-s-1-1`,
+    challengeId,
+    phaseId,
+    attempt: 1,
+    shareIdentifier: 'team1',
+    timeoutSeconds: 60,
+    memoryMiB: 4096,
+    gpus: 0,
+    environment: {},
+  });
+  const recorded: string[] = [];
+  const runner: JobRunner = {
+    submit: async (job) => (recorded.push(`submit ${job.challengeId}/${job.phaseId}`), { jobId: 'j-1' }),
+    cancel: async (jobId) => void recorded.push(`cancel ${jobId}`),
+    describe: async () => [],
+  };
+  const as = (principalKey: string) => evaluatedJobRunner(runner, config.region, { principalKey, contracts: async () => [contract] });
+
+  it("lets the upload handler submit to its challenge's queues with the deployed job definitions, and cancel and describe", async () => {
+    await as('upload-handler').submit(spec('tissuenet', 'learning'));
+    await as('upload-handler').submit(spec('tissuenet', 'final'));
+    await as('job-state-handler').cancel('j-1', 'dependency failed');
+    await as('reconciler').describe(['j-1']);
+    expect(recorded).toEqual(['submit tissuenet/learning', 'submit tissuenet/final', 'cancel j-1']);
+  });
+
+  it("refuses a job on another challenge's queue with Batch's AccessDeniedException, and the jobs' own roles any Batch call", async () => {
+    const foreign = await as('upload-handler').submit(spec('visiomel', 'learning')).catch((error: Error) => error);
+    expect(foreign).toMatchObject({ name: 'AccessDeniedException' });
+    expect((foreign as Error).message).toContain('batch:SubmitJob on resource: arn:aws:batch:eu-west-3:123456789012:job-queue/');
+    const fromJob = await as('learning/scoring').submit(spec('tissuenet', 'learning')).catch((error: Error) => error);
+    expect(fromJob).toMatchObject({ name: 'AccessDeniedException' });
+    expect(recorded).not.toContain('submit visiomel/learning');
   });
 });

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
@@ -52,7 +53,7 @@ export async function waitFor(ctx: PodiumContext, submissionId: string, done: (s
     const submission = await findSubmission(ctx, submissionId);
     if (submission && done(submission)) return submission;
     if (Date.now() > deadline) throw new Error(`submission ${submissionId} is still ${submission?.status} (attempt ${submission?.attempt})`);
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await sleep(150);
   }
 }
 

@@ -19,7 +19,7 @@ DATA = HERE / "data"
 CHANNEL_FILE = HERE / "channel.txt"
 CHANNEL = CHANNEL_FILE.read_text().strip() if CHANNEL_FILE.exists() else "raise"
 
-slides = sorted(p for p in DATA.iterdir() if p.suffix == ".pgm")
+slides = sorted(p for p in DATA.iterdir() if p.suffix == ".tif")
 # A slide's name and its last 16 pixel bytes: what the team must never read back.
 secrets = [f"{p.name}:{p.read_bytes()[-16:].hex()}" for p in slides]
 

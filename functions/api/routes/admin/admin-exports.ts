@@ -1,8 +1,7 @@
 import { createRoute } from '../../openapi/route-definition.ts';
 import * as z from 'zod';
 import { getChallenge } from '#shared/challenge/challenge-registry.ts';
-import { findPhase } from '#shared/challenge/challenge.ts';
-import { notFound } from '#shared/errors.ts';
+import { requirePhase } from '#shared/challenge/challenge.ts';
 import type { Challenge } from '#shared/challenge/challenge.ts';
 import type { PodiumContext } from '#shared/context.ts';
 import type { Principal } from '#shared/identity/principal.ts';
@@ -10,7 +9,7 @@ import { PodiumError } from '#shared/errors.ts';
 import { recordAudit } from '#shared/audit/audit-log.ts';
 import { exportChallengeArchive } from '#shared/exports/challenge-archive.ts';
 import { accessLogCsv, leaderboardCsv, submissionsCsv, type LeaderboardRow } from '#shared/exports/challenge-exports.ts';
-import { leaderboardPage } from '../leaderboard.ts';
+import { leaderboardPage } from '#shared/leaderboard/leaderboard-page.ts';
 import type { ApiDependencies } from '../../api-env.ts';
 import { organiserOf } from '../../auth.ts';
 import { newRouter } from '../../router.ts';
@@ -58,7 +57,7 @@ export function adminExportRoutes({ ctx }: ApiDependencies) {
       const { challengeId, export: name } = c.req.valid('param');
       const { phase, split } = c.req.valid('query');
       const challenge = await getChallenge(ctx, challengeId);
-      if (phase && !findPhase(challenge, phase)) throw notFound(`phase "${phase}" of ${challengeId}`);
+      if (phase) requirePhase(challenge, phase);
       let body: string;
       if (name === 'submissions.csv') body = await submissionsCsv(ctx, challenge, phase);
       else if (name === 'access-log.csv') body = await accessLogCsv(ctx, challenge);

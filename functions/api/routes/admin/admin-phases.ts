@@ -2,8 +2,7 @@ import { createRoute } from '../../openapi/route-definition.ts';
 import * as z from 'zod';
 import { recordAudit } from '#shared/audit/audit-log.ts';
 import { getChallenge } from '#shared/challenge/challenge-registry.ts';
-import { findPhase } from '#shared/challenge/challenge.ts';
-import { notFound } from '#shared/errors.ts';
+import { requirePhase } from '#shared/challenge/challenge.ts';
 import { setPhaseSwitch } from '#shared/submissions/phase-control.ts';
 import { publicationPreview, publishPhase, unpublishPhase } from '#shared/submissions/publication.ts';
 import type { ApiDependencies } from '../../api-env.ts';
@@ -55,7 +54,7 @@ export function adminPhaseRoutes({ ctx }: ApiDependencies) {
         const organiser = organiserOf(c);
         const { challengeId, phaseId } = c.req.valid('param');
         const challenge = await getChallenge(ctx, challengeId);
-        if (!findPhase(challenge, phaseId)) throw notFound(`phase "${phaseId}" of ${challengeId}`);
+        requirePhase(challenge, phaseId);
         const control = await setPhaseSwitch(ctx, challenge.id, phaseId, change, organiser.userId);
         await recordAudit(ctx, challenge.id, { actor: organiser.userId, action: `phase.${action}`, target: phaseId });
         return c.json(control, 200);

@@ -1,8 +1,7 @@
 import { createRoute } from '../../openapi/route-definition.ts';
 import * as z from 'zod';
 import { getChallenge } from '#shared/challenge/challenge-registry.ts';
-import { findPhase } from '#shared/challenge/challenge.ts';
-import { notFound } from '#shared/errors.ts';
+import { requirePhase } from '#shared/challenge/challenge.ts';
 import { recordAudit } from '#shared/audit/audit-log.ts';
 import { cancelSubmission } from '#shared/pipeline/cancel-submission.ts';
 import { listPhaseSubmissions } from '#shared/submissions/list-submissions.ts';
@@ -42,7 +41,7 @@ export function adminSubmissionRoutes({ ctx, jobRunner }: ApiDependencies) {
         organiserOf(c);
         const challenge = await getChallenge(ctx, c.req.valid('param').challengeId);
         const { phase, status, team } = c.req.valid('query');
-        if (phase && !findPhase(challenge, phase)) throw notFound(`phase "${phase}" of ${challenge.id}`);
+        if (phase) requirePhase(challenge, phase);
         const submissions = [];
         for (const p of phase ? [phase] : challenge.phases.map((each) => each.id)) {
           const control = await getPhaseControl(ctx, challenge.id, p);
