@@ -18,7 +18,8 @@ import { startLocalIdentity, type LocalIdentity } from './identity/local-identit
 import { startEmbeddedServers, type EmbeddedServers } from './embedded-servers.ts';
 import { LOCAL_STORAGE_NAMES, localSettings } from './local-config.ts';
 import { seedExampleChallenges } from './seed-examples.ts';
-import type { JobRunner } from '#shared/jobs/job-runner.ts';
+import { JOB_IMAGE, type JobRunner } from '#shared/jobs/job-runner.ts';
+import { LOCAL_RECEIPT_KEY_FILE_ENV } from '#shared/receipts/receipt-signer.ts';
 import { LocalJobRunner } from './job-runner/local-job-runner.ts';
 import { declaredJobEnvironment } from './job-runner/declared-job-environment.ts';
 import { synthesizeJobs } from './parity/synthesized-jobs.ts';
@@ -132,7 +133,17 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     ...(persist ? { processRecordFile: join(settings.dataDir, 'running-jobs.json') } : {}),
     // A child process evaluates its own calls through a preload; a container's calls are evaluated
     // by a proxy on the host side of its endpoint relay (container-launcher.ts), as the same role.
-    ...(options.jobLauncher ? { launch: iam ? (request) => options.jobLauncher!({ ...request, permissions: iam.jobPermissions(request.spec) }) : options.jobLauncher } : {}),
+    // A scoring container gets the receipt key file (KMS's stand-in), as a child process gets its path.
+    ...(options.jobLauncher
+      ? {
+          launch: (request) =>
+            options.jobLauncher!({
+              ...request,
+              ...(iam ? { permissions: iam.jobPermissions(request.spec) } : {}),
+              ...(JOB_IMAGE[request.spec.kind] === 'scoring' ? { platformFiles: [{ hostPath: receiptKey.privateKeyFile, env: LOCAL_RECEIPT_KEY_FILE_ENV }] } : {}),
+            }),
+        }
+      : {}),
     ...(iam && !options.jobLauncher ? { permissions: { preload: JOB_PRINCIPAL_PRELOAD, environmentFor: (spec) => iam.jobEnvironment(spec) } } : {}),
     log,
   });

@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { EMULATOR_CREDENTIALS, LOCAL_JOB_KEY_PREFIX } from '#shared/storage/clients.ts';
 import type { StorageConfig } from '#shared/storage/storage-config.ts';
@@ -62,7 +62,7 @@ export class ContainerJobLauncher {
     rmSync(this.socketDir, { recursive: true, force: true });
   }
 
-  private async run(job: ContainerJob, { jobId, spec, config, permissions }: LaunchRequest): Promise<void> {
+  private async run(job: ContainerJob, { jobId, spec, config, permissions, platformFiles = [] }: LaunchRequest): Promise<void> {
     const submitJob = await submitJobRequestOf(spec);
     const contract = this.options.contracts.get(submitJob.jobDefinition!);
     if (!contract) throw new Error(`no synthesized job definition named ${submitJob.jobDefinition}`);
@@ -97,6 +97,18 @@ export class ContainerJobLauncher {
       }
       platformEnvironment[variable] = `http://127.0.0.1:${port}`;
     }
+    // A platform file is copied for this job, owned by the container's user and readable by it only.
+    const mounts: string[] = [];
+    for (const [index, file] of platformFiles.entries()) {
+      const copy = join(this.socketDir, `${jobId}-file-${index}`);
+      copyFileSync(file.hostPath, copy);
+      const uid = Number(contract.user ?? 0);
+      chownSync(copy, Number.isInteger(uid) ? uid : 0, Number.isInteger(uid) ? uid : 0);
+      chmodSync(copy, 0o400);
+      const containerPath = `/run/podium/${basename(file.hostPath)}`;
+      mounts.push(`--volume=${copy}:${containerPath}:ro`);
+      platformEnvironment[file.env] = containerPath;
+    }
     const args = podmanCreateArgs({
       contract,
       submitJob,
@@ -108,6 +120,8 @@ export class ContainerJobLauncher {
       hostHardLimits: hostHardLimits(),
       ...(this.options.log ? { log: this.options.log } : {}),
     });
+    // Platform files go before the image name, with the other options.
+    if (mounts.length > 0) args.splice(args.indexOf(image), 0, ...mounts);
     const containerId = (await podman(args)).trim();
     job.containerId = containerId;
     try {
@@ -127,6 +141,7 @@ export class ContainerJobLauncher {
     } finally {
       job.relay?.kill('SIGKILL');
       for (const server of roleProxies) server.close();
+      for (const index of platformFiles.keys()) rmSync(join(this.socketDir, `${jobId}-file-${index}`), { force: true });
       await podman(['rm', '--force', '--volumes', containerId]).catch((error: unknown) => this.options.log?.(`could not remove ${containerId}: ${String(error)}`));
     }
   }

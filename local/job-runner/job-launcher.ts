@@ -11,6 +11,12 @@ export interface LaunchRequest {
   config: StorageConfig;
   /** The job role its storage calls are evaluated as (local/iam); absent with PODIUM_IAM_PARITY=off. */
   permissions?: PrincipalPermissions;
+  /**
+   * Files the platform hands the job, as the local stand-ins for what it reaches on AWS (the
+   * receipt key, standing in for KMS): each is given to the container read-only, readable by its
+   * user only, and named by the environment variable `env`.
+   */
+  platformFiles?: { hostPath: string; env: string }[];
 }
 
 /**
