@@ -17,7 +17,8 @@ console.log(`\nparity: final status of each example submission (jobs as ${runtim
 for (const outcome of run.outcomes) {
   const failure = outcome.failure ? `  ${outcome.failure.reason}: ${outcome.failure.message}` : '';
   const score = outcome.scores ? `  score ${outcome.scores.overall.toFixed(4)}` : '';
-  console.log(`  ${outcome.challengeId.padEnd(12)} ${outcome.folder.padEnd(26)} ${outcome.status.padEnd(8)} ${outcome.seconds.toFixed(1).padStart(6)} s${score}${failure}`);
+  const receipt = outcome.receipt ? `  receipt ${outcome.receipt}` : '';
+  console.log(`  ${outcome.challengeId.padEnd(12)} ${outcome.folder.padEnd(26)} ${outcome.status.padEnd(8)} ${outcome.seconds.toFixed(1).padStart(6)} s${score}${receipt}${failure}`);
 }
 if (runtime === 'container') {
   const decisions = [...run.roleDecisions.values()].flat();

@@ -12,6 +12,9 @@ import { objectKeys } from '#shared/storage/object-keys.ts';
 import { reserveQuota } from '#shared/submissions/quota.ts';
 import { createSubmissionRecord, findSubmission, type SubmissionRecord } from '#shared/submissions/submission-record.ts';
 import type { RoleDecision } from '../iam/role-proxy.ts';
+import { findReceipt } from '#shared/receipts/receipt-record.ts';
+import { listReceiptKeys } from '#shared/receipts/receipt-keys.ts';
+import { verifyReceipt } from '#shared/receipts/score-receipt.ts';
 import { ContainerJobLauncher } from '../job-runner/container-launcher.ts';
 import { localSettings } from '../local-config.ts';
 import { startLocalPlatform } from '../platform.ts';
@@ -38,6 +41,10 @@ export interface ParityOutcome {
   scores?: SubmissionRecord['scores'];
   /** The predictions file the platform stored for the final attempt. */
   predictions?: string;
+  /** The scoring job's signed receipt, checked against the published keys: `verified`, or why not. */
+  receipt?: string;
+  /** The runtime image the receipt names. */
+  receiptRuntime?: string;
   seconds: number;
 }
 
@@ -134,6 +141,8 @@ export async function runParity(options: ParityOptions = {}): Promise<ParityRun>
             const limitMs = options.limitMs ?? 600_000;
             const final = await waitForFinal(platform.ctx, submissionId, limitMs);
             const predictions = final?.status === 'SCORED' ? await storedPredictions(platform.ctx, submissionId, final.attempt) : undefined;
+            const receipt = final?.scores ? await receiptOf(platform.ctx, submissionId, final.scores) : undefined;
+            const check = receipt ? verifyReceipt(receipt, await listReceiptKeys(platform.ctx)) : undefined;
             return {
               challengeId: challenge.id,
               folder,
@@ -142,6 +151,8 @@ export async function runParity(options: ParityOptions = {}): Promise<ParityRun>
               ...(final?.failure ? { failure: final.failure } : {}),
               ...(final?.scores ? { scores: final.scores } : {}),
               ...(predictions ? { predictions } : {}),
+              ...(final?.scores ? { receipt: check ? (check.ok ? 'verified' : check.problem) : 'none' } : {}),
+              ...(receipt ? { receiptRuntime: receipt.statement.runtimeImage } : {}),
               seconds: (Date.now() - started) / 1000,
             };
           }),
@@ -154,6 +165,16 @@ export async function runParity(options: ParityOptions = {}): Promise<ParityRun>
     await launcher?.close();
     await rm(dataDir, { recursive: true, force: true });
   }
+}
+
+/** The receipt the scoring job signs just after it records SCORED, waited for a little. */
+async function receiptOf(ctx: PodiumContext, submissionId: string, scores: NonNullable<SubmissionRecord['scores']>) {
+  for (let tries = 0; tries < 60; tries++) {
+    const receipt = await findReceipt(ctx, submissionId, scores);
+    if (receipt) return receipt;
+    await sleep(500);
+  }
+  return undefined;
 }
 
 /** Zips a folder as a competitor would. */

@@ -131,6 +131,13 @@ describe.skipIf(!available)(title, () => {
     it('takes the tissuenet baseline to SCORED through both job containers', () => scored('tissuenet'));
     // An absolute data mount (/code_execution/data) links through the image into the work volume.
     it('takes the visiomel baseline to SCORED through both job containers', () => scored('visiomel'));
+
+    it("signs each scored run's receipt in the scoring container, naming the inference image, verified with the published key", () => {
+      for (const outcome of run.outcomes.filter((o) => o.status === 'SCORED')) {
+        expect(outcome.receipt, `${outcome.challengeId}/${outcome.folder}`).toBe('verified');
+        expect(outcome.receiptRuntime, `${outcome.challengeId}/${outcome.folder}`).toMatch(/^cdk-asset:[0-9a-f]{64}$/);
+      }
+    });
     it("takes TissueNet's PyTorch CNN (weights in the archive, slides read with tifffile) to SCORED, above the baseline", () => {
       expect(scored('tissuenet', 'submissions/pytorch-cnn')).toBeGreaterThan(scored('tissuenet'));
     });
