@@ -2,7 +2,15 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts', 'shared/**/*.test.ts', 'functions/**/*.test.ts', 'batch-jobs/**/*.test.ts', 'cli/**/*.test.ts', 'local/**/*.test.ts', 'infra/**/*.test.ts'],
+    include: [
+      'test/**/*.test.ts',
+      'shared/**/*.test.ts',
+      'functions/**/*.test.ts',
+      'batch-jobs/**/*.test.ts',
+      'cli/**/*.test.ts',
+      'local/**/*.test.ts',
+      'infra/**/*.test.ts',
+    ],
     // Real dynalite/s3rver servers and sandboxed Python make some tests slower than unit tests.
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -40,7 +40,11 @@ function dieWithRunner(): void {
  * whose cause is that no sandbox can start on this host; the job-state handler names what to
  * install in the PLATFORM_ERROR failure.
  */
-export async function runJob(job: 'inference' | 'scoring' | 'rescore' | 'compare', subject: Record<string, string | number>, work: () => Promise<unknown>): Promise<never> {
+export async function runJob(
+  job: 'inference' | 'scoring' | 'rescore' | 'compare',
+  subject: Record<string, string | number>,
+  work: () => Promise<unknown>,
+): Promise<never> {
   dieWithRunner();
   jobLog.appendKeys({ job, ...subject });
   try {

@@ -76,7 +76,15 @@ export interface Leaderboard {
   published: boolean;
   /** Named scores in ranking order: `score` (primary) first. Absent from older servers. */
   scores?: { name: string; kind: string; direction: 'higher-is-better' | 'lower-is-better'; precision: number; primary: boolean }[];
-  entries: { rank: number; teamId: string; teamName: string; score: number; secondaryScores?: Record<string, number>; submissionId: string; submittedAt: string }[];
+  entries: {
+    rank: number;
+    teamId: string;
+    teamName: string;
+    score: number;
+    secondaryScores?: Record<string, number>;
+    submissionId: string;
+    submittedAt: string;
+  }[];
   nextCursor?: string | null;
 }
 
@@ -89,4 +97,3 @@ export interface Quota {
 }
 
 export const TERMINAL = ['SCORED', 'FAILED', 'REJECTED', 'CANCELLED'];
-

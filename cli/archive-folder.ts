@@ -63,7 +63,8 @@ export async function prepareArchive(source: string): Promise<SubmissionArchive>
 }
 
 /** Said wherever main.py is missing, so a folder and a zip are explained the same way. */
-export const MAIN_PY_RULE = 'the platform runs `python main.py`: put main.py at the top of the folder or zip, or put everything in one folder with main.py at its top';
+export const MAIN_PY_RULE =
+  'the platform runs `python main.py`: put main.py at the top of the folder or zip, or put everything in one folder with main.py at its top';
 
 /** '' when main.py is at the top, `folder/` when every file sits in one folder holding main.py, else undefined. */
 function mainScriptPrefix(files: string[]): string | undefined {

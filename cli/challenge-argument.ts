@@ -8,7 +8,10 @@ export const challengeOption = (description = 'challenge id (default: the one yo
  * The challenge given as the first argument or as `-c/--challenge` (both forms work everywhere),
  * and the remaining arguments: with `-c`, what was typed first is the next argument, not the challenge.
  */
-export function challengeAndRest(positionals: (string | undefined)[], flag: string | undefined): { challenge: string | undefined; rest: (string | undefined)[] } {
+export function challengeAndRest(
+  positionals: (string | undefined)[],
+  flag: string | undefined,
+): { challenge: string | undefined; rest: (string | undefined)[] } {
   if (flag === undefined || positionals[0] === flag) return { challenge: flag ?? positionals[0], rest: positionals.slice(1) };
   const last = positionals[positionals.length - 1];
   if (last !== undefined) {

@@ -80,7 +80,11 @@ export function sessionOf(answer: AuthAnswer, fallbackUserId: string): CognitoSe
 /** New ID and access tokens from the refresh token (REFRESH_TOKEN_AUTH); the refresh token itself stays. */
 export async function refreshSession(app: CognitoApp, refreshToken: string, fallbackUserId: string): Promise<CognitoSession> {
   try {
-    const answer = await callCognito<AuthAnswer>(app, 'InitiateAuth', { AuthFlow: 'REFRESH_TOKEN_AUTH', ClientId: app.clientId, AuthParameters: { REFRESH_TOKEN: refreshToken } });
+    const answer = await callCognito<AuthAnswer>(app, 'InitiateAuth', {
+      AuthFlow: 'REFRESH_TOKEN_AUTH',
+      ClientId: app.clientId,
+      AuthParameters: { REFRESH_TOKEN: refreshToken },
+    });
     return sessionOf(answer, fallbackUserId);
   } catch (error) {
     if (error instanceof CliError && error.code === 'NotAuthorizedException') {
@@ -100,8 +104,15 @@ export function decodeClaims(token: string): Record<string, unknown> {
 }
 
 /** The app client from the command's flags, else the profile's. */
-export function cognitoAppOf(options: { cognitoClientId?: string; cognitoRegion?: string; cognitoEndpoint?: string }, profile: { cognitoClientId?: string; cognitoRegion?: string; cognitoEndpoint?: string }): CognitoApp | undefined {
+export function cognitoAppOf(
+  options: { cognitoClientId?: string; cognitoRegion?: string; cognitoEndpoint?: string },
+  profile: { cognitoClientId?: string; cognitoRegion?: string; cognitoEndpoint?: string },
+): CognitoApp | undefined {
   const clientId = options.cognitoClientId ?? profile.cognitoClientId;
   if (!clientId) return undefined;
-  return { clientId, region: options.cognitoRegion ?? profile.cognitoRegion ?? process.env.AWS_REGION, endpoint: options.cognitoEndpoint ?? profile.cognitoEndpoint };
+  return {
+    clientId,
+    region: options.cognitoRegion ?? profile.cognitoRegion ?? process.env.AWS_REGION,
+    endpoint: options.cognitoEndpoint ?? profile.cognitoEndpoint,
+  };
 }

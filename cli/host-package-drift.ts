@@ -16,7 +16,23 @@ print(json.dumps({"python": platform.python_version(), "packages": {name: versio
 `;
 
 // Listed first when they differ: what a model's code imports, before their dependencies.
-const FRAMEWORKS = ['torch', 'torchvision', 'timm', 'numpy', 'pandas', 'scikit-learn', 'scikit-image', 'scipy', 'opencv-python-headless', 'pillow', 'tifffile', 'openslide-python', 'pyvips', 'lightgbm', 'xgboost'];
+const FRAMEWORKS = [
+  'torch',
+  'torchvision',
+  'timm',
+  'numpy',
+  'pandas',
+  'scikit-learn',
+  'scikit-image',
+  'scipy',
+  'opencv-python-headless',
+  'pillow',
+  'tifffile',
+  'openslide-python',
+  'pyvips',
+  'lightgbm',
+  'xgboost',
+];
 const rank = (name: string) => (FRAMEWORKS.includes(name) ? FRAMEWORKS.indexOf(name) : FRAMEWORKS.length);
 
 /** A version without its local label: `2.5.1+cpu` and `2.5.1` are the same release. */

@@ -65,9 +65,10 @@ export async function runSubmissionLocally(
         result.scoreSkipped = "this challenge is scored by its organisers' program, which runs on the platform only";
       } else {
         const rules = { format: spec.format, metric: spec.metric, dataset, ...(spec.scoringProgram ? { scoringProgram: spec.scoringProgram } : {}) };
-        const scored = await scorePredictionFiles(rules, outputPath, data.labelsPath, { workRoot: workDir }).catch(
-          (error: Error) => ({ ok: false as const, message: error.message }),
-        );
+        const scored = await scorePredictionFiles(rules, outputPath, data.labelsPath, { workRoot: workDir }).catch((error: Error) => ({
+          ok: false as const,
+          message: error.message,
+        }));
         if (scored.ok) result.score = { ...scored.scores, rows: scored.rows };
         else result.scoreSkipped = scored.message;
       }

@@ -17,7 +17,10 @@ export function phaseOrOpen(challenge: { id: string; phases: PhaseDates[] }, pha
   const open = challenge.phases.filter((p) => (!p.opens || Date.parse(p.opens) <= time) && (!p.closes || time < Date.parse(p.closes)));
   const all = challenge.phases.map((p) => p.id).join(', ');
   if (open.length !== 1) {
-    throw usageError(`which phase of ${challenge.id}? ${open.length ? `${open.map((p) => p.id).join(' and ')} are open` : 'none is open'} (phases: ${all})`, 'pass --phase <id>');
+    throw usageError(
+      `which phase of ${challenge.id}? ${open.length ? `${open.map((p) => p.id).join(' and ')} are open` : 'none is open'} (phases: ${all})`,
+      'pass --phase <id>',
+    );
   }
   out.note(`phase: ${open[0]!.id} (the only open phase of ${challenge.id}; pass --phase to choose another)`);
   return open[0]!.id;

@@ -98,7 +98,9 @@ function isDomainError(error: unknown): error is { code: string; message: string
 
 /** Left-aligned text columns, right-aligned numbers; the header underlined with dashes. */
 export function formatTable(headers: string[], rows: (string | number | undefined | null)[][], numeric: boolean[] = []): string {
-  const cells = rows.map((row) => headers.map((_, index) => (row[index] === undefined || row[index] === null ? '' : printable(String(row[index])).replace(/[\t\n]/g, ' '))));
+  const cells = rows.map((row) =>
+    headers.map((_, index) => (row[index] === undefined || row[index] === null ? '' : printable(String(row[index])).replace(/[\t\n]/g, ' '))),
+  );
   const widths = headers.map((header, index) => Math.max(header.length, ...cells.map((row) => row[index]!.length)));
   const render = (row: string[]) =>
     row

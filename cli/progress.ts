@@ -39,7 +39,10 @@ export function createProgressBar({ label, totalBytes, enabled, stream = process
   const text = () => {
     const fraction = totalBytes > 0 ? Math.min(1, current / totalBytes) : 1;
     const filled = Math.round(fraction * WIDTH);
-    return `${label} [${'#'.repeat(filled)}${'-'.repeat(WIDTH - filled)}] ${String(Math.floor(fraction * 100)).padStart(3)}% ` + `${formatBytes(current)}/${formatBytes(totalBytes)}${rate()}`;
+    return (
+      `${label} [${'#'.repeat(filled)}${'-'.repeat(WIDTH - filled)}] ${String(Math.floor(fraction * 100)).padStart(3)}% ` +
+      `${formatBytes(current)}/${formatBytes(totalBytes)}${rate()}`
+    );
   };
   const rate = () => {
     const seconds = (now() - started) / 1000;

@@ -7,7 +7,10 @@ import { CliError, EXIT } from './output.ts';
  */
 export async function ask(question: string, options: { hidden?: boolean; nonInteractiveHint: string }): Promise<string> {
   if (!process.stdin.isTTY) {
-    throw new CliError('NOT_INTERACTIVE', `cannot ask "${question.trim()}": stdin is not a terminal`, { exitCode: EXIT.usage, hint: options.nonInteractiveHint });
+    throw new CliError('NOT_INTERACTIVE', `cannot ask "${question.trim()}": stdin is not a terminal`, {
+      exitCode: EXIT.usage,
+      hint: options.nonInteractiveHint,
+    });
   }
   const message = question.trim().replace(/:$/, '');
   const terminal = { input: process.stdin, output: process.stderr };

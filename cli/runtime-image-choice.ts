@@ -49,6 +49,8 @@ export async function runtimeImageFor(
 async function pull(engine: ContainerEngine, image: string): Promise<void> {
   const { runEngine } = await import('./container-run.ts');
   await runEngine(engine, ['pull', image]).catch((error: Error) => {
-    throw new CliError('NO_RUNTIME_IMAGE', `cannot pull ${image}: ${error.message.split('\n').at(-1)}`, { hint: `log in to its registry (${engine} login), or pass --image` });
+    throw new CliError('NO_RUNTIME_IMAGE', `cannot pull ${image}: ${error.message.split('\n').at(-1)}`, {
+      hint: `log in to its registry (${engine} login), or pass --image`,
+    });
   });
 }

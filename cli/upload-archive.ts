@@ -14,7 +14,12 @@ import type { Submission, UploadInstructions } from './api-types.ts';
 import { seg } from './cli-context.ts';
 
 /** One presigned POST of a file (an archive, a code release), refused before sending when over its limit. */
-export async function uploadByPost(upload: { url: string; fields: Record<string, string>; maxBytes: number }, path: string, bytes: number, showProgress: boolean): Promise<void> {
+export async function uploadByPost(
+  upload: { url: string; fields: Record<string, string>; maxBytes: number },
+  path: string,
+  bytes: number,
+  showProgress: boolean,
+): Promise<void> {
   if (bytes > upload.maxBytes) {
     throw new CliError('ARCHIVE_TOO_LARGE', `the archive is ${formatBytes(bytes)}, over the limit of ${formatBytes(upload.maxBytes)}`);
   }
@@ -28,7 +33,14 @@ export async function uploadByPost(upload: { url: string; fields: Record<string,
  * Sends the archive where the API said: one presigned POST, or PUTs of each part then "complete".
  * Returns the submission as it stands after the upload, as far as the CLI knows.
  */
-export async function uploadArchive(api: ApiClient, submission: Submission, upload: UploadInstructions, archivePath: string, bytes: number, showProgress: boolean): Promise<Submission> {
+export async function uploadArchive(
+  api: ApiClient,
+  submission: Submission,
+  upload: UploadInstructions,
+  archivePath: string,
+  bytes: number,
+  showProgress: boolean,
+): Promise<Submission> {
   if (upload.method === 'POST') {
     await uploadByPost(upload, archivePath, bytes, showProgress);
     return submission;
@@ -84,7 +96,9 @@ function isTransientUploadFailure(error: unknown): boolean {
 async function postForm(url: string, fields: Record<string, string>, archivePath: string, bytes: number, onSent: (bytes: number) => void): Promise<Response> {
   const boundary = `----podium${randomBytes(12).toString('hex')}`;
   const fieldParts = Object.entries(fields).map(([name, value]) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`);
-  const head = Buffer.from(`${fieldParts.join('')}--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="submission.zip"\r\nContent-Type: application/zip\r\n\r\n`);
+  const head = Buffer.from(
+    `${fieldParts.join('')}--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="submission.zip"\r\nContent-Type: application/zip\r\n\r\n`,
+  );
   const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
   const target = new URL(url);
   const request = (target.protocol === 'https:' ? httpsRequest : httpRequest)(target, {
@@ -121,7 +135,9 @@ async function postForm(url: string, fields: Record<string, string>, archivePath
     // S3 may answer (and close) before the body is sent, for a refused policy: its answer wins.
     const early = await Promise.race([answered, sleep(200, undefined)]).catch(() => undefined);
     if (early) return early;
-    throw new CliError('UPLOAD_FAILED', `cannot reach the upload URL (${(error as { code?: string }).code ?? (error as Error).message})`, { exitCode: EXIT.unreachable });
+    throw new CliError('UPLOAD_FAILED', `cannot reach the upload URL (${(error as { code?: string }).code ?? (error as Error).message})`, {
+      exitCode: EXIT.unreachable,
+    });
   }
 }
 
@@ -141,7 +157,11 @@ async function storageRefusal(response: Response, what: string): Promise<CliErro
   const code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1];
   const message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1];
   const hint =
-    code === 'EntityTooLarge' ? "the archive is over the phase's size limit" : code === 'AccessDenied' || code === 'ExpiredToken' ? 'the upload link expired or was already used: submit again' : undefined;
+    code === 'EntityTooLarge'
+      ? "the archive is over the phase's size limit"
+      : code === 'AccessDenied' || code === 'ExpiredToken'
+        ? 'the upload link expired or was already used: submit again'
+        : undefined;
   return new CliError('UPLOAD_FAILED', `storage refused the ${what}: ${response.status}${code ? ` ${code}` : ''}${message ? ` (${message})` : ''}`, {
     hint,
     details: { status: response.status },

@@ -52,9 +52,13 @@ async function follow(api: ApiClient, out: Output, initial: Submission, options:
     }
     if (TERMINAL.includes(submission.status)) return { submission, states };
     if (options.timeoutMs !== undefined && Date.now() - started > options.timeoutMs) {
-      throw new CliError('WAIT_TIMEOUT', `submission ${submission.id} is still ${submission.status} after ${Math.round(options.timeoutMs / 1000)} s; it keeps running on the platform`, {
-        hint: `check later with: podium status ${submission.id}`,
-      });
+      throw new CliError(
+        'WAIT_TIMEOUT',
+        `submission ${submission.id} is still ${submission.status} after ${Math.round(options.timeoutMs / 1000)} s; it keeps running on the platform`,
+        {
+          hint: `check later with: podium status ${submission.id}`,
+        },
+      );
     }
     await sleep(options.pollMs);
     submission = await api.get<Submission>(`/submissions/${seg(submission.id)}`);
@@ -65,7 +69,13 @@ async function follow(api: ApiClient, out: Output, initial: Submission, options:
 export function reportOutcome(out: Output, submission: Submission, display: ScoreDisplay): number {
   if (submission.status === 'SCORED') {
     const score = formatScore(submission.score, display);
-    out.line(score ? `✓ Scored: ${score}` : submission.mode === 'smoke' ? '✓ Smoke run passed.' : '✓ Scored (the score stays hidden until the organisers publish this phase).');
+    out.line(
+      score
+        ? `✓ Scored: ${score}`
+        : submission.mode === 'smoke'
+          ? '✓ Smoke run passed.'
+          : '✓ Scored (the score stays hidden until the organisers publish this phase).',
+    );
     return EXIT.ok;
   }
   if (submission.failure) {

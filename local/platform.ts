@@ -127,7 +127,12 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   const jobRunner: LocalJobRunner = new LocalJobRunner({
     config,
     // The work folder stands for the instance volume; the sandbox uid must traverse its parents.
-    environmentOf: declaredJobEnvironment(contracts, config, join(tmpdir(), 'podium-job-work'), localReceiptJobEnvironment(receiptKey, { hostProcesses: !options.jobLauncher })),
+    environmentOf: declaredJobEnvironment(
+      contracts,
+      config,
+      join(tmpdir(), 'podium-job-work'),
+      localReceiptJobEnvironment(receiptKey, { hostProcesses: !options.jobLauncher }),
+    ),
     onEvent: (event) => onJobStateChange(jobStateHandlerCtx, runnerAs('job-state-handler'), event, pipelineSettings),
     concurrency: options.jobConcurrency ?? {},
     ...(persist ? { processRecordFile: join(settings.dataDir, 'running-jobs.json') } : {}),
@@ -140,7 +145,9 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
             options.jobLauncher!({
               ...request,
               ...(iam ? { permissions: iam.jobPermissions(request.spec) } : {}),
-              ...(JOB_IMAGE[request.spec.kind] === 'scoring' ? { platformFiles: [{ hostPath: receiptKey.privateKeyFile, env: LOCAL_RECEIPT_KEY_FILE_ENV }] } : {}),
+              ...(JOB_IMAGE[request.spec.kind] === 'scoring'
+                ? { platformFiles: [{ hostPath: receiptKey.privateKeyFile, env: LOCAL_RECEIPT_KEY_FILE_ENV }] }
+                : {}),
             }),
         }
       : {}),
@@ -148,7 +155,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     log,
   });
   // Each function's Batch calls (SubmitJob, TerminateJob, DescribeJobs) evaluated as its role.
-  const runnerAs = (component: FunctionComponent): JobRunner => (iam ? evaluatedJobRunner(jobRunner, config.region, iam.permissionsOf({ component })) : jobRunner);
+  const runnerAs = (component: FunctionComponent): JobRunner =>
+    iam ? evaluatedJobRunner(jobRunner, config.region, iam.permissionsOf({ component })) : jobRunner;
   const uploads = new Set<Promise<unknown>>();
   servers.s3Events.on('object-created', (record: S3EventRecord) => {
     if (record.s3.bucket.name !== config.submissionsBucket) return;
@@ -163,11 +171,17 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   await reconcileNow().catch((error: unknown) => log(`reconciler failed at startup: ${String(error)}`));
   const reconcileEvery = options.reconcileIntervalMs ?? 60_000;
   const reconcileTimer =
-    reconcileEvery > 0 ? setInterval(() => void reconcileNow().catch((error: unknown) => log(`reconciler failed: ${String(error)}`)), reconcileEvery) : undefined;
+    reconcileEvery > 0
+      ? setInterval(() => void reconcileNow().catch((error: unknown) => log(`reconciler failed: ${String(error)}`)), reconcileEvery)
+      : undefined;
   reconcileTimer?.unref();
 
   // Cognito (emulated) as deployed, plus the dev issuer's one-step login (docs/ARCHITECTURE.md, identity).
-  const identity = await startLocalIdentity({ host: settings.host, log, ...(persist ? { dataDir: join(settings.dataDir, 'cognito'), port: settings.cognitoPort } : { port: 0 }) });
+  const identity = await startLocalIdentity({
+    host: settings.host,
+    log,
+    ...(persist ? { dataDir: join(settings.dataDir, 'cognito'), port: settings.cognitoPort } : { port: 0 }),
+  });
   const devIssuer = await createDevIssuer(persist ? settings.dataDir : undefined);
   const localEndpoints = { s3Endpoint: servers.s3Endpoint, dynamoEndpoint: servers.dynamoEndpoint, cognitoEndpoint: identity.endpoint };
   const docsAssetsDir = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));

@@ -19,7 +19,9 @@ async function generatedDataRoot(challengeDir: string, challengeId: string, data
   }
   const outDir = join(dataDir, 'generated', challengeId);
   const marker = join(outDir, '.generator-sha256');
-  const version = createHash('sha256').update(await readFile(generator)).digest('hex');
+  const version = createHash('sha256')
+    .update(await readFile(generator))
+    .digest('hex');
   if ((await readFile(marker, 'utf8').catch(() => '')) !== version) {
     await rm(outDir, { recursive: true, force: true });
     const module = (await import(pathToFileURL(generator).href)) as { generate(outDir: string): Promise<void> };
@@ -48,7 +50,11 @@ export async function seedExampleChallenges(
       log(`  ${challenge.id}: ${uploaded} dataset files uploaded, ${skipped} already present`);
     }
     // The examples folder is the organiser here: an edit to a demo's runtime is applied, and logged.
-    await registerChallenge(ctx, challenge, { by: 'npm start (examples/)', force: true, reason: 'the local stack re-registers the examples as they are on disk' });
+    await registerChallenge(ctx, challenge, {
+      by: 'npm start (examples/)',
+      force: true,
+      reason: 'the local stack re-registers the examples as they are on disk',
+    });
     seeded.push(challenge);
   }
   return seeded;

@@ -22,8 +22,12 @@ Podium is running (${Date.now() - started} ms). Data persists under ${settings.d
   Cognito      ${platform.identity.endpoint}  (cognito-local) pool ${platform.identity.userPoolId}, app client ${platform.identity.clientId}
                podium signup|login --email … --cognito-endpoint ${platform.identity.endpoint} --cognito-client-id ${platform.identity.clientId}
 
-Next: see README.md, "A competitor's first five minutes".${platform.apiUrl === DEFAULT_API ? '' : `
-The CLI talks to ${DEFAULT_API} unless told otherwise: run \`export PODIUM_API=${platform.apiUrl}\` first.`}
+Next: see README.md, "A competitor's first five minutes".${
+  platform.apiUrl === DEFAULT_API
+    ? ''
+    : `
+The CLI talks to ${DEFAULT_API} unless told otherwise: run \`export PODIUM_API=${platform.apiUrl}\` first.`
+}
 Ctrl-C stops Podium; \`npm run reset\` wipes ${settings.dataDir}.
 `);
 

@@ -65,11 +65,22 @@ function sizeOf(metafile: Metafile): BundleSize {
  * The bundles take turns, run after run, so load from elsewhere on the machine hits both alike.
  */
 function coldImportMs(files: string[]): number[] {
-  const env = { ...process.env, PODIUM_JWKS_URL: 'https://example.invalid/jwks.json', PODIUM_JWT_ISSUER: 'https://cognito-idp.eu-west-3.amazonaws.com/eu-west-3_example', PODIUM_JWT_AUDIENCE: 'client', AWS_REGION: 'eu-west-3', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+  const env = {
+    ...process.env,
+    PODIUM_JWKS_URL: 'https://example.invalid/jwks.json',
+    PODIUM_JWT_ISSUER: 'https://cognito-idp.eu-west-3.amazonaws.com/eu-west-3_example',
+    PODIUM_JWT_AUDIENCE: 'client',
+    AWS_REGION: 'eu-west-3',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
   const times = files.map(() => [] as number[]);
   for (let run = 0; run < IMPORT_RUNS; run++) {
     files.forEach((file, index) => {
-      const out = execFileSync(process.execPath, ['--input-type=module', '-e', `const t = performance.now(); await import(${JSON.stringify(file)}); console.log(performance.now() - t);`], { env, encoding: 'utf8' });
+      const out = execFileSync(
+        process.execPath,
+        ['--input-type=module', '-e', `const t = performance.now(); await import(${JSON.stringify(file)}); console.log(performance.now() - t);`],
+        { env, encoding: 'utf8' },
+      );
       times[index]!.push(Number(out.trim().split('\n').pop()));
     });
   }
@@ -77,7 +88,14 @@ function coldImportMs(files: string[]): number[] {
 }
 
 async function load(url: string, options: { method?: 'GET' | 'POST'; headers?: Record<string, string>; body?: string; amount: number }) {
-  const result = await autocannon({ url, connections: 10, amount: options.amount, method: options.method ?? 'GET', ...(options.headers ? { headers: options.headers } : {}), ...(options.body ? { body: options.body } : {}) });
+  const result = await autocannon({
+    url,
+    connections: 10,
+    amount: options.amount,
+    method: options.method ?? 'GET',
+    ...(options.headers ? { headers: options.headers } : {}),
+    ...(options.body ? { body: options.body } : {}),
+  });
   return { reqPerSec: Math.round(result.requests.average), p99Ms: result.latency.p99, non2xx: result.non2xx, total: result.requests.total };
 }
 
@@ -95,12 +113,33 @@ export async function runApiBench(): Promise<string> {
   });
   const barePort = (bareServer.address() as { port: number }).port;
   const post = async (path: string, body: unknown, token?: string) =>
-    (await fetch(`${platform.apiUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) })).json() as Promise<Record<string, string>>;
+    (
+      await fetch(`${platform.apiUrl}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify(body),
+      })
+    ).json() as Promise<Record<string, string>>;
   const organiser = (await post('/dev/login', { email: 'bench-org@example.org', role: 'organiser' })).token!;
   const example = await loadChallenge('examples/tissuenet');
   const { rulesVersion: _version, descriptionMarkdown, rulesMarkdown, ...file } = example;
-  const benchChallenge = { ...file, id: 'bench', phases: [{ ...file.phases[0]!, opens: '2020-01-01T00:00:00Z', closes: '2100-01-01T00:00:00Z', quota: { perDay: 1_000_000, concurrent: 1_000_000, countFailed: true } }] };
-  await fetch(`${platform.apiUrl}/admin/challenges/bench`, { method: 'PUT', headers: { 'content-type': 'application/json', authorization: `Bearer ${organiser}` }, body: JSON.stringify({ ...benchChallenge, descriptionMarkdown, rulesMarkdown }) });
+  const benchChallenge = {
+    ...file,
+    id: 'bench',
+    phases: [
+      {
+        ...file.phases[0]!,
+        opens: '2020-01-01T00:00:00Z',
+        closes: '2100-01-01T00:00:00Z',
+        quota: { perDay: 1_000_000, concurrent: 1_000_000, countFailed: true },
+      },
+    ],
+  };
+  await fetch(`${platform.apiUrl}/admin/challenges/bench`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${organiser}` },
+    body: JSON.stringify({ ...benchChallenge, descriptionMarkdown, rulesMarkdown }),
+  });
   const competitor = (await post('/dev/login', { email: 'bench@example.org' })).token!;
   const rules = (await (await fetch(`${platform.apiUrl}/challenges/bench/rules`)).json()) as { version: string };
   await post('/challenges/bench/registration', { rulesVersion: rules.version }, competitor);
@@ -118,10 +157,14 @@ export async function runApiBench(): Promise<string> {
 
   const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
   return [
-    `API Lambda bundle: ${kb(apiBundle.totalBytes)} in ${apiBundle.files} files (budget ${kb(BUNDLE_BUDGET_BYTES)}: ` + `${apiBundle.totalBytes <= BUNDLE_BUDGET_BYTES ? 'within' : 'OVER'}); loaded at init ${kb(apiBundle.coldBytes)}`,
+    `API Lambda bundle: ${kb(apiBundle.totalBytes)} in ${apiBundle.files} files (budget ${kb(BUNDLE_BUDGET_BYTES)}: ` +
+      `${apiBundle.totalBytes <= BUNDLE_BUDGET_BYTES ? 'within' : 'OVER'}); loaded at init ${kb(apiBundle.coldBytes)}`,
     `Bare Hono handle() bundle: ${kb(bareBundle.totalBytes)}`,
     `Cold import (median of ${IMPORT_RUNS} fresh node processes, ${process.version}): API ${apiImport.toFixed(1)} ms; bare Hono ${bareImport.toFixed(1)} ms`,
-    `API bundle composition: ${apiBundle.composition.slice(0, 16).map(([owner, bytes]) => `${owner} ${kb(bytes)}`).join(', ')}`,
+    `API bundle composition: ${apiBundle.composition
+      .slice(0, 16)
+      .map(([owner, bytes]) => `${owner} ${kb(bytes)}`)
+      .join(', ')}`,
     `Load, 10 connections, loopback (${process.version}):`,
     `  bare Hono route          ${bareRoute.reqPerSec} req/s, p99 ${bareRoute.p99Ms} ms (${bareRoute.total} requests, ${bareRoute.non2xx} non-2xx)`,
     `  GET leaderboard          ${leaderboard.reqPerSec} req/s, p99 ${leaderboard.p99Ms} ms (${leaderboard.total} requests, ${leaderboard.non2xx} non-2xx)`,

@@ -69,7 +69,11 @@ const challenge = {
   id: 'tissuenet-gpu',
   phases: base.phases.map((phase) =>
     phase.id === 'learning'
-      ? { ...phase, quota: { ...phase.quota, perDay: 100 }, runtime: { ...phase.runtime, image: 'podium/pytorch-gpu:1', gpus: 1, python: options.python, timeLimitSeconds: 1800, memoryMiB: 65_536 } }
+      ? {
+          ...phase,
+          quota: { ...phase.quota, perDay: 100 },
+          runtime: { ...phase.runtime, image: 'podium/pytorch-gpu:1', gpus: 1, python: options.python, timeLimitSeconds: 1800, memoryMiB: 65_536 },
+        }
       : phase,
   ),
 };
@@ -82,20 +86,59 @@ for (let index = 0; index < slides; index++) {
   const label = Math.min(3, Math.floor(random() * 4));
   const filename = `slide_${String(index).padStart(5, '0')}.pgm`;
   rows.push({ filename, label });
-  await writeDatasetFile(join(dataRoot, 'test/inputs'), filename, pgmImage(size, size, () => 40 + label * 50 + (random() - 0.5) * 70));
+  await writeDatasetFile(
+    join(dataRoot, 'test/inputs'),
+    filename,
+    pgmImage(size, size, () => 40 + label * 50 + (random() - 0.5) * 70),
+  );
 }
 const oneHot = (label: number) => [0, 1, 2, 3].map((c) => (c === label ? 1 : 0));
-await writeDatasetFile(join(dataRoot, 'test/inputs'), 'submission_format.csv', csv(['filename', '0', '1', '2', '3'], rows.map((r) => [r.filename, 0, 0, 0, 0])));
-await writeDatasetFile(join(dataRoot, 'test'), 'labels.csv', csv(['filename', '0', '1', '2', '3', 'usage'], rows.map((r, i) => [r.filename, ...oneHot(r.label), i % 3 ? 'private' : 'public'])));
+await writeDatasetFile(
+  join(dataRoot, 'test/inputs'),
+  'submission_format.csv',
+  csv(
+    ['filename', '0', '1', '2', '3'],
+    rows.map((r) => [r.filename, 0, 0, 0, 0]),
+  ),
+);
+await writeDatasetFile(
+  join(dataRoot, 'test'),
+  'labels.csv',
+  csv(
+    ['filename', '0', '1', '2', '3', 'usage'],
+    rows.map((r, i) => [r.filename, ...oneHot(r.label), i % 3 ? 'private' : 'public']),
+  ),
+);
 for (const id of ['train', 'final', 'smoke']) {
   const tiny = rows.slice(0, 4);
   const folder = join(dataRoot, id);
   if (id === 'train') {
-    await writeDatasetFile(folder, 'train_labels.csv', csv(['filename', '0', '1', '2', '3'], tiny.map((r) => [r.filename, ...oneHot(r.label)])));
+    await writeDatasetFile(
+      folder,
+      'train_labels.csv',
+      csv(
+        ['filename', '0', '1', '2', '3'],
+        tiny.map((r) => [r.filename, ...oneHot(r.label)]),
+      ),
+    );
     continue;
   }
-  await writeDatasetFile(join(folder, 'inputs'), 'submission_format.csv', csv(['filename', '0', '1', '2', '3'], tiny.map((r) => [r.filename, 0, 0, 0, 0])));
-  await writeDatasetFile(folder, 'labels.csv', csv(['filename', '0', '1', '2', '3'], tiny.map((r) => [r.filename, ...oneHot(r.label)])));
+  await writeDatasetFile(
+    join(folder, 'inputs'),
+    'submission_format.csv',
+    csv(
+      ['filename', '0', '1', '2', '3'],
+      tiny.map((r) => [r.filename, 0, 0, 0, 0]),
+    ),
+  );
+  await writeDatasetFile(
+    folder,
+    'labels.csv',
+    csv(
+      ['filename', '0', '1', '2', '3'],
+      tiny.map((r) => [r.filename, ...oneHot(r.label)]),
+    ),
+  );
 }
 
 // Reference: the bare `python main.py` on the same data, nothing of Podium around it.
@@ -135,12 +178,23 @@ const archive = await new Promise<Buffer>((resolve, reject) => {
   const zip = new yazl.ZipFile();
   zip.addFile(join(submissionDir, 'main.py'), 'main.py');
   const chunks: Buffer[] = [];
-  zip.outputStream.on('data', (chunk: Buffer) => chunks.push(chunk)).on('end', () => resolve(Buffer.concat(chunks))).on('error', reject);
+  zip.outputStream
+    .on('data', (chunk: Buffer) => chunks.push(chunk))
+    .on('end', () => resolve(Buffer.concat(chunks)))
+    .on('error', reject);
   zip.end();
 });
 const submissionId = `gpu${Date.now().toString(36)}`;
 const archiveKey = objectKeys.submissionArchive(challenge.id, 'learning', 'team-gpu', submissionId);
-await createSubmissionRecord(ctx, { id: submissionId, challengeId: challenge.id, phaseId: 'learning', teamId: 'team-gpu', submittedBy: 'bench', mode: 'scored', archiveKey });
+await createSubmissionRecord(ctx, {
+  id: submissionId,
+  challengeId: challenge.id,
+  phaseId: 'learning',
+  teamId: 'team-gpu',
+  submittedBy: 'bench',
+  mode: 'scored',
+  archiveKey,
+});
 
 const seen: { status: string; at: number }[] = [];
 const started = performance.now();

@@ -44,7 +44,9 @@ for (const [name, byChallenge] of Object.entries(samples)) {
   for (const [challengeId, values] of Object.entries(byChallenge)) {
     const row = { median: median(values), min: Math.min(...values), max: Math.max(...values), ratio: median(values) / median(reference[challengeId]!) };
     (table[name] ??= {})[challengeId] = row;
-    console.log(`  ${name.padEnd(38)} ${challengeId.padEnd(10)} ${row.median.toFixed(2)} s (${row.min.toFixed(2)}–${row.max.toFixed(2)})  ×${row.ratio.toFixed(2)}`);
+    console.log(
+      `  ${name.padEnd(38)} ${challengeId.padEnd(10)} ${row.median.toFixed(2)} s (${row.min.toFixed(2)}–${row.max.toFixed(2)})  ×${row.ratio.toFixed(2)}`,
+    );
   }
 }
 console.log(`  storage calls evaluated per containers run: ${evaluatedCalls.join(', ')}`);

@@ -76,7 +76,16 @@ async function platformRun(): Promise<{ seconds: number; timeline: Record<string
   const id = `bench${Date.now().toString(36)}${counter++}`;
   const { quotaDay } = await reserveQuota(ctx, challenge.id, phase, teamId, id, 'scored');
   const archiveKey = objectKeys.submissionArchive(challenge.id, phase.id, teamId, id);
-  await createSubmissionRecord(ctx, { id, challengeId: challenge.id, phaseId: phase.id, teamId, submittedBy: 'bench', mode: 'scored', archiveKey, ...(quotaDay ? { quotaDay } : {}) });
+  await createSubmissionRecord(ctx, {
+    id,
+    challengeId: challenge.id,
+    phaseId: phase.id,
+    teamId,
+    submittedBy: 'bench',
+    mode: 'scored',
+    archiveKey,
+    ...(quotaDay ? { quotaDay } : {}),
+  });
   const timeline: Record<string, number> = {};
   const started = performance.now();
   await ctx.s3.send(new PutObjectCommand({ Bucket: ctx.config.submissionsBucket, Key: archiveKey, Body: archive }));

@@ -14,16 +14,21 @@ import { startS3Front } from '../../local/s3-front/s3-front.ts';
 async function streamFormPost(url: string, fields: Record<string, string>, path: string): Promise<number> {
   const boundary = `bench-${Date.now()}`;
   const head = Buffer.from(
-    Object.entries(fields).map(([name, value]) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`).join('') +
-      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="post.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+    Object.entries(fields)
+      .map(([name, value]) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`)
+      .join('') + `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="post.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`,
   );
   const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
   const { size } = await stat(path);
   return new Promise((resolve, reject) => {
-    const request = httpRequest(url, { method: 'POST', headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': head.length + size + tail.length } }, (response) => {
-      response.resume();
-      response.once('end', () => resolve(response.statusCode ?? 0));
-    });
+    const request = httpRequest(
+      url,
+      { method: 'POST', headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': head.length + size + tail.length } },
+      (response) => {
+        response.resume();
+        response.once('end', () => resolve(response.statusCode ?? 0));
+      },
+    );
     request.once('error', reject);
     request.write(head);
     const body = createReadStream(path);
@@ -47,9 +52,22 @@ const work = await mkdtemp(join(tmpdir(), 'podium-bench-s3-front-'));
 const s3rver = new S3rver({ address: '127.0.0.1', port: 0, directory: join(work, 's3'), silent: true, resetOnClose: true, vhostBuckets: false });
 const direct = await s3rver.run();
 const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
-const front = await startS3Front({ host: '127.0.0.1', port: 0, upstream: { host: '127.0.0.1', port: direct.port }, credentials: [credentials], stagingDir: join(work, 'staging') });
+const front = await startS3Front({
+  host: '127.0.0.1',
+  port: 0,
+  upstream: { host: '127.0.0.1', port: direct.port },
+  credentials: [credentials],
+  stagingDir: join(work, 'staging'),
+});
 const client = (port: number) =>
-  new S3Client({ region: 'eu-west-3', endpoint: `http://127.0.0.1:${port}`, forcePathStyle: true, credentials, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
+  new S3Client({
+    region: 'eu-west-3',
+    endpoint: `http://127.0.0.1:${port}`,
+    forcePathStyle: true,
+    credentials,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
 const viaS3rver = client(direct.port);
 const viaFront = client(front.port);
 await viaS3rver.send(new CreateBucketCommand({ Bucket: 'bench' }));
@@ -85,8 +103,14 @@ const postSeconds = (performance.now() - postStarted) / 1000;
 clearInterval(sampler);
 if (postStatus !== 204) throw new Error(`POST answered ${postStatus}`);
 
-console.log(`PutObject ${mib} MiB, median of ${repeat}: s3rver ${median(directTimes).toFixed(2)} s, through the front ${median(frontTimes).toFixed(2)} s ` + `(×${(median(frontTimes) / median(directTimes)).toFixed(2)})`);
-console.log(`presigned POST ${mib} MiB through the front: ${postSeconds.toFixed(2)} s, peak RSS ${((peakRss - baselineRss) / 1024 / 1024).toFixed(0)} MiB over ` + `the ${(baselineRss / 1024 / 1024).toFixed(0)} MiB baseline`);
+console.log(
+  `PutObject ${mib} MiB, median of ${repeat}: s3rver ${median(directTimes).toFixed(2)} s, through the front ${median(frontTimes).toFixed(2)} s ` +
+    `(×${(median(frontTimes) / median(directTimes)).toFixed(2)})`,
+);
+console.log(
+  `presigned POST ${mib} MiB through the front: ${postSeconds.toFixed(2)} s, peak RSS ${((peakRss - baselineRss) / 1024 / 1024).toFixed(0)} MiB over ` +
+    `the ${(baselineRss / 1024 / 1024).toFixed(0)} MiB baseline`,
+);
 await front.close();
 await s3rver.close();
 await rm(work, { recursive: true, force: true });

@@ -31,7 +31,9 @@ export async function generate(dir: string, metric: MetricKind, rows: number) {
   const usage = (i: number) => (i % 3 === 0 ? 'public' : 'private');
   const oneHot = (k: number) => [0, 1, 2, 3].map((c) => (c === k ? '1' : '0')).join(',');
   const truth = Uint8Array.from({ length: rows }, () => Math.floor(random() * 4));
-  const predicted = Float64Array.from({ length: rows }, (_, i) => (metric === 'cost-matrix' ? (random() < 0.6 ? truth[i]! : Math.floor(random() * 4)) : random()));
+  const predicted = Float64Array.from({ length: rows }, (_, i) =>
+    metric === 'cost-matrix' ? (random() < 0.6 ? truth[i]! : Math.floor(random() * 4)) : random(),
+  );
   const order = Int32Array.from({ length: rows }, (_, i) => i);
   for (let i = rows - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
@@ -39,8 +41,7 @@ export async function generate(dir: string, metric: MetricKind, rows: number) {
   }
   const prefix = join(dir, `${metric}-${rows}`);
   const files = { labels: `${prefix}-labels.csv`, ordered: `${prefix}-ordered.csv`, shuffled: `${prefix}-shuffled.csv` };
-  const predictionLine = (i: number) =>
-    metric === 'cost-matrix' ? `${id(i)},${oneHot(predicted[i]!)}` : `${id(i)},${predicted[i]!.toPrecision(6)}`;
+  const predictionLine = (i: number) => (metric === 'cost-matrix' ? `${id(i)},${oneHot(predicted[i]!)}` : `${id(i)},${predicted[i]!.toPrecision(6)}`);
   const header = metric === 'cost-matrix' ? 'filename,0,1,2,3' : 'filename,relapse';
   await writeLines(files.labels, `${header},usage`, rows, (i) =>
     metric === 'cost-matrix' ? `${id(i)},${oneHot(truth[i]!)},${usage(i)}` : `${id(i)},${truth[i]! % 2},${usage(i)}`,

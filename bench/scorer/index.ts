@@ -24,7 +24,11 @@ interface Measurement {
 }
 
 function measure(command: string, args: string[]): Measurement {
-  const output = execFileSync(command, args, { encoding: 'utf8', maxBuffer: 1 << 20, env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
+  const output = execFileSync(command, args, {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+  });
   return JSON.parse(output.trim().split('\n').pop()!) as Measurement;
 }
 

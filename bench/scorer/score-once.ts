@@ -14,7 +14,15 @@ const format = submissionFormatSchema.parse(
     : { idColumn: 'filename', columns: [{ name: 'relapse', type: 'probability' }] },
 );
 const metric: Metric = tissuenet
-  ? { kind: 'cost-matrix', matrix: [[0, 0.1, 0.7, 1], [0.1, 0, 0.3, 0.7], [0.7, 0.3, 0, 0.3], [1, 0.7, 0.3, 0]] }
+  ? {
+      kind: 'cost-matrix',
+      matrix: [
+        [0, 0.1, 0.7, 1],
+        [0.1, 0, 0.3, 0.7],
+        [0.7, 0.3, 0, 0.3],
+        [1, 0.7, 0.3, 0],
+      ],
+    }
   : { kind: 'log-loss', eps: 1e-16 };
 const open = (path: string) => () => createReadStream(path, { highWaterMark: 1 << 20 });
 

@@ -25,7 +25,8 @@ export function registerAccessLog(program: Command): void {
     .option('--summary', 'one row per download (user and dataset): files, first and last file given')
     .addHelpText(
       'after',
-      '\nExamples:\n  podium access-log tissuenet\n  podium access-log tissuenet --summary --since 2026-03-01\n  podium access-log -c tissuenet ' + '--user ada@example.org --dataset train\n  podium export tissuenet access-log -o access.csv   # everything, as CSV',
+      '\nExamples:\n  podium access-log tissuenet\n  podium access-log tissuenet --summary --since 2026-03-01\n  podium access-log -c tissuenet ' +
+        '--user ada@example.org --dataset train\n  podium export tissuenet access-log -o access.csv   # everything, as CSV',
     )
     .action(async (challengeArgument: string | undefined, options: AccessLogOptions, command: Command) => {
       const { challenge: givenChallenge } = challengeAndRest([challengeArgument], options.challenge);
@@ -44,7 +45,13 @@ export function registerAccessLog(program: Command): void {
         const downloads = summarise(entries);
         cli.out.result({ downloads }, () => {
           if (downloads.length === 0) return cli.out.line(`No matching downloads from ${challengeId}.`);
-          cli.out.line(formatTable(['USER', 'EMAIL', 'DATASET', 'FILES', 'FIRST', 'LAST'], downloads.map((d) => [d.userId, d.email, d.datasetId, d.files, d.first, d.last]), [false, false, false, true]));
+          cli.out.line(
+            formatTable(
+              ['USER', 'EMAIL', 'DATASET', 'FILES', 'FIRST', 'LAST'],
+              downloads.map((d) => [d.userId, d.email, d.datasetId, d.files, d.first, d.last]),
+              [false, false, false, true],
+            ),
+          );
         });
         return;
       }
@@ -53,7 +60,12 @@ export function registerAccessLog(program: Command): void {
           cli.out.line(`No matching data access in ${challengeId}.`);
           return;
         }
-        cli.out.line(formatTable(['AT', 'USER', 'EMAIL', 'DATASET', 'FILE'], entries.map((e) => [e.at, e.userId, e.email, e.datasetId, e.path])));
+        cli.out.line(
+          formatTable(
+            ['AT', 'USER', 'EMAIL', 'DATASET', 'FILE'],
+            entries.map((e) => [e.at, e.userId, e.email, e.datasetId, e.path]),
+          ),
+        );
       });
     });
 }

@@ -19,7 +19,10 @@ export function registerApprove(program: Command): void {
     .argument('[userId]', 'participant to approve (omit to list the pending ones)')
     .addHelpText('after', '\nExamples:\n  podium approve visiomel                # who is waiting\n  podium approve visiomel u-3f9c…')
     .action(async (challengeArgument: string | undefined, secondArgument: string | undefined, options: { challenge?: string }, command: Command) => {
-      const { challenge: givenChallenge, rest: [userId] } = challengeAndRest([challengeArgument, secondArgument], options.challenge);
+      const {
+        challenge: givenChallenge,
+        rest: [userId],
+      } = challengeAndRest([challengeArgument, secondArgument], options.challenge);
       const cli = await cliContext(command);
       const challengeId = cli.challengeOr(givenChallenge);
       if (userId) {
@@ -32,7 +35,12 @@ export function registerApprove(program: Command): void {
       cli.out.result({ participants }, () => {
         if (participants.length === 0) cli.out.line(`Nobody is waiting for approval in ${challengeId}.`);
         else {
-          cli.out.line(formatTable(['USER', 'EMAIL', 'ACCEPTED RULES AT'], participants.map((p) => [p.userId, p.email, p.acceptedAt])));
+          cli.out.line(
+            formatTable(
+              ['USER', 'EMAIL', 'ACCEPTED RULES AT'],
+              participants.map((p) => [p.userId, p.email, p.acceptedAt]),
+            ),
+          );
           cli.out.line(`Approve with: podium approve ${challengeId} <userId>`);
         }
       });

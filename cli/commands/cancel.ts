@@ -7,7 +7,7 @@ export function registerCancel(program: Command): void {
     .command('cancel')
     .description('cancel a queued or running submission (yours; organisers: any, with --admin)')
     .argument('<id>', 'submission id')
-    .option('--admin', 'organisers: cancel any team\'s submission')
+    .option('--admin', "organisers: cancel any team's submission")
     .addHelpText('after', '\nExamples:\n  podium cancel s-01HV6…\n  podium cancel s-01HV6… --admin')
     .action(async (id: string, options: { admin?: boolean }, command: Command) => {
       const cli = await cliContext(command);

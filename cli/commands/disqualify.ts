@@ -12,18 +12,40 @@ export function registerDisqualify(program: Command): void {
     .argument('[teamId]', 'team id (see `podium submissions` or the leaderboard --json)')
     .option('--reason <text>', 'why; kept in the audit log')
     .option('--undo', 'reinstate the team')
-    .addHelpText('after', '\nExamples:\n  podium disqualify tissuenet t-01HV… --reason "shared accounts"\n  podium disqualify tissuenet t-01HV… --undo --reason "appeal ' + 'upheld"')
-    .action(async (challengeArgument: string | undefined, secondArgument: string | undefined, options: { reason?: string; undo?: boolean } & { challenge?: string }, command: Command) => {
-      const { challenge: givenChallenge, rest: [teamId] } = challengeAndRest([challengeArgument, secondArgument], options.challenge);
-      const cli = await cliContext(command);
-      const challengeId = cli.challengeOr(givenChallenge);
-      if (!teamId) throw usageError('which team? pass its id after the challenge', `podium disqualify ${challengeId} <teamId> --reason "why"`);
-      if (!options.reason) throw usageError('--reason is required (it goes to the audit log)');
-      const result = await cli.api.request<Record<string, unknown>>(options.undo ? 'DELETE' : 'POST', `/admin/challenges/${seg(challengeId)}/teams/${seg(teamId)}/disqualify`, {
-        body: { reason: options.reason },
-      });
-      cli.out.result(result ?? { teamId, disqualified: !options.undo }, () =>
-        cli.out.line(options.undo ? `✓ Team ${teamId} reinstated on the ${challengeId} leaderboards.` : `✓ Team ${teamId} disqualified from ${challengeId}: ${options.reason}`),
-      );
-    });
+    .addHelpText(
+      'after',
+      '\nExamples:\n  podium disqualify tissuenet t-01HV… --reason "shared accounts"\n  podium disqualify tissuenet t-01HV… --undo --reason "appeal ' +
+        'upheld"',
+    )
+    .action(
+      async (
+        challengeArgument: string | undefined,
+        secondArgument: string | undefined,
+        options: { reason?: string; undo?: boolean } & { challenge?: string },
+        command: Command,
+      ) => {
+        const {
+          challenge: givenChallenge,
+          rest: [teamId],
+        } = challengeAndRest([challengeArgument, secondArgument], options.challenge);
+        const cli = await cliContext(command);
+        const challengeId = cli.challengeOr(givenChallenge);
+        if (!teamId) throw usageError('which team? pass its id after the challenge', `podium disqualify ${challengeId} <teamId> --reason "why"`);
+        if (!options.reason) throw usageError('--reason is required (it goes to the audit log)');
+        const result = await cli.api.request<Record<string, unknown>>(
+          options.undo ? 'DELETE' : 'POST',
+          `/admin/challenges/${seg(challengeId)}/teams/${seg(teamId)}/disqualify`,
+          {
+            body: { reason: options.reason },
+          },
+        );
+        cli.out.result(result ?? { teamId, disqualified: !options.undo }, () =>
+          cli.out.line(
+            options.undo
+              ? `✓ Team ${teamId} reinstated on the ${challengeId} leaderboards.`
+              : `✓ Team ${teamId} disqualified from ${challengeId}: ${options.reason}`,
+          ),
+        );
+      },
+    );
 }

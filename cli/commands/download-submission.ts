@@ -24,12 +24,17 @@ export function registerDownloadSubmission(program: Command): void {
       try {
         response = await fetch(link.url);
       } catch (error) {
-        throw new CliError('DOWNLOAD_FAILED', `cannot reach the storage URL (${(error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message})`, {
-          exitCode: EXIT.unreachable,
-          hint: 'run the same command again',
-        });
+        throw new CliError(
+          'DOWNLOAD_FAILED',
+          `cannot reach the storage URL (${(error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message})`,
+          {
+            exitCode: EXIT.unreachable,
+            hint: 'run the same command again',
+          },
+        );
       }
-      if (!response.ok || !response.body) throw new CliError('DOWNLOAD_FAILED', `storage answered ${response.status}`, { hint: 'run the same command again: it asks for a fresh link' });
+      if (!response.ok || !response.body)
+        throw new CliError('DOWNLOAD_FAILED', `storage answered ${response.status}`, { hint: 'run the same command again: it asks for a fresh link' });
       try {
         await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), createWriteStream(part));
         const bytes = (await stat(part)).size;

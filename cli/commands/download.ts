@@ -43,40 +43,62 @@ Examples:
   podium download tissuenet                 # -> podium-data/tissuenet/{train,smoke}/...
   podium download tissuenet smoke -o ./data`,
     )
-    .action(async (challengeArgument: string | undefined, secondArgument: string | undefined, options: DownloadOptions & { challenge?: string }, command: Command) => {
-      const { challenge: givenChallenge, rest: [datasetId] } = challengeAndRest([challengeArgument, secondArgument], options.challenge);
-      const cli = await cliContext(command);
-      const challengeId = cli.challengeOr(givenChallenge);
-      const concurrency = Number(options.concurrency);
-      if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) throw usageError('--concurrency must be a whole number from 1 to 32');
-      const outDir = options.out ?? defaultDataDir(challengeId);
-      let datasetIds: string[];
-      if (datasetId) datasetIds = [datasetId];
-      else {
-        const challenge = await cli.api.get<ChallengeSummary>(`/challenges/${seg(challengeId)}`, { auth: false });
-        datasetIds = challenge.datasets.filter((dataset) => dataset.downloadable).map((dataset) => dataset.id);
-      }
-      const jobs: { dataset: string; file: DatasetFile; target: string }[] = [];
-      for (const id of datasetIds) {
-        const { files } = await cli.api.get<{ files: DatasetFile[] }>(`/challenges/${seg(challengeId)}/datasets/${seg(id)}`);
-        const root = resolve(outDir, id);
-        for (const file of files) jobs.push({ dataset: id, file, target: safeTarget(root, file.path) });
-      }
-      const totalBytes = jobs.reduce((sum, job) => sum + job.file.bytes, 0);
-      const bar = createProgressBar({ label: `downloading ${challengeId}`, totalBytes, enabled: !cli.out.json });
-      const outcomes: FileOutcome[] = [];
-      await mapWithConcurrency(jobs, concurrency, async (job) => {
-        const outcome = await downloadFile(job.file, job.target, bar);
-        outcomes.push({ dataset: job.dataset, path: job.file.path, bytes: job.file.bytes, outcome });
-        if (outcome !== 'downloaded') bar.log(`  ${outcome === 'unchanged' ? '=' : '~'} ${job.dataset}/${job.file.path} (${outcome})`);
-      });
-      bar.done();
-      const count = (kind: FileOutcome['outcome']) => outcomes.filter((o) => o.outcome === kind).length;
-      const summary = { challenge: challengeId, out: resolve(outDir), datasets: datasetIds, downloaded: count('downloaded'), resumed: count('resumed'), unchanged: count('unchanged'), bytes: totalBytes, files: outcomes };
-      cli.out.result(summary, () => {
-        cli.out.line(`✓ ${jobs.length} files (${formatBytes(totalBytes)}) in ${outDir}: ${summary.downloaded} downloaded, ${summary.resumed} resumed, ` + `${summary.unchanged} already up to date; all checksums match.`);
-      });
-    });
+    .action(
+      async (
+        challengeArgument: string | undefined,
+        secondArgument: string | undefined,
+        options: DownloadOptions & { challenge?: string },
+        command: Command,
+      ) => {
+        const {
+          challenge: givenChallenge,
+          rest: [datasetId],
+        } = challengeAndRest([challengeArgument, secondArgument], options.challenge);
+        const cli = await cliContext(command);
+        const challengeId = cli.challengeOr(givenChallenge);
+        const concurrency = Number(options.concurrency);
+        if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) throw usageError('--concurrency must be a whole number from 1 to 32');
+        const outDir = options.out ?? defaultDataDir(challengeId);
+        let datasetIds: string[];
+        if (datasetId) datasetIds = [datasetId];
+        else {
+          const challenge = await cli.api.get<ChallengeSummary>(`/challenges/${seg(challengeId)}`, { auth: false });
+          datasetIds = challenge.datasets.filter((dataset) => dataset.downloadable).map((dataset) => dataset.id);
+        }
+        const jobs: { dataset: string; file: DatasetFile; target: string }[] = [];
+        for (const id of datasetIds) {
+          const { files } = await cli.api.get<{ files: DatasetFile[] }>(`/challenges/${seg(challengeId)}/datasets/${seg(id)}`);
+          const root = resolve(outDir, id);
+          for (const file of files) jobs.push({ dataset: id, file, target: safeTarget(root, file.path) });
+        }
+        const totalBytes = jobs.reduce((sum, job) => sum + job.file.bytes, 0);
+        const bar = createProgressBar({ label: `downloading ${challengeId}`, totalBytes, enabled: !cli.out.json });
+        const outcomes: FileOutcome[] = [];
+        await mapWithConcurrency(jobs, concurrency, async (job) => {
+          const outcome = await downloadFile(job.file, job.target, bar);
+          outcomes.push({ dataset: job.dataset, path: job.file.path, bytes: job.file.bytes, outcome });
+          if (outcome !== 'downloaded') bar.log(`  ${outcome === 'unchanged' ? '=' : '~'} ${job.dataset}/${job.file.path} (${outcome})`);
+        });
+        bar.done();
+        const count = (kind: FileOutcome['outcome']) => outcomes.filter((o) => o.outcome === kind).length;
+        const summary = {
+          challenge: challengeId,
+          out: resolve(outDir),
+          datasets: datasetIds,
+          downloaded: count('downloaded'),
+          resumed: count('resumed'),
+          unchanged: count('unchanged'),
+          bytes: totalBytes,
+          files: outcomes,
+        };
+        cli.out.result(summary, () => {
+          cli.out.line(
+            `✓ ${jobs.length} files (${formatBytes(totalBytes)}) in ${outDir}: ${summary.downloaded} downloaded, ${summary.resumed} resumed, ` +
+              `${summary.unchanged} already up to date; all checksums match.`,
+          );
+        });
+      },
+    );
 }
 
 /** The file's place under the dataset folder; a path that would land elsewhere is refused, not fixed. */
@@ -158,7 +180,9 @@ async function restart(file: DatasetFile, target: string, bar: ProgressBar, resp
   }
   if (hash.digest('hex') !== file.sha256) {
     await rm(part, { force: true });
-    throw new CliError('CHECKSUM_MISMATCH', `${file.path}: downloaded bytes do not match the published SHA-256; the partial file was removed`, { hint: 'run the same command again' });
+    throw new CliError('CHECKSUM_MISMATCH', `${file.path}: downloaded bytes do not match the published SHA-256; the partial file was removed`, {
+      hint: 'run the same command again',
+    });
   }
   await rename(part, target);
   bar.log(`  ! ${file.path}: partial file was stale, downloaded again`);
@@ -170,10 +194,14 @@ async function get(file: DatasetFile, offset: number): Promise<Response> {
   try {
     response = await fetch(file.url, offset > 0 ? { headers: { range: `bytes=${offset}-` } } : {});
   } catch (error) {
-    throw new CliError('DOWNLOAD_FAILED', `${file.path}: cannot reach the storage URL (${(error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message})`, {
-      exitCode: EXIT.unreachable,
-      hint: 'run the same command again to resume',
-    });
+    throw new CliError(
+      'DOWNLOAD_FAILED',
+      `${file.path}: cannot reach the storage URL (${(error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message})`,
+      {
+        exitCode: EXIT.unreachable,
+        hint: 'run the same command again to resume',
+      },
+    );
   }
   if (response.status === 416) return new Response(null, { status: 206 });
   if (!response.ok) {

@@ -27,17 +27,29 @@ export function registerExport(program: Command): void {
     .option('-o, --out <file>', 'write to this file (default: stdout)')
     .option('--all', 'the whole challenge as one archive (JSON) that `podium restore` loads into another Podium')
     .option('--pseudonymise', 'with --all: user ids, e-mails and team names replaced by pseudonyms')
-    .addHelpText('after', '\nExamples:\n  podium export tissuenet leaderboard --phase learning -o leaderboard.csv\n  podium export tissuenet leaderboard --phase final --split private -o final.csv\n  podium export tissuenet access-log > access.csv\n  podium export tissuenet --all --pseudonymise -o tissuenet-archive.json')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  podium export tissuenet leaderboard --phase learning -o leaderboard.csv\n' +
+        '  podium export tissuenet leaderboard --phase final --split private -o final.csv\n  podium export tissuenet access-log > access.csv\n' +
+        '  podium export tissuenet --all --pseudonymise -o tissuenet-archive.json',
+    )
     .action(async (challengeArgument: string | undefined, secondArgument: string | undefined, options: ExportOptions, command: Command) => {
-      const { challenge: givenChallenge, rest: [what] } = challengeAndRest([challengeArgument, secondArgument], options.challenge);
+      const {
+        challenge: givenChallenge,
+        rest: [what],
+      } = challengeAndRest([challengeArgument, secondArgument], options.challenge);
       const cli = await cliContext(command);
       const challengeId = cli.challengeOr(givenChallenge);
       if (options.all) {
         if (what) throw usageError(`--all exports everything; leave out "${what}"`);
-        const archive = await cli.api.get<{ items: unknown[] }>(`/admin/challenges/${seg(challengeId)}/archive`, { query: { pseudonymise: options.pseudonymise ? 'true' : 'false' } });
+        const archive = await cli.api.get<{ items: unknown[] }>(`/admin/challenges/${seg(challengeId)}/archive`, {
+          query: { pseudonymise: options.pseudonymise ? 'true' : 'false' },
+        });
         const target = options.out ?? `${challengeId}-archive.json`;
         await writeFile(target, `${JSON.stringify(archive)}\n`);
-        cli.out.result({ file: target, items: archive.items.length }, () => cli.out.line(`✓ ${archive.items.length} items of ${challengeId} written to ${target}`));
+        cli.out.result({ file: target, items: archive.items.length }, () =>
+          cli.out.line(`✓ ${archive.items.length} items of ${challengeId} written to ${target}`),
+        );
         return;
       }
       if (options.pseudonymise) throw usageError('--pseudonymise goes with --all');
@@ -45,7 +57,10 @@ export function registerExport(program: Command): void {
       if (!(KINDS as readonly string[]).includes(what)) throw usageError(`<what> must be one of ${KINDS.join(', ')}, got "${what}"`);
       if (!['public', 'private'].includes(options.split)) throw usageError(`--split must be public or private, got "${options.split}"`);
       if (what === 'leaderboard' && !options.phase) throw usageError('the leaderboard export needs --phase <id>');
-      const response = await cli.api.fetchRaw('GET', `/admin/challenges/${seg(challengeId)}/exports/${what}.csv`, { query: { phase: options.phase, ...(what === 'leaderboard' ? { split: options.split } : {}) }, headers: { accept: 'text/csv' } });
+      const response = await cli.api.fetchRaw('GET', `/admin/challenges/${seg(challengeId)}/exports/${what}.csv`, {
+        query: { phase: options.phase, ...(what === 'leaderboard' ? { split: options.split } : {}) },
+        headers: { accept: 'text/csv' },
+      });
       const csv = await response.text();
       const rows = Math.max(0, csv.split('\n').filter((line) => line.length > 0).length - 1);
       if (options.out) {

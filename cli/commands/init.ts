@@ -32,7 +32,12 @@ Then: podium validate <dir> && podium test-submission <dir>/baseline --definitio
     .action(async (dir: string, options: InitOptions, command: Command) => {
       const out = createOutput(Boolean(command.optsWithGlobals<GlobalOptions>().json));
       const root = resolve(dir);
-      const id = options.id ?? basename(root).toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '');
+      const id =
+        options.id ??
+        basename(root)
+          .toLowerCase()
+          .replace(/[^a-z0-9-]+/g, '-')
+          .replace(/^-+|-+$/g, '');
       if (!IDENTIFIER.test(id)) {
         throw usageError(`challenge id "${id}" must be lowercase letters, digits and dashes, starting with a letter or digit`, 'pass --id <id>');
       }
@@ -53,13 +58,20 @@ Then: podium validate <dir> && podium test-submission <dir>/baseline --definitio
         out.line('Next:');
         const d = shellWord(dir);
         out.line(`  podium validate ${d}                 # check the definition and its data`);
-        out.line(`  podium test-submission ${shellWord(join(dir, 'baseline'))} --definition ${d} --phase main --data ` + `${shellWord(join(dir, 'data', 'smoke'))}   # the baseline, in the sandbox`);
+        out.line(
+          `  podium test-submission ${shellWord(join(dir, 'baseline'))} --definition ${d} --phase main --data ` +
+            `${shellWord(join(dir, 'data', 'smoke'))}   # the baseline, in the sandbox`,
+        );
         out.line(`  podium upload-data ${d}              # datasets to S3, challenge to the platform`);
       });
     });
 }
 
-const titleFrom = (id: string): string => id.split('-').map((word) => word.charAt(0).toUpperCase() + word.slice(1)).join(' ');
+const titleFrom = (id: string): string =>
+  id
+    .split('-')
+    .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
+    .join(' ');
 
 /** A deterministic generator, so a scaffold is the same on every machine. */
 function seeded(seed: number): () => number {
@@ -87,7 +99,7 @@ function makeCases(prefix: string, count: number, seed: number): Case[] {
     const x1 = Number((random() * 2).toFixed(3));
     const x2 = Number((random() * 2).toFixed(3));
     const noisy = random() < 0.15;
-    return { id: `${prefix}-${String(index).padStart(3, '0')}`, x1, x2, positive: (x1 > x2) !== noisy ? 1 : 0 };
+    return { id: `${prefix}-${String(index).padStart(3, '0')}`, x1, x2, positive: x1 > x2 !== noisy ? 1 : 0 };
   });
 }
 

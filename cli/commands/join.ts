@@ -8,7 +8,7 @@ import type { Registration } from '../api-types.ts';
 export function registerJoin(program: Command): void {
   program
     .command('join')
-    .description('show a challenge\'s rules and accept them (registers you; makes it your default challenge)')
+    .description("show a challenge's rules and accept them (registers you; makes it your default challenge)")
     .argument('[challenge]', 'challenge id (see `podium challenges`) (or -c <id>)')
     .addOption(challengeOption())
     .option('-y, --yes', 'accept the rules without asking (you still get them printed)')

@@ -23,7 +23,10 @@ export function registerLeaderboard(program: Command): void {
     .option('--split <split>', 'public or private (private: organisers, or everyone once published)', 'public')
     .option('--limit <n>', 'entries per page', '50')
     .option('--all', 'fetch every page')
-    .addHelpText('after', '\nExamples:\n  podium leaderboard tissuenet --phase learning\n  podium leaderboard tissuenet --phase final --split private --all --json')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  podium leaderboard tissuenet --phase learning\n  podium leaderboard tissuenet --phase final --split private --all --json',
+    )
     .action(async (challengeArgument: string | undefined, options: LeaderboardOptions & { challenge?: string }, command: Command) => {
       const { challenge: givenChallenge } = challengeAndRest([challengeArgument], options.challenge);
       const cli = await cliContext(command);
@@ -56,7 +59,14 @@ export function registerLeaderboard(program: Command): void {
         cli.out.line(
           formatTable(
             ['RANK', 'TEAM', `SCORE${arrow('score')}`, ...secondary.map((name) => `${name.toUpperCase()}${arrow(name)}`), 'SUBMITTED', 'SUBMISSION'],
-            entries.map((e) => [e.rank, e.teamName, formatValue(e.score, display!), ...secondary.map((name) => e.secondaryScores?.[name]), e.submittedAt, e.submissionId]),
+            entries.map((e) => [
+              e.rank,
+              e.teamName,
+              formatValue(e.score, display!),
+              ...secondary.map((name) => e.secondaryScores?.[name]),
+              e.submittedAt,
+              e.submissionId,
+            ]),
             [true, false, true, ...secondary.map(() => true)],
           ),
         );

@@ -32,8 +32,12 @@ export function registerLogin(program: Command): void {
     .option('--role <role>', 'local dev issuer only: competitor or organiser', 'competitor')
     .option('--cognito-client-id <id>', 'Cognito app client id of a deployed Podium (kept in the profile)')
     .option('--cognito-region <region>', 'region of the Cognito user pool (kept in the profile)', undefined)
-    .option('--cognito-endpoint <url>', 'a Cognito endpoint other than AWS\'s, e.g. the local stack\'s emulator (kept in the profile)')
-    .option('--password-stdin', 'Cognito: read the password from stdin, and a new password on the next line if one is asked for (else $PODIUM_PASSWORD and ' + '$PODIUM_NEW_PASSWORD, else prompts)')
+    .option('--cognito-endpoint <url>', "a Cognito endpoint other than AWS's, e.g. the local stack's emulator (kept in the profile)")
+    .option(
+      '--password-stdin',
+      'Cognito: read the password from stdin, and a new password on the next line if one is asked for (else $PODIUM_PASSWORD and ' +
+        '$PODIUM_NEW_PASSWORD, else prompts)',
+    )
     .option('--mfa-code <code>', 'Cognito: the 6-digit code of your authenticator app (else $PODIUM_MFA_CODE, else a prompt)')
     .addHelpText(
       'after',
@@ -73,10 +77,21 @@ The login is renewed automatically for 30 days (Cognito's refresh token, kept in
         expiresAt: session.expiresAt,
         role: session.role,
       });
-      cli.out.result({ api: cli.apiUrl, profile: cli.profileName, email, userId: session.userId, role: session.role, expiresAt: session.expiresAt, renewable: Boolean(session.refreshToken) }, () => {
-        cli.out.line(`Logged in to ${cli.apiUrl} as ${email} (${session.role}), profile "${cli.profileName}".`);
-        cli.out.line(`Token valid until ${session.expiresAt}${session.refreshToken ? ', renewed automatically' : ''}.`);
-      });
+      cli.out.result(
+        {
+          api: cli.apiUrl,
+          profile: cli.profileName,
+          email,
+          userId: session.userId,
+          role: session.role,
+          expiresAt: session.expiresAt,
+          renewable: Boolean(session.refreshToken),
+        },
+        () => {
+          cli.out.line(`Logged in to ${cli.apiUrl} as ${email} (${session.role}), profile "${cli.profileName}".`);
+          cli.out.line(`Token valid until ${session.expiresAt}${session.refreshToken ? ', renewed automatically' : ''}.`);
+        },
+      );
     });
 }
 
@@ -104,7 +119,11 @@ async function cognitoLogin(cli: CliContext, app: CognitoApp, email: string, opt
   const secrets = new SecretInput(Boolean(options.passwordStdin));
   const password = await secrets.next('Password: ', 'PODIUM_PASSWORD');
   let answer = await cognitoStep(() =>
-    callCognito<AuthAnswer>(app, 'InitiateAuth', { AuthFlow: 'USER_PASSWORD_AUTH', ClientId: app.clientId, AuthParameters: { USERNAME: email, PASSWORD: password } }),
+    callCognito<AuthAnswer>(app, 'InitiateAuth', {
+      AuthFlow: 'USER_PASSWORD_AUTH',
+      ClientId: app.clientId,
+      AuthParameters: { USERNAME: email, PASSWORD: password },
+    }),
   );
   for (let round = 0; answer.ChallengeName; round++) {
     if (round >= 3) throw new CliError('LOGIN_CHALLENGE', `Cognito keeps asking for ${answer.ChallengeName}`);
@@ -114,7 +133,8 @@ async function cognitoLogin(cli: CliContext, app: CognitoApp, email: string, opt
       cli.out.note('This account was created for you: choose your own password (at least 12 characters, with upper and lower case, a digit and a symbol).');
       responses = { USERNAME: username, NEW_PASSWORD: await secrets.next('New password: ', 'PODIUM_NEW_PASSWORD') };
     } else if (answer.ChallengeName === 'SOFTWARE_TOKEN_MFA') {
-      const code = options.mfaCode ?? process.env.PODIUM_MFA_CODE ?? (await ask('Authenticator code: ', { nonInteractiveHint: 'pass --mfa-code or set PODIUM_MFA_CODE' }));
+      const code =
+        options.mfaCode ?? process.env.PODIUM_MFA_CODE ?? (await ask('Authenticator code: ', { nonInteractiveHint: 'pass --mfa-code or set PODIUM_MFA_CODE' }));
       responses = { USERNAME: username, SOFTWARE_TOKEN_MFA_CODE: code.trim() };
     } else {
       throw new CliError('LOGIN_CHALLENGE', `Cognito asks for ${answer.ChallengeName}, which the CLI does not answer`, {
@@ -123,7 +143,12 @@ async function cognitoLogin(cli: CliContext, app: CognitoApp, email: string, opt
     }
     const challenge = answer;
     answer = await cognitoStep(() =>
-      callCognito<AuthAnswer>(app, 'RespondToAuthChallenge', { ClientId: app.clientId, ChallengeName: challenge.ChallengeName, Session: challenge.Session, ChallengeResponses: responses }),
+      callCognito<AuthAnswer>(app, 'RespondToAuthChallenge', {
+        ClientId: app.clientId,
+        ChallengeName: challenge.ChallengeName,
+        Session: challenge.Session,
+        ChallengeResponses: responses,
+      }),
     );
   }
   return sessionOf(answer, email);

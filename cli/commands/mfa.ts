@@ -27,7 +27,9 @@ export function registerMfa(program: Command): void {
       const uri = `otpauth://totp/${label}?secret=${SecretCode}&issuer=Podium`;
       cli.out.line(`Add this secret to your authenticator app: ${SecretCode}`);
       cli.out.line(`(or open ${uri})`);
-      const code = options.code ?? (process.stdin.isTTY && !cli.out.json ? await ask('Code shown by the app: ', { nonInteractiveHint: 'run `podium mfa verify <code>`' }) : undefined);
+      const code =
+        options.code ??
+        (process.stdin.isTTY && !cli.out.json ? await ask('Code shown by the app: ', { nonInteractiveHint: 'run `podium mfa verify <code>`' }) : undefined);
       if (!code) {
         cli.out.result({ secret: SecretCode, otpauthUri: uri, enabled: false }, () => cli.out.line('Next: podium mfa verify <code>'));
         return;

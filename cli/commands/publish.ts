@@ -38,7 +38,8 @@ export function registerPublish(program: Command): void {
     .option('--resume', 'resume submissions instead')
     .addHelpText(
       'after',
-      '\nExamples:\n  podium publish tissuenet --phase final\n  podium publish tissuenet --phase final --force --reason "workshop results" --yes\n  ' + 'podium publish tissuenet --phase final --undo --reason "labels fixed, rescoring"\n  podium publish tissuenet --phase learning --pause',
+      '\nExamples:\n  podium publish tissuenet --phase final\n  podium publish tissuenet --phase final --force --reason "workshop results" --yes\n  ' +
+        'podium publish tissuenet --phase final --undo --reason "labels fixed, rescoring"\n  podium publish tissuenet --phase learning --pause',
     )
     .action(async (challengeArgument: string | undefined, options: PublishOptions & { challenge?: string }, command: Command) => {
       const { challenge: givenChallenge } = challengeAndRest([challengeArgument], options.challenge);
@@ -51,11 +52,14 @@ export function registerPublish(program: Command): void {
       if (options.pause || options.resume) {
         const action = options.pause ? 'pause' : 'resume';
         const result = await cli.api.post<Record<string, unknown>>(`${phasePath}/${action}`, {});
-        cli.out.result(result ?? { challenge: challengeId, phase: options.phase, action }, () => cli.out.line(`✓ ${where}: submissions ${action === 'pause' ? 'paused' : 'resumed'}.`));
+        cli.out.result(result ?? { challenge: challengeId, phase: options.phase, action }, () =>
+          cli.out.line(`✓ ${where}: submissions ${action === 'pause' ? 'paused' : 'resumed'}.`),
+        );
         return;
       }
       if (options.undo) {
-        if (!options.reason) throw usageError('--undo needs --reason (it goes to the audit log)', `podium publish ${challengeId} --phase ${options.phase} --undo --reason "why"`);
+        if (!options.reason)
+          throw usageError('--undo needs --reason (it goes to the audit log)', `podium publish ${challengeId} --phase ${options.phase} --undo --reason "why"`);
         const result = await cli.api.post<Record<string, unknown>>(`${phasePath}/unpublish`, { reason: options.reason });
         cli.out.result(result, () => cli.out.line(`✓ ${where}: leaderboard unpublished; private scores are hidden again.`));
         return;
@@ -65,7 +69,8 @@ export function registerPublish(program: Command): void {
 }
 
 async function publish(cli: CliContext, challengeId: string, options: PublishOptions, phasePath: string, where: string): Promise<void> {
-  if (options.force && !options.reason) throw usageError('--force needs --reason (it goes to the audit log)', `podium publish ${challengeId} --phase ${options.phase} --force --reason "why"`);
+  if (options.force && !options.reason)
+    throw usageError('--force needs --reason (it goes to the audit log)', `podium publish ${challengeId} --phase ${options.phase} --force --reason "why"`);
   const preview = await cli.api.get<PublicationPreview>(`${phasePath}/publication`);
   const board = preview.board === 'private' ? 'the private leaderboard' : 'the leaderboard';
   cli.out.line(`Publishing ${where} makes visible to everyone:`);
@@ -75,8 +80,12 @@ async function publish(cli: CliContext, challengeId: string, options: PublishOpt
     if (!options.force) {
       throw new CliError(
         'PHASE_OPEN',
-        `phase ${options.phase} of ${challengeId} is open until ${preview.closes}: publishing now would show every team the private score of each ` + `submission it makes until then`,
-        { details: { closes: preview.closes }, hint: `publish after it closes, or force it (audit-logged): podium publish ${challengeId} --phase ${options.phase} --force --reason "why"` },
+        `phase ${options.phase} of ${challengeId} is open until ${preview.closes}: publishing now would show every team the private score of each ` +
+          `submission it makes until then`,
+        {
+          details: { closes: preview.closes },
+          hint: `publish after it closes, or force it (audit-logged): podium publish ${challengeId} --phase ${options.phase} --force --reason "why"`,
+        },
       );
     }
     cli.out.line(`  The phase is still open (until ${preview.closes}): every later submission's private score will show too.`);
@@ -84,7 +93,9 @@ async function publish(cli: CliContext, challengeId: string, options: PublishOpt
   if (preview.published) cli.out.line('  (It is already published.)');
   if (!options.yes) {
     if (cli.out.json) throw usageError('--json needs --yes to publish', `podium --json publish ${challengeId} --phase ${options.phase} --yes`);
-    const answer = await ask(`Publish ${where}? [y/N] `, { nonInteractiveHint: `check the above, then run: podium publish ${challengeId} --phase ${options.phase} --yes` });
+    const answer = await ask(`Publish ${where}? [y/N] `, {
+      nonInteractiveHint: `check the above, then run: podium publish ${challengeId} --phase ${options.phase} --yes`,
+    });
     if (!/^y(es)?$/i.test(answer.trim())) throw new CliError('NOT_PUBLISHED', 'nothing was published');
   }
   const result = await cli.api.post<Record<string, unknown>>(`${phasePath}/publish`, options.force ? { force: true, reason: options.reason } : {});

@@ -34,7 +34,13 @@ export function registerQuota(program: Command): void {
 function describe(value: unknown): string {
   if (value === null || value === undefined) return 'no limit';
   if (typeof value !== 'object') return String(value);
-  const { limit, used, remaining, running, resetsAt } = value as { limit?: number | null; used?: number; remaining?: number | null; running?: number; resetsAt?: string };
+  const { limit, used, remaining, running, resetsAt } = value as {
+    limit?: number | null;
+    used?: number;
+    remaining?: number | null;
+    running?: number;
+    resetsAt?: string;
+  };
   if (running !== undefined) return limit === null || limit === undefined ? `${running} running, no limit` : `${running} of ${limit} running`;
   if (limit === null || limit === undefined) return `no limit${used !== undefined ? ` (${used} used)` : ''}`;
   return `${remaining ?? limit - (used ?? 0)} of ${limit} left${resetsAt ? ` (resets ${resetsAt})` : ''}`;

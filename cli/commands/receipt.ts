@@ -45,7 +45,9 @@ export function registerVerify(program: Command): void {
       } catch (error) {
         throw new CliError('RECEIPT_INVALID', `${file} is not a readable JSON receipt (${(error as Error).message})`);
       }
-      const keys = options.publicKey ? await offlineKeys(options.publicKey, receipt) : (await cli.api.get<{ keys: ReceiptPublicKey[] }>('/.well-known/podium-receipt-keys', { auth: false })).keys;
+      const keys = options.publicKey
+        ? await offlineKeys(options.publicKey, receipt)
+        : (await cli.api.get<{ keys: ReceiptPublicKey[] }>('/.well-known/podium-receipt-keys', { auth: false })).keys;
       const archive = options.archive ? { sha256: await sha256Of(options.archive) } : undefined;
       const check = verifyReceipt(receipt, keys, archive);
       if (!check.ok) throw new CliError('RECEIPT_INVALID', check.problem);
@@ -53,11 +55,20 @@ export function registerVerify(program: Command): void {
       const key = keys.find((candidate) => candidate.keyId === signature.keyId)!;
       const result = { valid: true, archiveChecked: archive !== undefined, statement, keyId: key.keyId, fingerprint: key.fingerprint };
       cli.out.result(result, () => {
-        cli.out.line(`Valid receipt: submission ${printable(statement.submissionId)} of team ${printable(statement.teamId)}, ${printable(statement.challengeId)}/${printable(statement.phaseId)}.`);
+        cli.out.line(
+          `Valid receipt: submission ${printable(statement.submissionId)} of team ${printable(statement.teamId)}, ` +
+            `${printable(statement.challengeId)}/${printable(statement.phaseId)}.`,
+        );
         const splits = (['overall', 'public', 'private'] as const).filter((split) => statement.scores[split] !== undefined);
-        cli.out.line(`  scores: ${splits.map((split) => `${split} ${statement.scores[split]}`).join(', ')} (scorer ${printable(statement.scorer.version)}, scored ${statement.scoredAt})`);
+        cli.out.line(
+          `  scores: ${splits.map((split) => `${split} ${statement.scores[split]}`).join(', ')} ` +
+            `(scorer ${printable(statement.scorer.version)}, scored ${statement.scoredAt})`,
+        );
         cli.out.line(`  archive sha256 ${statement.archive.sha256}${archive ? ' (matches the file given)' : ' (give --archive to check the file)'}`);
-        cli.out.line(`  hidden data ${printable(statement.hiddenData.datasetId)}: manifest sha256 ${statement.hiddenData.manifestSha256}; runtime image ${printable(statement.runtimeImage)}`);
+        cli.out.line(
+          `  hidden data ${printable(statement.hiddenData.datasetId)}: manifest sha256 ${statement.hiddenData.manifestSha256}; ` +
+            `runtime image ${printable(statement.runtimeImage)}`,
+        );
         cli.out.line(`  signed by ${printable(key.keyId)} (public key sha256 ${key.fingerprint})`);
       });
     });

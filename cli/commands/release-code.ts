@@ -61,7 +61,11 @@ export function registerReleaseCode(program: Command): void {
     .addOption(challengeOption())
     .requiredOption('--licence <spdx>', 'an open-source licence the organisers accept, as an SPDX id (MIT, Apache-2.0, …)')
     .option('--readme <file>', 'what the code is and how to run it (default: README.md in the folder)')
-    .addHelpText('after', '\nExamples:\n  podium release-code ./our-model -c tissuenet --licence MIT\n  podium release-code code.zip -c tissuenet --licence Apache-2.0 --readme RELEASE.md')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  podium release-code ./our-model -c tissuenet --licence MIT\n' +
+        '  podium release-code code.zip -c tissuenet --licence Apache-2.0 --readme RELEASE.md',
+    )
     .action(async (source: string, options: { challenge?: string; licence: string; readme?: string }, command: Command) => {
       const cli = await cliContext(command);
       const challengeId = cli.challengeOr(options.challenge);
@@ -78,7 +82,10 @@ export function registerReleaseCode(program: Command): void {
         await uploadByPost(started.upload, archive.path, archive.bytes, !cli.out.json);
         const release = await cli.api.request<CodeRelease>('POST', `/challenges/${seg(challengeId)}/code-release/complete`);
         cli.out.result(release, () => {
-          cli.out.line(`✓ Code release of ${release.teamName} (rank ${release.rank}) uploaded: ${formatBytes(release.archiveBytes ?? archive.bytes)} under ${release.licence}.`);
+          cli.out.line(
+            `✓ Code release of ${release.teamName} (rank ${release.rank}) uploaded: ` +
+              `${formatBytes(release.archiveBytes ?? archive.bytes)} under ${release.licence}.`,
+          );
           cli.out.line('The organisers verify it next; `podium releases` shows when it is published.');
         });
       } finally {
@@ -111,7 +118,11 @@ export function registerReleaseCode(program: Command): void {
     .argument('<teamId>', 'the team whose release to review (see `podium releases`)')
     .addOption(challengeOption())
     .option('--reject <reason>', 'send it back to the team with this reason instead of verifying it')
-    .addHelpText('after', '\nExamples:\n  podium review-release team-3f2a… -c tissuenet\n  podium review-release team-3f2a… -c tissuenet --reject "the archive has no LICENSE file"')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  podium review-release team-3f2a… -c tissuenet\n' +
+        '  podium review-release team-3f2a… -c tissuenet --reject "the archive has no LICENSE file"',
+    )
     .action(async (teamId: string, options: { challenge?: string; reject?: string }, command: Command) => {
       const cli = await cliContext(command);
       const challengeId = cli.challengeOr(options.challenge);
@@ -119,6 +130,12 @@ export function registerReleaseCode(program: Command): void {
       const release = options.reject
         ? await cli.api.post<CodeRelease>(`${base}/reject`, { reason: options.reject })
         : await cli.api.request<CodeRelease>('POST', `${base}/verify`);
-      cli.out.result(release, () => cli.out.line(release.status === 'VERIFIED' ? `✓ ${release.teamName}'s code release is verified and published.` : `✓ Sent back to ${release.teamName}: ${release.rejectionReason}`));
+      cli.out.result(release, () =>
+        cli.out.line(
+          release.status === 'VERIFIED'
+            ? `✓ ${release.teamName}'s code release is verified and published.`
+            : `✓ Sent back to ${release.teamName}: ${release.rejectionReason}`,
+        ),
+      );
     });
 }

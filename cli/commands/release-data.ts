@@ -41,9 +41,13 @@ async function readCard(path: string): Promise<DataCard> {
   }
   const parsed = dataCardSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new CliError('DATA_CARD_INVALID', `the data card ${path} is invalid: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')}`, {
-      hint: 'it needs description, licence, citation and anonymisation (title is optional)',
-    });
+    throw new CliError(
+      'DATA_CARD_INVALID',
+      `the data card ${path} is invalid: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')}`,
+      {
+        hint: 'it needs description, licence, citation and anonymisation (title is optional)',
+      },
+    );
   }
   return parsed.data;
 }
@@ -52,7 +56,8 @@ async function readCard(path: string): Promise<DataCard> {
 async function datasetFiles(challenge: Challenge, dataRoot: string, datasetId: string): Promise<ReleasedFile[]> {
   const dataset = challenge.datasets.find((candidate) => candidate.id === datasetId)!;
   const folder = join(dataRoot, datasetId);
-  if (!existsSync(folder)) throw new CliError('DATA_MISSING', `dataset "${datasetId}" has no folder ${folder}`, { hint: 'pass --data <the data root you uploaded from>' });
+  if (!existsSync(folder))
+    throw new CliError('DATA_MISSING', `dataset "${datasetId}" has no folder ${folder}`, { hint: 'pass --data <the data root you uploaded from>' });
   const entries = await readdir(folder, { recursive: true, withFileTypes: true });
   const paths = entries
     .filter((entry) => entry.isFile())
@@ -94,7 +99,7 @@ function dataCardMarkdown(challenge: Challenge, card: DataCard, datasets: string
 export function registerReleaseData(program: Command): void {
   program
     .command('release-data')
-    .description("organisers: publish datasets as open data (files, checksummed manifest, data card, final leaderboard) into a folder ready for any host")
+    .description('organisers: publish datasets as open data (files, checksummed manifest, data card, final leaderboard) into a folder ready for any host')
     .argument('<dir>', 'challenge folder holding challenge.yaml')
     .requiredOption('--card <file>', 'data card (YAML): description, licence, citation, anonymisation, title?')
     .requiredOption('-o, --out <folder>', 'where to write the release (must not exist yet)')
@@ -114,9 +119,19 @@ Examples:
       const cli = await cliContext(command);
       const challenge = await loadChallengeForCli(resolve(dir));
       const card = await readCard(options.card);
-      const datasets = options.datasets ? [...new Set(options.datasets.split(',').map((id) => id.trim()).filter(Boolean))] : challenge.datasets.map((dataset) => dataset.id);
+      const datasets = options.datasets
+        ? [
+            ...new Set(
+              options.datasets
+                .split(',')
+                .map((id) => id.trim())
+                .filter(Boolean),
+            ),
+          ]
+        : challenge.datasets.map((dataset) => dataset.id);
       const unknown = datasets.filter((id) => !challenge.datasets.some((dataset) => dataset.id === id));
-      if (unknown.length > 0) throw usageError(`unknown dataset(s) ${unknown.join(', ')}; ${challenge.id} has ${challenge.datasets.map((d) => d.id).join(', ')}`);
+      if (unknown.length > 0)
+        throw usageError(`unknown dataset(s) ${unknown.join(', ')}; ${challenge.id} has ${challenge.datasets.map((d) => d.id).join(', ')}`);
       const out = resolve(options.out);
       if (existsSync(out)) throw usageError(`${out} already exists; choose a new folder for the release`);
 
@@ -127,7 +142,12 @@ Examples:
         challengeId: challenge.id,
         datasets: datasets.map((id) => {
           const dataset = challenge.datasets.find((candidate) => candidate.id === id)!;
-          return { id, kind: dataset.kind, title: dataset.title, files: files.filter((file) => file.datasetId === id).map(({ path, bytes, sha256 }) => ({ path, bytes, sha256 })) };
+          return {
+            id,
+            kind: dataset.kind,
+            title: dataset.title,
+            files: files.filter((file) => file.datasetId === id).map(({ path, bytes, sha256 }) => ({ path, bytes, sha256 })),
+          };
         }),
       };
       const manifestText = `${JSON.stringify(manifest, null, 2)}\n`;
@@ -159,7 +179,9 @@ Examples:
         await writeFile(join(staging, 'DATA-CARD.md'), dataCardMarkdown(challenge, card, datasets));
         const finalPhase = challenge.phases.at(-1)!;
         const split = challenge.datasets.find((dataset) => dataset.id === finalPhase.dataset)?.splitColumn ? 'private' : 'public';
-        const board = await cli.api.fetchRaw('GET', `/admin/challenges/${seg(challenge.id)}/exports/leaderboard.csv`, { query: { phase: finalPhase.id, split } });
+        const board = await cli.api.fetchRaw('GET', `/admin/challenges/${seg(challenge.id)}/exports/leaderboard.csv`, {
+          query: { phase: finalPhase.id, split },
+        });
         await writeFile(join(staging, `leaderboard-${finalPhase.id}.csv`), await board.text());
         await rename(staging, out);
       } catch (error) {

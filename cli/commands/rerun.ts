@@ -80,7 +80,8 @@ Examples:
       } else {
         const top = Number(options.top);
         const tolerance = Number(options.tolerance);
-        if (!options.phase || !Number.isInteger(top) || top < 1) throw usageError('pass --phase <id> and --top <n> (a whole number ≥ 1), or --follow <rerunId>');
+        if (!options.phase || !Number.isInteger(top) || top < 1)
+          throw usageError('pass --phase <id> and --top <n> (a whole number ≥ 1), or --follow <rerunId>');
         if (!(tolerance >= 0)) throw usageError('--tolerance must be a number ≥ 0');
         const challenge = cli.challengeOr(options.challenge);
         request = await cli.api.post<RerunRequest>(`/admin/challenges/${seg(challenge)}/phases/${seg(options.phase)}/reruns`, { top, tolerance });
@@ -108,7 +109,10 @@ Examples:
           const score = result.rerunScore === undefined ? 'no score' : `score ${result.originalScore} → ${result.rerunScore}`;
           const rows = result.predictions.rows === undefined ? '' : `, ${result.predictions.differingRows} of ${result.predictions.rows} rows differ`;
           const why = result.failure ? ` (${printable(result.failure)})` : '';
-          cli.out.line(`  #${result.rank} ${printable(result.teamName ?? result.teamId)}: ${result.verdict.toUpperCase()}: predictions ${result.predictions.agreement}${rows}; ${score}${why}`);
+          cli.out.line(
+            `  #${result.rank} ${printable(result.teamName ?? result.teamId)}: ${result.verdict.toUpperCase()}: ` +
+              `predictions ${result.predictions.agreement}${rows}; ${score}${why}`,
+          );
         }
       });
       const consistent = finished.status === 'SUCCEEDED' && results.every((result) => result.verdict !== 'different');
@@ -116,15 +120,23 @@ Examples:
     });
 }
 
-async function waitForRerun(api: ApiClient, initial: RerunRequest, options: { pollMs: number; timeoutMs: number; onPoll?: (request: RerunRequest) => void }): Promise<RerunRequest> {
+async function waitForRerun(
+  api: ApiClient,
+  initial: RerunRequest,
+  options: { pollMs: number; timeoutMs: number; onPoll?: (request: RerunRequest) => void },
+): Promise<RerunRequest> {
   const started = Date.now();
   let request = initial;
   while (request.status !== 'SUCCEEDED' && request.status !== 'FAILED') {
     if (Date.now() - started > options.timeoutMs) {
-      throw new CliError('WAIT_TIMEOUT', `rerun ${request.rerunId} is still ${request.status} after ${Math.round(options.timeoutMs / 1000)} s; it keeps running on the platform`, {
-        hint: `check later with: podium rerun --follow ${request.rerunId}`,
-        details: { rerunId: request.rerunId, status: request.status },
-      });
+      throw new CliError(
+        'WAIT_TIMEOUT',
+        `rerun ${request.rerunId} is still ${request.status} after ${Math.round(options.timeoutMs / 1000)} s; it keeps running on the platform`,
+        {
+          hint: `check later with: podium rerun --follow ${request.rerunId}`,
+          details: { rerunId: request.rerunId, status: request.status },
+        },
+      );
     }
     await sleep(options.pollMs);
     request = await api.get<RerunRequest>(`/admin/reruns/${seg(request.rerunId)}`);

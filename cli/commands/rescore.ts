@@ -81,7 +81,11 @@ Examples:
 }
 
 /** Polls the request until it finishes; on timeout, says how to pick it up again. */
-async function waitForRescore(api: ApiClient, initial: RescoreRequest, options: { pollMs: number; timeoutMs: number; onPoll?: (request: RescoreRequest) => void }): Promise<RescoreRequest> {
+async function waitForRescore(
+  api: ApiClient,
+  initial: RescoreRequest,
+  options: { pollMs: number; timeoutMs: number; onPoll?: (request: RescoreRequest) => void },
+): Promise<RescoreRequest> {
   const follow = `podium rescore --follow ${initial.rescoreId}`;
   const onInterrupt = () => {
     process.stderr.write(`\nStopped waiting; rescore ${initial.rescoreId} keeps running. Check it with: ${follow}\n`);
@@ -93,10 +97,14 @@ async function waitForRescore(api: ApiClient, initial: RescoreRequest, options: 
     let request = initial;
     while (!FINISHED.includes(request.status)) {
       if (Date.now() - started > options.timeoutMs) {
-        throw new CliError('WAIT_TIMEOUT', `rescore ${request.rescoreId} is still ${request.status} after ${Math.round(options.timeoutMs / 1000)} s; it keeps running on the platform`, {
-          hint: `check later with: ${follow}`,
-          details: { rescoreId: request.rescoreId, status: request.status },
-        });
+        throw new CliError(
+          'WAIT_TIMEOUT',
+          `rescore ${request.rescoreId} is still ${request.status} after ${Math.round(options.timeoutMs / 1000)} s; it keeps running on the platform`,
+          {
+            hint: `check later with: ${follow}`,
+            details: { rescoreId: request.rescoreId, status: request.status },
+          },
+        );
       }
       await sleep(options.pollMs);
       request = await api.get<RescoreRequest>(`/admin/rescores/${seg(request.rescoreId)}`);
@@ -118,7 +126,11 @@ function report(out: Output, request: RescoreRequest, display: ScoreDisplay): nu
     }
     const result = request.result;
     if (request.submissionId && result) {
-      if (result.rescored) out.line(`✓ ${result.submissionId} rescored: ` + `${formatScore(result.scores, display)}${result.previous ? ` (was ${formatScore(result.previous, display)})` : ''}`);
+      if (result.rescored)
+        out.line(
+          `✓ ${result.submissionId} rescored: ` +
+            `${formatScore(result.scores, display)}${result.previous ? ` (was ${formatScore(result.previous, display)})` : ''}`,
+        );
       else out.line(`✗ ${result.submissionId} not rescored: ${result.message ?? 'no reason given'}`);
     } else {
       out.line(`✓ ${request.challengeId}/${request.phaseId}: ${counts.rescored} submissions rescored, ${counts.notRescored} not rescored.`);
@@ -126,7 +138,11 @@ function report(out: Output, request: RescoreRequest, display: ScoreDisplay): nu
       for (const miss of listed) out.line(`  ✗ ${miss.submissionId}: ${miss.message}`);
       if (counts.notRescored > listed.length) out.line(`  … and ${counts.notRescored - listed.length} more not rescored`);
     }
-    if (request.leaderboard) out.line(`  leaderboard rebuilt: ${request.leaderboard.written} entries written, ${request.leaderboard.removed} removed, ` + `${request.leaderboard.unchanged} unchanged`);
+    if (request.leaderboard)
+      out.line(
+        `  leaderboard rebuilt: ${request.leaderboard.written} entries written, ${request.leaderboard.removed} removed, ` +
+          `${request.leaderboard.unchanged} unchanged`,
+      );
     if (request.scorerVersion) out.line(`  scorer ${request.scorerVersion}`);
   });
   const oneNotRescored = request.submissionId !== undefined && request.result?.rescored !== true;

@@ -9,7 +9,9 @@ import { resolveStorage, type UploadDataOptions } from './upload-data.ts';
 export function registerRestore(program: Command): void {
   program
     .command('restore')
-    .description('organisers: restore a challenge archive (from `podium export --all`) into this Podium: definition, teams, submissions, scores, receipts, boards, logs')
+    .description(
+      'organisers: restore a challenge archive (from `podium export --all`) into this Podium: definition, teams, submissions, scores, receipts, boards, logs',
+    )
     .argument('<archive>', 'the archive file (JSON)')
     .option('--aws', 'write to AWS with your own credentials (default: the local stack of `npm start`)')
     .option('--region <region>', 'AWS region (env AWS_REGION)')

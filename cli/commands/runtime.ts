@@ -37,11 +37,21 @@ Examples:
           cli.out.line("  an organiser's image: its packages are listed in the challenge's pages");
           return;
         }
-        cli.out.line(formatTable(['PACKAGE', 'VERSION'], manifest.packages.map((p) => [p.name, p.version])));
+        cli.out.line(
+          formatTable(
+            ['PACKAGE', 'VERSION'],
+            manifest.packages.map((p) => [p.name, p.version]),
+          ),
+        );
         if (manifest.ciVariant) {
           const ci = manifest.ciVariant;
           cli.out.line(`\nCI variant (local container runs, \`test-submission --container\`): Debian ${ci.debianSuite}, python ${ci.python}`);
-          cli.out.line(formatTable(['PACKAGE', 'VERSION'], ci.packages.map((p) => [p.name, p.version])));
+          cli.out.line(
+            formatTable(
+              ['PACKAGE', 'VERSION'],
+              ci.packages.map((p) => [p.name, p.version]),
+            ),
+          );
         }
       });
     });

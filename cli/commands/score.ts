@@ -7,7 +7,7 @@ export function registerScore(program: Command): void {
     .command('score')
     .description('organisers: score a predictions file against labels offline, exactly as the scoring job does')
     .argument('<predictions>', 'predictions CSV (as a submission would write it)')
-    .argument('<labels>', 'labels CSV of the phase\'s dataset (with the split column, if any)')
+    .argument('<labels>', "labels CSV of the phase's dataset (with the split column, if any)")
     .requiredOption('--challenge <dir>', 'challenge folder holding challenge.yaml')
     .requiredOption('-p, --phase <id>', 'phase whose metric and dataset apply')
     .addHelpText(

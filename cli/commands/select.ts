@@ -16,7 +16,8 @@ export function registerSelect(program: Command): void {
     .option('--clear', 'remove it from your selection instead')
     .addHelpText(
       'after',
-      '\nThe private leaderboard ranks your team by the best private score among the submissions you\nselected; without a selection, among your best ' + 'ones by public score (as many as the phase allows).\n\nExamples:\n  podium select s-01HV…\n  podium select --clear s-01HV…',
+      '\nThe private leaderboard ranks your team by the best private score among the submissions you\nselected; without a selection, among your best ' +
+        'ones by public score (as many as the phase allows).\n\nExamples:\n  podium select s-01HV…\n  podium select --clear s-01HV…',
     )
     .action(async (submissionId: string, options: { clear?: boolean }, command: Command) => {
       const cli = await cliContext(command);
@@ -25,7 +26,11 @@ export function registerSelect(program: Command): void {
       cli.out.result(selection, () => {
         cli.out.line(options.clear ? `✓ ${submissionId} no longer selected.` : `✓ ${submissionId} selected for the private leaderboard.`);
         const count = `${selection.selected.length} of ${selection.limit}`;
-        cli.out.line(selection.selected.length > 0 ? `Selected in ${selection.phaseId} (${count}): ${selection.selected.join(', ')}` : `Nothing selected in ${selection.phaseId}: your best ${selection.limit} by public score will count.`);
+        cli.out.line(
+          selection.selected.length > 0
+            ? `Selected in ${selection.phaseId} (${count}): ${selection.selected.join(', ')}`
+            : `Nothing selected in ${selection.phaseId}: your best ${selection.limit} by public score will count.`,
+        );
         cli.out.line(`Selections are final when the phase closes (${selection.closes}).`);
       });
     });

@@ -26,7 +26,7 @@ export function registerSignup(program: Command): void {
     .option('--code <code>', 'confirm the account with the code e-mailed to you')
     .option('--cognito-client-id <id>', 'Cognito app client id (kept in the profile)')
     .option('--cognito-region <region>', 'region of the Cognito user pool (kept in the profile)')
-    .option('--cognito-endpoint <url>', 'a Cognito endpoint other than AWS\'s, e.g. the local stack\'s emulator (kept in the profile)')
+    .option('--cognito-endpoint <url>', "a Cognito endpoint other than AWS's, e.g. the local stack's emulator (kept in the profile)")
     .option('--password-stdin', 'read the password from stdin (else $PODIUM_PASSWORD, else a prompt)')
     .addHelpText(
       'after',
@@ -47,8 +47,10 @@ Examples:
 
       if (options.code) {
         await callCognito(app, 'ConfirmSignUp', { ClientId: app.clientId, Username: email, ConfirmationCode: options.code.trim() }).catch((error: unknown) => {
-          if (error instanceof CliError && error.code === 'CodeMismatchException') throw new CliError('CODE_INVALID', error.message, { hint: 'use the latest code e-mailed to you' });
-          if (error instanceof CliError && error.code === 'ExpiredCodeException') throw new CliError('CODE_EXPIRED', error.message, { hint: 'sign up again to get a new code' });
+          if (error instanceof CliError && error.code === 'CodeMismatchException')
+            throw new CliError('CODE_INVALID', error.message, { hint: 'use the latest code e-mailed to you' });
+          if (error instanceof CliError && error.code === 'ExpiredCodeException')
+            throw new CliError('CODE_EXPIRED', error.message, { hint: 'sign up again to get a new code' });
           throw error;
         });
         cli.out.result({ email, confirmed: true }, () => cli.out.line(`${email} is confirmed. Next: podium login --email ${email}`));
@@ -56,15 +58,19 @@ Examples:
       }
 
       const password = await new SecretInput(Boolean(options.passwordStdin)).next('Choose a password: ', 'PODIUM_PASSWORD');
-      const answer = await callCognito<SignUpAnswer>(app, 'SignUp', { ClientId: app.clientId, Username: email, Password: password, UserAttributes: [{ Name: 'email', Value: email }] }).catch(
-        (error: unknown) => {
-          if (error instanceof CliError && error.code === 'UsernameExistsException') throw new CliError('ACCOUNT_EXISTS', error.message, { hint: `log in with \`podium login --email ${email}\`` });
-          if (error instanceof CliError && error.code === 'InvalidPasswordException') {
-            throw new CliError('PASSWORD_INVALID', error.message, { hint: 'at least 12 characters, with upper and lower case, a digit and a symbol' });
-          }
-          throw error;
-        },
-      );
+      const answer = await callCognito<SignUpAnswer>(app, 'SignUp', {
+        ClientId: app.clientId,
+        Username: email,
+        Password: password,
+        UserAttributes: [{ Name: 'email', Value: email }],
+      }).catch((error: unknown) => {
+        if (error instanceof CliError && error.code === 'UsernameExistsException')
+          throw new CliError('ACCOUNT_EXISTS', error.message, { hint: `log in with \`podium login --email ${email}\`` });
+        if (error instanceof CliError && error.code === 'InvalidPasswordException') {
+          throw new CliError('PASSWORD_INVALID', error.message, { hint: 'at least 12 characters, with upper and lower case, a digit and a symbol' });
+        }
+        throw error;
+      });
       cli.out.result({ email, confirmed: Boolean(answer.UserConfirmed), codeSentTo: answer.CodeDeliveryDetails?.Destination }, () => {
         cli.out.line(`A confirmation code was sent to ${answer.CodeDeliveryDetails?.Destination ?? email}.`);
         cli.out.line(`Next: podium signup --email ${email} --code <code>`);

@@ -13,7 +13,7 @@ export function registerStatus(program: Command): void {
     .argument('[id]', 'submission id')
     .addOption(challengeOption('challenge to list (default: the one you last joined)'))
     .option('-p, --phase <id>', 'only this phase')
-    .addHelpText('after', '\nExamples:\n  podium status                 # my team\'s submissions\n  podium status s-01HV6…        # one submission')
+    .addHelpText('after', "\nExamples:\n  podium status                 # my team's submissions\n  podium status s-01HV6…        # one submission")
     .action(async (id: string | undefined, options: { challenge?: string; phase?: string }, command: Command) => {
       const cli = await cliContext(command);
       if (id) {

@@ -14,27 +14,32 @@ export function registerSubmissions(program: Command): void {
     .option('-p, --phase <id>', 'only this phase')
     .option('--status <status>', 'only this status (e.g. FAILED)')
     .option('--team <teamId>', 'only this team')
-    .addHelpText('after', '\nExamples:\n  podium submissions tissuenet --phase learning --status FAILED\n  podium submissions tissuenet --team t-01HV… ' + '--json')
-    .action(async (challengeArgument: string | undefined, options: { phase?: string; status?: string; team?: string } & { challenge?: string }, command: Command) => {
-      const { challenge: givenChallenge } = challengeAndRest([challengeArgument], options.challenge);
-      const cli = await cliContext(command);
-      const challengeId = cli.challengeOr(givenChallenge);
-      const display = await scoreDisplayOf(cli.api, challengeId);
-      const { submissions } = await cli.api.get<{ submissions: Submission[] }>(`/admin/challenges/${seg(challengeId)}/submissions`, {
-        query: { phase: options.phase, status: options.status?.toUpperCase(), team: options.team },
-      });
-      cli.out.result({ submissions }, () => {
-        if (submissions.length === 0) {
-          cli.out.line('No submissions match.');
-          return;
-        }
-        cli.out.line(
-          formatTable(
-            ['ID', 'TEAM', 'PHASE', 'MODE', 'STATUS', 'SCORE', 'CREATED', 'FAILURE'],
-            submissions.map((s) => [s.id, s.teamId, s.phaseId, s.mode, s.status, formatScore(s.score, display), s.createdAt, s.failure?.reason]),
-          ),
-        );
-        cli.out.line(`${submissions.length} submission(s)`);
-      });
-    });
+    .addHelpText(
+      'after',
+      '\nExamples:\n  podium submissions tissuenet --phase learning --status FAILED\n  podium submissions tissuenet --team t-01HV… ' + '--json',
+    )
+    .action(
+      async (challengeArgument: string | undefined, options: { phase?: string; status?: string; team?: string } & { challenge?: string }, command: Command) => {
+        const { challenge: givenChallenge } = challengeAndRest([challengeArgument], options.challenge);
+        const cli = await cliContext(command);
+        const challengeId = cli.challengeOr(givenChallenge);
+        const display = await scoreDisplayOf(cli.api, challengeId);
+        const { submissions } = await cli.api.get<{ submissions: Submission[] }>(`/admin/challenges/${seg(challengeId)}/submissions`, {
+          query: { phase: options.phase, status: options.status?.toUpperCase(), team: options.team },
+        });
+        cli.out.result({ submissions }, () => {
+          if (submissions.length === 0) {
+            cli.out.line('No submissions match.');
+            return;
+          }
+          cli.out.line(
+            formatTable(
+              ['ID', 'TEAM', 'PHASE', 'MODE', 'STATUS', 'SCORE', 'CREATED', 'FAILURE'],
+              submissions.map((s) => [s.id, s.teamId, s.phaseId, s.mode, s.status, formatScore(s.score, display), s.createdAt, s.failure?.reason]),
+            ),
+          );
+          cli.out.line(`${submissions.length} submission(s)`);
+        });
+      },
+    );
 }

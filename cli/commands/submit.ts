@@ -59,7 +59,8 @@ Examples:
       if (!(pollMs > 0)) throw usageError('--poll-interval must be a positive number of seconds');
       const timeoutMs = options.timeout === undefined ? undefined : Number(options.timeout) * 1000;
       if (timeoutMs !== undefined && !(timeoutMs > 0)) throw usageError('--timeout must be a positive number of seconds');
-      if (options.note !== undefined && options.note.length > MAX_NOTE_CHARS) throw usageError(`--note is ${options.note.length} characters; at most ${MAX_NOTE_CHARS} are kept`);
+      if (options.note !== undefined && options.note.length > MAX_NOTE_CHARS)
+        throw usageError(`--note is ${options.note.length} characters; at most ${MAX_NOTE_CHARS} are kept`);
 
       const archive = await prepareArchive(source);
       try {

@@ -48,7 +48,7 @@ export function registerTestSubmission(program: Command): void {
     .option('--data <dir>', 'data folder: a dataset folder holding inputs/ (and labels.csv), or the inputs themselves (default: the downloaded smoke data)')
     .option('-o, --out <csv>', 'keep the predictions file here')
     .option('--container', "run main.py in the phase's runtime image (podman or docker), with the platform's mounts, user, limits and no network")
-    .option('--image <ref>', 'with --container: this image instead of the phase runtime\'s')
+    .option('--image <ref>', "with --container: this image instead of the phase runtime's")
     .addHelpText(
       'after',
       `
@@ -90,7 +90,10 @@ package that differs from the phase's runtime (\`podium runtime\` lists them).`,
       const hasInputsFolder = await isDirectory(join(dataDir, 'inputs'));
       const inputsDir = hasInputsFolder ? join(dataDir, 'inputs') : dataDir;
       if (!(await stat(join(inputsDir, 'submission_format.csv')).catch(() => undefined))) {
-        throw new CliError('NO_DATA', `${inputsDir} has no submission_format.csv, so the expected ids are unknown`, { exitCode: EXIT.usage, hint: 'point --data at a smoke or test dataset folder' });
+        throw new CliError('NO_DATA', `${inputsDir} has no submission_format.csv, so the expected ids are unknown`, {
+          exitCode: EXIT.usage,
+          hint: 'point --data at a smoke or test dataset folder',
+        });
       }
       const dataset = challenge.datasets.find((d) => d.id === basename(dataDir)) ?? smoke;
 
@@ -102,9 +105,15 @@ package that differs from the phase's runtime (\`podium runtime\` lists them).`,
         const python = phase.runtime.python ?? defaultPython();
         const drift = hostPackageDrift(python, manifest);
         if (drift.length > 0) {
-          const shown = drift.slice(0, 8).map((line) => `  ${line}`).join('\n');
+          const shown = drift
+            .slice(0, 8)
+            .map((line) => `  ${line}`)
+            .join('\n');
           const more = drift.length > 8 ? `\n  … and ${drift.length - 8} more (podium runtime ${challenge.id} --phase ${phase.id})` : '';
-          cli.out.note(`warning: ${python} is not the phase's runtime ${manifest.image}; the platform may behave differently:\n${shown}${more}\n  run it in the runtime's image with --container`);
+          cli.out.note(
+            `warning: ${python} is not the phase's runtime ${manifest.image}; the platform may behave differently:\n` +
+              `${shown}${more}\n  run it in the runtime's image with --container`,
+          );
         }
       }
 
@@ -161,7 +170,10 @@ package that differs from the phase's runtime (\`podium runtime\` lists them).`,
           } else if (result.scoreSkipped) {
             cli.out.line(`  (not scored: ${result.scoreSkipped})`);
           }
-          if (!options.definition) cli.out.line(`This submission would run on the platform. Submit it with: podium submit ${shellWord(source)} --challenge ${challenge.id} --phase ${phase.id}`);
+          if (!options.definition)
+            cli.out.line(
+              `This submission would run on the platform. Submit it with: podium submit ${shellWord(source)} --challenge ${challenge.id} --phase ${phase.id}`,
+            );
         } else {
           cli.out.line(`✗ ${result.failure!.reason}: ${result.failure!.message}`);
         }
@@ -177,13 +189,17 @@ interface ContainerSandbox {
 }
 
 /** The runtime image's sandbox; without podman or docker, undefined after a warning saying what to install. */
-async function containerSandboxFor(manifest: RuntimeManifest, image: string | undefined, out: { note(text: string): void }): Promise<ContainerSandbox | undefined> {
+async function containerSandboxFor(
+  manifest: RuntimeManifest,
+  image: string | undefined,
+  out: { note(text: string): void },
+): Promise<ContainerSandbox | undefined> {
   const { containerSandbox, detectContainerEngine } = await import('../container-run.ts');
   const engine = detectContainerEngine();
   if (!engine) {
     out.note(
       'warning: --container needs podman or docker, and neither answers here: install one (Debian/Ubuntu: `sudo apt-get install podman`; ' +
-        'macOS/Windows: Podman Desktop or Docker Desktop). Running on this machine\'s Python instead, which may differ from the runtime.',
+        "macOS/Windows: Podman Desktop or Docker Desktop). Running on this machine's Python instead, which may differ from the runtime.",
     );
     return undefined;
   }

@@ -39,7 +39,9 @@ async function localEndpoints(cli: CliContext): Promise<LocalEndpoints> {
     if (error instanceof CliError && error.code === 'NOT_FOUND') {
       throw new CliError('NOT_A_LOCAL_STACK', `${cli.apiUrl} is not a local stack (it does not announce its storage endpoints)`, {
         exitCode: EXIT.usage,
-        hint: 'for a deployed Podium add --aws --table … --datasets-bucket … --hidden-bucket …; for `npm start` on another port pass --api ' + 'http://127.0.0.1:<PORT>',
+        hint:
+          'for a deployed Podium add --aws --table … --datasets-bucket … --hidden-bucket …; for `npm start` on another port pass --api ' +
+          'http://127.0.0.1:<PORT>',
       });
     }
     throw error;
@@ -49,7 +51,7 @@ async function localEndpoints(cli: CliContext): Promise<LocalEndpoints> {
 export function registerUploadData(program: Command): void {
   program
     .command('upload-data')
-    .description('upload a challenge\'s datasets (checksummed, unchanged files skipped) and register the challenge')
+    .description("upload a challenge's datasets (checksummed, unchanged files skipped) and register the challenge")
     .argument('<dir>', 'challenge folder holding challenge.yaml')
     .option('--data <dataRoot>', 'data root with one folder per dataset id (default: <dir>/data)')
     .option('--aws', 'write to AWS with your own credentials (default: the local stack of `npm start`)')
@@ -102,15 +104,21 @@ Examples:
       const { uploadChallengeDatasets } = await import('#shared/datasets/upload-datasets.ts');
       const { registerChallenge } = await import('#shared/challenge/challenge-registry.ts');
       const ctx = createContext(config);
-      const totalBytes = await folderBytes(dataRoot, challenge.datasets.map((dataset) => dataset.id));
+      const totalBytes = await folderBytes(
+        dataRoot,
+        challenge.datasets.map((dataset) => dataset.id),
+      );
       const bar = createProgressBar({ label: `uploading ${challenge.id}`, totalBytes, enabled: !cli.out.json });
       const where = config.s3Endpoint ? `local S3 ${config.s3Endpoint}` : `AWS ${config.region}`;
       // Ctrl-C or kill stops the upload; finished parts stay recorded for the next run.
       const interrupt = new AbortController();
-      const onSignal = (signal: NodeJS.Signals) => interrupt.abort(new CliError('INTERRUPTED', `upload interrupted by ${signal}`, {
-        exitCode: signal === 'SIGINT' ? 130 : 143,
-        hint: 'run the same command again: large files resume from their last finished part',
-      }));
+      const onSignal = (signal: NodeJS.Signals) =>
+        interrupt.abort(
+          new CliError('INTERRUPTED', `upload interrupted by ${signal}`, {
+            exitCode: signal === 'SIGINT' ? 130 : 143,
+            hint: 'run the same command again: large files resume from their last finished part',
+          }),
+        );
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       let result: UploadSummary;
@@ -137,11 +145,16 @@ Examples:
         ctx.db.destroy();
       }
       bar.done();
-      cli.out.result({ challenge: challenge.id, dataRoot, target: where, ...result, definitionChanged: registered.changed, rulesVersion: challenge.rulesVersion }, () => {
-        const resumed = result.resumed ? ` (${result.resumed} resumed)` : '';
-        cli.out.line(`✓ ${challenge.id}: ${result.uploaded} files uploaded${resumed}, ${result.skipped} unchanged, ${formatBytes(result.bytesSent)} sent, to ${where}`);
-        cli.out.line(`✓ challenge definition ${registered.changed ? 'registered' : 'unchanged'} (rules version ${challenge.rulesVersion})`);
-      });
+      cli.out.result(
+        { challenge: challenge.id, dataRoot, target: where, ...result, definitionChanged: registered.changed, rulesVersion: challenge.rulesVersion },
+        () => {
+          const resumed = result.resumed ? ` (${result.resumed} resumed)` : '';
+          cli.out.line(
+            `✓ ${challenge.id}: ${result.uploaded} files uploaded${resumed}, ${result.skipped} unchanged, ${formatBytes(result.bytesSent)} sent, to ${where}`,
+          );
+          cli.out.line(`✓ challenge definition ${registered.changed ? 'registered' : 'unchanged'} (rules version ${challenge.rulesVersion})`);
+        },
+      );
     });
 }
 
@@ -165,7 +178,10 @@ function showProgress(bar: ProgressBar, event: UploadEvent): void {
   }
 }
 
-export async function resolveStorage(cli: CliContext, options: UploadDataOptions): Promise<{ settings: StorageSettings & { target: 'aws' | 'local' }; config: StorageConfig }> {
+export async function resolveStorage(
+  cli: CliContext,
+  options: UploadDataOptions,
+): Promise<{ settings: StorageSettings & { target: 'aws' | 'local' }; config: StorageConfig }> {
   const { storageConfigOf } = await import('#shared/storage/storage-config.ts');
   const env = process.env;
   const saved = (cli.profile.storage ?? {}) as StorageSettings & { target?: 'aws' | 'local' };
@@ -199,7 +215,10 @@ export async function resolveStorage(cli: CliContext, options: UploadDataOptions
       ['--hidden-bucket', settings.hiddenBucket],
     ].filter(([, value]) => !value);
     if (missing.length) {
-      throw usageError(`--aws needs the deployed stack's names: ${missing.map(([flag]) => flag).join(', ')}`, 'pass them once with --save to keep them in the profile');
+      throw usageError(
+        `--aws needs the deployed stack's names: ${missing.map(([flag]) => flag).join(', ')}`,
+        'pass them once with --save to keep them in the profile',
+      );
     }
   }
   const { target: _target, ...fields } = settings;

@@ -43,7 +43,9 @@ Examples:
         } catch (error) {
           const problems = (error as { details?: { problems?: string[] } }).details?.problems;
           if (!problems) throw error;
-          throw new CliError('DATA_INVALID', `data in ${dataRoot} does not match ${dir}/challenge.yaml:\n  ${problems.join('\n  ')}`, { details: { problems } });
+          throw new CliError('DATA_INVALID', `data in ${dataRoot} does not match ${dir}/challenge.yaml:\n  ${problems.join('\n  ')}`, {
+            details: { problems },
+          });
         }
       }
       const predictions = options.predictions ? await checkPredictions(challenge, options, dataRoot) : undefined;

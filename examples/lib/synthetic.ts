@@ -39,7 +39,12 @@ export function pgmImage(width: number, height: number, pixel: (x: number, y: nu
  * tiles of `tile`×`tile` pixels. tifffile, Pillow and OpenSlide's generic-TIFF reader open it.
  * Pixel data comes last in the file, after every directory.
  */
-export function pyramidalTiff(width: number, height: number, pixel: (x: number, y: number) => number, options: { levels?: number; tile?: number } = {}): Uint8Array {
+export function pyramidalTiff(
+  width: number,
+  height: number,
+  pixel: (x: number, y: number) => number,
+  options: { levels?: number; tile?: number } = {},
+): Uint8Array {
   const tile = options.tile ?? 16;
   const levels: { width: number; height: number; pixels: Uint8Array }[] = [];
   const full = new Uint8Array(width * height);
@@ -52,7 +57,8 @@ export function pyramidalTiff(width: number, height: number, pixel: (x: number, 
     const pixels = new Uint8Array(w * h);
     const at = (x: number, y: number) => previous.pixels[Math.min(previous.height - 1, y) * previous.width + Math.min(previous.width - 1, x)]!;
     for (let y = 0; y < h; y++) {
-      for (let x = 0; x < w; x++) pixels[y * w + x] = Math.round((at(2 * x, 2 * y) + at(2 * x + 1, 2 * y) + at(2 * x, 2 * y + 1) + at(2 * x + 1, 2 * y + 1)) / 4);
+      for (let x = 0; x < w; x++)
+        pixels[y * w + x] = Math.round((at(2 * x, 2 * y) + at(2 * x + 1, 2 * y) + at(2 * x, 2 * y + 1) + at(2 * x + 1, 2 * y + 1)) / 4);
     }
     levels.push({ width: w, height: h, pixels });
   }

@@ -44,28 +44,62 @@ async function writeInputs(root: string, slides: Slide[]): Promise<void> {
   for (const slide of slides) await writeDatasetFile(root, slide.filename, slide.image);
   const metadata = slides.map((s) => [s.filename, SLIDE_SIZE, SLIDE_SIZE]);
   await writeDatasetFile(root, 'test_metadata.csv', csv(['filename', 'width', 'height'], metadata));
-  await writeDatasetFile(root, 'submission_format.csv', csv(['filename', '0', '1', '2', '3'], slides.map((s) => [s.filename, 0, 0, 0, 0])));
+  await writeDatasetFile(
+    root,
+    'submission_format.csv',
+    csv(
+      ['filename', '0', '1', '2', '3'],
+      slides.map((s) => [s.filename, 0, 0, 0, 0]),
+    ),
+  );
 }
 
 /** Writes `<outDir>/<datasetId>/…` for every dataset the challenge file declares. */
 export async function generate(outDir: string): Promise<void> {
   const train = makeSlides('train', 120, 1);
   for (const slide of train) await writeDatasetFile(`${outDir}/train`, slide.filename, slide.image);
-  await writeDatasetFile(`${outDir}/train`, 'train_metadata.csv', csv(['filename', 'width', 'height'], train.map((s) => [s.filename, SLIDE_SIZE, SLIDE_SIZE])));
-  await writeDatasetFile(`${outDir}/train`, 'train_labels.csv', csv(['filename', '0', '1', '2', '3'], train.map((s) => [s.filename, ...oneHot(s.label)])));
+  await writeDatasetFile(
+    `${outDir}/train`,
+    'train_metadata.csv',
+    csv(
+      ['filename', 'width', 'height'],
+      train.map((s) => [s.filename, SLIDE_SIZE, SLIDE_SIZE]),
+    ),
+  );
+  await writeDatasetFile(
+    `${outDir}/train`,
+    'train_labels.csv',
+    csv(
+      ['filename', '0', '1', '2', '3'],
+      train.map((s) => [s.filename, ...oneHot(s.label)]),
+    ),
+  );
 
   const smoke = makeSlides('smoke', 8, 2);
   await writeInputs(`${outDir}/smoke/inputs`, smoke);
-  await writeDatasetFile(`${outDir}/smoke`, 'labels.csv', csv(['filename', '0', '1', '2', '3'], smoke.map((s) => [s.filename, ...oneHot(s.label)])));
+  await writeDatasetFile(
+    `${outDir}/smoke`,
+    'labels.csv',
+    csv(
+      ['filename', '0', '1', '2', '3'],
+      smoke.map((s) => [s.filename, ...oneHot(s.label)]),
+    ),
+  );
 
-  for (const [datasetId, seed] of [['test', 3], ['final', 4]] as const) {
+  for (const [datasetId, seed] of [
+    ['test', 3],
+    ['final', 4],
+  ] as const) {
     const slides = makeSlides(datasetId, 200, seed);
     await writeInputs(`${outDir}/${datasetId}/inputs`, slides);
     const usage = (index: number) => (index % 3 === 0 ? 'public' : 'private');
     await writeDatasetFile(
       `${outDir}/${datasetId}`,
       'labels.csv',
-      csv(['filename', '0', '1', '2', '3', 'usage'], slides.map((s, index) => [s.filename, ...oneHot(s.label), usage(index)])),
+      csv(
+        ['filename', '0', '1', '2', '3', 'usage'],
+        slides.map((s, index) => [s.filename, ...oneHot(s.label), usage(index)]),
+      ),
     );
   }
 }

@@ -44,26 +44,53 @@ const metadataRow = (c: Case) => [c.filename, c.age, c.sex, c.bodySite, c.melano
 async function writeInputs(root: string, cases: Case[]): Promise<void> {
   for (const c of cases) await writeDatasetFile(root, c.filename, c.image);
   await writeDatasetFile(root, 'test_metadata.csv', csv(metadataHeader, cases.map(metadataRow)));
-  await writeDatasetFile(root, 'submission_format.csv', csv(['filename', 'relapse'], cases.map((c) => [c.filename, '0.0'])));
+  await writeDatasetFile(
+    root,
+    'submission_format.csv',
+    csv(
+      ['filename', 'relapse'],
+      cases.map((c) => [c.filename, '0.0']),
+    ),
+  );
 }
 
 export async function generate(outDir: string): Promise<void> {
   const train = makeCases('train', 150, 11);
   for (const c of train) await writeDatasetFile(`${outDir}/train`, c.filename, c.image);
   await writeDatasetFile(`${outDir}/train`, 'train_metadata.csv', csv(metadataHeader, train.map(metadataRow)));
-  await writeDatasetFile(`${outDir}/train`, 'train_labels.csv', csv(['filename', 'relapse'], train.map((c) => [c.filename, c.relapse])));
+  await writeDatasetFile(
+    `${outDir}/train`,
+    'train_labels.csv',
+    csv(
+      ['filename', 'relapse'],
+      train.map((c) => [c.filename, c.relapse]),
+    ),
+  );
 
   const smoke = makeCases('smoke', 8, 12);
   await writeInputs(`${outDir}/smoke/inputs`, smoke);
-  await writeDatasetFile(`${outDir}/smoke`, 'labels.csv', csv(['filename', 'relapse'], smoke.map((c) => [c.filename, c.relapse])));
+  await writeDatasetFile(
+    `${outDir}/smoke`,
+    'labels.csv',
+    csv(
+      ['filename', 'relapse'],
+      smoke.map((c) => [c.filename, c.relapse]),
+    ),
+  );
 
-  for (const [datasetId, seed] of [['test', 13], ['final', 14]] as const) {
+  for (const [datasetId, seed] of [
+    ['test', 13],
+    ['final', 14],
+  ] as const) {
     const cases = makeCases(datasetId, 200, seed);
     await writeInputs(`${outDir}/${datasetId}/inputs`, cases);
     await writeDatasetFile(
       `${outDir}/${datasetId}`,
       'labels.csv',
-      csv(['filename', 'relapse', 'usage'], cases.map((c, index) => [c.filename, c.relapse, index % 3 === 0 ? 'public' : 'private'])),
+      csv(
+        ['filename', 'relapse', 'usage'],
+        cases.map((c, index) => [c.filename, c.relapse, index % 3 === 0 ? 'public' : 'private']),
+      ),
     );
   }
 }

@@ -65,7 +65,18 @@ export function createApp(deps: ApiDependencies) {
   // A published phase's receipts are public evidence (shared/receipts/receipt-access.ts decides who reads one).
   const requireUser = requireCaller('user');
   app.use('/submissions/*', (c, next) => (RECEIPT_PATH.test(c.req.path) ? next() : requireUser(c, next)));
-  for (const path of ['/me', '/challenges/:challengeId/registration', '/challenges/:challengeId/teams/*', '/challenges/:challengeId/teams', '/challenges/:challengeId/datasets/*', '/challenges/:challengeId/submissions', '/challenges/:challengeId/phases/:phaseId/submissions', '/challenges/:challengeId/phases/:phaseId/quota', '/challenges/:challengeId/code-release', '/challenges/:challengeId/code-release/*']) {
+  for (const path of [
+    '/me',
+    '/challenges/:challengeId/registration',
+    '/challenges/:challengeId/teams/*',
+    '/challenges/:challengeId/teams',
+    '/challenges/:challengeId/datasets/*',
+    '/challenges/:challengeId/submissions',
+    '/challenges/:challengeId/phases/:phaseId/submissions',
+    '/challenges/:challengeId/phases/:phaseId/quota',
+    '/challenges/:challengeId/code-release',
+    '/challenges/:challengeId/code-release/*',
+  ]) {
     app.use(path, requireCaller('user'));
   }
 
@@ -98,7 +109,11 @@ export function createApp(deps: ApiDependencies) {
   app.get('/openapi.json', (c) =>
     c.json(
       (document ??= openApiDocument(
-        { title: 'Podium API', version: '1.0.0', description: 'Medical data-science challenges: registration, teams, data access, submissions, leaderboards. See docs/API.md.' },
+        {
+          title: 'Podium API',
+          version: '1.0.0',
+          description: 'Medical data-science challenges: registration, teams, data access, submissions, leaderboards. See docs/API.md.',
+        },
         { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Cognito ID token on AWS; POST /dev/login on the local stack' } },
         routers.flatMap((router) => router.definitions),
       )),

@@ -15,7 +15,10 @@ function validated(target: keyof typeof TARGET_NAMES, schema: z.ZodType): Middle
   return validator(target, (value) => {
     const result = schema.safeParse(value);
     if (result.success) return result.data;
-    const issues = result.error.issues.map((issue) => ({ field: `${TARGET_NAMES[target]}.${formatFieldPath(issue.path)}`.replace(/\.\(root\)$/, ''), message: issue.message }));
+    const issues = result.error.issues.map((issue) => ({
+      field: `${TARGET_NAMES[target]}.${formatFieldPath(issue.path)}`.replace(/\.\(root\)$/, ''),
+      message: issue.message,
+    }));
     throw new PodiumError('VALIDATION_FAILED', issues.map((issue) => `${issue.field}: ${issue.message}`).join('; '), { issues });
   });
 }

@@ -2,7 +2,11 @@ import * as z from 'zod';
 
 /** Shared request and response schemas; each named so the OpenAPI document lists it once. */
 /** A path id as Podium mints them: letters, digits, `-` and `_`. */
-export const resourceId = (description: string) => z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/, 'must be letters, digits, "-" or "_"').meta({ description });
+export const resourceId = (description: string) =>
+  z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/, 'must be letters, digits, "-" or "_"')
+    .meta({ description });
 
 export const challengeIdParam = resourceId('challenge id');
 export const phaseIdParam = resourceId('phase id');
@@ -27,7 +31,7 @@ export const commonErrors = {
   400: errorResponse('VALIDATION_FAILED: an input field is invalid'),
   401: errorResponse('UNAUTHENTICATED'),
   403: errorResponse('FORBIDDEN, RULES_NOT_ACCEPTED, REGISTRATION_PENDING'),
-  404: errorResponse('NOT_FOUND (also for another team\'s resources)'),
+  404: errorResponse("NOT_FOUND (also for another team's resources)"),
   409: errorResponse('a conflict with the current state'),
 } as const;
 
@@ -42,7 +46,9 @@ export const AnyObject = z.record(z.string(), z.unknown());
 
 export const SubmissionLog = z
   .object({
-    visibility: z.enum(['full', 'hidden']).meta({ description: 'full: every line of a smoke run (or, for organisers, any run); hidden: a run on hidden data, shown to no team' }),
+    visibility: z
+      .enum(['full', 'hidden'])
+      .meta({ description: 'full: every line of a smoke run (or, for organisers, any run); hidden: a run on hidden data, shown to no team' }),
     lines: z.array(z.string()),
     note: z.string().optional(),
   })

@@ -72,7 +72,11 @@ export class IsolatedNetwork extends Construct {
       allowAllOutbound: false,
     });
     endpointsSecurityGroup.addIngressRule(Peer.ipv4(this.vpc.vpcCidrBlock), Port.tcp(443), 'HTTPS from the job instances');
-    acknowledge(endpointsSecurityGroup, 'AwsSolutions-EC23', 'Ingress is the VPC’s own CIDR (a token at synth, so the rule cannot read it), never ' + '0.0.0.0/0.');
+    acknowledge(
+      endpointsSecurityGroup,
+      'AwsSolutions-EC23',
+      'Ingress is the VPC’s own CIDR (a token at synth, so the rule cannot read it), never ' + '0.0.0.0/0.',
+    );
 
     // ECR (image pulls), CloudWatch Logs (job logs) and ECS (the agent Batch runs on every instance).
     const interfaceServices = {

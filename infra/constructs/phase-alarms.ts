@@ -33,7 +33,10 @@ export class PhaseAlarms extends Construct {
     const stack = Stack.of(this);
     const fromThisAccount = { StringEquals: { 'aws:SourceAccount': stack.account } };
 
-    const topicKey = new Key(this, 'AlarmTopicKey', { description: `Podium ${challenge.id}/${phaseId}: encrypts the compute alarm topic`, enableKeyRotation: true });
+    const topicKey = new Key(this, 'AlarmTopicKey', {
+      description: `Podium ${challenge.id}/${phaseId}: encrypts the compute alarm topic`,
+      enableKeyRotation: true,
+    });
     this.topic = new Topic(this, 'AlarmTopic', { displayName: `Podium ${challenge.id} ${phaseId} compute alarms`, masterKey: topicKey, enforceSSL: true });
     for (const email of challenge.aws.alarmEmails) this.topic.addSubscription(new EmailSubscription(email));
     // EventBridge and AWS Budgets publish to an encrypted topic only if they may use its key.
@@ -53,7 +56,8 @@ export class PhaseAlarms extends Construct {
       targets: [
         new SnsTopic(this.topic, {
           message: RuleTargetInput.fromText(
-            `Podium ${challenge.id}/${phaseId}: job ${EventField.fromPath('$.detail.jobName')} is stuck RUNNABLE: ` + `${EventField.fromPath('$.detail.statusReason')}`,
+            `Podium ${challenge.id}/${phaseId}: job ${EventField.fromPath('$.detail.jobName')} is stuck RUNNABLE: ` +
+              `${EventField.fromPath('$.detail.statusReason')}`,
           ),
         }),
       ],

@@ -104,25 +104,45 @@ export class PlatformObservability extends Construct {
       graph('API latency p99', [api.metricLatency({ statistic: 'p99' })]),
     );
     dashboard.addWidgets(
-      graph('Lambda errors', functions.map((fn) => fn.metricErrors({ label: fn.node.id }))),
-      graph('Lambda throttles', functions.map((fn) => fn.metricThrottles({ label: fn.node.id }))),
-      graph('Lambda duration p99', functions.map((fn) => fn.metricDuration({ label: fn.node.id, statistic: 'p99' }))),
+      graph(
+        'Lambda errors',
+        functions.map((fn) => fn.metricErrors({ label: fn.node.id })),
+      ),
+      graph(
+        'Lambda throttles',
+        functions.map((fn) => fn.metricThrottles({ label: fn.node.id })),
+      ),
+      graph(
+        'Lambda duration p99',
+        functions.map((fn) => fn.metricDuration({ label: fn.node.id, statistic: 'p99' })),
+      ),
     );
     dashboard.addWidgets(
-      graph('Submissions by state', SUBMISSION_STATUSES.map((state) => podium(PODIUM_METRICS.submissionsByState, { state }).with({ label: state }))),
+      graph(
+        'Submissions by state',
+        SUBMISSION_STATUSES.map((state) => podium(PODIUM_METRICS.submissionsByState, { state }).with({ label: state })),
+      ),
       graph('Queue wait (s)', [
         podium(PODIUM_METRICS.queueWaitSeconds, {}, 'Average').with({ label: 'average' }),
         podium(PODIUM_METRICS.queueWaitSeconds, {}, 'p90').with({ label: 'p90' }),
       ]),
-      graph('Job failures by reason', FAILURE_REASONS.map((reason) => podium(PODIUM_METRICS.jobFailures, { reason }).with({ label: reason }))),
+      graph(
+        'Job failures by reason',
+        FAILURE_REASONS.map((reason) => podium(PODIUM_METRICS.jobFailures, { reason }).with({ label: reason })),
+      ),
     );
     dashboard.addWidgets(
-      graph('Dead-letter queue depth', deadLetterQueues.map(({ fn, queue }) => queue.metricApproximateNumberOfMessagesVisible({ label: fn.node.id })), 8),
+      graph(
+        'Dead-letter queue depth',
+        deadLetterQueues.map(({ fn, queue }) => queue.metricApproximateNumberOfMessagesVisible({ label: fn.node.id })),
+        8,
+      ),
       graph('Stuck submissions', [podium(PODIUM_METRICS.stuckSubmissions, {}, 'Maximum')], 8),
-      graph('DynamoDB throttles', [
-        table.metric('ReadThrottleEvents', { statistic: 'Sum', label: 'read' }),
-        table.metric('WriteThrottleEvents', { statistic: 'Sum', label: 'write' }),
-      ], 8),
+      graph(
+        'DynamoDB throttles',
+        [table.metric('ReadThrottleEvents', { statistic: 'Sum', label: 'read' }), table.metric('WriteThrottleEvents', { statistic: 'Sum', label: 'write' })],
+        8,
+      ),
     );
   }
 

@@ -24,10 +24,7 @@ export class PrivateBucket extends Bucket {
       serverAccessLogsPrefix: props.accessLogsPrefix,
       versioned: props.versioned,
       cors: props.cors,
-      lifecycleRules: [
-        { abortIncompleteMultipartUploadAfter: Duration.days(2) },
-        ...(props.lifecycleRules ?? []),
-      ],
+      lifecycleRules: [{ abortIncompleteMultipartUploadAfter: Duration.days(2) }, ...(props.lifecycleRules ?? [])],
       removalPolicy: RemovalPolicy.RETAIN,
     });
   }

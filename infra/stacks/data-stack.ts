@@ -144,4 +144,3 @@ export class DataStack extends Stack {
     }
   }
 }
-

@@ -1,16 +1,7 @@
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import { posix } from 'node:path';
 import { Duration, RemovalPolicy, Size, Stack, type StackProps, Tags } from 'aws-cdk-lib';
-import {
-  Action,
-  EcsEc2ContainerDefinition,
-  EcsJobDefinition,
-  EcsVolume,
-  LinuxParameters,
-  Reason,
-  RetryStrategy,
-  UlimitName,
-} from 'aws-cdk-lib/aws-batch';
-import { DockerImageAsset, Platform } from 'aws-cdk-lib/aws-ecr-assets';
+import { Action, EcsEc2ContainerDefinition, EcsJobDefinition, EcsVolume, LinuxParameters, Reason, RetryStrategy, UlimitName } from 'aws-cdk-lib/aws-batch';
 import { ContainerImage, LogDriver } from 'aws-cdk-lib/aws-ecs';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
@@ -223,7 +214,12 @@ export class PhaseStack extends Stack {
       }),
     });
 
-    new PhaseAlarms(this, 'Alarms', { challenge, phaseId: phase.id, jobQueue: this.compute.jobQueue, costTag: { key: PHASE_STACK_TAG, value: this.stackName } });
+    new PhaseAlarms(this, 'Alarms', {
+      challenge,
+      phaseId: phase.id,
+      jobQueue: this.compute.jobQueue,
+      costTag: { key: PHASE_STACK_TAG, value: this.stackName },
+    });
 
     for (const job of [inferenceJob, scoringJob]) {
       acknowledge(
@@ -269,12 +265,17 @@ export class PhaseStack extends Stack {
     role.addToPolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: [data.hidden.arnForObjects(objectKeys.labels(challengeId, phase.dataset))] }));
     role.addToPolicy(new PolicyStatement({ actions: ['kms:Decrypt'], resources: [data.labelsKey.keyArn] }));
     // The digest of this phase's hidden manifest goes into each score receipt.
-    role.addToPolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: [data.hidden.arnForObjects(objectKeys.hiddenManifest(challengeId, phase.dataset))] }));
+    role.addToPolicy(
+      new PolicyStatement({ actions: ['s3:GetObject'], resources: [data.hidden.arnForObjects(objectKeys.hiddenManifest(challengeId, phase.dataset))] }),
+    );
     // Smoke runs are scored against this one object (shared/scoring/score-stored-predictions.ts).
     const smoke = smokeDatasetOf(challenge, phase.id);
     if (smoke) {
       role.addToPolicy(
-        new PolicyStatement({ actions: ['s3:GetObject'], resources: [data.datasets.arnForObjects(objectKeys.datasetFile(challengeId, smoke.id, 'labels.csv'))] }),
+        new PolicyStatement({
+          actions: ['s3:GetObject'],
+          resources: [data.datasets.arnForObjects(objectKeys.datasetFile(challengeId, smoke.id, 'labels.csv'))],
+        }),
       );
     }
     this.allowObjects(role, ['s3:GetObject'], data.predictions, 'predictions/');

@@ -54,9 +54,14 @@ export class PlatformStack extends Stack {
     acknowledge(
       this.userPool,
       'AwsSolutions-COG2',
-      'TOTP is optional on the pool because competitors do not use MFA; organisers must have it: the API refuses organiser routes to an account ' + 'without TOTP (AdminGetUser, shared/identity/organiser-mfa.ts).',
+      'TOTP is optional on the pool because competitors do not use MFA; organisers must have it: the API refuses organiser routes to an account ' +
+        'without TOTP (AdminGetUser, shared/identity/organiser-mfa.ts).',
     );
-    acknowledge(this.userPool, 'AwsSolutions-COG8', 'Threat protection needs the Cognito Plus plan, billed per user; organisers can opt in for their deployment.');
+    acknowledge(
+      this.userPool,
+      'AwsSolutions-COG8',
+      'Threat protection needs the Cognito Plus plan, billed per user; organisers can opt in for their deployment.',
+    );
     new UserPoolGroup(this, 'Organisers', { userPool: this.userPool, groupName: ORGANISERS_GROUP, description: 'Challenge organisers' });
     // One public client (no secret) for the CLI and the web app: password sign-in for the CLI, the
     // hosted UI's authorization code flow with PKCE for the web app. Refresh tokens keep a long
@@ -160,7 +165,9 @@ export class PlatformStack extends Stack {
         source: ['aws.batch'],
         detailType: ['Batch Job State Change'],
         detail: {
-          jobQueue: phaseIds.map((phaseId) => this.formatArn({ service: 'batch', resource: 'job-queue', resourceName: batchNames.jobQueue(challengeId, phaseId) })),
+          jobQueue: phaseIds.map((phaseId) =>
+            this.formatArn({ service: 'batch', resource: 'job-queue', resourceName: batchNames.jobQueue(challengeId, phaseId) }),
+          ),
         },
       },
       targets: [new LambdaFunction(jobStateHandler, { deadLetterQueue: jobStateHandler.deadLetters, retryAttempts: 8, maxEventAge: Duration.hours(6) })],
@@ -186,7 +193,15 @@ export class PlatformStack extends Stack {
       },
     });
     // Receipts: the keys to verify them, and a receipt itself once its phase is published (the API decides).
-    const publicRoutes = ['/health', '/openapi.json', '/docs', '/challenges', '/challenges/{proxy+}', '/.well-known/podium-receipt-keys', '/submissions/{submissionId}/receipt'];
+    const publicRoutes = [
+      '/health',
+      '/openapi.json',
+      '/docs',
+      '/challenges',
+      '/challenges/{proxy+}',
+      '/.well-known/podium-receipt-keys',
+      '/submissions/{submissionId}/receipt',
+    ];
     for (const path of publicRoutes) {
       const routes = this.api.addRoutes({
         path,
@@ -195,7 +210,11 @@ export class PlatformStack extends Stack {
         authorizer: new HttpNoneAuthorizer(),
       });
       for (const route of routes) {
-        acknowledge(route, 'AwsSolutions-APIG4', 'Public by design: health, API docs, the challenge catalogue, leaderboards and published score receipts; the API checks any token it is sent.');
+        acknowledge(
+          route,
+          'AwsSolutions-APIG4',
+          'Public by design: health, API docs, the challenge catalogue, leaderboards and published score receipts; the API checks any token it is sent.',
+        );
       }
     }
     const stage = new HttpStage(this, 'DefaultStage', {

@@ -18,7 +18,10 @@ function resourcePolicyArnOf(resource: string): string {
 
 /** IAM's wildcard match (`*`, `?`), for the object patterns of encryption requirements. */
 function matchesPattern(pattern: string, value: string): boolean {
-  const regex = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const regex = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${regex}$`, 's').test(value);
 }
 
@@ -91,7 +94,9 @@ export async function evaluateRequest(contracts: PermissionsContract[], principa
           principal: role.sessionArn,
           action: authorization.action,
           resource: authorization.resource,
-          message: `User: ${role.sessionArn} is not authorized to perform: ${authorization.action} on resource: ${authorization.resource} ` + `${reasonOf(authorization.action, analysis)}`,
+          message:
+            `User: ${role.sessionArn} is not authorized to perform: ${authorization.action} on resource: ${authorization.resource} ` +
+            `${reasonOf(authorization.action, analysis)}`,
         };
         break;
       }
@@ -104,7 +109,9 @@ export async function evaluateRequest(contracts: PermissionsContract[], principa
       principal: principalKey,
       action: request.action,
       resource: request.resource,
-      message: `${principalKey} is not authorized to perform: ${request.action} on resource: ${request.resource} because no deployed challenge defines its ` + `role (known: ${contracts.map((contract) => contract.challengeId).join(', ') || 'none'})`,
+      message:
+        `${principalKey} is not authorized to perform: ${request.action} on resource: ${request.resource} because no deployed challenge defines its ` +
+        `role (known: ${contracts.map((contract) => contract.challengeId).join(', ') || 'none'})`,
     }
   );
 }

@@ -18,7 +18,8 @@ export function evaluatedJobRunner(runner: JobRunner, region: string, permission
   const check = async (requests: IamRequest[]) => {
     for (const request of requests) {
       const denial = await authorize(request);
-      if (denial) throw new BatchServiceException({ name: 'AccessDeniedException', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: denial.message });
+      if (denial)
+        throw new BatchServiceException({ name: 'AccessDeniedException', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: denial.message });
     }
   };
   return {

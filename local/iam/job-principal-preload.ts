@@ -28,5 +28,7 @@ if (file) {
   };
   evaluateOnFirstSend(S3Client.prototype, (client) => enforceS3Permissions(client, permissions));
   evaluateOnFirstSend(DynamoDBDocumentClient.prototype, (client) => enforceDynamoPermissions(client, principal.region, permissions));
-  evaluateOnFirstSend(DynamoDBClient.prototype, (client) => enforceDynamoPermissions(client as unknown as DynamoDBDocumentClient, principal.region, permissions));
+  evaluateOnFirstSend(DynamoDBClient.prototype, (client) =>
+    enforceDynamoPermissions(client as unknown as DynamoDBDocumentClient, principal.region, permissions),
+  );
 }

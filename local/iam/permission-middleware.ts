@@ -14,7 +14,10 @@ export interface PrincipalPermissions {
   refresh?(): Promise<PermissionsContract[]>;
 }
 
-export const TABLE_DESIGN: TableKeys = { partition: TABLE_KEYS.partition, indexes: Object.fromEntries(GLOBAL_INDEXES.map((index) => [index.name, index.partition])) };
+export const TABLE_DESIGN: TableKeys = {
+  partition: TABLE_KEYS.partition,
+  indexes: Object.fromEntries(GLOBAL_INDEXES.map((index) => [index.name, index.partition])),
+};
 
 /** Names the middleware so it is added once per stack, however many times a context is wrapped. */
 const MIDDLEWARE_NAME = 'podiumLocalIamEvaluation';

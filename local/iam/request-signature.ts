@@ -49,7 +49,8 @@ export async function verifySignature(
 ): Promise<SignatureRefusal | undefined> {
   const authorization = request.headers.authorization;
   const match = typeof authorization === 'string' ? AUTHORIZATION.exec(authorization) : null;
-  if (!match) return { code: 'MissingAuthenticationToken', message: 'the request is not signed with Signature Version 4: AWS refuses it before any policy is read' };
+  if (!match)
+    return { code: 'MissingAuthenticationToken', message: 'the request is not signed with Signature Version 4: AWS refuses it before any policy is read' };
   const [, accessKeyId, , region, signedService, signedHeaderList, given] = match;
   if (accessKeyId !== credentials.accessKeyId) {
     return { code: 'InvalidAccessKeyId', message: `the access key ${accessKeyId} is not this job's credentials` };

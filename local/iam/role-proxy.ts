@@ -57,7 +57,12 @@ export function createRoleProxy(options: RoleProxyOptions): http.Server {
     return undefined;
   };
 
-  const forward = (request: IncomingMessage, response: ServerResponse, body: Buffer | undefined, onResponse?: (upstreamResponse: IncomingMessage) => boolean) => {
+  const forward = (
+    request: IncomingMessage,
+    response: ServerResponse,
+    body: Buffer | undefined,
+    onResponse?: (upstreamResponse: IncomingMessage) => boolean,
+  ) => {
     const outgoing = http.request(
       { host: upstream.hostname, port: upstream.port, method: request.method, path: request.url, headers: request.headers, agent },
       (upstreamResponse) => {
@@ -83,7 +88,11 @@ export function createRoleProxy(options: RoleProxyOptions): http.Server {
     const buffer = options.service === 'dynamodb' || s3NeedsBody(method, url);
     const body = buffer ? await readBody(request) : undefined;
     const rawPath = (request.url ?? '/').split('?')[0]!;
-    const unsigned = await verifySignature({ method, rawPath, query: url.searchParams, headers: request.headers, ...(body ? { body } : {}) }, options.credentials, options.service);
+    const unsigned = await verifySignature(
+      { method, rawPath, query: url.searchParams, headers: request.headers, ...(body ? { body } : {}) },
+      options.credentials,
+      options.service,
+    );
     if (unsigned) {
       decide(`${method} ${url.pathname}`, { principal: options.permissions.principalKey, action: 'sigv4', resource: url.pathname, message: unsigned.message });
       return refuseUnsigned(options.service, response, unsigned, method);
@@ -92,9 +101,14 @@ export function createRoleProxy(options: RoleProxyOptions): http.Server {
     let operation: WireOperation;
     let requests: IamRequest[];
     try {
-      operation = options.service === 's3' ? s3OperationOf(method, url, request.headers, body?.toString('utf8')) : dynamoOperationOf(request.headers, body!.toString('utf8'));
+      operation =
+        options.service === 's3'
+          ? s3OperationOf(method, url, request.headers, body?.toString('utf8'))
+          : dynamoOperationOf(request.headers, body!.toString('utf8'));
       requests =
-        options.service === 's3' ? s3Requests(operation.command, operation.input) : dynamoRequests(operation.command, operation.input, options.region, TABLE_DESIGN);
+        options.service === 's3'
+          ? s3Requests(operation.command, operation.input)
+          : dynamoRequests(operation.command, operation.input, options.region, TABLE_DESIGN);
     } catch (error) {
       const denial: Denial = { principal: options.permissions.principalKey, action: 'unmapped', resource: url.pathname, message: (error as Error).message };
       decide(`${method} ${url.pathname}`, denial);
@@ -145,7 +159,10 @@ async function readBody(request: IncomingMessage): Promise<Buffer> {
 const xmlEscape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 function notFoundBody(key: string): string {
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message><Key>${xmlEscape(key)}</Key></Error>`;
+  return (
+    `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message>` +
+    `<Key>${xmlEscape(key)}</Key></Error>`
+  );
 }
 
 /** What S3 and DynamoDB answer a request not signed with valid credentials. */
@@ -154,10 +171,19 @@ function refuseUnsigned(service: ProxiedService, response: ServerResponse, refus
   if (service === 's3') {
     const code = refusal.code === 'MissingAuthenticationToken' ? 'AccessDenied' : refusal.code;
     response.writeHead(403, { 'content-type': 'application/xml', 'x-amz-request-id': requestId });
-    response.end(method === 'HEAD' ? undefined : `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${xmlEscape(refusal.message)}</Message><RequestId>${requestId}</RequestId></Error>`);
+    response.end(
+      method === 'HEAD'
+        ? undefined
+        : `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${xmlEscape(refusal.message)}</Message>` +
+            `<RequestId>${requestId}</RequestId></Error>`,
+    );
     return;
   }
-  const type = { MissingAuthenticationToken: 'MissingAuthenticationTokenException', InvalidAccessKeyId: 'UnrecognizedClientException', SignatureDoesNotMatch: 'InvalidSignatureException' }[refusal.code];
+  const type = {
+    MissingAuthenticationToken: 'MissingAuthenticationTokenException',
+    InvalidAccessKeyId: 'UnrecognizedClientException',
+    SignatureDoesNotMatch: 'InvalidSignatureException',
+  }[refusal.code];
   response.writeHead(400, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': requestId });
   response.end(JSON.stringify({ __type: `com.amazon.coral.service#${type}`, message: refusal.message }));
 }
@@ -167,7 +193,9 @@ function refuse(service: ProxiedService, response: ServerResponse, denial: Denia
   const requestId = randomUUID();
   if (service === 's3') {
     response.writeHead(403, { 'content-type': 'application/xml', 'x-amz-request-id': requestId });
-    const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>${xmlEscape(denial.message)}</Message><RequestId>${requestId}</RequestId></Error>`;
+    const body =
+      `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>${xmlEscape(denial.message)}</Message>` +
+      `<RequestId>${requestId}</RequestId></Error>`;
     response.end(method === 'HEAD' ? undefined : body);
     return;
   }

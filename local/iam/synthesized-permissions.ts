@@ -9,7 +9,12 @@ import { importValueResolver, LOCAL_ACCOUNT_ID, LOCAL_PARTITION } from '../parit
 import { resolveCfnDocument, resolveCfnString, type CfnScope } from './cfn-values.ts';
 
 /** The platform's Lambda functions, by the construct id the platform stack gives each. */
-export const FUNCTION_CONSTRUCTS = { api: 'ApiFunction', 'upload-handler': 'UploadHandler', 'job-state-handler': 'JobStateHandler', reconciler: 'Reconciler' } as const;
+export const FUNCTION_CONSTRUCTS = {
+  api: 'ApiFunction',
+  'upload-handler': 'UploadHandler',
+  'job-state-handler': 'JobStateHandler',
+  reconciler: 'Reconciler',
+} as const;
 export type FunctionComponent = keyof typeof FUNCTION_CONSTRUCTS;
 export type JobRoleKind = 'inference' | 'scoring';
 
@@ -17,7 +22,8 @@ export type JobRoleKind = 'inference' | 'scoring';
 export type LocalPrincipal = { component: FunctionComponent } | { component: JobRoleKind; phaseId: string };
 
 /** `api`, `reconciler`, `learning/scoring`…: how a principal is named in a contract and in errors. */
-export const principalKey = (principal: LocalPrincipal): string => ('phaseId' in principal ? `${principal.phaseId}/${principal.component}` : principal.component);
+export const principalKey = (principal: LocalPrincipal): string =>
+  'phaseId' in principal ? `${principal.phaseId}/${principal.component}` : principal.component;
 
 export interface IamPolicy {
   Version: string;
@@ -69,7 +75,14 @@ export interface PermissionTemplates {
   stacks: StackTemplate[];
 }
 
-const KEPT_TYPES = new Set(['AWS::IAM::Role', 'AWS::IAM::Policy', 'AWS::S3::BucketPolicy', 'AWS::KMS::Key', 'AWS::Lambda::Function', 'AWS::Batch::JobDefinition']);
+const KEPT_TYPES = new Set([
+  'AWS::IAM::Role',
+  'AWS::IAM::Policy',
+  'AWS::S3::BucketPolicy',
+  'AWS::KMS::Key',
+  'AWS::Lambda::Function',
+  'AWS::Batch::JobDefinition',
+]);
 /** AWS managed policies the component roles carry: CloudWatch Logs only, nothing evaluated locally. */
 const LOG_ONLY_MANAGED_POLICIES = ['iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'];
 
@@ -133,7 +146,10 @@ async function synthesize(challenge: Challenge): Promise<PermissionTemplates> {
   try {
     const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [], 'aws:cdk:enable-path-metadata': true } });
     // Alarm recipients change no permission; a challenge without any is still synthesized here.
-    const synthesizable = challenge.aws.alarmEmails.length > 0 || challenge.aws.alarmsOptOut ? challenge : { ...challenge, aws: { ...challenge.aws, alarmsOptOut: 'local IAM evaluation' } };
+    const synthesizable =
+      challenge.aws.alarmEmails.length > 0 || challenge.aws.alarmsOptOut
+        ? challenge
+        : { ...challenge, aws: { ...challenge.aws, alarmsOptOut: 'local IAM evaluation' } };
     const stacks = definePodiumStacks(app, synthesizable);
     const assembly = app.synth();
     const all = [stacks.data, stacks.platform, ...stacks.phases.values()];
@@ -242,14 +258,17 @@ export function permissionsContract(templates: PermissionTemplates, config: Stor
       const properties = resource.Properties ?? {};
       if (resource.Type === 'AWS::Lambda::Function') {
         const path = resource.Metadata?.['aws:cdk:path'];
-        const component = (Object.keys(FUNCTION_CONSTRUCTS) as FunctionComponent[]).find((name) => path === `${stack.stackName}/${FUNCTION_CONSTRUCTS[name]}/Resource`);
+        const component = (Object.keys(FUNCTION_CONSTRUCTS) as FunctionComponent[]).find(
+          (name) => path === `${stack.stackName}/${FUNCTION_CONSTRUCTS[name]}/Resource`,
+        );
         if (component) roles[component] = grantOf(roleIdOf(`${stack.stackName}/${logicalId}`, properties.Role));
       }
       if (resource.Type === 'AWS::Batch::JobDefinition') {
         const name = properties.JobDefinitionName;
         for (const phaseId of templates.phaseIds) {
           for (const kind of ['inference', 'scoring'] as const) {
-            const expected = kind === 'inference' ? batchNames.inferenceJobDefinition(challengeId, phaseId) : batchNames.scoringJobDefinition(challengeId, phaseId);
+            const expected =
+              kind === 'inference' ? batchNames.inferenceJobDefinition(challengeId, phaseId) : batchNames.scoringJobDefinition(challengeId, phaseId);
             if (name !== expected) continue;
             const container = properties.ContainerProperties as { JobRoleArn?: unknown } | undefined;
             roles[principalKey({ component: kind, phaseId })] = grantOf(roleIdOf(`job definition ${expected}`, container?.JobRoleArn));

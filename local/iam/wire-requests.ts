@@ -45,6 +45,26 @@ function deletedKeysOf(body: string): { Key: string }[] {
   }));
 }
 
+/** Query parameters that only refine an operation (listing, versions, response headers). */
+const PARAMETERS = [
+  'x-id',
+  'prefix',
+  'delimiter',
+  'max-keys',
+  'marker',
+  'continuation-token',
+  'start-after',
+  'fetch-owner',
+  'encoding-type',
+  'versionId',
+  'key-marker',
+  'version-id-marker',
+  'upload-id-marker',
+  'max-uploads',
+  'max-parts',
+  'part-number-marker',
+];
+
 /** Sub-resources that change which operation a request is (S3 API reference); x-id only names it. */
 const SUB_RESOURCES = ['uploads', 'uploadId', 'partNumber', 'tagging', 'attributes', 'versions', 'list-type', 'delete', 'location', 'acl', 'policy'];
 
@@ -57,7 +77,7 @@ export function s3OperationOf(method: string, url: URL, headers: Headers, body?:
   const { bucket, key } = bucketAndKey(url.pathname);
   const query = url.searchParams;
   const has = (name: string) => query.has(name);
-  const unknownSubResource = [...query.keys()].find((name) => !SUB_RESOURCES.includes(name) && !/^(x-id|prefix|delimiter|max-keys|marker|continuation-token|start-after|fetch-owner|encoding-type|versionId|key-marker|version-id-marker|upload-id-marker|max-uploads|max-parts|part-number-marker|response-[\w-]+)$/.test(name));
+  const unknownSubResource = [...query.keys()].find((name) => !SUB_RESOURCES.includes(name) && !PARAMETERS.includes(name) && !name.startsWith('response-'));
   const unknown = () => new Error(`S3 ${method} ${url.pathname}${url.search}: no operation mapping in local/iam/wire-requests.ts`);
   if (unknownSubResource || has('acl') || has('policy') || has('location')) throw unknown();
   const Bucket = bucket;

@@ -75,7 +75,10 @@ export class ContainerJobLauncher {
     const routes: string[] = [];
     // Stand-ins for the job role's credentials, which ECS serves on AWS: minted for this job, and
     // required of every storage request by its proxies, so code without them is refused.
-    const credentials = { accessKeyId: `${LOCAL_JOB_KEY_PREFIX}${randomBytes(6).toString('hex').toUpperCase()}`, secretAccessKey: randomBytes(30).toString('base64') };
+    const credentials = {
+      accessKeyId: `${LOCAL_JOB_KEY_PREFIX}${randomBytes(6).toString('hex').toUpperCase()}`,
+      secretAccessKey: randomBytes(30).toString('base64'),
+    };
     const platformEnvironment: Record<string, string> = {
       AWS_ACCESS_KEY_ID: credentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
@@ -142,12 +145,21 @@ export class ContainerJobLauncher {
       job.relay?.kill('SIGKILL');
       for (const server of roleProxies) server.close();
       for (const index of platformFiles.keys()) rmSync(join(this.socketDir, `${jobId}-file-${index}`), { force: true });
-      await podman(['rm', '--force', '--volumes', containerId]).catch((error: unknown) => this.options.log?.(`could not remove ${containerId}: ${String(error)}`));
+      await podman(['rm', '--force', '--volumes', containerId]).catch((error: unknown) =>
+        this.options.log?.(`could not remove ${containerId}: ${String(error)}`),
+      );
     }
   }
 
   /** A unix socket for one job's calls to one endpoint, each evaluated as the job's role. */
-  private async roleProxy(jobId: string, service: ProxiedService, upstream: string, region: string, permissions: PrincipalPermissions, credentials: LocalCredentials) {
+  private async roleProxy(
+    jobId: string,
+    service: ProxiedService,
+    upstream: string,
+    region: string,
+    permissions: PrincipalPermissions,
+    credentials: LocalCredentials,
+  ) {
     const socketPath = join(this.socketDir, `${jobId}-${service}.sock`);
     const server = createRoleProxy({
       service,

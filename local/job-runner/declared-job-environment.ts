@@ -27,7 +27,9 @@ export function declaredJobEnvironment(
 ): (spec: JobSpec) => Record<string, string> {
   return (spec) => {
     const definition =
-      JOB_IMAGE[spec.kind] === 'inference' ? batchNames.inferenceJobDefinition(spec.challengeId, spec.phaseId) : batchNames.scoringJobDefinition(spec.challengeId, spec.phaseId);
+      JOB_IMAGE[spec.kind] === 'inference'
+        ? batchNames.inferenceJobDefinition(spec.challengeId, spec.phaseId)
+        : batchNames.scoringJobDefinition(spec.challengeId, spec.phaseId);
     const contract = contracts.get(definition);
     if (!contract) throw new Error(`no job definition ${definition} in the synthesized templates (is ${spec.challengeId}/${spec.phaseId} deployed?)`);
     const importValue = importValueResolver(spec.challengeId, config);

@@ -74,7 +74,10 @@ function contractOf(logicalId: string, properties: Record<string, unknown>): Job
   if (typeof name !== 'string') throw new Error(`${where}: JobDefinitionName must be a literal name (the platform addresses jobs by it)`);
   const container = properties.ContainerProperties as CfnContainerProperties | undefined;
   if (!container) {
-    throw new Error(`${where} (${name}): only ContainerProperties job definitions run locally; ${properties.EcsProperties ? 'EcsProperties' : 'this shape'} is not ` + `supported yet`);
+    throw new Error(
+      `${where} (${name}): only ContainerProperties job definitions run locally; ${properties.EcsProperties ? 'EcsProperties' : 'this shape'} is not ` +
+        `supported yet`,
+    );
   }
   const resources: Record<string, number> = Object.fromEntries((container.ResourceRequirements ?? []).map((r) => [r.Type, Number(r.Value)]));
   const linux = container.LinuxParameters ?? {};
@@ -84,7 +87,11 @@ function contractOf(logicalId: string, properties: Record<string, unknown>): Job
     const volume = volumesByName.get(mount.SourceVolume);
     if (!volume) throw new Error(`${where} (${name}): mount ${mount.ContainerPath} names volume ${mount.SourceVolume}, which is not declared`);
     if (!volume.Host) throw new Error(`${where} (${name}): volume ${mount.SourceVolume} is not a host volume (EFS volumes do not run locally)`);
-    return { containerPath: String(mount.ContainerPath), readOnly: mount.ReadOnly === true, ...(volume.Host.SourcePath ? { hostPath: volume.Host.SourcePath } : {}) };
+    return {
+      containerPath: String(mount.ContainerPath),
+      readOnly: mount.ReadOnly === true,
+      ...(volume.Host.SourcePath ? { hostPath: volume.Host.SourcePath } : {}),
+    };
   });
   return {
     jobDefinitionName: name,
@@ -100,7 +107,11 @@ function contractOf(logicalId: string, properties: Record<string, unknown>): Job
     initProcessEnabled: linux.InitProcessEnabled === true,
     ...(linux.SharedMemorySize !== undefined ? { sharedMemoryMiB: Number(linux.SharedMemorySize) } : {}),
     ...(linux.MaxSwap !== undefined ? { maxSwapMiB: Number(linux.MaxSwap) } : {}),
-    tmpfs: (linux.Tmpfs ?? []).map((t) => ({ containerPath: String(t.ContainerPath), sizeMiB: Number(t.Size), mountOptions: (t.MountOptions ?? []).map(String) })),
+    tmpfs: (linux.Tmpfs ?? []).map((t) => ({
+      containerPath: String(t.ContainerPath),
+      sizeMiB: Number(t.Size),
+      mountOptions: (t.MountOptions ?? []).map(String),
+    })),
     volumes,
     ulimits: (container.Ulimits ?? []).map((u) => ({ name: String(u.Name), softLimit: Number(u.SoftLimit), hardLimit: Number(u.HardLimit) })),
     ...(typeof timeout?.AttemptDurationSeconds === 'number' ? { timeoutSeconds: timeout.AttemptDurationSeconds } : {}),

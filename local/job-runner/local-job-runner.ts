@@ -3,7 +3,17 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
-import { JOB_IMAGE, jobSubjectOf, type JobDescription, type JobKind, type JobRunner, type JobSpec, type JobState, type JobStateEvent, type PipelineJobKind } from '#shared/jobs/job-runner.ts';
+import {
+  JOB_IMAGE,
+  jobSubjectOf,
+  type JobDescription,
+  type JobKind,
+  type JobRunner,
+  type JobSpec,
+  type JobState,
+  type JobStateEvent,
+  type PipelineJobKind,
+} from '#shared/jobs/job-runner.ts';
 import { BATCH_REASONS } from '#shared/pipeline/on-job-state-change.ts';
 import { storageConfigToEnv, type StorageConfig } from '#shared/storage/storage-config.ts';
 import { JOB_LIFELINE_ENV } from '../../batch-jobs/job-entrypoint.ts';
@@ -63,7 +73,16 @@ interface LocalJob {
 }
 
 const REPO_ROOT = resolve(import.meta.dirname, '../..');
-const DEFAULT_PASS_ENV = ['PATH', 'HOME', 'TMPDIR', 'PODIUM_SANDBOX', 'PODIUM_UNSAFE_NO_SANDBOX', 'PODIUM_WORK_DIR', 'PODIUM_LOG_LEVEL', 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'];
+const DEFAULT_PASS_ENV = [
+  'PATH',
+  'HOME',
+  'TMPDIR',
+  'PODIUM_SANDBOX',
+  'PODIUM_UNSAFE_NO_SANDBOX',
+  'PODIUM_WORK_DIR',
+  'PODIUM_LOG_LEVEL',
+  'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED',
+];
 
 /**
  * AWS Batch's semantics on one machine: a queue per job kind with a concurrency limit, fair share
@@ -117,7 +136,14 @@ export class LocalJobRunner implements JobRunner {
     return jobIds.flatMap((id) => {
       const job = this.jobs.get(id);
       if (!job) return [];
-      return [{ jobId: id, status: job.status, ...(job.statusReason ? { statusReason: job.statusReason } : {}), ...(job.exitCode !== undefined ? { exitCode: job.exitCode } : {}) }];
+      return [
+        {
+          jobId: id,
+          status: job.status,
+          ...(job.statusReason ? { statusReason: job.statusReason } : {}),
+          ...(job.exitCode !== undefined ? { exitCode: job.exitCode } : {}),
+        },
+      ];
     });
   }
 
@@ -212,7 +238,9 @@ export class LocalJobRunner implements JobRunner {
       this.finish(job, 'FAILED', `CannotStartContainerError: no entrypoint at ${entrypoint}`);
       return;
     }
-    const passed = Object.fromEntries((this.options.passEnv ?? DEFAULT_PASS_ENV).flatMap((name) => (process.env[name] !== undefined ? [[name, process.env[name]!]] : [])));
+    const passed = Object.fromEntries(
+      (this.options.passEnv ?? DEFAULT_PASS_ENV).flatMap((name) => (process.env[name] !== undefined ? [[name, process.env[name]!]] : [])),
+    );
     let environment: Record<string, string>;
     try {
       environment = this.options.environmentOf
@@ -229,12 +257,14 @@ export class LocalJobRunner implements JobRunner {
     const nodeArgs = preload.length ? [...preload, entrypoint] : /\.m?js$/.test(entrypoint) ? [entrypoint] : ['--import', 'tsx', entrypoint];
     // Its own process group (killed whole on timeout and cancel), and a stdin pipe from this process
     // that closes when the runner dies, upon which the job kills itself and its sandbox (job-entrypoint.ts).
-    const child = this.options.launch ? this.options.launch({ jobId: job.id, spec: job.spec, config: this.options.config }) : spawn(process.execPath, nodeArgs, {
-      cwd: REPO_ROOT,
-      env: { ...environment, ...job.principalEnvironment, AWS_BATCH_JOB_ID: job.id, [JOB_LIFELINE_ENV]: 'stdin' },
-      stdio: ['pipe', 'pipe', 'pipe'],
-      detached: true,
-    });
+    const child = this.options.launch
+      ? this.options.launch({ jobId: job.id, spec: job.spec, config: this.options.config })
+      : spawn(process.execPath, nodeArgs, {
+          cwd: REPO_ROOT,
+          env: { ...environment, ...job.principalEnvironment, AWS_BATCH_JOB_ID: job.id, [JOB_LIFELINE_ENV]: 'stdin' },
+          stdio: ['pipe', 'pipe', 'pipe'],
+          detached: true,
+        });
     job.child = child;
     if (child instanceof ChildProcess) {
       // Containers are podman's to reap (labelled podium.local-job); child processes are recorded here.

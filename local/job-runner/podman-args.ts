@@ -68,7 +68,8 @@ export function podmanCreateArgs(request: ContainerRunRequest): string[] {
   }
   for (const ulimit of contract.ulimits) {
     const ceiling = request.hostHardLimits?.[ulimit.name] ?? Infinity;
-    if (ulimit.hardLimit > ceiling) request.log?.(`${contract.jobDefinitionName}: ulimit ${ulimit.name} ${ulimit.hardLimit} lowered to this machine's hard limit ${ceiling}`);
+    if (ulimit.hardLimit > ceiling)
+      request.log?.(`${contract.jobDefinitionName}: ulimit ${ulimit.name} ${ulimit.hardLimit} lowered to this machine's hard limit ${ceiling}`);
     args.push(`--ulimit=${ulimit.name}=${Math.min(ulimit.softLimit, ceiling)}:${Math.min(ulimit.hardLimit, ceiling)}`);
   }
   // Podman-only defaults a Batch container does not have.

@@ -32,12 +32,23 @@ export function podman(args: string[], options: { input?: string } = {}): Promis
 
 /** Whether podman is installed and answers (the container runtime is optional on a laptop). */
 export function podmanAvailable(): boolean {
-  const result = spawnSync('podman', [...PODMAN_GLOBAL_ARGS, 'version', '--format', '{{.Client.Version}}'], { env: podmanEnv(), stdio: 'ignore', timeout: 20_000 });
+  const result = spawnSync('podman', [...PODMAN_GLOBAL_ARGS, 'version', '--format', '{{.Client.Version}}'], {
+    env: podmanEnv(),
+    stdio: 'ignore',
+    timeout: 20_000,
+  });
   return result.status === 0;
 }
 
 /** /proc/self/limits rows by the ulimit names job definitions use. */
-const LIMIT_ROWS: Record<string, string> = { nofile: 'Max open files', nproc: 'Max processes', core: 'Max core file size', stack: 'Max stack size', memlock: 'Max locked memory', fsize: 'Max file size' };
+const LIMIT_ROWS: Record<string, string> = {
+  nofile: 'Max open files',
+  nproc: 'Max processes',
+  core: 'Max core file size',
+  stack: 'Max stack size',
+  memlock: 'Max locked memory',
+  fsize: 'Max file size',
+};
 
 /** This process's hard limits (what a container started from here can get without CAP_SYS_RESOURCE). */
 export function hostHardLimits(limits = readFileSync('/proc/self/limits', 'utf8')): Record<string, number> {

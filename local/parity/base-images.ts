@@ -17,7 +17,10 @@ import { podman } from '../job-runner/podman.ts';
  */
 export const BASE_IMAGES = {
   node: { packages: ['ca-certificates', 'libstdc++6', 'python3', 'util-linux', 'passwd'], hostNode: true },
-  runtime: { packages: ['python3', 'python3-numpy', 'python3-pandas', 'python3-pil', 'util-linux', 'passwd', 'ca-certificates', 'libstdc++6'], hostNode: false },
+  runtime: {
+    packages: ['python3', 'python3-numpy', 'python3-pandas', 'python3-pil', 'util-linux', 'passwd', 'ca-certificates', 'libstdc++6'],
+    hostNode: false,
+  },
   'runtime-cpu': {
     packages: [
       'python3',
@@ -46,7 +49,12 @@ export type BaseImage = keyof typeof BASE_IMAGES;
 const SUITE = 'bookworm';
 const MIRROR = process.env.PODIUM_DEBIAN_MIRROR ?? 'http://deb.debian.org/debian';
 // Documentation and manuals are of no use in a job image; copyright files stay (licences).
-const DPKG_OPTIONS = ['path-exclude=/usr/share/man/*', 'path-exclude=/usr/share/doc/*', 'path-include=/usr/share/doc/*/copyright', 'path-exclude=/usr/share/locale/*'];
+const DPKG_OPTIONS = [
+  'path-exclude=/usr/share/man/*',
+  'path-exclude=/usr/share/doc/*',
+  'path-include=/usr/share/doc/*/copyright',
+  'path-exclude=/usr/share/locale/*',
+];
 const IMAGE_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /** The mmdebstrap command of a base; its hash (with the Node binary's) names the cached tarball and image. */
@@ -57,7 +65,9 @@ function bootstrapCommand(base: BaseImage, tarball: string): string[] {
     '--variant=minbase',
     `--include=${packages.join(',')}`,
     ...DPKG_OPTIONS.map((option) => `--dpkgopt=${option}`),
-    ...(hostNode ? [`--customize-hook=upload ${realpathSync(process.execPath)} /usr/local/bin/node`, '--customize-hook=chmod 755 "$1/usr/local/bin/node"'] : []),
+    ...(hostNode
+      ? [`--customize-hook=upload ${realpathSync(process.execPath)} /usr/local/bin/node`, '--customize-hook=chmod 755 "$1/usr/local/bin/node"']
+      : []),
     SUITE,
     tarball,
     MIRROR,
@@ -77,14 +87,26 @@ function baseKey(base: BaseImage): string {
 export async function ensureBaseImage(base: BaseImage, cacheDir: string, log: (line: string) => void): Promise<string> {
   const key = baseKey(base);
   const image = `localhost/podium-base-${base}:${key}`;
-  if (await podman(['image', 'exists', image]).then(() => true, () => false)) return image;
+  if (
+    await podman(['image', 'exists', image]).then(
+      () => true,
+      () => false,
+    )
+  )
+    return image;
   await mkdir(cacheDir, { recursive: true });
   const tarball = join(cacheDir, `podium-base-${base}-${key}.tar`);
   // Test files run in parallel processes: one bootstraps, the others wait for its tarball.
   const release = await bootstrapLock(`${tarball}.lock`, tarball);
   try {
     await bootstrapTarball(base, tarball, log);
-    if (!(await podman(['image', 'exists', image]).then(() => true, () => false))) await podman(['import', '--change', `ENV ${IMAGE_PATH}`, tarball, image]);
+    if (
+      !(await podman(['image', 'exists', image]).then(
+        () => true,
+        () => false,
+      ))
+    )
+      await podman(['import', '--change', `ENV ${IMAGE_PATH}`, tarball, image]);
   } finally {
     release();
   }

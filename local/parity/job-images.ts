@@ -44,7 +44,13 @@ export async function ensureJobImages(assets: Iterable<ImageAsset>, cacheDir: st
     const tag = createHash('sha256').update(asset.hash).update(JSON.stringify(plan.buildArgs)).update(plan.dockerFile).digest('hex').slice(0, 24);
     const image = `localhost/podium-${plan.name}:${tag}`;
     images.set(asset.hash, image);
-    if (await podman(['image', 'exists', image]).then(() => true, () => false)) continue;
+    if (
+      await podman(['image', 'exists', image]).then(
+        () => true,
+        () => false,
+      )
+    )
+      continue;
     log(`  building the ${plan.name} image from ${plan.dockerFile}…`);
     const started = Date.now();
     const context = await mkdtemp(join(tmpdir(), `podium-image-${plan.name}-`));
@@ -93,7 +99,12 @@ async function buildPlanOf(asset: ImageAsset, base: (name: BaseImage) => Promise
   }
   if (runtime?.kind === 'dockerfile') {
     // The organiser's Dockerfile is built as it is, followed by the launcher's stages.
-    return { name: 'inference-organiser', dockerFile: asset.dockerFile, sources: PODIUM_SOURCES, buildArgs: { BUNDLE: 'context', NODE_BASE: await base('node') } };
+    return {
+      name: 'inference-organiser',
+      dockerFile: asset.dockerFile,
+      sources: PODIUM_SOURCES,
+      buildArgs: { BUNDLE: 'context', NODE_BASE: await base('node') },
+    };
   }
   const dockerfile = readFileSync(join(asset.contextDir, asset.dockerFile), 'utf8');
   const name = /batch-jobs\/([^/]+)\/Dockerfile$/.exec(asset.dockerFile)?.[1] ?? 'job';
@@ -107,7 +118,11 @@ async function buildPlanOf(asset: ImageAsset, base: (name: BaseImage) => Promise
 
 function sh(command: string, cwd: string): Promise<void> {
   return new Promise((done, fail) => {
-    const child = spawn('/bin/sh', ['-c', command], { cwd, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, PATH: `${join(REPO_ROOT, 'node_modules/.bin')}:${process.env.PATH}` } });
+    const child = spawn('/bin/sh', ['-c', command], {
+      cwd,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, PATH: `${join(REPO_ROOT, 'node_modules/.bin')}:${process.env.PATH}` },
+    });
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.once('close', (code) => (code === 0 ? done() : fail(new Error(`${command.slice(0, 60)}… exited ${code}: ${stderr.trim()}`))));

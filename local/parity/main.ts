@@ -18,7 +18,10 @@ for (const outcome of run.outcomes) {
   const failure = outcome.failure ? `  ${outcome.failure.reason}: ${outcome.failure.message}` : '';
   const score = outcome.scores ? `  score ${outcome.scores.overall.toFixed(4)}` : '';
   const receipt = outcome.receipt ? `  receipt ${outcome.receipt}` : '';
-  console.log(`  ${outcome.challengeId.padEnd(12)} ${outcome.folder.padEnd(26)} ${outcome.status.padEnd(8)} ${outcome.seconds.toFixed(1).padStart(6)} s${score}${receipt}${failure}`);
+  console.log(
+    `  ${outcome.challengeId.padEnd(12)} ${outcome.folder.padEnd(26)} ${outcome.status.padEnd(8)} ` +
+      `${outcome.seconds.toFixed(1).padStart(6)} s${score}${receipt}${failure}`,
+  );
 }
 if (runtime === 'container') {
   const decisions = [...run.roleDecisions.values()].flat();
@@ -31,6 +34,8 @@ if (failed.length > 0) {
   console.log('\nparity: job runner log (last 40 lines)');
   for (const line of run.jobLog.slice(-40)) console.log(`  ${line.slice(0, 400)}`);
 }
-const steps = Object.entries(run.timings).map(([step, seconds]) => `${step} ${seconds.toFixed(1)} s`).join(', ');
+const steps = Object.entries(run.timings)
+  .map(([step, seconds]) => `${step} ${seconds.toFixed(1)} s`)
+  .join(', ');
 console.log(`\nparity: ${((Date.now() - started) / 1000).toFixed(1)} s in all (${steps})`);
 process.exit(failed.length === 0 ? 0 : 1);

@@ -84,7 +84,10 @@ export async function prepareJobContainers(options: Pick<ParityOptions, 'example
   const log = options.log ?? (() => {});
   const examplesDir = options.examplesDir ?? join(REPO_ROOT, 'examples');
   const cacheDir = options.cacheDir ?? process.env.PODIUM_IMAGE_CACHE ?? join(REPO_ROOT, '.data/image-cache');
-  const challengeDirs = (await readdir(examplesDir)).map((name) => join(examplesDir, name)).filter((dir) => existsSync(join(dir, CHALLENGE_FILE_NAME))).sort();
+  const challengeDirs = (await readdir(examplesDir))
+    .map((name) => join(examplesDir, name))
+    .filter((dir) => existsSync(join(dir, CHALLENGE_FILE_NAME)))
+    .sort();
   log(`parity: synthesizing ${challengeDirs.length} example challenges…`);
   const synthesized = await synthesizeJobs(challengeDirs);
   log(`parity: ${synthesized.contracts.size} job definitions, ${synthesized.assets.size} images`);
@@ -116,7 +119,9 @@ export async function runParity(options: ParityOptions = {}): Promise<ParityRun>
   const jobLog: string[] = [];
   const roleDecisions = new Map<string, RoleDecision[]>();
   const onDecision = (jobId: string, decision: RoleDecision) => roleDecisions.set(jobId, [...(roleDecisions.get(jobId) ?? []), decision]);
-  const launcher = prepared && new ContainerJobLauncher({ contracts: prepared.synthesized.contracts, images: prepared.images, importValues: importValueResolver, log, onDecision });
+  const launcher =
+    prepared &&
+    new ContainerJobLauncher({ contracts: prepared.synthesized.contracts, images: prepared.images, importValues: importValueResolver, log, onDecision });
   const dataDir = await mkdtemp(join(tmpdir(), 'podium-parity-'));
   const platform = await timed('platform', () =>
     startLocalPlatform({
@@ -200,13 +205,24 @@ async function submitArchive(ctx: PodiumContext, challenge: Challenge, archive: 
   const id = `sub-parity-${challenge.id}-${teamId}-${Date.now().toString(36)}`;
   const { quotaDay } = await reserveQuota(ctx, challenge.id, phase, teamId, id, 'scored');
   const archiveKey = objectKeys.submissionArchive(challenge.id, phase.id, teamId, id);
-  await createSubmissionRecord(ctx, { id, challengeId: challenge.id, phaseId: phase.id, teamId, submittedBy: 'parity', mode: 'scored', archiveKey, ...(quotaDay ? { quotaDay } : {}) });
+  await createSubmissionRecord(ctx, {
+    id,
+    challengeId: challenge.id,
+    phaseId: phase.id,
+    teamId,
+    submittedBy: 'parity',
+    mode: 'scored',
+    archiveKey,
+    ...(quotaDay ? { quotaDay } : {}),
+  });
   await ctx.s3.send(new PutObjectCommand({ Bucket: ctx.config.submissionsBucket, Key: archiveKey, Body: archive }));
   return id;
 }
 
 async function storedPredictions(ctx: PodiumContext, submissionId: string, attempt: number): Promise<string | undefined> {
-  const object = await ctx.s3.send(new GetObjectCommand({ Bucket: ctx.config.predictionsBucket, Key: objectKeys.predictions(submissionId, attempt) })).catch(() => undefined);
+  const object = await ctx.s3
+    .send(new GetObjectCommand({ Bucket: ctx.config.predictionsBucket, Key: objectKeys.predictions(submissionId, attempt) }))
+    .catch(() => undefined);
   return object?.Body?.transformToString();
 }
 

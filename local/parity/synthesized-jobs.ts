@@ -37,7 +37,9 @@ export async function synthesizeJobs(challengeDirs: string[]): Promise<Synthesiz
         for (const [name, contract] of jobContainerContracts(JSON.parse(readFileSync(join(outdir, file), 'utf8')))) contracts.set(name, contract);
       }
       if (file.endsWith('.assets.json')) {
-        const manifest = JSON.parse(readFileSync(join(outdir, file), 'utf8')) as { dockerImages?: Record<string, { source: { directory: string; dockerFile?: string } }> };
+        const manifest = JSON.parse(readFileSync(join(outdir, file), 'utf8')) as {
+          dockerImages?: Record<string, { source: { directory: string; dockerFile?: string } }>;
+        };
         for (const [hash, image] of Object.entries(manifest.dockerImages ?? {})) {
           assets.set(hash, { hash, contextDir: join(outdir, image.source.directory), dockerFile: image.source.dockerFile ?? 'Dockerfile' });
         }

@@ -26,12 +26,18 @@ export async function handleConditionalRead(request: IncomingMessage, response: 
   const found = object.statusCode === 200 || object.statusCode === 206;
   if (found && eTag !== undefined && ifMatch !== undefined && !matches(ifMatch, eTag)) {
     object.destroy();
-    sendRefusal(response, { status: 412, code: 'PreconditionFailed', message: 'At least one of the pre-conditions you specified did not hold', details: { Condition: 'If-Match' } }, request.method);
+    sendRefusal(
+      response,
+      { status: 412, code: 'PreconditionFailed', message: 'At least one of the pre-conditions you specified did not hold', details: { Condition: 'If-Match' } },
+      request.method,
+    );
     return;
   }
   if (found && eTag !== undefined && ifNoneMatch !== undefined && matches(ifNoneMatch, eTag)) {
     object.destroy();
-    const kept = Object.fromEntries(['etag', 'last-modified', 'x-amz-request-id'].flatMap((name) => (object.headers[name] ? [[name, object.headers[name]]] : [])));
+    const kept = Object.fromEntries(
+      ['etag', 'last-modified', 'x-amz-request-id'].flatMap((name) => (object.headers[name] ? [[name, object.headers[name]]] : [])),
+    );
     response.writeHead(304, kept);
     response.end();
     return;

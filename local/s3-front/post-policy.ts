@@ -43,10 +43,14 @@ export function verifyPostPolicy(form: PostForm, credentials: readonly S3Credent
   // Podium's buckets are private: an unsigned POST is an anonymous write.
   if (encodedPolicy === undefined) return refuse(403, 'AccessDenied', 'Access Denied');
   const signature = form.fields.get('x-amz-signature');
-  if (signature === undefined) return refuse(400, 'InvalidArgument', "Bucket POST must contain a field named 'X-Amz-Signature'.", { ArgumentName: 'X-Amz-Signature' });
+  if (signature === undefined)
+    return refuse(400, 'InvalidArgument', "Bucket POST must contain a field named 'X-Amz-Signature'.", { ArgumentName: 'X-Amz-Signature' });
   const algorithm = form.fields.get('x-amz-algorithm');
   if (algorithm !== 'AWS4-HMAC-SHA256') {
-    return refuse(400, 'InvalidArgument', 'Only AWS4-HMAC-SHA256 POST policies are supported here.', { ArgumentName: 'X-Amz-Algorithm', ArgumentValue: algorithm ?? '' });
+    return refuse(400, 'InvalidArgument', 'Only AWS4-HMAC-SHA256 POST policies are supported here.', {
+      ArgumentName: 'X-Amz-Algorithm',
+      ArgumentValue: algorithm ?? '',
+    });
   }
   const scope = /^([^/]+)\/(\d{8})\/([^/]+)\/(s3)\/aws4_request$/.exec(form.fields.get('x-amz-credential') ?? '');
   if (!scope) {
@@ -59,9 +63,14 @@ export function verifyPostPolicy(form: PostForm, credentials: readonly S3Credent
   const account = credentials.find((candidate) => candidate.accessKeyId === accessKeyId);
   if (!account) return refuse(403, 'InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', { AWSAccessKeyId: accessKeyId });
   if (!signatureMatches(signature, policySignature(account.secretAccessKey, date, region, service, encodedPolicy))) {
-    return refuse(403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.', {
-      AWSAccessKeyId: accessKeyId,
-    });
+    return refuse(
+      403,
+      'SignatureDoesNotMatch',
+      'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
+      {
+        AWSAccessKeyId: accessKeyId,
+      },
+    );
   }
 
   let policy: unknown;
@@ -103,10 +112,20 @@ export function verifyPostPolicy(form: PostForm, credentials: readonly S3Credent
 export function sizeRefusal(bytes: number, range: SizeRange | undefined): S3Refusal | undefined {
   if (!range) return undefined;
   if (bytes > range.max) {
-    return { status: 400, code: 'EntityTooLarge', message: 'Your proposed upload exceeds the maximum allowed size', details: { ProposedSize: bytes, MaxSizeAllowed: range.max } };
+    return {
+      status: 400,
+      code: 'EntityTooLarge',
+      message: 'Your proposed upload exceeds the maximum allowed size',
+      details: { ProposedSize: bytes, MaxSizeAllowed: range.max },
+    };
   }
   if (bytes < range.min) {
-    return { status: 400, code: 'EntityTooSmall', message: 'Your proposed upload is smaller than the minimum allowed size', details: { ProposedSize: bytes, MinSizeAllowed: range.min } };
+    return {
+      status: 400,
+      code: 'EntityTooSmall',
+      message: 'Your proposed upload is smaller than the minimum allowed size',
+      details: { ProposedSize: bytes, MinSizeAllowed: range.min },
+    };
   }
   return undefined;
 }

@@ -53,7 +53,12 @@ const notAForm: S3Refusal = {
   details: { Condition: 'Bucket POST must be of the enclosure-type multipart/form-data' },
 };
 const malformed: S3Refusal = { status: 400, code: 'MalformedPOSTRequest', message: 'The body of your POST request is not well-formed multipart/form-data.' };
-const noFile: S3Refusal = { status: 400, code: 'InvalidArgument', message: 'POST requires exactly one file upload per request.', details: { ArgumentName: 'file', ArgumentValue: 0 } };
+const noFile: S3Refusal = {
+  status: 400,
+  code: 'InvalidArgument',
+  message: 'POST requires exactly one file upload per request.',
+  details: { ArgumentName: 'file', ArgumentValue: 0 },
+};
 
 /** Reads the whole request (a refused one too: the client then gets the answer, not a reset). */
 async function stageAndJudge(request: IncomingMessage, bucket: string, stagedPath: string, settings: PostUploadSettings): Promise<Judgement> {
@@ -132,7 +137,15 @@ async function stageAndJudge(request: IncomingMessage, bucket: string, stagedPat
 
   if (parseFailed) return { refusal: parseFailed, stagedBytes };
   if (duplicateField) {
-    return { refusal: { status: 400, code: 'InvalidArgument', message: `The form field ${duplicateField} appears more than once.`, details: { ArgumentName: duplicateField } }, stagedBytes };
+    return {
+      refusal: {
+        status: 400,
+        code: 'InvalidArgument',
+        message: `The form field ${duplicateField} appears more than once.`,
+        details: { ArgumentName: duplicateField },
+      },
+      stagedBytes,
+    };
   }
   // A form with no file is still judged on its policy first, as S3 does.
   verdict ??= verifyPostPolicy({ bucket, fields }, settings.credentials, settings.now());

@@ -16,7 +16,13 @@ export function endToEndHeaders(headers: IncomingHttpHeaders): IncomingHttpHeade
 }
 
 /** Sends a request to s3rver with the given body and resolves with its response. */
-export function sendUpstream(upstream: Upstream, method: string, path: string, headers: IncomingHttpHeaders, body: Readable | undefined): Promise<IncomingMessage> {
+export function sendUpstream(
+  upstream: Upstream,
+  method: string,
+  path: string,
+  headers: IncomingHttpHeaders,
+  body: Readable | undefined,
+): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     const outgoing = httpRequest({ host: upstream.host, port: upstream.port, agent: upstream.agent, method, path, headers: endToEndHeaders(headers) }, resolve);
     outgoing.once('error', reject);

@@ -55,7 +55,12 @@ export async function getArchiveObject(
   let object: GetObjectCommandOutput;
   try {
     object = await s3.send(
-      new GetObjectCommand({ Bucket: archive.bucket, Key: archive.key, ...(archive.eTag ? { IfMatch: archive.eTag } : {}), ...(range ? { Range: range } : {}) }),
+      new GetObjectCommand({
+        Bucket: archive.bucket,
+        Key: archive.key,
+        ...(archive.eTag ? { IfMatch: archive.eTag } : {}),
+        ...(range ? { Range: range } : {}),
+      }),
     );
   } catch (error) {
     if (archive.eTag && isPreconditionFailure(error)) throw archiveChanged(when);

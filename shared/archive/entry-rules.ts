@@ -64,7 +64,10 @@ export function classifyEntry(entry: Entry, limits: ArchiveLimits): ArchiveEntry
     throw new ArchiveProblem('ARCHIVE_UNSAFE_PATH', `entry ${displayName(name)} is a symbolic link; archives may contain regular files only`);
   }
   if (madeBy === UNIX_HOST && type !== 0 && type !== S_IFREG && type !== S_IFDIR) {
-    throw new ArchiveProblem('ARCHIVE_UNSAFE_PATH', `entry ${displayName(name)} is a special file (link, device or pipe); archives may contain regular files only`);
+    throw new ArchiveProblem(
+      'ARCHIVE_UNSAFE_PATH',
+      `entry ${displayName(name)} is a special file (link, device or pipe); archives may contain regular files only`,
+    );
   }
   if (entry.isEncrypted()) {
     throw new ArchiveProblem('ARCHIVE_INVALID', `entry ${displayName(name)} is encrypted; upload an archive without a password`);
@@ -80,7 +83,10 @@ export function classifyEntry(entry: Entry, limits: ArchiveLimits): ArchiveEntry
     throw new ArchiveProblem('ARCHIVE_INVALID', `entry ${displayName(name)} is a folder with content`);
   }
   if (entry.uncompressedSize > limits.maxUncompressedBytes) {
-    throw new ArchiveProblem('ARCHIVE_TOO_LARGE', `entry ${displayName(name)} declares ${entry.uncompressedSize} bytes uncompressed, over the limit of ${limits.maxUncompressedBytes}`);
+    throw new ArchiveProblem(
+      'ARCHIVE_TOO_LARGE',
+      `entry ${displayName(name)} declares ${entry.uncompressedSize} bytes uncompressed, over the limit of ${limits.maxUncompressedBytes}`,
+    );
   }
   if (entry.uncompressedSize >= limits.ratioCheckMinBytes && entry.uncompressedSize > limits.maxCompressionRatio * Math.max(1, entry.compressedSize)) {
     throw new ArchiveProblem(

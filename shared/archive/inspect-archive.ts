@@ -23,8 +23,10 @@ export async function* centralDirectory(zip: ZipFile): AsyncGenerator<Entry> {
     const entry = await new Promise<Entry | undefined>((resolve, reject) => {
       const onEntry = (found: Entry) => (cleanup(), resolve(found));
       const onEnd = () => (cleanup(), resolve(undefined));
-      const onError = (error: Error) =>
-        (cleanup(), reject(error instanceof ArchiveProblem ? error : new ArchiveProblem('ARCHIVE_INVALID', `the archive is corrupt (${describeZipError(error)})`)));
+      const onError = (error: Error) => (
+        cleanup(),
+        reject(error instanceof ArchiveProblem ? error : new ArchiveProblem('ARCHIVE_INVALID', `the archive is corrupt (${describeZipError(error)})`))
+      );
       const cleanup = () => {
         zip.off('entry', onEntry);
         zip.off('end', onEnd);
@@ -54,13 +56,17 @@ function missingMainScript(files: ArchiveEntry[], stripPrefix: string): ArchiveP
   const relative = files.map((file) => file.name.slice(stripPrefix.length));
   const wrongCase = relative.find((name) => name.toLowerCase() === MAIN_SCRIPT);
   if (wrongCase) {
-    return new ArchiveProblem('MAIN_PY_MISSING', `found ${displayName(wrongCase)} at the archive root; the entry point must be named exactly "main.py" (lower case)`);
+    return new ArchiveProblem(
+      'MAIN_PY_MISSING',
+      `found ${displayName(wrongCase)} at the archive root; the entry point must be named exactly "main.py" (lower case)`,
+    );
   }
   const nested = files.find((file) => file.name.split('/').pop()?.toLowerCase() === MAIN_SCRIPT);
   if (nested) {
     return new ArchiveProblem(
       'MAIN_PY_MISSING',
-      `found ${displayName(nested.name)}, but main.py must be at the archive root (one top-level folder is allowed); zip the folder's contents, not ` + `the folder above it`,
+      `found ${displayName(nested.name)}, but main.py must be at the archive root (one top-level folder is allowed); zip the folder's contents, not ` +
+        `the folder above it`,
     );
   }
   return new ArchiveProblem('MAIN_PY_MISSING', `no main.py at the archive root (${files.length} files found); the platform runs "python main.py"`);
@@ -128,7 +134,8 @@ function checkFileFolderClashes(entries: ArchiveEntry[]): void {
     const segments = entry.name.replace(/\/$/, '').split('/');
     for (let depth = 1; depth < segments.length; depth++) {
       const parent = segments.slice(0, depth).join('/').toLowerCase();
-      if (files.has(parent)) throw new ArchiveProblem('ARCHIVE_INVALID', `entry ${displayName(entry.name)} lies inside ${displayName(parent)}, which is a file`);
+      if (files.has(parent))
+        throw new ArchiveProblem('ARCHIVE_INVALID', `entry ${displayName(entry.name)} lies inside ${displayName(parent)}, which is a file`);
     }
   }
 }

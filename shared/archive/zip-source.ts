@@ -9,9 +9,7 @@ import { getArchiveObject } from './archive-version.ts';
  * every ranged GET is pinned to that version: a replacement half-way through is ARCHIVE_INVALID,
  * never a verdict stitched together from two archives.
  */
-export type ZipSource =
-  | { kind: 'file'; path: string }
-  | { kind: 's3'; s3: S3Client; bucket: string; key: string; size: number; eTag?: string };
+export type ZipSource = { kind: 'file'; path: string } | { kind: 's3'; s3: S3Client; bucket: string; key: string; size: number; eTag?: string };
 
 /** Options yauzl always gets: one entry at a time, sizes checked, names decoded by us (no rewriting). */
 const ZIP_OPTIONS = { lazyEntries: true, validateEntrySizes: true, decodeStrings: false, autoClose: false } as const;
@@ -52,7 +50,7 @@ class S3RangeReader extends yauzl.RandomAccessReader {
   override _readStreamForRange(start: number, end: number): Readable {
     const out = new PassThrough();
     void (async () => {
-      for (let position = start; position < end; ) {
+      for (let position = start; position < end;) {
         const index = Math.floor(position / BLOCK_BYTES);
         const block = await this.block(index);
         const from = position - index * BLOCK_BYTES;

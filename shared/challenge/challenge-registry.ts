@@ -70,7 +70,13 @@ export async function registerChallenge(
     ctx.db,
     new PutCommand({
       TableName: table,
-      Item: { ...keys.rulesVersion(challenge.id, challenge.rulesVersion), kind: 'rules', version: challenge.rulesVersion, markdown: challenge.rulesMarkdown, at },
+      Item: {
+        ...keys.rulesVersion(challenge.id, challenge.rulesVersion),
+        kind: 'rules',
+        version: challenge.rulesVersion,
+        markdown: challenge.rulesMarkdown,
+        at,
+      },
       ConditionExpression: 'attribute_not_exists(pk)',
     }),
   );

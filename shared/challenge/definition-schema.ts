@@ -7,9 +7,7 @@ import { OPEN_SOURCE_LICENCES } from './open-source-licences.ts';
  * file plus the markdown pages it names. `loadChallenge()` validates it and resolves the pages.
  */
 
-const identifier = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes (max 63), starting with a letter or digit');
+const identifier = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes (max 63), starting with a letter or digit');
 
 const utcInstant = z.iso.datetime({ message: 'must be an ISO 8601 UTC instant such as 2027-01-01T00:00:00Z' });
 
@@ -170,7 +168,11 @@ const REMOVED_LOG_SETTING =
 
 export const runtimeSchema = z
   .object({
-    timeLimitSeconds: z.number().int().positive().max(7 * 24 * 3600),
+    timeLimitSeconds: z
+      .number()
+      .int()
+      .positive()
+      .max(7 * 24 * 3600),
     memoryMiB: z.number().int().min(128),
     gpus: z.number().int().min(0).max(8).default(0),
     /** Where the data appears: relative to main.py (TissueNet's `data`) or absolute (VisioMel's `/code_execution/data`). */
@@ -281,7 +283,11 @@ export const codeReleaseSchema = z
     phase: identifier,
     winners: z.number().int().min(1).max(50).default(3),
     licences: z
-      .array(z.enum(OPEN_SOURCE_LICENCES, { error: (issue) => `"${String(issue.input)}" is not an OSI-approved licence Podium knows (${OPEN_SOURCE_LICENCES.join(', ')})` }))
+      .array(
+        z.enum(OPEN_SOURCE_LICENCES, {
+          error: (issue) => `"${String(issue.input)}" is not an OSI-approved licence Podium knows (${OPEN_SOURCE_LICENCES.join(', ')})`,
+        }),
+      )
       .min(1)
       .default(['MIT', 'Apache-2.0', 'BSD-3-Clause', 'GPL-3.0-or-later']),
     maxArchiveMiB: z.number().int().min(1).max(5120).default(500),
@@ -352,7 +358,11 @@ function checkCrossReferences(file: z.output<typeof challengeFileObject>, ctx: z
       ctx.addIssue({ code: 'custom', path: ['phases', index, 'dataset'], message: `must name a hidden dataset, "${phase.dataset}" is ${scored.kind}` });
     }
     if (phase.finalSelections !== undefined && scored && !scored.splitColumn) {
-      ctx.addIssue({ code: 'custom', path: ['phases', index, 'finalSelections'], message: `needs a dataset with a splitColumn (public/private rows); "${phase.dataset}" has none` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['phases', index, 'finalSelections'],
+        message: `needs a dataset with a splitColumn (public/private rows); "${phase.dataset}" has none`,
+      });
     }
     if (phase.smokeDataset) {
       const smoke = datasetsById.get(phase.smokeDataset);

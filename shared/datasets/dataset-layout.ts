@@ -17,12 +17,7 @@ export interface ObjectPlacement {
   isLabels: boolean;
 }
 
-export function placeDatasetFile(
-  config: StorageConfig,
-  challengeId: string,
-  dataset: DatasetDefinition,
-  relativePath: string,
-): ObjectPlacement | undefined {
+export function placeDatasetFile(config: StorageConfig, challengeId: string, dataset: DatasetDefinition, relativePath: string): ObjectPlacement | undefined {
   if (dataset.kind !== 'hidden') {
     return { bucket: config.datasetsBucket, key: objectKeys.datasetFile(challengeId, dataset.id, relativePath), isLabels: false };
   }

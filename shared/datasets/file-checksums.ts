@@ -48,7 +48,7 @@ export async function fileChecksums(path: string, partBytes?: number, signal?: A
     const buffer = chunk as Buffer;
     whole.update(buffer);
     if (!part || !partBytes) continue;
-    for (let offset = 0; offset < buffer.length; ) {
+    for (let offset = 0; offset < buffer.length;) {
       const take = Math.min(partBytes - inPart, buffer.length - offset);
       part.update(buffer.subarray(offset, offset + take));
       inPart += take;

@@ -150,7 +150,11 @@ export async function uploadMultipart(s3: S3Client, source: MultipartSource, opt
   const stored = await s3.send(new HeadObjectCommand({ Bucket: upload.bucket, Key: upload.key }));
   await removeUploadState(options.stateFile);
   if (stored.ContentLength !== upload.size || stored.Metadata?.sha256 !== upload.sha256) {
-    throw new PodiumError('INTERNAL', `s3://${upload.bucket}/${upload.key} was stored as ${stored.ContentLength} bytes with SHA-256 ${stored.Metadata?.sha256 ?? 'missing'}; expected ` + `${upload.size} bytes with ${upload.sha256}`);
+    throw new PodiumError(
+      'INTERNAL',
+      `s3://${upload.bucket}/${upload.key} was stored as ${stored.ContentLength} bytes with SHA-256 ${stored.Metadata?.sha256 ?? 'missing'}; expected ` +
+        `${upload.size} bytes with ${upload.sha256}`,
+    );
   }
   return { partsSent: pending.length, partsReused, bytesSent };
 }
@@ -225,10 +229,13 @@ async function sendPart(s3: S3Client, upload: UploadState, partNumber: number, s
   });
   // Without a logger the SDK warns on the console for every failed streamed request (each Ctrl-C);
   // the failure itself reaches the caller.
-  command.middlewareStack.add((next, context) => {
-    context.logger = quietLogger;
-    return next;
-  }, { step: 'initialize', name: 'quietStreamingRetryWarning' });
+  command.middlewareStack.add(
+    (next, context) => {
+      context.logger = quietLogger;
+      return next;
+    },
+    { step: 'initialize', name: 'quietStreamingRetryWarning' },
+  );
   try {
     const sent = await s3.send(command, { abortSignal: AbortSignal.any([signal, request.signal]) });
     await checked;

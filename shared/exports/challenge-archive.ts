@@ -26,7 +26,12 @@ export interface ChallengeArchive {
 }
 
 const query = (ctx: PodiumContext, pk: string) =>
-  queryAll<Item>(ctx.db, { TableName: ctx.config.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk }, ConsistentRead: true });
+  queryAll<Item>(ctx.db, {
+    TableName: ctx.config.tableName,
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': pk },
+    ConsistentRead: true,
+  });
 
 export async function exportChallengeArchive(ctx: PodiumContext, challengeId: string, options: { pseudonymise: boolean }): Promise<ChallengeArchive> {
   const challenge = await getChallenge(ctx, challengeId);
@@ -77,7 +82,8 @@ function pseudonymised(items: Item[], userIds: Set<string>): Item[] {
   const replacements = new Map<string, string>();
   [...userIds].forEach((userId, index) => replacements.set(userId, `user-${index + 1}`));
   items.forEach((item) => {
-    if (item.kind === 'participant' && typeof item.email === 'string') replacements.set(item.email, `${replacements.get(String(item.userId))}@pseudonymised.invalid`);
+    if (item.kind === 'participant' && typeof item.email === 'string')
+      replacements.set(item.email, `${replacements.get(String(item.userId))}@pseudonymised.invalid`);
   });
   const teamNames = new Map<string, string>();
   items.filter((item) => item.kind === 'team').forEach((item, index) => teamNames.set(String(item.name), `Team ${index + 1}`));
@@ -132,7 +138,10 @@ export async function restoreChallengeArchive(ctx: PodiumContext, archive: unkno
   if (malformed >= 0) throw new PodiumError('VALIDATION_FAILED', `items[${malformed}] has no string pk and sk`);
   let written = 0;
   for (const item of candidate.items) {
-    const created = await writeIfCondition(ctx.db, new PutCommand({ TableName: ctx.config.tableName, Item: decodeSets(item), ConditionExpression: 'attribute_not_exists(pk)' }));
+    const created = await writeIfCondition(
+      ctx.db,
+      new PutCommand({ TableName: ctx.config.tableName, Item: decodeSets(item), ConditionExpression: 'attribute_not_exists(pk)' }),
+    );
     if (created) written++;
   }
   return { challengeId: candidate.challengeId, written, present: candidate.items.length - written };

@@ -14,21 +14,56 @@ export async function submissionsCsv(ctx: PodiumContext, challenge: Challenge, p
     for (const submission of await listPhaseSubmissions(ctx, challenge.id, phase)) {
       const team = teams.get(submission.teamId);
       rows.push([
-        submission.id, submission.phaseId, submission.teamId, team?.name, submission.submittedBy, submission.mode, submission.status,
-        submission.createdAt, submission.updatedAt, submission.scores?.overall, submission.scores?.public, submission.scores?.private,
-        submission.scores?.scorerVersion, submission.failure?.reason, submission.failure?.message, submission.baseline === true, team?.disqualified === true,
+        submission.id,
+        submission.phaseId,
+        submission.teamId,
+        team?.name,
+        submission.submittedBy,
+        submission.mode,
+        submission.status,
+        submission.createdAt,
+        submission.updatedAt,
+        submission.scores?.overall,
+        submission.scores?.public,
+        submission.scores?.private,
+        submission.scores?.scorerVersion,
+        submission.failure?.reason,
+        submission.failure?.message,
+        submission.baseline === true,
+        team?.disqualified === true,
       ]);
     }
   }
   return toCsv(
-    ['submissionId', 'phase', 'teamId', 'teamName', 'submittedBy', 'mode', 'status', 'createdAt', 'updatedAt', 'overall', 'public', 'private', 'scorerVersion', 'failureReason', 'failureMessage', 'baseline', 'teamDisqualified'],
+    [
+      'submissionId',
+      'phase',
+      'teamId',
+      'teamName',
+      'submittedBy',
+      'mode',
+      'status',
+      'createdAt',
+      'updatedAt',
+      'overall',
+      'public',
+      'private',
+      'scorerVersion',
+      'failureReason',
+      'failureMessage',
+      'baseline',
+      'teamDisqualified',
+    ],
     rows,
   );
 }
 
 export async function accessLogCsv(ctx: PodiumContext, challenge: Challenge): Promise<string> {
   const entries = await listAccessLog(ctx, challenge.id);
-  return toCsv(['at', 'userId', 'email', 'dataset', 'path', 'urlExpiresAt'], entries.map((entry) => [entry.at, entry.userId, entry.email, entry.datasetId, entry.path, entry.expiresAt]));
+  return toCsv(
+    ['at', 'userId', 'email', 'dataset', 'path', 'urlExpiresAt'],
+    entries.map((entry) => [entry.at, entry.userId, entry.email, entry.datasetId, entry.path, entry.expiresAt]),
+  );
 }
 
 export interface LeaderboardRow {
@@ -45,6 +80,14 @@ export interface LeaderboardRow {
 export function leaderboardCsv(rows: readonly LeaderboardRow[], secondaryNames: readonly string[] = []): string {
   return toCsv(
     ['rank', 'teamId', 'teamName', 'score', ...secondaryNames, 'submissionId', 'submittedAt'],
-    rows.map((row) => [row.rank, row.teamId, row.teamName, row.score, ...secondaryNames.map((name) => row.secondaryScores?.[name]), row.submissionId, row.submittedAt]),
+    rows.map((row) => [
+      row.rank,
+      row.teamId,
+      row.teamName,
+      row.score,
+      ...secondaryNames.map((name) => row.secondaryScores?.[name]),
+      row.submissionId,
+      row.submittedAt,
+    ]),
   );
 }

@@ -1,6 +1,15 @@
 import { BatchClient, DescribeJobsCommand, SubmitJobCommand, TerminateJobCommand, type JobDetail } from '@aws-sdk/client-batch';
 import { batchNames } from './batch-names.ts';
-import { JOB_IMAGE, jobSubjectOf, type JobDescription, type JobRunner, type JobSpec, type JobState, type JobSubject, type PipelineJobKind } from './job-runner.ts';
+import {
+  JOB_IMAGE,
+  jobSubjectOf,
+  type JobDescription,
+  type JobRunner,
+  type JobSpec,
+  type JobState,
+  type JobSubject,
+  type PipelineJobKind,
+} from './job-runner.ts';
 
 /** Tags every Batch job carries, so events and the console name the submission (or rescore request) and attempt. */
 export const JOB_TAGS = {
@@ -27,7 +36,9 @@ export class BatchJobRunner implements JobRunner {
 
   async submit(spec: JobSpec): Promise<{ jobId: string }> {
     const jobDefinition =
-      JOB_IMAGE[spec.kind] === 'inference' ? batchNames.inferenceJobDefinition(spec.challengeId, spec.phaseId) : batchNames.scoringJobDefinition(spec.challengeId, spec.phaseId);
+      JOB_IMAGE[spec.kind] === 'inference'
+        ? batchNames.inferenceJobDefinition(spec.challengeId, spec.phaseId)
+        : batchNames.scoringJobDefinition(spec.challengeId, spec.phaseId);
     const response = await this.client.send(
       new SubmitJobCommand({
         jobName: spec.name,

@@ -14,7 +14,13 @@ export type JobKind = PipelineJobKind | 'rescore' | RerunJobKind;
 export type RerunJobKind = 'rerun' | 'compare';
 
 /** The image, job definition and role each kind runs with: rescoring and comparing need the scoring role's labels. */
-export const JOB_IMAGE: Record<JobKind, PipelineJobKind> = { inference: 'inference', scoring: 'scoring', rescore: 'scoring', rerun: 'inference', compare: 'scoring' };
+export const JOB_IMAGE: Record<JobKind, PipelineJobKind> = {
+  inference: 'inference',
+  scoring: 'scoring',
+  rescore: 'scoring',
+  rerun: 'inference',
+  compare: 'scoring',
+};
 
 /** AWS Batch's job states; the local runner reports the same. */
 export type JobState = 'SUBMITTED' | 'PENDING' | 'RUNNABLE' | 'STARTING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED';

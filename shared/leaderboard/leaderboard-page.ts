@@ -43,7 +43,9 @@ export async function leaderboardPage(
       ...(secondary.length > 0 && entry.secondaryScores
         ? {
             secondaryScores: Object.fromEntries(
-              secondary.flatMap((column) => (entry.secondaryScores![column.name] === undefined ? [] : [[column.name, roundScore(entry.secondaryScores![column.name]!, column.precision)]])),
+              secondary.flatMap((column) =>
+                entry.secondaryScores![column.name] === undefined ? [] : [[column.name, roundScore(entry.secondaryScores![column.name]!, column.precision)]],
+              ),
             ),
           }
         : {}),

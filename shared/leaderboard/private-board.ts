@@ -34,7 +34,12 @@ export function finalSelectionsOf(challenge: ChallengeFile, phaseId: string): nu
 const ranks = (submission: SubmissionRecord): boolean => ranksOnBoard(submission) && submission.status === 'SCORED' && submission.scores !== undefined;
 
 /** The team's submissions that count on the private board: its selections, else its top N by public score. */
-export function countedSubmissions(challenge: ChallengeFile, phaseId: string, submissions: SubmissionRecord[], selected: ReadonlySet<string>): SubmissionRecord[] {
+export function countedSubmissions(
+  challenge: ChallengeFile,
+  phaseId: string,
+  submissions: SubmissionRecord[],
+  selected: ReadonlySet<string>,
+): SubmissionRecord[] {
   const candidates = submissions.filter((submission) => submission.phaseId === phaseId && ranks(submission));
   const chosen = candidates.filter((submission) => selected.has(submission.id));
   if (chosen.length > 0) return chosen;
@@ -50,7 +55,12 @@ export function countedSubmissions(challenge: ChallengeFile, phaseId: string, su
 }
 
 /** The team's private-board entry under the selection rule; undefined when nothing of it counts. */
-export function privateEntryOf(challenge: ChallengeFile, phaseId: string, submissions: SubmissionRecord[], selected: ReadonlySet<string>): LeaderboardEntry | undefined {
+export function privateEntryOf(
+  challenge: ChallengeFile,
+  phaseId: string,
+  submissions: SubmissionRecord[],
+  selected: ReadonlySet<string>,
+): LeaderboardEntry | undefined {
   let best: LeaderboardEntry | undefined;
   for (const submission of countedSubmissions(challenge, phaseId, submissions, selected)) {
     const score = submission.scores!.private;
@@ -83,7 +93,13 @@ const MAX_ATTEMPTS = 8;
  * refresh that computed from an older selection or score, while another refresh stored a newer
  * one, fails its write and computes again, so the last entry written is never a stale one.
  */
-export async function refreshPrivateEntry(ctx: PodiumContext, challenge: ChallengeFile, phaseId: string, teamId: string, fresh?: SubmissionRecord): Promise<EntryChange> {
+export async function refreshPrivateEntry(
+  ctx: PodiumContext,
+  challenge: ChallengeFile,
+  phaseId: string,
+  teamId: string,
+  fresh?: SubmissionRecord,
+): Promise<EntryChange> {
   if (finalSelectionsOf(challenge, phaseId) === 0) return 'unchanged';
   const table = ctx.config.tableName;
   const key = keys.leaderboardEntry(challenge.id, phaseId, 'private', teamId);
@@ -91,7 +107,9 @@ export async function refreshPrivateEntry(ctx: PodiumContext, challenge: Challen
   return withRetries(
     async () => {
       const [stored, listed, selected] = await Promise.all([
-        ctx.db.send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true })).then((result) => result.Item as (LeaderboardEntry & { revision?: string }) | undefined),
+        ctx.db
+          .send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true }))
+          .then((result) => result.Item as (LeaderboardEntry & { revision?: string }) | undefined),
         listTeamSubmissions(ctx, challenge.id, teamId, phaseId),
         readFinalSelection(ctx, challenge.id, phaseId, teamId),
       ]);
@@ -99,7 +117,9 @@ export async function refreshPrivateEntry(ctx: PodiumContext, challenge: Challen
       const own = listed.filter((submission) => submission.teamId === teamId && submission.id !== fresh?.id);
       const submissions = fresh?.teamId === teamId ? [...own, fresh] : own;
       const entry = privateEntryOf(challenge, phaseId, submissions, selected);
-      const condition = stored?.revision ? { ConditionExpression: 'revision = :seen', ExpressionAttributeValues: { ':seen': stored.revision } } : { ConditionExpression: stored ? 'attribute_not_exists(revision)' : 'attribute_not_exists(pk)' };
+      const condition = stored?.revision
+        ? { ConditionExpression: 'revision = :seen', ExpressionAttributeValues: { ':seen': stored.revision } }
+        : { ConditionExpression: stored ? 'attribute_not_exists(revision)' : 'attribute_not_exists(pk)' };
       // Nothing to change: no write, so replayed events and repeated scoring jobs leave the board as it is.
       if (sameEntry(stored, entry)) return 'unchanged';
       const change: EntryChange = entry ? 'written' : 'removed';

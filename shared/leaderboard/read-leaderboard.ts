@@ -67,7 +67,8 @@ interface TeamFacts {
 async function readTeams(ctx: PodiumContext, challengeId: string, teamIds: string[]): Promise<Map<string, TeamFacts>> {
   const facts = new Map<string, TeamFacts>();
   for (let i = 0; i < teamIds.length; i += 100) {
-    let request: Record<string, { Keys: Record<string, unknown>[]; ProjectionExpression?: string; ExpressionAttributeNames?: Record<string, string> }> | undefined = {
+    let request:
+      Record<string, { Keys: Record<string, unknown>[]; ProjectionExpression?: string; ExpressionAttributeNames?: Record<string, string> }> | undefined = {
       [ctx.config.tableName]: {
         Keys: teamIds.slice(i, i + 100).map((teamId) => keys.team(challengeId, teamId)),
         ProjectionExpression: 'teamId, #name, disqualified, mergedInto',
@@ -77,7 +78,10 @@ async function readTeams(ctx: PodiumContext, challengeId: string, teamIds: strin
     while (request && Object.keys(request).length > 0) {
       const result = await ctx.db.send(new BatchGetCommand({ RequestItems: request }));
       for (const item of result.Responses?.[ctx.config.tableName] ?? []) {
-        facts.set(String(item.teamId), { ...(typeof item.name === 'string' ? { name: item.name } : {}), hidden: item.disqualified === true || typeof item.mergedInto === 'string' });
+        facts.set(String(item.teamId), {
+          ...(typeof item.name === 'string' ? { name: item.name } : {}),
+          hidden: item.disqualified === true || typeof item.mergedInto === 'string',
+        });
       }
       request = result.UnprocessedKeys as typeof request;
     }

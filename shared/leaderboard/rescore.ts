@@ -56,7 +56,11 @@ async function rescoreOne(ctx: PodiumContext, challenge: Challenge, submission: 
  * version (new score records; older versions kept), then rebuilds its phase's leaderboard.
  * Creates no submission and touches no quota.
  */
-export async function rescoreSubmission(ctx: PodiumContext, submissionId: string, receipts?: ReceiptIssuer): Promise<RescoreResult & { leaderboard?: RebuildSummary }> {
+export async function rescoreSubmission(
+  ctx: PodiumContext,
+  submissionId: string,
+  receipts?: ReceiptIssuer,
+): Promise<RescoreResult & { leaderboard?: RebuildSummary }> {
   const submission = await getSubmission(ctx, submissionId);
   if (submission.status !== 'SCORED') {
     throw new PodiumError('INVALID_STATE', `submission "${submissionId}" is ${submission.status}; only scored submissions can be rescored`);

@@ -43,7 +43,11 @@ export async function runRescoreJob(ctx: PodiumContext, rescoreId: string, recei
     } else {
       const { results, leaderboard } = await rescorePhase(ctx, request.challengeId, request.phaseId, receipts);
       const failures = notRescored(results);
-      outcome = { counts: { rescored: results.length - failures.length, notRescored: failures.length }, failures: failures.slice(0, MAX_RECORDED_FAILURES), leaderboard };
+      outcome = {
+        counts: { rescored: results.length - failures.length, notRescored: failures.length },
+        failures: failures.slice(0, MAX_RECORDED_FAILURES),
+        leaderboard,
+      };
     }
   } catch (error) {
     // Domain refusals (the submission is no longer scored, a concurrent change) are the request's

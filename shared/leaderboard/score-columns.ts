@@ -18,7 +18,13 @@ export const PRIMARY_SCORE = 'score';
 export function scoreColumns(challenge: Pick<ChallengeFile, 'metric' | 'secondaryMetrics' | 'scorePrecision'>): ScoreColumn[] {
   const direction = (higher: boolean) => (higher ? 'higher-is-better' : 'lower-is-better') as ScoreColumn['direction'];
   return [
-    { name: PRIMARY_SCORE, kind: challenge.metric.kind, direction: direction(higherIsBetter(challenge.metric)), precision: challenge.scorePrecision, primary: true },
+    {
+      name: PRIMARY_SCORE,
+      kind: challenge.metric.kind,
+      direction: direction(higherIsBetter(challenge.metric)),
+      precision: challenge.scorePrecision,
+      primary: true,
+    },
     ...(challenge.secondaryMetrics ?? []).map((metric) => ({
       name: metric.name,
       kind: metric.kind,

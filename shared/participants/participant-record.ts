@@ -23,9 +23,7 @@ export interface ParticipantRecord {
 }
 
 export async function findParticipant(ctx: PodiumContext, challengeId: string, userId: string): Promise<ParticipantRecord | undefined> {
-  const result = await ctx.db.send(
-    new GetCommand({ TableName: ctx.config.tableName, Key: keys.participant(challengeId, userId), ConsistentRead: true }),
-  );
+  const result = await ctx.db.send(new GetCommand({ TableName: ctx.config.tableName, Key: keys.participant(challengeId, userId), ConsistentRead: true }));
   return result.Item as ParticipantRecord | undefined;
 }
 

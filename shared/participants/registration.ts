@@ -22,12 +22,20 @@ export function emailDomainAllowed(challenge: Challenge, email: string): boolean
  */
 export async function acceptRules(ctx: PodiumContext, challenge: Challenge, principal: Principal, rulesVersion: string): Promise<ParticipantRecord> {
   if (!emailDomainAllowed(challenge, principal.email)) {
-    throw new PodiumError('EMAIL_DOMAIN_NOT_ALLOWED', `registration to ${challenge.id} is limited to emails at ${challenge.registration.allowedEmailDomains.join(', ')}`);
+    throw new PodiumError(
+      'EMAIL_DOMAIN_NOT_ALLOWED',
+      `registration to ${challenge.id} is limited to emails at ${challenge.registration.allowedEmailDomains.join(', ')}`,
+    );
   }
   if (rulesVersion !== challenge.rulesVersion) {
-    throw new PodiumError('CONFLICT', `rulesVersion ${rulesVersion} is not the current rules of ${challenge.id}; read GET /challenges/${challenge.id}/rules and accept version ` + `${challenge.rulesVersion}`, {
-      currentRulesVersion: challenge.rulesVersion,
-    });
+    throw new PodiumError(
+      'CONFLICT',
+      `rulesVersion ${rulesVersion} is not the current rules of ${challenge.id}; read GET /challenges/${challenge.id}/rules and accept version ` +
+        `${challenge.rulesVersion}`,
+      {
+        currentRulesVersion: challenge.rulesVersion,
+      },
+    );
   }
   const at = ctx.now().toISOString();
   const created = await createIfAbsent<ParticipantRecord>(ctx.db, ctx.config.tableName, {
@@ -76,11 +84,15 @@ export async function requireActiveParticipant(ctx: PodiumContext, challenge: Ch
     throw new PodiumError('REGISTRATION_PENDING', `your registration to ${challenge.id} awaits an organiser's approval`);
   }
   if (participant.acceptedRulesVersion !== challenge.rulesVersion) {
-    throw new PodiumError('RULES_NOT_ACCEPTED', `the rules of ${challenge.id} changed since you accepted them; read and accept version ${challenge.rulesVersion}`, {
-      challengeId: challenge.id,
-      currentRulesVersion: challenge.rulesVersion,
-      acceptedRulesVersion: participant.acceptedRulesVersion,
-    });
+    throw new PodiumError(
+      'RULES_NOT_ACCEPTED',
+      `the rules of ${challenge.id} changed since you accepted them; read and accept version ${challenge.rulesVersion}`,
+      {
+        challengeId: challenge.id,
+        currentRulesVersion: challenge.rulesVersion,
+        acceptedRulesVersion: participant.acceptedRulesVersion,
+      },
+    );
   }
   return participant;
 }

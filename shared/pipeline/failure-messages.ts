@@ -38,6 +38,5 @@ export const failureMessages = {
     })[found],
   scratchDiskFull: (limitMiB: number) => `Your code wrote more than ${limitMiB} MiB to disk and was stopped.`,
   /** The organisers' scoring program failed: all a team reads (the program's output is the organisers'). */
-  scoringProgramFailed: () =>
-    "The challenge's scoring program failed on this submission; the organisers can see why. It was not counted against your quota.",
+  scoringProgramFailed: () => "The challenge's scoring program failed on this submission; the organisers can see why. It was not counted against your quota.",
 };

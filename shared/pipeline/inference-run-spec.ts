@@ -25,7 +25,10 @@ export const inferenceRunSpecSchema = z
     runtime: runtimeSchema,
     format: submissionFormatSchema,
     /** Set for an organiser's rerun of a scored submission: its outputs go under the rerun's keys (objectKeys.rerunOutputs). */
-    rerunId: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
+    rerunId: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/)
+      .optional(),
   })
   .strict();
 
@@ -61,7 +64,11 @@ export function inferenceRunSpec(challenge: Challenge, submission: SubmissionRec
 /** Where a run's predictions, outcome and log go: the attempt's keys, or the rerun's. */
 export function runOutputKeys(spec: Pick<InferenceRunSpec, 'submissionId' | 'attempt' | 'rerunId'>): { predictions: string; outcome: string; log: string } {
   if (spec.rerunId) return objectKeys.rerunOutputs(spec.rerunId, spec.submissionId);
-  return { predictions: objectKeys.predictions(spec.submissionId, spec.attempt), outcome: objectKeys.runOutcome(spec.submissionId, spec.attempt), log: objectKeys.runLog(spec.submissionId, spec.attempt) };
+  return {
+    predictions: objectKeys.predictions(spec.submissionId, spec.attempt),
+    outcome: objectKeys.runOutcome(spec.submissionId, spec.attempt),
+    log: objectKeys.runLog(spec.submissionId, spec.attempt),
+  };
 }
 
 /** Reads the spec from the job's environment; a missing or malformed spec is a misconfigured job. */
@@ -75,6 +82,7 @@ export function inferenceRunSpecFromEnv(env: NodeJS.ProcessEnv = process.env): I
     throw new Error(`${RUN_SPEC_ENV} is not JSON`);
   }
   const parsed = inferenceRunSpecSchema.safeParse(json);
-  if (!parsed.success) throw new Error(`${RUN_SPEC_ENV} is invalid: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new Error(`${RUN_SPEC_ENV} is invalid: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
   return parsed.data;
 }

@@ -81,7 +81,10 @@ export async function onArchiveUploaded(
       pipelineMetrics.submissionEntered('UPLOADED');
     }
     submission = (await findSubmission(ctx, submission.id))!;
-  } else if ((upload.eTag !== undefined && !sameETag(upload.eTag, submission.archiveETag)) || (upload.size !== undefined && upload.size !== submission.archiveBytes)) {
+  } else if (
+    (upload.eTag !== undefined && !sameETag(upload.eTag, submission.archiveETag)) ||
+    (upload.size !== undefined && upload.size !== submission.archiveBytes)
+  ) {
     pipelineLog.warn('archive uploaded again after it was recorded; the recorded version stays the one that runs', {
       submissionId: submission.id,
       status: submission.status,

@@ -59,7 +59,12 @@ export async function onJobStateChange(
 }
 
 async function markRunning(ctx: PodiumContext, submission: SubmissionRecord, event: PipelineJobStateEvent): Promise<boolean> {
-  const started = await transitionSubmission(ctx, submission.id, { to: 'RUNNING', from: ['QUEUED'], attempt: submission.attempt, set: { startedAt: event.at } });
+  const started = await transitionSubmission(ctx, submission.id, {
+    to: 'RUNNING',
+    from: ['QUEUED'],
+    attempt: submission.attempt,
+    set: { startedAt: event.at },
+  });
   if (started) {
     pipelineMetrics.submissionEntered('RUNNING');
     if (submission.queuedAt) pipelineMetrics.queueWait((Date.parse(event.at) - Date.parse(submission.queuedAt)) / 1000);
@@ -89,7 +94,9 @@ async function onInferenceEvent(
     case 'FAILED': {
       const runtime = (await phaseOf(ctx, submission)).runtime;
       if (isOutOfMemory(event)) {
-        return (await failSubmission(ctx, runner, submission, { reason: 'OUT_OF_MEMORY', message: failureMessages.outOfMemory(runtime) })) ? 'failed' : 'unchanged';
+        return (await failSubmission(ctx, runner, submission, { reason: 'OUT_OF_MEMORY', message: failureMessages.outOfMemory(runtime) }))
+          ? 'failed'
+          : 'unchanged';
       }
       if (isTimeout(event)) {
         return (await failSubmission(ctx, runner, submission, { reason: 'TIMEOUT', message: failureMessages.timeout(runtime) })) ? 'failed' : 'unchanged';
@@ -145,6 +152,7 @@ async function onRescoreEvent(ctx: PodiumContext, event: RescoreJobStateEvent): 
         ? 'the rescore job ran out of memory; request the rescore again, or rescore fewer submissions at a time'
         : isTimeout(event)
           ? `the rescore job ran past its ${RESCORE_TIMEOUT_SECONDS / 3600} h time limit and was stopped`
-          : `the rescore job failed on a platform error${event.exitCode !== undefined ? ` (exit code ${event.exitCode})` : ''}; the scoring job log has ` + `the details`;
+          : `the rescore job failed on a platform error${event.exitCode !== undefined ? ` (exit code ${event.exitCode})` : ''}; the scoring job log has ` +
+            `the details`;
   return (await failRescore(ctx, event.rescoreId, message, event.jobId)) ? 'failed' : 'unchanged';
 }

@@ -126,7 +126,8 @@ async function reconcileJobs(
       settings,
     );
   const finished = (job: JobDescription) => job.status === 'SUCCEEDED' || job.status === 'FAILED';
-  if (submission.status === 'QUEUED' && (inference.status === 'RUNNING' || finished(inference))) return `inference ${inference.status}: ${await replay('inference', inference)}`;
+  if (submission.status === 'QUEUED' && (inference.status === 'RUNNING' || finished(inference)))
+    return `inference ${inference.status}: ${await replay('inference', inference)}`;
   if (submission.status === 'RUNNING' && finished(inference)) return `inference ${inference.status}: ${await replay('inference', inference)}`;
   if (submission.status === 'SCORING' && finished(scoring)) return `scoring ${scoring.status}: ${await replay('scoring', scoring)}`;
   // Still running according to the runner, but for longer than any run may take: stop it.

@@ -100,7 +100,12 @@ async function runStaged(
   if (run.run) {
     // The full capped, sanitised log is stored; who may read it is decided on read (smoke runs: the team).
     await s3.send(
-      new PutObjectCommand({ Bucket: config.predictionsBucket, Key: runOutputKeys(spec).log, Body: run.run.log.text(), ContentType: 'text/plain; charset=utf-8' }),
+      new PutObjectCommand({
+        Bucket: config.predictionsBucket,
+        Key: runOutputKeys(spec).log,
+        Body: run.run.log.text(),
+        ContentType: 'text/plain; charset=utf-8',
+      }),
     );
   }
   if (!run.ok) return { result: 'failed', ...base, failure: run.failure, codeRan: run.run !== undefined };
@@ -136,5 +141,7 @@ async function downloadInputs(s3: S3Client, bucket: string, prefix: string, inpu
     token = page.NextContinuationToken;
   } while (token);
   if (downloads.length === 0) throw new Error(`no inputs found under s3://${bucket}/${prefix}`);
-  await mapWithConcurrency(downloads, INPUT_DOWNLOAD_CONCURRENCY, async ({ key, target }) => save(await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key })), target));
+  await mapWithConcurrency(downloads, INPUT_DOWNLOAD_CONCURRENCY, async ({ key, target }) =>
+    save(await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key })), target),
+  );
 }

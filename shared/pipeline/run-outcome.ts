@@ -10,7 +10,10 @@ import { runUsageSchema } from './run-usage.ts';
  * records it on the submission. Competitor code never holds credentials, so it cannot forge this.
  */
 /** SHA-256 (hex) of the archive as the launcher fetched it: what a score receipt names. Absent from older outcomes. */
-const archiveSha256 = z.string().regex(/^[0-9a-f]{64}$/).optional();
+const archiveSha256 = z
+  .string()
+  .regex(/^[0-9a-f]{64}$/)
+  .optional();
 
 export const runOutcomeSchema = z.discriminatedUnion('result', [
   z.object({
@@ -39,7 +42,12 @@ export const runOutcomeSchema = z.discriminatedUnion('result', [
 
 export type RunOutcome = z.infer<typeof runOutcomeSchema>;
 
-export async function writeRunOutcome(s3: S3Client, bucket: string, outcome: RunOutcome, key = objectKeys.runOutcome(outcome.submissionId, outcome.attempt)): Promise<void> {
+export async function writeRunOutcome(
+  s3: S3Client,
+  bucket: string,
+  outcome: RunOutcome,
+  key = objectKeys.runOutcome(outcome.submissionId, outcome.attempt),
+): Promise<void> {
   await s3.send(
     new PutObjectCommand({
       Bucket: bucket,

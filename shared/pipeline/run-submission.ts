@@ -33,8 +33,7 @@ export interface SubmissionRunRequest {
 }
 
 export type SubmissionRunOutcome =
-  | { ok: true; predictionsPath: string; rows: number; run: SandboxResult }
-  | { ok: false; failure: RunFailure; run?: SandboxResult };
+  { ok: true; predictionsPath: string; rows: number; run: SandboxResult } | { ok: false; failure: RunFailure; run?: SandboxResult };
 
 /**
  * One submission on one set of inputs, exactly as the platform runs it: safe extraction under the

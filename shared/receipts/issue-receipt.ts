@@ -29,7 +29,12 @@ export const RUNTIME_IMAGE_ENV = 'PODIUM_RUNTIME_IMAGE';
  * nothing. Smoke runs get none: their data is public and they never rank. Without the evidence (no
  * archive digest in the run outcome, no hidden manifest) none is issued: a receipt never states a guess.
  */
-export async function issueReceipt(ctx: PodiumContext, issuer: ReceiptIssuer, challenge: Challenge, submission: SubmissionRecord): Promise<SignedReceipt | undefined> {
+export async function issueReceipt(
+  ctx: PodiumContext,
+  issuer: ReceiptIssuer,
+  challenge: Challenge,
+  submission: SubmissionRecord,
+): Promise<SignedReceipt | undefined> {
   const scores = submission.scores;
   if (submission.mode === 'smoke' || submission.status !== 'SCORED' || !scores) return undefined;
   const existing = await findReceipt(ctx, submission.id, scores);
@@ -41,7 +46,11 @@ export async function issueReceipt(ctx: PodiumContext, issuer: ReceiptIssuer, ch
   const manifestSha256 = await hiddenManifestSha256(ctx, challenge.id, phase.dataset);
   if (!run?.archiveSha256 || !manifestSha256) {
     // Scored before receipts existed (no digest in the outcome) or data uploaded before manifests: no receipt rather than a guess.
-    pipelineLog.warn('no receipt: evidence missing', { submissionId: submission.id, archiveDigest: Boolean(run?.archiveSha256), hiddenManifest: Boolean(manifestSha256) });
+    pipelineLog.warn('no receipt: evidence missing', {
+      submissionId: submission.id,
+      archiveDigest: Boolean(run?.archiveSha256),
+      hiddenManifest: Boolean(manifestSha256),
+    });
     return undefined;
   }
   const statement: ReceiptStatement = {
@@ -67,13 +76,18 @@ export async function issueReceipt(ctx: PodiumContext, issuer: ReceiptIssuer, ch
   // Published before the first receipt it verifies; repeated per job, the write is a no-op after the first.
   await publishReceiptKey(ctx, await issuer.signer.publicKey());
   const signature = await issuer.signer.sign(statementBytes(statement));
-  return storeReceipt(ctx, { statement, signature: { algorithm: RECEIPT_ALGORITHM, keyId: issuer.signer.keyId, value: Buffer.from(signature).toString('base64') } });
+  return storeReceipt(ctx, {
+    statement,
+    signature: { algorithm: RECEIPT_ALGORITHM, keyId: issuer.signer.keyId, value: Buffer.from(signature).toString('base64') },
+  });
 }
 
 async function hiddenManifestSha256(ctx: PodiumContext, challengeId: string, datasetId: string): Promise<string | undefined> {
   try {
     const object = await ctx.s3.send(new GetObjectCommand({ Bucket: ctx.config.hiddenBucket, Key: objectKeys.hiddenManifest(challengeId, datasetId) }));
-    return createHash('sha256').update(await object.Body!.transformToByteArray()).digest('hex');
+    return createHash('sha256')
+      .update(await object.Body!.transformToByteArray())
+      .digest('hex');
   } catch (error) {
     // Uploaded before manifests were written: `podium upload-data` again writes it.
     if ((error as Error).name === 'NoSuchKey') return undefined;

@@ -21,7 +21,9 @@ export function kmsReceiptSigner(keyId: string, kms: KMSClient = new KMSClient({
     async publicKey() {
       const { PublicKey } = await kms.send(new GetPublicKeyCommand({ KeyId: keyId }));
       if (!PublicKey) throw new Error(`KMS returned no public key for ${keyId}`);
-      const publicKeyPem = createPublicKey({ key: Buffer.from(PublicKey), format: 'der', type: 'spki' }).export({ type: 'spki', format: 'pem' }).toString();
+      const publicKeyPem = createPublicKey({ key: Buffer.from(PublicKey), format: 'der', type: 'spki' })
+        .export({ type: 'spki', format: 'pem' })
+        .toString();
       return { keyId, algorithm: RECEIPT_ALGORITHM, publicKeyPem, fingerprint: publicKeyFingerprint(publicKeyPem) };
     },
   };

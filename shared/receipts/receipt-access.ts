@@ -32,18 +32,29 @@ export async function readableReceipt(ctx: PodiumContext, submissionId: string, 
   }
   if (!organiser && !control.published && !ownTeam) throw missing;
   if (submission.status !== 'SCORED' || !submission.scores || submission.mode === 'smoke') {
-    throw new PodiumError('INVALID_STATE', `submission ${submissionId} is ${submission.status}${submission.mode === 'smoke' ? ' (a smoke run)' : ''}: only scored runs on hidden data have receipts`);
+    throw new PodiumError(
+      'INVALID_STATE',
+      `submission ${submissionId} is ${submission.status}${submission.mode === 'smoke' ? ' (a smoke run)' : ''}: only scored runs on hidden data have receipts`,
+    );
   }
   if (!organiser && !control.published) {
     const visible = visibleScores(challenge, submission, control, false);
     const stated = ['overall', 'public', 'private'].filter((split) => submission.scores![split as 'overall'] !== undefined);
     if (!visible || stated.some((split) => visible[split as 'overall'] === undefined)) {
-      throw new PodiumError('INVALID_STATE', `the receipt states scores your team cannot see before phase ${submission.phaseId} is published; it is available once the organisers publish the results`);
+      throw new PodiumError(
+        'INVALID_STATE',
+        `the receipt states scores your team cannot see before phase ${submission.phaseId} is published; ` +
+          `it is available once the organisers publish the results`,
+      );
     }
   }
   const receipt = await findReceipt(ctx, submissionId, submission.scores);
   if (!receipt) {
-    throw new PodiumError('INVALID_STATE', `submission ${submissionId} has no receipt for its current scores: the scoring job signs one after the score, unless it was scored before receipts existed`);
+    throw new PodiumError(
+      'INVALID_STATE',
+      `submission ${submissionId} has no receipt for its current scores: ` +
+        `the scoring job signs one after the score, unless it was scored before receipts existed`,
+    );
   }
   return receipt;
 }

@@ -20,7 +20,11 @@ export async function storeReceipt(ctx: PodiumContext, receipt: SignedReceipt): 
 }
 
 /** The receipt of a submission's current scores, if it was issued. */
-export async function findReceipt(ctx: PodiumContext, submissionId: string, scores: Pick<SubmissionScores, 'scorerVersion' | 'scoredAt'>): Promise<SignedReceipt | undefined> {
+export async function findReceipt(
+  ctx: PodiumContext,
+  submissionId: string,
+  scores: Pick<SubmissionScores, 'scorerVersion' | 'scoredAt'>,
+): Promise<SignedReceipt | undefined> {
   const { Item } = await ctx.db.send(
     new GetCommand({ TableName: ctx.config.tableName, Key: keys.scoreReceipt(submissionId, scores.scorerVersion, scores.scoredAt), ConsistentRead: true }),
   );

@@ -30,7 +30,9 @@ export function fileReceiptSigner(keyId: string, keyFile: string): ReceiptSigner
       return sign('sha256', message, { key: await privateKey(), dsaEncoding: 'der' });
     },
     async publicKey() {
-      const publicKeyPem = createPublicKey(await privateKey()).export({ type: 'spki', format: 'pem' }).toString();
+      const publicKeyPem = createPublicKey(await privateKey())
+        .export({ type: 'spki', format: 'pem' })
+        .toString();
       return { keyId, algorithm: RECEIPT_ALGORITHM, publicKeyPem, fingerprint: publicKeyFingerprint(publicKeyPem) };
     },
   };

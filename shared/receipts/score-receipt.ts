@@ -14,42 +14,47 @@ const splitScores = z.object({ overall: z.number(), public: z.number().optional(
  * an organiser would need to re-check a result: the exact archive, where it ran, on which data,
  * by which scorer, with which scores, when.
  */
-export const receiptStatementSchema = z.object({
-  format: z.literal(RECEIPT_FORMAT),
-  challengeId: z.string(),
-  phaseId: z.string(),
-  submissionId: z.string(),
-  teamId: z.string(),
-  attempt: z.number().int(),
-  /** SHA-256 of the archive exactly as the inference job fetched and ran it. */
-  archive: z.object({ sha256: sha256Hex, bytes: z.number().int().nonnegative().optional() }).strict(),
-  /**
-   * The image the code ran in: on AWS the inference image's CDK asset (`cdk-asset:<hash>`, a hash
-   * of its build context, also its ECR tag); `host` when the local runner ran it as a process.
-   */
-  runtimeImage: z.string(),
-  /** SHA-256 of the hidden dataset's manifest (every input file's and the labels' SHA-256, as uploaded). */
-  hiddenData: z.object({ datasetId: z.string(), manifestSha256: sha256Hex }).strict(),
-  scorer: z.object({ version: z.string() }).strict(),
-  scores: splitScores.extend({ secondary: z.record(z.string(), splitScores).optional() }).strict(),
-  scoredAt: z.string(),
-  signedAt: z.string(),
-})
+export const receiptStatementSchema = z
+  .object({
+    format: z.literal(RECEIPT_FORMAT),
+    challengeId: z.string(),
+    phaseId: z.string(),
+    submissionId: z.string(),
+    teamId: z.string(),
+    attempt: z.number().int(),
+    /** SHA-256 of the archive exactly as the inference job fetched and ran it. */
+    archive: z.object({ sha256: sha256Hex, bytes: z.number().int().nonnegative().optional() }).strict(),
+    /**
+     * The image the code ran in: on AWS the inference image's CDK asset (`cdk-asset:<hash>`, a hash
+     * of its build context, also its ECR tag); `host` when the local runner ran it as a process.
+     */
+    runtimeImage: z.string(),
+    /** SHA-256 of the hidden dataset's manifest (every input file's and the labels' SHA-256, as uploaded). */
+    hiddenData: z.object({ datasetId: z.string(), manifestSha256: sha256Hex }).strict(),
+    scorer: z.object({ version: z.string() }).strict(),
+    scores: splitScores.extend({ secondary: z.record(z.string(), splitScores).optional() }).strict(),
+    scoredAt: z.string(),
+    signedAt: z.string(),
+  })
   // Strict: a field added after signing is refused rather than silently left unchecked.
   .strict();
 export type ReceiptStatement = z.infer<typeof receiptStatementSchema>;
 
 /** A statement with its signature: what `GET /submissions/{id}/receipt` returns and `podium verify` checks. */
-export const signedReceiptSchema = z.object({
-  statement: receiptStatementSchema,
-  signature: z.object({
-    algorithm: z.literal(RECEIPT_ALGORITHM),
-    /** The key that signed: a KMS key ARN on AWS, the local stack's stand-in ARN locally. */
-    keyId: z.string(),
-    /** DER-encoded ECDSA signature of the canonical statement, base64. */
-    value: z.string(),
-  }).strict(),
-}).strict();
+export const signedReceiptSchema = z
+  .object({
+    statement: receiptStatementSchema,
+    signature: z
+      .object({
+        algorithm: z.literal(RECEIPT_ALGORITHM),
+        /** The key that signed: a KMS key ARN on AWS, the local stack's stand-in ARN locally. */
+        keyId: z.string(),
+        /** DER-encoded ECDSA signature of the canonical statement, base64. */
+        value: z.string(),
+      })
+      .strict(),
+  })
+  .strict();
 export type SignedReceipt = z.infer<typeof signedReceiptSchema>;
 
 /** A published verification key (`GET /.well-known/podium-receipt-keys`). */
@@ -80,13 +85,23 @@ export type ReceiptCheck = { ok: true } | { ok: false; problem: string };
 export function verifyReceipt(receipt: unknown, keys: readonly ReceiptPublicKey[], archive?: { sha256: string }): ReceiptCheck {
   const parsed = signedReceiptSchema.safeParse(receipt);
   if (!parsed.success) {
-    return { ok: false, problem: `not a Podium score receipt: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')}` };
+    return {
+      ok: false,
+      problem: `not a Podium score receipt: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')}`,
+    };
   }
   const { statement, signature } = parsed.data;
   const key = keys.find((candidate) => candidate.keyId === signature.keyId);
-  if (!key) return { ok: false, problem: `signed by key ${signature.keyId}, which is not among the published keys (${keys.map((k) => k.keyId).join(', ') || 'none'})` };
-  const valid = verify('sha256', statementBytes(statement), { key: createPublicKey(key.publicKeyPem), dsaEncoding: 'der' }, Buffer.from(signature.value, 'base64'));
-  if (!valid) return { ok: false, problem: 'the signature does not match the statement: the receipt was changed after it was signed, or signed by another key' };
+  if (!key)
+    return { ok: false, problem: `signed by key ${signature.keyId}, which is not among the published keys (${keys.map((k) => k.keyId).join(', ') || 'none'})` };
+  const valid = verify(
+    'sha256',
+    statementBytes(statement),
+    { key: createPublicKey(key.publicKeyPem), dsaEncoding: 'der' },
+    Buffer.from(signature.value, 'base64'),
+  );
+  if (!valid)
+    return { ok: false, problem: 'the signature does not match the statement: the receipt was changed after it was signed, or signed by another key' };
   if (archive && archive.sha256 !== statement.archive.sha256) {
     return { ok: false, problem: `the archive's SHA-256 is ${archive.sha256}, but the receipt was issued for ${statement.archive.sha256}` };
   }

@@ -99,7 +99,8 @@ async function callerTeam(ctx: PodiumContext, challenge: Challenge, principal: P
 }
 
 const conflictOnRace = (error: unknown, what: string): never => {
-  if (error instanceof ConditionalCheckFailedException) throw new PodiumError('CONFLICT', `${what} changed meanwhile (another request of your team or an organiser's review); read it again and retry`);
+  if (error instanceof ConditionalCheckFailedException)
+    throw new PodiumError('CONFLICT', `${what} changed meanwhile (another request of your team or an organiser's review); read it again and retry`);
   throw error;
 };
 
@@ -118,7 +119,10 @@ export async function startCodeRelease(
   const settings = codeReleaseSettings(challenge);
   const team = await callerTeam(ctx, challenge, principal);
   if (!(await getPhaseControl(ctx, challenge.id, settings.phase)).published) {
-    throw new PodiumError('INVALID_STATE', `the results of phase "${settings.phase}" are not published yet: code releases open once the organisers publish them`);
+    throw new PodiumError(
+      'INVALID_STATE',
+      `the results of phase "${settings.phase}" are not published yet: code releases open once the organisers publish them`,
+    );
   }
   if (!settings.licences.includes(request.licence as never)) {
     throw new PodiumError('VALIDATION_FAILED', `licence "${request.licence}" is not one the organisers accept; choose one of ${settings.licences.join(', ')}`, {
@@ -127,12 +131,18 @@ export async function startCodeRelease(
   }
   const maxBytes = settings.maxArchiveMiB * MIB;
   if (request.archiveBytes > maxBytes) {
-    throw new PodiumError('VALIDATION_FAILED', `the code archive weighs ${request.archiveBytes} bytes, over this challenge's limit of ${settings.maxArchiveMiB} MiB`);
+    throw new PodiumError(
+      'VALIDATION_FAILED',
+      `the code archive weighs ${request.archiveBytes} bytes, over this challenge's limit of ${settings.maxArchiveMiB} MiB`,
+    );
   }
   const winners = await winningRows(ctx, challenge, settings);
   const row = winners.find((candidate) => candidate.teamId === team.teamId);
   if (!row) {
-    throw new PodiumError('FORBIDDEN', `team "${team.name}" is not among the ${settings.winners} winners of phase "${settings.phase}": only they release their code`);
+    throw new PodiumError(
+      'FORBIDDEN',
+      `team "${team.name}" is not among the ${settings.winners} winners of phase "${settings.phase}": only they release their code`,
+    );
   }
   const existing = await findRelease(ctx, challenge.id, team.teamId);
   if (existing?.status === 'VERIFIED') {
@@ -160,7 +170,9 @@ export async function startCodeRelease(
         TableName: ctx.config.tableName,
         Item: { ...keys.codeRelease(challenge.id, team.teamId), kind: 'code-release', ...release },
         ConditionExpression: existing ? 'attempt = :previous AND #status <> :verified' : 'attribute_not_exists(pk)',
-        ...(existing ? { ExpressionAttributeNames: { '#status': 'status' }, ExpressionAttributeValues: { ':previous': existing.attempt, ':verified': 'VERIFIED' } } : {}),
+        ...(existing
+          ? { ExpressionAttributeNames: { '#status': 'status' }, ExpressionAttributeValues: { ':previous': existing.attempt, ':verified': 'VERIFIED' } }
+          : {}),
       }),
     )
     .catch((error: unknown) => conflictOnRace(error, 'your team’s code release'));
@@ -178,13 +190,25 @@ export async function completeCodeRelease(ctx: PodiumContext, challenge: Challen
   if (!release) throw notFound(`a code release of your team in ${challenge.id} (start one first)`);
   if (release.status === 'SUBMITTED' || release.status === 'VERIFIED') return release;
   if (release.status !== 'UPLOADING') throw new PodiumError('INVALID_STATE', `your team's code release is ${release.status}: start a new upload first`);
-  const head = await ctx.s3.send(new HeadObjectCommand({ Bucket: ctx.config.submissionsBucket, Key: release.archiveKey })).catch((error: { $metadata?: { httpStatusCode?: number } }) => {
-    // S3 answers 403 rather than 404 for a missing key to a role that may not list the bucket.
-    if ([403, 404].includes(error.$metadata?.httpStatusCode ?? 0)) return undefined;
-    throw error;
-  });
-  if (!head) throw new PodiumError('INVALID_STATE', `the code archive of attempt ${release.attempt} has not arrived: upload it with the URL the start step gave, then complete`);
-  const submitted: CodeReleaseRecord = { ...release, status: 'SUBMITTED', archiveBytes: head.ContentLength ?? 0, archiveETag: head.ETag ?? '', submittedAt: ctx.now().toISOString() };
+  const head = await ctx.s3
+    .send(new HeadObjectCommand({ Bucket: ctx.config.submissionsBucket, Key: release.archiveKey }))
+    .catch((error: { $metadata?: { httpStatusCode?: number } }) => {
+      // S3 answers 403 rather than 404 for a missing key to a role that may not list the bucket.
+      if ([403, 404].includes(error.$metadata?.httpStatusCode ?? 0)) return undefined;
+      throw error;
+    });
+  if (!head)
+    throw new PodiumError(
+      'INVALID_STATE',
+      `the code archive of attempt ${release.attempt} has not arrived: upload it with the URL the start step gave, then complete`,
+    );
+  const submitted: CodeReleaseRecord = {
+    ...release,
+    status: 'SUBMITTED',
+    archiveBytes: head.ContentLength ?? 0,
+    archiveETag: head.ETag ?? '',
+    submittedAt: ctx.now().toISOString(),
+  };
   await ctx.db
     .send(
       new UpdateCommand({
@@ -238,7 +262,9 @@ export async function reviewCodeRelease(
       new UpdateCommand({
         TableName: ctx.config.tableName,
         Key: keys.codeRelease(challenge.id, teamId),
-        UpdateExpression: `SET #status = :target, reviewedBy = :by, reviewedAt = :at${review.decision === 'reject' ? ', rejectionReason = :reason' : ' REMOVE rejectionReason'}`,
+        UpdateExpression:
+          'SET #status = :target, reviewedBy = :by, reviewedAt = :at' +
+          (review.decision === 'reject' ? ', rejectionReason = :reason' : ' REMOVE rejectionReason'),
         ConditionExpression: 'attempt = :attempt AND #status = :submitted',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
@@ -263,7 +289,12 @@ export async function reviewCodeRelease(
 }
 
 /** Every team's release: organisers see all of them; everyone else the verified ones and their own team's. */
-export async function listCodeReleases(ctx: PodiumContext, challenge: Challenge, viewer: Principal | undefined, ownTeamId?: string): Promise<CodeReleaseRecord[]> {
+export async function listCodeReleases(
+  ctx: PodiumContext,
+  challenge: Challenge,
+  viewer: Principal | undefined,
+  ownTeamId?: string,
+): Promise<CodeReleaseRecord[]> {
   const items = await queryAll<CodeReleaseRecord & Record<string, unknown>>(ctx.db, {
     TableName: ctx.config.tableName,
     KeyConditionExpression: 'pk = :pk AND begins_with(sk, :release)',

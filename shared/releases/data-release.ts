@@ -45,7 +45,9 @@ export async function recordDataRelease(
   releasedBy: string,
 ): Promise<DataRelease> {
   const now = ctx.now();
-  const blocking = [...new Set(input.datasets)].flatMap((datasetId) => phasesKeepingSecret(challenge, datasetId, now).map((phase) => ({ datasetId, ...phase })));
+  const blocking = [...new Set(input.datasets)].flatMap((datasetId) =>
+    phasesKeepingSecret(challenge, datasetId, now).map((phase) => ({ datasetId, ...phase })),
+  );
   if (blocking.length > 0) {
     const reasons = blocking.map((block) => `dataset "${block.datasetId}" is used by phase "${block.phaseId}", which closes ${block.closes}`);
     throw new PodiumError('INVALID_STATE', `cannot release while a phase using the data has not closed: ${reasons.join('; ')}`, { blocking });
@@ -61,6 +63,11 @@ export async function recordDataRelease(
     releasedAt: now.toISOString(),
   };
   const { releaseId, datasets, destination, files, manifestSha256 } = release;
-  await recordAudit(ctx, challenge.id, { actor: releasedBy, action: 'data.released', target: datasets.join(','), details: { releaseId, destination, files, manifestSha256 } });
+  await recordAudit(ctx, challenge.id, {
+    actor: releasedBy,
+    action: 'data.released',
+    target: datasets.join(','),
+    details: { releaseId, destination, files, manifestSha256 },
+  });
   return release;
 }

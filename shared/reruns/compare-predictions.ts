@@ -15,9 +15,11 @@ export interface PredictionsComparison {
 }
 
 async function readTable(bytes: Uint8Array): Promise<{ header: string[]; rows: Map<string, string[]> }> {
-  const reader = new CsvReader((async function* () {
-    yield bytes;
-  })());
+  const reader = new CsvReader(
+    (async function* () {
+      yield bytes;
+    })(),
+  );
   let header: string[] | undefined;
   const rows = new Map<string, string[]>();
   for (let batch = await reader.next(); batch; batch = await reader.next()) {

@@ -93,7 +93,13 @@ export async function getRerun(ctx: PodiumContext, rerunId: string): Promise<Rer
 }
 
 /** The rerun job of one team: the inference job definition, the archive's validated version, outputs under the rerun's keys. */
-function rerunJobSpec(challenge: Challenge, request: RerunRequestRecord, team: RerunTeam, index: number, submission: Parameters<typeof inferenceRunSpec>[1]): JobSpec {
+function rerunJobSpec(
+  challenge: Challenge,
+  request: RerunRequestRecord,
+  team: RerunTeam,
+  index: number,
+  submission: Parameters<typeof inferenceRunSpec>[1],
+): JobSpec {
   const spec = { ...inferenceRunSpec(challenge, submission, team.attempt), rerunId: request.rerunId };
   return {
     kind: 'rerun',
@@ -122,7 +128,8 @@ export async function requestRerun(
 ): Promise<RerunRequestRecord> {
   const { challenge, phaseId, top, tolerance, requestedBy } = input;
   if (!findPhase(challenge, phaseId)) throw notFound(`phase "${phaseId}" of ${challenge.id}`);
-  if (!Number.isInteger(top) || top < 1 || top > MAX_RERUN_TEAMS) throw new PodiumError('VALIDATION_FAILED', `top must be a whole number from 1 to ${MAX_RERUN_TEAMS}`);
+  if (!Number.isInteger(top) || top < 1 || top > MAX_RERUN_TEAMS)
+    throw new PodiumError('VALIDATION_FAILED', `top must be a whole number from 1 to ${MAX_RERUN_TEAMS}`);
   if (!(tolerance >= 0) || !Number.isFinite(tolerance)) throw new PodiumError('VALIDATION_FAILED', 'tolerance must be a finite number ≥ 0');
   const split = phaseHasSplit(challenge, phaseId) ? 'private' : 'overall';
   const board = await readLeaderboard(ctx, challenge, phaseId, split, { limit: top });
@@ -130,8 +137,16 @@ export async function requestRerun(
   const submissions = await Promise.all(board.entries.map((entry) => getSubmission(ctx, entry.submissionId)));
   const teams: RerunTeam[] = board.entries.map((entry, index) => {
     const submission = submissions[index]!;
-    if (submission.status !== 'SCORED' || !submission.scores) throw new PodiumError('INVALID_STATE', `submission ${submission.id} of rank ${entry.rank} is ${submission.status}`);
-    return { rank: entry.rank, teamId: entry.teamId, ...(entry.teamName ? { teamName: entry.teamName } : {}), submissionId: submission.id, attempt: submission.attempt, scores: submission.scores };
+    if (submission.status !== 'SCORED' || !submission.scores)
+      throw new PodiumError('INVALID_STATE', `submission ${submission.id} of rank ${entry.rank} is ${submission.status}`);
+    return {
+      rank: entry.rank,
+      teamId: entry.teamId,
+      ...(entry.teamName ? { teamName: entry.teamName } : {}),
+      submissionId: submission.id,
+      attempt: submission.attempt,
+      scores: submission.scores,
+    };
   });
   const rerunId = newRerunId();
   const request: RerunRequestRecord = {
@@ -149,7 +164,12 @@ export async function requestRerun(
     teams,
   };
   await createIfAbsent(ctx.db, ctx.config.tableName, request);
-  await recordAudit(ctx, challenge.id, { actor: requestedBy, action: 'rerun.requested', target: `${challenge.id}/${phaseId}`, details: { rerunId, top, tolerance, teams: teams.map((team) => team.teamId) } });
+  await recordAudit(ctx, challenge.id, {
+    actor: requestedBy,
+    action: 'rerun.requested',
+    target: `${challenge.id}/${phaseId}`,
+    details: { rerunId, top, tolerance, teams: teams.map((team) => team.teamId) },
+  });
 
   const submitted: string[] = [];
   try {
@@ -206,7 +226,12 @@ export function transitionRerun(
 }
 
 export function failRerun(ctx: PodiumContext, rerunId: string, message: string, jobId?: string): Promise<boolean> {
-  return transitionRerun(ctx, rerunId, { from: ['QUEUED', 'RUNNING'], to: 'FAILED', set: { message, finishedAt: ctx.now().toISOString() }, ...(jobId ? { jobId } : {}) });
+  return transitionRerun(ctx, rerunId, {
+    from: ['QUEUED', 'RUNNING'],
+    to: 'FAILED',
+    set: { message, finishedAt: ctx.now().toISOString() },
+    ...(jobId ? { jobId } : {}),
+  });
 }
 
 /**

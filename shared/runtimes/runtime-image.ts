@@ -37,7 +37,10 @@ const organiserImageUri = z
   .object({
     uri: z
       .string()
-      .regex(/^[a-z0-9.-]+(?::\d+)?\/[a-z0-9._/-]+(?::[A-Za-z0-9._-]{1,128}|@sha256:[a-f0-9]{64})$/, 'must be registry/repository:tag or registry/repository@sha256:<digest>'),
+      .regex(
+        /^[a-z0-9.-]+(?::\d+)?\/[a-z0-9._/-]+(?::[A-Za-z0-9._-]{1,128}|@sha256:[a-f0-9]{64})$/,
+        'must be registry/repository:tag or registry/repository@sha256:<digest>',
+      ),
   })
   .strict();
 

@@ -31,7 +31,10 @@ const listed = (packages: Record<string, string>): RuntimePackage[] =>
     .sort((a, b) => a.name.localeCompare(b.name));
 
 /** The manifest of a phase's runtime, or NOT_FOUND for an unknown phase. */
-export function runtimeManifest(challenge: { id: string; phases: { id: string; runtime: Pick<PhaseRuntime, 'image' | 'gpus'> }[] }, phaseId: string): RuntimeManifest {
+export function runtimeManifest(
+  challenge: { id: string; phases: { id: string; runtime: Pick<PhaseRuntime, 'image' | 'gpus'> }[] },
+  phaseId: string,
+): RuntimeManifest {
   const phase = challenge.phases.find((candidate) => candidate.id === phaseId);
   if (!phase) throw notFound(`phase "${phaseId}" of ${challenge.id}`);
   const image = phaseRuntimeImage(phase.runtime);

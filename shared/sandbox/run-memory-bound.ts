@@ -194,10 +194,7 @@ class RunCgroup implements RunMemoryBound {
   }
 
   private members(): number[] {
-    return readText(join(this.dir, 'cgroup.procs'))
-      .split('\n')
-      .filter(Boolean)
-      .map(Number);
+    return readText(join(this.dir, 'cgroup.procs')).split('\n').filter(Boolean).map(Number);
   }
 
   killAll(): void {

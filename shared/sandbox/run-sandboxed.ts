@@ -140,14 +140,7 @@ function limitArgs(limits: SandboxLimits, usesGpu: boolean): string[] {
   // CUDA reserves terabytes of address space up front, so with a GPU the cap is on data (heap and
   // writable mappings) rather than on address space.
   const memory = usesGpu ? `--data=${limits.memoryMiB * 1024 * 1024}` : `--as=${limits.memoryMiB * 1024 * 1024}`;
-  return [
-    '/usr/bin/prlimit',
-    memory,
-    `--nproc=${limits.maxProcesses}`,
-    `--fsize=${limits.maxFileBytes}`,
-    '--core=0',
-    '--',
-  ];
+  return ['/usr/bin/prlimit', memory, `--nproc=${limits.maxProcesses}`, `--fsize=${limits.maxFileBytes}`, '--core=0', '--'];
 }
 
 /** The descriptor on which bwrap reports, as JSON, the sandboxed process's pid. */
@@ -428,7 +421,8 @@ export async function runSandboxed(request: SandboxRequest): Promise<SandboxResu
     if (outcome === 'exited' && exitCode !== 0 && MEMORY_EXHAUSTED.test(log.stderrTailText)) outcome = 'out-of-memory';
     if (outcome === 'timeout') log.note(`stopped: time limit of ${request.limits.timeLimitSeconds} s reached`);
     if (outcome === 'disk-full') log.note(`stopped: wrote more than ${request.limits.maxScratchBytes} bytes to disk`);
-    if (outcome === 'out-of-memory') log.note(`stopped: memory limit of ${request.limits.memoryMiB} MiB reached (all processes and RAM disks of the run together)`);
+    if (outcome === 'out-of-memory')
+      log.note(`stopped: memory limit of ${request.limits.memoryMiB} MiB reached (all processes and RAM disks of the run together)`);
     if (log.bytesSeen > request.limits.log.maxBytes) log.note(`output was ${log.bytesSeen} bytes; the log keeps ${request.limits.log.maxBytes}`);
     const durationMs = Date.now() - started;
     const gpus = request.gpus && gpuDevicesFor(request).length > 0 ? request.gpus : 0;

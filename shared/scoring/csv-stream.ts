@@ -202,7 +202,11 @@ export class CsvReader {
           i = closed + 1;
           const after = i < length ? data[i] : LF;
           if (after !== COMMA && after !== LF && !(after === CR && (i + 1 >= length || data[i + 1] === LF))) {
-            throw new CsvFormatError('TEXT_AFTER_QUOTE', `line ${this.recordsRead + records + 1} has text after a closing quote`, 'quote whole fields only, and double quotes inside quoted fields');
+            throw new CsvFormatError(
+              'TEXT_AFTER_QUOTE',
+              `line ${this.recordsRead + records + 1} has text after a closing quote`,
+              'quote whole fields only, and double quotes inside quoted fields',
+            );
           }
         } else {
           while (i < length) {

@@ -72,7 +72,11 @@ const quoteNames = (names: string[]) => names.map((name) => `"${name}"`).join(',
  * Maps the header onto the submission format. Columns may come in any order (the id column need
  * not be first): a file with every expected column and nothing else is accepted.
  */
-export function layoutHeader(header: string[], format: SubmissionFormat, options: { allowExtra?: boolean; optional?: string[] } = {}): HeaderLayout | HeaderProblems {
+export function layoutHeader(
+  header: string[],
+  format: SubmissionFormat,
+  options: { allowExtra?: boolean; optional?: string[] } = {},
+): HeaderLayout | HeaderProblems {
   const expected = [format.idColumn, ...format.columns.map((column) => column.name)];
   const problems: string[] = [];
   const positions = new Map<string, number>();
@@ -244,12 +248,12 @@ function rangeOf(column: PredictionColumn): string {
   return `[${Number.isFinite(low) ? low : '-∞'}, ${Number.isFinite(high) ? high : '∞'}]`;
 }
 
-
 /** The person-readable summary of a failed validation: counts only. */
 export function describeCounts(counts: PredictionsCounts, format: SubmissionFormat, valueLines: string[]): string[] {
   const lines: string[] = [];
   if (counts.missingIds > 0) lines.push(`${plural(counts.missingIds, 'expected id is', 'expected ids are')} missing (of ${counts.expectedIds})`);
-  if (counts.unknownIds > 0) lines.push(`${plural(counts.unknownIds, 'row has an id', 'rows have ids')} that ${counts.unknownIds === 1 ? 'is' : 'are'} not expected`);
+  if (counts.unknownIds > 0)
+    lines.push(`${plural(counts.unknownIds, 'row has an id', 'rows have ids')} that ${counts.unknownIds === 1 ? 'is' : 'are'} not expected`);
   if (counts.duplicateIds > 0) lines.push(`${plural(counts.duplicateIds, 'row repeats an id', 'rows repeat ids')} already given`);
   if (counts.badRows > 0) lines.push(`${plural(counts.badRows, 'row does', 'rows do')} not have the header's number of fields`);
   lines.push(...valueLines);

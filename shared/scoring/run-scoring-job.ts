@@ -73,9 +73,7 @@ export async function runScoringJob(ctx: PodiumContext, submissionId: string, at
     return recordFailure(ctx, submission, phase, recordedFailure(failure, sawHiddenData), usage);
   }
 
-  const scores: SubmissionScores | undefined = outcome
-    ? { ...outcome.scores, scorerVersion: scorerVersionOf(challenge), scoredAt }
-    : undefined;
+  const scores: SubmissionScores | undefined = outcome ? { ...outcome.scores, scorerVersion: scorerVersionOf(challenge), scoredAt } : undefined;
   const moved = await transitionSubmission(ctx, submission.id, { to: 'SCORED', from: ['SCORING'], attempt, set: { ...(scores ? { scores } : {}), ...usage } });
   if (!moved) return { outcome: 'skipped', status: (await getSubmission(ctx, submission.id)).status };
   const scored: SubmissionRecord = { ...submission, status: 'SCORED', ...(scores ? { scores } : {}), ...usage };

@@ -97,11 +97,7 @@ export async function scoreStoredPredictions(
     };
   };
   try {
-    return await scorePredictions(
-      rules,
-      reopen(ctx.config.predictionsBucket, predictionsKey, predictions),
-      reopen(location.bucket, location.key, labels),
-    );
+    return await scorePredictions(rules, reopen(ctx.config.predictionsBucket, predictionsKey, predictions), reopen(location.bucket, location.key, labels));
   } finally {
     for (const stream of opened) stream.destroy();
   }

@@ -1,15 +1,7 @@
 import type { SubmissionFormat } from '../challenge/definition-schema.ts';
 import { CsvFormatError, CsvReader, fieldBytes, recordText, type CsvProblemCode, type CsvSource } from './csv-stream.ts';
 import { IdBatchBuffers, IdIndex } from './id-index.ts';
-import {
-  RowValueChecker,
-  describeCounts,
-  emptyCounts,
-  isHeaderLayout,
-  layoutHeader,
-  type HeaderLayout,
-  type PredictionsCounts,
-} from './predictions-check.ts';
+import { RowValueChecker, describeCounts, emptyCounts, isHeaderLayout, layoutHeader, type HeaderLayout, type PredictionsCounts } from './predictions-check.ts';
 
 /**
  * Validation of a predictions file against the submission format and the expected ids, streaming
@@ -163,7 +155,8 @@ export async function checkPredictionsFile(
   const named = options.nameMissingIds && counts.missingIds > 0 ? missingIds(seen, options.nameMissingIds) : [];
   // The missing-ids line comes first when there is one.
   if (named.length) problems[0] += `: ${named.map((id) => JSON.stringify(id)).join(', ')}${counts.missingIds > named.length ? ', …' : ''}`;
-  const decimalCommas = checker.hasProblem('decimal-comma') || (longRows > 0 && format.columns.some((column) => column.type === 'float' || column.type === 'probability'));
+  const decimalCommas =
+    checker.hasProblem('decimal-comma') || (longRows > 0 && format.columns.some((column) => column.type === 'float' || column.type === 'probability'));
   return invalid(problems, counts, decimalCommas ? DECIMAL_HINT : undefined, summary);
 }
 

@@ -11,8 +11,7 @@ export type ItemKey = { pk: string; sk: string };
 export type Item = ItemKey & Record<string, unknown>;
 
 export const isConditionFailure = (error: unknown): boolean =>
-  error instanceof ConditionalCheckFailedException ||
-  (error instanceof Error && error.name === 'ConditionalCheckFailedException');
+  error instanceof ConditionalCheckFailedException || (error instanceof Error && error.name === 'ConditionalCheckFailedException');
 
 type ConditionalCommand = PutCommand | UpdateCommand | DeleteCommand;
 
@@ -32,11 +31,7 @@ export async function writeIfCondition(db: DynamoDBDocumentClient, command: Cond
 }
 
 /** Creates the item unless one with the same key exists; returns the item that is stored now. */
-export async function createIfAbsent<T extends ItemKey>(
-  db: DynamoDBDocumentClient,
-  table: string,
-  item: T,
-): Promise<{ created: boolean; item: T }> {
+export async function createIfAbsent<T extends ItemKey>(db: DynamoDBDocumentClient, table: string, item: T): Promise<{ created: boolean; item: T }> {
   if (await writeIfCondition(db, new PutCommand({ TableName: table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }))) {
     return { created: true, item };
   }
@@ -62,12 +57,7 @@ export interface TransitionRequest {
 }
 
 /** Moves an item from one of `from` to `to`; returns false, changing nothing, when it was not in `from`. */
-export async function transitionStatus(
-  db: DynamoDBDocumentClient,
-  table: string,
-  key: ItemKey,
-  request: TransitionRequest,
-): Promise<boolean> {
+export async function transitionStatus(db: DynamoDBDocumentClient, table: string, key: ItemKey, request: TransitionRequest): Promise<boolean> {
   const statusAttribute = request.statusAttribute ?? 'status';
   const names: Record<string, string> = { '#status': statusAttribute };
   const values: Record<string, unknown> = { ':to': request.to };
@@ -188,12 +178,7 @@ export interface BestScoreCandidate extends Item {
  * submission). Replaying the same candidate changes nothing.
  * Returns true when the candidate is now the stored entry.
  */
-export async function putIfBetterScore(
-  db: DynamoDBDocumentClient,
-  table: string,
-  candidate: BestScoreCandidate,
-  higherIsBetter: boolean,
-): Promise<boolean> {
+export async function putIfBetterScore(db: DynamoDBDocumentClient, table: string, candidate: BestScoreCandidate, higherIsBetter: boolean): Promise<boolean> {
   const better = higherIsBetter ? '#score < :score' : '#score > :score';
   const tieAttribute = candidate.lbsk !== undefined ? { name: 'lbsk', value: candidate.lbsk } : { name: 'submittedAt', value: candidate.submittedAt };
   return writeIfCondition(

@@ -24,7 +24,8 @@ export const objectKeys = {
    * for an earlier attempt can never replace a verified archive. Not `submission.zip`, so the
    * upload handler's notification (that suffix) never sees it.
    */
-  codeReleaseArchive: (challengeId: string, phaseId: string, teamId: string, attempt: number) => `${challengeId}/${phaseId}/${teamId}/code-release-${attempt}.zip`,
+  codeReleaseArchive: (challengeId: string, phaseId: string, teamId: string, attempt: number) =>
+    `${challengeId}/${phaseId}/${teamId}/code-release-${attempt}.zip`,
   /**
    * Predictions bucket: each attempt's predictions, outcome and capped, sanitised log under its own
    * prefix, so a late attempt can never overwrite a newer one's.

@@ -58,5 +58,4 @@ export const keys = {
   auditLogEntry: (challengeId: string, at: string, id: string) => ({ pk: `AUDIT#${challengeId}`, sk: `${at}#${id}` }),
 };
 
-export const leaderboardPartition = (challengeId: string, phaseId: string, split: string) =>
-  `LEADERBOARD#${challengeId}#${phaseId}#${split}`;
+export const leaderboardPartition = (challengeId: string, phaseId: string, split: string) => `LEADERBOARD#${challengeId}#${phaseId}#${split}`;

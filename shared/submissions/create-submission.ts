@@ -85,7 +85,9 @@ export async function createSubmission(
     throw new PodiumError('SUBMISSIONS_PAUSED', `the organisers paused submissions to phase ${phase.id}`);
   }
   if (request.mode === 'smoke' && !smokeDatasetOf(challenge, phase.id)) {
-    throw new PodiumError('VALIDATION_FAILED', `mode: phase ${phase.id} has no smoke dataset`, { issues: [{ field: 'mode', message: 'phase has no smoke dataset' }] });
+    throw new PodiumError('VALIDATION_FAILED', `mode: phase ${phase.id} has no smoke dataset`, {
+      issues: [{ field: 'mode', message: 'phase has no smoke dataset' }],
+    });
   }
   if (request.mode === 'scored' && phase.parent && !(await hasScoredSubmission(ctx, challenge.id, phase.parent, team.teamId))) {
     throw new PodiumError('PARENT_PHASE_REQUIRED', `phase ${phase.id} requires a scored submission in phase ${phase.parent} first`, { parent: phase.parent });
@@ -100,8 +102,13 @@ export async function createSubmission(
   let submissionId = newSubmissionId();
   if (request.idempotencyKey) {
     const { idempotencyKey, ...body } = request;
-    const claim = await claimIdempotencyKey(ctx, team.teamId, idempotencyKey, requestFingerprint({ challengeId: challenge.id, ...body }), submissionId, async (id) =>
-      Boolean(await findSubmission(ctx, id)),
+    const claim = await claimIdempotencyKey(
+      ctx,
+      team.teamId,
+      idempotencyKey,
+      requestFingerprint({ challengeId: challenge.id, ...body }),
+      submissionId,
+      async (id) => Boolean(await findSubmission(ctx, id)),
     );
     submissionId = claim.submissionId;
     if (claim.outcome === 'replay') {

@@ -11,12 +11,21 @@ import { keys } from '../storage/table-design.ts';
  */
 
 export async function readFinalSelection(ctx: PodiumContext, challengeId: string, phaseId: string, teamId: string): Promise<Set<string>> {
-  const result = await ctx.db.send(new GetCommand({ TableName: ctx.config.tableName, Key: keys.finalSelection(challengeId, phaseId, teamId), ConsistentRead: true }));
+  const result = await ctx.db.send(
+    new GetCommand({ TableName: ctx.config.tableName, Key: keys.finalSelection(challengeId, phaseId, teamId), ConsistentRead: true }),
+  );
   return membersOf(result.Item);
 }
 
 /** Adds the submission unless `limit` others are selected already; false, changing nothing, when full. */
-export function addToFinalSelection(ctx: PodiumContext, challengeId: string, phaseId: string, teamId: string, submissionId: string, limit: number): Promise<boolean> {
+export function addToFinalSelection(
+  ctx: PodiumContext,
+  challengeId: string,
+  phaseId: string,
+  teamId: string,
+  submissionId: string,
+  limit: number,
+): Promise<boolean> {
   return addMemberWithinLimit(ctx.db, ctx.config.tableName, keys.finalSelection(challengeId, phaseId, teamId), submissionId, limit, {
     kind: 'final-selection',
     challengeId,

@@ -28,13 +28,19 @@ async function selectable(ctx: PodiumContext, principal: Principal, submissionId
   const phase = requirePhase(challenge, submission.phaseId);
   const limit = finalSelectionsOf(challenge, phase.id);
   if (limit === 0) {
-    throw new PodiumError('INVALID_STATE', `phase "${phase.id}" has no private leaderboard (its test set has no public/private split): there is nothing to select`);
+    throw new PodiumError(
+      'INVALID_STATE',
+      `phase "${phase.id}" has no private leaderboard (its test set has no public/private split): there is nothing to select`,
+    );
   }
   if (ctx.now().getTime() >= Date.parse(phase.closes)) {
     throw new PodiumError('INVALID_STATE', `phase "${phase.id}" closed at ${phase.closes}: final selections can no longer change`, { closes: phase.closes });
   }
   if (adding && (submission.mode !== 'scored' || submission.status !== 'SCORED')) {
-    throw new PodiumError('NOT_FOUND', `scored submission "${submissionId}" was not found: only your team's SCORED submissions (not smoke runs) can be selected`);
+    throw new PodiumError(
+      'NOT_FOUND',
+      `scored submission "${submissionId}" was not found: only your team's SCORED submissions (not smoke runs) can be selected`,
+    );
   }
   return { submission, challenge, phase, limit };
 }
@@ -60,7 +66,8 @@ export async function selectFinalSubmission(ctx: PodiumContext, principal: Princ
     const current = await view(ctx, challengeId, phaseId, teamId, limit, phase.closes);
     throw new PodiumError(
       'CONFLICT',
-      `your team already selected ${current.selected.length} submissions in phase "${phaseId}", the most allowed (${limit}): ` + `${current.selected.join(', ')}; clear one first`,
+      `your team already selected ${current.selected.length} submissions in phase "${phaseId}", the most allowed (${limit}): ` +
+        `${current.selected.join(', ')}; clear one first`,
       current,
     );
   }

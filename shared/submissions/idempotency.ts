@@ -20,9 +20,7 @@ export function requestFingerprint(request: unknown): string {
   return createHash('sha256').update(JSON.stringify(request)).digest('hex');
 }
 
-export type IdempotencyClaim =
-  | { outcome: 'new'; submissionId: string }
-  | { outcome: 'replay'; submissionId: string };
+export type IdempotencyClaim = { outcome: 'new'; submissionId: string } | { outcome: 'replay'; submissionId: string };
 
 export async function claimIdempotencyKey(
   ctx: PodiumContext,

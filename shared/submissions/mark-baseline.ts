@@ -32,7 +32,11 @@ export async function markBaseline(ctx: PodiumContext, submissionId: string, bas
     if (isConditionFailure(error)) throw notFound(`submission "${submissionId}"`);
     throw error;
   }
-  await recordAudit(ctx, submission.challengeId, { actor: organiser.userId, action: baseline ? 'submission.baseline' : 'submission.unbaseline', target: submissionId });
+  await recordAudit(ctx, submission.challengeId, {
+    actor: organiser.userId,
+    action: baseline ? 'submission.baseline' : 'submission.unbaseline',
+    target: submissionId,
+  });
   if (submission.status === 'SCORED' && submission.mode === 'scored') {
     await rebuildLeaderboard(ctx, await getChallenge(ctx, submission.challengeId), submission.phaseId, submission);
   }

@@ -34,18 +34,20 @@ export async function setPhaseSwitch(
 ): Promise<PhaseControl> {
   const at = ctx.now().toISOString();
   const [name, value] = Object.entries(change)[0] as ['paused' | 'published', boolean];
-  await ctx.db.send(
-    new UpdateCommand({
-      TableName: ctx.config.tableName,
-      Key: keys.phaseControl(challengeId, phaseId),
-      UpdateExpression: 'SET #switch = :value, #at = :at, #by = :by, kind = :kind',
-      // Only when it actually changes, so the first time it was set stays recorded.
-      ConditionExpression: 'attribute_not_exists(#switch) OR #switch <> :value',
-      ExpressionAttributeNames: { '#switch': name, '#at': `${name}At`, '#by': `${name}By` },
-      ExpressionAttributeValues: { ':value': value, ':at': at, ':by': by, ':kind': 'phase-control' },
-    }),
-  ).catch((error: Error) => {
-    if (error.name !== 'ConditionalCheckFailedException') throw error;
-  });
+  await ctx.db
+    .send(
+      new UpdateCommand({
+        TableName: ctx.config.tableName,
+        Key: keys.phaseControl(challengeId, phaseId),
+        UpdateExpression: 'SET #switch = :value, #at = :at, #by = :by, kind = :kind',
+        // Only when it actually changes, so the first time it was set stays recorded.
+        ConditionExpression: 'attribute_not_exists(#switch) OR #switch <> :value',
+        ExpressionAttributeNames: { '#switch': name, '#at': `${name}At`, '#by': `${name}By` },
+        ExpressionAttributeValues: { ':value': value, ':at': at, ':by': by, ':kind': 'phase-control' },
+      }),
+    )
+    .catch((error: Error) => {
+      if (error.name !== 'ConditionalCheckFailedException') throw error;
+    });
   return getPhaseControl(ctx, challengeId, phaseId);
 }

@@ -36,7 +36,8 @@ export interface PublicationPreview {
 /** How many of them there are: the same query as the leaderboard's, counted by DynamoDB rather than read. */
 async function countScoredSubmissions(ctx: PodiumContext, challengeId: string, phaseId: string): Promise<number> {
   let count = 0;
-  for await (const page of paginateQuery({ client: ctx.db }, { ...scoredSubmissionsQuery(ctx, challengeId, phaseId), Select: 'COUNT' })) count += page.Count ?? 0;
+  for await (const page of paginateQuery({ client: ctx.db }, { ...scoredSubmissionsQuery(ctx, challengeId, phaseId), Select: 'COUNT' }))
+    count += page.Count ?? 0;
   return count;
 }
 
@@ -85,7 +86,8 @@ export async function publishPhase(ctx: PodiumContext, challenge: ChallengeFile,
   if (open && !request.force) {
     throw new PodiumError(
       'INVALID_STATE',
-      `phase "${phaseId}" is open until ${phase.closes}: publishing now would show every team the private score of each submission it makes until ` + `then. Publish after it closes, or force it with a reason (audit-logged)`,
+      `phase "${phaseId}" is open until ${phase.closes}: publishing now would show every team the private score of each submission it makes until ` +
+        `then. Publish after it closes, or force it with a reason (audit-logged)`,
       { closes: phase.closes },
     );
   }
@@ -102,7 +104,12 @@ export async function publishPhase(ctx: PodiumContext, challenge: ChallengeFile,
 }
 
 /** Hides the phase's final board and private scores again (a publication by mistake); audit-logged with the reason. */
-export async function unpublishPhase(ctx: PodiumContext, challenge: ChallengeFile, phaseId: string, request: { by: string; reason: string }): Promise<PhaseControl> {
+export async function unpublishPhase(
+  ctx: PodiumContext,
+  challenge: ChallengeFile,
+  phaseId: string,
+  request: { by: string; reason: string },
+): Promise<PhaseControl> {
   requirePhase(challenge, phaseId);
   const reason = request.reason.trim();
   if (!reason) throw new PodiumError('VALIDATION_FAILED', 'unpublishing needs a reason: it goes to the audit log');

@@ -26,8 +26,7 @@ export const SMOKE_CONCURRENCY = 1;
 const UNLIMITED = Number.MAX_SAFE_INTEGER;
 
 export const utcDay = (at: Date): string => at.toISOString().slice(0, 10);
-export const nextUtcMidnight = (at: Date): string =>
-  new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate() + 1)).toISOString();
+export const nextUtcMidnight = (at: Date): string => new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate() + 1)).toISOString();
 
 type QuotaLimit = 'perDay' | 'total' | 'concurrent';
 

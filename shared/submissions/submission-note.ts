@@ -12,7 +12,10 @@ export const MAX_NOTE_CHARS = 500;
  */
 export function submissionNote(raw: string | undefined): string | undefined {
   if (raw === undefined) return undefined;
-  const oneLine = raw.split(/\r\n|\r|\n|\t/).map((line) => sanitiseLine(line, MAX_NOTE_CHARS)).join(' ');
+  const oneLine = raw
+    .split(/\r\n|\r|\n|\t/)
+    .map((line) => sanitiseLine(line, MAX_NOTE_CHARS))
+    .join(' ');
   const note = oneLine.replace(/ {2,}/g, ' ').trim();
   return note.length > 0 ? note.slice(0, MAX_NOTE_CHARS) : undefined;
 }

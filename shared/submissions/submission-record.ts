@@ -126,9 +126,7 @@ export async function createSubmissionRecord(ctx: PodiumContext, input: NewSubmi
 }
 
 export async function findSubmission(ctx: PodiumContext, submissionId: string): Promise<SubmissionRecord | undefined> {
-  const result = await ctx.db.send(
-    new GetCommand({ TableName: ctx.config.tableName, Key: keys.submission(submissionId), ConsistentRead: true }),
-  );
+  const result = await ctx.db.send(new GetCommand({ TableName: ctx.config.tableName, Key: keys.submission(submissionId), ConsistentRead: true }));
   return result.Item as SubmissionRecord | undefined;
 }
 

@@ -3,18 +3,7 @@
  * CREATED → UPLOADED → VALIDATED | REJECTED → QUEUED → RUNNING → SCORING → SCORED | FAILED(reason) | CANCELLED.
  * Every transition is a conditional write on the current status (and attempt, for job events).
  */
-export const SUBMISSION_STATUSES = [
-  'CREATED',
-  'UPLOADED',
-  'VALIDATED',
-  'REJECTED',
-  'QUEUED',
-  'RUNNING',
-  'SCORING',
-  'SCORED',
-  'FAILED',
-  'CANCELLED',
-] as const;
+export const SUBMISSION_STATUSES = ['CREATED', 'UPLOADED', 'VALIDATED', 'REJECTED', 'QUEUED', 'RUNNING', 'SCORING', 'SCORED', 'FAILED', 'CANCELLED'] as const;
 export type SubmissionStatus = (typeof SUBMISSION_STATUSES)[number];
 
 export const TERMINAL_STATUSES: readonly SubmissionStatus[] = ['REJECTED', 'SCORED', 'FAILED', 'CANCELLED'];

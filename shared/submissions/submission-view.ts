@@ -23,7 +23,11 @@ export function visibleScores(challenge: Challenge, submission: SubmissionRecord
   else if (!phase || phase.leaderboard === 'private-until-published') return undefined;
   else splits = scores.private === undefined && scores.public === undefined ? ['overall'] : ['public'];
   const pick = (each: { overall: number; public?: number; private?: number }, precision: number) =>
-    Object.fromEntries(splits.flatMap((split) => (each[split] === undefined ? [] : [[split, roundScore(each[split]!, precision)]]))) as { overall?: number; public?: number; private?: number };
+    Object.fromEntries(splits.flatMap((split) => (each[split] === undefined ? [] : [[split, roundScore(each[split]!, precision)]]))) as {
+      overall?: number;
+      public?: number;
+      private?: number;
+    };
   // Secondary scores follow the primary one's visibility, each rounded to its own precision.
   const secondary = Object.fromEntries(
     (challenge.secondaryMetrics ?? []).flatMap((metric) => {
@@ -50,7 +54,13 @@ export function submissionView(challenge: Challenge, submission: SubmissionRecor
     ...(submission.note ? { note: submission.note } : {}),
     // `detail` may quote what the code printed on hidden data: organisers only.
     ...(submission.failure
-      ? { failure: { reason: submission.failure.reason, message: submission.failure.message, ...(asOrganiser && submission.failure.detail ? { detail: submission.failure.detail } : {}) } }
+      ? {
+          failure: {
+            reason: submission.failure.reason,
+            message: submission.failure.message,
+            ...(asOrganiser && submission.failure.detail ? { detail: submission.failure.detail } : {}),
+          },
+        }
       : {}),
     ...(score ? { score: JSON.parse(JSON.stringify(score)) as typeof score } : {}),
     // Coarse and rounded when recorded (run-usage.ts), so safe for the team even on hidden data.

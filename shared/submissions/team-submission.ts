@@ -11,7 +11,11 @@ import { findSubmission, type SubmissionRecord } from './submission-record.ts';
  * A submission of the caller's own team. Another team's submission is NOT_FOUND, exactly like a
  * missing one, so ids reveal nothing.
  */
-export async function teamSubmission(ctx: PodiumContext, principal: Principal, submissionId: string): Promise<{ submission: SubmissionRecord; challenge: Challenge }> {
+export async function teamSubmission(
+  ctx: PodiumContext,
+  principal: Principal,
+  submissionId: string,
+): Promise<{ submission: SubmissionRecord; challenge: Challenge }> {
   const submission = await findSubmission(ctx, submissionId);
   const missing = notFound(`submission "${submissionId}"`);
   if (!submission) throw missing;

@@ -59,11 +59,9 @@ export async function presignParts(ctx: PodiumContext, key: string, uploadId: st
   const parts = await Promise.all(
     Array.from({ length: count }, async (_, index) => ({
       partNumber: index + 1,
-      url: await getSignedUrl(
-        ctx.s3,
-        new UploadPartCommand({ Bucket: ctx.config.submissionsBucket, Key: key, UploadId: uploadId, PartNumber: index + 1 }),
-        { expiresIn: UPLOAD_URL_SECONDS },
-      ),
+      url: await getSignedUrl(ctx.s3, new UploadPartCommand({ Bucket: ctx.config.submissionsBucket, Key: key, UploadId: uploadId, PartNumber: index + 1 }), {
+        expiresIn: UPLOAD_URL_SECONDS,
+      }),
     })),
   );
   return { method: 'MULTIPART', uploadId, partBytes, parts, expiresAt: new Date(ctx.now().getTime() + UPLOAD_URL_SECONDS * 1000).toISOString() };

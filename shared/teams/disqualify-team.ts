@@ -30,7 +30,9 @@ export async function setTeamDisqualified(
           ? 'SET disqualified = :true, disqualifiedReason = :reason, disqualifiedAt = :at, disqualifiedBy = :by'
           : 'SET disqualified = :false, reinstatedAt = :at, reinstatedBy = :by REMOVE disqualifiedReason',
         ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: disqualified ? { ':true': true, ':reason': reason, ':at': at, ':by': organiser.userId } : { ':false': false, ':at': at, ':by': organiser.userId },
+        ExpressionAttributeValues: disqualified
+          ? { ':true': true, ':reason': reason, ':at': at, ':by': organiser.userId }
+          : { ':false': false, ':at': at, ':by': organiser.userId },
         ReturnValues: 'ALL_NEW',
       }),
     );

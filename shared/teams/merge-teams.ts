@@ -45,7 +45,13 @@ async function assertQuotasFit(ctx: PodiumContext, challenge: Challenge, absorbe
  * conditional write guarded so that repeating it changes nothing (`mergedFrom` sets on the
  * survivor and its counters), so an interrupted merge is finished by calling merge again.
  */
-export async function mergeTeams(ctx: PodiumContext, challenge: Challenge, participant: ParticipantRecord, principal: Principal, inviteCode: string): Promise<TeamRecord> {
+export async function mergeTeams(
+  ctx: PodiumContext,
+  challenge: Challenge,
+  participant: ParticipantRecord,
+  principal: Principal,
+  inviteCode: string,
+): Promise<TeamRecord> {
   const table = ctx.config.tableName;
   const deadline = challenge.teams.mergeDeadline;
   if (deadline && ctx.now().getTime() >= Date.parse(deadline)) throw refuse(`the merge deadline of ${challenge.id} passed at ${deadline}`);
@@ -63,30 +69,36 @@ export async function mergeTeams(ctx: PodiumContext, challenge: Challenge, parti
   await assertQuotasFit(ctx, challenge, absorbed, survivor);
 
   try {
-    await ctx.db.send(new UpdateCommand({
-      TableName: table,
-      Key: keys.team(challenge.id, absorbed.teamId),
-      UpdateExpression: 'SET mergingInto = :survivor',
-      ConditionExpression: 'attribute_not_exists(mergedInto) AND (attribute_not_exists(mergingInto) OR mergingInto = :survivor)',
-      ExpressionAttributeValues: { ':survivor': survivor.teamId },
-    }));
-    await ctx.db.send(new UpdateCommand({
-      TableName: table,
-      Key: keys.team(challenge.id, survivor.teamId),
-      UpdateExpression: 'ADD members :members, memberCount :count, mergedFrom :absorbedSet',
-      ConditionExpression: '(attribute_not_exists(mergedFrom) OR NOT contains(mergedFrom, :absorbed)) AND memberCount <= :room',
-      ExpressionAttributeValues: {
-        ':members': new Set(members),
-        ':count': members.length,
-        ':absorbedSet': new Set([absorbed.teamId]),
-        ':absorbed': absorbed.teamId,
-        ':room': challenge.teams.maxSize - members.length,
-      },
-    })).catch(async (error: unknown) => {
-      if (!isConditionFailure(error)) throw error;
-      const current = await findTeam(ctx, challenge.id, survivor.teamId);
-      if (!current?.mergedFrom?.has(absorbed.teamId)) throw refuse(`team "${survivor.name}" no longer has room for ${members.length} more members`);
-    });
+    await ctx.db.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: keys.team(challenge.id, absorbed.teamId),
+        UpdateExpression: 'SET mergingInto = :survivor',
+        ConditionExpression: 'attribute_not_exists(mergedInto) AND (attribute_not_exists(mergingInto) OR mergingInto = :survivor)',
+        ExpressionAttributeValues: { ':survivor': survivor.teamId },
+      }),
+    );
+    await ctx.db
+      .send(
+        new UpdateCommand({
+          TableName: table,
+          Key: keys.team(challenge.id, survivor.teamId),
+          UpdateExpression: 'ADD members :members, memberCount :count, mergedFrom :absorbedSet',
+          ConditionExpression: '(attribute_not_exists(mergedFrom) OR NOT contains(mergedFrom, :absorbed)) AND memberCount <= :room',
+          ExpressionAttributeValues: {
+            ':members': new Set(members),
+            ':count': members.length,
+            ':absorbedSet': new Set([absorbed.teamId]),
+            ':absorbed': absorbed.teamId,
+            ':room': challenge.teams.maxSize - members.length,
+          },
+        }),
+      )
+      .catch(async (error: unknown) => {
+        if (!isConditionFailure(error)) throw error;
+        const current = await findTeam(ctx, challenge.id, survivor.teamId);
+        if (!current?.mergedFrom?.has(absorbed.teamId)) throw refuse(`team "${survivor.name}" no longer has room for ${members.length} more members`);
+      });
   } catch (error) {
     if (isConditionFailure(error)) throw refuse(`team "${absorbed.name}" is already being merged into another team`);
     throw error;
@@ -94,55 +106,73 @@ export async function mergeTeams(ctx: PodiumContext, challenge: Challenge, parti
 
   // The absorbed team's charges move to the survivor: adding submission ids to a set is idempotent.
   for (const phase of challenge.phases) {
-    const counters = await ctx.db.send(new QueryCommand({
-      TableName: table,
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': keys.quotaCounter(challenge.id, phase.id, absorbed.teamId, '').pk },
-      ConsistentRead: true,
-    }));
+    const counters = await ctx.db.send(
+      new QueryCommand({
+        TableName: table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': keys.quotaCounter(challenge.id, phase.id, absorbed.teamId, '').pk },
+        ConsistentRead: true,
+      }),
+    );
     for (const item of counters.Items ?? []) {
       const window = item.sk as string;
       if (window !== COUNTER.total && !window.startsWith('DAY#')) continue;
       const charged = membersOf(item);
       if (charged.size === 0) continue;
-      await ctx.db.send(new UpdateCommand({
-        TableName: table,
-        Key: keys.quotaCounter(challenge.id, phase.id, survivor.teamId, window),
-        UpdateExpression: 'ADD #members :charged',
-        ExpressionAttributeNames: { '#members': 'members' },
-        ExpressionAttributeValues: { ':charged': charged },
-      }));
+      await ctx.db.send(
+        new UpdateCommand({
+          TableName: table,
+          Key: keys.quotaCounter(challenge.id, phase.id, survivor.teamId, window),
+          UpdateExpression: 'ADD #members :charged',
+          ExpressionAttributeNames: { '#members': 'members' },
+          ExpressionAttributeValues: { ':charged': charged },
+        }),
+      );
     }
   }
   // Members and submissions follow; each write only applies while they still point at the absorbed team.
   for (const userId of members) {
-    await ctx.db.send(new UpdateCommand({
-      TableName: table,
-      Key: keys.participant(challenge.id, userId),
-      UpdateExpression: 'SET teamId = :survivor',
-      ConditionExpression: 'teamId = :absorbed',
-      ExpressionAttributeValues: { ':survivor': survivor.teamId, ':absorbed': absorbed.teamId },
-    })).catch((error: unknown) => {
-      if (!isConditionFailure(error)) throw error;
-    });
+    await ctx.db
+      .send(
+        new UpdateCommand({
+          TableName: table,
+          Key: keys.participant(challenge.id, userId),
+          UpdateExpression: 'SET teamId = :survivor',
+          ConditionExpression: 'teamId = :absorbed',
+          ExpressionAttributeValues: { ':survivor': survivor.teamId, ':absorbed': absorbed.teamId },
+        }),
+      )
+      .catch((error: unknown) => {
+        if (!isConditionFailure(error)) throw error;
+      });
   }
   for (const submission of await listTeamSubmissions(ctx, challenge.id, absorbed.teamId)) {
-    await ctx.db.send(new UpdateCommand({
-      TableName: table,
-      Key: keys.submission(submission.id),
-      UpdateExpression: 'SET teamId = :survivor, gsi1pk = :partition, mergedFromTeam = :absorbed',
-      ConditionExpression: 'teamId = :absorbed',
-      ExpressionAttributeValues: { ':survivor': survivor.teamId, ':partition': teamSubmissionsPartition(challenge.id, survivor.teamId), ':absorbed': absorbed.teamId },
-    })).catch((error: unknown) => {
-      if (!isConditionFailure(error)) throw error;
-    });
+    await ctx.db
+      .send(
+        new UpdateCommand({
+          TableName: table,
+          Key: keys.submission(submission.id),
+          UpdateExpression: 'SET teamId = :survivor, gsi1pk = :partition, mergedFromTeam = :absorbed',
+          ConditionExpression: 'teamId = :absorbed',
+          ExpressionAttributeValues: {
+            ':survivor': survivor.teamId,
+            ':partition': teamSubmissionsPartition(challenge.id, survivor.teamId),
+            ':absorbed': absorbed.teamId,
+          },
+        }),
+      )
+      .catch((error: unknown) => {
+        if (!isConditionFailure(error)) throw error;
+      });
   }
-  await ctx.db.send(new UpdateCommand({
-    TableName: table,
-    Key: keys.team(challenge.id, absorbed.teamId),
-    UpdateExpression: 'SET mergedInto = :survivor, memberCount = :zero REMOVE mergingInto',
-    ExpressionAttributeValues: { ':survivor': survivor.teamId, ':zero': 0 },
-  }));
+  await ctx.db.send(
+    new UpdateCommand({
+      TableName: table,
+      Key: keys.team(challenge.id, absorbed.teamId),
+      UpdateExpression: 'SET mergedInto = :survivor, memberCount = :zero REMOVE mergingInto',
+      ExpressionAttributeValues: { ':survivor': survivor.teamId, ':zero': 0 },
+    }),
+  );
   // The absorbed team's scored submissions now belong to the survivor: one entry per team again.
   for (const phase of challenge.phases) await rebuildLeaderboard(ctx, challenge, phase.id);
   return (await findTeam(ctx, challenge.id, survivor.teamId))!;

@@ -21,7 +21,11 @@ const alreadyInTeam = (challengeId: string) =>
 
 async function insertTeam(ctx: PodiumContext, team: TeamRecord): Promise<TeamRecord> {
   const stored = await createIfAbsent(ctx.db, ctx.config.tableName, team);
-  await createIfAbsent(ctx.db, ctx.config.tableName, { ...keys.teamInvite(team.challengeId, stored.item.inviteCode), kind: 'team-invite', teamId: stored.item.teamId });
+  await createIfAbsent(ctx.db, ctx.config.tableName, {
+    ...keys.teamInvite(team.challengeId, stored.item.inviteCode),
+    kind: 'team-invite',
+    teamId: stored.item.teamId,
+  });
   return stored.item;
 }
 
@@ -68,7 +72,13 @@ function newTeam(challenge: Challenge, principal: Principal, teamId: string, nam
   };
 }
 
-export async function createTeam(ctx: PodiumContext, challenge: Challenge, participant: ParticipantRecord, principal: Principal, name: string): Promise<TeamRecord> {
+export async function createTeam(
+  ctx: PodiumContext,
+  challenge: Challenge,
+  participant: ParticipantRecord,
+  principal: Principal,
+  name: string,
+): Promise<TeamRecord> {
   if (participant.teamId) throw alreadyInTeam(challenge.id);
   const team = await insertTeam(ctx, newTeam(challenge, principal, newTeamId(), name, false, ctx.now().toISOString()));
   if (!(await claimParticipant(ctx, challenge.id, principal.userId, team.teamId))) {
@@ -112,7 +122,13 @@ export async function teamOf(
   return team;
 }
 
-export async function joinTeam(ctx: PodiumContext, challenge: Challenge, participant: ParticipantRecord, principal: Principal, inviteCode: string): Promise<TeamRecord> {
+export async function joinTeam(
+  ctx: PodiumContext,
+  challenge: Challenge,
+  participant: ParticipantRecord,
+  principal: Principal,
+  inviteCode: string,
+): Promise<TeamRecord> {
   const teamId = await teamIdForInvite(ctx, challenge.id, inviteCode);
   if (!teamId) throw notFound(`invite code "${inviteCode}"`);
   if (participant.teamId === teamId) return (await findTeam(ctx, challenge.id, teamId))!;
@@ -125,8 +141,15 @@ export async function joinTeam(ctx: PodiumContext, challenge: Challenge, partici
         Key: keys.team(challenge.id, teamId),
         UpdateExpression: 'ADD members :user, memberCount :one',
         ConditionExpression:
-          'attribute_exists(pk) AND memberCount < :max AND NOT contains(members, :userId) AND attribute_not_exists(mergedInto) AND ' + 'attribute_not_exists(mergingInto) AND (attribute_not_exists(disqualified) OR disqualified = :false)',
-        ExpressionAttributeValues: { ':user': new Set([principal.userId]), ':userId': principal.userId, ':one': 1, ':max': challenge.teams.maxSize, ':false': false },
+          'attribute_exists(pk) AND memberCount < :max AND NOT contains(members, :userId) AND attribute_not_exists(mergedInto) AND ' +
+          'attribute_not_exists(mergingInto) AND (attribute_not_exists(disqualified) OR disqualified = :false)',
+        ExpressionAttributeValues: {
+          ':user': new Set([principal.userId]),
+          ':userId': principal.userId,
+          ':one': 1,
+          ':max': challenge.teams.maxSize,
+          ':false': false,
+        },
         ReturnValues: 'ALL_NEW',
       }),
     );

@@ -50,9 +50,7 @@ export async function findTeam(ctx: PodiumContext, challengeId: string, teamId: 
 }
 
 export async function teamIdForInvite(ctx: PodiumContext, challengeId: string, inviteCode: string): Promise<string | undefined> {
-  const result = await ctx.db.send(
-    new GetCommand({ TableName: ctx.config.tableName, Key: keys.teamInvite(challengeId, inviteCode.trim().toUpperCase()) }),
-  );
+  const result = await ctx.db.send(new GetCommand({ TableName: ctx.config.tableName, Key: keys.teamInvite(challengeId, inviteCode.trim().toUpperCase()) }));
   return result.Item?.teamId as string | undefined;
 }
 

@@ -77,5 +77,7 @@ export async function seedTrainingFiles(ctx: PodiumContext, challengeId: string,
   const file = 'labels.csv';
   await ctx.s3.send(new PutObjectCommand({ Bucket: ctx.config.datasetsBucket, Key: `${challengeId}/${datasetId}/${file}`, Body: 'id,label\n1,0\n' }));
   const manifest = { challengeId, datasetId, files: [{ path: file, bytes: 13, sha256: 'abc' }] };
-  await ctx.s3.send(new PutObjectCommand({ Bucket: ctx.config.datasetsBucket, Key: `${challengeId}/${datasetId}/manifest.json`, Body: JSON.stringify(manifest) }));
+  await ctx.s3.send(
+    new PutObjectCommand({ Bucket: ctx.config.datasetsBucket, Key: `${challengeId}/${datasetId}/manifest.json`, Body: JSON.stringify(manifest) }),
+  );
 }

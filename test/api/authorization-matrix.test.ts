@@ -76,12 +76,16 @@ const MATRIX: Record<string, Case[]> = {
   'POST /admin/challenges/:challengeId/phases/:phaseId/reruns': [{ body: { top: 1 }, expect: organiserOnly }],
   'GET /admin/reruns/:rerunId': [{ params: { rerunId: 'x-00000000000000000000' }, expect: organiserOnly }],
   'GET /admin/reruns/:rerunId/report.csv': [{ params: { rerunId: 'x-00000000000000000000' }, expect: organiserOnly }],
-  'POST /admin/challenges/:challengeId/data-releases': [{ body: { datasets: ['test'], destination: '/tmp/x', files: 0, manifestSha256: '0'.repeat(64) }, expect: organiserOnly }],
+  'POST /admin/challenges/:challengeId/data-releases': [
+    { body: { datasets: ['test'], destination: '/tmp/x', files: 0, manifestSha256: '0'.repeat(64) }, expect: organiserOnly },
+  ],
   'GET /admin/challenges/:challengeId/archive': [{ query: 'pseudonymise=true', expect: organiserOnly }],
   'POST /submissions/:submissionId/selection': [{ expect: teamAOnly }],
   'DELETE /submissions/:submissionId/selection': [{ expect: teamAOnly }],
   'POST /submissions/:submissionId/upload/complete': [{ body: { parts: [{ partNumber: 1, etag: 'x' }] }, expect: teamAOnly }],
-  'POST /challenges/:challengeId/code-release': [{ body: { licence: 'MIT', readme: 'What the code is and how to run it.', archiveBytes: 10 }, expect: activeParticipant }],
+  'POST /challenges/:challengeId/code-release': [
+    { body: { licence: 'MIT', readme: 'What the code is and how to run it.', archiveBytes: 10 }, expect: activeParticipant },
+  ],
   'POST /challenges/:challengeId/code-release/complete': [{ expect: activeParticipant }],
   'GET /challenges/:challengeId/code-releases': [{ expect: publicRoute }],
   'GET /challenges/:challengeId/code-releases/:teamId/archive': [{ expect: publicRoute }],
@@ -101,7 +105,9 @@ const MATRIX: Record<string, Case[]> = {
   'GET /admin/rescores/:rescoreId': [{ params: { rescoreId: 'r-00000000000000000000' }, expect: organiserOnly }],
   'POST /admin/challenges/:challengeId/phases/:phaseId/pause': [{ params: { phaseId: 'final' }, expect: organiserOnly }],
   'GET /admin/challenges/:challengeId/phases/:phaseId/publication': [{ params: { phaseId: 'final' }, expect: organiserOnly }],
-  'POST /admin/challenges/:challengeId/phases/:phaseId/publish': [{ params: { phaseId: 'final' }, body: { force: true, reason: 'matrix test' }, expect: organiserOnly }],
+  'POST /admin/challenges/:challengeId/phases/:phaseId/publish': [
+    { params: { phaseId: 'final' }, body: { force: true, reason: 'matrix test' }, expect: organiserOnly },
+  ],
   'POST /admin/challenges/:challengeId/phases/:phaseId/unpublish': [{ params: { phaseId: 'final' }, body: { reason: 'matrix test' }, expect: organiserOnly }],
   'GET /admin/challenges/:challengeId/access-log': [{ expect: organiserOnly }],
   'GET /admin/challenges/:challengeId/audit-log': [{ expect: organiserOnly }],
@@ -146,7 +152,9 @@ beforeAll(async () => {
   const pending = await api.competitor('p@example.org', 'manual');
   const organiser = await api.login('o@example.org', 'organiser');
   tokens = { anonymous: undefined, teamA, teamB, pending, organiser };
-  const created = (await (await api.call('POST', '/challenges/tissuenet/phases/learning/submissions', teamA, { archiveBytes: 10 })).json()) as { submission: { id: string; teamId: string } };
+  const created = (await (await api.call('POST', '/challenges/tissuenet/phases/learning/submissions', teamA, { archiveBytes: 10 })).json()) as {
+    submission: { id: string; teamId: string };
+  };
   defaults = { challengeId: 'tissuenet', phaseId: 'learning', submissionId: created.submission.id, teamId: created.submission.teamId };
 });
 afterAll(async () => {
@@ -177,7 +185,8 @@ describe('authorization matrix', () => {
           const status = response.status;
           const answer = status >= 400 ? ((await response.json()) as { error: string }) : undefined;
           const ok = expected[caller] === 'allow' ? ![401, 403].includes(status) && status < 500 : status === expected[caller];
-          if (!ok) failures.push(`${method} ${url} as ${caller}: expected ${expected[caller]}, got ${status} ${answer ? JSON.stringify(answer).slice(0, 160) : ''}`);
+          if (!ok)
+            failures.push(`${method} ${url} as ${caller}: expected ${expected[caller]}, got ${status} ${answer ? JSON.stringify(answer).slice(0, 160) : ''}`);
         }
       }
     }

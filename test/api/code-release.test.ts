@@ -33,7 +33,9 @@ async function post(upload: Upload, file: Buffer): Promise<number> {
 
 /** Alice's team ranks first and Bob's second on the learning phase, which closes, then is published. */
 async function setUp(winners: number) {
-  const api = await startApi(fixture, [await tissuenet((c) => (c.codeRelease = { phase: 'learning', winners, licences: ['MIT', 'Apache-2.0'], maxArchiveMiB: 1 }))]);
+  const api = await startApi(fixture, [
+    await tissuenet((c) => (c.codeRelease = { phase: 'learning', winners, licences: ['MIT', 'Apache-2.0'], maxArchiveMiB: 1 })),
+  ]);
   await putLabels(api.ctx, 'tissuenet', 'test', labels.csv);
   const teams: Record<string, string> = {};
   for (const [name, predicted] of [
@@ -41,12 +43,24 @@ async function setUp(winners: number) {
     ['bob', [0, 1, 2, 3, 3, 3, 3, 3]],
   ] as const) {
     const token = await api.competitor(`${name}@example.org`);
-    const created = (await (await api.call('POST', '/challenges/tissuenet/phases/learning/submissions', token, { archiveBytes: 10 })).json()) as { submission: { id: string; teamId: string } };
+    const created = (await (await api.call('POST', '/challenges/tissuenet/phases/learning/submissions', token, { archiveBytes: 10 })).json()) as {
+      submission: { id: string; teamId: string };
+    };
     teams[name] = created.submission.teamId;
-    await submissionInScoring(api.ctx, { id: created.submission.id, challengeId: 'tissuenet', phaseId: 'learning', teamId: created.submission.teamId, predictions: tissuenetPredictions(labels.ids, [...predicted]) });
+    await submissionInScoring(api.ctx, {
+      id: created.submission.id,
+      challengeId: 'tissuenet',
+      phaseId: 'learning',
+      teamId: created.submission.teamId,
+      predictions: tissuenetPredictions(labels.ids, [...predicted]),
+    });
     await runScoringJob(api.ctx, created.submission.id, 1);
   }
-  const tokens = async () => ({ alice: await api.login('alice@example.org'), bob: await api.login('bob@example.org'), organiser: await api.login('org@example.org', 'organiser') });
+  const tokens = async () => ({
+    alice: await api.login('alice@example.org'),
+    bob: await api.login('bob@example.org'),
+    organiser: await api.login('org@example.org', 'organiser'),
+  });
   const publish = async () => {
     api.clock.set('2027-03-02T00:00:00Z');
     const { organiser: fresh } = await tokens();
@@ -109,13 +123,17 @@ describe("a winning team's code release", () => {
     const verify = `/admin/challenges/tissuenet/code-releases/${teams.alice}/verify`;
     expect(await (await api.call('POST', verify, organiser)).json()).toMatchObject({ status: 'VERIFIED', licence: 'MIT' });
     expect(await (await api.call('POST', verify, organiser)).json()).toMatchObject({ status: 'VERIFIED' });
-    const audit = (await (await api.call('GET', '/admin/challenges/tissuenet/audit-log', organiser)).json()) as { entries: { action: string; target: string }[] };
+    const audit = (await (await api.call('GET', '/admin/challenges/tissuenet/audit-log', organiser)).json()) as {
+      entries: { action: string; target: string }[];
+    };
     expect(audit.entries.filter((entry) => entry.action === 'code-release.verify')).toEqual([expect.objectContaining({ target: teams.alice })]);
 
     const listed = (await (await api.call('GET', '/challenges/tissuenet/code-releases')).json()) as { releases: Record<string, unknown>[] };
     expect(listed.releases).toEqual([expect.objectContaining({ teamId: teams.alice, licence: 'MIT', readme: README, status: 'VERIFIED' })]);
     expect(listed.releases[0]).not.toHaveProperty('archiveKey');
-    const board = (await (await api.call('GET', '/challenges/tissuenet/phases/learning/leaderboard?split=private')).json()) as { entries: { teamId: string; codeRelease?: { archive: string } }[] };
+    const board = (await (await api.call('GET', '/challenges/tissuenet/phases/learning/leaderboard?split=private')).json()) as {
+      entries: { teamId: string; codeRelease?: { archive: string } }[];
+    };
     const link = board.entries.find((entry) => entry.teamId === teams.alice)!.codeRelease!.archive;
     expect(board.entries.find((entry) => entry.teamId === teams.bob)!.codeRelease).toBeUndefined();
     const { url } = (await (await api.call('GET', link)).json()) as { url: string };

@@ -22,7 +22,11 @@ async function setUp() {
   const alice = await api.competitor('alice@example.org');
   const bob = await api.competitor('bob@example.org');
   const created = async (token: string, mode: 'scored' | 'smoke' = 'scored') =>
-    ((await (await api.call('POST', '/challenges/tissuenet/phases/learning/submissions', token, { archiveBytes: 10, mode })).json()) as { submission: { id: string; teamId: string } }).submission;
+    (
+      (await (await api.call('POST', '/challenges/tissuenet/phases/learning/submissions', token, { archiveBytes: 10, mode })).json()) as {
+        submission: { id: string; teamId: string };
+      }
+    ).submission;
   const pending = await created(alice);
   let sequence = 0;
   const scored = async (teamId: string, classes: number[]) => {
@@ -40,7 +44,11 @@ const select = (api: ApiHarness, token: string, id: string, method: 'POST' | 'DE
 describe('final selections through the API', () => {
   it('selects up to finalSelections SCORED submissions of my team, then refuses with the current selection', async () => {
     const { api, alice, teamA, scored } = await setUp();
-    const [first, second, third] = [await scored(teamA, PUBLIC_08_PRIVATE_1), await scored(teamA, PUBLIC_1_PRIVATE_05), await scored(teamA, PUBLIC_1_PRIVATE_085)];
+    const [first, second, third] = [
+      await scored(teamA, PUBLIC_08_PRIVATE_1),
+      await scored(teamA, PUBLIC_1_PRIVATE_05),
+      await scored(teamA, PUBLIC_1_PRIVATE_085),
+    ];
     expect(await (await select(api, alice, first)).json()).toMatchObject({ phaseId: 'learning', limit: 2, selected: [first] });
     expect((await select(api, alice, first)).status).toBe(200); // again: no change
     expect(await (await select(api, alice, second)).json()).toMatchObject({ selected: [first, second].sort() });
@@ -90,7 +98,12 @@ describe('final selections through the API', () => {
     await scored(teamA, PUBLIC_1_PRIVATE_05);
     await scored(teamA, PUBLIC_1_PRIVATE_085);
     const organiser = await api.login('org@example.org', 'organiser');
-    const privateBoard = async () => ((await (await api.call('GET', '/challenges/tissuenet/phases/learning/leaderboard?split=private', organiser)).json()) as { entries: { score: number; submissionId: string }[] }).entries;
+    const privateBoard = async () =>
+      (
+        (await (await api.call('GET', '/challenges/tissuenet/phases/learning/leaderboard?split=private', organiser)).json()) as {
+          entries: { score: number; submissionId: string }[];
+        }
+      ).entries;
     expect(await privateBoard()).toMatchObject([{ score: 0.85 }]);
     await select(api, alice, best);
     expect(await privateBoard()).toMatchObject([{ score: 1, submissionId: best }]);

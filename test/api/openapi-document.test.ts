@@ -35,7 +35,8 @@ beforeAll(async () => {
 });
 afterAll(() => fixture.close());
 
-const operations = () => Object.entries(document.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, operation]) => ({ path, method, operation })));
+const operations = () =>
+  Object.entries(document.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, operation]) => ({ path, method, operation })));
 
 describe('GET /openapi.json', () => {
   it('documents every route the app serves, and nothing it does not', () => {
@@ -53,23 +54,36 @@ describe('GET /openapi.json', () => {
     for (const { path, method, operation } of operations()) {
       const templated = [...path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]);
       const inPath = operation.parameters.filter((parameter) => parameter.in === 'path');
-      expect(inPath.map((parameter) => parameter.name), `${method} ${path}`).toEqual(templated);
+      expect(
+        inPath.map((parameter) => parameter.name),
+        `${method} ${path}`,
+      ).toEqual(templated);
       for (const parameter of inPath) expect(parameter.required).toBe(true);
       expect(operation.tags?.length, `${method} ${path}`).toBeGreaterThan(0);
       expect(operation.summary, `${method} ${path}`).toBeTruthy();
     }
     const leaderboard = document.paths['/challenges/{challengeId}/phases/{phaseId}/leaderboard']!.get!;
-    expect(leaderboard.parameters.find((parameter) => parameter.name === 'challengeId')!.schema).toMatchObject({ type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$' });
+    expect(leaderboard.parameters.find((parameter) => parameter.name === 'challengeId')!.schema).toMatchObject({
+      type: 'string',
+      pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$',
+    });
   });
 
   it('describes the submission create: optional Idempotency-Key header, required body, named schemas in components', () => {
     const create = document.paths['/challenges/{challengeId}/phases/{phaseId}/submissions']!.post!;
     expect(create.parameters.find((parameter) => parameter.in === 'header')).toMatchObject({ name: 'idempotency-key', required: false });
-    expect(create.requestBody).toMatchObject({ required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/CreateSubmission' } } } });
+    expect(create.requestBody).toMatchObject({
+      required: true,
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/CreateSubmission' } } },
+    });
     expect(create.security).toEqual([{ bearer: [] }]);
     expect(Object.keys(create.responses)).toEqual(expect.arrayContaining(['201', '400', '401', '403', '404', '409', '429']));
     expect(create.responses['429']!.content!['application/json']!.schema).toEqual({ $ref: '#/components/schemas/Error' });
-    expect(document.components.schemas.Error).toMatchObject({ type: 'object', required: ['error', 'message'], properties: { error: { type: 'string', example: 'QUOTA_EXCEEDED' } } });
+    expect(document.components.schemas.Error).toMatchObject({
+      type: 'object',
+      required: ['error', 'message'],
+      properties: { error: { type: 'string', example: 'QUOTA_EXCEEDED' } },
+    });
     expect(document.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
   });
 

@@ -17,13 +17,20 @@ afterAll(async () => {
 describe('identity', () => {
   it('accepts dev-issuer tokens, refuses forged and malformed ones, and never shows a stack', async () => {
     const api = await startApi(fixture, [await tissuenet()]);
-    const login = (await (await api.call('POST', '/dev/login', undefined, { email: 'Ada@Example.org', role: 'organiser' })).json()) as { token: string; userId: string };
+    const login = (await (await api.call('POST', '/dev/login', undefined, { email: 'Ada@Example.org', role: 'organiser' })).json()) as {
+      token: string;
+      userId: string;
+    };
     const me = (await (await api.call('GET', '/me', login.token)).json()) as { userId: string; email: string; organiser: boolean };
     expect(me).toMatchObject({ userId: login.userId, email: 'ada@example.org', organiser: true });
     const { privateKey } = await generateKeyPair('ES256');
     const forged = await new SignJWT({ email: 'ada@example.org', 'cognito:groups': ['organisers'] })
       .setProtectedHeader({ alg: 'ES256', kid: api.issuer.jwks.keys[0]!.kid! })
-      .setIssuer('podium-local').setAudience('podium-local-client').setSubject(login.userId).setIssuedAt().setExpirationTime('1h')
+      .setIssuer('podium-local')
+      .setAudience('podium-local-client')
+      .setSubject(login.userId)
+      .setIssuedAt()
+      .setExpirationTime('1h')
       .sign(privateKey);
     const refused = await api.call('GET', '/me', forged);
     expect(refused.status).toBe(401);
@@ -51,7 +58,9 @@ describe('registration and rules', () => {
     expect(await pending.json()).toMatchObject({ status: 'pending', acceptedRulesVersion: manual.rulesVersion, acceptedAt: '2026-06-01T12:00:00.000Z' });
     expect(await (await api.call('GET', '/challenges/tissuenet/datasets/train', doctor)).json()).toMatchObject({ error: 'REGISTRATION_PENDING' });
     const organiser = await api.login('org@chu-example.fr', 'organiser');
-    const list = (await (await api.call('GET', '/admin/challenges/tissuenet/participants?status=pending', organiser)).json()) as { participants: { userId: string }[] };
+    const list = (await (await api.call('GET', '/admin/challenges/tissuenet/participants?status=pending', organiser)).json()) as {
+      participants: { userId: string }[];
+    };
     expect(list.participants).toHaveLength(1);
     expect((await api.call('POST', `/admin/challenges/tissuenet/participants/${list.participants[0]!.userId}/approve`, organiser)).status).toBe(200);
     await seedTrainingFiles(api.ctx, 'tissuenet', 'train');
@@ -59,11 +68,17 @@ describe('registration and rules', () => {
 
     // The organiser changes the rules: downloads and submissions wait for a new acceptance.
     const { descriptionMarkdown, rulesMarkdown, rulesVersion: _old, ...file } = manual;
-    const updated = await api.call('PUT', '/admin/challenges/tissuenet', organiser, { ...file, descriptionMarkdown, rulesMarkdown: `${rulesMarkdown}\n\nNew clause.` });
+    const updated = await api.call('PUT', '/admin/challenges/tissuenet', organiser, {
+      ...file,
+      descriptionMarkdown,
+      rulesMarkdown: `${rulesMarkdown}\n\nNew clause.`,
+    });
     const { rulesVersion } = (await updated.json()) as { rulesVersion: string };
     expect(rulesVersion).not.toBe(manual.rulesVersion);
     expect(await (await api.call('GET', '/challenges/tissuenet/datasets/train', doctor)).json()).toMatchObject({ error: 'RULES_NOT_ACCEPTED' });
-    expect(await (await api.call('POST', '/challenges/tissuenet/phases/learning/submissions', doctor, { archiveBytes: 1 })).json()).toMatchObject({ error: 'RULES_NOT_ACCEPTED' });
+    expect(await (await api.call('POST', '/challenges/tissuenet/phases/learning/submissions', doctor, { archiveBytes: 1 })).json()).toMatchObject({
+      error: 'RULES_NOT_ACCEPTED',
+    });
     expect((await api.call('POST', '/challenges/tissuenet/registration', doctor, { rulesVersion })).status).toBe(200);
     expect((await api.call('GET', '/challenges/tissuenet/datasets/train', doctor)).status).toBe(200);
     const invalid = await api.call('PUT', '/admin/challenges/tissuenet', organiser, { ...file, phases: [], descriptionMarkdown, rulesMarkdown });
@@ -102,7 +117,11 @@ describe('registering a challenge with a scoring program', () => {
 
 describe('teams', () => {
   it('creates, joins by invite code, enforces the size and one team per participant', async () => {
-    const api = await startApi(fixture, [await tissuenet((c) => { c.teams.maxSize = 2; })]);
+    const api = await startApi(fixture, [
+      await tissuenet((c) => {
+        c.teams.maxSize = 2;
+      }),
+    ]);
     const [a, b, c] = await Promise.all(['a@x.org', 'b@x.org', 'c@x.org'].map((email) => api.competitor(email)));
     const team = (await (await api.call('POST', '/challenges/tissuenet/teams', a!, { name: 'Cervix Crew' })).json()) as { teamId: string; inviteCode: string };
     expect((await api.call('POST', '/challenges/tissuenet/teams', a!, { name: 'Second' })).status).toBe(409);
@@ -117,10 +136,16 @@ describe('teams', () => {
   });
 
   it("merges teams only while the merged team's submissions fit the quota", async () => {
-    const api = await startApi(fixture, [await tissuenet((c) => { c.phases[0]!.quota = { perDay: 1, concurrent: 1, countFailed: true }; })]);
+    const api = await startApi(fixture, [
+      await tissuenet((c) => {
+        c.phases[0]!.quota = { perDay: 1, concurrent: 1, countFailed: true };
+      }),
+    ]);
     const a = await api.competitor('ma@x.org');
     const b = await api.competitor('mb@x.org');
-    const solo = (await (await api.call('POST', '/challenges/tissuenet/phases/learning/submissions', a, { archiveBytes: 1 })).json()) as { submission: { id: string } };
+    const solo = (await (await api.call('POST', '/challenges/tissuenet/phases/learning/submissions', a, { archiveBytes: 1 })).json()) as {
+      submission: { id: string };
+    };
     await api.call('POST', `/submissions/${solo.submission.id}/cancel`, a); // refunded: no longer counts
     const teamB = (await (await api.call('POST', '/challenges/tissuenet/teams', b, { name: 'B team' })).json()) as { teamId: string; inviteCode: string };
     await api.call('POST', '/challenges/tissuenet/phases/learning/submissions', b, { archiveBytes: 1 });
@@ -141,7 +166,9 @@ describe('data access and exports', () => {
     const api = await startApi(fixture, [await tissuenet()]);
     await seedTrainingFiles(api.ctx, 'tissuenet', 'train');
     const token = await api.competitor('reader@x.org');
-    const files = (await (await api.call('GET', '/challenges/tissuenet/datasets/train', token)).json()) as { files: { path: string; url: string; expiresAt: string }[] };
+    const files = (await (await api.call('GET', '/challenges/tissuenet/datasets/train', token)).json()) as {
+      files: { path: string; url: string; expiresAt: string }[];
+    };
     expect(files.files).toHaveLength(1);
     expect(files.files[0]!.expiresAt).toBe('2026-06-01T12:15:00.000Z');
     expect(await (await fetch(files.files[0]!.url)).text()).toBe('id,label\n1,0\n');

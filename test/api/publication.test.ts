@@ -18,15 +18,24 @@ async function setUp(at?: string) {
   const api = await startApi(fixture, [await tissuenet()], '2026-06-01T12:00:00Z');
   await putLabels(api.ctx, 'tissuenet', 'test', labels.csv);
   let alice = await api.competitor('alice@example.org');
-  const { submission } = (await (await api.call('POST', '/challenges/tissuenet/phases/learning/submissions', alice, { archiveBytes: 10 })).json()) as { submission: { teamId: string } };
-  await submissionInScoring(api.ctx, { id: 's-1', challengeId: 'tissuenet', phaseId: 'learning', teamId: submission.teamId, predictions: tissuenetPredictions(labels.ids, [0, 1, 2, 3]) });
+  const { submission } = (await (await api.call('POST', '/challenges/tissuenet/phases/learning/submissions', alice, { archiveBytes: 10 })).json()) as {
+    submission: { teamId: string };
+  };
+  await submissionInScoring(api.ctx, {
+    id: 's-1',
+    challengeId: 'tissuenet',
+    phaseId: 'learning',
+    teamId: submission.teamId,
+    predictions: tissuenetPredictions(labels.ids, [0, 1, 2, 3]),
+  });
   await runScoringJob(api.ctx, 's-1', 1);
   if (at) {
     api.clock.set(at);
     alice = await api.login('alice@example.org'); // tokens last 12 hours of the same clock
   }
   const organiser = await api.login('org@example.org', 'organiser');
-  const audit = async () => ((await (await api.call('GET', '/admin/challenges/tissuenet/audit-log', organiser)).json()) as { entries: Record<string, unknown>[] }).entries;
+  const audit = async () =>
+    ((await (await api.call('GET', '/admin/challenges/tissuenet/audit-log', organiser)).json()) as { entries: Record<string, unknown>[] }).entries;
   const privateBoardStatus = async () => (await api.call('GET', '/challenges/tissuenet/phases/learning/leaderboard?split=private', alice)).status;
   return { api, alice, organiser, audit, privateBoardStatus };
 }
@@ -69,7 +78,16 @@ describe('publishing a phase', () => {
   it('previews what becomes visible: the private board and every scored submission', async () => {
     const { api, organiser } = await setUp();
     const preview = await api.call('GET', `${PHASE}/publication`, organiser);
-    expect(await preview.json()).toEqual({ challengeId: 'tissuenet', phaseId: 'learning', published: false, closes: '2027-03-01T00:00:00Z', open: true, board: 'private', boardTeams: 1, scoredSubmissions: 1 });
+    expect(await preview.json()).toEqual({
+      challengeId: 'tissuenet',
+      phaseId: 'learning',
+      published: false,
+      closes: '2027-03-01T00:00:00Z',
+      open: true,
+      board: 'private',
+      boardTeams: 1,
+      scoredSubmissions: 1,
+    });
   });
 
   it('is undone by unpublish, with a reason, audit-logged; the private board is hidden again', async () => {
@@ -80,6 +98,9 @@ describe('publishing a phase', () => {
     expect(undone.status).toBe(200);
     expect(await undone.json()).toMatchObject({ published: false });
     expect(await privateBoardStatus()).toBe(404);
-    expect((await audit()).find((entry) => entry.action === 'phase.unpublish')).toMatchObject({ reason: 'labels of two slides were wrong', target: 'learning' });
+    expect((await audit()).find((entry) => entry.action === 'phase.unpublish')).toMatchObject({
+      reason: 'labels of two slides were wrong',
+      target: 'learning',
+    });
   });
 });

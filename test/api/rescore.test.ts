@@ -21,13 +21,36 @@ beforeAll(async () => {
   api = await startApi(fixture, [await tissuenet()]);
   organiser = await api.login('o@example.org', 'organiser');
   await putLabels(api.ctx, 'tissuenet', 'test', labels.csv);
-  await submissionInScoring(api.ctx, { id: 's-a', challengeId: 'tissuenet', phaseId: 'learning', teamId: 'team-a', predictions: tissuenetPredictions(labels.ids, [1, 1, 2, 3]) });
+  await submissionInScoring(api.ctx, {
+    id: 's-a',
+    challengeId: 'tissuenet',
+    phaseId: 'learning',
+    teamId: 'team-a',
+    predictions: tissuenetPredictions(labels.ids, [1, 1, 2, 3]),
+  });
   await runScoringJob(api.ctx, 's-a', 1);
-  await submissionInScoring(api.ctx, { id: 's-x', challengeId: 'tissuenet', phaseId: 'learning', teamId: 'team-b', predictions: tissuenetPredictions(labels.ids, [0, 1, 2, 3]) });
+  await submissionInScoring(api.ctx, {
+    id: 's-x',
+    challengeId: 'tissuenet',
+    phaseId: 'learning',
+    teamId: 'team-b',
+    predictions: tissuenetPredictions(labels.ids, [0, 1, 2, 3]),
+  });
   // The organiser fixes the metric: confusing 0 with 1 now costs 0.5 instead of 0.1.
-  await registerChallenge(api.ctx, await tissuenet((c) => {
-    c.metric = { kind: 'cost-matrix', matrix: [[0, 0.5, 0.7, 1], [0.5, 0, 0.3, 0.7], [0.7, 0.3, 0, 0.3], [1, 0.7, 0.3, 0]] };
-  }));
+  await registerChallenge(
+    api.ctx,
+    await tissuenet((c) => {
+      c.metric = {
+        kind: 'cost-matrix',
+        matrix: [
+          [0, 0.5, 0.7, 1],
+          [0.5, 0, 0.3, 0.7],
+          [0.7, 0.3, 0, 0.3],
+          [1, 0.7, 0.3, 0],
+        ],
+      };
+    }),
+  );
   api.clock.advance(60_000);
 });
 afterAll(() => fixture.close());
@@ -49,8 +72,16 @@ describe('rescore routes', () => {
 
     const outcome = await api.call('GET', `/admin/rescores/${request.rescoreId}`, organiser);
     expect(outcome.status).toBe(200);
-    expect(await body(outcome)).toMatchObject({ status: 'SUCCEEDED', scorerVersion: SCORER_VERSION, counts: { rescored: 1, notRescored: 0 }, failures: [], leaderboard: { written: expect.any(Number), removed: 0 } });
-    const audit = await body<{ entries: { action: string; target: string; details?: unknown }[] }>(await api.call('GET', '/admin/challenges/tissuenet/audit-log', organiser));
+    expect(await body(outcome)).toMatchObject({
+      status: 'SUCCEEDED',
+      scorerVersion: SCORER_VERSION,
+      counts: { rescored: 1, notRescored: 0 },
+      failures: [],
+      leaderboard: { written: expect.any(Number), removed: 0 },
+    });
+    const audit = await body<{ entries: { action: string; target: string; details?: unknown }[] }>(
+      await api.call('GET', '/admin/challenges/tissuenet/audit-log', organiser),
+    );
     expect(audit.entries).toContainEqual(expect.objectContaining({ action: 'phase.rescore', target: 'learning', details: { rescoreId: request.rescoreId } }));
   });
 

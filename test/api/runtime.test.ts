@@ -28,7 +28,12 @@ describe('GET /challenges/{c}/phases/{p}/runtime', () => {
     const api = await startApi(fixture, [await tissuenet()]);
     const response = await api.call('GET', '/challenges/tissuenet/phases/learning/runtime');
     expect(response.status).toBe(200);
-    const manifest = (await response.json()) as { image: string; python: string; packages: { name: string; version: string }[]; ciVariant?: { packages: { name: string }[] } };
+    const manifest = (await response.json()) as {
+      image: string;
+      python: string;
+      packages: { name: string; version: string }[];
+      ciVariant?: { packages: { name: string }[] };
+    };
     expect(manifest).toMatchObject({ image: 'podium/cpu:1', kind: 'podium', python: cpuLock.python });
     expect(manifest.packages).toContainEqual({ name: 'torch', version: cpuLock.packages.torch });
     expect(manifest.packages).toHaveLength(Object.keys(cpuLock.packages).length);
@@ -37,10 +42,16 @@ describe('GET /challenges/{c}/phases/{p}/runtime', () => {
 
   it('names the GPU runtime, with its CUDA version, for the final phase', async () => {
     const api = await startApi(fixture, [await tissuenet()]);
-    const manifest = (await (await api.call('GET', '/challenges/tissuenet/phases/final/runtime')).json()) as { image: string; cuda?: string; packages: { name: string }[] };
+    const manifest = (await (await api.call('GET', '/challenges/tissuenet/phases/final/runtime')).json()) as {
+      image: string;
+      cuda?: string;
+      packages: { name: string }[];
+    };
     expect(manifest.image).toBe('podium/pytorch-gpu:1');
     expect(manifest.cuda).toMatch(/^12\./);
-    expect(manifest.packages.map((p) => p.name)).toEqual(expect.arrayContaining(['torch', 'torchvision', 'timm', 'openslide-python', 'pyvips', 'lightgbm', 'xgboost']));
+    expect(manifest.packages.map((p) => p.name)).toEqual(
+      expect.arrayContaining(['torch', 'torchvision', 'timm', 'openslide-python', 'pyvips', 'lightgbm', 'xgboost']),
+    );
   });
 
   it('answers 404 for a phase the challenge does not have', async () => {
@@ -51,7 +62,10 @@ describe('GET /challenges/{c}/phases/{p}/runtime', () => {
 
   it('is described in /openapi.json with its response schema', async () => {
     const api = await startApi(fixture, [await tissuenet()]);
-    const document = (await (await api.call('GET', '/openapi.json')).json()) as { paths: Record<string, { get?: { responses: Record<string, unknown> } }>; components: { schemas: Record<string, unknown> } };
+    const document = (await (await api.call('GET', '/openapi.json')).json()) as {
+      paths: Record<string, { get?: { responses: Record<string, unknown> } }>;
+      components: { schemas: Record<string, unknown> };
+    };
     expect(document.paths['/challenges/{challengeId}/phases/{phaseId}/runtime']?.get?.responses['200']).toBeDefined();
     expect(document.components.schemas.RuntimeManifest).toMatchObject({ properties: { packages: expect.anything(), python: expect.anything() } });
   });
@@ -78,12 +92,21 @@ describe("changing a phase's runtime", () => {
     expect(noReason.status).toBe(400);
     expect(await noReason.json()).toMatchObject({ message: expect.stringContaining('needs a reason') });
 
-    const forced = await api.call('PUT', `/admin/challenges/tissuenet?force=true&reason=${encodeURIComponent('CUDA kernels needed by half the teams')}`, organiser, changed);
+    const forced = await api.call(
+      'PUT',
+      `/admin/challenges/tissuenet?force=true&reason=${encodeURIComponent('CUDA kernels needed by half the teams')}`,
+      organiser,
+      changed,
+    );
     expect(forced.status).toBe(200);
-    expect(await forced.json()).toMatchObject({ changed: true, runtimeChanges: [{ phaseId: 'learning', from: 'podium/cpu:1', to: 'podium/pytorch-gpu:1', open: true }] });
+    expect(await forced.json()).toMatchObject({
+      changed: true,
+      runtimeChanges: [{ phaseId: 'learning', from: 'podium/cpu:1', to: 'podium/pytorch-gpu:1', open: true }],
+    });
     const manifest = (await (await api.call('GET', '/challenges/tissuenet/phases/learning/runtime')).json()) as { image: string };
     expect(manifest.image).toBe('podium/pytorch-gpu:1');
-    const audit = ((await (await api.call('GET', '/admin/challenges/tissuenet/audit-log', organiser)).json()) as { entries: Record<string, unknown>[] }).entries;
+    const audit = ((await (await api.call('GET', '/admin/challenges/tissuenet/audit-log', organiser)).json()) as { entries: Record<string, unknown>[] })
+      .entries;
     expect(audit.find((entry) => entry.action === 'phase.runtime-change')).toMatchObject({
       target: 'learning',
       reason: 'CUDA kernels needed by half the teams',
@@ -100,7 +123,11 @@ describe("changing a phase's runtime", () => {
     const response = await api.call('PUT', '/admin/challenges/tissuenet', organiser, definitionBody(finalOnOrganiserImage));
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ changed: true, runtimeChanges: [{ phaseId: 'final', open: false }] });
-    const manifest = (await (await api.call('GET', '/challenges/tissuenet/phases/final/runtime')).json()) as { image: string; kind: string; packages: unknown[] };
+    const manifest = (await (await api.call('GET', '/challenges/tissuenet/phases/final/runtime')).json()) as {
+      image: string;
+      kind: string;
+      packages: unknown[];
+    };
     expect(manifest).toMatchObject({ image: '123456789012.dkr.ecr.eu-west-3.amazonaws.com/tissuenet-runtime:3', kind: 'uri', packages: [] });
     const audit = ((await (await api.call('GET', '/admin/challenges/tissuenet/audit-log', organiser)).json()) as { entries: { action: string }[] }).entries;
     expect(audit.map((entry) => entry.action)).not.toContain('phase.runtime-change');

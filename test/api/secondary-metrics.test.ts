@@ -30,7 +30,6 @@ beforeAll(async () => {
 });
 afterAll(() => fixture.close());
 
-
 async function setUp(): Promise<{ api: ApiHarness; scored: (teamId: string, classes: number[]) => Promise<string> }> {
   const api = await startApi(fixture, [await withSecondaryScores()]);
   await putLabels(api.ctx, 'tissuenet', 'test', labels.csv);
@@ -51,7 +50,13 @@ describe('several named scores', () => {
     expect(parsed.secondaryMetrics.map((metric) => metric.name)).toEqual(['macro_f1', 'cost']);
     const file = { ...(await loadChallenge('examples/tissuenet')) } as Record<string, unknown>;
     for (const key of ['rulesVersion', 'descriptionMarkdown', 'rulesMarkdown']) delete file[key];
-    const twice = challengeFileSchema.safeParse({ ...file, secondaryMetrics: [{ name: 'acc', kind: 'accuracy' }, { name: 'acc', kind: 'mae' }] });
+    const twice = challengeFileSchema.safeParse({
+      ...file,
+      secondaryMetrics: [
+        { name: 'acc', kind: 'accuracy' },
+        { name: 'acc', kind: 'mae' },
+      ],
+    });
     expect(twice.success).toBe(false);
     expect(JSON.stringify(twice.error?.issues)).toContain('duplicates score \\"acc\\"');
     const auc = challengeFileSchema.safeParse({ ...file, secondaryMetrics: [{ name: 'auc', kind: 'roc-auc' }] });
@@ -71,7 +76,10 @@ describe('several named scores', () => {
     expect(submission.scores?.secondary?.cost?.public).toBeCloseTo(1 - 0.1 / 4, 12);
 
     const response = await api.call('GET', '/challenges/tissuenet/phases/learning/leaderboard');
-    const board = (await response.json()) as { scores: unknown[]; entries: { rank: number; submissionId: string; score: number; secondaryScores: Record<string, number> }[] };
+    const board = (await response.json()) as {
+      scores: unknown[];
+      entries: { rank: number; submissionId: string; score: number; secondaryScores: Record<string, number> }[];
+    };
     expect(board.scores).toEqual([
       { name: 'score', kind: 'accuracy', direction: 'higher-is-better', precision: 4, primary: true },
       { name: 'macro_f1', kind: 'macro-f1', direction: 'higher-is-better', precision: 4, primary: false },
@@ -90,10 +98,18 @@ describe('several named scores', () => {
   it("shows a team its own secondary scores under the primary score's visibility (public only before publication)", async () => {
     const { api } = await setUp();
     const alice = await api.competitor('alice@example.org');
-    const created = (await (await api.call('POST', '/challenges/tissuenet/phases/learning/submissions', alice, { archiveBytes: 10 })).json()) as { submission: { id: string; teamId: string } };
+    const created = (await (await api.call('POST', '/challenges/tissuenet/phases/learning/submissions', alice, { archiveBytes: 10 })).json()) as {
+      submission: { id: string; teamId: string };
+    };
     const id = created.submission.id;
     for (const to of ['UPLOADED', 'VALIDATED', 'QUEUED', 'RUNNING', 'SCORING'] as const) await transitionSubmission(api.ctx, id, { to });
-    await api.ctx.s3.send(new PutObjectCommand({ Bucket: api.ctx.config.predictionsBucket, Key: objectKeys.predictions(id, 1), Body: tissuenetPredictions(labels.ids, MISSES_A_ZERO) }));
+    await api.ctx.s3.send(
+      new PutObjectCommand({
+        Bucket: api.ctx.config.predictionsBucket,
+        Key: objectKeys.predictions(id, 1),
+        Body: tissuenetPredictions(labels.ids, MISSES_A_ZERO),
+      }),
+    );
     await writeRunOutcome(api.ctx.s3, api.ctx.config.predictionsBucket, { result: 'predicted', submissionId: id, attempt: 1, rows: 8 });
     await runScoringJob(api.ctx, id, 1);
     const mine = (await (await api.call('GET', `/submissions/${id}`, alice)).json()) as { score: unknown };

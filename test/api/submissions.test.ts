@@ -22,7 +22,10 @@ describe('creating a submission', () => {
     const token = await api.competitor('ada@example.org');
     const response = await create(api, token, { archiveBytes: 2048 });
     expect(response.status).toBe(201);
-    const { submission, upload } = (await response.json()) as { submission: { id: string; teamId: string; status: string }; upload: { method: string; url: string; fields: Record<string, string>; maxBytes: number } };
+    const { submission, upload } = (await response.json()) as {
+      submission: { id: string; teamId: string; status: string };
+      upload: { method: string; url: string; fields: Record<string, string>; maxBytes: number };
+    };
     expect(submission.status).toBe('CREATED');
     expect(upload.method).toBe('POST');
     expect(upload.maxBytes).toBe(1024 * 1024 * 1024);
@@ -37,7 +40,11 @@ describe('creating a submission', () => {
   });
 
   it("refuses, as S3 would, an upload to another team's key, over the phase's size or empty, storing nothing", async () => {
-    const api = await startApi(fixture, [await tissuenet((c) => { c.phases[0]!.runtime.maxArchiveMiB = 1; })]);
+    const api = await startApi(fixture, [
+      await tissuenet((c) => {
+        c.phases[0]!.runtime.maxArchiveMiB = 1;
+      }),
+    ]);
     type Created = { submission: { id: string; teamId: string }; upload: { url: string; fields: Record<string, string> } };
     const ada = (await (await create(api, await api.competitor('ada@example.org'), { archiveBytes: 100 })).json()) as Created;
     const bob = (await (await create(api, await api.competitor('bob@example.org'), { archiveBytes: 100 })).json()) as Created;
@@ -75,12 +82,17 @@ describe('creating a submission', () => {
     const token = await api.competitor('multi@example.org');
     const response = await create(api, token, { archiveBytes: 40 * 1024 * 1024, multipart: true });
     expect(response.status).toBe(201);
-    const { submission, upload } = (await response.json()) as { submission: { id: string }; upload: { method: string; partBytes: number; parts: { partNumber: number; url: string }[] } };
+    const { submission, upload } = (await response.json()) as {
+      submission: { id: string };
+      upload: { method: string; partBytes: number; parts: { partNumber: number; url: string }[] };
+    };
     expect(upload.method).toBe('MULTIPART');
     expect(upload.parts.map((part) => part.partNumber)).toEqual([1, 2, 3]);
     const part = await fetch(upload.parts[0]!.url, { method: 'PUT', body: Buffer.from('only-part') });
     expect(part.status).toBe(200);
-    const complete = await api.call('POST', `/submissions/${submission.id}/upload/complete`, token, { parts: [{ partNumber: 1, etag: part.headers.get('etag')! }] });
+    const complete = await api.call('POST', `/submissions/${submission.id}/upload/complete`, token, {
+      parts: [{ partNumber: 1, etag: part.headers.get('etag')! }],
+    });
     expect(complete.status).toBe(200);
   });
 
@@ -111,13 +123,23 @@ describe('creating a submission', () => {
     const statuses = responses.map((response) => response.status).sort();
     expect(statuses.filter((status) => status === 201)).toHaveLength(1);
     expect(statuses.filter((status) => status === 429)).toHaveLength(19);
-    const quota = (await (await api.call('GET', '/challenges/tissuenet/phases/learning/quota', token)).json()) as { total: { used: number; remaining: number } };
+    const quota = (await (await api.call('GET', '/challenges/tissuenet/phases/learning/quota', token)).json()) as {
+      total: { used: number; remaining: number };
+    };
     expect(quota.total).toMatchObject({ used: 3, remaining: 0 });
   });
 
   it('answers 429 with nextAllowedAt at the next UTC midnight, also on the Europe/Paris DST change day', async () => {
     // 2026-03-29 is the spring-forward day in Paris; 23:30 UTC is already 01:30 on the 30th in Paris.
-    const api = await startApi(fixture, [await tissuenet((c) => { c.phases[0]!.quota = { perDay: 1, concurrent: 5, countFailed: true }; })], '2026-03-29T23:30:00Z');
+    const api = await startApi(
+      fixture,
+      [
+        await tissuenet((c) => {
+          c.phases[0]!.quota = { perDay: 1, concurrent: 5, countFailed: true };
+        }),
+      ],
+      '2026-03-29T23:30:00Z',
+    );
     const token = await api.competitor('dst@example.org');
     expect((await create(api, token)).status).toBe(201);
     const refused = await create(api, token);
@@ -129,7 +151,15 @@ describe('creating a submission', () => {
   });
 
   it('judges phase windows by the server clock: opens inclusive, closes exclusive, client Date ignored', async () => {
-    const api = await startApi(fixture, [await tissuenet((c) => { c.phases[0]!.quota = { perDay: 100, concurrent: 100, countFailed: true }; })], '2025-12-31T23:59:59.999Z');
+    const api = await startApi(
+      fixture,
+      [
+        await tissuenet((c) => {
+          c.phases[0]!.quota = { perDay: 100, concurrent: 100, countFailed: true };
+        }),
+      ],
+      '2025-12-31T23:59:59.999Z',
+    );
     const token = await api.competitor('clock@example.org');
     const forged = { date: 'Fri, 01 Jan 2027 00:00:00 GMT' };
     const before = await create(api, token, { archiveBytes: 1 }, forged);
@@ -165,19 +195,27 @@ describe('creating a submission', () => {
     expect((await api.call('GET', `/submissions/${submission.id}/logs`, bob)).status).toBe(404);
     expect((await api.call('POST', `/submissions/${submission.id}/cancel`, bob)).status).toBe(404);
     // Scored with a private split: the team sees only its public score until publication.
-    await api.ctx.db.send(new UpdateCommand({
-      TableName: api.ctx.config.tableName,
-      Key: keys.submission(submission.id),
-      UpdateExpression: 'SET #status = :scored, scores = :scores',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':scored': 'SCORED', ':scores': { overall: 0.812345, public: 0.8, private: 0.823456, scorerVersion: 'v1', scoredAt: '2026-06-01T12:00:00Z' } },
-    }));
+    await api.ctx.db.send(
+      new UpdateCommand({
+        TableName: api.ctx.config.tableName,
+        Key: keys.submission(submission.id),
+        UpdateExpression: 'SET #status = :scored, scores = :scores',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':scored': 'SCORED',
+          ':scores': { overall: 0.812345, public: 0.8, private: 0.823456, scorerVersion: 'v1', scoredAt: '2026-06-01T12:00:00Z' },
+        },
+      }),
+    );
     const mine = (await (await api.call('GET', `/submissions/${submission.id}`, alice)).json()) as { score: Record<string, number> };
     expect(mine.score).toEqual({ public: 0.8 });
     const organiser = await api.login('org@example.org', 'organiser');
     const full = (await (await api.call('GET', `/admin/submissions/${submission.id}`, organiser)).json()) as { score: Record<string, number> };
     expect(full.score).toEqual({ overall: 0.8123, public: 0.8, private: 0.8235 });
-    const publish = await api.call('POST', '/admin/challenges/tissuenet/phases/learning/publish', organiser, { force: true, reason: 'test: reveal before close' });
+    const publish = await api.call('POST', '/admin/challenges/tissuenet/phases/learning/publish', organiser, {
+      force: true,
+      reason: 'test: reveal before close',
+    });
     expect(publish.status).toBe(200);
     const published = (await (await api.call('GET', `/submissions/${submission.id}`, alice)).json()) as { score: Record<string, number> };
     expect(published.score.private).toBe(0.8235);
@@ -190,7 +228,10 @@ describe('creating a submission', () => {
     const cancelled = await api.call('POST', `/submissions/${submission.id}/cancel`, token);
     expect(cancelled.status).toBe(200);
     expect(await cancelled.json()).toMatchObject({ status: 'CANCELLED' });
-    const quota = (await (await api.call('GET', '/challenges/tissuenet/phases/learning/quota', token)).json()) as { perDay: { used: number }; concurrent: { running: number } };
+    const quota = (await (await api.call('GET', '/challenges/tissuenet/phases/learning/quota', token)).json()) as {
+      perDay: { used: number };
+      concurrent: { running: number };
+    };
     expect(quota.perDay.used).toBe(0);
     expect(quota.concurrent.running).toBe(0);
   });

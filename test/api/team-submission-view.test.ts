@@ -38,16 +38,35 @@ const create = async (api: ApiHarness, token: string, body: Record<string, unkno
 };
 
 /** Takes a submission created through the API through the pipeline to a score (its archive uploaded, the launcher's outcome written). */
-async function scoreThroughPipeline(api: ApiHarness, submission: View, classes: number[], usage?: { durationMs: number; peakMemoryMiB: number; gpuSeconds: number }) {
+async function scoreThroughPipeline(
+  api: ApiHarness,
+  submission: View,
+  classes: number[],
+  usage?: { durationMs: number; peakMemoryMiB: number; gpuSeconds: number },
+) {
   api.clock.advance(60_000);
-  for (const to of ['UPLOADED', 'VALIDATED', 'QUEUED', 'RUNNING', 'SCORING'] as const) expect(await transitionSubmission(api.ctx, submission.id, { to })).toBe(true);
-  await api.ctx.s3.send(new PutObjectCommand({ Bucket: api.ctx.config.predictionsBucket, Key: objectKeys.predictions(submission.id, 1), Body: tissuenetPredictions(labels.ids, classes) }));
-  await writeRunOutcome(api.ctx.s3, api.ctx.config.predictionsBucket, { result: 'predicted', submissionId: submission.id, attempt: 1, rows: 4, ...(usage ? { run: usage } : {}) });
+  for (const to of ['UPLOADED', 'VALIDATED', 'QUEUED', 'RUNNING', 'SCORING'] as const)
+    expect(await transitionSubmission(api.ctx, submission.id, { to })).toBe(true);
+  await api.ctx.s3.send(
+    new PutObjectCommand({
+      Bucket: api.ctx.config.predictionsBucket,
+      Key: objectKeys.predictions(submission.id, 1),
+      Body: tissuenetPredictions(labels.ids, classes),
+    }),
+  );
+  await writeRunOutcome(api.ctx.s3, api.ctx.config.predictionsBucket, {
+    result: 'predicted',
+    submissionId: submission.id,
+    attempt: 1,
+    rows: 4,
+    ...(usage ? { run: usage } : {}),
+  });
   expect(await runScoringJob(api.ctx, submission.id, 1)).toMatchObject({ outcome: 'scored' });
 }
 
 const board = async (api: ApiHarness) =>
-  ((await (await api.call('GET', '/challenges/tissuenet/phases/learning/leaderboard')).json()) as { entries: { submissionId: string; baseline?: boolean }[] }).entries;
+  ((await (await api.call('GET', '/challenges/tissuenet/phases/learning/leaderboard')).json()) as { entries: { submissionId: string; baseline?: boolean }[] })
+    .entries;
 
 describe('what a team sees of its own submissions', () => {
   it('shows the run time, peak memory and GPU-seconds of a scored run to its team and to organisers', async () => {
@@ -120,7 +139,10 @@ describe("organisers' test runs", () => {
 
     expect((await api.call('POST', `/admin/submissions/${testId}/baseline`, organiser, { baseline: true })).status).toBe(200);
     expect(await board(api)).toMatchObject([{ submissionId: testId, baseline: true }, { submissionId: team.body.submission.id }]);
-    expect((await readLeaderboard(api.ctx, challenge, 'learning', 'private')).entries.map((entry) => entry.submissionId)).toEqual([testId, team.body.submission.id]);
+    expect((await readLeaderboard(api.ctx, challenge, 'learning', 'private')).entries.map((entry) => entry.submissionId)).toEqual([
+      testId,
+      team.body.submission.id,
+    ]);
 
     expect((await api.call('POST', `/admin/submissions/${testId}/baseline`, organiser, { baseline: false })).status).toBe(200);
     expect((await board(api)).map((entry) => entry.submissionId)).toEqual([team.body.submission.id]);

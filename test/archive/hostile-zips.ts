@@ -6,7 +6,8 @@ export async function zipOf(files: { name: string; content?: string | Buffer; mo
   const zip = new yazl.ZipFile();
   for (const file of files) {
     if (file.name.endsWith('/')) zip.addEmptyDirectory(file.name);
-    else zip.addBuffer(Buffer.from(file.content ?? ''), file.name, { ...(file.mode !== undefined ? { mode: file.mode } : {}), compress: file.compress ?? true });
+    else
+      zip.addBuffer(Buffer.from(file.content ?? ''), file.name, { ...(file.mode !== undefined ? { mode: file.mode } : {}), compress: file.compress ?? true });
   }
   zip.end();
   const chunks: Buffer[] = [];

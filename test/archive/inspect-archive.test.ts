@@ -49,7 +49,12 @@ describe('archive inspection from the central directory', () => {
     ['encrypted entry', () => handcraftedZip([{ name: 'main.py', flags: 0x1, method: 8, data: Buffer.from('x') }]), 'ARCHIVE_INVALID', /encrypted/],
     ['unsupported compression', () => handcraftedZip([{ name: 'main.py', method: 12 }]), 'ARCHIVE_INVALID', /compression method 12/],
     ['too many entries', () => zipOf([MAIN, ...Array.from({ length: 60 }, (_, i) => ({ name: `f${i}.txt` }))]), 'ARCHIVE_TOO_LARGE', /60 entries|61 entries/],
-    ['declared size over the cap', () => handcraftedZip([{ name: 'main.py' }, { name: 'w.bin', data: Buffer.alloc(10), method: 8, declaredSize: 5 * 1024 * 1024 }]), 'ARCHIVE_TOO_LARGE', /declares/],
+    [
+      'declared size over the cap',
+      () => handcraftedZip([{ name: 'main.py' }, { name: 'w.bin', data: Buffer.alloc(10), method: 8, declaredSize: 5 * 1024 * 1024 }]),
+      'ARCHIVE_TOO_LARGE',
+      /declares/,
+    ],
     ['compression-ratio bomb', () => zipOf([MAIN, { name: 'zeros.bin', content: Buffer.alloc(1024 * 1024) }]), 'ARCHIVE_TOO_LARGE', /expands more than 100:1/],
     ['duplicate names', () => handcraftedZip([{ name: 'main.py' }, { name: 'main.py' }]), 'ARCHIVE_INVALID', /appears twice/],
     ['case-colliding names', () => zipOf([MAIN, { name: 'Model.pt' }, { name: 'model.PT' }]), 'ARCHIVE_INVALID', /case-insensitive/],
@@ -59,9 +64,19 @@ describe('archive inspection from the central directory', () => {
     ['no entries', () => handcraftedZip([]), 'ARCHIVE_INVALID', /no files/],
     ['zero bytes', () => Buffer.alloc(0), 'ARCHIVE_INVALID', /empty/],
     ['main.py missing', () => zipOf([{ name: 'predict.py', content: 'x' }]), 'MAIN_PY_MISSING', /no main.py at the archive root \(1 files/],
-    ['main.py nested two folders deep', () => zipOf([{ name: 'a/b/main.py', content: 'x' }]), 'MAIN_PY_MISSING', /found "a\/b\/main.py", but main.py must be at the archive root/],
+    [
+      'main.py nested two folders deep',
+      () => zipOf([{ name: 'a/b/main.py', content: 'x' }]),
+      'MAIN_PY_MISSING',
+      /found "a\/b\/main.py", but main.py must be at the archive root/,
+    ],
     ['Main.py wrongly cased', () => zipOf([{ name: 'Main.py', content: 'x' }]), 'MAIN_PY_MISSING', /named exactly "main.py"/],
-    ['over the phase archive size', () => zipOf([MAIN, { name: 'w.bin', content: Buffer.from(Array.from({ length: 1100 * 1024 }, (_, i) => (i * 7919) % 251)), compress: false }]), 'ARCHIVE_TOO_LARGE', /over this phase's limit of 1 MiB/],
+    [
+      'over the phase archive size',
+      () => zipOf([MAIN, { name: 'w.bin', content: Buffer.from(Array.from({ length: 1100 * 1024 }, (_, i) => (i * 7919) % 251)), compress: false }]),
+      'ARCHIVE_TOO_LARGE',
+      /over this phase's limit of 1 MiB/,
+    ],
   ];
   it.each(rejected)('rejects %s', async (_case, build, reason, message) => {
     const verdict = await judgeFile(await build());
@@ -72,14 +87,22 @@ describe('archive inspection from the central directory', () => {
   it('accepts main.py at the root, or inside one top-level folder (stripped), ignoring macOS debris', async () => {
     const atRoot = await judgeFile(await zipOf([MAIN, { name: 'model/weights.bin', content: 'w' }]));
     expect(atRoot).toMatchObject({ ok: true, inspection: { stripPrefix: '', fileCount: 2 } });
-    const inFolder = await judgeFile(await zipOf([{ name: 'my-sub/main.py', content: 'x' }, { name: '__MACOSX/my-sub/._main.py', content: 'junk' }]));
+    const inFolder = await judgeFile(
+      await zipOf([
+        { name: 'my-sub/main.py', content: 'x' },
+        { name: '__MACOSX/my-sub/._main.py', content: 'junk' },
+      ]),
+    );
     expect(inFolder).toMatchObject({ ok: true, inspection: { stripPrefix: 'my-sub/', fileCount: 1 } });
   });
 
   it('reads the central directory from S3 with ranged GETs, giving the same verdicts', async () => {
     const good = await zipOf([MAIN, ...Array.from({ length: 40 }, (_, i) => ({ name: `pkg/m${i}.py`, content: `x = ${i}\n` }))]);
     const bad = await handcraftedZip([{ name: 'main.py' }, { name: '../escape' }]);
-    for (const [key, body] of [['good.zip', good], ['bad.zip', bad]] as const) {
+    for (const [key, body] of [
+      ['good.zip', good],
+      ['bad.zip', bad],
+    ] as const) {
       await ctx.s3.send(new PutObjectCommand({ Bucket: ctx.config.submissionsBucket, Key: key, Body: body }));
     }
     const source = (key: string, size: number) => ({ kind: 's3' as const, s3: ctx.s3, bucket: ctx.config.submissionsBucket, key, size });
@@ -92,7 +115,9 @@ describe('archive inspection from the central directory', () => {
     const put = await ctx.s3.send(new PutObjectCommand({ Bucket: ctx.config.submissionsBucket, Key: 'pinned.zip', Body: good }));
     const pinned = { kind: 's3' as const, s3: ctx.s3, bucket: ctx.config.submissionsBucket, key: 'pinned.zip', size: good.length, eTag: put.ETag! };
     expect(await judgeArchive(pinned, limits, good.length)).toMatchObject({ ok: true });
-    await ctx.s3.send(new PutObjectCommand({ Bucket: ctx.config.submissionsBucket, Key: 'pinned.zip', Body: await zipOf([{ name: 'Main.py', content: 'x' }]) }));
+    await ctx.s3.send(
+      new PutObjectCommand({ Bucket: ctx.config.submissionsBucket, Key: 'pinned.zip', Body: await zipOf([{ name: 'Main.py', content: 'x' }]) }),
+    );
     const verdict = await judgeArchive(pinned, limits, good.length);
     expect(verdict).toMatchObject({ ok: false, reason: 'ARCHIVE_INVALID' });
     expect(verdict.ok ? '' : verdict.message).toMatch(/^the archive changed while it was being validated/);
@@ -108,7 +133,12 @@ describe('safe extraction', () => {
   }
 
   it('extracts regular files, stripping the single top-level folder', async () => {
-    const { target, run } = await extract(await zipOf([{ name: 'sub/main.py', content: 'print(1)\n' }, { name: 'sub/lib/util.py', content: 'X = 2\n' }]));
+    const { target, run } = await extract(
+      await zipOf([
+        { name: 'sub/main.py', content: 'print(1)\n' },
+        { name: 'sub/lib/util.py', content: 'X = 2\n' },
+      ]),
+    );
     await run();
     expect((await readdir(target)).sort()).toEqual(['lib', 'main.py']);
     expect(await readFile(join(target, 'lib/util.py'), 'utf8')).toBe('X = 2\n');

@@ -74,7 +74,9 @@ describe('challenge definitions', () => {
     expect(rejection(tissuenetYaml.replace('licences: [MIT,', 'licences: [CC-BY-NC-4.0, MIT,'))).toContain(
       'codeRelease.licences[0]: "CC-BY-NC-4.0" is not an OSI-approved licence Podium knows',
     );
-    expect(rejection(tissuenetYaml.replace('codeRelease:\n  phase: final', 'codeRelease:\n  phase: finals'))).toContain('codeRelease.phase: names unknown phase "finals"');
+    expect(rejection(tissuenetYaml.replace('codeRelease:\n  phase: final', 'codeRelease:\n  phase: finals'))).toContain(
+      'codeRelease.phase: names unknown phase "finals"',
+    );
   });
 
   it('reports YAML syntax errors with their line', () => {
@@ -125,18 +127,30 @@ describe('scoring program metrics', () => {
         () => writeFile(join(dir, 'challenge.yaml'), visiomelYaml.replace('path: score.py', 'path: metric/score.py')),
         'metric.path: file metric/score.py was not found in the challenge folder',
       ],
-      ['a link out', async () => {
-        await writeFile(join(dir, 'challenge.yaml'), visiomelYaml.replace('path: score.py', 'path: linked.py'));
-        await symlink(outside, join(dir, 'linked.py'));
-      }, 'metric.path: file linked.py is a link leading out of the challenge folder'],
-      ['a folder', async () => {
-        await writeFile(join(dir, 'challenge.yaml'), visiomelYaml.replace('path: score.py', 'path: folder.py'));
-        await mkdir(join(dir, 'folder.py'));
-      }, 'metric.path: folder.py is not a regular file'],
-      ['empty', async () => {
-        await writeFile(join(dir, 'challenge.yaml'), visiomelYaml);
-        await writeFile(join(dir, 'score.py'), '');
-      }, 'metric.path: file score.py is empty'],
+      [
+        'a link out',
+        async () => {
+          await writeFile(join(dir, 'challenge.yaml'), visiomelYaml.replace('path: score.py', 'path: linked.py'));
+          await symlink(outside, join(dir, 'linked.py'));
+        },
+        'metric.path: file linked.py is a link leading out of the challenge folder',
+      ],
+      [
+        'a folder',
+        async () => {
+          await writeFile(join(dir, 'challenge.yaml'), visiomelYaml.replace('path: score.py', 'path: folder.py'));
+          await mkdir(join(dir, 'folder.py'));
+        },
+        'metric.path: folder.py is not a regular file',
+      ],
+      [
+        'empty',
+        async () => {
+          await writeFile(join(dir, 'challenge.yaml'), visiomelYaml);
+          await writeFile(join(dir, 'score.py'), '');
+        },
+        'metric.path: file score.py is empty',
+      ],
       ['too large', () => writeFile(join(dir, 'score.py'), '#'.repeat(64 * 1024 + 1)), 'metric.path: file score.py is 65537 bytes, over the limit of 65536'],
       ['not UTF-8', () => writeFile(join(dir, 'score.py'), Buffer.from([0x70, 0xff, 0xfe])), 'metric.path: file score.py is not UTF-8 text'],
     ];

@@ -44,8 +44,16 @@ describe('runtime.image', () => {
   });
 
   it('accepts a Podium runtime, an organiser Dockerfile and a tagged or digested image URI', () => {
-    expect(learningImage(withLearningImage('podium/pytorch-gpu:1', 1))).toMatchObject({ kind: 'podium', reference: 'podium/pytorch-gpu:1', runtime: { name: 'pytorch-gpu', version: 1 } });
-    expect(learningImage(withLearningImage('{ dockerfile: runtime/Dockerfile }'))).toEqual({ kind: 'dockerfile', reference: 'dockerfile:runtime/Dockerfile', dockerfile: 'runtime/Dockerfile' });
+    expect(learningImage(withLearningImage('podium/pytorch-gpu:1', 1))).toMatchObject({
+      kind: 'podium',
+      reference: 'podium/pytorch-gpu:1',
+      runtime: { name: 'pytorch-gpu', version: 1 },
+    });
+    expect(learningImage(withLearningImage('{ dockerfile: runtime/Dockerfile }'))).toEqual({
+      kind: 'dockerfile',
+      reference: 'dockerfile:runtime/Dockerfile',
+      dockerfile: 'runtime/Dockerfile',
+    });
     const digest = `registry.example.org:5000/team/runtime@sha256:${'0'.repeat(64)}`;
     expect(learningImage(withLearningImage(`{ uri: "${digest}" }`))).toEqual({ kind: 'uri', reference: digest, uri: digest });
   });

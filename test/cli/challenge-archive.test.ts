@@ -39,7 +39,10 @@ describe('podium export --all and podium restore', () => {
     }
     for (const user of [ada, grace]) expect((await user.run(['join', 'tissuenet', '--yes'])).code).toBe(0);
     expect((await ada.run(['team', 'create', 'Ada Lovelace and friends'])).code).toBe(0);
-    for (const [user, folder] of [[ada, 'examples/tissuenet/baseline'], [grace, 'examples/tissuenet/submissions/unseeded-random']] as const) {
+    for (const [user, folder] of [
+      [ada, 'examples/tissuenet/baseline'],
+      [grace, 'examples/tissuenet/submissions/unseeded-random'],
+    ] as const) {
       const submitted = await user.run(['submit', folder, '--phase', 'learning', '--poll-interval', '0.5', '--timeout', '300']);
       expect(submitted.code, submitted.stdout + submitted.stderr).toBe(0);
     }

@@ -38,7 +38,10 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-const sha256 = async (path: string) => createHash('sha256').update(await readFile(path)).digest('hex');
+const sha256 = async (path: string) =>
+  createHash('sha256')
+    .update(await readFile(path))
+    .digest('hex');
 
 describe('a competitor with the podium CLI', () => {
   it('lists the challenges and their phases', async () => {
@@ -139,7 +142,11 @@ describe('a competitor with the podium CLI', () => {
     expect(quota.code, quota.stderr).toBe(0);
     expect(quota.stdout).toContain('perDay');
     // The challenge as -c or as the argument, and the phase defaulting to the only open one, named on stderr.
-    for (const args of [['quota', '-c', 'tissuenet'], ['quota', 'tissuenet'], ['quota', '--challenge', 'tissuenet', '-p', 'learning']]) {
+    for (const args of [
+      ['quota', '-c', 'tissuenet'],
+      ['quota', 'tissuenet'],
+      ['quota', '--challenge', 'tissuenet', '-p', 'learning'],
+    ]) {
       const run = await grace.run(args);
       expect(run.code, `${args.join(' ')}: ${run.stderr}`).toBe(0);
       expect(run.stdout).toContain('tissuenet / learning');
@@ -197,7 +204,18 @@ describe('a competitor with the podium CLI', () => {
 
   it('uploads in parts with --multipart and follows a smoke run to its end, printing each state', async () => {
     // No --phase: the only open phase is chosen, and the CLI says so.
-    const submitted = await ada.run(['submit', 'examples/tissuenet/baseline', '--multipart', '--smoke', '--poll-interval', '0.5', '--timeout', '240', '--note', 'baseline,\u202e smoke\ttry']);
+    const submitted = await ada.run([
+      'submit',
+      'examples/tissuenet/baseline',
+      '--multipart',
+      '--smoke',
+      '--poll-interval',
+      '0.5',
+      '--timeout',
+      '240',
+      '--note',
+      'baseline,\u202e smoke\ttry',
+    ]);
     expect(submitted.code, submitted.stdout + submitted.stderr).toBe(0);
     expect(submitted.stderr).toContain('phase: learning (the only open phase of tissuenet; pass --phase to choose another)');
     expect(submitted.stdout).toMatch(/Submission \S+ uploaded to tissuenet\/learning \(smoke run\)/);
@@ -216,7 +234,18 @@ describe('a competitor with the podium CLI', () => {
 
   it('downloads its own archive byte for byte with download-submission; another team cannot', async () => {
     // Waits for the end: the team may have only one submission in flight, and the next test submits.
-    const submitted = await ada.run(['--json', 'submit', 'examples/tissuenet/baseline', '--phase', 'learning', '--smoke', '--poll-interval', '0.5', '--timeout', '240']);
+    const submitted = await ada.run([
+      '--json',
+      'submit',
+      'examples/tissuenet/baseline',
+      '--phase',
+      'learning',
+      '--smoke',
+      '--poll-interval',
+      '0.5',
+      '--timeout',
+      '240',
+    ]);
     expect(submitted.code, submitted.stdout + submitted.stderr).toBe(0);
     const { submission } = submitted.json<{ submission: { id: string; teamId: string } }>();
     const target = join(work, 'mine.zip');
@@ -224,9 +253,16 @@ describe('a competitor with the podium CLI', () => {
     expect(downloaded.code, downloaded.stderr).toBe(0);
     expect(downloaded.stdout).toContain(`Saved ${submission.id} to ${target}`);
     const stored = await platform.ctx.s3.send(
-      new GetObjectCommand({ Bucket: platform.ctx.config.submissionsBucket, Key: objectKeys.submissionArchive('tissuenet', 'learning', submission.teamId, submission.id) }),
+      new GetObjectCommand({
+        Bucket: platform.ctx.config.submissionsBucket,
+        Key: objectKeys.submissionArchive('tissuenet', 'learning', submission.teamId, submission.id),
+      }),
     );
-    expect(createHash('sha256').update(await stored.Body!.transformToByteArray()).digest('hex')).toBe(await sha256(target));
+    expect(
+      createHash('sha256')
+        .update(await stored.Body!.transformToByteArray())
+        .digest('hex'),
+    ).toBe(await sha256(target));
     const others = await grace.run(['download-submission', submission.id, '-o', join(work, 'theirs.zip')]);
     expect(others.code).toBe(1);
     expect(others.stderr).toContain('NOT_FOUND');
@@ -256,9 +292,14 @@ describe('a competitor with the podium CLI', () => {
     const { submission } = submitted.json<{ submission: { id: string; teamId: string; status: string; archiveBytes: number } }>();
     expect(submission.archiveBytes).toBe((await stat(zipPath)).size);
     const stored = await platform.ctx.s3.send(
-      new GetObjectCommand({ Bucket: platform.ctx.config.submissionsBucket, Key: objectKeys.submissionArchive('tissuenet', 'learning', submission.teamId, submission.id) }),
+      new GetObjectCommand({
+        Bucket: platform.ctx.config.submissionsBucket,
+        Key: objectKeys.submissionArchive('tissuenet', 'learning', submission.teamId, submission.id),
+      }),
     );
-    const storedHash = createHash('sha256').update(await stored.Body!.transformToByteArray()).digest('hex');
+    const storedHash = createHash('sha256')
+      .update(await stored.Body!.transformToByteArray())
+      .digest('hex');
     expect(storedHash).toBe(await sha256(zipPath));
   });
 
@@ -299,8 +340,14 @@ describe('a competitor with the podium CLI', () => {
     const privateFile = join(work, 'private.csv');
     const exportedPrivate = await organiser.run(['export', 'tissuenet', 'leaderboard', '--phase', 'learning', '--split', 'private', '-o', privateFile]);
     expect(exportedPrivate.code, exportedPrivate.stderr).toBe(0);
-    const privateBoard = (await organiser.run(['--json', 'leaderboard', 'tissuenet', '--phase', 'learning', '--split', 'private'])).json<{ entries: { submissionId: string; score: number }[] }>();
-    const rows = (await readFile(privateFile, 'utf8')).trim().split('\n').slice(1).map((line) => line.split(','));
+    const privateBoard = (await organiser.run(['--json', 'leaderboard', 'tissuenet', '--phase', 'learning', '--split', 'private'])).json<{
+      entries: { submissionId: string; score: number }[];
+    }>();
+    const rows = (await readFile(privateFile, 'utf8'))
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((line) => line.split(','));
     expect(rows.map((row) => [row[4], Number(row[3])])).toEqual(privateBoard.entries.map((e) => [e.submissionId, e.score]));
   });
 

@@ -25,7 +25,11 @@ beforeAll(async () => {
     if (request.url?.startsWith('/challenges/demo/datasets/')) {
       response.writeHead(200, { 'content-type': 'application/json' });
       const expiresAt = new Date(Date.now() + 600_000).toISOString();
-      response.end(JSON.stringify({ files: listing.map((file) => ({ path: file.path, bytes: file.bytes, sha256: file.sha256, url: `${apiUrl}/blob/${file.blob}`, expiresAt })) }));
+      response.end(
+        JSON.stringify({
+          files: listing.map((file) => ({ path: file.path, bytes: file.bytes, sha256: file.sha256, url: `${apiUrl}/blob/${file.blob}`, expiresAt })),
+        }),
+      );
       return;
     }
     if (request.url === '/blob/good') {
@@ -59,15 +63,18 @@ afterAll(async () => {
 const download = (out: string) => user.run(['--json', 'download', 'demo', 'train', '-o', out]);
 
 describe('podium download against hostile listings', () => {
-  it.each([['../../escape.csv'], ['/etc/passwd-copy'], ['sub\\..\\..\\x.csv'], ['ok/\u0007bell.csv']])('refuses the unsafe path %j and writes nothing', async (path) => {
-    listing = [{ path, bytes: content.length, sha256: sha, blob: 'good' }];
-    const out = join(work, 'unsafe', String(Math.random()).slice(2));
-    const result = await download(out);
-    expect(result.code).toBe(1);
-    expect(result.json()).toMatchObject({ error: 'UNSAFE_PATH' });
-    expect(await readdir(work)).not.toContain('escape.csv');
-    expect(await stat(out).catch(() => undefined)).toBeUndefined();
-  });
+  it.each([['../../escape.csv'], ['/etc/passwd-copy'], ['sub\\..\\..\\x.csv'], ['ok/\u0007bell.csv']])(
+    'refuses the unsafe path %j and writes nothing',
+    async (path) => {
+      listing = [{ path, bytes: content.length, sha256: sha, blob: 'good' }];
+      const out = join(work, 'unsafe', String(Math.random()).slice(2));
+      const result = await download(out);
+      expect(result.code).toBe(1);
+      expect(result.json()).toMatchObject({ error: 'UNSAFE_PATH' });
+      expect(await readdir(work)).not.toContain('escape.csv');
+      expect(await stat(out).catch(() => undefined)).toBeUndefined();
+    },
+  );
 
   it('deletes a file whose bytes do not match the published SHA-256', async () => {
     listing = [{ path: 'labels.csv', bytes: content.length, sha256: sha, blob: 'tampered' }];
@@ -85,4 +92,3 @@ describe('podium download against hostile listings', () => {
     expect((await download(out)).json()).toMatchObject({ downloaded: 0, unchanged: 1 });
   });
 });
-

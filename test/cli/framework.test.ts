@@ -129,7 +129,19 @@ describe('podium login with Cognito', () => {
   it('logs in with USER_PASSWORD_AUTH and keeps the token in $XDG_CONFIG_HOME/podium, readable only by the user', async () => {
     const xdg = join(work, 'xdg');
     const env = { PODIUM_CONFIG_DIR: '', XDG_CONFIG_HOME: xdg, PODIUM_COGNITO_ENDPOINT: cognitoUrl };
-    const args = ['--api', 'https://api.example.org', '--json', 'login', '--email', 'org@example.org', '--cognito-client-id', 'client-123', '--cognito-region', 'eu-west-3', '--password-stdin'];
+    const args = [
+      '--api',
+      'https://api.example.org',
+      '--json',
+      'login',
+      '--email',
+      'org@example.org',
+      '--cognito-client-id',
+      'client-123',
+      '--cognito-region',
+      'eu-west-3',
+      '--password-stdin',
+    ];
     const refused = await user.run(args, { env, input: 'wrong\n' });
     expect(refused.code).toBe(1);
     expect(refused.json()).toMatchObject({ error: 'LOGIN_FAILED', message: expect.stringContaining('Incorrect username or password') });

@@ -28,13 +28,27 @@ afterAll(async () => {
 const cognitoFlags = () => ['--cognito-endpoint', platform.identity.endpoint, '--cognito-client-id', platform.identity.clientId];
 
 async function profileOf(user: CliRunner): Promise<{ token: string; refreshToken?: string; expiresAt: string }> {
-  return (JSON.parse(await readFile(join(user.configDir, 'config.json'), 'utf8')) as { profiles: { default: { token: string; refreshToken?: string; expiresAt: string } } }).profiles.default;
+  return (
+    JSON.parse(await readFile(join(user.configDir, 'config.json'), 'utf8')) as {
+      profiles: { default: { token: string; refreshToken?: string; expiresAt: string } };
+    }
+  ).profiles.default;
 }
 
 /** An administrator creates the account (as `aws cognito-idp admin-create-user` would); Cognito e-mails a temporary password. */
 async function createOrganiser(email: string): Promise<string> {
   const admin = emulatorAdminClient(platform.identity.endpoint);
-  await admin.send(new AdminCreateUserCommand({ UserPoolId: platform.identity.userPoolId, Username: email, UserAttributes: [{ Name: 'email', Value: email }, { Name: 'email_verified', Value: 'true' }], DesiredDeliveryMediums: ['EMAIL'] }));
+  await admin.send(
+    new AdminCreateUserCommand({
+      UserPoolId: platform.identity.userPoolId,
+      Username: email,
+      UserAttributes: [
+        { Name: 'email', Value: email },
+        { Name: 'email_verified', Value: 'true' },
+      ],
+      DesiredDeliveryMediums: ['EMAIL'],
+    }),
+  );
   await admin.send(new AdminAddUserToGroupCommand({ UserPoolId: platform.identity.userPoolId, Username: email, GroupName: 'organisers' }));
   admin.destroy();
   return platform.identity.emulator.lastMessageTo(email)!.code;
@@ -77,9 +91,13 @@ describe('Cognito sign-in through the CLI', () => {
     const temporary = await createOrganiser('org@example.org');
     const chosen = 'Organiser-pass-1!';
 
-    const guessed = await org.run(['--json', 'login', '--email', 'org@example.org', ...cognitoFlags(), '--password-stdin'], { input: `not-the-temporary\n${chosen}\n` });
+    const guessed = await org.run(['--json', 'login', '--email', 'org@example.org', ...cognitoFlags(), '--password-stdin'], {
+      input: `not-the-temporary\n${chosen}\n`,
+    });
     expect(guessed.json()).toMatchObject({ error: 'LOGIN_FAILED' });
-    const first = await org.run(['--json', 'login', '--email', 'org@example.org', ...cognitoFlags(), '--password-stdin'], { input: `${temporary}\n${chosen}\n` });
+    const first = await org.run(['--json', 'login', '--email', 'org@example.org', ...cognitoFlags(), '--password-stdin'], {
+      input: `${temporary}\n${chosen}\n`,
+    });
     expect(first.code, first.stdout + first.stderr).toBe(0);
     expect(first.json()).toMatchObject({ role: 'organiser' });
 
@@ -105,7 +123,9 @@ describe('Cognito sign-in through the CLI', () => {
     expect(withoutCode.json()).toMatchObject({ error: 'NOT_INTERACTIVE' });
     const badCode = await org.run(['--json', 'login', '--email', 'org@example.org', '--password-stdin', '--mfa-code', '000000'], { input: `${chosen}\n` });
     expect(badCode.json()).toMatchObject({ error: 'MFA_CODE_INVALID' });
-    const withCode = await org.run(['--json', 'login', '--email', 'org@example.org', '--password-stdin', '--mfa-code', totpCode(secret)], { input: `${chosen}\n` });
+    const withCode = await org.run(['--json', 'login', '--email', 'org@example.org', '--password-stdin', '--mfa-code', totpCode(secret)], {
+      input: `${chosen}\n`,
+    });
     expect(withCode.code, withCode.stdout + withCode.stderr).toBe(0);
     expect((await org.run(['--json', 'submissions', 'tissuenet'])).code).toBe(0);
   });
@@ -162,21 +182,42 @@ describe('Cognito sign-in through the CLI', () => {
     const base = platform.identity.endpoint.replace(/\/$/, '');
     const verifier = randomBytes(32).toString('base64url');
     const challenge = createHash('sha256').update(verifier).digest('base64url');
-    const form = { client_id: platform.identity.clientId, redirect_uri: LOCAL_CALLBACK_URLS[0]!, response_type: 'code', code_challenge: challenge, code_challenge_method: 'S256', state: 's1' };
+    const form = {
+      client_id: platform.identity.clientId,
+      redirect_uri: LOCAL_CALLBACK_URLS[0]!,
+      response_type: 'code',
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+      state: 's1',
+    };
     const page = await fetch(`${base}/oauth2/authorize?${new URLSearchParams(form)}`);
     expect(page.status).toBe(200);
-    const signIn = await fetch(`${base}/oauth2/authorize`, { method: 'POST', redirect: 'manual', body: new URLSearchParams({ ...form, username: 'dee@example.org', password }) });
+    const signIn = await fetch(`${base}/oauth2/authorize`, {
+      method: 'POST',
+      redirect: 'manual',
+      body: new URLSearchParams({ ...form, username: 'dee@example.org', password }),
+    });
     const callback = new URL(signIn.headers.get('location')!);
     expect(`${callback.origin}${callback.pathname}`).toBe(LOCAL_CALLBACK_URLS[0]);
     expect(callback.searchParams.get('state')).toBe('s1');
     const exchange = (codeVerifier: string) =>
       fetch(`${base}/oauth2/token`, {
         method: 'POST',
-        body: new URLSearchParams({ grant_type: 'authorization_code', client_id: platform.identity.clientId, redirect_uri: LOCAL_CALLBACK_URLS[0]!, code: callback.searchParams.get('code')!, code_verifier: codeVerifier }),
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          client_id: platform.identity.clientId,
+          redirect_uri: LOCAL_CALLBACK_URLS[0]!,
+          code: callback.searchParams.get('code')!,
+          code_verifier: codeVerifier,
+        }),
       });
     expect((await exchange(randomBytes(32).toString('base64url'))).status).toBe(400);
     // A code is single-use, as on Cognito: the failed exchange spent it, so sign in again.
-    const again = await fetch(`${base}/oauth2/authorize`, { method: 'POST', redirect: 'manual', body: new URLSearchParams({ ...form, username: 'dee@example.org', password }) });
+    const again = await fetch(`${base}/oauth2/authorize`, {
+      method: 'POST',
+      redirect: 'manual',
+      body: new URLSearchParams({ ...form, username: 'dee@example.org', password }),
+    });
     callback.searchParams.set('code', new URL(again.headers.get('location')!).searchParams.get('code')!);
     const tokens = (await (await exchange(verifier)).json()) as { id_token: string; refresh_token: string };
     expect(tokens.refresh_token).toBeTruthy();

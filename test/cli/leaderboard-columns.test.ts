@@ -26,7 +26,13 @@ beforeAll(async () => {
     ['team-zero', [1, 3, 0, 3, 1, 3, 2, 3]],
   ] as const) {
     api.clock.advance(60_000);
-    await submissionInScoring(api.ctx, { id: `s-${teamId}`, challengeId: 'tissuenet', phaseId: 'learning', teamId, predictions: tissuenetPredictions(labels.ids, [...classes]) });
+    await submissionInScoring(api.ctx, {
+      id: `s-${teamId}`,
+      challengeId: 'tissuenet',
+      phaseId: 'learning',
+      teamId,
+      predictions: tissuenetPredictions(labels.ids, [...classes]),
+    });
     await runScoringJob(api.ctx, `s-${teamId}`, 1);
   }
   server = createServer((request, response) => {

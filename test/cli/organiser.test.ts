@@ -75,7 +75,11 @@ describe('podium init and validate', () => {
 
   it('checks a sample predictions file against the format and the smoke ids', async () => {
     const good = join(work, 'good.csv');
-    const ids = (await readFile(join(challengeDir, 'data/smoke/inputs/submission_format.csv'), 'utf8')).trim().split('\n').slice(1).map((line) => line.split(',')[0]);
+    const ids = (await readFile(join(challengeDir, 'data/smoke/inputs/submission_format.csv'), 'utf8'))
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((line) => line.split(',')[0]);
     await writeFile(good, ['case_id,positive', ...ids.map((id) => `${id},0.25`)].join('\n'));
     const ok = await organiser.run(['validate', challengeDir, '--predictions', good, '--phase', 'main']);
     expect(ok.code, ok.stderr).toBe(0);
@@ -89,7 +93,9 @@ describe('podium init and validate', () => {
     expect(body.error).toBe('PREDICTIONS_INVALID');
     expect(body.details.counts.missingIds).toBe(1);
     // Smoke ids are not secret: the message names the missing one.
-    expect((await organiser.run(['validate', challengeDir, '--predictions', bad])).stderr).toContain(`1 expected id is missing (of ${ids.length}): "${ids[0]}"`);
+    expect((await organiser.run(['validate', challengeDir, '--predictions', bad])).stderr).toContain(
+      `1 expected id is missing (of ${ids.length}): "${ids[0]}"`,
+    );
     expect(body.details.counts.badValues).toBeGreaterThan(0);
   });
 });
@@ -145,7 +151,9 @@ describe('podium upload-data', () => {
   });
 
   it('asks for the deployed names before writing to AWS', async () => {
-    const result = await organiser.run(['upload-data', challengeDir, '--aws'], { env: { PODIUM_TABLE: '', PODIUM_DATASETS_BUCKET: '', PODIUM_HIDDEN_BUCKET: '' } });
+    const result = await organiser.run(['upload-data', challengeDir, '--aws'], {
+      env: { PODIUM_TABLE: '', PODIUM_DATASETS_BUCKET: '', PODIUM_HIDDEN_BUCKET: '' },
+    });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('--table, --datasets-bucket, --hidden-bucket');
   });
@@ -189,14 +197,25 @@ describe('podium select', () => {
     const team = await cara.run(['--json', 'team', 'create', 'Cara', '--challenge', 'lung-nodules']);
     const { teamId } = team.json<{ teamId: string }>();
     // A scored submission of Cara's team, as the scoring job leaves it.
-    await createSubmissionRecord(platform.ctx, { id: 's-cli-select', challengeId: 'lung-nodules', phaseId: 'main', teamId, submittedBy: 'cara', mode: 'scored', archiveKey: 'unused' });
+    await createSubmissionRecord(platform.ctx, {
+      id: 's-cli-select',
+      challengeId: 'lung-nodules',
+      phaseId: 'main',
+      teamId,
+      submittedBy: 'cara',
+      mode: 'scored',
+      archiveKey: 'unused',
+    });
     await platform.ctx.db.send(
       new UpdateCommand({
         TableName: platform.ctx.config.tableName,
         Key: keys.submission('s-cli-select'),
         UpdateExpression: 'SET #status = :scored, scores = :scores',
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':scored': 'SCORED', ':scores': { overall: 0.3, public: 0.3, private: 0.3, scorerVersion: 'test', scoredAt: new Date().toISOString() } },
+        ExpressionAttributeValues: {
+          ':scored': 'SCORED',
+          ':scores': { overall: 0.3, public: 0.3, private: 0.3, scorerVersion: 'test', scoredAt: new Date().toISOString() },
+        },
       }),
     );
 
@@ -217,7 +236,11 @@ describe('podium score', () => {
   it('scores predictions offline with public and private splits, and explains invalid ones', async () => {
     const labels = join(challengeDir, 'data/test/labels.csv');
     const perfect = join(work, 'perfect.csv');
-    const rows = (await readFile(labels, 'utf8')).trim().split('\n').slice(1).map((line) => line.split(','));
+    const rows = (await readFile(labels, 'utf8'))
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((line) => line.split(','));
     await writeFile(perfect, ['case_id,positive', ...rows.map(([id, label]) => `${id},${label}`)].join('\n'));
     const scored = await organiser.run(['--json', 'score', '--challenge', challengeDir, '--phase', 'main', perfect, labels]);
     expect(scored.code, scored.stderr).toBe(0);

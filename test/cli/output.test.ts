@@ -3,7 +3,14 @@ import { formatBytes, formatTable, printable } from '../../cli/output.ts';
 
 describe('CLI output helpers', () => {
   it('aligns table columns, numbers to the right', () => {
-    const table = formatTable(['RANK', 'TEAM', 'SCORE'], [[1, 'Ada and friends', 0.9123], [10, 'Bo', 0.5]], [true, false, true]);
+    const table = formatTable(
+      ['RANK', 'TEAM', 'SCORE'],
+      [
+        [1, 'Ada and friends', 0.9123],
+        [10, 'Bo', 0.5],
+      ],
+      [true, false, true],
+    );
     expect(table.split('\n')).toEqual([
       'RANK  TEAM              SCORE',
       '----  ---------------  ------',

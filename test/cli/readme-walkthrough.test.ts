@@ -123,7 +123,15 @@ describe('the README walkthroughs, command for command', () => {
 
   it("an organiser's first five minutes", async () => {
     const commands = await readmeCommands("An organiser's first five minutes");
-    expect(commands.map((args) => args[0] === '--profile' ? args[2] : args[0])).toEqual(['init', 'validate', 'test-submission', 'score', 'upload-data', 'login', 'publish']);
+    expect(commands.map((args) => (args[0] === '--profile' ? args[2] : args[0]))).toEqual([
+      'init',
+      'validate',
+      'test-submission',
+      'score',
+      'upload-data',
+      'login',
+      'publish',
+    ]);
     // Only PODIUM_API: upload-data finds the stack's S3 and DynamoDB from the API.
     const { runs, hints } = await walk(commands);
     expect(runs[3]!.stdout).toMatch(/overall: \d/);

@@ -20,7 +20,12 @@ let anonymous: CliRunner;
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'podium-cli-receipts-'));
   platform = await startLocalPlatform({ persist: false, settings: { ...localSettings(), dataDir: join(work, 'platform') } });
-  [ada, grace, organiser, anonymous] = await Promise.all([cliUser(platform.apiUrl), cliUser(platform.apiUrl), cliUser(platform.apiUrl), cliUser(platform.apiUrl)]);
+  [ada, grace, organiser, anonymous] = await Promise.all([
+    cliUser(platform.apiUrl),
+    cliUser(platform.apiUrl),
+    cliUser(platform.apiUrl),
+    cliUser(platform.apiUrl),
+  ]);
   for (const [user, email, role] of [
     [ada, 'ada@example.org', 'competitor'],
     [grace, 'grace@example.org', 'competitor'],
@@ -66,7 +71,10 @@ describe('score receipts through npm start and the CLI', () => {
     const receipt = JSON.parse(await readFile(receiptFile, 'utf8')) as SignedReceipt;
 
     // It binds what was stored and run: the archive's bytes, the hidden manifest, the scores on the submission.
-    const archive = await s3Object(platform.ctx.config.submissionsBucket, objectKeys.submissionArchive('tissuenet', 'learning', submission.teamId, submission.id));
+    const archive = await s3Object(
+      platform.ctx.config.submissionsBucket,
+      objectKeys.submissionArchive('tissuenet', 'learning', submission.teamId, submission.id),
+    );
     const manifest = await s3Object(platform.ctx.config.hiddenBucket, objectKeys.hiddenManifest('tissuenet', 'test'));
     const status = (await ada.run(['--json', 'status', submission.id])).json<{ score: { overall: number } }>();
     expect(receipt.statement).toMatchObject({
@@ -110,7 +118,7 @@ describe('score receipts through npm start and the CLI', () => {
     expect(wrongScore.json()).toMatchObject({ error: 'RECEIPT_INVALID', message: expect.stringContaining('the signature does not match the statement') });
 
     // The published key is the one under the local stack's data folder, whatever fetched it.
-    const keys = await (await fetch(`${platform.apiUrl}/.well-known/podium-receipt-keys`)).json() as { keys: { keyId: string; publicKeyPem: string }[] };
+    const keys = (await (await fetch(`${platform.apiUrl}/.well-known/podium-receipt-keys`)).json()) as { keys: { keyId: string; publicKeyPem: string }[] };
     expect(keys.keys).toEqual([expect.objectContaining({ keyId: receipt.signature.keyId })]);
     await writeFile(join(work, 'public.pem'), keys.keys[0]!.publicKeyPem);
     const offline = await grace.run(['verify', receiptFile, '--public-key', join(work, 'public.pem')]);

@@ -25,7 +25,13 @@ beforeAll(async () => {
   card = join(work, 'card.yaml');
   await writeFile(
     card,
-    ['description: Synthetic cases for a closed challenge.', 'licence: CC-BY-4.0', 'citation: "Podium demo (2026)"', 'anonymisation: Synthetic data; no person is described.', ''].join('\n'),
+    [
+      'description: Synthetic cases for a closed challenge.',
+      'licence: CC-BY-4.0',
+      'citation: "Podium demo (2026)"',
+      'anonymisation: Synthetic data; no person is described.',
+      '',
+    ].join('\n'),
   );
 }, 180_000);
 
@@ -40,7 +46,10 @@ describe('podium release-data', () => {
     const data = join(work, 'platform', 'generated', 'tissuenet');
     const refused = await organiser.run(['--json', 'release-data', 'examples/tissuenet', '--datasets', 'test', '--card', card, '-o', out, '--data', data]);
     expect(refused.code).toBe(1);
-    expect(refused.json()).toMatchObject({ error: 'INVALID_STATE', message: expect.stringContaining('dataset "test" is used by phase "learning", which closes 2027-03-01T00:00:00Z') });
+    expect(refused.json()).toMatchObject({
+      error: 'INVALID_STATE',
+      message: expect.stringContaining('dataset "test" is used by phase "learning", which closes 2027-03-01T00:00:00Z'),
+    });
     expect(existsSync(out)).toBe(false);
     expect((await listAudit(platform.ctx, 'tissuenet')).filter((entry) => entry.action === 'data.released')).toEqual([]);
   });
@@ -49,7 +58,10 @@ describe('podium release-data', () => {
     const dir = join(work, 'closed-challenge');
     expect((await organiser.run(['init', dir, '--id', 'closed'])).code).toBe(0);
     const definition = await readFile(join(dir, 'challenge.yaml'), 'utf8');
-    await writeFile(join(dir, 'challenge.yaml'), definition.replace(/opens: "[^"]+"/, 'opens: "2025-01-01T00:00:00Z"').replace(/closes: "[^"]+"/, 'closes: "2025-06-01T00:00:00Z"'));
+    await writeFile(
+      join(dir, 'challenge.yaml'),
+      definition.replace(/opens: "[^"]+"/, 'opens: "2025-01-01T00:00:00Z"').replace(/closes: "[^"]+"/, 'closes: "2025-06-01T00:00:00Z"'),
+    );
     const uploaded = await organiser.run(['upload-data', dir]);
     expect(uploaded.code, uploaded.stderr).toBe(0);
 
@@ -68,15 +80,20 @@ describe('podium release-data', () => {
     expect(createHash('sha256').update(manifest).digest('hex')).toBe(summary.manifestSha256);
 
     // The hidden dataset's own manifest is the one score receipts name: the bytes the platform stored.
-    const stored = await platform.ctx.s3.send(new GetObjectCommand({ Bucket: platform.ctx.config.hiddenBucket, Key: objectKeys.hiddenManifest('closed', 'test') }));
+    const stored = await platform.ctx.s3.send(
+      new GetObjectCommand({ Bucket: platform.ctx.config.hiddenBucket, Key: objectKeys.hiddenManifest('closed', 'test') }),
+    );
     expect(await readFile(join(out, 'test', 'manifest.json'), 'utf8')).toBe(await stored.Body!.transformToString());
 
     const dataCard = await readFile(join(out, 'DATA-CARD.md'), 'utf8');
-    for (const text of ['## Licence\n\nCC-BY-4.0', '## Citation\n\nPodium demo (2026)', '## Anonymisation\n\nSynthetic data; no person is described.']) expect(dataCard).toContain(text);
+    for (const text of ['## Licence\n\nCC-BY-4.0', '## Citation\n\nPodium demo (2026)', '## Anonymisation\n\nSynthetic data; no person is described.'])
+      expect(dataCard).toContain(text);
     expect(await readFile(join(out, 'leaderboard-main.csv'), 'utf8')).toMatch(/^rank,/);
 
     const audit = (await listAudit(platform.ctx, 'closed')).filter((entry) => entry.action === 'data.released');
-    expect(audit).toEqual([expect.objectContaining({ details: expect.objectContaining({ manifestSha256: summary.manifestSha256, destination: out, files: summary.files }) })]);
+    expect(audit).toEqual([
+      expect.objectContaining({ details: expect.objectContaining({ manifestSha256: summary.manifestSha256, destination: out, files: summary.files }) }),
+    ]);
 
     // The same folder twice is refused before anything is recorded.
     const again = await organiser.run(['release-data', dir, '--card', card, '-o', out]);

@@ -35,7 +35,13 @@ afterAll(async () => {
 interface Rerun {
   rerunId: string;
   status: string;
-  results: { teamId: string; verdict: string; predictions: { agreement: string; differingRows: number; rows: number }; originalScore: number; rerunScore: number }[];
+  results: {
+    teamId: string;
+    verdict: string;
+    predictions: { agreement: string; differingRows: number; rows: number };
+    originalScore: number;
+    rerunScore: number;
+  }[];
 }
 
 describe('podium rerun through npm start', () => {
@@ -49,7 +55,8 @@ describe('podium rerun through npm start', () => {
     const random = await submit(grace, 'examples/tissuenet/submissions/unseeded-random');
     expect([baseline.status, random.status]).toEqual(['SCORED', 'SCORED']);
 
-    const board = async () => (await organiser.run(['--json', 'leaderboard', 'tissuenet', '--phase', 'learning', '--split', 'private'])).json<{ entries: unknown[] }>();
+    const board = async () =>
+      (await organiser.run(['--json', 'leaderboard', 'tissuenet', '--phase', 'learning', '--split', 'private'])).json<{ entries: unknown[] }>();
     // What was charged (nextAllowedAt is "now" while quota remains, so it is left out).
     const quota = async () => {
       const { nextAllowedAt: _now, ...charged } = (await ada.run(['--json', 'quota', 'tissuenet', '--phase', 'learning'])).json();
@@ -63,7 +70,22 @@ describe('podium rerun through npm start', () => {
     expect(refused.json()).toMatchObject({ error: 'FORBIDDEN' });
 
     const reportFile = join(work, 'reruns.csv');
-    const rerun = await organiser.run(['--json', 'rerun', '--challenge', 'tissuenet', '--phase', 'learning', '--top', '2', '--report', reportFile, '--poll-interval', '1', '--timeout', '600']);
+    const rerun = await organiser.run([
+      '--json',
+      'rerun',
+      '--challenge',
+      'tissuenet',
+      '--phase',
+      'learning',
+      '--top',
+      '2',
+      '--report',
+      reportFile,
+      '--poll-interval',
+      '1',
+      '--timeout',
+      '600',
+    ]);
     // Exit 1: one team is different.
     expect(rerun.code, rerun.stdout + rerun.stderr).toBe(1);
     const request = rerun.json<Rerun>();
@@ -76,7 +98,9 @@ describe('podium rerun through npm start', () => {
 
     const report = await readFile(reportFile, 'utf8');
     const lines = report.trim().split('\r\n');
-    expect(lines[0]).toMatch(/^rank,team_id,team_name,submission_id,verdict,predictions,differing_rows,rows,max_abs_difference,original_private_score,rerun_private_score/);
+    expect(lines[0]).toMatch(
+      /^rank,team_id,team_name,submission_id,verdict,predictions,differing_rows,rows,max_abs_difference,original_private_score,rerun_private_score/,
+    );
     expect(lines.find((line) => line.includes(baseline.id))).toContain(',identical,identical,0,200,0,');
     expect(lines.find((line) => line.includes(random.id))).toContain(',different,different,');
 
@@ -84,7 +108,9 @@ describe('podium rerun through npm start', () => {
     expect(await board()).toEqual(boardBefore);
     expect(await quota()).toEqual(quotaBefore);
     const audit = await listAudit(platform.ctx, 'tissuenet');
-    expect(audit).toContainEqual(expect.objectContaining({ action: 'rerun.requested', details: expect.objectContaining({ rerunId: request.rerunId, top: 2 }) }));
+    expect(audit).toContainEqual(
+      expect.objectContaining({ action: 'rerun.requested', details: expect.objectContaining({ rerunId: request.rerunId, top: 2 }) }),
+    );
 
     const human = await organiser.run(['rerun', '--follow', request.rerunId]);
     expect(human.stdout).toContain('IDENTICAL: predictions identical, 0 of 200 rows differ');

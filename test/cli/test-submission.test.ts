@@ -41,10 +41,31 @@ describe('podium test-submission', () => {
 
   it('keeps the predictions of a run on the test folder, with public and private scores', async () => {
     const kept = join(work, 'predictions.csv');
-    const result = await organiser.run(['--json', 'test-submission', join(challengeDir, 'baseline'), '--definition', challengeDir, '--phase', 'main', '--data', join(challengeDir, 'data', 'test'), '--out', kept]);
+    const result = await organiser.run([
+      '--json',
+      'test-submission',
+      join(challengeDir, 'baseline'),
+      '--definition',
+      challengeDir,
+      '--phase',
+      'main',
+      '--data',
+      join(challengeDir, 'data', 'test'),
+      '--out',
+      kept,
+    ]);
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(result.json()).toMatchObject({ status: 'PASSED', rows: 30, score: { rows: 30, public: expect.any(Number), private: expect.any(Number) } });
-    const scored = await organiser.run(['--json', 'score', '--challenge', challengeDir, '--phase', 'main', kept, join(challengeDir, 'data', 'test', 'labels.csv')]);
+    const scored = await organiser.run([
+      '--json',
+      'score',
+      '--challenge',
+      challengeDir,
+      '--phase',
+      'main',
+      kept,
+      join(challengeDir, 'data', 'test', 'labels.csv'),
+    ]);
     expect(scored.json<{ scores: { overall: number } }>().scores.overall).toBeCloseTo(result.json<{ score: { overall: number } }>().score.overall, 10);
   });
 
@@ -100,7 +121,8 @@ describe('podium test-submission', () => {
   it('refuses predictions that do not match the format, with counts', async () => {
     const folder = await submissionFolder(
       'bad-csv',
-      'import csv\nrows = list(csv.DictReader(open("data/submission_format.csv")))\nwith open("submission.csv", "w") as f:\n    ' + 'f.write("case_id,positive\\n")\n    for row in rows[1:]:\n        f.write(row["case_id"] + ",2\\n")\n',
+      'import csv\nrows = list(csv.DictReader(open("data/submission_format.csv")))\nwith open("submission.csv", "w") as f:\n    ' +
+        'f.write("case_id,positive\\n")\n    for row in rows[1:]:\n        f.write(row["case_id"] + ",2\\n")\n',
     );
     const result = await run(folder);
     expect(result.code).toBe(4);
@@ -110,24 +132,39 @@ describe('podium test-submission', () => {
   });
 
   it('says where to get the smoke data when it is missing', async () => {
-    const result = await organiser.run(['test-submission', join(challengeDir, 'baseline'), '--definition', challengeDir, '--phase', 'main', '--data', join(work, 'nowhere')]);
+    const result = await organiser.run([
+      'test-submission',
+      join(challengeDir, 'baseline'),
+      '--definition',
+      challengeDir,
+      '--phase',
+      'main',
+      '--data',
+      join(work, 'nowhere'),
+    ]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('is not a folder');
     expect(result.stderr).toContain('podium download');
   });
 
-  it('extracts a .zip with the platform\'s rules: one top-level folder is stripped, escaping paths are refused', async () => {
+  it("extracts a .zip with the platform's rules: one top-level folder is stripped, escaping paths are refused", async () => {
     const nested = join(work, 'nested.zip');
     const unsafe = join(work, 'unsafe.zip');
     const baseline = join(challengeDir, 'baseline', 'main.py');
-    execFileSync('python3', ['-c', `
+    execFileSync('python3', [
+      '-c',
+      `
 import zipfile, sys
 with zipfile.ZipFile(sys.argv[1], "w") as z:
     z.write(sys.argv[3], "my-model/main.py")
 with zipfile.ZipFile(sys.argv[2], "w") as z:
     z.write(sys.argv[3], "main.py")
     z.writestr("../../outside.txt", "x")
-`, nested, unsafe, baseline]);
+`,
+      nested,
+      unsafe,
+      baseline,
+    ]);
     const ok = await run(nested);
     expect(ok.code, ok.stdout + ok.stderr).toBe(0);
     expect(ok.stdout).toContain('wrote 6 predictions');

@@ -80,7 +80,9 @@ async function storedSha256(ctx: PodiumContext, key: string): Promise<{ content:
 
 async function localSha256(path: string): Promise<string> {
   const { readFile } = await import('node:fs/promises');
-  return createHash('sha256').update(await readFile(path)).digest('hex');
+  return createHash('sha256')
+    .update(await readFile(path))
+    .digest('hex');
 }
 
 /** Overwrites bytes in the middle of a file, keeping its size. */
@@ -103,7 +105,7 @@ function abortAfterParts(events: UploadEvent[], parts: number): { signal: AbortS
   };
 }
 
-describe('uploading a challenge\'s datasets', () => {
+describe("uploading a challenge's datasets", () => {
   it('sends a large file as a multipart upload in checksummed parts, whose bytes and SHA-256 match the file', async () => {
     const { ctx, slide, calls, events, upload, key } = await setUp('multipart');
     const summary = await upload();
@@ -116,7 +118,9 @@ describe('uploading a challenge\'s datasets', () => {
     expect(events).toContainEqual({ kind: 'file', datasetId: 'train', path: SLIDE, bytes: 40 * MiB, skipped: false, parts: 8 });
     expect(summary.bytesSent).toBeGreaterThanOrEqual(40 * MiB);
 
-    const manifest = await ctx.s3.send(new GetObjectCommand({ Bucket: ctx.config.datasetsBucket, Key: objectKeys.datasetFile('lung-nodules', 'train', 'manifest.json') }));
+    const manifest = await ctx.s3.send(
+      new GetObjectCommand({ Bucket: ctx.config.datasetsBucket, Key: objectKeys.datasetFile('lung-nodules', 'train', 'manifest.json') }),
+    );
     const files = JSON.parse(await manifest.Body!.transformToString()).files as { path: string; sha256: string }[];
     expect(files.find((file) => file.path === SLIDE)?.sha256).toBe(expected);
   });
@@ -171,7 +175,10 @@ describe('uploading a challenge\'s datasets', () => {
 
     await upload();
     const notice = events.find((event) => event.kind === 'notice');
-    expect(notice).toEqual({ kind: 'notice', message: expect.stringContaining(`train/${SLIDE}: not resuming, its state file ${stateFile} is unreadable (not valid JSON)`) });
+    expect(notice).toEqual({
+      kind: 'notice',
+      message: expect.stringContaining(`train/${SLIDE}: not resuming, its state file ${stateFile} is unreadable (not valid JSON)`),
+    });
     expect(calls.counts.UploadPartCommand).toBe(8);
     const expected = await localSha256(slide);
     expect(await storedSha256(ctx, key)).toEqual({ content: expected, metadata: expected });
@@ -186,7 +193,10 @@ describe('uploading a challenge\'s datasets', () => {
     events.length = 0;
 
     await upload();
-    expect(events).toContainEqual({ kind: 'notice', message: `train/${SLIDE}: not resuming, the file changed since the interrupted upload; uploading it from the start` });
+    expect(events).toContainEqual({
+      kind: 'notice',
+      message: `train/${SLIDE}: not resuming, the file changed since the interrupted upload; uploading it from the start`,
+    });
     expect(calls.counts.UploadPartCommand).toBe(8);
     const expected = await localSha256(slide);
     expect(await storedSha256(ctx, key)).toEqual({ content: expected, metadata: expected });
@@ -208,10 +218,10 @@ describe('uploading a challenge\'s datasets', () => {
     expect(await readdir(stateDir)).toHaveLength(0);
   });
 
-  it('refuses a file over S3\'s 5 TiB object limit before hashing it, and sizes parts so 5 TiB fits in 10,000', async () => {
+  it("refuses a file over S3's 5 TiB object limit before hashing it, and sizes parts so 5 TiB fits in 10,000", async () => {
     const { slide, events, upload } = await setUp('too-large');
     await truncate(slide, S3_MULTIPART_LIMITS.maxObjectBytes + 1); // sparse: no disk used
-    await expect(upload()).rejects.toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringContaining('over S3\'s object limit of 5 TiB') });
+    await expect(upload()).rejects.toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringContaining("over S3's object limit of 5 TiB") });
     expect(events.some((event) => event.kind === 'hashing')).toBe(false);
 
     const partSize = partSizeFor(S3_MULTIPART_LIMITS.maxObjectBytes, 16 * MiB);

@@ -28,13 +28,24 @@ function resolved(value: unknown, depth = 4): unknown {
 describe('SDK schema literal keys', () => {
   it('inlines computed keys that name string constants of the same module, and leaves others', () => {
     const source = 'const _h = "http";\nconst _hH = "httpHeader";\nexport var X$ = [3, n0, _h, { [_h]: ["GET", "/"], [_hH]: "x-amz-a", [other]: 1 }];';
-    expect(withLiteralKeys(source)).toBe('const _h = "http";\nconst _hH = "httpHeader";\nexport var X$ = [3, n0, _h, { "http": ["GET", "/"], "httpHeader": "x-amz-a", [other]: 1 }];');
+    expect(withLiteralKeys(source)).toBe(
+      'const _h = "http";\nconst _hH = "httpHeader";\nexport var X$ = [3, n0, _h, { "http": ["GET", "/"], "httpHeader": "x-amz-a", [other]: 1 }];',
+    );
   });
 
   it('builds S3 operation schemas identical to the SDK’s own', async () => {
-    const bundle = async (name: string, plugins: typeof sdkSchemaLiteralKeys[]) => {
+    const bundle = async (name: string, plugins: (typeof sdkSchemaLiteralKeys)[]) => {
       const outfile = join(dir, `${name}.mjs`);
-      await build({ entryPoints: [s3Schemas], bundle: true, format: 'esm', platform: 'node', mainFields: ['module', 'main'], outfile, plugins, logLevel: 'error' });
+      await build({
+        entryPoints: [s3Schemas],
+        bundle: true,
+        format: 'esm',
+        platform: 'node',
+        mainFields: ['module', 'main'],
+        outfile,
+        plugins,
+        logLevel: 'error',
+      });
       return (await import(pathToFileURL(outfile).href)) as Record<string, unknown>;
     };
     const [original, patched] = await Promise.all([bundle('original', []), bundle('patched', [sdkSchemaLiteralKeys])]);

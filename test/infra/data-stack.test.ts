@@ -34,9 +34,7 @@ describe('data stack', () => {
     expect(policies).toHaveLength(5);
     for (const [, policy] of policies) {
       expect(policy.Properties.PolicyDocument.Statement).toEqual(
-        expect.arrayContaining([
-          expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-        ]),
+        expect.arrayContaining([expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
       );
     }
     const logged = resourcesOf('AWS::S3::Bucket').filter(([, bucket]) => bucket.Properties.LoggingConfiguration);
@@ -127,7 +125,9 @@ describe('data stack', () => {
     expect(JSON.stringify(readLabels.Resource)).toContain('/labels/*');
     const writeLabels = hiddenPolicy!.find((statement) => statement.Sid === 'LabelsOnlyUnderLabelsKey')!;
     expect(writeLabels).toMatchObject({ Effect: 'Deny', Action: 's3:PutObject' });
-    expect(Object.keys((writeLabels.Condition as Record<string, Record<string, unknown>>).StringNotEquals!)).toEqual(['s3:x-amz-server-side-encryption-aws-kms-key-id']);
+    expect(Object.keys((writeLabels.Condition as Record<string, Record<string, unknown>>).StringNotEquals!)).toEqual([
+      's3:x-amz-server-side-encryption-aws-kms-key-id',
+    ]);
   });
 
   it('exports its names under stable export names for the other stacks', () => {

@@ -50,7 +50,12 @@ describe('npm run deploy', () => {
   });
 
   it('adds the final phase the day before it opens, and leaves a closed phase out', async () => {
-    expect(deployedStacks((await dryRun(['--at', '2027-02-28T12:00:00Z'])).commands)).toEqual(['tissuenet-data', 'tissuenet-platform', 'tissuenet-learning', 'tissuenet-final']);
+    expect(deployedStacks((await dryRun(['--at', '2027-02-28T12:00:00Z'])).commands)).toEqual([
+      'tissuenet-data',
+      'tissuenet-platform',
+      'tissuenet-learning',
+      'tissuenet-final',
+    ]);
     const late = await dryRun(['--at', '2027-03-02T00:00:00Z']);
     expect(deployedStacks(late.commands)).toEqual(['tissuenet-data', 'tissuenet-platform', 'tissuenet-final']);
     expect(late.stderr).toContain('phase learning left out (closed at 2027-03-01T00:00:00Z)');

@@ -19,13 +19,20 @@ const LOGICAL_IDS: Record<keyof typeof FUNCTION_STORAGE, string> = {
   jobStateHandler: 'JobStateHandler',
   reconciler: 'Reconciler',
 };
-const STORAGE_VARIABLES = new Set<string>((['tableName', 'datasetsBucket', 'submissionsBucket', 'predictionsBucket', 'hiddenBucket'] as StorageName[]).map((name) => STORAGE_ENV[name]));
+const STORAGE_VARIABLES = new Set<string>(
+  (['tableName', 'datasetsBucket', 'submissionsBucket', 'predictionsBucket', 'hiddenBucket'] as StorageName[]).map((name) => STORAGE_ENV[name]),
+);
 
 describe('Lambda environments', () => {
   it.each(Object.entries(LOGICAL_IDS))('%s reads exactly the storage names its definition declares', (key, logicalId) => {
     const functions = podium.template(podium.stacks.platform).findResources('AWS::Lambda::Function');
-    const [, resource] = Object.entries(functions).find(([id]) => id.startsWith(logicalId))! as [string, { Properties: { Environment: { Variables: Record<string, unknown> } } }];
-    const declared = Object.keys(resource.Properties.Environment.Variables).filter((name) => STORAGE_VARIABLES.has(name)).sort();
+    const [, resource] = Object.entries(functions).find(([id]) => id.startsWith(logicalId))! as [
+      string,
+      { Properties: { Environment: { Variables: Record<string, unknown> } } },
+    ];
+    const declared = Object.keys(resource.Properties.Environment.Variables)
+      .filter((name) => STORAGE_VARIABLES.has(name))
+      .sort();
     const read = FUNCTION_STORAGE[key as keyof typeof FUNCTION_STORAGE].map((name) => STORAGE_ENV[name]).sort();
     expect(read).toEqual(declared);
   });

@@ -53,7 +53,14 @@ function effectiveJob(definition: ReturnType<typeof jobDefinition>, input: Submi
 }
 
 const submission = (phaseId: string) =>
-  ({ id: 'sub-1', challengeId: 'tissuenet', phaseId, teamId: 't-1', mode: 'scored', archiveKey: `tissuenet/${phaseId}/t-1/sub-1/submission.zip` }) as SubmissionRecord;
+  ({
+    id: 'sub-1',
+    challengeId: 'tissuenet',
+    phaseId,
+    teamId: 't-1',
+    mode: 'scored',
+    archiveKey: `tissuenet/${phaseId}/t-1/sub-1/submission.zip`,
+  }) as SubmissionRecord;
 
 describe('SubmitJob agrees with the job definition', () => {
   it("leaves the inference container the competitor's memory plus the launcher, /dev/shm and tmpfs, and the phase's GPUs", async () => {

@@ -29,7 +29,17 @@ function invoke(paths: string[]): { statusCode: number; body: string }[] {
     rawPath: path,
     rawQueryString: '',
     headers: { host: 'api.example.org' },
-    requestContext: { http: { method: 'GET', path, protocol: 'HTTP/1.1', sourceIp: '192.0.2.1', userAgent: 'test' }, domainName: 'api.example.org', stage: '$default', requestId: 'r', routeKey: '$default', accountId: '1', apiId: 'a', time: '', timeEpoch: 0 },
+    requestContext: {
+      http: { method: 'GET', path, protocol: 'HTTP/1.1', sourceIp: '192.0.2.1', userAgent: 'test' },
+      domainName: 'api.example.org',
+      stage: '$default',
+      requestId: 'r',
+      routeKey: '$default',
+      accountId: '1',
+      apiId: 'a',
+      time: '',
+      timeEpoch: 0,
+    },
     isBase64Encoded: false,
   }));
   const script = `const { handler } = await import(${JSON.stringify(join(dir, 'api', 'index.mjs'))});
@@ -37,8 +47,20 @@ const answers = [];
 for (const event of ${JSON.stringify(events)}) answers.push(await handler(event, {}));
 console.log(JSON.stringify(answers));`;
   // The names the API function's definition declares (bindTable, bindBucket in the platform stack).
-  const API_STORAGE_NAMES = { PODIUM_TABLE: 'podium', PODIUM_DATASETS_BUCKET: 'podium-datasets', PODIUM_SUBMISSIONS_BUCKET: 'podium-submissions', PODIUM_PREDICTIONS_BUCKET: 'podium-predictions' };
-  const env = { ...process.env, PODIUM_JWKS_URL: 'https://example.invalid/jwks.json', PODIUM_JWT_ISSUER: 'https://cognito-idp.eu-west-3.amazonaws.com/eu-west-3_example', PODIUM_JWT_AUDIENCE: 'client', AWS_REGION: 'eu-west-3', ...API_STORAGE_NAMES };
+  const API_STORAGE_NAMES = {
+    PODIUM_TABLE: 'podium',
+    PODIUM_DATASETS_BUCKET: 'podium-datasets',
+    PODIUM_SUBMISSIONS_BUCKET: 'podium-submissions',
+    PODIUM_PREDICTIONS_BUCKET: 'podium-predictions',
+  };
+  const env = {
+    ...process.env,
+    PODIUM_JWKS_URL: 'https://example.invalid/jwks.json',
+    PODIUM_JWT_ISSUER: 'https://cognito-idp.eu-west-3.amazonaws.com/eu-west-3_example',
+    PODIUM_JWT_AUDIENCE: 'client',
+    AWS_REGION: 'eu-west-3',
+    ...API_STORAGE_NAMES,
+  };
   const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { env, encoding: 'utf8' });
   return JSON.parse(out.trim().split('\n').pop()!);
 }
@@ -56,20 +78,31 @@ describe('API Lambda bundle', () => {
     expect(document.openapi).toBe('3.1.0');
     expect(Object.keys(document.paths)).toContain('/challenges/{challengeId}/phases/{phaseId}/submissions');
     expect(invalid!.statusCode).toBe(400);
-    expect(JSON.parse(invalid!.body)).toMatchObject({ error: 'VALIDATION_FAILED', message: expect.stringContaining('path.challengeId: must be letters, digits') });
+    expect(JSON.parse(invalid!.body)).toMatchObject({
+      error: 'VALIDATION_FAILED',
+      message: expect.stringContaining('path.challengeId: must be letters, digits'),
+    });
   });
 
   it('carries no YAML parser and only the English zod locale', () => {
     const inputs = inputsOf(() => true);
     expect(inputs.filter((input) => input.includes('node_modules/yaml/'))).toEqual([]);
-    expect(inputs.filter((input) => input.includes('node_modules/zod/v4/locales/')).map((input) => input.replace(/^.*node_modules\//, ''))).toEqual(['zod/v4/locales/en.js']);
+    expect(inputs.filter((input) => input.includes('node_modules/zod/v4/locales/')).map((input) => input.replace(/^.*node_modules\//, ''))).toEqual([
+      'zod/v4/locales/en.js',
+    ]);
   });
 
   it('leaves out what cannot run in Lambda or is never called: other credential sources, zod’s unused half, unused S3 operations', async () => {
     const inputs = inputsOf(() => true);
     expect(inputs.filter((input) => /@aws-sdk\/(credential-provider-(?!env)|nested-clients|token-providers)/.test(input))).toEqual([]);
     expect(inputs.filter((input) => input.includes('zod/v4/classic/from-json-schema'))).toEqual([]);
-    const code = (await Promise.all(Object.keys(metafile.outputs).filter((output) => output.endsWith('.mjs')).map((output) => readFile(output, 'utf8')))).join('\n');
+    const code = (
+      await Promise.all(
+        Object.keys(metafile.outputs)
+          .filter((output) => output.endsWith('.mjs'))
+          .map((output) => readFile(output, 'utf8')),
+      )
+    ).join('\n');
     expect(code).toContain('CreateMultipartUpload');
     expect(code).not.toContain('PutBucketAnalyticsConfiguration');
   });

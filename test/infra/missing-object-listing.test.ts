@@ -28,7 +28,9 @@ function functionStatements(description: string): Statement[] {
 }
 
 const listings = (statements: Statement[]) =>
-  statements.filter((statement) => [statement.Action].flat().includes('s3:ListBucket')).map((statement) => ({ resource: [statement.Resource].flat().map(rendered), condition: statement.Condition }));
+  statements
+    .filter((statement) => [statement.Action].flat().includes('s3:ListBucket'))
+    .map((statement) => ({ resource: [statement.Resource].flat().map(rendered), condition: statement.Condition }));
 
 describe('listing grants for missing objects', () => {
   it('lets the API list the datasets and predictions buckets (key names only), nothing else', () => {
@@ -37,7 +39,9 @@ describe('listing grants for missing objects', () => {
       { resource: ['arn:aws:s3:::tissuenet-data-DatasetsBucket'], condition: undefined },
       { resource: ['arn:aws:s3:::tissuenet-data-PredictionsBucket'], condition: undefined },
     ]);
-    expect(api.filter((statement) => [statement.Action].flat().includes('s3:ListBucket')).every((statement) => [statement.Action].flat().length === 1)).toBe(true);
+    expect(api.filter((statement) => [statement.Action].flat().includes('s3:ListBucket')).every((statement) => [statement.Action].flat().length === 1)).toBe(
+      true,
+    );
   });
 
   it('lets no job role list a bucket where it reads single objects (smoke labels are required at upload)', () => {

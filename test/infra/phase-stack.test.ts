@@ -55,9 +55,16 @@ describe('phase stack network', () => {
       const name = endpoint.Properties.ServiceName;
       return (typeof name === 'string' ? name : (name['Fn::Join'][1] as unknown[]).at(-1)) as string;
     });
-    expect(services.map((name) => name.replace(/^com\.amazonaws\.[a-z0-9-]+\./, '').replace(/^\./, '')).sort()).toEqual(
-      ['dynamodb', 'ecr.api', 'ecr.dkr', 'ecs', 'ecs-agent', 'ecs-telemetry', 'logs', 's3'],
-    );
+    expect(services.map((name) => name.replace(/^com\.amazonaws\.[a-z0-9-]+\./, '').replace(/^\./, '')).sort()).toEqual([
+      'dynamodb',
+      'ecr.api',
+      'ecr.dkr',
+      'ecs',
+      'ecs-agent',
+      'ecs-telemetry',
+      'logs',
+      's3',
+    ]);
   });
 
   it('admits only Podium resources through the S3 endpoint and this account through interface endpoints', () => {
@@ -150,8 +157,15 @@ describe('inference job definition', () => {
 
   it('gives the inference role read on inputs and archives, write on predictions, and nothing on labels, keys or tables', () => {
     const allowed = allowedBy(learning, '/podium/tissuenet/inference/');
-    expect(allowed.map((grant) => grant.action).sort()).toEqual(['s3:GetObject', 's3:GetObject', 's3:GetObject', 's3:ListBucket', 's3:ListBucket', 's3:PutObject', 's3:PutObject'].sort());
-    expect(allowed.filter((grant) => grant.action === 's3:GetObject').map((grant) => grant.resource).join()).toMatch(/inputs\/tissuenet\/test\/\*.*tissuenet\/smoke\/\*.*tissuenet\/learning\/\*/s);
+    expect(allowed.map((grant) => grant.action).sort()).toEqual(
+      ['s3:GetObject', 's3:GetObject', 's3:GetObject', 's3:ListBucket', 's3:ListBucket', 's3:PutObject', 's3:PutObject'].sort(),
+    );
+    expect(
+      allowed
+        .filter((grant) => grant.action === 's3:GetObject')
+        .map((grant) => grant.resource)
+        .join(),
+    ).toMatch(/inputs\/tissuenet\/test\/\*.*tissuenet\/smoke\/\*.*tissuenet\/learning\/\*/s);
     for (const grant of allowed) {
       expect(grant.resource).not.toContain('labels');
       expect(grant.action).not.toMatch(/^(kms|dynamodb):/);
@@ -171,7 +185,9 @@ describe('inference job definition', () => {
     const deletes = Object.values(learning.findResources('AWS::IAM::Policy'))
       .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Array<Statement & { Condition?: unknown }>)
       .filter((statement) => [statement.Action].flat().some((action) => action === 'dynamodb:DeleteItem' || action === 'dynamodb:*'));
-    expect(deletes).toEqual([expect.objectContaining({ Effect: 'Allow', Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['LEADERBOARD#tissuenet#learning#*'] } } })]);
+    expect(deletes).toEqual([
+      expect.objectContaining({ Effect: 'Allow', Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['LEADERBOARD#tissuenet#learning#*'] } } }),
+    ]);
     const scoring = Object.values(learning.findResources('AWS::Batch::JobDefinition')).find(
       (definition) => definition.Properties.JobDefinitionName === batchNames.scoringJobDefinition('tissuenet', 'learning'),
     )!;
@@ -180,7 +196,10 @@ describe('inference job definition', () => {
   });
 
   it('lets only the scoring role sign receipts, with the key its job definition names, and names the inference image it signs for', () => {
-    for (const [template, phaseId] of [[learning, 'learning'], [final, 'final']] as const) {
+    for (const [template, phaseId] of [
+      [learning, 'learning'],
+      [final, 'final'],
+    ] as const) {
       const scoringGrants = allowedBy(template, '/podium/tissuenet/scoring/');
       expect(scoringGrants.filter((grant) => grant.action === 'kms:Sign' || grant.action === 'kms:GetPublicKey')).toEqual([
         { action: 'kms:Sign', resource: expect.stringContaining('tissuenet-data-ReceiptKeyArn') },
@@ -188,7 +207,10 @@ describe('inference job definition', () => {
       ]);
       expect(allowedBy(template, '/podium/tissuenet/inference/').filter((grant) => grant.action.startsWith('kms:'))).toEqual([]);
       const dataset = phaseId === 'learning' ? 'test' : 'final';
-      expect(scoringGrants).toContainEqual({ action: 's3:GetObject', resource: expect.stringContaining(`/${objectKeys.hiddenManifest('tissuenet', dataset)}`) });
+      expect(scoringGrants).toContainEqual({
+        action: 's3:GetObject',
+        resource: expect.stringContaining(`/${objectKeys.hiddenManifest('tissuenet', dataset)}`),
+      });
       const definitions = Object.values(template.findResources('AWS::Batch::JobDefinition'));
       const scoring = definitions.find((definition) => definition.Properties.JobDefinitionName === batchNames.scoringJobDefinition('tissuenet', phaseId))!;
       const environment = scoring.Properties.ContainerProperties.Environment as Array<{ Name: string; Value: unknown }>;
@@ -254,15 +276,24 @@ describe('inference work disk (runs are not staged in memory)', () => {
       const template = podium.template(podium.stacks.phases.get(phase.id)!);
       const limits = archiveLimitsFor(phase);
       const perJobGiB = (limits.maxArchiveBytes + limits.maxUncompressedBytes + DEFAULT_SANDBOX_LIMITS.maxScratchBytes) / GiB + phase.runtime.inputsGiB;
-      const vcpusPerJob = Number(inferenceContainer(template, 'tissuenet', phase.id).ResourceRequirements.find((requirement) => requirement.Type === 'VCPU')!.Value);
+      const vcpusPerJob = Number(
+        inferenceContainer(template, 'tissuenet', phase.id).ResourceRequirements.find((requirement) => requirement.Type === 'VCPU')!.Value,
+      );
       const gpuEnvironment = Object.values(template.findResources('AWS::Batch::ComputeEnvironment')).find((environment) =>
         (environment.Properties.ComputeResources.InstanceTypes as string[]).some((type) => type.startsWith('g')),
       )!;
-      const jobsPerInstance = Math.max(...(gpuEnvironment.Properties.ComputeResources.InstanceTypes as string[]).map((type) => Math.floor(INSTANCE_VCPUS[type]! / vcpusPerJob)));
+      const jobsPerInstance = Math.max(
+        ...(gpuEnvironment.Properties.ComputeResources.InstanceTypes as string[]).map((type) => Math.floor(INSTANCE_VCPUS[type]! / vcpusPerJob)),
+      );
       const templateId = gpuEnvironment.Properties.ComputeResources.LaunchTemplate.LaunchTemplateId.Ref as string;
-      const devices = template.toJSON().Resources[templateId].Properties.LaunchTemplateData.BlockDeviceMappings as Array<{ DeviceName: string; Ebs: { VolumeSize: number } }>;
+      const devices = template.toJSON().Resources[templateId].Properties.LaunchTemplateData.BlockDeviceMappings as Array<{
+        DeviceName: string;
+        Ebs: { VolumeSize: number };
+      }>;
       const root = devices.find((device) => device.DeviceName === '/dev/xvda')!;
-      expect(root.Ebs.VolumeSize, `${phase.id}: ${jobsPerInstance} job(s) of ${perJobGiB.toFixed(1)} GiB`).toBeGreaterThanOrEqual(Math.ceil(jobsPerInstance * perJobGiB));
+      expect(root.Ebs.VolumeSize, `${phase.id}: ${jobsPerInstance} job(s) of ${perJobGiB.toFixed(1)} GiB`).toBeGreaterThanOrEqual(
+        Math.ceil(jobsPerInstance * perJobGiB),
+      );
     }
   });
 });
@@ -283,7 +314,9 @@ describe('absolute data mounts (VisioMel /code_execution/data)', () => {
     for (const phase of visiomel.challenge.phases) {
       expect(phase.runtime.dataMount).toBe('/code_execution/data');
       const container = inferenceContainer(visiomel.template(visiomel.stacks.phases.get(phase.id)!), 'visiomel', phase.id);
-      const blocking = container.MountPoints.filter((mount) => under(phase.runtime.dataMount, mount.ContainerPath) || under(mount.ContainerPath, phase.runtime.dataMount));
+      const blocking = container.MountPoints.filter(
+        (mount) => under(phase.runtime.dataMount, mount.ContainerPath) || under(mount.ContainerPath, phase.runtime.dataMount),
+      );
       expect(blocking).toEqual([]);
     }
   });
@@ -348,10 +381,16 @@ describe('audit evidence outlives the phase stack', () => {
 
 describe('phase operations alarms', () => {
   it('mails the alarm addresses when a job of this phase is stuck RUNNABLE (blocked queue, INVALID compute environment)', () => {
-    const rules = Object.values(learning.findResources('AWS::Events::Rule')).filter((rule) => rule.Properties.EventPattern?.['detail-type']?.includes('Batch Job Queue Blocked'));
+    const rules = Object.values(learning.findResources('AWS::Events::Rule')).filter((rule) =>
+      rule.Properties.EventPattern?.['detail-type']?.includes('Batch Job Queue Blocked'),
+    );
     expect(rules).toHaveLength(1);
     const [queueId] = Object.entries(learning.findResources('AWS::Batch::JobQueue'))[0]!;
-    expect(rules[0]!.Properties.EventPattern).toEqual({ source: ['aws.batch'], 'detail-type': ['Batch Job Queue Blocked'], detail: { jobQueue: [{ 'Fn::GetAtt': [queueId, 'JobQueueArn'] }] } });
+    expect(rules[0]!.Properties.EventPattern).toEqual({
+      source: ['aws.batch'],
+      'detail-type': ['Batch Job Queue Blocked'],
+      detail: { jobQueue: [{ 'Fn::GetAtt': [queueId, 'JobQueueArn'] }] },
+    });
     const topicId = rules[0]!.Properties.Targets[0].Arn.Ref as string;
     learning.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.org', TopicArn: { Ref: topicId } });
     learning.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
@@ -367,7 +406,10 @@ describe('phase operations alarms', () => {
       expect(environment.Properties.ComputeResources.Tags).toMatchObject({ [key!]: value });
     }
     for (const launchTemplate of Object.values(learning.findResources('AWS::EC2::LaunchTemplate'))) {
-      const specifications = launchTemplate.Properties.LaunchTemplateData.TagSpecifications as Array<{ ResourceType: string; Tags: Array<{ Key: string; Value: string }> }>;
+      const specifications = launchTemplate.Properties.LaunchTemplateData.TagSpecifications as Array<{
+        ResourceType: string;
+        Tags: Array<{ Key: string; Value: string }>;
+      }>;
       for (const type of ['instance', 'volume']) {
         expect(specifications.find((specification) => specification.ResourceType === type)?.Tags).toContainEqual({ Key: key, Value: value });
       }
@@ -380,7 +422,9 @@ describe('phase operations alarms', () => {
 
   it("emits the inference job's metrics with the namespace and dimensions the platform's alarms select", () => {
     const platform = podium.template(podium.stacks.platform);
-    const alarm = Object.values(platform.findResources('AWS::CloudWatch::Alarm')).find((candidate) => candidate.Properties.MetricName === 'JobFailures')!.Properties;
+    const alarm = Object.values(platform.findResources('AWS::CloudWatch::Alarm')).find(
+      (candidate) => candidate.Properties.MetricName === 'JobFailures',
+    )!.Properties;
     const dimensions = Object.fromEntries((alarm.Dimensions as Array<{ Name: string; Value: string }>).map((dimension) => [dimension.Name, dimension.Value]));
     const environment = environmentOf(inferenceContainer(learning, 'tissuenet', 'learning'));
     // Powertools names `service` from POWERTOOLS_SERVICE_NAME; pipeline metrics add `challenge` from PODIUM_CHALLENGE_ID.
@@ -392,7 +436,10 @@ describe('phase operations alarms', () => {
   it('refuses to synthesise alarms that notify nobody, unless the organiser opts out with a reason', async () => {
     const noEmails = (challenge: SynthesisedPodium['challenge']) => ({ ...challenge, aws: { ...challenge.aws, alarmEmails: [] } });
     await expect(synthesisePodium('examples/tissuenet', noEmails)).rejects.toThrow(/aws\.alarmEmails is empty.*aws\.alarmsOptOut/);
-    const optedOut = await synthesisePodium('examples/tissuenet', (challenge) => ({ ...noEmails(challenge), aws: { ...noEmails(challenge).aws, alarmsOptOut: 'rehearsal stack, watched by hand' } }));
+    const optedOut = await synthesisePodium('examples/tissuenet', (challenge) => ({
+      ...noEmails(challenge),
+      aws: { ...noEmails(challenge).aws, alarmsOptOut: 'rehearsal stack, watched by hand' },
+    }));
     optedOut.template(optedOut.stacks.phases.get('learning')!).resourceCountIs('AWS::SNS::Subscription', 0);
   });
 });

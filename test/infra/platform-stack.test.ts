@@ -64,18 +64,35 @@ describe('platform stack', () => {
     const routes = Object.values(platform.findResources('AWS::ApiGatewayV2::Route')).map((route) => route.Properties);
     const byKey = new Map(routes.map((route) => [route.RouteKey as string, route.AuthorizationType as string]));
     expect(byKey.get('$default')).toBe('JWT');
-    const publicRoutes = ['GET /health', 'GET /openapi.json', 'GET /docs', 'GET /challenges', 'GET /challenges/{proxy+}', 'GET /.well-known/podium-receipt-keys', 'GET /submissions/{submissionId}/receipt'];
+    const publicRoutes = [
+      'GET /health',
+      'GET /openapi.json',
+      'GET /docs',
+      'GET /challenges',
+      'GET /challenges/{proxy+}',
+      'GET /.well-known/podium-receipt-keys',
+      'GET /submissions/{submissionId}/receipt',
+    ];
     for (const key of publicRoutes) {
       expect(byKey.get(key), key).toBe('NONE');
     }
-    expect([...byKey.entries()].filter(([, auth]) => auth === 'NONE').map(([key]) => key).every((key) => key.startsWith('GET '))).toBe(true);
+    expect(
+      [...byKey.entries()]
+        .filter(([, auth]) => auth === 'NONE')
+        .map(([key]) => key)
+        .every((key) => key.startsWith('GET ')),
+    ).toBe(true);
   });
 
   it('runs every Podium Lambda on Node 24 arm64 with the storage and Powertools environment', () => {
     const functions = podiumFunctions();
     expect(functions).toHaveLength(4);
     for (const fn of functions) {
-      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], LoggingConfig: { LogFormat: 'JSON', LogGroup: expect.anything() } });
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        LoggingConfig: { LogFormat: 'JSON', LogGroup: expect.anything() },
+      });
       const variables = fn.Properties.Environment.Variables;
       expect(variables).toMatchObject({ PODIUM_CHALLENGE_ID: 'tissuenet', POWERTOOLS_SERVICE_NAME: 'podium', POWERTOOLS_METRICS_NAMESPACE: 'Podium' });
       expect(variables[STORAGE_ENV.tableName]).toBeDefined();
@@ -129,7 +146,10 @@ describe('platform stack', () => {
       .filter((policy) => (policy.Properties.Roles as Array<{ Ref: string }>).some((role) => role.Ref === roleId))
       .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>);
     const grants = statements.flatMap((statement) => [statement.Action].flat().map((action) => ({ action, resource: JSON.stringify(statement.Resource) })));
-    const submit = grants.filter((grant) => grant.action === 'batch:SubmitJob').map((grant) => grant.resource).join();
+    const submit = grants
+      .filter((grant) => grant.action === 'batch:SubmitJob')
+      .map((grant) => grant.resource)
+      .join();
     for (const phaseId of ['learning', 'final']) expect(submit).toContain(`job-definition/${batchNames.scoringJobDefinition('tissuenet', phaseId)}:*`);
     const reads = grants.filter((grant) => grant.action === 's3:GetObject').map((grant) => grant.resource);
     expect(reads.filter((resource) => resource.includes('PredictionsBucket'))).toEqual([expect.stringContaining('/logs/*')]);
@@ -164,7 +184,10 @@ describe('platform stack', () => {
     expect(alarms.filter((alarm) => alarm.MetricName === 'ApproximateNumberOfMessagesVisible')).toHaveLength(3);
     expect(alarms.find((alarm) => alarm.MetricName === 'StuckSubmissions')).toMatchObject({
       Namespace: 'Podium',
-      Dimensions: expect.arrayContaining([{ Name: 'challenge', Value: 'tissuenet' }, { Name: 'service', Value: 'podium' }]),
+      Dimensions: expect.arrayContaining([
+        { Name: 'challenge', Value: 'tissuenet' },
+        { Name: 'service', Value: 'podium' },
+      ]),
     });
     expect(alarms.find((alarm) => alarm.MetricName === 'JobFailures')).toMatchObject({
       Dimensions: expect.arrayContaining([{ Name: 'reason', Value: 'PLATFORM_ERROR' }]),
@@ -178,7 +201,16 @@ describe('platform stack', () => {
   it('draws the dashboard with the API, Lambda, submission, queue, failure, DLQ and DynamoDB widgets', () => {
     const [dashboard] = Object.values(platform.findResources('AWS::CloudWatch::Dashboard'));
     const body = JSON.stringify(dashboard!.Properties.DashboardBody);
-    for (const title of ['API requests', 'API latency p99', 'Lambda throttles', 'Submissions by state', 'Queue wait', 'Job failures by reason', 'Dead-letter queue depth', 'DynamoDB throttles']) {
+    for (const title of [
+      'API requests',
+      'API latency p99',
+      'Lambda throttles',
+      'Submissions by state',
+      'Queue wait',
+      'Job failures by reason',
+      'Dead-letter queue depth',
+      'DynamoDB throttles',
+    ]) {
       expect(body).toContain(title);
     }
   });

@@ -17,7 +17,10 @@ export interface SynthesisedPodium {
  * The whole app for a challenge folder, synthesised once, with Lambda bundling skipped for speed.
  * `adjust` changes the loaded challenge first (a variant of an example, without a folder of its own).
  */
-export async function synthesisePodium(challengeDir = 'examples/tissuenet', adjust: (challenge: Challenge) => Challenge = (challenge) => challenge): Promise<SynthesisedPodium> {
+export async function synthesisePodium(
+  challengeDir = 'examples/tissuenet',
+  adjust: (challenge: Challenge) => Challenge = (challenge) => challenge,
+): Promise<SynthesisedPodium> {
   const outdir = mkdtempSync(join(tmpdir(), 'podium-cdk-'));
   const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
   const challenge = adjust(await loadChallenge(challengeDir));

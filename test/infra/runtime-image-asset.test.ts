@@ -14,7 +14,11 @@ function imageAssets(podium: SynthesisedPodium) {
       dockerImages?: Record<string, { source: { directory: string; dockerFile?: string; dockerBuildArgs?: Record<string, string> } }>;
     };
     for (const image of Object.values(manifest.dockerImages ?? {})) {
-      assets.push({ directory: join(podium.outdir, image.source.directory), dockerFile: image.source.dockerFile ?? 'Dockerfile', buildArgs: image.source.dockerBuildArgs ?? {} });
+      assets.push({
+        directory: join(podium.outdir, image.source.directory),
+        dockerFile: image.source.dockerFile ?? 'Dockerfile',
+        buildArgs: image.source.dockerBuildArgs ?? {},
+      });
     }
   }
   return assets;

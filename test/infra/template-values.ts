@@ -18,7 +18,10 @@ export function rendered(value: unknown): string {
 
 /** IAM's wildcard match: `*` any run of characters, `?` one. */
 function matches(pattern: string, arn: string): boolean {
-  const regex = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const regex = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${regex}$`, 's').test(arn);
 }
 
@@ -40,8 +43,7 @@ export function statementsOf(template: Template, rolePath: string): Statement[] 
 export function allows(template: Template, rolePath: string, action: string, arn: string): boolean {
   const statements = statementsOf(template, rolePath);
   const applies = (statement: Statement) =>
-    [statement.Action].flat().some((pattern) => matches(pattern, action)) &&
-    [statement.Resource].flat().some((resource) => matches(rendered(resource), arn));
+    [statement.Action].flat().some((pattern) => matches(pattern, action)) && [statement.Resource].flat().some((resource) => matches(rendered(resource), arn));
   if (statements.some((statement) => statement.Effect === 'Deny' && applies(statement))) return false;
   return statements.some((statement) => statement.Effect === 'Allow' && !statement.Condition && applies(statement));
 }

@@ -44,7 +44,14 @@ async function platform() {
   const score = async (teamId: string, classes: number[], extra: { phaseId?: string; mode?: 'smoke'; baseline?: boolean } = {}) => {
     clock.advance(60_000);
     const id = `s-${++sequence}`;
-    await submissionInScoring(ctx, { id, challengeId: 'tissuenet', phaseId: extra.phaseId ?? 'learning', teamId, predictions: tissuenetPredictions(labels.ids, classes), ...extra });
+    await submissionInScoring(ctx, {
+      id,
+      challengeId: 'tissuenet',
+      phaseId: extra.phaseId ?? 'learning',
+      teamId,
+      predictions: tissuenetPredictions(labels.ids, classes),
+      ...extra,
+    });
     await runScoringJob(ctx, id, 1);
     return id;
   };
@@ -59,8 +66,14 @@ describe('leaderboard', () => {
     const { ctx, score } = await platform();
     await score('team-a', PUBLIC_MISS);
     await score('team-b', PRIVATE_MISS);
-    expect(await board(ctx, 'public')).toEqual([[1, 'team-b', 1], [2, 'team-a', 0.95]]);
-    expect(await board(ctx, 'private')).toEqual([[1, 'team-a', 1], [2, 'team-b', 0.5]]);
+    expect(await board(ctx, 'public')).toEqual([
+      [1, 'team-b', 1],
+      [2, 'team-a', 0.95],
+    ]);
+    expect(await board(ctx, 'private')).toEqual([
+      [1, 'team-a', 1],
+      [2, 'team-b', 0.5],
+    ]);
   });
 
   it("keeps each team's best submission: a worse or equal later one changes nothing, a better one replaces it", async () => {
@@ -81,7 +94,12 @@ describe('leaderboard', () => {
     await score('team-b', PUBLIC_MISS);
     await score('team-c', [1, 1, 2, 0]); // public 0.95 as well
     await score('team-d', PUBLIC_AND_RANK_MISS);
-    expect(await board(ctx, 'public')).toEqual([[1, 'team-a', 1], [2, 'team-b', 0.95], [2, 'team-c', 0.95], [4, 'team-d', 0.8]]);
+    expect(await board(ctx, 'public')).toEqual([
+      [1, 'team-a', 1],
+      [2, 'team-b', 0.95],
+      [2, 'team-c', 0.95],
+      [4, 'team-d', 0.8],
+    ]);
   });
 
   it('pages with a cursor and keeps ranks across pages', async () => {
@@ -90,8 +108,14 @@ describe('leaderboard', () => {
     await score('team-d', PUBLIC_AND_RANK_MISS);
     const first = await readLeaderboard(ctx, tissuenet, 'learning', 'public', { limit: 2 });
     const second = await readLeaderboard(ctx, tissuenet, 'learning', 'public', { limit: 2, cursor: first.nextCursor! });
-    expect(first.entries.map((entry) => [entry.rank, entry.teamId])).toEqual([[1, 'team-a'], [1, 'team-b']]);
-    expect(second.entries.map((entry) => [entry.rank, entry.teamId])).toEqual([[1, 'team-c'], [4, 'team-d']]);
+    expect(first.entries.map((entry) => [entry.rank, entry.teamId])).toEqual([
+      [1, 'team-a'],
+      [1, 'team-b'],
+    ]);
+    expect(second.entries.map((entry) => [entry.rank, entry.teamId])).toEqual([
+      [1, 'team-c'],
+      [4, 'team-d'],
+    ]);
     expect(second.nextCursor).toBeUndefined();
     await expect(readLeaderboard(ctx, tissuenet, 'learning', 'private', { cursor: first.nextCursor! })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
     await expect(readLeaderboard(ctx, tissuenet, 'learning', 'public', { cursor: 'not-a-cursor' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
@@ -123,9 +147,7 @@ describe('leaderboard', () => {
     // What mergeTeams does once members and submissions have moved to the survivor.
     await putTeam(ctx, 'tissuenet', 'team-b', { name: 'Beta', mergedInto: 'team-a' });
     expect(await board(ctx, 'public')).toEqual([[1, 'team-a', 0.8]]);
-    await ctx.db.send(
-      new PutCommand({ TableName: ctx.config.tableName, Item: { ...(await getSubmission(ctx, better)), teamId: 'team-a' } }),
-    );
+    await ctx.db.send(new PutCommand({ TableName: ctx.config.tableName, Item: { ...(await getSubmission(ctx, better)), teamId: 'team-a' } }));
     await rebuildLeaderboard(ctx, tissuenet, 'learning');
     const entries = (await readLeaderboard(ctx, tissuenet, 'learning', 'public')).entries;
     expect(entries.map(({ rank, teamId, score: s, submissionId }) => [rank, teamId, s, submissionId])).toEqual([[1, 'team-a', 1, better]]);
@@ -155,7 +177,18 @@ describe('rebuild and rescore', () => {
     const b = await score('team-b', [0, 2, 2, 3]); // public: row 3 exact, row 1 exact → 1; private cost 1→2 = 0.3 → 0.85
     const quotaBefore = (await getSubmission(ctx, a)).quotaSettledAt;
     // The organiser fixes the metric: confusing 0 with 1 now costs 0.5 instead of 0.1.
-    const fixed: Challenge = { ...tissuenet, metric: { kind: 'cost-matrix', matrix: [[0, 0.5, 0.7, 1], [0.5, 0, 0.3, 0.7], [0.7, 0.3, 0, 0.3], [1, 0.7, 0.3, 0]] } };
+    const fixed: Challenge = {
+      ...tissuenet,
+      metric: {
+        kind: 'cost-matrix',
+        matrix: [
+          [0, 0.5, 0.7, 1],
+          [0.5, 0, 0.3, 0.7],
+          [0.7, 0.3, 0, 0.3],
+          [1, 0.7, 0.3, 0],
+        ],
+      },
+    };
     await registerChallenge(ctx, fixed);
 
     const result = await rescorePhase(ctx, 'tissuenet', 'learning');
@@ -164,7 +197,10 @@ describe('rebuild and rescore', () => {
     const rescored = await getSubmission(ctx, a);
     expect(rescored.scores).toMatchObject({ public: 0.75, private: 1, overall: 0.875, scorerVersion: SCORER_VERSION });
     expect(rescored.quotaSettledAt).toBe(quotaBefore);
-    expect((await readLeaderboard(ctx, fixed, 'learning', 'public')).entries.map((entry) => [entry.submissionId, entry.score])).toEqual([[b, 1], [a, 0.75]]);
+    expect((await readLeaderboard(ctx, fixed, 'learning', 'public')).entries.map((entry) => [entry.submissionId, entry.score])).toEqual([
+      [b, 1],
+      [a, 0.75],
+    ]);
     expect(await rescoreSubmission(ctx, a)).toMatchObject({ rescored: true, scores: { public: 0.75 }, leaderboard: { written: 0, removed: 0 } });
   });
 

@@ -4,9 +4,19 @@ import { buildSubmissionRecord, type SubmissionRecord } from '#shared/submission
 import { withSecondaryScores } from '../api/secondary-scores-challenge.ts';
 
 const submission = (id: string, createdAt: string, macroF1: number): SubmissionRecord => ({
-  ...buildSubmissionRecord({ id, challengeId: 'tissuenet', phaseId: 'learning', teamId: 'team-a', submittedBy: 'u', mode: 'scored', archiveKey: 'k' }, createdAt),
+  ...buildSubmissionRecord(
+    { id, challengeId: 'tissuenet', phaseId: 'learning', teamId: 'team-a', submittedBy: 'u', mode: 'scored', archiveKey: 'k' },
+    createdAt,
+  ),
   status: 'SCORED',
-  scores: { overall: 0.75, public: 0.75, private: 0.5, secondary: { macro_f1: { overall: macroF1, public: macroF1 } }, scorerVersion: 'v', scoredAt: createdAt },
+  scores: {
+    overall: 0.75,
+    public: 0.75,
+    private: 0.5,
+    secondary: { macro_f1: { overall: macroF1, public: macroF1 } },
+    scorerVersion: 'v',
+    scoredAt: createdAt,
+  },
 });
 
 describe('the private board without selections', () => {

@@ -44,7 +44,18 @@ let receiptKey: LocalReceiptKey;
 beforeAll(async () => {
   fixture = await startStorageFixture();
   tissuenet = await loadChallenge('examples/tissuenet');
-  fixed = { ...tissuenet, metric: { kind: 'cost-matrix', matrix: [[0, 0.5, 0.7, 1], [0.5, 0, 0.3, 0.7], [0.7, 0.3, 0, 0.3], [1, 0.7, 0.3, 0]] } };
+  fixed = {
+    ...tissuenet,
+    metric: {
+      kind: 'cost-matrix',
+      matrix: [
+        [0, 0.5, 0.7, 1],
+        [0.5, 0, 0.3, 0.7],
+        [0.7, 0.3, 0, 0.3],
+        [1, 0.7, 0.3, 0],
+      ],
+    },
+  };
   scratch = await mkdtemp(join(tmpdir(), 'podium-rescore-'));
   receiptKey = await ensureLocalReceiptKey(scratch, { region: 'eu-west-3' });
 });
@@ -93,7 +104,8 @@ function localRunner(ctx: PodiumContext, entrypoints: Record<string, string> = {
   return { runner, events };
 }
 
-const publicBoard = async (ctx: PodiumContext) => (await readLeaderboard(ctx, fixed, 'learning', 'public')).entries.map((entry) => [entry.submissionId, entry.score]);
+const publicBoard = async (ctx: PodiumContext) =>
+  (await readLeaderboard(ctx, fixed, 'learning', 'public')).entries.map((entry) => [entry.submissionId, entry.score]);
 const snapshot = async (ctx: PodiumContext) => ({
   a: await itemsOf(ctx, keys.submission('s-a').pk),
   b: await itemsOf(ctx, keys.submission('s-b').pk),
@@ -103,21 +115,39 @@ const snapshot = async (ctx: PodiumContext) => ({
 describe('a phase rescore request', () => {
   it('runs as a rescore job in the scoring image: SUCCEEDED with counts and scorer version, new scores, board rebuilt', async () => {
     const { ctx } = await platform();
-    expect(await publicBoard(ctx)).toEqual([['s-b', 1], ['s-a', 0.95]]);
+    expect(await publicBoard(ctx)).toEqual([
+      ['s-b', 1],
+      ['s-a', 0.95],
+    ]);
     const { runner, events } = localRunner(ctx);
 
     const requested = await requestRescore(ctx, runner, { challenge: fixed, phaseId: 'learning', requestedBy: 'organiser-1' });
-    expect(requested).toMatchObject({ rescoreId: expect.stringMatching(/^r-[0-9a-f]{20}$/), challengeId: 'tissuenet', phaseId: 'learning', requestedBy: 'organiser-1', jobId: expect.any(String) });
+    expect(requested).toMatchObject({
+      rescoreId: expect.stringMatching(/^r-[0-9a-f]{20}$/),
+      challengeId: 'tissuenet',
+      phaseId: 'learning',
+      requestedBy: 'organiser-1',
+      jobId: expect.any(String),
+    });
     expect(['QUEUED', 'RUNNING']).toContain(requested.status);
     await runner.idle();
     await runner.close();
 
     const done = await getRescore(ctx, requested.rescoreId);
-    expect(done).toMatchObject({ status: 'SUCCEEDED', scorerVersion: SCORER_VERSION, counts: { rescored: 2, notRescored: 0 }, failures: [], jobId: requested.jobId });
+    expect(done).toMatchObject({
+      status: 'SUCCEEDED',
+      scorerVersion: SCORER_VERSION,
+      counts: { rescored: 2, notRescored: 0 },
+      failures: [],
+      jobId: requested.jobId,
+    });
     expect(done.leaderboard).toBeDefined();
     expect(Date.parse(done.finishedAt!)).toBeGreaterThanOrEqual(Date.parse(done.startedAt!));
     expect((await getSubmission(ctx, 's-a')).scores).toMatchObject({ public: 0.75, private: 1, scorerVersion: SCORER_VERSION });
-    expect(await publicBoard(ctx)).toEqual([['s-b', 1], ['s-a', 0.75]]);
+    expect(await publicBoard(ctx)).toEqual([
+      ['s-b', 1],
+      ['s-a', 0.75],
+    ]);
     // The job's events name the request, never a submission.
     expect(events.map((event) => [event.kind, 'submissionId' in event, event.jobName])).toContainEqual(['rescore', false, `rescore-${requested.rescoreId}-1`]);
     expect(events.every((event) => event.kind === 'rescore')).toBe(true);
@@ -145,14 +175,24 @@ describe('a phase rescore request', () => {
   it('lists the submissions it could not rescore and still rebuilds the board', async () => {
     const { ctx } = await platform();
     // s-b's stored predictions no longer pass validation (a row is missing).
-    await ctx.s3.send(new PutObjectCommand({ Bucket: ctx.config.predictionsBucket, Key: objectKeys.predictions('s-b', 1), Body: tissuenetPredictions(labels.ids.slice(0, 3), PRIVATE_COST) }));
+    await ctx.s3.send(
+      new PutObjectCommand({
+        Bucket: ctx.config.predictionsBucket,
+        Key: objectKeys.predictions('s-b', 1),
+        Body: tissuenetPredictions(labels.ids.slice(0, 3), PRIVATE_COST),
+      }),
+    );
     const runner = new RecordingRunner();
     const { rescoreId } = await requestRescore(ctx, runner, { challenge: fixed, phaseId: 'learning', requestedBy: 'organiser-1' });
 
     await runRescoreJob(ctx, rescoreId);
 
     const done = await getRescore(ctx, rescoreId);
-    expect(done).toMatchObject({ status: 'SUCCEEDED', counts: { rescored: 1, notRescored: 1 }, failures: [{ submissionId: 's-b', message: expect.stringContaining('the predictions file is invalid') }] });
+    expect(done).toMatchObject({
+      status: 'SUCCEEDED',
+      counts: { rescored: 1, notRescored: 1 },
+      failures: [{ submissionId: 's-b', message: expect.stringContaining('the predictions file is invalid') }],
+    });
     expect((await getSubmission(ctx, 's-b')).scores).toMatchObject({ public: 1, private: 0.85 });
   });
 });
@@ -163,7 +203,16 @@ describe('a one-submission rescore request', () => {
     const runner = new RecordingRunner();
     const previous = (await getSubmission(ctx, 's-a')).scores;
     const { rescoreId } = await requestRescore(ctx, runner, { challenge: fixed, phaseId: 'learning', submissionId: 's-a', requestedBy: 'organiser-1' });
-    expect(runner.submitted).toMatchObject([{ kind: 'rescore', rescoreId, name: `rescore-${rescoreId}-1`, challengeId: 'tissuenet', phaseId: 'learning', environment: { PODIUM_RESCORE_ID: rescoreId } }]);
+    expect(runner.submitted).toMatchObject([
+      {
+        kind: 'rescore',
+        rescoreId,
+        name: `rescore-${rescoreId}-1`,
+        challengeId: 'tissuenet',
+        phaseId: 'learning',
+        environment: { PODIUM_RESCORE_ID: rescoreId },
+      },
+    ]);
     expect(runner.submitted[0]).not.toHaveProperty('submissionId');
 
     await runRescoreJob(ctx, rescoreId);
@@ -180,9 +229,13 @@ describe('a one-submission rescore request', () => {
     const { ctx } = await platform();
     const runner = new RecordingRunner();
     await submissionInScoring(ctx, { id: 's-x', challengeId: 'tissuenet', phaseId: 'learning', teamId: 'team-c', predictions: 'filename,0,1,2,3\n' });
-    await expect(requestRescore(ctx, runner, { challenge: fixed, phaseId: 'learning', submissionId: 's-x', requestedBy: 'o' })).rejects.toMatchObject({ code: 'INVALID_STATE' });
+    await expect(requestRescore(ctx, runner, { challenge: fixed, phaseId: 'learning', submissionId: 's-x', requestedBy: 'o' })).rejects.toMatchObject({
+      code: 'INVALID_STATE',
+    });
     await expect(requestRescore(ctx, runner, { challenge: fixed, phaseId: 'nope', requestedBy: 'o' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    await expect(requestRescore(ctx, runner, { challenge: fixed, phaseId: 'final', submissionId: 's-a', requestedBy: 'o' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(requestRescore(ctx, runner, { challenge: fixed, phaseId: 'final', submissionId: 's-a', requestedBy: 'o' })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
     expect(runner.submitted).toEqual([]);
     await expect(getRescore(ctx, 'r-0000')).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
@@ -224,7 +277,16 @@ describe('a rescore whose job fails', () => {
     const { ctx } = await platform();
     const runner = new RecordingRunner();
     const { rescoreId, jobId } = await requestRescore(ctx, runner, { challenge: fixed, phaseId: 'learning', requestedBy: 'o' });
-    const event: JobStateEvent = { kind: 'rescore', rescoreId, jobId: 'another-job', jobName: `rescore-${rescoreId}-1`, attempt: 1, status: 'FAILED', statusReason: 'Job attempt duration exceeded timeout', at: ctx.now().toISOString() };
+    const event: JobStateEvent = {
+      kind: 'rescore',
+      rescoreId,
+      jobId: 'another-job',
+      jobName: `rescore-${rescoreId}-1`,
+      attempt: 1,
+      status: 'FAILED',
+      statusReason: 'Job attempt duration exceeded timeout',
+      at: ctx.now().toISOString(),
+    };
 
     expect(await onJobStateChange(ctx, runner, event)).toBe('unchanged');
     expect((await getRescore(ctx, rescoreId)).status).toBe('QUEUED');
@@ -237,7 +299,12 @@ describe('a rescore whose job fails', () => {
 
   it('is FAILED, never left QUEUED, when its job cannot be submitted', async () => {
     const { ctx } = await platform();
-    const broken: JobRunner = { ...new RecordingRunner(), submit: async () => Promise.reject(new Error('AccessDeniedException: not authorized')), cancel: async () => {}, describe: async () => [] };
+    const broken: JobRunner = {
+      ...new RecordingRunner(),
+      submit: async () => Promise.reject(new Error('AccessDeniedException: not authorized')),
+      cancel: async () => {},
+      describe: async () => [],
+    };
     const error = await requestRescore(ctx, broken, { challenge: fixed, phaseId: 'learning', requestedBy: 'o' }).catch((caught: unknown) => caught);
     expect(error).toMatchObject({ code: 'INTERNAL', details: { rescoreId: expect.any(String) } });
     const { rescoreId } = (error as { details: { rescoreId: string } }).details;

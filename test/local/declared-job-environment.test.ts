@@ -51,6 +51,8 @@ describe('the environment of a local job', () => {
   });
 
   it('refuses a job of a phase no job definition was synthesized for, as SubmitJob would', () => {
-    expect(() => declaredJobEnvironment(synthesized.contracts, config, '/tmp/w')(spec('inference', 'no-such-phase'))).toThrow(/no job definition tissuenet-no-such-phase-inference/);
+    expect(() => declaredJobEnvironment(synthesized.contracts, config, '/tmp/w')(spec('inference', 'no-such-phase'))).toThrow(
+      /no job definition tissuenet-no-such-phase-inference/,
+    );
   });
 });

@@ -52,21 +52,40 @@ describe('presigned POST uploads through the local S3 endpoint', () => {
     expect(answer.status).toBe(204);
     const stored = await ctx.s3.send(new GetObjectCommand({ Bucket: ctx.config.submissionsBucket, Key: ownKey }));
     expect(await stored.Body!.transformToString()).toBe('PK-zip-bytes');
-    expect(created).toEqual([expect.objectContaining({ s3: expect.objectContaining({ bucket: expect.objectContaining({ name: ctx.config.submissionsBucket }), object: expect.objectContaining({ key: ownKey, size: 12 }) }) })]);
+    expect(created).toEqual([
+      expect.objectContaining({
+        s3: expect.objectContaining({
+          bucket: expect.objectContaining({ name: ctx.config.submissionsBucket }),
+          object: expect.objectContaining({ key: ownKey, size: 12 }),
+        }),
+      }),
+    ]);
   });
 
   it("refuses the signed fields with the key changed to another team's, storing nothing under either key", async () => {
     const fresh = await fixture.freshContext();
-    const { url, fields } = await createPresignedPost(fresh.s3, { Bucket: fresh.config.submissionsBucket, Key: ownKey, Conditions: [['content-length-range', 1, 1024]] });
+    const { url, fields } = await createPresignedPost(fresh.s3, {
+      Bucket: fresh.config.submissionsBucket,
+      Key: ownKey,
+      Conditions: [['content-length-range', 1, 1024]],
+    });
     const answer = await post(url, { ...fields, key: otherTeamsKey }, Buffer.from('PK-not-yours'));
-    expect(answer).toMatchObject({ status: 403, code: 'AccessDenied', message: `Invalid according to Policy: Policy Condition failed: ["eq", "$key", "${ownKey}"]` });
+    expect(answer).toMatchObject({
+      status: 403,
+      code: 'AccessDenied',
+      message: `Invalid according to Policy: Policy Condition failed: ["eq", "$key", "${ownKey}"]`,
+    });
     expect((await fresh.s3.send(new ListObjectsV2Command({ Bucket: fresh.config.submissionsBucket }))).Contents ?? []).toEqual([]);
     expect(created).toEqual([]);
   });
 
   it('refuses a file over the policy maximum with EntityTooLarge, storing nothing', async () => {
     const fresh = await fixture.freshContext();
-    const { url, fields } = await createPresignedPost(fresh.s3, { Bucket: fresh.config.submissionsBucket, Key: ownKey, Conditions: [['content-length-range', 1, 1024]] });
+    const { url, fields } = await createPresignedPost(fresh.s3, {
+      Bucket: fresh.config.submissionsBucket,
+      Key: ownKey,
+      Conditions: [['content-length-range', 1, 1024]],
+    });
     const answer = await post(url, fields, Buffer.alloc(1025, 7));
     expect(answer).toMatchObject({ status: 400, code: 'EntityTooLarge', message: 'Your proposed upload exceeds the maximum allowed size' });
     expect(answer.body).toContain('<ProposedSize>1025</ProposedSize><MaxSizeAllowed>1024</MaxSizeAllowed>');
@@ -81,7 +100,9 @@ describe('presigned POST uploads through the local S3 endpoint', () => {
     const answer = await post(empty.url, empty.fields, Buffer.alloc(0));
     expect(answer).toMatchObject({ status: 400, code: 'EntityTooSmall', message: 'Your proposed upload is smaller than the minimum allowed size' });
     expect(answer.body).toContain('<ProposedSize>0</ProposedSize><MinSizeAllowed>1</MinSizeAllowed>');
-    await expect(ctx.s3.send(new HeadObjectCommand({ Bucket: ctx.config.submissionsBucket, Key: 'tissuenet/learning/team-a/sub-empty/submission.zip' }))).rejects.toMatchObject({ name: 'NotFound' });
+    await expect(
+      ctx.s3.send(new HeadObjectCommand({ Bucket: ctx.config.submissionsBucket, Key: 'tissuenet/learning/team-a/sub-empty/submission.zip' })),
+    ).rejects.toMatchObject({ name: 'NotFound' });
   });
 
   it('refuses an expired policy', async () => {
@@ -114,7 +135,13 @@ describe('presigned POST uploads through the local S3 endpoint', () => {
       message: 'Invalid according to Policy: Extra input fields: x-amz-meta-team',
     });
     expect(await post(url, { key }, Buffer.from('PK'))).toMatchObject({ status: 403, code: 'AccessDenied', message: 'Access Denied' });
-    const zipOnly = await presign({ key, conditions: [['content-length-range', 1, 1024], ['eq', '$Content-Type', 'application/zip']] });
+    const zipOnly = await presign({
+      key,
+      conditions: [
+        ['content-length-range', 1, 1024],
+        ['eq', '$Content-Type', 'application/zip'],
+      ],
+    });
     expect(await post(url, { ...zipOnly.fields, 'Content-Type': 'text/html' }, Buffer.from('<script>'))).toMatchObject({
       status: 403,
       message: 'Invalid according to Policy: Policy Condition failed: ["eq", "$content-type", "application/zip"]',
@@ -141,7 +168,10 @@ describe('conditional reads through the local S3 endpoint', () => {
     const Key = 'tissuenet/learning/team-a/sub-pinned/submission.zip';
     const first = await ctx.s3.send(new PutObjectCommand({ Bucket, Key, Body: 'first version' }));
     await ctx.s3.send(new PutObjectCommand({ Bucket, Key, Body: 'second version' }));
-    await expect(ctx.s3.send(new GetObjectCommand({ Bucket, Key, IfMatch: first.ETag }))).rejects.toMatchObject({ name: 'PreconditionFailed', $metadata: { httpStatusCode: 412 } });
+    await expect(ctx.s3.send(new GetObjectCommand({ Bucket, Key, IfMatch: first.ETag }))).rejects.toMatchObject({
+      name: 'PreconditionFailed',
+      $metadata: { httpStatusCode: 412 },
+    });
     await expect(ctx.s3.send(new HeadObjectCommand({ Bucket, Key, IfMatch: first.ETag }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 412 } });
     const current = await ctx.s3.send(new HeadObjectCommand({ Bucket, Key }));
     const read = await ctx.s3.send(new GetObjectCommand({ Bucket, Key, IfMatch: current.ETag, Range: 'bytes=0-5' }));

@@ -21,7 +21,13 @@ afterAll(() => {
 async function start(env: NodeJS.ProcessEnv, until: string): Promise<{ output: string; exitCode: number | null }> {
   const basePort = 20_000 + Math.floor(Math.random() * 20_000);
   const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
-    env: { ...process.env, PATH: `${fakeBin}:${process.env.PATH}`, PORT: String(basePort), PODIUM_DATA_DIR: await mkdtemp(join(tmpdir(), 'podium-data-')), ...env },
+    env: {
+      ...process.env,
+      PATH: `${fakeBin}:${process.env.PATH}`,
+      PORT: String(basePort),
+      PODIUM_DATA_DIR: await mkdtemp(join(tmpdir(), 'podium-data-')),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);

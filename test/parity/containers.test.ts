@@ -57,7 +57,7 @@ const PROBE = [
   'touch /tmp/probe 2>/dev/null && echo tmp=writable || echo tmp=read-only',
   'echo "shm=$(df -m /dev/shm | awk \'NR==2 {print $2}\')"',
   'echo "memory=$(cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max)"',
-  'echo "nproc=$(awk \'/^Max processes/ {print $4}\' /proc/self/limits) nofile=$(awk \'/^Max open files/ {print $5}\' /proc/self/limits)"',
+  "echo \"nproc=$(awk '/^Max processes/ {print $4}' /proc/self/limits) nofile=$(awk '/^Max open files/ {print $5}' /proc/self/limits)\"",
   'env | cut -d= -f1 | sort | sed "s/^/env:/"',
 ].join('; ');
 
@@ -83,22 +83,26 @@ async function probe(kind: 'inference' | 'scoring'): Promise<{ lines: string[]; 
 }
 
 describe.skipIf(!available)(title, () => {
-  it('runs the inference image as root on a read-only root, /tmp a small tmpfs, /dev/shm 2 GiB, the job definition’s memory, the ulimits ' + 'declared', async () => {
-    const { lines, request } = await probe('inference');
-    const tmpMiB = request.contract.tmpfs?.find((mount) => mount.containerPath === '/tmp')?.sizeMiB;
-    expect(tmpMiB).toBeLessThanOrEqual(64);
-    expect(lines).toEqual(
-      expect.arrayContaining([
-        'uid=0',
-        'root=read-only',
-        `tmp=tmpfs:${tmpMiB}`,
-        'tmp=writable',
-        'shm=2048',
-        `memory=${request.contract.memoryMiB * 1024 * 1024}`,
-        `nproc=4096 nofile=${Math.min(65536, hostHardLimits().nofile ?? 65536)}`,
-      ]),
-    );
-  }, 120_000);
+  it(
+    'runs the inference image as root on a read-only root, /tmp a small tmpfs, /dev/shm 2 GiB, the job definition’s memory, the ulimits ' + 'declared',
+    async () => {
+      const { lines, request } = await probe('inference');
+      const tmpMiB = request.contract.tmpfs?.find((mount) => mount.containerPath === '/tmp')?.sizeMiB;
+      expect(tmpMiB).toBeLessThanOrEqual(64);
+      expect(lines).toEqual(
+        expect.arrayContaining([
+          'uid=0',
+          'root=read-only',
+          `tmp=tmpfs:${tmpMiB}`,
+          'tmp=writable',
+          'shm=2048',
+          `memory=${request.contract.memoryMiB * 1024 * 1024}`,
+          `nproc=4096 nofile=${Math.min(65536, hostHardLimits().nofile ?? 65536)}`,
+        ]),
+      );
+    },
+    120_000,
+  );
 
   it('runs the scoring image as uid 1000 on a read-only root with /tmp on a volume', async () => {
     const { lines } = await probe('scoring');
@@ -106,15 +110,26 @@ describe.skipIf(!available)(title, () => {
     expect(lines.find((line) => line.startsWith('tmp=') && line.includes(':'))).not.toMatch(/^tmp=tmpfs/);
   }, 120_000);
 
-  it.each(['inference', 'scoring'] as const)('gives the %s container only its declared variables, the overrides, the platform’s and the image’s own', async (kind) => {
-    const { lines, request } = await probe(kind);
-    const imageEnv = JSON.parse(await podman(['image', 'inspect', '--format', '{{json .Config.Env}}', request.image])) as string[];
-    const expected = new Set([...Object.keys(containerEnvironment(request)), ...imageEnv.map((entry) => entry.split('=')[0]!), 'HOME', 'HOSTNAME', 'PWD', 'SHLVL']);
-    const seen = lines.filter((line) => line.startsWith('env:')).map((line) => line.slice(4));
-    expect(seen.filter((name) => !expected.has(name))).toEqual([]);
-    // The inference job definition declares no table: its container must not get one from anywhere.
-    if (kind === 'inference') expect(seen).not.toContain('PODIUM_TABLE');
-  }, 120_000);
+  it.each(['inference', 'scoring'] as const)(
+    'gives the %s container only its declared variables, the overrides, the platform’s and the image’s own',
+    async (kind) => {
+      const { lines, request } = await probe(kind);
+      const imageEnv = JSON.parse(await podman(['image', 'inspect', '--format', '{{json .Config.Env}}', request.image])) as string[];
+      const expected = new Set([
+        ...Object.keys(containerEnvironment(request)),
+        ...imageEnv.map((entry) => entry.split('=')[0]!),
+        'HOME',
+        'HOSTNAME',
+        'PWD',
+        'SHLVL',
+      ]);
+      const seen = lines.filter((line) => line.startsWith('env:')).map((line) => line.slice(4));
+      expect(seen.filter((name) => !expected.has(name))).toEqual([]);
+      // The inference job definition declares no table: its container must not get one from anywhere.
+      if (kind === 'inference') expect(seen).not.toContain('PODIUM_TABLE');
+    },
+    120_000,
+  );
 
   describe('npm run parity', () => {
     let run: ParityRun;

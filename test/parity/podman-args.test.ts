@@ -116,7 +116,12 @@ describe('the job definition as podman create arguments', () => {
     const args = podmanCreateArgs(await runRequest({ hostHardLimits: { nofile: 20000, nproc: 96362 }, log: (line) => lines.push(line) }));
     expect(valuesOf(args, '--ulimit')).toEqual(['nproc=4096:4096', 'nofile=20000:20000']);
     expect(lines).toEqual(["tissuenet-learning-inference: ulimit nofile 65536 lowered to this machine's hard limit 20000"]);
-    expect(hostHardLimits('Max open files            1024                 20000                files\nMax processes             96362                96362              ' + '  processes\n')).toEqual({ nofile: 20000, nproc: 96362 });
+    expect(
+      hostHardLimits(
+        'Max open files            1024                 20000                files\nMax processes             96362                96362              ' +
+          '  processes\n',
+      ),
+    ).toEqual({ nofile: 20000, nproc: 96362 });
   });
 
   it('passes exactly the declared variables (imports resolved to local names), the overrides and the platform’s, nothing of this process', async () => {
@@ -138,15 +143,26 @@ describe('the job definition as podman create arguments', () => {
 
   it('refuses an intrinsic it cannot resolve, naming the variable', async () => {
     const withRef = { ...contract, environment: { PODIUM_TABLE: { Ref: 'Table' } } };
-    await expect(runRequest({ contract: withRef }).then(containerEnvironment)).rejects.toThrow(/PODIUM_TABLE: the local container runner cannot resolve \{"Ref":"Table"\}/);
+    await expect(runRequest({ contract: withRef }).then(containerEnvironment)).rejects.toThrow(
+      /PODIUM_TABLE: the local container runner cannot resolve \{"Ref":"Table"\}/,
+    );
     const otherChallenge = { ...contract, environment: { PODIUM_HIDDEN_BUCKET: { 'Fn::ImportValue': 'visiomel-data-HiddenBucket' } } };
-    await expect(runRequest({ contract: otherChallenge }).then(containerEnvironment)).rejects.toThrow(/Fn::ImportValue visiomel-data-HiddenBucket: no local value/);
+    await expect(runRequest({ contract: otherChallenge }).then(containerEnvironment)).rejects.toThrow(
+      /Fn::ImportValue visiomel-data-HiddenBucket: no local value/,
+    );
   });
 
   it('reads the image asset the job definition runs, and refuses a job definition without one', () => {
     expect(contract.imageAssetHash).toBe(HASH);
     const definition = template.Resources.InferenceJobB5CA46C0;
-    const pulled = { Resources: { Job: { ...definition, Properties: { ...definition.Properties, ContainerProperties: { ...definition.Properties.ContainerProperties, Image: 'python:3.12' } } } } };
+    const pulled = {
+      Resources: {
+        Job: {
+          ...definition,
+          Properties: { ...definition.Properties, ContainerProperties: { ...definition.Properties.ContainerProperties, Image: 'python:3.12' } },
+        },
+      },
+    };
     expect(() => jobContainerContracts(pulled)).toThrow(/Image "python:3.12" is not a CDK docker image asset/);
   });
 });

@@ -38,9 +38,21 @@ describe.skipIf(!available)(title, () => {
     const cacheDir = process.env.PODIUM_IMAGE_CACHE ?? resolve(REPO, '.data/image-cache');
     const image = await ensureBaseImage('runtime-cpu', cacheDir, () => {});
     const wrong = JSON.stringify({ ...ciLock, packages: { ...ciLock.packages, numpy: '0.0.1' } });
-    const script = `import json, subprocess, sys; open('/tmp/lock.json', 'w').write(sys.stdin.read()); sys.exit(subprocess.call([sys.executable, '/runtimes/test_packages.py', '/tmp/lock.json']))`;
+    const script =
+      `import json, subprocess, sys; open('/tmp/lock.json', 'w').write(sys.stdin.read()); ` +
+      `sys.exit(subprocess.call([sys.executable, '/runtimes/test_packages.py', '/tmp/lock.json']))`;
     const failure = await podman(
-      ['run', '--rm', '-i', '--network=none', `--mount=type=bind,source=${resolve(REPO, 'runtimes')},destination=/runtimes,readonly`, image, 'python3', '-c', script],
+      [
+        'run',
+        '--rm',
+        '-i',
+        '--network=none',
+        `--mount=type=bind,source=${resolve(REPO, 'runtimes')},destination=/runtimes,readonly`,
+        image,
+        'python3',
+        '-c',
+        script,
+      ],
       { input: wrong },
     ).then(
       () => undefined,

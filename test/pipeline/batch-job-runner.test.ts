@@ -77,7 +77,14 @@ describe('BatchJobRunner (requests sent to AWS Batch)', () => {
   it('terminates on cancel and describes jobs in batches of 100, mapping exit codes and reasons', async () => {
     const send = vi.fn(async (command: unknown) => {
       if (command instanceof DescribeJobsCommand) {
-        return { jobs: command.input.jobs!.map((jobId) => ({ jobId, status: 'FAILED', statusReason: 'Essential container in task exited', container: { exitCode: 137, reason: 'OutOfMemoryError: Container killed due to memory usage' } })) };
+        return {
+          jobs: command.input.jobs!.map((jobId) => ({
+            jobId,
+            status: 'FAILED',
+            statusReason: 'Essential container in task exited',
+            container: { exitCode: 137, reason: 'OutOfMemoryError: Container killed due to memory usage' },
+          })),
+        };
       }
       return {};
     });
@@ -88,7 +95,13 @@ describe('BatchJobRunner (requests sent to AWS Batch)', () => {
     const described = await runner.describe(ids);
     expect(send).toHaveBeenCalledTimes(3);
     expect(described).toHaveLength(150);
-    expect(described[0]).toEqual({ jobId: 'job-0', status: 'FAILED', statusReason: 'Essential container in task exited', exitCode: 137, containerReason: 'OutOfMemoryError: Container killed due to memory usage' });
+    expect(described[0]).toEqual({
+      jobId: 'job-0',
+      status: 'FAILED',
+      statusReason: 'Essential container in task exited',
+      exitCode: 137,
+      containerReason: 'OutOfMemoryError: Container killed due to memory usage',
+    });
   });
 });
 
@@ -97,7 +110,13 @@ describe('EventBridge "Batch Job State Change" → JobStateEvent', () => {
     'detail-type': 'Batch Job State Change',
     source: 'aws.batch',
     time: '2026-05-01T10:00:00Z',
-    detail: { jobId: 'j-1', jobName: 'inference-sub-with-dashes-3', status: 'FAILED', statusReason: 'Job attempt duration exceeded timeout', attempts: [{ container: { exitCode: 137 } }] },
+    detail: {
+      jobId: 'j-1',
+      jobName: 'inference-sub-with-dashes-3',
+      status: 'FAILED',
+      statusReason: 'Job attempt duration exceeded timeout',
+      attempts: [{ container: { exitCode: 137 } }],
+    },
   };
   it('reads kind, submission and attempt from the job name when tags are absent', () => {
     expect(jobStateEventFromBatch(event)).toEqual({
@@ -117,15 +136,34 @@ describe('EventBridge "Batch Job State Change" → JobStateEvent', () => {
     const expected = { kind: 'rescore', rescoreId: 'r-0a1b', attempt: 1 };
     expect(jobStateEventFromBatch(rescore)).toMatchObject(expected);
     expect(jobStateEventFromBatch(rescore)).not.toHaveProperty('submissionId');
-    expect(jobStateEventFromBatch({ ...rescore, detail: { ...rescore.detail, tags: { 'podium:rescore': 'r-0a1b', 'podium:attempt': '1', 'podium:kind': 'rescore' } } })).toMatchObject(expected);
+    expect(
+      jobStateEventFromBatch({
+        ...rescore,
+        detail: { ...rescore.detail, tags: { 'podium:rescore': 'r-0a1b', 'podium:attempt': '1', 'podium:kind': 'rescore' } },
+      }),
+    ).toMatchObject(expected);
     // A submission whose id starts like a rescore job name stays a submission.
-    expect(jobStateEventFromBatch({ ...event, detail: { ...event.detail, jobName: 'scoring-rescore-x-2' } })).toMatchObject({ kind: 'scoring', submissionId: 'rescore-x', attempt: 2 });
+    expect(jobStateEventFromBatch({ ...event, detail: { ...event.detail, jobName: 'scoring-rescore-x-2' } })).toMatchObject({
+      kind: 'scoring',
+      submissionId: 'rescore-x',
+      attempt: 2,
+    });
     // A rescore-kind tag without a request id is not a Podium job event.
-    expect(jobStateEventFromBatch({ ...event, detail: { ...event.detail, tags: { 'podium:kind': 'rescore', 'podium:submission': 'sub-1', 'podium:attempt': '1' } } })).toBeUndefined();
+    expect(
+      jobStateEventFromBatch({
+        ...event,
+        detail: { ...event.detail, tags: { 'podium:kind': 'rescore', 'podium:submission': 'sub-1', 'podium:attempt': '1' } },
+      }),
+    ).toBeUndefined();
   });
 
   it('prefers tags, and ignores jobs that are not Podium pipeline jobs', () => {
-    expect(jobStateEventFromBatch({ ...event, detail: { ...event.detail, tags: { 'podium:submission': 'abc', 'podium:attempt': '1', 'podium:kind': 'inference' } } })).toMatchObject({ submissionId: 'abc', attempt: 1 });
+    expect(
+      jobStateEventFromBatch({
+        ...event,
+        detail: { ...event.detail, tags: { 'podium:submission': 'abc', 'podium:attempt': '1', 'podium:kind': 'inference' } },
+      }),
+    ).toMatchObject({ submissionId: 'abc', attempt: 1 });
     expect(jobStateEventFromBatch({ ...event, detail: { ...event.detail, jobName: 'someone-elses-job' } })).toBeUndefined();
   });
 });

@@ -28,7 +28,11 @@ beforeAll(async () => {
     exampleDir: EXAMPLE,
     generate,
     // A short time limit for the timeout example; generous quotas so every example can run at once.
-    learning: (phase) => ({ ...phase, quota: { ...phase.quota, perDay: 100, concurrent: 20 }, runtime: { ...phase.runtime, timeLimitSeconds: 4, memoryMiB: 1024, gpus: 0 } }),
+    learning: (phase) => ({
+      ...phase,
+      quota: { ...phase.quota, perDay: 100, concurrent: 20 },
+      runtime: { ...phase.runtime, timeLimitSeconds: 4, memoryMiB: 1024, gpus: 0 },
+    }),
   });
   const { ctx, challenge } = harness;
   for (const name of FAILING) {
@@ -50,7 +54,14 @@ describe('failing example submissions end in their documented state', () => {
     ['no-csv', 'NO_PREDICTIONS_FILE', /wrote no submission\.csv next to main\.py/],
     ['bad-csv', 'PREDICTIONS_INVALID', /^the predictions file is invalid: .*\d/],
     ['network-attempt', 'USER_ERROR', /exited with code 1: urllib\.error\.URLError: .*(name resolution|unreachable)/],
-    ['read-outside-mounts', 'USER_ERROR', new RegExp(/exited with code 1: FileNotFoundError: .*labels\.csv' /.source + /\(hint: this phase's data is mounted read-only at data\/ next to main\.py, that is \/code_execution\/data\)$/.source)],
+    [
+      'read-outside-mounts',
+      'USER_ERROR',
+      new RegExp(
+        /exited with code 1: FileNotFoundError: .*labels\.csv' /.source +
+          /\(hint: this phase's data is mounted read-only at data\/ next to main\.py, that is \/code_execution\/data\)$/.source,
+      ),
+    ],
   ];
   // These ran on the learning phase's hidden inputs: organisers read the full wording (`detail`).
   it.each(expectations)('%s → FAILED %s', async (name, reason, message) => {
@@ -91,11 +102,15 @@ describe('good and rejected archives', () => {
     const submission = await settledRun('baseline');
     expect(submission).toMatchObject({ status: 'SCORED', scores: { overall: expect.any(Number), public: expect.any(Number), private: expect.any(Number) } });
     const { ctx, challenge } = harness;
-    const predictions = await ctx.s3.send(new GetObjectCommand({ Bucket: ctx.config.predictionsBucket, Key: objectKeys.predictions(submissions.baseline!, 1) }));
+    const predictions = await ctx.s3.send(
+      new GetObjectCommand({ Bucket: ctx.config.predictionsBucket, Key: objectKeys.predictions(submissions.baseline!, 1) }),
+    );
     expect((await predictions.Body!.transformToString()).split(/\r?\n/)[0]).toBe('filename,0,1,2,3');
     for (const view of ['public', 'private'] as const) {
       const board = await readLeaderboard(ctx, challenge, 'learning', view);
-      expect(board.entries).toContainEqual(expect.objectContaining({ teamId: 'team-baseline', submissionId: submissions.baseline, score: submission.scores![view], rank: 1 }));
+      expect(board.entries).toContainEqual(
+        expect.objectContaining({ teamId: 'team-baseline', submissionId: submissions.baseline, score: submission.scores![view], rank: 1 }),
+      );
     }
     await expect.poll(() => harness.quotaCount('team-baseline', COUNTER.total)).toBe(1);
   });

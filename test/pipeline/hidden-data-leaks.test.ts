@@ -40,7 +40,9 @@ beforeAll(async () => {
   secrets = [];
   for (const object of listed.Contents ?? []) {
     if (!object.Key!.endsWith('.tif')) continue;
-    const bytes = Buffer.from(await (await ctx.s3.send(new GetObjectCommand({ Bucket: ctx.config.hiddenBucket, Key: object.Key! }))).Body!.transformToByteArray());
+    const bytes = Buffer.from(
+      await (await ctx.s3.send(new GetObjectCommand({ Bucket: ctx.config.hiddenBucket, Key: object.Key! }))).Body!.transformToByteArray(),
+    );
     secrets.push(object.Key!.slice(prefix.length), bytes.subarray(-16).toString('hex'));
   }
   expect(secrets.length).toBeGreaterThanOrEqual(400);

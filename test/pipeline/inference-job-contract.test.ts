@@ -33,7 +33,10 @@ let work: string;
 beforeAll(async () => {
   const synthesized = await synthesisePodium('examples/tissuenet');
   challenge = synthesized.challenge;
-  declared = jobDefinitionEnvironment(synthesized.template(synthesized.stacks.phases.get('learning')!), batchNames.inferenceJobDefinition('tissuenet', 'learning'));
+  declared = jobDefinitionEnvironment(
+    synthesized.template(synthesized.stacks.phases.get('learning')!),
+    batchNames.inferenceJobDefinition('tissuenet', 'learning'),
+  );
   fixture = await startStorageFixture();
   ctx = await fixture.freshContext();
   work = await mkdtemp(join(tmpdir(), 'podium-contract-'));

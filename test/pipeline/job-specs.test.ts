@@ -10,7 +10,14 @@ beforeAll(async () => {
 });
 
 const submissionOf = (teamId: string) =>
-  ({ id: 's-1', challengeId: 'tissuenet', phaseId: 'learning', teamId, mode: 'scored', archiveKey: `tissuenet/learning/${teamId}/s-1/submission.zip` }) as SubmissionRecord;
+  ({
+    id: 's-1',
+    challengeId: 'tissuenet',
+    phaseId: 'learning',
+    teamId,
+    mode: 'scored',
+    archiveKey: `tissuenet/learning/${teamId}/s-1/submission.zip`,
+  }) as SubmissionRecord;
 
 describe('job specs of a submission attempt', () => {
   it('give both jobs the team’s fair share as AWS Batch accepts it: alphanumeric, one per team', () => {

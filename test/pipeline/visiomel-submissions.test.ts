@@ -29,7 +29,11 @@ beforeAll(async () => {
   harness = await startPipelineHarness({
     exampleDir: EXAMPLE,
     generate,
-    learning: (phase) => ({ ...phase, quota: { ...phase.quota, perDay: 100, concurrent: 20 }, runtime: { ...phase.runtime, timeLimitSeconds: 30, memoryMiB: 1024, gpus: 0 } }),
+    learning: (phase) => ({
+      ...phase,
+      quota: { ...phase.quota, perDay: 100, concurrent: 20 },
+      runtime: { ...phase.runtime, timeLimitSeconds: 30, memoryMiB: 1024, gpus: 0 },
+    }),
   });
   const { ctx, challenge } = harness;
   for (const name of FAILING) {
@@ -84,7 +88,11 @@ describe('failing VisioMel submissions end in their documented state', () => {
           /\(hint: this phase's data is mounted read-only at \/code_execution\/data\)$/.source,
       ),
     ],
-    ['writes-to-data', 'USER_ERROR', /^main\.py exited with code 1: OSError: \[Errno 30\] Read-only file system: '\/code_execution\/data\/features_cache\.csv'$/],
+    [
+      'writes-to-data',
+      'USER_ERROR',
+      /^main\.py exited with code 1: OSError: \[Errno 30\] Read-only file system: '\/code_execution\/data\/features_cache\.csv'$/,
+    ],
   ];
   it.each(expectations)('%s → FAILED %s', async (name, reason, message) => {
     const submission = await settledRun(name);
@@ -115,7 +123,9 @@ describe('the VisioMel baseline and a smoke run', () => {
     expect(submission.scores!.secondary!['log-loss']!.overall).toBeLessThan(Math.LN2);
     for (const view of ['public', 'private'] as const) {
       const board = await readLeaderboard(harness.ctx, harness.challenge, 'learning', view);
-      expect(board.entries).toEqual([expect.objectContaining({ rank: 1, teamId: 'team-baseline', submissionId: submissions.baseline, score: submission.scores![view] })]);
+      expect(board.entries).toEqual([
+        expect.objectContaining({ rank: 1, teamId: 'team-baseline', submissionId: submissions.baseline, score: submission.scores![view] }),
+      ]);
     }
   });
 

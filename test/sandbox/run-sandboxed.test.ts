@@ -33,7 +33,14 @@ const limits = (overrides: Partial<SandboxLimits> = {}): SandboxLimits => ({ ...
 /** Lays out a run like the inference job does: code, data (with labels next to it on the host), tmp. */
 async function run(
   mainPy: string,
-  options: { dataMount?: string; limits?: Partial<SandboxLimits>; mode?: SandboxMode; memoryGuard?: MemoryGuard; extractedBytes?: number; dataDir?: string } = {},
+  options: {
+    dataMount?: string;
+    limits?: Partial<SandboxLimits>;
+    mode?: SandboxMode;
+    memoryGuard?: MemoryGuard;
+    extractedBytes?: number;
+    dataDir?: string;
+  } = {},
 ) {
   const runDir = await mkdtemp(join(root, 'run-'));
   await chmod(runDir, 0o711);
@@ -120,7 +127,7 @@ open("submission.csv", "w").write("filename,0\\n")
     expect(await readFile(join(result.codeDir, 'submission.csv'), 'utf8')).toBe('filename,0\n');
   });
 
-  it('mounts the data at an absolute path like VisioMel\'s /code_execution/data', async () => {
+  it("mounts the data at an absolute path like VisioMel's /code_execution/data", async () => {
     const result = await run('import os; print(sorted(os.listdir("/code_execution/data")))', { dataMount: '/code_execution/data' });
     expect(result.text).toContain("['submission_format.csv']");
   });
@@ -189,7 +196,8 @@ describe('sandbox: limits', () => {
 
   it('caps huge output, keeping its start and its final error, with terminal escapes stripped', async () => {
     const result = await run(
-      'import sys\nprint("\\x1b[2J\\x1b]0;pwned\\x07first line\\x07")\nfor i in range(200000):\n    print("x" * 100)\nprint("y" * 100000)\nraise ' + 'SystemExit("final error")',
+      'import sys\nprint("\\x1b[2J\\x1b]0;pwned\\x07first line\\x07")\nfor i in range(200000):\n    print("x" * 100)\nprint("y" * 100000)\nraise ' +
+        'SystemExit("final error")',
       { limits: { log: { maxBytes: 64 * 1024, headBytes: 8 * 1024, maxLineChars: 500 } } },
     );
     expect(result.text.length).toBeLessThan(70 * 1024);
@@ -210,7 +218,9 @@ describe('sandbox availability: no silent downgrade', () => {
     expect(() => detectSandboxMode({}, bwrapFails)).toThrow(SandboxUnavailableError);
     expect(() => detectSandboxMode({}, bwrapFails)).toThrow(/No permissions to create new namespace.*apt-get install bubblewrap.*user namespaces.*root/);
     expect(() => detectSandboxMode({ PODIUM_SANDBOX: 'bwrap', PODIUM_UNSAFE_NO_SANDBOX: '1' }, bwrapFails)).toThrow(SandboxUnavailableError);
-    expect(() => detectSandboxMode({ PODIUM_SANDBOX: 'unshare' }, bwrapWorks)).toThrow(/PODIUM_SANDBOX=unshare is not a sandbox mode: use bwrap, container, none/);
+    expect(() => detectSandboxMode({ PODIUM_SANDBOX: 'unshare' }, bwrapWorks)).toThrow(
+      /PODIUM_SANDBOX=unshare is not a sandbox mode: use bwrap, container, none/,
+    );
     expect(() => detectSandboxMode({ PODIUM_SANDBOX: 'none' }, bwrapWorks)).toThrow(SandboxUnavailableError);
     expect(detectSandboxMode({}, bwrapWorks)).toBe('bwrap');
   });
@@ -220,7 +230,7 @@ describe('sandbox availability: no silent downgrade', () => {
     expect(detectSandboxMode({ PODIUM_UNSAFE_NO_SANDBOX: '1' }, bwrapWorks)).toBe('bwrap');
   });
 
-  it('ends a run whose bubblewrap cannot set up with SandboxUnavailableError, not as the competitor\'s failure', async () => {
+  it("ends a run whose bubblewrap cannot set up with SandboxUnavailableError, not as the competitor's failure", async () => {
     await expect(run('print("ran")', { dataDir: join(root, 'no-such-inputs') })).rejects.toThrow(SandboxUnavailableError);
     await expect(run('print("ran")', { dataDir: join(root, 'no-such-inputs') })).rejects.toThrow(/bubblewrap failed to start: bwrap: Can't find source path/);
   });
@@ -337,7 +347,7 @@ except OSError as e: print("data write blocked", type(e).__name__)
     }
   });
 
-  it('links an absolute data mount through the image\'s dangling link into the work volume (AWS: read-only root)', async () => {
+  it("links an absolute data mount through the image's dangling link into the work volume (AWS: read-only root)", async () => {
     // The image's /code_execution leads into the job's work volume, where nothing exists yet; the
     // same layout here, under a folder of this test's own.
     const imageRoot = await mkdtemp(join(root, 'image-'));

@@ -25,7 +25,11 @@ beforeAll(async () => {
   harness = await startPipelineHarness({
     exampleDir: EXAMPLE,
     generate,
-    learning: (phase) => ({ ...phase, quota: { ...phase.quota, perDay: 100, concurrent: 20 }, runtime: { ...phase.runtime, timeLimitSeconds: 30, memoryMiB: 1024, gpus: 0 } }),
+    learning: (phase) => ({
+      ...phase,
+      quota: { ...phase.quota, perDay: 100, concurrent: 20 },
+      runtime: { ...phase.runtime, timeLimitSeconds: 30, memoryMiB: 1024, gpus: 0 },
+    }),
   });
 }, 120_000);
 
@@ -40,7 +44,9 @@ describe('a host whose sandbox cannot start', () => {
     const id = await submitArchive(ctx, challenge, await zipFolder(join(EXAMPLE, 'baseline')), { teamId: 'team-no-sandbox' });
     const submission = await waitFor(ctx, id, isSettled, 120_000);
     expect(submission).toMatchObject({ status: 'FAILED', attempt: 3, failure: { reason: 'PLATFORM_ERROR' } });
-    expect(submission.failure!.message).toMatch(/no sandbox could start on the job's host: install bubblewrap \(apt-get install bubblewrap\).*user namespaces.*root/);
+    expect(submission.failure!.message).toMatch(
+      /no sandbox could start on the job's host: install bubblewrap \(apt-get install bubblewrap\).*user namespaces.*root/,
+    );
     expect(submission.failure!.message).toMatch(/not counted against your quota/);
     await expect.poll(() => harness.quotaCount('team-no-sandbox', COUNTER.total)).toBe(0);
     await expect.poll(() => harness.quotaCount('team-no-sandbox', COUNTER.running)).toBe(0);

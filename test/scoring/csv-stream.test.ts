@@ -21,7 +21,12 @@ async function records(text: string, chunkSize: number): Promise<string[][]> {
 
 describe('CsvReader', () => {
   const text = '\ufeffid,text,n\r\n"a,1","say ""hi""",1\r\n\r\nb,"two\nlines",\r\né,"",3';
-  const expected = [['id', 'text', 'n'], ['a,1', 'say "hi"', '1'], ['b', 'two\nlines', ''], ['é', '', '3']];
+  const expected = [
+    ['id', 'text', 'n'],
+    ['a,1', 'say "hi"', '1'],
+    ['b', 'two\nlines', ''],
+    ['é', '', '3'],
+  ];
 
   it.each([1, 2, 3, 5, 8, 64])('gives the same records whatever the chunk size (%i bytes)', async (size) => {
     expect(await records(text, size)).toEqual(expected);

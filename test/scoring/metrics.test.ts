@@ -34,9 +34,18 @@ const format = (columns: { name: string; type: 'probability' | 'binary' | 'integ
 const PROBABILITY = format([{ name: 'p', type: 'probability' }]);
 const INTEGER = format([{ name: 'y', type: 'integer' }]);
 const CATEGORY = format([{ name: 'y', type: 'category', values: ['benign', 'atypia', 'malignant'] }]);
-const oneHot = (classes: number) => format(Array.from({ length: classes }, (_, c) => ({ name: `c${c}`, type: 'binary' as const })), true);
+const oneHot = (classes: number) =>
+  format(
+    Array.from({ length: classes }, (_, c) => ({ name: `c${c}`, type: 'binary' as const })),
+    true,
+  );
 const floats = (columns: number) => format(Array.from({ length: columns }, (_, c) => ({ name: `v${c}`, type: 'float' as const })));
-const TISSUENET_COSTS = [[0, 0.1, 0.7, 1], [0.1, 0, 0.3, 0.7], [0.7, 0.3, 0, 0.3], [1, 0.7, 0.3, 0]];
+const TISSUENET_COSTS = [
+  [0, 0.1, 0.7, 1],
+  [0.1, 0, 0.3, 0.7],
+  [0.7, 0.3, 0, 0.3],
+  [1, 0.7, 0.3, 0],
+];
 
 /** mulberry32: a small seeded generator, so the random cases are the same on every run. */
 function seeded(seed: number) {
@@ -66,7 +75,22 @@ function classificationCases(): MetricCase[] {
     ['one class in the truth, all right', CATEGORY, column([2, 2, 2]), column([2, 2, 2])],
     ['one class in the truth, all wrong', CATEGORY, column([2, 2, 2]), column([0, 1, 0])],
     ['one-hot rows', oneHot(4), oneHotRows(4, [0, 1, 2, 3, 2, 1, 0, 3, 3, 2]), oneHotRows(4, [0, 2, 2, 3, 1, 1, 0, 0, 3, 3])],
-    ['score columns with ties (first highest wins)', floats(3), [[0.2, 0.2, 0.1], [0, 0, 0], [1, 3, 3], [0.5, 0.1, 0.4]], [[0.1, 0.1, 0.1], [0.3, 0.3, 0.4], [2, 2, 1], [0.2, 0.9, 0.9]]],
+    [
+      'score columns with ties (first highest wins)',
+      floats(3),
+      [
+        [0.2, 0.2, 0.1],
+        [0, 0, 0],
+        [1, 3, 3],
+        [0.5, 0.1, 0.4],
+      ],
+      [
+        [0.1, 0.1, 0.1],
+        [0.3, 0.3, 0.4],
+        [2, 2, 1],
+        [0.2, 0.9, 0.9],
+      ],
+    ],
   ];
   for (const metric of kinds) {
     for (const [name, rowsFormat, truth, predicted] of fixed) cases.push({ name: `${metric.kind}: ${name}`, metric, format: rowsFormat, truth, predicted });
@@ -101,8 +125,20 @@ function classificationCases(): MetricCase[] {
 function costMatrixCases(): MetricCase[] {
   const random = seeded(7);
   const cases: MetricCase[] = [
-    { name: 'TissueNet, ten rows', metric: { kind: 'cost-matrix', matrix: TISSUENET_COSTS }, format: oneHot(4), truth: oneHotRows(4, [0, 1, 2, 3, 2, 1, 0, 3, 3, 2]), predicted: oneHotRows(4, [0, 2, 2, 3, 1, 1, 0, 0, 3, 3]) },
-    { name: 'TissueNet, one row, worst miss', metric: { kind: 'cost-matrix', matrix: TISSUENET_COSTS }, format: oneHot(4), truth: oneHotRows(4, [3]), predicted: oneHotRows(4, [0]) },
+    {
+      name: 'TissueNet, ten rows',
+      metric: { kind: 'cost-matrix', matrix: TISSUENET_COSTS },
+      format: oneHot(4),
+      truth: oneHotRows(4, [0, 1, 2, 3, 2, 1, 0, 3, 3, 2]),
+      predicted: oneHotRows(4, [0, 2, 2, 3, 1, 1, 0, 0, 3, 3]),
+    },
+    {
+      name: 'TissueNet, one row, worst miss',
+      metric: { kind: 'cost-matrix', matrix: TISSUENET_COSTS },
+      format: oneHot(4),
+      truth: oneHotRows(4, [3]),
+      predicted: oneHotRows(4, [0]),
+    },
   ];
   for (let i = 0; i < 10; i++) {
     const classes = random.pick([2, 3, 4, 6]);
@@ -110,7 +146,13 @@ function costMatrixCases(): MetricCase[] {
     const rows = random.pick([1, 5, 300]);
     const truth = Array.from({ length: rows }, () => random.int(classes));
     const predicted = truth.map((k) => (random.next() < 0.5 ? k : random.int(classes)));
-    cases.push({ name: `random ${i}: ${rows} rows, ${classes} classes`, metric: { kind: 'cost-matrix', matrix }, format: oneHot(classes), truth: oneHotRows(classes, truth), predicted: oneHotRows(classes, predicted) });
+    cases.push({
+      name: `random ${i}: ${rows} rows, ${classes} classes`,
+      metric: { kind: 'cost-matrix', matrix },
+      format: oneHot(classes),
+      truth: oneHotRows(classes, truth),
+      predicted: oneHotRows(classes, predicted),
+    });
   }
   return cases;
 }
@@ -149,7 +191,13 @@ function probabilityCases(): MetricCase[] {
   for (const [name, truth, scores] of [...fixed, ...randomRows]) {
     cases.push({ name: `roc-auc: ${name}`, metric: { kind: 'roc-auc' }, format: PROBABILITY, truth: column(truth), predicted: column(scores) });
     for (const eps of [1e-15, VISIOMEL_EPS, FLOAT64_EPS, 1e-7, 0.5]) {
-      cases.push({ name: `log-loss eps ${eps}: ${name}`, metric: { kind: 'log-loss', eps }, format: PROBABILITY, truth: column(truth), predicted: column(scores) });
+      cases.push({
+        name: `log-loss eps ${eps}: ${name}`,
+        metric: { kind: 'log-loss', eps },
+        format: PROBABILITY,
+        truth: column(truth),
+        predicted: column(scores),
+      });
     }
   }
   return cases;
@@ -159,7 +207,19 @@ function regressionCases(): MetricCase[] {
   const cases: MetricCase[] = [];
   const fixed: [string, Rows, Rows][] = [
     ["scikit-learn's documented example", column([3, -0.5, 2, 7]), column([2.5, 0, 2, 8])],
-    ["scikit-learn's two-output example", [[0.5, 1], [-1, 1], [7, -6]], [[0, 2], [-1, 2], [8, -5]]],
+    [
+      "scikit-learn's two-output example",
+      [
+        [0.5, 1],
+        [-1, 1],
+        [7, -6],
+      ],
+      [
+        [0, 2],
+        [-1, 2],
+        [8, -5],
+      ],
+    ],
     ['one row', column([1e6]), column([-2.5e6])],
     ['perfect', [[1, 2, 3]], [[1, 2, 3]]],
     ['large and tiny magnitudes', column([1e150, 1e-300, -1e150]), column([-1e150, 0, 1e150])],
@@ -216,7 +276,7 @@ describe('built-in metrics agree with scikit-learn to 1e-12', () => {
     expectAgreement(classificationCases());
   });
 
-  it('cost matrix, against scikit-learn\'s confusion matrix weighted by the costs', () => {
+  it("cost matrix, against scikit-learn's confusion matrix weighted by the costs", () => {
     expectAgreement(costMatrixCases());
   });
 
@@ -229,9 +289,13 @@ describe('built-in metrics agree with scikit-learn to 1e-12', () => {
   });
 
   it('ROC AUC is undefined on a one-class split, as scikit-learn says (it raises in 1.2)', () => {
-    const [reference] = sklearnScores([{ name: 'one class', metric: { kind: 'roc-auc' }, format: PROBABILITY, truth: column([1, 1]), predicted: column([0.2, 0.3]) }]);
+    const [reference] = sklearnScores([
+      { name: 'one class', metric: { kind: 'roc-auc' }, format: PROBABILITY, truth: column([1, 1]), predicted: column([0.2, 0.3]) },
+    ]);
     expect(reference).toHaveProperty('undefined');
-    expect(podiumScore({ name: 'one class', metric: { kind: 'roc-auc' }, format: PROBABILITY, truth: column([1, 1]), predicted: column([0.2, 0.3]) })).toBeNaN();
+    expect(
+      podiumScore({ name: 'one class', metric: { kind: 'roc-auc' }, format: PROBABILITY, truth: column([1, 1]), predicted: column([0.2, 0.3]) }),
+    ).toBeNaN();
   });
 });
 

@@ -68,7 +68,11 @@ describe('runScoringJob', () => {
     await submissionInScoring(ctx, { ...base, id: 's-7', predictions: tissuenetPredictions(labels.ids, PREDICTED) });
     await transitionSubmission(ctx, 's-7', { to: 'QUEUED', from: ['SCORING'], attempt: 1, set: { attempt: 2 } });
     for (const to of ['RUNNING', 'SCORING'] as const) await transitionSubmission(ctx, 's-7', { to });
-    const failure = { reason: 'USER_ERROR' as const, message: 'main.py exited with code 1: ValueError: test_0003.pgm', summary: failureMessages.userErrorOnHiddenData() };
+    const failure = {
+      reason: 'USER_ERROR' as const,
+      message: 'main.py exited with code 1: ValueError: test_0003.pgm',
+      summary: failureMessages.userErrorOnHiddenData(),
+    };
     await writeRunOutcome(ctx.s3, ctx.config.predictionsBucket, { result: 'failed', submissionId: 's-7', attempt: 2, failure, codeRan: true });
 
     expect(await runScoringJob(ctx, 's-7', 2)).toMatchObject({ outcome: 'failed' });
@@ -87,7 +91,14 @@ describe('runScoringJob', () => {
 
     await submissionInScoring(ctx, { ...base, id: 's-usage-failed', predictions: 'unused' });
     const failure = { reason: 'TIMEOUT' as const, message: 'stopped after 60 s', summary: 'stopped after 60 s' };
-    await writeRunOutcome(ctx.s3, ctx.config.predictionsBucket, { result: 'failed', submissionId: 's-usage-failed', attempt: 1, failure, codeRan: true, run: { ...usage, durationMs: 60_000 } });
+    await writeRunOutcome(ctx.s3, ctx.config.predictionsBucket, {
+      result: 'failed',
+      submissionId: 's-usage-failed',
+      attempt: 1,
+      failure,
+      codeRan: true,
+      run: { ...usage, durationMs: 60_000 },
+    });
     await runScoringJob(ctx, 's-usage-failed', 1);
     expect(await getSubmission(ctx, 's-usage-failed')).toMatchObject({ status: 'FAILED', run: { durationMs: 60_000, peakMemoryMiB: 731 } });
   });
@@ -147,7 +158,10 @@ describe('runScoringJob', () => {
     const ctx = await fixture.freshContext();
     await registerChallenge(ctx, tissuenet);
     await submissionInScoring(ctx, { ...base, id: 's-6', predictions: tissuenetPredictions(labels.ids, PREDICTED) });
-    await expect(runScoringJob(ctx, 's-6', 1)).rejects.toMatchObject({ code: 'LABELS_INVALID', message: expect.stringContaining('labels of dataset "test" are missing') });
+    await expect(runScoringJob(ctx, 's-6', 1)).rejects.toMatchObject({
+      code: 'LABELS_INVALID',
+      message: expect.stringContaining('labels of dataset "test" are missing'),
+    });
     expect((await getSubmission(ctx, 's-6')).status).toBe('SCORING');
   });
 

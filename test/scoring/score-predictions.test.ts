@@ -93,7 +93,10 @@ describe('scorePredictions with reopenable sources (ordered fast path, indexed f
   it('catches ids repeated in the same order in both files', async () => {
     const labels = labelsCsv + `${ids[5]},${oneHot(2)},private\n`;
     const predictions = predictionsCsv([...predictionLines, predictionLines[5]!]);
-    await expect(scorePredictions(rules, reopen(predictions), reopen(labels))).rejects.toMatchObject({ code: 'LABELS_INVALID', message: expect.stringContaining('repeats an id') });
+    await expect(scorePredictions(rules, reopen(predictions), reopen(labels))).rejects.toMatchObject({
+      code: 'LABELS_INVALID',
+      message: expect.stringContaining('repeats an id'),
+    });
   });
 
   // The labels' ids are indexed a batch at a time up to the first escaped id; errors must still
@@ -105,7 +108,10 @@ describe('scorePredictions with reopenable sources (ordered fast path, indexed f
   ])('names the first bad labels line: %s', async (_, lines, message) => {
     const labels = ['filename,0,1,2,3,usage', ...lines].join('\n') + '\n';
     const predictions = predictionsCsv([`a,${oneHot(0)}`]);
-    await expect(scorePredictions(rules, reopen(predictions), reopen(labels))).rejects.toMatchObject({ code: 'LABELS_INVALID', message: expect.stringContaining(message) });
+    await expect(scorePredictions(rules, reopen(predictions), reopen(labels))).rejects.toMatchObject({
+      code: 'LABELS_INVALID',
+      message: expect.stringContaining(message),
+    });
   });
 });
 
@@ -116,16 +122,32 @@ describe('offlineScore (podium score)', () => {
     await writeFile(predictionsPath, predictionsCsv(predictionLines));
     await writeFile(labelsPath, labelsCsv);
     const result = await offlineScore({ challengeDir: 'examples/tissuenet', phaseId: 'learning', predictionsPath, labelsPath });
-    expect(result).toMatchObject({ ok: true, challengeId: 'tissuenet', datasetId: 'test', metric: 'cost-matrix', higherIsBetter: true, scorerVersion: SCORER_VERSION, rows: 6 });
+    expect(result).toMatchObject({
+      ok: true,
+      challengeId: 'tissuenet',
+      datasetId: 'test',
+      metric: 'cost-matrix',
+      higherIsBetter: true,
+      scorerVersion: SCORER_VERSION,
+      rows: 6,
+    });
     expect(result.text).toBe(
-      [`tissuenet / learning: 6 rows scored with cost-matrix (higher is better, scorer ${SCORER_VERSION})`, '  overall: 0.7667', '  public:  0.9667', '  private: 0.5667'].join('\n'),
+      [
+        `tissuenet / learning: 6 rows scored with cost-matrix (higher is better, scorer ${SCORER_VERSION})`,
+        '  overall: 0.7667',
+        '  public:  0.9667',
+        '  private: 0.5667',
+      ].join('\n'),
     );
   });
 
   it('prints every secondary score with its direction and precision', async () => {
     const challengeDir = join(workDir, 'with-secondary');
     await cp('examples/tissuenet', challengeDir, { recursive: true, filter: (source) => !source.includes(`${sep}data`) });
-    await appendFile(join(challengeDir, 'challenge.yaml'), '\nsecondaryMetrics:\n  - { name: accuracy, kind: accuracy, precision: 2 }\n  - { name: loss, kind: mae }\n');
+    await appendFile(
+      join(challengeDir, 'challenge.yaml'),
+      '\nsecondaryMetrics:\n  - { name: accuracy, kind: accuracy, precision: 2 }\n  - { name: loss, kind: mae }\n',
+    );
     const predictionsPath = join(workDir, 'submission.csv');
     const labelsPath = join(workDir, 'labels.csv');
     await writeFile(predictionsPath, predictionsCsv(predictionLines));
@@ -153,7 +175,9 @@ describe('offlineScore (podium score)', () => {
 
   it('names an unknown phase and a missing file', async () => {
     const request = { challengeDir: 'examples/tissuenet', predictionsPath: join(workDir, 'none.csv'), labelsPath: join(workDir, 'labels.csv') };
-    await expect(offlineScore({ ...request, phaseId: 'warmup' })).rejects.toThrow('phase "warmup" was not found in challenge tissuenet (its phases: learning, final)');
+    await expect(offlineScore({ ...request, phaseId: 'warmup' })).rejects.toThrow(
+      'phase "warmup" was not found in challenge tissuenet (its phases: learning, final)',
+    );
     await expect(offlineScore({ ...request, phaseId: 'learning' })).rejects.toThrow(`the predictions file ${request.predictionsPath} was not found`);
   });
 });

@@ -53,7 +53,14 @@ export async function submissionInScoring(ctx: PodiumContext, input: ScoringSubm
     archiveKey: objectKeys.submissionArchive(input.challengeId, input.phaseId, input.teamId, input.id),
   });
   if (input.baseline) {
-    await ctx.db.send(new UpdateCommand({ TableName: ctx.config.tableName, Key: keys.submission(input.id), UpdateExpression: 'SET baseline = :yes', ExpressionAttributeValues: { ':yes': true } }));
+    await ctx.db.send(
+      new UpdateCommand({
+        TableName: ctx.config.tableName,
+        Key: keys.submission(input.id),
+        UpdateExpression: 'SET baseline = :yes',
+        ExpressionAttributeValues: { ':yes': true },
+      }),
+    );
   }
   for (const to of ['UPLOADED', 'VALIDATED', 'QUEUED', 'RUNNING', 'SCORING'] as const) {
     if (!(await transitionSubmission(ctx, input.id, { to }))) throw new Error(`could not move ${input.id} to ${to}`);
@@ -63,14 +70,24 @@ export async function submissionInScoring(ctx: PodiumContext, input: ScoringSubm
   await writeRunOutcome(ctx.s3, ctx.config.predictionsBucket, { result: 'predicted', submissionId: input.id, attempt: 1, rows: 0 });
 }
 
-export async function putTeam(ctx: PodiumContext, challengeId: string, teamId: string, attributes: { name?: string; disqualified?: boolean; mergedInto?: string } = {}): Promise<void> {
+export async function putTeam(
+  ctx: PodiumContext,
+  challengeId: string,
+  teamId: string,
+  attributes: { name?: string; disqualified?: boolean; mergedInto?: string } = {},
+): Promise<void> {
   await ctx.db.send(new PutCommand({ TableName: ctx.config.tableName, Item: { ...keys.team(challengeId, teamId), kind: 'team', teamId, ...attributes } }));
 }
 
 /** Every item under a submission's partition (the record and its score records), for before/after comparisons. */
 export async function itemsOf(ctx: PodiumContext, partition: string): Promise<Record<string, unknown>[]> {
   const result = await ctx.db.send(
-    new QueryCommand({ TableName: ctx.config.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': partition }, ConsistentRead: true }),
+    new QueryCommand({
+      TableName: ctx.config.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': partition },
+      ConsistentRead: true,
+    }),
   );
   return result.Items ?? [];
 }

@@ -240,15 +240,19 @@ describe('a program that fails or prints unusable scores', () => {
     ['allocates past its memory limit', 'x = bytearray(600 * 1024 * 1024)', { memoryMiB: 256 }, /needed more than its memory limit of 256 MiB/],
   ];
 
-  it.each(failures)('%s → ScoringProgramError naming it', async (_name, source, metric, problem) => {
-    const { outcome } = await runProgram(rulesFor(source, metric ? { metric } : {}));
-    const error = await outcome.then(
-      () => undefined,
-      (thrown: unknown) => thrown,
-    );
-    expect(error).toBeInstanceOf(ScoringProgramError);
-    expect(error).toMatchObject({ code: 'SCORING_PROGRAM_FAILED', problem: expect.stringMatching(problem) });
-  }, 30_000);
+  it.each(failures)(
+    '%s → ScoringProgramError naming it',
+    async (_name, source, metric, problem) => {
+      const { outcome } = await runProgram(rulesFor(source, metric ? { metric } : {}));
+      const error = await outcome.then(
+        () => undefined,
+        (thrown: unknown) => thrown,
+      );
+      expect(error).toBeInstanceOf(ScoringProgramError);
+      expect(error).toMatchObject({ code: 'SCORING_PROGRAM_FAILED', problem: expect.stringMatching(problem) });
+    },
+    30_000,
+  );
 
   it('keeps only a bounded tail of what a flooding program prints', async () => {
     const flood = 'import sys\nfor i in range(400000): print("x" * 100, i)\nprint("the last line", file=sys.stderr)\nsys.exit(2)';

@@ -88,7 +88,9 @@ describe('validatePredictions: header problems', () => {
   });
 
   it('names a few missing ids in the full wording only, never in the summary a team reads after hidden data', async () => {
-    const result = failure(await validatePredictions(chunked('filename,0,1,2,3\na.tif,1,0,0,0\n'), tissuenet, ['a.tif', 'test_0007.pgm', 'test_0009.pgm'], { nameMissingIds: 3 }));
+    const result = failure(
+      await validatePredictions(chunked('filename,0,1,2,3\na.tif,1,0,0,0\n'), tissuenet, ['a.tif', 'test_0007.pgm', 'test_0009.pgm'], { nameMissingIds: 3 }),
+    );
     expect(result.message).toContain('"test_0007.pgm"');
     expect(result.summary).not.toContain('test_0007');
     expect(result.summary).toContain('2 expected ids are missing');

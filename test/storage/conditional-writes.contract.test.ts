@@ -2,14 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContext, type PodiumContext } from '#shared/context.ts';
-import {
-  createIfAbsent,
-  addMemberWithinLimit,
-  membersOf,
-  removeMember,
-  putIfBetterScore,
-  transitionStatus,
-} from '#shared/storage/conditional-writes.ts';
+import { createIfAbsent, addMemberWithinLimit, membersOf, removeMember, putIfBetterScore, transitionStatus } from '#shared/storage/conditional-writes.ts';
 import { ensureTable } from '#shared/storage/provision.ts';
 import { rankSortKey } from '#shared/storage/rank-sort-key.ts';
 import { storageConfigSchema } from '#shared/storage/storage-config.ts';
@@ -38,10 +31,13 @@ const backends: Backend[] = [
   },
 ];
 if (javaAvailable()) {
-  backends.push({ name: 'DynamoDB Local', start: async () => {
-    const local: DynamoDbLocal = await startDynamoDbLocal();
-    return { endpoint: local.endpoint, stop: () => local.stop() };
-  } });
+  backends.push({
+    name: 'DynamoDB Local',
+    start: async () => {
+      const local: DynamoDbLocal = await startDynamoDbLocal();
+      return { endpoint: local.endpoint, stop: () => local.stop() };
+    },
+  });
 } else {
   console.warn('storage contract: java not found, DynamoDB Local backend skipped (CI installs it)');
 }
@@ -68,8 +64,7 @@ describe.each(backends)('storage contract on $name', (backend) => {
     await stop?.();
   });
 
-  const read = async (pk: string, sk: string) =>
-    (await ctx.db.send(new GetCommand({ TableName: table(), Key: { pk, sk }, ConsistentRead: true }))).Item;
+  const read = async (pk: string, sk: string) => (await ctx.db.send(new GetCommand({ TableName: table(), Key: { pk, sk }, ConsistentRead: true }))).Item;
 
   it('creates an item once and returns the stored one on a repeat', async () => {
     const first = await createIfAbsent(ctx.db, table(), { pk: 'C#1', sk: 'META', title: 'first' });
@@ -81,13 +76,18 @@ describe.each(backends)('storage contract on $name', (backend) => {
   it('applies a status transition only from an expected status and attempt', async () => {
     await createIfAbsent(ctx.db, table(), { pk: 'S#1', sk: 'META', status: 'QUEUED', attempt: 2, activepk: 'ACTIVE' });
     const staleAttempt = await transitionStatus(ctx.db, table(), { pk: 'S#1', sk: 'META' }, { from: ['QUEUED'], to: 'RUNNING', attempt: 1 });
-    const applied = await transitionStatus(ctx.db, table(), { pk: 'S#1', sk: 'META' }, {
-      from: ['QUEUED'],
-      to: 'RUNNING',
-      attempt: 2,
-      set: { startedAt: '2026-11-22T10:00:00.000Z' },
-      remove: ['activepk'],
-    });
+    const applied = await transitionStatus(
+      ctx.db,
+      table(),
+      { pk: 'S#1', sk: 'META' },
+      {
+        from: ['QUEUED'],
+        to: 'RUNNING',
+        attempt: 2,
+        set: { startedAt: '2026-11-22T10:00:00.000Z' },
+        remove: ['activepk'],
+      },
+    );
     const duplicate = await transitionStatus(ctx.db, table(), { pk: 'S#1', sk: 'META' }, { from: ['QUEUED'], to: 'RUNNING', attempt: 2 });
     const missing = await transitionStatus(ctx.db, table(), { pk: 'S#absent', sk: 'META' }, { from: ['QUEUED'], to: 'RUNNING' });
     expect([staleAttempt, applied, duplicate, missing]).toEqual([false, true, false, false]);
@@ -165,9 +165,7 @@ describe.each(backends)('storage contract on $name', (backend) => {
         }),
       );
       const order = (page.Items ?? []).map((item) => item.team);
-      expect(order).toEqual(
-        direction ? ['best', 'tie-early', 'tie-late', 'tiny', 'zero', 'neg'] : ['neg', 'zero', 'tiny', 'tie-early', 'tie-late', 'best'],
-      );
+      expect(order).toEqual(direction ? ['best', 'tie-early', 'tie-late', 'tiny', 'zero', 'neg'] : ['neg', 'zero', 'tiny', 'tie-early', 'tie-late', 'best']);
     }
   });
 });

@@ -27,12 +27,15 @@ describe('run logs', () => {
     );
   }
 
-  it.each(['learning', 'final'])('shows the team not one line of a run on the %s phase’s hidden data, with a note saying how to see ' + 'logs', async (phaseId) => {
-    const submission = await submissionWithLog(`${phaseId}1`, phaseId, 'scored');
-    const team = await readTeamLog(ctx, submission);
-    expect(team).toMatchObject({ visibility: 'hidden', lines: [] });
-    expect(team.note).toMatch(/smoke runs .* full log/i);
-  });
+  it.each(['learning', 'final'])(
+    'shows the team not one line of a run on the %s phase’s hidden data, with a note saying how to see ' + 'logs',
+    async (phaseId) => {
+      const submission = await submissionWithLog(`${phaseId}1`, phaseId, 'scored');
+      const team = await readTeamLog(ctx, submission);
+      expect(team).toMatchObject({ visibility: 'hidden', lines: [] });
+      expect(team.note).toMatch(/smoke runs .* full log/i);
+    },
+  );
 
   it('shows the whole log of a smoke run, which ran on public data', async () => {
     const team = await readTeamLog(ctx, await submissionWithLog('smoke1', 'final', 'smoke'));

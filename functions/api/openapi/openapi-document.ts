@@ -29,7 +29,13 @@ export function openApiDocument(info: DocumentInfo, securitySchemes: Record<stri
   const parameters = (location: 'path' | 'query' | 'header', shape: z.ZodObject | undefined) =>
     Object.entries(shape?.shape ?? {}).map(([name, field]) => {
       const { description, ...schema } = describe(field as z.ZodType, 'input');
-      return { name, in: location, required: location === 'path' || !(field as z.ZodType).safeParse(undefined).success, ...(description ? { description } : {}), schema };
+      return {
+        name,
+        in: location,
+        required: location === 'path' || !(field as z.ZodType).safeParse(undefined).success,
+        ...(description ? { description } : {}),
+        schema,
+      };
     });
 
   const paths: Record<string, Record<string, unknown>> = {};
@@ -42,7 +48,13 @@ export function openApiDocument(info: DocumentInfo, securitySchemes: Record<stri
       ...(route.security ? { security: route.security } : {}),
       parameters: [...parameters('path', params), ...parameters('query', query), ...parameters('header', headers)],
       ...(body
-        ? { requestBody: { required: body.required ?? false, ...(body.description ? { description: body.description } : {}), content: { 'application/json': { schema: describe(body.content['application/json'].schema, 'input') } } } }
+        ? {
+            requestBody: {
+              required: body.required ?? false,
+              ...(body.description ? { description: body.description } : {}),
+              content: { 'application/json': { schema: describe(body.content['application/json'].schema, 'input') } },
+            },
+          }
         : {}),
       responses: Object.fromEntries(
         Object.entries(route.responses).map(([status, response]) => [
@@ -50,7 +62,11 @@ export function openApiDocument(info: DocumentInfo, securitySchemes: Record<stri
           {
             description: response.description,
             ...(response.content
-              ? { content: Object.fromEntries(Object.entries(response.content).map(([mediaType, { schema }]) => [mediaType, { schema: describe(schema, 'output') }])) }
+              ? {
+                  content: Object.fromEntries(
+                    Object.entries(response.content).map(([mediaType, { schema }]) => [mediaType, { schema: describe(schema, 'output') }]),
+                  ),
+                }
               : {}),
           },
         ]),

@@ -52,7 +52,7 @@ const RuntimeManifestSchema = z
   .object({
     challengeId: z.string(),
     phaseId: z.string(),
-    image: z.string().meta({ description: 'podium/<name>:<version>, dockerfile:<path> (the organiser\'s) or an image URI', example: 'podium/cpu:1' }),
+    image: z.string().meta({ description: "podium/<name>:<version>, dockerfile:<path> (the organiser's) or an image URI", example: 'podium/cpu:1' }),
     kind: z.enum(['podium', 'dockerfile', 'uri']),
     description: z.string().optional(),
     base: z.string().optional().meta({ description: 'the image a Podium runtime starts from' }),
@@ -69,7 +69,13 @@ const RuntimeManifestSchema = z
 export function challengeRoutes({ ctx }: ApiDependencies) {
   return newRouter()
     .openapi(
-      createRoute({ method: 'get', path: '/challenges', tags: ['challenges'], summary: 'List challenges', responses: { 200: json(z.object({ challenges: z.array(AnyObject) })) } }),
+      createRoute({
+        method: 'get',
+        path: '/challenges',
+        tags: ['challenges'],
+        summary: 'List challenges',
+        responses: { 200: json(z.object({ challenges: z.array(AnyObject) })) },
+      }),
       async (c) => c.json({ challenges: (await listChallenges(ctx)).map(challengeSummary) }, 200),
     )
     .openapi(

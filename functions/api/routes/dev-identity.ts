@@ -9,7 +9,13 @@ import { AnyObject, commonErrors, json } from '../schemas.ts';
 export function devIdentityRoutes(ctx: PodiumContext, issuer: DevIssuer) {
   return newRouter()
     .openapi(
-      createRoute({ method: 'get', path: '/.well-known/jwks.json', tags: ['local identity'], summary: 'Public keys of the local token issuer', responses: { 200: json(AnyObject) } }),
+      createRoute({
+        method: 'get',
+        path: '/.well-known/jwks.json',
+        tags: ['local identity'],
+        summary: 'Public keys of the local token issuer',
+        responses: { 200: json(AnyObject) },
+      }),
       (c) => c.json(issuer.jwks as unknown as Record<string, unknown>, 200),
     )
     .openapi(

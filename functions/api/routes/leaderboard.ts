@@ -60,7 +60,13 @@ export function leaderboardRoutes({ ctx }: ApiDependencies) {
       // Boards only organisers may see yet must never sit in a shared cache.
       c.header('Cache-Control', restricted ? 'private, no-store' : 'public, max-age=30');
       c.header('ETag', etag);
-      if (c.req.header('if-none-match')?.split(',').some((tag) => tag.trim() === etag)) return c.body(null, 304);
+      if (
+        c.req
+          .header('if-none-match')
+          ?.split(',')
+          .some((tag) => tag.trim() === etag)
+      )
+        return c.body(null, 304);
       return c.json(body, 200);
     },
   );

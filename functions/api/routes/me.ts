@@ -14,7 +14,10 @@ export function meRoutes({ ctx }: ApiDependencies) {
       tags: ['identity'],
       summary: 'The caller, as the verified token says',
       security: bearer,
-      responses: { 200: json(z.object({ userId: z.string(), email: z.string(), organiser: z.boolean(), createdAt: z.string().optional() })), 401: commonErrors[401] },
+      responses: {
+        200: json(z.object({ userId: z.string(), email: z.string(), organiser: z.boolean(), createdAt: z.string().optional() })),
+        401: commonErrors[401],
+      },
     }),
     async (c) => {
       const principal = userOf(c);

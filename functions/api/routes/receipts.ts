@@ -6,7 +6,10 @@ import { createRoute } from '../openapi/route-definition.ts';
 import { newRouter } from '../router.ts';
 import { AnyObject, commonErrors, json, SubmissionParams } from '../schemas.ts';
 
-const ReceiptKeys = AnyObject.meta({ id: 'ReceiptKeys', description: 'The public keys that verify score receipts: { keys: [{ keyId, algorithm, publicKeyPem, fingerprint }] } (docs/API.md)' });
+const ReceiptKeys = AnyObject.meta({
+  id: 'ReceiptKeys',
+  description: 'The public keys that verify score receipts: { keys: [{ keyId, algorithm, publicKeyPem, fingerprint }] } (docs/API.md)',
+});
 const Receipt = AnyObject.meta({ id: 'ScoreReceipt', description: 'A signed score receipt: { statement, signature } (docs/API.md)' });
 
 /** Score receipts: the published verification keys, and each scored submission's signed receipt. */

@@ -23,21 +23,32 @@ import { userOf } from '../auth.ts';
 import { newRouter } from '../router.ts';
 import { AnyObject, bearer, ChallengeParams, commonErrors, json, PhaseParams, phaseIdParam, quotaError, SubmissionLog, SubmissionParams } from '../schemas.ts';
 
-export const Submission = AnyObject.meta({ id: 'Submission',  description: 'A submission as its team sees it (docs/API.md)' });
+export const Submission = AnyObject.meta({ id: 'Submission', description: 'A submission as its team sees it (docs/API.md)' });
 const FinalSelection = z
   .object({ challengeId: z.string(), phaseId: z.string(), teamId: z.string(), limit: z.number(), selected: z.array(z.string()), closes: z.string() })
   .meta({ id: 'FinalSelection', description: "The team's final selection in the submission's phase: what counts on the private board (docs/API.md)" });
 const ArchiveDownload = z
   .object({ url: z.string(), expiresAt: z.string(), bytes: z.number().optional(), fileName: z.string() })
   .meta({ id: 'ArchiveDownload', description: "A short-lived presigned GET of the team's own archive (docs/API.md)" });
-const Upload = AnyObject.meta({ id: 'ArchiveUpload',  description: 'A presigned POST ({ method: "POST", url, fields, maxBytes }) or a multipart upload ({ method: "MULTIPART", uploadId, partBytes, parts })' });
+const Upload = AnyObject.meta({
+  id: 'ArchiveUpload',
+  description: 'A presigned POST ({ method: "POST", url, fields, maxBytes }) or a multipart upload ({ method: "MULTIPART", uploadId, partBytes, parts })',
+});
 
 export const CreateSubmissionBody = z
   .object({
     mode: z.enum(['scored', 'smoke']).default('scored'),
-    archiveBytes: z.number().int().positive().max(20_480 * 1024 * 1024),
+    archiveBytes: z
+      .number()
+      .int()
+      .positive()
+      .max(20_480 * 1024 * 1024),
     multipart: z.boolean().default(false),
-    note: z.string().max(MAX_NOTE_CHARS).optional().meta({ description: `The team's note on this submission (at most ${MAX_NOTE_CHARS} characters; control and bidi characters are stripped)` }),
+    note: z
+      .string()
+      .max(MAX_NOTE_CHARS)
+      .optional()
+      .meta({ description: `The team's note on this submission (at most ${MAX_NOTE_CHARS} characters; control and bidi characters are stripped)` }),
   })
   .strict()
   .meta({ id: 'CreateSubmission' });
@@ -56,7 +67,11 @@ export function submissionRoutes({ ctx, jobRunner }: ApiDependencies) {
           headers: z.object({ 'idempotency-key': z.string().regex(IDEMPOTENCY_KEY_PATTERN, 'must be 8–128 letters, digits or _ . : -').optional() }),
           body: { required: true, content: { 'application/json': { schema: CreateSubmissionBody } } },
         },
-        responses: { 201: json(z.object({ submission: Submission, upload: Upload.optional() }), 'Created (or the same submission, for a replayed Idempotency-Key)'), ...commonErrors, ...quotaError },
+        responses: {
+          201: json(z.object({ submission: Submission, upload: Upload.optional() }), 'Created (or the same submission, for a replayed Idempotency-Key)'),
+          ...commonErrors,
+          ...quotaError,
+        },
       }),
       async (c) => {
         const principal = userOf(c);
@@ -64,7 +79,11 @@ export function submissionRoutes({ ctx, jobRunner }: ApiDependencies) {
         const body = c.req.valid('json');
         const idempotencyKey = c.req.valid('header')['idempotency-key'];
         const challenge = await getChallenge(ctx, challengeId);
-        const { submission, upload, replayed } = await createSubmission(ctx, challenge, principal, { phaseId, ...body, ...(idempotencyKey ? { idempotencyKey } : {}) });
+        const { submission, upload, replayed } = await createSubmission(ctx, challenge, principal, {
+          phaseId,
+          ...body,
+          ...(idempotencyKey ? { idempotencyKey } : {}),
+        });
         if (replayed) c.header('Idempotent-Replayed', 'true');
         const control = await getPhaseControl(ctx, challenge.id, phaseId);
         return c.json({ submission: submissionView(challenge, submission, control), ...(upload ? { upload } : {}) }, 201);
@@ -119,7 +138,7 @@ export function submissionRoutes({ ctx, jobRunner }: ApiDependencies) {
         method: 'get',
         path: '/submissions/{submissionId}',
         tags: ['submissions'],
-        summary: 'One of my team\'s submissions',
+        summary: "One of my team's submissions",
         security: bearer,
         request: { params: SubmissionParams },
         responses: { 200: json(Submission), ...commonErrors },
@@ -172,7 +191,12 @@ export function submissionRoutes({ ctx, jobRunner }: ApiDependencies) {
             required: true,
             content: {
               'application/json': {
-                schema: z.object({ parts: z.array(z.object({ partNumber: z.number().int().min(1).max(10_000), etag: z.string().min(1).max(200) })).min(1).max(10_000) }),
+                schema: z.object({
+                  parts: z
+                    .array(z.object({ partNumber: z.number().int().min(1).max(10_000), etag: z.string().min(1).max(200) }))
+                    .min(1)
+                    .max(10_000),
+                }),
               },
             },
           },

@@ -13,7 +13,15 @@ import { newRouter } from '../router.ts';
 import { bearer, ChallengeParams, commonErrors, json } from '../schemas.ts';
 
 const Team = z
-  .object({ teamId: z.string(), name: z.string(), members: z.array(z.string()), inviteCode: z.string(), createdAt: z.string(), solo: z.boolean(), disqualified: z.boolean() })
+  .object({
+    teamId: z.string(),
+    name: z.string(),
+    members: z.array(z.string()),
+    inviteCode: z.string(),
+    createdAt: z.string(),
+    solo: z.boolean(),
+    disqualified: z.boolean(),
+  })
   .meta({ id: 'Team' });
 const InviteBody = { required: true, content: { 'application/json': { schema: z.object({ inviteCode: z.string().trim().min(4).max(32) }) } } };
 // Team names are shown on public leaderboards and exported to spreadsheets: printable text only.

@@ -32,14 +32,21 @@ beforeAll(async () => {
 
 const s3 = (principal: string, command: string, input: Record<string, unknown>) => evaluateRequest([contract], principal, s3Requests(command, input)[0]!);
 const dynamo = (principal: string, command: string, input: Record<string, unknown>) =>
-  evaluateRequest([contract], principal, dynamoRequests(command, input, config.region, { partition: 'pk', indexes: { leaderboard: 'lbpk', byOwner: 'gsi1pk' } })[0]!);
+  evaluateRequest(
+    [contract],
+    principal,
+    dynamoRequests(command, input, config.region, { partition: 'pk', indexes: { leaderboard: 'lbpk', byOwner: 'gsi1pk' } })[0]!,
+  );
 const labels = (phaseId: string) => ({ Bucket: config.hiddenBucket, Key: objectKeys.labels('tissuenet', datasetOf(phaseId)) });
 
 describe('the roles as synthesized', () => {
   it('refuses labels to the inference job, by the hidden bucket policy', async () => {
     const denial = await s3('learning/inference', 'GetObjectCommand', labels('learning'));
     expect(denial?.message).toMatch(
-      new RegExp(/assumed-role\/tissuenet-learning-InferenceRole\w+\/local is not authorized to perform: s3:GetObject /.source + /on resource: arn:aws:s3:::podium-hidden\/labels\/tissuenet\//.source),
+      new RegExp(
+        /assumed-role\/tissuenet-learning-InferenceRole\w+\/local is not authorized to perform: s3:GetObject /.source +
+          /on resource: arn:aws:s3:::podium-hidden\/labels\/tissuenet\//.source,
+      ),
     );
     expect(denial?.message).toContain('explicit deny in a resource-based policy (OnlyScoringJobsReadLabels)');
   });
@@ -72,8 +79,25 @@ describe('the roles as synthesized', () => {
   it('lists only the prefixes a role may list, and evaluates index queries on the index ARN', async () => {
     expect(await s3('learning/inference', 'ListObjectsV2Command', { Bucket: config.hiddenBucket, Prefix: 'inputs/tissuenet/test/' })).toBeUndefined();
     expect(await s3('learning/inference', 'ListObjectsV2Command', { Bucket: config.hiddenBucket, Prefix: 'labels/' })).toBeDefined();
-    const query = dynamoRequests('QueryCommand', { TableName: 'podium', IndexName: 'leaderboard', KeyConditionExpression: '#p = :p', ExpressionAttributeNames: { '#p': 'lbpk' }, ExpressionAttributeValues: { ':p': { S: 'LB' } } }, 'eu-west-3', { partition: 'pk', indexes: { leaderboard: 'lbpk' } });
-    expect(query).toEqual([{ action: 'dynamodb:Query', resource: 'arn:aws:dynamodb:eu-west-3:123456789012:table/podium/index/leaderboard', context: { 'dynamodb:LeadingKeys': ['LB'] } }]);
+    const query = dynamoRequests(
+      'QueryCommand',
+      {
+        TableName: 'podium',
+        IndexName: 'leaderboard',
+        KeyConditionExpression: '#p = :p',
+        ExpressionAttributeNames: { '#p': 'lbpk' },
+        ExpressionAttributeValues: { ':p': { S: 'LB' } },
+      },
+      'eu-west-3',
+      { partition: 'pk', indexes: { leaderboard: 'lbpk' } },
+    );
+    expect(query).toEqual([
+      {
+        action: 'dynamodb:Query',
+        resource: 'arn:aws:dynamodb:eu-west-3:123456789012:table/podium/index/leaderboard',
+        context: { 'dynamodb:LeadingKeys': ['LB'] },
+      },
+    ]);
   });
 
   it('refuses to guess an action for a command it has no mapping for', () => {
@@ -109,7 +133,9 @@ describe('a client acting as a role, against the emulators', () => {
     expect((refused as Error).message).toContain(`s3:GetObject on resource: arn:aws:s3:::${prediction.Bucket}/${prediction.Key}`);
 
     const inference = withPermissions(admin, { principalKey: 'learning/inference', contracts: async () => [fresh] });
-    const write = await inference.db.send(new PutCommand({ TableName: admin.config.tableName, Item: { pk: 'SUBMISSION#s-1', sk: 'META' } })).catch((error: unknown) => error as Error);
+    const write = await inference.db
+      .send(new PutCommand({ TableName: admin.config.tableName, Item: { pk: 'SUBMISSION#s-1', sk: 'META' } }))
+      .catch((error: unknown) => error as Error);
     expect(write).toMatchObject({ name: 'AccessDeniedException' });
     expect((write as Error).message).toContain(`dynamodb:PutItem on resource: arn:aws:dynamodb:eu-west-3:123456789012:table/${admin.config.tableName}`);
   });
@@ -119,7 +145,9 @@ describe('a client acting as a role, against the emulators', () => {
     const fresh = permissionsContract(await synthesizePermissions(challenge), admin.config);
     // The scoring job may read predictions/ but not list the bucket.
     const scoring = withPermissions(admin, { principalKey: 'learning/scoring', contracts: async () => [fresh] });
-    const missing = await scoring.s3.send(new GetObjectCommand({ Bucket: admin.config.predictionsBucket, Key: 'predictions/none/1/outcome.json' })).catch((error: unknown) => error as Error);
+    const missing = await scoring.s3
+      .send(new GetObjectCommand({ Bucket: admin.config.predictionsBucket, Key: 'predictions/none/1/outcome.json' }))
+      .catch((error: unknown) => error as Error);
     expect(missing).toMatchObject({ name: 'AccessDenied' });
     expect((missing as Error).message).toContain('s3:ListBucket');
   });
@@ -161,7 +189,12 @@ describe('a job process acting as its job role', () => {
     });
     await runner.idle();
     await runner.close();
-    const output = JSON.parse(lines.find((line) => line.includes('"outcome"'))!.replace(/^\[[^\]]+\] /, '')) as { outcome: string; name: string; status: number; message: string };
+    const output = JSON.parse(lines.find((line) => line.includes('"outcome"'))!.replace(/^\[[^\]]+\] /, '')) as {
+      outcome: string;
+      name: string;
+      status: number;
+      message: string;
+    };
     expect(output).toMatchObject({ outcome: 'refused', name: 'AccessDenied', status: 403 });
     expect(output.message).toMatch(/tissuenet-learning-InferenceRole\w+\/local is not authorized to perform: s3:GetObject/);
   });
@@ -198,10 +231,14 @@ describe("a function's Batch calls, evaluated as its role", () => {
   });
 
   it("refuses a job on another challenge's queue with Batch's AccessDeniedException, and the jobs' own roles any Batch call", async () => {
-    const foreign = await as('upload-handler').submit(spec('visiomel', 'learning')).catch((error: Error) => error);
+    const foreign = await as('upload-handler')
+      .submit(spec('visiomel', 'learning'))
+      .catch((error: Error) => error);
     expect(foreign).toMatchObject({ name: 'AccessDeniedException' });
     expect((foreign as Error).message).toContain('batch:SubmitJob on resource: arn:aws:batch:eu-west-3:123456789012:job-queue/');
-    const fromJob = await as('learning/scoring').submit(spec('tissuenet', 'learning')).catch((error: Error) => error);
+    const fromJob = await as('learning/scoring')
+      .submit(spec('tissuenet', 'learning'))
+      .catch((error: Error) => error);
     expect(fromJob).toMatchObject({ name: 'AccessDeniedException' });
     expect(recorded).not.toContain('submit visiomel/learning');
   });

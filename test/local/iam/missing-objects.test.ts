@@ -31,7 +31,7 @@ afterAll(() => fixture?.close());
 const smokeRun = { id: 's-missing', attempt: 1, mode: 'smoke', phaseId: 'learning' } as SubmissionRecord;
 
 describe('objects that do not exist yet, read under the deployed roles', () => {
-  it("shows a team an empty log while its smoke run has written none (API role)", async () => {
+  it('shows a team an empty log while its smoke run has written none (API role)', async () => {
     expect(await readTeamLog(as({ component: 'api' }), smokeRun)).toEqual({ visibility: 'full', lines: [] });
   });
 
@@ -42,6 +42,8 @@ describe('objects that do not exist yet, read under the deployed roles', () => {
 
   it('refuses the scoring job a missing smoke labels file as S3 would (403: it may not list the datasets bucket)', async () => {
     // Smoke labels are required at upload, so this is an upload fault: a platform error on AWS, and here.
-    await expect(scoreStoredPredictions(as({ component: 'scoring', phaseId: 'learning' }), challenge, smokeRun)).rejects.toMatchObject({ name: 'AccessDenied' });
+    await expect(scoreStoredPredictions(as({ component: 'scoring', phaseId: 'learning' }), challenge, smokeRun)).rejects.toMatchObject({
+      name: 'AccessDenied',
+    });
   });
 });

@@ -51,7 +51,10 @@ afterAll(async () => {
 const datasetOf = (phaseId: string) => challenge.phases.find((phase) => phase.id === phaseId)!.dataset;
 
 /** The credentials the launcher mints for a job (container-launcher.ts), one set per role here. */
-const jobCredentials = (principalKey: string) => ({ accessKeyId: `${LOCAL_JOB_KEY_PREFIX}${principalKey.replace(/\W/g, '').toUpperCase()}`, secretAccessKey: `secret-of-${principalKey}` });
+const jobCredentials = (principalKey: string) => ({
+  accessKeyId: `${LOCAL_JOB_KEY_PREFIX}${principalKey.replace(/\W/g, '').toUpperCase()}`,
+  secretAccessKey: `secret-of-${principalKey}`,
+});
 
 async function listen(service: ProxiedService, principalKey: string): Promise<string> {
   const upstream = service === 's3' ? admin.config.s3Endpoint! : admin.config.dynamoEndpoint!;
@@ -81,7 +84,10 @@ async function actingAs(principalKey: string, credentials = jobCredentials(princ
   try {
     return createContext(config);
   } finally {
-    for (const [name, value] of [['AWS_ACCESS_KEY_ID', saved.id], ['AWS_SECRET_ACCESS_KEY', saved.secret]] as const) {
+    for (const [name, value] of [
+      ['AWS_ACCESS_KEY_ID', saved.id],
+      ['AWS_SECRET_ACCESS_KEY', saved.secret],
+    ] as const) {
       if (value === undefined) delete process.env[name];
       else process.env[name] = value;
     }
@@ -107,19 +113,25 @@ describe('a job container’s calls, evaluated on the wire as its role', () => {
     learningScoring = await actingAs('learning/scoring');
     await admin.s3.send(new PutObjectCommand({ Bucket: admin.config.hiddenBucket, Key: inputKey(), Body: 'slide bytes' }));
     for (const phaseId of ['learning', 'final']) {
-      await admin.s3.send(new PutObjectCommand({ Bucket: admin.config.hiddenBucket, Key: objectKeys.labels('tissuenet', datasetOf(phaseId)), Body: 'filename,label\n' }));
+      await admin.s3.send(
+        new PutObjectCommand({ Bucket: admin.config.hiddenBucket, Key: objectKeys.labels('tissuenet', datasetOf(phaseId)), Body: 'filename,label\n' }),
+      );
     }
   });
 
   it('lets the inference job read and list its phase’s hidden inputs (a key with spaces and plus signs)', async () => {
     const object = await inference.s3.send(new GetObjectCommand({ Bucket: admin.config.hiddenBucket, Key: inputKey() }));
     expect(await object.Body!.transformToString()).toBe('slide bytes');
-    const listed = await inference.s3.send(new ListObjectsV2Command({ Bucket: admin.config.hiddenBucket, Prefix: objectKeys.hiddenInputsPrefix('tissuenet', datasetOf('learning')) }));
+    const listed = await inference.s3.send(
+      new ListObjectsV2Command({ Bucket: admin.config.hiddenBucket, Prefix: objectKeys.hiddenInputsPrefix('tissuenet', datasetOf('learning')) }),
+    );
     expect(listed.Contents?.map((entry) => entry.Key)).toEqual([inputKey()]);
   });
 
   it('refuses the labels to the inference job with S3’s AccessDenied, naming the role and the bucket policy statement', async () => {
-    const error = await denial(inference.s3.send(new GetObjectCommand({ Bucket: admin.config.hiddenBucket, Key: objectKeys.labels('tissuenet', datasetOf('learning')) })));
+    const error = await denial(
+      inference.s3.send(new GetObjectCommand({ Bucket: admin.config.hiddenBucket, Key: objectKeys.labels('tissuenet', datasetOf('learning')) })),
+    );
     expect(error.name).toBe('AccessDenied');
     expect(error.$metadata.httpStatusCode).toBe(403);
     expect(error.message).toMatch(/assumed-role\/tissuenet-learning-InferenceRole\w+\/local is not authorized to perform: s3:GetObject/);
@@ -129,7 +141,9 @@ describe('a job container’s calls, evaluated on the wire as its role', () => {
   it('refuses every table call to the inference job with DynamoDB’s AccessDeniedException (fault 1 of the deployed-contract issue)', async () => {
     const error = await denial(inference.db.send(new GetCommand({ TableName: admin.config.tableName, Key: { pk: 'SUBMISSION#s-1', sk: 'META' } })));
     expect(error.name).toBe('AccessDeniedException');
-    expect(error.message).toContain(`is not authorized to perform: dynamodb:GetItem on resource: arn:aws:dynamodb:eu-west-3:123456789012:table/${admin.config.tableName}`);
+    expect(error.message).toContain(
+      `is not authorized to perform: dynamodb:GetItem on resource: arn:aws:dynamodb:eu-west-3:123456789012:table/${admin.config.tableName}`,
+    );
   });
 
   it('lets the inference job write its predictions, in one PUT and as a multipart upload', async () => {
@@ -138,7 +152,8 @@ describe('a job container’s calls, evaluated on the wire as its role', () => {
     const part = Buffer.alloc(5 * 1024 * 1024, 7);
     const { UploadId } = await inference.s3.send(new CreateMultipartUploadCommand(target));
     const parts = [];
-    for (const PartNumber of [1, 2]) parts.push({ PartNumber, ETag: (await inference.s3.send(new UploadPartCommand({ ...target, UploadId, PartNumber, Body: part }))).ETag });
+    for (const PartNumber of [1, 2])
+      parts.push({ PartNumber, ETag: (await inference.s3.send(new UploadPartCommand({ ...target, UploadId, PartNumber, Body: part }))).ETag });
     await inference.s3.send(new CompleteMultipartUploadCommand({ ...target, UploadId, MultipartUpload: { Parts: parts } }));
     const large = { length: 2 * part.length };
     const head = await admin.s3.send(new HeadObjectCommand({ Bucket: admin.config.predictionsBucket, Key: objectKeys.predictions('s-2', 1) }));
@@ -163,9 +178,13 @@ describe('a job container’s calls, evaluated on the wire as its role', () => {
   });
 
   it("lets the learning scoring job read its own labels and not the final test's (fault 6)", async () => {
-    const own = await learningScoring.s3.send(new GetObjectCommand({ Bucket: admin.config.hiddenBucket, Key: objectKeys.labels('tissuenet', datasetOf('learning')) }));
+    const own = await learningScoring.s3.send(
+      new GetObjectCommand({ Bucket: admin.config.hiddenBucket, Key: objectKeys.labels('tissuenet', datasetOf('learning')) }),
+    );
     expect(await own.Body!.transformToString()).toBe('filename,label\n');
-    const error = await denial(learningScoring.s3.send(new GetObjectCommand({ Bucket: admin.config.hiddenBucket, Key: objectKeys.labels('tissuenet', datasetOf('final')) })));
+    const error = await denial(
+      learningScoring.s3.send(new GetObjectCommand({ Bucket: admin.config.hiddenBucket, Key: objectKeys.labels('tissuenet', datasetOf('final')) })),
+    );
     expect(error.name).toBe('AccessDenied');
     expect(error.message).toContain(objectKeys.labels('tissuenet', datasetOf('final')));
   });
@@ -173,13 +192,19 @@ describe('a job container’s calls, evaluated on the wire as its role', () => {
   it('evaluates table conditions on the partition key the request carries (dynamodb:LeadingKeys)', async () => {
     const board = 'LEADERBOARD#tissuenet#learning#public';
     await learningScoring.db.send(new PutCommand({ TableName: admin.config.tableName, Item: { pk: board, sk: 'TEAM#t' } }));
-    const query = await learningScoring.db.send(new QueryCommand({ TableName: admin.config.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': board } }));
+    const query = await learningScoring.db.send(
+      new QueryCommand({ TableName: admin.config.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': board } }),
+    );
     expect(query.Items).toHaveLength(1);
     await learningScoring.db.send(new DeleteCommand({ TableName: admin.config.tableName, Key: { pk: board, sk: 'TEAM#t' } }));
-    const other = await denial(learningScoring.db.send(new DeleteCommand({ TableName: admin.config.tableName, Key: { pk: 'LEADERBOARD#tissuenet#final#private', sk: 'TEAM#t' } })));
+    const other = await denial(
+      learningScoring.db.send(new DeleteCommand({ TableName: admin.config.tableName, Key: { pk: 'LEADERBOARD#tissuenet#final#private', sk: 'TEAM#t' } })),
+    );
     expect(other.name).toBe('AccessDeniedException');
     const deletes = await denial(
-      learningScoring.s3.send(new DeleteObjectsCommand({ Bucket: admin.config.hiddenBucket, Delete: { Objects: [{ Key: objectKeys.labels('tissuenet', datasetOf('final')) }] } })),
+      learningScoring.s3.send(
+        new DeleteObjectsCommand({ Bucket: admin.config.hiddenBucket, Delete: { Objects: [{ Key: objectKeys.labels('tissuenet', datasetOf('final')) }] } }),
+      ),
     );
     expect(deletes.message).toContain('s3:DeleteObject');
   });
@@ -206,15 +231,23 @@ describe('a job container’s calls, evaluated on the wire as its role', () => {
     const unsigned = await fetch(`${s3Endpoint}/${admin.config.hiddenBucket}/${key.split('/').map(encodeURIComponent).join('/')}`);
     expect(unsigned.status).toBe(403);
     expect(await unsigned.text()).toContain('<Code>AccessDenied</Code>');
-    const dynamo = await fetch(await listen('dynamodb', 'learning/inference'), { method: 'POST', headers: { 'x-amz-target': 'DynamoDB_20120810.GetItem' }, body: '{}' });
+    const dynamo = await fetch(await listen('dynamodb', 'learning/inference'), {
+      method: 'POST',
+      headers: { 'x-amz-target': 'DynamoDB_20120810.GetItem' },
+      body: '{}',
+    });
     expect(await dynamo.json()).toMatchObject({ __type: 'com.amazon.coral.service#MissingAuthenticationTokenException' });
     // The emulators' well-known key, which any code could sign with, is not the job's.
     const emulatorKey = await actingAs('learning/inference', EMULATOR_CREDENTIALS);
     expect((await denial(emulatorKey.s3.send(new GetObjectCommand({ Bucket: admin.config.hiddenBucket, Key: key })))).name).toBe('InvalidAccessKeyId');
-    expect((await denial(emulatorKey.db.send(new GetCommand({ TableName: admin.config.tableName, Key: { pk: 'x', sk: 'y' } })))).name).toBe('UnrecognizedClientException');
+    expect((await denial(emulatorKey.db.send(new GetCommand({ TableName: admin.config.tableName, Key: { pk: 'x', sk: 'y' } })))).name).toBe(
+      'UnrecognizedClientException',
+    );
     // The job's key with another secret.
     const forged = await actingAs('learning/inference', { ...jobCredentials('learning/inference'), secretAccessKey: 'guessed' });
     expect((await denial(forged.s3.send(new GetObjectCommand({ Bucket: admin.config.hiddenBucket, Key: key })))).name).toBe('SignatureDoesNotMatch');
-    expect((await denial(forged.db.send(new GetCommand({ TableName: admin.config.tableName, Key: { pk: 'x', sk: 'y' } })))).name).toBe('InvalidSignatureException');
+    expect((await denial(forged.db.send(new GetCommand({ TableName: admin.config.tableName, Key: { pk: 'x', sk: 'y' } })))).name).toBe(
+      'InvalidSignatureException',
+    );
   });
 });

@@ -70,7 +70,10 @@ export async function startPipelineHarness(options: PipelineHarnessOptions): Pro
   const fixture: StorageFixture = await startStorageFixture();
   const ctx = await fixture.freshContext();
   const loaded = await loadChallenge(options.exampleDir);
-  const challenge: Challenge = { ...loaded, phases: loaded.phases.map((phase) => (phase.id === 'learning' && options.learning ? options.learning(phase) : phase)) };
+  const challenge: Challenge = {
+    ...loaded,
+    phases: loaded.phases.map((phase) => (phase.id === 'learning' && options.learning ? options.learning(phase) : phase)),
+  };
   const dataDir = await mkdtemp(join(tmpdir(), `podium-${challenge.id}-`));
   await options.generate(dataDir);
   await uploadChallengeDatasets(ctx, challenge, dataDir);
@@ -90,7 +93,12 @@ export async function startPipelineHarness(options: PipelineHarnessOptions): Pro
   const { contracts } = await synthesizeJobs([options.exampleDir]);
   const receiptKeyDir = await mkdtemp(join(tmpdir(), 'podium-receipt-key-'));
   const receiptKey = await ensureLocalReceiptKey(receiptKeyDir, ctx.config);
-  const environmentOf = declaredJobEnvironment(contracts, ctx.config, join(tmpdir(), 'podium-job-work'), localReceiptJobEnvironment(receiptKey, { hostProcesses: true }));
+  const environmentOf = declaredJobEnvironment(
+    contracts,
+    ctx.config,
+    join(tmpdir(), 'podium-job-work'),
+    localReceiptJobEnvironment(receiptKey, { hostProcesses: true }),
+  );
   const newRunner = (): LocalJobRunner => {
     const created: LocalJobRunner = new LocalJobRunner({
       config: ctx.config,
@@ -141,8 +149,16 @@ export async function startPipelineHarness(options: PipelineHarnessOptions): Pro
     },
     async snapshot(submissionIds) {
       const partition = async (pk: string) =>
-        (await ctx.db.send(new QueryCommand({ TableName: ctx.config.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk }, ConsistentRead: true })))
-          .Items ?? [];
+        (
+          await ctx.db.send(
+            new QueryCommand({
+              TableName: ctx.config.tableName,
+              KeyConditionExpression: 'pk = :pk',
+              ExpressionAttributeValues: { ':pk': pk },
+              ConsistentRead: true,
+            }),
+          )
+        ).Items ?? [];
       const submissions: Record<string, unknown[]> = {};
       for (const id of submissionIds) submissions[id] = await partition(keys.submission(id).pk);
       const boards: Record<string, unknown[]> = {};

@@ -41,13 +41,27 @@ export async function submitArchive(
   const id = `sub-${Date.now().toString(36)}-${counter++}`;
   const { quotaDay } = await reserveQuota(ctx, challenge.id, phase, teamId, id, mode);
   const archiveKey = objectKeys.submissionArchive(challenge.id, phase.id, teamId, id);
-  await createSubmissionRecord(ctx, { id, challengeId: challenge.id, phaseId: phase.id, teamId, submittedBy: 'user-1', mode, archiveKey, ...(quotaDay ? { quotaDay } : {}) });
+  await createSubmissionRecord(ctx, {
+    id,
+    challengeId: challenge.id,
+    phaseId: phase.id,
+    teamId,
+    submittedBy: 'user-1',
+    mode,
+    archiveKey,
+    ...(quotaDay ? { quotaDay } : {}),
+  });
   await ctx.s3.send(new PutObjectCommand({ Bucket: ctx.config.submissionsBucket, Key: archiveKey, Body: archive }));
   return id;
 }
 
 /** Polls the record until `done` holds (the pipeline runs real processes; no fixed sleeps). */
-export async function waitFor(ctx: PodiumContext, submissionId: string, done: (submission: SubmissionRecord) => boolean, limitMs = 90_000): Promise<SubmissionRecord> {
+export async function waitFor(
+  ctx: PodiumContext,
+  submissionId: string,
+  done: (submission: SubmissionRecord) => boolean,
+  limitMs = 90_000,
+): Promise<SubmissionRecord> {
   const deadline = Date.now() + limitMs;
   for (;;) {
     const submission = await findSubmission(ctx, submissionId);

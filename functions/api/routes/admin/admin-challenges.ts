@@ -29,7 +29,9 @@ function scoringProgramOf({ metric }: ChallengeFile, source: string | undefined)
   const problem =
     source === undefined
       ? program && `is required with a program metric: the text of ${metric.path}`
-      : program ? scoringProgramProblem(Buffer.from(source)) : 'is only allowed with a program metric';
+      : program
+        ? scoringProgramProblem(Buffer.from(source))
+        : 'is only allowed with a program metric';
   const field = 'body.scoringProgramSource';
   if (problem) throw new PodiumError('VALIDATION_FAILED', `${field}: ${problem}`, { issues: [{ field, message: problem }] });
   return program ? { scoringProgram: scoringProgramFrom(metric.path, Buffer.from(source!)) } : {};
@@ -42,7 +44,7 @@ const RegistrationQuery = z.object({
 
 const RuntimeChangeSchema = z
   .object({ phaseId: z.string(), from: z.string(), to: z.string(), open: z.boolean() })
-  .meta({ id: 'RuntimeChange', description: "A phase whose runtime image the definition changed; `open`: forced while the phase was open" });
+  .meta({ id: 'RuntimeChange', description: 'A phase whose runtime image the definition changed; `open`: forced while the phase was open' });
 
 export function adminChallengeRoutes({ ctx }: ApiDependencies) {
   return newRouter()
@@ -73,12 +75,24 @@ export function adminChallengeRoutes({ ctx }: ApiDependencies) {
         const { descriptionMarkdown, rulesMarkdown, scoringProgramSource, ...file } = c.req.valid('json');
         const parsed = parseChallengeFile(file, `definition of ${challengeId}`);
         if (parsed.id !== challengeId) {
-          throw new PodiumError('VALIDATION_FAILED', `body.id: "${parsed.id}" does not match the path's challenge id "${challengeId}"`, { issues: [{ field: 'body.id', message: 'must equal the path challenge id' }] });
+          throw new PodiumError('VALIDATION_FAILED', `body.id: "${parsed.id}" does not match the path's challenge id "${challengeId}"`, {
+            issues: [{ field: 'body.id', message: 'must equal the path challenge id' }],
+          });
         }
         const program = scoringProgramOf(parsed, scoringProgramSource);
         const challenge = { ...parsed, descriptionMarkdown, rulesMarkdown, rulesVersion: rulesVersionOf(rulesMarkdown), ...program };
-        const { changed, runtimeChanges } = await registerChallenge(ctx, challenge, { by: organiser.userId, force: force === 'true', ...(reason ? { reason } : {}) });
-        if (changed) await recordAudit(ctx, challenge.id, { actor: organiser.userId, action: 'challenge.update', target: challenge.id, details: { rulesVersion: challenge.rulesVersion } });
+        const { changed, runtimeChanges } = await registerChallenge(ctx, challenge, {
+          by: organiser.userId,
+          force: force === 'true',
+          ...(reason ? { reason } : {}),
+        });
+        if (changed)
+          await recordAudit(ctx, challenge.id, {
+            actor: organiser.userId,
+            action: 'challenge.update',
+            target: challenge.id,
+            details: { rulesVersion: challenge.rulesVersion },
+          });
         return c.json({ id: challenge.id, rulesVersion: challenge.rulesVersion, changed, runtimeChanges }, 200);
       },
     )

@@ -27,52 +27,69 @@ export function adminExportRoutes({ ctx }: ApiDependencies) {
         summary: 'The whole challenge as stored (definition, teams, submissions, scores, receipts, boards, logs), to restore into another Podium; audit-logged',
         security: bearer,
         request: { params: z.object({ challengeId: challengeIdParam }), query: z.object({ pseudonymise: z.enum(['true', 'false']).default('false') }) },
-        responses: { 200: { description: 'A challenge archive (docs/API.md)', content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } }, ...commonErrors },
+        responses: {
+          200: { description: 'A challenge archive (docs/API.md)', content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } },
+          ...commonErrors,
+        },
       }),
       async (c) => {
         const organiser = organiserOf(c);
         const { challengeId } = c.req.valid('param');
         const pseudonymise = c.req.valid('query').pseudonymise === 'true';
         const archive = await exportChallengeArchive(ctx, challengeId, { pseudonymise });
-        await recordAudit(ctx, challengeId, { actor: organiser.userId, action: 'challenge.exported', target: challengeId, details: { items: archive.items.length, pseudonymise } });
+        await recordAudit(ctx, challengeId, {
+          actor: organiser.userId,
+          action: 'challenge.exported',
+          target: challengeId,
+          details: { items: archive.items.length, pseudonymise },
+        });
         c.header('Cache-Control', 'no-store');
         return c.json(archive, 200);
       },
     )
     .openapi(
-    createRoute({
-      method: 'get',
-      path: '/admin/challenges/{challengeId}/exports/{export}',
-      tags: ['organisers'],
-      summary: 'CSV export: leaderboard.csv, submissions.csv or access-log.csv',
-      security: bearer,
-      request: {
-        params: z.object({ challengeId: challengeIdParam, export: z.enum(['leaderboard.csv', 'submissions.csv', 'access-log.csv']) }),
-        query: z.object({ phase: z.string().optional(), split: z.enum(['public', 'private']).optional() }),
+      createRoute({
+        method: 'get',
+        path: '/admin/challenges/{challengeId}/exports/{export}',
+        tags: ['organisers'],
+        summary: 'CSV export: leaderboard.csv, submissions.csv or access-log.csv',
+        security: bearer,
+        request: {
+          params: z.object({ challengeId: challengeIdParam, export: z.enum(['leaderboard.csv', 'submissions.csv', 'access-log.csv']) }),
+          query: z.object({ phase: z.string().optional(), split: z.enum(['public', 'private']).optional() }),
+        },
+        responses: { 200: csv, ...commonErrors },
+      }),
+      async (c) => {
+        const organiser = organiserOf(c);
+        const { challengeId, export: name } = c.req.valid('param');
+        const { phase, split } = c.req.valid('query');
+        const challenge = await getChallenge(ctx, challengeId);
+        if (phase) requirePhase(challenge, phase);
+        let body: string;
+        if (name === 'submissions.csv') body = await submissionsCsv(ctx, challenge, phase);
+        else if (name === 'access-log.csv') body = await accessLogCsv(ctx, challenge);
+        else body = await leaderboardExport(ctx, challenge, organiser, phase, split ?? 'public');
+        c.header('Content-Type', 'text/csv; charset=utf-8');
+        c.header('Content-Disposition', `attachment; filename="${challenge.id}-${phase ? `${phase}-` : ''}${name}"`);
+        c.header('Cache-Control', 'no-store');
+        return c.body(body, 200);
       },
-      responses: { 200: csv, ...commonErrors },
-    }),
-    async (c) => {
-      const organiser = organiserOf(c);
-      const { challengeId, export: name } = c.req.valid('param');
-      const { phase, split } = c.req.valid('query');
-      const challenge = await getChallenge(ctx, challengeId);
-      if (phase) requirePhase(challenge, phase);
-      let body: string;
-      if (name === 'submissions.csv') body = await submissionsCsv(ctx, challenge, phase);
-      else if (name === 'access-log.csv') body = await accessLogCsv(ctx, challenge);
-      else body = await leaderboardExport(ctx, challenge, organiser, phase, split ?? 'public');
-      c.header('Content-Type', 'text/csv; charset=utf-8');
-      c.header('Content-Disposition', `attachment; filename="${challenge.id}-${phase ? `${phase}-` : ''}${name}"`);
-      c.header('Cache-Control', 'no-store');
-      return c.body(body, 200);
-    },
-  );
+    );
 }
 
 /** The whole leaderboard of a phase (every page), as organisers see it. */
-async function leaderboardExport(ctx: PodiumContext, challenge: Challenge, organiser: Principal, phaseId: string | undefined, split: 'public' | 'private'): Promise<string> {
-  if (!phaseId) throw new PodiumError('VALIDATION_FAILED', 'query.phase: the leaderboard export needs ?phase=', { issues: [{ field: 'query.phase', message: 'is required for leaderboard.csv' }] });
+async function leaderboardExport(
+  ctx: PodiumContext,
+  challenge: Challenge,
+  organiser: Principal,
+  phaseId: string | undefined,
+  split: 'public' | 'private',
+): Promise<string> {
+  if (!phaseId)
+    throw new PodiumError('VALIDATION_FAILED', 'query.phase: the leaderboard export needs ?phase=', {
+      issues: [{ field: 'query.phase', message: 'is required for leaderboard.csv' }],
+    });
   const rows: LeaderboardRow[] = [];
   let cursor: string | undefined;
   do {
@@ -80,5 +97,8 @@ async function leaderboardExport(ctx: PodiumContext, challenge: Challenge, organ
     rows.push(...page.entries);
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
-  return leaderboardCsv(rows, (challenge.secondaryMetrics ?? []).map((metric) => metric.name));
+  return leaderboardCsv(
+    rows,
+    (challenge.secondaryMetrics ?? []).map((metric) => metric.name),
+  );
 }

@@ -9,11 +9,25 @@ import { newRouter } from '../../router.ts';
 import { bearer, challengeIdParam, ChallengeParams, commonErrors, json } from '../../schemas.ts';
 
 const Participant = z
-  .object({ userId: z.string(), email: z.string(), status: z.enum(['approved', 'pending']), acceptedRulesVersion: z.string(), acceptedAt: z.string(), registeredAt: z.string(), teamId: z.string().optional() })
+  .object({
+    userId: z.string(),
+    email: z.string(),
+    status: z.enum(['approved', 'pending']),
+    acceptedRulesVersion: z.string(),
+    acceptedAt: z.string(),
+    registeredAt: z.string(),
+    teamId: z.string().optional(),
+  })
   .meta({ id: 'Participant' });
 
 const participantView = (p: z.infer<typeof Participant>) => ({
-  userId: p.userId, email: p.email, status: p.status, acceptedRulesVersion: p.acceptedRulesVersion, acceptedAt: p.acceptedAt, registeredAt: p.registeredAt, ...(p.teamId ? { teamId: p.teamId } : {}),
+  userId: p.userId,
+  email: p.email,
+  status: p.status,
+  acceptedRulesVersion: p.acceptedRulesVersion,
+  acceptedAt: p.acceptedAt,
+  registeredAt: p.registeredAt,
+  ...(p.teamId ? { teamId: p.teamId } : {}),
 });
 
 export function adminParticipantRoutes({ ctx }: ApiDependencies) {

@@ -10,7 +10,9 @@ import { organiserOf } from '../../auth.ts';
 import { newRouter } from '../../router.ts';
 import { bearer, commonErrors, json, PhaseParams } from '../../schemas.ts';
 
-const PhaseControl = z.object({ paused: z.boolean(), pausedAt: z.string().optional(), published: z.boolean(), publishedAt: z.string().optional() }).meta({ id: 'PhaseControl' });
+const PhaseControl = z
+  .object({ paused: z.boolean(), pausedAt: z.string().optional(), published: z.boolean(), publishedAt: z.string().optional() })
+  .meta({ id: 'PhaseControl' });
 const PublicationPreview = z
   .object({
     challengeId: z.string(),
@@ -30,7 +32,10 @@ const PublishBody = z
   })
   .strict()
   .meta({ id: 'Publish' });
-const UnpublishBody = z.object({ reason: z.string().trim().min(3).max(500) }).strict().meta({ id: 'Unpublish' });
+const UnpublishBody = z
+  .object({ reason: z.string().trim().min(3).max(500) })
+  .strict()
+  .meta({ id: 'Unpublish' });
 
 const SWITCHES = {
   pause: { change: { paused: true }, summary: 'Pause submissions to the phase (runs already accepted continue)' },
@@ -93,7 +98,10 @@ export function adminPhaseRoutes({ ctx }: ApiDependencies) {
         const { challengeId, phaseId } = c.req.valid('param');
         const body = c.req.valid('json') as z.infer<typeof PublishBody> | undefined;
         const challenge = await getChallenge(ctx, challengeId);
-        return c.json(await publishPhase(ctx, challenge, phaseId, { by: organiser.userId, force: body?.force ?? false, ...(body?.reason ? { reason: body.reason } : {}) }), 200);
+        return c.json(
+          await publishPhase(ctx, challenge, phaseId, { by: organiser.userId, force: body?.force ?? false, ...(body?.reason ? { reason: body.reason } : {}) }),
+          200,
+        );
       },
     )
     .openapi(

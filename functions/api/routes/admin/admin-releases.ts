@@ -7,7 +7,10 @@ import { createRoute } from '../../openapi/route-definition.ts';
 import { newRouter } from '../../router.ts';
 import { AnyObject, bearer, ChallengeParams, commonErrors, json } from '../../schemas.ts';
 
-const DataRelease = AnyObject.meta({ id: 'DataRelease', description: '{ releaseId, challengeId, datasets, destination, files, manifestSha256, releasedBy, releasedAt } (docs/API.md)' });
+const DataRelease = AnyObject.meta({
+  id: 'DataRelease',
+  description: '{ releaseId, challengeId, datasets, destination, files, manifestSha256, releasedBy, releasedAt } (docs/API.md)',
+});
 
 /** Open-data releases: recorded (and refused while a phase using the data is open); the organiser publishes the files. */
 export function adminReleaseRoutes({ ctx }: ApiDependencies) {

@@ -8,7 +8,10 @@ import { createRoute } from '../../openapi/route-definition.ts';
 import { newRouter } from '../../router.ts';
 import { AnyObject, bearer, commonErrors, json, PhaseParams, resourceId } from '../../schemas.ts';
 
-const RerunRequest = AnyObject.meta({ id: 'RerunRequest', description: 'QUEUED → RUNNING → SUCCEEDED | FAILED, with each team\'s verdict; poll GET /admin/reruns/{rerunId} (docs/API.md)' });
+const RerunRequest = AnyObject.meta({
+  id: 'RerunRequest',
+  description: "QUEUED → RUNNING → SUCCEEDED | FAILED, with each team's verdict; poll GET /admin/reruns/{rerunId} (docs/API.md)",
+});
 const RerunParams = z.object({ rerunId: resourceId('rerun request id (x-…)') });
 const view = ({ pk: _pk, sk: _sk, kind: _kind, ...request }: RerunRequestRecord) => request;
 

@@ -9,7 +9,9 @@ import { createRoute } from '../../openapi/route-definition.ts';
 import { newRouter } from '../../router.ts';
 import { bearer, commonErrors, json, PhaseParams, resourceId, SubmissionParams } from '../../schemas.ts';
 
-const Scores = z.object({ overall: z.number(), public: z.number().optional(), private: z.number().optional(), scorerVersion: z.string(), scoredAt: z.string() }).meta({ id: 'RescoreScores' });
+const Scores = z
+  .object({ overall: z.number(), public: z.number().optional(), private: z.number().optional(), scorerVersion: z.string(), scoredAt: z.string() })
+  .meta({ id: 'RescoreScores' });
 
 const RescoreRequest = z
   .object({
@@ -65,7 +67,12 @@ export function adminRescoreRoutes({ ctx, jobRunner }: ApiDependencies) {
         const submission = await getSubmission(ctx, submissionId);
         const challenge = await getChallenge(ctx, submission.challengeId);
         const request = await requestRescore(ctx, jobRunner, { challenge, phaseId: submission.phaseId, submissionId, requestedBy: organiser.userId });
-        await recordAudit(ctx, challenge.id, { actor: organiser.userId, action: 'submission.rescore', target: submissionId, details: { rescoreId: request.rescoreId } });
+        await recordAudit(ctx, challenge.id, {
+          actor: organiser.userId,
+          action: 'submission.rescore',
+          target: submissionId,
+          details: { rescoreId: request.rescoreId },
+        });
         return c.json(view(request), 202);
       },
     )

@@ -53,7 +53,15 @@ export function adminSubmissionRoutes({ ctx, jobRunner }: ApiDependencies) {
       },
     )
     .openapi(
-      createRoute({ method: 'get', path: '/admin/submissions/{submissionId}', tags: ['organisers'], summary: 'Any submission, with every score', security: bearer, request: { params: SubmissionParams }, responses: { 200: json(Submission), ...commonErrors } }),
+      createRoute({
+        method: 'get',
+        path: '/admin/submissions/{submissionId}',
+        tags: ['organisers'],
+        summary: 'Any submission, with every score',
+        security: bearer,
+        request: { params: SubmissionParams },
+        responses: { 200: json(Submission), ...commonErrors },
+      }),
       async (c) => {
         organiserOf(c);
         return c.json(await organiserView(c.req.valid('param').submissionId), 200);
@@ -76,7 +84,15 @@ export function adminSubmissionRoutes({ ctx, jobRunner }: ApiDependencies) {
       },
     )
     .openapi(
-      createRoute({ method: 'post', path: '/admin/submissions/{submissionId}/cancel', tags: ['organisers'], summary: 'Cancel any submission', security: bearer, request: { params: SubmissionParams }, responses: { 200: json(Submission), ...commonErrors } }),
+      createRoute({
+        method: 'post',
+        path: '/admin/submissions/{submissionId}/cancel',
+        tags: ['organisers'],
+        summary: 'Cancel any submission',
+        security: bearer,
+        request: { params: SubmissionParams },
+        responses: { 200: json(Submission), ...commonErrors },
+      }),
       async (c) => {
         const organiser = organiserOf(c);
         const { submissionId } = c.req.valid('param');
@@ -92,7 +108,10 @@ export function adminSubmissionRoutes({ ctx, jobRunner }: ApiDependencies) {
         tags: ['organisers'],
         summary: 'Mark (or with { baseline: false } unmark) a baseline submission',
         security: bearer,
-        request: { params: SubmissionParams, body: { required: false, content: { 'application/json': { schema: z.object({ baseline: z.boolean().default(true) }) } } } },
+        request: {
+          params: SubmissionParams,
+          body: { required: false, content: { 'application/json': { schema: z.object({ baseline: z.boolean().default(true) }) } } },
+        },
         responses: { 200: json(Submission), ...commonErrors },
       }),
       async (c) => {
