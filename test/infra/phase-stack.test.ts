@@ -345,10 +345,13 @@ describe('a scoring program (VisioMel)', () => {
     expect(container.ResourceRequirements).toContainEqual({ Type: 'MEMORY', Value: String(SCORING_MEMORY_MIB + metric.memoryMiB) });
     expect(scoring.Properties.Timeout).toEqual({ AttemptDurationSeconds: 15 * 60 + metric.timeLimitSeconds });
     // The program travels in the challenge record the role already reads: the scoring role's S3
-    // reads stay the labels, the smoke labels and the predictions.
+    // reads stay the labels, the hidden manifest receipts name, the smoke labels and the predictions.
     const reads = allowedBy(learning, '/podium/visiomel/scoring/').filter((grant) => grant.action.startsWith('s3:'));
-    expect(reads.map((grant) => grant.action)).toEqual(['s3:GetObject', 's3:GetObject', 's3:GetObject']);
-    expect(reads.map((grant) => grant.resource).join(' ')).toMatch(/labels\/visiomel\/test\/labels\.csv.*visiomel\/smoke\/labels\.csv.*predictions\//);
+    expect(reads.map((grant) => grant.action)).toEqual(['s3:GetObject', 's3:GetObject', 's3:GetObject', 's3:GetObject']);
+    const resources = reads.map((grant) => grant.resource).join(' ');
+    for (const object of [/labels\/visiomel\/test\/labels\.csv/, /manifests\/visiomel\/test\/manifest\.json/, /visiomel\/smoke\/labels\.csv/, /predictions\//]) {
+      expect(resources).toMatch(object);
+    }
   });
 });
 
