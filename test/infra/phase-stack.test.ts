@@ -349,9 +349,8 @@ describe('a scoring program (VisioMel)', () => {
     const reads = allowedBy(learning, '/podium/visiomel/scoring/').filter((grant) => grant.action.startsWith('s3:'));
     expect(reads.map((grant) => grant.action)).toEqual(['s3:GetObject', 's3:GetObject', 's3:GetObject', 's3:GetObject']);
     const resources = reads.map((grant) => grant.resource).join(' ');
-    for (const object of [/labels\/visiomel\/test\/labels\.csv/, /manifests\/visiomel\/test\/manifest\.json/, /visiomel\/smoke\/labels\.csv/, /predictions\//]) {
-      expect(resources).toMatch(object);
-    }
+    const objects = [/labels\/visiomel\/test\/labels\.csv/, /manifests\/visiomel\/test\/manifest\.json/, /visiomel\/smoke\/labels\.csv/, /predictions\//];
+    for (const object of objects) expect(resources).toMatch(object);
   });
 });
 
