@@ -31,6 +31,21 @@ export async function prepareArchive(source: string): Promise<SubmissionArchive>
     if (info.size === 0) throw new CliError('ARCHIVE_INVALID', `${source} is empty`);
     return { path: source, bytes: info.size, skipped: [], cleanup: async () => {} };
   }
+  const { files, skipped } = await folderFiles(source);
+  // The platform's rule for zips, applied to folders too: main.py at the top, or everything in one
+  // folder with main.py at its top (that folder is stripped).
+  const prefix = mainScriptPrefix(files);
+  if (prefix === undefined) {
+    throw new CliError('MAIN_PY_MISSING', `${source} has no main.py at its top level, nor a single folder holding everything with main.py at its top`, {
+      hint: MAIN_PY_RULE,
+    });
+  }
+  const zipped = await zipFolderFiles(source, files, prefix, 'submission.zip');
+  return { ...zipped, files: files.map((file) => file.slice(prefix.length)), skipped };
+}
+
+/** A folder's files to pack (caches and VCS data left out), as `/`-separated relative paths in order, and its symlinks apart. */
+export async function folderFiles(source: string): Promise<{ files: string[]; skipped: string[] }> {
   const files: string[] = [];
   const skipped: string[] = [];
   const walk = async (dir: string): Promise<void> => {
@@ -44,22 +59,23 @@ export async function prepareArchive(source: string): Promise<SubmissionArchive>
     }
   };
   await walk(source);
-  // The platform's rule for zips, applied to folders too: main.py at the top, or everything in one
-  // folder with main.py at its top (that folder is stripped).
-  const prefix = mainScriptPrefix(files);
-  if (prefix === undefined) {
-    throw new CliError('MAIN_PY_MISSING', `${source} has no main.py at its top level, nor a single folder holding everything with main.py at its top`, {
-      hint: MAIN_PY_RULE,
-    });
-  }
-  const tempDir = await mkdtemp(join(tmpdir(), 'podium-submit-'));
-  const path = join(tempDir, 'submission.zip');
+  return { files, skipped };
+}
+
+/** Zips `files` of `source` into a temporary `name`, each stored without `prefix`; `cleanup` removes it. */
+export async function zipFolderFiles(
+  source: string,
+  files: string[],
+  prefix: string,
+  name: string,
+): Promise<{ path: string; bytes: number; cleanup(): Promise<void> }> {
+  const tempDir = await mkdtemp(join(tmpdir(), 'podium-zip-'));
+  const path = join(tempDir, name);
   const zip = new yazl.ZipFile();
   for (const file of files) zip.addFile(join(source, file), file.slice(prefix.length));
   zip.end();
   await pipeline(zip.outputStream, createWriteStream(path));
-  const packed = files.map((file) => file.slice(prefix.length));
-  return { path, bytes: (await stat(path)).size, files: packed, skipped, cleanup: () => rm(tempDir, { recursive: true, force: true }) };
+  return { path, bytes: (await stat(path)).size, cleanup: () => rm(tempDir, { recursive: true, force: true }) };
 }
 
 /** Said wherever main.py is missing, so a folder and a zip are explained the same way. */

@@ -155,8 +155,14 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     log,
   });
   // Each function's Batch calls (SubmitJob, TerminateJob, DescribeJobs) evaluated as its role.
-  const runnerAs = (component: FunctionComponent): JobRunner =>
-    iam ? evaluatedJobRunner(jobRunner, config.region, iam.permissionsOf({ component })) : jobRunner;
+  // One per function, made once: each keeps what its role was already allowed.
+  const functionRunners = new Map<FunctionComponent, JobRunner>();
+  const runnerAs = (component: FunctionComponent): JobRunner => {
+    if (!iam) return jobRunner;
+    let runner = functionRunners.get(component);
+    if (!runner) functionRunners.set(component, (runner = evaluatedJobRunner(jobRunner, config.region, iam.permissionsOf({ component }))));
+    return runner;
+  };
   const uploads = new Set<Promise<unknown>>();
   servers.s3Events.on('object-created', (record: S3EventRecord) => {
     if (record.s3.bucket.name !== config.submissionsBucket) return;

@@ -1,11 +1,7 @@
-import { createWriteStream } from 'node:fs';
-import { lstat, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, relative, sep } from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Command } from 'commander';
-import yazl from 'yazl';
-import { EXCLUDED_NAMES } from '../archive-folder.ts';
+import { folderFiles, zipFolderFiles } from '../archive-folder.ts';
 import { challengeAndRest, challengeOption } from '../challenge-argument.ts';
 import { cliContext, seg } from '../cli-context.ts';
 import { formatBytes, usageError } from '../output.ts';
@@ -32,25 +28,10 @@ async function codeArchive(source: string): Promise<{ path: string; bytes: numbe
     if (!source.toLowerCase().endsWith('.zip')) throw usageError(`${source} is not a folder or a .zip file`);
     return { path: source, bytes: info.size, cleanup: async () => {} };
   }
-  const files: string[] = [];
-  const walk = async (dir: string): Promise<void> => {
-    for (const entry of await readdir(dir, { withFileTypes: true })) {
-      const full = join(dir, entry.name);
-      if (EXCLUDED_NAMES.has(entry.name) || entry.name.endsWith('.pyc')) continue;
-      if ((await lstat(full)).isSymbolicLink()) throw usageError(`${relative(source, full)} is a symbolic link`, 'replace links by the files they point to');
-      if (entry.isDirectory()) await walk(full);
-      else if (entry.isFile()) files.push(relative(source, full).split(sep).join('/'));
-    }
-  };
-  await walk(source);
+  const { files, skipped } = await folderFiles(source);
+  if (skipped.length > 0) throw usageError(`${skipped[0]} is a symbolic link`, 'replace links by the files they point to');
   if (files.length === 0) throw usageError(`${source} holds no files`);
-  const dir = await mkdtemp(join(tmpdir(), 'podium-release-'));
-  const path = join(dir, 'code.zip');
-  const zip = new yazl.ZipFile();
-  for (const file of files.sort()) zip.addFile(join(source, file), file);
-  zip.end();
-  await pipeline(zip.outputStream, createWriteStream(path));
-  return { path, bytes: (await stat(path)).size, cleanup: () => rm(dir, { recursive: true, force: true }) };
+  return zipFolderFiles(source, files, '', 'code.zip');
 }
 
 export function registerReleaseCode(program: Command): void {

@@ -16,11 +16,9 @@ export function evaluatedJobRunner(runner: JobRunner, region: string, permission
   const authorize = authorizer(permissions);
   const batchArn = (resource: string) => `arn:${LOCAL_PARTITION}:batch:${region}:${LOCAL_ACCOUNT_ID}:${resource}`;
   const check = async (requests: IamRequest[]) => {
-    for (const request of requests) {
-      const denial = await authorize(request);
-      if (denial)
-        throw new BatchServiceException({ name: 'AccessDeniedException', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: denial.message });
-    }
+    const denial = await authorize(requests);
+    if (!denial) return;
+    throw new BatchServiceException({ name: 'AccessDeniedException', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: denial.message });
   };
   return {
     async submit(spec) {

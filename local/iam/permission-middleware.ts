@@ -35,17 +35,27 @@ export function missingKeyMessage(denial: Denial, key: string): string {
   return `${denial.message} (S3 answers 403 rather than 404 for a missing key ${key} to a caller without s3:ListBucket)`;
 }
 
-/** Evaluates requests, remembering what was allowed (a later contract can only allow more). */
+/**
+ * Evaluates the authorizations one call needs, in order, and returns the first refused (or
+ * undefined when all are allowed), remembering what was allowed (a later contract can only allow more).
+ */
 export function authorizer(permissions: PrincipalPermissions) {
   const allowed = new Set<string>();
   const evaluate = async (request: IamRequest, contracts: PermissionsContract[]) => evaluateRequest(contracts, permissions.principalKey, request);
-  return async (request: IamRequest): Promise<Denial | undefined> => {
+  const authorize = async (request: IamRequest): Promise<Denial | undefined> => {
     const cacheKey = JSON.stringify(request);
     if (allowed.has(cacheKey)) return undefined;
     let denial = await evaluate(request, await permissions.contracts());
     if (denial && permissions.refresh) denial = await evaluate(request, await permissions.refresh());
     if (!denial) allowed.add(cacheKey);
     return denial;
+  };
+  return async (requests: IamRequest[]): Promise<Denial | undefined> => {
+    for (const request of requests) {
+      const denial = await authorize(request);
+      if (denial) return denial;
+    }
+    return undefined;
   };
 }
 
@@ -65,17 +75,15 @@ export function enforceS3Permissions(client: S3Client, permissions: PrincipalPer
   const authorize = authorizer(permissions);
   const middleware: Middleware = (next, context) => async (args) => {
     const command = context.commandName ?? 'unknown';
-    for (const request of s3Requests(command, args.input)) {
-      const denial = await authorize(request);
-      if (denial) throw s3AccessDenied(denial);
-    }
+    const refused = await authorize(s3Requests(command, args.input));
+    if (refused) throw s3AccessDenied(refused);
     try {
       return await next(args);
     } catch (error) {
       const missing = (error as Error).name === 'NoSuchKey' || (error as Error).name === 'NotFound';
       if (!missing || !/^(Get|Head)Object(Command)?$/.test(command)) throw error;
       // S3 hides whether the key exists from a caller that may not list the bucket.
-      const denial = await authorize({ action: 's3:ListBucket', resource: `arn:aws:s3:::${String(args.input.Bucket)}`, context: {} });
+      const denial = await authorize([{ action: 's3:ListBucket', resource: `arn:aws:s3:::${String(args.input.Bucket)}`, context: {} }]);
       if (denial) {
         throw s3AccessDenied({
           ...denial,
@@ -92,10 +100,8 @@ export function enforceS3Permissions(client: S3Client, permissions: PrincipalPer
 export function enforceDynamoPermissions(client: DynamoDBDocumentClient, region: string, permissions: PrincipalPermissions): void {
   const authorize = authorizer(permissions);
   const middleware: Middleware = (next, context) => async (args) => {
-    for (const request of dynamoRequests(context.commandName ?? 'unknown', args.input, region, TABLE_DESIGN)) {
-      const denial = await authorize(request);
-      if (denial) throw dynamoAccessDenied(denial);
-    }
+    const refused = await authorize(dynamoRequests(context.commandName ?? 'unknown', args.input, region, TABLE_DESIGN));
+    if (refused) throw dynamoAccessDenied(refused);
     return next(args);
   };
   (client.middlewareStack as unknown as Stack).add(middleware, { step: 'build', name: MIDDLEWARE_NAME, override: true });

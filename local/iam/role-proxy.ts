@@ -49,14 +49,6 @@ export function createRoleProxy(options: RoleProxyOptions): http.Server {
   const decide = (operation: string, denial?: Denial) =>
     options.onDecision?.({ principalKey: options.permissions.principalKey, operation, ...(denial ? { denial } : {}) });
 
-  const authorizeAll = async (requests: IamRequest[]): Promise<Denial | undefined> => {
-    for (const request of requests) {
-      const denial = await authorize(request);
-      if (denial) return denial;
-    }
-    return undefined;
-  };
-
   const forward = (
     request: IncomingMessage,
     response: ServerResponse,
@@ -114,7 +106,7 @@ export function createRoleProxy(options: RoleProxyOptions): http.Server {
       decide(`${method} ${url.pathname}`, denial);
       return refuse(options.service, response, denial, method);
     }
-    const denial = await authorizeAll(requests);
+    const denial = await authorize(requests);
     decide(operation.command, denial);
     if (denial) return refuse(options.service, response, denial, method);
     const objectRead = options.service === 's3' && (operation.command === 'GetObject' || operation.command === 'HeadObject');
@@ -123,7 +115,7 @@ export function createRoleProxy(options: RoleProxyOptions): http.Server {
     forward(request, response, body, (upstreamResponse) => {
       if (upstreamResponse.statusCode !== 404) return true;
       const bucket = String(operation.input.Bucket);
-      void authorize({ action: 's3:ListBucket', resource: `arn:aws:s3:::${bucket}`, context: {} }).then((listDenial) => {
+      void authorize([{ action: 's3:ListBucket', resource: `arn:aws:s3:::${bucket}`, context: {} }]).then((listDenial) => {
         if (!listDenial) {
           response.writeHead(404, upstreamResponse.headers);
           response.end(method === 'HEAD' ? undefined : notFoundBody(String(operation.input.Key)));
