@@ -139,7 +139,9 @@ describe('data stack', () => {
   });
 
   it('keeps an open-data bucket, private (Block Public Access on, no public statement) until the organiser opens it', () => {
-    const [[id, bucket]] = resourcesOf('AWS::S3::Bucket').filter(([, resource]) => resource.Properties.LoggingConfiguration?.LogFilePrefix === 'open-data/');
+    const openData = resourcesOf('AWS::S3::Bucket').filter(([, resource]) => resource.Properties.LoggingConfiguration?.LogFilePrefix === 'open-data/');
+    expect(openData).toHaveLength(1);
+    const [id, bucket] = openData[0]!;
     expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
       BlockPublicAcls: true,
       BlockPublicPolicy: true,

@@ -5,6 +5,7 @@ import { registerChallenge } from '#shared/challenge/challenge-registry.ts';
 import { loadChallenge, type Challenge } from '#shared/challenge/load-challenge.ts';
 import type { PodiumContext } from '#shared/context.ts';
 import { PodiumError } from '#shared/errors.ts';
+import { exportChallengeArchive, restoreChallengeArchive } from '#shared/exports/challenge-archive.ts';
 import { readLeaderboard } from '#shared/leaderboard/read-leaderboard.ts';
 import { writeRunOutcome } from '#shared/pipeline/run-outcome.ts';
 import { applyRerun } from '#shared/reruns/apply-rerun.ts';
@@ -137,6 +138,13 @@ describe('applying a rerun', () => {
     expect(same.teams).toEqual([expect.objectContaining({ teamId: 'team-a', outcome: 'skipped', reason: expect.stringContaining('scored the same') })]);
     const unknown = await refusal(applyRerun(ctx, { rerunId: compared.rerunId, teams: ['team-z'], appliedBy: 'org-2' }));
     expect(unknown.message).toBe(`team "team-z" is not in rerun ${compared.rerunId} (its teams: team-a, team-b)`);
+
+    // The challenge archive carries the rerun request and the applied scores into another Podium.
+    const restored = await fixture.freshContext();
+    await restoreChallengeArchive(restored, JSON.parse(JSON.stringify(await exportChallengeArchive(ctx, 'tissuenet', { pseudonymise: false }))));
+    expect(await getRerun(restored, compared.rerunId)).toEqual(await getRerun(ctx, compared.rerunId));
+    expect(await privateBoard(restored)).toEqual(await privateBoard(ctx));
+    expect((await getSubmission(restored, 's-b')).rerunApplied).toEqual(b.rerunApplied);
   });
 
   it('is refused while the rerun is still running, and when it failed', async () => {
