@@ -14,7 +14,9 @@ import { runCompareJob } from '#shared/reruns/run-compare-job.ts';
 import { runScoringJob } from '#shared/scoring/run-scoring-job.ts';
 import { objectKeys } from '#shared/storage/object-keys.ts';
 import { keys } from '#shared/storage/table-design.ts';
+import { getPhaseControl } from '#shared/submissions/phase-control.ts';
 import { getSubmission } from '#shared/submissions/submission-record.ts';
+import { submissionView } from '#shared/submissions/submission-view.ts';
 import { RecordingRunner } from '../pipeline/support/recording-runner.ts';
 import { itemsOf, putLabels, submissionInScoring, tissuenetLabels, tissuenetPredictions } from '../scoring/scoring-fixture.ts';
 import { manualClock, startStorageFixture, type StorageFixture } from '../support/storage-fixture.ts';
@@ -114,6 +116,10 @@ describe('applying a rerun', () => {
     const b = await getSubmission(ctx, 's-b');
     expect(b.scores).toMatchObject({ private: rerunB.private, public: rerunB.public, overall: rerunB.overall, scorerVersion: rerunB.scorerVersion });
     expect(b.rerunApplied).toMatchObject({ rerunId: compared.rerunId, appliedBy: 'org-2', previous: originalB });
+    // The team learns its score is a rerun's; the scores it replaced (private ones among them) stay with organisers.
+    const control = await getPhaseControl(ctx, 'tissuenet', 'learning');
+    expect(submissionView(tissuenet, b, control).rerunApplied).toEqual({ rerunId: compared.rerunId, appliedAt: b.rerunApplied!.appliedAt });
+    expect(submissionView(tissuenet, b, control, true).rerunApplied).toEqual(b.rerunApplied);
     // The score records hold the applied scores; quotas never move.
     const records = (await itemsOf(ctx, keys.submission('s-b').pk)).filter((item) => item.kind === 'score');
     expect(records.find((record) => record.split === 'private')).toMatchObject({ score: rerunB.private });
