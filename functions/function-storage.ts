@@ -6,7 +6,7 @@ import type { StorageName } from '#shared/storage/storage-config.ts';
  * the synthesized template, and the local stack builds each handler's context from the same list.
  */
 export const FUNCTION_STORAGE = {
-  api: ['tableName', 'datasetsBucket', 'submissionsBucket', 'predictionsBucket'],
+  api: ['tableName', 'datasetsBucket', 'submissionsBucket', 'predictionsBucket', 'openDataBucket'],
   uploadHandler: ['tableName', 'submissionsBucket'],
   jobStateHandler: ['tableName', 'predictionsBucket'],
   reconciler: ['tableName', 'submissionsBucket', 'predictionsBucket'],

@@ -16,6 +16,7 @@ export const DATA_EXPORTS = [
   'SubmissionsBucket',
   'PredictionsBucket',
   'HiddenBucket',
+  'OpenDataBucket',
   'LabelsKeyArn',
   'ReceiptKeyArn',
 ] as const;
@@ -30,6 +31,8 @@ export interface DataResources {
   submissions: IBucket;
   predictions: IBucket;
   hidden: IBucket;
+  /** Open-data releases (`podium release-data --open-data`): private until the organiser opens it. */
+  openData: IBucket;
   labelsKey: IKey;
   /** Signs score receipts (ECC_NIST_P256); only scoring roles may sign, the API reads its public key. */
   receiptKey: IKey;
@@ -62,6 +65,7 @@ export function importDataResources(scope: Construct, challengeId: string): Data
     submissions: bucket('Submissions', 'SubmissionsBucket'),
     predictions: bucket('Predictions', 'PredictionsBucket'),
     hidden: bucket('Hidden', 'HiddenBucket'),
+    openData: bucket('OpenData', 'OpenDataBucket'),
     labelsKey: Key.fromKeyArn(imported, 'LabelsKey', value('LabelsKeyArn')),
     receiptKey: Key.fromKeyArn(imported, 'ReceiptKey', value('ReceiptKeyArn')),
   };

@@ -18,6 +18,7 @@ import { REPO_ROOT } from './repo-root.ts';
 
 /** Lambda supplies credentials in the environment: the SDK's default chain is reduced to that link. */
 const LAMBDA_CREDENTIALS = fileURLToPath(new URL('./bundling/lambda-credentials.ts', import.meta.url));
+const SMALL_LRU_CACHE = fileURLToPath(new URL('./bundling/small-lru-cache.ts', import.meta.url));
 
 /**
  * The API Lambda's size budget (issue 3): every `.mjs` file of its bundle, entry and chunks. 600 KB,
@@ -46,7 +47,8 @@ export function lambdaBuildOptions(entry: string, outdir: string): BuildOptions 
     external: ['bowser'],
     // ESM builds (`module`) tree-shake; the SDK's CommonJS builds (`main`) do not.
     mainFields: ['module', 'main'],
-    alias: { '@aws-sdk/credential-provider-node': LAMBDA_CREDENTIALS },
+    // mnemonist's LRU cache (the DynamoDB client's endpoint-discovery cache, unused) for a Map-based one of the same methods.
+    alias: { '@aws-sdk/credential-provider-node': LAMBDA_CREDENTIALS, 'mnemonist/lru-cache': SMALL_LRU_CACHE },
     minify: true,
     treeShaking: true,
     // What is imported lazily (the Batch client the API needs only to cancel and submit rescores)

@@ -25,4 +25,5 @@ export const LOCAL_STORAGE_NAMES = {
   submissionsBucket: 'podium-submissions',
   predictionsBucket: 'podium-predictions',
   hiddenBucket: 'podium-hidden',
+  openDataBucket: 'podium-open-data',
 } as const;

@@ -68,6 +68,8 @@ export interface LocalPlatformOptions {
   jobLauncher?: JobLauncher;
   /** Evaluate every component's AWS calls under its synthesized role (default: on unless PODIUM_IAM_PARITY=off). */
   iamParity?: boolean;
+  /** The clock of the API, the handlers and the reconciler (default: the machine's; `local-clock.ts` for PODIUM_NOW). */
+  clock?: () => Date;
 }
 
 /**
@@ -98,7 +100,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     dynamoEndpoint: servers.dynamoEndpoint,
     s3Endpoint: servers.s3Endpoint,
   });
-  const ctx = createContext(config);
+  const ctx = createContext(config, options.clock);
   await ensureTable(ctx.db, config);
   await ensureBuckets(ctx.s3, config);
 

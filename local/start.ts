@@ -1,12 +1,15 @@
 import { startLocalPlatform } from './platform.ts';
+import { localClock } from './local-clock.ts';
 import { localSettings } from './local-config.ts';
 import { DEFAULT_API } from '../cli/profiles.ts';
 import { SandboxUnavailableError } from '#shared/sandbox/sandbox-unavailable.ts';
 
 const settings = localSettings();
+const clock = localClock();
 const started = Date.now();
 console.log('Podium: starting the local stack…');
-const platform = await startLocalPlatform({ settings, log: (line) => console.log(line) }).catch((error: unknown) => {
+if (clock) console.log(`Podium: the API's clock starts at ${clock().toISOString()} (PODIUM_NOW); jobs keep the machine's clock.`);
+const platform = await startLocalPlatform({ settings, log: (line) => console.log(line), ...(clock ? { clock } : {}) }).catch((error: unknown) => {
   if (!(error instanceof SandboxUnavailableError)) throw error;
   console.error(`Podium: refusing to start. ${error.message}`);
   process.exit(1);

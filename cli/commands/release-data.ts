@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, openAsBlob } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
@@ -8,6 +8,7 @@ import * as z from 'zod';
 import type { Challenge } from '#shared/challenge/load-challenge.ts';
 import { fileChecksums } from '#shared/datasets/file-checksums.ts';
 import { hiddenManifestJson } from '#shared/datasets/dataset-layout.ts';
+import { mapWithConcurrency } from '#shared/concurrency.ts';
 import { loadChallengeForCli } from '../challenge-files.ts';
 import { cliContext, seg } from '../cli-context.ts';
 import { CliError, usageError } from '../output.ts';
@@ -23,6 +24,20 @@ const dataCardSchema = z
   })
   .strict();
 type DataCard = z.infer<typeof dataCardSchema>;
+
+/** One object of the release: a dataset file (copied from `source`) or a file the release writes (`body`). */
+interface ReleaseObject {
+  path: string;
+  bytes: number;
+  sha256: string;
+  source?: string;
+  body?: Buffer;
+}
+
+const written = (path: string, text: string): ReleaseObject => {
+  const body = Buffer.from(text);
+  return { path, bytes: body.length, sha256: createHash('sha256').update(body).digest('hex'), body };
+};
 
 interface ReleasedFile {
   datasetId: string;
@@ -99,10 +114,11 @@ function dataCardMarkdown(challenge: Challenge, card: DataCard, datasets: string
 export function registerReleaseData(program: Command): void {
   program
     .command('release-data')
-    .description('organisers: publish datasets as open data (files, checksummed manifest, data card, final leaderboard) into a folder ready for any host')
+    .description('organisers: publish datasets as open data (files, checksummed manifest, data card, final board) to a folder or the open-data bucket')
     .argument('<dir>', 'challenge folder holding challenge.yaml')
     .requiredOption('--card <file>', 'data card (YAML): description, licence, citation, anonymisation, title?')
-    .requiredOption('-o, --out <folder>', 'where to write the release (must not exist yet)')
+    .option('-o, --out <folder>', 'write the release to this folder (must not exist yet)')
+    .option('--open-data', "upload the release to this Podium's open-data bucket instead, under <challenge>/<releaseId>/")
     .option('--datasets <ids>', 'comma-separated dataset ids (default: every dataset of the challenge)')
     .option('--data <dataRoot>', 'the data root you uploaded from, one folder per dataset id (default: <dir>/data)')
     .addHelpText(
@@ -111,12 +127,16 @@ export function registerReleaseData(program: Command): void {
 The platform refuses (and nothing is written) while any phase using the data has not closed; each
 release is recorded in the audit log with the SHA-256 of its manifest. A hidden dataset's
 <id>/manifest.json is byte for byte the manifest score receipts name (hiddenData.manifestSha256).
+With --open-data, each file goes up through a URL the API signs for its SHA-256 (S3 refuses other
+bytes), manifest.json last; the bucket stays private until the organiser opens it (docs/DEPLOY.md).
 
 Examples:
-  podium release-data examples/tissuenet --datasets train,final --card data-card.yaml -o release/`,
+  podium release-data examples/tissuenet --datasets train,final --card data-card.yaml -o release/
+  podium release-data examples/tissuenet --datasets train,final --card data-card.yaml --open-data`,
     )
-    .action(async (dir: string, options: { card: string; out: string; datasets?: string; data?: string }, command: Command) => {
+    .action(async (dir: string, options: { card: string; out?: string; openData?: boolean; datasets?: string; data?: string }, command: Command) => {
       const cli = await cliContext(command);
+      if (Boolean(options.out) === Boolean(options.openData)) throw usageError('give one destination: -o <folder> or --open-data');
       const challenge = await loadChallengeForCli(resolve(dir));
       const card = await readCard(options.card);
       const datasets = options.datasets
@@ -132,8 +152,8 @@ Examples:
       const unknown = datasets.filter((id) => !challenge.datasets.some((dataset) => dataset.id === id));
       if (unknown.length > 0)
         throw usageError(`unknown dataset(s) ${unknown.join(', ')}; ${challenge.id} has ${challenge.datasets.map((d) => d.id).join(', ')}`);
-      const out = resolve(options.out);
-      if (existsSync(out)) throw usageError(`${out} already exists; choose a new folder for the release`);
+      const out = options.out ? resolve(options.out) : undefined;
+      if (out && existsSync(out)) throw usageError(`${out} already exists; choose a new folder for the release`);
 
       const dataRoot = resolve(options.data ?? join(dir, 'data'));
       const files = (await Promise.all(datasets.map((id) => datasetFiles(challenge, dataRoot, id)))).flat();
@@ -153,45 +173,87 @@ Examples:
       const manifestText = `${JSON.stringify(manifest, null, 2)}\n`;
       const manifestSha256 = createHash('sha256').update(manifestText).digest('hex');
 
-      // The platform decides first: refused while a phase using the data is open, and nothing is written.
-      const release = await cli.api.post<{ releaseId: string; releasedAt: string }>(`/admin/challenges/${seg(challenge.id)}/data-releases`, {
-        datasets,
-        destination: out,
-        files: files.length,
-        manifestSha256,
+      // Everything the release holds, the same for a folder and the bucket; manifest.json last, so a
+      // reader who finds it finds every file it lists.
+      const finalPhase = challenge.phases.at(-1)!;
+      const split = challenge.datasets.find((dataset) => dataset.id === finalPhase.dataset)?.splitColumn ? 'private' : 'public';
+      const board = await cli.api.fetchRaw('GET', `/admin/challenges/${seg(challenge.id)}/exports/leaderboard.csv`, {
+        query: { phase: finalPhase.id, split },
       });
+      const objects: ReleaseObject[] = [
+        ...files.map(({ datasetId, path, bytes, sha256, source }) => ({ path: `${datasetId}/${path}`, bytes, sha256, source })),
+        ...datasets
+          .filter((id) => challenge.datasets.find((candidate) => candidate.id === id)!.kind === 'hidden')
+          .map((id) =>
+            written(
+              `${id}/manifest.json`,
+              hiddenManifestJson(
+                challenge.id,
+                id,
+                files.filter((file) => file.datasetId === id),
+              ),
+            ),
+          ),
+        written('SHA256SUMS', files.map((file) => `${file.sha256}  ${file.datasetId}/${file.path}\n`).join('')),
+        written('DATA-CARD.md', dataCardMarkdown(challenge, card, datasets)),
+        written(`leaderboard-${finalPhase.id}.csv`, await board.text()),
+        written('manifest.json', manifestText),
+      ];
 
-      // Written next to its destination, then renamed: an interrupted release leaves no half folder at --out.
-      const staging = `${out}.partial-${release.releaseId}`;
-      try {
-        for (const file of files) {
-          const target = join(staging, file.datasetId, file.path);
-          await mkdir(dirname(target), { recursive: true });
-          await copyFile(file.source, target);
-        }
-        for (const id of datasets) {
-          const dataset = challenge.datasets.find((candidate) => candidate.id === id)!;
-          const own = files.filter((file) => file.datasetId === id);
-          if (dataset.kind === 'hidden') await writeFile(join(staging, id, 'manifest.json'), hiddenManifestJson(challenge.id, id, own));
-        }
-        await writeFile(join(staging, 'manifest.json'), manifestText);
-        await writeFile(join(staging, 'SHA256SUMS'), files.map((file) => `${file.sha256}  ${file.datasetId}/${file.path}\n`).join(''));
-        await writeFile(join(staging, 'DATA-CARD.md'), dataCardMarkdown(challenge, card, datasets));
-        const finalPhase = challenge.phases.at(-1)!;
-        const split = challenge.datasets.find((dataset) => dataset.id === finalPhase.dataset)?.splitColumn ? 'private' : 'public';
-        const board = await cli.api.fetchRaw('GET', `/admin/challenges/${seg(challenge.id)}/exports/leaderboard.csv`, {
-          query: { phase: finalPhase.id, split },
-        });
-        await writeFile(join(staging, `leaderboard-${finalPhase.id}.csv`), await board.text());
-        await rename(staging, out);
-      } catch (error) {
-        await rm(staging, { recursive: true, force: true });
-        throw error;
-      }
-      const summary = { releaseId: release.releaseId, path: out, datasets, files: files.length, manifestSha256 };
+      // The platform decides first: refused while a phase using the data is open, and nothing is written.
+      const target = out ? { destination: out } : { openData: objects.map(({ path, bytes, sha256 }) => ({ path, bytes, sha256 })) };
+      const release = await cli.api.post<{
+        releaseId: string;
+        destination: string;
+        uploads?: { path: string; url: string; headers: Record<string, string> }[];
+      }>(`/admin/challenges/${seg(challenge.id)}/data-releases`, { datasets, files: files.length, manifestSha256, ...target });
+      if (out) await writeReleaseFolder(out, release.releaseId, objects);
+      else await uploadRelease(objects, release.uploads ?? []);
+
+      const summary = { releaseId: release.releaseId, path: release.destination, datasets, files: files.length, manifestSha256 };
       cli.out.result(summary, () => {
-        cli.out.line(`Released ${datasets.join(', ')} of ${challenge.id} to ${out}: ${files.length} files, manifest sha256 ${manifestSha256}.`);
-        cli.out.line(`Check it with: (cd ${out} && sha256sum -c SHA256SUMS)`);
+        cli.out.line(`Released ${datasets.join(', ')} of ${challenge.id} to ${release.destination}: ${files.length} files, manifest sha256 ${manifestSha256}.`);
+        if (out) cli.out.line(`Check it with: (cd ${out} && sha256sum -c SHA256SUMS)`);
       });
     });
+}
+
+/** Written next to its destination, then renamed: an interrupted release leaves no half folder at `out`. */
+async function writeReleaseFolder(out: string, releaseId: string, objects: readonly ReleaseObject[]): Promise<void> {
+  const staging = `${out}.partial-${releaseId}`;
+  try {
+    for (const object of objects) {
+      const target = join(staging, object.path);
+      await mkdir(dirname(target), { recursive: true });
+      if (object.source) await copyFile(object.source, target);
+      else await writeFile(target, object.body!);
+    }
+    await rename(staging, out);
+  } catch (error) {
+    await rm(staging, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** Each object through its signed PUT, a few at a time; manifest.json only once every other object is in. */
+async function uploadRelease(objects: readonly ReleaseObject[], uploads: readonly { path: string; url: string; headers: Record<string, string> }[]) {
+  const byPath = new Map(uploads.map((upload) => [upload.path, upload]));
+  const put = async (object: ReleaseObject, signal?: AbortSignal) => {
+    const upload = byPath.get(object.path);
+    if (!upload) throw new CliError('RELEASE_UPLOAD_FAILED', `the platform signed no upload for ${object.path}`);
+    const body = object.source ? await openAsBlob(object.source) : new Blob([object.body!]);
+    const response = await fetch(upload.url, { method: 'PUT', headers: upload.headers, body, ...(signal ? { signal } : {}) });
+    if (!response.ok) {
+      throw new CliError('RELEASE_UPLOAD_FAILED', `uploading ${object.path} failed: HTTP ${response.status} ${(await response.text()).slice(0, 300)}`, {
+        hint: 'run release-data again: it records a new release under a new prefix',
+      });
+    }
+  };
+  const last = objects.filter((object) => object.path === 'manifest.json');
+  await mapWithConcurrency(
+    objects.filter((object) => object.path !== 'manifest.json'),
+    4,
+    (object, _index, signal) => put(object, signal),
+  );
+  for (const object of last) await put(object);
 }

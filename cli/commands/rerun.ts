@@ -44,8 +44,29 @@ interface RerunOptions {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+interface TeamApplication {
+  teamId: string;
+  submissionId: string;
+  outcome: 'applied' | 'already-applied' | 'skipped';
+  previousScore?: number;
+  newScore?: number;
+  appliedAt?: string;
+  reason?: string;
+}
+
+interface RerunApplication {
+  rerunId: string;
+  challengeId: string;
+  phaseId: string;
+  split: string;
+  alreadyApplied: boolean;
+  teams: TeamApplication[];
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
 export function registerRerun(program: Command): void {
-  program
+  const rerun = program
     .command('rerun')
     .description("organisers: run the top teams' ranked archives again on the same hidden data and image, and compare predictions and scores")
     .addOption(challengeOption())
@@ -64,9 +85,12 @@ the reruns and compares them with the original runs. Nothing changes on the plat
 score, no leaderboard. Verdicts: identical (same bytes, same score), within-tolerance, different.
 Exits 0 when every team is identical or within tolerance, 1 otherwise.
 
+To put a rerun's scores on the board, an organiser applies it: podium rerun apply <rerunId>.
+
 Examples:
   podium rerun --challenge tissuenet --phase final --top 3 --report final-reruns.csv
-  podium rerun --follow x-3f2a…`,
+  podium rerun --follow x-3f2a…
+  podium rerun apply x-3f2a…`,
     )
     .action(async (options: RerunOptions, command: Command) => {
       const cli = await cliContext(command);
@@ -117,6 +141,44 @@ Examples:
       });
       const consistent = finished.status === 'SUCCEEDED' && results.every((result) => result.verdict !== 'different');
       process.exitCode = consistent ? EXIT.ok : EXIT.failed;
+    });
+  registerRerunApply(rerun);
+}
+
+/** `podium rerun apply`: the audit-logged step that makes a rerun's scores the recorded ones. */
+function registerRerunApply(rerun: Command): void {
+  rerun
+    .command('apply <rerunId>')
+    .description("organisers: replace the recorded scores of the teams whose rerun is different with the rerun's, and rebuild the board (audit-logged)")
+    .option('--team <teamId>', 'apply only this team (repeat for more); a within-tolerance team may be chosen too', collect)
+    .addHelpText(
+      'after',
+      `
+By default every team whose verdict is "different" and whose rerun produced a score. The submission
+keeps the scores it replaced, and the audit log records who applied what (old and new scores).
+Applying again changes nothing and says so; a rerun still running, failed, or stale (a team's
+ranked submission or its scores changed since) is refused.
+
+Examples:
+  podium rerun apply x-3f2a…
+  podium rerun apply x-3f2a… --team 0b6c…`,
+    )
+    .action(async (rerunId: string, options: { team?: string[] }, command: Command) => {
+      const cli = await cliContext(command);
+      const applied = await cli.api.post<RerunApplication>(`/admin/reruns/${seg(rerunId)}/apply`, options.team ? { teams: options.team } : {});
+      cli.out.result(applied, () => {
+        if (applied.alreadyApplied) cli.out.line(`Rerun ${applied.rerunId} was already applied: nothing changed.`);
+        else cli.out.line(`Rerun ${applied.rerunId} of ${applied.challengeId}/${applied.phaseId} (${applied.split} board):`);
+        if (applied.teams.length === 0) cli.out.line('  no team to apply: no rerun was different');
+        for (const team of applied.teams) {
+          const what =
+            team.outcome === 'skipped'
+              ? `skipped: ${printable(team.reason ?? '')}`
+              : `${team.outcome === 'applied' ? 'applied' : 'already applied'}: ` +
+                `score ${team.previousScore} → ${team.newScore} (submission ${team.submissionId})`;
+          cli.out.line(`  ${printable(team.teamId)}: ${what}`);
+        }
+      });
     });
 }
 

@@ -29,7 +29,7 @@ export interface PodiumFunctionProps {
   deadLetterQueue?: boolean;
 }
 
-type BucketEnv = 'datasetsBucket' | 'submissionsBucket' | 'predictionsBucket' | 'hiddenBucket';
+type BucketEnv = 'datasetsBucket' | 'submissionsBucket' | 'predictionsBucket' | 'hiddenBucket' | 'openDataBucket';
 
 /**
  * The one place Lambda defaults live: Node 24 on arm64, bundled by `infra/lambda-bundle.ts` (ESM,

@@ -24,6 +24,7 @@ export class DataStack extends Stack {
   readonly submissions: Bucket;
   readonly predictions: Bucket;
   readonly hidden: Bucket;
+  readonly openData: Bucket;
   readonly labelsKey: Key;
   readonly receiptKey: Key;
 
@@ -48,6 +49,10 @@ export class DataStack extends Stack {
     this.submissions = new PrivateBucket(this, 'Submissions', { accessLogs, accessLogsPrefix: 'submissions/', versioned: true });
     this.predictions = new PrivateBucket(this, 'Predictions', { accessLogs, accessLogsPrefix: 'predictions/' });
     this.hidden = new PrivateBucket(this, 'Hidden', { accessLogs, accessLogsPrefix: 'hidden/' });
+    // Open data, once the challenge is over (`podium release-data --open-data`). Private like the rest
+    // until the organiser opens it, on purpose and outside Podium: an Open Data sponsorship, or a
+    // public-read bucket policy with Block Public Access lifted (docs/DEPLOY.md, "Open data").
+    this.openData = new PrivateBucket(this, 'OpenData', { accessLogs, accessLogsPrefix: 'open-data/' });
 
     const scoringRoles = scoringRolePathPattern(this, challengeId);
     this.labelsKey = new Key(this, 'LabelsKey', {
@@ -136,6 +141,7 @@ export class DataStack extends Stack {
       SubmissionsBucket: this.submissions.bucketName,
       PredictionsBucket: this.predictions.bucketName,
       HiddenBucket: this.hidden.bucketName,
+      OpenDataBucket: this.openData.bucketName,
       LabelsKeyArn: this.labelsKey.keyArn,
       ReceiptKeyArn: this.receiptKey.keyArn,
     };

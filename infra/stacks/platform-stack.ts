@@ -102,6 +102,8 @@ export class PlatformStack extends Stack {
       // Read: a team downloads its own archive through a URL the API signs (GET /submissions/{id}/archive).
       .bindBucket('submissionsBucket', data.submissions, { read: [`${challengeId}/`], write: [`${challengeId}/`] })
       .bindBucket('predictionsBucket', data.predictions, { read: ['logs/'], missingIsNotFound: true })
+      // Write only: the organiser's CLI uploads a data release through URLs the API signs, once the release is allowed.
+      .bindBucket('openDataBucket', data.openData, { write: [`${challengeId}/`] })
       .bindBatch(challengeId, phaseIds);
     apiFunction.addEnvironment('PODIUM_JWT_ISSUER', issuer);
     apiFunction.addEnvironment('PODIUM_JWKS_URL', `${issuer}/.well-known/jwks.json`);

@@ -18,6 +18,7 @@ export function localDataExports(challengeId: string, config: StorageConfig): Ma
     SubmissionsBucket: config.submissionsBucket,
     PredictionsBucket: config.predictionsBucket,
     HiddenBucket: config.hiddenBucket,
+    OpenDataBucket: config.openDataBucket ?? 'podium-open-data',
     // s3rver has no KMS: a stand-in ARN, the shape the variable has on AWS.
     LabelsKeyArn: config.labelsKmsKeyId ?? arn('kms', 'key/podium-local-labels'),
     // Signed with a key file under .data/ (local/receipt-key.ts) that stands in for this KMS key.

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { PodiumContext } from '../context.ts';
+import { writeIfCondition } from '../storage/conditional-writes.ts';
 import { queryItems } from '../storage/query-all.ts';
 import { keys } from '../storage/table-design.ts';
 
@@ -14,16 +15,25 @@ export interface AuditEntry {
   details?: Record<string, unknown>;
 }
 
-export async function recordAudit(ctx: PodiumContext, challengeId: string, entry: Omit<AuditEntry, 'at'>): Promise<AuditEntry> {
-  const at = ctx.now().toISOString();
+/**
+ * Appends an entry. With `once` (a time and an id of the caller's), the entry is written at most
+ * once: a step repeated after a crash, or by a concurrent call, records nothing more.
+ */
+export async function recordAudit(
+  ctx: PodiumContext,
+  challengeId: string,
+  entry: Omit<AuditEntry, 'at'>,
+  once?: { at: string; id: string },
+): Promise<AuditEntry> {
+  const at = once?.at ?? ctx.now().toISOString();
   const full: AuditEntry = { at, ...entry };
-  await ctx.db.send(
-    new PutCommand({
-      TableName: ctx.config.tableName,
-      Item: { ...keys.auditLogEntry(challengeId, at, randomUUID()), kind: 'audit', challengeId, ...full },
-      ConditionExpression: 'attribute_not_exists(pk)',
-    }),
-  );
+  const put = new PutCommand({
+    TableName: ctx.config.tableName,
+    Item: { ...keys.auditLogEntry(challengeId, at, once?.id ?? randomUUID()), kind: 'audit', challengeId, ...full },
+    ConditionExpression: 'attribute_not_exists(pk)',
+  });
+  if (once) await writeIfCondition(ctx.db, put);
+  else await ctx.db.send(put);
   return full;
 }
 

@@ -14,7 +14,8 @@ export const ARCHIVE_FORMAT = 'podium-challenge-archive/1';
  * One challenge as stored, to restore into another Podium: its definition and pages (the
  * challenge item), rules versions, phase controls, participants, teams, every submission's record,
  * score records and receipts, final selections, quota counters, leaderboard entries, the audit and
- * access logs, and the receipt keys. Files (archives, predictions, data) are not in it.
+ * access logs, the receipt keys and the sections of features with partitions of their own (rerun
+ * requests; `ARCHIVE_SECTIONS`). Files (archives, predictions, data) are not in it.
  * String sets are written `{ "$set": [...] }` so JSON keeps them.
  */
 export interface ChallengeArchive {
@@ -32,6 +33,26 @@ const query = (ctx: PodiumContext, pk: string) =>
     ExpressionAttributeValues: { ':pk': pk },
     ConsistentRead: true,
   });
+
+/**
+ * Items a feature keeps in partitions of its own, outside the challenge's (`CHALLENGE#<c>`, whose
+ * items are all exported as they are): each such feature adds a section that finds its items from
+ * the challenge id and the items gathered so far. Restore writes every item the same way, so a
+ * section needs nothing on that side. The forum (issue 15) goes here unless it keeps its threads
+ * and posts in the challenge's partition; authors' ids are then pseudonymised like every other
+ * id, but names or e-mails written inside posts are not.
+ */
+type ArchiveSection = (ctx: PodiumContext, challengeId: string, gathered: readonly Item[]) => Promise<Item[]>;
+
+/** Rerun requests (`RERUN#<id>`: teams, verdicts, which were applied), found through the audit entries that name them. */
+const rerunRequests: ArchiveSection = async (ctx, _challengeId, gathered) => {
+  const rerunIds = new Set(
+    gathered.filter((item) => item.kind === 'audit' && item.action === 'rerun.requested').map((item) => String((item.details as { rerunId: string }).rerunId)),
+  );
+  return (await Promise.all([...rerunIds].map((rerunId) => query(ctx, keys.rerunRequest(rerunId).pk)))).flat();
+};
+
+const ARCHIVE_SECTIONS: readonly ArchiveSection[] = [rerunRequests];
 
 export async function exportChallengeArchive(ctx: PodiumContext, challengeId: string, options: { pseudonymise: boolean }): Promise<ChallengeArchive> {
   const challenge = await getChallenge(ctx, challengeId);
@@ -56,6 +77,7 @@ export async function exportChallengeArchive(ctx: PodiumContext, challengeId: st
   items.push(...(await query(ctx, keys.auditLogEntry(challengeId, '', '').pk)));
   items.push(...(await query(ctx, keys.accessLogEntry(challengeId, '', '').pk)));
   items.push(...(await query(ctx, keys.receiptKey('').pk)));
+  for (const section of ARCHIVE_SECTIONS) items.push(...(await section(ctx, challengeId, items)));
   const userIds = new Set(items.filter((item) => item.kind === 'participant').map((item) => String(item.userId)));
   if (!options.pseudonymise) {
     for (const userId of userIds) {

@@ -4,6 +4,15 @@ import type { Challenge } from '../challenge/challenge.ts';
 import { findDataset } from '../challenge/challenge.ts';
 import type { PodiumContext } from '../context.ts';
 import { notFound, PodiumError } from '../errors.ts';
+import {
+  checkReleaseObjects,
+  openDataBucketOf,
+  releasePrefix,
+  signReleaseUploads,
+  RELEASE_UPLOAD_SECONDS,
+  type ReleaseObject,
+  type ReleaseUpload,
+} from './open-data-upload.ts';
 
 /** What an organiser released: which datasets, where to, and the digest of the manifest that lists every file. */
 export interface DataRelease {
@@ -32,19 +41,26 @@ export function phasesKeepingSecret(challenge: Challenge, datasetId: string, now
     .map((phase) => ({ phaseId: phase.id, closes: phase.closes }));
 }
 
+/** Where a release goes: a folder the organiser names, or this Podium's open-data bucket (these objects, each signed for upload). */
+export type ReleaseTarget = { destination: string } | { openData: readonly ReleaseObject[] };
+
 /**
  * Records an organiser's release of datasets to open data, refused (409 INVALID_STATE, naming each
  * phase and when it closes) while any phase using them has not closed. The record is an audit-log
- * entry (`data.released`), written once (a conditional put); the files themselves are published by
- * the organiser from the data they hold (`podium release-data`), never through the API.
+ * entry (`data.released`), written once (a conditional put); the files themselves come from the
+ * data the organiser holds (`podium release-data`): written to their folder, or uploaded to the
+ * open-data bucket through the URLs returned here (`uploads`), never read by the API.
  */
 export async function recordDataRelease(
   ctx: PodiumContext,
   challenge: Challenge,
-  input: { datasets: string[]; destination: string; files: number; manifestSha256: string },
+  input: { datasets: string[]; files: number; manifestSha256: string } & ReleaseTarget,
   releasedBy: string,
-): Promise<DataRelease> {
+): Promise<DataRelease & { uploads?: ReleaseUpload[]; uploadsExpireAt?: string }> {
   const now = ctx.now();
+  // Checked before the phases, and before anything is written: a release that cannot be uploaded is not recorded.
+  const bucket = 'openData' in input ? openDataBucketOf(ctx) : undefined;
+  if ('openData' in input) checkReleaseObjects(input.openData);
   const blocking = [...new Set(input.datasets)].flatMap((datasetId) =>
     phasesKeepingSecret(challenge, datasetId, now).map((phase) => ({ datasetId, ...phase })),
   );
@@ -52,22 +68,26 @@ export async function recordDataRelease(
     const reasons = blocking.map((block) => `dataset "${block.datasetId}" is used by phase "${block.phaseId}", which closes ${block.closes}`);
     throw new PodiumError('INVALID_STATE', `cannot release while a phase using the data has not closed: ${reasons.join('; ')}`, { blocking });
   }
+  const releaseId = `d-${randomBytes(8).toString('hex')}`;
+  const prefix = releasePrefix(challenge.id, releaseId);
   const release: DataRelease = {
-    releaseId: `d-${randomBytes(8).toString('hex')}`,
+    releaseId,
     challengeId: challenge.id,
     datasets: [...new Set(input.datasets)],
-    destination: input.destination,
+    destination: 'destination' in input ? input.destination : `s3://${bucket}/${prefix}`,
     files: input.files,
     manifestSha256: input.manifestSha256,
     releasedBy,
     releasedAt: now.toISOString(),
   };
-  const { releaseId, datasets, destination, files, manifestSha256 } = release;
+  const { datasets, destination, files, manifestSha256 } = release;
   await recordAudit(ctx, challenge.id, {
     actor: releasedBy,
     action: 'data.released',
     target: datasets.join(','),
     details: { releaseId, destination, files, manifestSha256 },
   });
-  return release;
+  if (!('openData' in input)) return release;
+  const uploadsExpireAt = new Date(now.getTime() + RELEASE_UPLOAD_SECONDS * 1000).toISOString();
+  return { ...release, uploads: await signReleaseUploads(ctx, prefix, input.openData), uploadsExpireAt };
 }

@@ -52,6 +52,8 @@ export interface RerunResult {
   originalScore: number;
   rerunScore?: number;
   scoreDifference?: number;
+  /** The rerun's scores on every split and the scorer version that computed them: what applying it records. */
+  rerunScores?: Omit<SubmissionScores, 'scoredAt'>;
   /** Why the rerun produced nothing to score (its failure, in the organisers' wording). */
   failure?: string;
 }
@@ -76,6 +78,8 @@ export interface RerunRequestRecord {
   finishedAt?: string;
   results?: RerunResult[];
   message?: string;
+  /** Teams whose rerun scores were applied to the board (`apply-rerun.ts`), each once. */
+  appliedTeams?: Set<string>;
 }
 
 const newRerunId = () => `x-${randomBytes(10).toString('hex')}`;

@@ -4,6 +4,7 @@ import type { Challenge } from '../challenge/challenge.ts';
 import type { PodiumContext } from '../context.ts';
 import { readRunOutcome } from '../pipeline/run-outcome.ts';
 import { scoreStoredPredictions } from '../scoring/score-stored-predictions.ts';
+import { scorerVersionOf } from '../scoring/scorer-version.ts';
 import { objectKeys } from '../storage/object-keys.ts';
 import { getSubmission } from '../submissions/submission-record.ts';
 import { comparePredictions, type Agreement } from './compare-predictions.ts';
@@ -43,7 +44,9 @@ async function compareTeam(ctx: PodiumContext, challenge: Challenge, request: Re
   const rerunScore = scored.scores[request.split] ?? scored.scores.overall;
   const scoreDifference = rerunScore - originalScore;
   const scoreAgreement: Agreement = scoreDifference === 0 ? 'identical' : Math.abs(scoreDifference) <= request.tolerance ? 'within-tolerance' : 'different';
-  return { ...base, verdict: worse(predictions.agreement, scoreAgreement), predictions, rerunScore, scoreDifference };
+  // Every split's scores, under the scorer that computed them: what applying the rerun records.
+  const rerunScores = { ...scored.scores, scorerVersion: scorerVersionOf(challenge) };
+  return { ...base, verdict: worse(predictions.agreement, scoreAgreement), predictions, rerunScore, scoreDifference, rerunScores };
 }
 
 /**

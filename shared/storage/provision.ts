@@ -47,7 +47,8 @@ export async function ensureTable(db: DynamoDBDocumentClient, config: StorageCon
 }
 
 export function bucketNames(config: StorageConfig): string[] {
-  return [config.datasetsBucket, config.submissionsBucket, config.predictionsBucket, config.hiddenBucket];
+  const openData = Object.getOwnPropertyDescriptor(config, 'openDataBucket')?.enumerable ? config.openDataBucket : undefined;
+  return [config.datasetsBucket, config.submissionsBucket, config.predictionsBucket, config.hiddenBucket, ...(openData ? [openData] : [])];
 }
 
 export async function ensureBuckets(s3: S3Client, config: StorageConfig): Promise<void> {

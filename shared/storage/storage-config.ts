@@ -13,6 +13,8 @@ export const storageConfigSchema = z.object({
   submissionsBucket: z.string().min(3),
   predictionsBucket: z.string().min(3),
   hiddenBucket: z.string().min(3),
+  /** Where `podium release-data --open-data` publishes; a Podium without one releases to folders only. */
+  openDataBucket: z.string().min(3).optional(),
   /** KMS key for labels on AWS; unset locally. */
   labelsKmsKeyId: z.string().min(1).optional(),
   dynamoEndpoint: z.url().optional(),
@@ -28,15 +30,16 @@ export const STORAGE_ENV = {
   submissionsBucket: 'PODIUM_SUBMISSIONS_BUCKET',
   predictionsBucket: 'PODIUM_PREDICTIONS_BUCKET',
   hiddenBucket: 'PODIUM_HIDDEN_BUCKET',
+  openDataBucket: 'PODIUM_OPEN_DATA_BUCKET',
   labelsKmsKeyId: 'PODIUM_LABELS_KMS_KEY_ID',
   dynamoEndpoint: 'AWS_ENDPOINT_URL_DYNAMODB',
   s3Endpoint: 'AWS_ENDPOINT_URL_S3',
 } as const satisfies Record<keyof StorageConfig, string>;
 
 /** The table and bucket names a component may need; each declares its own list. */
-export type StorageName = 'tableName' | 'datasetsBucket' | 'submissionsBucket' | 'predictionsBucket' | 'hiddenBucket';
+export type StorageName = 'tableName' | 'datasetsBucket' | 'submissionsBucket' | 'predictionsBucket' | 'hiddenBucket' | 'openDataBucket';
 
-const STORAGE_NAMES: readonly StorageName[] = ['tableName', 'datasetsBucket', 'submissionsBucket', 'predictionsBucket', 'hiddenBucket'];
+const STORAGE_NAMES: readonly StorageName[] = ['tableName', 'datasetsBucket', 'submissionsBucket', 'predictionsBucket', 'hiddenBucket', 'openDataBucket'];
 
 /**
  * Reads the storage config from the environment. `needs` lists the names the component's

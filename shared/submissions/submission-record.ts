@@ -28,6 +28,14 @@ export interface SubmissionScores {
   scoredAt: string;
 }
 
+/** Which rerun replaced the recorded scores, who applied it, when, and the scores it replaced. */
+export interface AppliedRerunMark {
+  rerunId: string;
+  appliedBy: string;
+  appliedAt: string;
+  previous: SubmissionScores;
+}
+
 export interface SubmissionRecord {
   pk: string;
   sk: string;
@@ -60,6 +68,8 @@ export interface SubmissionRecord {
   failure?: SubmissionFailure;
   jobs?: { inference?: string; scoring?: string };
   scores?: SubmissionScores;
+  /** Set when an organiser applied a rerun's scores in place of the scored attempt's (`shared/reruns/apply-rerun.ts`). */
+  rerunApplied?: AppliedRerunMark;
   /** What the scored attempt's code used (rounded), from the launcher's outcome. */
   run?: RunUsage;
   baseline?: boolean;

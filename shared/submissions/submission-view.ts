@@ -66,6 +66,16 @@ export function submissionView(challenge: Challenge, submission: SubmissionRecor
     // Coarse and rounded when recorded (run-usage.ts), so safe for the team even on hidden data.
     ...(submission.run ? { run: submission.run } : {}),
     ...(submission.baseline ? { baseline: true } : {}),
+    // The score shown is a rerun's, applied by an organiser; the scores it replaced may be private, so only organisers see them.
+    ...(submission.rerunApplied
+      ? {
+          rerunApplied: {
+            rerunId: submission.rerunApplied.rerunId,
+            appliedAt: submission.rerunApplied.appliedAt,
+            ...(asOrganiser ? { appliedBy: submission.rerunApplied.appliedBy, previous: submission.rerunApplied.previous } : {}),
+          },
+        }
+      : {}),
     ...(asOrganiser
       ? {
           submittedBy: submission.submittedBy,

@@ -76,6 +76,7 @@ const MATRIX: Record<string, Case[]> = {
   'POST /admin/challenges/:challengeId/phases/:phaseId/reruns': [{ body: { top: 1 }, expect: organiserOnly }],
   'GET /admin/reruns/:rerunId': [{ params: { rerunId: 'x-00000000000000000000' }, expect: organiserOnly }],
   'GET /admin/reruns/:rerunId/report.csv': [{ params: { rerunId: 'x-00000000000000000000' }, expect: organiserOnly }],
+  'POST /admin/reruns/:rerunId/apply': [{ params: { rerunId: 'x-00000000000000000000' }, expect: organiserOnly }],
   'POST /admin/challenges/:challengeId/data-releases': [
     { body: { datasets: ['test'], destination: '/tmp/x', files: 0, manifestSha256: '0'.repeat(64) }, expect: organiserOnly },
   ],

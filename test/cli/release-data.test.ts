@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '#shared/audit/audit-log.ts';
 import { objectKeys } from '#shared/storage/object-keys.ts';
@@ -98,6 +98,61 @@ describe('podium release-data', () => {
     // The same folder twice is refused before anything is recorded.
     const again = await organiser.run(['release-data', dir, '--card', card, '-o', out]);
     expect(again.code).toBe(2);
+
+    // The same release to the open-data bucket: the same objects, and the uploaded manifest's checksums match the uploaded objects.
+    const bucket = platform.ctx.config.openDataBucket!;
+    const toBucket = await organiser.run(['--json', 'release-data', dir, '--card', card, '--open-data']);
+    expect(toBucket.code, toBucket.stdout + toBucket.stderr).toBe(0);
+    const published = toBucket.json<{ releaseId: string; path: string; manifestSha256: string; files: number }>();
+    const prefix = `closed/${published.releaseId}/`;
+    expect(published).toMatchObject({ path: `s3://${bucket}/${prefix}`, manifestSha256: summary.manifestSha256, files: summary.files });
+    const read = async (key: string) =>
+      Buffer.from(await (await platform.ctx.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToByteArray());
+    const uploadedManifest = await read(`${prefix}manifest.json`);
+    expect(createHash('sha256').update(uploadedManifest).digest('hex')).toBe(summary.manifestSha256);
+    const listedFiles = (
+      JSON.parse(uploadedManifest.toString('utf8')) as { datasets: { id: string; files: { path: string; bytes: number; sha256: string }[] }[] }
+    ).datasets.flatMap((dataset) => dataset.files.map((file) => ({ ...file, key: `${prefix}${dataset.id}/${file.path}` })));
+    expect(listedFiles).toHaveLength(summary.files);
+    for (const file of listedFiles) {
+      const object = await read(file.key);
+      expect({ key: file.key, bytes: object.length, sha256: createHash('sha256').update(object).digest('hex') }).toEqual({
+        key: file.key,
+        bytes: file.bytes,
+        sha256: file.sha256,
+      });
+    }
+    const keys = (await platform.ctx.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }))).Contents!.map((object) =>
+      object.Key!.slice(prefix.length),
+    );
+    expect(keys.sort()).toEqual(
+      [
+        ...listedFiles.map((file) => file.key.slice(prefix.length)),
+        'DATA-CARD.md',
+        'SHA256SUMS',
+        'leaderboard-main.csv',
+        'manifest.json',
+        'test/manifest.json',
+      ].sort(),
+    );
+    // The data card, the final board and the hidden manifest are the folder release's, byte for byte.
+    for (const name of ['DATA-CARD.md', 'SHA256SUMS', 'leaderboard-main.csv', 'test/manifest.json'])
+      expect((await read(`${prefix}${name}`)).equals(await readFile(join(out, name)))).toBe(true);
+    expect((await listAudit(platform.ctx, 'closed')).filter((entry) => entry.action === 'data.released').at(-1)).toMatchObject({
+      details: { releaseId: published.releaseId, destination: published.path, manifestSha256: summary.manifestSha256 },
+    });
+  });
+
+  it('refuses an open-data release while a phase using the data has not closed, uploading and recording nothing', async () => {
+    const data = join(work, 'platform', 'generated', 'tissuenet');
+    const refused = await organiser.run(['--json', 'release-data', 'examples/tissuenet', '--datasets', 'final', '--card', card, '--open-data', '--data', data]);
+    expect(refused.code).toBe(1);
+    expect(refused.json()).toMatchObject({ error: 'INVALID_STATE', message: expect.stringContaining('dataset "final" is used by phase "final"') });
+    const listed = await platform.ctx.s3.send(new ListObjectsV2Command({ Bucket: platform.ctx.config.openDataBucket!, Prefix: 'tissuenet/' }));
+    expect(listed.Contents ?? []).toEqual([]);
+    expect((await listAudit(platform.ctx, 'tissuenet')).filter((entry) => entry.action === 'data.released')).toEqual([]);
+    const both = await organiser.run(['release-data', 'examples/tissuenet', '--card', card, '--open-data', '-o', join(work, 'never')]);
+    expect(both.code).toBe(2);
   });
 
   it('names the missing fields of a data card', async () => {

@@ -17,7 +17,7 @@ const resourcesOf = (type: string) => Object.entries(data.findResources(type));
 describe('data stack', () => {
   it('blocks every kind of public access on every bucket', () => {
     const buckets = resourcesOf('AWS::S3::Bucket');
-    expect(buckets).toHaveLength(5); // datasets, submissions, predictions, hidden, access logs
+    expect(buckets).toHaveLength(6); // datasets, submissions, predictions, hidden, open data, access logs
     for (const [, bucket] of buckets) {
       expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
         BlockPublicAcls: true,
@@ -31,14 +31,14 @@ describe('data stack', () => {
 
   it('refuses plain HTTP on every bucket and logs access to every data bucket', () => {
     const policies = resourcesOf('AWS::S3::BucketPolicy');
-    expect(policies).toHaveLength(5);
+    expect(policies).toHaveLength(6);
     for (const [, policy] of policies) {
       expect(policy.Properties.PolicyDocument.Statement).toEqual(
         expect.arrayContaining([expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
       );
     }
     const logged = resourcesOf('AWS::S3::Bucket').filter(([, bucket]) => bucket.Properties.LoggingConfiguration);
-    expect(logged).toHaveLength(4);
+    expect(logged).toHaveLength(5);
   });
 
   it('keeps every stateful resource when the stack is deleted, and refuses deletion', () => {
@@ -136,5 +136,23 @@ describe('data stack', () => {
     expect(exportNames).toEqual(
       expect.arrayContaining(['tissuenet-data-TableName', 'tissuenet-data-HiddenBucket', 'tissuenet-data-LabelsKeyArn', 'tissuenet-data-SubmissionsBucket']),
     );
+  });
+
+  it('keeps an open-data bucket, private (Block Public Access on, no public statement) until the organiser opens it', () => {
+    const openData = resourcesOf('AWS::S3::Bucket').filter(([, resource]) => resource.Properties.LoggingConfiguration?.LogFilePrefix === 'open-data/');
+    expect(openData).toHaveLength(1);
+    const [id, bucket] = openData[0]!;
+    expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    expect(bucket.DeletionPolicy).toBe('Retain');
+    const [, policy] = resourcesOf('AWS::S3::BucketPolicy').find(([, resource]) => resource.Properties.Bucket.Ref === id)!;
+    const allows = (policy.Properties.PolicyDocument.Statement as { Effect: string }[]).filter((statement) => statement.Effect === 'Allow');
+    expect(allows).toEqual([]);
+    const output = Object.values(data.findOutputs('*')).find((each) => each.Export?.Name === 'tissuenet-data-OpenDataBucket');
+    expect(output?.Value).toEqual({ Ref: id });
   });
 });

@@ -20,7 +20,9 @@ const LOGICAL_IDS: Record<keyof typeof FUNCTION_STORAGE, string> = {
   reconciler: 'Reconciler',
 };
 const STORAGE_VARIABLES = new Set<string>(
-  (['tableName', 'datasetsBucket', 'submissionsBucket', 'predictionsBucket', 'hiddenBucket'] as StorageName[]).map((name) => STORAGE_ENV[name]),
+  (['tableName', 'datasetsBucket', 'submissionsBucket', 'predictionsBucket', 'hiddenBucket', 'openDataBucket'] as StorageName[]).map(
+    (name) => STORAGE_ENV[name],
+  ),
 );
 
 describe('Lambda environments', () => {

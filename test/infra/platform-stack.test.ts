@@ -178,6 +178,20 @@ describe('platform stack', () => {
     expect(reads).toEqual([expect.stringContaining('/tissuenet/*')]);
   });
 
+  it('lets the API sign uploads of data releases to the open-data bucket under this challenge, and read nothing there', () => {
+    const [, api] = Object.entries(platform.findResources('AWS::Lambda::Function')).find(([, fn]) => fn.Properties.Description === 'Podium HTTP API (Hono)')!;
+    expect(api.Properties.Environment.Variables.PODIUM_OPEN_DATA_BUCKET).toEqual({ 'Fn::ImportValue': 'tissuenet-data-OpenDataBucket' });
+    const roleId = api.Properties.Role['Fn::GetAtt'][0] as string;
+    const grants = Object.values(platform.findResources('AWS::IAM::Policy'))
+      .filter((policy) => (policy.Properties.Roles as Array<{ Ref: string }>).some((role) => role.Ref === roleId))
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>)
+      .flatMap((statement) =>
+        [statement.Action].flat().flatMap((action) => [statement.Resource].flat().map((resource) => ({ action, resource: JSON.stringify(resource) }))),
+      )
+      .filter((grant) => grant.resource.includes('OpenDataBucket'));
+    expect(grants).toEqual([{ action: 's3:PutObject', resource: expect.stringContaining('/tissuenet/*') }]);
+  });
+
   it('alarms on API 5xx rate, dead letters, stuck submissions and platform job failures, to an encrypted topic', () => {
     const alarms = Object.values(platform.findResources('AWS::CloudWatch::Alarm')).map((alarm) => alarm.Properties);
     expect(alarms).toHaveLength(6); // 5xx rate, 3 DLQs, stuck submissions, platform job failures

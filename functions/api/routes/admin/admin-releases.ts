@@ -1,15 +1,17 @@
 import * as z from 'zod';
 import { getChallenge } from '#shared/challenge/challenge-registry.ts';
 import { recordDataRelease } from '#shared/releases/data-release.ts';
+import { MAX_RELEASE_OBJECTS } from '#shared/releases/open-data-upload.ts';
 import type { ApiDependencies } from '../../api-env.ts';
 import { organiserOf } from '../../auth.ts';
 import { createRoute } from '../../openapi/route-definition.ts';
 import { newRouter } from '../../router.ts';
 import { AnyObject, bearer, ChallengeParams, commonErrors, json } from '../../schemas.ts';
 
+const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 in lowercase hex');
 const DataRelease = AnyObject.meta({
   id: 'DataRelease',
-  description: '{ releaseId, challengeId, datasets, destination, files, manifestSha256, releasedBy, releasedAt } (docs/API.md)',
+  description: '{ releaseId, challengeId, datasets, destination, files, manifestSha256, releasedBy, releasedAt, uploads?, uploadsExpireAt? } (docs/API.md)',
 });
 
 /** Open-data releases: recorded (and refused while a phase using the data is open); the organiser publishes the files. */
@@ -30,11 +32,20 @@ export function adminReleaseRoutes({ ctx }: ApiDependencies) {
               schema: z
                 .object({
                   datasets: z.array(z.string().min(1).max(128)).min(1).max(50),
-                  destination: z.string().min(1).max(1000),
+                  destination: z.string().min(1).max(1000).optional(),
+                  openData: z
+                    .array(z.object({ path: z.string().min(1).max(1024), bytes: z.number().int().min(0), sha256: Sha256 }).strict())
+                    .min(1)
+                    .max(MAX_RELEASE_OBJECTS)
+                    .optional()
+                    .meta({ description: "every object of the release, for the open-data bucket: the answer's `uploads` holds a signed PUT for each" }),
                   files: z.number().int().min(0),
-                  manifestSha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 in lowercase hex'),
+                  manifestSha256: Sha256,
                 })
-                .strict(),
+                .strict()
+                .refine((body) => (body.destination === undefined) !== (body.openData === undefined), {
+                  message: 'give either destination (a folder) or openData (the objects to upload to the open-data bucket)',
+                }),
             },
           },
         },
@@ -44,7 +55,9 @@ export function adminReleaseRoutes({ ctx }: ApiDependencies) {
     async (c) => {
       const organiser = organiserOf(c);
       const challenge = await getChallenge(ctx, c.req.valid('param').challengeId);
-      return c.json(await recordDataRelease(ctx, challenge, c.req.valid('json'), organiser.userId), 201);
+      const { openData, destination, ...body } = c.req.valid('json');
+      const target = openData ? { openData } : { destination: destination! };
+      return c.json(await recordDataRelease(ctx, challenge, { ...body, ...target }, organiser.userId), 201);
     },
   );
 }

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { getChallenge } from '#shared/challenge/challenge-registry.ts';
 import { getRerun, MAX_RERUN_TEAMS, requestRerun, type RerunRequestRecord } from '#shared/reruns/rerun-request.ts';
+import { applyRerun } from '#shared/reruns/apply-rerun.ts';
 import { rerunReportCsv } from '#shared/reruns/rerun-report.ts';
 import type { ApiDependencies } from '../../api-env.ts';
 import { organiserOf } from '../../auth.ts';
@@ -13,7 +14,15 @@ const RerunRequest = AnyObject.meta({
   description: "QUEUED → RUNNING → SUCCEEDED | FAILED, with each team's verdict; poll GET /admin/reruns/{rerunId} (docs/API.md)",
 });
 const RerunParams = z.object({ rerunId: resourceId('rerun request id (x-…)') });
-const view = ({ pk: _pk, sk: _sk, kind: _kind, ...request }: RerunRequestRecord) => request;
+const RerunApplication = AnyObject.meta({
+  id: 'RerunApplication',
+  description: 'Per team: applied, already-applied or skipped (with why), the old and new score; `alreadyApplied` when this call changed nothing',
+});
+// appliedTeams is a DynamoDB string set: a list in JSON.
+const view = ({ pk: _pk, sk: _sk, kind: _kind, appliedTeams, ...request }: RerunRequestRecord) => ({
+  ...request,
+  ...(appliedTeams ? { appliedTeams: [...appliedTeams].sort() } : {}),
+});
 
 /**
  * Reruns of the top teams' ranked archives, compared with the originals. The API records the
@@ -80,6 +89,33 @@ export function adminRerunRoutes({ ctx, jobRunner }: ApiDependencies) {
         c.header('Content-Type', 'text/csv; charset=utf-8');
         c.header('Content-Disposition', `attachment; filename="rerun-${request.rerunId}.csv"`);
         return c.body(rerunReportCsv(request), 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'post',
+        path: '/admin/reruns/{rerunId}/apply',
+        tags: ['organisers'],
+        summary: "Replace the recorded scores of the teams whose rerun differs with the rerun's, and rebuild the boards (audit-logged)",
+        security: bearer,
+        request: {
+          params: RerunParams,
+          body: {
+            required: false,
+            content: {
+              'application/json': {
+                schema: z.object({ teams: z.array(resourceId('team id')).min(1).max(MAX_RERUN_TEAMS).optional() }).strict(),
+              },
+            },
+          },
+        },
+        responses: { 200: json(RerunApplication), ...commonErrors },
+      }),
+      async (c) => {
+        const organiser = organiserOf(c);
+        const { rerunId } = c.req.valid('param');
+        const { teams } = (c.req.valid('json') as { teams?: string[] } | undefined) ?? {};
+        return c.json(await applyRerun(ctx, { rerunId, ...(teams ? { teams } : {}), appliedBy: organiser.userId }), 200);
       },
     );
 }
