@@ -56,6 +56,8 @@ export interface ParityRun {
   jobLog: string[];
   /** Each container job's storage calls as evaluated under its role (empty with PODIUM_IAM_PARITY=off). */
   roleDecisions: Map<string, RoleDecision[]>;
+  /** The GPU instances' hidden-inputs mounts' storage calls (s3fs), evaluated as the instance role. */
+  instanceDecisions: RoleDecision[];
 }
 
 export interface ParityOptions {
@@ -119,9 +121,17 @@ export async function runParity(options: ParityOptions = {}): Promise<ParityRun>
   const jobLog: string[] = [];
   const roleDecisions = new Map<string, RoleDecision[]>();
   const onDecision = (jobId: string, decision: RoleDecision) => roleDecisions.set(jobId, [...(roleDecisions.get(jobId) ?? []), decision]);
+  const instanceDecisions: RoleDecision[] = [];
   const launcher =
     prepared &&
-    new ContainerJobLauncher({ contracts: prepared.synthesized.contracts, images: prepared.images, importValues: importValueResolver, log, onDecision });
+    new ContainerJobLauncher({
+      contracts: prepared.synthesized.contracts,
+      images: prepared.images,
+      importValues: importValueResolver,
+      log,
+      onDecision,
+      onInstanceDecision: (decision) => instanceDecisions.push(decision),
+    });
   const dataDir = await mkdtemp(join(tmpdir(), 'podium-parity-'));
   const platform = await timed('platform', () =>
     startLocalPlatform({
@@ -164,7 +174,7 @@ export async function runParity(options: ParityOptions = {}): Promise<ParityRun>
         ),
       ),
     );
-    return { outcomes, timings, jobLog, roleDecisions };
+    return { outcomes, timings, jobLog, roleDecisions, instanceDecisions };
   } finally {
     await platform.close();
     await launcher?.close();
