@@ -59,7 +59,7 @@ describe('the roles as synthesized', () => {
     expect(await s3('final/scoring', 'GetObjectCommand', labels('final'))).toBeUndefined();
   });
 
-  it("lets each phase's GPU instances (which serve the hidden-inputs mount) list and read that phase's inputs only: no labels, manifests or other phase", async () => {
+  it("lets a phase's GPU instances (serving the hidden-inputs mount) list and read its inputs only: no labels, manifests, other phase", async () => {
     const input = (phaseId: string) => ({ Bucket: config.hiddenBucket, Key: objectKeys.hiddenInput('tissuenet', datasetOf(phaseId), 'submission_format.csv') });
     expect(await s3('learning/instance', 'GetObjectCommand', input('learning'))).toBeUndefined();
     const prefix = objectKeys.hiddenInputsPrefix('tissuenet', datasetOf('learning'));
