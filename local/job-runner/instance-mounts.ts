@@ -147,6 +147,11 @@ export class InstanceMounts {
       await sleep(100);
     }
     this.options.log?.(`instance mount: s3://${request.bucket}/${request.prefix} at ${dir} (for ${request.hostPath})`);
+    // A mount that dies fails the jobs that read it (their check of the mount refuses it): say why.
+    s3fs.once('exit', (code, signal) => {
+      this.options.log?.(`instance mount: s3fs for ${request.hostPath} exited (${signal ?? code}): ${stderr.trim()}`);
+      this.mounts.delete(`${request.challengeId}:${request.hostPath}`);
+    });
     return { dir, s3fs, ...(proxy ? { proxy } : {}) };
   }
 }

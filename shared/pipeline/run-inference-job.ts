@@ -145,7 +145,7 @@ async function save(object: GetObjectCommandOutput, target: string): Promise<voi
 }
 
 /** Copies every object under `prefix` into `inputsDir`, a few at a time (thousands of slides). */
-async function downloadInputs(s3: S3Client, bucket: string, prefix: string, inputsDir: string): Promise<void> {
+export async function downloadInputs(s3: S3Client, bucket: string, prefix: string, inputsDir: string): Promise<void> {
   await mkdir(inputsDir, { recursive: true, mode: 0o755 });
   const root = resolve(inputsDir);
   const downloads: { key: string; target: string }[] = [];

@@ -105,7 +105,8 @@ function recordCommands(): { command: string; key?: string }[] {
   const name = `record-${calls.length}-${Date.now()}`;
   ctx.s3.middlewareStack.add(
     (next, context) => async (args) => {
-      calls.push({ command: context.commandName, ...((args.input as { Key?: string }).Key ? { key: (args.input as { Key: string }).Key } : {}) });
+      const key = (args.input as { Key?: string }).Key;
+      calls.push({ command: String(context.commandName), ...(key ? { key } : {}) });
       return next(args);
     },
     { step: 'initialize', name },
