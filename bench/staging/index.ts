@@ -44,7 +44,9 @@ const work = await mkdtemp(join(tmpdir(), 'podium-bench-staging-'));
 const needed = 3 * files * fileBytes;
 const free = await statfs(work).then((stats) => stats.bavail * stats.bsize);
 if (free < needed * 1.2) {
-  console.error(`bench/staging: ${(needed / 2 ** 30).toFixed(1)} GiB needed (the dataset, a download, a cache), ${(free / 2 ** 30).toFixed(1)} GiB free: scale down`);
+  console.error(
+    `bench/staging: ${(needed / 2 ** 30).toFixed(1)} GiB needed (the dataset, a download, a cache), ${(free / 2 ** 30).toFixed(1)} GiB free: scale down`,
+  );
   process.exit(1);
 }
 
@@ -111,7 +113,9 @@ async function readEach(root: string, length?: number): Promise<void> {
 }
 
 try {
-  console.log(`bench/staging: ${files} files × ${(fileBytes / MiB).toFixed(1)} MiB = ${((files * fileBytes) / 2 ** 30).toFixed(2)} GiB; partial reads of ${readBytes / 1024} KiB each`);
+  console.log(
+    `bench/staging: ${files} files × ${(fileBytes / MiB).toFixed(1)} MiB = ${((files * fileBytes) / 2 ** 30).toFixed(2)} GiB; partial reads of ${readBytes / 1024} KiB each`,
+  );
   const base = createHash('sha256').update('podium').digest();
   const body = Buffer.alloc(fileBytes);
   for (let offset = 0; offset < fileBytes; offset += base.length) base.copy(body, offset);
