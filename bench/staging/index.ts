@@ -113,9 +113,8 @@ async function readEach(root: string, length?: number): Promise<void> {
 }
 
 try {
-  console.log(
-    `bench/staging: ${files} files × ${(fileBytes / MiB).toFixed(1)} MiB = ${((files * fileBytes) / 2 ** 30).toFixed(2)} GiB; partial reads of ${readBytes / 1024} KiB each`,
-  );
+  const total = `${((files * fileBytes) / 2 ** 30).toFixed(2)} GiB`;
+  console.log(`bench/staging: ${files} files × ${(fileBytes / MiB).toFixed(1)} MiB = ${total}; partial reads of ${readBytes / 1024} KiB each`);
   const base = createHash('sha256').update('podium').digest();
   const body = Buffer.alloc(fileBytes);
   for (let offset = 0; offset < fileBytes; offset += base.length) base.copy(body, offset);
