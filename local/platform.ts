@@ -144,12 +144,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
           launch: (request) =>
             options.jobLauncher!({
               ...request,
-              ...(iam
-                ? {
-                    permissions: iam.jobPermissions(request.spec),
-                    instancePermissions: iam.instancePermissions(request.spec.challengeId, request.spec.phaseId),
-                  }
-                : {}),
+              ...(iam ? { permissions: iam.jobPermissions(request.spec) } : {}),
               ...(JOB_IMAGE[request.spec.kind] === 'scoring'
                 ? { platformFiles: [{ hostPath: receiptKey.privateKeyFile, env: LOCAL_RECEIPT_KEY_FILE_ENV }] }
                 : {}),

@@ -86,13 +86,6 @@ export class LocalIam {
     return { principalKey: jobPrincipalKey(spec), contracts: async () => [await (contract ??= this.jobContract(spec))] };
   }
 
-  /** What a phase's GPU instances' calls are evaluated as: the hidden-inputs mount (instance-mounts.ts). */
-  instancePermissions(challengeId: string, phaseId: string): PrincipalPermissions {
-    const key = principalKey({ component: 'instance', phaseId });
-    let contract: Promise<PermissionsContract> | undefined;
-    return { principalKey: key, contracts: async () => [await (contract ??= this.contractWithRole(challengeId, key, `${phaseId} GPU instances`))] };
-  }
-
   /**
    * What the local job runner gives each job process: a file naming the job's role and holding its
    * challenge's contract, read by the preload. Written when the job is submitted.

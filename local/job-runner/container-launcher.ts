@@ -30,8 +30,6 @@ export interface ContainerJobLauncherOptions {
   log?: (line: string) => void;
   /** Each storage call a job made, once evaluated as its role (with PODIUM_IAM_PARITY on). */
   onDecision?: (jobId: string, decision: RoleDecision) => void;
-  /** Each storage call an instance's hidden-inputs mount made, evaluated as the GPU instance role. */
-  onInstanceDecision?: (decision: RoleDecision) => void;
   /** Where the instances' mounts and caches live (default: a folder of this launcher, gone at close). */
   instanceRoot?: string;
   /** s3fs tuning for the instance mounts (instance-mounts.ts). */
@@ -168,7 +166,7 @@ export class ContainerJobLauncher {
    * The job definition with the instance's hidden-inputs mount (a host path on AWS, mounted by the
    * launch template) pointing at its local stand-in, mounted on first use and kept for later jobs.
    */
-  private async withInstanceMounts(contract: JobContainerContract, { spec, config, instancePermissions }: LaunchRequest): Promise<JobContainerContract> {
+  private async withInstanceMounts(contract: JobContainerContract, { spec, config }: LaunchRequest): Promise<JobContainerContract> {
     const declared = contract.environment[MOUNTED_INPUTS_ENV];
     if (declared === undefined) return contract;
     const importValue = this.options.importValues(spec.challengeId, config);
@@ -182,7 +180,6 @@ export class ContainerJobLauncher {
       root: this.options.instanceRoot ?? join(this.socketDir, 'instance'),
       s3Endpoint: config.s3Endpoint!,
       region: config.region,
-      ...(this.options.onInstanceDecision ? { onDecision: this.options.onInstanceDecision } : {}),
       ...(this.options.s3fsTuning ? { tuning: this.options.s3fsTuning } : {}),
       ...(this.options.log ? { log: this.options.log } : {}),
     });
@@ -192,7 +189,6 @@ export class ContainerJobLauncher {
       bucket: resolveCfnValue(STORAGE_ENV.hiddenBucket, hiddenBucket, importValue),
       prefix: mounted.prefix,
       hostPath: volume.hostPath,
-      ...(instancePermissions ? { permissions: instancePermissions } : {}),
     });
     return { ...contract, volumes: contract.volumes.map((candidate) => (candidate === volume ? { ...candidate, hostPath: local } : candidate)) };
   }

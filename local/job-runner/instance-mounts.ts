@@ -1,13 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import type http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join, posix } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EMULATOR_CREDENTIALS } from '#shared/storage/clients.ts';
-import type { PrincipalPermissions } from '../iam/permission-middleware.ts';
-import { createRoleProxy, type RoleDecision } from '../iam/role-proxy.ts';
 
 /**
  * What a phase's GPU instances mount on AWS (Mountpoint for Amazon S3, started by the launch
@@ -23,8 +18,6 @@ export interface InstanceMountRequest {
   prefix: string;
   /** The path the job definition binds (`/mnt/podium/<phase>/<dataset>`). */
   hostPath: string;
-  /** The phase's GPU instance role; without it (PODIUM_IAM_PARITY=off) s3fs reads with the emulators' key. */
-  permissions?: PrincipalPermissions;
 }
 
 export interface InstanceMountsOptions {
@@ -32,7 +25,6 @@ export interface InstanceMountsOptions {
   root: string;
   s3Endpoint: string;
   region: string;
-  onDecision?: (decision: RoleDecision) => void;
   /** s3fs tuning (`-o` options) beyond what makes it a read-only mount of the prefix; see s3fsOptions. */
   tuning?: string[];
   log?: (line: string) => void;
@@ -48,7 +40,6 @@ export const S3FS_RANGE_TUNING = ['multipart_size=5', 'parallel_count=1'];
 interface ActiveMount {
   dir: string;
   s3fs: ChildProcess;
-  proxy?: http.Server;
 }
 
 /** How long a mount may take to answer before the job fails as a platform fault. */
@@ -61,8 +52,11 @@ export function s3fsAvailable(): boolean {
 
 /**
  * One s3fs mount per (challenge, host path), made on first use and kept for later jobs, as the
- * instance keeps its mount across the jobs it runs. With IAM parity the mount reads through a role
- * proxy acting as the phase's GPU instance role, so it is refused anything outside its prefix.
+ * instance keeps its mount across the jobs it runs. s3fs reads with the emulators' key, not through
+ * a role proxy acting as the GPU instance role: at mount time s3fs lists the bucket without the
+ * prefix, which that role (scoped to the prefix, as Mountpoint needs) is refused, so s3fs would
+ * never mount. The instance role's scope is checked by the evaluator instead
+ * (test/local/iam/evaluation.test.ts).
  */
 export class InstanceMounts {
   private readonly mounts = new Map<string, Promise<ActiveMount>>();
@@ -81,16 +75,15 @@ export class InstanceMounts {
     return (await active).dir;
   }
 
-  /** Unmounts everything and stops the proxies. */
+  /** Unmounts everything. */
   async close(): Promise<void> {
     const mounts = await Promise.allSettled(this.mounts.values());
     this.mounts.clear();
     for (const settled of mounts) {
       if (settled.status !== 'fulfilled') continue;
-      const { dir, s3fs, proxy } = settled.value;
+      const { dir, s3fs } = settled.value;
       spawnSync('fusermount', ['-u', '-z', dir], { stdio: 'ignore' });
       s3fs.kill('SIGTERM');
-      await new Promise((done) => (proxy ? proxy.close(done) : done(undefined)));
     }
   }
 
@@ -99,31 +92,12 @@ export class InstanceMounts {
     const dir = join(this.options.root, 'mnt', request.challengeId, relative);
     const cache = join(this.options.root, 'cache', request.challengeId, relative);
     const stateDir = join(this.options.root, 'state', request.challengeId, relative);
-    for (const path of [dir, cache, stateDir]) mkdirSync(path, { recursive: true });
-    // A mount a killed stack left behind answers "transport endpoint is not connected".
+    // A mount a killed stack left behind answers "transport endpoint is not connected", even to mkdir.
     spawnSync('fusermount', ['-u', '-z', dir], { stdio: 'ignore' });
+    for (const path of [dir, cache, stateDir]) mkdirSync(path, { recursive: true });
 
-    let url = this.options.s3Endpoint;
-    let credentials = { accessKeyId: EMULATOR_CREDENTIALS.accessKeyId, secretAccessKey: EMULATOR_CREDENTIALS.secretAccessKey };
-    let proxy: http.Server | undefined;
-    const { permissions } = request;
-    if (permissions) {
-      credentials = { accessKeyId: `PODIUMLOCALHOST${randomBytes(4).toString('hex').toUpperCase()}`, secretAccessKey: randomBytes(30).toString('base64') };
-      proxy = createRoleProxy({
-        service: 's3',
-        upstream: this.options.s3Endpoint,
-        region: this.options.region,
-        permissions,
-        credentials,
-        upstreamAccessKeyId: EMULATOR_CREDENTIALS.accessKeyId,
-        onDecision: (decision) => {
-          if (decision.denial) this.options.log?.(`${request.hostPath}: AccessDenied: ${decision.denial.message}`);
-          this.options.onDecision?.(decision);
-        },
-      });
-      await new Promise<void>((done, fail) => proxy!.once('error', fail).listen(0, '127.0.0.1', () => done()));
-      url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
-    }
+    const url = this.options.s3Endpoint;
+    const credentials = EMULATOR_CREDENTIALS;
     const passwd = join(stateDir, 'passwd-s3fs');
     writeFileSync(passwd, `${credentials.accessKeyId}:${credentials.secretAccessKey}\n`, { mode: 0o600 });
     const prefix = request.prefix.replace(/\/+$/, '');
@@ -141,7 +115,7 @@ export class InstanceMounts {
     while (spawnSync('mountpoint', ['-q', dir]).status !== 0) {
       if (s3fs.exitCode !== null || Date.now() > deadline) {
         s3fs.kill('SIGKILL');
-        proxy?.close();
+        spawnSync('fusermount', ['-u', '-z', dir], { stdio: 'ignore' });
         throw new Error(`s3fs could not mount s3://${request.bucket}/${request.prefix} at ${dir}: ${stderr.trim() || 'no answer'}`);
       }
       await sleep(100);
@@ -152,7 +126,7 @@ export class InstanceMounts {
       this.options.log?.(`instance mount: s3fs for ${request.hostPath} exited (${signal ?? code}): ${stderr.trim()}`);
       this.mounts.delete(`${request.challengeId}:${request.hostPath}`);
     });
-    return { dir, s3fs, ...(proxy ? { proxy } : {}) };
+    return { dir, s3fs };
   }
 }
 

@@ -11,8 +11,6 @@ export interface LaunchRequest {
   config: StorageConfig;
   /** The job role its storage calls are evaluated as (local/iam); absent with PODIUM_IAM_PARITY=off. */
   permissions?: PrincipalPermissions;
-  /** The role of the phase's GPU instances, which serves the hidden-inputs mount (instance-mounts.ts). */
-  instancePermissions?: PrincipalPermissions;
   /**
    * Files the platform hands the job, as the local stand-ins for what it reaches on AWS (the
    * receipt key, standing in for KMS): each is given to the container read-only, readable by its

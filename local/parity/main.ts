@@ -27,12 +27,7 @@ if (runtime === 'container') {
   const decisions = [...run.roleDecisions.values()].flat();
   const refused = decisions.filter((decision) => decision.denial);
   console.log(`\nparity: ${decisions.length} storage calls of ${run.roleDecisions.size} job containers evaluated as their roles, ${refused.length} refused`);
-  const mountCalls = run.instanceDecisions;
-  console.log(
-    `parity: ${mountCalls.length} storage calls of the GPU instances' hidden-inputs mounts (s3fs) evaluated as the instance role, ` +
-      `${mountCalls.filter((decision) => decision.denial).length} refused`,
-  );
-  for (const { denial } of [...refused, ...mountCalls.filter((decision) => decision.denial)]) console.log(`  AccessDenied: ${denial!.message}`);
+  for (const { denial } of refused) console.log(`  AccessDenied: ${denial!.message}`);
 }
 const failed = run.outcomes.filter((outcome) => outcome.status !== 'SCORED');
 if (failed.length > 0) {

@@ -56,8 +56,6 @@ export interface ParityRun {
   jobLog: string[];
   /** Each container job's storage calls as evaluated under its role (empty with PODIUM_IAM_PARITY=off). */
   roleDecisions: Map<string, RoleDecision[]>;
-  /** The GPU instances' hidden-inputs mounts' storage calls (s3fs), evaluated as the instance role. */
-  instanceDecisions: RoleDecision[];
 }
 
 export interface ParityOptions {
@@ -121,7 +119,6 @@ export async function runParity(options: ParityOptions = {}): Promise<ParityRun>
   const jobLog: string[] = [];
   const roleDecisions = new Map<string, RoleDecision[]>();
   const onDecision = (jobId: string, decision: RoleDecision) => roleDecisions.set(jobId, [...(roleDecisions.get(jobId) ?? []), decision]);
-  const instanceDecisions: RoleDecision[] = [];
   const launcher =
     prepared &&
     new ContainerJobLauncher({
@@ -130,7 +127,6 @@ export async function runParity(options: ParityOptions = {}): Promise<ParityRun>
       importValues: importValueResolver,
       log,
       onDecision,
-      onInstanceDecision: (decision) => instanceDecisions.push(decision),
     });
   const dataDir = await mkdtemp(join(tmpdir(), 'podium-parity-'));
   const platform = await timed('platform', () =>
@@ -174,7 +170,7 @@ export async function runParity(options: ParityOptions = {}): Promise<ParityRun>
         ),
       ),
     );
-    return { outcomes, timings, jobLog, roleDecisions, instanceDecisions };
+    return { outcomes, timings, jobLog, roleDecisions };
   } finally {
     await platform.close();
     await launcher?.close();

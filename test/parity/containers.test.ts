@@ -194,10 +194,7 @@ describe.skipIf(!available)(title, () => {
       expect([...principals].sort()).toEqual(['learning/inference', 'learning/scoring']);
     });
 
-    it("reads the hidden inputs in place through the instance's read-only mount, which reads as the GPU instance role; the container downloads none", () => {
-      expect(run.instanceDecisions.length, 'calls of the s3fs mounts').toBeGreaterThan(0);
-      expect(new Set(run.instanceDecisions.map((decision) => decision.principalKey))).toEqual(new Set(['learning/instance']));
-      expect(run.instanceDecisions.filter((decision) => decision.denial).map((decision) => decision.denial!.message)).toEqual([]);
+    it("reads the hidden inputs in place through the instance's read-only mount (s3fs here): the container downloads none", () => {
       const containerReads = [...run.roleDecisions.values()]
         .flat()
         .filter((decision) => decision.operation === 'GetObject' && decision.target?.startsWith(`/${config.hiddenBucket}/inputs/`));
