@@ -133,7 +133,7 @@ try {
   await rm(join(work, 'download'), { recursive: true, force: true });
 
   const mountAt = async (name: string, tuning?: string[]) => {
-    const mounts = new InstanceMounts({ root: join(work, name), s3Endpoint: endpoint, region: config.region, ...(tuning ? { tuning } : {}) });
+    const mounts = new InstanceMounts({ root: join(work, name), s3Endpoint: endpoint, region: config.region, mode: 's3fs', ...(tuning ? { tuning } : {}) });
     const dir = await mounts.mount({ challengeId: 'bench', phaseId: 'learning', bucket: config.hiddenBucket, prefix, hostPath: '/mnt/podium/learning/test' });
     return { dir, mounts };
   };

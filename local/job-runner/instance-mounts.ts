@@ -1,8 +1,13 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { EMULATOR_CREDENTIALS } from '#shared/storage/clients.ts';
+import { downloadInputs } from '#shared/pipeline/run-inference-job.ts';
+import { createS3Client, EMULATOR_CREDENTIALS } from '#shared/storage/clients.ts';
+
+/** Names a storage config needs besides the hidden bucket; the copy touches only that one. */
+const LOCAL_BUCKETS = { tableName: 'unused', datasetsBucket: 'unused', submissionsBucket: 'unused', predictionsBucket: 'unused' };
 
 /**
  * What a phase's GPU instances mount on AWS (Mountpoint for Amazon S3, started by the launch
@@ -27,6 +32,13 @@ export interface InstanceMountsOptions {
   region: string;
   /** s3fs tuning (`-o` options) beyond what makes it a read-only mount of the prefix; see s3fsOptions. */
   tuning?: string[];
+  /**
+   * `s3fs` (FUSE, byte ranges on demand) or `directory`: the prefix copied once into a folder made
+   * read-only, kept for later jobs (the instance-level cache design). `directory` is the default:
+   * s3fs 1.90 on this project's machines answered ECONNABORTED to a stat of its mount's root under
+   * load (docs/ARCHITECTURE.md, *Hidden inputs at scale*).
+   */
+  mode?: 's3fs' | 'directory';
   log?: (line: string) => void;
 }
 
@@ -59,7 +71,7 @@ export function s3fsAvailable(): boolean {
  * (test/local/iam/evaluation.test.ts).
  */
 export class InstanceMounts {
-  private readonly mounts = new Map<string, Promise<ActiveMount>>();
+  private readonly mounts = new Map<string, Promise<ActiveMount | { dir: string }>>();
 
   constructor(private readonly options: InstanceMountsOptions) {}
 
@@ -80,14 +92,31 @@ export class InstanceMounts {
     const mounts = await Promise.allSettled(this.mounts.values());
     this.mounts.clear();
     for (const settled of mounts) {
-      if (settled.status !== 'fulfilled') continue;
+      if (settled.status !== 'fulfilled' || !('s3fs' in settled.value)) continue;
       const { dir, s3fs } = settled.value;
       spawnSync('fusermount', ['-u', '-z', dir], { stdio: 'ignore' });
       s3fs.kill('SIGTERM');
     }
   }
 
-  private async start(request: InstanceMountRequest): Promise<ActiveMount> {
+  private async start(request: InstanceMountRequest): Promise<ActiveMount | { dir: string }> {
+    if ((this.options.mode ?? 'directory') === 'directory') return this.copyOnce(request);
+    return this.mountS3fs(request);
+  }
+
+  /** The prefix downloaded once (the launcher's own download) into a folder made read-only. */
+  private async copyOnce(request: InstanceMountRequest): Promise<{ dir: string }> {
+    const relative = posix.normalize(request.hostPath).replace(/^\/+/, '');
+    const dir = join(this.options.root, 'copy', request.challengeId, relative);
+    const s3 = createS3Client({ ...LOCAL_BUCKETS, region: this.options.region, s3Endpoint: this.options.s3Endpoint, hiddenBucket: request.bucket });
+    await rm(dir, { recursive: true, force: true });
+    await downloadInputs(s3, request.bucket, request.prefix, dir);
+    execFileSync('chmod', ['-R', 'a-w,a+rX', dir]);
+    this.options.log?.(`instance copy: s3://${request.bucket}/${request.prefix} in ${dir} (for ${request.hostPath})`);
+    return { dir };
+  }
+
+  private async mountS3fs(request: InstanceMountRequest): Promise<ActiveMount> {
     const relative = posix.normalize(request.hostPath).replace(/^\/+/, '');
     const dir = join(this.options.root, 'mnt', request.challengeId, relative);
     const cache = join(this.options.root, 'cache', request.challengeId, relative);
