@@ -24,6 +24,8 @@ command -v runc >/dev/null 2>&1 || need_apt+=(runc)
 [ -x /usr/bin/catatonit ] || [ -x /usr/libexec/podman/catatonit ] || need_apt+=(catatonit)
 command -v mmdebstrap >/dev/null 2>&1 || need_apt+=(mmdebstrap)
 command -v nsenter >/dev/null 2>&1 || need_apt+=(util-linux)
+# s3fs stands in for the GPU instances' Mountpoint for Amazon S3 (the hidden-inputs mount) in parity.
+command -v s3fs >/dev/null 2>&1 || need_apt+=(s3fs)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup-system: installing ${need_apt[*]}"

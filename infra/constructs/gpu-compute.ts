@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import {
   AllocationStrategy,
   CfnComputeEnvironment,
@@ -23,6 +23,7 @@ import {
 import { Construct } from 'constructs';
 import { batchNames } from '#shared/jobs/batch-names.ts';
 import { acknowledge } from '../nag.ts';
+import { grantMountRead, mountCommands, type HiddenInputsMount } from './hidden-inputs-mount.ts';
 
 export interface GpuComputeProps {
   challengeId: string;
@@ -39,6 +40,8 @@ export interface GpuComputeProps {
   instanceVolumeGiB: number;
   /** Tags on every instance and volume launched (cost allocation). */
   instanceTags: Record<string, string>;
+  /** The phase's hidden inputs, mounted read-only on every GPU instance (its instance role reads them). */
+  hiddenInputs: HiddenInputsMount;
 }
 
 /** vCPU ceiling of the CPU-only scoring capacity: scoring reads a CSV and writes a few items. */
@@ -53,7 +56,7 @@ const SCORING_VOLUME_GIB = 40;
  * so never get a token; the instance role stays with the host and the ECS agent. The job's work
  * volumes are Docker volumes on this root volume (AL2023 ECS AMIs keep /var/lib/docker there).
  */
-function launchTemplate(scope: Construct, id: string, volumeGiB: number): LaunchTemplate {
+function launchTemplate(scope: Construct, id: string, volumeGiB: number, hostCommands: string[] = []): LaunchTemplate {
   // A finished job's work volume goes when the ECS agent cleans its task up, after 3 h by default:
   // a run killed for time or memory (which leaves its staged inputs behind) must not hold the
   // disk the next job on the instance was sized for. Batch takes user data as MIME multipart only.
@@ -61,6 +64,11 @@ function launchTemplate(scope: Construct, id: string, volumeGiB: number): Launch
   const agentConfig = UserData.forLinux();
   agentConfig.addCommands(`echo ECS_ENGINE_TASK_CLEANUP_WAIT_DURATION=${TASK_CLEANUP_WAIT} >> /etc/ecs/ecs.config`);
   userData.addUserDataPart(agentConfig, MultipartBody.SHELL_SCRIPT, true);
+  if (hostCommands.length > 0) {
+    const host = UserData.forLinux();
+    host.addCommands('set -eu', ...hostCommands);
+    userData.addUserDataPart(host, MultipartBody.SHELL_SCRIPT, true);
+  }
   return new LaunchTemplate(scope, id, {
     userData,
     requireImdsv2: true,
@@ -92,7 +100,7 @@ export class GpuCompute extends Construct {
     super(scope, id);
     const { challengeId, phaseId } = props;
 
-    this.launchTemplate = launchTemplate(this, 'LaunchTemplate', props.instanceVolumeGiB);
+    this.launchTemplate = launchTemplate(this, 'LaunchTemplate', props.instanceVolumeGiB, mountCommands(props.hiddenInputs, Stack.of(this).region));
     const scoringTemplate = launchTemplate(this, 'ScoringLaunchTemplate', SCORING_VOLUME_GIB);
 
     const common = {
@@ -124,6 +132,8 @@ export class GpuCompute extends Construct {
       maxvCpus: props.maxVcpus,
     });
     this.computeEnvironments = [scoring, gpu];
+    // The GPU instances' role serves the mount; scoring instances never see hidden inputs.
+    grantMountRead(gpu.instanceRole!, props.hiddenInputs);
     for (const environment of [scoring, gpu]) {
       // Batch puts these on the instances it launches: what the phase's cost budget filters on.
       (environment.node.defaultChild as CfnComputeEnvironment).addPropertyOverride('ComputeResources.Tags', props.instanceTags);

@@ -60,6 +60,15 @@ export class IsolatedNetwork extends Construct {
     // ECR stores image layers in an AWS-owned bucket; without it no image can be pulled.
     const ecrLayers = `arn:${stack.partition}:s3:::prod-${stack.region}-starport-layer-bucket/*`;
     allowOnly(s3, new PolicyStatement({ principals: [new AnyPrincipal()], actions: ['s3:*'], resources: [...props.s3Resources, ecrLayers] }));
+    // The AL2023 package repository (an AWS-owned bucket), read-only: the GPU instances install
+    // Mountpoint for Amazon S3 from it at boot (hidden-inputs-mount.ts). Public packages: nothing to exfiltrate into.
+    s3.addToPolicy(
+      new PolicyStatement({
+        principals: [new AnyPrincipal()],
+        actions: ['s3:GetObject'],
+        resources: [`arn:${stack.partition}:s3:::${al2023Repository(stack.region)}/*`],
+      }),
+    );
     const dynamodb = this.vpc.addGatewayEndpoint('DynamoDB', { service: GatewayVpcEndpointAwsService.DYNAMODB });
     allowOnly(
       dynamodb,
@@ -137,6 +146,9 @@ export class IsolatedNetwork extends Construct {
     });
   }
 }
+
+/** The bucket AL2023's dnf repositories are served from in a region (what `dnf repolist -v` shows). */
+export const al2023Repository = (region: string) => `al2023-repos-${region}-de612dc2`;
 
 function allowOnly(endpoint: GatewayVpcEndpoint, statement: PolicyStatement): void {
   endpoint.addToPolicy(statement);

@@ -20,6 +20,7 @@ import { STORAGE_ENV } from '#shared/storage/storage-config.ts';
 import { leaderboardPartition } from '#shared/storage/table-design.ts';
 import { type DataResources, importDataResources, importedNameOf } from '../data-exports.ts';
 import { GpuCompute } from '../constructs/gpu-compute.ts';
+import { bindHiddenInputsMount, hiddenInputsMount } from '../constructs/hidden-inputs-mount.ts';
 import { IsolatedNetwork } from '../constructs/isolated-network.ts';
 import { METRICS_NAMESPACE, POWERTOOLS_SERVICE } from '../constructs/podium-function.ts';
 import { acknowledge, renderedArn, wildcardResource } from '../nag.ts';
@@ -87,6 +88,14 @@ export class PhaseStack extends Stack {
     });
 
     assertDataMountServable(phase);
+    // Mounted on each GPU instance and bound into the inference job: runs read the hidden inputs in place.
+    const hiddenInputs = hiddenInputsMount({
+      challengeId,
+      phaseId: phase.id,
+      datasetId: phase.dataset,
+      bucket: data.hidden,
+      cacheGiB: phase.runtime.inputsGiB,
+    });
     // Everything the phase costs (endpoints, instances, volumes, logs) carries this tag: its budget filters on it.
     Tags.of(this).add(PHASE_STACK_TAG, this.stackName);
     this.compute = new GpuCompute(this, 'Compute', {
@@ -98,8 +107,10 @@ export class PhaseStack extends Stack {
       maxVcpus: challenge.aws.maxVcpus,
       spot: !isFinal,
       minVcpus: isFinal ? challenge.aws.finalWarmMinVcpus : 0,
-      instanceVolumeGiB: INSTANCE_BASE_GIB + jobsPerInstance(challenge.aws.gpuInstanceTypes) * workDiskGiB(phase),
+      // The inputs' cache once per instance; each job's work disk beside it.
+      instanceVolumeGiB: INSTANCE_BASE_GIB + phase.runtime.inputsGiB + jobsPerInstance(challenge.aws.gpuInstanceTypes) * workDiskGiB(phase),
       instanceTags: { [PHASE_STACK_TAG]: this.stackName },
+      hiddenInputs,
     });
 
     // Job logs are audit evidence of who ran what on health data: they outlive the phase stack
@@ -140,6 +151,7 @@ export class PhaseStack extends Stack {
     // A Docker volume per job on the instance's root volume (sized above), removed with the task.
     // No volume at an absolute data mount: the launcher links it (LINKED_DATA_ROOT).
     const volumes = [EcsVolume.host({ name: 'workspace', containerPath: WORK_VOLUME_PATH })];
+    bindHiddenInputsMount(hiddenInputs, inferenceEnvironment, volumes);
 
     // The phase's runtime (runtime.image) with Podium's launcher layer on top; an explicit asset so
     // the scoring job can name it in score receipts (its hash is also its ECR tag).

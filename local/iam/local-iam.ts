@@ -66,13 +66,17 @@ export class LocalIam {
   }
 
   /** The job's challenge's contract, holding only the job's own role: a job is deployed with its challenge alone. */
-  private async jobContract(spec: JobSpec): Promise<PermissionsContract> {
+  private jobContract(spec: JobSpec): Promise<PermissionsContract> {
+    return this.contractWithRole(spec.challengeId, jobPrincipalKey(spec), `job ${spec.name}`);
+  }
+
+  /** One challenge's contract, holding only the role `key`. */
+  private async contractWithRole(challengeId: string, key: string, who: string): Promise<PermissionsContract> {
     const challenges = await listChallenges(this.registry);
-    const challenge = challenges.find((candidate) => candidate.id === spec.challengeId);
-    if (!challenge) throw new Error(`job ${spec.name}: challenge ${spec.challengeId} is not registered, so its job roles are unknown`);
+    const challenge = challenges.find((candidate) => candidate.id === challengeId);
+    if (!challenge) throw new Error(`${who}: challenge ${challengeId} is not registered, so its roles are unknown`);
     const contract = await this.contractOf(challenge);
-    const key = jobPrincipalKey(spec);
-    if (!contract.roles[key]) throw new Error(`job ${spec.name}: ${spec.challengeId} has no role ${key}`);
+    if (!contract.roles[key]) throw new Error(`${who}: ${challengeId} has no role ${key}`);
     return { ...contract, roles: { [key]: contract.roles[key]! } };
   }
 

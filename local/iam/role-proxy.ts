@@ -12,6 +12,8 @@ export type ProxiedService = 's3' | 'dynamodb';
 export interface RoleDecision {
   principalKey: string;
   operation: string;
+  /** The request's path (`/bucket/key` for S3): what the call touched. */
+  target?: string;
   denial?: Denial;
 }
 
@@ -46,8 +48,8 @@ export function createRoleProxy(options: RoleProxyOptions): http.Server {
   const authorize = authorizer(options.permissions);
   const upstream = new URL(options.upstream);
   const agent = new http.Agent({ keepAlive: true });
-  const decide = (operation: string, denial?: Denial) =>
-    options.onDecision?.({ principalKey: options.permissions.principalKey, operation, ...(denial ? { denial } : {}) });
+  const decide = (operation: string, denial?: Denial, target?: string) =>
+    options.onDecision?.({ principalKey: options.permissions.principalKey, operation, ...(target ? { target } : {}), ...(denial ? { denial } : {}) });
 
   const forward = (
     request: IncomingMessage,
@@ -107,7 +109,7 @@ export function createRoleProxy(options: RoleProxyOptions): http.Server {
       return refuse(options.service, response, denial, method);
     }
     const denial = await authorize(requests);
-    decide(operation.command, denial);
+    decide(operation.command, denial, url.pathname);
     if (denial) return refuse(options.service, response, denial, method);
     const objectRead = options.service === 's3' && (operation.command === 'GetObject' || operation.command === 'HeadObject');
     if (!objectRead) return forward(request, response, body);

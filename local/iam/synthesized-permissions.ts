@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Challenge } from '#shared/challenge/load-challenge.ts';
 import { batchNames } from '#shared/jobs/batch-names.ts';
+import { stackNames } from '../../infra/stack-names.ts';
 import type { StorageConfig } from '#shared/storage/storage-config.ts';
 import { importValueResolver, LOCAL_ACCOUNT_ID, LOCAL_PARTITION } from '../parity/local-data-exports.ts';
 import { resolveCfnDocument, resolveCfnString, type CfnScope } from './cfn-values.ts';
@@ -17,9 +18,14 @@ export const FUNCTION_CONSTRUCTS = {
 } as const;
 export type FunctionComponent = keyof typeof FUNCTION_CONSTRUCTS;
 export type JobRoleKind = 'inference' | 'scoring';
+/**
+ * A phase's GPU instances: their role serves the hidden-inputs mount (Mountpoint on AWS, s3fs in
+ * the parity harness: local/job-runner/instance-mounts.ts). Found by its construct path.
+ */
+export const GPU_INSTANCE_ROLE_CONSTRUCT = 'Compute/GpuCompute/InstanceProfileRole';
 
-/** Who makes a call locally: a Lambda function of the platform, or a phase's job. */
-export type LocalPrincipal = { component: FunctionComponent } | { component: JobRoleKind; phaseId: string };
+/** Who makes a call locally: a Lambda function of the platform, a phase's job, or a phase's GPU instances. */
+export type LocalPrincipal = { component: FunctionComponent } | { component: JobRoleKind | 'instance'; phaseId: string };
 
 /** `api`, `reconciler`, `learning/scoring`…: how a principal is named in a contract and in errors. */
 export const principalKey = (principal: LocalPrincipal): string =>
@@ -83,8 +89,14 @@ const KEPT_TYPES = new Set([
   'AWS::Lambda::Function',
   'AWS::Batch::JobDefinition',
 ]);
-/** AWS managed policies the component roles carry: CloudWatch Logs only, nothing evaluated locally. */
-const LOG_ONLY_MANAGED_POLICIES = ['iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'];
+/**
+ * AWS managed policies the roles carry that grant nothing evaluated locally: CloudWatch Logs for the
+ * functions; ECS, ECR and Logs for the ECS agent on Batch instances (no S3, no DynamoDB action).
+ */
+const LOG_ONLY_MANAGED_POLICIES = [
+  'iam::aws:policy/service-role/AWSLambdaBasicExecutionRole',
+  'iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role',
+];
 
 const REPO_ROOT = resolve(import.meta.dirname, '../..');
 const CACHE_DIR = join(REPO_ROOT, 'node_modules/.cache/podium-iam');
@@ -263,6 +275,12 @@ export function permissionsContract(templates: PermissionTemplates, config: Stor
         );
         if (component) roles[component] = grantOf(roleIdOf(`${stack.stackName}/${logicalId}`, properties.Role));
       }
+      if (resource.Type === 'AWS::IAM::Role') {
+        const phaseId = templates.phaseIds.find(
+          (candidate) => resource.Metadata?.['aws:cdk:path'] === `${stackNames(challengeId).phase(candidate)}/${GPU_INSTANCE_ROLE_CONSTRUCT}/Resource`,
+        );
+        if (phaseId) roles[principalKey({ component: 'instance', phaseId })] = grantOf(logicalId);
+      }
       if (resource.Type === 'AWS::Batch::JobDefinition') {
         const name = properties.JobDefinitionName;
         for (const phaseId of templates.phaseIds) {
@@ -287,7 +305,8 @@ export function permissionsContract(templates: PermissionTemplates, config: Stor
       }
     }
   }
-  for (const required of [...Object.keys(FUNCTION_CONSTRUCTS), ...templates.phaseIds.flatMap((phaseId) => [`${phaseId}/inference`, `${phaseId}/scoring`])]) {
+  const phaseRoles = templates.phaseIds.flatMap((phaseId) => [`${phaseId}/inference`, `${phaseId}/scoring`, `${phaseId}/instance`]);
+  for (const required of [...Object.keys(FUNCTION_CONSTRUCTS), ...phaseRoles]) {
     if (!roles[required]) throw new Error(`${challengeId}: the synthesized templates have no role for ${required}`);
   }
   return { challengeId, accountId: LOCAL_ACCOUNT_ID, roles, resourcePolicies, encryptedObjects };

@@ -6,12 +6,15 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { MOUNTED_INPUTS_ENV, mountedInputsSchema } from '#shared/pipeline/mounted-inputs.ts';
 import { EMULATOR_CREDENTIALS, LOCAL_JOB_KEY_PREFIX } from '#shared/storage/clients.ts';
+import { STORAGE_ENV } from '#shared/storage/storage-config.ts';
 import type { StorageConfig } from '#shared/storage/storage-config.ts';
 import type { LocalCredentials } from '../iam/request-signature.ts';
 import type { PrincipalPermissions } from '../iam/permission-middleware.ts';
 import { createRoleProxy, type ProxiedService, type RoleDecision } from '../iam/role-proxy.ts';
-import type { JobContainerContract } from './job-definition-contract.ts';
+import { InstanceMounts } from './instance-mounts.ts';
+import { resolveCfnValue, type JobContainerContract } from './job-definition-contract.ts';
 import type { JobLauncher, LaunchedJob, LaunchRequest } from './job-launcher.ts';
 import { podmanCreateArgs } from './podman-args.ts';
 import { hostHardLimits, podman, spawnPodman } from './podman.ts';
@@ -27,6 +30,10 @@ export interface ContainerJobLauncherOptions {
   log?: (line: string) => void;
   /** Each storage call a job made, once evaluated as its role (with PODIUM_IAM_PARITY on). */
   onDecision?: (jobId: string, decision: RoleDecision) => void;
+  /** Where the instances' mounts and caches live (default: a folder of this launcher, gone at close). */
+  instanceRoot?: string;
+  /** s3fs tuning for the instance mounts (instance-mounts.ts). */
+  s3fsTuning?: string[];
 }
 
 /** Label on every job container, so a restarted stack can find what a killed one left. */
@@ -46,6 +53,7 @@ const CANNOT_START = 125;
 export class ContainerJobLauncher {
   private readonly socketDir = mkdtempSync(join(tmpdir(), 'podium-endpoints-'));
   private readonly hostRelays = new Map<number, net.Server>();
+  private instanceMounts?: InstanceMounts;
 
   constructor(private readonly options: ContainerJobLauncherOptions) {}
 
@@ -57,15 +65,18 @@ export class ContainerJobLauncher {
 
   /** Stops relaying the storage endpoints (call after the job runner closed). */
   async close(): Promise<void> {
+    await this.instanceMounts?.close();
     await Promise.all([...this.hostRelays.values()].map((server) => new Promise((done) => server.close(done))));
     this.hostRelays.clear();
     rmSync(this.socketDir, { recursive: true, force: true });
   }
 
-  private async run(job: ContainerJob, { jobId, spec, config, permissions, platformFiles = [] }: LaunchRequest): Promise<void> {
+  private async run(job: ContainerJob, request: LaunchRequest): Promise<void> {
+    const { jobId, spec, config, permissions, platformFiles = [] } = request;
     const submitJob = await submitJobRequestOf(spec);
-    const contract = this.options.contracts.get(submitJob.jobDefinition!);
-    if (!contract) throw new Error(`no synthesized job definition named ${submitJob.jobDefinition}`);
+    const declared = this.options.contracts.get(submitJob.jobDefinition!);
+    if (!declared) throw new Error(`no synthesized job definition named ${submitJob.jobDefinition}`);
+    const contract = await this.withInstanceMounts(declared, request);
     const image = this.options.images.get(contract.imageAssetHash);
     if (!image) throw new Error(`no image built for ${contract.jobDefinitionName} (asset ${contract.imageAssetHash.slice(0, 12)})`);
     const endpoints: Record<string, [ProxiedService, string | undefined]> = {
@@ -149,6 +160,37 @@ export class ContainerJobLauncher {
         this.options.log?.(`could not remove ${containerId}: ${String(error)}`),
       );
     }
+  }
+
+  /**
+   * The job definition with the instance's hidden-inputs mount (a host path on AWS, mounted by the
+   * launch template) pointing at its local stand-in, mounted on first use and kept for later jobs.
+   */
+  private async withInstanceMounts(contract: JobContainerContract, { spec, config }: LaunchRequest): Promise<JobContainerContract> {
+    const declared = contract.environment[MOUNTED_INPUTS_ENV];
+    if (declared === undefined) return contract;
+    const importValue = this.options.importValues(spec.challengeId, config);
+    const mounted = mountedInputsSchema.parse(JSON.parse(resolveCfnValue(MOUNTED_INPUTS_ENV, declared, importValue)));
+    const volume = contract.volumes.find((candidate) => candidate.containerPath === mounted.path);
+    if (!volume?.hostPath || !volume.readOnly)
+      throw new Error(`${contract.jobDefinitionName}: ${MOUNTED_INPUTS_ENV} names ${mounted.path}, which no read-only host volume binds`);
+    const hiddenBucket = contract.environment[STORAGE_ENV.hiddenBucket];
+    if (hiddenBucket === undefined) throw new Error(`${contract.jobDefinitionName}: ${MOUNTED_INPUTS_ENV} without ${STORAGE_ENV.hiddenBucket}`);
+    this.instanceMounts ??= new InstanceMounts({
+      root: this.options.instanceRoot ?? join(this.socketDir, 'instance'),
+      s3Endpoint: config.s3Endpoint!,
+      region: config.region,
+      ...(this.options.s3fsTuning ? { tuning: this.options.s3fsTuning } : {}),
+      ...(this.options.log ? { log: this.options.log } : {}),
+    });
+    const local = await this.instanceMounts.mount({
+      challengeId: spec.challengeId,
+      phaseId: spec.phaseId,
+      bucket: resolveCfnValue(STORAGE_ENV.hiddenBucket, hiddenBucket, importValue),
+      prefix: mounted.prefix,
+      hostPath: volume.hostPath,
+    });
+    return { ...contract, volumes: contract.volumes.map((candidate) => (candidate === volume ? { ...candidate, hostPath: local } : candidate)) };
   }
 
   /** A unix socket for one job's calls to one endpoint, each evaluated as the job's role. */

@@ -1,5 +1,6 @@
 import { batchNames } from '#shared/jobs/batch-names.ts';
 import { JOB_IMAGE, type JobSpec } from '#shared/jobs/job-runner.ts';
+import { MOUNTED_INPUTS_ENV } from '#shared/pipeline/mounted-inputs.ts';
 import { WORK_DIR_ENV } from '#shared/pipeline/run-inference-job.ts';
 import { STORAGE_ENV, type StorageConfig } from '#shared/storage/storage-config.ts';
 import { importValueResolver } from '../parity/local-data-exports.ts';
@@ -14,7 +15,9 @@ const LOCAL_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 
  * overrides, and what the platform around it provides (the local endpoints, stand-in credentials).
  * Nothing else of this process reaches the job, so a job that reads a variable its definition
  * does not declare fails here as on AWS. The instance volume a definition names for the work
- * folder is a local folder here. `platformEnvironment` is what the local stack provides beside the
+ * folder is a local folder here; the instance's hidden-inputs mount (MOUNTED_INPUTS_ENV) has no
+ * stand-in for a process, which downloads its inputs instead (the containers of `npm run parity`
+ * get the mount: local/job-runner/instance-mounts.ts). `platformEnvironment` is what the local stack provides beside the
  * endpoints (the receipt key file standing in for KMS: local/receipt-key.ts).
  *
  * @example const environmentOf = declaredJobEnvironment(contracts, config, '/tmp/podium-jobs');
@@ -34,7 +37,9 @@ export function declaredJobEnvironment(
     if (!contract) throw new Error(`no job definition ${definition} in the synthesized templates (is ${spec.challengeId}/${spec.phaseId} deployed?)`);
     const importValue = importValueResolver(spec.challengeId, config);
     const declared = Object.fromEntries(
-      Object.entries(contract.environment).map(([name, value]) => [name, name === WORK_DIR_ENV ? workRoot : resolveCfnValue(name, value, importValue)]),
+      Object.entries(contract.environment)
+        .filter(([name]) => name !== MOUNTED_INPUTS_ENV)
+        .map(([name, value]) => [name, name === WORK_DIR_ENV ? workRoot : resolveCfnValue(name, value, importValue)]),
     );
     return {
       ...declared,

@@ -121,7 +121,13 @@ export async function runParity(options: ParityOptions = {}): Promise<ParityRun>
   const onDecision = (jobId: string, decision: RoleDecision) => roleDecisions.set(jobId, [...(roleDecisions.get(jobId) ?? []), decision]);
   const launcher =
     prepared &&
-    new ContainerJobLauncher({ contracts: prepared.synthesized.contracts, images: prepared.images, importValues: importValueResolver, log, onDecision });
+    new ContainerJobLauncher({
+      contracts: prepared.synthesized.contracts,
+      images: prepared.images,
+      importValues: importValueResolver,
+      log,
+      onDecision,
+    });
   const dataDir = await mkdtemp(join(tmpdir(), 'podium-parity-'));
   const platform = await timed('platform', () =>
     startLocalPlatform({

@@ -200,7 +200,7 @@ export const runtimeSchema = z
     image: runtimeImageSchema.optional(),
     /** Interpreter for submissions. Locally a path (default: Debian's python3); on AWS the runtime image. */
     python: z.string().min(1).optional(),
-    /** Size of the inputs one run stages (the phase's hidden inputs); sizes the job's work disk on AWS. */
+    /** Disk for the phase's hidden inputs on each GPU instance: the cache of its read-only mount on AWS (what runs read, least recently used evicted). */
     inputsGiB: z.number().positive().max(10_000).default(50),
   })
   .strict();

@@ -11,6 +11,7 @@ import { fileChecksums } from '../datasets/file-checksums.ts';
 import type { SandboxMode } from '../sandbox/sandbox-mode.ts';
 import type { StorageConfig } from '../storage/storage-config.ts';
 import { runOutputKeys, type InferenceRunSpec } from './inference-run-spec.ts';
+import { verifyMountedInputs, type MountedInputs } from './mounted-inputs.ts';
 import { fixedFailure, type RunFailure } from './run-failure.ts';
 import { writeRunOutcome, type RunOutcome } from './run-outcome.ts';
 import { runUsageOf } from './run-usage.ts';
@@ -31,6 +32,8 @@ export interface InferenceJobOptions {
   sandboxMode?: SandboxMode;
   /** Largest predictions file accepted. */
   maxPredictionsBytes?: number;
+  /** The phase's hidden inputs, already on the instance (PODIUM_MOUNTED_INPUTS): read in place, not downloaded. */
+  mountedInputs?: MountedInputs;
 }
 
 const INPUT_DOWNLOAD_CONCURRENCY = 16;
@@ -86,10 +89,10 @@ async function runStaged(
   started: number,
 ): Promise<RunOutcome> {
   const { s3, config } = storage;
-  await downloadInputs(s3, spec.inputs.bucket === 'hidden' ? config.hiddenBucket : config.datasetsBucket, spec.inputs.prefix, paths.inputsDir);
+  const inputsDir = await stageInputs(storage, spec, paths);
   const run = await runSubmission({
     archivePath: paths.archivePath,
-    inputsDir: paths.inputsDir,
+    inputsDir,
     workDir: paths.workDir,
     phase: { runtime: spec.runtime },
     format: spec.format,
@@ -120,13 +123,29 @@ async function runStaged(
   return { result: 'predicted', ...base, rows: run.rows };
 }
 
+/**
+ * Where the run's inputs are: the instance's read-only mount when it shows exactly the hidden
+ * prefix this run reads (checked against S3's listing first), else a download into the work dir
+ * (smoke runs, and hosts without the mount: the local process runner).
+ */
+async function stageInputs(storage: InferenceStorage, spec: InferenceRunSpec, paths: InferenceJobOptions & { inputsDir: string }): Promise<string> {
+  const { s3, config } = storage;
+  const mounted = paths.mountedInputs;
+  if (spec.inputs.bucket === 'hidden' && mounted?.prefix === spec.inputs.prefix) {
+    await verifyMountedInputs(s3, config.hiddenBucket, mounted.prefix, mounted.path);
+    return mounted.path;
+  }
+  await downloadInputs(s3, spec.inputs.bucket === 'hidden' ? config.hiddenBucket : config.datasetsBucket, spec.inputs.prefix, paths.inputsDir);
+  return paths.inputsDir;
+}
+
 async function save(object: GetObjectCommandOutput, target: string): Promise<void> {
   await mkdir(dirname(target), { recursive: true });
   await pipeline(object.Body as Readable, createWriteStream(target, { flags: 'wx', mode: 0o644 }));
 }
 
 /** Copies every object under `prefix` into `inputsDir`, a few at a time (thousands of slides). */
-async function downloadInputs(s3: S3Client, bucket: string, prefix: string, inputsDir: string): Promise<void> {
+export async function downloadInputs(s3: S3Client, bucket: string, prefix: string, inputsDir: string): Promise<void> {
   await mkdir(inputsDir, { recursive: true, mode: 0o755 });
   const root = resolve(inputsDir);
   const downloads: { key: string; target: string }[] = [];

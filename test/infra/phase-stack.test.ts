@@ -271,11 +271,11 @@ describe('inference work disk (runs are not staged in memory)', () => {
     }
   });
 
-  it('gives each GPU instance a root volume that holds the archive, its extraction, the inputs and scratch of every job it can run', () => {
+  it('gives each GPU instance a root volume that holds the inputs cache once, and the archive, its extraction and scratch of every job it can run', () => {
     for (const phase of podium.challenge.phases) {
       const template = podium.template(podium.stacks.phases.get(phase.id)!);
       const limits = archiveLimitsFor(phase);
-      const perJobGiB = (limits.maxArchiveBytes + limits.maxUncompressedBytes + DEFAULT_SANDBOX_LIMITS.maxScratchBytes) / GiB + phase.runtime.inputsGiB;
+      const perJobGiB = (limits.maxArchiveBytes + limits.maxUncompressedBytes + DEFAULT_SANDBOX_LIMITS.maxScratchBytes) / GiB;
       const vcpusPerJob = Number(
         inferenceContainer(template, 'tissuenet', phase.id).ResourceRequirements.find((requirement) => requirement.Type === 'VCPU')!.Value,
       );
@@ -292,7 +292,7 @@ describe('inference work disk (runs are not staged in memory)', () => {
       }>;
       const root = devices.find((device) => device.DeviceName === '/dev/xvda')!;
       expect(root.Ebs.VolumeSize, `${phase.id}: ${jobsPerInstance} job(s) of ${perJobGiB.toFixed(1)} GiB`).toBeGreaterThanOrEqual(
-        Math.ceil(jobsPerInstance * perJobGiB),
+        Math.ceil(phase.runtime.inputsGiB + jobsPerInstance * perJobGiB),
       );
     }
   });

@@ -58,13 +58,17 @@ const PROBE = [
   'echo "shm=$(df -m /dev/shm | awk \'NR==2 {print $2}\')"',
   'echo "memory=$(cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max)"',
   "echo \"nproc=$(awk '/^Max processes/ {print $4}' /proc/self/limits) nofile=$(awk '/^Max open files/ {print $5}' /proc/self/limits)\"",
+  'touch /mnt/podium-inputs/probe 2>/dev/null && echo inputs=writable || echo inputs=read-only',
   'env | cut -d= -f1 | sort | sed "s/^/env:/"',
 ].join('; ');
 
 /** Runs the probe script in the image under the job definition's settings; returns its lines. */
 async function probe(kind: 'inference' | 'scoring'): Promise<{ lines: string[]; request: ContainerRunRequest }> {
   const submitJob = await submitJobRequestOf(specOf(kind));
-  const contract = prepared.synthesized.contracts.get(submitJob.jobDefinition!)!;
+  const declared = prepared.synthesized.contracts.get(submitJob.jobDefinition!)!;
+  // The instance's hidden-inputs mount (a host path the launch template mounts) stands in as an empty folder.
+  const instanceMount = await mkdtemp(join(tmpdir(), 'podium-probe-mount-'));
+  const contract = { ...declared, volumes: declared.volumes.map((volume) => (volume.hostPath ? { ...volume, hostPath: instanceMount } : volume)) };
   const request: ContainerRunRequest = {
     contract,
     submitJob,
@@ -93,6 +97,8 @@ describe.skipIf(!available)(title, () => {
         expect.arrayContaining([
           'uid=0',
           'root=read-only',
+          // Bound read-only, as the job definition declares: even the launcher's root cannot write there.
+          'inputs=read-only',
           `tmp=tmpfs:${tmpMiB}`,
           'tmp=writable',
           'shm=2048',
@@ -186,6 +192,17 @@ describe.skipIf(!available)(title, () => {
       }
       const principals = new Set(jobs.flatMap(([, decisions]) => decisions.map((decision) => decision.principalKey)));
       expect([...principals].sort()).toEqual(['learning/inference', 'learning/scoring']);
+    });
+
+    it("reads the hidden inputs in place through the instance's read-only mount (s3fs here): the container downloads none", () => {
+      const containerReads = [...run.roleDecisions.values()]
+        .flat()
+        .filter((decision) => decision.operation === 'GetObject' && decision.target?.startsWith(`/${config.hiddenBucket}/inputs/`));
+      expect(containerReads.map((decision) => decision.target)).toEqual([]);
+      // The launcher still checks the mount against S3's listing (names and sizes) before the code runs.
+      expect(
+        [...run.roleDecisions.values()].flat().some((decision) => decision.principalKey === 'learning/inference' && decision.operation === 'ListObjectsV2'),
+      ).toBe(true);
     });
   });
 });

@@ -15,6 +15,7 @@ import { STORAGE_ENV } from '#shared/storage/storage-config.ts';
 import { findSubmission, transitionSubmission } from '#shared/submissions/submission-record.ts';
 import { generate } from '../../examples/tissuenet/generate-data.ts';
 import { synthesisePodium } from '../infra/podium-app.ts';
+import { MOUNTED_INPUTS_ENV } from '#shared/pipeline/mounted-inputs.ts';
 import { jobDefinitionEnvironment, localJobEnvironment } from '../support/deployed-environment.ts';
 import { startStorageFixture, type StorageFixture } from '../support/storage-fixture.ts';
 import { submitArchive, zipFolder } from './support/submissions.ts';
@@ -71,8 +72,11 @@ describe('the inference job under its synthesized contract', () => {
     await transitionSubmission(ctx, id, { to: 'UPLOADED' });
     const submission = (await findSubmission(ctx, id))!;
     const { inference } = buildJobSpecs(challenge, submission, 1);
+    // A process has no GPU instance under it: without the instance's hidden-inputs mount it downloads, as the local runner's jobs do.
+    const { [MOUNTED_INPUTS_ENV]: _instanceMount, ...deployed } = localJobEnvironment(declared as Record<string, string>, ctx.config, { [WORK_DIR_ENV]: work });
+    expect(_instanceMount, `${MOUNTED_INPUTS_ENV} in the job definition`).toBeDefined();
     const env = {
-      ...localJobEnvironment(declared as Record<string, string>, ctx.config, { [WORK_DIR_ENV]: work }),
+      ...deployed,
       ...inference.environment,
       [STORAGE_ENV.s3Endpoint]: ctx.config.s3Endpoint!,
       AWS_ACCESS_KEY_ID: 'local',

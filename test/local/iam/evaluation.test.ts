@@ -59,6 +59,22 @@ describe('the roles as synthesized', () => {
     expect(await s3('final/scoring', 'GetObjectCommand', labels('final'))).toBeUndefined();
   });
 
+  it("lets a phase's GPU instances (serving the hidden-inputs mount) list and read its inputs only: no labels, manifests, other phase", async () => {
+    const input = (phaseId: string) => ({ Bucket: config.hiddenBucket, Key: objectKeys.hiddenInput('tissuenet', datasetOf(phaseId), 'submission_format.csv') });
+    expect(await s3('learning/instance', 'GetObjectCommand', input('learning'))).toBeUndefined();
+    const prefix = objectKeys.hiddenInputsPrefix('tissuenet', datasetOf('learning'));
+    expect(await s3('learning/instance', 'ListObjectsV2Command', { Bucket: config.hiddenBucket, Prefix: prefix, Delimiter: '/' })).toBeUndefined();
+    expect((await s3('learning/instance', 'GetObjectCommand', input('final')))?.action).toBe('s3:GetObject');
+    expect((await s3('learning/instance', 'ListObjectsV2Command', { Bucket: config.hiddenBucket, Prefix: 'labels/' }))?.action).toBe('s3:ListBucket');
+    const manifest = { Bucket: config.hiddenBucket, Key: objectKeys.hiddenManifest('tissuenet', datasetOf('learning')) };
+    expect((await s3('learning/instance', 'GetObjectCommand', manifest))?.action).toBe('s3:GetObject');
+    expect((await s3('learning/instance', 'GetObjectCommand', labels('learning')))?.message).toContain('(OnlyScoringJobsReadLabels)');
+    expect(await s3('final/instance', 'GetObjectCommand', input('final'))).toBeUndefined();
+    // The instances hold no other data: not the datasets, archives or predictions.
+    const archive = { Bucket: config.submissionsBucket, Key: objectKeys.submissionArchive('tissuenet', 'learning', 'team', 'sub') };
+    expect((await s3('learning/instance', 'GetObjectCommand', archive))?.action).toBe('s3:GetObject');
+  });
+
   it('gives the inference job no table', async () => {
     const denial = await dynamo('learning/inference', 'PutItemCommand', { TableName: 'podium', Item: { pk: { S: 'SUBMISSION#s' }, sk: { S: 'META' } } });
     expect(denial?.message).toContain('is not authorized to perform: dynamodb:PutItem on resource: arn:aws:dynamodb:eu-west-3:123456789012:table/podium');
