@@ -46,6 +46,12 @@ export const keys = {
     pk: `BUDGET#${challengeId}#${phaseId}#${teamId}`,
     sk: 'BUDGET',
   }),
+  trainingJob: (trainingJobId: string) => ({ pk: `TRAINING#${trainingJobId}`, sk: 'META' }),
+  /** The set of a team's unfinished training jobs on a phase: its size is the team's concurrency. */
+  trainingSlots: (challengeId: string, phaseId: string, teamId: string) => ({
+    pk: `BUDGET#${challengeId}#${phaseId}#${teamId}`,
+    sk: 'RUNNING',
+  }),
   /** One per threshold crossed at one granted total: recorded once, for the notifications to send. */
   budgetAlert: (challengeId: string, phaseId: string, teamId: string, grantedGpuSeconds: number, percent: number) => ({
     pk: `BUDGET#${challengeId}#${phaseId}#${teamId}`,

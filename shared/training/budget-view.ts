@@ -14,6 +14,9 @@ export interface BudgetView {
   /** Held by queued and running jobs, until they are settled. */
   reservedGpuHours: number;
   remainingGpuHours: number;
+  /** Exact figures, by the second: the hours above are rounded to 3.6 s. */
+  usedGpuSeconds: number;
+  remainingGpuSeconds: number;
   usedPercent: number;
   /** At the phase's `instancePricePerHourEur`: an estimate, not an invoice. */
   usedCostEur: number;
@@ -39,6 +42,8 @@ export async function viewTrainingBudget(ctx: PodiumContext, challengeId: string
     usedGpuHours: gpuHours(used),
     reservedGpuHours: gpuHours(granted - used - available),
     remainingGpuHours: gpuHours(available),
+    usedGpuSeconds: used,
+    remainingGpuSeconds: available,
     usedPercent: granted > 0 ? Math.round((used / granted) * 1000) / 10 : 0,
     usedCostEur: costEur(used, training),
     remainingCostEur: costEur(available, training),
