@@ -4,7 +4,7 @@ import { keys } from '../storage/table-design.ts';
 import { createLogger } from '../logger.ts';
 import type { TrainingEnd } from './run-training.ts';
 import { settleTrainingBudget } from './training-budget.ts';
-import { findTrainingJob, isTrainingTerminal, transitionTrainingJob, type TrainingJobRecord } from './training-job-record.ts';
+import { findTrainingJob, isTrainingTerminal, markTrainingJobSettled, transitionTrainingJob, type TrainingJobRecord } from './training-job-record.ts';
 import type { TrainingOutputFile } from './training-outputs.ts';
 
 const log = createLogger('pipeline');
@@ -21,8 +21,8 @@ export interface TrainingJobEnd {
  * Ends a training job: records its end (one conditional write from CREATED, QUEUED or RUNNING),
  * then settles its budget for the run time the record holds and frees its concurrency slot. Each
  * step is safe to repeat, and the steps after the first run for an already-ended job too: a
- * replayed end, or the reconciler after a crash between two steps, completes what is missing and
- * charges nothing twice. The first end recorded wins; a later one changes only what was missing.
+ * replayed end, or the reconciler after a crash between two steps (the job stays in the active
+ * index until the last one), completes what is missing and charges nothing twice. The first end recorded wins; a later one changes only what was missing.
  */
 export async function finishTrainingJob(ctx: PodiumContext, trainingJobId: string, ending: TrainingJobEnd): Promise<TrainingJobRecord | undefined> {
   const at = ctx.now().toISOString();
@@ -38,6 +38,7 @@ export async function finishTrainingJob(ctx: PodiumContext, trainingJobId: strin
   if (recorded) log.info('training job ended', { trainingJobId, end: job.status, runSeconds: job.runSeconds });
   await settleTrainingBudget(ctx, job.challengeId, job.phaseId, job.teamId, job.id, job.runSeconds ?? 0);
   await removeMember(ctx.db, ctx.config.tableName, keys.trainingSlots(job.challengeId, job.phaseId, job.teamId), job.id);
+  await markTrainingJobSettled(ctx, job.id);
   return job;
 }
 

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { PodiumContext } from '../context.ts';
 import { notFound } from '../errors.ts';
-import { createIfAbsent, transitionStatus } from '../storage/conditional-writes.ts';
+import { createIfAbsent, transitionStatus, writeIfCondition } from '../storage/conditional-writes.ts';
 import { queryAll } from '../storage/query-all.ts';
 import { ACTIVE_SUBMISSIONS_INDEX, BY_OWNER_INDEX, keys } from '../storage/table-design.ts';
 import type { TrainingEnd } from './run-training.ts';
@@ -45,6 +45,8 @@ export interface TrainingJobRecord {
   message?: string;
   outputs?: TrainingOutputFile[];
   cancelledBy?: string;
+  /** When its budget was settled and its slot freed: the job then leaves the active index. */
+  settledAt?: string;
   gsi1pk: string;
   gsi1sk: string;
   activepk?: string;
@@ -90,7 +92,11 @@ export async function getTeamTrainingJob(ctx: PodiumContext, trainingJobId: stri
   return job;
 }
 
-/** One conditional write from one of `from` to `to`; false, changing nothing, for a late or repeated event. Ends leave the active index. */
+/**
+ * One conditional write from one of `from` to `to`; false, changing nothing, for a late or repeated
+ * event. An ended job stays in the active index until its budget is settled (`markTrainingJobSettled`),
+ * so the reconciler completes a settlement a crash interrupted.
+ */
 export async function transitionTrainingJob(
   ctx: PodiumContext,
   trainingJobId: string,
@@ -102,8 +108,23 @@ export async function transitionTrainingJob(
     from,
     to,
     set: { ...set, updatedAt: ctx.now().toISOString() },
-    remove: isTrainingTerminal(to) ? [ACTIVE_SUBMISSIONS_INDEX.partition, ACTIVE_SUBMISSIONS_INDEX.sort] : [],
   });
+}
+
+/** The ended job's budget is settled and its slot freed: it leaves the active index, the reconciler's last look at it. */
+export async function markTrainingJobSettled(ctx: PodiumContext, trainingJobId: string): Promise<boolean> {
+  const terminal = Object.fromEntries(TRAINING_TERMINAL.map((status, index) => [`:end${index}`, status]));
+  return writeIfCondition(
+    ctx.db,
+    new UpdateCommand({
+      TableName: ctx.config.tableName,
+      Key: keys.trainingJob(trainingJobId),
+      UpdateExpression: 'SET settledAt = if_not_exists(settledAt, :now) REMOVE #activepk, #activesk',
+      ConditionExpression: `#status IN (${Object.keys(terminal).join(', ')})`,
+      ExpressionAttributeNames: { '#status': 'status', '#activepk': ACTIVE_SUBMISSIONS_INDEX.partition, '#activesk': ACTIVE_SUBMISSIONS_INDEX.sort },
+      ExpressionAttributeValues: { ':now': ctx.now().toISOString(), ...terminal },
+    }),
+  );
 }
 
 /** The team's training jobs on a phase, oldest first. */
