@@ -4,7 +4,7 @@ import type { Challenge } from '../challenge/challenge.ts';
 import { findDataset } from '../challenge/challenge.ts';
 import type { PodiumContext } from '../context.ts';
 import { MANIFEST_FILE, type DatasetManifest } from '../datasets/dataset-layout.ts';
-import { notFound } from '../errors.ts';
+import { notFound, PodiumError } from '../errors.ts';
 import type { Principal } from '../identity/principal.ts';
 import { objectKeys } from '../storage/object-keys.ts';
 import { appendAccessLog } from './access-log.ts';
@@ -37,7 +37,8 @@ export async function issueDatasetDownloads(ctx: PodiumContext, challenge: Chall
   const dataset = findDataset(challenge, datasetId);
   if (!dataset || dataset.kind === 'hidden') throw notFound(`dataset "${datasetId}" of ${challenge.id}`);
   if (!isDownloadable(dataset)) {
-    throw notFound(`a download of dataset "${datasetId}" of ${challenge.id}: it never leaves the platform; train on it with \`podium train\``);
+    const message = `dataset "${datasetId}" of ${challenge.id} is not downloadable: it never leaves the platform; train on it with \`podium train\``;
+    throw new PodiumError('NOT_FOUND', message);
   }
   const manifest = await readManifest(ctx, challenge.id, datasetId);
   const now = ctx.now();
