@@ -1,6 +1,9 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAccessLog } from '#shared/data-access/access-log.ts';
+import { getChallenge } from '#shared/challenge/challenge-registry.ts';
+import { inferenceRunSpec } from '#shared/pipeline/inference-run-spec.ts';
+import { findSubmission } from '#shared/submissions/submission-record.ts';
 import type { TrainingLauncher } from '#shared/training/start-training-job.ts';
 import type { TrainingJobView } from '#shared/training/training-job-view.ts';
 import { createLocalTrainingWorker, type LocalTrainingWorker } from '../../local/training-worker.ts';
@@ -92,6 +95,32 @@ describe('training jobs through the API', () => {
     const other = await api.competitor('other@x.org');
     expect((await api.call('GET', `/challenges/tissuenet/training-jobs/${body.trainingJob.id}`, other)).status).toBe(404);
     expect((await api.call('GET', `/challenges/tissuenet/training-jobs/${body.trainingJob.id}/log`, other)).status).toBe(404);
+  });
+
+  it("attaches a trained job's outputs to a submission, server side; another team's job is not found and a wrong one costs no quota", async () => {
+    const token = await api.competitor('attacher@x.org');
+    const { body, archive } = await createJob(token);
+    await upload(body.upload.fields.key!, archive);
+    await api.call('POST', `/challenges/tissuenet/training-jobs/${body.trainingJob.id}/start`, token);
+    await worker.idle();
+
+    const baseline = await zipFolderEntries({ 'main.py': 'print(open("model.txt").read())' });
+    const create = (who: string, withOutputs: string) =>
+      api.call('POST', '/challenges/tissuenet/phases/learning/submissions', who, { archiveBytes: baseline.length, withOutputs });
+    const created = await create(token, body.trainingJob.id);
+    expect(created.status).toBe(201);
+    const { submission } = (await created.json()) as { submission: { id: string } };
+    const record = (await findSubmission(api.ctx, submission.id))!;
+    const spec = inferenceRunSpec(await getChallenge(api.ctx, 'tissuenet'), record, 1);
+    expect(spec.trainingOutputs).toEqual({
+      prefix: `tissuenet/learning/training/${record.teamId}/${body.trainingJob.id}/outputs/`,
+      files: [{ path: 'model.txt', bytes: 7, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) }],
+    });
+
+    const other = await api.competitor('thief@x.org');
+    expect((await create(other, body.trainingJob.id)).status).toBe(404);
+    const quota = (await (await api.call('GET', '/challenges/tissuenet/phases/learning/quota', other)).json()) as { perDay: { used: number } };
+    expect(quota.perDay.used).toBe(0);
   });
 
   it('limits concurrent jobs per team, gives back a cancelled job, and fails an archive without train.py at no charge', async () => {
