@@ -33,6 +33,7 @@ import { registerSubmissions } from './commands/submissions.ts';
 import { registerSubmit } from './commands/submit.ts';
 import { registerTeam } from './commands/team.ts';
 import { registerTestSubmission } from './commands/test-submission.ts';
+import { registerTraining } from './commands/train.ts';
 import { registerUploadData } from './commands/upload-data.ts';
 import { registerValidate } from './commands/validate.ts';
 import { registerWhoami } from './commands/whoami.ts';
@@ -89,6 +90,7 @@ for (const register of [
   registerRuntime,
   registerTestSubmission,
   registerSubmit,
+  registerTraining,
   registerStatus,
   registerLogs,
   registerDownloadSubmission,

@@ -11,6 +11,7 @@ import { FUNCTION_STORAGE } from '../functions/function-storage.ts';
 import type { Challenge } from '#shared/challenge/load-challenge.ts';
 import { CHALLENGE_FILE_NAME } from '#shared/challenge/challenge.ts';
 import { createApp } from '../functions/api/app.ts';
+import { createLocalTrainingWorker } from './training-worker.ts';
 import { devEndpointRoutes } from '../functions/api/routes/dev-endpoints.ts';
 import { DOCS_ASSETS_BASE, docsAssetRoutes } from '../functions/api/routes/docs-assets.ts';
 import { createDevIssuer } from '#shared/identity/dev-issuer.ts';
@@ -28,6 +29,10 @@ import { ensureLocalReceiptKey, localReceiptJobEnvironment } from './receipt-key
 import { onArchiveUploaded, uploadedObjectOf } from '#shared/pipeline/on-archive-uploaded.ts';
 import { onJobStateChange } from '#shared/pipeline/on-job-state-change.ts';
 import { reconcile } from '#shared/pipeline/reconcile.ts';
+import { getChallenge } from '#shared/challenge/challenge-registry.ts';
+import { reconcileTrainingJobs } from '#shared/training/reconcile-training.ts';
+import { listActiveTrainingJobs } from '#shared/training/training-job-record.ts';
+import { stopAllSandboxes } from '#shared/sandbox/run-sandboxed.ts';
 import { DEFAULT_PIPELINE_SETTINGS, type PipelineSettings } from '#shared/pipeline/pipeline-settings.ts';
 import { detectSandboxMode } from '#shared/sandbox/sandbox-mode.ts';
 import type { S3EventRecord } from './embedded-servers.ts';
@@ -174,7 +179,12 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       .finally(() => uploads.delete(handling));
     uploads.add(handling);
   });
-  const reconcileNow = () => reconcile(reconcilerCtx, runnerAs('reconciler'), pipelineSettings);
+  const reconcileNow = async () => {
+    // Training jobs a killed stack left running end FAILED, charged to their last heartbeat, once.
+    const training = await reconcileTrainingJobs(ctx);
+    if (Object.keys(training).length > 0) log(`reconciler ended training jobs: ${JSON.stringify(training)}`);
+    return reconcile(reconcilerCtx, runnerAs('reconciler'), pipelineSettings);
+  };
   // Whatever a killed stack left in flight is re-queued (a platform fault: retried, not charged) or finalised.
   await reconcileNow().catch((error: unknown) => log(`reconciler failed at startup: ${String(error)}`));
   const reconcileEvery = options.reconcileIntervalMs ?? 60_000;
@@ -193,9 +203,17 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   const devIssuer = await createDevIssuer(persist ? settings.dataDir : undefined);
   const localEndpoints = { s3Endpoint: servers.s3Endpoint, dynamoEndpoint: servers.dynamoEndpoint, cognitoEndpoint: identity.endpoint };
   const docsAssetsDir = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
+  // Training jobs run in this process, one at a time, each in the sandbox (local/training-worker.ts).
+  // Not yet under a synthesized role: the phase stack has no training job role (docs/ARCHITECTURE.md, Training jobs).
+  const trainingWorker = createLocalTrainingWorker(ctx, { workRoot: join(tmpdir(), 'podium-job-work'), log });
+  // Jobs queued before a restart were in the old worker's memory only: queue them again.
+  for (const job of await listActiveTrainingJobs(ctx)) {
+    if (job.status === 'QUEUED') trainingWorker.launch(await getChallenge(ctx, job.challengeId), job.id);
+  }
   const app = createApp({
     ctx: as('api'),
     jobRunner: runnerAs('api'),
+    trainingLauncher: trainingWorker,
     devIssuer,
     localRouters: [devEndpointRoutes(localEndpoints), docsAssetRoutes(docsAssetsDir)],
     docsAssetsBase: DOCS_ASSETS_BASE,
@@ -220,6 +238,9 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       clearInterval(reconcileTimer);
       await new Promise<void>((resolve) => apiServer.close(() => resolve()));
       await Promise.allSettled([...uploads]);
+      // Training sandboxes are this process's children: stopped here, their jobs are the reconciler's after a restart.
+      stopAllSandboxes();
+      await trainingWorker.idle();
       await jobRunner.close();
       await identity.close();
       await servers.close();

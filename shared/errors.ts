@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'PARENT_PHASE_REQUIRED'
   | 'SUBMISSIONS_PAUSED'
   | 'QUOTA_EXCEEDED'
+  | 'BUDGET_EXHAUSTED'
   | 'TEAM_FULL'
   | 'TEAM_MERGE_NOT_ALLOWED'
   | 'ALREADY_IN_TEAM'
@@ -46,6 +47,8 @@ const statusByCode: Record<ErrorCode, number> = {
   PARENT_PHASE_REQUIRED: 409,
   SUBMISSIONS_PAUSED: 409,
   QUOTA_EXCEEDED: 429,
+  // The team's training budget cannot cover one more job: an organiser's grant lifts it.
+  BUDGET_EXHAUSTED: 429,
   // An organiser's labels file the scorer cannot use: a platform problem, never the competitor's.
   LABELS_INVALID: 500,
   // An organiser's scoring program that failed or printed unusable scores: theirs to fix.

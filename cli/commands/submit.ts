@@ -21,6 +21,7 @@ interface SubmitOptions {
   timeout?: string;
   pollInterval: string;
   note?: string;
+  withOutputs?: string;
 }
 
 /** Above this an archive goes up in parts: one lost connection then costs one part, not the whole upload. */
@@ -35,6 +36,7 @@ export function registerSubmit(program: Command): void {
     .addOption(challengeOption())
     .option('--multipart', `upload in parts even below ${formatBytes(MULTIPART_THRESHOLD_BYTES)}`)
     .option('--smoke', 'run on the smoke dataset instead: full logs, never ranked, no quota used')
+    .option('--with-outputs <trainingJobId>', "put a training job's outputs/ files next to main.py, on the platform (never downloaded)")
     .option('--note <text>', `a note for your team and the organisers (at most ${MAX_NOTE_CHARS} characters), shown by podium status`)
     .option('--no-wait', 'return as soon as the upload is done')
     .option('--timeout <seconds>', 'stop waiting after this long (the submission keeps running)')
@@ -73,7 +75,13 @@ Examples:
         const create = () =>
           cli.api.post<{ submission: Submission; upload: UploadInstructions }>(
             `/challenges/${seg(challengeId)}/phases/${seg(phaseId)}/submissions`,
-            { mode: options.smoke ? 'smoke' : 'scored', archiveBytes: archive.bytes, multipart, ...(options.note !== undefined ? { note: options.note } : {}) },
+            {
+              mode: options.smoke ? 'smoke' : 'scored',
+              archiveBytes: archive.bytes,
+              multipart,
+              ...(options.note !== undefined ? { note: options.note } : {}),
+              ...(options.withOutputs ? { withOutputs: options.withOutputs } : {}),
+            },
             { headers: { 'idempotency-key': idempotencyKey } },
           );
         // A lost connection is tried once more; the idempotency key makes that safe.

@@ -2,6 +2,7 @@ import type { PodiumContext } from '#shared/context.ts';
 import type { DevIssuer } from '#shared/identity/dev-issuer.ts';
 import type { Principal } from '#shared/identity/principal.ts';
 import type { TokenVerifier } from '#shared/identity/token-verifier.ts';
+import type { TrainingLauncher } from '#shared/training/start-training-job.ts';
 import type { JobRunner } from '#shared/jobs/job-runner.ts';
 import type { PodiumRouter } from './router.ts';
 
@@ -10,6 +11,11 @@ export interface ApiDependencies {
   ctx: PodiumContext;
   /** Cancels jobs (cancel routes) and submits rescore jobs; the Batch runner on AWS, the local runner in `npm start`. */
   jobRunner: JobRunner;
+  /**
+   * Runs training jobs once their archive is uploaded: the local worker in `npm start`. Absent (the
+   * Lambda, until the phase stack's training queue exists), starting a job answers INVALID_STATE.
+   */
+  trainingLauncher?: TrainingLauncher;
   /** Verifies bearer tokens; defaults to the dev issuer's verifier when one is given. */
   verifier?: TokenVerifier;
   /** Local stack only: serves the JWKS and `POST /dev/login`. Never set in the Lambda. */

@@ -13,6 +13,7 @@ import { adminRerunRoutes } from './routes/admin/admin-reruns.ts';
 import { adminRescoreRoutes } from './routes/admin/admin-rescore.ts';
 import { adminSubmissionRoutes } from './routes/admin/admin-submissions.ts';
 import { adminTeamRoutes } from './routes/admin/admin-teams.ts';
+import { adminTrainingRoutes } from './routes/admin/admin-training.ts';
 import { challengeRoutes } from './routes/challenges.ts';
 import { codeReleaseRoutes } from './routes/code-releases.ts';
 import { datasetRoutes } from './routes/datasets.ts';
@@ -23,6 +24,7 @@ import { meRoutes } from './routes/me.ts';
 import { registrationRoutes } from './routes/registration.ts';
 import { submissionRoutes } from './routes/submissions.ts';
 import { teamRoutes } from './routes/teams.ts';
+import { trainingRoutes } from './routes/training.ts';
 import { apiLog } from './api-log.ts';
 import { openApiDocument } from './openapi/openapi-document.ts';
 
@@ -106,6 +108,7 @@ export function apiRouters(deps: ApiDependencies): PodiumRouter[] {
     teamRoutes(deps),
     datasetRoutes(deps),
     submissionRoutes(deps),
+    trainingRoutes(deps),
     leaderboardRoutes(deps),
     receiptRoutes(deps),
     codeReleaseRoutes(deps),
@@ -113,6 +116,7 @@ export function apiRouters(deps: ApiDependencies): PodiumRouter[] {
     adminParticipantRoutes(deps),
     adminSubmissionRoutes(deps),
     adminTeamRoutes(deps),
+    adminTrainingRoutes(deps),
     adminPhaseRoutes(deps),
     adminRescoreRoutes(deps),
     adminRerunRoutes(deps),

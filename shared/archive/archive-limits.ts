@@ -13,6 +13,8 @@ export interface ArchiveLimits {
   maxCompressionRatio: number;
   /** Entries smaller than this are exempt from the ratio check (small text files compress well). */
   ratioCheckMinBytes: number;
+  /** The script that must sit at the archive root: `main.py` (default) for submissions, `train.py` for training jobs. */
+  entryScript?: string;
 }
 
 const MiB = 1024 * 1024;

@@ -43,8 +43,8 @@ export async function* centralDirectory(zip: ZipFile): AsyncGenerator<Entry> {
 }
 
 /** The single top-level folder every kept entry sits in, if there is one and main.py is not at the root. */
-function strippablePrefix(files: ArchiveEntry[]): string {
-  if (files.some((file) => file.name === MAIN_SCRIPT)) return '';
+function strippablePrefix(files: ArchiveEntry[], script: string): string {
+  if (files.some((file) => file.name === script)) return '';
   const tops = new Set(files.map((file) => (file.name.includes('/') ? file.name.split('/')[0] + '/' : '')));
   if (tops.size !== 1) return '';
   const [top] = tops;
@@ -52,24 +52,24 @@ function strippablePrefix(files: ArchiveEntry[]): string {
 }
 
 /** Explains a missing main.py with what was found instead. */
-function missingMainScript(files: ArchiveEntry[], stripPrefix: string): ArchiveProblem {
+function missingMainScript(files: ArchiveEntry[], stripPrefix: string, script: string): ArchiveProblem {
   const relative = files.map((file) => file.name.slice(stripPrefix.length));
-  const wrongCase = relative.find((name) => name.toLowerCase() === MAIN_SCRIPT);
+  const wrongCase = relative.find((name) => name.toLowerCase() === script);
   if (wrongCase) {
     return new ArchiveProblem(
       'MAIN_PY_MISSING',
-      `found ${displayName(wrongCase)} at the archive root; the entry point must be named exactly "main.py" (lower case)`,
+      `found ${displayName(wrongCase)} at the archive root; the entry point must be named exactly "${script}" (lower case)`,
     );
   }
-  const nested = files.find((file) => file.name.split('/').pop()?.toLowerCase() === MAIN_SCRIPT);
+  const nested = files.find((file) => file.name.split('/').pop()?.toLowerCase() === script);
   if (nested) {
     return new ArchiveProblem(
       'MAIN_PY_MISSING',
-      `found ${displayName(nested.name)}, but main.py must be at the archive root (one top-level folder is allowed); zip the folder's contents, not ` +
+      `found ${displayName(nested.name)}, but ${script} must be at the archive root (one top-level folder is allowed); zip the folder's contents, not ` +
         `the folder above it`,
     );
   }
-  return new ArchiveProblem('MAIN_PY_MISSING', `no main.py at the archive root (${files.length} files found); the platform runs "python main.py"`);
+  return new ArchiveProblem('MAIN_PY_MISSING', `no ${script} at the archive root (${files.length} files found); the platform runs "python ${script}"`);
 }
 
 /**
@@ -109,8 +109,9 @@ export async function inspectArchive(source: ZipSource, limits: ArchiveLimits, a
     if (files.length === 0) throw new ArchiveProblem('ARCHIVE_INVALID', 'the archive contains no files');
     checkFileFolderClashes(entries);
     checkNoOverlap(entries);
-    const stripPrefix = strippablePrefix(files);
-    if (!files.some((file) => file.name === stripPrefix + MAIN_SCRIPT)) throw missingMainScript(files, stripPrefix);
+    const script = limits.entryScript ?? MAIN_SCRIPT;
+    const stripPrefix = strippablePrefix(files, script);
+    if (!files.some((file) => file.name === stripPrefix + script)) throw missingMainScript(files, stripPrefix, script);
     return { entries, stripPrefix, fileCount: files.length, uncompressedBytes };
   } finally {
     zip.close();

@@ -146,9 +146,17 @@ export const datasetSchema = z
     title: z.string().optional(),
     /** Labels column naming each row's split (`public` or `private`); hidden datasets only. */
     splitColumn: z.string().min(1).optional(),
+    /**
+     * `false`: a training dataset that never leaves the organiser's account. No download route or
+     * command returns it; teams reach it only from training jobs on the platform's compute.
+     */
+    download: z.boolean().default(true),
   })
   .strict()
   .superRefine((dataset, ctx) => {
+    if (dataset.download === false && dataset.kind !== 'training') {
+      ctx.addIssue({ code: 'custom', path: ['download'], message: 'is only allowed on training datasets (hidden data is never downloadable)' });
+    }
     if (dataset.splitColumn && dataset.kind !== 'hidden') {
       ctx.addIssue({ code: 'custom', path: ['splitColumn'], message: 'is only allowed on hidden datasets' });
     }
@@ -205,6 +213,30 @@ export const runtimeSchema = z
   })
   .strict();
 
+/**
+ * Training jobs of a phase: a team's `train.py` on the training data, on the platform's compute,
+ * charged to the team's budget by the second (shared/training/training-budget.ts). The budget is in
+ * GPU-hours: a job charges `max(gpus, 1)` × its real run time, so CPU-only training (`gpus: 0`)
+ * charges instance-hours from the same budget.
+ */
+export const trainingSchema = z
+  .object({
+    gpus: z.number().int().min(0).max(8).default(1),
+    memoryMiB: z.number().int().min(128).max(1_048_576),
+    /** One job's longest run; a job also stops when the team's remaining budget runs out. */
+    timeLimitHours: z
+      .number()
+      .positive()
+      .max(7 * 24),
+    /** Each team's budget on this phase, before organiser grants. */
+    budgetGpuHoursPerTeam: z.number().positive().max(100_000),
+    /** What one instance-hour of the training compute costs: shown as the euro estimate of a budget. */
+    instancePricePerHourEur: z.number().min(0).max(1000),
+    /** Training jobs one team may have queued or running at once. */
+    concurrentJobsPerTeam: z.number().int().min(1).max(16).default(1),
+  })
+  .strict();
+
 export const phaseSchema = z
   .object({
     id: identifier,
@@ -225,6 +257,8 @@ export const phaseSchema = z
      */
     finalSelections: z.number().int().min(1).max(100).optional(),
     runtime: runtimeSchema,
+    /** Training jobs on the platform's compute (shared/training/); absent: the phase offers none. */
+    training: trainingSchema.optional(),
   })
   .strict()
   .superRefine((phase, ctx) => {
@@ -239,6 +273,14 @@ export const phaseSchema = z
         code: 'custom',
         path: ['runtime', 'gpus'],
         message: `must be 0 with ${image.reference}, which has no CUDA: the GPU would sit idle (use podium/pytorch-gpu:1 for GPU phases)`,
+      });
+    }
+    // Training runs in the phase's runtime image too.
+    if (image.kind === 'podium' && !image.runtime.lock.cuda && (phase.training?.gpus ?? 0) > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['training', 'gpus'],
+        message: `must be 0 with ${image.reference}, which has no CUDA: training runs in the phase's runtime image (use podium/pytorch-gpu:1 for GPU training)`,
       });
     }
   });
@@ -398,6 +440,16 @@ function checkCrossReferences(file: z.output<typeof challengeFileObject>, ctx: z
     }
   }
 
+  // Data nobody may download is reachable only from training jobs: some phase must offer them.
+  if (!file.phases.some((phase) => phase.training)) {
+    file.datasets.forEach((dataset, index) => {
+      if (!dataset.download) {
+        const message = 'false needs a phase with `training`: training jobs are the only way teams reach data they may not download';
+        ctx.addIssue({ code: 'custom', path: ['datasets', index, 'download'], message });
+      }
+    });
+  }
+
   if (file.codeRelease && !phaseIds.has(file.codeRelease.phase)) {
     ctx.addIssue({ code: 'custom', path: ['codeRelease', 'phase'], message: `names unknown phase "${file.codeRelease.phase}"` });
   }
@@ -448,6 +500,7 @@ export type DatasetDefinition = z.infer<typeof datasetSchema>;
 export type PhaseDefinition = z.infer<typeof phaseSchema>;
 export type PhaseRuntime = z.infer<typeof runtimeSchema>;
 export type PhaseQuota = z.infer<typeof quotaSchema>;
+export type PhaseTraining = z.infer<typeof trainingSchema>;
 export type CodeReleaseSettings = z.infer<typeof codeReleaseSchema>;
 
 /** Final selections a team may make on a phase with a private split, when the phase does not say. */

@@ -4,7 +4,7 @@ import type { Challenge } from '../challenge/challenge.ts';
 import { findDataset } from '../challenge/challenge.ts';
 import type { PodiumContext } from '../context.ts';
 import { MANIFEST_FILE, type DatasetManifest } from '../datasets/dataset-layout.ts';
-import { notFound } from '../errors.ts';
+import { notFound, PodiumError } from '../errors.ts';
 import type { Principal } from '../identity/principal.ts';
 import { objectKeys } from '../storage/object-keys.ts';
 import { appendAccessLog } from './access-log.ts';
@@ -21,13 +21,25 @@ export interface DatasetDownload {
 }
 
 /**
+ * Whether teams may download a dataset: training and smoke data, except training data marked
+ * `download: false`, which only training jobs on the platform's compute read. Records stored before
+ * the setting existed lack it and stay downloadable.
+ */
+export const isDownloadable = (dataset: { kind: string; download?: boolean | undefined }): boolean => dataset.kind !== 'hidden' && dataset.download !== false;
+
+/**
  * Presigned GETs for every file of a training or smoke dataset, each recorded in the access log.
- * Hidden datasets answer NOT_FOUND: they live in another bucket and are never signed for anyone.
+ * Hidden datasets, and training data marked `download: false`, answer NOT_FOUND: they are never
+ * signed for anyone (hidden ones live in another bucket; the others are read only by training jobs).
  * The caller has passed `requireActiveParticipant` (current rules accepted, approved).
  */
 export async function issueDatasetDownloads(ctx: PodiumContext, challenge: Challenge, principal: Principal, datasetId: string): Promise<DatasetDownload[]> {
   const dataset = findDataset(challenge, datasetId);
   if (!dataset || dataset.kind === 'hidden') throw notFound(`dataset "${datasetId}" of ${challenge.id}`);
+  if (!isDownloadable(dataset)) {
+    const message = `dataset "${datasetId}" of ${challenge.id} is not downloadable: it never leaves the platform; train on it with \`podium train\``;
+    throw new PodiumError('NOT_FOUND', message);
+  }
   const manifest = await readManifest(ctx, challenge.id, datasetId);
   const now = ctx.now();
   const expiresAt = new Date(now.getTime() + DOWNLOAD_URL_SECONDS * 1000).toISOString();

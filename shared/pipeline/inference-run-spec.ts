@@ -24,6 +24,14 @@ export const inferenceRunSpecSchema = z
     inputs: z.object({ bucket: z.enum(['hidden', 'datasets']), prefix: z.string().min(1) }).strict(),
     runtime: runtimeSchema,
     format: submissionFormatSchema,
+    /** A training job's outputs the team attached (`submit --with-outputs`): copied next to main.py, each checked against its SHA-256. */
+    trainingOutputs: z
+      .object({
+        prefix: z.string().min(1),
+        files: z.array(z.object({ path: z.string().min(1), bytes: z.number().int().min(0), sha256: z.string().regex(/^[0-9a-f]{64}$/) }).strict()),
+      })
+      .strict()
+      .optional(),
     /** Set for an organiser's rerun of a scored submission: its outputs go under the rerun's keys (objectKeys.rerunOutputs). */
     rerunId: z
       .string()
@@ -58,6 +66,7 @@ export function inferenceRunSpec(challenge: Challenge, submission: SubmissionRec
     inputs,
     runtime: phase.runtime,
     format: challenge.submissionFormat,
+    ...(submission.trainingOutputs ? { trainingOutputs: { prefix: submission.trainingOutputs.prefix, files: submission.trainingOutputs.files } } : {}),
   };
 }
 

@@ -16,6 +16,7 @@ import { fixedFailure, type RunFailure } from './run-failure.ts';
 import { writeRunOutcome, type RunOutcome } from './run-outcome.ts';
 import { runUsageOf } from './run-usage.ts';
 import { runSubmission } from './run-submission.ts';
+import { copyTrainingOutputs } from '../training/attach-outputs.ts';
 
 /** The folder on the instance volume the job definition mounts for staging and scratch. */
 export const WORK_DIR_ENV = 'PODIUM_WORK_DIR';
@@ -98,6 +99,7 @@ async function runStaged(
     format: spec.format,
     ...(paths.sandboxMode ? { sandboxMode: paths.sandboxMode } : {}),
     ...(paths.maxPredictionsBytes ? { maxPredictionsBytes: paths.maxPredictionsBytes } : {}),
+    ...(spec.trainingOutputs ? { addToCode: (codeDir: string) => copyTrainingOutputs(s3, config.submissionsBucket, spec.trainingOutputs!, codeDir) } : {}),
   });
   const base = { submissionId: spec.submissionId, attempt: spec.attempt, durationMs: Date.now() - started, ...(run.run ? { run: runUsageOf(run.run) } : {}) };
   if (run.run) {

@@ -30,6 +30,8 @@ export interface SubmissionRunRequest {
   maxPredictionsBytes?: number;
   /** What runs main.py: the platform's sandbox, or `podium test-submission --container`'s runtime image. */
   sandbox?: (request: SandboxRequest) => Promise<SandboxResult>;
+  /** Adds files next to main.py after extraction, before the run (a training job's outputs: `submit --with-outputs`). */
+  addToCode?: (codeDir: string) => Promise<void>;
 }
 
 export type SubmissionRunOutcome =
@@ -46,8 +48,9 @@ export async function runSubmission(request: SubmissionRunRequest): Promise<Subm
   const codeDir = join(workDir, 'code');
   try {
     await extractArchive(request.archivePath, codeDir, archiveLimitsFor(phase));
+    await request.addToCode?.(codeDir);
   } catch (error) {
-    // The team's own archive, before any code ran: its entry names are safe to quote.
+    // The team's own archive (or outputs), before any code ran: its entry names are safe to quote.
     if (error instanceof ArchiveProblem) return { ok: false, failure: fixedFailure(error.reason, error.message) };
     throw error;
   }

@@ -43,6 +43,22 @@ export const objectKeys = {
     outcome: `predictions/reruns/${rerunId}/${submissionId}/outcome.json`,
     log: `logs/reruns/${rerunId}/${submissionId}/run.log`,
   }),
+  /**
+   * Submissions bucket: a team's training archive, under the phase's prefix (the API's grant signs
+   * its upload; the inference role, which reads the phase's archives, reads the outputs a
+   * submission is given with `--with-outputs`). Not `submission.zip`, so the upload handler's notification never sees it.
+   */
+  trainingArchive: (challengeId: string, phaseId: string, teamId: string, trainingJobId: string) =>
+    `${challengeId}/${phaseId}/training/${teamId}/${trainingJobId}/train.zip`,
+  /**
+   * Submissions bucket: what a training job wrote to `outputs/`, under its team's prefix: the only
+   * prefix the job's role may write, and where `submit --with-outputs` reads from server side.
+   */
+  trainingOutputsPrefix: (challengeId: string, phaseId: string, teamId: string, trainingJobId: string) =>
+    `${challengeId}/${phaseId}/training/${teamId}/${trainingJobId}/outputs/`,
+  /** Submissions bucket: a training job's log, which its team may read live (the training data is theirs to see). */
+  trainingLog: (challengeId: string, phaseId: string, teamId: string, trainingJobId: string) =>
+    `${challengeId}/${phaseId}/training/${teamId}/${trainingJobId}/train.log`,
 };
 
 /** Parses a submissions-bucket key back into its parts; undefined when the key is not an archive. */

@@ -41,6 +41,22 @@ export const keys = {
     pk: `QUOTA#${challengeId}#${phaseId}#${teamId}`,
     sk: window,
   }),
+  /** A team's training budget on a phase: its grants, reservations and settlements in one item (shared/training/). */
+  trainingBudget: (challengeId: string, phaseId: string, teamId: string) => ({
+    pk: `BUDGET#${challengeId}#${phaseId}#${teamId}`,
+    sk: 'BUDGET',
+  }),
+  trainingJob: (trainingJobId: string) => ({ pk: `TRAINING#${trainingJobId}`, sk: 'META' }),
+  /** The set of a team's unfinished training jobs on a phase: its size is the team's concurrency. */
+  trainingSlots: (challengeId: string, phaseId: string, teamId: string) => ({
+    pk: `BUDGET#${challengeId}#${phaseId}#${teamId}`,
+    sk: 'RUNNING',
+  }),
+  /** One per threshold crossed at one granted total: recorded once, for the notifications to send. */
+  budgetAlert: (challengeId: string, phaseId: string, teamId: string, grantedGpuSeconds: number, percent: number) => ({
+    pk: `BUDGET#${challengeId}#${phaseId}#${teamId}`,
+    sk: `ALERT#${String(grantedGpuSeconds).padStart(12, '0')}#${String(percent).padStart(3, '0')}`,
+  }),
   finalSelection: (challengeId: string, phaseId: string, teamId: string) => ({
     pk: `SELECTION#${challengeId}#${phaseId}#${teamId}`,
     sk: 'FINAL',

@@ -10,6 +10,7 @@ import { queryItems } from '../storage/query-all.ts';
 import { BY_OWNER_INDEX } from '../storage/table-design.ts';
 import { objectKeys } from '../storage/object-keys.ts';
 import { teamOf } from '../teams/team-membership.ts';
+import { attachableOutputs } from '../training/attach-outputs.ts';
 import type { TeamRecord } from '../teams/team-record.ts';
 import { claimIdempotencyKey, releaseIdempotencyKey, requestFingerprint } from './idempotency.ts';
 import { getPhaseControl } from './phase-control.ts';
@@ -26,6 +27,8 @@ export interface CreateSubmissionRequest {
   idempotencyKey?: string;
   /** The team's note, as given (sanitised here). */
   note?: string;
+  /** `submit --with-outputs`: a training job of the team whose outputs go next to main.py. */
+  withOutputs?: string;
 }
 
 export const newSubmissionId = () => `s-${randomBytes(10).toString('hex')}`;
@@ -136,6 +139,8 @@ async function reserveAndCreate(
   submissionId: string,
 ) {
   const note = submissionNote(request.note);
+  // Checked before the quota is charged: a wrong job id costs nothing.
+  const trainingOutputs = request.withOutputs ? await attachableOutputs(ctx, challenge, phase.id, team.teamId, request.withOutputs) : undefined;
   const { quotaDay } = await reserveQuota(ctx, challenge.id, phase, team.teamId, submissionId, request.mode);
   try {
     const archiveKey = objectKeys.submissionArchive(challenge.id, phase.id, team.teamId, submissionId);
@@ -153,6 +158,7 @@ async function reserveAndCreate(
       ...(principal.organiser ? { organiserRun: true } : {}),
       ...(quotaDay ? { quotaDay } : {}),
       ...(multipartUploadId ? { multipartUploadId } : {}),
+      ...(trainingOutputs ? { trainingOutputs } : {}),
     });
     // Signing needs no I/O for a POST and cannot fail once the record exists; outside the try,
     // so a stored submission never loses its reservation.

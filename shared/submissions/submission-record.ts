@@ -61,6 +61,8 @@ export interface SubmissionRecord {
   note?: string;
   /** Created by an organiser (a test run): kept off the leaderboards unless marked baseline (leaderboard-candidacy.ts). */
   organiserRun?: boolean;
+  /** `submit --with-outputs`: a training job's outputs, put next to main.py when it runs. */
+  trainingOutputs?: AttachedTrainingOutputs;
   /** UTC day (YYYY-MM-DD) whose quota counter this submission was charged to; absent for smoke runs. */
   quotaDay?: string;
   /** Set once the quota consequences of a terminal state were applied (released or refunded). */
@@ -93,6 +95,13 @@ export const teamSubmissionsPartition = (challengeId: string, teamId: string) =>
 export const phaseSubmissionsPartition = (challengeId: string, phaseId: string) => `PHASE#${challengeId}#${phaseId}`;
 export const ACTIVE_PARTITION = 'ACTIVE';
 
+/** A training job's outputs attached to a submission: where they are and what each file must hash to. */
+export interface AttachedTrainingOutputs {
+  trainingJobId: string;
+  prefix: string;
+  files: { path: string; bytes: number; sha256: string }[];
+}
+
 export interface NewSubmission {
   id: string;
   challengeId: string;
@@ -110,6 +119,8 @@ export interface NewSubmission {
   note?: string;
   /** Created by an organiser (a test run): kept off the leaderboards unless marked baseline. */
   organiserRun?: boolean;
+  /** `submit --with-outputs`: a training job's outputs, put next to main.py when it runs. */
+  trainingOutputs?: AttachedTrainingOutputs;
 }
 
 export function buildSubmissionRecord(input: NewSubmission, createdAt: string): SubmissionRecord {

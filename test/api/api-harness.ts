@@ -36,7 +36,7 @@ export async function startApi(
   fixture: StorageFixture,
   challenges: Challenge[],
   at = '2026-06-01T12:00:00Z',
-  local: Pick<ApiDependencies, 'localRouters' | 'docsAssetsBase'> = {},
+  local: Pick<ApiDependencies, 'localRouters' | 'docsAssetsBase' | 'trainingLauncher'> = {},
 ): Promise<ApiHarness> {
   const clock = manualClock(at);
   const ctx = await fixture.freshContext(clock.now);

@@ -2,6 +2,7 @@ import { createRoute } from '../openapi/route-definition.ts';
 import * as z from 'zod';
 import { getChallenge, listChallenges } from '#shared/challenge/challenge-registry.ts';
 import { smokeDatasetOf, type Challenge } from '#shared/challenge/challenge.ts';
+import { isDownloadable } from '#shared/data-access/dataset-downloads.ts';
 import { phaseRuntimeImage } from '#shared/runtimes/runtime-image.ts';
 import type { ApiDependencies } from '../api-env.ts';
 import { newRouter } from '../router.ts';
@@ -17,7 +18,7 @@ export function challengeSummary(challenge: Challenge) {
     scorePrecision: challenge.scorePrecision,
     metric: challenge.metric,
     submissionFormat: challenge.submissionFormat,
-    datasets: challenge.datasets.map(({ id, kind, title }) => ({ id, kind, title, downloadable: kind !== 'hidden' })),
+    datasets: challenge.datasets.map(({ id, kind, title, download }) => ({ id, kind, title, downloadable: isDownloadable({ kind, download }) })),
     phases: challenge.phases.map((phase) => ({
       id: phase.id,
       title: phase.title,

@@ -49,6 +49,11 @@ export const CreateSubmissionBody = z
       .max(MAX_NOTE_CHARS)
       .optional()
       .meta({ description: `The team's note on this submission (at most ${MAX_NOTE_CHARS} characters; control and bidi characters are stripped)` }),
+    withOutputs: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,128}$/)
+      .optional()
+      .meta({ description: 'A training job of the team (same phase) whose outputs/ files are put next to main.py when the submission runs' }),
   })
   .strict()
   .meta({ id: 'CreateSubmission' });
