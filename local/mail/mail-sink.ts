@@ -40,7 +40,15 @@ export async function startMailSink(options: { host: string; smtpPort: number; w
   const smtpPort = options.smtpPort || (await freePort(options.host));
   const webPort = options.webPort || (await freePort(options.host));
   await mkdir(options.mailDirectory, { recursive: true });
-  const maildev = new MailDev({ smtp: smtpPort, web: webPort, ip: options.host, webIp: options.host, silent: true, mcp: false, mailDirectory: options.mailDirectory });
+  const maildev = new MailDev({
+    smtp: smtpPort,
+    web: webPort,
+    ip: options.host,
+    webIp: options.host,
+    silent: true,
+    mcp: false,
+    mailDirectory: options.mailDirectory,
+  });
   await maildev.start();
   const webUrl = `http://${options.host}:${webPort}`;
   return {

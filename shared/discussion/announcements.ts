@@ -27,9 +27,17 @@ export async function announce(
     challenge,
     organiser,
     { title: input.title, body: input.body, category: ANNOUNCEMENTS_CATEGORY },
-    { pinned: input.pinned ?? true, announcement: { audience, ...(input.audience.kind === 'team' ? { teamId: input.audience.teamId } : {}), recipients: recipients.length } },
+    {
+      pinned: input.pinned ?? true,
+      announcement: { audience, ...(input.audience.kind === 'team' ? { teamId: input.audience.teamId } : {}), recipients: recipients.length },
+    },
   );
-  await recordAudit(ctx, challenge.id, { actor: organiser.userId, action: 'discussion.announce', target: `topic:${topic.topicId}`, details: { audience, recipients: recipients.length } });
+  await recordAudit(ctx, challenge.id, {
+    actor: organiser.userId,
+    action: 'discussion.announce',
+    target: `topic:${topic.topicId}`,
+    details: { audience, recipients: recipients.length },
+  });
   const sent = await publishNotification(
     ctx,
     challenge,

@@ -98,7 +98,13 @@ export function postView(post: PostRecord, viewer: Viewer, topic?: Pick<TopicRec
     hidden,
     ...(viewer.organiser && hidden ? { hiddenAt: post.hiddenAt, hiddenBy: post.hiddenBy, hiddenReason: post.hiddenReason } : {}),
     ...(viewer.organiser && post.history?.length
-      ? { history: post.history.map((version) => ({ at: version.at, ...(version.title ? { title: version.title } : {}), body: safeMarkdown(version.bodyMarkdown) })) }
+      ? {
+          history: post.history.map((version) => ({
+            at: version.at,
+            ...(version.title ? { title: version.title } : {}),
+            body: safeMarkdown(version.bodyMarkdown),
+          })),
+        }
       : {}),
   };
 }

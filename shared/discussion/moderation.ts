@@ -117,7 +117,13 @@ export async function setPostHidden(
 }
 
 /** Marks a reply as the topic's answer (or clears it with `replyId` undefined). */
-export async function markAnswer(ctx: PodiumContext, challengeId: string, organiser: Principal, topicId: string, replyId: string | undefined): Promise<TopicRecord> {
+export async function markAnswer(
+  ctx: PodiumContext,
+  challengeId: string,
+  organiser: Principal,
+  topicId: string,
+  replyId: string | undefined,
+): Promise<TopicRecord> {
   await requireExistingTopic(ctx, challengeId, topicId);
   if (replyId) {
     const reply = await findPost(ctx, challengeId, topicId, replyId);
@@ -133,7 +139,12 @@ export async function markAnswer(ctx: PodiumContext, challengeId: string, organi
       ReturnValues: 'ALL_NEW',
     }),
   );
-  await recordAudit(ctx, challengeId, { actor: organiser.userId, action: replyId ? 'discussion.answer' : 'discussion.unanswer', target: `topic:${topicId}`, ...(replyId ? { details: { replyId } } : {}) });
+  await recordAudit(ctx, challengeId, {
+    actor: organiser.userId,
+    action: replyId ? 'discussion.answer' : 'discussion.unanswer',
+    target: `topic:${topicId}`,
+    ...(replyId ? { details: { replyId } } : {}),
+  });
   return updated.Attributes as TopicRecord;
 }
 
@@ -152,7 +163,13 @@ export async function muteParticipant(ctx: PodiumContext, challengeId: string, o
       }),
     );
   }
-  await recordAudit(ctx, challengeId, { actor: organiser.userId, action: lifting ? 'discussion.unmute' : 'discussion.mute', target: `user:${userId}`, reason, details: { until } });
+  await recordAudit(ctx, challengeId, {
+    actor: organiser.userId,
+    action: lifting ? 'discussion.unmute' : 'discussion.mute',
+    target: `user:${userId}`,
+    reason,
+    details: { until },
+  });
   return { userId, mutedUntil: lifting ? null : until };
 }
 
@@ -166,7 +183,14 @@ export interface PostReport {
 }
 
 /** A registered participant reports a post; it queues for organisers. Reports count against the posting limits, so a flood meets the same 429. */
-export async function reportPost(ctx: PodiumContext, challenge: Challenge, principal: Principal, topicId: string, postId: string, reason: string): Promise<PostReport> {
+export async function reportPost(
+  ctx: PodiumContext,
+  challenge: Challenge,
+  principal: Principal,
+  topicId: string,
+  postId: string,
+  reason: string,
+): Promise<PostReport> {
   if (!principal.organiser) await requireActiveParticipant(ctx, challenge, principal);
   const topic = await findTopic(ctx, challenge.id, topicId);
   const post = topic && (await findPost(ctx, challenge.id, topicId, postId));
@@ -203,6 +227,8 @@ export async function listReports(ctx: PodiumContext, challengeId: string, page:
       ...(startKey ? { ExclusiveStartKey: startKey } : {}),
     }),
   );
-  const reports = (result.Items ?? []).map(({ id, at, topicId, postId, reporterId, reason }) => ({ id, at, topicId, postId, reporterId, reason }) as PostReport);
+  const reports = (result.Items ?? []).map(
+    ({ id, at, topicId, postId, reporterId, reason }) => ({ id, at, topicId, postId, reporterId, reason }) as PostReport,
+  );
   return { reports, nextCursor: encodeCursor(result.LastEvaluatedKey) };
 }

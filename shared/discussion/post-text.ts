@@ -7,6 +7,7 @@ export const MAX_TITLE_CHARACTERS = 200;
 // Bidi overrides and isolates reorder what a reader sees (a reply that reads differently than it is).
 const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/g;
 // C0 controls but tab and newline, DEL and C1 controls: terminal escapes in a CLI, invisible in a page.
+// eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
 
 /** A topic title: one line, without controls or bidi overrides, 1 to 200 characters. */
@@ -32,7 +33,8 @@ export function cleanBody(body: string): string {
     throw new PodiumError('VALIDATION_FAILED', `body: ${message}`, { issues: [{ field: 'body.body', message }], maxBytes: MAX_POST_BYTES });
   }
   const cleaned = body.replace(/\r\n?/g, '\n').replace(BIDI_CONTROLS, '').replace(CONTROL_CHARACTERS, '');
-  if (!cleaned.trim()) throw new PodiumError('VALIDATION_FAILED', 'body: must not be empty', { issues: [{ field: 'body.body', message: 'must not be empty' }] });
+  if (!cleaned.trim())
+    throw new PodiumError('VALIDATION_FAILED', 'body: must not be empty', { issues: [{ field: 'body.body', message: 'must not be empty' }] });
   return cleaned;
 }
 

@@ -6,16 +6,7 @@ import type { Principal } from '../identity/principal.ts';
 import { isConditionFailure } from '../storage/conditional-writes.ts';
 import { BY_OWNER_INDEX, BY_PHASE_INDEX, keys, topicListPartition } from '../storage/table-design.ts';
 import { requirePoster } from './discussion-access.ts';
-import {
-  authorOf,
-  listingSortKey,
-  newPostId,
-  postKey,
-  type PostRecord,
-  type ReplyRecord,
-  type TopicRecord,
-  type Viewer,
-} from './discussion-records.ts';
+import { authorOf, listingSortKey, newPostId, postKey, type PostRecord, type ReplyRecord, type TopicRecord, type Viewer } from './discussion-records.ts';
 import { chargePost } from './post-rate-limit.ts';
 import { cleanBody, cleanTitle } from './post-text.ts';
 import { MAX_QUERY_WORDS, termsOf } from './search-terms.ts';
@@ -199,11 +190,14 @@ export function decodeCursor(cursor: string | undefined): Record<string, unknown
   if (!cursor) return undefined;
   try {
     const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (key && typeof key === 'object' && !Array.isArray(key) && Object.values(key).every((value) => typeof value === 'string')) return key as Record<string, string>;
+    if (key && typeof key === 'object' && !Array.isArray(key) && Object.values(key).every((value) => typeof value === 'string'))
+      return key as Record<string, string>;
   } catch {
     // fall through to the error below
   }
-  throw new PodiumError('VALIDATION_FAILED', 'cursor: is not a cursor this API returned', { issues: [{ field: 'query.cursor', message: 'is not a cursor this API returned' }] });
+  throw new PodiumError('VALIDATION_FAILED', 'cursor: is not a cursor this API returned', {
+    issues: [{ field: 'query.cursor', message: 'is not a cursor this API returned' }],
+  });
 }
 
 export interface TopicQuery {
@@ -251,7 +245,11 @@ export async function listTopics(ctx: PodiumContext, challenge: Challenge, query
   let read = 0;
   do {
     const page = await ctx.db.send(
-      new QueryCommand({ ...input, Limit: filters.length ? Math.min(100, MAX_TOPICS_READ_PER_REQUEST - read) : query.limit - topics.length, ExclusiveStartKey: startKey }),
+      new QueryCommand({
+        ...input,
+        Limit: filters.length ? Math.min(100, MAX_TOPICS_READ_PER_REQUEST - read) : query.limit - topics.length,
+        ExclusiveStartKey: startKey,
+      }),
     );
     read += page.ScannedCount ?? 0;
     for (const item of page.Items ?? []) {
@@ -320,12 +318,15 @@ export async function editPost(
   if (!post || post.hiddenAt || post.authorId !== principal.userId) throw notFound(`your post "${postId}" in topic "${topicId}"`);
   if (topic.locked && role !== 'organiser') throw lockedTopic(topic);
   if (title !== undefined && postId !== topicId) {
-    throw new PodiumError('VALIDATION_FAILED', 'title: only a topic\'s opening post has a title', { issues: [{ field: 'body.title', message: 'only for a topic' }] });
+    throw new PodiumError('VALIDATION_FAILED', "title: only a topic's opening post has a title", {
+      issues: [{ field: 'body.title', message: 'only for a topic' }],
+    });
   }
   const at = ctx.now().toISOString();
   const windowMs = challenge.discussion.editWindowMinutes * 60_000;
   const closesAt = new Date(Date.parse(post.createdAt) + windowMs).toISOString();
-  if (at > closesAt) throw new PodiumError('INVALID_STATE', `posts can be edited for ${challenge.discussion.editWindowMinutes} minutes; this one closed at ${closesAt}`);
+  if (at > closesAt)
+    throw new PodiumError('INVALID_STATE', `posts can be edited for ${challenge.discussion.editWindowMinutes} minutes; this one closed at ${closesAt}`);
   const previous = { at: post.editedAt ?? post.createdAt, bodyMarkdown: post.bodyMarkdown, ...(postId === topicId ? { title: topic.title } : {}) };
   const terms = termsOf(title ?? '', bodyMarkdown);
   try {
@@ -333,7 +334,8 @@ export async function editPost(
       new UpdateCommand({
         TableName: ctx.config.tableName,
         Key: postKey(challenge.id, topicId, postId),
-        UpdateExpression: `SET bodyMarkdown = :body, editedAt = :at, history = list_append(if_not_exists(history, :none), :previous)${title ? ', title = :title' : ''}`,
+        UpdateExpression:
+          'SET bodyMarkdown = :body, editedAt = :at, history = list_append(if_not_exists(history, :none), :previous)' + (title ? ', title = :title' : ''),
         ConditionExpression: 'authorId = :me AND bodyMarkdown = :old AND createdAt >= :opened AND attribute_not_exists(hiddenAt)',
         ExpressionAttributeValues: {
           ':body': bodyMarkdown,

@@ -86,7 +86,8 @@ export async function deliverMail(ctx: PodiumContext, settings: MailDeliverySett
     );
     if (!retaken) return 'in-flight';
   }
-  const unsubscribe = `${settings.apiUrl.replace(/\/$/, '')}/notifications/unsubscribe?token=${unsubscribeToken(settings.unsubscribeSecret, { userId: job.userId, type: job.type })}`;
+  const token = unsubscribeToken(settings.unsubscribeSecret, { userId: job.userId, type: job.type });
+  const unsubscribe = `${settings.apiUrl.replace(/\/$/, '')}/notifications/unsubscribe?token=${token}`;
   try {
     await settings.sender.send({
       from: job.from,

@@ -43,7 +43,11 @@ export async function changePreferences(
   }
   const add = [sets.emailOff.size ? 'emailOff :emailOff' : '', sets.inAppOff.size ? 'inAppOff :inAppOff' : ''].filter(Boolean);
   const remove = [sets.emailOn.size ? 'emailOff :emailOn' : '', sets.inAppOn.size ? 'inAppOff :inAppOn' : ''].filter(Boolean);
-  const values = Object.fromEntries(Object.entries(sets).filter(([, set]) => set.size).map(([name, set]) => [`:${name}`, set]));
+  const values = Object.fromEntries(
+    Object.entries(sets)
+      .filter(([, set]) => set.size)
+      .map(([name, set]) => [`:${name}`, set]),
+  );
   if (add.length) {
     await ctx.db.send(
       new UpdateCommand({

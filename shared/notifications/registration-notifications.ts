@@ -15,7 +15,9 @@ export async function notifyRegistrationApproved(ctx: PodiumContext, challenge: 
       type: 'registration.approved',
       challengeId: challenge.id,
       title: `Your registration to ${challenge.title} is approved`,
-      text: `An organiser approved your registration to ${challenge.title}: you can now download the data and submit.\nStart with: podium download ${challenge.id}`,
+      text:
+        `An organiser approved your registration to ${challenge.title}: you can now download the data and submit.\n` +
+        `Start with: podium download ${challenge.id}`,
       link: `/challenges/${challenge.id}`,
     },
     [{ userId: participant.userId, email: participant.email }],

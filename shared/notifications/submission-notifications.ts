@@ -41,7 +41,9 @@ export async function notifySubmissionOutcome(ctx: PodiumContext, submission: Su
       type,
       challengeId: submission.challengeId,
       title: `Submission ${submission.id} ${submission.status} (${submission.phaseId})`,
-      text: `Your submission ${submission.id} to ${challenge.title}, phase ${submission.phaseId}, is ${submission.status}. ${detail}\nDetails: podium status ${submission.id}`,
+      text:
+        `Your submission ${submission.id} to ${challenge.title}, phase ${submission.phaseId}, is ${submission.status}. ${detail}\n` +
+        `Details: podium status ${submission.id}`,
       link: `/submissions/${submission.id}`,
     },
     recipients,

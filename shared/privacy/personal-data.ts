@@ -95,7 +95,14 @@ export async function exportPersonalData(ctx: PodiumContext, principal: Principa
       ...(post.history?.length ? { earlierVersions: post.history } : {}),
       ...(post.hiddenAt ? { hiddenAt: post.hiddenAt, hiddenReason: post.hiddenReason } : {}),
     })),
-    notifications: records.notifications.map(({ type, challengeId, at, title, text, readAt }) => ({ type, challengeId, at, title, text, ...(readAt ? { readAt } : {}) })),
+    notifications: records.notifications.map(({ type, challengeId, at, title, text, readAt }) => ({
+      type,
+      challengeId,
+      at,
+      title,
+      text,
+      ...(readAt ? { readAt } : {}),
+    })),
     notificationPreferences: preferencesView(await getPreferences(ctx, principal.userId)),
   };
 }
@@ -160,7 +167,8 @@ export async function erasePersonalData(ctx: PodiumContext, principal: Principal
       details: { posts: records.posts.filter((post) => post.challengeId === participant.challengeId).length, pseudonym },
     });
   }
-  for (const notification of records.notifications) await ctx.db.send(new DeleteCommand({ TableName: table, Key: { pk: notification.pk, sk: notification.sk } }));
+  for (const notification of records.notifications)
+    await ctx.db.send(new DeleteCommand({ TableName: table, Key: { pk: notification.pk, sk: notification.sk } }));
   await ctx.db.send(new DeleteCommand({ TableName: table, Key: keys.notificationPreferences(userId) }));
   await ctx.db.send(new DeleteCommand({ TableName: table, Key: keys.userEmail(principal.email) }));
   await ctx.db.send(

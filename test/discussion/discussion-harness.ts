@@ -26,7 +26,7 @@ export async function startDiscussion(fixture: StorageFixture, sink: MailSink, c
     outbox: immediateOutbox(api.ctx, { sender: smtpMailSender(sink.smtpHost, sink.smtpPort), unsubscribeSecret, apiUrl: API_URL }),
   };
   const organiser = await api.login('org@example.org', 'organiser');
-  const json = async <T,>(method: string, path: string, token?: string, body?: unknown) => {
+  const json = async <T>(method: string, path: string, token?: string, body?: unknown) => {
     const response = await api.call(method, path, token, body);
     return { status: response.status, body: (await response.json()) as T };
   };

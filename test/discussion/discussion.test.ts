@@ -15,7 +15,14 @@ afterAll(async () => {
 });
 
 type Topic = { id: string; title: string; category: string; pinned: boolean; locked: boolean; answered: boolean; replyCount: number; hidden: boolean };
-type Post = { id: string; body: string; author: { name: string; role: string; badge?: string }; answer?: boolean; hidden: boolean; history?: { body: string }[] };
+type Post = {
+  id: string;
+  body: string;
+  author: { name: string; role: string; badge?: string };
+  answer?: boolean;
+  hidden: boolean;
+  history?: { body: string }[];
+};
 type TopicPage = Topic & { post: Post; replies: Post[] };
 
 describe('discussion', () => {
@@ -29,10 +36,14 @@ describe('discussion', () => {
     });
     expect(asked.status).toBe(201);
     const topicId = asked.body.id;
-    const answer = await api.json<Post>('POST', `/challenges/tissuenet/discussion/topics/${topicId}/replies`, api.organiser, { body: 'Level 0, as in training.' });
+    const answer = await api.json<Post>('POST', `/challenges/tissuenet/discussion/topics/${topicId}/replies`, api.organiser, {
+      body: 'Level 0, as in training.',
+    });
     expect(answer.status).toBe(201);
     expect(answer.body.author).toMatchObject({ role: 'organiser', badge: 'organiser' });
-    expect((await api.json('PUT', `/admin/challenges/tissuenet/discussion/topics/${topicId}/answer`, api.organiser, { replyId: answer.body.id })).status).toBe(200);
+    expect((await api.json('PUT', `/admin/challenges/tissuenet/discussion/topics/${topicId}/answer`, api.organiser, { replyId: answer.body.id })).status).toBe(
+      200,
+    );
     expect((await api.json('PATCH', `/admin/challenges/tissuenet/discussion/topics/${topicId}`, api.organiser, { pinned: true })).status).toBe(200);
 
     // Anonymous readers see it (TissueNet is public), answered, with the answer marked.
@@ -55,7 +66,9 @@ describe('discussion', () => {
     expect(refused).toMatchObject({ status: 403, body: { error: 'RULES_NOT_ACCEPTED' } });
     expect((await api.json('POST', '/challenges/tissuenet/discussion/topics', undefined, { title: 'hi', category: 'general', body: 'x' })).status).toBe(401);
     const bob = await api.competitor('bob-l@example.org');
-    expect(await api.json('POST', '/challenges/tissuenet/discussion/topics', bob, { title: 'News', category: 'announcements', body: 'fake news' })).toMatchObject({
+    expect(
+      await api.json('POST', '/challenges/tissuenet/discussion/topics', bob, { title: 'News', category: 'announcements', body: 'fake news' }),
+    ).toMatchObject({
       status: 403,
       body: { error: 'FORBIDDEN' },
     });
@@ -64,7 +77,9 @@ describe('discussion', () => {
     expect(unknown.body.message).toContain('general, data, submission-issues, announcements');
     const topic = await api.json<Topic>('POST', '/challenges/tissuenet/discussion/topics', bob, { title: 'Flame war', category: 'general', body: 'start' });
     expect((await api.json('PATCH', `/admin/challenges/tissuenet/discussion/topics/${topic.body.id}`, bob, { locked: true })).status).toBe(403);
-    expect((await api.json('PATCH', `/admin/challenges/tissuenet/discussion/topics/${topic.body.id}`, api.organiser, { locked: true, reason: 'off topic' })).status).toBe(200);
+    expect(
+      (await api.json('PATCH', `/admin/challenges/tissuenet/discussion/topics/${topic.body.id}`, api.organiser, { locked: true, reason: 'off topic' })).status,
+    ).toBe(200);
     expect(await api.json('POST', `/challenges/tissuenet/discussion/topics/${topic.body.id}/replies`, bob, { body: 'more' })).toMatchObject({
       status: 409,
       body: { error: 'INVALID_STATE' },
@@ -88,7 +103,11 @@ describe('discussion', () => {
       '```',
       'title\u202Eevil',
     ].join('\n');
-    const created = await api.json<TopicPage>('POST', '/challenges/tissuenet/discussion/topics', eve, { title: 'Bidi\u202Etitle\u0007', category: 'general', body: hostile });
+    const created = await api.json<TopicPage>('POST', '/challenges/tissuenet/discussion/topics', eve, {
+      title: 'Bidi\u202Etitle\u0007',
+      category: 'general',
+      body: hostile,
+    });
     expect(created.status).toBe(201);
     const body = (await api.json<TopicPage>('GET', `/challenges/tissuenet/discussion/topics/${created.body.id}`)).body;
     expect(body.title).toBe('Bidititle');
@@ -134,7 +153,13 @@ describe('discussion', () => {
     api.clock.advance(60_000);
     const next = [];
     for (let index = 0; index < 3; index++) {
-      next.push(await api.json<{ details?: { nextAllowedAt: string } }>('POST', '/challenges/tissuenet/discussion/topics', flood, { title: `later ${index}`, category: 'general', body: 'x' }));
+      next.push(
+        await api.json<{ details?: { nextAllowedAt: string } }>('POST', '/challenges/tissuenet/discussion/topics', flood, {
+          title: `later ${index}`,
+          category: 'general',
+          body: 'x',
+        }),
+      );
     }
     expect(next.map((result) => result.status)).toEqual([201, 201, 429]);
     expect(next[2]!.body.details?.nextAllowedAt).toBe('2026-06-02T00:00:00.000Z');
@@ -153,7 +178,8 @@ describe('discussion', () => {
     const third = await open('Team up?', 'general', 'Looking for teammates in Paris.');
     api.clock.advance(1_000);
     await api.json('POST', `/challenges/tissuenet/discussion/topics/${first}/replies`, api.organiser, { body: 'Macenko works well for pathology slides.' });
-    const titles = async (query: string) => (await api.json<{ topics: Topic[] }>('GET', `/challenges/tissuenet/discussion/topics${query}`)).body.topics.map((t) => t.id);
+    const titles = async (query: string) =>
+      (await api.json<{ topics: Topic[] }>('GET', `/challenges/tissuenet/discussion/topics${query}`)).body.topics.map((t) => t.id);
     expect(await titles('?sort=activity')).toEqual([first, third, second]);
     expect(await titles('?sort=newest')).toEqual([third, second, first]);
     await api.json('PATCH', `/admin/challenges/tissuenet/discussion/topics/${second}`, api.organiser, { pinned: true });
@@ -164,7 +190,10 @@ describe('discussion', () => {
     expect(await titles('?q=pathologie')).toEqual([]);
     const pageOne = await api.json<{ topics: Topic[]; nextCursor?: string }>('GET', '/challenges/tissuenet/discussion/topics?limit=2');
     expect(pageOne.body.topics).toHaveLength(2);
-    const pageTwo = await api.json<{ topics: Topic[]; nextCursor?: string }>('GET', `/challenges/tissuenet/discussion/topics?limit=2&cursor=${pageOne.body.nextCursor}`);
+    const pageTwo = await api.json<{ topics: Topic[]; nextCursor?: string }>(
+      'GET',
+      `/challenges/tissuenet/discussion/topics?limit=2&cursor=${pageOne.body.nextCursor}`,
+    );
     expect([...pageOne.body.topics, ...pageTwo.body.topics].map((topic) => topic.id).sort()).toEqual([first, second, third].sort());
     expect((await api.json('GET', '/challenges/tissuenet/discussion/topics?cursor=forged')).status).toBe(400);
   });
@@ -173,7 +202,8 @@ describe('discussion', () => {
     const api = await startDiscussion(fixture, sink);
     const ada = await api.competitor('ada-e@example.org');
     const bob = await api.competitor('bob-e@example.org');
-    const topic = (await api.json<Topic>('POST', '/challenges/tissuenet/discussion/topics', ada, { title: 'Typo', category: 'general', body: 'frist version' })).body;
+    const topic = (await api.json<Topic>('POST', '/challenges/tissuenet/discussion/topics', ada, { title: 'Typo', category: 'general', body: 'frist version' }))
+      .body;
     const path = `/challenges/tissuenet/discussion/topics/${topic.id}`;
     expect((await api.json('PATCH', `${path}/posts/${topic.id}`, bob, { body: 'hijack' })).status).toBe(404);
     expect((await api.json('PATCH', `${path}/posts/${topic.id}`, ada, { body: 'first version' })).status).toBe(200);
@@ -187,18 +217,24 @@ describe('discussion', () => {
     expect(report.status).toBe(201);
     const queue = await api.json<{ reports: { postId: string; reason: string }[] }>('GET', '/admin/challenges/tissuenet/discussion/reports', api.organiser);
     expect(queue.body.reports).toEqual([expect.objectContaining({ postId: rude.id, reason: 'insulting' })]);
-    expect((await api.json('POST', `/admin/challenges/tissuenet/discussion/topics/${topic.id}/posts/${rude.id}/hide`, api.organiser, { reason: 'insult' })).status).toBe(200);
+    expect(
+      (await api.json('POST', `/admin/challenges/tissuenet/discussion/topics/${topic.id}/posts/${rude.id}/hide`, api.organiser, { reason: 'insult' })).status,
+    ).toBe(200);
     const seenByAda = (await api.json<TopicPage>('GET', path, ada)).body.replies[0]!;
     expect(seenByAda).toMatchObject({ hidden: true, body: expect.stringContaining('hidden by an organiser') });
     expect((await api.json<TopicPage>('GET', path, api.organiser)).body.replies[0]).toMatchObject({ hidden: true, body: 'rude words' });
-    expect((await api.json('POST', `/admin/challenges/tissuenet/discussion/topics/${topic.id}/posts/${rude.id}/restore`, api.organiser, { reason: 'appeal' })).status).toBe(200);
+    expect(
+      (await api.json('POST', `/admin/challenges/tissuenet/discussion/topics/${topic.id}/posts/${rude.id}/restore`, api.organiser, { reason: 'appeal' }))
+        .status,
+    ).toBe(200);
     expect((await api.json<TopicPage>('GET', path, ada)).body.replies[0]).toMatchObject({ hidden: false, body: 'rude words' });
 
-    const bobId = ((await api.json<{ userId: string }>('GET', '/me', bob)).body).userId;
+    const bobId = (await api.json<{ userId: string }>('GET', '/me', bob)).body.userId;
     const until = '2026-06-08T12:00:00.000Z';
     expect((await api.json('PUT', `/admin/challenges/tissuenet/discussion/mutes/${bobId}`, api.organiser, { until, reason: 'cool down' })).status).toBe(200);
     expect(await api.json('POST', `${path}/replies`, bob, { body: 'again' })).toMatchObject({ status: 403, body: { details: { mutedUntil: until } } });
-    const audit = (await api.json<{ entries: { action: string; target: string }[] }>('GET', '/admin/challenges/tissuenet/audit-log', api.organiser)).body.entries;
+    const audit = (await api.json<{ entries: { action: string; target: string }[] }>('GET', '/admin/challenges/tissuenet/audit-log', api.organiser)).body
+      .entries;
     expect(audit.map((entry) => entry.action)).toEqual(expect.arrayContaining(['discussion.hide', 'discussion.restore', 'discussion.mute']));
   });
 });

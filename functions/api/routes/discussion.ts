@@ -64,7 +64,13 @@ export function discussionRoutes({ ctx }: ApiDependencies) {
         const page = await listTopics(
           ctx,
           challenge,
-          { sort: query.sort, limit: query.limit, ...(query.category ? { category: query.category } : {}), ...(query.q ? { search: query.q } : {}), ...(query.cursor ? { cursor: query.cursor } : {}) },
+          {
+            sort: query.sort,
+            limit: query.limit,
+            ...(query.category ? { category: query.category } : {}),
+            ...(query.q ? { search: query.q } : {}),
+            ...(query.cursor ? { cursor: query.cursor } : {}),
+          },
           viewer,
         );
         return c.json({ topics: page.topics.map((topic) => topicSummary(topic, viewer)), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) }, 200);
@@ -79,7 +85,10 @@ export function discussionRoutes({ ctx }: ApiDependencies) {
         security: bearer,
         request: {
           params: ChallengeParams,
-          body: { required: true, content: { 'application/json': { schema: z.object({ title: z.string().max(1000), category: z.string().max(40).default('general'), body: Body }) } } },
+          body: {
+            required: true,
+            content: { 'application/json': { schema: z.object({ title: z.string().max(1000), category: z.string().max(40).default('general'), body: Body }) } },
+          },
         },
         responses: { 201: json(AnyObject, 'Created'), ...commonErrors, ...quotaError },
       }),
@@ -164,9 +173,12 @@ export function discussionRoutes({ ctx }: ApiDependencies) {
         method: 'post',
         path: '/challenges/{challengeId}/discussion/topics/{topicId}/posts/{postId}/reports',
         tags: ['discussion'],
-        summary: "Report a post to the organisers (counts against the posting limits)",
+        summary: 'Report a post to the organisers (counts against the posting limits)',
         security: bearer,
-        request: { params: PostParams, body: { required: true, content: { 'application/json': { schema: z.object({ reason: z.string().trim().min(1).max(1000) }) } } } },
+        request: {
+          params: PostParams,
+          body: { required: true, content: { 'application/json': { schema: z.object({ reason: z.string().trim().min(1).max(1000) }) } } },
+        },
         responses: { 201: json(AnyObject, 'Created'), ...commonErrors, ...quotaError },
       }),
       async (c) => {

@@ -44,7 +44,10 @@ export function notificationRoutes({ ctx }: ApiDependencies) {
         summary: 'Mark notifications read: the listed ids, or all',
         security: bearer,
         request: {
-          body: { required: true, content: { 'application/json': { schema: z.object({ ids: z.array(z.string().max(300)).max(500).optional(), all: z.boolean().optional() }) } } },
+          body: {
+            required: true,
+            content: { 'application/json': { schema: z.object({ ids: z.array(z.string().max(300)).max(500).optional(), all: z.boolean().optional() }) } },
+          },
         },
         responses: { 200: json(AnyObject), ...commonErrors },
       }),

@@ -65,7 +65,9 @@ export function adminDiscussionRoutes({ ctx }: ApiDependencies) {
           params: TopicParams,
           body: {
             required: true,
-            content: { 'application/json': { schema: z.object({ pinned: z.boolean().optional(), locked: z.boolean().optional(), reason: Reason.optional() }) } },
+            content: {
+              'application/json': { schema: z.object({ pinned: z.boolean().optional(), locked: z.boolean().optional(), reason: Reason.optional() }) },
+            },
           },
         },
         responses: { 200: json(AnyObject), ...commonErrors },
@@ -74,7 +76,14 @@ export function adminDiscussionRoutes({ ctx }: ApiDependencies) {
         const organiser = organiserOf(c);
         const { challengeId, topicId } = c.req.valid('param');
         const { pinned, locked, reason } = c.req.valid('json');
-        const topic = await setTopicState(ctx, challengeId, organiser, topicId, { ...(pinned !== undefined ? { pinned } : {}), ...(locked !== undefined ? { locked } : {}) }, reason);
+        const topic = await setTopicState(
+          ctx,
+          challengeId,
+          organiser,
+          topicId,
+          { ...(pinned !== undefined ? { pinned } : {}), ...(locked !== undefined ? { locked } : {}) },
+          reason,
+        );
         return c.json(topicSummary(topic, organiserView), 200);
       },
     )
@@ -85,7 +94,10 @@ export function adminDiscussionRoutes({ ctx }: ApiDependencies) {
         tags: ['organisers', 'discussion'],
         summary: "Mark a reply as the topic's answer (replyId null clears it)",
         security: bearer,
-        request: { params: TopicParams, body: { required: true, content: { 'application/json': { schema: z.object({ replyId: resourceId('reply id').nullable() }) } } } },
+        request: {
+          params: TopicParams,
+          body: { required: true, content: { 'application/json': { schema: z.object({ replyId: resourceId('reply id').nullable() }) } } },
+        },
         responses: { 200: json(AnyObject), ...commonErrors },
       }),
       async (c) => {
@@ -143,7 +155,10 @@ export function adminDiscussionRoutes({ ctx }: ApiDependencies) {
         tags: ['organisers', 'discussion'],
         summary: "Participants' reports of posts, newest first",
         security: bearer,
-        request: { params: ChallengeParams, query: z.object({ limit: z.coerce.number().int().min(1).max(100).default(50), cursor: z.string().max(2000).optional() }) },
+        request: {
+          params: ChallengeParams,
+          query: z.object({ limit: z.coerce.number().int().min(1).max(100).default(50), cursor: z.string().max(2000).optional() }),
+        },
         responses: { 200: json(AnyObject), ...commonErrors },
       }),
       async (c) => {
