@@ -18,8 +18,13 @@ export interface DiscussionHarness extends ApiHarness {
 }
 
 /** The TissueNet API with notifications wired to a real SMTP sink (maildev), as `npm start` wires them. */
-export async function startDiscussion(fixture: StorageFixture, sink: MailSink, change?: Parameters<typeof tissuenet>[0]): Promise<DiscussionHarness> {
-  const api = await startApi(fixture, [await tissuenet(change)]);
+export async function startDiscussion(
+  fixture: StorageFixture,
+  sink: MailSink,
+  change?: Parameters<typeof tissuenet>[0],
+  at?: string,
+): Promise<DiscussionHarness> {
+  const api = await startApi(fixture, [await tissuenet(change)], at);
   const unsubscribeSecret = 'test-unsubscribe-secret';
   api.ctx.notifications = {
     unsubscribeSecret,
