@@ -8,6 +8,7 @@ import { transitionSubmission } from '#shared/submissions/submission-record.ts';
 import type { MailSink } from '../../local/mail/mail-sink.ts';
 import { putLabels, tissuenetLabels, tissuenetPredictions } from '../scoring/scoring-fixture.ts';
 import { startStorageFixture, type StorageFixture } from '../support/storage-fixture.ts';
+import { tissuenet } from '../api/api-harness.ts';
 import { API_URL, startDiscussion, startTestMailSink } from './discussion-harness.ts';
 
 let fixture: StorageFixture;
@@ -134,5 +135,18 @@ describe('notifications', () => {
     await api.json('POST', '/admin/challenges/tissuenet/announcements', api.organiser, { title: 'Second', body: 'two' });
     expect((await api.mailTo('ada-unsub@example.org')).map((mail) => mail.subject)).toEqual(['[tissuenet] First']);
     expect((await api.json<Inbox>('GET', '/me/notifications', ada)).body.notifications.map((n) => n.title)).toEqual(['Second', 'First']);
+  });
+
+  it('tells every participant once when the rules change, so nobody meets RULES_NOT_ACCEPTED untold', async () => {
+    const api = await startDiscussion(fixture, sink);
+    const ada = await api.competitor('ada-rules@example.org');
+    const { descriptionMarkdown, rulesMarkdown, rulesVersion: _old, ...file } = await tissuenet();
+    const update = { ...file, descriptionMarkdown, rulesMarkdown: `${rulesMarkdown}\n\nNew clause.` };
+    expect((await api.json('PUT', '/admin/challenges/tissuenet', api.organiser, update)).status).toBe(200);
+    // Saving the same definition again is no new event.
+    expect((await api.json('PUT', '/admin/challenges/tissuenet', api.organiser, { ...update, title: 'TissueNet (renamed)' })).status).toBe(200);
+    expect((await api.mailTo('ada-rules@example.org')).map((mail) => mail.subject)).toEqual([expect.stringContaining('rules of')]);
+    const inbox = await api.json<Inbox>('GET', '/me/notifications', ada);
+    expect(inbox.body.notifications.map((n) => n.type)).toEqual(['rules.changed']);
   });
 });
