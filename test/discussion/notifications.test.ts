@@ -149,4 +149,16 @@ describe('notifications', () => {
     const inbox = await api.json<Inbox>('GET', '/me/notifications', ada);
     expect(inbox.body.notifications.map((n) => n.type)).toEqual(['rules.changed']);
   });
+
+  it('tells the team when someone joins it, once', async () => {
+    const api = await startDiscussion(fixture, sink);
+    const ada = await api.competitor('ada-join@example.org');
+    const bob = await api.competitor('bob-join@example.org');
+    const team = (await api.json<{ inviteCode: string }>('POST', '/challenges/tissuenet/teams', ada, { name: 'Stains' })).body;
+    expect((await api.json('POST', '/challenges/tissuenet/teams/join', bob, { inviteCode: team.inviteCode })).status).toBe(200);
+    expect((await api.json('POST', '/challenges/tissuenet/teams/join', bob, { inviteCode: team.inviteCode })).status).toBe(200);
+    expect((await api.mailTo('ada-join@example.org')).map((mail) => mail.subject)).toEqual([expect.stringContaining('joined your team Stains')]);
+    expect(await api.mailTo('bob-join@example.org')).toEqual([]);
+    expect((await api.json<Inbox>('GET', '/me/notifications', ada)).body.notifications.map((n) => n.type)).toEqual(['team.join']);
+  });
 });
