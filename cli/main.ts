@@ -6,6 +6,7 @@ import { registerAccessLog } from './commands/access-log.ts';
 import { registerApprove } from './commands/approve.ts';
 import { registerCancel } from './commands/cancel.ts';
 import { registerChallenges } from './commands/challenges.ts';
+import { registerDiscuss } from './commands/discuss.ts';
 import { registerDisqualify } from './commands/disqualify.ts';
 import { registerDownload } from './commands/download.ts';
 import { registerDownloadSubmission } from './commands/download-submission.ts';
@@ -16,6 +17,7 @@ import { registerLeaderboard } from './commands/leaderboard.ts';
 import { registerLogin } from './commands/login.ts';
 import { registerLogs } from './commands/logs.ts';
 import { registerMfa } from './commands/mfa.ts';
+import { registerNotifications } from './commands/notifications.ts';
 import { registerPublish } from './commands/publish.ts';
 import { registerQuota } from './commands/quota.ts';
 import { registerReceipt, registerVerify } from './commands/receipt.ts';
@@ -95,6 +97,8 @@ for (const register of [
   registerLogs,
   registerDownloadSubmission,
   registerLeaderboard,
+  registerDiscuss,
+  registerNotifications,
   registerReceipt,
   registerVerify,
   registerSelect,

@@ -27,9 +27,11 @@ const SMALL_LRU_CACHE = fileURLToPath(new URL('./bundling/small-lru-cache.ts', i
  * API publishes the public key the scoring job recorded), winners' reruns (6.8 KB), data releases (1.9 KB)
  * and the challenge archive export (2.9 KB), plus 24 KB (issues 12, 13, 16, 17, merged together) for the
  * winners' code releases (about 10 KB with their routes), scoring-program definitions, runtime
- * manifests and the one Powertools logger; composition in docs/benchmarks.md.
+ * manifests and the one Powertools logger, plus 40 KB (issue 15) for the discussion, moderation,
+ * notification and personal-data routes and their domain code (no mail client: the API only queues
+ * e-mails); composition in docs/benchmarks.md.
  */
-export const API_BUNDLE_BUDGET_BYTES = 680 * 1024;
+export const API_BUNDLE_BUDGET_BYTES = 720 * 1024;
 
 /** The esbuild options for one Lambda entry (a path relative to the repository root, or absolute). */
 export function lambdaBuildOptions(entry: string, outdir: string): BuildOptions {

@@ -9,6 +9,8 @@ export function localSettings(env: NodeJS.ProcessEnv = process.env) {
     s3Port: Number(env.PODIUM_S3_PORT ?? apiPort + 1),
     dynamoPort: Number(env.PODIUM_DYNAMODB_PORT ?? apiPort + 2),
     cognitoPort: Number(env.PODIUM_COGNITO_PORT ?? apiPort + 3),
+    smtpPort: Number(env.PODIUM_SMTP_PORT ?? apiPort + 4),
+    mailWebPort: Number(env.PODIUM_MAIL_WEB_PORT ?? apiPort + 5),
     dataDir: resolve(env.PODIUM_DATA_DIR ?? '.data'),
     examplesDir: resolve(env.PODIUM_EXAMPLES_DIR ?? 'examples'),
   };

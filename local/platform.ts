@@ -16,6 +16,10 @@ import { devEndpointRoutes } from '../functions/api/routes/dev-endpoints.ts';
 import { DOCS_ASSETS_BASE, docsAssetRoutes } from '../functions/api/routes/docs-assets.ts';
 import { createDevIssuer } from '#shared/identity/dev-issuer.ts';
 import { startLocalIdentity, type LocalIdentity } from './identity/local-identity.ts';
+import { immediateOutbox, type MailDeliverySettings, type NotificationChannel } from '#shared/notifications/mail-delivery.ts';
+import { localUnsubscribeSecret } from './mail/unsubscribe-secret.ts';
+import { startMailSink, type MailSink } from './mail/mail-sink.ts';
+import { smtpMailSender } from './mail/smtp-mail-sender.ts';
 import { startEmbeddedServers, type EmbeddedServers } from './embedded-servers.ts';
 import { LOCAL_STORAGE_NAMES, localSettings } from './local-config.ts';
 import { seedExampleChallenges } from './seed-examples.ts';
@@ -48,6 +52,8 @@ export interface LocalPlatform {
   servers: EmbeddedServers;
   /** The Cognito emulator and its user pool (local/identity). */
   identity: LocalIdentity;
+  /** The SMTP sink every e-mail goes to, with its web inbox. */
+  mailSink: MailSink;
   apiUrl: string;
   challenges: Challenge[];
   /** Runs the batch-jobs entrypoints as child processes with Batch semantics. */
@@ -105,7 +111,20 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     dynamoEndpoint: servers.dynamoEndpoint,
     s3Endpoint: servers.s3Endpoint,
   });
+  // E-mail: a real SMTP sink (maildev) with a web inbox; the API's links are filled in once it listens.
+  const mailSink = await startMailSink({
+    host: settings.host,
+    ...(persist ? { smtpPort: settings.smtpPort, webPort: settings.mailWebPort } : { smtpPort: 0, webPort: 0 }),
+    mailDirectory: persist ? join(settings.dataDir, 'mail') : await mkdtemp(join(tmpdir(), 'podium-mail-')),
+  });
+  const mailSettings: MailDeliverySettings = {
+    sender: smtpMailSender(mailSink.smtpHost, mailSink.smtpPort),
+    unsubscribeSecret: await localUnsubscribeSecret(persist ? settings.dataDir : undefined),
+    apiUrl: '',
+  };
   const ctx = createContext(config, options.clock);
+  // Stands for the mail-sending consumer of the SQS queue on AWS: delivers each e-mail at once.
+  const notifications: NotificationChannel = { outbox: immediateOutbox(ctx, mailSettings, log), unsubscribeSecret: mailSettings.unsubscribeSecret };
   await ensureTable(ctx.db, config);
   await ensureBuckets(ctx.s3, config);
 
@@ -117,7 +136,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   // storage names its definition declares (an undeclared one throws when used, naming the variable).
   const as = (component: FunctionComponent): PodiumContext => {
     const roleContext = iam ? iam.contextFor({ component }) : ctx;
-    return { ...roleContext, config: storageConfigOf({ ...config }, FUNCTION_STORAGE[FUNCTION_OF_COMPONENT[component]]) };
+    return { ...roleContext, config: storageConfigOf({ ...config }, FUNCTION_STORAGE[FUNCTION_OF_COMPONENT[component]]), notifications };
   };
   const uploadHandlerCtx = as('upload-handler');
   const jobStateHandlerCtx = as('job-state-handler');
@@ -224,12 +243,14 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   });
   const address = apiServer.address();
   const port = typeof address === 'object' && address ? address.port : settings.apiPort;
+  mailSettings.apiUrl = `http://${settings.host}:${port}`;
 
   return {
     ctx,
     iam,
     servers,
     identity,
+    mailSink,
     apiUrl: `http://${settings.host}:${port}`,
     challenges,
     jobRunner,
@@ -244,6 +265,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       await jobRunner.close();
       await identity.close();
       await servers.close();
+      await mailSink.close();
       if (!persist) await rm(keyDir, { recursive: true, force: true });
     },
   };

@@ -24,6 +24,7 @@ Podium is running (${Date.now() - started} ms). Data persists under ${settings.d
   S3           ${platform.servers.s3Endpoint}  (s3rver; POST policies and If-Match enforced)
   Cognito      ${platform.identity.endpoint}  (cognito-local) pool ${platform.identity.userPoolId}, app client ${platform.identity.clientId}
                podium signup|login --email … --cognito-endpoint ${platform.identity.endpoint} --cognito-client-id ${platform.identity.clientId}
+  Mail         ${platform.mailSink.webUrl}  (maildev web inbox; SMTP on ${platform.mailSink.smtpHost}:${platform.mailSink.smtpPort}) every e-mail Podium sends
 
 Next: see README.md, "A competitor's first five minutes".${
   platform.apiUrl === DEFAULT_API

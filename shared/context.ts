@@ -1,5 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { NotificationChannel } from './notifications/mail-delivery.ts';
 import { createDynamoClient, createS3Client } from './storage/clients.ts';
 import { storageConfigFromEnv, type StorageConfig, type StorageName } from './storage/storage-config.ts';
 
@@ -13,6 +14,8 @@ export interface PodiumContext {
   db: DynamoDBDocumentClient;
   s3: S3Client;
   now: () => Date;
+  /** Where e-mails go (an outbox) and how unsubscribe links are signed; without it, notifications are in-app only. */
+  notifications?: NotificationChannel;
 }
 
 export function createContext(config: StorageConfig, now: () => Date = () => new Date()): PodiumContext {

@@ -4,6 +4,7 @@ import { PodiumError } from '#shared/errors.ts';
 import type { ApiDependencies } from './api-env.ts';
 import { identify, requireCaller } from './auth.ts';
 import { newRouter, type PodiumRouter } from './router.ts';
+import { adminDiscussionRoutes } from './routes/admin/admin-discussion.ts';
 import { adminChallengeRoutes } from './routes/admin/admin-challenges.ts';
 import { adminExportRoutes } from './routes/admin/admin-exports.ts';
 import { adminParticipantRoutes } from './routes/admin/admin-participants.ts';
@@ -16,6 +17,9 @@ import { adminTeamRoutes } from './routes/admin/admin-teams.ts';
 import { adminTrainingRoutes } from './routes/admin/admin-training.ts';
 import { challengeRoutes } from './routes/challenges.ts';
 import { codeReleaseRoutes } from './routes/code-releases.ts';
+import { discussionRoutes } from './routes/discussion.ts';
+import { notificationRoutes } from './routes/notifications.ts';
+import { privacyRoutes } from './routes/privacy.ts';
 import { datasetRoutes } from './routes/datasets.ts';
 import { devIdentityRoutes } from './routes/dev-identity.ts';
 import { leaderboardRoutes } from './routes/leaderboard.ts';
@@ -69,6 +73,7 @@ export function createApp(deps: ApiDependencies) {
   app.use('/submissions/*', (c, next) => (RECEIPT_PATH.test(c.req.path) ? next() : requireUser(c, next)));
   for (const path of [
     '/me',
+    '/me/*',
     '/challenges/:challengeId/registration',
     '/challenges/:challengeId/teams/*',
     '/challenges/:challengeId/teams',
@@ -112,6 +117,9 @@ export function apiRouters(deps: ApiDependencies): PodiumRouter[] {
     leaderboardRoutes(deps),
     receiptRoutes(deps),
     codeReleaseRoutes(deps),
+    discussionRoutes(deps),
+    notificationRoutes(deps),
+    privacyRoutes(deps),
     adminChallengeRoutes(deps),
     adminParticipantRoutes(deps),
     adminSubmissionRoutes(deps),
@@ -122,6 +130,7 @@ export function apiRouters(deps: ApiDependencies): PodiumRouter[] {
     adminRerunRoutes(deps),
     adminReleaseRoutes(deps),
     adminExportRoutes(deps),
+    adminDiscussionRoutes(deps),
   ];
 }
 

@@ -336,6 +336,34 @@ export const codeReleaseSchema = z
   })
   .strict();
 
+/** The discussion space: organiser-set categories, the edit window and each participant's posting limits. */
+export const discussionSettingsSchema = z
+  .object({
+    categories: z
+      .array(
+        z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be lower-case letters, digits or "-"')
+          .meta({ description: 'a category id' }),
+      )
+      .min(1)
+      .max(20)
+      .default(['general', 'data', 'submission-issues', 'announcements']),
+    /** Minutes after posting during which an author may edit a post; organisers see every earlier version. */
+    editWindowMinutes: z.number().int().min(0).max(10_080).default(30),
+    /** Posts (topics, replies and reports) one participant may make per minute and per UTC day. */
+    postsPerMinute: z.number().int().min(1).max(600).default(5),
+    postsPerDay: z.number().int().min(1).max(10_000).default(100),
+  })
+  .strict();
+
+/** Who e-mails go out as: on AWS an SES v2 verified identity (docs/DEPLOY.md). */
+export const notificationSettingsSchema = z
+  .object({
+    fromAddress: z.email().default('no-reply@podium.local'),
+  })
+  .strict();
+
 const challengeFileObject = z
   .object({
     id: identifier,
@@ -369,6 +397,8 @@ const challengeFileObject = z
       .strict(),
     aws: awsSettingsSchema.prefault({}),
     codeRelease: codeReleaseSchema.optional(),
+    discussion: discussionSettingsSchema.prefault({}),
+    notifications: notificationSettingsSchema.prefault({}),
   })
   .strict();
 
@@ -502,6 +532,7 @@ export type PhaseRuntime = z.infer<typeof runtimeSchema>;
 export type PhaseQuota = z.infer<typeof quotaSchema>;
 export type PhaseTraining = z.infer<typeof trainingSchema>;
 export type CodeReleaseSettings = z.infer<typeof codeReleaseSchema>;
+export type DiscussionSettings = z.infer<typeof discussionSettingsSchema>;
 
 /** Final selections a team may make on a phase with a private split, when the phase does not say. */
 export const DEFAULT_FINAL_SELECTIONS = 2;

@@ -3,6 +3,7 @@ import { getChallenge } from '../challenge/challenge-registry.ts';
 import { requirePhase } from '../challenge/challenge.ts';
 import type { PodiumContext } from '../context.ts';
 import type { JobRunner } from '../jobs/job-runner.ts';
+import { notifySubmissionOutcome } from '../notifications/submission-notifications.ts';
 import { settleQuota } from '../submissions/quota.ts';
 import { findSubmission, transitionSubmission, type SubmissionFailure, type SubmissionRecord } from '../submissions/submission-record.ts';
 import { isTerminal, type SubmissionStatus } from '../submissions/submission-status.ts';
@@ -37,9 +38,19 @@ export async function settleTerminal(ctx: PodiumContext, runner: JobRunner | und
   const submission = await findSubmission(ctx, submissionId);
   if (!submission || !isTerminal(submission.status)) return submission;
   if (runner && submission.status !== 'SCORED' && submission.status !== 'REJECTED') await cancelJobs(runner, submission, `submission ${submission.status}`);
+  await notifyOutcome(ctx, submission);
   if (submission.quotaSettledAt) return submission;
   await settleQuota(ctx, submission, await phaseOf(ctx, submission));
   return findSubmission(ctx, submissionId);
+}
+
+/** The team hears of the outcome once (the event id dedups); a notification fault never holds up settling. */
+async function notifyOutcome(ctx: PodiumContext, submission: SubmissionRecord): Promise<void> {
+  try {
+    await notifySubmissionOutcome(ctx, submission);
+  } catch (error) {
+    pipelineLog.warn('notifying the outcome failed', { submissionId: submission.id, error: String(error) });
+  }
 }
 
 /**

@@ -70,8 +70,33 @@ export const keys = {
     pk: `LEADERBOARD#${challengeId}#${phaseId}#${split}`,
     sk: `TEAM#${teamId}`,
   }),
+  /**
+   * A discussion topic, with its opening post, and its replies in the same partition: one query
+   * reads a topic page. Topics are listed through GSI1 (newest) and GSI2 (latest activity).
+   */
+  topic: (challengeId: string, topicId: string) => ({ pk: `TOPIC#${challengeId}#${topicId}`, sk: 'META' }),
+  reply: (challengeId: string, topicId: string, replyId: string) => ({ pk: `TOPIC#${challengeId}#${topicId}`, sk: `REPLY#${replyId}` }),
+  /** Points from an author to each of their posts: what export and erasure read (no scan). */
+  authoredPost: (userId: string, challengeId: string, topicId: string, postId: string) => ({
+    pk: `USER#${userId}`,
+    sk: `POST#${challengeId}#${topicId}#${postId}`,
+  }),
+  /** A participant muted in a challenge's discussion until a time. */
+  discussionMute: (challengeId: string, userId: string) => ({ pk: `CHALLENGE#${challengeId}`, sk: `MUTE#${userId}` }),
+  /** A participant's report of a post, queued for organisers in time order. */
+  postReport: (challengeId: string, at: string, id: string) => ({ pk: `REPORTS#${challengeId}`, sk: `${at}#${id}` }),
+  /** A participant's posts in one rate window (`MINUTE#…` or `DAY#…`): a set counter. */
+  postRateWindow: (challengeId: string, userId: string, window: string) => ({ pk: `POSTRATE#${challengeId}#${userId}`, sk: window }),
+  /** One in-app notification; its event id is deterministic, so the same event twice is one item. */
+  notification: (userId: string, at: string, eventId: string) => ({ pk: `USER#${userId}`, sk: `NOTIFICATION#${at}#${eventId}` }),
+  notificationPreferences: (userId: string) => ({ pk: `USER#${userId}`, sk: 'NOTIFICATION_PREFERENCES' }),
+  /** One e-mail of one event to one recipient: its conditional put is what makes sending idempotent. */
+  mailDelivery: (eventId: string, userId: string) => ({ pk: `DELIVERY#${eventId}`, sk: `USER#${userId}` }),
   accessLogEntry: (challengeId: string, at: string, id: string) => ({ pk: `ACCESS#${challengeId}`, sk: `${at}#${id}` }),
   auditLogEntry: (challengeId: string, at: string, id: string) => ({ pk: `AUDIT#${challengeId}`, sk: `${at}#${id}` }),
 };
 
 export const leaderboardPartition = (challengeId: string, phaseId: string, split: string) => `LEADERBOARD#${challengeId}#${phaseId}#${split}`;
+
+/** Topic listings (GSI1 by creation, GSI2 by activity): pinned topics sort first (`1#…`). */
+export const topicListPartition = (challengeId: string) => `TOPICS#${challengeId}`;

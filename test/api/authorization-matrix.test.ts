@@ -33,6 +33,8 @@ const anyUser: Record<Caller, Expectation> = { anonymous: 401, teamA: 'allow', t
 const activeParticipant: Record<Caller, Expectation> = { anonymous: 401, teamA: 'allow', teamB: 'allow', pending: 403, organiser: 403 };
 const teamAOnly: Record<Caller, Expectation> = { anonymous: 401, teamA: 'allow', teamB: 404, pending: 404, organiser: 404 };
 const organiserOnly: Record<Caller, Expectation> = { anonymous: 401, teamA: 403, teamB: 403, pending: 403, organiser: 'allow' };
+/** Who may post in a challenge's discussion: its active participants and the organisers. */
+const poster: Record<Caller, Expectation> = { ...activeParticipant, organiser: 'allow' };
 
 /** Keyed by `METHOD path` as the app registers it (Hono's `:param` syntax); run in this order. */
 const MATRIX: Record<string, Case[]> = {
@@ -121,6 +123,38 @@ const MATRIX: Record<string, Case[]> = {
   'POST /admin/submissions/:submissionId/cancel': [{ expect: organiserOnly }],
   // Last: it changes the submission everyone else reads.
   'POST /submissions/:submissionId/cancel': [{ expect: teamAOnly }],
+  // Discussion: reading is as public as the challenge; posting needs an active registration (or an organiser).
+  'GET /challenges/:challengeId/discussion': [{ expect: publicRoute }],
+  'GET /challenges/:challengeId/discussion/topics': [{ expect: publicRoute }],
+  'POST /challenges/:challengeId/discussion/topics': [{ body: { title: 'Matrix', category: 'general', body: 'matrix test' }, expect: poster }],
+  'GET /challenges/:challengeId/discussion/topics/:topicId': [{ expect: publicRoute }],
+  'POST /challenges/:challengeId/discussion/topics/:topicId/replies': [{ body: { body: 'matrix reply' }, expect: poster }],
+  // Only the author edits: another caller's edit finds no post of theirs.
+  'PATCH /challenges/:challengeId/discussion/topics/:topicId/posts/:postId': [
+    { body: { body: 'matrix edit' }, expect: { anonymous: 401, teamA: 'allow', teamB: 404, pending: 403, organiser: 404 } },
+  ],
+  'POST /challenges/:challengeId/discussion/topics/:topicId/posts/:postId/reports': [{ body: { reason: 'matrix test' }, expect: poster }],
+  'GET /me/notifications': [{ expect: anyUser }],
+  'POST /me/notifications/read': [{ body: { all: true }, expect: anyUser }],
+  'GET /me/notification-preferences': [{ expect: anyUser }],
+  'PATCH /me/notification-preferences': [{ body: { 'phase.closing': { email: false } }, expect: anyUser }],
+  // The unsubscribe link's token is the only credential; this harness sends no e-mail, so the POST finds nothing to do.
+  'GET /notifications/unsubscribe': [{ query: 'token=matrix-test-token', expect: publicRoute }],
+  'POST /notifications/unsubscribe': [{ query: 'token=matrix-test-token', expect: { anonymous: 404, teamA: 404, teamB: 404, pending: 404, organiser: 404 } }],
+  'GET /me/personal-data': [{ expect: anyUser }],
+  'POST /me/erasure': [{ body: { confirmEmail: 'not-mine@example.org' }, expect: anyUser }],
+  'POST /admin/challenges/:challengeId/announcements': [
+    { body: () => ({ title: 'Matrix', body: 'matrix test', audience: { kind: 'team', teamId: defaults.teamId } }), expect: organiserOnly },
+  ],
+  'PATCH /admin/challenges/:challengeId/discussion/topics/:topicId': [{ body: { locked: false }, expect: organiserOnly }],
+  'PUT /admin/challenges/:challengeId/discussion/topics/:topicId/answer': [{ body: { replyId: null }, expect: organiserOnly }],
+  'POST /admin/challenges/:challengeId/discussion/topics/:topicId/posts/:postId/:action': [
+    { params: { action: 'restore' }, body: { reason: 'matrix test' }, expect: organiserOnly },
+  ],
+  'PUT /admin/challenges/:challengeId/discussion/mutes/:userId': [
+    { params: { userId: 'nobody' }, body: { until: '2026-06-02T00:00:00Z', reason: 'matrix test' }, expect: organiserOnly },
+  ],
+  'GET /admin/challenges/:challengeId/discussion/reports': [{ expect: organiserOnly }],
 };
 
 let fixture: StorageFixture;
@@ -156,7 +190,17 @@ beforeAll(async () => {
   const created = (await (await api.call('POST', '/challenges/tissuenet/phases/learning/submissions', teamA, { archiveBytes: 10 })).json()) as {
     submission: { id: string; teamId: string };
   };
-  defaults = { challengeId: 'tissuenet', phaseId: 'learning', submissionId: created.submission.id, teamId: created.submission.teamId };
+  const topic = (await (
+    await api.call('POST', '/challenges/tissuenet/discussion/topics', teamA, { title: 'Matrix topic', category: 'general', body: 'by team A' })
+  ).json()) as { id: string };
+  defaults = {
+    challengeId: 'tissuenet',
+    phaseId: 'learning',
+    submissionId: created.submission.id,
+    teamId: created.submission.teamId,
+    topicId: topic.id,
+    postId: topic.id,
+  };
 });
 afterAll(async () => {
   await fixture.close();

@@ -9,6 +9,7 @@ import { createTeam, joinTeam, leaveTeam, teamOf } from '#shared/teams/team-memb
 import { teamView } from '#shared/teams/team-record.ts';
 import type { ApiDependencies } from '../api-env.ts';
 import { userOf } from '../auth.ts';
+import { notifyTeamChange } from '#shared/notifications/team-notifications.ts';
 import { newRouter } from '../router.ts';
 import { bearer, ChallengeParams, commonErrors, json } from '../schemas.ts';
 
@@ -84,7 +85,9 @@ export function teamRoutes({ ctx }: ApiDependencies) {
         const principal = userOf(c);
         const challenge = await getChallenge(ctx, c.req.valid('param').challengeId);
         const participant = await requireActiveParticipant(ctx, challenge, principal);
-        return c.json(teamView(await joinTeam(ctx, challenge, participant, principal, c.req.valid('json').inviteCode)), 200);
+        const team = await joinTeam(ctx, challenge, participant, principal, c.req.valid('json').inviteCode);
+        await notifyTeamChange(ctx, challenge, team, principal, 'join');
+        return c.json(teamView(team), 200);
       },
     )
     .openapi(
@@ -118,7 +121,9 @@ export function teamRoutes({ ctx }: ApiDependencies) {
         const principal = userOf(c);
         const challenge = await getChallenge(ctx, c.req.valid('param').challengeId);
         const participant = await requireActiveParticipant(ctx, challenge, principal);
-        return c.json(teamView(await mergeTeams(ctx, challenge, participant, principal, c.req.valid('json').inviteCode)), 200);
+        const team = await mergeTeams(ctx, challenge, participant, principal, c.req.valid('json').inviteCode);
+        await notifyTeamChange(ctx, challenge, team, principal, 'merge');
+        return c.json(teamView(team), 200);
       },
     );
 }

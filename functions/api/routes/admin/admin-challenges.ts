@@ -2,6 +2,7 @@ import { createRoute } from '../../openapi/route-definition.ts';
 import * as z from 'zod';
 import { recordAudit } from '#shared/audit/audit-log.ts';
 import { registerChallenge } from '#shared/challenge/challenge-registry.ts';
+import { notifyRulesChanged } from '#shared/notifications/rules-notifications.ts';
 import { parseChallengeFile, rulesVersionOf } from '#shared/challenge/challenge.ts';
 import type { ChallengeFile } from '#shared/challenge/definition-schema.ts';
 import { scoringProgramFrom, scoringProgramProblem, type ScoringProgram } from '#shared/challenge/scoring-program.ts';
@@ -86,13 +87,15 @@ export function adminChallengeRoutes({ ctx }: ApiDependencies) {
           force: force === 'true',
           ...(reason ? { reason } : {}),
         });
-        if (changed)
+        if (changed) {
           await recordAudit(ctx, challenge.id, {
             actor: organiser.userId,
             action: 'challenge.update',
             target: challenge.id,
             details: { rulesVersion: challenge.rulesVersion },
           });
+          await notifyRulesChanged(ctx, await getChallenge(ctx, challenge.id));
+        }
         return c.json({ id: challenge.id, rulesVersion: challenge.rulesVersion, changed, runtimeChanges }, 200);
       },
     )

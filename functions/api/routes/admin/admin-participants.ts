@@ -2,6 +2,7 @@ import { createRoute } from '../../openapi/route-definition.ts';
 import * as z from 'zod';
 import { getChallenge } from '#shared/challenge/challenge-registry.ts';
 import { listParticipants } from '#shared/participants/participant-record.ts';
+import { notifyRegistrationApproved } from '#shared/notifications/registration-notifications.ts';
 import { approveParticipant } from '#shared/participants/registration.ts';
 import type { ApiDependencies } from '../../api-env.ts';
 import { organiserOf } from '../../auth.ts';
@@ -63,7 +64,9 @@ export function adminParticipantRoutes({ ctx }: ApiDependencies) {
         const organiser = organiserOf(c);
         const { challengeId, userId } = c.req.valid('param');
         const challenge = await getChallenge(ctx, challengeId);
-        return c.json(participantView(await approveParticipant(ctx, challenge.id, userId, organiser)), 200);
+        const participant = await approveParticipant(ctx, challenge.id, userId, organiser);
+        await notifyRegistrationApproved(ctx, challenge, participant);
+        return c.json(participantView(participant), 200);
       },
     );
 }
