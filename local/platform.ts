@@ -34,6 +34,8 @@ import type { S3EventRecord } from './embedded-servers.ts';
 import { evaluatedJobRunner } from './iam/evaluated-job-runner.ts';
 import { iamParityEnabled, JOB_PRINCIPAL_PRELOAD, LocalIam } from './iam/local-iam.ts';
 import type { FunctionComponent } from './iam/synthesized-permissions.ts';
+import { LOCAL_OAUTH_CLIENT_ID, localOAuthRoutes } from './identity/oauth2-authorization.ts';
+import { withWebApp } from './web/web-app-server.ts';
 
 export interface LocalPlatform {
   /** Unrestricted storage access, as an administrator (seeding, test setup); components never use it. */
@@ -68,6 +70,8 @@ export interface LocalPlatformOptions {
   jobLauncher?: JobLauncher;
   /** Evaluate every component's AWS calls under its synthesized role (default: on unless PODIUM_IAM_PARITY=off). */
   iamParity?: boolean;
+  /** Serve the built web app (local/web/web-app-build.ts) from this folder on the API's origin. */
+  webAppDir?: string;
 }
 
 /**
@@ -195,12 +199,15 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     ctx: as('api'),
     jobRunner: runnerAs('api'),
     devIssuer,
-    localRouters: [devEndpointRoutes(localEndpoints), docsAssetRoutes(docsAssetsDir)],
+    // The web app's sign-in: authorization code + PKCE against the dev issuer, as the hosted UI on AWS.
+    localRouters: [devEndpointRoutes(localEndpoints), docsAssetRoutes(docsAssetsDir), localOAuthRoutes(devIssuer, () => ctx.now())],
     docsAssetsBase: DOCS_ASSETS_BASE,
     verifier: identity.verifier(devIssuer.verifier),
   });
   const apiServer: ServerType = await new Promise((resolve) => {
-    const server = serve({ fetch: app.fetch, hostname: settings.host, port: persist ? settings.apiPort : 0 }, () => resolve(server));
+    const webAuth = { authorizeUrl: '/oauth2/authorize', tokenUrl: '/oauth2/token', revokeUrl: '/oauth2/revoke', clientId: LOCAL_OAUTH_CLIENT_ID, scopes: 'openid email' };
+    const fetch = options.webAppDir ? withWebApp(app.fetch, options.webAppDir, { auth: webAuth }) : app.fetch;
+    const server = serve({ fetch, hostname: settings.host, port: persist ? settings.apiPort : 0 }, () => resolve(server));
   });
   const address = apiServer.address();
   const port = typeof address === 'object' && address ? address.port : settings.apiPort;

@@ -24,6 +24,8 @@ command -v runc >/dev/null 2>&1 || need_apt+=(runc)
 [ -x /usr/bin/catatonit ] || [ -x /usr/libexec/podman/catatonit ] || need_apt+=(catatonit)
 command -v mmdebstrap >/dev/null 2>&1 || need_apt+=(mmdebstrap)
 command -v nsenter >/dev/null 2>&1 || need_apt+=(util-linux)
+# The web app's browser tests (test/web) drive Debian's Chromium with playwright-core.
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup-system: installing ${need_apt[*]}"
