@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: [
       'test/**/*.test.ts',
+      'api-client/**/*.test.ts',
       'shared/**/*.test.ts',
       'functions/**/*.test.ts',
       'batch-jobs/**/*.test.ts',

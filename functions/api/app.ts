@@ -3,7 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import { PodiumError } from '#shared/errors.ts';
 import type { ApiDependencies } from './api-env.ts';
 import { identify, requireCaller } from './auth.ts';
-import { newRouter } from './router.ts';
+import { newRouter, type PodiumRouter } from './router.ts';
 import { adminChallengeRoutes } from './routes/admin/admin-challenges.ts';
 import { adminExportRoutes } from './routes/admin/admin-exports.ts';
 import { adminParticipantRoutes } from './routes/admin/admin-participants.ts';
@@ -80,7 +80,24 @@ export function createApp(deps: ApiDependencies) {
     app.use(path, requireCaller('user'));
   }
 
-  const routers = [
+  const routers = apiRouters(deps);
+  for (const router of routers) app.route('/', router);
+
+  // Generated on the first request, not at init: most cold starts never serve it.
+  let document: OpenApiDocument | undefined;
+  app.get('/openapi.json', (c) => c.json((document ??= podiumOpenApiDocument(routers))));
+  // On AWS the UI's assets come from a CDN, so the Lambda bundle carries only this small HTML page;
+  // the local stack serves them from the installed package, so /docs works offline.
+  app.get('/docs', swaggerUI({ url: '/openapi.json', ...(deps.docsAssetsBase ? { baseUrl: deps.docsAssetsBase } : {}) }));
+  return app;
+}
+
+export type PodiumApp = ReturnType<typeof createApp>;
+
+/** Every resource's sub-app, in mounting order; building them touches no dependency (handlers use `deps` per request). */
+export function apiRouters(deps: ApiDependencies): PodiumRouter[] {
+  const { ctx, devIssuer } = deps;
+  return [
     ...(devIssuer ? [devIdentityRoutes(ctx, devIssuer)] : []),
     ...(deps.localRouters ?? []),
     challengeRoutes(deps),
@@ -102,29 +119,21 @@ export function createApp(deps: ApiDependencies) {
     adminReleaseRoutes(deps),
     adminExportRoutes(deps),
   ];
-  for (const router of routers) app.route('/', router);
-
-  // Generated on the first request, not at init: most cold starts never serve it.
-  let document: ReturnType<typeof openApiDocument> | undefined;
-  app.get('/openapi.json', (c) =>
-    c.json(
-      (document ??= openApiDocument(
-        {
-          title: 'Podium API',
-          version: '1.0.0',
-          description: 'Medical data-science challenges: registration, teams, data access, submissions, leaderboards. See docs/API.md.',
-        },
-        { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Cognito ID token on AWS; POST /dev/login on the local stack' } },
-        routers.flatMap((router) => router.definitions),
-      )),
-    ),
-  );
-  // On AWS the UI's assets come from a CDN, so the Lambda bundle carries only this small HTML page;
-  // the local stack serves them from the installed package, so /docs works offline.
-  app.get('/docs', swaggerUI({ url: '/openapi.json', ...(deps.docsAssetsBase ? { baseUrl: deps.docsAssetsBase } : {}) }));
-  return app;
 }
 
-export type PodiumApp = ReturnType<typeof createApp>;
+export type OpenApiDocument = ReturnType<typeof openApiDocument>;
+
+/** `/openapi.json`: also what `npm run api:types` turns into api-client/openapi.d.ts, with no server started. */
+export function podiumOpenApiDocument(routers: PodiumRouter[]): OpenApiDocument {
+  return openApiDocument(
+    {
+      title: 'Podium API',
+      version: '1.0.0',
+      description: 'Medical data-science challenges: registration, teams, data access, submissions, leaderboards. See docs/API.md.',
+    },
+    { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Cognito ID token on AWS; POST /dev/login on the local stack' } },
+    routers.flatMap((router) => router.definitions),
+  );
+}
 
 const RECEIPT_PATH = /^\/submissions\/[^/]+\/receipt$/;
