@@ -205,7 +205,13 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     verifier: identity.verifier(devIssuer.verifier),
   });
   const apiServer: ServerType = await new Promise((resolve) => {
-    const webAuth = { authorizeUrl: '/oauth2/authorize', tokenUrl: '/oauth2/token', revokeUrl: '/oauth2/revoke', clientId: LOCAL_OAUTH_CLIENT_ID, scopes: 'openid email' };
+    const webAuth = {
+      authorizeUrl: '/oauth2/authorize',
+      tokenUrl: '/oauth2/token',
+      revokeUrl: '/oauth2/revoke',
+      clientId: LOCAL_OAUTH_CLIENT_ID,
+      scopes: 'openid email',
+    };
     const fetch = options.webAppDir ? withWebApp(app.fetch, options.webAppDir, { auth: webAuth }) : app.fetch;
     const server = serve({ fetch, hostname: settings.host, port: persist ? settings.apiPort : 0 }, () => resolve(server));
   });

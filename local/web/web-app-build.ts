@@ -22,7 +22,15 @@ export async function ensureWebAppBuilt(log: (line: string) => void = () => {}):
   // Into a folder of this process, then swapped in: two processes building at once never serve half a build.
   const outDir = join(WEB_ROOT, `.dist-${process.pid}`);
   const { build } = await import('vite');
-  await build({ configFile: join(WEB_ROOT, 'vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  // Vite and its React plugin pick development JSX and checks from NODE_ENV (vitest sets `test`).
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await build({ configFile: join(WEB_ROOT, 'vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  } finally {
+    if (nodeEnv === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = nodeEnv;
+  }
   await writeFile(join(outDir, DIGEST_FILE), digest);
   await rm(WEB_DIST, { recursive: true, force: true });
   await rename(outDir, WEB_DIST).catch(async (error: unknown) => {

@@ -5,6 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { signInThroughBrowser, startWebHarness, type WebHarness } from './web-harness.ts';
 
+// page.evaluate bodies run in the browser; these name its globals for the type checker (module-scoped).
+declare const localStorage: { getItem(key: string): string | null };
+declare const window: object;
+
 let harness: WebHarness;
 let context: BrowserContext;
 let page: Page;
@@ -39,7 +43,10 @@ describe('a competitor in the browser', () => {
   it('reads the challenge tabs: overview, evaluation with its direction, submission format, runtime', async () => {
     await page.getByRole('link', { name: /TissueNet/ }).click();
     await page.getByRole('heading', { level: 1, name: /TissueNet/ }).waitFor();
-    await page.getByRole('heading', { name: /TissueNet: detect lesions/ }).nth(1).waitFor();
+    await page
+      .getByRole('heading', { name: /TissueNet: detect lesions/ })
+      .nth(1)
+      .waitFor();
     await page.getByRole('link', { name: 'Evaluation' }).click();
     await expect(page.getByTestId('metric-direction').textContent()).resolves.toBe('Higher is better');
     await page.getByRole('link', { name: 'Submission format' }).click();
@@ -71,7 +78,11 @@ describe('a competitor in the browser', () => {
     expect(download.suggestedFilename()).toBe('submission_format.csv');
     await row.getByText('checksum verified').waitFor();
     const listed = (await row.locator('code.checksum').getAttribute('title'))!;
-    expect(createHash('sha256').update(await readFile((await download.path())!)).digest('hex')).toBe(listed);
+    expect(
+      createHash('sha256')
+        .update(await readFile((await download.path())!))
+        .digest('hex'),
+    ).toBe(listed);
   });
 
   it('submits the baseline folder, zipped in the browser, and sees it SCORED on the leaderboard without a reload', async () => {
@@ -83,7 +94,10 @@ describe('a competitor in the browser', () => {
     await page.locator('#upload-progress').waitFor();
     // From here on no navigation reloads the page: a marker on window would vanish with a reload.
     await page.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
-    await page.getByTestId('submission-status').filter({ hasText: /QUEUED|RUNNING|SCORING|SCORED/ }).waitFor({ timeout: 60_000 });
+    await page
+      .getByTestId('submission-status')
+      .filter({ hasText: /QUEUED|RUNNING|SCORING|SCORED/ })
+      .waitFor({ timeout: 60_000 });
     await page.getByRole('link', { name: 'Leaderboard' }).click();
     const myRow = page.locator('tr.mine');
     await myRow.waitFor({ timeout: 180_000 });

@@ -3,6 +3,9 @@ import type { Page } from 'playwright-core';
 import { devUserId } from '#shared/identity/dev-issuer.ts';
 import { signInThroughBrowser, startWebHarness, type WebHarness } from './web-harness.ts';
 
+// page.evaluate bodies run in the browser; these name its globals for the type checker (module-scoped).
+declare const localStorage: { getItem(key: string): string | null };
+
 let harness: WebHarness;
 let competitor: Page;
 let organiser: Page;
@@ -22,7 +25,11 @@ async function callAsCompetitor(path: string, body: unknown): Promise<{ status: 
   return competitor.evaluate(
     async ({ path, body }) => {
       const { idToken } = JSON.parse(localStorage.getItem('podium.session')!) as { idToken: string };
-      const response = await fetch(path, { method: 'POST', headers: { authorization: `Bearer ${idToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const response = await fetch(path, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${idToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       return { status: response.status, error: ((await response.json()) as { error?: string }).error };
     },
     { path, body },
@@ -81,10 +88,16 @@ describe('an organiser in the browser', () => {
     await dialog.getByLabel(/needs a reason/).fill('demo: results day');
     await dialog.getByRole('button', { name: 'Publish now' }).click();
     await final.getByTestId('phase-action-final').filter({ hasText: 'The board is published.' }).waitFor();
-    await final.getByTestId('publication-final').filter({ hasText: /^published/ }).waitFor();
+    await final
+      .getByTestId('publication-final')
+      .filter({ hasText: /^published/ })
+      .waitFor();
 
     await organiser.getByRole('link', { name: 'Access and audit logs' }).click();
-    await organiser.getByText(/demo: results day/).first().waitFor();
+    await organiser
+      .getByText(/demo: results day/)
+      .first()
+      .waitFor();
   });
 
   it('keeps the console from competitors', async () => {

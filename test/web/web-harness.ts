@@ -54,7 +54,10 @@ export async function startWebHarness(): Promise<WebHarness> {
 
 /** Signs in through the login page the way a person does: the Sign in button, the email, back to the page. */
 export async function signInThroughBrowser(page: Page, email: string, options: { organiser?: boolean; buttonName?: RegExp } = {}) {
-  await page.getByRole('button', { name: options.buttonName ?? /^(Sign in|Se connecter)$/ }).first().click();
+  await page
+    .getByRole('button', { name: options.buttonName ?? /^(Sign in|Se connecter)$/ })
+    .first()
+    .click();
   await page.waitForURL(/\/oauth2\/authorize/);
   await page.locator('#email').fill(email);
   if (options.organiser) await page.locator('input[name=organiser]').check();

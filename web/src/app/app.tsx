@@ -19,7 +19,8 @@ export function App() {
   let page;
   if (path === CALLBACK_PATH) page = <SignInCallback search={search} />;
   else if (path === '/') page = <ChallengeList />;
-  else if (segments[0] === 'c' && segments[1]) page = <ChallengePage challengeId={segments[1]} tab={segments[2] ?? 'overview'} search={search} onSignIn={startSignIn} />;
+  else if (segments[0] === 'c' && segments[1])
+    page = <ChallengePage challengeId={segments[1]} tab={segments[2] ?? 'overview'} search={search} onSignIn={startSignIn} />;
   else if (segments[0] === 'console' && segments[1])
     page = session?.organiser ? (
       <Suspense fallback={<Loading />}>

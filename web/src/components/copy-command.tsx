@@ -11,7 +11,12 @@ export function CopyCommand({ command }: { command: string }) {
       <button
         type="button"
         className="secondary"
-        onClick={() => void navigator.clipboard?.writeText(command).then(() => setCopied(true), () => setCopied(false))}
+        onClick={() =>
+          void navigator.clipboard?.writeText(command).then(
+            () => setCopied(true),
+            () => setCopied(false),
+          )
+        }
       >
         {copied ? t('copied') : t('copy')}
       </button>

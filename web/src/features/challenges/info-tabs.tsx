@@ -87,9 +87,10 @@ export function FormatTab({ challenge }: { challenge: Challenge }) {
   const { idColumn, columns, oneHot } = challenge.submissionFormat;
   const header = [idColumn, ...columns.map((column) => column.name)].join(',');
   const exampleRow = (index: number) =>
-    [`example_${index}.tif`, ...columns.map((column, position) => (oneHot ? (position === index % columns.length ? 1 : 0) : column.type === 'probability' ? 0.5 : 0))].join(
-      ',',
-    );
+    [
+      `example_${index}.tif`,
+      ...columns.map((column, position) => (oneHot ? (position === index % columns.length ? 1 : 0) : column.type === 'probability' ? 0.5 : 0)),
+    ].join(',');
   const dataMount = phase?.runtime.dataMount ?? 'data';
   const output = phase?.runtime.outputFile ?? 'submission.csv';
   const mainPy = `from pathlib import Path

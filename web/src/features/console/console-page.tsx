@@ -137,7 +137,11 @@ function Participants({ challenge }: { challenge: Challenge }) {
                       </button>
                     )}
                     {participant.status === 'approved' && (
-                      <button type="button" className="danger" onClick={() => confirm(t('console.revokeConfirm')) && act.mutate({ userId: participant.userId, action: 'revoke' })}>
+                      <button
+                        type="button"
+                        className="danger"
+                        onClick={() => confirm(t('console.revokeConfirm')) && act.mutate({ userId: participant.userId, action: 'revoke' })}
+                      >
                         {t('console.revoke')}
                       </button>
                     )}
@@ -167,7 +171,8 @@ function Submissions({ challenge }: { challenge: Challenge }) {
     refetchInterval: 10_000,
   });
   const act = useMutation({
-    mutationFn: ({ id, action, body }: { id: string; action: string; body?: unknown }) => api(`/admin/submissions/${seg(id)}/${action}`, { method: 'POST', body: body ?? {} }),
+    mutationFn: ({ id, action, body }: { id: string; action: string; body?: unknown }) =>
+      api(`/admin/submissions/${seg(id)}/${action}`, { method: 'POST', body: body ?? {} }),
     onSuccess: () => void queryClient.invalidateQueries({ queryKey: ['admin-submissions', challenge.id] }),
   });
   const rows = [...(submissions.data?.submissions ?? [])].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
@@ -194,9 +199,11 @@ function Submissions({ challenge }: { challenge: Challenge }) {
           <label htmlFor="filter-status">{t('console.status')} </label>
           <select id="filter-status" value={filters.status} onChange={(event) => setFilter('status')(event.target.value)}>
             <option value="">{t('console.all')}</option>
-            {['CREATED', 'UPLOADED', 'VALIDATED', 'QUEUED', 'RUNNING', 'SCORING', 'SCORED', 'FAILED', 'REJECTED', 'CANCELLED', 'PLATFORM_ERROR'].map((status) => (
-              <option key={status}>{status}</option>
-            ))}
+            {['CREATED', 'UPLOADED', 'VALIDATED', 'QUEUED', 'RUNNING', 'SCORING', 'SCORED', 'FAILED', 'REJECTED', 'CANCELLED', 'PLATFORM_ERROR'].map(
+              (status) => (
+                <option key={status}>{status}</option>
+              ),
+            )}
           </select>
         </p>
         <p>
@@ -226,7 +233,8 @@ function Submissions({ challenge }: { challenge: Challenge }) {
                     <td>
                       {formatDate(submission.createdAt, i18n.language)}
                       <div className="muted">
-                        {submission.phaseId} · {submission.mode} {submission.organiserRun && `· ${t('console.organiserRun')}`} {submission.baseline && `· ${t('leaderboard.baseline')}`}
+                        {submission.phaseId} · {submission.mode} {submission.organiserRun && `· ${t('console.organiserRun')}`}{' '}
+                        {submission.baseline && `· ${t('leaderboard.baseline')}`}
                       </div>
                     </td>
                     <td>
@@ -245,7 +253,11 @@ function Submissions({ challenge }: { challenge: Challenge }) {
                       <button type="button" className="secondary" onClick={() => act.mutate({ id: submission.id, action: 'rescore' })}>
                         {t('console.rescore')}
                       </button>
-                      <button type="button" className="secondary" onClick={() => act.mutate({ id: submission.id, action: 'baseline', body: { baseline: !submission.baseline } })}>
+                      <button
+                        type="button"
+                        className="secondary"
+                        onClick={() => act.mutate({ id: submission.id, action: 'baseline', body: { baseline: !submission.baseline } })}
+                      >
                         {submission.baseline ? t('console.unmarkBaseline') : t('console.markBaseline')}
                       </button>
                       <button type="button" className="danger" onClick={() => act.mutate({ id: submission.id, action: 'cancel' })}>
@@ -275,7 +287,10 @@ function Submissions({ challenge }: { challenge: Challenge }) {
 
 function AdminLogs({ submissionId }: { submissionId: string }) {
   const { t } = useTranslation();
-  const logs = useQuery({ queryKey: ['admin-logs', submissionId], queryFn: () => api<{ lines: string[]; note?: string }>(`/admin/submissions/${seg(submissionId)}/logs`) });
+  const logs = useQuery({
+    queryKey: ['admin-logs', submissionId],
+    queryFn: () => api<{ lines: string[]; note?: string }>(`/admin/submissions/${seg(submissionId)}/logs`),
+  });
   return (
     <section aria-labelledby="admin-logs">
       <h2 id="admin-logs">{t('submissions.logsOf', { id: submissionId })}</h2>
@@ -301,14 +316,18 @@ function Teams({ challenge }: { challenge: Challenge }) {
   });
   const act = useMutation({
     mutationFn: ({ teamId, disqualify }: { teamId: string; disqualify: boolean }) =>
-      api(`/admin/challenges/${seg(challenge.id)}/teams/${seg(teamId)}/disqualify`, { method: disqualify ? 'POST' : 'DELETE', body: { reason: reason || 'organiser decision' } }),
+      api(`/admin/challenges/${seg(challenge.id)}/teams/${seg(teamId)}/disqualify`, {
+        method: disqualify ? 'POST' : 'DELETE',
+        body: { reason: reason || 'organiser decision' },
+      }),
     onSuccess: () => void queryClient.invalidateQueries({ queryKey: ['leaderboard', challenge.id] }),
   });
   const teams = [...new Set((submissions.data?.submissions ?? []).map((submission) => submission.teamId))];
   return (
     <>
       <p>
-        <label htmlFor="disqualify-reason">{t('console.reason')}</label> <input id="disqualify-reason" value={reason} onChange={(event) => setReason(event.target.value)} />
+        <label htmlFor="disqualify-reason">{t('console.reason')}</label>{' '}
+        <input id="disqualify-reason" value={reason} onChange={(event) => setReason(event.target.value)} />
       </p>
       <ErrorMessage error={submissions.error} />
       {act.error && <Unavailable error={act.error} what={t('console.reinstate')} />}
@@ -351,7 +370,8 @@ function PhaseControls({ challengeId, phaseId, title, closes }: { challengeId: s
   const [reason, setReason] = useState('');
   const publication = useQuery({
     queryKey: ['publication', challengeId, phaseId],
-    queryFn: () => api<{ published: boolean; open: boolean; board: string; boardTeams: number; scoredSubmissions: number; closes: string }>(`${base}/publication`),
+    queryFn: () =>
+      api<{ published: boolean; open: boolean; board: string; boardTeams: number; scoredSubmissions: number; closes: string }>(`${base}/publication`),
   });
   const act = useMutation({
     mutationFn: ({ action, body }: { action: string; body?: unknown }) => api<unknown>(`${base}/${action}`, { method: 'POST', body: body ?? {} }),
@@ -408,7 +428,11 @@ function PhaseControls({ challengeId, phaseId, title, closes }: { challengeId: s
             </p>
           )}
           <div className="row">
-            <button type="button" onClick={() => act.mutate({ action: 'publish', body: info.open ? { force: true, reason } : {} })} disabled={info.open && !reason}>
+            <button
+              type="button"
+              onClick={() => act.mutate({ action: 'publish', body: info.open ? { force: true, reason } : {} })}
+              disabled={info.open && !reason}
+            >
               {t('console.confirm')}
             </button>
             <button type="button" className="secondary" onClick={() => setConfirming(false)}>
@@ -441,10 +465,18 @@ function Exports({ challenge }: { challenge: Challenge }) {
         {challenge.phases.map((phase) => (
           <li key={phase.id} className="row">
             {phase.title}:
-            <button type="button" className="secondary" onClick={() => void download(`${base}/exports/leaderboard.csv?phase=${seg(phase.id)}`, `${challenge.id}-${phase.id}-leaderboard.csv`)}>
+            <button
+              type="button"
+              className="secondary"
+              onClick={() => void download(`${base}/exports/leaderboard.csv?phase=${seg(phase.id)}`, `${challenge.id}-${phase.id}-leaderboard.csv`)}
+            >
               leaderboard.csv
             </button>
-            <button type="button" className="secondary" onClick={() => void download(`${base}/exports/submissions.csv?phase=${seg(phase.id)}`, `${challenge.id}-${phase.id}-submissions.csv`)}>
+            <button
+              type="button"
+              className="secondary"
+              onClick={() => void download(`${base}/exports/submissions.csv?phase=${seg(phase.id)}`, `${challenge.id}-${phase.id}-submissions.csv`)}
+            >
               submissions.csv
             </button>
           </li>
@@ -453,7 +485,11 @@ function Exports({ challenge }: { challenge: Challenge }) {
           <button type="button" className="secondary" onClick={() => void download(`${base}/exports/access-log.csv`, `${challenge.id}-access-log.csv`)}>
             access-log.csv
           </button>
-          <button type="button" className="secondary" onClick={() => void download(`${base}/archive?pseudonymise=true`, `${challenge.id}-archive-pseudonymised.json`)}>
+          <button
+            type="button"
+            className="secondary"
+            onClick={() => void download(`${base}/archive?pseudonymise=true`, `${challenge.id}-archive-pseudonymised.json`)}
+          >
             {t('console.archivePseudonymised')}
           </button>
         </li>

@@ -91,7 +91,15 @@ export function JoinTab({ challenge, onSignIn }: { challenge: Challenge; onSignI
   );
 }
 
-function QuestionField({ question, value, onChange }: { question: RegistrationQuestion; value: string | boolean | undefined; onChange: (value: string | boolean) => void }) {
+function QuestionField({
+  question,
+  value,
+  onChange,
+}: {
+  question: RegistrationQuestion;
+  value: string | boolean | undefined;
+  onChange: (value: string | boolean) => void;
+}) {
   const id = `question-${question.id}`;
   const required = question.required ?? true;
   if (question.kind === 'agreement' || question.kind === 'accept' || question.kind === 'boolean') {

@@ -79,7 +79,11 @@ export function LeaderboardTab({ challenge }: { challenge: Challenge }) {
                 </thead>
                 <tbody>
                   {board.data.entries.map((entry) => (
-                    <tr key={entry.teamId} className={entry.teamId === myTeamId ? 'mine' : undefined} aria-current={entry.teamId === myTeamId ? 'true' : undefined}>
+                    <tr
+                      key={entry.teamId}
+                      className={entry.teamId === myTeamId ? 'mine' : undefined}
+                      aria-current={entry.teamId === myTeamId ? 'true' : undefined}
+                    >
                       <td>{entry.rank}</td>
                       <td>
                         {entry.teamName}
@@ -96,7 +100,9 @@ export function LeaderboardTab({ challenge }: { challenge: Challenge }) {
               </table>
             </div>
           )}
-          {myTeamId && <ScoreHistory challengeId={challenge.id} phaseId={phaseId} teamId={myTeamId} higherIsBetter={primary?.direction !== 'lower-is-better'} />}
+          {myTeamId && (
+            <ScoreHistory challengeId={challenge.id} phaseId={phaseId} teamId={myTeamId} higherIsBetter={primary?.direction !== 'lower-is-better'} />
+          )}
         </>
       )}
     </>

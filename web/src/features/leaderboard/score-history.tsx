@@ -9,14 +9,26 @@ interface HistoryPoint {
 }
 
 /** The team's best score over time, as a small SVG line (no chart library: a few hundred bytes). */
-export function ScoreHistory({ challengeId, phaseId, teamId, higherIsBetter }: { challengeId: string; phaseId: string; teamId: string; higherIsBetter: boolean }) {
+export function ScoreHistory({
+  challengeId,
+  phaseId,
+  teamId,
+  higherIsBetter,
+}: {
+  challengeId: string;
+  phaseId: string;
+  teamId: string;
+  higherIsBetter: boolean;
+}) {
   const { t } = useTranslation();
   const history = useQuery({
     queryKey: ['history', challengeId, phaseId, teamId],
     retry: false,
     refetchInterval: 15_000,
     queryFn: () =>
-      api<{ points?: HistoryPoint[]; history?: HistoryPoint[] }>(`/challenges/${seg(challengeId)}/phases/${seg(phaseId)}/leaderboard/history?teamId=${seg(teamId)}`),
+      api<{ points?: HistoryPoint[]; history?: HistoryPoint[] }>(
+        `/challenges/${seg(challengeId)}/phases/${seg(phaseId)}/leaderboard/history?teamId=${seg(teamId)}`,
+      ),
   });
   if (history.error instanceof ApiError && history.error.status === 404) {
     return <p className="muted">{t('leaderboard.historyUnavailable')}</p>;
@@ -36,7 +48,13 @@ export function ScoreHistory({ challengeId, phaseId, teamId, higherIsBetter }: {
   const best = higherIsBetter ? high : low;
   return (
     <figure className="history">
-      <svg width={width} height={height} viewBox={`0 0 ${width} ${height}`} role="img" aria-label={t('leaderboard.historyLabel', { count: points.length, best })}>
+      <svg
+        width={width}
+        height={height}
+        viewBox={`0 0 ${width} ${height}`}
+        role="img"
+        aria-label={t('leaderboard.historyLabel', { count: points.length, best })}
+      >
         <path d={line} fill="none" stroke="#0b5cad" strokeWidth="2" />
         {points.map((point, index) => (
           <circle key={index} cx={x(times[index]!)} cy={y(point.score)} r="3" fill="#0b5cad" />

@@ -90,7 +90,9 @@ export function SubmitTab({ challenge }: { challenge: Challenge }) {
           <ul data-testid="quota">
             {quota.data.perDay.limit !== null && <li>{t('submit.perDay', { remaining: quota.data.perDay.remaining, limit: quota.data.perDay.limit })}</li>}
             {quota.data.total.limit !== null && <li>{t('submit.total', { remaining: quota.data.total.remaining, limit: quota.data.total.limit })}</li>}
-            {quota.data.concurrent.limit !== null && <li>{t('submit.concurrent', { running: quota.data.concurrent.running, limit: quota.data.concurrent.limit })}</li>}
+            {quota.data.concurrent.limit !== null && (
+              <li>{t('submit.concurrent', { running: quota.data.concurrent.running, limit: quota.data.concurrent.limit })}</li>
+            )}
             <li>
               {quota.data.nextAllowedAt && Date.parse(quota.data.nextAllowedAt) > Date.now()
                 ? t('submit.nextAllowed', { when: formatDate(quota.data.nextAllowedAt, i18n.language) })
@@ -114,7 +116,12 @@ export function SubmitTab({ challenge }: { challenge: Challenge }) {
         <p>{t('submit.drop', { limit: phase?.runtime.maxArchiveMiB })}</p>
         <p>
           <label htmlFor="archive-zip">{t('submit.chooseZip')}</label>{' '}
-          <input id="archive-zip" type="file" accept=".zip,application/zip" onChange={(event) => event.target.files?.[0] && setArchive({ blob: event.target.files[0], label: event.target.files[0].name })} />
+          <input
+            id="archive-zip"
+            type="file"
+            accept=".zip,application/zip"
+            onChange={(event) => event.target.files?.[0] && setArchive({ blob: event.target.files[0], label: event.target.files[0].name })}
+          />
         </p>
         <p>
           <label htmlFor="archive-folder">{t('submit.chooseFolder')}</label>{' '}
@@ -123,14 +130,14 @@ export function SubmitTab({ challenge }: { challenge: Challenge }) {
             type="file"
             webkitdirectory=""
             multiple
-            onChange={(event) => event.target.files && event.target.files.length > 0 && void chooseFolder(filesOfFolderInput(event.target.files), event.target.files[0]!.webkitRelativePath.split('/')[0]!)}
+            onChange={(event) =>
+              event.target.files &&
+              event.target.files.length > 0 &&
+              void chooseFolder(filesOfFolderInput(event.target.files), event.target.files[0]!.webkitRelativePath.split('/')[0]!)
+            }
           />
         </p>
-        {archive && (
-          <p data-testid="archive-ready">
-            {t('submit.ready', { name: archive.label, size: formatBytes(archive.blob.size) })}
-          </p>
-        )}
+        {archive && <p data-testid="archive-ready">{t('submit.ready', { name: archive.label, size: formatBytes(archive.blob.size) })}</p>}
       </div>
       <p>
         <label htmlFor="note">{t('submit.note')}</label>
@@ -142,15 +149,25 @@ export function SubmitTab({ challenge }: { challenge: Challenge }) {
       <ErrorMessage error={error} />
       {progress !== undefined && archive && (
         <p>
-          <label htmlFor="upload-progress">{t('submit.uploading')}</label>{' '}
-          <progress id="upload-progress" max={archive.blob.size} value={progress} /> {Math.round((100 * progress) / Math.max(1, archive.blob.size))}%
+          <label htmlFor="upload-progress">{t('submit.uploading')}</label> <progress id="upload-progress" max={archive.blob.size} value={progress} />{' '}
+          {Math.round((100 * progress) / Math.max(1, archive.blob.size))}%
         </p>
       )}
       {submission.data && (
         <div className="notice" role="status" aria-live="polite">
           {t('submit.submission', { id: submission.data.id })}: <strong data-testid="submission-status">{status}</strong>
-          {submission.data.score?.overall !== undefined && <> — {t('score')} {submission.data.score.overall}</>}
-          {submission.data.score?.public !== undefined && submission.data.score.overall === undefined && <> — {t('score')} {submission.data.score.public}</>}
+          {submission.data.score?.overall !== undefined && (
+            <>
+              {' '}
+              — {t('score')} {submission.data.score.overall}
+            </>
+          )}
+          {submission.data.score?.public !== undefined && submission.data.score.overall === undefined && (
+            <>
+              {' '}
+              — {t('score')} {submission.data.score.public}
+            </>
+          )}
           {submission.data.failure && <> — {submission.data.failure.message}</>}
         </div>
       )}

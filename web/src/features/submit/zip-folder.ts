@@ -24,7 +24,8 @@ export async function filesOfDroppedFolder(entry: FileSystemDirectoryEntry): Pro
       if (batch.length === 0) break;
       for (const child of batch) {
         if (child.isDirectory) await walk(child as FileSystemDirectoryEntry, `${prefix}${child.name}/`);
-        else found.push({ path: prefix + child.name, file: await new Promise<File>((resolve, reject) => (child as FileSystemFileEntry).file(resolve, reject)) });
+        else
+          found.push({ path: prefix + child.name, file: await new Promise<File>((resolve, reject) => (child as FileSystemFileEntry).file(resolve, reject)) });
       }
     }
   };
