@@ -65,8 +65,9 @@ const contentSecurityPolicy = (region: string) =>
     "script-src 'self'",
     "style-src 'self'",
     "img-src 'self' data:",
-    // Presigned downloads and uploads go straight to the buckets' regional endpoints.
-    `connect-src 'self' https://*.s3.${region}.amazonaws.com https://*.s3.amazonaws.com`,
+    // Presigned downloads and uploads go straight to the buckets' endpoints; tokens come from the hosted UI's domain.
+    `connect-src 'self' https://*.s3.${region}.amazonaws.com https://s3.${region}.amazonaws.com https://*.s3.amazonaws.com ` +
+      `https://*.auth.${region}.amazoncognito.com`,
     "frame-ancestors 'none'",
     "base-uri 'none'",
     "form-action 'self'",

@@ -47,7 +47,10 @@ describe('web distribution (platform stack)', () => {
       }),
     });
     const policy = Object.values(platform.findResources('AWS::CloudFront::ResponseHeadersPolicy'))[0]!;
-    expect(policy.Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig.ContentSecurityPolicy.ContentSecurityPolicy).not.toContain('unsafe');
+    const csp = policy.Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig.ContentSecurityPolicy.ContentSecurityPolicy as string;
+    expect(csp).not.toContain('unsafe');
+    // The app exchanges sign-in codes at the hosted UI's token endpoint, and uploads to S3 with presigned URLs.
+    expect(csp).toMatch(/connect-src 'self' .*https:\/\/\*\.s3\.eu-west-3\.amazonaws\.com.*https:\/\/\*\.auth\.eu-west-3\.amazoncognito\.com/);
   });
 
   it("routes the API's paths to the API on the same distribution, uncached, and everything else to the app", () => {
