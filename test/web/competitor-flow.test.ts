@@ -113,6 +113,29 @@ describe('a competitor in the browser', () => {
     await expect(page.getByRole('alert').textContent()).resolves.toMatch(/NOT_FOUND: .*no-such-challenge/);
   });
 
+  it("renders an organiser's hostile markdown inert: no script runs, no handler or javascript: link survives", async () => {
+    const hostile = [
+      '# Overview',
+      '<script>window.pwned = "script"</script>',
+      '<img src="x" onerror="window.pwned = \'img\'">',
+      '[click](javascript:window.pwned=1)',
+      '<iframe src="https://example.org"></iframe>',
+      '<a href="https://example.org/paper">the paper</a>',
+    ].join('\n\n');
+    // The API's answer is replaced in the browser: the page renders what any challenge could say.
+    await page.route('**/challenges/tissuenet', async (route) => {
+      const answer = await route.fetch();
+      await route.fulfill({ response: answer, json: { ...(await answer.json()), description: hostile } });
+    });
+    await page.goto('/c/tissuenet');
+    await page.getByRole('link', { name: 'the paper' }).waitFor();
+    const markdown = (await page.locator('.markdown').innerHTML()).toLowerCase();
+    expect(markdown).not.toMatch(/<script|onerror|javascript:|<iframe/);
+    expect(await page.getByRole('link', { name: 'the paper' }).getAttribute('rel')).toBe('noopener noreferrer');
+    expect(await page.evaluate(() => (window as { pwned?: unknown }).pwned)).toBeUndefined();
+    await page.unroute('**/challenges/tissuenet');
+  });
+
   it('signs out, and the session is gone', async () => {
     await page.goto('/');
     await page.getByRole('button', { name: 'Sign out' }).click();
