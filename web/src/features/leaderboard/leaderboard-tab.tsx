@@ -54,10 +54,13 @@ export function LeaderboardTab({ challenge }: { challenge: Challenge }) {
         <>
           <p className="muted">
             {primary && <span data-testid="board-direction">{t(`direction.${primary.direction}`)}</span>}
-            {' · '}
-            {board.data.published ? t('leaderboard.published') : phase?.leaderboard === 'private-until-published' ? t('leaderboard.notPublished') : ''}
-            {' · '}
-            {t('leaderboard.live')}
+            {[
+              board.data.published ? t('leaderboard.published') : phase?.leaderboard === 'private-until-published' ? t('leaderboard.notPublished') : '',
+              t('leaderboard.live'),
+            ]
+              .filter(Boolean)
+              .map((part) => ` · ${part}`)
+              .join('')}
           </p>
           {board.data.entries.length === 0 ? (
             <p>{t('leaderboard.empty')}</p>
