@@ -1,11 +1,15 @@
 import { useQuery } from '@tanstack/react-query';
 import { api, ApiError, seg } from './api.ts';
 import type { Challenge, Registration, Team } from './api-types.ts';
+import { answerOf, podiumApi } from './podium-api.ts';
 import { useSession } from './session.ts';
 
 /** Server state every feature reads: the challenge, and the caller's registration and team in it. */
 export function useChallenge(challengeId: string) {
-  return useQuery({ queryKey: ['challenge', challengeId], queryFn: () => api<Challenge>(`/challenges/${seg(challengeId)}`) });
+  return useQuery({
+    queryKey: ['challenge', challengeId],
+    queryFn: async () => (await answerOf(podiumApi.GET('/challenges/{challengeId}', { params: { path: { challengeId } } }))) as unknown as Challenge,
+  });
 }
 
 /** Undefined while signed out; null when not registered. */

@@ -2,14 +2,17 @@ import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { ErrorMessage, Loading } from '../../components/error-message.tsx';
 import { phaseState } from '../../components/phase-select.tsx';
-import { api } from '../../lib/api.ts';
+import { answerOf, podiumApi } from '../../lib/podium-api.ts';
 import type { Challenge } from '../../lib/api-types.ts';
 import { formatDate } from '../../lib/format.ts';
 import { Link } from '../../lib/router.tsx';
 
 export function ChallengeList() {
   const { t, i18n } = useTranslation();
-  const challenges = useQuery({ queryKey: ['challenges'], queryFn: () => api<{ challenges: Challenge[] }>('/challenges') });
+  const challenges = useQuery({
+    queryKey: ['challenges'],
+    queryFn: async () => (await answerOf(podiumApi.GET('/challenges'))) as unknown as { challenges: Challenge[] },
+  });
   if (challenges.error) return <ErrorMessage error={challenges.error} />;
   if (!challenges.data) return <Loading />;
   return (
