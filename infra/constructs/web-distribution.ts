@@ -17,7 +17,6 @@ import {
   OriginRequestPolicy,
   PriceClass,
   ResponseHeadersPolicy,
-  SecurityPolicyProtocol,
   ViewerProtocolPolicy,
   type BehaviorOptions,
 } from 'aws-cdk-lib/aws-cloudfront';
@@ -139,7 +138,6 @@ export class WebDistribution extends Construct {
       defaultRootObject: 'index.html',
       httpVersion: HttpVersion.HTTP2_AND_3,
       priceClass: PriceClass.PRICE_CLASS_100,
-      minimumProtocolVersion: SecurityPolicyProtocol.TLS_V1_2_2021,
       enableLogging: true,
       logBucket: logs,
       logFilePrefix: 'cloudfront/',
@@ -161,7 +159,8 @@ export class WebDistribution extends Construct {
     acknowledge(
       this.distribution,
       'AwsSolutions-CFR4',
-      'The default *.cloudfront.net certificate allows TLSv1 viewers; a custom domain with its ACM certificate (TLS 1.2, 2021 policy, set here) removes it.',
+      'The default *.cloudfront.net certificate fixes the viewer policy at TLSv1; a custom domain with its ACM certificate and ' +
+        'TLSv1.2_2021 removes it (docs/DEPLOY.md).',
     );
     this.url = `https://${this.distribution.distributionDomainName}`;
 
