@@ -2,7 +2,22 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', '.data/', 'dist/', 'coverage/', '.device-carry/', '.gl/', '.whl/', 'bench/results/', '**/*.py'] },
+  {
+    ignores: [
+      'node_modules/',
+      'cdk.out/',
+      '.data/',
+      'dist/',
+      'web/dist/',
+      'web/.dist-*/',
+      'coverage/',
+      '.device-carry/',
+      '.gl/',
+      '.whl/',
+      'bench/results/',
+      '**/*.py',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

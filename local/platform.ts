@@ -43,6 +43,8 @@ import type { S3EventRecord } from './embedded-servers.ts';
 import { evaluatedJobRunner } from './iam/evaluated-job-runner.ts';
 import { iamParityEnabled, JOB_PRINCIPAL_PRELOAD, LocalIam } from './iam/local-iam.ts';
 import type { FunctionComponent } from './iam/synthesized-permissions.ts';
+import { LOCAL_OAUTH_CLIENT_ID, localOAuthRoutes } from './identity/oauth2-authorization.ts';
+import { withWebApp } from './web/web-app-server.ts';
 
 export interface LocalPlatform {
   /** Unrestricted storage access, as an administrator (seeding, test setup); components never use it. */
@@ -81,6 +83,8 @@ export interface LocalPlatformOptions {
   iamParity?: boolean;
   /** The clock of the API, the handlers and the reconciler (default: the machine's; `local-clock.ts` for PODIUM_NOW). */
   clock?: () => Date;
+  /** Serve the built web app (local/web/web-app-build.ts) from this folder on the API's origin. */
+  webAppDir?: string;
 }
 
 /**
@@ -234,12 +238,21 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     jobRunner: runnerAs('api'),
     trainingLauncher: trainingWorker,
     devIssuer,
-    localRouters: [devEndpointRoutes(localEndpoints), docsAssetRoutes(docsAssetsDir)],
+    // The web app's sign-in: authorization code + PKCE against the dev issuer, as the hosted UI on AWS.
+    localRouters: [devEndpointRoutes(localEndpoints), docsAssetRoutes(docsAssetsDir), localOAuthRoutes(devIssuer, () => ctx.now())],
     docsAssetsBase: DOCS_ASSETS_BASE,
     verifier: identity.verifier(devIssuer.verifier),
   });
   const apiServer: ServerType = await new Promise((resolve) => {
-    const server = serve({ fetch: app.fetch, hostname: settings.host, port: persist ? settings.apiPort : 0 }, () => resolve(server));
+    const webAuth = {
+      authorizeUrl: '/oauth2/authorize',
+      tokenUrl: '/oauth2/token',
+      revokeUrl: '/oauth2/revoke',
+      clientId: LOCAL_OAUTH_CLIENT_ID,
+      scopes: 'openid email',
+    };
+    const fetch = options.webAppDir ? withWebApp(app.fetch, options.webAppDir, { auth: webAuth }) : app.fetch;
+    const server = serve({ fetch, hostname: settings.host, port: persist ? settings.apiPort : 0 }, () => resolve(server));
   });
   const address = apiServer.address();
   const port = typeof address === 'object' && address ? address.port : settings.apiPort;

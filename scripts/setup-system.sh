@@ -26,6 +26,8 @@ command -v mmdebstrap >/dev/null 2>&1 || need_apt+=(mmdebstrap)
 command -v nsenter >/dev/null 2>&1 || need_apt+=(util-linux)
 # s3fs stands in for the GPU instances' Mountpoint for Amazon S3 (the hidden-inputs mount) in parity.
 command -v s3fs >/dev/null 2>&1 || need_apt+=(s3fs)
+# The web app's browser tests (test/web) drive Debian's Chromium with playwright-core.
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup-system: installing ${need_apt[*]}"

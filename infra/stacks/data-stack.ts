@@ -2,7 +2,7 @@ import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-
 import { AttributeType, Billing, type ITableV2, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { AnyPrincipal, Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
-import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { BlockPublicAccess, Bucket, BucketEncryption, HttpMethods, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { GLOBAL_INDEXES, TABLE_KEYS } from '#shared/storage/table-design.ts';
 import { DATA_EXPORTS, type DataExport, dataExportName } from '../data-exports.ts';
@@ -44,9 +44,28 @@ export class DataStack extends Stack {
     });
     acknowledge(accessLogs, 'AwsSolutions-S1', 'This is the access-log bucket; logging it into itself would loop.');
 
-    this.datasets = new PrivateBucket(this, 'Datasets', { accessLogs, accessLogsPrefix: 'datasets/' });
+    // CORS for the web app, which downloads files and uploads archives from the browser through the
+    // API's presigned URLs: the signature is the authorisation, so any origin may present one.
+    this.datasets = new PrivateBucket(this, 'Datasets', {
+      accessLogs,
+      accessLogsPrefix: 'datasets/',
+      cors: [{ allowedOrigins: ['*'], allowedMethods: [HttpMethods.GET, HttpMethods.HEAD], maxAge: 3600 }],
+    });
     // Versioned: an archive is evidence of what was run and scored; an overwrite must not erase it.
-    this.submissions = new PrivateBucket(this, 'Submissions', { accessLogs, accessLogsPrefix: 'submissions/', versioned: true });
+    this.submissions = new PrivateBucket(this, 'Submissions', {
+      accessLogs,
+      accessLogsPrefix: 'submissions/',
+      versioned: true,
+      cors: [
+        {
+          allowedOrigins: ['*'],
+          allowedMethods: [HttpMethods.POST, HttpMethods.PUT, HttpMethods.GET],
+          allowedHeaders: ['*'],
+          exposedHeaders: ['ETag'],
+          maxAge: 3600,
+        },
+      ],
+    });
     this.predictions = new PrivateBucket(this, 'Predictions', { accessLogs, accessLogsPrefix: 'predictions/' });
     this.hidden = new PrivateBucket(this, 'Hidden', { accessLogs, accessLogsPrefix: 'hidden/' });
     // Open data, once the challenge is over (`podium release-data --open-data`). Private like the rest

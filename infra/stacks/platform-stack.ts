@@ -2,7 +2,16 @@ import { Aws, CfnOutput, Duration, Fn, RemovalPolicy, Stack, type StackProps } f
 import { CorsHttpMethod, HttpApi, HttpMethod, HttpNoneAuthorizer, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { AccountRecovery, Mfa, OAuthScope, UserPool, UserPoolClient, UserPoolClientIdentityProvider, UserPoolGroup } from 'aws-cdk-lib/aws-cognito';
+import {
+  AccountRecovery,
+  CfnUserPoolClient,
+  Mfa,
+  OAuthScope,
+  UserPool,
+  UserPoolClient,
+  UserPoolClientIdentityProvider,
+  UserPoolGroup,
+} from 'aws-cdk-lib/aws-cognito';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -15,12 +24,16 @@ import { importDataResources } from '../data-exports.ts';
 import { PlatformObservability } from '../constructs/platform-observability.ts';
 import { PodiumFunction } from '../constructs/podium-function.ts';
 import { acknowledge } from '../nag.ts';
+import { WebDistribution } from '../constructs/web-distribution.ts';
+import { REPO_ROOT } from '../repo-root.ts';
 
 /** Cognito group whose members get organiser routes (read from the `cognito:groups` claim). */
 export const ORGANISERS_GROUP = 'organisers';
 
 export interface PlatformStackProps extends StackProps {
   challenge: Challenge;
+  /** The built web app to deploy (default web/dist, which `npm run build:web` writes). */
+  webDist?: string;
 }
 
 /**
@@ -234,6 +247,28 @@ export class PlatformStack extends Stack {
       table: data.table,
     });
 
+    // The web app, with the API on the same distribution; the hosted UI sends sign-ins back to it.
+    const hostedUiUrl = hostedUi.baseUrl();
+    const web = new WebDistribution(this, 'Web', {
+      api: this.api,
+      webDist: props.webDist ?? `${REPO_ROOT}/web/dist`,
+      webConfig: {
+        auth: {
+          authorizeUrl: `${hostedUiUrl}/oauth2/authorize`,
+          tokenUrl: `${hostedUiUrl}/oauth2/token`,
+          revokeUrl: `${hostedUiUrl}/oauth2/revoke`,
+          logoutUrl: `${hostedUiUrl}/logout`,
+          clientId: client.userPoolClientId,
+          scopes: 'openid email profile',
+        },
+      },
+    });
+    // Set after the fact: the client exists before the distribution whose URL it must accept.
+    const cfnClient = client.node.defaultChild as CfnUserPoolClient;
+    cfnClient.callbackUrLs = [...challenge.aws.authCallbackUrls, `${web.url}/auth/callback`];
+    cfnClient.logoutUrLs = [`${web.url}/`];
+
+    new CfnOutput(this, 'WebUrl', { value: web.url });
     new CfnOutput(this, 'ApiUrl', { value: stage.url });
     new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: client.userPoolClientId });

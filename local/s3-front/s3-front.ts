@@ -58,6 +58,7 @@ export async function startS3Front(options: S3FrontOptions): Promise<S3Front> {
   };
 
   const server = createServer((request, response) => {
+    if (allowLoopbackOrigin(request, response)) return;
     route(request, response).catch(() => {
       if (response.headersSent || request.destroyed) response.destroy();
       else sendRefusal(response, { status: 503, code: 'ServiceUnavailable', message: 'The local S3 emulator could not serve this request.' }, request.method);
@@ -75,4 +76,25 @@ export async function startS3Front(options: S3FrontOptions): Promise<S3Front> {
       agent.destroy();
     },
   };
+}
+
+/**
+ * CORS for the local web app, which is served by the API on another loopback port and uploads
+ * archives and downloads files here from the browser (on AWS the buckets' CORS rules do this).
+ * Only loopback origins; answers a preflight itself (returns true), otherwise adds the headers.
+ */
+function allowLoopbackOrigin(request: IncomingMessage, response: ServerResponse): boolean {
+  const origin = request.headers.origin;
+  if (!origin || !/^http:\/\/(127\.0\.0\.1|localhost)(:\d+)?$/.test(origin)) return false;
+  response.setHeader('Access-Control-Allow-Origin', origin);
+  response.setHeader('Access-Control-Expose-Headers', 'ETag');
+  response.setHeader('Vary', 'Origin');
+  if (request.method !== 'OPTIONS' || !request.headers['access-control-request-method']) return false;
+  response.writeHead(204, {
+    'Access-Control-Allow-Methods': 'GET, HEAD, PUT, POST',
+    'Access-Control-Allow-Headers': request.headers['access-control-request-headers'] ?? '',
+    'Access-Control-Max-Age': '600',
+  });
+  response.end();
+  return true;
 }

@@ -19,7 +19,8 @@ export type DevRole = 'competitor' | 'organiser';
 export interface DevIssuer {
   jwks: JSONWebKeySet;
   verifier: TokenVerifier;
-  mint(email: string, role: DevRole, now: Date): Promise<{ token: string; userId: string; expiresAt: string }>;
+  /** @param lifetimeSeconds 12 hours unless given (the local web login's tokens last one hour, to be refreshed). */
+  mint(email: string, role: DevRole, now: Date, lifetimeSeconds?: number): Promise<{ token: string; userId: string; expiresAt: string }>;
 }
 
 /** Stable per email, so logging in twice yields the same account. */
@@ -49,7 +50,7 @@ export async function createDevIssuer(dataDir?: string): Promise<DevIssuer> {
   return {
     jwks,
     verifier: createTokenVerifier({ keys: createLocalJWKSet(jwks), issuer: DEV_ISSUER, audience: DEV_AUDIENCE }),
-    async mint(email, role, now) {
+    async mint(email, role, now, lifetimeSeconds = TOKEN_LIFETIME_SECONDS) {
       const normalised = email.trim().toLowerCase();
       const userId = devUserId(normalised);
       const issuedAt = Math.floor(now.getTime() / 1000);
@@ -64,9 +65,9 @@ export async function createDevIssuer(dataDir?: string): Promise<DevIssuer> {
         .setAudience(DEV_AUDIENCE)
         .setSubject(userId)
         .setIssuedAt(issuedAt)
-        .setExpirationTime(issuedAt + TOKEN_LIFETIME_SECONDS)
+        .setExpirationTime(issuedAt + lifetimeSeconds)
         .sign(signingKey);
-      return { token, userId, expiresAt: new Date((issuedAt + TOKEN_LIFETIME_SECONDS) * 1000).toISOString() };
+      return { token, userId, expiresAt: new Date((issuedAt + lifetimeSeconds) * 1000).toISOString() };
     },
   };
 }

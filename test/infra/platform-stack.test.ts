@@ -37,7 +37,11 @@ describe('platform stack', () => {
       AllowedOAuthFlowsUserPoolClient: true,
       AllowedOAuthFlows: ['code'],
       AllowedOAuthScopes: Match.arrayWith(['openid', 'email']),
-      CallbackURLs: ['http://localhost:5173/auth/callback'],
+      // The challenge's own callbacks, and the web app's on its distribution.
+      CallbackURLs: [
+        'http://localhost:5173/auth/callback',
+        { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [Match.stringLikeRegexp('^WebDistribution'), 'DomainName'] }, '/auth/callback']] },
+      ],
       SupportedIdentityProviders: ['COGNITO'],
       ExplicitAuthFlows: Match.arrayWith(['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH']),
       IdTokenValidity: 60,

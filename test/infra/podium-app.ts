@@ -5,6 +5,7 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { loadChallenge, type Challenge } from '#shared/challenge/load-challenge.ts';
 import { definePodiumStacks, type PodiumStacks } from '../../infra/podium-stacks.ts';
+import { ensureWebAppBuilt } from '../../local/web/web-app-build.ts';
 
 export interface SynthesisedPodium {
   challenge: Challenge;
@@ -21,6 +22,8 @@ export async function synthesisePodium(
   challengeDir = 'examples/tissuenet',
   adjust: (challenge: Challenge) => Challenge = (challenge) => challenge,
 ): Promise<SynthesisedPodium> {
+  // The platform stack deploys the built web app (web/dist), built once per change of web/.
+  await ensureWebAppBuilt();
   const outdir = mkdtempSync(join(tmpdir(), 'podium-cdk-'));
   const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
   const challenge = adjust(await loadChallenge(challengeDir));

@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { devUserId } from '#shared/identity/dev-issuer.ts';
+import { signInThroughBrowser, startWebHarness, type WebHarness } from './web-harness.ts';
+
+// page.evaluate bodies run in the browser; these name its globals for the type checker (module-scoped).
+declare const localStorage: { getItem(key: string): string | null };
+
+let harness: WebHarness;
+let competitor: Page;
+let organiser: Page;
+
+beforeAll(async () => {
+  harness = await startWebHarness();
+  competitor = await (await harness.context()).newPage();
+  organiser = await (await harness.context()).newPage();
+}, 180_000);
+
+afterAll(async () => {
+  await harness?.close();
+});
+
+/** An API call from the competitor's page, with the token the web app keeps. */
+async function callAsCompetitor(path: string, body: unknown): Promise<{ status: number; error?: string }> {
+  return competitor.evaluate(
+    async ({ path, body }) => {
+      const { idToken } = JSON.parse(localStorage.getItem('podium.session')!) as { idToken: string };
+      const response = await fetch(path, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${idToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      return { status: response.status, error: ((await response.json()) as { error?: string }).error };
+    },
+    { path, body },
+  );
+}
+
+describe('an organiser in the browser', () => {
+  it('approves a VisioMel participant who answered the registration questions', async () => {
+    await competitor.goto('/c/visiomel/join');
+    await signInThroughBrowser(competitor, 'grace@example.org', { buttonName: /^Sign in to join$/ });
+    for (const field of await competitor.locator('fieldset input[type=text]').all()) await field.fill('Gustave Roussy');
+    for (const field of await competitor.locator('fieldset select').all()) await field.selectOption({ index: 1 });
+    for (const box of await competitor.locator('fieldset input[type=checkbox]').all()) await box.check();
+    await competitor.getByLabel(/I have read and accept the rules/).check();
+    await competitor.getByRole('button', { name: 'Accept the rules and join' }).click();
+    await expect(competitor.getByTestId('registration-status').textContent()).resolves.toContain("waits for the organisers' approval");
+
+    await organiser.goto('/');
+    await signInThroughBrowser(organiser, 'org@example.org', { organiser: true });
+    await organiser.goto('/c/visiomel');
+    await organiser.getByRole('link', { name: 'Organiser console' }).click();
+    const row = organiser.getByRole('row', { name: new RegExp(devUserId('grace@example.org')) });
+    await row.getByRole('button', { name: 'Approve' }).click();
+    await row.waitFor({ state: 'detached' });
+
+    await competitor.reload();
+    await expect(competitor.getByTestId('registration-status').textContent()).resolves.toContain('You joined this challenge');
+  });
+
+  it('pauses and resumes a phase: submissions are refused while paused', async () => {
+    await competitor.goto('/c/tissuenet/join');
+    await competitor.getByLabel(/I have read and accept the rules/).check();
+    await competitor.getByRole('button', { name: 'Accept the rules and join' }).click();
+    await competitor.getByTestId('registration-status').waitFor();
+
+    await organiser.goto('/console/tissuenet/phases');
+    const learning = organiser.getByRole('region', { name: 'Learning phase' });
+    await learning.getByRole('button', { name: 'Pause submissions' }).click();
+    await learning.getByTestId('phase-action-learning').filter({ hasText: 'Submissions are paused.' }).waitFor();
+    await expect(callAsCompetitor('/challenges/tissuenet/phases/learning/submissions', { archiveBytes: 100 })).resolves.toEqual({
+      status: 409,
+      error: 'SUBMISSIONS_PAUSED',
+    });
+
+    await learning.getByRole('button', { name: 'Resume submissions' }).click();
+    await learning.getByTestId('phase-action-learning').filter({ hasText: 'Submissions are open again.' }).waitFor();
+    await expect(callAsCompetitor('/challenges/tissuenet/phases/learning/submissions', { archiveBytes: 100 })).resolves.toMatchObject({ status: 201 });
+  });
+
+  it('publishes the final phase only after confirming (with a reason, as it has not closed)', async () => {
+    const final = organiser.getByRole('region', { name: 'Final test' });
+    await expect(final.getByTestId('publication-final').textContent()).resolves.toMatch(/^not published/);
+    await final.getByRole('button', { name: 'Publish…' }).click();
+    const dialog = final.getByRole('dialog', { name: 'Publish Final test?' });
+    await expect(dialog.getByRole('button', { name: 'Publish now' }).isDisabled()).resolves.toBe(true);
+    await dialog.getByLabel(/needs a reason/).fill('demo: results day');
+    await dialog.getByRole('button', { name: 'Publish now' }).click();
+    await final.getByTestId('phase-action-final').filter({ hasText: 'The board is published.' }).waitFor();
+    await final
+      .getByTestId('publication-final')
+      .filter({ hasText: /^published/ })
+      .waitFor();
+
+    await organiser.getByRole('link', { name: 'Access and audit logs' }).click();
+    await organiser
+      .getByText(/demo: results day/)
+      .first()
+      .waitFor();
+  });
+
+  it('keeps the console from competitors', async () => {
+    await competitor.goto('/console/tissuenet');
+    await expect(competitor.getByRole('alert').textContent()).resolves.toContain('for organisers');
+  });
+});

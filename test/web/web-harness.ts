@@ -1,0 +1,66 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { startLocalPlatform, type LocalPlatform } from '../../local/platform.ts';
+import { localSettings } from '../../local/local-config.ts';
+import { ensureWebAppBuilt } from '../../local/web/web-app-build.ts';
+
+/** Debian's Chromium (scripts/setup-system.sh installs it); browsers cannot be downloaded here. */
+export const CHROMIUM = process.env.PODIUM_CHROMIUM ?? '/usr/bin/chromium';
+
+export interface WebHarness {
+  platform: LocalPlatform;
+  browser: Browser;
+  work: string;
+  /** A fresh browser profile (its own storage: its own sign-in), in the given language. */
+  context(options?: { locale?: string; bypassCSP?: boolean }): Promise<BrowserContext>;
+  close(): Promise<void>;
+}
+
+/** The local platform in memory, serving the built web app as `npm start` does, and a headless Chromium. */
+export async function startWebHarness(): Promise<WebHarness> {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/setup-system.sh (apt-get install chromium)`);
+  const work = await mkdtemp(join(tmpdir(), 'podium-web-'));
+  const webAppDir = await ensureWebAppBuilt();
+  const platform = await startLocalPlatform({ persist: false, webAppDir, settings: { ...localSettings(), dataDir: join(work, 'platform') } });
+  // Root in CI containers: Chromium's own sandbox needs user namespaces it may not get.
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+  const contexts: BrowserContext[] = [];
+  return {
+    platform,
+    browser,
+    work,
+    async context(options = {}) {
+      const context = await browser.newContext({
+        baseURL: platform.apiUrl,
+        locale: options.locale ?? 'en-GB',
+        viewport: { width: 1200, height: 900 },
+        acceptDownloads: true,
+        ...(options.bypassCSP ? { bypassCSP: true } : {}),
+      });
+      contexts.push(context);
+      return context;
+    },
+    async close() {
+      await Promise.allSettled(contexts.map((context) => context.close()));
+      await browser.close();
+      await platform.close();
+      await rm(work, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Signs in through the login page the way a person does: the Sign in button, the email, back to the page. */
+export async function signInThroughBrowser(page: Page, email: string, options: { organiser?: boolean; buttonName?: RegExp } = {}) {
+  await page
+    .getByRole('button', { name: options.buttonName ?? /^(Sign in|Se connecter)$/ })
+    .first()
+    .click();
+  await page.waitForURL(/\/oauth2\/authorize/);
+  await page.locator('#email').fill(email);
+  if (options.organiser) await page.locator('input[name=organiser]').check();
+  await page.locator('button[type=submit]').click();
+  await page.getByTestId('signed-in-as').filter({ hasText: email }).waitFor();
+}

@@ -1,0 +1,66 @@
+import { useQuery } from '@tanstack/react-query';
+import { useTranslation } from 'react-i18next';
+import { ErrorMessage } from '../../components/error-message.tsx';
+import { api, ApiError, seg } from '../../lib/api.ts';
+
+interface HistoryPoint {
+  at: string;
+  score: number;
+}
+
+/** The team's best score over time, as a small SVG line (no chart library: a few hundred bytes). */
+export function ScoreHistory({
+  challengeId,
+  phaseId,
+  teamId,
+  higherIsBetter,
+}: {
+  challengeId: string;
+  phaseId: string;
+  teamId: string;
+  higherIsBetter: boolean;
+}) {
+  const { t } = useTranslation();
+  const history = useQuery({
+    queryKey: ['history', challengeId, phaseId, teamId],
+    retry: false,
+    refetchInterval: 15_000,
+    queryFn: () =>
+      api<{ points?: HistoryPoint[]; history?: HistoryPoint[] }>(
+        `/challenges/${seg(challengeId)}/phases/${seg(phaseId)}/leaderboard/history?teamId=${seg(teamId)}`,
+      ),
+  });
+  if (history.error instanceof ApiError && history.error.status === 404) {
+    return <p className="muted">{t('leaderboard.historyUnavailable')}</p>;
+  }
+  if (history.error) return <ErrorMessage error={history.error} />;
+  const points = (history.data?.points ?? history.data?.history ?? []).filter((point) => Number.isFinite(point.score));
+  if (points.length === 0) return null;
+  const width = 320;
+  const height = 100;
+  const scores = points.map((point) => point.score);
+  const times = points.map((point) => Date.parse(point.at));
+  const [low, high] = [Math.min(...scores), Math.max(...scores)];
+  const [start, end] = [Math.min(...times), Math.max(...times)];
+  const x = (time: number) => 10 + ((time - start) / Math.max(1, end - start)) * (width - 20);
+  const y = (score: number) => height - 10 - ((score - low) / Math.max(1e-12, high - low)) * (height - 20);
+  const line = points.map((point, index) => `${index === 0 ? 'M' : 'L'}${x(times[index]!).toFixed(1)},${y(point.score).toFixed(1)}`).join(' ');
+  const best = higherIsBetter ? high : low;
+  return (
+    <figure className="history">
+      <svg
+        width={width}
+        height={height}
+        viewBox={`0 0 ${width} ${height}`}
+        role="img"
+        aria-label={t('leaderboard.historyLabel', { count: points.length, best })}
+      >
+        <path d={line} fill="none" stroke="#0b5cad" strokeWidth="2" />
+        {points.map((point, index) => (
+          <circle key={index} cx={x(times[index]!)} cy={y(point.score)} r="3" fill="#0b5cad" />
+        ))}
+      </svg>
+      <figcaption>{t('leaderboard.history', { best })}</figcaption>
+    </figure>
+  );
+}

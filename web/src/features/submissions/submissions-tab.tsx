@@ -1,0 +1,107 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { ErrorMessage, Loading } from '../../components/error-message.tsx';
+import { api, seg } from '../../lib/api.ts';
+import { TERMINAL_STATES, type Challenge, type Submission } from '../../lib/api-types.ts';
+import { formatDate, formatDuration } from '../../lib/format.ts';
+
+/** The team's submissions: state (live), score, run time, failure, logs of smoke runs, cancel, archive. */
+export function SubmissionsTab({ challenge }: { challenge: Challenge }) {
+  const { t, i18n } = useTranslation();
+  const queryClient = useQueryClient();
+  const [logsOf, setLogsOf] = useState<string>();
+  const submissions = useQuery({
+    queryKey: ['submissions', challenge.id],
+    queryFn: () => api<{ submissions: Submission[] }>(`/challenges/${seg(challenge.id)}/submissions`),
+    refetchInterval: (query) => (query.state.data?.submissions.some((submission) => !TERMINAL_STATES.includes(submission.status)) ? 3000 : false),
+  });
+  const act = useMutation({
+    mutationFn: async ({ id, action }: { id: string; action: 'cancel' | 'archive' }) => {
+      if (action === 'cancel') return api<Submission>(`/submissions/${seg(id)}/cancel`, { method: 'POST', body: {} });
+      const archive = await api<{ url: string; fileName: string }>(`/submissions/${seg(id)}/archive`);
+      location.assign(archive.url);
+      return undefined;
+    },
+    onSuccess: () => void queryClient.invalidateQueries({ queryKey: ['submissions', challenge.id] }),
+  });
+  if (submissions.error) return <ErrorMessage error={submissions.error} />;
+  if (!submissions.data) return <Loading />;
+  const rows = [...submissions.data.submissions].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  if (rows.length === 0) return <p>{t('submissions.none')}</p>;
+  return (
+    <>
+      <ErrorMessage error={act.error} />
+      <div className="table-scroll" tabIndex={0} role="region" aria-label={t('submissions.title')}>
+        <table>
+          <caption className="visually-hidden">{t('submissions.title')}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t('submissions.created')}</th>
+              <th scope="col">{t('phase')}</th>
+              <th scope="col">{t('submissions.mode')}</th>
+              <th scope="col">{t('submissions.status')}</th>
+              <th scope="col">{t('score')}</th>
+              <th scope="col">{t('submissions.runTime')}</th>
+              <th scope="col">{t('submissions.actions')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((submission) => (
+              <tr key={submission.id} data-testid={`submission-${submission.id}`}>
+                <td>
+                  {formatDate(submission.createdAt, i18n.language)}
+                  {submission.note && <div className="muted">{submission.note}</div>}
+                </td>
+                <td>{submission.phaseId}</td>
+                <td>{t(`submit.${submission.mode}`)}</td>
+                <td>
+                  <span className={`status ${submission.status}`}>{submission.status}</span>
+                  {submission.failure && <div className="error-text">{submission.failure.message}</div>}
+                </td>
+                <td>{submission.score?.overall ?? submission.score?.public ?? '—'}</td>
+                <td>{formatDuration(submission.run?.durationMs)}</td>
+                <td className="actions">
+                  <button type="button" className="secondary" onClick={() => setLogsOf(logsOf === submission.id ? undefined : submission.id)}>
+                    {t('submissions.logs')}
+                  </button>
+                  <button type="button" className="secondary" onClick={() => act.mutate({ id: submission.id, action: 'archive' })}>
+                    {t('submissions.archive')}
+                  </button>
+                  {!TERMINAL_STATES.includes(submission.status) && (
+                    <button type="button" className="danger" onClick={() => act.mutate({ id: submission.id, action: 'cancel' })}>
+                      {t('submissions.cancel')}
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {logsOf && <SubmissionLogs submissionId={logsOf} path={`/submissions/${seg(logsOf)}/logs`} />}
+    </>
+  );
+}
+
+/** A run's log: every line of a smoke run; for a run on hidden data, the API's note saying why nothing is shown. */
+export function SubmissionLogs({ submissionId, path }: { submissionId: string; path: string }) {
+  const { t } = useTranslation();
+  const logs = useQuery({
+    queryKey: ['logs', path],
+    queryFn: () => api<{ visibility: 'full' | 'hidden'; lines: string[]; note?: string }>(path),
+  });
+  return (
+    <section aria-labelledby="logs-title">
+      <h2 id="logs-title">{t('submissions.logsOf', { id: submissionId })}</h2>
+      {logs.error && <ErrorMessage error={logs.error} />}
+      {!logs.data && !logs.error && <Loading />}
+      {logs.data?.note && <p className="notice">{logs.data.note}</p>}
+      {logs.data && logs.data.lines.length > 0 && (
+        <pre className="logs" tabIndex={0}>
+          {logs.data.lines.join('\n')}
+        </pre>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,176 @@
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState, type DragEvent, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { ErrorMessage, Loading } from '../../components/error-message.tsx';
+import { defaultPhase, PhaseSelect, phaseState } from '../../components/phase-select.tsx';
+import { api, seg } from '../../lib/api.ts';
+import { TERMINAL_STATES, type Challenge, type Quota, type Submission, type UploadInstructions } from '../../lib/api-types.ts';
+import { formatBytes, formatDate } from '../../lib/format.ts';
+import { filesOfDroppedFolder, filesOfFolderInput, zipFolder, type FolderFile } from './zip-folder.ts';
+import { uploadArchive } from './upload-archive.ts';
+
+/** Archives from 64 MiB go as multipart uploads, as the CLI sends them. */
+const MULTIPART_FROM_BYTES = 64 * 1024 * 1024;
+
+export function SubmitTab({ challenge }: { challenge: Challenge }) {
+  const { t, i18n } = useTranslation();
+  const queryClient = useQueryClient();
+  const openPhases = challenge.phases.filter((phase) => phaseState(phase) === 'open');
+  const [phaseId, setPhaseId] = useState(defaultPhase(openPhases)?.id ?? '');
+  const [mode, setMode] = useState<'scored' | 'smoke'>('scored');
+  const [note, setNote] = useState('');
+  const [archive, setArchive] = useState<{ blob: Blob; label: string }>();
+  const [progress, setProgress] = useState<number>();
+  const [error, setError] = useState<unknown>();
+  const [submissionId, setSubmissionId] = useState<string>();
+  const quota = useQuery({
+    queryKey: ['quota', challenge.id, phaseId],
+    enabled: Boolean(phaseId),
+    queryFn: () => api<Quota>(`/challenges/${seg(challenge.id)}/phases/${seg(phaseId)}/quota`),
+  });
+  // Live state without a reload: polled until it is final.
+  const submission = useQuery({
+    queryKey: ['submission', submissionId],
+    enabled: Boolean(submissionId),
+    queryFn: () => api<Submission>(`/submissions/${seg(submissionId!)}`),
+    refetchInterval: (query) => (query.state.data && TERMINAL_STATES.includes(query.state.data.status) ? false : 2000),
+  });
+
+  if (openPhases.length === 0) return <p>{t('submit.noOpenPhase')}</p>;
+
+  const chooseFolder = async (files: FolderFile[], label: string) => {
+    setError(undefined);
+    try {
+      setArchive({ blob: await zipFolder(files), label });
+    } catch (problem) {
+      setArchive(undefined);
+      setError(problem);
+    }
+  };
+  const onDrop = async (event: DragEvent) => {
+    event.preventDefault();
+    const item = event.dataTransfer.items[0];
+    const entry = item?.webkitGetAsEntry?.();
+    if (entry?.isDirectory) return chooseFolder(await filesOfDroppedFolder(entry as FileSystemDirectoryEntry), entry.name);
+    const file = event.dataTransfer.files[0];
+    if (file) setArchive({ blob: file, label: file.name });
+  };
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (!archive) return;
+    setError(undefined);
+    setSubmissionId(undefined);
+    setProgress(0);
+    try {
+      const created = await api<{ submission: Submission; upload: UploadInstructions }>(`/challenges/${seg(challenge.id)}/phases/${seg(phaseId)}/submissions`, {
+        method: 'POST',
+        headers: { 'Idempotency-Key': crypto.randomUUID() },
+        body: { mode, archiveBytes: archive.blob.size, ...(archive.blob.size >= MULTIPART_FROM_BYTES ? { multipart: true } : {}), ...(note ? { note } : {}) },
+      });
+      setSubmissionId(created.submission.id);
+      await uploadArchive(created.submission.id, created.upload, archive.blob, setProgress);
+      setProgress(archive.blob.size);
+      void queryClient.invalidateQueries({ queryKey: ['submissions', challenge.id] });
+      void queryClient.invalidateQueries({ queryKey: ['quota', challenge.id] });
+    } catch (problem) {
+      setError(problem);
+      setProgress(undefined);
+    }
+  };
+  const phase = challenge.phases.find((candidate) => candidate.id === phaseId);
+  const status = submission.data?.status;
+  return (
+    <form onSubmit={(event) => void submit(event)} className="stack">
+      <PhaseSelect id="submit-phase" phases={openPhases} value={phaseId} onChange={setPhaseId} />
+      <section aria-labelledby="quota-title" className="quota">
+        <h2 id="quota-title">{t('submit.quota')}</h2>
+        {quota.error && <ErrorMessage error={quota.error} />}
+        {!quota.data && !quota.error && <Loading />}
+        {quota.data && (
+          <ul data-testid="quota">
+            {quota.data.perDay.limit !== null && <li>{t('submit.perDay', { remaining: quota.data.perDay.remaining, limit: quota.data.perDay.limit })}</li>}
+            {quota.data.total.limit !== null && <li>{t('submit.total', { remaining: quota.data.total.remaining, limit: quota.data.total.limit })}</li>}
+            {quota.data.concurrent.limit !== null && (
+              <li>{t('submit.concurrent', { running: quota.data.concurrent.running, limit: quota.data.concurrent.limit })}</li>
+            )}
+            <li>
+              {quota.data.nextAllowedAt && Date.parse(quota.data.nextAllowedAt) > Date.now()
+                ? t('submit.nextAllowed', { when: formatDate(quota.data.nextAllowedAt, i18n.language) })
+                : t('submit.allowedNow')}
+            </li>
+          </ul>
+        )}
+      </section>
+      <fieldset>
+        <legend>{t('submit.mode')}</legend>
+        <label className="inline">
+          <input type="radio" name="mode" value="scored" checked={mode === 'scored'} onChange={() => setMode('scored')} />
+          {t('submit.scored')}
+        </label>
+        <label className="inline">
+          <input type="radio" name="mode" value="smoke" checked={mode === 'smoke'} onChange={() => setMode('smoke')} />
+          {t('submit.smoke')}
+        </label>
+      </fieldset>
+      <div className="dropzone" onDragOver={(event) => event.preventDefault()} onDrop={(event) => void onDrop(event)}>
+        <p>{t('submit.drop', { limit: phase?.runtime.maxArchiveMiB })}</p>
+        <p>
+          <label htmlFor="archive-zip">{t('submit.chooseZip')}</label>{' '}
+          <input
+            id="archive-zip"
+            type="file"
+            accept=".zip,application/zip"
+            onChange={(event) => event.target.files?.[0] && setArchive({ blob: event.target.files[0], label: event.target.files[0].name })}
+          />
+        </p>
+        <p>
+          <label htmlFor="archive-folder">{t('submit.chooseFolder')}</label>{' '}
+          <input
+            id="archive-folder"
+            type="file"
+            webkitdirectory=""
+            multiple
+            onChange={(event) =>
+              event.target.files &&
+              event.target.files.length > 0 &&
+              void chooseFolder(filesOfFolderInput(event.target.files), event.target.files[0]!.webkitRelativePath.split('/')[0]!)
+            }
+          />
+        </p>
+        {archive && <p data-testid="archive-ready">{t('submit.ready', { name: archive.label, size: formatBytes(archive.blob.size) })}</p>}
+      </div>
+      <p>
+        <label htmlFor="note">{t('submit.note')}</label>
+        <input id="note" value={note} maxLength={500} onChange={(event) => setNote(event.target.value)} />
+      </p>
+      <button type="submit" disabled={!archive || (progress !== undefined && !status)}>
+        {t('submit.submit')}
+      </button>
+      <ErrorMessage error={error} />
+      {progress !== undefined && archive && (
+        <p>
+          <label htmlFor="upload-progress">{t('submit.uploading')}</label> <progress id="upload-progress" max={archive.blob.size} value={progress} />{' '}
+          {Math.round((100 * progress) / Math.max(1, archive.blob.size))}%
+        </p>
+      )}
+      {submission.data && (
+        <div className="notice" role="status" aria-live="polite">
+          {t('submit.submission', { id: submission.data.id })}: <strong data-testid="submission-status">{status}</strong>
+          {submission.data.score?.overall !== undefined && (
+            <>
+              {' '}
+              — {t('score')} {submission.data.score.overall}
+            </>
+          )}
+          {submission.data.score?.public !== undefined && submission.data.score.overall === undefined && (
+            <>
+              {' '}
+              — {t('score')} {submission.data.score.public}
+            </>
+          )}
+          {submission.data.failure && <> — {submission.data.failure.message}</>}
+        </div>
+      )}
+    </form>
+  );
+}
