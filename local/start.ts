@@ -20,11 +20,13 @@ const webBuild = ensureWebAppBuilt((line) => console.log(line)).then(
     return false;
   },
 );
-const platform = await startLocalPlatform({ settings, webAppDir: WEB_DIST, log: (line) => console.log(line), ...(clock ? { clock } : {}) }).catch((error: unknown) => {
-  if (!(error instanceof SandboxUnavailableError)) throw error;
-  console.error(`Podium: refusing to start. ${error.message}`);
-  process.exit(1);
-});
+const platform = await startLocalPlatform({ settings, webAppDir: WEB_DIST, log: (line) => console.log(line), ...(clock ? { clock } : {}) }).catch(
+  (error: unknown) => {
+    if (!(error instanceof SandboxUnavailableError)) throw error;
+    console.error(`Podium: refusing to start. ${error.message}`);
+    process.exit(1);
+  },
+);
 
 const webBuilt = await webBuild;
 console.log(`
