@@ -29,9 +29,10 @@ const SMALL_LRU_CACHE = fileURLToPath(new URL('./bundling/small-lru-cache.ts', i
  * winners' code releases (about 10 KB with their routes), scoring-program definitions, runtime
  * manifests and the one Powertools logger, plus 40 KB (issue 15) for the discussion, moderation,
  * notification and personal-data routes and their domain code (no mail client: the API only queues
- * e-mails); composition in docs/benchmarks.md.
+ * e-mails), plus 56 KB when issues 15, 16 and 18 were merged together (training jobs and budgets,
+ * rerun application, open-data releases); composition in docs/benchmarks.md.
  */
-export const API_BUNDLE_BUDGET_BYTES = 720 * 1024;
+export const API_BUNDLE_BUDGET_BYTES = 776 * 1024;
 
 /** The esbuild options for one Lambda entry (a path relative to the repository root, or absolute). */
 export function lambdaBuildOptions(entry: string, outdir: string): BuildOptions {
