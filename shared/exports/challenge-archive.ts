@@ -5,7 +5,7 @@ import { PodiumError } from '../errors.ts';
 import { SCORE_SPLITS } from '../leaderboard/leaderboard-splits.ts';
 import { writeIfCondition, type Item } from '../storage/conditional-writes.ts';
 import { queryAll } from '../storage/query-all.ts';
-import { BY_PHASE_INDEX, keys, leaderboardPartition } from '../storage/table-design.ts';
+import { BY_OWNER_INDEX, BY_PHASE_INDEX, keys, leaderboardPartition, topicListPartition } from '../storage/table-design.ts';
 import { phaseSubmissionsPartition } from '../submissions/submission-record.ts';
 
 export const ARCHIVE_FORMAT = 'podium-challenge-archive/1';
@@ -38,9 +38,8 @@ const query = (ctx: PodiumContext, pk: string) =>
  * Items a feature keeps in partitions of its own, outside the challenge's (`CHALLENGE#<c>`, whose
  * items are all exported as they are): each such feature adds a section that finds its items from
  * the challenge id and the items gathered so far. Restore writes every item the same way, so a
- * section needs nothing on that side. The forum (issue 15) goes here unless it keeps its threads
- * and posts in the challenge's partition; authors' ids are then pseudonymised like every other
- * id, but names or e-mails written inside posts are not.
+ * section needs nothing on that side. Authors' ids in the discussion are pseudonymised like every
+ * other id, but names or e-mails written inside posts are not.
  */
 type ArchiveSection = (ctx: PodiumContext, challengeId: string, gathered: readonly Item[]) => Promise<Item[]>;
 
@@ -52,7 +51,20 @@ const rerunRequests: ArchiveSection = async (ctx, _challengeId, gathered) => {
   return (await Promise.all([...rerunIds].map((rerunId) => query(ctx, keys.rerunRequest(rerunId).pk)))).flat();
 };
 
-const ARCHIVE_SECTIONS: readonly ArchiveSection[] = [rerunRequests];
+/** The discussion (issue 15): each topic's partition (opening post, replies, edit history) found through its listing, and the report queue. */
+const discussion: ArchiveSection = async (ctx, challengeId) => {
+  const topics = await queryAll<Item>(ctx.db, {
+    TableName: ctx.config.tableName,
+    IndexName: BY_OWNER_INDEX.name,
+    KeyConditionExpression: '#pk = :pk',
+    ExpressionAttributeNames: { '#pk': BY_OWNER_INDEX.partition },
+    ExpressionAttributeValues: { ':pk': topicListPartition(challengeId) },
+  });
+  const threads = await Promise.all(topics.map((topic) => query(ctx, String(topic.pk))));
+  return [...threads.flat(), ...(await query(ctx, keys.postReport(challengeId, '', '').pk))];
+};
+
+const ARCHIVE_SECTIONS: readonly ArchiveSection[] = [rerunRequests, discussion];
 
 export async function exportChallengeArchive(ctx: PodiumContext, challengeId: string, options: { pseudonymise: boolean }): Promise<ChallengeArchive> {
   const challenge = await getChallenge(ctx, challengeId);
