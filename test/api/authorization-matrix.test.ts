@@ -33,6 +33,8 @@ const anyUser: Record<Caller, Expectation> = { anonymous: 401, teamA: 'allow', t
 const activeParticipant: Record<Caller, Expectation> = { anonymous: 401, teamA: 'allow', teamB: 'allow', pending: 403, organiser: 403 };
 const teamAOnly: Record<Caller, Expectation> = { anonymous: 401, teamA: 'allow', teamB: 404, pending: 404, organiser: 404 };
 const organiserOnly: Record<Caller, Expectation> = { anonymous: 401, teamA: 403, teamB: 403, pending: 403, organiser: 'allow' };
+/** A team's training job: another team is told it does not exist; who is no active participant is refused first. */
+const ownTeamJob: Record<Caller, Expectation> = { anonymous: 401, teamA: 'allow', teamB: 404, pending: 403, organiser: 403 };
 /** Who may post in a challenge's discussion: its active participants and the organisers. */
 const poster: Record<Caller, Expectation> = { ...activeParticipant, organiser: 'allow' };
 
@@ -125,6 +127,18 @@ const MATRIX: Record<string, Case[]> = {
   'POST /submissions/:submissionId/cancel': [{ expect: teamAOnly }],
   // Discussion: reading is as public as the challenge; posting needs an active registration (or an organiser).
   'GET /challenges/:challengeId/discussion': [{ expect: publicRoute }],
+  // Training (issue 18): a team's own jobs and budget; organisers see and grant budgets through /admin.
+  'POST /challenges/:challengeId/phases/:phaseId/training-jobs': [{ body: { archiveBytes: 10 }, expect: activeParticipant }],
+  'GET /challenges/:challengeId/phases/:phaseId/training-jobs': [{ expect: activeParticipant }],
+  'GET /challenges/:challengeId/training-jobs/:trainingJobId': [{ expect: ownTeamJob }],
+  'POST /challenges/:challengeId/training-jobs/:trainingJobId/start': [{ expect: ownTeamJob }],
+  'GET /challenges/:challengeId/training-jobs/:trainingJobId/log': [{ expect: ownTeamJob }],
+  'POST /challenges/:challengeId/training-jobs/:trainingJobId/cancel': [{ expect: ownTeamJob }],
+  'GET /challenges/:challengeId/phases/:phaseId/budget': [{ expect: activeParticipant }],
+  'GET /admin/challenges/:challengeId/phases/:phaseId/teams/:teamId/budget': [{ expect: organiserOnly }],
+  'POST /admin/challenges/:challengeId/phases/:phaseId/teams/:teamId/budget-grants': [
+    { body: { gpuHours: 0.5, reason: 'matrix test' }, expect: organiserOnly },
+  ],
   'GET /challenges/:challengeId/discussion/topics': [{ expect: publicRoute }],
   'POST /challenges/:challengeId/discussion/topics': [{ body: { title: 'Matrix', category: 'general', body: 'matrix test' }, expect: poster }],
   'GET /challenges/:challengeId/discussion/topics/:topicId': [{ expect: publicRoute }],
@@ -193,7 +207,11 @@ beforeAll(async () => {
   const topic = (await (
     await api.call('POST', '/challenges/tissuenet/discussion/topics', teamA, { title: 'Matrix topic', category: 'general', body: 'by team A' })
   ).json()) as { id: string };
+  const trainingJob = (await (await api.call('POST', '/challenges/tissuenet/phases/learning/training-jobs', teamA, { archiveBytes: 10 })).json()) as {
+    trainingJob: { id: string };
+  };
   defaults = {
+    trainingJobId: trainingJob.trainingJob.id,
     challengeId: 'tissuenet',
     phaseId: 'learning',
     submissionId: created.submission.id,
