@@ -153,7 +153,13 @@ async function loadOrSynthesize(key: string, challenge: Challenge): Promise<Perm
 
 async function synthesize(challenge: Challenge): Promise<PermissionTemplates> {
   // Imported here: aws-cdk-lib takes seconds to load, and a cached contract does not need it.
-  const [{ App }, { definePodiumStacks }] = await Promise.all([import('aws-cdk-lib'), import('../../infra/podium-stacks.ts')]);
+  const [{ App }, { definePodiumStacks }, { ensureWebAppBuilt }] = await Promise.all([
+    import('aws-cdk-lib'),
+    import('../../infra/podium-stacks.ts'),
+    import('../web/web-app-build.ts'),
+  ]);
+  // The platform stack deploys the built web app, so it cannot be synthesized without one (a no-op once built).
+  await ensureWebAppBuilt();
   const outdir = mkdtempSync(join(tmpdir(), 'podium-iam-cdk-'));
   try {
     const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [], 'aws:cdk:enable-path-metadata': true } });
