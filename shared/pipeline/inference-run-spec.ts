@@ -4,6 +4,7 @@ import { runtimeSchema, submissionFormatSchema } from '../challenge/definition-s
 import { PodiumError } from '../errors.ts';
 import { objectKeys } from '../storage/object-keys.ts';
 import type { SubmissionRecord } from '../submissions/submission-record.ts';
+import { jobEnvJson } from './job-env-json.ts';
 
 /**
  * Everything the inference launcher needs to know about one attempt, decided when the jobs are
@@ -82,16 +83,7 @@ export function runOutputKeys(spec: Pick<InferenceRunSpec, 'submissionId' | 'att
 
 /** Reads the spec from the job's environment; a missing or malformed spec is a misconfigured job. */
 export function inferenceRunSpecFromEnv(env: NodeJS.ProcessEnv = process.env): InferenceRunSpec {
-  const raw = env[RUN_SPEC_ENV];
-  if (!raw) throw new Error(`${RUN_SPEC_ENV} is not set: the inference job is submitted with its run spec (shared/pipeline/queue-jobs.ts)`);
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch {
-    throw new Error(`${RUN_SPEC_ENV} is not JSON`);
-  }
-  const parsed = inferenceRunSpecSchema.safeParse(json);
-  if (!parsed.success)
-    throw new Error(`${RUN_SPEC_ENV} is invalid: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
-  return parsed.data;
+  const spec = jobEnvJson(env, RUN_SPEC_ENV, inferenceRunSpecSchema);
+  if (!spec) throw new Error(`${RUN_SPEC_ENV} is not set: the inference job is submitted with its run spec (shared/pipeline/queue-jobs.ts)`);
+  return spec;
 }

@@ -1,9 +1,11 @@
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
-import { join, resolve, sep } from 'node:path';
-import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { join, resolve } from 'node:path';
+import type { S3Client } from '@aws-sdk/client-s3';
 import * as z from 'zod';
 import { mapWithConcurrency } from '../concurrency.ts';
+import { listHiddenInputObjects } from './hidden-input-objects.ts';
+import { jobEnvJson } from './job-env-json.ts';
 
 /**
  * The variable that tells the inference launcher its phase's hidden inputs are already on the
@@ -26,18 +28,7 @@ export type MountedInputs = z.infer<typeof mountedInputsSchema>;
 
 /** The mount the job definition declares, or undefined (inputs are then downloaded). */
 export function mountedInputsFromEnv(env: NodeJS.ProcessEnv = process.env): MountedInputs | undefined {
-  const raw = env[MOUNTED_INPUTS_ENV];
-  if (!raw) return undefined;
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch {
-    throw new Error(`${MOUNTED_INPUTS_ENV} is not JSON`);
-  }
-  const parsed = mountedInputsSchema.safeParse(json);
-  if (!parsed.success)
-    throw new Error(`${MOUNTED_INPUTS_ENV} is invalid: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
-  return parsed.data;
+  return jobEnvJson(env, MOUNTED_INPUTS_ENV, mountedInputsSchema);
 }
 
 /** What the check found: the files a run may read, and their bytes (none of which were read). */
@@ -67,18 +58,7 @@ export async function verifyMountedInputs(s3: S3Client, bucket: string, prefix: 
     },
   );
   if (writable) throw new Error(`the hidden inputs mount ${root} is writable: it must be mounted read-only`);
-  const expected: { relative: string; bytes: number }[] = [];
-  let token: string | undefined;
-  do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
-    for (const object of page.Contents ?? []) {
-      const relative = object.Key!.slice(prefix.length);
-      // Same rule as the download: a key that would land outside the folder is not an input.
-      if (relative && resolve(root, relative).startsWith(root + sep)) expected.push({ relative, bytes: object.Size ?? 0 });
-    }
-    token = page.NextContinuationToken;
-  } while (token);
-  if (expected.length === 0) throw new Error(`no inputs found under s3://${bucket}/${prefix}`);
+  const expected = await listHiddenInputObjects(s3, bucket, prefix, root);
   // A stat on a mount is a metadata request to S3 at worst: a few at a time, as the download did.
   const found = await mapWithConcurrency(expected, STAT_CONCURRENCY, async ({ relative, bytes }) => {
     const file = await stat(join(root, relative)).catch(() => undefined);

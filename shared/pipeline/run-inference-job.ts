@@ -1,8 +1,8 @@
 import { createWriteStream } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { dirname, join, resolve, sep } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type GetObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, type GetObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import { ArchiveProblem } from '../archive/archive-problem.ts';
 import { getArchiveObject } from '../archive/archive-version.ts';
@@ -11,6 +11,7 @@ import { fileChecksums } from '../datasets/file-checksums.ts';
 import type { SandboxMode } from '../sandbox/sandbox-mode.ts';
 import type { StorageConfig } from '../storage/storage-config.ts';
 import { runOutputKeys, type InferenceRunSpec } from './inference-run-spec.ts';
+import { listHiddenInputObjects } from './hidden-input-objects.ts';
 import { verifyMountedInputs, type MountedInputs } from './mounted-inputs.ts';
 import { fixedFailure, type RunFailure } from './run-failure.ts';
 import { writeRunOutcome, type RunOutcome } from './run-outcome.ts';
@@ -150,19 +151,8 @@ async function save(object: GetObjectCommandOutput, target: string): Promise<voi
 export async function downloadInputs(s3: S3Client, bucket: string, prefix: string, inputsDir: string): Promise<void> {
   await mkdir(inputsDir, { recursive: true, mode: 0o755 });
   const root = resolve(inputsDir);
-  const downloads: { key: string; target: string }[] = [];
-  let token: string | undefined;
-  do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
-    for (const object of page.Contents ?? []) {
-      const relative = object.Key!.slice(prefix.length);
-      const target = resolve(root, relative);
-      if (relative && target.startsWith(root + sep)) downloads.push({ key: object.Key!, target });
-    }
-    token = page.NextContinuationToken;
-  } while (token);
-  if (downloads.length === 0) throw new Error(`no inputs found under s3://${bucket}/${prefix}`);
-  await mapWithConcurrency(downloads, INPUT_DOWNLOAD_CONCURRENCY, async ({ key, target }) =>
-    save(await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key })), target),
+  const downloads = await listHiddenInputObjects(s3, bucket, prefix, root);
+  await mapWithConcurrency(downloads, INPUT_DOWNLOAD_CONCURRENCY, async ({ key, relative }) =>
+    save(await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key })), resolve(root, relative)),
   );
 }

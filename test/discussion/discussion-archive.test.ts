@@ -1,26 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { exportChallengeArchive, restoreChallengeArchive } from '#shared/exports/challenge-archive.ts';
 import { listReports } from '#shared/discussion/moderation.ts';
 import { listTopics, readTopic } from '#shared/discussion/topics.ts';
-import type { MailSink } from '../../local/mail/mail-sink.ts';
 import { tissuenet } from '../api/api-harness.ts';
-import { startStorageFixture, type StorageFixture } from '../support/storage-fixture.ts';
-import { startDiscussion, startTestMailSink } from './discussion-harness.ts';
+import { discussionServers } from './discussion-harness.ts';
 
-let fixture: StorageFixture;
-let sink: MailSink;
-beforeAll(async () => {
-  fixture = await startStorageFixture();
-  sink = await startTestMailSink();
-});
-afterAll(async () => {
-  await sink.close();
-  await fixture.close();
-});
+const servers = discussionServers();
 
 describe('the challenge archive', () => {
   it('carries the discussion into another Podium: topics, replies, the marked answer and the report queue', async () => {
-    const api = await startDiscussion(fixture, sink);
+    const api = await servers.start();
     const ada = await api.competitor('ada-archive@example.org');
     const asked = await api.json<{ id: string }>('POST', '/challenges/tissuenet/discussion/topics', ada, {
       title: 'Is the smoke set a sample of the test set?',
@@ -34,7 +23,7 @@ describe('the challenge archive', () => {
         .status,
     ).toBe(201);
 
-    const restored = await fixture.freshContext();
+    const restored = await servers.freshContext();
     await restoreChallengeArchive(restored, JSON.parse(JSON.stringify(await exportChallengeArchive(api.ctx, 'tissuenet', { pseudonymise: false }))));
     const challenge = await tissuenet();
     const organiser = { organiser: true };

@@ -2,7 +2,8 @@ import { immediateOutbox } from '#shared/notifications/mail-delivery.ts';
 import { startMailSink, type MailSink } from '../../local/mail/mail-sink.ts';
 import { smtpMailSender } from '../../local/mail/smtp-mail-sender.ts';
 import { startApi, tissuenet, type ApiHarness } from '../api/api-harness.ts';
-import type { StorageFixture } from '../support/storage-fixture.ts';
+import { afterAll, beforeAll } from 'vitest';
+import { startStorageFixture, type StorageFixture } from '../support/storage-fixture.ts';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,4 +43,25 @@ export async function startDiscussion(
 
 export async function startTestMailSink(): Promise<MailSink> {
   return startMailSink({ host: '127.0.0.1', smtpPort: 0, webPort: 0, mailDirectory: await mkdtemp(join(tmpdir(), 'podium-mail-test-')) });
+}
+
+/**
+ * The storage fixture and mail sink one test file shares, started before its tests and closed after:
+ * `start` is `startDiscussion` on them, `freshContext` a table and buckets of their own.
+ */
+export function discussionServers() {
+  let fixture: StorageFixture;
+  let sink: MailSink;
+  beforeAll(async () => {
+    fixture = await startStorageFixture();
+    sink = await startTestMailSink();
+  });
+  afterAll(async () => {
+    await sink.close();
+    await fixture.close();
+  });
+  return {
+    start: (change?: Parameters<typeof tissuenet>[0], at?: string) => startDiscussion(fixture, sink, change, at),
+    freshContext: () => fixture.freshContext(),
+  };
 }

@@ -1,18 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MailSink } from '../../local/mail/mail-sink.ts';
-import { startStorageFixture, type StorageFixture } from '../support/storage-fixture.ts';
-import { startDiscussion, startTestMailSink } from './discussion-harness.ts';
+import { describe, expect, it } from 'vitest';
+import { discussionServers } from './discussion-harness.ts';
 
-let fixture: StorageFixture;
-let sink: MailSink;
-beforeAll(async () => {
-  fixture = await startStorageFixture();
-  sink = await startTestMailSink();
-});
-afterAll(async () => {
-  await sink.close();
-  await fixture.close();
-});
+const servers = discussionServers();
 
 type Topic = { id: string; title: string; category: string; pinned: boolean; locked: boolean; answered: boolean; replyCount: number; hidden: boolean };
 type Post = {
@@ -27,7 +16,7 @@ type TopicPage = Topic & { post: Post; replies: Post[] };
 
 describe('discussion', () => {
   it('a competitor asks, an organiser answers with a badge, marks the answer and pins it; anyone reads', async () => {
-    const api = await startDiscussion(fixture, sink);
+    const api = await servers.start();
     const ada = await api.competitor('ada-q@example.org');
     const asked = await api.json<TopicPage>('POST', '/challenges/tissuenet/discussion/topics', ada, {
       title: 'Which slide resolution is the test set?',
@@ -60,7 +49,7 @@ describe('discussion', () => {
   });
 
   it('only registered participants post; announcements are for organisers; a locked topic takes no reply', async () => {
-    const api = await startDiscussion(fixture, sink);
+    const api = await servers.start();
     const stranger = await api.login('stranger@example.org');
     const refused = await api.json('POST', '/challenges/tissuenet/discussion/topics', stranger, { title: 'hi', category: 'general', body: 'hello' });
     expect(refused).toMatchObject({ status: 403, body: { error: 'RULES_NOT_ACCEPTED' } });
@@ -89,7 +78,7 @@ describe('discussion', () => {
   });
 
   it('hostile markdown is made harmless for every reader; a 1 MB body is refused and nothing is written', async () => {
-    const api = await startDiscussion(fixture, sink);
+    const api = await servers.start();
     const eve = await api.competitor('eve-x@example.org');
     const hostile = [
       '<script>alert(1)</script>',
@@ -131,7 +120,7 @@ describe('discussion', () => {
   });
 
   it('a flood of posts meets the per-minute limit with the next allowed time; nothing is lost or half-written', async () => {
-    const api = await startDiscussion(fixture, sink, (challenge) => {
+    const api = await servers.start((challenge) => {
       challenge.discussion = { ...challenge.discussion, postsPerMinute: 3, postsPerDay: 5 };
     });
     const flood = await api.competitor('flood@example.org');
@@ -167,7 +156,7 @@ describe('discussion', () => {
   });
 
   it('sorts by activity or newest with pinned first, filters by category, searches titles and replies, and pages', async () => {
-    const api = await startDiscussion(fixture, sink);
+    const api = await servers.start();
     const ada = await api.competitor('ada-s@example.org');
     const open = async (title: string, category: string, body: string) => {
       api.clock.advance(1_000);
@@ -199,7 +188,7 @@ describe('discussion', () => {
   });
 
   it('edits within the window keep a history organisers read; hide, restore and mute are audit-logged', async () => {
-    const api = await startDiscussion(fixture, sink);
+    const api = await servers.start();
     const ada = await api.competitor('ada-e@example.org');
     const bob = await api.competitor('bob-e@example.org');
     const topic = (await api.json<Topic>('POST', '/challenges/tissuenet/discussion/topics', ada, { title: 'Typo', category: 'general', body: 'frist version' }))

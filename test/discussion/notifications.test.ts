@@ -1,32 +1,21 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { settleTerminal } from '#shared/pipeline/finish-submission.ts';
 import { writeRunOutcome } from '#shared/pipeline/run-outcome.ts';
 import { runScoringJob } from '#shared/scoring/run-scoring-job.ts';
 import { objectKeys } from '#shared/storage/object-keys.ts';
 import { transitionSubmission } from '#shared/submissions/submission-record.ts';
-import type { MailSink } from '../../local/mail/mail-sink.ts';
 import { putLabels, tissuenetLabels, tissuenetPredictions } from '../scoring/scoring-fixture.ts';
-import { startStorageFixture, type StorageFixture } from '../support/storage-fixture.ts';
 import { tissuenet } from '../api/api-harness.ts';
-import { API_URL, startDiscussion, startTestMailSink } from './discussion-harness.ts';
+import { API_URL, discussionServers } from './discussion-harness.ts';
 
-let fixture: StorageFixture;
-let sink: MailSink;
-beforeAll(async () => {
-  fixture = await startStorageFixture();
-  sink = await startTestMailSink();
-});
-afterAll(async () => {
-  await sink.close();
-  await fixture.close();
-});
+const servers = discussionServers();
 
 type Inbox = { unread: number; notifications: { id: string; type: string; title: string; read: boolean }[] };
 
 describe('notifications', () => {
   it('an announcement reaches every TissueNet participant in the mail sink and the notification list, once', async () => {
-    const api = await startDiscussion(fixture, sink);
+    const api = await servers.start();
     const emails = ['p1-ann@example.org', 'p2-ann@example.org', 'p3-ann@example.org'];
     const tokens = await Promise.all(emails.map((email) => api.competitor(email)));
     const announced = await api.json<{ pinned: boolean; category: string; recipients: number; id: string }>(
@@ -64,7 +53,7 @@ describe('notifications', () => {
   });
 
   it('announces to one team only', async () => {
-    const api = await startDiscussion(fixture, sink);
+    const api = await servers.start();
     const ada = await api.competitor('ada-team@example.org');
     await api.competitor('other-team@example.org');
     const team = await api.json<{ teamId: string }>('POST', '/challenges/tissuenet/teams', ada, { name: 'Slides' });
@@ -81,7 +70,7 @@ describe('notifications', () => {
   });
 
   it("a submission's SCORED e-mail arrives once, however often the terminal state is settled", async () => {
-    const api = await startDiscussion(fixture, sink);
+    const api = await servers.start();
     const labels = tissuenetLabels([0, 1, 2, 3]);
     await putLabels(api.ctx, 'tissuenet', 'test', labels.csv);
     const ada = await api.competitor('ada-scored@example.org');
@@ -109,7 +98,7 @@ describe('notifications', () => {
   });
 
   it('one-click unsubscribe turns that e-mail off; a forged token is refused and a replay changes nothing', async () => {
-    const api = await startDiscussion(fixture, sink);
+    const api = await servers.start();
     const ada = await api.competitor('ada-unsub@example.org');
     await api.json('POST', '/admin/challenges/tissuenet/announcements', api.organiser, { title: 'First', body: 'one' });
     const link = /(http:\/\/\S+\/notifications\/unsubscribe\?token=\S+)/.exec((await api.mailTo('ada-unsub@example.org'))[0]!.text)![1]!;
@@ -138,7 +127,7 @@ describe('notifications', () => {
   });
 
   it('tells every participant once when the rules change, so nobody meets RULES_NOT_ACCEPTED untold', async () => {
-    const api = await startDiscussion(fixture, sink);
+    const api = await servers.start();
     const ada = await api.competitor('ada-rules@example.org');
     const { descriptionMarkdown, rulesMarkdown, rulesVersion: _old, ...file } = await tissuenet();
     const update = { ...file, descriptionMarkdown, rulesMarkdown: `${rulesMarkdown}\n\nNew clause.` };
@@ -151,7 +140,7 @@ describe('notifications', () => {
   });
 
   it('tells the team when someone joins it, once', async () => {
-    const api = await startDiscussion(fixture, sink);
+    const api = await servers.start();
     const ada = await api.competitor('ada-join@example.org');
     const bob = await api.competitor('bob-join@example.org');
     const team = (await api.json<{ inviteCode: string }>('POST', '/challenges/tissuenet/teams', ada, { name: 'Stains' })).body;

@@ -1,19 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { findSubmission } from '#shared/submissions/submission-record.ts';
-import type { MailSink } from '../../local/mail/mail-sink.ts';
-import { startStorageFixture, type StorageFixture } from '../support/storage-fixture.ts';
-import { startDiscussion, startTestMailSink } from './discussion-harness.ts';
+import { discussionServers } from './discussion-harness.ts';
 
-let fixture: StorageFixture;
-let sink: MailSink;
-beforeAll(async () => {
-  fixture = await startStorageFixture();
-  sink = await startTestMailSink();
-});
-afterAll(async () => {
-  await sink.close();
-  await fixture.close();
-});
+const servers = discussionServers();
 
 type Export = {
   account: { email: string };
@@ -25,7 +14,7 @@ type Export = {
 
 describe('personal data', () => {
   it('exports everything held about a participant, then erases it: posts and submissions pseudonymised, the ranking kept, the audit log told', async () => {
-    const api = await startDiscussion(fixture, sink);
+    const api = await servers.start();
     const ada = await api.competitor('ada-gdpr@example.org');
     const bob = await api.competitor('bob-gdpr@example.org');
     const topic = (

@@ -2,8 +2,6 @@ import { readFile } from 'node:fs/promises';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { objectKeys } from '#shared/storage/object-keys.ts';
-import { reserveQuota } from '#shared/submissions/quota.ts';
-import { createSubmissionRecord } from '#shared/submissions/submission-record.ts';
 import { attachableOutputs } from '#shared/training/attach-outputs.ts';
 import { executeTrainingJob, queueTrainingJob } from '#shared/training/execute-training-job.ts';
 import { reserveTrainingBudget } from '#shared/training/training-budget.ts';
@@ -12,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { generate } from '../../examples/tissuenet/generate-data.ts';
 import { zipFolderEntries } from '../training/support/training-archive.ts';
 import { startPipelineHarness, type PipelineHarness } from './support/pipeline-harness.ts';
-import { isSettled, waitFor } from './support/submissions.ts';
+import { isSettled, submitArchive, waitFor } from './support/submissions.ts';
 
 /** The acceptance path of issue 18: train on the platform, attach the outputs, and the submission is SCORED. */
 let harness: PipelineHarness;
@@ -62,27 +60,10 @@ describe("a training job's outputs attached to a submission", () => {
       'assert int(Path(__file__).with_name("model.txt").read_text()) > 0, "no trained model"',
       'runpy.run_path(str(Path(__file__).with_name("baseline.py")), run_name="__main__")',
     ].join('\n');
-    const id = 's-with-outputs';
-    const { quotaDay } = await reserveQuota(ctx, challenge.id, phase, teamId, id);
-    const submissionKey = objectKeys.submissionArchive(challenge.id, phase.id, teamId, id);
-    await createSubmissionRecord(ctx, {
-      id,
-      challengeId: challenge.id,
-      phaseId: phase.id,
+    const id = await submitArchive(ctx, challenge, await zipFolderEntries({ 'main.py': mainPy, 'baseline.py': baseline }), {
       teamId,
-      submittedBy: 'user-1',
-      mode: 'scored',
-      archiveKey: submissionKey,
-      ...(quotaDay ? { quotaDay } : {}),
       trainingOutputs: await attachableOutputs(ctx, challenge, phase.id, teamId, 't-attach'),
     });
-    await ctx.s3.send(
-      new PutObjectCommand({
-        Bucket: ctx.config.submissionsBucket,
-        Key: submissionKey,
-        Body: await zipFolderEntries({ 'main.py': mainPy, 'baseline.py': baseline }),
-      }),
-    );
     const submission = await waitFor(ctx, id, isSettled, 240_000);
     expect(submission.failure).toBeUndefined();
     expect(submission.status).toBe('SCORED');

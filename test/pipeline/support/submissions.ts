@@ -6,7 +6,13 @@ import yazl from 'yazl';
 import type { PodiumContext } from '#shared/context.ts';
 import { objectKeys } from '#shared/storage/object-keys.ts';
 import { reserveQuota } from '#shared/submissions/quota.ts';
-import { createSubmissionRecord, findSubmission, type SubmissionMode, type SubmissionRecord } from '#shared/submissions/submission-record.ts';
+import {
+  createSubmissionRecord,
+  findSubmission,
+  type AttachedTrainingOutputs,
+  type SubmissionMode,
+  type SubmissionRecord,
+} from '#shared/submissions/submission-record.ts';
 import type { Challenge } from '#shared/challenge/load-challenge.ts';
 
 /** Zips a folder's files (flat or nested) into a buffer, as a competitor would. */
@@ -33,7 +39,7 @@ export async function submitArchive(
   ctx: PodiumContext,
   challenge: Challenge,
   archive: Buffer,
-  options: { teamId?: string; phaseId?: string; mode?: SubmissionMode } = {},
+  options: { teamId?: string; phaseId?: string; mode?: SubmissionMode; trainingOutputs?: AttachedTrainingOutputs } = {},
 ): Promise<string> {
   const phase = challenge.phases.find((p) => p.id === (options.phaseId ?? 'learning'))!;
   const teamId = options.teamId ?? 'team-a';
@@ -50,6 +56,7 @@ export async function submitArchive(
     mode,
     archiveKey,
     ...(quotaDay ? { quotaDay } : {}),
+    ...(options.trainingOutputs ? { trainingOutputs: options.trainingOutputs } : {}),
   });
   await ctx.s3.send(new PutObjectCommand({ Bucket: ctx.config.submissionsBucket, Key: archiveKey, Body: archive }));
   return id;

@@ -7,6 +7,7 @@ import type { Challenge, Submission } from '../../lib/api-types.ts';
 import { formatDate, formatDuration } from '../../lib/format.ts';
 import { useChallenge } from '../../lib/queries.ts';
 import { Link } from '../../lib/router.tsx';
+import { DataTable } from '../../components/data-table.tsx';
 
 const SECTIONS = ['participants', 'submissions', 'teams', 'phases', 'exports', 'logs', 'health'] as const;
 
@@ -91,66 +92,54 @@ function Participants({ challenge }: { challenge: Challenge }) {
       {act.error && <Unavailable error={act.error} what={t('console.participantActions')} />}
       {participants.data && participants.data.participants.length === 0 && <p>{t('console.noParticipants')}</p>}
       {participants.data && participants.data.participants.length > 0 && (
-        <div className="table-scroll" tabIndex={0} role="region" aria-label={t('console.participants')}>
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{t('console.participant')}</th>
-                <th scope="col">{t('console.status')}</th>
-                <th scope="col">{t('console.answers')}</th>
-                <th scope="col">{t('submissions.actions')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {participants.data.participants.map((participant) => (
-                <tr key={participant.userId} data-testid={`participant-${participant.email ?? participant.userId}`}>
-                  <td>
-                    {participant.email ?? '—'}
-                    <div className="muted">
-                      <code>{participant.userId}</code> {formatDate(participant.acceptedAt, i18n.language)}
-                    </div>
-                  </td>
-                  <td>{participant.status}</td>
-                  <td>
-                    {participant.answers ? (
-                      <dl className="answers">
-                        {Object.entries(participant.answers).map(([question, answer]) => (
-                          <div key={question}>
-                            <dt>{question}</dt>
-                            <dd>{String(answer)}</dd>
-                          </div>
-                        ))}
-                      </dl>
-                    ) : (
-                      '—'
-                    )}
-                  </td>
-                  <td className="actions">
-                    {participant.status !== 'approved' && (
-                      <button type="button" onClick={() => act.mutate({ userId: participant.userId, action: 'approve' })}>
-                        {t('console.approve')}
-                      </button>
-                    )}
-                    {participant.status === 'pending' && (
-                      <button type="button" className="danger" onClick={() => act.mutate({ userId: participant.userId, action: 'reject' })}>
-                        {t('console.reject')}
-                      </button>
-                    )}
-                    {participant.status === 'approved' && (
-                      <button
-                        type="button"
-                        className="danger"
-                        onClick={() => confirm(t('console.revokeConfirm')) && act.mutate({ userId: participant.userId, action: 'revoke' })}
-                      >
-                        {t('console.revoke')}
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable label={t('console.participants')} columns={[t('console.participant'), t('console.status'), t('console.answers'), t('submissions.actions')]}>
+          {participants.data.participants.map((participant) => (
+            <tr key={participant.userId} data-testid={`participant-${participant.email ?? participant.userId}`}>
+              <td>
+                {participant.email ?? '—'}
+                <div className="muted">
+                  <code>{participant.userId}</code> {formatDate(participant.acceptedAt, i18n.language)}
+                </div>
+              </td>
+              <td>{participant.status}</td>
+              <td>
+                {participant.answers ? (
+                  <dl className="answers">
+                    {Object.entries(participant.answers).map(([question, answer]) => (
+                      <div key={question}>
+                        <dt>{question}</dt>
+                        <dd>{String(answer)}</dd>
+                      </div>
+                    ))}
+                  </dl>
+                ) : (
+                  '—'
+                )}
+              </td>
+              <td className="actions">
+                {participant.status !== 'approved' && (
+                  <button type="button" onClick={() => act.mutate({ userId: participant.userId, action: 'approve' })}>
+                    {t('console.approve')}
+                  </button>
+                )}
+                {participant.status === 'pending' && (
+                  <button type="button" className="danger" onClick={() => act.mutate({ userId: participant.userId, action: 'reject' })}>
+                    {t('console.reject')}
+                  </button>
+                )}
+                {participant.status === 'approved' && (
+                  <button
+                    type="button"
+                    className="danger"
+                    onClick={() => confirm(t('console.revokeConfirm')) && act.mutate({ userId: participant.userId, action: 'revoke' })}
+                  >
+                    {t('console.revoke')}
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
     </>
   );
@@ -215,60 +204,49 @@ function Submissions({ challenge }: { challenge: Challenge }) {
       <ErrorMessage error={act.error} />
       {submissions.data && (
         <>
-          <div className="table-scroll" tabIndex={0} role="region" aria-label={t('console.submissions')}>
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">{t('submissions.created')}</th>
-                  <th scope="col">{t('leaderboard.team')}</th>
-                  <th scope="col">{t('submissions.status')}</th>
-                  <th scope="col">{t('score')}</th>
-                  <th scope="col">{t('submissions.runTime')}</th>
-                  <th scope="col">{t('submissions.actions')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {shown.map((submission) => (
-                  <tr key={submission.id}>
-                    <td>
-                      {formatDate(submission.createdAt, i18n.language)}
-                      <div className="muted">
-                        {submission.phaseId} · {submission.mode} {submission.organiserRun && `· ${t('console.organiserRun')}`}{' '}
-                        {submission.baseline && `· ${t('leaderboard.baseline')}`}
-                      </div>
-                    </td>
-                    <td>
-                      <code>{submission.teamId}</code>
-                    </td>
-                    <td>
-                      {submission.status}
-                      {submission.failure && <div className="error-text">{submission.failure.detail ?? submission.failure.message}</div>}
-                    </td>
-                    <td>{submission.score?.overall ?? submission.score?.public ?? '—'}</td>
-                    <td>{formatDuration(submission.run?.durationMs)}</td>
-                    <td className="actions">
-                      <button type="button" className="secondary" onClick={() => setLogsOf(logsOf === submission.id ? undefined : submission.id)}>
-                        {t('submissions.logs')}
-                      </button>
-                      <button type="button" className="secondary" onClick={() => act.mutate({ id: submission.id, action: 'rescore' })}>
-                        {t('console.rescore')}
-                      </button>
-                      <button
-                        type="button"
-                        className="secondary"
-                        onClick={() => act.mutate({ id: submission.id, action: 'baseline', body: { baseline: !submission.baseline } })}
-                      >
-                        {submission.baseline ? t('console.unmarkBaseline') : t('console.markBaseline')}
-                      </button>
-                      <button type="button" className="danger" onClick={() => act.mutate({ id: submission.id, action: 'cancel' })}>
-                        {t('submissions.cancel')}
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            label={t('console.submissions')}
+            columns={[t('submissions.created'), t('leaderboard.team'), t('submissions.status'), t('score'), t('submissions.runTime'), t('submissions.actions')]}
+          >
+            {shown.map((submission) => (
+              <tr key={submission.id}>
+                <td>
+                  {formatDate(submission.createdAt, i18n.language)}
+                  <div className="muted">
+                    {submission.phaseId} · {submission.mode} {submission.organiserRun && `· ${t('console.organiserRun')}`}{' '}
+                    {submission.baseline && `· ${t('leaderboard.baseline')}`}
+                  </div>
+                </td>
+                <td>
+                  <code>{submission.teamId}</code>
+                </td>
+                <td>
+                  {submission.status}
+                  {submission.failure && <div className="error-text">{submission.failure.detail ?? submission.failure.message}</div>}
+                </td>
+                <td>{submission.score?.overall ?? submission.score?.public ?? '—'}</td>
+                <td>{formatDuration(submission.run?.durationMs)}</td>
+                <td className="actions">
+                  <button type="button" className="secondary" onClick={() => setLogsOf(logsOf === submission.id ? undefined : submission.id)}>
+                    {t('submissions.logs')}
+                  </button>
+                  <button type="button" className="secondary" onClick={() => act.mutate({ id: submission.id, action: 'rescore' })}>
+                    {t('console.rescore')}
+                  </button>
+                  <button
+                    type="button"
+                    className="secondary"
+                    onClick={() => act.mutate({ id: submission.id, action: 'baseline', body: { baseline: !submission.baseline } })}
+                  >
+                    {submission.baseline ? t('console.unmarkBaseline') : t('console.markBaseline')}
+                  </button>
+                  <button type="button" className="danger" onClick={() => act.mutate({ id: submission.id, action: 'cancel' })}>
+                    {t('submissions.cancel')}
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </DataTable>
           <p className="row">
             <button type="button" className="secondary" disabled={page === 0} onClick={() => setPage(page - 1)}>
               {t('console.previous')}

@@ -8,6 +8,7 @@ import type { Challenge, LeaderboardPage } from '../../lib/api-types.ts';
 import { formatDate } from '../../lib/format.ts';
 import { useMyTeam } from '../../lib/queries.ts';
 import { ScoreHistory } from './score-history.tsx';
+import { DataTable } from '../../components/data-table.tsx';
 
 const POLL_MS = 5000;
 
@@ -65,43 +66,32 @@ export function LeaderboardTab({ challenge }: { challenge: Challenge }) {
           {board.data.entries.length === 0 ? (
             <p>{t('leaderboard.empty')}</p>
           ) : (
-            <div className="table-scroll" tabIndex={0} role="region" aria-label={t('leaderboard.title')}>
-              <table className="leaderboard">
-                <caption className="visually-hidden">{t('leaderboard.title')}</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">{t('leaderboard.rank')}</th>
-                    <th scope="col">{t('leaderboard.team')}</th>
-                    {board.data.scores.map((score) => (
-                      <th scope="col" key={score.name}>
-                        {score.name} {score.direction === 'higher-is-better' ? '↑' : '↓'}
-                      </th>
-                    ))}
-                    <th scope="col">{t('leaderboard.submitted')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {board.data.entries.map((entry) => (
-                    <tr
-                      key={entry.teamId}
-                      className={entry.teamId === myTeamId ? 'mine' : undefined}
-                      aria-current={entry.teamId === myTeamId ? 'true' : undefined}
-                    >
-                      <td>{entry.rank}</td>
-                      <td>
-                        {entry.teamName}
-                        {entry.teamId === myTeamId && <span className="badge open"> {t('leaderboard.yourTeam')}</span>}
-                        {entry.baseline && <span className="badge"> {t('leaderboard.baseline')}</span>}
-                      </td>
-                      {board.data.scores.map((score) => (
-                        <td key={score.name}>{score.primary ? entry.score : (entry.secondaryScores?.[score.name] ?? '—')}</td>
-                      ))}
-                      <td>{formatDate(entry.submittedAt, i18n.language)}</td>
-                    </tr>
+            <DataTable
+              label={t('leaderboard.title')}
+              caption
+              className="leaderboard"
+              columns={[
+                t('leaderboard.rank'),
+                t('leaderboard.team'),
+                ...board.data.scores.map((score) => `${score.name} ${score.direction === 'higher-is-better' ? '↑' : '↓'}`),
+                t('leaderboard.submitted'),
+              ]}
+            >
+              {board.data.entries.map((entry) => (
+                <tr key={entry.teamId} className={entry.teamId === myTeamId ? 'mine' : undefined} aria-current={entry.teamId === myTeamId ? 'true' : undefined}>
+                  <td>{entry.rank}</td>
+                  <td>
+                    {entry.teamName}
+                    {entry.teamId === myTeamId && <span className="badge open"> {t('leaderboard.yourTeam')}</span>}
+                    {entry.baseline && <span className="badge"> {t('leaderboard.baseline')}</span>}
+                  </td>
+                  {board.data.scores.map((score) => (
+                    <td key={score.name}>{score.primary ? entry.score : (entry.secondaryScores?.[score.name] ?? '—')}</td>
                   ))}
-                </tbody>
-              </table>
-            </div>
+                  <td>{formatDate(entry.submittedAt, i18n.language)}</td>
+                </tr>
+              ))}
+            </DataTable>
           )}
           {myTeamId && (
             <ScoreHistory challengeId={challenge.id} phaseId={phaseId} teamId={myTeamId} higherIsBetter={primary?.direction !== 'lower-is-better'} />

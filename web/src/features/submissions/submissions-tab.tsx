@@ -5,6 +5,7 @@ import { ErrorMessage, Loading } from '../../components/error-message.tsx';
 import { api, seg } from '../../lib/api.ts';
 import { TERMINAL_STATES, type Challenge, type Submission } from '../../lib/api-types.ts';
 import { formatDate, formatDuration } from '../../lib/format.ts';
+import { DataTable } from '../../components/data-table.tsx';
 
 /** The team's submissions: state (live), score, run time, failure, logs of smoke runs, cancel, archive. */
 export function SubmissionsTab({ challenge }: { challenge: Challenge }) {
@@ -32,53 +33,49 @@ export function SubmissionsTab({ challenge }: { challenge: Challenge }) {
   return (
     <>
       <ErrorMessage error={act.error} />
-      <div className="table-scroll" tabIndex={0} role="region" aria-label={t('submissions.title')}>
-        <table>
-          <caption className="visually-hidden">{t('submissions.title')}</caption>
-          <thead>
-            <tr>
-              <th scope="col">{t('submissions.created')}</th>
-              <th scope="col">{t('phase')}</th>
-              <th scope="col">{t('submissions.mode')}</th>
-              <th scope="col">{t('submissions.status')}</th>
-              <th scope="col">{t('score')}</th>
-              <th scope="col">{t('submissions.runTime')}</th>
-              <th scope="col">{t('submissions.actions')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((submission) => (
-              <tr key={submission.id} data-testid={`submission-${submission.id}`}>
-                <td>
-                  {formatDate(submission.createdAt, i18n.language)}
-                  {submission.note && <div className="muted">{submission.note}</div>}
-                </td>
-                <td>{submission.phaseId}</td>
-                <td>{t(`submit.${submission.mode}`)}</td>
-                <td>
-                  <span className={`status ${submission.status}`}>{submission.status}</span>
-                  {submission.failure && <div className="error-text">{submission.failure.message}</div>}
-                </td>
-                <td>{submission.score?.overall ?? submission.score?.public ?? '—'}</td>
-                <td>{formatDuration(submission.run?.durationMs)}</td>
-                <td className="actions">
-                  <button type="button" className="secondary" onClick={() => setLogsOf(logsOf === submission.id ? undefined : submission.id)}>
-                    {t('submissions.logs')}
-                  </button>
-                  <button type="button" className="secondary" onClick={() => act.mutate({ id: submission.id, action: 'archive' })}>
-                    {t('submissions.archive')}
-                  </button>
-                  {!TERMINAL_STATES.includes(submission.status) && (
-                    <button type="button" className="danger" onClick={() => act.mutate({ id: submission.id, action: 'cancel' })}>
-                      {t('submissions.cancel')}
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        label={t('submissions.title')}
+        caption
+        columns={[
+          t('submissions.created'),
+          t('phase'),
+          t('submissions.mode'),
+          t('submissions.status'),
+          t('score'),
+          t('submissions.runTime'),
+          t('submissions.actions'),
+        ]}
+      >
+        {rows.map((submission) => (
+          <tr key={submission.id} data-testid={`submission-${submission.id}`}>
+            <td>
+              {formatDate(submission.createdAt, i18n.language)}
+              {submission.note && <div className="muted">{submission.note}</div>}
+            </td>
+            <td>{submission.phaseId}</td>
+            <td>{t(`submit.${submission.mode}`)}</td>
+            <td>
+              <span className={`status ${submission.status}`}>{submission.status}</span>
+              {submission.failure && <div className="error-text">{submission.failure.message}</div>}
+            </td>
+            <td>{submission.score?.overall ?? submission.score?.public ?? '—'}</td>
+            <td>{formatDuration(submission.run?.durationMs)}</td>
+            <td className="actions">
+              <button type="button" className="secondary" onClick={() => setLogsOf(logsOf === submission.id ? undefined : submission.id)}>
+                {t('submissions.logs')}
+              </button>
+              <button type="button" className="secondary" onClick={() => act.mutate({ id: submission.id, action: 'archive' })}>
+                {t('submissions.archive')}
+              </button>
+              {!TERMINAL_STATES.includes(submission.status) && (
+                <button type="button" className="danger" onClick={() => act.mutate({ id: submission.id, action: 'cancel' })}>
+                  {t('submissions.cancel')}
+                </button>
+              )}
+            </td>
+          </tr>
+        ))}
+      </DataTable>
       {logsOf && <SubmissionLogs submissionId={logsOf} path={`/submissions/${seg(logsOf)}/logs`} />}
     </>
   );
