@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorMessage, Loading } from '../../components/error-message.tsx';
 import { api, ApiError, apiFetch, apiErrorOf, seg } from '../../lib/api.ts';
-import type { Challenge, Submission } from '../../lib/api-types.ts';
+import { TERMINAL_STATES, type Challenge, type Submission } from '../../lib/api-types.ts';
 import { formatDate, formatDuration } from '../../lib/format.ts';
 import { useChallenge } from '../../lib/queries.ts';
 import { Link } from '../../lib/router.tsx';
@@ -240,9 +240,11 @@ function Submissions({ challenge }: { challenge: Challenge }) {
                   >
                     {submission.baseline ? t('console.unmarkBaseline') : t('console.markBaseline')}
                   </button>
-                  <button type="button" className="danger" onClick={() => act.mutate({ id: submission.id, action: 'cancel' })}>
-                    {t('submissions.cancel')}
-                  </button>
+                  {!TERMINAL_STATES.includes(submission.status) && (
+                    <button type="button" className="danger" onClick={() => act.mutate({ id: submission.id, action: 'cancel' })}>
+                      {t('submissions.cancel')}
+                    </button>
+                  )}
                 </td>
               </tr>
             ))}
