@@ -6,9 +6,11 @@ import { teamView } from '#shared/teams/team-record.ts';
 import type { ApiDependencies } from '../../api-env.ts';
 import { organiserOf } from '../../auth.ts';
 import { newRouter } from '../../router.ts';
-import { AnyObject, bearer, challengeIdParam, commonErrors, json } from '../../schemas.ts';
+import { Team } from '../teams.ts';
+import { bearer, challengeIdParam, commonErrors, json } from '../../schemas.ts';
 
 const TeamParams = z.object({ challengeId: challengeIdParam, teamId: z.string().min(1).max(128) });
+const TeamAdminView = Team.extend({ disqualifiedReason: z.string().optional() }).meta({ id: 'TeamAdminView' });
 const ReasonBody = { required: true, content: { 'application/json': { schema: z.object({ reason: z.string().trim().min(3).max(500) }) } } };
 
 export function adminTeamRoutes({ ctx }: ApiDependencies) {
@@ -20,7 +22,7 @@ export function adminTeamRoutes({ ctx }: ApiDependencies) {
       summary: disqualified ? 'Disqualify a team (hidden from leaderboards; audited)' : 'Reinstate a disqualified team (audited)',
       security: bearer,
       request: { params: TeamParams, body: ReasonBody },
-      responses: { 200: json(AnyObject.meta({ id: 'TeamAdminView' })), ...commonErrors },
+      responses: { 200: json(TeamAdminView), ...commonErrors },
     });
   return newRouter()
     .openapi(route('post', true), async (c) => {
