@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { ApiClient } from '../api-client.ts';
 import { challengeOption } from '../challenge-argument.ts';
-import { cliContext, seg } from '../cli-context.ts';
+import { cliContext } from '../cli-context.ts';
 import { CliError, EXIT, printable, usageError } from '../output.ts';
 import { noteWhileWaiting } from '../waiting-note.ts';
 
@@ -100,7 +100,7 @@ Examples:
       if (options.report && !/\.(csv|json)$/i.test(options.report)) throw usageError('--report must name a .csv or a .json file');
       let request: RerunRequest;
       if (options.follow) {
-        request = await cli.api.get<RerunRequest>(`/admin/reruns/${seg(options.follow)}`);
+        request = await cli.api.read(cli.api.user.GET('/admin/reruns/{rerunId}', { params: { path: { rerunId: options.follow } } }));
       } else {
         const top = Number(options.top);
         const tolerance = Number(options.tolerance);
@@ -108,7 +108,12 @@ Examples:
           throw usageError('pass --phase <id> and --top <n> (a whole number ≥ 1), or --follow <rerunId>');
         if (!(tolerance >= 0)) throw usageError('--tolerance must be a number ≥ 0');
         const challenge = cli.challengeOr(options.challenge);
-        request = await cli.api.post<RerunRequest>(`/admin/challenges/${seg(challenge)}/phases/${seg(options.phase)}/reruns`, { top, tolerance });
+        request = await cli.api.read(
+          cli.api.user.POST('/admin/challenges/{challengeId}/phases/{phaseId}/reruns', {
+            params: { path: { challengeId: challenge, phaseId: options.phase } },
+            body: { top, tolerance },
+          }),
+        );
       }
       cli.out.note(`Rerun ${request.rerunId} ${request.status}; waiting for it (Ctrl-C stops waiting; the rerun keeps running).`);
       let latest = request;
@@ -117,7 +122,7 @@ Examples:
       if (options.report && finished.status === 'SUCCEEDED') {
         const target = resolve(options.report);
         const body = /\.csv$/i.test(target)
-          ? await (await cli.api.fetchRaw('GET', `/admin/reruns/${seg(finished.rerunId)}/report.csv`)).text()
+          ? await cli.api.read(cli.api.user.GET('/admin/reruns/{rerunId}/report.csv', { params: { path: { rerunId: finished.rerunId } }, parseAs: 'text' }))
           : `${JSON.stringify(finished, null, 2)}\n`;
         await writeFile(target, body);
         cli.out.note(`Report written to ${target}.`);
@@ -201,7 +206,7 @@ async function waitForRerun(
       );
     }
     await sleep(options.pollMs);
-    request = await api.get<RerunRequest>(`/admin/reruns/${seg(request.rerunId)}`);
+    request = await api.read(api.user.GET('/admin/reruns/{rerunId}', { params: { path: { rerunId: request.rerunId } } }));
     options.onPoll?.(request);
   }
   return request;
