@@ -33,7 +33,7 @@ interface ChallengeView {
   scorePrecision?: number;
   metric: Metric;
   submissionFormat: SubmissionFormat;
-  datasets: DatasetDefinition[];
+  datasets: Pick<DatasetDefinition, 'id' | 'kind' | 'splitColumn'>[];
   phases: (Pick<PhaseDefinition, 'id' | 'runtime'> & { smokeDataset?: string; opens?: string; closes?: string })[];
 }
 

@@ -66,11 +66,12 @@ const FinalSelection = z
 const ArchiveDownload = z
   .object({ url: z.string(), expiresAt: z.string(), bytes: z.number().optional(), fileName: z.string() })
   .meta({ id: 'ArchiveDownload', description: "A short-lived presigned GET of the team's own archive (docs/API.md)" });
+export const PresignedPostUpload = z
+  .object({ method: z.literal('POST'), url: z.string(), fields: z.record(z.string(), z.string()), maxBytes: z.number(), expiresAt: z.string() })
+  .meta({ id: 'PresignedPostUpload', description: 'POST the archive as multipart/form-data to url, with fields first' });
 const Upload = z
   .discriminatedUnion('method', [
-    z
-      .object({ method: z.literal('POST'), url: z.string(), fields: z.record(z.string(), z.string()), maxBytes: z.number(), expiresAt: z.string() })
-      .meta({ id: 'PresignedPostUpload', description: 'POST the archive as multipart/form-data to url, with fields first' }),
+    PresignedPostUpload,
     z
       .object({
         method: z.literal('MULTIPART'),
