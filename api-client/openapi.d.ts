@@ -8097,8 +8097,8 @@ export interface components {
         name: string;
         /** @enum {string} */
         role: 'organiser' | 'participant';
-        /** @constant */
-        badge?: 'organiser';
+        /** @description "organiser" on organisers' posts */
+        badge?: string;
       };
       createdAt: string;
       lastActivityAt: string;
@@ -8116,8 +8116,8 @@ export interface components {
         name: string;
         /** @enum {string} */
         role: 'organiser' | 'participant';
-        /** @constant */
-        badge?: 'organiser';
+        /** @description "organiser" on organisers' posts */
+        badge?: string;
       };
       createdAt: string;
       lastActivityAt: string;
@@ -8134,17 +8134,17 @@ export interface components {
         name: string;
         /** @enum {string} */
         role: 'organiser' | 'participant';
-        /** @constant */
-        badge?: 'organiser';
+        /** @description "organiser" on organisers' posts */
+        badge?: string;
       };
       /** @description sanitised markdown */
       body: string;
       createdAt: string;
       editedAt?: string;
-      /** @constant */
-      mine?: true;
-      /** @constant */
-      answer?: true;
+      /** @description true on the caller's own posts */
+      mine?: boolean;
+      /** @description true on the topic's answer */
+      answer?: boolean;
       hidden: boolean;
       hiddenAt?: string;
       hiddenBy?: string;
@@ -8165,8 +8165,8 @@ export interface components {
         name: string;
         /** @enum {string} */
         role: 'organiser' | 'participant';
-        /** @constant */
-        badge?: 'organiser';
+        /** @description "organiser" on organisers' posts */
+        badge?: string;
       };
       createdAt: string;
       lastActivityAt: string;
@@ -8629,8 +8629,8 @@ export interface components {
         name: string;
         /** @enum {string} */
         role: 'organiser' | 'participant';
-        /** @constant */
-        badge?: 'organiser';
+        /** @description "organiser" on organisers' posts */
+        badge?: string;
       };
       createdAt: string;
       lastActivityAt: string;
@@ -8651,8 +8651,8 @@ export interface components {
         name: string;
         /** @enum {string} */
         role: 'organiser' | 'participant';
-        /** @constant */
-        badge?: 'organiser';
+        /** @description "organiser" on organisers' posts */
+        badge?: string;
       };
       createdAt: string;
       lastActivityAt: string;

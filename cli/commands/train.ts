@@ -56,7 +56,9 @@ function registerTrain(program: Command): void {
           cli.api.user.POST('/challenges/{challengeId}/training-jobs/{trainingJobId}/start', { params: { path: { challengeId, trainingJobId: job.id } } }),
         );
         if (options.wait) current = await follow(cli, challengeId, current);
-        const budget = await cli.api.read(cli.api.user.GET('/challenges/{challengeId}/phases/{phaseId}/budget', { params: { path: { challengeId, phaseId } } }));
+        const budget = await cli.api.read(
+          cli.api.user.GET('/challenges/{challengeId}/phases/{phaseId}/budget', { params: { path: { challengeId, phaseId } } }),
+        );
         cli.out.result({ trainingJob: current, budget }, () => {
           cli.out.line(`${current.status}: ${current.message ?? ''}`.trim());
           for (const output of current.outputs) cli.out.line(`  outputs/${output.path}  ${formatBytes(output.bytes)}  sha256 ${output.sha256}`);

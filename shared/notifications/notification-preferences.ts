@@ -22,10 +22,9 @@ export const wantsEmail = (preferences: NotificationPreferences, type: Notificat
 
 /** The preferences as the API shows them: one line per type. */
 export function preferencesView(preferences: NotificationPreferences): Record<NotificationType, { email: boolean; inApp: boolean }> {
-  return Object.fromEntries(NOTIFICATION_TYPES.map((type) => [type, { email: wantsEmail(preferences, type), inApp: !preferences.inAppOff.has(type) }])) as Record<
-    NotificationType,
-    { email: boolean; inApp: boolean }
-  >;
+  return Object.fromEntries(
+    NOTIFICATION_TYPES.map((type) => [type, { email: wantsEmail(preferences, type), inApp: !preferences.inAppOff.has(type) }]),
+  ) as Record<NotificationType, { email: boolean; inApp: boolean }>;
 }
 
 /**

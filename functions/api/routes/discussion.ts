@@ -17,7 +17,11 @@ export const PostParams = TopicParams.extend({ postId: resourceId('post id: the 
 // The size limit is checked in bytes by the domain (a clear message naming the limit); this only bounds parsing.
 const Body = z.string().max(32 * MAX_POST_BYTES);
 
-const Author = z.object({ name: z.string(), role: z.enum(['organiser', 'participant']), badge: z.string().optional().meta({ description: '"organiser" on organisers\' posts' }) });
+const Author = z.object({
+  name: z.string(),
+  role: z.enum(['organiser', 'participant']),
+  badge: z.string().optional().meta({ description: '"organiser" on organisers\' posts' }),
+});
 export const DiscussionTopic = z
   .object({
     id: z.string(),
@@ -46,7 +50,10 @@ export const DiscussionPost = z
     hiddenAt: z.string().optional(),
     hiddenBy: z.string().optional(),
     hiddenReason: z.string().optional(),
-    history: z.array(z.object({ at: z.string(), title: z.string().optional(), body: z.string() })).optional().meta({ description: 'earlier versions: organisers only' }),
+    history: z
+      .array(z.object({ at: z.string(), title: z.string().optional(), body: z.string() }))
+      .optional()
+      .meta({ description: 'earlier versions: organisers only' }),
   })
   .meta({ id: 'DiscussionPost' });
 const TopicWithPost = DiscussionTopic.extend({ post: DiscussionPost });

@@ -52,7 +52,14 @@ const PersonalData = z
       }),
     ),
     notifications: z.array(
-      z.object({ type: z.enum(NOTIFICATION_TYPES), challengeId: z.string(), at: z.string(), title: z.string(), text: z.string(), readAt: z.string().optional() }),
+      z.object({
+        type: z.enum(NOTIFICATION_TYPES),
+        challengeId: z.string(),
+        at: z.string(),
+        title: z.string(),
+        text: z.string(),
+        readAt: z.string().optional(),
+      }),
     ),
     notificationPreferences: NotificationPreferences,
   })

@@ -97,7 +97,11 @@ export function trainingRoutes({ ctx, trainingLauncher }: ApiDependencies) {
         summary: "Create a training job (train.py at the archive's root); reserves its time limit from the team's budget",
         security: bearer,
         request: { params: PhaseParams, body: { required: true, content: { 'application/json': { schema: CreateTrainingJobBody } } } },
-        responses: { 201: json(z.object({ trainingJob: TrainingJob, upload: PresignedPostUpload }).meta({ id: 'CreatedTrainingJob' })), ...commonErrors, ...quotaError },
+        responses: {
+          201: json(z.object({ trainingJob: TrainingJob, upload: PresignedPostUpload }).meta({ id: 'CreatedTrainingJob' })),
+          ...commonErrors,
+          ...quotaError,
+        },
       }),
       async (c) => {
         const { challengeId, phaseId } = c.req.valid('param');

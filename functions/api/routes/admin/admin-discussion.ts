@@ -17,7 +17,9 @@ const PublishedAnnouncement = OpenedTopic.extend({ recipients: z.number(), email
   description: 'The announcement topic, how many participants it reached and how many e-mails went out',
 });
 const AnsweredTopic = DiscussionTopic.extend({ answerPostId: z.string().optional() }).meta({ id: 'AnsweredTopic' });
-const DiscussionMute = z.object({ userId: z.string(), mutedUntil: z.string().nullable().meta({ description: 'null: the mute was lifted' }) }).meta({ id: 'DiscussionMute' });
+const DiscussionMute = z
+  .object({ userId: z.string(), mutedUntil: z.string().nullable().meta({ description: 'null: the mute was lifted' }) })
+  .meta({ id: 'DiscussionMute' });
 const PostReportPage = z
   .object({
     reports: z.array(z.object({ id: z.string(), at: z.string(), topicId: z.string(), postId: z.string(), reporterId: z.string(), reason: z.string() })),

@@ -47,11 +47,14 @@ export function adminTrainingRoutes({ ctx }: ApiDependencies) {
         summary: 'Grant a team more GPU-hours on the phase (audited; a retried grantId adds nothing)',
         security: bearer,
         request: { params: TeamPhaseParams, body: { required: true, content: { 'application/json': { schema: GrantBody } } } },
-        responses: { 201: json(
-          z
-            .object({ grantId: z.string(), applied: z.boolean().meta({ description: 'false: this grantId was applied before' }), budget: TrainingBudget })
-            .meta({ id: 'BudgetGrantResult' }),
-        ), ...commonErrors },
+        responses: {
+          201: json(
+            z
+              .object({ grantId: z.string(), applied: z.boolean().meta({ description: 'false: this grantId was applied before' }), budget: TrainingBudget })
+              .meta({ id: 'BudgetGrantResult' }),
+          ),
+          ...commonErrors,
+        },
       }),
       async (c) => {
         const organiser = organiserOf(c);

@@ -7,7 +7,6 @@ import { defaultPhase, PhaseSelect } from '../../components/phase-select.tsx';
 import { answerOf, podiumApi } from '../../lib/podium-api.ts';
 import type { Challenge } from '../../lib/challenge-view.ts';
 
-
 export function OverviewTab({ challenge }: { challenge: Challenge }) {
   return <Markdown source={challenge.pages?.overview ?? challenge.description ?? ''} />;
 }

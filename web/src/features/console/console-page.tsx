@@ -177,7 +177,8 @@ function Submissions({ challenge }: { challenge: Challenge }) {
   const act = useMutation({
     mutationFn: async ({ id, action, baseline }: { id: string; action: 'rescore' | 'baseline' | 'cancel'; baseline?: boolean }): Promise<unknown> => {
       const params = { path: { submissionId: id } };
-      if (action === 'baseline') return answerOf(podiumApi.POST('/admin/submissions/{submissionId}/baseline', { params, body: { baseline: baseline ?? true } }));
+      if (action === 'baseline')
+        return answerOf(podiumApi.POST('/admin/submissions/{submissionId}/baseline', { params, body: { baseline: baseline ?? true } }));
       return action === 'rescore'
         ? answerOf(podiumApi.POST('/admin/submissions/{submissionId}/rescore', { params }))
         : answerOf(podiumApi.POST('/admin/submissions/{submissionId}/cancel', { params }));
@@ -357,7 +358,13 @@ function Phases({ challenge }: { challenge: Challenge }) {
   return (
     <>
       {challenge.phases.map((phase) => (
-        <PhaseControls key={phase.id} challengeId={challenge.id} phaseId={phase.id} title={phase.title ?? phase.id} closes={formatDate(phase.closes, i18n.language)} />
+        <PhaseControls
+          key={phase.id}
+          challengeId={challenge.id}
+          phaseId={phase.id}
+          title={phase.title ?? phase.id}
+          closes={formatDate(phase.closes, i18n.language)}
+        />
       ))}
       <p className="muted">{t('console.phasesHelp')}</p>
     </>
@@ -365,9 +372,7 @@ function Phases({ challenge }: { challenge: Challenge }) {
 }
 
 type PhaseAction =
-  | { action: 'pause' | 'resume'; body?: undefined }
-  | { action: 'publish'; body?: ApiSchema<'Publish'> }
-  | { action: 'unpublish'; body: ApiSchema<'Unpublish'> };
+  { action: 'pause' | 'resume'; body?: undefined } | { action: 'publish'; body?: ApiSchema<'Publish'> } | { action: 'unpublish'; body: ApiSchema<'Unpublish'> };
 
 function PhaseControls({ challengeId, phaseId, title, closes }: { challengeId: string; phaseId: string; title: string; closes: string }) {
   const { t } = useTranslation();
@@ -389,7 +394,9 @@ function PhaseControls({ challengeId, phaseId, title, closes }: { challengeId: s
       if (request.action === 'unpublish') {
         return answerOf(podiumApi.POST('/admin/challenges/{challengeId}/phases/{phaseId}/unpublish', { params: { path }, body: request.body }));
       }
-      return answerOf(podiumApi.POST('/admin/challenges/{challengeId}/phases/{phaseId}/publish', { params: { path }, ...(request.body ? { body: request.body } : {}) }));
+      return answerOf(
+        podiumApi.POST('/admin/challenges/{challengeId}/phases/{phaseId}/publish', { params: { path }, ...(request.body ? { body: request.body } : {}) }),
+      );
     },
     onSuccess: (_, { action }) => {
       setConfirming(false);
@@ -466,7 +473,12 @@ function Exports({ challenge }: { challenge: Challenge }) {
   const [error, setError] = useState<unknown>();
   const path = { challengeId: challenge.id };
   const csv = (name: 'leaderboard.csv' | 'submissions.csv' | 'access-log.csv', phase?: string) => () =>
-    answerOf(podiumApi.GET('/admin/challenges/{challengeId}/exports/{export}', { params: { path: { ...path, export: name }, query: phase ? { phase } : {} }, parseAs: 'blob' }));
+    answerOf(
+      podiumApi.GET('/admin/challenges/{challengeId}/exports/{export}', {
+        params: { path: { ...path, export: name }, query: phase ? { phase } : {} },
+        parseAs: 'blob',
+      }),
+    );
   const download = async (fetchBlob: () => Promise<Blob>, fileName: string) => {
     setError(undefined);
     const blob = await fetchBlob().catch((problem: unknown) => void setError(problem));
@@ -506,9 +518,13 @@ function Exports({ challenge }: { challenge: Challenge }) {
           <button
             type="button"
             className="secondary"
-            onClick={() => void download(
-                  () => answerOf(podiumApi.GET('/admin/challenges/{challengeId}/archive', { params: { path, query: { pseudonymise: 'true' } }, parseAs: 'blob' })),
-                  `${challenge.id}-archive-pseudonymised.json`)}
+            onClick={() =>
+              void download(
+                () =>
+                  answerOf(podiumApi.GET('/admin/challenges/{challengeId}/archive', { params: { path, query: { pseudonymise: 'true' } }, parseAs: 'blob' })),
+                `${challenge.id}-archive-pseudonymised.json`,
+              )
+            }
           >
             {t('console.archivePseudonymised')}
           </button>

@@ -8,7 +8,6 @@ import { TERMINAL_STATES } from '../../lib/submission-states.ts';
 import { formatDate, formatDuration } from '../../lib/format.ts';
 import { DataTable } from '../../components/data-table.tsx';
 
-
 /** The team's submissions: state (live), score, run time, failure, logs of smoke runs, cancel, archive. */
 export function SubmissionsTab({ challenge }: { challenge: Challenge }) {
   const { t, i18n } = useTranslation();

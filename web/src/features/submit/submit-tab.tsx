@@ -13,7 +13,6 @@ import { uploadArchive } from './upload-archive.ts';
 /** Archives from 64 MiB go as multipart uploads, as the CLI sends them. */
 const MULTIPART_FROM_BYTES = 64 * 1024 * 1024;
 
-
 export function SubmitTab({ challenge }: { challenge: Challenge }) {
   const { t, i18n } = useTranslation();
   const queryClient = useQueryClient();
