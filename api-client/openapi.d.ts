@@ -24,9 +24,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              [key: string]: unknown;
-            };
+            'application/json': components['schemas']['JsonWebKeySet'];
           };
         };
       };
@@ -164,9 +162,7 @@ export interface paths {
           };
           content: {
             'application/json': {
-              challenges: {
-                [key: string]: unknown;
-              }[];
+              challenges: components['schemas']['ChallengeSummary'][];
             };
           };
         };
@@ -206,9 +202,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              [key: string]: unknown;
-            };
+            'application/json': components['schemas']['Challenge'];
           };
         };
         /** @description NOT_FOUND (also for another team's resources) */
@@ -1952,9 +1946,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              trainingJobs: components['schemas']['TrainingJob'][];
-            };
+            'application/json': components['schemas']['TrainingJobList'];
           };
         };
         /** @description VALIDATION_FAILED: an input field is invalid */
@@ -2030,12 +2022,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              trainingJob: components['schemas']['TrainingJob'];
-              upload: {
-                [key: string]: unknown;
-              };
-            };
+            'application/json': components['schemas']['CreatedTrainingJob'];
           };
         };
         /** @description VALIDATION_FAILED: an input field is invalid */
@@ -2386,10 +2373,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              lines: string[];
-              note?: string;
-            };
+            'application/json': components['schemas']['TrainingLog'];
           };
         };
         /** @description VALIDATION_FAILED: an input field is invalid */
@@ -3225,9 +3209,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              [key: string]: unknown;
-            };
+            'application/json': components['schemas']['DiscussionSettings'];
           };
         };
         /** @description NOT_FOUND (also for another team's resources) */
@@ -3281,9 +3263,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              [key: string]: unknown;
-            };
+            'application/json': components['schemas']['TopicPage'];
           };
         };
         /** @description VALIDATION_FAILED: an input field is invalid */
@@ -3335,9 +3315,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              [key: string]: unknown;
-            };
+            'application/json': components['schemas']['OpenedTopic'];
           };
         };
         /** @description VALIDATION_FAILED: an input field is invalid */
@@ -3433,9 +3411,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              [key: string]: unknown;
-            };
+            'application/json': components['schemas']['TopicThread'];
           };
         };
         /** @description VALIDATION_FAILED: an input field is invalid */
@@ -3502,9 +3478,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              [key: string]: unknown;
-            };
+            'application/json': components['schemas']['DiscussionPost'];
           };
         };
         /** @description VALIDATION_FAILED: an input field is invalid */
@@ -3612,9 +3586,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              [key: string]: unknown;
-            };
+            'application/json': components['schemas']['DiscussionPost'];
           };
         };
         /** @description VALIDATION_FAILED: an input field is invalid */
@@ -3704,9 +3676,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              [key: string]: unknown;
-            };
+            'application/json': components['schemas']['PostReportReceipt'];
           };
         };
         /** @description VALIDATION_FAILED: an input field is invalid */
@@ -3798,9 +3768,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              [key: string]: unknown;
-            };
+            'application/json': components['schemas']['NotificationPage'];
           };
         };
         /** @description VALIDATION_FAILED: an input field is invalid */
@@ -3890,9 +3858,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              [key: string]: unknown;
-            };
+            'application/json': components['schemas']['MarkedRead'];
           };
         };
         /** @description VALIDATION_FAILED: an input field is invalid */
@@ -3971,9 +3937,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              [key: string]: unknown;
-            };
+            'application/json': components['schemas']['NotificationPreferencesAnswer'];
           };
         };
         /** @description VALIDATION_FAILED: an input field is invalid */
@@ -4053,9 +4017,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              [key: string]: unknown;
-            };
+            'application/json': components['schemas']['NotificationPreferencesAnswer'];
           };
         };
         /** @description VALIDATION_FAILED: an input field is invalid */
@@ -4131,7 +4093,9 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'text/html': string;
+          };
         };
       };
     };
@@ -4154,9 +4118,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              [key: string]: unknown;
-            };
+            'application/json': components['schemas']['Unsubscribed'];
           };
         };
         /** @description VALIDATION_FAILED: an input field is invalid */
@@ -4208,9 +4170,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              [key: string]: unknown;
-            };
+            'application/json': components['schemas']['PersonalData'];
           };
         };
         /** @description VALIDATION_FAILED: an input field is invalid */
@@ -4299,9 +4259,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              [key: string]: unknown;
-            };
+            'application/json': components['schemas']['Erasure'];
           };
         };
         /** @description VALIDATION_FAILED: an input field is invalid */
@@ -4485,9 +4443,7 @@ export interface paths {
           };
           content: {
             'application/json': {
-              entries: {
-                [key: string]: unknown;
-              }[];
+              entries: components['schemas']['AccessLogEntry'][];
             };
           };
         };
@@ -4573,9 +4529,7 @@ export interface paths {
           };
           content: {
             'application/json': {
-              entries: {
-                [key: string]: unknown;
-              }[];
+              entries: components['schemas']['AuditEntry'][];
             };
           };
         };
@@ -5406,6 +5360,97 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/admin/challenges/{challengeId}/teams/{teamId}/reinstate': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Reinstate a disqualified team (audited) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description challenge id */
+          challengeId: string;
+          teamId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            reason: string;
+          };
+        };
+      };
+      responses: {
+        /** @description OK */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['TeamAdminView'];
+          };
+        };
+        /** @description VALIDATION_FAILED: an input field is invalid */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description UNAUTHENTICATED */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description FORBIDDEN, RULES_NOT_ACCEPTED, REGISTRATION_PENDING */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description NOT_FOUND (also for another team's resources) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description a conflict with the current state */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/admin/challenges/{challengeId}/phases/{phaseId}/teams/{teamId}/budget': {
     parameters: {
       query?: never;
@@ -5436,7 +5481,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': components['schemas']['TeamTrainingBudget'];
+            'application/json': components['schemas']['TrainingBudget'];
           };
         };
         /** @description VALIDATION_FAILED: an input field is invalid */
@@ -6757,9 +6802,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              [key: string]: unknown;
-            };
+            'application/json': components['schemas']['ChallengeArchive'];
           };
         };
         /** @description VALIDATION_FAILED: an input field is invalid */
@@ -6966,9 +7009,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              [key: string]: unknown;
-            };
+            'application/json': components['schemas']['PublishedAnnouncement'];
           };
         };
         /** @description VALIDATION_FAILED: an input field is invalid */
@@ -7066,9 +7107,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              [key: string]: unknown;
-            };
+            'application/json': components['schemas']['DiscussionTopic'];
           };
         };
         /** @description VALIDATION_FAILED: an input field is invalid */
@@ -7155,9 +7194,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              [key: string]: unknown;
-            };
+            'application/json': components['schemas']['AnsweredTopic'];
           };
         };
         /** @description VALIDATION_FAILED: an input field is invalid */
@@ -7253,9 +7290,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              [key: string]: unknown;
-            };
+            'application/json': components['schemas']['DiscussionPost'];
           };
         };
         /** @description VALIDATION_FAILED: an input field is invalid */
@@ -7347,9 +7382,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              [key: string]: unknown;
-            };
+            'application/json': components['schemas']['DiscussionMute'];
           };
         };
         /** @description VALIDATION_FAILED: an input field is invalid */
@@ -7435,9 +7468,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              [key: string]: unknown;
-            };
+            'application/json': components['schemas']['PostReportPage'];
           };
         };
         /** @description VALIDATION_FAILED: an input field is invalid */
@@ -7499,6 +7530,11 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
+    JsonWebKeySet: {
+      keys: {
+        [key: string]: unknown;
+      }[];
+    };
     Error: {
       /** @example QUOTA_EXCEEDED */
       error: string;
@@ -7506,6 +7542,168 @@ export interface components {
       details?: {
         [key: string]: unknown;
       };
+    };
+    ChallengeSummary: {
+      id: string;
+      title: string;
+      rulesVersion: string;
+      scorePrecision: number;
+      metric:
+        | {
+            /** @constant */
+            kind: 'cost-matrix';
+            matrix: number[][];
+          }
+        | {
+            /** @enum {string} */
+            kind: 'accuracy' | 'balanced-accuracy' | 'macro-f1' | 'roc-auc' | 'rmse' | 'mae';
+          }
+        | {
+            /** @constant */
+            kind: 'log-loss';
+            /** @default 1e-15 */
+            eps: number;
+          }
+        | {
+            /** @constant */
+            kind: 'program';
+            path: string;
+            score: string;
+            higherIsBetter: boolean;
+            /** @default 120 */
+            timeLimitSeconds: number;
+            /** @default 1024 */
+            memoryMiB: number;
+          };
+      submissionFormat: {
+        idColumn: string;
+        columns: {
+          name: string;
+          /** @enum {string} */
+          type: 'probability' | 'binary' | 'integer' | 'float' | 'category';
+          min?: number;
+          max?: number;
+          values?: string[];
+        }[];
+        /** @default false */
+        oneHot: boolean;
+      };
+      datasets: {
+        id: string;
+        /** @enum {string} */
+        kind: 'training' | 'smoke' | 'hidden';
+        title?: string;
+        downloadable: boolean;
+      }[];
+      phases: components['schemas']['ChallengePhase'][];
+      teams: {
+        maxSize: number;
+        mergeDeadline?: string;
+      };
+      registration: {
+        /** @enum {string} */
+        approval: 'auto' | 'manual';
+        allowedEmailDomains: string[];
+      };
+    };
+    ChallengePhase: {
+      id: string;
+      title?: string;
+      opens: string;
+      closes: string;
+      dataset: string;
+      smokeDataset?: string;
+      parent?: string;
+      /** @enum {string} */
+      leaderboard: 'public' | 'private-until-published';
+      quota: {
+        perDay?: number;
+        total?: number;
+        /** @default 1 */
+        concurrent: number;
+        /** @default true */
+        countFailed: boolean;
+      };
+      runtime: {
+        timeLimitSeconds: number;
+        memoryMiB: number;
+        gpus: number;
+        dataMount: string;
+        outputFile: string;
+        maxArchiveMiB: number;
+        /**
+         * @description the competitor environment; its packages: GET /challenges/{c}/phases/{p}/runtime
+         * @example podium/cpu:1
+         */
+        image: string;
+        python?: string;
+      };
+    };
+    /** @description A challenge with its description page (markdown, not sanitised: render it sanitised) */
+    Challenge: {
+      id: string;
+      title: string;
+      rulesVersion: string;
+      scorePrecision: number;
+      metric:
+        | {
+            /** @constant */
+            kind: 'cost-matrix';
+            matrix: number[][];
+          }
+        | {
+            /** @enum {string} */
+            kind: 'accuracy' | 'balanced-accuracy' | 'macro-f1' | 'roc-auc' | 'rmse' | 'mae';
+          }
+        | {
+            /** @constant */
+            kind: 'log-loss';
+            /** @default 1e-15 */
+            eps: number;
+          }
+        | {
+            /** @constant */
+            kind: 'program';
+            path: string;
+            score: string;
+            higherIsBetter: boolean;
+            /** @default 120 */
+            timeLimitSeconds: number;
+            /** @default 1024 */
+            memoryMiB: number;
+          };
+      submissionFormat: {
+        idColumn: string;
+        columns: {
+          name: string;
+          /** @enum {string} */
+          type: 'probability' | 'binary' | 'integer' | 'float' | 'category';
+          min?: number;
+          max?: number;
+          values?: string[];
+        }[];
+        /** @default false */
+        oneHot: boolean;
+      };
+      datasets: {
+        id: string;
+        /** @enum {string} */
+        kind: 'training' | 'smoke' | 'hidden';
+        title?: string;
+        downloadable: boolean;
+      }[];
+      phases: components['schemas']['ChallengePhase'][];
+      teams: {
+        maxSize: number;
+        mergeDeadline?: string;
+      };
+      registration: {
+        /** @enum {string} */
+        approval: 'auto' | 'manual';
+        allowedEmailDomains: string[];
+      };
+      /** @description the description page, as markdown */
+      description: string;
     };
     RuntimeManifest: {
       challengeId: string;
@@ -7577,14 +7775,111 @@ export interface components {
     };
     /** @description A submission as its team sees it (docs/API.md) */
     Submission: {
-      [key: string]: unknown;
+      id: string;
+      challengeId: string;
+      phaseId: string;
+      teamId: string;
+      /** @enum {string} */
+      mode: 'scored' | 'smoke';
+      /** @enum {string} */
+      status: 'CREATED' | 'UPLOADED' | 'VALIDATED' | 'REJECTED' | 'QUEUED' | 'RUNNING' | 'SCORING' | 'SCORED' | 'FAILED' | 'CANCELLED';
+      createdAt: string;
+      updatedAt: string;
+      archiveBytes?: number;
+      note?: string;
+      failure?: {
+        /** @enum {string} */
+        reason:
+          | 'ARCHIVE_INVALID'
+          | 'ARCHIVE_UNSAFE_PATH'
+          | 'ARCHIVE_TOO_LARGE'
+          | 'MAIN_PY_MISSING'
+          | 'USER_ERROR'
+          | 'TIMEOUT'
+          | 'OUT_OF_MEMORY'
+          | 'NO_PREDICTIONS_FILE'
+          | 'PREDICTIONS_INVALID'
+          | 'PLATFORM_ERROR';
+        message: string;
+        /** @description organisers only: may quote what the code printed on hidden data */
+        detail?: string;
+      };
+      /** @description the scores the team may see now, rounded to the challenge precision (none before publication on a private board) */
+      score?: {
+        overall?: number;
+        public?: number;
+        private?: number;
+        secondary?: {
+          [key: string]: {
+            overall?: number;
+            public?: number;
+            private?: number;
+          };
+        };
+      };
+      /** @description rounded run time (ms, whole seconds), peak memory (MiB) and GPU-seconds */
+      run?: {
+        durationMs: number;
+        peakMemoryMiB: number;
+        gpuSeconds: number;
+      };
+      baseline?: boolean;
+      /** @description organisers only */
+      submittedBy?: string;
+      /** @description organisers only */
+      organiserRun?: boolean;
+      /** @description organisers only */
+      attempt?: number;
+      /** @description organisers only */
+      archiveKey?: string;
+      /** @description organisers only */
+      scorerVersion?: string;
+      /** @description organisers only */
+      scoredAt?: string;
     };
-    /** @description A presigned POST ({ method: "POST", url, fields, maxBytes }) or a multipart upload ({ method: "MULTIPART", uploadId, partBytes, parts }) */
-    ArchiveUpload: {
-      [key: string]: unknown;
+    /** @description Where to upload the archive: a presigned POST, or a multipart upload */
+    ArchiveUpload: components['schemas']['PresignedPostUpload'] | components['schemas']['MultipartUpload'];
+    /** @description POST the archive as multipart/form-data to url, with fields first */
+    PresignedPostUpload: {
+      /** @constant */
+      method: 'POST';
+      url: string;
+      fields: {
+        [key: string]: string;
+      };
+      maxBytes: number;
+      expiresAt: string;
+    };
+    /** @description PUT each part to its url, then POST /submissions/{id}/upload/complete with the ETags */
+    MultipartUpload: {
+      /** @constant */
+      method: 'MULTIPART';
+      uploadId: string;
+      partBytes: number;
+      parts: {
+        partNumber: number;
+        url: string;
+      }[];
+      expiresAt: string;
     };
     RemainingQuota: {
-      [key: string]: unknown;
+      perDay: {
+        limit: number | null;
+        used: number;
+        remaining: number | null;
+        resetsAt: string;
+      };
+      total: {
+        limit: number | null;
+        used: number;
+        remaining: number | null;
+      };
+      concurrent: {
+        limit: number;
+        running: number;
+      };
+      /** @description when the next scored submission is allowed: now, the next UTC midnight, or null (never / when a run finishes) */
+      nextAllowedAt: string | null;
     };
     SubmissionLog: {
       /**
@@ -7614,13 +7909,61 @@ export interface components {
     CreateTrainingJob: {
       archiveBytes: number;
     };
+    CreatedTrainingJob: {
+      trainingJob: components['schemas']['TrainingJob'];
+      upload: components['schemas']['PresignedPostUpload'];
+    };
     /** @description A training job as its team sees it; outputs by path, size and SHA-256 only (docs/API.md) */
     TrainingJob: {
-      [key: string]: unknown;
+      id: string;
+      challengeId: string;
+      phaseId: string;
+      teamId: string;
+      /** @enum {string} */
+      status: 'CREATED' | 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMEOUT' | 'BUDGET_EXHAUSTED' | 'CANCELLED';
+      createdAt: string;
+      queuedAt?: string;
+      startedAt?: string;
+      endedAt?: string;
+      timeLimitSeconds: number;
+      budgetLimited: boolean;
+      runSeconds?: number;
+      message?: string;
+      outputs: {
+        path: string;
+        bytes: number;
+        sha256: string;
+      }[];
+    };
+    TrainingJobList: {
+      trainingJobs: components['schemas']['TrainingJob'][];
+    };
+    TrainingLog: {
+      lines: string[];
+      note?: string;
     };
     /** @description The team's GPU-hour budget on the phase, its euro estimate and alerts (docs/API.md) */
     TrainingBudget: {
-      [key: string]: unknown;
+      challengeId: string;
+      phaseId: string;
+      teamId: string;
+      grantedGpuHours: number;
+      usedGpuHours: number;
+      /** @description held by queued and running jobs until they are settled */
+      reservedGpuHours: number;
+      remainingGpuHours: number;
+      usedGpuSeconds: number;
+      remainingGpuSeconds: number;
+      usedPercent: number;
+      /** @description at the phase's instancePricePerHourEur: an estimate, not an invoice */
+      usedCostEur: number;
+      remainingCostEur: number;
+      instancePricePerHourEur: number;
+      gpusPerJob: number;
+      alerts: {
+        percent: number;
+        at: string;
+      }[];
     };
     Leaderboard: {
       phase: string;
@@ -7653,13 +7996,60 @@ export interface components {
       }[];
       nextCursor: string | null;
     };
-    /** @description The public keys that verify score receipts: { keys: [{ keyId, algorithm, publicKeyPem, fingerprint }] } (docs/API.md) */
+    /** @description The public keys that verify score receipts (docs/API.md) */
     ReceiptKeys: {
-      [key: string]: unknown;
+      keys: {
+        keyId: string;
+        /** @constant */
+        algorithm: 'ECDSA_SHA_256';
+        publicKeyPem: string;
+        /** @description SHA-256 of the SubjectPublicKeyInfo DER, hex: compare it out of band */
+        fingerprint: string;
+      }[];
     };
-    /** @description A signed score receipt: { statement, signature } (docs/API.md) */
+    /** @description A signed score receipt: its statement and signature (docs/API.md) */
     ScoreReceipt: {
-      [key: string]: unknown;
+      statement: {
+        /** @constant */
+        format: 'podium-score-receipt/1';
+        challengeId: string;
+        phaseId: string;
+        submissionId: string;
+        teamId: string;
+        attempt: number;
+        archive: {
+          sha256: string;
+          bytes?: number;
+        };
+        runtimeImage: string;
+        hiddenData: {
+          datasetId: string;
+          manifestSha256: string;
+        };
+        scorer: {
+          version: string;
+        };
+        scores: {
+          overall: number;
+          public?: number;
+          private?: number;
+          secondary?: {
+            [key: string]: {
+              overall: number;
+              public?: number;
+              private?: number;
+            };
+          };
+        };
+        scoredAt: string;
+        signedAt: string;
+      };
+      signature: {
+        /** @constant */
+        algorithm: 'ECDSA_SHA_256';
+        keyId: string;
+        value: string;
+      };
     };
     CodeReleaseStart: {
       /** @description An SPDX identifier from the challenge's codeRelease.licences */
@@ -7686,6 +8076,267 @@ export interface components {
       reviewedAt?: string;
       rejectionReason?: string;
     };
+    DiscussionSettings: {
+      challengeId: string;
+      categories: string[];
+      editWindowMinutes: number;
+      postsPerMinute: number;
+      postsPerDay: number;
+      maxPostBytes: number;
+    };
+    TopicPage: {
+      topics: components['schemas']['DiscussionTopic'][];
+      nextCursor?: string;
+    };
+    /** @description A topic as the topic list shows it (a hidden topic's title only to organisers) */
+    DiscussionTopic: {
+      id: string;
+      title: string;
+      category: string;
+      author: {
+        name: string;
+        /** @enum {string} */
+        role: 'organiser' | 'participant';
+        /** @description "organiser" on organisers' posts */
+        badge?: string;
+      };
+      createdAt: string;
+      lastActivityAt: string;
+      replyCount: number;
+      pinned: boolean;
+      locked: boolean;
+      answered: boolean;
+      hidden: boolean;
+    };
+    OpenedTopic: {
+      id: string;
+      title: string;
+      category: string;
+      author: {
+        name: string;
+        /** @enum {string} */
+        role: 'organiser' | 'participant';
+        /** @description "organiser" on organisers' posts */
+        badge?: string;
+      };
+      createdAt: string;
+      lastActivityAt: string;
+      replyCount: number;
+      pinned: boolean;
+      locked: boolean;
+      answered: boolean;
+      hidden: boolean;
+      post: components['schemas']['DiscussionPost'];
+    };
+    DiscussionPost: {
+      id: string;
+      author: {
+        name: string;
+        /** @enum {string} */
+        role: 'organiser' | 'participant';
+        /** @description "organiser" on organisers' posts */
+        badge?: string;
+      };
+      /** @description sanitised markdown */
+      body: string;
+      createdAt: string;
+      editedAt?: string;
+      /** @description true on the caller's own posts */
+      mine?: boolean;
+      /** @description true on the topic's answer */
+      answer?: boolean;
+      hidden: boolean;
+      hiddenAt?: string;
+      hiddenBy?: string;
+      hiddenReason?: string;
+      /** @description earlier versions: organisers only */
+      history?: {
+        at: string;
+        title?: string;
+        body: string;
+      }[];
+    };
+    /** @description A topic, its opening post and a page of replies */
+    TopicThread: {
+      id: string;
+      title: string;
+      category: string;
+      author: {
+        name: string;
+        /** @enum {string} */
+        role: 'organiser' | 'participant';
+        /** @description "organiser" on organisers' posts */
+        badge?: string;
+      };
+      createdAt: string;
+      lastActivityAt: string;
+      replyCount: number;
+      pinned: boolean;
+      locked: boolean;
+      answered: boolean;
+      hidden: boolean;
+      post: components['schemas']['DiscussionPost'];
+      announcement?: {
+        audience: string;
+        teamId?: string;
+        recipients: number;
+      };
+      replies: components['schemas']['DiscussionPost'][];
+      nextCursor?: string;
+    };
+    PostReportReceipt: {
+      id: string;
+      at: string;
+      topicId: string;
+      postId: string;
+    };
+    NotificationPage: {
+      notifications: {
+        id: string;
+        /** @enum {string} */
+        type:
+          | 'submission.scored'
+          | 'submission.failed'
+          | 'submission.rejected'
+          | 'rescore.done'
+          | 'announcement'
+          | 'discussion.reply'
+          | 'discussion.mention'
+          | 'team.invite'
+          | 'team.join'
+          | 'team.merge'
+          | 'registration.approved'
+          | 'registration.rejected'
+          | 'rules.changed'
+          | 'phase.opening'
+          | 'phase.closing';
+        challengeId: string;
+        at: string;
+        title: string;
+        text: string;
+        link?: string;
+        read: boolean;
+      }[];
+      nextCursor?: string;
+      unread: number;
+      /** @description true when there are more unread notifications than `unread` counts */
+      unreadCapped: boolean;
+    };
+    MarkedRead: {
+      marked: number;
+    };
+    NotificationPreferencesAnswer: {
+      preferences: components['schemas']['NotificationPreferences'];
+    };
+    /** @description Per event type: shown in the app, sent by e-mail */
+    NotificationPreferences: {
+      [key: string]: {
+        email: boolean;
+        inApp: boolean;
+      };
+    };
+    Unsubscribed: {
+      /** @enum {string} */
+      unsubscribed:
+        | 'submission.scored'
+        | 'submission.failed'
+        | 'submission.rejected'
+        | 'rescore.done'
+        | 'announcement'
+        | 'discussion.reply'
+        | 'discussion.mention'
+        | 'team.invite'
+        | 'team.join'
+        | 'team.merge'
+        | 'registration.approved'
+        | 'registration.rejected'
+        | 'rules.changed'
+        | 'phase.opening'
+        | 'phase.closing'
+        | 'all';
+      preferences: components['schemas']['NotificationPreferences'];
+    };
+    /** @description Everything Podium holds about the caller (docs/PRIVACY.md) */
+    PersonalData: {
+      exportedAt: string;
+      account: {
+        userId: string;
+        email: string;
+        createdAt?: string;
+      };
+      registrations: {
+        challengeId: string;
+        email: string;
+        /** @enum {string} */
+        status: 'approved' | 'pending';
+        acceptedRulesVersion: string;
+        acceptedAt: string;
+        registeredAt: string;
+        approvedAt?: string;
+        teamId?: string;
+      }[];
+      submissions: {
+        id: string;
+        challengeId: string;
+        phaseId: string;
+        teamId: string;
+        /** @enum {string} */
+        status: 'CREATED' | 'UPLOADED' | 'VALIDATED' | 'REJECTED' | 'QUEUED' | 'RUNNING' | 'SCORING' | 'SCORED' | 'FAILED' | 'CANCELLED';
+        createdAt: string;
+        note?: string;
+        scoredAt?: string;
+        failure?: string;
+      }[];
+      posts: {
+        challengeId: string;
+        topicId: string;
+        postId: string;
+        title?: string;
+        bodyMarkdown: string;
+        createdAt: string;
+        earlierVersions?: {
+          at: string;
+          title?: string;
+          bodyMarkdown: string;
+        }[];
+        hiddenAt?: string;
+        hiddenReason?: string;
+      }[];
+      notifications: {
+        /** @enum {string} */
+        type:
+          | 'submission.scored'
+          | 'submission.failed'
+          | 'submission.rejected'
+          | 'rescore.done'
+          | 'announcement'
+          | 'discussion.reply'
+          | 'discussion.mention'
+          | 'team.invite'
+          | 'team.join'
+          | 'team.merge'
+          | 'registration.approved'
+          | 'registration.rejected'
+          | 'rules.changed'
+          | 'phase.opening'
+          | 'phase.closing';
+        challengeId: string;
+        at: string;
+        title: string;
+        text: string;
+        readAt?: string;
+      }[];
+      notificationPreferences: components['schemas']['NotificationPreferences'];
+    };
+    /** @description What was pseudonymised or deleted */
+    Erasure: {
+      erasedAt: string;
+      pseudonym: string;
+      posts: number;
+      submissions: number;
+      registrations: number;
+      notificationsDeleted: number;
+    };
     /** @description The challenge file (challenge.yaml) as JSON, plus its two pages */
     ChallengeDefinition: {
       descriptionMarkdown: string;
@@ -7701,6 +8352,26 @@ export interface components {
       to: string;
       open: boolean;
     };
+    /** @description One dataset download URL issued */
+    AccessLogEntry: {
+      at: string;
+      userId: string;
+      email: string;
+      datasetId: string;
+      path: string;
+      expiresAt: string;
+    };
+    /** @description One organiser action (docs/API.md lists the actions) */
+    AuditEntry: {
+      at: string;
+      actor: string;
+      action: string;
+      target: string;
+      reason?: string;
+      details?: {
+        [key: string]: unknown;
+      };
+    };
     Participant: {
       userId: string;
       email: string;
@@ -7712,10 +8383,14 @@ export interface components {
       teamId?: string;
     };
     TeamAdminView: {
-      [key: string]: unknown;
-    };
-    TeamTrainingBudget: {
-      [key: string]: unknown;
+      teamId: string;
+      name: string;
+      members: string[];
+      inviteCode: string;
+      createdAt: string;
+      solo: boolean;
+      disqualified: boolean;
+      disqualifiedReason?: string;
     };
     BudgetGrant: {
       gpuHours: number;
@@ -7724,7 +8399,10 @@ export interface components {
       grantId?: string;
     };
     BudgetGrantResult: {
-      [key: string]: unknown;
+      grantId: string;
+      /** @description false: this grantId was applied before */
+      applied: boolean;
+      budget: components['schemas']['TrainingBudget'];
     };
     PhaseControl: {
       paused: boolean;
@@ -7801,15 +8479,205 @@ export interface components {
     };
     /** @description QUEUED → RUNNING → SUCCEEDED | FAILED, with each team's verdict; poll GET /admin/reruns/{rerunId} (docs/API.md) */
     RerunRequest: {
-      [key: string]: unknown;
+      rerunId: string;
+      challengeId: string;
+      phaseId: string;
+      /**
+       * @description the board the teams were ranked on and whose score is compared
+       * @enum {string}
+       */
+      split: 'overall' | 'private';
+      top: number;
+      tolerance: number;
+      requestedBy: string;
+      requestedAt: string;
+      /** @enum {string} */
+      status: 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+      teams: {
+        rank: number;
+        teamId: string;
+        teamName?: string;
+        submissionId: string;
+        attempt: number;
+        scores: {
+          overall: number;
+          public?: number;
+          private?: number;
+          secondary?: {
+            [key: string]: {
+              overall: number;
+              public?: number;
+              private?: number;
+            };
+          };
+          scorerVersion: string;
+          scoredAt: string;
+        };
+        jobId?: string;
+      }[];
+      compareJobId?: string;
+      startedAt?: string;
+      finishedAt?: string;
+      results?: {
+        rank: number;
+        teamId: string;
+        teamName?: string;
+        submissionId: string;
+        /** @enum {string} */
+        verdict: 'identical' | 'within-tolerance' | 'different';
+        predictions: {
+          /** @enum {string} */
+          agreement: 'identical' | 'within-tolerance' | 'different';
+          differingRows?: number;
+          rows?: number;
+          maxAbsDifference?: number;
+          note?: string;
+        };
+        originalScore: number;
+        rerunScore?: number;
+        scoreDifference?: number;
+        rerunScores?: {
+          overall: number;
+          public?: number;
+          private?: number;
+          secondary?: {
+            [key: string]: {
+              overall: number;
+              public?: number;
+              private?: number;
+            };
+          };
+          scorerVersion: string;
+        };
+        failure?: string;
+      }[];
+      message?: string;
+      /** @description teams whose rerun scores were applied to the board */
+      appliedTeams?: string[];
     };
     /** @description Per team: applied, already-applied or skipped (with why), the old and new score; `alreadyApplied` when this call changed nothing */
     RerunApplication: {
-      [key: string]: unknown;
+      rerunId: string;
+      challengeId: string;
+      phaseId: string;
+      /** @enum {string} */
+      split: 'overall' | 'private';
+      /** @description true when this call changed nothing */
+      alreadyApplied: boolean;
+      teams: (
+        | {
+            teamId: string;
+            submissionId: string;
+            /** @enum {string} */
+            outcome: 'applied' | 'already-applied';
+            previousScore: number;
+            newScore: number;
+            appliedAt: string;
+          }
+        | {
+            teamId: string;
+            submissionId: string;
+            /** @constant */
+            outcome: 'skipped';
+            reason: string;
+          }
+      )[];
+      leaderboard?: {
+        written: number;
+        removed: number;
+        unchanged: number;
+      };
     };
-    /** @description { releaseId, challengeId, datasets, destination, files, manifestSha256, releasedBy, releasedAt, uploads?, uploadsExpireAt? } (docs/API.md) */
+    /** @description A recorded open-data release (docs/API.md) */
     DataRelease: {
-      [key: string]: unknown;
+      releaseId: string;
+      challengeId: string;
+      datasets: string[];
+      destination: string;
+      files: number;
+      /** @description SHA-256 of the release's manifest.json */
+      manifestSha256: string;
+      releasedBy: string;
+      releasedAt: string;
+      /** @description for an open-data release: a signed PUT per object; send the headers as given */
+      uploads?: {
+        path: string;
+        url: string;
+        headers: {
+          [key: string]: string;
+        };
+      }[];
+      uploadsExpireAt?: string;
+    };
+    ChallengeArchive: {
+      /** @constant */
+      format: 'podium-challenge-archive/1';
+      challengeId: string;
+      exportedAt: string;
+      pseudonymised: boolean;
+      /** @description the challenge's stored records, as `podium restore` reads them */
+      items: {
+        [key: string]: unknown;
+      }[];
+    };
+    /** @description The announcement topic, how many participants it reached and how many e-mails went out */
+    PublishedAnnouncement: {
+      id: string;
+      title: string;
+      category: string;
+      author: {
+        name: string;
+        /** @enum {string} */
+        role: 'organiser' | 'participant';
+        /** @description "organiser" on organisers' posts */
+        badge?: string;
+      };
+      createdAt: string;
+      lastActivityAt: string;
+      replyCount: number;
+      pinned: boolean;
+      locked: boolean;
+      answered: boolean;
+      hidden: boolean;
+      post: components['schemas']['DiscussionPost'];
+      recipients: number;
+      emails: number;
+    };
+    AnsweredTopic: {
+      id: string;
+      title: string;
+      category: string;
+      author: {
+        name: string;
+        /** @enum {string} */
+        role: 'organiser' | 'participant';
+        /** @description "organiser" on organisers' posts */
+        badge?: string;
+      };
+      createdAt: string;
+      lastActivityAt: string;
+      replyCount: number;
+      pinned: boolean;
+      locked: boolean;
+      answered: boolean;
+      hidden: boolean;
+      answerPostId?: string;
+    };
+    DiscussionMute: {
+      userId: string;
+      /** @description null: the mute was lifted */
+      mutedUntil: string | null;
+    };
+    PostReportPage: {
+      reports: {
+        id: string;
+        at: string;
+        topicId: string;
+        postId: string;
+        reporterId: string;
+        reason: string;
+      }[];
+      nextCursor?: string;
     };
   };
   responses: never;

@@ -1,3 +1,4 @@
+import { createPodiumApi, type PodiumApi } from '../api-client/podium-api.ts';
 import { CliError, EXIT } from './output.ts';
 
 /** The API's error shape (docs/API.md): `{ error, message, details? }`. */
@@ -6,14 +7,6 @@ interface ApiErrorBody {
   message?: string;
   details?: unknown;
   nextAllowedAt?: string;
-}
-
-export interface RequestOptions {
-  body?: unknown;
-  headers?: Record<string, string>;
-  /** Send the bearer token (default true); public routes may skip it. */
-  auth?: boolean;
-  query?: Record<string, string | number | undefined>;
 }
 
 /**
@@ -30,15 +23,47 @@ export interface ApiSession {
 /** Renew this long before expiry: a request (an upload) must not outlive its token. */
 export const REFRESH_MARGIN_MS = 5 * 60_000;
 
-/** Thin typed fetch over the Podium API; every failure becomes a CliError that names the route. */
+/** What an openapi-fetch call resolves to: its typed data, or the API's error body with the response. */
+type ApiResult<Data> = { data?: Data; error?: unknown; response: Response };
+
+/**
+ * The CLI's view of the Podium API: the generated typed client (api-client/podium-api.ts) three
+ * ways, by what a route needs of the caller, and `read`, which turns every failure into a CliError
+ * that names the route.
+ *
+ * @example
+ *   const { challenges } = await cli.api.read(cli.api.anyone.GET('/challenges'));
+ */
 export class ApiClient {
   readonly baseUrl: string;
+  /** Routes that need the caller: without a usable login the request is refused here (NOT_LOGGED_IN, LOGIN_EXPIRED). */
+  readonly user: PodiumApi;
+  /** Public routes: no token is sent. */
+  readonly anyone: PodiumApi;
+  /** Public routes that show a known caller more (leaderboards, receipts): the token when one is usable. */
+  readonly caller: PodiumApi;
   private session: ApiSession;
   private renewing: Promise<void> | undefined;
+  /** Each answer's route, for error messages: `GET /submissions/s-1`. */
+  private readonly routes = new WeakMap<Response, string>();
 
   constructor(baseUrl: string, session: ApiSession = {}) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
     this.session = session;
+    const client = (token?: () => Promise<string | undefined>) => {
+      // Resolved per request, so a test (or a proxy agent) that replaces global fetch is used.
+      const api = createPodiumApi({ baseUrl: this.baseUrl, fetch: (request) => globalThis.fetch(request), ...(token ? { token } : {}) });
+      api.use({
+        onResponse: ({ request, response }) => {
+          this.routes.set(response, `${request.method} ${new URL(request.url).pathname}`);
+          return undefined;
+        },
+      });
+      return api;
+    };
+    this.user = client(() => this.currentToken());
+    this.anyone = client();
+    this.caller = client(async () => (this.hasUsableToken ? this.currentToken() : undefined));
   }
 
   /** Whether a usable (present, unexpired or renewable) token would be sent: public routes then identify the caller. */
@@ -47,48 +72,22 @@ export class ApiClient {
     return Boolean(token) && (Boolean(refresh) || !(expiresAt && Date.parse(expiresAt) <= Date.now()));
   }
 
-  url(path: string, query?: RequestOptions['query']): string {
-    const url = new URL(this.baseUrl + path);
-    for (const [key, value] of Object.entries(query ?? {})) if (value !== undefined && value !== '') url.searchParams.set(key, String(value));
-    return url.toString();
-  }
-
-  async get<T>(path: string, options: RequestOptions = {}): Promise<T> {
-    return this.request<T>('GET', path, options);
-  }
-
-  async post<T>(path: string, body: unknown = {}, options: RequestOptions = {}): Promise<T> {
-    return this.request<T>('POST', path, { ...options, body });
-  }
-
-  /** A raw response (CSV exports); errors are still mapped. */
-  async fetchRaw(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
-    const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
-    if (options.auth !== false) headers.authorization = `Bearer ${await this.currentToken()}`;
-    if (options.body !== undefined) headers['content-type'] = 'application/json';
-    const url = this.url(path, options.query);
-    let response: Response;
+  /** The data of a successful call; otherwise a CliError: the API's own code and message, or what went wrong on the way. */
+  async read<Data>(call: Promise<ApiResult<Data>>): Promise<Data> {
+    let result: ApiResult<Data>;
     try {
-      response = await fetch(url, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
+      result = await call;
     } catch (error) {
+      if (error instanceof CliError) throw error;
+      if (error instanceof SyntaxError) throw new CliError('BAD_RESPONSE', `the Podium API at ${this.baseUrl} answered with a body that is not JSON`);
       throw new CliError('API_UNREACHABLE', `cannot reach the Podium API at ${this.baseUrl} (${causeOf(error)})`, {
         exitCode: EXIT.unreachable,
         hint: 'start it with `npm start`, or point the CLI elsewhere with --api URL',
       });
     }
-    if (!response.ok) throw await apiError(method, path, response);
-    return response;
-  }
-
-  async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
-    const response = await this.fetchRaw(method, path, options);
-    if (response.status === 204) return undefined as T;
-    const text = await response.text();
-    try {
-      return (text ? JSON.parse(text) : undefined) as T;
-    } catch {
-      throw new CliError('BAD_RESPONSE', `${method} ${path} answered ${response.status} with a body that is not JSON`);
-    }
+    const { response } = result;
+    if (!response.ok) throw apiError(this.routes.get(response) ?? response.url, response, result.error);
+    return result.data as Data;
   }
 
   private async currentToken(): Promise<string> {
@@ -138,17 +137,13 @@ function hintFor(code: string, details: unknown): string | undefined {
   return HINTS[code];
 }
 
-async function apiError(method: string, path: string, response: Response): Promise<CliError> {
-  const text = await response.text().catch(() => '');
-  let body: ApiErrorBody = {};
-  try {
-    body = JSON.parse(text) as ApiErrorBody;
-  } catch {
-    // Not our JSON (a proxy, or a route that does not exist yet): report the status and a snippet.
-  }
-  const code = body.error ?? `HTTP_${response.status}`;
-  let message = body.message ?? `${method} ${path} answered ${response.status} ${response.statusText}${text ? `: ${text.slice(0, 200)}` : ''}`;
-  const retryAt = body.nextAllowedAt ?? (body.details as { nextAllowedAt?: string } | undefined)?.nextAllowedAt;
+/** `body`: what openapi-fetch read of the error answer, our JSON parsed, anything else (a proxy's page) as text. */
+function apiError(route: string, response: Response, body: unknown): CliError {
+  const parsed: ApiErrorBody = body && typeof body === 'object' ? (body as ApiErrorBody) : {};
+  const text = typeof body === 'string' ? body : '';
+  const code = parsed.error ?? `HTTP_${response.status}`;
+  let message = parsed.message ?? `${route} answered ${response.status} ${response.statusText}${text ? `: ${text.slice(0, 200)}` : ''}`;
+  const retryAt = parsed.nextAllowedAt ?? (parsed.details as { nextAllowedAt?: string } | undefined)?.nextAllowedAt;
   if (response.status === 429 && retryAt && !message.includes(retryAt)) message += ` (next submission allowed at ${retryAt})`;
-  return new CliError(code, message, { details: body.details, hint: hintFor(code, body.details) });
+  return new CliError(code, message, { details: parsed.details, hint: hintFor(code, parsed.details) });
 }

@@ -62,6 +62,3 @@ function renewal(profileName: string, profile: Profile): ApiSession['refresh'] {
     return renewed;
   };
 }
-
-/** Percent-encodes one path segment of a route (ids come from users and must not add segments). */
-export const seg = (value: string): string => encodeURIComponent(value);

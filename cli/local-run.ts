@@ -37,7 +37,7 @@ export interface LocalRunResult {
 export async function runSubmissionLocally(
   spec: LocalRunPhase,
   archivePath: string,
-  data: { inputsDir: string; labelsPath?: string; dataset?: DatasetDefinition },
+  data: { inputsDir: string; labelsPath?: string; dataset?: Pick<DatasetDefinition, 'id' | 'kind' | 'splitColumn'> },
   keepPredictionsAt?: string,
   sandbox?: (request: SandboxRequest) => Promise<SandboxResult>,
 ): Promise<LocalRunResult> {

@@ -1,4 +1,4 @@
-import { seg, type CliContext } from './cli-context.ts';
+import { type CliContext } from './cli-context.ts';
 import { usageError, type Output } from './output.ts';
 
 interface PhaseDates {
@@ -29,6 +29,6 @@ export function phaseOrOpen(challenge: { id: string; phases: PhaseDates[] }, pha
 /** `--phase`, else the only open phase of the challenge on the platform (fetched only when needed). */
 export async function phaseOnPlatform(cli: CliContext, challengeId: string, phase: string | undefined): Promise<string> {
   if (phase) return phase;
-  const challenge = await cli.api.get<{ id: string; phases: PhaseDates[] }>(`/challenges/${seg(challengeId)}`, { auth: false });
+  const challenge = await cli.api.read(cli.api.anyone.GET('/challenges/{challengeId}', { params: { path: { challengeId } } }));
   return phaseOrOpen(challenge, undefined, cli.out);
 }

@@ -1,7 +1,8 @@
-import { higherIsBetter, type Metric } from '#shared/challenge/definition-schema.ts';
+import { higherIsBetter } from '#shared/challenge/definition-schema.ts';
 import type { ApiClient } from './api-client.ts';
-import type { Submission } from './api-types.ts';
-import { seg } from './cli-context.ts';
+import type { ApiSchema } from '../api-client/podium-api.ts';
+
+type Submission = ApiSchema<'Submission'>;
 
 /** How a challenge's scores read: its `scorePrecision`, and which way is better. --json and CSV keep full precision. */
 export interface ScoreDisplay {
@@ -12,7 +13,7 @@ export interface ScoreDisplay {
 const DEFAULT_PRECISION = 4;
 
 export async function scoreDisplayOf(api: ApiClient, challengeId: string): Promise<ScoreDisplay> {
-  const challenge = await api.get<{ scorePrecision?: number; metric: Metric }>(`/challenges/${seg(challengeId)}`, { auth: false });
+  const challenge = await api.read(api.anyone.GET('/challenges/{challengeId}', { params: { path: { challengeId } } }));
   return { precision: challenge.scorePrecision ?? DEFAULT_PRECISION, better: higherIsBetter(challenge.metric) ? 'higher' : 'lower' };
 }
 

@@ -10,8 +10,10 @@ import { withRetries } from '#shared/retry.ts';
 import type { ApiClient } from './api-client.ts';
 import { CliError, EXIT, formatBytes } from './output.ts';
 import { createProgressBar } from './progress.ts';
-import type { Submission, UploadInstructions } from './api-types.ts';
-import { seg } from './cli-context.ts';
+import type { ApiSchema } from '../api-client/podium-api.ts';
+
+type Submission = ApiSchema<'Submission'>;
+type UploadInstructions = ApiSchema<'ArchiveUpload'>;
 
 /** One presigned POST of a file (an archive, a code release), refused before sending when over its limit. */
 export async function uploadByPost(
@@ -66,7 +68,7 @@ export async function uploadArchive(
   }
   bar.done();
   etags.sort((a, b) => a.partNumber - b.partNumber);
-  return api.post<Submission>(`/submissions/${seg(submission.id)}/upload/complete`, { parts: etags });
+  return api.read(api.user.POST('/submissions/{submissionId}/upload/complete', { params: { path: { submissionId: submission.id } }, body: { parts: etags } }));
 }
 
 /** One lost connection or storage hiccup costs one part, retried, not the whole upload. */

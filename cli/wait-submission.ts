@@ -1,9 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ApiClient } from './api-client.ts';
 import { CliError, EXIT, type Output } from './output.ts';
-import { TERMINAL, type Submission } from './api-types.ts';
+import type { ApiSchema } from '../api-client/podium-api.ts';
+import { TERMINAL_STATUSES } from '#shared/submissions/submission-status.ts';
 import { formatScore, type ScoreDisplay } from './score-display.ts';
-import { seg } from './cli-context.ts';
+
+type Submission = ApiSchema<'Submission'>;
 
 type Followed = { submission: Submission; states: { status: string; at: string; betweenChecks?: true }[] };
 
@@ -50,7 +52,7 @@ async function follow(api: ApiClient, out: Output, initial: Submission, options:
       states.push({ status: submission.status, at });
       out.line(`  ${at.slice(11, 19)}  ${submission.status}`);
     }
-    if (TERMINAL.includes(submission.status)) return { submission, states };
+    if (TERMINAL_STATUSES.includes(submission.status)) return { submission, states };
     if (options.timeoutMs !== undefined && Date.now() - started > options.timeoutMs) {
       throw new CliError(
         'WAIT_TIMEOUT',
@@ -61,7 +63,7 @@ async function follow(api: ApiClient, out: Output, initial: Submission, options:
       );
     }
     await sleep(options.pollMs);
-    submission = await api.get<Submission>(`/submissions/${seg(submission.id)}`);
+    submission = await api.read(api.user.GET('/submissions/{submissionId}', { params: { path: { submissionId: submission.id } } }));
   }
 }
 

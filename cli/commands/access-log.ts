@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { challengeAndRest, challengeOption } from '../challenge-argument.ts';
-import { cliContext, seg } from '../cli-context.ts';
+import { cliContext } from '../cli-context.ts';
 import { formatTable, usageError } from '../output.ts';
 
 interface AccessEntry {
@@ -34,8 +34,8 @@ export function registerAccessLog(program: Command): void {
       const challengeId = cli.challengeOr(givenChallenge);
       const since = instant(options.since, '--since');
       const until = instant(options.until, '--until');
-      const body = await cli.api.get<{ entries?: AccessEntry[]; accessLog?: AccessEntry[] }>(`/admin/challenges/${seg(challengeId)}/access-log`);
-      const entries = (body.entries ?? body.accessLog ?? []).filter((e) => {
+      const body = await cli.api.read(cli.api.user.GET('/admin/challenges/{challengeId}/access-log', { params: { path: { challengeId } } }));
+      const entries = body.entries.filter((e) => {
         const at = Date.parse(e.at ?? '');
         if (options.user && e.userId !== options.user && e.email?.toLowerCase() !== options.user.toLowerCase()) return false;
         if (options.dataset && e.datasetId !== options.dataset) return false;

@@ -1,14 +1,7 @@
 import type { Command } from 'commander';
 import { challengeAndRest, challengeOption } from '../challenge-argument.ts';
-import { cliContext, seg } from '../cli-context.ts';
+import { cliContext } from '../cli-context.ts';
 import { formatTable } from '../output.ts';
-
-interface Participant {
-  userId: string;
-  email?: string;
-  status?: string;
-  acceptedAt?: string;
-}
 
 export function registerApprove(program: Command): void {
   program
@@ -26,11 +19,15 @@ export function registerApprove(program: Command): void {
       const cli = await cliContext(command);
       const challengeId = cli.challengeOr(givenChallenge);
       if (userId) {
-        const result = await cli.api.post<Record<string, unknown>>(`/admin/challenges/${seg(challengeId)}/participants/${seg(userId)}/approve`, {});
+        const result = await cli.api.read(
+          cli.api.user.POST('/admin/challenges/{challengeId}/participants/{userId}/approve', { params: { path: { challengeId, userId } } }),
+        );
         cli.out.result(result, () => cli.out.line(`✓ ${userId} approved in ${challengeId}.`));
         return;
       }
-      const body = await cli.api.get<{ participants: Participant[] }>(`/admin/challenges/${seg(challengeId)}/participants`, { query: { status: 'pending' } });
+      const body = await cli.api.read(
+        cli.api.user.GET('/admin/challenges/{challengeId}/participants', { params: { path: { challengeId }, query: { status: 'pending' } } }),
+      );
       const participants = body.participants ?? [];
       cli.out.result({ participants }, () => {
         if (participants.length === 0) cli.out.line(`Nobody is waiting for approval in ${challengeId}.`);

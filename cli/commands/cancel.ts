@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { cliContext, seg } from '../cli-context.ts';
-import type { Submission } from '../api-types.ts';
+import { cliContext } from '../cli-context.ts';
 
 export function registerCancel(program: Command): void {
   program
@@ -12,7 +11,10 @@ export function registerCancel(program: Command): void {
     .action(async (id: string, options: { admin?: boolean }, command: Command) => {
       const cli = await cliContext(command);
       const admin = options.admin ?? false;
-      const submission = await cli.api.post<Submission>(admin ? `/admin/submissions/${seg(id)}/cancel` : `/submissions/${seg(id)}/cancel`, {});
+      const params = { params: { path: { submissionId: id } } };
+      const submission = await cli.api.read(
+        admin ? cli.api.user.POST('/admin/submissions/{submissionId}/cancel', params) : cli.api.user.POST('/submissions/{submissionId}/cancel', params),
+      );
       cli.out.result(submission, () => cli.out.line(`✓ Submission ${id} is ${submission.status ?? 'CANCELLED'}.`));
     });
 }

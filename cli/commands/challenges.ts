@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { cliContext } from '../cli-context.ts';
 import { formatTable } from '../output.ts';
-import type { ChallengeSummary } from '../api-types.ts';
 
 export function registerChallenges(program: Command): void {
   program
@@ -10,7 +9,7 @@ export function registerChallenges(program: Command): void {
     .addHelpText('after', '\nExamples:\n  podium challenges\n  podium challenges --json | jq -r ".challenges[].id"')
     .action(async (_options: unknown, command: Command) => {
       const cli = await cliContext(command);
-      const { challenges } = await cli.api.get<{ challenges: ChallengeSummary[] }>('/challenges', { auth: false });
+      const { challenges } = await cli.api.read(cli.api.anyone.GET('/challenges'));
       cli.out.result({ challenges }, () => {
         if (challenges.length === 0) {
           cli.out.line('No challenges yet. Organisers add one with `podium upload-data <dir>`.');

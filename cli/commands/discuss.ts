@@ -1,29 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { challengeOption } from '../challenge-argument.ts';
-import { cliContext, seg } from '../cli-context.ts';
+import type { components } from '../../api-client/openapi.d.ts';
+import { cliContext } from '../cli-context.ts';
 import { formatTable, usageError } from '../output.ts';
 
-interface TopicSummary {
-  id: string;
-  title: string;
-  category: string;
-  author: { name: string; badge?: string };
-  lastActivityAt: string;
-  replyCount: number;
-  pinned: boolean;
-  locked: boolean;
-  answered: boolean;
-}
-
-interface PostView {
-  id: string;
-  author: { name: string; badge?: string };
-  body: string;
-  createdAt: string;
-  answer?: boolean;
-  hidden: boolean;
-}
+type TopicSummary = components['schemas']['DiscussionTopic'];
+type PostView = components['schemas']['DiscussionPost'];
 
 const byline = (post: PostView) => `${post.author.name}${post.author.badge ? ' [organiser]' : ''}, ${post.createdAt}${post.answer ? '  ✔ answer' : ''}`;
 
@@ -57,10 +40,14 @@ export function registerDiscuss(program: Command): void {
     .action(async (options: { challenge?: string; category?: string; search?: string; newest?: boolean; limit: string }, command: Command) => {
       const cli = await cliContext(command);
       const challengeId = cli.challengeOr(options.challenge);
-      const page = await cli.api.get<{ topics: TopicSummary[]; nextCursor?: string }>(`/challenges/${seg(challengeId)}/discussion/topics`, {
-        auth: cli.api.hasUsableToken,
-        query: { sort: options.newest ? 'newest' : 'activity', category: options.category, q: options.search, limit: Number(options.limit) },
-      });
+      const page = await cli.api.read(
+        cli.api.caller.GET('/challenges/{challengeId}/discussion/topics', {
+          params: {
+            path: { challengeId },
+            query: { sort: options.newest ? 'newest' : 'activity', category: options.category, q: options.search, limit: Number(options.limit) },
+          },
+        }),
+      );
       cli.out.result(page, () => {
         if (page.topics.length === 0) return cli.out.line('No topics.');
         const flags = (topic: TopicSummary) =>
@@ -83,12 +70,8 @@ export function registerDiscuss(program: Command): void {
     .action(async (topicId: string, options: { challenge?: string }, command: Command) => {
       const cli = await cliContext(command);
       const challengeId = cli.challengeOr(options.challenge);
-      const topic = await cli.api.get<TopicSummary & { post: PostView; replies: PostView[] }>(
-        `/challenges/${seg(challengeId)}/discussion/topics/${seg(topicId)}`,
-        {
-          auth: cli.api.hasUsableToken,
-          query: { limit: 100 },
-        },
+      const topic = await cli.api.read(
+        cli.api.caller.GET('/challenges/{challengeId}/discussion/topics/{topicId}', { params: { path: { challengeId, topicId }, query: { limit: 100 } } }),
       );
       cli.out.result(topic, () => {
         cli.out.line(`${topic.title}  [${topic.category}]${topic.pinned ? ' pinned' : ''}${topic.locked ? ' locked' : ''}`);
@@ -111,11 +94,12 @@ export function registerDiscuss(program: Command): void {
       const cli = await cliContext(command);
       const challengeId = cli.challengeOr(options.challenge);
       const body = await bodyOf(options);
-      const topic = await cli.api.post<TopicSummary>(`/challenges/${seg(challengeId)}/discussion/topics`, {
-        title: options.title,
-        category: options.category,
-        body,
-      });
+      const topic = await cli.api.read(
+        cli.api.user.POST('/challenges/{challengeId}/discussion/topics', {
+          params: { path: { challengeId } },
+          body: { title: options.title, category: options.category, body },
+        }),
+      );
       cli.out.result(topic, () => cli.out.line(`Opened topic ${topic.id}: ${topic.title}\nRead it: podium discuss show ${topic.id} -c ${challengeId}`));
     });
 
@@ -129,7 +113,12 @@ export function registerDiscuss(program: Command): void {
     .action(async (topicId: string, options: { challenge?: string; body?: string; file?: string }, command: Command) => {
       const cli = await cliContext(command);
       const challengeId = cli.challengeOr(options.challenge);
-      const reply = await cli.api.post<PostView>(`/challenges/${seg(challengeId)}/discussion/topics/${seg(topicId)}/replies`, { body: await bodyOf(options) });
+      const reply = await cli.api.read(
+        cli.api.user.POST('/challenges/{challengeId}/discussion/topics/{topicId}/replies', {
+          params: { path: { challengeId, topicId } },
+          body: { body: await bodyOf(options) },
+        }),
+      );
       cli.out.result(reply, () => cli.out.line(`Replied (${reply.id}).`));
     });
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { challengeAndRest, challengeOption } from '../challenge-argument.ts';
-import { cliContext, seg } from '../cli-context.ts';
+import { cliContext } from '../cli-context.ts';
 import { usageError } from '../output.ts';
 
 export function registerDisqualify(program: Command): void {
@@ -32,13 +32,9 @@ export function registerDisqualify(program: Command): void {
         const challengeId = cli.challengeOr(givenChallenge);
         if (!teamId) throw usageError('which team? pass its id after the challenge', `podium disqualify ${challengeId} <teamId> --reason "why"`);
         if (!options.reason) throw usageError('--reason is required (it goes to the audit log)');
-        const result = await cli.api.request<Record<string, unknown>>(
-          options.undo ? 'DELETE' : 'POST',
-          `/admin/challenges/${seg(challengeId)}/teams/${seg(teamId)}/disqualify`,
-          {
-            body: { reason: options.reason },
-          },
-        );
+        const init = { params: { path: { challengeId, teamId } }, body: { reason: options.reason } };
+        const path = '/admin/challenges/{challengeId}/teams/{teamId}/disqualify';
+        const result = await cli.api.read(options.undo ? cli.api.user.DELETE(path, init) : cli.api.user.POST(path, init));
         cli.out.result(result ?? { teamId, disqualified: !options.undo }, () =>
           cli.out.line(
             options.undo

@@ -4,9 +4,8 @@ import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
-import { cliContext, seg } from '../cli-context.ts';
+import { cliContext } from '../cli-context.ts';
 import { CliError, EXIT, formatBytes } from '../output.ts';
-import type { ArchiveDownload } from '../api-types.ts';
 
 export function registerDownloadSubmission(program: Command): void {
   program
@@ -17,7 +16,7 @@ export function registerDownloadSubmission(program: Command): void {
     .addHelpText('after', '\nExamples:\n  podium download-submission s-01HV6…\n  podium download-submission s-01HV6… -o best-so-far.zip')
     .action(async (id: string, options: { output?: string }, command: Command) => {
       const cli = await cliContext(command);
-      const link = await cli.api.get<ArchiveDownload>(`/submissions/${seg(id)}/archive`);
+      const link = await cli.api.read(cli.api.user.GET('/submissions/{submissionId}/archive', { params: { path: { submissionId: id } } }));
       const target = resolve(options.output ?? link.fileName);
       const part = `${target}.part`;
       let response: Response;

@@ -5,10 +5,12 @@ import { dirname, join, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
 import { mapWithConcurrency } from '#shared/concurrency.ts';
 import { challengeAndRest, challengeOption } from '../challenge-argument.ts';
-import { cliContext, seg } from '../cli-context.ts';
+import { cliContext } from '../cli-context.ts';
 import { CliError, EXIT, formatBytes, usageError } from '../output.ts';
 import { createProgressBar, type ProgressBar } from '../progress.ts';
-import type { ChallengeSummary, DatasetFile } from '../api-types.ts';
+import type { ApiSchema } from '../../api-client/podium-api.ts';
+
+type DatasetFile = ApiSchema<'DatasetFiles'>['files'][number];
 
 interface DownloadOptions {
   out?: string;
@@ -62,12 +64,14 @@ Examples:
         let datasetIds: string[];
         if (datasetId) datasetIds = [datasetId];
         else {
-          const challenge = await cli.api.get<ChallengeSummary>(`/challenges/${seg(challengeId)}`, { auth: false });
+          const challenge = await cli.api.read(cli.api.anyone.GET('/challenges/{challengeId}', { params: { path: { challengeId } } }));
           datasetIds = challenge.datasets.filter((dataset) => dataset.downloadable).map((dataset) => dataset.id);
         }
         const jobs: { dataset: string; file: DatasetFile; target: string }[] = [];
         for (const id of datasetIds) {
-          const { files } = await cli.api.get<{ files: DatasetFile[] }>(`/challenges/${seg(challengeId)}/datasets/${seg(id)}`);
+          const { files } = await cli.api.read(
+            cli.api.user.GET('/challenges/{challengeId}/datasets/{datasetId}', { params: { path: { challengeId, datasetId: id } } }),
+          );
           const root = resolve(outDir, id);
           for (const file of files) jobs.push({ dataset: id, file, target: safeTarget(root, file.path) });
         }

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { challengeAndRest, challengeOption } from '../challenge-argument.ts';
-import { cliContext, seg } from '../cli-context.ts';
+import { cliContext } from '../cli-context.ts';
 import { usageError } from '../output.ts';
 
 const KINDS = ['leaderboard', 'submissions', 'access-log'] as const;
@@ -42,9 +42,11 @@ export function registerExport(program: Command): void {
       const challengeId = cli.challengeOr(givenChallenge);
       if (options.all) {
         if (what) throw usageError(`--all exports everything; leave out "${what}"`);
-        const archive = await cli.api.get<{ items: unknown[] }>(`/admin/challenges/${seg(challengeId)}/archive`, {
-          query: { pseudonymise: options.pseudonymise ? 'true' : 'false' },
-        });
+        const archive = await cli.api.read(
+          cli.api.user.GET('/admin/challenges/{challengeId}/archive', {
+            params: { path: { challengeId }, query: { pseudonymise: options.pseudonymise ? 'true' : 'false' } },
+          }),
+        );
         const target = options.out ?? `${challengeId}-archive.json`;
         await writeFile(target, `${JSON.stringify(archive)}\n`);
         cli.out.result({ file: target, items: archive.items.length }, () =>
@@ -57,11 +59,16 @@ export function registerExport(program: Command): void {
       if (!(KINDS as readonly string[]).includes(what)) throw usageError(`<what> must be one of ${KINDS.join(', ')}, got "${what}"`);
       if (!['public', 'private'].includes(options.split)) throw usageError(`--split must be public or private, got "${options.split}"`);
       if (what === 'leaderboard' && !options.phase) throw usageError('the leaderboard export needs --phase <id>');
-      const response = await cli.api.fetchRaw('GET', `/admin/challenges/${seg(challengeId)}/exports/${what}.csv`, {
-        query: { phase: options.phase, ...(what === 'leaderboard' ? { split: options.split } : {}) },
-        headers: { accept: 'text/csv' },
-      });
-      const csv = await response.text();
+      const csv = await cli.api.read(
+        cli.api.user.GET('/admin/challenges/{challengeId}/exports/{export}', {
+          params: {
+            path: { challengeId, export: `${what as (typeof KINDS)[number]}.csv` },
+            query: { phase: options.phase, ...(what === 'leaderboard' ? { split: options.split as 'public' | 'private' } : {}) },
+          },
+          headers: { accept: 'text/csv' },
+          parseAs: 'text',
+        }),
+      );
       const rows = Math.max(0, csv.split('\n').filter((line) => line.length > 0).length - 1);
       if (options.out) {
         await writeFile(options.out, csv);

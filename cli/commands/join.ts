@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
 import { challengeAndRest, challengeOption } from '../challenge-argument.ts';
-import { cliContext, seg } from '../cli-context.ts';
+import { cliContext } from '../cli-context.ts';
 import { CliError, usageError } from '../output.ts';
 import { ask } from '../prompt.ts';
-import type { Registration } from '../api-types.ts';
 
 export function registerJoin(program: Command): void {
   program
@@ -18,7 +17,7 @@ export function registerJoin(program: Command): void {
       const cli = await cliContext(command);
       if (!givenChallenge) throw usageError('which challenge? pass its id', 'see `podium challenges`, then `podium join <id>`');
       const challengeId = givenChallenge;
-      const rules = await cli.api.get<{ version: string; markdown: string }>(`/challenges/${seg(challengeId)}/rules`, { auth: false });
+      const rules = await cli.api.read(cli.api.anyone.GET('/challenges/{challengeId}/rules', { params: { path: { challengeId } } }));
       cli.out.line(rules.markdown.trimEnd());
       cli.out.line();
       cli.out.line(`(rules version ${rules.version})`);
@@ -27,7 +26,9 @@ export function registerJoin(program: Command): void {
         const answer = await ask('Do you accept these rules? [y/N] ', { nonInteractiveHint: `read them, then run: podium join ${challengeId} --yes` });
         if (!/^y(es)?$/i.test(answer.trim())) throw new CliError('RULES_DECLINED', 'rules not accepted; you are not registered');
       }
-      const registration = await cli.api.post<Registration>(`/challenges/${seg(challengeId)}/registration`, { rulesVersion: rules.version });
+      const registration = await cli.api.read(
+        cli.api.user.POST('/challenges/{challengeId}/registration', { params: { path: { challengeId } }, body: { rulesVersion: rules.version } }),
+      );
       await cli.saveProfile({ challenge: challengeId });
       cli.out.result({ challenge: challengeId, ...registration }, () => {
         if (registration.status === 'approved') {

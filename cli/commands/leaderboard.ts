@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
 import { challengeAndRest, challengeOption } from '../challenge-argument.ts';
 import { phaseOnPlatform } from '../open-phase.ts';
-import { cliContext, seg } from '../cli-context.ts';
+import { cliContext } from '../cli-context.ts';
 import { formatTable, usageError } from '../output.ts';
-import type { Leaderboard } from '../api-types.ts';
 import { formatValue, scoreDisplayOf } from '../score-display.ts';
 
 interface LeaderboardOptions {
@@ -36,12 +35,16 @@ export function registerLeaderboard(program: Command): void {
       const limit = Number(options.limit);
       if (!Number.isInteger(limit) || limit < 1 || limit > 200) throw usageError('--limit must be a whole number from 1 to 200');
       // Anonymous reads are allowed; a logged-in organiser sees unpublished private boards.
-      const auth = cli.api.hasUsableToken;
-      const path = `/challenges/${seg(challengeId)}/phases/${seg(phaseId)}/leaderboard`;
-      let board = await cli.api.get<Leaderboard>(path, { auth, query: { split: options.split, limit } });
+      const page = (cursor?: string) =>
+        cli.api.read(
+          cli.api.caller.GET('/challenges/{challengeId}/phases/{phaseId}/leaderboard', {
+            params: { path: { challengeId, phaseId }, query: { split: options.split as 'public' | 'private', limit, ...(cursor ? { cursor } : {}) } },
+          }),
+        );
+      let board = await page();
       const entries = [...board.entries];
       while (options.all && board.nextCursor) {
-        board = await cli.api.get<Leaderboard>(path, { auth, query: { split: options.split, limit, cursor: board.nextCursor } });
+        board = await page(board.nextCursor);
         entries.push(...board.entries);
       }
       const result = { ...board, entries, nextCursor: options.all ? null : board.nextCursor };

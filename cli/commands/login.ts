@@ -97,7 +97,7 @@ The login is renewed automatically for 30 days (Cognito's refresh token, kept in
 
 async function devLogin(cli: CliContext, email: string, role: 'competitor' | 'organiser'): Promise<Session> {
   try {
-    const result = await cli.api.post<{ token: string; userId: string; expiresAt: string }>('/dev/login', { email, role }, { auth: false });
+    const result = await cli.api.read(cli.api.anyone.POST('/dev/login', { body: { email, role } }));
     return { ...result, role };
   } catch (error) {
     if (error instanceof CliError && error.code === 'NOT_FOUND') {

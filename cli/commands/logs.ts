@@ -1,11 +1,5 @@
 import type { Command } from 'commander';
-import { cliContext, seg } from '../cli-context.ts';
-
-interface RunLog {
-  visibility: 'full' | 'hidden';
-  lines: string[];
-  note?: string;
-}
+import { cliContext } from '../cli-context.ts';
 
 export function registerLogs(program: Command): void {
   program
@@ -16,7 +10,10 @@ export function registerLogs(program: Command): void {
     .addHelpText('after', '\nExamples:\n  podium logs s-01HV6…\n  podium logs s-01HV6… --admin')
     .action(async (id: string, options: { admin?: boolean }, command: Command) => {
       const cli = await cliContext(command);
-      const log = await cli.api.get<RunLog>(options.admin ? `/admin/submissions/${seg(id)}/logs` : `/submissions/${seg(id)}/logs`);
+      const params = { params: { path: { submissionId: id } } };
+      const log = await cli.api.read(
+        options.admin ? cli.api.user.GET('/admin/submissions/{submissionId}/logs', params) : cli.api.user.GET('/submissions/{submissionId}/logs', params),
+      );
       cli.out.result(log, () => {
         if (log.visibility === 'hidden') {
           cli.out.line(`(${log.note ?? 'nothing a run on hidden data prints is shown to teams'})`);

@@ -2,12 +2,6 @@ import type { Command } from 'commander';
 import { cliContext } from '../cli-context.ts';
 import { formatTable } from '../output.ts';
 
-interface Inbox {
-  unread: number;
-  unreadCapped: boolean;
-  notifications: { id: string; type: string; challengeId: string; at: string; title: string; text: string; read: boolean }[];
-}
-
 export function registerNotifications(program: Command): void {
   program
     .command('notifications')
@@ -18,8 +12,10 @@ export function registerNotifications(program: Command): void {
     .addHelpText('after', '\nExamples:\n  podium notifications\n  podium notifications --unread --mark-read\n  podium notifications --json')
     .action(async (options: { unread?: boolean; limit: string; markRead?: boolean }, command: Command) => {
       const cli = await cliContext(command);
-      const inbox = await cli.api.get<Inbox>('/me/notifications', { query: { limit: Number(options.limit), ...(options.unread ? { unread: 'true' } : {}) } });
-      const marked = options.markRead ? (await cli.api.post<{ marked: number }>('/me/notifications/read', { all: true })).marked : undefined;
+      const inbox = await cli.api.read(
+        cli.api.user.GET('/me/notifications', { params: { query: { limit: Number(options.limit), ...(options.unread ? { unread: 'true' as const } : {}) } } }),
+      );
+      const marked = options.markRead ? (await cli.api.read(cli.api.user.POST('/me/notifications/read', { body: { all: true } }))).marked : undefined;
       cli.out.result({ ...inbox, ...(marked !== undefined ? { marked } : {}) }, () => {
         cli.out.line(`${inbox.unread}${inbox.unreadCapped ? '+' : ''} unread`);
         if (inbox.notifications.length === 0) return;

@@ -1,17 +1,8 @@
 import type { Command } from 'commander';
 import { challengeAndRest, challengeOption } from '../challenge-argument.ts';
-import { cliContext, seg, type CliContext } from '../cli-context.ts';
+import { cliContext, type CliContext } from '../cli-context.ts';
 import { CliError, usageError } from '../output.ts';
 import { ask } from '../prompt.ts';
-
-interface PublicationPreview {
-  published: boolean;
-  closes: string;
-  open: boolean;
-  board: 'private' | 'overall';
-  boardTeams: number;
-  scoredSubmissions: number;
-}
 
 interface PublishOptions {
   phase: string;
@@ -47,11 +38,12 @@ export function registerPublish(program: Command): void {
       const challengeId = cli.challengeOr(givenChallenge);
       const modes = [options.pause, options.resume, options.undo].filter(Boolean).length;
       if (modes > 1) throw usageError('--pause, --resume and --undo cannot be combined');
-      const phasePath = `/admin/challenges/${seg(challengeId)}/phases/${seg(options.phase)}`;
+      const phaseId = options.phase;
       const where = `${challengeId}/${options.phase}`;
       if (options.pause || options.resume) {
         const action = options.pause ? 'pause' : 'resume';
-        const result = await cli.api.post<Record<string, unknown>>(`${phasePath}/${action}`, {});
+        const path = `/admin/challenges/{challengeId}/phases/{phaseId}/${action}` as const;
+        const result = await cli.api.read(cli.api.user.POST(path, { params: { path: { challengeId, phaseId } } }));
         cli.out.result(result ?? { challenge: challengeId, phase: options.phase, action }, () =>
           cli.out.line(`✓ ${where}: submissions ${action === 'pause' ? 'paused' : 'resumed'}.`),
         );
@@ -60,18 +52,26 @@ export function registerPublish(program: Command): void {
       if (options.undo) {
         if (!options.reason)
           throw usageError('--undo needs --reason (it goes to the audit log)', `podium publish ${challengeId} --phase ${options.phase} --undo --reason "why"`);
-        const result = await cli.api.post<Record<string, unknown>>(`${phasePath}/unpublish`, { reason: options.reason });
+        const result = await cli.api.read(
+          cli.api.user.POST('/admin/challenges/{challengeId}/phases/{phaseId}/unpublish', {
+            params: { path: { challengeId, phaseId } },
+            body: { reason: options.reason! },
+          }),
+        );
         cli.out.result(result, () => cli.out.line(`✓ ${where}: leaderboard unpublished; private scores are hidden again.`));
         return;
       }
-      await publish(cli, challengeId, options, phasePath, where);
+      await publish(cli, challengeId, options, where);
     });
 }
 
-async function publish(cli: CliContext, challengeId: string, options: PublishOptions, phasePath: string, where: string): Promise<void> {
+async function publish(cli: CliContext, challengeId: string, options: PublishOptions, where: string): Promise<void> {
+  const phaseId = options.phase;
   if (options.force && !options.reason)
     throw usageError('--force needs --reason (it goes to the audit log)', `podium publish ${challengeId} --phase ${options.phase} --force --reason "why"`);
-  const preview = await cli.api.get<PublicationPreview>(`${phasePath}/publication`);
+  const preview = await cli.api.read(
+    cli.api.user.GET('/admin/challenges/{challengeId}/phases/{phaseId}/publication', { params: { path: { challengeId, phaseId } } }),
+  );
   const board = preview.board === 'private' ? 'the private leaderboard' : 'the leaderboard';
   cli.out.line(`Publishing ${where} makes visible to everyone:`);
   cli.out.line(`  - ${board}, ${preview.boardTeams} team${preview.boardTeams === 1 ? '' : 's'};`);
@@ -98,6 +98,11 @@ async function publish(cli: CliContext, challengeId: string, options: PublishOpt
     });
     if (!/^y(es)?$/i.test(answer.trim())) throw new CliError('NOT_PUBLISHED', 'nothing was published');
   }
-  const result = await cli.api.post<Record<string, unknown>>(`${phasePath}/publish`, options.force ? { force: true, reason: options.reason } : {});
+  const result = await cli.api.read(
+    cli.api.user.POST('/admin/challenges/{challengeId}/phases/{phaseId}/publish', {
+      params: { path: { challengeId, phaseId } },
+      body: { force: Boolean(options.force), ...(options.force && options.reason ? { reason: options.reason } : {}) },
+    }),
+  );
   cli.out.result(result, () => cli.out.line(`✓ ${where}: leaderboard published: everyone now sees the private scores.`));
 }

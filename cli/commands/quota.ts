@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { challengeAndRest, challengeOption } from '../challenge-argument.ts';
 import { phaseOnPlatform } from '../open-phase.ts';
-import { cliContext, seg } from '../cli-context.ts';
-import type { Quota } from '../api-types.ts';
+import { cliContext } from '../cli-context.ts';
 
 export function registerQuota(program: Command): void {
   program
@@ -17,7 +16,7 @@ export function registerQuota(program: Command): void {
       const cli = await cliContext(command);
       const challengeId = cli.challengeOr(givenChallenge);
       const phaseId = await phaseOnPlatform(cli, challengeId, options.phase);
-      const quota = await cli.api.get<Quota>(`/challenges/${seg(challengeId)}/phases/${seg(phaseId)}/quota`);
+      const quota = await cli.api.read(cli.api.user.GET('/challenges/{challengeId}/phases/{phaseId}/quota', { params: { path: { challengeId, phaseId } } }));
       cli.out.result(quota, () => {
         cli.out.line(`${challengeId} / ${phaseId}`);
         for (const key of ['perDay', 'total', 'concurrent'] as const) {

@@ -4,7 +4,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { publicKeyFingerprint, RECEIPT_ALGORITHM, verifyReceipt, type ReceiptPublicKey, type SignedReceipt } from '#shared/receipts/score-receipt.ts';
-import { cliContext, seg } from '../cli-context.ts';
+import { cliContext } from '../cli-context.ts';
 import { CliError, printable } from '../output.ts';
 
 /** `podium receipt <id>`: saves a scored submission's signed receipt. */
@@ -18,7 +18,7 @@ export function registerReceipt(program: Command): void {
     .action(async (id: string, options: { output?: string }, command: Command) => {
       const cli = await cliContext(command);
       // Logged in: the team's own receipt before publication; anonymous: any published one.
-      const receipt = await cli.api.get<SignedReceipt>(`/submissions/${seg(id)}/receipt`, { auth: cli.api.hasUsableToken });
+      const receipt = await cli.api.read(cli.api.caller.GET('/submissions/{submissionId}/receipt', { params: { path: { submissionId: id } } }));
       const target = resolve(options.output ?? `receipt-${id}.json`);
       await writeFile(target, `${JSON.stringify(receipt, null, 2)}\n`);
       cli.out.result({ submissionId: id, path: target, receipt }, () => {
@@ -47,7 +47,7 @@ export function registerVerify(program: Command): void {
       }
       const keys = options.publicKey
         ? await offlineKeys(options.publicKey, receipt)
-        : (await cli.api.get<{ keys: ReceiptPublicKey[] }>('/.well-known/podium-receipt-keys', { auth: false })).keys;
+        : (await cli.api.read(cli.api.anyone.GET('/.well-known/podium-receipt-keys'))).keys;
       const archive = options.archive ? { sha256: await sha256Of(options.archive) } : undefined;
       const check = verifyReceipt(receipt, keys, archive);
       if (!check.ok) throw new CliError('RECEIPT_INVALID', check.problem);

@@ -3,22 +3,9 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { folderFiles, zipFolderFiles } from '../archive-folder.ts';
 import { challengeAndRest, challengeOption } from '../challenge-argument.ts';
-import { cliContext, seg } from '../cli-context.ts';
+import { cliContext } from '../cli-context.ts';
 import { formatBytes, usageError } from '../output.ts';
 import { uploadByPost } from '../upload-archive.ts';
-
-interface CodeRelease {
-  teamId: string;
-  teamName: string;
-  rank: number;
-  attempt: number;
-  status: string;
-  licence: string;
-  readme: string;
-  archiveBytes?: number;
-  reviewedAt?: string;
-  rejectionReason?: string;
-}
 
 /** The code folder as one zip (caches and VCS data left out, symlinks refused), or a ready-made zip. */
 async function codeArchive(source: string): Promise<{ path: string; bytes: number; cleanup: () => Promise<void> }> {
@@ -56,12 +43,14 @@ export function registerReleaseCode(program: Command): void {
       });
       const archive = await codeArchive(source);
       try {
-        const started = await cli.api.post<{ release: CodeRelease; upload: { url: string; fields: Record<string, string>; maxBytes: number } }>(
-          `/challenges/${seg(challengeId)}/code-release`,
-          { licence: options.licence, readme, archiveBytes: archive.bytes },
+        const started = await cli.api.read(
+          cli.api.user.POST('/challenges/{challengeId}/code-release', {
+            params: { path: { challengeId } },
+            body: { licence: options.licence, readme, archiveBytes: archive.bytes },
+          }),
         );
         await uploadByPost(started.upload, archive.path, archive.bytes, !cli.out.json);
-        const release = await cli.api.request<CodeRelease>('POST', `/challenges/${seg(challengeId)}/code-release/complete`);
+        const release = await cli.api.read(cli.api.user.POST('/challenges/{challengeId}/code-release/complete', { params: { path: { challengeId } } }));
         cli.out.result(release, () => {
           cli.out.line(
             `✓ Code release of ${release.teamName} (rank ${release.rank}) uploaded: ` +
@@ -83,7 +72,7 @@ export function registerReleaseCode(program: Command): void {
     .action(async (challengeArgument: string | undefined, options: { challenge?: string }, command: Command) => {
       const cli = await cliContext(command);
       const challengeId = cli.challengeOr(challengeAndRest([challengeArgument], options.challenge).challenge);
-      const { releases } = await cli.api.get<{ releases: CodeRelease[] }>(`/challenges/${seg(challengeId)}/code-releases`);
+      const { releases } = await cli.api.read(cli.api.user.GET('/challenges/{challengeId}/code-releases', { params: { path: { challengeId } } }));
       cli.out.result(releases, () => {
         if (releases.length === 0) cli.out.line(`No code release of ${challengeId} is published yet.`);
         for (const release of releases) {
@@ -107,10 +96,12 @@ export function registerReleaseCode(program: Command): void {
     .action(async (teamId: string, options: { challenge?: string; reject?: string }, command: Command) => {
       const cli = await cliContext(command);
       const challengeId = cli.challengeOr(options.challenge);
-      const base = `/admin/challenges/${seg(challengeId)}/code-releases/${seg(teamId)}`;
-      const release = options.reject
-        ? await cli.api.post<CodeRelease>(`${base}/reject`, { reason: options.reject })
-        : await cli.api.request<CodeRelease>('POST', `${base}/verify`);
+      const params = { path: { challengeId, teamId } };
+      const release = await cli.api.read(
+        options.reject
+          ? cli.api.user.POST('/admin/challenges/{challengeId}/code-releases/{teamId}/reject', { params, body: { reason: options.reject } })
+          : cli.api.user.POST('/admin/challenges/{challengeId}/code-releases/{teamId}/verify', { params }),
+      );
       cli.out.result(release, () =>
         cli.out.line(
           release.status === 'VERIFIED'

@@ -10,7 +10,7 @@ import { fileChecksums } from '#shared/datasets/file-checksums.ts';
 import { hiddenManifestJson } from '#shared/datasets/dataset-layout.ts';
 import { mapWithConcurrency } from '#shared/concurrency.ts';
 import { loadChallengeForCli } from '../challenge-files.ts';
-import { cliContext, seg } from '../cli-context.ts';
+import { cliContext } from '../cli-context.ts';
 import { CliError, usageError } from '../output.ts';
 
 /** What the organiser writes about the data: every field is required, so no release goes out without them. */
@@ -177,9 +177,12 @@ Examples:
       // reader who finds it finds every file it lists.
       const finalPhase = challenge.phases.at(-1)!;
       const split = challenge.datasets.find((dataset) => dataset.id === finalPhase.dataset)?.splitColumn ? 'private' : 'public';
-      const board = await cli.api.fetchRaw('GET', `/admin/challenges/${seg(challenge.id)}/exports/leaderboard.csv`, {
-        query: { phase: finalPhase.id, split },
-      });
+      const board = await cli.api.read(
+        cli.api.user.GET('/admin/challenges/{challengeId}/exports/{export}', {
+          params: { path: { challengeId: challenge.id, export: 'leaderboard.csv' }, query: { phase: finalPhase.id, split } },
+          parseAs: 'text',
+        }),
+      );
       const objects: ReleaseObject[] = [
         ...files.map(({ datasetId, path, bytes, sha256, source }) => ({ path: `${datasetId}/${path}`, bytes, sha256, source })),
         ...datasets
@@ -196,17 +199,18 @@ Examples:
           ),
         written('SHA256SUMS', files.map((file) => `${file.sha256}  ${file.datasetId}/${file.path}\n`).join('')),
         written('DATA-CARD.md', dataCardMarkdown(challenge, card, datasets)),
-        written(`leaderboard-${finalPhase.id}.csv`, await board.text()),
+        written(`leaderboard-${finalPhase.id}.csv`, board),
         written('manifest.json', manifestText),
       ];
 
       // The platform decides first: refused while a phase using the data is open, and nothing is written.
       const target = out ? { destination: out } : { openData: objects.map(({ path, bytes, sha256 }) => ({ path, bytes, sha256 })) };
-      const release = await cli.api.post<{
-        releaseId: string;
-        destination: string;
-        uploads?: { path: string; url: string; headers: Record<string, string> }[];
-      }>(`/admin/challenges/${seg(challenge.id)}/data-releases`, { datasets, files: files.length, manifestSha256, ...target });
+      const release = await cli.api.read(
+        cli.api.user.POST('/admin/challenges/{challengeId}/data-releases', {
+          params: { path: { challengeId: challenge.id } },
+          body: { datasets, files: files.length, manifestSha256, ...target },
+        }),
+      );
       if (out) await writeReleaseFolder(out, release.releaseId, objects);
       else await uploadRelease(objects, release.uploads ?? []);
 

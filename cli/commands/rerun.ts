@@ -1,35 +1,14 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import type { components } from '../../api-client/openapi.d.ts';
 import type { ApiClient } from '../api-client.ts';
 import { challengeOption } from '../challenge-argument.ts';
-import { cliContext, seg } from '../cli-context.ts';
+import { cliContext } from '../cli-context.ts';
 import { CliError, EXIT, printable, usageError } from '../output.ts';
 import { noteWhileWaiting } from '../waiting-note.ts';
 
-interface RerunResult {
-  rank: number;
-  teamId: string;
-  teamName?: string;
-  submissionId: string;
-  verdict: 'identical' | 'within-tolerance' | 'different';
-  predictions: { agreement: string; differingRows?: number; rows?: number; maxAbsDifference?: number; note?: string };
-  originalScore: number;
-  rerunScore?: number;
-  scoreDifference?: number;
-  failure?: string;
-}
-
-interface RerunRequest {
-  rerunId: string;
-  challengeId: string;
-  phaseId: string;
-  split: string;
-  tolerance: number;
-  status: 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED';
-  results?: RerunResult[];
-  message?: string;
-}
+type RerunRequest = components['schemas']['RerunRequest'];
 
 interface RerunOptions {
   challenge?: string;
@@ -43,25 +22,6 @@ interface RerunOptions {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-interface TeamApplication {
-  teamId: string;
-  submissionId: string;
-  outcome: 'applied' | 'already-applied' | 'skipped';
-  previousScore?: number;
-  newScore?: number;
-  appliedAt?: string;
-  reason?: string;
-}
-
-interface RerunApplication {
-  rerunId: string;
-  challengeId: string;
-  phaseId: string;
-  split: string;
-  alreadyApplied: boolean;
-  teams: TeamApplication[];
-}
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -100,7 +60,7 @@ Examples:
       if (options.report && !/\.(csv|json)$/i.test(options.report)) throw usageError('--report must name a .csv or a .json file');
       let request: RerunRequest;
       if (options.follow) {
-        request = await cli.api.get<RerunRequest>(`/admin/reruns/${seg(options.follow)}`);
+        request = await cli.api.read(cli.api.user.GET('/admin/reruns/{rerunId}', { params: { path: { rerunId: options.follow } } }));
       } else {
         const top = Number(options.top);
         const tolerance = Number(options.tolerance);
@@ -108,7 +68,12 @@ Examples:
           throw usageError('pass --phase <id> and --top <n> (a whole number ≥ 1), or --follow <rerunId>');
         if (!(tolerance >= 0)) throw usageError('--tolerance must be a number ≥ 0');
         const challenge = cli.challengeOr(options.challenge);
-        request = await cli.api.post<RerunRequest>(`/admin/challenges/${seg(challenge)}/phases/${seg(options.phase)}/reruns`, { top, tolerance });
+        request = await cli.api.read(
+          cli.api.user.POST('/admin/challenges/{challengeId}/phases/{phaseId}/reruns', {
+            params: { path: { challengeId: challenge, phaseId: options.phase } },
+            body: { top, tolerance },
+          }),
+        );
       }
       cli.out.note(`Rerun ${request.rerunId} ${request.status}; waiting for it (Ctrl-C stops waiting; the rerun keeps running).`);
       let latest = request;
@@ -117,7 +82,7 @@ Examples:
       if (options.report && finished.status === 'SUCCEEDED') {
         const target = resolve(options.report);
         const body = /\.csv$/i.test(target)
-          ? await (await cli.api.fetchRaw('GET', `/admin/reruns/${seg(finished.rerunId)}/report.csv`)).text()
+          ? await cli.api.read(cli.api.user.GET('/admin/reruns/{rerunId}/report.csv', { params: { path: { rerunId: finished.rerunId } }, parseAs: 'text' }))
           : `${JSON.stringify(finished, null, 2)}\n`;
         await writeFile(target, body);
         cli.out.note(`Report written to ${target}.`);
@@ -165,7 +130,9 @@ Examples:
     )
     .action(async (rerunId: string, options: { team?: string[] }, command: Command) => {
       const cli = await cliContext(command);
-      const applied = await cli.api.post<RerunApplication>(`/admin/reruns/${seg(rerunId)}/apply`, options.team ? { teams: options.team } : {});
+      const applied = await cli.api.read(
+        cli.api.user.POST('/admin/reruns/{rerunId}/apply', { params: { path: { rerunId } }, body: options.team ? { teams: options.team } : {} }),
+      );
       cli.out.result(applied, () => {
         if (applied.alreadyApplied) cli.out.line(`Rerun ${applied.rerunId} was already applied: nothing changed.`);
         else cli.out.line(`Rerun ${applied.rerunId} of ${applied.challengeId}/${applied.phaseId} (${applied.split} board):`);
@@ -173,7 +140,7 @@ Examples:
         for (const team of applied.teams) {
           const what =
             team.outcome === 'skipped'
-              ? `skipped: ${printable(team.reason ?? '')}`
+              ? `skipped: ${printable(team.reason)}`
               : `${team.outcome === 'applied' ? 'applied' : 'already applied'}: ` +
                 `score ${team.previousScore} → ${team.newScore} (submission ${team.submissionId})`;
           cli.out.line(`  ${printable(team.teamId)}: ${what}`);
@@ -201,7 +168,7 @@ async function waitForRerun(
       );
     }
     await sleep(options.pollMs);
-    request = await api.get<RerunRequest>(`/admin/reruns/${seg(request.rerunId)}`);
+    request = await api.read(api.user.GET('/admin/reruns/{rerunId}', { params: { path: { rerunId: request.rerunId } } }));
     options.onPoll?.(request);
   }
   return request;

@@ -4,9 +4,11 @@ import type { ApiClient } from '../api-client.ts';
 import { challengeOption } from '../challenge-argument.ts';
 import { formatScore, scoreDisplayOf, type ScoreDisplay } from '../score-display.ts';
 import { noteWhileWaiting } from '../waiting-note.ts';
-import { cliContext, seg } from '../cli-context.ts';
+import { cliContext } from '../cli-context.ts';
 import { CliError, EXIT, usageError, type Output } from '../output.ts';
-import type { Submission } from '../api-types.ts';
+import type { ApiSchema } from '../../api-client/podium-api.ts';
+
+type Submission = ApiSchema<'Submission'>;
 
 interface RescoreRequest {
   rescoreId: string;
@@ -65,12 +67,16 @@ Examples:
       }
       let request: RescoreRequest;
       if (options.follow) {
-        request = await cli.api.get<RescoreRequest>(`/admin/rescores/${seg(options.follow)}`);
+        request = await cli.api.read(cli.api.user.GET('/admin/rescores/{rescoreId}', { params: { path: { rescoreId: options.follow } } }));
       } else if (submissionId) {
-        request = await cli.api.post<RescoreRequest>(`/admin/submissions/${seg(submissionId)}/rescore`, {});
+        request = await cli.api.read(cli.api.user.POST('/admin/submissions/{submissionId}/rescore', { params: { path: { submissionId } } }));
       } else {
         if (!options.challenge || !options.phase) throw usageError('pass a submission id, or --challenge <id> --phase <id> for a whole phase');
-        request = await cli.api.post<RescoreRequest>(`/admin/challenges/${seg(options.challenge)}/phases/${seg(options.phase)}/rescore`, {});
+        request = await cli.api.read(
+          cli.api.user.POST('/admin/challenges/{challengeId}/phases/{phaseId}/rescore', {
+            params: { path: { challengeId: options.challenge, phaseId: options.phase } },
+          }),
+        );
       }
       cli.out.note(`Rescore ${request.rescoreId} ${request.status}; waiting for it (Ctrl-C stops waiting; the rescore keeps running).`);
       let latest = request;
@@ -107,7 +113,7 @@ async function waitForRescore(
         );
       }
       await sleep(options.pollMs);
-      request = await api.get<RescoreRequest>(`/admin/rescores/${seg(request.rescoreId)}`);
+      request = await api.read(api.user.GET('/admin/rescores/{rescoreId}', { params: { path: { rescoreId: request.rescoreId } } }));
       options.onPoll?.(request);
     }
     return request;

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import type { RuntimeManifest } from '#shared/runtimes/runtime-manifest.ts';
 import { challengeAndRest, challengeOption } from '../challenge-argument.ts';
-import { cliContext, seg } from '../cli-context.ts';
+import { cliContext } from '../cli-context.ts';
 import { phaseOnPlatform } from '../open-phase.ts';
 import { formatTable } from '../output.ts';
 
@@ -27,7 +26,9 @@ Examples:
       const cli = await cliContext(command);
       const challengeId = cli.challengeOr(givenChallenge);
       const phaseId = await phaseOnPlatform(cli, challengeId, options.phase);
-      const manifest = await cli.api.get<RuntimeManifest>(`/challenges/${seg(challengeId)}/phases/${seg(phaseId)}/runtime`, { auth: false });
+      const manifest = await cli.api.read(
+        cli.api.anyone.GET('/challenges/{challengeId}/phases/{phaseId}/runtime', { params: { path: { challengeId, phaseId } } }),
+      );
       cli.out.result(manifest, () => {
         cli.out.line(`${challengeId} / ${phaseId}: ${manifest.image}${manifest.description ? ` (${manifest.description})` : ''}`);
         if (manifest.base) cli.out.line(`  base image   ${manifest.base}`);

@@ -1,12 +1,5 @@
 import type { Command } from 'commander';
-import { cliContext, seg } from '../cli-context.ts';
-
-interface FinalSelection {
-  phaseId: string;
-  limit: number;
-  selected: string[];
-  closes: string;
-}
+import { cliContext } from '../cli-context.ts';
 
 export function registerSelect(program: Command): void {
   program
@@ -21,8 +14,12 @@ export function registerSelect(program: Command): void {
     )
     .action(async (submissionId: string, options: { clear?: boolean }, command: Command) => {
       const cli = await cliContext(command);
-      const path = `/submissions/${seg(submissionId)}/selection`;
-      const selection = await cli.api.request<FinalSelection>(options.clear ? 'DELETE' : 'POST', path);
+      const params = { params: { path: { submissionId } } };
+      const selection = await cli.api.read(
+        options.clear
+          ? cli.api.user.DELETE('/submissions/{submissionId}/selection', params)
+          : cli.api.user.POST('/submissions/{submissionId}/selection', params),
+      );
       cli.out.result(selection, () => {
         cli.out.line(options.clear ? `✓ ${submissionId} no longer selected.` : `✓ ${submissionId} selected for the private leaderboard.`);
         const count = `${selection.selected.length} of ${selection.limit}`;

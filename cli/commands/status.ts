@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { challengeOption } from '../challenge-argument.ts';
-import { cliContext, seg } from '../cli-context.ts';
+import { cliContext } from '../cli-context.ts';
 import { formatTable } from '../output.ts';
-import type { Submission } from '../api-types.ts';
 import { formatScore, scoreDisplayOf } from '../score-display.ts';
 import { describeRunUsage } from '#shared/pipeline/run-usage.ts';
 
@@ -17,7 +16,7 @@ export function registerStatus(program: Command): void {
     .action(async (id: string | undefined, options: { challenge?: string; phase?: string }, command: Command) => {
       const cli = await cliContext(command);
       if (id) {
-        const submission = await cli.api.get<Submission>(`/submissions/${seg(id)}`);
+        const submission = await cli.api.read(cli.api.user.GET('/submissions/{submissionId}', { params: { path: { submissionId: id } } }));
         const display = await scoreDisplayOf(cli.api, submission.challengeId);
         cli.out.result(submission, () => {
           cli.out.line(`submission ${submission.id}`);
@@ -34,7 +33,9 @@ export function registerStatus(program: Command): void {
         return;
       }
       const challengeId = cli.challengeOr(options.challenge);
-      const listed = await cli.api.get<{ submissions: Submission[] }>(`/challenges/${seg(challengeId)}/submissions`, { query: { phase: options.phase } });
+      const listed = await cli.api.read(
+        cli.api.user.GET('/challenges/{challengeId}/submissions', { params: { path: { challengeId }, query: { phase: options.phase } } }),
+      );
       // Oldest first across every phase, so the last line is the latest submission.
       const submissions = [...listed.submissions].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
       const display = await scoreDisplayOf(cli.api, challengeId);

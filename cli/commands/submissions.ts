@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
 import { challengeAndRest, challengeOption } from '../challenge-argument.ts';
-import { cliContext, seg } from '../cli-context.ts';
+import { cliContext } from '../cli-context.ts';
 import { formatTable } from '../output.ts';
-import type { Submission } from '../api-types.ts';
+import type { ApiSchema } from '../../api-client/podium-api.ts';
 import { formatScore, scoreDisplayOf } from '../score-display.ts';
+
+type Submission = ApiSchema<'Submission'>;
 
 export function registerSubmissions(program: Command): void {
   program
@@ -24,9 +26,14 @@ export function registerSubmissions(program: Command): void {
         const cli = await cliContext(command);
         const challengeId = cli.challengeOr(givenChallenge);
         const display = await scoreDisplayOf(cli.api, challengeId);
-        const { submissions } = await cli.api.get<{ submissions: Submission[] }>(`/admin/challenges/${seg(challengeId)}/submissions`, {
-          query: { phase: options.phase, status: options.status?.toUpperCase(), team: options.team },
-        });
+        const { submissions } = await cli.api.read(
+          cli.api.user.GET('/admin/challenges/{challengeId}/submissions', {
+            params: {
+              path: { challengeId },
+              query: { phase: options.phase, status: options.status?.toUpperCase() as Submission['status'] | undefined, team: options.team },
+            },
+          }),
+        );
         cli.out.result({ submissions }, () => {
           if (submissions.length === 0) {
             cli.out.line('No submissions match.');

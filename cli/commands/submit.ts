@@ -2,13 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { challengeOption } from '../challenge-argument.ts';
 import { phaseOnPlatform } from '../open-phase.ts';
-import { cliContext, seg } from '../cli-context.ts';
+import { cliContext } from '../cli-context.ts';
 import { CliError, EXIT, formatBytes, usageError } from '../output.ts';
 import { prepareArchive } from '../archive-folder.ts';
 import { uploadArchive } from '../upload-archive.ts';
 import { scoreDisplayOf } from '../score-display.ts';
 import { reportOutcome, waitForSubmission } from '../wait-submission.ts';
-import type { Submission, UploadInstructions } from '../api-types.ts';
 import { withRetries } from '#shared/retry.ts';
 import { MAX_NOTE_CHARS } from '#shared/submissions/submission-note.ts';
 
@@ -73,16 +72,17 @@ Examples:
         // One key per invocation: a retry after a lost connection gets the same submission, not a second one.
         const idempotencyKey = randomUUID();
         const create = () =>
-          cli.api.post<{ submission: Submission; upload: UploadInstructions }>(
-            `/challenges/${seg(challengeId)}/phases/${seg(phaseId)}/submissions`,
-            {
-              mode: options.smoke ? 'smoke' : 'scored',
-              archiveBytes: archive.bytes,
-              multipart,
-              ...(options.note !== undefined ? { note: options.note } : {}),
-              ...(options.withOutputs ? { withOutputs: options.withOutputs } : {}),
-            },
-            { headers: { 'idempotency-key': idempotencyKey } },
+          cli.api.read(
+            cli.api.user.POST('/challenges/{challengeId}/phases/{phaseId}/submissions', {
+              params: { path: { challengeId, phaseId }, header: { 'idempotency-key': idempotencyKey } },
+              body: {
+                mode: options.smoke ? 'smoke' : 'scored',
+                archiveBytes: archive.bytes,
+                multipart,
+                ...(options.note !== undefined ? { note: options.note } : {}),
+                ...(options.withOutputs ? { withOutputs: options.withOutputs } : {}),
+              },
+            }),
           );
         // A lost connection is tried once more; the idempotency key makes that safe.
         const created = await withRetries(create, {
@@ -90,10 +90,13 @@ Examples:
           delayMs: () => 1000,
           retryable: (error) => error instanceof CliError && error.code === 'API_UNREACHABLE',
         });
-        const uploaded = await uploadArchive(cli.api, created.submission, created.upload, archive.path, archive.bytes, !cli.out.json);
+        // No upload: a replayed key whose archive is already in (the API signs uploads only while CREATED).
+        const uploaded = created.upload
+          ? await uploadArchive(cli.api, created.submission, created.upload, archive.path, archive.bytes, !cli.out.json)
+          : created.submission;
         cli.out.line(`Submission ${created.submission.id} uploaded to ${challengeId}/${phaseId}${options.smoke ? ' (smoke run)' : ''}.`);
         if (!options.wait) {
-          const submission = await cli.api.get<Submission>(`/submissions/${seg(created.submission.id)}`);
+          const submission = await cli.api.read(cli.api.user.GET('/submissions/{submissionId}', { params: { path: { submissionId: created.submission.id } } }));
           cli.out.result({ submission }, () => cli.out.line(`Follow it with: podium status ${submission.id}`));
           return;
         }

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
-import { cliContext, seg, type CliContext } from '../cli-context.ts';
-import type { Team } from '../api-types.ts';
+import { cliContext, type CliContext } from '../cli-context.ts';
+import type { ApiSchema } from '../../api-client/podium-api.ts';
+
+type Team = ApiSchema<'Team'>;
 
 const challengeOption = ['-c, --challenge <id>', 'challenge id (default: the one you last joined)'] as const;
 
@@ -36,7 +38,7 @@ Examples:
     .action(async (name: string, options: { challenge?: string }, command: Command) => {
       const cli = await cliContext(command);
       const challengeId = cli.challengeOr(options.challenge);
-      const created = await cli.api.post<Team>(`/challenges/${seg(challengeId)}/teams`, { name });
+      const created = await cli.api.read(cli.api.user.POST('/challenges/{challengeId}/teams', { params: { path: { challengeId } }, body: { name } }));
       printTeam(cli, created, `✓ Created team "${created.name}". Share the invite code with your teammates:`);
     });
 
@@ -48,7 +50,7 @@ Examples:
     .action(async (options: { challenge?: string }, command: Command) => {
       const cli = await cliContext(command);
       const challengeId = cli.challengeOr(options.challenge);
-      const mine = await cli.api.get<Team>(`/challenges/${seg(challengeId)}/teams/mine`);
+      const mine = await cli.api.read(cli.api.user.GET('/challenges/{challengeId}/teams/mine', { params: { path: { challengeId } } }));
       printTeam(cli, mine, `Your team in ${challengeId}; teammates join with: podium team join ${mine.inviteCode} --challenge ${challengeId}`);
     });
 
@@ -61,7 +63,7 @@ Examples:
     .action(async (inviteCode: string, options: { challenge?: string }, command: Command) => {
       const cli = await cliContext(command);
       const challengeId = cli.challengeOr(options.challenge);
-      const joined = await cli.api.post<Team>(`/challenges/${seg(challengeId)}/teams/join`, { inviteCode });
+      const joined = await cli.api.read(cli.api.user.POST('/challenges/{challengeId}/teams/join', { params: { path: { challengeId } }, body: { inviteCode } }));
       printTeam(cli, joined, `✓ You joined "${joined.name}".`);
     });
 
@@ -73,7 +75,7 @@ Examples:
     .action(async (options: { challenge?: string }, command: Command) => {
       const cli = await cliContext(command);
       const challengeId = cli.challengeOr(options.challenge);
-      const result = await cli.api.post<{ left: string }>(`/challenges/${seg(challengeId)}/teams/leave`, {});
+      const result = await cli.api.read(cli.api.user.POST('/challenges/{challengeId}/teams/leave', { params: { path: { challengeId } } }));
       cli.out.result(result, () => cli.out.line(`✓ You left team ${result.left}.`));
     });
 }

@@ -6,7 +6,7 @@ import type { DatasetDefinition, Metric, PhaseDefinition, SubmissionFormat } fro
 import { challengeOption } from '../challenge-argument.ts';
 import { phaseOrOpen } from '../open-phase.ts';
 import { noteWhileWaiting } from '../waiting-note.ts';
-import { cliContext, seg } from '../cli-context.ts';
+import { cliContext } from '../cli-context.ts';
 import { CliError, EXIT, shellWord, usageError } from '../output.ts';
 import { prepareArchive } from '../archive-folder.ts';
 import { loadChallengeForCli } from '../challenge-files.ts';
@@ -33,7 +33,7 @@ interface ChallengeView {
   scorePrecision?: number;
   metric: Metric;
   submissionFormat: SubmissionFormat;
-  datasets: DatasetDefinition[];
+  datasets: Pick<DatasetDefinition, 'id' | 'kind' | 'splitColumn'>[];
   phases: (Pick<PhaseDefinition, 'id' | 'runtime'> & { smokeDataset?: string; opens?: string; closes?: string })[];
 }
 
@@ -74,7 +74,11 @@ package that differs from the phase's runtime (\`podium runtime\` lists them).`,
         if (options.challenge) throw usageError('give either --challenge or --definition, not both');
         challenge = await loadChallengeForCli(options.definition);
       } else {
-        challenge = await cli.api.get<ChallengeView>(`/challenges/${seg(cli.challengeOr(options.challenge))}`, { auth: false });
+        const summary = await cli.api.read(
+          cli.api.anyone.GET('/challenges/{challengeId}', { params: { path: { challengeId: cli.challengeOr(options.challenge) } } }),
+        );
+        // The public view leaves out what only the platform's jobs read (inputsGiB sizes a job's disk on AWS).
+        challenge = { ...summary, phases: summary.phases.map(({ runtime, ...phase }) => ({ ...phase, runtime: { ...runtime, inputsGiB: 0 } })) };
       }
       const phaseId = phaseOrOpen(challenge, options.phase, cli.out);
       const phase = requirePhase(challenge, phaseId);
@@ -98,8 +102,10 @@ package that differs from the phase's runtime (\`podium runtime\` lists them).`,
       const dataset = challenge.datasets.find((d) => d.id === basename(dataDir)) ?? smoke;
 
       const manifest: RuntimeManifest = options.definition
-        ? runtimeManifest(challenge, phase.id)
-        : await cli.api.get<RuntimeManifest>(`/challenges/${seg(challenge.id)}/phases/${seg(phase.id)}/runtime`, { auth: false });
+        ? runtimeManifest(await loadChallengeForCli(options.definition), phase.id)
+        : await cli.api.read(
+            cli.api.anyone.GET('/challenges/{challengeId}/phases/{phaseId}/runtime', { params: { path: { challengeId: challenge.id, phaseId: phase.id } } }),
+          );
       const sandbox = options.container || options.image ? await containerSandboxFor(manifest, options.image, cli.out) : undefined;
       if (!sandbox) {
         const python = phase.runtime.python ?? defaultPython();

@@ -3,38 +3,16 @@ import type { Command } from 'commander';
 import { stat } from 'node:fs/promises';
 import { folderFiles, zipFolderFiles } from '../archive-folder.ts';
 import { challengeAndRest, challengeOption } from '../challenge-argument.ts';
-import { cliContext, seg, type CliContext } from '../cli-context.ts';
+import type { components } from '../../api-client/openapi.d.ts';
+import { cliContext, type CliContext } from '../cli-context.ts';
 import { phaseOnPlatform } from '../open-phase.ts';
 import { CliError, EXIT, formatBytes, formatTable, usageError } from '../output.ts';
 import { uploadByPost } from '../upload-archive.ts';
 
-/** A training job as the API shows it (shared/training/training-job-view.ts). */
-interface TrainingJob {
-  id: string;
-  phaseId: string;
-  status: string;
-  createdAt: string;
-  timeLimitSeconds: number;
-  budgetLimited: boolean;
-  runSeconds?: number;
-  message?: string;
-  outputs: { path: string; bytes: number; sha256: string }[];
-}
+type TrainingJob = components['schemas']['TrainingJob'];
+type Budget = components['schemas']['TrainingBudget'];
 
-interface Budget {
-  phaseId: string;
-  teamId: string;
-  grantedGpuHours: number;
-  usedGpuHours: number;
-  reservedGpuHours: number;
-  remainingGpuHours: number;
-  usedPercent: number;
-  usedCostEur: number;
-  remainingCostEur: number;
-  alerts: { percent: number; at: string }[];
-}
-
-const ENDED = ['SUCCEEDED', 'FAILED', 'TIMEOUT', 'BUDGET_EXHAUSTED', 'CANCELLED'];
+const ENDED: TrainingJob['status'][] = ['SUCCEEDED', 'FAILED', 'TIMEOUT', 'BUDGET_EXHAUSTED', 'CANCELLED'];
 const phaseOption = ['-p, --phase <id>', 'phase id (default: the only open phase)'] as const;
 
 const budgetLine = (budget: Budget) =>
@@ -65,16 +43,22 @@ function registerTrain(program: Command): void {
         throw new CliError('TRAIN_PY_MISSING', `${folder} has no train.py at its top`, { hint: 'the platform runs `python train.py`' });
       const archive = await zipFolderFiles(folder, files, '', 'train.zip');
       try {
-        const created = await cli.api.post<{ trainingJob: TrainingJob; upload: { url: string; fields: Record<string, string>; maxBytes: number } }>(
-          `/challenges/${seg(challengeId)}/phases/${seg(phaseId)}/training-jobs`,
-          { archiveBytes: archive.bytes },
+        const created = await cli.api.read(
+          cli.api.user.POST('/challenges/{challengeId}/phases/{phaseId}/training-jobs', {
+            params: { path: { challengeId, phaseId } },
+            body: { archiveBytes: archive.bytes },
+          }),
         );
         const job = created.trainingJob;
         cli.out.note(`training job ${job.id}: time limit ${job.timeLimitSeconds} s${job.budgetLimited ? ' (cut to what is left of your budget)' : ''}`);
         await uploadByPost(created.upload, archive.path, archive.bytes, !cli.out.json);
-        let current = await cli.api.post<TrainingJob>(`/challenges/${seg(challengeId)}/training-jobs/${seg(job.id)}/start`, {});
+        let current = await cli.api.read(
+          cli.api.user.POST('/challenges/{challengeId}/training-jobs/{trainingJobId}/start', { params: { path: { challengeId, trainingJobId: job.id } } }),
+        );
         if (options.wait) current = await follow(cli, challengeId, current);
-        const budget = await cli.api.get<Budget>(`/challenges/${seg(challengeId)}/phases/${seg(phaseId)}/budget`);
+        const budget = await cli.api.read(
+          cli.api.user.GET('/challenges/{challengeId}/phases/{phaseId}/budget', { params: { path: { challengeId, phaseId } } }),
+        );
         cli.out.result({ trainingJob: current, budget }, () => {
           cli.out.line(`${current.status}: ${current.message ?? ''}`.trim());
           for (const output of current.outputs) cli.out.line(`  outputs/${output.path}  ${formatBytes(output.bytes)}  sha256 ${output.sha256}`);
@@ -96,7 +80,9 @@ async function follow(cli: CliContext, challengeId: string, job: TrainingJob): P
     last = current.status;
     if (ENDED.includes(current.status)) return current;
     await sleep(1000);
-    current = await cli.api.get<TrainingJob>(`/challenges/${seg(challengeId)}/training-jobs/${seg(job.id)}`);
+    current = await cli.api.read(
+      cli.api.user.GET('/challenges/{challengeId}/training-jobs/{trainingJobId}', { params: { path: { challengeId, trainingJobId: job.id } } }),
+    );
   }
 }
 
@@ -112,7 +98,9 @@ function registerTrainingJobs(program: Command): void {
       const cli = await cliContext(command);
       const { challenge } = challengeAndRest([challengeArgument], options.challenge);
       const { challengeId, phaseId } = await challengeAndPhase(cli, challenge, options.phase);
-      const { trainingJobs } = await cli.api.get<{ trainingJobs: TrainingJob[] }>(`/challenges/${seg(challengeId)}/phases/${seg(phaseId)}/training-jobs`);
+      const { trainingJobs } = await cli.api.read(
+        cli.api.user.GET('/challenges/{challengeId}/phases/{phaseId}/training-jobs', { params: { path: { challengeId, phaseId } } }),
+      );
       cli.out.result({ trainingJobs }, () =>
         cli.out.line(
           formatTable(
@@ -135,7 +123,9 @@ function registerTrainingLogs(program: Command): void {
     .action(async (id: string, options: { challenge?: string }, command: Command) => {
       const cli = await cliContext(command);
       const challengeId = cli.challengeOr(options.challenge);
-      const log = await cli.api.get<{ lines: string[]; note?: string }>(`/challenges/${seg(challengeId)}/training-jobs/${seg(id)}/log`);
+      const log = await cli.api.read(
+        cli.api.user.GET('/challenges/{challengeId}/training-jobs/{trainingJobId}/log', { params: { path: { challengeId, trainingJobId: id } } }),
+      );
       cli.out.result(log, () => {
         for (const line of log.lines) cli.out.line(line);
         if (log.note) cli.out.note(log.note);
@@ -153,7 +143,9 @@ function registerTrainingCancel(program: Command): void {
     .action(async (id: string, options: { challenge?: string }, command: Command) => {
       const cli = await cliContext(command);
       const challengeId = cli.challengeOr(options.challenge);
-      const job = await cli.api.post<TrainingJob>(`/challenges/${seg(challengeId)}/training-jobs/${seg(id)}/cancel`, {});
+      const job = await cli.api.read(
+        cli.api.user.POST('/challenges/{challengeId}/training-jobs/{trainingJobId}/cancel', { params: { path: { challengeId, trainingJobId: id } } }),
+      );
       cli.out.result(job, () => cli.out.line(`✓ Training job ${id} is ${job.status}.`));
     });
 }
@@ -170,7 +162,7 @@ function registerBudget(program: Command): void {
       const cli = await cliContext(command);
       const { challenge } = challengeAndRest([challengeArgument], options.challenge);
       const { challengeId, phaseId } = await challengeAndPhase(cli, challenge, options.phase);
-      const budget = await cli.api.get<Budget>(`/challenges/${seg(challengeId)}/phases/${seg(phaseId)}/budget`);
+      const budget = await cli.api.read(cli.api.user.GET('/challenges/{challengeId}/phases/{phaseId}/budget', { params: { path: { challengeId, phaseId } } }));
       cli.out.result(budget, () => {
         cli.out.line(`${challengeId} / ${phaseId}: ${budgetLine(budget)}`);
         for (const alert of budget.alerts) cli.out.line(`  alert: ${alert.percent} % reached at ${alert.at}`);
@@ -191,9 +183,11 @@ function registerGrantBudget(program: Command): void {
     .action(async (teamId: string, options: { hours: number; reason: string; challenge?: string; phase?: string }, command: Command) => {
       const cli = await cliContext(command);
       const { challengeId, phaseId } = await challengeAndPhase(cli, options.challenge, options.phase);
-      const result = await cli.api.post<{ applied: boolean; budget: Budget }>(
-        `/admin/challenges/${seg(challengeId)}/phases/${seg(phaseId)}/teams/${seg(teamId)}/budget-grants`,
-        { gpuHours: options.hours, reason: options.reason },
+      const result = await cli.api.read(
+        cli.api.user.POST('/admin/challenges/{challengeId}/phases/{phaseId}/teams/{teamId}/budget-grants', {
+          params: { path: { challengeId, phaseId, teamId } },
+          body: { gpuHours: options.hours, reason: options.reason },
+        }),
       );
       cli.out.result(result, () => cli.out.line(`✓ ${teamId}: ${budgetLine(result.budget)}`));
     });

@@ -34,7 +34,7 @@ interface LocalEndpoints {
 /** The local stack announces where it serves S3 and DynamoDB, so `--api` (or PODIUM_API) is the one setting. */
 async function localEndpoints(cli: CliContext): Promise<LocalEndpoints> {
   try {
-    return await cli.api.get<LocalEndpoints>('/dev/endpoints', { auth: false });
+    return await cli.api.read(cli.api.anyone.GET('/dev/endpoints'));
   } catch (error) {
     if (error instanceof CliError && error.code === 'NOT_FOUND') {
       throw new CliError('NOT_A_LOCAL_STACK', `${cli.apiUrl} is not a local stack (it does not announce its storage endpoints)`, {

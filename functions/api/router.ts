@@ -5,7 +5,7 @@ import type * as z from 'zod';
 import { formatFieldPath } from '#shared/challenge/challenge.ts';
 import { PodiumError } from '#shared/errors.ts';
 import type { ApiEnv } from './api-env.ts';
-import type { RouteDefinition, ValidatedInput } from './openapi/route-definition.ts';
+import type { DeclaredResponse, RouteDefinition, ValidatedInput } from './openapi/route-definition.ts';
 
 /** Hono's validation targets, named as a client knows them. */
 const TARGET_NAMES = { param: 'path', query: 'query', header: 'header', json: 'body' } as const;
@@ -23,7 +23,10 @@ function validated(target: keyof typeof TARGET_NAMES, schema: z.ZodType): Middle
   });
 }
 
-export type RouteHandler<Route extends RouteDefinition> = (c: Context<ApiEnv, string, ValidatedInput<Route>>) => Response | Promise<Response>;
+/** A route's handler: its inputs as validated, its answers as declared (`DeclaredResponse`). */
+export type RouteHandler<Route extends RouteDefinition, Answer = Response & DeclaredResponse<Route>> = (
+  c: Context<ApiEnv, string, ValidatedInput<Route>>,
+) => Answer | Promise<Answer>;
 
 /**
  * A Hono sub-app whose routes are declared with their OpenAPI definition: the same zod schemas
@@ -33,7 +36,9 @@ export type RouteHandler<Route extends RouteDefinition> = (c: Context<ApiEnv, st
 export class PodiumRouter extends Hono<ApiEnv> {
   readonly definitions: RouteDefinition[] = [];
 
-  openapi<Route extends RouteDefinition>(route: Route, handler: RouteHandler<Route>): this {
+  // The answer is inferred from the handler, then checked against the declared responses (inferring
+  // it from them instead makes TypeScript expand large bodies into unions it cannot represent).
+  openapi<Route extends RouteDefinition, Answer extends Response & DeclaredResponse<Route>>(route: Route, handler: RouteHandler<Route, Answer>): this {
     this.definitions.push(route);
     const { params, query, headers, body } = route.request ?? {};
     const validators = [

@@ -41,9 +41,6 @@ export const json = <T extends z.ZodType>(schema: T, description = 'OK') => ({ d
 
 export const bearer = [{ bearer: [] as string[] }];
 
-/** A JSON object whose shape is documented in docs/API.md. */
-export const AnyObject = z.record(z.string(), z.unknown());
-
 export const SubmissionLog = z
   .object({
     visibility: z

@@ -21,8 +21,10 @@ export async function getPreferences(ctx: PodiumContext, userId: string): Promis
 export const wantsEmail = (preferences: NotificationPreferences, type: NotificationType) => !preferences.emailOff.has('all') && !preferences.emailOff.has(type);
 
 /** The preferences as the API shows them: one line per type. */
-export function preferencesView(preferences: NotificationPreferences) {
-  return Object.fromEntries(NOTIFICATION_TYPES.map((type) => [type, { email: wantsEmail(preferences, type), inApp: !preferences.inAppOff.has(type) }]));
+export function preferencesView(preferences: NotificationPreferences): Record<NotificationType, { email: boolean; inApp: boolean }> {
+  return Object.fromEntries(
+    NOTIFICATION_TYPES.map((type) => [type, { email: wantsEmail(preferences, type), inApp: !preferences.inAppOff.has(type) }]),
+  ) as Record<NotificationType, { email: boolean; inApp: boolean }>;
 }
 
 /**

@@ -102,6 +102,7 @@ const MATRIX: Record<string, Case[]> = {
   'POST /admin/submissions/:submissionId/baseline': [{ body: { baseline: false }, expect: organiserOnly }],
   'POST /admin/challenges/:challengeId/teams/:teamId/disqualify': [{ body: { reason: 'matrix test' }, expect: organiserOnly }],
   'DELETE /admin/challenges/:challengeId/teams/:teamId/disqualify': [{ body: { reason: 'matrix test' }, expect: organiserOnly }],
+  'POST /admin/challenges/:challengeId/teams/:teamId/reinstate': [{ body: { reason: 'matrix test' }, expect: organiserOnly }],
   'GET /admin/challenges/:challengeId/participants': [{ query: 'status=pending', expect: organiserOnly }],
   'POST /admin/challenges/:challengeId/participants/:userId/approve': [{ params: { challengeId: 'manual', userId: 'nobody' }, expect: organiserOnly }],
   'POST /admin/challenges/:challengeId/phases/:phaseId/resume': [{ expect: organiserOnly }],

@@ -95,4 +95,25 @@ describe('GET /openapi.json', () => {
       expect(document.components.schemas[reference.replace('#/components/schemas/', '')], reference).toBeDefined();
     }
   });
+
+  it('describes every success body field by field: no route answers an untyped object', () => {
+    const resolve = (schema: Record<string, unknown>) =>
+      typeof schema.$ref === 'string' ? document.components.schemas[schema.$ref.replace('#/components/schemas/', '')]! : schema;
+    const untyped: string[] = [];
+    for (const { path, method, operation } of operations()) {
+      for (const [status, response] of Object.entries(operation.responses)) {
+        const schema = response.content?.['application/json']?.schema;
+        if (!status.startsWith('2') || !schema) continue;
+        const body = resolve(schema);
+        // An object is described when it names its properties (or is a union of described shapes).
+        const described = body.properties !== undefined || body.oneOf !== undefined || body.anyOf !== undefined;
+        if (!described) untyped.push(`${method.toUpperCase()} ${path} ${status}`);
+      }
+    }
+    expect(untyped).toEqual([]);
+    expect(document.components.schemas.Submission).toMatchObject({
+      required: expect.arrayContaining(['id', 'status', 'mode']),
+      properties: { status: { enum: expect.arrayContaining(['QUEUED', 'SCORED', 'FAILED']) } },
+    });
+  });
 });

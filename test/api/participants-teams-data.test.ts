@@ -135,6 +135,28 @@ describe('teams', () => {
     expect((await api.call('POST', '/challenges/tissuenet/teams/join', c!, { inviteCode: team.inviteCode })).status).toBe(200);
   });
 
+  it('lets an organiser disqualify a team and reinstate it with POST …/reinstate, both in the audit log', async () => {
+    const api = await startApi(fixture, [await tissuenet()]);
+    const competitor = await api.competitor('a@x.org');
+    const team = (await (await api.call('POST', '/challenges/tissuenet/teams', competitor, { name: 'Cervix Crew' })).json()) as { teamId: string };
+    const organiser = await api.login('org@x.org', 'organiser');
+    const teamPath = `/admin/challenges/tissuenet/teams/${team.teamId}`;
+
+    const disqualified = await api.call('POST', `${teamPath}/disqualify`, organiser, { reason: 'shared accounts' });
+    const noReason = await api.call('POST', `${teamPath}/reinstate`, organiser, {});
+    const reinstated = await api.call('POST', `${teamPath}/reinstate`, organiser, { reason: 'appeal upheld' });
+
+    expect(await disqualified.json()).toMatchObject({ teamId: team.teamId, disqualified: true, disqualifiedReason: 'shared accounts' });
+    expect(noReason.status).toBe(400);
+    expect(await noReason.json()).toMatchObject({ error: 'VALIDATION_FAILED', message: expect.stringContaining('body.reason') });
+    expect(reinstated.status).toBe(200);
+    expect(await reinstated.json()).toMatchObject({ teamId: team.teamId, disqualified: false });
+    const audit = (await (await api.call('GET', '/admin/challenges/tissuenet/audit-log', organiser)).json()) as {
+      entries: { action: string; reason?: string }[];
+    };
+    expect(audit.entries.map(({ action }) => action)).toEqual(expect.arrayContaining(['team.disqualify', 'team.reinstate']));
+  });
+
   it("merges teams only while the merged team's submissions fit the quota", async () => {
     const api = await startApi(fixture, [
       await tissuenet((c) => {

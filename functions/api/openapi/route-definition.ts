@@ -1,3 +1,6 @@
+import type { TypedResponse } from 'hono';
+import type { StatusCode } from 'hono/utils/http-status';
+import type { JSONParsed } from 'hono/utils/types';
 import type * as z from 'zod';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -48,3 +51,18 @@ export type ValidatedInput<Route extends RouteDefinition> = {
     (RequestOf<Route> extends { headers: infer S extends z.ZodType } ? { header: z.output<S> } : NoInput) &
     (RequestOf<Route> extends { body: { content: { 'application/json': { schema: infer S extends z.ZodType } } } } ? { json: z.output<S> } : NoInput);
 };
+
+type JsonSchemaOf<Response> = Response extends { content: { 'application/json': { schema: infer S extends z.ZodType } } } ? S : never;
+type HasOtherContent<Response> = Response extends { content: infer Content } ? (Exclude<keyof Content, 'application/json'> extends never ? false : true) : true;
+
+/**
+ * What the route's handler may answer, checked at compile time: for each declared status, either
+ * `c.json(body, status)` whose body is what the status's schema describes (zod's output side, as
+ * `/openapi.json` documents it), or, where the status has no JSON content (a 304, a CSV), any body.
+ * An undeclared status, a missing status argument or a body off its schema does not compile.
+ */
+export type DeclaredResponse<Route extends RouteDefinition> = {
+  [S in keyof Route['responses'] & StatusCode]:
+    | ([JsonSchemaOf<Route['responses'][S]>] extends [never] ? never : TypedResponse<JSONParsed<z.output<JsonSchemaOf<Route['responses'][S]>>>, S, 'json'>)
+    | (HasOtherContent<Route['responses'][S]> extends true ? TypedResponse<unknown, S, 'body' | 'text'> : never);
+}[keyof Route['responses'] & StatusCode];

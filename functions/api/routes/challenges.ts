@@ -7,7 +7,8 @@ import { phaseRuntimeImage } from '#shared/runtimes/runtime-image.ts';
 import type { ApiDependencies } from '../api-env.ts';
 import { newRouter } from '../router.ts';
 import { runtimeManifest } from '#shared/runtimes/runtime-manifest.ts';
-import { AnyObject, ChallengeParams, commonErrors, json, PhaseParams } from '../schemas.ts';
+import { metricSchema, quotaSchema, submissionFormatSchema } from '#shared/challenge/definition-schema.ts';
+import { ChallengeParams, commonErrors, json, PhaseParams } from '../schemas.ts';
 
 /** Public view of a challenge: everything a competitor may know, nothing about where hidden data lives. */
 export function challengeSummary(challenge: Challenge) {
@@ -47,6 +48,51 @@ export function challengeSummary(challenge: Challenge) {
   };
 }
 
+const ChallengePhase = z
+  .object({
+    id: z.string(),
+    title: z.string().optional(),
+    opens: z.string(),
+    closes: z.string(),
+    dataset: z.string(),
+    smokeDataset: z.string().optional(),
+    parent: z.string().optional(),
+    leaderboard: z.enum(['public', 'private-until-published']),
+    quota: quotaSchema,
+    runtime: z.object({
+      timeLimitSeconds: z.number(),
+      memoryMiB: z.number(),
+      gpus: z.number(),
+      dataMount: z.string(),
+      outputFile: z.string(),
+      maxArchiveMiB: z.number(),
+      image: z.string().meta({ description: 'the competitor environment; its packages: GET /challenges/{c}/phases/{p}/runtime', example: 'podium/cpu:1' }),
+      python: z.string().optional(),
+    }),
+  })
+  .meta({ id: 'ChallengePhase' });
+
+/** `challengeSummary`'s shape: the public view of a challenge. */
+const ChallengeSummary = z
+  .object({
+    id: z.string(),
+    title: z.string(),
+    rulesVersion: z.string(),
+    scorePrecision: z.number(),
+    metric: metricSchema,
+    submissionFormat: submissionFormatSchema,
+    datasets: z.array(z.object({ id: z.string(), kind: z.enum(['training', 'smoke', 'hidden']), title: z.string().optional(), downloadable: z.boolean() })),
+    phases: z.array(ChallengePhase),
+    teams: z.object({ maxSize: z.number(), mergeDeadline: z.string().optional() }),
+    registration: z.object({ approval: z.enum(['auto', 'manual']), allowedEmailDomains: z.array(z.string()) }),
+  })
+  .meta({ id: 'ChallengeSummary' });
+
+const ChallengeDetail = ChallengeSummary.extend({ description: z.string().meta({ description: 'the description page, as markdown' }) }).meta({
+  id: 'Challenge',
+  description: 'A challenge with its description page (markdown, not sanitised: render it sanitised)',
+});
+
 const RuntimePackageSchema = z.object({ name: z.string(), version: z.string() }).meta({ id: 'RuntimePackage' });
 
 const RuntimeManifestSchema = z
@@ -75,7 +121,7 @@ export function challengeRoutes({ ctx }: ApiDependencies) {
         path: '/challenges',
         tags: ['challenges'],
         summary: 'List challenges',
-        responses: { 200: json(z.object({ challenges: z.array(AnyObject) })) },
+        responses: { 200: json(z.object({ challenges: z.array(ChallengeSummary) })) },
       }),
       async (c) => c.json({ challenges: (await listChallenges(ctx)).map(challengeSummary) }, 200),
     )
@@ -86,7 +132,7 @@ export function challengeRoutes({ ctx }: ApiDependencies) {
         tags: ['challenges'],
         summary: 'A challenge, with its description page',
         request: { params: ChallengeParams },
-        responses: { 200: json(AnyObject), 404: commonErrors[404] },
+        responses: { 200: json(ChallengeDetail), 404: commonErrors[404] },
       }),
       async (c) => {
         const challenge = await getChallenge(ctx, c.req.valid('param').challengeId);

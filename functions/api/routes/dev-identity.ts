@@ -3,7 +3,7 @@ import * as z from 'zod';
 import type { DevIssuer } from '#shared/identity/dev-issuer.ts';
 import type { PodiumContext } from '#shared/context.ts';
 import { newRouter } from '../router.ts';
-import { AnyObject, commonErrors, json } from '../schemas.ts';
+import { commonErrors, json } from '../schemas.ts';
 
 /** The local issuer's public keys and token minting. Mounted only when the local stack passes a dev issuer. */
 export function devIdentityRoutes(ctx: PodiumContext, issuer: DevIssuer) {
@@ -14,9 +14,11 @@ export function devIdentityRoutes(ctx: PodiumContext, issuer: DevIssuer) {
         path: '/.well-known/jwks.json',
         tags: ['local identity'],
         summary: 'Public keys of the local token issuer',
-        responses: { 200: json(AnyObject) },
+        responses: {
+          200: json(z.object({ keys: z.array(z.record(z.string(), z.unknown()).meta({ description: 'a public JWK' })) }).meta({ id: 'JsonWebKeySet' })),
+        },
       }),
-      (c) => c.json(issuer.jwks as unknown as Record<string, unknown>, 200),
+      (c) => c.json(issuer.jwks, 200),
     )
     .openapi(
       createRoute({

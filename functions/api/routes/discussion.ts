@@ -10,12 +10,71 @@ import type { ApiDependencies, ApiEnv } from '../api-env.ts';
 import { userOf } from '../auth.ts';
 import { createRoute } from '../openapi/route-definition.ts';
 import { newRouter } from '../router.ts';
-import { AnyObject, bearer, challengeIdParam, ChallengeParams, commonErrors, json, quotaError, resourceId } from '../schemas.ts';
+import { bearer, challengeIdParam, ChallengeParams, commonErrors, json, quotaError, resourceId } from '../schemas.ts';
 
 export const TopicParams = z.object({ challengeId: challengeIdParam, topicId: resourceId('topic id') });
 export const PostParams = TopicParams.extend({ postId: resourceId('post id: the topic id for its opening post') });
 // The size limit is checked in bytes by the domain (a clear message naming the limit); this only bounds parsing.
 const Body = z.string().max(32 * MAX_POST_BYTES);
+
+const Author = z.object({
+  name: z.string(),
+  role: z.enum(['organiser', 'participant']),
+  badge: z.string().optional().meta({ description: '"organiser" on organisers\' posts' }),
+});
+export const DiscussionTopic = z
+  .object({
+    id: z.string(),
+    title: z.string(),
+    category: z.string(),
+    author: Author,
+    createdAt: z.string(),
+    lastActivityAt: z.string(),
+    replyCount: z.number(),
+    pinned: z.boolean(),
+    locked: z.boolean(),
+    answered: z.boolean(),
+    hidden: z.boolean(),
+  })
+  .meta({ id: 'DiscussionTopic', description: "A topic as the topic list shows it (a hidden topic's title only to organisers)" });
+export const DiscussionPost = z
+  .object({
+    id: z.string(),
+    author: Author,
+    body: z.string().meta({ description: 'sanitised markdown' }),
+    createdAt: z.string(),
+    editedAt: z.string().optional(),
+    mine: z.boolean().optional().meta({ description: "true on the caller's own posts" }),
+    answer: z.boolean().optional().meta({ description: "true on the topic's answer" }),
+    hidden: z.boolean(),
+    hiddenAt: z.string().optional(),
+    hiddenBy: z.string().optional(),
+    hiddenReason: z.string().optional(),
+    history: z
+      .array(z.object({ at: z.string(), title: z.string().optional(), body: z.string() }))
+      .optional()
+      .meta({ description: 'earlier versions: organisers only' }),
+  })
+  .meta({ id: 'DiscussionPost' });
+const TopicWithPost = DiscussionTopic.extend({ post: DiscussionPost });
+const Announcement = z.object({ audience: z.string(), teamId: z.string().optional(), recipients: z.number() });
+const DiscussionSettings = z
+  .object({
+    challengeId: z.string(),
+    categories: z.array(z.string()),
+    editWindowMinutes: z.number(),
+    postsPerMinute: z.number(),
+    postsPerDay: z.number(),
+    maxPostBytes: z.number(),
+  })
+  .meta({ id: 'DiscussionSettings' });
+const TopicPage = z.object({ topics: z.array(DiscussionTopic), nextCursor: z.string().optional() }).meta({ id: 'TopicPage' });
+const TopicThread = TopicWithPost.extend({ announcement: Announcement.optional(), replies: z.array(DiscussionPost), nextCursor: z.string().optional() }).meta({
+  id: 'TopicThread',
+  description: 'A topic, its opening post and a page of replies',
+});
+export const OpenedTopic = TopicWithPost.meta({ id: 'OpenedTopic' });
+const PostReportReceipt = z.object({ id: z.string(), at: z.string(), topicId: z.string(), postId: z.string() }).meta({ id: 'PostReportReceipt' });
 const Page = { limit: z.coerce.number().int().min(1).max(100).default(25), cursor: z.string().max(2000).optional() };
 
 /** The caller as a reader: anonymous readers see what everyone sees. */
@@ -33,7 +92,7 @@ export function discussionRoutes({ ctx }: ApiDependencies) {
         tags: ['discussion'],
         summary: "The discussion's categories, edit window and posting limits",
         request: { params: ChallengeParams },
-        responses: { 200: json(AnyObject), 404: commonErrors[404] },
+        responses: { 200: json(DiscussionSettings), 404: commonErrors[404] },
       }),
       async (c) => {
         const challenge = await getChallenge(ctx, c.req.valid('param').challengeId);
@@ -55,7 +114,7 @@ export function discussionRoutes({ ctx }: ApiDependencies) {
             ...Page,
           }),
         },
-        responses: { 200: json(AnyObject), 400: commonErrors[400], 404: commonErrors[404] },
+        responses: { 200: json(TopicPage), 400: commonErrors[400], 404: commonErrors[404] },
       }),
       async (c) => {
         const challenge = await getChallenge(ctx, c.req.valid('param').challengeId);
@@ -90,7 +149,7 @@ export function discussionRoutes({ ctx }: ApiDependencies) {
             content: { 'application/json': { schema: z.object({ title: z.string().max(1000), category: z.string().max(40).default('general'), body: Body }) } },
           },
         },
-        responses: { 201: json(AnyObject, 'Created'), ...commonErrors, ...quotaError },
+        responses: { 201: json(OpenedTopic, 'Created'), ...commonErrors, ...quotaError },
       }),
       async (c) => {
         const principal = userOf(c);
@@ -107,7 +166,7 @@ export function discussionRoutes({ ctx }: ApiDependencies) {
         tags: ['discussion'],
         summary: 'A topic, its opening post and a page of replies in order',
         request: { params: TopicParams, query: z.object(Page) },
-        responses: { 200: json(AnyObject), 400: commonErrors[400], 404: commonErrors[404] },
+        responses: { 200: json(TopicThread), 400: commonErrors[400], 404: commonErrors[404] },
       }),
       async (c) => {
         const { challengeId, topicId } = c.req.valid('param');
@@ -135,7 +194,7 @@ export function discussionRoutes({ ctx }: ApiDependencies) {
         summary: "Reply to a topic (not to a locked one, except organisers); the topic's author is notified",
         security: bearer,
         request: { params: TopicParams, body: { required: true, content: { 'application/json': { schema: z.object({ body: Body }) } } } },
-        responses: { 201: json(AnyObject, 'Created'), ...commonErrors, ...quotaError },
+        responses: { 201: json(DiscussionPost, 'Created'), ...commonErrors, ...quotaError },
       }),
       async (c) => {
         const principal = userOf(c);
@@ -157,7 +216,7 @@ export function discussionRoutes({ ctx }: ApiDependencies) {
           params: PostParams,
           body: { required: true, content: { 'application/json': { schema: z.object({ body: Body, title: z.string().max(1000).optional() }) } } },
         },
-        responses: { 200: json(AnyObject), ...commonErrors },
+        responses: { 200: json(DiscussionPost), ...commonErrors },
       }),
       async (c) => {
         const principal = userOf(c);
@@ -179,7 +238,7 @@ export function discussionRoutes({ ctx }: ApiDependencies) {
           params: PostParams,
           body: { required: true, content: { 'application/json': { schema: z.object({ reason: z.string().trim().min(1).max(1000) }) } } },
         },
-        responses: { 201: json(AnyObject, 'Created'), ...commonErrors, ...quotaError },
+        responses: { 201: json(PostReportReceipt, 'Created'), ...commonErrors, ...quotaError },
       }),
       async (c) => {
         const principal = userOf(c);

@@ -4,13 +4,23 @@ import { listReceiptKeys } from '#shared/receipts/receipt-keys.ts';
 import type { ApiDependencies } from '../api-env.ts';
 import { createRoute } from '../openapi/route-definition.ts';
 import { newRouter } from '../router.ts';
-import { AnyObject, commonErrors, json, SubmissionParams } from '../schemas.ts';
+import * as z from 'zod';
+import { RECEIPT_ALGORITHM, signedReceiptSchema } from '#shared/receipts/score-receipt.ts';
+import { commonErrors, json, SubmissionParams } from '../schemas.ts';
 
-const ReceiptKeys = AnyObject.meta({
-  id: 'ReceiptKeys',
-  description: 'The public keys that verify score receipts: { keys: [{ keyId, algorithm, publicKeyPem, fingerprint }] } (docs/API.md)',
-});
-const Receipt = AnyObject.meta({ id: 'ScoreReceipt', description: 'A signed score receipt: { statement, signature } (docs/API.md)' });
+const ReceiptKeys = z
+  .object({
+    keys: z.array(
+      z.object({
+        keyId: z.string(),
+        algorithm: z.literal(RECEIPT_ALGORITHM),
+        publicKeyPem: z.string(),
+        fingerprint: z.string().meta({ description: 'SHA-256 of the SubjectPublicKeyInfo DER, hex: compare it out of band' }),
+      }),
+    ),
+  })
+  .meta({ id: 'ReceiptKeys', description: 'The public keys that verify score receipts (docs/API.md)' });
+const Receipt = signedReceiptSchema.meta({ id: 'ScoreReceipt', description: 'A signed score receipt: its statement and signature (docs/API.md)' });
 
 /** Score receipts: the published verification keys, and each scored submission's signed receipt. */
 export function receiptRoutes({ ctx }: ApiDependencies) {

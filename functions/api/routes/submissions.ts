@@ -13,6 +13,8 @@ import { listTeamSubmissions } from '#shared/submissions/list-submissions.ts';
 import { getPhaseControl } from '#shared/submissions/phase-control.ts';
 import { remainingQuota } from '#shared/submissions/quota.ts';
 import { readTeamLog } from '#shared/submissions/submission-logs.ts';
+import { FAILURE_REASONS, SUBMISSION_STATUSES } from '#shared/submissions/submission-status.ts';
+import { runUsageSchema } from '#shared/pipeline/run-usage.ts';
 import { MAX_NOTE_CHARS } from '#shared/submissions/submission-note.ts';
 import { submissionView } from '#shared/submissions/submission-view.ts';
 import { teamSubmission } from '#shared/submissions/team-submission.ts';
@@ -21,19 +23,77 @@ import { teamOf } from '#shared/teams/team-membership.ts';
 import type { ApiDependencies } from '../api-env.ts';
 import { userOf } from '../auth.ts';
 import { newRouter } from '../router.ts';
-import { AnyObject, bearer, ChallengeParams, commonErrors, json, PhaseParams, phaseIdParam, quotaError, SubmissionLog, SubmissionParams } from '../schemas.ts';
+import { bearer, ChallengeParams, commonErrors, json, PhaseParams, phaseIdParam, quotaError, SubmissionLog, SubmissionParams } from '../schemas.ts';
 
-export const Submission = AnyObject.meta({ id: 'Submission', description: 'A submission as its team sees it (docs/API.md)' });
+const SplitScores = z.object({ overall: z.number().optional(), public: z.number().optional(), private: z.number().optional() });
+
+/** A submission as its team sees it; organisers (admin routes) also get who submitted it, the attempt and the archive key. */
+export const Submission = z
+  .object({
+    id: z.string(),
+    challengeId: z.string(),
+    phaseId: z.string(),
+    teamId: z.string(),
+    mode: z.enum(['scored', 'smoke']),
+    status: z.enum(SUBMISSION_STATUSES),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    archiveBytes: z.number().optional(),
+    note: z.string().optional(),
+    failure: z
+      .object({
+        reason: z.enum(FAILURE_REASONS),
+        message: z.string(),
+        detail: z.string().optional().meta({ description: 'organisers only: may quote what the code printed on hidden data' }),
+      })
+      .optional(),
+    score: SplitScores.extend({ secondary: z.record(z.string(), SplitScores).optional() })
+      .optional()
+      .meta({ description: 'the scores the team may see now, rounded to the challenge precision (none before publication on a private board)' }),
+    run: runUsageSchema.optional().meta({ description: 'rounded run time (ms, whole seconds), peak memory (MiB) and GPU-seconds' }),
+    baseline: z.boolean().optional(),
+    submittedBy: z.string().optional().meta({ description: 'organisers only' }),
+    organiserRun: z.boolean().optional().meta({ description: 'organisers only' }),
+    attempt: z.number().optional().meta({ description: 'organisers only' }),
+    archiveKey: z.string().optional().meta({ description: 'organisers only' }),
+    scorerVersion: z.string().optional().meta({ description: 'organisers only' }),
+    scoredAt: z.string().optional().meta({ description: 'organisers only' }),
+  })
+  .meta({ id: 'Submission', description: 'A submission as its team sees it (docs/API.md)' });
 const FinalSelection = z
   .object({ challengeId: z.string(), phaseId: z.string(), teamId: z.string(), limit: z.number(), selected: z.array(z.string()), closes: z.string() })
   .meta({ id: 'FinalSelection', description: "The team's final selection in the submission's phase: what counts on the private board (docs/API.md)" });
 const ArchiveDownload = z
   .object({ url: z.string(), expiresAt: z.string(), bytes: z.number().optional(), fileName: z.string() })
   .meta({ id: 'ArchiveDownload', description: "A short-lived presigned GET of the team's own archive (docs/API.md)" });
-const Upload = AnyObject.meta({
-  id: 'ArchiveUpload',
-  description: 'A presigned POST ({ method: "POST", url, fields, maxBytes }) or a multipart upload ({ method: "MULTIPART", uploadId, partBytes, parts })',
-});
+export const PresignedPostUpload = z
+  .object({ method: z.literal('POST'), url: z.string(), fields: z.record(z.string(), z.string()), maxBytes: z.number(), expiresAt: z.string() })
+  .meta({ id: 'PresignedPostUpload', description: 'POST the archive as multipart/form-data to url, with fields first' });
+const Upload = z
+  .discriminatedUnion('method', [
+    PresignedPostUpload,
+    z
+      .object({
+        method: z.literal('MULTIPART'),
+        uploadId: z.string(),
+        partBytes: z.number(),
+        parts: z.array(z.object({ partNumber: z.number(), url: z.string() })),
+        expiresAt: z.string(),
+      })
+      .meta({ id: 'MultipartUpload', description: 'PUT each part to its url, then POST /submissions/{id}/upload/complete with the ETags' }),
+  ])
+  .meta({ id: 'ArchiveUpload', description: 'Where to upload the archive: a presigned POST, or a multipart upload' });
+const RemainingQuota = z
+  .object({
+    perDay: z.object({ limit: z.number().nullable(), used: z.number(), remaining: z.number().nullable(), resetsAt: z.string() }),
+    total: z.object({ limit: z.number().nullable(), used: z.number(), remaining: z.number().nullable() }),
+    concurrent: z.object({ limit: z.number(), running: z.number() }),
+    nextAllowedAt: z
+      .string()
+      .nullable()
+      .meta({ description: 'when the next scored submission is allowed: now, the next UTC midnight, or null (never / when a run finishes)' }),
+  })
+  .meta({ id: 'RemainingQuota' });
 
 export const CreateSubmissionBody = z
   .object({
@@ -102,7 +162,7 @@ export function submissionRoutes({ ctx, jobRunner }: ApiDependencies) {
         summary: "My team's remaining quota in a phase",
         security: bearer,
         request: { params: PhaseParams },
-        responses: { 200: json(AnyObject.meta({ id: 'RemainingQuota' })), ...commonErrors },
+        responses: { 200: json(RemainingQuota), ...commonErrors },
       }),
       async (c) => {
         const principal = userOf(c);

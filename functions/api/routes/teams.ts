@@ -13,7 +13,7 @@ import { notifyTeamChange } from '#shared/notifications/team-notifications.ts';
 import { newRouter } from '../router.ts';
 import { bearer, ChallengeParams, commonErrors, json } from '../schemas.ts';
 
-const Team = z
+export const Team = z
   .object({
     teamId: z.string(),
     name: z.string(),

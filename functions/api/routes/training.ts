@@ -17,16 +17,52 @@ import { trainingJobView } from '#shared/training/training-job-view.ts';
 import type { ApiDependencies } from '../api-env.ts';
 import { userOf } from '../auth.ts';
 import { newRouter } from '../router.ts';
-import { AnyObject, bearer, challengeIdParam, commonErrors, json, PhaseParams, quotaError, resourceId } from '../schemas.ts';
+import { PresignedPostUpload } from './submissions.ts';
+import { bearer, challengeIdParam, commonErrors, json, PhaseParams, quotaError, resourceId } from '../schemas.ts';
 
-const TrainingJob = AnyObject.meta({
-  id: 'TrainingJob',
-  description: 'A training job as its team sees it; outputs by path, size and SHA-256 only (docs/API.md)',
-});
-const TrainingBudget = AnyObject.meta({
-  id: 'TrainingBudget',
-  description: "The team's GPU-hour budget on the phase, its euro estimate and alerts (docs/API.md)",
-});
+const TrainingJob = z
+  .object({
+    id: z.string(),
+    challengeId: z.string(),
+    phaseId: z.string(),
+    teamId: z.string(),
+    status: z.enum(['CREATED', 'QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'TIMEOUT', 'BUDGET_EXHAUSTED', 'CANCELLED']),
+    createdAt: z.string(),
+    queuedAt: z.string().optional(),
+    startedAt: z.string().optional(),
+    endedAt: z.string().optional(),
+    timeLimitSeconds: z.number(),
+    budgetLimited: z.boolean(),
+    runSeconds: z.number().optional(),
+    message: z.string().optional(),
+    outputs: z.array(z.object({ path: z.string(), bytes: z.number(), sha256: z.string() })),
+  })
+  .meta({
+    id: 'TrainingJob',
+    description: 'A training job as its team sees it; outputs by path, size and SHA-256 only (docs/API.md)',
+  });
+export const TrainingBudget = z
+  .object({
+    challengeId: z.string(),
+    phaseId: z.string(),
+    teamId: z.string(),
+    grantedGpuHours: z.number(),
+    usedGpuHours: z.number(),
+    reservedGpuHours: z.number().meta({ description: 'held by queued and running jobs until they are settled' }),
+    remainingGpuHours: z.number(),
+    usedGpuSeconds: z.number(),
+    remainingGpuSeconds: z.number(),
+    usedPercent: z.number(),
+    usedCostEur: z.number().meta({ description: "at the phase's instancePricePerHourEur: an estimate, not an invoice" }),
+    remainingCostEur: z.number(),
+    instancePricePerHourEur: z.number(),
+    gpusPerJob: z.number(),
+    alerts: z.array(z.object({ percent: z.number(), at: z.string() })),
+  })
+  .meta({
+    id: 'TrainingBudget',
+    description: "The team's GPU-hour budget on the phase, its euro estimate and alerts (docs/API.md)",
+  });
 const TrainingJobParams = z.object({ challengeId: challengeIdParam, trainingJobId: resourceId('training job id') });
 const CreateTrainingJobBody = z
   .object({
@@ -61,7 +97,11 @@ export function trainingRoutes({ ctx, trainingLauncher }: ApiDependencies) {
         summary: "Create a training job (train.py at the archive's root); reserves its time limit from the team's budget",
         security: bearer,
         request: { params: PhaseParams, body: { required: true, content: { 'application/json': { schema: CreateTrainingJobBody } } } },
-        responses: { 201: json(z.object({ trainingJob: TrainingJob, upload: AnyObject })), ...commonErrors, ...quotaError },
+        responses: {
+          201: json(z.object({ trainingJob: TrainingJob, upload: PresignedPostUpload }).meta({ id: 'CreatedTrainingJob' })),
+          ...commonErrors,
+          ...quotaError,
+        },
       }),
       async (c) => {
         const { challengeId, phaseId } = c.req.valid('param');
@@ -78,7 +118,7 @@ export function trainingRoutes({ ctx, trainingLauncher }: ApiDependencies) {
         summary: "The team's training jobs on the phase, oldest first",
         security: bearer,
         request: { params: PhaseParams },
-        responses: { 200: json(z.object({ trainingJobs: z.array(TrainingJob) })), ...commonErrors },
+        responses: { 200: json(z.object({ trainingJobs: z.array(TrainingJob) }).meta({ id: 'TrainingJobList' })), ...commonErrors },
       }),
       async (c) => {
         const { challengeId, phaseId } = c.req.valid('param');
@@ -148,7 +188,7 @@ export function trainingRoutes({ ctx, trainingLauncher }: ApiDependencies) {
         summary: "The training job's full log (the training data is the team's to see)",
         security: bearer,
         request: { params: TrainingJobParams },
-        responses: { 200: json(z.object({ lines: z.array(z.string()), note: z.string().optional() })), ...commonErrors },
+        responses: { 200: json(z.object({ lines: z.array(z.string()), note: z.string().optional() }).meta({ id: 'TrainingLog' })), ...commonErrors },
       }),
       async (c) => {
         const { challengeId, trainingJobId } = c.req.valid('param');

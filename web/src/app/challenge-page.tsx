@@ -7,7 +7,7 @@ import { LeaderboardTab } from '../features/leaderboard/leaderboard-tab.tsx';
 import { SubmissionsTab } from '../features/submissions/submissions-tab.tsx';
 import { SubmitTab } from '../features/submit/submit-tab.tsx';
 import { TeamTab } from '../features/teams/team-tab.tsx';
-import type { Challenge } from '../lib/api-types.ts';
+import type { Challenge } from '../lib/challenge-view.ts';
 import { useChallenge, useRegistration } from '../lib/queries.ts';
 import { Link } from '../lib/router.tsx';
 import { useSession } from '../lib/session.ts';

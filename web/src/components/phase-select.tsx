@@ -1,5 +1,7 @@
 import { useTranslation } from 'react-i18next';
-import type { Phase } from '../lib/api-types.ts';
+import type { ApiSchema } from '../lib/podium-api.ts';
+
+type Phase = ApiSchema<'Challenge'>['phases'][number];
 
 export function PhaseSelect({ phases, value, onChange, id }: { phases: Phase[]; value: string; onChange: (phaseId: string) => void; id: string }) {
   const { t } = useTranslation();

@@ -40,7 +40,11 @@ export async function apiFetch(path: string, request: ApiRequest = {}): Promise<
   return send((await renew())?.idToken);
 }
 
-/** The JSON answer, or an ApiError carrying the API's own message. */
+/**
+ * The JSON answer, or an ApiError carrying the API's own message. Untyped: only for what the API
+ * does not serve yet (score history, challenge health, reject and revoke), shown as unavailable on
+ * its 404. Everything else goes through the typed client (podium-api.ts).
+ */
 export async function api<T>(path: string, request: ApiRequest = {}): Promise<T> {
   const response = await apiFetch(path, request);
   if (response.ok) return (response.status === 204 ? undefined : await response.json()) as T;

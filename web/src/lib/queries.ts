@@ -1,6 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import { api, ApiError, seg } from './api.ts';
-import type { Challenge, Registration, Team } from './api-types.ts';
+import { ApiError } from './api.ts';
 import { answerOf, podiumApi } from './podium-api.ts';
 import { useSession } from './session.ts';
 
@@ -8,7 +7,7 @@ import { useSession } from './session.ts';
 export function useChallenge(challengeId: string) {
   return useQuery({
     queryKey: ['challenge', challengeId],
-    queryFn: async () => (await answerOf(podiumApi.GET('/challenges/{challengeId}', { params: { path: { challengeId } } }))) as unknown as Challenge,
+    queryFn: () => answerOf(podiumApi.GET('/challenges/{challengeId}', { params: { path: { challengeId } } })),
   });
 }
 
@@ -18,7 +17,7 @@ export function useRegistration(challengeId: string) {
   return useQuery({
     queryKey: ['registration', challengeId, session?.userId],
     enabled: Boolean(session),
-    queryFn: () => api<Registration>(`/challenges/${seg(challengeId)}/registration`).catch(nullOn404),
+    queryFn: () => answerOf(podiumApi.GET('/challenges/{challengeId}/registration', { params: { path: { challengeId } } })).catch(nullOn404),
   });
 }
 
@@ -28,7 +27,7 @@ export function useMyTeam(challengeId: string, enabled = true) {
   return useQuery({
     queryKey: ['team', challengeId, session?.userId],
     enabled: Boolean(session) && enabled,
-    queryFn: () => api<Team>(`/challenges/${seg(challengeId)}/teams/mine`).catch(nullOn404),
+    queryFn: () => answerOf(podiumApi.GET('/challenges/{challengeId}/teams/mine', { params: { path: { challengeId } } })).catch(nullOn404),
   });
 }
 

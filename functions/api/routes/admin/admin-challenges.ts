@@ -13,7 +13,7 @@ import { getChallenge } from '#shared/challenge/challenge-registry.ts';
 import type { ApiDependencies } from '../../api-env.ts';
 import { organiserOf } from '../../auth.ts';
 import { newRouter } from '../../router.ts';
-import { AnyObject, bearer, ChallengeParams, commonErrors, json } from '../../schemas.ts';
+import { bearer, ChallengeParams, commonErrors, json } from '../../schemas.ts';
 
 const DefinitionBody = z
   .looseObject({
@@ -46,6 +46,20 @@ const RegistrationQuery = z.object({
 const RuntimeChangeSchema = z
   .object({ phaseId: z.string(), from: z.string(), to: z.string(), open: z.boolean() })
   .meta({ id: 'RuntimeChange', description: 'A phase whose runtime image the definition changed; `open`: forced while the phase was open' });
+
+const AccessLogEntry = z
+  .object({ at: z.string(), userId: z.string(), email: z.string(), datasetId: z.string(), path: z.string(), expiresAt: z.string() })
+  .meta({ id: 'AccessLogEntry', description: 'One dataset download URL issued' });
+const AuditEntry = z
+  .object({
+    at: z.string(),
+    actor: z.string(),
+    action: z.string(),
+    target: z.string(),
+    reason: z.string().optional(),
+    details: z.record(z.string(), z.unknown()).optional(),
+  })
+  .meta({ id: 'AuditEntry', description: 'One organiser action (docs/API.md lists the actions)' });
 
 export function adminChallengeRoutes({ ctx }: ApiDependencies) {
   return newRouter()
@@ -107,12 +121,12 @@ export function adminChallengeRoutes({ ctx }: ApiDependencies) {
         summary: 'Every dataset download URL issued: who, which file, when',
         security: bearer,
         request: { params: ChallengeParams },
-        responses: { 200: json(z.object({ entries: z.array(AnyObject) })), ...commonErrors },
+        responses: { 200: json(z.object({ entries: z.array(AccessLogEntry) })), ...commonErrors },
       }),
       async (c) => {
         organiserOf(c);
         const challenge = await getChallenge(ctx, c.req.valid('param').challengeId);
-        return c.json({ entries: (await listAccessLog(ctx, challenge.id)) as unknown as Record<string, unknown>[] }, 200);
+        return c.json({ entries: await listAccessLog(ctx, challenge.id) }, 200);
       },
     )
     .openapi(
@@ -123,12 +137,12 @@ export function adminChallengeRoutes({ ctx }: ApiDependencies) {
         summary: 'Organiser actions on the challenge',
         security: bearer,
         request: { params: ChallengeParams },
-        responses: { 200: json(z.object({ entries: z.array(AnyObject) })), ...commonErrors },
+        responses: { 200: json(z.object({ entries: z.array(AuditEntry) })), ...commonErrors },
       }),
       async (c) => {
         organiserOf(c);
         const challenge = await getChallenge(ctx, c.req.valid('param').challengeId);
-        return c.json({ entries: (await listAudit(ctx, challenge.id)) as unknown as Record<string, unknown>[] }, 200);
+        return c.json({ entries: await listAudit(ctx, challenge.id) }, 200);
       },
     );
 }

@@ -7,11 +7,25 @@ import type { ApiDependencies } from '../../api-env.ts';
 import { organiserOf } from '../../auth.ts';
 import { createRoute } from '../../openapi/route-definition.ts';
 import { newRouter } from '../../router.ts';
-import { AnyObject, bearer, challengeIdParam, ChallengeParams, commonErrors, json, resourceId } from '../../schemas.ts';
-import { PostParams, TopicParams } from '../discussion.ts';
+import { bearer, challengeIdParam, ChallengeParams, commonErrors, json, resourceId } from '../../schemas.ts';
+import { DiscussionPost, DiscussionTopic, OpenedTopic, PostParams, TopicParams } from '../discussion.ts';
 
 const Reason = z.string().trim().min(1).max(1000);
 const organiserView = { organiser: true } as const;
+const PublishedAnnouncement = OpenedTopic.extend({ recipients: z.number(), emails: z.number() }).meta({
+  id: 'PublishedAnnouncement',
+  description: 'The announcement topic, how many participants it reached and how many e-mails went out',
+});
+const AnsweredTopic = DiscussionTopic.extend({ answerPostId: z.string().optional() }).meta({ id: 'AnsweredTopic' });
+const DiscussionMute = z
+  .object({ userId: z.string(), mutedUntil: z.string().nullable().meta({ description: 'null: the mute was lifted' }) })
+  .meta({ id: 'DiscussionMute' });
+const PostReportPage = z
+  .object({
+    reports: z.array(z.object({ id: z.string(), at: z.string(), topicId: z.string(), postId: z.string(), reporterId: z.string(), reason: z.string() })),
+    nextCursor: z.string().optional(),
+  })
+  .meta({ id: 'PostReportPage' });
 
 export function adminDiscussionRoutes({ ctx }: ApiDependencies) {
   return newRouter()
@@ -45,7 +59,7 @@ export function adminDiscussionRoutes({ ctx }: ApiDependencies) {
             },
           },
         },
-        responses: { 201: json(AnyObject, 'Created'), ...commonErrors },
+        responses: { 201: json(PublishedAnnouncement, 'Created'), ...commonErrors },
       }),
       async (c) => {
         const organiser = organiserOf(c);
@@ -70,7 +84,7 @@ export function adminDiscussionRoutes({ ctx }: ApiDependencies) {
             },
           },
         },
-        responses: { 200: json(AnyObject), ...commonErrors },
+        responses: { 200: json(DiscussionTopic), ...commonErrors },
       }),
       async (c) => {
         const organiser = organiserOf(c);
@@ -98,7 +112,7 @@ export function adminDiscussionRoutes({ ctx }: ApiDependencies) {
           params: TopicParams,
           body: { required: true, content: { 'application/json': { schema: z.object({ replyId: resourceId('reply id').nullable() }) } } },
         },
-        responses: { 200: json(AnyObject), ...commonErrors },
+        responses: { 200: json(AnsweredTopic), ...commonErrors },
       }),
       async (c) => {
         const organiser = organiserOf(c);
@@ -118,7 +132,7 @@ export function adminDiscussionRoutes({ ctx }: ApiDependencies) {
           params: PostParams.extend({ action: z.enum(['hide', 'restore']) }),
           body: { required: true, content: { 'application/json': { schema: z.object({ reason: Reason }) } } },
         },
-        responses: { 200: json(AnyObject), ...commonErrors },
+        responses: { 200: json(DiscussionPost), ...commonErrors },
       }),
       async (c) => {
         const organiser = organiserOf(c);
@@ -138,7 +152,7 @@ export function adminDiscussionRoutes({ ctx }: ApiDependencies) {
           params: z.object({ challengeId: challengeIdParam, userId: z.string().min(1).max(128) }),
           body: { required: true, content: { 'application/json': { schema: z.object({ until: z.iso.datetime({ offset: true }), reason: Reason }) } } },
         },
-        responses: { 200: json(AnyObject), ...commonErrors },
+        responses: { 200: json(DiscussionMute), ...commonErrors },
       }),
       async (c) => {
         const organiser = organiserOf(c);
@@ -159,7 +173,7 @@ export function adminDiscussionRoutes({ ctx }: ApiDependencies) {
           params: ChallengeParams,
           query: z.object({ limit: z.coerce.number().int().min(1).max(100).default(50), cursor: z.string().max(2000).optional() }),
         },
-        responses: { 200: json(AnyObject), ...commonErrors },
+        responses: { 200: json(PostReportPage), ...commonErrors },
       }),
       async (c) => {
         organiserOf(c);

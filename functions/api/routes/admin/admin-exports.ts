@@ -7,13 +7,23 @@ import type { PodiumContext } from '#shared/context.ts';
 import type { Principal } from '#shared/identity/principal.ts';
 import { PodiumError } from '#shared/errors.ts';
 import { recordAudit } from '#shared/audit/audit-log.ts';
-import { exportChallengeArchive } from '#shared/exports/challenge-archive.ts';
+import { ARCHIVE_FORMAT, exportChallengeArchive } from '#shared/exports/challenge-archive.ts';
 import { accessLogCsv, leaderboardCsv, submissionsCsv, type LeaderboardRow } from '#shared/exports/challenge-exports.ts';
 import { leaderboardPage } from '#shared/leaderboard/leaderboard-page.ts';
 import type { ApiDependencies } from '../../api-env.ts';
 import { organiserOf } from '../../auth.ts';
 import { newRouter } from '../../router.ts';
-import { bearer, challengeIdParam, commonErrors } from '../../schemas.ts';
+import { bearer, challengeIdParam, commonErrors, json } from '../../schemas.ts';
+
+const ChallengeArchive = z
+  .object({
+    format: z.literal(ARCHIVE_FORMAT),
+    challengeId: z.string(),
+    exportedAt: z.string(),
+    pseudonymised: z.boolean(),
+    items: z.array(z.record(z.string(), z.unknown())).meta({ description: "the challenge's stored records, as `podium restore` reads them" }),
+  })
+  .meta({ id: 'ChallengeArchive' });
 
 const csv = { description: 'CSV; cells starting with = + - @ tab or CR are neutralised', content: { 'text/csv': { schema: z.string() } } };
 
@@ -28,7 +38,7 @@ export function adminExportRoutes({ ctx }: ApiDependencies) {
         security: bearer,
         request: { params: z.object({ challengeId: challengeIdParam }), query: z.object({ pseudonymise: z.enum(['true', 'false']).default('false') }) },
         responses: {
-          200: { description: 'A challenge archive (docs/API.md)', content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } },
+          200: json(ChallengeArchive, 'A challenge archive (docs/API.md)'),
           ...commonErrors,
         },
       }),

@@ -6,13 +6,26 @@ import type { ApiDependencies } from '../../api-env.ts';
 import { organiserOf } from '../../auth.ts';
 import { createRoute } from '../../openapi/route-definition.ts';
 import { newRouter } from '../../router.ts';
-import { AnyObject, bearer, ChallengeParams, commonErrors, json } from '../../schemas.ts';
+import { bearer, ChallengeParams, commonErrors, json } from '../../schemas.ts';
 
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 in lowercase hex');
-const DataRelease = AnyObject.meta({
-  id: 'DataRelease',
-  description: '{ releaseId, challengeId, datasets, destination, files, manifestSha256, releasedBy, releasedAt, uploads?, uploadsExpireAt? } (docs/API.md)',
-});
+const DataRelease = z
+  .object({
+    releaseId: z.string(),
+    challengeId: z.string(),
+    datasets: z.array(z.string()),
+    destination: z.string(),
+    files: z.number(),
+    manifestSha256: z.string().meta({ description: "SHA-256 of the release's manifest.json" }),
+    releasedBy: z.string(),
+    releasedAt: z.string(),
+    uploads: z
+      .array(z.object({ path: z.string(), url: z.string(), headers: z.record(z.string(), z.string()) }))
+      .optional()
+      .meta({ description: 'for an open-data release: a signed PUT per object; send the headers as given' }),
+    uploadsExpireAt: z.string().optional(),
+  })
+  .meta({ id: 'DataRelease', description: 'A recorded open-data release (docs/API.md)' });
 
 /** Open-data releases: recorded (and refused while a phase using the data is open); the organiser publishes the files. */
 export function adminReleaseRoutes({ ctx }: ApiDependencies) {

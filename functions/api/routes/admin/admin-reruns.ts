@@ -1,23 +1,95 @@
 import * as z from 'zod';
 import { getChallenge } from '#shared/challenge/challenge-registry.ts';
-import { getRerun, MAX_RERUN_TEAMS, requestRerun, type RerunRequestRecord } from '#shared/reruns/rerun-request.ts';
+import { getRerun, MAX_RERUN_TEAMS, requestRerun, RERUN_STATUSES, type RerunRequestRecord } from '#shared/reruns/rerun-request.ts';
 import { applyRerun } from '#shared/reruns/apply-rerun.ts';
 import { rerunReportCsv } from '#shared/reruns/rerun-report.ts';
 import type { ApiDependencies } from '../../api-env.ts';
 import { organiserOf } from '../../auth.ts';
 import { createRoute } from '../../openapi/route-definition.ts';
 import { newRouter } from '../../router.ts';
-import { AnyObject, bearer, commonErrors, json, PhaseParams, resourceId } from '../../schemas.ts';
+import { bearer, commonErrors, json, PhaseParams, resourceId } from '../../schemas.ts';
 
-const RerunRequest = AnyObject.meta({
-  id: 'RerunRequest',
-  description: "QUEUED → RUNNING → SUCCEEDED | FAILED, with each team's verdict; poll GET /admin/reruns/{rerunId} (docs/API.md)",
-});
+const SplitScores = z.object({ overall: z.number(), public: z.number().optional(), private: z.number().optional() });
+const Agreement = z.enum(['identical', 'within-tolerance', 'different']);
+const RerunRequest = z
+  .object({
+    rerunId: z.string(),
+    challengeId: z.string(),
+    phaseId: z.string(),
+    split: z.enum(['overall', 'private']).meta({ description: 'the board the teams were ranked on and whose score is compared' }),
+    top: z.number(),
+    tolerance: z.number(),
+    requestedBy: z.string(),
+    requestedAt: z.string(),
+    status: z.enum(RERUN_STATUSES),
+    teams: z.array(
+      z.object({
+        rank: z.number(),
+        teamId: z.string(),
+        teamName: z.string().optional(),
+        submissionId: z.string(),
+        attempt: z.number(),
+        scores: SplitScores.extend({ secondary: z.record(z.string(), SplitScores).optional(), scorerVersion: z.string(), scoredAt: z.string() }),
+        jobId: z.string().optional(),
+      }),
+    ),
+    compareJobId: z.string().optional(),
+    startedAt: z.string().optional(),
+    finishedAt: z.string().optional(),
+    results: z
+      .array(
+        z.object({
+          rank: z.number(),
+          teamId: z.string(),
+          teamName: z.string().optional(),
+          submissionId: z.string(),
+          verdict: Agreement,
+          predictions: z.object({
+            agreement: Agreement,
+            differingRows: z.number().optional(),
+            rows: z.number().optional(),
+            maxAbsDifference: z.number().optional(),
+            note: z.string().optional(),
+          }),
+          originalScore: z.number(),
+          rerunScore: z.number().optional(),
+          scoreDifference: z.number().optional(),
+          rerunScores: SplitScores.extend({ secondary: z.record(z.string(), SplitScores).optional(), scorerVersion: z.string() }).optional(),
+          failure: z.string().optional(),
+        }),
+      )
+      .optional(),
+    message: z.string().optional(),
+    appliedTeams: z.array(z.string()).optional().meta({ description: 'teams whose rerun scores were applied to the board' }),
+  })
+  .meta({ id: 'RerunRequest', description: "QUEUED → RUNNING → SUCCEEDED | FAILED, with each team's verdict; poll GET /admin/reruns/{rerunId} (docs/API.md)" });
 const RerunParams = z.object({ rerunId: resourceId('rerun request id (x-…)') });
-const RerunApplication = AnyObject.meta({
-  id: 'RerunApplication',
-  description: 'Per team: applied, already-applied or skipped (with why), the old and new score; `alreadyApplied` when this call changed nothing',
-});
+const RerunApplication = z
+  .object({
+    rerunId: z.string(),
+    challengeId: z.string(),
+    phaseId: z.string(),
+    split: z.enum(['overall', 'private']),
+    alreadyApplied: z.boolean().meta({ description: 'true when this call changed nothing' }),
+    teams: z.array(
+      z.discriminatedUnion('outcome', [
+        z.object({
+          teamId: z.string(),
+          submissionId: z.string(),
+          outcome: z.enum(['applied', 'already-applied']),
+          previousScore: z.number(),
+          newScore: z.number(),
+          appliedAt: z.string(),
+        }),
+        z.object({ teamId: z.string(), submissionId: z.string(), outcome: z.literal('skipped'), reason: z.string() }),
+      ]),
+    ),
+    leaderboard: z.object({ written: z.number(), removed: z.number(), unchanged: z.number() }).optional(),
+  })
+  .meta({
+    id: 'RerunApplication',
+    description: 'Per team: applied, already-applied or skipped (with why), the old and new score; `alreadyApplied` when this call changed nothing',
+  });
 // appliedTeams is a DynamoDB string set: a list in JSON.
 const view = ({ pk: _pk, sk: _sk, kind: _kind, appliedTeams, ...request }: RerunRequestRecord) => ({
   ...request,

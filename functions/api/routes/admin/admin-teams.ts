@@ -5,36 +5,43 @@ import { setTeamDisqualified } from '#shared/teams/disqualify-team.ts';
 import { teamView } from '#shared/teams/team-record.ts';
 import type { ApiDependencies } from '../../api-env.ts';
 import { organiserOf } from '../../auth.ts';
-import { newRouter } from '../../router.ts';
-import { AnyObject, bearer, challengeIdParam, commonErrors, json } from '../../schemas.ts';
+import { newRouter, type RouteHandler } from '../../router.ts';
+import { Team } from '../teams.ts';
+import { bearer, challengeIdParam, commonErrors, json } from '../../schemas.ts';
 
 const TeamParams = z.object({ challengeId: challengeIdParam, teamId: z.string().min(1).max(128) });
+const TeamAdminView = Team.extend({ disqualifiedReason: z.string().optional() }).meta({ id: 'TeamAdminView' });
 const ReasonBody = { required: true, content: { 'application/json': { schema: z.object({ reason: z.string().trim().min(3).max(500) }) } } };
 
 export function adminTeamRoutes({ ctx }: ApiDependencies) {
-  const route = <M extends 'post' | 'delete'>(method: M, disqualified: boolean) =>
+  const route = <M extends 'post' | 'delete'>(method: M, disqualified: boolean, path = '/admin/challenges/{challengeId}/teams/{teamId}/disqualify') =>
     createRoute({
       method,
-      path: '/admin/challenges/{challengeId}/teams/{teamId}/disqualify',
+      path,
       tags: ['organisers'],
       summary: disqualified ? 'Disqualify a team (hidden from leaderboards; audited)' : 'Reinstate a disqualified team (audited)',
       security: bearer,
       request: { params: TeamParams, body: ReasonBody },
-      responses: { 200: json(AnyObject.meta({ id: 'TeamAdminView' })), ...commonErrors },
+      responses: { 200: json(TeamAdminView), ...commonErrors },
     });
-  return newRouter()
-    .openapi(route('post', true), async (c) => {
-      const organiser = organiserOf(c);
-      const { challengeId, teamId } = c.req.valid('param');
-      const challenge = await getChallenge(ctx, challengeId);
-      const { reason } = c.req.valid('json');
-      const team = await setTeamDisqualified(ctx, challenge.id, teamId, true, organiser, reason);
-      return c.json({ ...teamView(team), disqualifiedReason: team.disqualifiedReason ?? reason }, 200);
-    })
-    .openapi(route('delete', false), async (c) => {
-      const organiser = organiserOf(c);
-      const { challengeId, teamId } = c.req.valid('param');
-      const challenge = await getChallenge(ctx, challengeId);
-      return c.json(teamView(await setTeamDisqualified(ctx, challenge.id, teamId, false, organiser, c.req.valid('json').reason)), 200);
-    });
+  const reinstate: RouteHandler<ReturnType<typeof route>> = async (c) => {
+    const organiser = organiserOf(c);
+    const { challengeId, teamId } = c.req.valid('param');
+    const challenge = await getChallenge(ctx, challengeId);
+    return c.json(teamView(await setTeamDisqualified(ctx, challenge.id, teamId, false, organiser, c.req.valid('json').reason)), 200);
+  };
+  return (
+    newRouter()
+      .openapi(route('post', true), async (c) => {
+        const organiser = organiserOf(c);
+        const { challengeId, teamId } = c.req.valid('param');
+        const challenge = await getChallenge(ctx, challengeId);
+        const { reason } = c.req.valid('json');
+        const team = await setTeamDisqualified(ctx, challenge.id, teamId, true, organiser, reason);
+        return c.json({ ...teamView(team), disqualifiedReason: team.disqualifiedReason ?? reason }, 200);
+      })
+      .openapi(route('delete', false), reinstate)
+      // The same as DELETE …/disqualify, as a verb for clients (the web console) that send only GET and POST.
+      .openapi(route('post', false, '/admin/challenges/{challengeId}/teams/{teamId}/reinstate'), reinstate)
+  );
 }

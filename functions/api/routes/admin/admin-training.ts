@@ -7,7 +7,8 @@ import { grantTrainingBudget, MAX_GRANT_GPU_HOURS } from '#shared/training/grant
 import type { ApiDependencies } from '../../api-env.ts';
 import { organiserOf } from '../../auth.ts';
 import { newRouter } from '../../router.ts';
-import { AnyObject, bearer, challengeIdParam, commonErrors, json, phaseIdParam, resourceId } from '../../schemas.ts';
+import { TrainingBudget } from '../training.ts';
+import { bearer, challengeIdParam, commonErrors, json, phaseIdParam, resourceId } from '../../schemas.ts';
 
 const TeamPhaseParams = z.object({ challengeId: challengeIdParam, phaseId: phaseIdParam, teamId: resourceId('team id') });
 const GrantBody = z
@@ -29,7 +30,7 @@ export function adminTrainingRoutes({ ctx }: ApiDependencies) {
         summary: "A team's training budget on the phase",
         security: bearer,
         request: { params: TeamPhaseParams },
-        responses: { 200: json(AnyObject.meta({ id: 'TeamTrainingBudget' })), ...commonErrors },
+        responses: { 200: json(TrainingBudget), ...commonErrors },
       }),
       async (c) => {
         organiserOf(c);
@@ -46,7 +47,14 @@ export function adminTrainingRoutes({ ctx }: ApiDependencies) {
         summary: 'Grant a team more GPU-hours on the phase (audited; a retried grantId adds nothing)',
         security: bearer,
         request: { params: TeamPhaseParams, body: { required: true, content: { 'application/json': { schema: GrantBody } } } },
-        responses: { 201: json(AnyObject.meta({ id: 'BudgetGrantResult' })), ...commonErrors },
+        responses: {
+          201: json(
+            z
+              .object({ grantId: z.string(), applied: z.boolean().meta({ description: 'false: this grantId was applied before' }), budget: TrainingBudget })
+              .meta({ id: 'BudgetGrantResult' }),
+          ),
+          ...commonErrors,
+        },
       }),
       async (c) => {
         const organiser = organiserOf(c);

@@ -3,7 +3,6 @@ import { useTranslation } from 'react-i18next';
 import { ErrorMessage, Loading } from '../../components/error-message.tsx';
 import { phaseState } from '../../components/phase-select.tsx';
 import { answerOf, podiumApi } from '../../lib/podium-api.ts';
-import type { Challenge } from '../../lib/api-types.ts';
 import { formatDate } from '../../lib/format.ts';
 import { Link } from '../../lib/router.tsx';
 
@@ -11,7 +10,7 @@ export function ChallengeList() {
   const { t, i18n } = useTranslation();
   const challenges = useQuery({
     queryKey: ['challenges'],
-    queryFn: async () => (await answerOf(podiumApi.GET('/challenges'))) as unknown as { challenges: Challenge[] },
+    queryFn: () => answerOf(podiumApi.GET('/challenges')),
   });
   if (challenges.error) return <ErrorMessage error={challenges.error} />;
   if (!challenges.data) return <Loading />;

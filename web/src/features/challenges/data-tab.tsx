@@ -4,8 +4,10 @@ import { useTranslation } from 'react-i18next';
 import { CopyCommand } from '../../components/copy-command.tsx';
 import { ErrorMessage, Loading } from '../../components/error-message.tsx';
 import { Markdown } from '../../components/markdown.tsx';
-import { api, seg } from '../../lib/api.ts';
-import type { Challenge, DatasetFile } from '../../lib/api-types.ts';
+import { answerOf, podiumApi, type ApiSchema } from '../../lib/podium-api.ts';
+import type { Challenge } from '../../lib/challenge-view.ts';
+
+type DatasetFile = ApiSchema<'DatasetFiles'>['files'][number];
 import { formatBytes } from '../../lib/format.ts';
 import { useSession } from '../../lib/session.ts';
 
@@ -35,7 +37,7 @@ function DatasetFiles({ challengeId, datasetId }: { challengeId: string; dataset
   const { t } = useTranslation();
   const files = useQuery({
     queryKey: ['dataset', challengeId, datasetId],
-    queryFn: () => api<{ files: DatasetFile[] }>(`/challenges/${seg(challengeId)}/datasets/${seg(datasetId)}`),
+    queryFn: () => answerOf(podiumApi.GET('/challenges/{challengeId}/datasets/{datasetId}', { params: { path: { challengeId, datasetId } } })),
     // Presigned URLs expire; a stale list is refetched before the user clicks a dead link.
     staleTime: 5 * 60_000,
     retry: false,

@@ -4,8 +4,8 @@ import { useTranslation } from 'react-i18next';
 import { ErrorMessage, Loading } from '../../components/error-message.tsx';
 import { Markdown } from '../../components/markdown.tsx';
 import { defaultPhase, PhaseSelect } from '../../components/phase-select.tsx';
-import { api, seg } from '../../lib/api.ts';
-import type { Challenge } from '../../lib/api-types.ts';
+import { answerOf, podiumApi } from '../../lib/podium-api.ts';
+import type { Challenge } from '../../lib/challenge-view.ts';
 
 export function OverviewTab({ challenge }: { challenge: Challenge }) {
   return <Markdown source={challenge.pages?.overview ?? challenge.description ?? ''} />;
@@ -15,7 +15,7 @@ export function RulesTab({ challenge }: { challenge: Challenge }) {
   const { t } = useTranslation();
   const rules = useQuery({
     queryKey: ['rules', challenge.id],
-    queryFn: () => api<{ version: string; markdown: string }>(`/challenges/${seg(challenge.id)}/rules`),
+    queryFn: () => answerOf(podiumApi.GET('/challenges/{challengeId}/rules', { params: { path: { challengeId: challenge.id } } })),
   });
   if (rules.error) return <ErrorMessage error={rules.error} />;
   if (!rules.data) return <Loading />;
@@ -31,7 +31,7 @@ export function RulesTab({ challenge }: { challenge: Challenge }) {
 export function EvaluationTab({ challenge }: { challenge: Challenge }) {
   const { t } = useTranslation();
   const { metric } = challenge;
-  const higherIsBetter = metric.higherIsBetter ?? !['log-loss', 'rmse', 'mae', 'mse'].includes(metric.kind);
+  const higherIsBetter = 'higherIsBetter' in metric ? metric.higherIsBetter : !['log-loss', 'rmse', 'mae', 'mse'].includes(metric.kind);
   return (
     <>
       {challenge.pages?.evaluation && <Markdown source={challenge.pages.evaluation} />}
@@ -165,10 +165,7 @@ export function RuntimeTab({ challenge }: { challenge: Challenge }) {
   const [phaseId, setPhaseId] = useState(defaultPhase(challenge.phases)?.id ?? '');
   const runtime = useQuery({
     queryKey: ['runtime', challenge.id, phaseId],
-    queryFn: () =>
-      api<{ image: string; description: string; python: string; packages: { name: string; version: string }[] }>(
-        `/challenges/${seg(challenge.id)}/phases/${seg(phaseId)}/runtime`,
-      ),
+    queryFn: () => answerOf(podiumApi.GET('/challenges/{challengeId}/phases/{phaseId}/runtime', { params: { path: { challengeId: challenge.id, phaseId } } })),
   });
   return (
     <>

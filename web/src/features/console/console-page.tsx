@@ -2,12 +2,16 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorMessage, Loading } from '../../components/error-message.tsx';
-import { api, ApiError, apiFetch, apiErrorOf, seg } from '../../lib/api.ts';
-import { TERMINAL_STATES, type Challenge, type Submission } from '../../lib/api-types.ts';
+import { api, ApiError, seg } from '../../lib/api.ts';
+import { answerOf, podiumApi, type ApiSchema } from '../../lib/podium-api.ts';
+import type { Challenge } from '../../lib/challenge-view.ts';
+import { TERMINAL_STATES } from '../../lib/submission-states.ts';
 import { formatDate, formatDuration } from '../../lib/format.ts';
 import { useChallenge } from '../../lib/queries.ts';
 import { Link } from '../../lib/router.tsx';
 import { DataTable } from '../../components/data-table.tsx';
+
+type SubmissionStatus = ApiSchema<'Submission'>['status'];
 
 const SECTIONS = ['participants', 'submissions', 'teams', 'phases', 'exports', 'logs', 'health'] as const;
 
@@ -56,26 +60,25 @@ function Unavailable({ error, what }: { error: unknown; what: string }) {
   return <ErrorMessage error={error} />;
 }
 
-interface Participant {
-  userId: string;
-  email?: string;
-  status: string;
-  acceptedAt?: string;
-  acceptedRulesVersion?: string;
-  answers?: Record<string, unknown>;
-}
-
 function Participants({ challenge }: { challenge: Challenge }) {
   const { t, i18n } = useTranslation();
   const [status, setStatus] = useState('pending');
   const queryClient = useQueryClient();
-  const base = `/admin/challenges/${seg(challenge.id)}/participants`;
   const participants = useQuery({
     queryKey: ['admin-participants', challenge.id, status],
-    queryFn: () => api<{ participants: Participant[] }>(`${base}${status ? `?status=${status}` : ''}`),
+    queryFn: () =>
+      answerOf(
+        podiumApi.GET('/admin/challenges/{challengeId}/participants', {
+          params: { path: { challengeId: challenge.id }, query: status === 'pending' || status === 'approved' ? { status } : {} },
+        }),
+      ),
   });
   const act = useMutation({
-    mutationFn: ({ userId, action }: { userId: string; action: string }) => api(`${base}/${seg(userId)}/${action}`, { method: 'POST', body: {} }),
+    mutationFn: ({ userId, action }: { userId: string; action: 'approve' | 'reject' | 'revoke' }) =>
+      action === 'approve'
+        ? answerOf(podiumApi.POST('/admin/challenges/{challengeId}/participants/{userId}/approve', { params: { path: { challengeId: challenge.id, userId } } }))
+        : // Reject and revoke are not API routes yet: the console shows them as unavailable (a 404 from the API).
+          api(`/admin/challenges/${seg(challenge.id)}/participants/${seg(userId)}/${action}`, { method: 'POST', body: {} }),
     onSuccess: () => void queryClient.invalidateQueries({ queryKey: ['admin-participants', challenge.id] }),
   });
   return (
@@ -103,9 +106,9 @@ function Participants({ challenge }: { challenge: Challenge }) {
               </td>
               <td>{participant.status}</td>
               <td>
-                {participant.answers ? (
+                {'answers' in participant && participant.answers ? (
                   <dl className="answers">
-                    {Object.entries(participant.answers).map(([question, answer]) => (
+                    {Object.entries(participant.answers as Record<string, unknown>).map(([question, answer]) => (
                       <div key={question}>
                         <dt>{question}</dt>
                         <dd>{String(answer)}</dd>
@@ -156,12 +159,30 @@ function Submissions({ challenge }: { challenge: Challenge }) {
   const query = new URLSearchParams(Object.entries(filters).filter(([, value]) => value !== ''));
   const submissions = useQuery({
     queryKey: ['admin-submissions', challenge.id, query.toString()],
-    queryFn: () => api<{ submissions: Submission[] }>(`/admin/challenges/${seg(challenge.id)}/submissions?${query.toString()}`),
+    queryFn: () =>
+      answerOf(
+        podiumApi.GET('/admin/challenges/{challengeId}/submissions', {
+          params: {
+            path: { challengeId: challenge.id },
+            query: {
+              ...(filters.phase ? { phase: filters.phase } : {}),
+              ...(filters.status ? { status: filters.status as SubmissionStatus } : {}),
+              ...(filters.team ? { team: filters.team } : {}),
+            },
+          },
+        }),
+      ),
     refetchInterval: 10_000,
   });
   const act = useMutation({
-    mutationFn: ({ id, action, body }: { id: string; action: string; body?: unknown }) =>
-      api(`/admin/submissions/${seg(id)}/${action}`, { method: 'POST', body: body ?? {} }),
+    mutationFn: async ({ id, action, baseline }: { id: string; action: 'rescore' | 'baseline' | 'cancel'; baseline?: boolean }): Promise<unknown> => {
+      const params = { path: { submissionId: id } };
+      if (action === 'baseline')
+        return answerOf(podiumApi.POST('/admin/submissions/{submissionId}/baseline', { params, body: { baseline: baseline ?? true } }));
+      return action === 'rescore'
+        ? answerOf(podiumApi.POST('/admin/submissions/{submissionId}/rescore', { params }))
+        : answerOf(podiumApi.POST('/admin/submissions/{submissionId}/cancel', { params }));
+    },
     onSuccess: () => void queryClient.invalidateQueries({ queryKey: ['admin-submissions', challenge.id] }),
   });
   const rows = [...(submissions.data?.submissions ?? [])].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
@@ -236,7 +257,7 @@ function Submissions({ challenge }: { challenge: Challenge }) {
                   <button
                     type="button"
                     className="secondary"
-                    onClick={() => act.mutate({ id: submission.id, action: 'baseline', body: { baseline: !submission.baseline } })}
+                    onClick={() => act.mutate({ id: submission.id, action: 'baseline', baseline: !submission.baseline })}
                   >
                     {submission.baseline ? t('console.unmarkBaseline') : t('console.markBaseline')}
                   </button>
@@ -269,7 +290,7 @@ function AdminLogs({ submissionId }: { submissionId: string }) {
   const { t } = useTranslation();
   const logs = useQuery({
     queryKey: ['admin-logs', submissionId],
-    queryFn: () => api<{ lines: string[]; note?: string }>(`/admin/submissions/${seg(submissionId)}/logs`),
+    queryFn: () => answerOf(podiumApi.GET('/admin/submissions/{submissionId}/logs', { params: { path: { submissionId } } })),
   });
   return (
     <section aria-labelledby="admin-logs">
@@ -292,14 +313,16 @@ function Teams({ challenge }: { challenge: Challenge }) {
   const [reason, setReason] = useState('');
   const submissions = useQuery({
     queryKey: ['admin-submissions', challenge.id, ''],
-    queryFn: () => api<{ submissions: Submission[] }>(`/admin/challenges/${seg(challenge.id)}/submissions?`),
+    queryFn: () => answerOf(podiumApi.GET('/admin/challenges/{challengeId}/submissions', { params: { path: { challengeId: challenge.id } } })),
   });
   const act = useMutation({
     mutationFn: ({ teamId, disqualify }: { teamId: string; disqualify: boolean }) =>
-      api(`/admin/challenges/${seg(challenge.id)}/teams/${seg(teamId)}/disqualify`, {
-        method: disqualify ? 'POST' : 'DELETE',
-        body: { reason: reason || 'organiser decision' },
-      }),
+      answerOf(
+        podiumApi.POST(disqualify ? '/admin/challenges/{challengeId}/teams/{teamId}/disqualify' : '/admin/challenges/{challengeId}/teams/{teamId}/reinstate', {
+          params: { path: { challengeId: challenge.id, teamId } },
+          body: { reason: reason || 'organiser decision' },
+        }),
+      ),
     onSuccess: () => void queryClient.invalidateQueries({ queryKey: ['leaderboard', challenge.id] }),
   });
   const teams = [...new Set((submissions.data?.submissions ?? []).map((submission) => submission.teamId))];
@@ -335,26 +358,46 @@ function Phases({ challenge }: { challenge: Challenge }) {
   return (
     <>
       {challenge.phases.map((phase) => (
-        <PhaseControls key={phase.id} challengeId={challenge.id} phaseId={phase.id} title={phase.title} closes={formatDate(phase.closes, i18n.language)} />
+        <PhaseControls
+          key={phase.id}
+          challengeId={challenge.id}
+          phaseId={phase.id}
+          title={phase.title ?? phase.id}
+          closes={formatDate(phase.closes, i18n.language)}
+        />
       ))}
       <p className="muted">{t('console.phasesHelp')}</p>
     </>
   );
 }
 
+type PhaseAction =
+  { action: 'pause' | 'resume'; body?: undefined } | { action: 'publish'; body?: ApiSchema<'Publish'> } | { action: 'unpublish'; body: ApiSchema<'Unpublish'> };
+
 function PhaseControls({ challengeId, phaseId, title, closes }: { challengeId: string; phaseId: string; title: string; closes: string }) {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
-  const base = `/admin/challenges/${seg(challengeId)}/phases/${seg(phaseId)}`;
+  const path = { challengeId, phaseId };
   const [confirming, setConfirming] = useState(false);
   const [reason, setReason] = useState('');
   const publication = useQuery({
     queryKey: ['publication', challengeId, phaseId],
-    queryFn: () =>
-      api<{ published: boolean; open: boolean; board: string; boardTeams: number; scoredSubmissions: number; closes: string }>(`${base}/publication`),
+    queryFn: () => answerOf(podiumApi.GET('/admin/challenges/{challengeId}/phases/{phaseId}/publication', { params: { path } })),
   });
   const act = useMutation({
-    mutationFn: ({ action, body }: { action: string; body?: unknown }) => api<unknown>(`${base}/${action}`, { method: 'POST', body: body ?? {} }),
+    mutationFn: async (request: PhaseAction): Promise<unknown> => {
+      if (request.action === 'pause' || request.action === 'resume') {
+        return request.action === 'pause'
+          ? answerOf(podiumApi.POST('/admin/challenges/{challengeId}/phases/{phaseId}/pause', { params: { path } }))
+          : answerOf(podiumApi.POST('/admin/challenges/{challengeId}/phases/{phaseId}/resume', { params: { path } }));
+      }
+      if (request.action === 'unpublish') {
+        return answerOf(podiumApi.POST('/admin/challenges/{challengeId}/phases/{phaseId}/unpublish', { params: { path }, body: request.body }));
+      }
+      return answerOf(
+        podiumApi.POST('/admin/challenges/{challengeId}/phases/{phaseId}/publish', { params: { path }, ...(request.body ? { body: request.body } : {}) }),
+      );
+    },
     onSuccess: (_, { action }) => {
       setConfirming(false);
       setLastAction(action);
@@ -410,7 +453,7 @@ function PhaseControls({ challengeId, phaseId, title, closes }: { challengeId: s
           <div className="row">
             <button
               type="button"
-              onClick={() => act.mutate({ action: 'publish', body: info.open ? { force: true, reason } : {} })}
+              onClick={() => act.mutate({ action: 'publish', ...(info.open ? { body: { force: true, reason } } : {}) })}
               disabled={info.open && !reason}
             >
               {t('console.confirm')}
@@ -428,16 +471,23 @@ function PhaseControls({ challengeId, phaseId, title, closes }: { challengeId: s
 function Exports({ challenge }: { challenge: Challenge }) {
   const { t } = useTranslation();
   const [error, setError] = useState<unknown>();
-  const download = async (path: string, fileName: string) => {
+  const path = { challengeId: challenge.id };
+  const csv = (name: 'leaderboard.csv' | 'submissions.csv' | 'access-log.csv', phase?: string) => () =>
+    answerOf(
+      podiumApi.GET('/admin/challenges/{challengeId}/exports/{export}', {
+        params: { path: { ...path, export: name }, query: phase ? { phase } : {} },
+        parseAs: 'blob',
+      }),
+    );
+  const download = async (fetchBlob: () => Promise<Blob>, fileName: string) => {
     setError(undefined);
-    const response = await apiFetch(path);
-    if (!response.ok) return setError(await apiErrorOf(response));
+    const blob = await fetchBlob().catch((problem: unknown) => void setError(problem));
+    if (!blob) return;
     const link = document.createElement('a');
-    link.href = URL.createObjectURL(await response.blob());
+    link.href = URL.createObjectURL(blob);
     link.download = fileName;
     link.click();
   };
-  const base = `/admin/challenges/${seg(challenge.id)}`;
   return (
     <>
       <ErrorMessage error={error} />
@@ -448,27 +498,33 @@ function Exports({ challenge }: { challenge: Challenge }) {
             <button
               type="button"
               className="secondary"
-              onClick={() => void download(`${base}/exports/leaderboard.csv?phase=${seg(phase.id)}`, `${challenge.id}-${phase.id}-leaderboard.csv`)}
+              onClick={() => void download(csv('leaderboard.csv', phase.id), `${challenge.id}-${phase.id}-leaderboard.csv`)}
             >
               leaderboard.csv
             </button>
             <button
               type="button"
               className="secondary"
-              onClick={() => void download(`${base}/exports/submissions.csv?phase=${seg(phase.id)}`, `${challenge.id}-${phase.id}-submissions.csv`)}
+              onClick={() => void download(csv('submissions.csv', phase.id), `${challenge.id}-${phase.id}-submissions.csv`)}
             >
               submissions.csv
             </button>
           </li>
         ))}
         <li className="row">
-          <button type="button" className="secondary" onClick={() => void download(`${base}/exports/access-log.csv`, `${challenge.id}-access-log.csv`)}>
+          <button type="button" className="secondary" onClick={() => void download(csv('access-log.csv'), `${challenge.id}-access-log.csv`)}>
             access-log.csv
           </button>
           <button
             type="button"
             className="secondary"
-            onClick={() => void download(`${base}/archive?pseudonymise=true`, `${challenge.id}-archive-pseudonymised.json`)}
+            onClick={() =>
+              void download(
+                () =>
+                  answerOf(podiumApi.GET('/admin/challenges/{challengeId}/archive', { params: { path, query: { pseudonymise: 'true' } }, parseAs: 'blob' })),
+                `${challenge.id}-archive-pseudonymised.json`,
+              )
+            }
           >
             {t('console.archivePseudonymised')}
           </button>
@@ -484,7 +540,12 @@ function Logs({ challenge }: { challenge: Challenge }) {
   const [filter, setFilter] = useState('');
   const log = useQuery({
     queryKey: ['admin-log', challenge.id, kind],
-    queryFn: () => api<{ entries: Record<string, unknown>[] }>(`/admin/challenges/${seg(challenge.id)}/${kind}`),
+    queryFn: async (): Promise<{ entries: Record<string, unknown>[] }> => {
+      const params = { path: { challengeId: challenge.id } };
+      return kind === 'audit-log'
+        ? answerOf(podiumApi.GET('/admin/challenges/{challengeId}/audit-log', { params }))
+        : answerOf(podiumApi.GET('/admin/challenges/{challengeId}/access-log', { params }));
+    },
   });
   const entries = (log.data?.entries ?? []).filter((entry) => !filter || JSON.stringify(entry).toLowerCase().includes(filter.toLowerCase()));
   return (
@@ -523,6 +584,7 @@ function Health({ challenge }: { challenge: Challenge }) {
   const { t } = useTranslation();
   const health = useQuery({
     queryKey: ['admin-health', challenge.id],
+    // Not an API route yet: shown as unavailable (a 404 from the API).
     queryFn: () => api<Record<string, unknown>>(`/admin/challenges/${seg(challenge.id)}/health`),
     refetchInterval: 15_000,
     retry: false,

@@ -3,13 +3,14 @@ import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorMessage, Loading } from '../../components/error-message.tsx';
 import { Markdown } from '../../components/markdown.tsx';
-import { api, seg } from '../../lib/api.ts';
-import type { Challenge, Registration, RegistrationQuestion } from '../../lib/api-types.ts';
+import { answerOf, podiumApi } from '../../lib/podium-api.ts';
+import type { Challenge, RegistrationQuestion } from '../../lib/challenge-view.ts';
 import { formatDate } from '../../lib/format.ts';
 import { useRegistration } from '../../lib/queries.ts';
 import { useSession } from '../../lib/session.ts';
 
 /** The rules at their current version, the organisers' registration questions, and the accept button. */
+
 export function JoinTab({ challenge, onSignIn }: { challenge: Challenge; onSignIn: () => void }) {
   const { t, i18n } = useTranslation();
   const session = useSession();
@@ -17,17 +18,19 @@ export function JoinTab({ challenge, onSignIn }: { challenge: Challenge; onSignI
   const queryClient = useQueryClient();
   const rules = useQuery({
     queryKey: ['rules', challenge.id],
-    queryFn: () => api<{ version: string; markdown: string }>(`/challenges/${seg(challenge.id)}/rules`),
+    queryFn: () => answerOf(podiumApi.GET('/challenges/{challengeId}/rules', { params: { path: { challengeId: challenge.id } } })),
   });
   const questions = challenge.registration?.questions ?? [];
   const [answers, setAnswers] = useState<Record<string, string | boolean>>({});
   const [accepted, setAccepted] = useState(false);
   const join = useMutation({
     mutationFn: () =>
-      api<Registration>(`/challenges/${seg(challenge.id)}/registration`, {
-        method: 'POST',
-        body: { rulesVersion: rules.data!.version, ...(questions.length > 0 ? { answers } : {}) },
-      }),
+      answerOf(
+        podiumApi.POST('/challenges/{challengeId}/registration', {
+          params: { path: { challengeId: challenge.id } },
+          body: { rulesVersion: rules.data!.version, ...(questions.length > 0 ? { answers } : {}) },
+        }),
+      ),
     onSuccess: (answer) => {
       queryClient.setQueryData(['registration', challenge.id, session?.userId], answer);
       void queryClient.invalidateQueries({ queryKey: ['dataset', challenge.id] });

@@ -3,14 +3,16 @@ import { useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorMessage, Loading } from '../../components/error-message.tsx';
 import { defaultPhase, PhaseSelect } from '../../components/phase-select.tsx';
-import { apiErrorOf, apiFetch, seg } from '../../lib/api.ts';
-import type { Challenge, LeaderboardPage } from '../../lib/api-types.ts';
+import { answerOf, podiumApi, type ApiSchema } from '../../lib/podium-api.ts';
+import type { Challenge } from '../../lib/challenge-view.ts';
 import { formatDate } from '../../lib/format.ts';
 import { useMyTeam } from '../../lib/queries.ts';
 import { ScoreHistory } from './score-history.tsx';
 import { DataTable } from '../../components/data-table.tsx';
 
 const POLL_MS = 5000;
+
+type LeaderboardPage = ApiSchema<'Leaderboard'>;
 
 /** The board, polled with its ETag: an unchanged board costs a 304 and no re-render. */
 export function LeaderboardTab({ challenge }: { challenge: Challenge }) {
@@ -19,18 +21,21 @@ export function LeaderboardTab({ challenge }: { challenge: Challenge }) {
   const [split, setSplit] = useState<'public' | 'private'>('public');
   const team = useMyTeam(challenge.id);
   const cache = useRef(new Map<string, { etag: string; page: LeaderboardPage }>());
-  const path = `/challenges/${seg(challenge.id)}/phases/${seg(phaseId)}/leaderboard?split=${split}&limit=200`;
+  const cacheKey = `${phaseId}/${split}`;
   const board = useQuery({
     queryKey: ['leaderboard', challenge.id, phaseId, split],
     refetchInterval: POLL_MS,
     queryFn: async () => {
-      const known = cache.current.get(path);
-      const response = await apiFetch(path, { headers: known ? { 'If-None-Match': known.etag } : {} });
+      const known = cache.current.get(cacheKey);
+      const call = podiumApi.GET('/challenges/{challengeId}/phases/{phaseId}/leaderboard', {
+        params: { path: { challengeId: challenge.id, phaseId }, query: { split, limit: 200 } },
+        headers: known ? { 'If-None-Match': known.etag } : {},
+      });
+      const { response } = await call;
       if (response.status === 304 && known) return known.page;
-      if (!response.ok) throw await apiErrorOf(response);
-      const page = (await response.json()) as LeaderboardPage;
+      const page = await answerOf(call);
       const etag = response.headers.get('ETag');
-      if (etag) cache.current.set(path, { etag, page });
+      if (etag) cache.current.set(cacheKey, { etag, page });
       return page;
     },
   });

@@ -2,8 +2,9 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorMessage, Loading } from '../../components/error-message.tsx';
-import { api, seg } from '../../lib/api.ts';
-import { TERMINAL_STATES, type Challenge, type Submission } from '../../lib/api-types.ts';
+import { answerOf, podiumApi } from '../../lib/podium-api.ts';
+import type { Challenge } from '../../lib/challenge-view.ts';
+import { TERMINAL_STATES } from '../../lib/submission-states.ts';
 import { formatDate, formatDuration } from '../../lib/format.ts';
 import { DataTable } from '../../components/data-table.tsx';
 
@@ -14,13 +15,14 @@ export function SubmissionsTab({ challenge }: { challenge: Challenge }) {
   const [logsOf, setLogsOf] = useState<string>();
   const submissions = useQuery({
     queryKey: ['submissions', challenge.id],
-    queryFn: () => api<{ submissions: Submission[] }>(`/challenges/${seg(challenge.id)}/submissions`),
+    queryFn: () => answerOf(podiumApi.GET('/challenges/{challengeId}/submissions', { params: { path: { challengeId: challenge.id } } })),
     refetchInterval: (query) => (query.state.data?.submissions.some((submission) => !TERMINAL_STATES.includes(submission.status)) ? 3000 : false),
   });
   const act = useMutation({
     mutationFn: async ({ id, action }: { id: string; action: 'cancel' | 'archive' }) => {
-      if (action === 'cancel') return api<Submission>(`/submissions/${seg(id)}/cancel`, { method: 'POST', body: {} });
-      const archive = await api<{ url: string; fileName: string }>(`/submissions/${seg(id)}/archive`);
+      const path = { submissionId: id };
+      if (action === 'cancel') return answerOf(podiumApi.POST('/submissions/{submissionId}/cancel', { params: { path } }));
+      const archive = await answerOf(podiumApi.GET('/submissions/{submissionId}/archive', { params: { path } }));
       location.assign(archive.url);
       return undefined;
     },
@@ -76,17 +78,22 @@ export function SubmissionsTab({ challenge }: { challenge: Challenge }) {
           </tr>
         ))}
       </DataTable>
-      {logsOf && <SubmissionLogs submissionId={logsOf} path={`/submissions/${seg(logsOf)}/logs`} />}
+      {logsOf && <SubmissionLogs submissionId={logsOf} />}
     </>
   );
 }
 
 /** A run's log: every line of a smoke run; for a run on hidden data, the API's note saying why nothing is shown. */
-export function SubmissionLogs({ submissionId, path }: { submissionId: string; path: string }) {
+export function SubmissionLogs({ submissionId, admin = false }: { submissionId: string; admin?: boolean }) {
   const { t } = useTranslation();
   const logs = useQuery({
-    queryKey: ['logs', path],
-    queryFn: () => api<{ visibility: 'full' | 'hidden'; lines: string[]; note?: string }>(path),
+    queryKey: ['logs', submissionId, admin],
+    queryFn: () => {
+      const params = { path: { submissionId } };
+      return admin
+        ? answerOf(podiumApi.GET('/admin/submissions/{submissionId}/logs', { params }))
+        : answerOf(podiumApi.GET('/submissions/{submissionId}/logs', { params }));
+    },
   });
   return (
     <section aria-labelledby="logs-title">

@@ -3,8 +3,9 @@ import { useState, type DragEvent, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorMessage, Loading } from '../../components/error-message.tsx';
 import { defaultPhase, PhaseSelect, phaseState } from '../../components/phase-select.tsx';
-import { api, seg } from '../../lib/api.ts';
-import { TERMINAL_STATES, type Challenge, type Quota, type Submission, type UploadInstructions } from '../../lib/api-types.ts';
+import { answerOf, podiumApi } from '../../lib/podium-api.ts';
+import type { Challenge } from '../../lib/challenge-view.ts';
+import { TERMINAL_STATES } from '../../lib/submission-states.ts';
 import { formatBytes, formatDate } from '../../lib/format.ts';
 import { filesOfDroppedFolder, filesOfFolderInput, zipFolder, type FolderFile } from './zip-folder.ts';
 import { uploadArchive } from './upload-archive.ts';
@@ -26,13 +27,13 @@ export function SubmitTab({ challenge }: { challenge: Challenge }) {
   const quota = useQuery({
     queryKey: ['quota', challenge.id, phaseId],
     enabled: Boolean(phaseId),
-    queryFn: () => api<Quota>(`/challenges/${seg(challenge.id)}/phases/${seg(phaseId)}/quota`),
+    queryFn: () => answerOf(podiumApi.GET('/challenges/{challengeId}/phases/{phaseId}/quota', { params: { path: { challengeId: challenge.id, phaseId } } })),
   });
   // Live state without a reload: polled until it is final.
   const submission = useQuery({
     queryKey: ['submission', submissionId],
     enabled: Boolean(submissionId),
-    queryFn: () => api<Submission>(`/submissions/${seg(submissionId!)}`),
+    queryFn: () => answerOf(podiumApi.GET('/submissions/{submissionId}', { params: { path: { submissionId: submissionId! } } })),
     refetchInterval: (query) => (query.state.data && TERMINAL_STATES.includes(query.state.data.status) ? false : 2000),
   });
 
@@ -62,13 +63,15 @@ export function SubmitTab({ challenge }: { challenge: Challenge }) {
     setSubmissionId(undefined);
     setProgress(0);
     try {
-      const created = await api<{ submission: Submission; upload: UploadInstructions }>(`/challenges/${seg(challenge.id)}/phases/${seg(phaseId)}/submissions`, {
-        method: 'POST',
-        headers: { 'Idempotency-Key': crypto.randomUUID() },
-        body: { mode, archiveBytes: archive.blob.size, ...(archive.blob.size >= MULTIPART_FROM_BYTES ? { multipart: true } : {}), ...(note ? { note } : {}) },
-      });
+      const created = await answerOf(
+        podiumApi.POST('/challenges/{challengeId}/phases/{phaseId}/submissions', {
+          params: { path: { challengeId: challenge.id, phaseId }, header: { 'idempotency-key': crypto.randomUUID() } },
+          body: { mode, archiveBytes: archive.blob.size, multipart: archive.blob.size >= MULTIPART_FROM_BYTES, ...(note ? { note } : {}) },
+        }),
+      );
       setSubmissionId(created.submission.id);
-      await uploadArchive(created.submission.id, created.upload, archive.blob, setProgress);
+      // No upload instructions: a replayed request for a submission already uploaded.
+      if (created.upload) await uploadArchive(created.submission.id, created.upload, archive.blob, setProgress);
       setProgress(archive.blob.size);
       void queryClient.invalidateQueries({ queryKey: ['submissions', challenge.id] });
       void queryClient.invalidateQueries({ queryKey: ['quota', challenge.id] });

@@ -1,5 +1,6 @@
-import { api, seg } from '../../lib/api.ts';
-import type { UploadInstructions } from '../../lib/api-types.ts';
+import { answerOf, podiumApi, type ApiSchema } from '../../lib/podium-api.ts';
+
+type UploadInstructions = ApiSchema<'ArchiveUpload'>;
 
 /**
  * Sends the archive where the API said (docs/API.md, upload): one presigned POST, or each part
@@ -34,7 +35,7 @@ export async function uploadArchive(submissionId: string, upload: UploadInstruct
   };
   await Promise.all([worker(), worker(), worker(), worker()]);
   parts.sort((a, b) => a.partNumber - b.partNumber);
-  await api(`/submissions/${seg(submissionId)}/upload/complete`, { method: 'POST', body: { parts } });
+  await answerOf(podiumApi.POST('/submissions/{submissionId}/upload/complete', { params: { path: { submissionId } }, body: { parts } }));
 }
 
 /** Resolves with the response's ETag; rejects with storage's own refusal (its XML Message). */

@@ -3,10 +3,12 @@ import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { CopyCommand } from '../../components/copy-command.tsx';
 import { ErrorMessage, Loading } from '../../components/error-message.tsx';
-import { api, seg } from '../../lib/api.ts';
-import type { Challenge, Team } from '../../lib/api-types.ts';
+import { answerOf, podiumApi, type ApiSchema } from '../../lib/podium-api.ts';
+import type { Challenge } from '../../lib/challenge-view.ts';
 import { useMyTeam } from '../../lib/queries.ts';
 import { useSession } from '../../lib/session.ts';
+
+type TeamAction = { kind: 'create'; name: string } | { kind: 'join' | 'merge'; inviteCode: string } | { kind: 'leave' };
 
 /** Create a team, share its invite, join one by code (`?invite=` fills it in), leave or merge. */
 export function TeamTab({ challenge, inviteFromLink }: { challenge: Challenge; inviteFromLink?: string }) {
@@ -16,9 +18,16 @@ export function TeamTab({ challenge, inviteFromLink }: { challenge: Challenge; i
   const queryClient = useQueryClient();
   const [name, setName] = useState('');
   const [code, setCode] = useState(inviteFromLink ?? '');
-  const base = `/challenges/${seg(challenge.id)}/teams`;
+  const path = { challengeId: challenge.id };
   const action = useMutation({
-    mutationFn: (request: { path: string; body?: unknown }) => api<Team | { left: string }>(base + request.path, { method: 'POST', body: request.body ?? {} }),
+    mutationFn: async (request: TeamAction): Promise<ApiSchema<'Team'> | { left: string }> => {
+      if (request.kind === 'create') return answerOf(podiumApi.POST('/challenges/{challengeId}/teams', { params: { path }, body: { name: request.name } }));
+      if (request.kind === 'leave') return answerOf(podiumApi.POST('/challenges/{challengeId}/teams/leave', { params: { path } }));
+      const body = { inviteCode: request.inviteCode };
+      return request.kind === 'join'
+        ? answerOf(podiumApi.POST('/challenges/{challengeId}/teams/join', { params: { path }, body }))
+        : answerOf(podiumApi.POST('/challenges/{challengeId}/teams/merge', { params: { path }, body }));
+    },
     onSuccess: (answer) => {
       queryClient.setQueryData(['team', challenge.id, session?.userId], 'teamId' in answer ? answer : null);
       setCode('');
@@ -26,9 +35,9 @@ export function TeamTab({ challenge, inviteFromLink }: { challenge: Challenge; i
   });
   if (team.error) return <ErrorMessage error={team.error} />;
   if (team.isLoading) return <Loading />;
-  const onSubmit = (path: string, body: unknown) => (event: FormEvent) => {
+  const onSubmit = (request: TeamAction) => (event: FormEvent) => {
     event.preventDefault();
-    action.mutate({ path, body });
+    action.mutate(request);
   };
   const inviteLink = team.data ? `${location.origin}/c/${challenge.id}/team?invite=${encodeURIComponent(team.data.inviteCode)}` : '';
   return (
@@ -52,7 +61,7 @@ export function TeamTab({ challenge, inviteFromLink }: { challenge: Challenge; i
             {t('team.inviteCode')} <code data-testid="invite-code">{team.data.inviteCode}</code>
           </p>
           <CopyCommand command={inviteLink} />
-          <form onSubmit={onSubmit('/merge', { inviteCode: code })} className="stack">
+          <form onSubmit={onSubmit({ kind: 'merge', inviteCode: code })} className="stack">
             <h3>{t('team.merge')}</h3>
             <p>{t('team.mergeHelp')}</p>
             <label htmlFor="merge-code">{t('team.otherInviteCode')}</label>
@@ -62,7 +71,7 @@ export function TeamTab({ challenge, inviteFromLink }: { challenge: Challenge; i
             </button>
           </form>
           <p>
-            <button type="button" className="danger" onClick={() => confirm(t('team.leaveConfirm')) && action.mutate({ path: '/leave' })}>
+            <button type="button" className="danger" onClick={() => confirm(t('team.leaveConfirm')) && action.mutate({ kind: 'leave' })}>
               {t('team.leave')}
             </button>
           </p>
@@ -70,7 +79,7 @@ export function TeamTab({ challenge, inviteFromLink }: { challenge: Challenge; i
       ) : (
         <>
           <p>{t('team.none')}</p>
-          <form onSubmit={onSubmit('', { name })} className="stack">
+          <form onSubmit={onSubmit({ kind: 'create', name })} className="stack">
             <h2>{t('team.create')}</h2>
             <label htmlFor="team-name-input">{t('team.name')}</label>
             <input id="team-name-input" value={name} onChange={(event) => setName(event.target.value)} required maxLength={80} />
@@ -78,7 +87,7 @@ export function TeamTab({ challenge, inviteFromLink }: { challenge: Challenge; i
               {t('team.createButton')}
             </button>
           </form>
-          <form onSubmit={onSubmit('/join', { inviteCode: code })} className="stack">
+          <form onSubmit={onSubmit({ kind: 'join', inviteCode: code })} className="stack">
             <h2>{t('team.join')}</h2>
             <label htmlFor="join-code">{t('team.inviteCode')}</label>
             <input id="join-code" value={code} onChange={(event) => setCode(event.target.value)} required />
