@@ -58,7 +58,12 @@ interface Counted {
   requests: number;
 }
 /** The S3 endpoint, in its own process (see s3-endpoint.ts for why), and its counters. */
-const endpointProcess = fork(join(here, 's3-endpoint.ts'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+// s3rver signs ListObjectsV2 continuation tokens with DES, which OpenSSL 3 keeps in its legacy
+// provider: without it, any listing past 1,000 keys answers InternalError.
+const endpointProcess = fork(join(here, 's3-endpoint.ts'), [], {
+  execArgv: [...process.execArgv, '--openssl-legacy-provider'],
+  stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+});
 const fromEndpoint = <T>(type: string) =>
   new Promise<T>((answer, fail) => {
     const onMessage = (message: { type: string } & T) => {

@@ -34,9 +34,9 @@ export interface InstanceMountsOptions {
   tuning?: string[];
   /**
    * `s3fs` (FUSE, byte ranges on demand) or `directory`: the prefix copied once into a folder made
-   * read-only, kept for later jobs (the instance-level cache design). `directory` is the default:
-   * s3fs 1.90 on this project's machines answered ECONNABORTED to a stat of its mount's root under
-   * load (docs/ARCHITECTURE.md, *Hidden inputs at scale*).
+   * read-only, kept for later jobs (the instance-level cache design). `directory` is the default
+   * of the parity harness, which has not yet been run with `s3fs` since the mount's ECONNABORTED
+   * was traced to a blocked event loop (isMountPoint); bench/staging runs `s3fs`.
    */
   mode?: 's3fs' | 'directory';
   log?: (line: string) => void;
