@@ -4,11 +4,11 @@ import { startEmbeddedServers } from '../../local/embedded-servers.ts';
 
 /**
  * The S3 endpoint of `bench/staging`, in a process of its own, as S3 is on AWS: the embedded
- * emulator behind a proxy that counts what it sends back. It must not share a process with the
- * code that reads the mount: a read of a FUSE mount parks one of Node's four libuv threads until
- * the mount client has fetched the bytes, and the emulator reads and stats its object files on
- * those same threads, so eight readers and a check of 16 stats at a time left the emulator no
- * thread to answer with, s3fs timed out, and the mount answered ECONNABORTED.
+ * emulator behind a proxy that counts what it sends back. It does not share a process with the
+ * code that reads the mount: anything that blocks that process (a synchronous call, as the mount's
+ * wait once was) or fills its libuv threads (each read of a FUSE mount parks one until s3fs has the
+ * bytes, and the emulator reads its object files on those same threads) would leave s3fs's
+ * requests unanswered, and the mount answering errors instead of bytes.
  *
  * Messages (IPC): sends `{ endpoint }` once listening; answers `{ type: 'take' }` with the
  * counters since the last take (`{ bytes, gets, ranged, heads, lists, requests }`); exits on
