@@ -1,29 +1,28 @@
+import { fork } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, open, rm, statfs, writeFile } from 'node:fs/promises';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { mapWithConcurrency } from '#shared/concurrency.ts';
-import { verifyMountedInputs } from '#shared/pipeline/mounted-inputs.ts';
-import { downloadInputs } from '#shared/pipeline/run-inference-job.ts';
+import { stageInputs } from '#shared/pipeline/run-inference-job.ts';
 import { createS3Client } from '#shared/storage/clients.ts';
 import { objectKeys } from '#shared/storage/object-keys.ts';
 import { ensureBuckets } from '#shared/storage/provision.ts';
-import { startEmbeddedServers } from '../../local/embedded-servers.ts';
 import { InstanceMounts, s3fsAvailable } from '../../local/job-runner/instance-mounts.ts';
 
 /**
  * Hidden inputs at scale, scaled down: a hidden dataset of `--files` files of `--mib` MiB each in
- * the local S3 endpoint, staged the way the inference job stages it. The reference is today's
- * full download (the launcher's `downloadInputs`); against it, in the same run, the instance mount
- * (`s3fs` here, standing in for Mountpoint, through the same InstanceMounts the parity harness
- * uses): a first run that reads every byte, a repeat run on the same instance, and a run that
- * reads `--read-kib` KiB of each file (one pyramid level of a slide), first and repeated, with the
- * s3fs tuning Podium uses and with s3fs's defaults. Each figure is seconds and bytes fetched from
- * the S3 endpoint (counted by a proxy in front of it). Results: bench/results/staging.json.
+ * the local S3 endpoint, staged by the launcher's own `stageInputs`: the reference is the download
+ * (no mount declared: `downloadInputs`); against it, in the same run, the instance mount (`s3fs`
+ * here, standing in for Mountpoint, through the same InstanceMounts the parity harness uses), which
+ * `stageInputs` checks (`verifyMountedInputs`) and hands over: a first run that reads every byte,
+ * a repeat run on the same instance (same cache), and a run that reads `--read-kib` KiB of each
+ * file (one pyramid level of a slide), first and repeated, with the s3fs tuning Podium uses and
+ * with s3fs's defaults. Each figure is seconds, seconds to the first byte a model gets, and what
+ * the S3 endpoint sent (counted by a proxy in front of it, in its own process: see s3-endpoint.ts).
+ * Results: bench/results/staging.json.
  *
  * npm run bench -- staging [--files=320] [--mib=16] [--read-kib=1024]
  */
@@ -50,26 +49,38 @@ if (free < needed * 1.2) {
   process.exit(1);
 }
 
-const servers = await startEmbeddedServers();
-/** Counts what the endpoint sends back: response bytes and GETs, per scenario. */
-const counter = { bytes: 0, gets: 0, requests: 0 };
-const counting = http.createServer((request, response) => {
-  const upstream = new URL(servers.s3Endpoint);
-  counter.requests++;
-  if (request.method === 'GET') counter.gets++;
-  const outgoing = http.request(
-    { host: upstream.hostname, port: upstream.port, method: request.method, path: request.url, headers: request.headers },
-    (answer) => {
-      response.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.on('data', (chunk: Buffer) => (counter.bytes += chunk.length));
-      answer.pipe(response);
-    },
-  );
-  outgoing.on('error', () => response.destroy());
-  request.pipe(outgoing);
+interface Counted {
+  bytes: number;
+  gets: number;
+  ranged: number;
+  heads: number;
+  lists: number;
+  requests: number;
+}
+/** The S3 endpoint, in its own process (see s3-endpoint.ts for why), and its counters. */
+// s3rver signs ListObjectsV2 continuation tokens with DES, which OpenSSL 3 keeps in its legacy
+// provider: without it, any listing past 1,000 keys answers InternalError.
+const endpointProcess = fork(join(here, 's3-endpoint.ts'), [], {
+  execArgv: [...process.execArgv, '--openssl-legacy-provider'],
+  stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
 });
-await new Promise<void>((done) => counting.listen(0, '127.0.0.1', done));
-const endpoint = `http://127.0.0.1:${(counting.address() as AddressInfo).port}`;
+const fromEndpoint = <T>(type: string) =>
+  new Promise<T>((answer, fail) => {
+    const onMessage = (message: { type: string } & T) => {
+      if (message.type !== type) return;
+      endpointProcess.off('exit', onExit);
+      answer(message);
+    };
+    const onExit = (code: number | null) => fail(new Error(`the S3 endpoint process exited (${code})`));
+    endpointProcess.once('message', onMessage);
+    endpointProcess.once('exit', onExit);
+  });
+const { endpoint } = await fromEndpoint<{ endpoint: string }>('ready');
+const takeCounted = async () => {
+  const answer = fromEndpoint<{ counted: Counted }>('counted');
+  endpointProcess.send({ type: 'take' });
+  return (await answer).counted;
+};
 const config = {
   region: 'eu-west-3',
   tableName: 'bench-unused',
@@ -84,32 +95,55 @@ await ensureBuckets(s3, config);
 const prefix = objectKeys.hiddenInputsPrefix('bench', 'test');
 const keys = Array.from({ length: files }, (_, index) => `slides/slide-${String(index).padStart(5, '0')}.tif`);
 
-const results: Record<string, { seconds: number; fetchedBytes: number; gets: number; requests: number }> = {};
-async function measure(name: string, work: () => Promise<unknown>): Promise<void> {
-  Object.assign(counter, { bytes: 0, gets: 0, requests: 0 });
+interface Row extends Omit<Counted, 'bytes'> {
+  seconds: number;
+  firstByteSeconds: number;
+  fetchedBytes: number;
+}
+const results: Record<string, Row> = {};
+const seconds = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e9;
+/** Times `work` (given its start, it reports when the model got its first byte) and takes the endpoint's counters. */
+async function measure(name: string, work: (started: bigint) => Promise<number | undefined>): Promise<void> {
+  await takeCounted();
   const started = process.hrtime.bigint();
-  await work();
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  results[name] = { seconds, fetchedBytes: counter.bytes, gets: counter.gets, requests: counter.requests };
-  console.log(`  ${name.padEnd(48)} ${seconds.toFixed(2).padStart(8)} s ${(counter.bytes / MiB).toFixed(1).padStart(10)} MiB fetched, ${counter.gets} GETs`);
+  const firstByte = await work(started);
+  const took = seconds(started);
+  const { bytes, ...requests } = await takeCounted();
+  results[name] = { seconds: took, firstByteSeconds: firstByte ?? took, fetchedBytes: bytes, ...requests };
+  console.log(
+    `  ${name.padEnd(48)} ${took.toFixed(2).padStart(8)} s (first byte ${(firstByte ?? took).toFixed(2)} s) ` +
+      `${(bytes / MiB).toFixed(1).padStart(9)} MiB fetched, ` +
+      `${requests.gets} GETs (${requests.ranged} ranged), ${requests.heads} HEADs, ${requests.lists} lists`,
+  );
 }
 
-/** Reads `length` bytes of each file (all of it when undefined) from the middle: what a model asks of a slide. */
-async function readEach(root: string, length?: number): Promise<void> {
-  const buffer = Buffer.alloc(Math.min(length ?? 4 * MiB, 4 * MiB));
+/**
+ * The model: reads `length` bytes of each file (all of it when undefined) from the middle, what a
+ * model asks of a slide, a few files at a time. Answers when it got its first byte.
+ */
+async function readEach(root: string, started: bigint, length?: number): Promise<number | undefined> {
+  let firstByte: number | undefined;
   await mapWithConcurrency(keys, READERS, async (key) => {
+    const buffer = Buffer.alloc(Math.min(length ?? 4 * MiB, 4 * MiB));
     const handle = await open(join(root, key));
     try {
       if (length === undefined) {
-        while ((await handle.read(buffer, 0, buffer.length, null)).bytesRead > 0);
+        let read = 0;
+        for (let bytesRead = -1; bytesRead !== 0; read += bytesRead) {
+          bytesRead = (await handle.read(buffer, 0, buffer.length, null)).bytesRead;
+          firstByte ??= seconds(started);
+        }
+        if (read !== fileBytes) throw new Error(`${key}: read ${read} of ${fileBytes} bytes`);
       } else {
         const { bytesRead } = await handle.read(buffer, 0, length, Math.floor(fileBytes / 2));
+        firstByte ??= seconds(started);
         if (bytesRead !== length) throw new Error(`${key}: read ${bytesRead} of ${length} bytes`);
       }
     } finally {
       await handle.close();
     }
   });
+  return firstByte;
 }
 
 try {
@@ -129,45 +163,68 @@ try {
   );
   console.log(`  uploaded (not timed)\n`);
 
-  await measure('reference: full download (today)', () => downloadInputs(s3, config.hiddenBucket, prefix, join(work, 'download')));
+  const storage = { s3, config };
+  const inputs = { bucket: 'hidden' as const, prefix };
+  await measure('reference: download, then read every byte', async (started) => {
+    const dir = await stageInputs(storage, inputs, { inputsDir: join(work, 'download') });
+    return readEach(dir, started);
+  });
   await rm(join(work, 'download'), { recursive: true, force: true });
 
-  const mountAt = async (name: string, tuning?: string[]) => {
+  /** A fresh instance: its own mount and empty cache, made (not timed) before the runs on it. */
+  const instance = async (name: string, tuning?: string[]) => {
     const mounts = new InstanceMounts({ root: join(work, name), s3Endpoint: endpoint, region: config.region, mode: 's3fs', ...(tuning ? { tuning } : {}) });
-    const dir = await mounts.mount({ challengeId: 'bench', phaseId: 'learning', bucket: config.hiddenBucket, prefix, hostPath: '/mnt/podium/learning/test' });
-    return { dir, mounts };
+    const hostPath = await mounts.mount({
+      challengeId: 'bench',
+      phaseId: 'learning',
+      bucket: config.hiddenBucket,
+      prefix,
+      hostPath: '/mnt/podium/learning/test',
+    });
+    await takeCounted();
+    /** A run on it: the launcher's staging (the check against the listing), then the model's reads. */
+    const run = (length?: number) => async (started: bigint) => {
+      const dir = await stageInputs(storage, inputs, { inputsDir: join(work, name, 'unused'), mountedInputs: { prefix, path: hostPath } });
+      if (dir !== hostPath) throw new Error(`the launcher staged ${dir}, not the mount ${hostPath}`);
+      return readEach(dir, started, length);
+    };
+    return { run, mounts };
   };
+  const partial = `${readBytes / 1024} KiB of each file`;
   {
-    const { dir, mounts } = await mountAt('full');
-    await measure('mount: check against the listing (names, sizes)', () => verifyMountedInputs(s3, config.hiddenBucket, prefix, dir));
-    await measure('mount: first run, reads every byte', () => readEach(dir));
-    await measure('mount: repeat run on the same instance', () => readEach(dir));
+    const { run, mounts } = await instance('full');
+    await measure('mount: first run, reads every byte', run());
+    await measure('mount: repeat run, same instance', run());
     await mounts.close();
   }
   {
-    const { dir, mounts } = await mountAt('partial');
-    await measure(`mount: first run, ${readBytes / 1024} KiB of each file`, () => readEach(dir, readBytes));
-    await measure(`mount: repeat run, ${readBytes / 1024} KiB of each file`, () => readEach(dir, readBytes));
+    const { run, mounts } = await instance('partial');
+    await measure(`mount: first run, ${partial}`, run(readBytes));
+    await measure(`mount: repeat run, ${partial}`, run(readBytes));
     await mounts.close();
   }
   {
-    const { dir, mounts } = await mountAt('partial-defaults', []);
-    await measure(`mount, s3fs defaults: ${readBytes / 1024} KiB of each file`, () => readEach(dir, readBytes));
+    const { run, mounts } = await instance('partial-defaults', []);
+    await measure(`mount, s3fs defaults: first run, ${partial}`, run(readBytes));
     await mounts.close();
   }
 
-  const reference = results['reference: full download (today)']!;
-  console.log('\nratios to the full download of the same run (seconds, bytes fetched)');
+  const reference = results['reference: download, then read every byte']!;
+  console.log('\nratios to the download of the same run (seconds, seconds to first byte, bytes fetched)');
   for (const [name, row] of Object.entries(results)) {
-    console.log(`  ${name.padEnd(48)} ×${(row.seconds / reference.seconds).toFixed(3)}  ×${(row.fetchedBytes / reference.fetchedBytes).toFixed(4)}`);
+    const ratio = (value: number, of: number) => `×${(value / of).toFixed(4)}`.padEnd(10);
+    console.log(
+      `  ${name.padEnd(48)} ${ratio(row.seconds, reference.seconds)} ${ratio(row.firstByteSeconds, reference.firstByteSeconds)} ` +
+        ratio(row.fetchedBytes, reference.fetchedBytes),
+    );
   }
   await mkdir(join(here, '../results'), { recursive: true });
   await writeFile(
     join(here, '../results/staging.json'),
-    JSON.stringify({ measuredAt: new Date().toISOString(), files, fileBytes, readBytes, results }, null, 2),
+    JSON.stringify({ measuredAt: new Date().toISOString(), loadAverage: loadavg(), files, fileBytes, readBytes, results }, null, 2),
   );
 } finally {
-  counting.close();
-  await servers.close();
+  endpointProcess.send({ type: 'close' });
+  await new Promise((closed) => endpointProcess.once('exit', closed));
   await rm(work, { recursive: true, force: true });
 }

@@ -1,4 +1,4 @@
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join, posix } from 'node:path';
@@ -34,9 +34,9 @@ export interface InstanceMountsOptions {
   tuning?: string[];
   /**
    * `s3fs` (FUSE, byte ranges on demand) or `directory`: the prefix copied once into a folder made
-   * read-only, kept for later jobs (the instance-level cache design). `directory` is the default:
-   * s3fs 1.90 on this project's machines answered ECONNABORTED to a stat of its mount's root under
-   * load (docs/ARCHITECTURE.md, *Hidden inputs at scale*).
+   * read-only, kept for later jobs (the instance-level cache design). `directory` is the default
+   * of the parity harness, which has not yet been run with `s3fs` since the mount's ECONNABORTED
+   * was traced to a blocked event loop (isMountPoint); bench/staging runs `s3fs`.
    */
   mode?: 's3fs' | 'directory';
   log?: (line: string) => void;
@@ -141,7 +141,7 @@ export class InstanceMounts {
     let stderr = '';
     s3fs.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
     const deadline = Date.now() + MOUNT_TIMEOUT_MS;
-    while (spawnSync('mountpoint', ['-q', dir]).status !== 0) {
+    while (!(await isMountPoint(dir))) {
       if (s3fs.exitCode !== null || Date.now() > deadline) {
         s3fs.kill('SIGKILL');
         spawnSync('fusermount', ['-u', '-z', dir], { stdio: 'ignore' });
@@ -157,6 +157,16 @@ export class InstanceMounts {
     });
     return { dir, s3fs };
   }
+}
+
+/**
+ * Whether `dir` is a mount point yet. Asked without blocking: `mountpoint` stats the FUSE root,
+ * which s3fs answers with a request to the S3 endpoint, and when that endpoint lives in this
+ * process (the local stack, bench/staging) a spawnSync here froze the event loop that had to
+ * answer it: s3fs waited out its timeouts, and the mount answered ECONNABORTED.
+ */
+function isMountPoint(dir: string): Promise<boolean> {
+  return new Promise((answer) => execFile('mountpoint', ['-q', dir], (error) => answer(!error)));
 }
 
 /** The `-o` list: read-only, path-style against the local endpoint, readable by the job's other uids, cached. */

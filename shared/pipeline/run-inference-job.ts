@@ -91,7 +91,7 @@ async function runStaged(
   started: number,
 ): Promise<RunOutcome> {
   const { s3, config } = storage;
-  const inputsDir = await stageInputs(storage, spec, paths);
+  const inputsDir = await stageInputs(storage, spec.inputs, paths);
   const run = await runSubmission({
     archivePath: paths.archivePath,
     inputsDir,
@@ -129,16 +129,20 @@ async function runStaged(
 /**
  * Where the run's inputs are: the instance's read-only mount when it shows exactly the hidden
  * prefix this run reads (checked against S3's listing first), else a download into the work dir
- * (smoke runs, and hosts without the mount: the local process runner).
+ * (smoke runs, and hosts without the mount: the local process runner). Exported for bench/staging.
  */
-async function stageInputs(storage: InferenceStorage, spec: InferenceRunSpec, paths: InferenceJobOptions & { inputsDir: string }): Promise<string> {
+export async function stageInputs(
+  storage: InferenceStorage,
+  inputs: InferenceRunSpec['inputs'],
+  paths: Pick<InferenceJobOptions, 'mountedInputs'> & { inputsDir: string },
+): Promise<string> {
   const { s3, config } = storage;
   const mounted = paths.mountedInputs;
-  if (spec.inputs.bucket === 'hidden' && mounted?.prefix === spec.inputs.prefix) {
+  if (inputs.bucket === 'hidden' && mounted?.prefix === inputs.prefix) {
     await verifyMountedInputs(s3, config.hiddenBucket, mounted.prefix, mounted.path);
     return mounted.path;
   }
-  await downloadInputs(s3, spec.inputs.bucket === 'hidden' ? config.hiddenBucket : config.datasetsBucket, spec.inputs.prefix, paths.inputsDir);
+  await downloadInputs(s3, inputs.bucket === 'hidden' ? config.hiddenBucket : config.datasetsBucket, inputs.prefix, paths.inputsDir);
   return paths.inputsDir;
 }
 
