@@ -94,7 +94,7 @@ export interface LocalPlatformOptions {
   clock?: () => Date;
   /** Serve the built web app (local/web/web-app-build.ts) from this folder on the API's origin. */
   webAppDir?: string;
-  /** How often due reminder schedules are looked for (default 30 s); 0: only on `phaseReminders.tick()`. */
+  /** How often due reminder schedules are looked for, and once at start (default 30 s; in memory 0: only on `phaseReminders.tick()`). */
   reminderIntervalMs?: number;
 }
 
@@ -275,14 +275,15 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     config: storageConfigOf({ ...config }, FUNCTION_STORAGE.phaseReminder),
     notifications: { outbox: mailQueue },
   });
+  const reminderEvery = options.reminderIntervalMs ?? (persist ? 30_000 : 0);
   const phaseReminders = startLocalReminderScheduler({
     challenges: () => listChallenges(ctx),
     now: () => ctx.now(),
     invoke: (input: PhaseReminderInput) => sendPhaseReminder(reminderAs(input.phaseId), input),
-    intervalMs: options.reminderIntervalMs ?? 30_000,
+    intervalMs: reminderEvery,
     log,
   });
-  void phaseReminders.tick().catch((error: unknown) => log(`reminders failed at startup: ${String(error)}`));
+  if (reminderEvery > 0) void phaseReminders.tick().catch((error: unknown) => log(`reminders failed at startup: ${String(error)}`));
 
   const address = apiServer.address();
   const port = typeof address === 'object' && address ? address.port : settings.apiPort;
