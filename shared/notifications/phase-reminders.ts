@@ -54,7 +54,7 @@ export async function sendPhaseReminder(ctx: PodiumContext, input: PhaseReminder
           id: eventId('phase', challenge.id, phase.id, 'opening', due.at.toISOString()),
           type: 'phase.opening',
           challengeId: challenge.id,
-          title: `Phase ${phase.id} of ${challenge.title} is open`,
+          title: `Phase ${phase.id} is open`,
           text: `The ${phase.id} phase of ${challenge.title} is open until ${closes}.\nSubmit with: podium submit <folder> -c ${challenge.id} --phase ${phase.id}`,
           link: `/challenges/${challenge.id}`,
         }
@@ -62,7 +62,7 @@ export async function sendPhaseReminder(ctx: PodiumContext, input: PhaseReminder
           id: eventId('phase', challenge.id, phase.id, 'closing', due.at.toISOString()),
           type: 'phase.closing',
           challengeId: challenge.id,
-          title: `Phase ${phase.id} of ${challenge.title} closes in 24 hours`,
+          title: `Phase ${phase.id} closes in 24 hours`,
           text: `The ${phase.id} phase of ${challenge.title} closes at ${closes}: submissions after that are refused.`,
           link: `/challenges/${challenge.id}`,
         },
