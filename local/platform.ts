@@ -139,8 +139,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   };
   const ctx = createContext(config, options.clock);
   // The mail queue's stand-in (no SQS emulator): its messages go to the mail sender's handler, under its contract (set below).
-  let mailSenderCtx: PodiumContext | undefined;
-  const mailQueue = localMailQueue((messages) => sendQueuedMails(mailSenderCtx!, mailSettings, messages, log), { log });
+  const mailSender: { ctx?: PodiumContext } = {};
+  const mailQueue = localMailQueue((messages) => sendQueuedMails(mailSender.ctx!, mailSettings, messages, log), { log });
   const notifications: NotificationChannel = { outbox: mailQueue, unsubscribeSecret: mailSettings.unsubscribeSecret };
   await ensureTable(ctx.db, config);
   await ensureBuckets(ctx.s3, config);
@@ -158,7 +158,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   const uploadHandlerCtx = as('upload-handler');
   const jobStateHandlerCtx = as('job-state-handler');
   const reconcilerCtx = as('reconciler');
-  mailSenderCtx = as('mail-sender');
+  mailSender.ctx = as('mail-sender');
   await iam?.refresh(); // synthesizes the registered challenges' stacks (cached on disk) before the first call
 
   // The pipeline: s3rver events → upload handler; local runner events → job-state handler.

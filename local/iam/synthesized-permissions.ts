@@ -318,7 +318,12 @@ export function permissionsContract(templates: PermissionTemplates, config: Stor
       }
     }
   }
-  const phaseRoles = templates.phaseIds.flatMap((phaseId) => [`${phaseId}/inference`, `${phaseId}/scoring`, `${phaseId}/instance`, `${phaseId}/phase-reminder`]);
+  const phaseRoles = templates.phaseIds.flatMap((phaseId) => [
+    `${phaseId}/inference`,
+    `${phaseId}/scoring`,
+    `${phaseId}/instance`,
+    `${phaseId}/phase-reminder`,
+  ]);
   for (const required of [...Object.keys(FUNCTION_CONSTRUCTS), ...phaseRoles]) {
     if (!roles[required]) throw new Error(`${challengeId}: the synthesized templates have no role for ${required}`);
   }

@@ -48,7 +48,8 @@ export function startLocalReminderScheduler(options: {
   };
   // One pass at a time: a timer's pass and a test's call never fire the same schedule together.
   const tick = () => (running = (running ?? Promise.resolve([])).then(tickOnce, tickOnce));
-  const timer = options.intervalMs > 0 ? setInterval(() => void tick().catch((error: unknown) => log(`reminders: ${String(error)}`)), options.intervalMs) : undefined;
+  const timer =
+    options.intervalMs > 0 ? setInterval(() => void tick().catch((error: unknown) => log(`reminders: ${String(error)}`)), options.intervalMs) : undefined;
   timer?.unref();
   return {
     tick,

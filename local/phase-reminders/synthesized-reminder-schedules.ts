@@ -19,10 +19,16 @@ export function reminderSchedulesOf(templates: PermissionTemplates): ReminderSch
     for (const [logicalId, resource] of Object.entries(stack.resources)) {
       if (resource.Type !== 'AWS::Scheduler::Schedule') continue;
       const where = `${stack.stackName}/${logicalId}`;
-      const properties = resource.Properties as { ScheduleExpression?: string; ScheduleExpressionTimezone?: string; Target?: { Arn?: unknown; Input?: string } };
+      const properties = resource.Properties as {
+        ScheduleExpression?: string;
+        ScheduleExpressionTimezone?: string;
+        Target?: { Arn?: unknown; Input?: string };
+      };
       const at = /^at\((\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\)$/.exec(properties.ScheduleExpression ?? '');
       if (!at || (properties.ScheduleExpressionTimezone ?? 'UTC') !== 'UTC') {
-        throw new Error(`${where}: only at() schedules in UTC are fired locally, got ${properties.ScheduleExpression} (${properties.ScheduleExpressionTimezone})`);
+        throw new Error(
+          `${where}: only at() schedules in UTC are fired locally, got ${properties.ScheduleExpression} (${properties.ScheduleExpressionTimezone})`,
+        );
       }
       const target = (properties.Target?.Arn as { 'Fn::GetAtt'?: [string, string] } | undefined)?.['Fn::GetAtt']?.[0];
       const targetPath = target ? stack.resources[target]?.Metadata?.['aws:cdk:path'] : undefined;

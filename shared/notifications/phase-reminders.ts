@@ -14,7 +14,9 @@ export type PhaseReminderKind = (typeof PHASE_REMINDER_KINDS)[number];
 export const CLOSING_NOTICE_MS = 24 * 3600_000;
 
 /** What a reminder schedule sends its target (EventBridge Scheduler's input on AWS, the local scheduler's call locally). */
-export const phaseReminderInputSchema = z.object({ challengeId: z.string().min(1), phaseId: z.string().min(1), reminder: z.enum(PHASE_REMINDER_KINDS) }).strict();
+export const phaseReminderInputSchema = z
+  .object({ challengeId: z.string().min(1), phaseId: z.string().min(1), reminder: z.enum(PHASE_REMINDER_KINDS) })
+  .strict();
 export type PhaseReminderInput = z.infer<typeof phaseReminderInputSchema>;
 
 /**
@@ -43,7 +45,8 @@ export async function sendPhaseReminder(ctx: PodiumContext, input: PhaseReminder
   const now = ctx.now();
   if (now >= new Date(phase.closes)) return { outcome: 'phase-over', detail: `${phase.id} closed at ${phase.closes}` };
   const due = phaseReminderTimes(phase).find((time) => time.reminder === input.reminder);
-  if (!due || now < due.at) return { outcome: 'not-due', detail: `the ${input.reminder} reminder of ${phase.id} is ${due ? `due at ${due.at.toISOString()}` : 'not sent'}` };
+  if (!due || now < due.at)
+    return { outcome: 'not-due', detail: `the ${input.reminder} reminder of ${phase.id} is ${due ? `due at ${due.at.toISOString()}` : 'not sent'}` };
   const recipients = await resolveAudience(ctx, challenge.id, { kind: 'approved' });
   const closes = new Date(phase.closes).toISOString().replace('.000Z', 'Z');
   const sent = await publishNotification(
@@ -55,7 +58,9 @@ export async function sendPhaseReminder(ctx: PodiumContext, input: PhaseReminder
           type: 'phase.opening',
           challengeId: challenge.id,
           title: `Phase ${phase.id} is open`,
-          text: `The ${phase.id} phase of ${challenge.title} is open until ${closes}.\nSubmit with: podium submit <folder> -c ${challenge.id} --phase ${phase.id}`,
+          text:
+            `The ${phase.id} phase of ${challenge.title} is open until ${closes}.\n` +
+            `Submit with: podium submit <folder> -c ${challenge.id} --phase ${phase.id}`,
           link: `/challenges/${challenge.id}`,
         }
       : {

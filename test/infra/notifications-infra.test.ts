@@ -12,6 +12,7 @@ beforeAll(async () => {
   platform = podium.template(podium.stacks.platform);
 }, 120_000);
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- CloudFormation properties, read by the assertions below
 type Resource = { Type: string; Properties: Record<string, any> };
 const idOf = (template: Template, type: string, prefix: string) => {
   const ids = Object.keys(template.findResources(type)).filter((id) => id.startsWith(prefix));
@@ -69,7 +70,16 @@ describe('the mail queue and its sender', () => {
     expect(resources).not.toContain('identity/*');
     expect(ses[0]!.Condition).toEqual({ StringEquals: { 'ses:FromAddress': 'challenge@tissuenet.example.org' } });
     expect(new Set(actionsOf(statements).filter((action) => !action.startsWith('dynamodb:')))).toEqual(
-      new Set(['ses:SendEmail', 'secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret', 'sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueUrl', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes']),
+      new Set([
+        'ses:SendEmail',
+        'secretsmanager:GetSecretValue',
+        'secretsmanager:DescribeSecret',
+        'sqs:ReceiveMessage',
+        'sqs:ChangeMessageVisibility',
+        'sqs:GetQueueUrl',
+        'sqs:DeleteMessage',
+        'sqs:GetQueueAttributes',
+      ]),
     );
     const env = resource(platform, idOf(platform, 'AWS::Lambda::Function', 'MailSender')).Properties.Environment.Variables;
     expect(Object.keys(env)).toEqual(expect.arrayContaining([NOTIFICATION_ENV.unsubscribeSecretArn, NOTIFICATION_ENV.apiUrl]));
@@ -95,15 +105,27 @@ describe('the mail queue and its sender', () => {
 
 describe('phase reminders', () => {
   it.each([
-    ['learning', [['opening', '2026-01-01T00:00:00'], ['closing', '2027-02-28T00:00:00']]],
-    ['final', [['opening', '2027-03-01T00:00:00'], ['closing', '2027-03-03T00:00:00']]],
+    [
+      'learning',
+      [
+        ['opening', '2026-01-01T00:00:00'],
+        ['closing', '2027-02-28T00:00:00'],
+      ],
+    ],
+    [
+      'final',
+      [
+        ['opening', '2027-03-01T00:00:00'],
+        ['closing', '2027-03-03T00:00:00'],
+      ],
+    ],
   ])('the %s phase stack schedules its opening and its closing-in-24-hours reminder at challenge.yaml’s times', (phaseId, expected) => {
     const phase = podium.template(podium.stacks.phases.get(phaseId)!);
     const schedules = Object.values(phase.findResources('AWS::Scheduler::Schedule'));
     const reminderFn = idOf(phase, 'AWS::Lambda::Function', 'PhaseReminder');
-    expect(
-      schedules.map((schedule) => [JSON.parse(schedule.Properties.Target.Input).reminder, schedule.Properties.ScheduleExpression]).sort(),
-    ).toEqual(expected.map(([kind, at]) => [kind, `at(${at})`]).sort());
+    expect(schedules.map((schedule) => [JSON.parse(schedule.Properties.Target.Input).reminder, schedule.Properties.ScheduleExpression]).sort()).toEqual(
+      expected.map(([kind, at]) => [kind, `at(${at})`]).sort(),
+    );
     for (const schedule of schedules) {
       expect(schedule.Properties.ScheduleExpressionTimezone).toBe('UTC');
       expect(JSON.parse(schedule.Properties.Target.Input)).toMatchObject({ challengeId: 'tissuenet', phaseId });
@@ -114,7 +136,9 @@ describe('phase reminders', () => {
   it('invokes the reminder through a role that EventBridge Scheduler alone assumes and that may invoke that function only', () => {
     const phase = podium.template(podium.stacks.phases.get('final')!);
     const reminderFn = idOf(phase, 'AWS::Lambda::Function', 'PhaseReminder');
-    const roleIds = new Set(Object.values(phase.findResources('AWS::Scheduler::Schedule')).map((schedule) => schedule.Properties.Target.RoleArn['Fn::GetAtt'][0]));
+    const roleIds = new Set(
+      Object.values(phase.findResources('AWS::Scheduler::Schedule')).map((schedule) => schedule.Properties.Target.RoleArn['Fn::GetAtt'][0]),
+    );
     expect(roleIds.size).toBe(1);
     const roleId = [...roleIds][0] as string;
     const role = resource(phase, roleId).Properties;
