@@ -99,9 +99,13 @@ export class PodiumFunction extends NodejsFunction {
     );
   }
 
-  /** Read and write the Podium table and its indexes; sets PODIUM_TABLE. */
-  bindTable(table: ITableV2): this {
+  /**
+   * Read and write the Podium table and its indexes; sets PODIUM_TABLE. `withoutDeletes`: a
+   * function that only adds and updates items (the phase reminder) gets no DeleteItem.
+   */
+  bindTable(table: ITableV2, options: { withoutDeletes?: boolean } = {}): this {
     this.addEnvironment(STORAGE_ENV.tableName, table.tableName);
+    const deletes = options.withoutDeletes ? [] : ['dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
     this.addToRolePolicy(
       new PolicyStatement({
         actions: [
@@ -110,8 +114,7 @@ export class PodiumFunction extends NodejsFunction {
           'dynamodb:Query',
           'dynamodb:PutItem',
           'dynamodb:UpdateItem',
-          'dynamodb:DeleteItem',
-          'dynamodb:BatchWriteItem',
+          ...deletes,
           'dynamodb:ConditionCheckItem',
         ],
         resources: [table.tableArn, `${table.tableArn}/index/*`],

@@ -268,7 +268,8 @@ export class PhaseStack extends Stack {
       description: `Tells ${challenge.id}'s participants that phase ${phase.id} opens, or closes in 24 hours`,
       timeout: Duration.minutes(5),
     })
-      .bindTable(data.table)
+      // Notifications are put, never deleted: the phase stack's one delete grant stays the scoring role's (leaderboard items).
+      .bindTable(data.table, { withoutDeletes: true })
       .bindMailQueue(mailQueue);
     const schedulerRole = new Role(this, 'ReminderSchedulerRole', {
       assumedBy: new ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': this.account } } }),

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { PodiumError } from '../errors.ts';
 import type { MailJob } from './mail-delivery.ts';
 import { NOTIFICATION_TYPES } from './notification-event.ts';

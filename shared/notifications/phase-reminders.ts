@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Challenge } from '../challenge/challenge.ts';
 import { getChallenge } from '../challenge/challenge-registry.ts';
 import type { PodiumContext } from '../context.ts';
