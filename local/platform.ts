@@ -283,11 +283,12 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     intervalMs: reminderEvery,
     log,
   });
-  if (reminderEvery > 0) void phaseReminders.tick().catch((error: unknown) => log(`reminders failed at startup: ${String(error)}`));
 
   const address = apiServer.address();
   const port = typeof address === 'object' && address ? address.port : settings.apiPort;
   mailSettings.apiUrl = `http://${settings.host}:${port}`;
+  // After the API's URL is known: the e-mails' unsubscribe links point at it.
+  if (reminderEvery > 0) void phaseReminders.tick().catch((error: unknown) => log(`reminders failed at startup: ${String(error)}`));
 
   return {
     ctx,
