@@ -15,6 +15,8 @@ const clock = manualClock('2027-02-27T12:00:00Z');
 beforeAll(async () => {
   platform = await startLocalPlatform({ persist: false, seedExamples: false, reconcileIntervalMs: 0, clock: clock.now });
   await registerChallenge(platform.ctx, await loadChallenge('examples/tissuenet'));
+  // Synthesizes TissueNet's stacks (cached on disk), whose schedules the scheduler reads.
+  await platform.iam?.refresh();
 }, 240_000);
 afterAll(async () => {
   await platform?.close();
@@ -60,7 +62,7 @@ describe('phase reminders on the local stack', () => {
     for (const token of [ada, bob]) {
       expect((await inbox(token)).map((notification) => notification.type)).toEqual(['phase.closing', 'phase.opening']);
     }
-  });
+  }, 120_000);
 
   it('sends one e-mail when the same event is queued twice', async () => {
     const job = {
