@@ -16,7 +16,12 @@ import { devEndpointRoutes } from '../functions/api/routes/dev-endpoints.ts';
 import { DOCS_ASSETS_BASE, docsAssetRoutes } from '../functions/api/routes/docs-assets.ts';
 import { createDevIssuer } from '#shared/identity/dev-issuer.ts';
 import { startLocalIdentity, type LocalIdentity } from './identity/local-identity.ts';
-import { immediateOutbox, type MailDeliverySettings, type NotificationChannel } from '#shared/notifications/mail-delivery.ts';
+import type { MailDeliverySettings, NotificationChannel } from '#shared/notifications/mail-delivery.ts';
+import { sendQueuedMails } from '#shared/notifications/send-queued-mails.ts';
+import { sendPhaseReminder, type PhaseReminderInput } from '#shared/notifications/phase-reminders.ts';
+import { localMailQueue, type LocalMailQueue } from './mail/local-mail-queue.ts';
+import { startLocalReminderScheduler, type LocalReminderScheduler } from './phase-reminders/local-reminder-scheduler.ts';
+import { listChallenges } from '#shared/challenge/challenge-registry.ts';
 import { localUnsubscribeSecret } from './mail/unsubscribe-secret.ts';
 import { startMailSink, type MailSink } from './mail/mail-sink.ts';
 import { smtpMailSender } from './mail/smtp-mail-sender.ts';
@@ -56,6 +61,10 @@ export interface LocalPlatform {
   identity: LocalIdentity;
   /** The SMTP sink every e-mail goes to, with its web inbox. */
   mailSink: MailSink;
+  /** The mail queue's stand-in, consumed by the mail sender's handler (local/mail/local-mail-queue.ts). */
+  mailQueue: LocalMailQueue;
+  /** Fires the phase stacks' reminder schedules on the stack's clock (local/phase-reminders/). */
+  phaseReminders: LocalReminderScheduler;
   apiUrl: string;
   challenges: Challenge[];
   /** Runs the batch-jobs entrypoints as child processes with Batch semantics. */
@@ -85,6 +94,8 @@ export interface LocalPlatformOptions {
   clock?: () => Date;
   /** Serve the built web app (local/web/web-app-build.ts) from this folder on the API's origin. */
   webAppDir?: string;
+  /** How often due reminder schedules are looked for, and once at start (default 30 s; in memory 0: only on `phaseReminders.tick()`). */
+  reminderIntervalMs?: number;
 }
 
 /**
@@ -127,8 +138,10 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     apiUrl: '',
   };
   const ctx = createContext(config, options.clock);
-  // Stands for the mail-sending consumer of the SQS queue on AWS: delivers each e-mail at once.
-  const notifications: NotificationChannel = { outbox: immediateOutbox(ctx, mailSettings, log), unsubscribeSecret: mailSettings.unsubscribeSecret };
+  // The mail queue's stand-in (no SQS emulator): its messages go to the mail sender's handler, under its contract (set below).
+  const mailSender: { ctx?: PodiumContext } = {};
+  const mailQueue = localMailQueue((messages) => sendQueuedMails(mailSender.ctx!, mailSettings, messages, log), { log });
+  const notifications: NotificationChannel = { outbox: mailQueue, unsubscribeSecret: mailSettings.unsubscribeSecret };
   await ensureTable(ctx.db, config);
   await ensureBuckets(ctx.s3, config);
 
@@ -145,6 +158,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   const uploadHandlerCtx = as('upload-handler');
   const jobStateHandlerCtx = as('job-state-handler');
   const reconcilerCtx = as('reconciler');
+  mailSender.ctx = as('mail-sender');
   await iam?.refresh(); // synthesizes the registered challenges' stacks (cached on disk) before the first call
 
   // The pipeline: s3rver events → upload handler; local runner events → job-state handler.
@@ -254,9 +268,27 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     const fetch = options.webAppDir ? withWebApp(app.fetch, options.webAppDir, { auth: webAuth }) : app.fetch;
     const server = serve({ fetch, hostname: settings.host, port: persist ? settings.apiPort : 0 }, () => resolve(server));
   });
+  // EventBridge Scheduler's stand-in: the phase stacks' synthesized at() schedules, fired on this
+  // stack's clock, each invoking the phase's reminder function as its Lambda would run.
+  const reminderAs = (phaseId: string): PodiumContext => ({
+    ...(iam ? iam.contextFor({ component: 'phase-reminder', phaseId }) : ctx),
+    config: storageConfigOf({ ...config }, FUNCTION_STORAGE.phaseReminder),
+    notifications: { outbox: mailQueue },
+  });
+  const reminderEvery = options.reminderIntervalMs ?? (persist ? 30_000 : 0);
+  const phaseReminders = startLocalReminderScheduler({
+    challenges: () => listChallenges(ctx),
+    now: () => ctx.now(),
+    invoke: (input: PhaseReminderInput) => sendPhaseReminder(reminderAs(input.phaseId), input),
+    intervalMs: reminderEvery,
+    log,
+  });
+
   const address = apiServer.address();
   const port = typeof address === 'object' && address ? address.port : settings.apiPort;
   mailSettings.apiUrl = `http://${settings.host}:${port}`;
+  // After the API's URL is known: the e-mails' unsubscribe links point at it.
+  if (reminderEvery > 0) void phaseReminders.tick().catch((error: unknown) => log(`reminders failed at startup: ${String(error)}`));
 
   return {
     ctx,
@@ -264,12 +296,16 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     servers,
     identity,
     mailSink,
+    mailQueue,
+    phaseReminders,
     apiUrl: `http://${settings.host}:${port}`,
     challenges,
     jobRunner,
     reconcile: reconcileNow,
     async close() {
       clearInterval(reconcileTimer);
+      await phaseReminders.close();
+      mailQueue.close();
       await new Promise<void>((resolve) => apiServer.close(() => resolve()));
       await Promise.allSettled([...uploads]);
       // Training sandboxes are this process's children: stopped here, their jobs are the reconciler's after a restart.
@@ -301,4 +337,5 @@ const FUNCTION_OF_COMPONENT: Record<FunctionComponent, keyof typeof FUNCTION_STO
   'upload-handler': 'uploadHandler',
   'job-state-handler': 'jobStateHandler',
   reconciler: 'reconciler',
+  'mail-sender': 'mailSender',
 };

@@ -2,6 +2,7 @@ import type { Context } from 'aws-lambda';
 import { handle } from 'hono/aws-lambda';
 import { contextFromEnv } from '#shared/context.ts';
 import { FUNCTION_STORAGE } from '../function-storage.ts';
+import { notificationChannelFromEnv } from '#shared/notifications/notification-env.ts';
 import { tokenVerifierFromEnv } from '#shared/identity/token-verifier.ts';
 import { lazyJobRunner } from '#shared/jobs/lazy-job-runner.ts';
 import { apiLog } from './api-log.ts';
@@ -10,7 +11,9 @@ import { createApp } from './app.ts';
 // Built once per container and reused across warm invocations; bad configuration fails the init.
 // The API uses the job runner rarely (cancels, rescore jobs), so the Batch client is a chunk loaded on first use.
 const jobRunner = lazyJobRunner(async () => new (await import('#shared/jobs/batch-job-runner.ts')).BatchJobRunner());
-const app = createApp({ ctx: contextFromEnv(FUNCTION_STORAGE.api), verifier: tokenVerifierFromEnv(), jobRunner });
+// Notifications queue e-mails; the unsubscribe route verifies links with the secret (both bound by the definition).
+const ctx = { ...contextFromEnv(FUNCTION_STORAGE.api), notifications: await notificationChannelFromEnv({ unsubscribeSecret: true }) };
+const app = createApp({ ctx, verifier: tokenVerifierFromEnv(), jobRunner });
 
 const handleRequest = handle(app);
 

@@ -1,10 +1,12 @@
 import { contextFromEnv } from '#shared/context.ts';
 import { FUNCTION_STORAGE } from '../function-storage.ts';
+import { notificationChannelFromEnv } from '#shared/notifications/notification-env.ts';
 import { jobStateEventFromBatch, type BatchJobStateChange } from '#shared/jobs/batch-job-event.ts';
 import { BatchJobRunner } from '#shared/jobs/batch-job-runner.ts';
 import { onJobStateChange } from '#shared/pipeline/on-job-state-change.ts';
 
-const ctx = contextFromEnv(FUNCTION_STORAGE.jobStateHandler);
+// Submission outcomes are told to the team: e-mails go through the mail queue its definition binds.
+const ctx = { ...contextFromEnv(FUNCTION_STORAGE.jobStateHandler), notifications: await notificationChannelFromEnv({ unsubscribeSecret: false }) };
 const jobRunner = new BatchJobRunner();
 
 /** EventBridge "Batch Job State Change" → advance the submission. Non-Podium jobs are ignored. */

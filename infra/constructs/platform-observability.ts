@@ -16,6 +16,7 @@ import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Topic } from 'aws-cdk-lib/aws-sns';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import type { Challenge } from '#shared/challenge/load-challenge.ts';
@@ -27,6 +28,8 @@ export interface PlatformObservabilityProps {
   api: HttpApi;
   functions: PodiumFunction[];
   table: ITableV2;
+  /** Notification e-mails that failed every receive (the mail queue's dead-letter queue). */
+  mailDeadLetters?: IQueue;
 }
 
 /**
@@ -74,10 +77,13 @@ export class PlatformObservability extends Construct {
       threshold: 5,
       evaluationPeriods: 2,
     });
-    const deadLetterQueues = functions.flatMap((fn) => (fn.deadLetters ? [{ fn, queue: fn.deadLetters }] : []));
-    for (const { fn, queue } of deadLetterQueues) {
-      this.alarm(`${fn.node.id}DeadLetters`, queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }), {
-        description: `Events for ${fn.node.id} failed every retry and wait in its dead-letter queue`,
+    const deadLetterQueues: { name: string; queue: IQueue; what: string }[] = functions.flatMap((fn) =>
+      fn.deadLetters ? [{ name: fn.node.id, queue: fn.deadLetters, what: `Events for ${fn.node.id}` }] : [],
+    );
+    if (props.mailDeadLetters) deadLetterQueues.push({ name: 'Mail', queue: props.mailDeadLetters, what: 'Notification e-mails' });
+    for (const { name, queue, what } of deadLetterQueues) {
+      this.alarm(`${name}DeadLetters`, queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }), {
+        description: `${what} failed every retry and wait in the dead-letter queue`,
         threshold: 0,
         comparison: ComparisonOperator.GREATER_THAN_THRESHOLD,
       });
@@ -134,7 +140,7 @@ export class PlatformObservability extends Construct {
     dashboard.addWidgets(
       graph(
         'Dead-letter queue depth',
-        deadLetterQueues.map(({ fn, queue }) => queue.metricApproximateNumberOfMessagesVisible({ label: fn.node.id })),
+        deadLetterQueues.map(({ name, queue }) => queue.metricApproximateNumberOfMessagesVisible({ label: name })),
         8,
       ),
       graph('Stuck submissions', [podium(PODIUM_METRICS.stuckSubmissions, {}, 'Maximum')], 8),

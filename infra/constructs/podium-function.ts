@@ -5,9 +5,11 @@ import { Architecture, Code, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lamb
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { batchNames } from '#shared/jobs/batch-names.ts';
+import { NOTIFICATION_ENV } from '#shared/notifications/notification-env.ts';
 import { STORAGE_ENV } from '#shared/storage/storage-config.ts';
 import { importedNameOf } from '../data-exports.ts';
 import { bundleLambdaSync } from '../lambda-bundle.ts';
@@ -97,9 +99,13 @@ export class PodiumFunction extends NodejsFunction {
     );
   }
 
-  /** Read and write the Podium table and its indexes; sets PODIUM_TABLE. */
-  bindTable(table: ITableV2): this {
+  /**
+   * Read and write the Podium table and its indexes; sets PODIUM_TABLE. `withoutDeletes`: a
+   * function that only adds and updates items (the phase reminder) gets no DeleteItem.
+   */
+  bindTable(table: ITableV2, options: { withoutDeletes?: boolean } = {}): this {
     this.addEnvironment(STORAGE_ENV.tableName, table.tableName);
+    const deletes = options.withoutDeletes ? [] : ['dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
     this.addToRolePolicy(
       new PolicyStatement({
         actions: [
@@ -108,8 +114,7 @@ export class PodiumFunction extends NodejsFunction {
           'dynamodb:Query',
           'dynamodb:PutItem',
           'dynamodb:UpdateItem',
-          'dynamodb:DeleteItem',
-          'dynamodb:BatchWriteItem',
+          ...deletes,
           'dynamodb:ConditionCheckItem',
         ],
         resources: [table.tableArn, `${table.tableArn}/index/*`],
@@ -178,6 +183,38 @@ export class PodiumFunction extends NodejsFunction {
     }
     acknowledge(this, rendered('job/*'), 'Batch assigns job ids at submission; cancelling can only address job/*.');
     acknowledge(this, wildcardResource('*'), 'batch:DescribeJobs and batch:ListJobs support no resource-level permissions.');
+    return this;
+  }
+
+  /** Queue e-mails (one message per event and recipient): sets PODIUM_MAIL_QUEUE_URL, grants sqs:SendMessage on that queue alone. */
+  bindMailQueue(queue: IQueue): this {
+    this.addEnvironment(NOTIFICATION_ENV.mailQueueUrl, queue.queueUrl);
+    this.addToRolePolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [queue.queueArn] }));
+    return this;
+  }
+
+  /** Sign or verify unsubscribe links: names the secret (PODIUM_UNSUBSCRIBE_SECRET_ARN) and grants reading it alone. */
+  bindUnsubscribeSecret(secret: ISecret): this {
+    this.addEnvironment(NOTIFICATION_ENV.unsubscribeSecretArn, secret.secretArn);
+    secret.grantRead(this);
+    return this;
+  }
+
+  /**
+   * Send e-mail with SES v2 from `fromAddress` only: ses:SendEmail on its verified identity (the
+   * address, or its domain), conditioned on that From address; `apiUrl` is where unsubscribe links point.
+   */
+  bindMailSending(fromAddress: string, apiUrl: string): this {
+    const stack = Stack.of(this);
+    const domain = fromAddress.split('@')[1]!;
+    this.addEnvironment(NOTIFICATION_ENV.apiUrl, apiUrl);
+    this.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['ses:SendEmail'],
+        resources: [fromAddress, domain].map((identity) => stack.formatArn({ service: 'ses', resource: 'identity', resourceName: identity })),
+        conditions: { StringEquals: { 'ses:FromAddress': fromAddress } },
+      }),
+    );
     return this;
   }
 }

@@ -4,6 +4,8 @@ import { Duration, RemovalPolicy, Size, Stack, type StackProps, Tags } from 'aws
 import { Action, EcsEc2ContainerDefinition, EcsJobDefinition, EcsVolume, LinuxParameters, Reason, RetryStrategy, UlimitName } from 'aws-cdk-lib/aws-batch';
 import { ContainerImage, LogDriver } from 'aws-cdk-lib/aws-ecs';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { CfnSchedule } from 'aws-cdk-lib/aws-scheduler';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
@@ -28,6 +30,9 @@ import { REPO_ROOT } from '../repo-root.ts';
 import { jobRolePath } from '../role-paths.ts';
 import { AUDIT_LOG_RETENTION } from '../audit-retention.ts';
 import { PhaseAlarms } from '../constructs/phase-alarms.ts';
+import { PodiumFunction } from '../constructs/podium-function.ts';
+import { mailQueueName } from '#shared/notifications/mail-queue.ts';
+import { phaseReminderTimes, type PhaseReminderInput } from '#shared/notifications/phase-reminders.ts';
 import { inferenceImage as phaseInferenceImage, onlyJobSources } from '../runtime-image-asset.ts';
 
 /** Uid the inference launcher drops to before it runs main.py (created in the inference image). */
@@ -73,6 +78,7 @@ export class PhaseStack extends Stack {
   readonly scoringRole: Role;
   readonly compute: GpuCompute;
   readonly network: IsolatedNetwork;
+  readonly reminder: PodiumFunction;
 
   constructor(scope: Construct, id: string, props: PhaseStackProps) {
     super(scope, id, props);
@@ -233,6 +239,8 @@ export class PhaseStack extends Stack {
       costTag: { key: PHASE_STACK_TAG, value: this.stackName },
     });
 
+    this.reminder = this.createReminders(challenge, phase, data);
+
     for (const job of [inferenceJob, scoringJob]) {
       acknowledge(
         job.container.executionRole,
@@ -240,6 +248,51 @@ export class PhaseStack extends Stack {
         'The ECS agent’s execution role: ecr:GetAuthorizationToken has no resource scope. Jobs never hold this role.',
       );
     }
+  }
+
+  /**
+   * "Phase opening" and "closing in 24 hours": one EventBridge Scheduler at() schedule each, from
+   * challenge.yaml's dates, invoking the reminder function through a role that may invoke it and
+   * nothing else. The function notifies the approved participants (shared/notifications/phase-reminders.ts)
+   * and queues e-mails on the platform's mail queue, addressed by its deterministic name.
+   */
+  private createReminders(challenge: Challenge, phase: PhaseDefinition, data: DataResources): PodiumFunction {
+    const queueName = mailQueueName(challenge.id);
+    const mailQueue = Queue.fromQueueAttributes(this, 'MailQueue', {
+      queueArn: this.formatArn({ service: 'sqs', resource: queueName }),
+      queueUrl: `https://sqs.${this.region}.${this.urlSuffix}/${this.account}/${queueName}`,
+    });
+    const reminder = new PodiumFunction(this, 'PhaseReminder', {
+      entry: 'functions/phase-reminder/lambda.ts',
+      challengeId: challenge.id,
+      description: `Tells ${challenge.id}'s participants that phase ${phase.id} opens, or closes in 24 hours`,
+      timeout: Duration.minutes(5),
+    })
+      // Notifications are put, never deleted: the phase stack's one delete grant stays the scoring role's (leaderboard items).
+      .bindTable(data.table, { withoutDeletes: true })
+      .bindMailQueue(mailQueue);
+    const schedulerRole = new Role(this, 'ReminderSchedulerRole', {
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': this.account } } }),
+      description: `Podium ${challenge.id}/${phase.id}: lets EventBridge Scheduler invoke the phase reminder function, nothing else`,
+    });
+    schedulerRole.addToPolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [reminder.functionArn] }));
+    for (const { reminder: kind, at } of phaseReminderTimes(phase)) {
+      const input: PhaseReminderInput = { challengeId: challenge.id, phaseId: phase.id, reminder: kind };
+      new CfnSchedule(this, kind === 'opening' ? 'OpeningReminder' : 'ClosingReminder', {
+        description: `Podium ${challenge.id}/${phase.id}: ${kind} reminder`,
+        scheduleExpression: `at(${at.toISOString().slice(0, 19)})`,
+        scheduleExpressionTimezone: 'UTC',
+        flexibleTimeWindow: { mode: 'OFF' },
+        target: {
+          arn: reminder.functionArn,
+          roleArn: schedulerRole.roleArn,
+          input: JSON.stringify(input),
+          // A reminder an hour late is still worth sending; the function refuses one past the phase's close.
+          retryPolicy: { maximumRetryAttempts: 10, maximumEventAgeInSeconds: 3600 },
+        },
+      });
+    }
+    return reminder;
   }
 
   /**

@@ -17,6 +17,10 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { EventType } from 'aws-cdk-lib/aws-s3';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { MAIL_QUEUE, mailQueueName } from '#shared/notifications/mail-queue.ts';
 import type { Construct } from 'constructs';
 import type { Challenge } from '#shared/challenge/load-challenge.ts';
 import { batchNames } from '#shared/jobs/batch-names.ts';
@@ -101,6 +105,44 @@ export class PlatformStack extends Stack {
     });
     const issuer = `https://cognito-idp.${this.region}.amazonaws.com/${this.userPool.userPoolId}`;
 
+    // E-mail: notifying functions queue one message per event and recipient; the mail sender sends
+    // them with SES v2, once each (shared/notifications/send-queued-mails.ts); failures come back and,
+    // after MAIL_QUEUE.maxReceiveCount receives, wait in the dead-letter queue (alarmed).
+    const mailDeadLetters = new Queue(this, 'MailDeadLetters', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledge(mailDeadLetters, 'AwsSolutions-SQS3', 'This queue is itself the dead-letter queue of the mail queue.');
+    const mailQueue = new Queue(this, 'MailQueue', {
+      queueName: mailQueueName(challengeId),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(MAIL_QUEUE.visibilityTimeoutSeconds),
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: mailDeadLetters, maxReceiveCount: MAIL_QUEUE.maxReceiveCount },
+    });
+    // Signs the one-click unsubscribe links; the API verifies them with it.
+    const unsubscribeSecret = new Secret(this, 'UnsubscribeSecret', {
+      description: `Podium ${challengeId}: signs the unsubscribe links of notification e-mails`,
+      generateSecretString: { passwordLength: 48, excludePunctuation: true },
+    });
+    acknowledge(
+      unsubscribeSecret,
+      'AwsSolutions-SMG4',
+      'Rotating it would break the unsubscribe link of every e-mail already sent; the token grants nothing but turning e-mails off.',
+    );
+    const mailSender = new PodiumFunction(this, 'MailSender', {
+      entry: 'functions/mail-sender/lambda.ts',
+      challengeId,
+      description: 'Sends queued notification e-mails with SES v2, once per event and recipient',
+      timeout: Duration.seconds(MAIL_QUEUE.visibilityTimeoutSeconds / 6),
+    })
+      .bindTable(data.table)
+      .bindUnsubscribeSecret(unsubscribeSecret);
+    // At most two senders at once: SES's sending rate is per account, and a slow drain beats throttling.
+    mailSender.addEventSource(new SqsEventSource(mailQueue, { batchSize: MAIL_QUEUE.batchSize, reportBatchItemFailures: true, maxConcurrency: 2 }));
+
     // The API verifies tokens itself too (public routes can still carry one), so it gets the issuer.
     const apiFunction = new PodiumFunction(this, 'ApiFunction', {
       entry: 'functions/api/lambda.ts',
@@ -117,7 +159,9 @@ export class PlatformStack extends Stack {
       .bindBucket('predictionsBucket', data.predictions, { read: ['logs/'], missingIsNotFound: true })
       // Write only: the organiser's CLI uploads a data release through URLs the API signs, once the release is allowed.
       .bindBucket('openDataBucket', data.openData, { write: [`${challengeId}/`] })
-      .bindBatch(challengeId, phaseIds);
+      .bindBatch(challengeId, phaseIds)
+      .bindMailQueue(mailQueue)
+      .bindUnsubscribeSecret(unsubscribeSecret);
     apiFunction.addEnvironment('PODIUM_JWT_ISSUER', issuer);
     apiFunction.addEnvironment('PODIUM_JWKS_URL', `${issuer}/.well-known/jwks.json`);
     apiFunction.addEnvironment('PODIUM_JWT_AUDIENCE', client.userPoolClientId);
@@ -134,7 +178,8 @@ export class PlatformStack extends Stack {
     })
       .bindTable(data.table)
       .bindBucket('submissionsBucket', data.submissions, { read: [`${challengeId}/`] })
-      .bindBatch(challengeId, phaseIds);
+      .bindBatch(challengeId, phaseIds)
+      .bindMailQueue(mailQueue);
 
     const jobStateHandler = new PodiumFunction(this, 'JobStateHandler', {
       entry: 'functions/job-state-handler/lambda.ts',
@@ -145,7 +190,8 @@ export class PlatformStack extends Stack {
     })
       .bindTable(data.table)
       .bindBucket('predictionsBucket', data.predictions, { read: ['logs/', 'predictions/'] })
-      .bindBatch(challengeId, phaseIds);
+      .bindBatch(challengeId, phaseIds)
+      .bindMailQueue(mailQueue);
 
     const reconciler = new PodiumFunction(this, 'Reconciler', {
       entry: 'functions/reconciler/lambda.ts',
@@ -157,7 +203,8 @@ export class PlatformStack extends Stack {
       .bindTable(data.table)
       .bindBucket('submissionsBucket', data.submissions, { read: [`${challengeId}/`] })
       .bindBucket('predictionsBucket', data.predictions, { read: ['logs/', 'predictions/'] })
-      .bindBatch(challengeId, phaseIds);
+      .bindBatch(challengeId, phaseIds)
+      .bindMailQueue(mailQueue);
 
     // The bucket lives in the data stack; notifications are configured from here (by name) so the
     // data stack never depends on the platform.
@@ -240,11 +287,15 @@ export class PlatformStack extends Stack {
       accessLogSettings: { destination: new LogGroupLogDestination(apiAccessLogs) },
     });
 
+    // Unsubscribe links point at the API's public URL.
+    mailSender.bindMailSending(challenge.notifications.fromAddress, stage.url);
+
     new PlatformObservability(this, 'Observability', {
       challenge,
       api: this.api,
-      functions: [apiFunction, uploadHandler, jobStateHandler, reconciler],
+      functions: [apiFunction, uploadHandler, jobStateHandler, reconciler, mailSender],
       table: data.table,
+      mailDeadLetters,
     });
 
     // The web app, with the API on the same distribution; the hosted UI sends sign-ins back to it.

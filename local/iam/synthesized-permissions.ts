@@ -15,6 +15,7 @@ export const FUNCTION_CONSTRUCTS = {
   'upload-handler': 'UploadHandler',
   'job-state-handler': 'JobStateHandler',
   reconciler: 'Reconciler',
+  'mail-sender': 'MailSender',
 } as const;
 export type FunctionComponent = keyof typeof FUNCTION_CONSTRUCTS;
 export type JobRoleKind = 'inference' | 'scoring';
@@ -23,9 +24,11 @@ export type JobRoleKind = 'inference' | 'scoring';
  * the parity harness: local/job-runner/instance-mounts.ts). Found by its construct path.
  */
 export const GPU_INSTANCE_ROLE_CONSTRUCT = 'Compute/GpuCompute/InstanceProfileRole';
+/** A phase's reminder function (EventBridge Scheduler's target), by its construct id in the phase stack. */
+export const PHASE_REMINDER_CONSTRUCT = 'PhaseReminder';
 
-/** Who makes a call locally: a Lambda function of the platform, a phase's job, or a phase's GPU instances. */
-export type LocalPrincipal = { component: FunctionComponent } | { component: JobRoleKind | 'instance'; phaseId: string };
+/** Who makes a call locally: a Lambda function of the platform, a phase's job, its GPU instances or its reminder function. */
+export type LocalPrincipal = { component: FunctionComponent } | { component: JobRoleKind | 'instance' | 'phase-reminder'; phaseId: string };
 
 /** `api`, `reconciler`, `learning/scoring`…: how a principal is named in a contract and in errors. */
 export const principalKey = (principal: LocalPrincipal): string =>
@@ -88,6 +91,8 @@ const KEPT_TYPES = new Set([
   'AWS::KMS::Key',
   'AWS::Lambda::Function',
   'AWS::Batch::JobDefinition',
+  // The phase reminders' schedules: the local stack fires them (local/phase-reminders/).
+  'AWS::Scheduler::Schedule',
 ]);
 /**
  * AWS managed policies the roles carry that grant nothing evaluated locally: CloudWatch Logs for the
@@ -280,6 +285,8 @@ export function permissionsContract(templates: PermissionTemplates, config: Stor
           (name) => path === `${stack.stackName}/${FUNCTION_CONSTRUCTS[name]}/Resource`,
         );
         if (component) roles[component] = grantOf(roleIdOf(`${stack.stackName}/${logicalId}`, properties.Role));
+        const phaseId = templates.phaseIds.find((candidate) => path === `${stackNames(challengeId).phase(candidate)}/${PHASE_REMINDER_CONSTRUCT}/Resource`);
+        if (phaseId) roles[principalKey({ component: 'phase-reminder', phaseId })] = grantOf(roleIdOf(`${stack.stackName}/${logicalId}`, properties.Role));
       }
       if (resource.Type === 'AWS::IAM::Role') {
         const phaseId = templates.phaseIds.find(
@@ -311,7 +318,12 @@ export function permissionsContract(templates: PermissionTemplates, config: Stor
       }
     }
   }
-  const phaseRoles = templates.phaseIds.flatMap((phaseId) => [`${phaseId}/inference`, `${phaseId}/scoring`, `${phaseId}/instance`]);
+  const phaseRoles = templates.phaseIds.flatMap((phaseId) => [
+    `${phaseId}/inference`,
+    `${phaseId}/scoring`,
+    `${phaseId}/instance`,
+    `${phaseId}/phase-reminder`,
+  ]);
   for (const required of [...Object.keys(FUNCTION_CONSTRUCTS), ...phaseRoles]) {
     if (!roles[required]) throw new Error(`${challengeId}: the synthesized templates have no role for ${required}`);
   }

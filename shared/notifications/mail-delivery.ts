@@ -35,10 +35,10 @@ export interface MailOutbox {
   enqueue(jobs: readonly MailJob[]): Promise<void>;
 }
 
-/** What a context needs to notify: the outbox, and the secret unsubscribe links are signed with. */
+/** What a context needs to notify: the outbox, and (where links are verified: the API) the secret unsubscribe links are signed with. */
 export interface NotificationChannel {
   outbox: MailOutbox;
-  unsubscribeSecret: string;
+  unsubscribeSecret?: string;
 }
 
 export interface MailDeliverySettings {

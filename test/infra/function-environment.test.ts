@@ -18,6 +18,8 @@ const LOGICAL_IDS: Record<keyof typeof FUNCTION_STORAGE, string> = {
   uploadHandler: 'UploadHandler',
   jobStateHandler: 'JobStateHandler',
   reconciler: 'Reconciler',
+  mailSender: 'MailSender',
+  phaseReminder: 'PhaseReminder',
 };
 const STORAGE_VARIABLES = new Set<string>(
   (['tableName', 'datasetsBucket', 'submissionsBucket', 'predictionsBucket', 'hiddenBucket', 'openDataBucket'] as StorageName[]).map(
@@ -27,7 +29,9 @@ const STORAGE_VARIABLES = new Set<string>(
 
 describe('Lambda environments', () => {
   it.each(Object.entries(LOGICAL_IDS))('%s reads exactly the storage names its definition declares', (key, logicalId) => {
-    const functions = podium.template(podium.stacks.platform).findResources('AWS::Lambda::Function');
+    // The phase reminder lives in each phase stack; the others in the platform stack.
+    const stack = key === 'phaseReminder' ? podium.stacks.phases.values().next().value! : podium.stacks.platform;
+    const functions = podium.template(stack).findResources('AWS::Lambda::Function');
     const [, resource] = Object.entries(functions).find(([id]) => id.startsWith(logicalId))! as [
       string,
       { Properties: { Environment: { Variables: Record<string, unknown> } } },

@@ -90,7 +90,7 @@ describe('platform stack', () => {
 
   it('runs every Podium Lambda on Node 24 arm64 with the storage and Powertools environment', () => {
     const functions = podiumFunctions();
-    expect(functions).toHaveLength(4);
+    expect(functions).toHaveLength(5); // API, upload, job-state, reconciler, mail sender
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -110,7 +110,7 @@ describe('platform stack', () => {
   it('gives the upload, job-state and reconciler Lambdas an encrypted, TLS-only dead-letter queue each', () => {
     const withDeadLetters = podiumFunctions().filter((fn) => fn.Properties.DeadLetterConfig);
     expect(withDeadLetters).toHaveLength(3);
-    platform.resourceCountIs('AWS::SQS::Queue', 3);
+    platform.resourceCountIs('AWS::SQS::Queue', 5); // and the mail queue with its dead-letter queue
     platform.allResourcesProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
     for (const policy of Object.values(platform.findResources('AWS::SQS::QueuePolicy'))) {
       expect(JSON.stringify(policy.Properties.PolicyDocument)).toContain('"aws:SecureTransport":"false"');
@@ -198,8 +198,8 @@ describe('platform stack', () => {
 
   it('alarms on API 5xx rate, dead letters, stuck submissions and platform job failures, to an encrypted topic', () => {
     const alarms = Object.values(platform.findResources('AWS::CloudWatch::Alarm')).map((alarm) => alarm.Properties);
-    expect(alarms).toHaveLength(6); // 5xx rate, 3 DLQs, stuck submissions, platform job failures
-    expect(alarms.filter((alarm) => alarm.MetricName === 'ApproximateNumberOfMessagesVisible')).toHaveLength(3);
+    expect(alarms).toHaveLength(7); // 5xx rate, 3 function DLQs and the mail DLQ, stuck submissions, platform job failures
+    expect(alarms.filter((alarm) => alarm.MetricName === 'ApproximateNumberOfMessagesVisible')).toHaveLength(4);
     expect(alarms.find((alarm) => alarm.MetricName === 'StuckSubmissions')).toMatchObject({
       Namespace: 'Podium',
       Dimensions: expect.arrayContaining([
