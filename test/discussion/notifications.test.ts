@@ -164,7 +164,9 @@ describe('notifications', () => {
     const body = `@${handle} have a look, and again @${handle}. Not \`@${handle}\`, not x@${handle}.org, not @nobody-here`;
     const topic = await api.json<{ id: string }>('POST', '/challenges/tissuenet/discussion/topics', bob, { title: 'Ping', body });
     expect(topic.status).toBe(201);
-    expect((await api.json('PATCH', `/challenges/tissuenet/discussion/topics/${topic.body.id}/posts/${topic.body.id}`, bob, { body: `${body}!` })).status).toBe(200);
+    expect((await api.json('PATCH', `/challenges/tissuenet/discussion/topics/${topic.body.id}/posts/${topic.body.id}`, bob, { body: `${body}!` })).status).toBe(
+      200,
+    );
     const inbox = await api.json<Inbox>('GET', '/me/notifications', ada);
     expect(inbox.body.notifications).toMatchObject([{ type: 'discussion.mention', title: expect.stringContaining('mentioned you in "Ping"') }]);
     expect((await api.mailTo('ada-mention@example.org')).map((mail) => mail.subject)).toEqual([expect.stringContaining('mentioned you')]);
@@ -177,8 +179,9 @@ describe('notifications', () => {
     const api = await servers.start();
     const ada = await api.competitor('ada-hidden@example.org');
     const bob = await api.competitor('bob-hidden@example.org');
-    const handle = (await api.json<{ post: { author: { handle: string } } }>('POST', '/challenges/tissuenet/discussion/topics', ada, { title: 'Hi', body: 'hi' })).body
-      .post.author.handle;
+    const handle = (
+      await api.json<{ post: { author: { handle: string } } }>('POST', '/challenges/tissuenet/discussion/topics', ada, { title: 'Hi', body: 'hi' })
+    ).body.post.author.handle;
     const topic = await api.json<{ id: string }>('POST', '/challenges/tissuenet/discussion/topics', bob, { title: 'Spam', body: 'spam' });
     const path = `/challenges/tissuenet/discussion/topics/${topic.body.id}/posts/${topic.body.id}`;
     await api.json('POST', `/admin${path}/hide`, api.organiser, { reason: 'spam' });

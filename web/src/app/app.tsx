@@ -2,6 +2,7 @@ import { lazy, Suspense, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorMessage, Loading } from '../components/error-message.tsx';
 import { ChallengeList } from '../features/challenges/challenge-list.tsx';
+import { NotificationSettingsPage, NotificationsLink, NotificationsPage } from '../features/notifications/notifications.tsx';
 import { LANGUAGES } from '../lib/i18n.ts';
 import { Link, navigate, useLocation } from '../lib/router.tsx';
 import { CALLBACK_PATH, completeSignIn, signIn, signOut, useSession } from '../lib/session.ts';
@@ -20,7 +21,8 @@ export function App() {
   if (path === CALLBACK_PATH) page = <SignInCallback search={search} />;
   else if (path === '/') page = <ChallengeList />;
   else if (segments[0] === 'c' && segments[1])
-    page = <ChallengePage challengeId={segments[1]} tab={segments[2] ?? 'overview'} search={search} onSignIn={startSignIn} />;
+    page = <ChallengePage challengeId={segments[1]} tab={segments[2] ?? 'overview'} item={segments[3]} search={search} onSignIn={startSignIn} />;
+  else if (segments[0] === 'notifications') page = segments[1] === 'settings' ? <NotificationSettingsPage /> : <NotificationsPage />;
   else if (segments[0] === 'console' && segments[1])
     page = session?.organiser ? (
       <Suspense fallback={<Loading />}>
@@ -56,6 +58,7 @@ export function App() {
           </select>
           {session ? (
             <>
+              <NotificationsLink />
               <span className="who" data-testid="signed-in-as">
                 {session.email}
                 {session.organiser && ` (${t('organiser')})`}

@@ -202,8 +202,3 @@ export function RuntimeTab({ challenge }: { challenge: Challenge }) {
     </>
   );
 }
-
-export function DiscussionTab() {
-  const { t } = useTranslation();
-  return <p>{t('discussion.none')}</p>;
-}

@@ -51,7 +51,9 @@ export function TopicView({ challengeId, topicId, settings }: { challengeId: str
           <CategoryName category={first.category} />
         </span>
         <TopicBadges topic={first} />
-        {first.announcement && <span className="muted">{t('discussion.announcedTo', { audience: first.announcement.audience, count: first.announcement.recipients })}</span>}
+        {first.announcement && (
+          <span className="muted">{t('discussion.announcedTo', { audience: first.announcement.audience, count: first.announcement.recipients })}</span>
+        )}
       </p>
       {organiser && (
         <div className="actions moderation" aria-label={t('discussion.moderation')} role="group">
@@ -153,7 +155,10 @@ function PostView({ post, challengeId, topicId, settings, title, onChanged, answ
     onChanged();
   };
   return (
-    <section className={`post card${post.answer ? ' answer' : ''}${post.hidden ? ' hidden-post' : ''}`} aria-label={t('discussion.postBy', { name: post.author.name })}>
+    <section
+      className={`post card${post.answer ? ' answer' : ''}${post.hidden ? ' hidden-post' : ''}`}
+      aria-label={t('discussion.postBy', { name: post.author.name })}
+    >
       <header className="row post-head">
         <strong>{post.author.name}</strong>
         {post.author.handle && <span className="muted">@{post.author.handle}</span>}
@@ -227,7 +232,12 @@ function PostView({ post, challengeId, topicId, settings, title, onChanged, answ
         />
       )}
       {panel === 'mute' && post.author.userId && (
-        <MuteForm challengeId={challengeId} userId={post.author.userId} name={post.author.name} onDone={(until) => finished(t('discussion.muted', { when: formatDate(until, i18n.language) }))} />
+        <MuteForm
+          challengeId={challengeId}
+          userId={post.author.userId}
+          name={post.author.name}
+          onDone={(until) => finished(t('discussion.muted', { when: formatDate(until, i18n.language) }))}
+        />
       )}
     </section>
   );
