@@ -86,7 +86,7 @@ try {
 
   // The discussion: Ada asks, the organiser answers (marked as the answer, topic pinned) and announces.
   await page.goto('/c/tissuenet/discussion');
-  await page.getByLabel('Title').fill('Which magnification level should main.py read?');
+  await page.getByLabel('Title', { exact: true }).fill('Which magnification level should main.py read?');
   await page.locator('#topic-category').selectOption('data');
   await page.getByLabel('Message').fill('The slides have several levels. Is **level 0** needed, or is level 2 enough for the tiles?');
   await page.getByRole('button', { name: 'Post topic' }).click();
