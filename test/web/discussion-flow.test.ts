@@ -133,13 +133,13 @@ describe('the discussion in the browser', () => {
     await competitor.goto('/c/tissuenet/discussion');
     await competitor.getByRole('searchbox').fill('tiles');
     await competitor.getByRole('button', { name: 'Search' }).click();
+    await expect.poll(() => competitor.locator('li.topic').count()).toBe(1);
     await competitor.getByRole('link', { name: 'Which magnification for the slides?' }).waitFor();
-    expect(await competitor.locator('li.topic').count()).toBe(1);
     await competitor.getByRole('searchbox').fill('');
     await competitor.getByRole('button', { name: 'Search' }).click();
     await competitor.getByLabel('Category', { exact: true }).first().selectOption('data');
+    await expect.poll(() => competitor.locator('li.topic').count()).toBe(1);
     await competitor.getByRole('link', { name: 'Which magnification for the slides?' }).waitFor();
-    await expect(competitor.locator('li.topic').count()).resolves.toBe(1);
   });
 });
 
@@ -174,6 +174,7 @@ describe('notifications in the browser', () => {
     const email = competitor.getByLabel('Announcements: By e-mail');
     expect(await email.isChecked()).toBe(true);
     await email.uncheck();
+    await competitor.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
     await competitor.reload();
     expect(await competitor.getByLabel('Announcements: By e-mail').isChecked()).toBe(false);
     expect(await competitor.getByLabel('Announcements: In the app').isChecked()).toBe(true);

@@ -136,15 +136,26 @@ export function NotificationSettingsPage() {
   const { t } = useTranslation();
   const session = useSession();
   const queryClient = useQueryClient();
+  const key = ['notification-preferences', session?.userId];
   const preferences = useQuery({
-    queryKey: ['notification-preferences', session?.userId],
+    queryKey: key,
     enabled: Boolean(session),
     queryFn: () => api<{ preferences: Preferences }>('/me/notification-preferences'),
   });
   const change = useMutation({
     mutationFn: (request: Record<string, { email?: boolean; inApp?: boolean }>) =>
       api<{ preferences: Preferences }>('/me/notification-preferences', { method: 'PATCH', body: request }),
-    onSuccess: (answer) => queryClient.setQueryData(['notification-preferences', session?.userId], answer),
+    // The box shows the change at once; the API's answer (or, on a refusal, a fresh read) settles it.
+    onMutate: (request) =>
+      queryClient.setQueryData<{ preferences: Preferences }>(key, (old) =>
+        old
+          ? {
+              preferences: Object.fromEntries(Object.entries(old.preferences).map(([type, wanted]) => [type, { ...wanted, ...request[type] }])),
+            }
+          : old,
+      ),
+    onSuccess: (answer) => queryClient.setQueryData(key, answer),
+    onError: () => void queryClient.invalidateQueries({ queryKey: key }),
   });
   if (!session) return <p role="alert">{t('notifications.signIn')}</p>;
   if (preferences.error) return <ErrorMessage error={preferences.error} />;
@@ -158,6 +169,11 @@ export function NotificationSettingsPage() {
       </p>
       <p>{t('notifications.settingsHelp')}</p>
       <ErrorMessage error={change.error} />
+      {change.isSuccess && (
+        <p className="ok" role="status">
+          {t('notifications.saved')}
+        </p>
+      )}
       <div className="table-scroll">
         <table>
           <caption>{t('notifications.settingsCaption')}</caption>
