@@ -137,7 +137,7 @@ describe('the discussion in the browser', () => {
     await competitor.getByRole('link', { name: 'Which magnification for the slides?' }).waitFor();
     await competitor.getByRole('searchbox').fill('');
     await competitor.getByRole('button', { name: 'Search' }).click();
-    await competitor.getByLabel('Category', { exact: true }).first().selectOption('data');
+    await competitor.locator('#filter-category').selectOption('data');
     await expect.poll(() => competitor.locator('li.topic').count()).toBe(1);
     await competitor.getByRole('link', { name: 'Which magnification for the slides?' }).waitFor();
   });

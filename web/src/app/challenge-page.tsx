@@ -1,8 +1,8 @@
+import { lazy, Suspense } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorMessage, Loading } from '../components/error-message.tsx';
 import { DataTab } from '../features/challenges/data-tab.tsx';
 import { EvaluationTab, FormatTab, OverviewTab, RulesTab, RuntimeTab } from '../features/challenges/info-tabs.tsx';
-import { DiscussionTab } from '../features/discussion/discussion-tab.tsx';
 import { JoinTab } from '../features/join/join-tab.tsx';
 import { LeaderboardTab } from '../features/leaderboard/leaderboard-tab.tsx';
 import { SubmissionsTab } from '../features/submissions/submissions-tab.tsx';
@@ -12,6 +12,9 @@ import type { Challenge } from '../lib/api-types.ts';
 import { useChallenge, useRegistration } from '../lib/queries.ts';
 import { Link } from '../lib/router.tsx';
 import { useSession } from '../lib/session.ts';
+
+// The forum's code loads when its tab is opened, not with every challenge page.
+const DiscussionTab = lazy(async () => ({ default: (await import('../features/discussion/discussion-tab.tsx')).DiscussionTab }));
 
 const INFO_TABS = ['overview', 'data', 'evaluation', 'format', 'runtime', 'rules', 'leaderboard', 'discussion'] as const;
 /** Tabs that need a signed-in, registered participant. */
@@ -95,7 +98,11 @@ function renderTab(tab: string, challenge: Challenge, context: { item?: string; 
     case 'leaderboard':
       return <LeaderboardTab challenge={challenge} />;
     case 'discussion':
-      return <DiscussionTab challengeId={challenge.id} {...(context.item ? { topicId: context.item } : {})} />;
+      return (
+        <Suspense fallback={<Loading />}>
+          <DiscussionTab challengeId={challenge.id} {...(context.item ? { topicId: context.item } : {})} />
+        </Suspense>
+      );
     case 'join':
       return <JoinTab challenge={challenge} onSignIn={context.onSignIn} />;
     case 'team':

@@ -51,24 +51,20 @@ function TopicListView({ settings }: { settings: DiscussionSettings }) {
   return (
     <>
       <form className="row filters" onSubmit={onSearch} role="search">
-        <label>
-          {t('discussion.category')}{' '}
-          <select value={category} onChange={(event) => setCategory(event.target.value)}>
-            <option value="">{t('discussion.allCategories')}</option>
-            {settings.categories.map((name) => (
-              <option key={name} value={name}>
-                {t(`discussion.categories.${name}`, { defaultValue: name })}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          {t('discussion.sort')}{' '}
-          <select value={sort} onChange={(event) => setSort(event.target.value as 'activity' | 'newest')}>
-            <option value="activity">{t('discussion.sortActivity')}</option>
-            <option value="newest">{t('discussion.sortNewest')}</option>
-          </select>
-        </label>
+        <label htmlFor="filter-category">{t('discussion.category')}</label>
+        <select id="filter-category" value={category} onChange={(event) => setCategory(event.target.value)}>
+          <option value="">{t('discussion.allCategories')}</option>
+          {settings.categories.map((name) => (
+            <option key={name} value={name}>
+              {t(`discussion.categories.${name}`, { defaultValue: name })}
+            </option>
+          ))}
+        </select>
+        <label htmlFor="filter-sort">{t('discussion.sort')}</label>
+        <select id="filter-sort" value={sort} onChange={(event) => setSort(event.target.value as 'activity' | 'newest')}>
+          <option value="activity">{t('discussion.sortActivity')}</option>
+          <option value="newest">{t('discussion.sortNewest')}</option>
+        </select>
         <label>
           <span className="visually-hidden">{t('discussion.search')}</span>
           <input type="search" value={searchInput} onChange={(event) => setSearchInput(event.target.value)} placeholder={t('discussion.search')} />
