@@ -196,7 +196,7 @@ function PostView({ post, challengeId, topicId, settings, title, onChanged, answ
               {t('discussion.edit')}
             </button>
           )}
-          {!post.mine && (
+          {!post.mine && !organiser && (
             <button type="button" className="secondary" onClick={() => toggle('report')}>
               {t('discussion.report')}
             </button>
