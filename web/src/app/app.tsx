@@ -2,7 +2,7 @@ import { lazy, Suspense, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorMessage, Loading } from '../components/error-message.tsx';
 import { ChallengeList } from '../features/challenges/challenge-list.tsx';
-import { NotificationSettingsPage, NotificationsLink, NotificationsPage } from '../features/notifications/notifications.tsx';
+import { NotificationsLink } from '../features/notifications/notifications.tsx';
 import { LANGUAGES } from '../lib/i18n.ts';
 import { Link, navigate, useLocation } from '../lib/router.tsx';
 import { CALLBACK_PATH, completeSignIn, signIn, signOut, useSession } from '../lib/session.ts';
@@ -10,6 +10,7 @@ import { ChallengePage } from './challenge-page.tsx';
 
 // Organisers only: its code loads when an organiser opens it, never with a competitor's page.
 const ConsolePage = lazy(() => import('../features/console/console-page.tsx'));
+const NotificationsPages = lazy(() => import('../features/notifications/notification-pages.tsx'));
 
 export function App() {
   const { t, i18n } = useTranslation();
@@ -22,7 +23,12 @@ export function App() {
   else if (path === '/') page = <ChallengeList />;
   else if (segments[0] === 'c' && segments[1])
     page = <ChallengePage challengeId={segments[1]} tab={segments[2] ?? 'overview'} item={segments[3]} search={search} onSignIn={startSignIn} />;
-  else if (segments[0] === 'notifications') page = segments[1] === 'settings' ? <NotificationSettingsPage /> : <NotificationsPage />;
+  else if (segments[0] === 'notifications')
+    page = (
+      <Suspense fallback={<Loading />}>
+        <NotificationsPages settings={segments[1] === 'settings'} />
+      </Suspense>
+    );
   else if (segments[0] === 'console' && segments[1])
     page = session?.organiser ? (
       <Suspense fallback={<Loading />}>
