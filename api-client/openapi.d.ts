@@ -3451,7 +3451,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Reply to a topic (not to a locked one, except organisers); the topic's author is notified */
+    /** Reply to a topic (not to a locked one, except organisers); the topic's author and each @handle mentioned are notified */
     post: {
       parameters: {
         query?: never;

@@ -83,6 +83,44 @@ try {
   await organiser.getByTestId('publication-final').waitFor();
   await organiser.getByRole('region', { name: 'Final test' }).getByRole('button', { name: 'Publish…' }).click();
   await shoot(organiser, 'console-publish');
+
+  // The discussion: Ada asks, the organiser answers (marked as the answer, topic pinned) and announces.
+  await page.goto('/c/tissuenet/discussion');
+  await page.getByLabel('Title', { exact: true }).fill('Which magnification level should main.py read?');
+  await page.locator('#topic-category').selectOption('data');
+  await page.getByLabel('Message').fill('The slides have several levels. Is **level 0** needed, or is level 2 enough for the tiles?');
+  await page.getByRole('button', { name: 'Post topic' }).click();
+  await page.getByRole('heading', { name: 'Which magnification level should main.py read?' }).waitFor();
+  const topicPath = new URL(page.url()).pathname;
+  await organiser.goto(topicPath);
+  await organiser
+    .getByLabel('Your reply')
+    .fill('Level 2 is enough: the annotations were made at that level. See `submission_format.csv` for the expected rows.');
+  await organiser.getByRole('button', { name: 'Reply', exact: true }).click();
+  await organiser.getByRole('button', { name: 'Mark as answer' }).click();
+  await organiser.locator('.answer-mark').waitFor();
+  await organiser.getByRole('button', { name: 'Pin', exact: true }).click();
+  await organiser.getByRole('button', { name: 'Unpin' }).waitFor();
+  await organiser.goto('/c/tissuenet/discussion');
+  await organiser.locator('#announce-title').fill('Final phase opens on 1 March');
+  await organiser.locator('#announce-body').fill('The final phase runs on the **GPU** runtime. Test your code with `podium test-submission --container`.');
+  await organiser.getByRole('button', { name: 'Announce' }).click();
+  await organiser.getByRole('status').filter({ hasText: 'Sent to' }).waitFor();
+  await page.goto('/c/tissuenet/discussion');
+  await page.locator('li.topic').nth(1).waitFor();
+  await shoot(page, 'discussion');
+  await page.goto(topicPath);
+  await page.locator('.answer-mark').waitFor();
+  await shoot(page, 'discussion-topic');
+  await organiser.goto(topicPath);
+  await organiser.locator('.answer-mark').waitFor();
+  await shoot(organiser, 'discussion-moderation');
+  await page.goto('/notifications');
+  await page.locator('li.notification').first().waitFor();
+  await shoot(page, 'notifications');
+  await page.goto('/notifications/settings');
+  await page.locator('table').waitFor();
+  await shoot(page, 'notification-settings');
 } finally {
   await browser.close();
   await platform.close();

@@ -29,15 +29,19 @@ import { PrivateBucket } from './private-bucket.ts';
 
 /**
  * The API's top-level paths, routed to the API on the same distribution, so the web app calls it
- * on its own origin (no CORS). The web app's own paths (`/`, `/c/…`, `/console/…`, `/auth/…`)
+ * on its own origin (no CORS). The web app's own paths (`/`, `/c/…`, `/console/…`, `/auth/…`, `/notifications`, `/notifications/settings`)
  * never start with one of these.
  */
 export const API_PATH_PATTERNS = [
   '/challenges',
   '/challenges/*',
   '/me',
+  // The caller's notifications, preferences and personal data (`/me/notifications`, …).
+  '/me/*',
   '/admin/*',
   '/submissions/*',
+  // The link in every e-mail; the app's own `/notifications` pages are beside it, not under it.
+  '/notifications/unsubscribe',
   '/health',
   '/openapi.json',
   '/docs',

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Principal } from '../identity/principal.ts';
 import { soloTeamId } from '../teams/team-record.ts';
 import { keys } from '../storage/table-design.ts';
+import { handleOf } from './mentions.ts';
 import { safeMarkdown } from './post-text.ts';
 
 export type AuthorRole = 'organiser' | 'participant';
@@ -89,7 +90,14 @@ export function postView(post: PostRecord, viewer: Viewer, topic?: Pick<TopicRec
   const showText = !hidden || viewer.organiser;
   return {
     id: post.postId,
-    author: { name: post.authorName, role: post.authorRole, ...(post.authorRole === 'organiser' ? { badge: 'organiser' } : {}) },
+    author: {
+      name: post.authorName,
+      role: post.authorRole,
+      ...(post.erasedAt ? {} : { handle: handleOf(post.authorName) }),
+      // Organisers mute by account id; other readers never see it.
+      ...(viewer.organiser && !post.erasedAt ? { userId: post.authorId } : {}),
+      ...(post.authorRole === 'organiser' ? { badge: 'organiser' } : {}),
+    },
     body: showText ? safeMarkdown(post.bodyMarkdown) : HIDDEN_BODY,
     createdAt: post.createdAt,
     ...(post.editedAt ? { editedAt: post.editedAt } : {}),

@@ -2,6 +2,7 @@ import type { PodiumContext } from '../context.ts';
 import { PodiumError } from '../errors.ts';
 import type { ReceiptIssuer } from '../receipts/issue-receipt.ts';
 import { getChallenge } from '../challenge/challenge-registry.ts';
+import { notifyRescored } from '../notifications/rescore-notifications.ts';
 import { scorerVersionOf } from '../scoring/scorer-version.ts';
 import { rescorePhase, rescoreSubmission, type RescoreResult } from './rescore.ts';
 import { capMessage, getRescore, isFinishedRescore, MAX_RECORDED_FAILURES, transitionRescore, type RescoreRequestRecord } from './rescore-request.ts';
@@ -28,12 +29,15 @@ export async function runRescoreJob(ctx: PodiumContext, rescoreId: string, recei
   if (!started) return { outcome: 'skipped', request: await getRescore(ctx, rescoreId) };
 
   // The version the new scores carry: a scoring program's digest, or the platform's scorer version.
-  const scorerVersion = scorerVersionOf(await getChallenge(ctx, request.challengeId));
+  const challenge = await getChallenge(ctx, request.challengeId);
+  const scorerVersion = scorerVersionOf(challenge);
   let outcome: Record<string, unknown>;
+  let rescored: RescoreResult[];
   try {
     if (request.submissionId !== undefined) {
       const { leaderboard, ...result } = await rescoreSubmission(ctx, request.submissionId, receipts);
       const failures = notRescored([result]);
+      rescored = [result];
       outcome = {
         result: result.rescored ? result : { ...result, message: capMessage(result.message) },
         counts: { rescored: result.rescored ? 1 : 0, notRescored: failures.length },
@@ -43,6 +47,7 @@ export async function runRescoreJob(ctx: PodiumContext, rescoreId: string, recei
     } else {
       const { results, leaderboard } = await rescorePhase(ctx, request.challengeId, request.phaseId, receipts);
       const failures = notRescored(results);
+      rescored = results;
       outcome = {
         counts: { rescored: results.length - failures.length, notRescored: failures.length },
         failures: failures.slice(0, MAX_RECORDED_FAILURES),
@@ -59,6 +64,8 @@ export async function runRescoreJob(ctx: PodiumContext, rescoreId: string, recei
     if (refused) return { outcome: 'failed', request: await getRescore(ctx, rescoreId) };
     throw error;
   }
+  // Told before the request is finished: a run that crashes in between is run again, and tells nobody twice.
+  await notifyRescored(ctx, challenge, rescoreId, rescored);
   const set = { ...outcome, scorerVersion, finishedAt: ctx.now().toISOString() };
   const finished = await transitionRescore(ctx, rescoreId, { from: ['RUNNING'], to: 'SUCCEEDED', set });
   return { outcome: finished ? 'succeeded' : 'skipped', request: await getRescore(ctx, rescoreId) };

@@ -5,6 +5,7 @@ import { listChallenges } from '../challenge/challenge-registry.ts';
 import type { PodiumContext } from '../context.ts';
 import { findPost, findTopic } from '../discussion/topics.ts';
 import { postKey, type PostRecord } from '../discussion/discussion-records.ts';
+import { releaseHandle } from '../discussion/mentions.ts';
 import { PodiumError } from '../errors.ts';
 import { getUser } from '../identity/users.ts';
 import type { Principal } from '../identity/principal.ts';
@@ -127,6 +128,7 @@ export async function erasePersonalData(ctx: PodiumContext, principal: Principal
   const table = ctx.config.tableName;
   const records = await gather(ctx, userId);
   for (const post of records.posts) {
+    await releaseHandle(ctx, post.challengeId, post.authorName, userId);
     await writeIfCondition(
       ctx.db,
       new UpdateCommand({

@@ -83,6 +83,8 @@ export const keys = {
   }),
   /** A participant muted in a challenge's discussion until a time. */
   discussionMute: (challengeId: string, userId: string) => ({ pk: `CHALLENGE#${challengeId}`, sk: `MUTE#${userId}` }),
+  /** Who answers to an `@handle` in a challenge's discussion: claimed by the first author whose name gives that handle. */
+  discussionHandle: (challengeId: string, handle: string) => ({ pk: `HANDLES#${challengeId}`, sk: `HANDLE#${handle}` }),
   /** A participant's report of a post, queued for organisers in time order. */
   postReport: (challengeId: string, at: string, id: string) => ({ pk: `REPORTS#${challengeId}`, sk: `${at}#${id}` }),
   /** A participant's posts in one rate window (`MINUTE#…` or `DAY#…`): a set counter. */

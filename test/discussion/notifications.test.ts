@@ -150,4 +150,46 @@ describe('notifications', () => {
     expect(await api.mailTo('bob-join@example.org')).toEqual([]);
     expect((await api.json<Inbox>('GET', '/me/notifications', ada)).body.notifications.map((n) => n.type)).toEqual(['team.join']);
   });
+
+  it('tells a participant an @handle mentions once, edits included; code, e-mail addresses and unknown handles tell nobody', async () => {
+    const api = await servers.start();
+    const ada = await api.competitor('ada-mention@example.org');
+    const bob = await api.competitor('bob-mention@example.org');
+    const first = await api.json<{ post: { author: { handle: string } } }>('POST', '/challenges/tissuenet/discussion/topics', ada, {
+      title: 'Stain normalisation',
+      body: 'Does anyone normalise stains?',
+    });
+    const handle = first.body.post.author.handle;
+    expect(handle).toMatch(/^[a-z0-9]{2,}/);
+    const body = `@${handle} have a look, and again @${handle}. Not \`@${handle}\`, not x@${handle}.org, not @nobody-here`;
+    const topic = await api.json<{ id: string }>('POST', '/challenges/tissuenet/discussion/topics', bob, { title: 'Ping', body });
+    expect(topic.status).toBe(201);
+    expect((await api.json('PATCH', `/challenges/tissuenet/discussion/topics/${topic.body.id}/posts/${topic.body.id}`, bob, { body: `${body}!` })).status).toBe(
+      200,
+    );
+    const inbox = await api.json<Inbox>('GET', '/me/notifications', ada);
+    expect(inbox.body.notifications).toMatchObject([{ type: 'discussion.mention', title: expect.stringContaining('mentioned you in "Ping"') }]);
+    expect((await api.mailTo('ada-mention@example.org')).map((mail) => mail.subject)).toEqual([expect.stringContaining('mentioned you')]);
+    // Mentioning yourself tells nobody.
+    await api.json('POST', `/challenges/tissuenet/discussion/topics/${topic.body.id}/replies`, ada, { body: `note to @${handle}` });
+    expect((await api.json<Inbox>('GET', '/me/notifications', ada)).body.notifications).toHaveLength(1);
+  });
+
+  it('a hidden post or a muted author mentions nobody', async () => {
+    const api = await servers.start();
+    const ada = await api.competitor('ada-hidden@example.org');
+    const bob = await api.competitor('bob-hidden@example.org');
+    const handle = (
+      await api.json<{ post: { author: { handle: string } } }>('POST', '/challenges/tissuenet/discussion/topics', ada, { title: 'Hi', body: 'hi' })
+    ).body.post.author.handle;
+    const topic = await api.json<{ id: string }>('POST', '/challenges/tissuenet/discussion/topics', bob, { title: 'Spam', body: 'spam' });
+    const path = `/challenges/tissuenet/discussion/topics/${topic.body.id}/posts/${topic.body.id}`;
+    await api.json('POST', `/admin${path}/hide`, api.organiser, { reason: 'spam' });
+    expect((await api.json('PATCH', path, bob, { body: `@${handle} spam` })).status).toBe(404);
+    const bobId = (await api.json<{ account: { userId: string } }>('GET', '/me/personal-data', bob)).body.account.userId;
+    const until = new Date(Date.parse(api.ctx.now().toISOString()) + 3_600_000).toISOString();
+    expect((await api.json('PUT', `/admin/challenges/tissuenet/discussion/mutes/${bobId}`, api.organiser, { until, reason: 'spam' })).status).toBe(200);
+    expect((await api.json('POST', '/challenges/tissuenet/discussion/topics', bob, { title: 'More', body: `@${handle}` })).status).toBe(403);
+    expect((await api.json<Inbox>('GET', '/me/notifications', ada)).body.notifications).toEqual([]);
+  });
 });

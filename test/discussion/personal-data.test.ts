@@ -21,6 +21,8 @@ describe('personal data', () => {
       await api.json<{ id: string }>('POST', '/challenges/tissuenet/discussion/topics', ada, { title: 'My question', category: 'general', body: 'drafft' })
     ).body;
     await api.json('PATCH', `/challenges/tissuenet/discussion/topics/${topic.id}/posts/${topic.id}`, ada, { body: 'draft' });
+    const adaHandle = (await api.json<{ post: { author: { handle: string } } }>('GET', `/challenges/tissuenet/discussion/topics/${topic.id}`)).body.post.author
+      .handle;
     await api.json('POST', `/challenges/tissuenet/discussion/topics/${topic.id}/replies`, bob, { body: 'An answer from Bob' });
     const submission = (await api.json<{ submission: { id: string } }>('POST', '/challenges/tissuenet/phases/learning/submissions', ada, { archiveBytes: 22 }))
       .body.submission;
@@ -50,6 +52,14 @@ describe('personal data', () => {
       `/challenges/tissuenet/discussion/topics/${topic.id}`,
     );
     expect(page.body.post).toMatchObject({ author: { name: 'Former participant' }, body: 'draft' });
+    // Her @handle went with her name: a mention of it now tells nobody, and no post shows it.
+    expect(page.body.post.author).not.toHaveProperty('handle');
+    const mention = await api.json<{ id: string }>('POST', '/challenges/tissuenet/discussion/topics', bob, {
+      title: 'Ping',
+      body: `@${adaHandle} still there?`,
+    });
+    expect(mention.status).toBe(201);
+    expect((await api.json<{ notifications: unknown[] }>('GET', '/me/notifications', ada)).body.notifications).toEqual([]);
     const organiserView = await api.json<{ participants: { email: string }[] }>('GET', '/admin/challenges/tissuenet/participants', api.organiser);
     expect(organiserView.body.participants.map((p) => p.email)).not.toContain('ada-gdpr@example.org');
     // The submission stays (its scores and rank would too), under the pseudonym.

@@ -63,7 +63,15 @@ describe('web distribution (platform stack)', () => {
       expect(behaviour.ViewerProtocolPolicy).toBe('https-only');
     }
     // The web app's own paths never collide with the API's.
-    for (const path of ['/', '/c/tissuenet', '/console/tissuenet', '/auth/callback']) {
+    for (const path of [
+      '/',
+      '/c/tissuenet',
+      '/c/tissuenet/discussion/t1',
+      '/console/tissuenet',
+      '/auth/callback',
+      '/notifications',
+      '/notifications/settings',
+    ]) {
       expect(API_PATH_PATTERNS.some((pattern) => new RegExp(`^${pattern.replaceAll('.', '\\.').replace('*', '.*')}$`).test(path))).toBe(false);
     }
     expect(config.DefaultCacheBehavior).toMatchObject({ ViewerProtocolPolicy: 'redirect-to-https', Compress: true });

@@ -16,6 +16,9 @@ import { SCORER_VERSION } from '#shared/scoring/scorer-version.ts';
 import { objectKeys } from '#shared/storage/object-keys.ts';
 import { keys } from '#shared/storage/table-design.ts';
 import { getSubmission } from '#shared/submissions/submission-record.ts';
+import { ensureUser } from '#shared/identity/users.ts';
+import { listNotifications } from '#shared/notifications/inbox.ts';
+import { notifyRescored } from '#shared/notifications/rescore-notifications.ts';
 import { LocalJobRunner } from '../../local/job-runner/local-job-runner.ts';
 import { ensureLocalReceiptKey, localReceiptJobEnvironment, type LocalReceiptKey } from '../../local/receipt-key.ts';
 import { RECEIPT_KEY_ENV } from '#shared/receipts/receipt-signer.ts';
@@ -223,6 +226,22 @@ describe('a one-submission rescore request', () => {
       counts: { rescored: 1, notRescored: 0 },
       result: { submissionId: 's-a', rescored: true, scores: { public: 0.75, scorerVersion: SCORER_VERSION }, previous },
     });
+  });
+
+  it("tells the submitter once, with the new public score, even when the job's notification is repeated", async () => {
+    const { ctx } = await platform();
+    await ensureUser(ctx, { userId: 'user-team-a', email: 'team-a@example.org', organiser: false });
+    const { rescoreId } = await requestRescore(ctx, new RecordingRunner(), { challenge: fixed, phaseId: 'learning', submissionId: 's-a', requestedBy: 'o-1' });
+
+    await runRescoreJob(ctx, rescoreId);
+    const done = await getRescore(ctx, rescoreId);
+    // A job run again after a crash between notifying and finishing notifies the same event again.
+    await notifyRescored(ctx, fixed, rescoreId, [done.result!]);
+
+    const inbox = await listNotifications(ctx, 'user-team-a', { limit: 10 });
+    expect(inbox.notifications).toMatchObject([{ type: 'rescore.done', title: 'Submission s-a was rescored (learning)', read: false }]);
+    expect(inbox.notifications[0]!.text).toContain('public score is now 0.75');
+    expect(inbox.unread).toBe(1);
   });
 
   it('is refused for a submission that is not SCORED, and for an unknown phase, before any job is submitted', async () => {

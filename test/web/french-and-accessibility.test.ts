@@ -1,14 +1,10 @@
-import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
-import { signInThroughBrowser, startWebHarness, type WebHarness } from './web-harness.ts';
+import { seriousViolations, signInThroughBrowser, startWebHarness, type WebHarness } from './web-harness.ts';
 
 // page.evaluate bodies run in the browser; these name its globals for the type checker (module-scoped).
-declare const window: object;
 declare const document: { documentElement: { lang: string; scrollWidth: number }; activeElement: { textContent: string | null } | null };
 
 let harness: WebHarness;
-const axeSource = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 beforeAll(async () => {
   harness = await startWebHarness();
@@ -17,27 +13,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await harness?.close();
 });
-
-/** axe-core's serious and critical violations on the page as it stands (WCAG 2.1 A and AA rules). */
-async function seriousViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: axeSource });
-  const violations = await page.evaluate(async () => {
-    const axe = (
-      window as unknown as {
-        axe: { run(context: unknown, options: object): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> };
-      }
-    ).axe;
-    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } });
-    return result.violations.map((violation) => ({
-      id: violation.id,
-      impact: violation.impact,
-      targets: violation.nodes.map((node) => node.target.join(' ')),
-    }));
-  });
-  return violations
-    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-    .map((violation) => `${violation.id}: ${violation.targets.join(', ')}`);
-}
 
 describe('the French interface', () => {
   it('renders the competitor flow in French: list, sign-in page, join, data, submit, leaderboard', async () => {

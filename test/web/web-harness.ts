@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +7,12 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { startLocalPlatform, type LocalPlatform } from '../../local/platform.ts';
 import { localSettings } from '../../local/local-config.ts';
 import { ensureWebAppBuilt } from '../../local/web/web-app-build.ts';
+
+// page.evaluate bodies run in the browser; these name its globals for the type checker (module-scoped).
+declare const window: object;
+declare const document: object;
+
+const axeSource = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 /** Debian's Chromium (scripts/setup-system.sh installs it); browsers cannot be downloaded here. */
 export const CHROMIUM = process.env.PODIUM_CHROMIUM ?? '/usr/bin/chromium';
@@ -63,4 +70,25 @@ export async function signInThroughBrowser(page: Page, email: string, options: {
   if (options.organiser) await page.locator('input[name=organiser]').check();
   await page.locator('button[type=submit]').click();
   await page.getByTestId('signed-in-as').filter({ hasText: email }).waitFor();
+}
+
+/** axe-core's serious and critical violations on the page as it stands (WCAG 2.1 A and AA rules). */
+export async function seriousViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ path: axeSource });
+  const violations = await page.evaluate(async () => {
+    const axe = (
+      window as unknown as {
+        axe: { run(context: unknown, options: object): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> };
+      }
+    ).axe;
+    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } });
+    return result.violations.map((violation) => ({
+      id: violation.id,
+      impact: violation.impact,
+      targets: violation.nodes.map((node) => node.target.join(' ')),
+    }));
+  });
+  return violations
+    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+    .map((violation) => `${violation.id}: ${violation.targets.join(', ')}`);
 }

@@ -3,8 +3,9 @@ import * as z from 'zod';
 import { getChallenge } from '#shared/challenge/challenge-registry.ts';
 import { postView, topicSummary, type Viewer } from '#shared/discussion/discussion-records.ts';
 import { reportPost } from '#shared/discussion/moderation.ts';
+import { notifyMentions } from '#shared/discussion/mentions.ts';
 import { notifyReply } from '#shared/discussion/reply-notifications.ts';
-import { createTopic, editPost, listTopics, readTopic, replyToTopic } from '#shared/discussion/topics.ts';
+import { createTopic, editPost, findTopic, listTopics, readTopic, replyToTopic } from '#shared/discussion/topics.ts';
 import { MAX_POST_BYTES } from '#shared/discussion/post-text.ts';
 import type { ApiDependencies, ApiEnv } from '../api-env.ts';
 import { userOf } from '../auth.ts';
@@ -155,6 +156,7 @@ export function discussionRoutes({ ctx }: ApiDependencies) {
         const principal = userOf(c);
         const challenge = await getChallenge(ctx, c.req.valid('param').challengeId);
         const topic = await createTopic(ctx, challenge, principal, c.req.valid('json'));
+        await notifyMentions(ctx, challenge, topic, topic);
         const viewer = viewerOf(c);
         return c.json({ ...topicSummary(topic, viewer), post: postView(topic, viewer, topic) }, 201);
       },
@@ -191,7 +193,7 @@ export function discussionRoutes({ ctx }: ApiDependencies) {
         method: 'post',
         path: '/challenges/{challengeId}/discussion/topics/{topicId}/replies',
         tags: ['discussion'],
-        summary: "Reply to a topic (not to a locked one, except organisers); the topic's author is notified",
+        summary: "Reply to a topic (not to a locked one, except organisers); the topic's author and each @handle mentioned are notified",
         security: bearer,
         request: { params: TopicParams, body: { required: true, content: { 'application/json': { schema: z.object({ body: Body }) } } } },
         responses: { 201: json(DiscussionPost, 'Created'), ...commonErrors, ...quotaError },
@@ -202,6 +204,7 @@ export function discussionRoutes({ ctx }: ApiDependencies) {
         const challenge = await getChallenge(ctx, challengeId);
         const { topic, reply } = await replyToTopic(ctx, challenge, principal, topicId, c.req.valid('json').body);
         await notifyReply(ctx, challenge, topic, reply);
+        await notifyMentions(ctx, challenge, topic, reply);
         return c.json(postView(reply, viewerOf(c), topic), 201);
       },
     )
@@ -224,6 +227,8 @@ export function discussionRoutes({ ctx }: ApiDependencies) {
         const challenge = await getChallenge(ctx, challengeId);
         const { body, title } = c.req.valid('json');
         const post = await editPost(ctx, challenge, principal, topicId, postId, { body, ...(title !== undefined ? { title } : {}) });
+        const topic = await findTopic(ctx, challengeId, topicId);
+        if (topic) await notifyMentions(ctx, challenge, topic, post);
         return c.json(postView(post, viewerOf(c)), 200);
       },
     )

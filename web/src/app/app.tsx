@@ -2,6 +2,7 @@ import { lazy, Suspense, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorMessage, Loading } from '../components/error-message.tsx';
 import { ChallengeList } from '../features/challenges/challenge-list.tsx';
+import { NotificationsLink } from '../features/notifications/notifications.tsx';
 import { LANGUAGES } from '../lib/i18n.ts';
 import { Link, navigate, useLocation } from '../lib/router.tsx';
 import { CALLBACK_PATH, completeSignIn, signIn, signOut, useSession } from '../lib/session.ts';
@@ -9,6 +10,7 @@ import { ChallengePage } from './challenge-page.tsx';
 
 // Organisers only: its code loads when an organiser opens it, never with a competitor's page.
 const ConsolePage = lazy(() => import('../features/console/console-page.tsx'));
+const NotificationsPages = lazy(() => import('../features/notifications/notification-pages.tsx'));
 
 export function App() {
   const { t, i18n } = useTranslation();
@@ -20,7 +22,13 @@ export function App() {
   if (path === CALLBACK_PATH) page = <SignInCallback search={search} />;
   else if (path === '/') page = <ChallengeList />;
   else if (segments[0] === 'c' && segments[1])
-    page = <ChallengePage challengeId={segments[1]} tab={segments[2] ?? 'overview'} search={search} onSignIn={startSignIn} />;
+    page = <ChallengePage challengeId={segments[1]} tab={segments[2] ?? 'overview'} item={segments[3]} search={search} onSignIn={startSignIn} />;
+  else if (segments[0] === 'notifications')
+    page = (
+      <Suspense fallback={<Loading />}>
+        <NotificationsPages settings={segments[1] === 'settings'} />
+      </Suspense>
+    );
   else if (segments[0] === 'console' && segments[1])
     page = session?.organiser ? (
       <Suspense fallback={<Loading />}>
@@ -56,6 +64,7 @@ export function App() {
           </select>
           {session ? (
             <>
+              <NotificationsLink />
               <span className="who" data-testid="signed-in-as">
                 {session.email}
                 {session.organiser && ` (${t('organiser')})`}

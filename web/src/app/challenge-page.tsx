@@ -1,7 +1,8 @@
+import { lazy, Suspense } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorMessage, Loading } from '../components/error-message.tsx';
 import { DataTab } from '../features/challenges/data-tab.tsx';
-import { DiscussionTab, EvaluationTab, FormatTab, OverviewTab, RulesTab, RuntimeTab } from '../features/challenges/info-tabs.tsx';
+import { EvaluationTab, FormatTab, OverviewTab, RulesTab, RuntimeTab } from '../features/challenges/info-tabs.tsx';
 import { JoinTab } from '../features/join/join-tab.tsx';
 import { LeaderboardTab } from '../features/leaderboard/leaderboard-tab.tsx';
 import { SubmissionsTab } from '../features/submissions/submissions-tab.tsx';
@@ -12,12 +13,28 @@ import { useChallenge, useRegistration } from '../lib/queries.ts';
 import { Link } from '../lib/router.tsx';
 import { useSession } from '../lib/session.ts';
 
+// The forum's code loads when its tab is opened, not with every challenge page.
+const DiscussionTab = lazy(async () => ({ default: (await import('../features/discussion/discussion-tab.tsx')).DiscussionTab }));
+
 const INFO_TABS = ['overview', 'data', 'evaluation', 'format', 'runtime', 'rules', 'leaderboard', 'discussion'] as const;
 /** Tabs that need a signed-in, registered participant. */
 const PARTICIPANT_TABS = ['join', 'team', 'submit', 'submissions'] as const;
 
 /** The challenge's tabs, composed from the features (which never import one another). */
-export function ChallengePage({ challengeId, tab, search, onSignIn }: { challengeId: string; tab: string; search: string; onSignIn: () => void }) {
+export function ChallengePage({
+  challengeId,
+  tab,
+  item,
+  search,
+  onSignIn,
+}: {
+  challengeId: string;
+  tab: string;
+  /** What the tab shows inside it, from the path's next segment (a discussion topic). */
+  item?: string;
+  search: string;
+  onSignIn: () => void;
+}) {
   const { t } = useTranslation();
   const session = useSession();
   const challenge = useChallenge(challengeId);
@@ -58,13 +75,13 @@ export function ChallengePage({ challengeId, tab, search, onSignIn }: { challeng
             {registration.data?.status === 'pending' ? t('join.status.pending') : t('join.first')} <Link to={`/c/${challengeId}/join`}>{t('tabs.join')}</Link>
           </p>
         )}
-        {renderTab(tab, challenge.data, { search, onSignIn, canParticipate: Boolean(session) && registered })}
+        {renderTab(tab, challenge.data, { item, search, onSignIn, canParticipate: Boolean(session) && registered })}
       </section>
     </>
   );
 }
 
-function renderTab(tab: string, challenge: Challenge, context: { search: string; onSignIn: () => void; canParticipate: boolean }) {
+function renderTab(tab: string, challenge: Challenge, context: { item?: string; search: string; onSignIn: () => void; canParticipate: boolean }) {
   switch (tab) {
     case 'overview':
       return <OverviewTab challenge={challenge} />;
@@ -81,7 +98,11 @@ function renderTab(tab: string, challenge: Challenge, context: { search: string;
     case 'leaderboard':
       return <LeaderboardTab challenge={challenge} />;
     case 'discussion':
-      return <DiscussionTab />;
+      return (
+        <Suspense fallback={<Loading />}>
+          <DiscussionTab challengeId={challenge.id} {...(context.item ? { topicId: context.item } : {})} />
+        </Suspense>
+      );
     case 'join':
       return <JoinTab challenge={challenge} onSignIn={context.onSignIn} />;
     case 'team':

@@ -199,8 +199,3 @@ export function RuntimeTab({ challenge }: { challenge: Challenge }) {
     </>
   );
 }
-
-export function DiscussionTab() {
-  const { t } = useTranslation();
-  return <p>{t('discussion.none')}</p>;
-}
