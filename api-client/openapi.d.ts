@@ -8097,6 +8097,10 @@ export interface components {
         name: string;
         /** @enum {string} */
         role: 'organiser' | 'participant';
+        /** @description What `@handle` mentions of this author are written as (absent once erased) */
+        handle?: string;
+        /** @description The author's account id, to organisers only (mutes name it) */
+        userId?: string;
         /** @description "organiser" on organisers' posts */
         badge?: string;
       };
@@ -8116,6 +8120,10 @@ export interface components {
         name: string;
         /** @enum {string} */
         role: 'organiser' | 'participant';
+        /** @description What `@handle` mentions of this author are written as (absent once erased) */
+        handle?: string;
+        /** @description The author's account id, to organisers only (mutes name it) */
+        userId?: string;
         /** @description "organiser" on organisers' posts */
         badge?: string;
       };
@@ -8134,6 +8142,10 @@ export interface components {
         name: string;
         /** @enum {string} */
         role: 'organiser' | 'participant';
+        /** @description What `@handle` mentions of this author are written as (absent once erased) */
+        handle?: string;
+        /** @description The author's account id, to organisers only (mutes name it) */
+        userId?: string;
         /** @description "organiser" on organisers' posts */
         badge?: string;
       };
@@ -8165,6 +8177,10 @@ export interface components {
         name: string;
         /** @enum {string} */
         role: 'organiser' | 'participant';
+        /** @description What `@handle` mentions of this author are written as (absent once erased) */
+        handle?: string;
+        /** @description The author's account id, to organisers only (mutes name it) */
+        userId?: string;
         /** @description "organiser" on organisers' posts */
         badge?: string;
       };
@@ -8629,6 +8645,10 @@ export interface components {
         name: string;
         /** @enum {string} */
         role: 'organiser' | 'participant';
+        /** @description What `@handle` mentions of this author are written as (absent once erased) */
+        handle?: string;
+        /** @description The author's account id, to organisers only (mutes name it) */
+        userId?: string;
         /** @description "organiser" on organisers' posts */
         badge?: string;
       };
@@ -8651,6 +8671,10 @@ export interface components {
         name: string;
         /** @enum {string} */
         role: 'organiser' | 'participant';
+        /** @description What `@handle` mentions of this author are written as (absent once erased) */
+        handle?: string;
+        /** @description The author's account id, to organisers only (mutes name it) */
+        userId?: string;
         /** @description "organiser" on organisers' posts */
         badge?: string;
       };

@@ -21,6 +21,8 @@ const Body = z.string().max(32 * MAX_POST_BYTES);
 const Author = z.object({
   name: z.string(),
   role: z.enum(['organiser', 'participant']),
+  handle: z.string().optional().meta({ description: 'What `@handle` mentions of this author are written as (absent once erased)' }),
+  userId: z.string().optional().meta({ description: "The author's account id, to organisers only (mutes name it)" }),
   badge: z.string().optional().meta({ description: '"organiser" on organisers\' posts' }),
 });
 export const DiscussionTopic = z
