@@ -1,8 +1,10 @@
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Challenge } from '../challenge/challenge.ts';
 import type { PodiumContext } from '../context.ts';
 import { appendAccessLog } from '../data-access/access-log.ts';
+import { MANIFEST_FILE, type DatasetManifest } from '../datasets/dataset-layout.ts';
+import { objectKeys } from '../storage/object-keys.ts';
 import type { SandboxMode } from '../sandbox/sandbox-mode.ts';
 import { writeIfCondition } from '../storage/conditional-writes.ts';
 import { keys } from '../storage/table-design.ts';
@@ -41,19 +43,22 @@ export async function claimTrainingJob(ctx: PodiumContext, trainingJobId: string
  */
 export async function logTrainingDataReads(ctx: PodiumContext, challenge: Challenge, job: TrainingJobRecord): Promise<void> {
   const at = ctx.now().toISOString();
-  const datasets = trainingRunSpec(challenge, job).datasets;
-  await appendAccessLog(
-    ctx,
-    challenge.id,
-    datasets.map((datasetId) => ({
+  const entries = [];
+  for (const datasetId of trainingRunSpec(challenge, job).datasets) {
+    const manifest = await ctx.s3.send(
+      new GetObjectCommand({ Bucket: ctx.config.datasetsBucket, Key: objectKeys.datasetFile(challenge.id, datasetId, MANIFEST_FILE) }),
+    );
+    const files = (JSON.parse(await manifest.Body!.transformToString()) as DatasetManifest).files.length;
+    entries.push({
       at,
       userId: `training-job:${job.id}`,
       email: `team:${job.teamId}`,
       datasetId,
-      path: `all files, read by training job ${job.id}`,
+      path: `${files} files, read by training job ${job.id}`,
       expiresAt: at,
-    })),
-  );
+    });
+  }
+  await appendAccessLog(ctx, challenge.id, entries);
 }
 
 /**
