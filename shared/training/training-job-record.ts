@@ -45,6 +45,8 @@ export interface TrainingJobRecord {
   message?: string;
   outputs?: TrainingOutputFile[];
   cancelledBy?: string;
+  /** The AWS Batch job running it (TerminateJob on a cancel); absent locally. */
+  batchJobId?: string;
   /** When its budget was settled and its slot freed: the job then leaves the active index. */
   settledAt?: string;
   gsi1pk: string;

@@ -64,3 +64,6 @@ export function trainingRunSpecFromEnv(env: NodeJS.ProcessEnv = process.env): Tr
   if (!spec) throw new Error(`${TRAINING_SPEC_ENV} is not set: the training job is submitted with its run spec (shared/training/batch-training-launcher.ts)`);
   return spec;
 }
+
+/** The job image's argument that runs a training job rather than an inference run (batch-jobs/inference/main.ts). */
+export const TRAINING_COMMAND = 'training';
