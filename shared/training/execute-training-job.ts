@@ -1,16 +1,14 @@
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Challenge } from '../challenge/challenge.ts';
 import type { PodiumContext } from '../context.ts';
-import { appendAccessLog } from '../data-access/access-log.ts';
-import { MANIFEST_FILE, type DatasetManifest } from '../datasets/dataset-layout.ts';
-import { objectKeys } from '../storage/object-keys.ts';
 import type { SandboxMode } from '../sandbox/sandbox-mode.ts';
 import { writeIfCondition } from '../storage/conditional-writes.ts';
 import { keys } from '../storage/table-design.ts';
 import { finishTrainingJob } from './finish-training-job.ts';
 import { runTrainingJob } from './run-training-job.ts';
-import { findTrainingJob, transitionTrainingJob, type TrainingJobRecord } from './training-job-record.ts';
+import { findTrainingJob, type TrainingJobRecord } from './training-job-record.ts';
+import { claimTrainingJob, logTrainingDataReads } from './training-job-start.ts';
 import { trainingRunKeys, trainingRunSpec } from './training-run-spec.ts';
 
 export interface TrainingExecution {
@@ -23,42 +21,6 @@ export interface TrainingExecution {
   signal?: AbortSignal;
   /** How often the log so far is stored while train.py runs, for the team to follow (default 5 s). */
   logEveryMs?: number;
-}
-
-/** The archive landed: CREATED → QUEUED. Repeated, it changes nothing. */
-export async function queueTrainingJob(ctx: PodiumContext, trainingJobId: string): Promise<boolean> {
-  return transitionTrainingJob(ctx, trainingJobId, ['CREATED'], 'QUEUED', { queuedAt: ctx.now().toISOString() });
-}
-
-/** QUEUED → RUNNING, so two workers never run a job twice; false when it was claimed or cancelled. */
-export async function claimTrainingJob(ctx: PodiumContext, trainingJobId: string): Promise<boolean> {
-  const startedAt = ctx.now().toISOString();
-  return transitionTrainingJob(ctx, trainingJobId, ['QUEUED'], 'RUNNING', { startedAt, lastSeenAt: startedAt });
-}
-
-/**
- * One access-log entry per training dataset the job reads, naming the job: data that never leaves
- * the account is still read, and the organisers see by whom. Written by the platform when the job
- * starts, since the job itself holds no table credentials.
- */
-export async function logTrainingDataReads(ctx: PodiumContext, challenge: Challenge, job: TrainingJobRecord): Promise<void> {
-  const at = ctx.now().toISOString();
-  const entries = [];
-  for (const datasetId of trainingRunSpec(challenge, job).datasets) {
-    const manifest = await ctx.s3.send(
-      new GetObjectCommand({ Bucket: ctx.config.datasetsBucket, Key: objectKeys.datasetFile(challenge.id, datasetId, MANIFEST_FILE) }),
-    );
-    const files = (JSON.parse(await manifest.Body!.transformToString()) as DatasetManifest).files.length;
-    entries.push({
-      at,
-      userId: `training-job:${job.id}`,
-      email: `team:${job.teamId}`,
-      datasetId,
-      path: `${files} files, read by training job ${job.id}`,
-      expiresAt: at,
-    });
-  }
-  await appendAccessLog(ctx, challenge.id, entries);
 }
 
 /**

@@ -2,11 +2,10 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { getChallenge } from '../challenge/challenge-registry.ts';
 import type { BatchJobStateChange } from '../jobs/batch-job-event.ts';
 import type { PodiumContext } from '../context.ts';
-import { claimTrainingJob, logTrainingDataReads } from './execute-training-job.ts';
+import { claimTrainingJob, logTrainingDataReads } from './training-job-start.ts';
 import { finishTrainingJob, secondsBetween } from './finish-training-job.ts';
-import { trainingRunResultSchema, type TrainingRunResult } from './run-training-job.ts';
 import { findTrainingJob, type TrainingJobRecord } from './training-job-record.ts';
-import { trainingRunKeys } from './training-run-spec.ts';
+import { trainingRunKeys, trainingRunResultSchema, type TrainingRunResult } from './training-run-spec.ts';
 
 /** What the platform reads of Batch's "Job State Change" for a training job. */
 export interface TrainingJobStateEvent {

@@ -4,25 +4,13 @@ import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import * as z from 'zod';
 import { MANIFEST_FILE, type DatasetManifest } from '../datasets/dataset-layout.ts';
 import type { SandboxMode } from '../sandbox/sandbox-mode.ts';
 import type { StorageConfig } from '../storage/storage-config.ts';
 import { objectKeys } from '../storage/object-keys.ts';
 import { runTraining } from './run-training.ts';
-import { trainingRunKeys, type TrainingRunSpec } from './training-run-spec.ts';
+import { trainingRunKeys, type TrainingRunResult, type TrainingRunSpec } from './training-run-spec.ts';
 import { uploadTrainingOutputs } from './training-outputs.ts';
-
-/** How a run ended, as the job writes it to `result.json` and the platform records it (finishTrainingJob). */
-export const trainingRunResultSchema = z
-  .object({
-    end: z.enum(['SUCCEEDED', 'FAILED', 'TIMEOUT', 'BUDGET_EXHAUSTED', 'CANCELLED']),
-    message: z.string(),
-    runSeconds: z.number().min(0),
-    outputs: z.array(z.object({ path: z.string().min(1), bytes: z.number().int().min(0), sha256: z.string().regex(/^[0-9a-f]{64}$/) }).strict()),
-  })
-  .strict();
-export type TrainingRunResult = z.infer<typeof trainingRunResultSchema>;
 
 export interface TrainingJobOptions {
   /** Parent of the run's private work folder (the instance volume on AWS, the OS temp dir locally). */

@@ -7,7 +7,7 @@ import type { PodiumContext } from '../context.ts';
 import { PodiumError } from '../errors.ts';
 import { finishTrainingJob } from './finish-training-job.ts';
 import { TRAIN_SCRIPT } from './run-training.ts';
-import { queueTrainingJob } from './execute-training-job.ts';
+import { queueTrainingJob } from './training-job-start.ts';
 import { findTrainingJob, type TrainingJobRecord } from './training-job-record.ts';
 
 /** Runs queued training jobs: the local worker in `npm start`; on AWS, SubmitJob to the phase's training queue. */

@@ -65,5 +65,16 @@ export function trainingRunSpecFromEnv(env: NodeJS.ProcessEnv = process.env): Tr
   return spec;
 }
 
+/** How a run ended, as the job writes it to `result.json` and the platform records it (finishTrainingJob). */
+export const trainingRunResultSchema = z
+  .object({
+    end: z.enum(['SUCCEEDED', 'FAILED', 'TIMEOUT', 'BUDGET_EXHAUSTED', 'CANCELLED']),
+    message: z.string(),
+    runSeconds: z.number().min(0),
+    outputs: z.array(z.object({ path: z.string().min(1), bytes: z.number().int().min(0), sha256: z.string().regex(/^[0-9a-f]{64}$/) }).strict()),
+  })
+  .strict();
+export type TrainingRunResult = z.infer<typeof trainingRunResultSchema>;
+
 /** The job image's argument that runs a training job rather than an inference run (batch-jobs/inference/main.ts). */
 export const TRAINING_COMMAND = 'training';
