@@ -2365,7 +2365,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The training job's log so far, updated every few seconds while it runs (the training data is the team's to see) */
+    /** The training job's log so far (the training data is the team's to see) */
     get: {
       parameters: {
         query?: never;

@@ -2,7 +2,7 @@ import { createS3Client } from '#shared/storage/clients.ts';
 import { storageConfigFromEnv } from '#shared/storage/storage-config.ts';
 import { WORK_DIR_ENV } from '#shared/pipeline/run-inference-job.ts';
 import { runTrainingJob } from '#shared/training/run-training-job.ts';
-import { trainingRunSpecFromEnv } from '#shared/training/training-run-spec.ts';
+import { trainingRunSpecFromEnv } from '#shared/training/training-run-schemas.ts';
 import { configuredOrExit, runJob } from '../job-entrypoint.ts';
 
 /**

@@ -5,7 +5,7 @@ import type { PodiumContext } from '../context.ts';
 import type { SandboxMode } from '../sandbox/sandbox-mode.ts';
 import { writeIfCondition } from '../storage/conditional-writes.ts';
 import { keys } from '../storage/table-design.ts';
-import { finishTrainingJob } from './finish-training-job.ts';
+import { recordTrainingResult } from './record-training-result.ts';
 import { runTrainingJob } from './run-training-job.ts';
 import { findTrainingJob, type TrainingJobRecord } from './training-job-record.ts';
 import { claimTrainingJob, logTrainingDataReads } from './training-job-start.ts';
@@ -52,7 +52,7 @@ export async function executeTrainingJob(
       },
       progressMs: execution.logEveryMs ?? 5000,
     });
-    return await finishTrainingJob(ctx, job.id, result);
+    return await recordTrainingResult(ctx, job.id, result);
   } finally {
     clearInterval(heartbeat);
   }

@@ -4,14 +4,7 @@ import { keys } from '../storage/table-design.ts';
 import { createLogger } from '../logger.ts';
 import type { TrainingEnd } from './run-training.ts';
 import { settleTrainingBudget } from './training-budget.ts';
-import {
-  findTrainingJob,
-  isTrainingTerminal,
-  markTrainingJobSettled,
-  recordLateTrainingOutputs,
-  transitionTrainingJob,
-  type TrainingJobRecord,
-} from './training-job-record.ts';
+import { findTrainingJob, isTrainingTerminal, markTrainingJobSettled, transitionTrainingJob, type TrainingJobRecord } from './training-job-record.ts';
 import type { TrainingOutputFile } from './training-outputs.ts';
 
 const log = createLogger('pipeline');
@@ -43,10 +36,6 @@ export async function finishTrainingJob(ctx: PodiumContext, trainingJobId: strin
   const job = await findTrainingJob(ctx, trainingJobId);
   if (!job || !isTrainingTerminal(job.status)) return job;
   if (recorded) log.info('training job ended', { trainingJobId, end: job.status, runSeconds: job.runSeconds });
-  // A cancel recorded the end while train.py ran; the run's own end brings the outputs it kept.
-  if (!recorded && ending.outputs?.length && !job.outputs) {
-    if (await recordLateTrainingOutputs(ctx, job.id, ending.outputs)) job.outputs = ending.outputs;
-  }
   await settleTrainingBudget(ctx, job.challengeId, job.phaseId, job.teamId, job.id, job.runSeconds ?? 0);
   await removeMember(ctx.db, ctx.config.tableName, keys.trainingSlots(job.challengeId, job.phaseId, job.teamId), job.id);
   await markTrainingJobSettled(ctx, job.id);

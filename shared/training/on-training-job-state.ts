@@ -4,8 +4,10 @@ import type { BatchJobStateChange } from '../jobs/batch-job-event.ts';
 import type { PodiumContext } from '../context.ts';
 import { claimTrainingJob, logTrainingDataReads } from './training-job-start.ts';
 import { finishTrainingJob, secondsBetween } from './finish-training-job.ts';
+import { recordTrainingResult } from './record-training-result.ts';
 import { findTrainingJob, type TrainingJobRecord } from './training-job-record.ts';
-import { trainingRunKeys, trainingRunResultSchema, type TrainingRunResult } from './training-run-spec.ts';
+import { trainingRunResultSchema, type TrainingRunResult } from './training-run-schemas.ts';
+import { trainingRunKeys } from './training-run-spec.ts';
 
 /** What the platform reads of Batch's "Job State Change" for a training job. */
 export interface TrainingJobStateEvent {
@@ -52,7 +54,7 @@ export async function onTrainingJobStateChange(ctx: PodiumContext, event: Traini
   if (event.status !== 'SUCCEEDED' && event.status !== 'FAILED') return 'ignored';
   const result = await readResult(ctx, job);
   if (result) {
-    await finishTrainingJob(ctx, job.id, result);
+    await recordTrainingResult(ctx, job.id, result);
     return `ended ${result.end}`;
   }
   const ranSeconds =

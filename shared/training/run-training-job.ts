@@ -9,7 +9,8 @@ import type { SandboxMode } from '../sandbox/sandbox-mode.ts';
 import type { StorageConfig } from '../storage/storage-config.ts';
 import { objectKeys } from '../storage/object-keys.ts';
 import { runTraining } from './run-training.ts';
-import { trainingRunKeys, type TrainingRunResult, type TrainingRunSpec } from './training-run-spec.ts';
+import type { TrainingRunResult, TrainingRunSpec } from './training-run-schemas.ts';
+import { trainingRunKeys } from './training-run-spec.ts';
 import { uploadTrainingOutputs } from './training-outputs.ts';
 
 export interface TrainingJobOptions {

@@ -145,7 +145,7 @@ export function trainingRoutes({ ctx, trainingLauncher }: ApiDependencies) {
         method: 'get',
         path: '/challenges/{challengeId}/training-jobs/{trainingJobId}/log',
         tags: ['training'],
-        summary: "The training job's log so far, updated every few seconds while it runs (the training data is the team's to see)",
+        summary: "The training job's log so far (the training data is the team's to see)",
         security: bearer,
         request: { params: TrainingJobParams },
         responses: { 200: json(z.object({ lines: z.array(z.string()), note: z.string().optional() })), ...commonErrors },
