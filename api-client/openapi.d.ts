@@ -2352,7 +2352,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The training job's full log (the training data is the team's to see) */
+    /** The training job's log so far (the training data is the team's to see) */
     get: {
       parameters: {
         query?: never;

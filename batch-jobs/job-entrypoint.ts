@@ -41,7 +41,7 @@ function dieWithRunner(): void {
  * install in the PLATFORM_ERROR failure.
  */
 export async function runJob(
-  job: 'inference' | 'scoring' | 'rescore' | 'compare',
+  job: 'inference' | 'scoring' | 'rescore' | 'compare' | 'training',
   subject: Record<string, string | number>,
   work: () => Promise<unknown>,
 ): Promise<never> {

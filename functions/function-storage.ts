@@ -8,7 +8,7 @@ import type { StorageName } from '#shared/storage/storage-config.ts';
 export const FUNCTION_STORAGE = {
   api: ['tableName', 'datasetsBucket', 'submissionsBucket', 'predictionsBucket', 'openDataBucket'],
   uploadHandler: ['tableName', 'submissionsBucket'],
-  jobStateHandler: ['tableName', 'predictionsBucket'],
+  jobStateHandler: ['tableName', 'predictionsBucket', 'submissionsBucket', 'datasetsBucket'],
   reconciler: ['tableName', 'submissionsBucket', 'predictionsBucket'],
   mailSender: ['tableName'],
   phaseReminder: ['tableName'],

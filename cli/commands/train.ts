@@ -119,18 +119,41 @@ function registerTrainingLogs(program: Command): void {
     .description("a training job's full log (the training data is yours to see)")
     .argument('<id>', 'training job id')
     .addOption(challengeOption())
-    .addHelpText('after', '\nExamples:\n  podium training-logs t-1a2b… -c tissuenet')
-    .action(async (id: string, options: { challenge?: string }, command: Command) => {
+    .option('-f, --follow', 'print new lines as train.py writes them, until the job ends')
+    .addHelpText('after', '\nExamples:\n  podium training-logs t-1a2b… -c tissuenet\n  podium training-logs t-1a2b… --follow')
+    .action(async (id: string, options: { challenge?: string; follow?: boolean }, command: Command) => {
       const cli = await cliContext(command);
       const challengeId = cli.challengeOr(options.challenge);
-      const log = await cli.api.read(
-        cli.api.user.GET('/challenges/{challengeId}/training-jobs/{trainingJobId}/log', { params: { path: { challengeId, trainingJobId: id } } }),
-      );
+      const readLog = () =>
+        cli.api.read(cli.api.user.GET('/challenges/{challengeId}/training-jobs/{trainingJobId}/log', { params: { path: { challengeId, trainingJobId: id } } }));
+      if (options.follow && !cli.out.json) return followLog(cli, challengeId, id, readLog);
+      const log = await readLog();
       cli.out.result(log, () => {
         for (const line of log.lines) cli.out.line(line);
         if (log.note) cli.out.note(log.note);
       });
     });
+}
+
+/**
+ * Prints the log as it grows: the platform stores the log so far every few seconds while train.py
+ * runs, so this polls it, printing the lines not printed yet, and stops after the job has ended.
+ */
+async function followLog(cli: CliContext, challengeId: string, id: string, readLog: () => Promise<{ lines: string[] }>): Promise<void> {
+  let printed = 0;
+  for (;;) {
+    const job = await cli.api.read(
+      cli.api.user.GET('/challenges/{challengeId}/training-jobs/{trainingJobId}', { params: { path: { challengeId, trainingJobId: id } } }),
+    );
+    const { lines } = await readLog();
+    for (const line of lines.slice(printed)) cli.out.line(line);
+    printed = Math.max(printed, lines.length);
+    if (ENDED.includes(job.status)) {
+      cli.out.note(`${job.status}: ${job.message ?? ''}`.trim());
+      return;
+    }
+    await sleep(2000);
+  }
 }
 
 function registerTrainingCancel(program: Command): void {

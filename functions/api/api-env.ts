@@ -12,8 +12,9 @@ export interface ApiDependencies {
   /** Cancels jobs (cancel routes) and submits rescore jobs; the Batch runner on AWS, the local runner in `npm start`. */
   jobRunner: JobRunner;
   /**
-   * Runs training jobs once their archive is uploaded: the local worker in `npm start`. Absent (the
-   * Lambda, until the phase stack's training queue exists), starting a job answers INVALID_STATE.
+   * Runs training jobs once their archive is uploaded: the phase's training queue on AWS
+   * (shared/training/batch-training-launcher.ts), the local worker in `npm start`. Absent, starting a
+   * job answers INVALID_STATE.
    */
   trainingLauncher?: TrainingLauncher;
   /** Verifies bearer tokens; defaults to the dev issuer's verifier when one is given. */

@@ -5,6 +5,7 @@ import { FUNCTION_STORAGE } from '../function-storage.ts';
 import { notificationChannelFromEnv } from '#shared/notifications/notification-env.ts';
 import { tokenVerifierFromEnv } from '#shared/identity/token-verifier.ts';
 import { lazyJobRunner } from '#shared/jobs/lazy-job-runner.ts';
+import type { TrainingLauncher } from '#shared/training/start-training-job.ts';
 import { apiLog } from './api-log.ts';
 import { createApp } from './app.ts';
 
@@ -13,7 +14,14 @@ import { createApp } from './app.ts';
 const jobRunner = lazyJobRunner(async () => new (await import('#shared/jobs/batch-job-runner.ts')).BatchJobRunner());
 // Notifications queue e-mails; the unsubscribe route verifies links with the secret (both bound by the definition).
 const ctx = { ...contextFromEnv(FUNCTION_STORAGE.api), notifications: await notificationChannelFromEnv({ unsubscribeSecret: true }) };
-const app = createApp({ ctx, verifier: tokenVerifierFromEnv(), jobRunner });
+// Training jobs go to the phase's training queue (SubmitJob, TerminateJob), also loaded on first use.
+let trainingBatch: Promise<TrainingLauncher> | undefined;
+const onBatch = () => (trainingBatch ??= import('#shared/training/batch-training-launcher.ts').then((module) => module.batchTrainingLauncher(ctx)));
+const trainingLauncher: TrainingLauncher = {
+  launch: async (challenge, trainingJobId) => (await onBatch()).launch(challenge, trainingJobId),
+  stop: async (trainingJobId) => (await onBatch()).stop(trainingJobId),
+};
+const app = createApp({ ctx, verifier: tokenVerifierFromEnv(), jobRunner, trainingLauncher });
 
 const handleRequest = handle(app);
 

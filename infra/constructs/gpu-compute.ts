@@ -42,6 +42,8 @@ export interface GpuComputeProps {
   instanceTags: Record<string, string>;
   /** The phase's hidden inputs, mounted read-only on every GPU instance (its instance role reads them). */
   hiddenInputs: HiddenInputsMount;
+  /** The phase offers training jobs (`phases[].training`): they get a queue of their own on the GPU instances. */
+  training?: boolean;
 }
 
 /** vCPU ceiling of the CPU-only scoring capacity: scoring reads a CSV and writes a few items. */
@@ -95,6 +97,8 @@ export class GpuCompute extends Construct {
   /** The GPU instances' launch template (scoring instances have their own, smaller one). */
   readonly launchTemplate: LaunchTemplate;
   readonly computeEnvironments: ManagedEc2EcsComputeEnvironment[];
+  /** Training jobs' queue, on the GPU instances only, with its own fair share across teams; absent when the phase offers no training. */
+  readonly trainingQueue?: JobQueue;
 
   constructor(scope: Construct, id: string, props: GpuComputeProps) {
     super(scope, id);
@@ -164,5 +168,23 @@ export class GpuCompute extends Construct {
         { computeEnvironment: gpu, order: 2 },
       ],
     });
+
+    if (props.training) {
+      // Its own queue, so hours of training never wait in line before (or ahead of) a submission's
+      // run; a lower priority, so on shared instances Batch places inference first. Its own policy:
+      // one share per team again, and a team that trained all afternoon yields to one starting now.
+      const trainingShares = new FairshareSchedulingPolicy(this, 'TrainingFairShare', {
+        schedulingPolicyName: batchNames.trainingSchedulingPolicy(challengeId, phaseId),
+        shareDecay: Duration.hours(4),
+        computeReservation: 25,
+        shares: [],
+      });
+      this.trainingQueue = new JobQueue(this, 'TrainingQueue', {
+        jobQueueName: batchNames.trainingJobQueue(challengeId, phaseId),
+        priority: 0,
+        schedulingPolicy: trainingShares,
+        computeEnvironments: [{ computeEnvironment: gpu, order: 1 }],
+      });
+    }
   }
 }

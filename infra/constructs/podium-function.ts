@@ -158,8 +158,11 @@ export class PodiumFunction extends NodejsFunction {
     return this;
   }
 
-  /** Submit, describe and cancel jobs on every phase's queue, addressed by the deterministic names. */
-  bindBatch(challengeId: string, phaseIds: string[]): this {
+  /**
+   * Submit, describe and cancel jobs on every phase's queue, addressed by the deterministic names;
+   * with `trainingPhaseIds`, also training jobs on those phases' training queues (the API).
+   */
+  bindBatch(challengeId: string, phaseIds: string[], trainingPhaseIds: string[] = []): this {
     const stack = Stack.of(this);
     const arn = (resource: string, resourceName: string) => stack.formatArn({ service: 'batch', resource, resourceName });
     this.addToRolePolicy(
@@ -172,12 +175,24 @@ export class PodiumFunction extends NodejsFunction {
         ]),
       }),
     );
+    if (trainingPhaseIds.length > 0) {
+      this.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['batch:SubmitJob', 'batch:TagResource'],
+          resources: trainingPhaseIds.flatMap((phaseId) => [
+            arn('job-queue', batchNames.trainingJobQueue(challengeId, phaseId)),
+            arn('job-definition', `${batchNames.trainingJobDefinition(challengeId, phaseId)}:*`),
+          ]),
+        }),
+      );
+    }
     // Jobs get ids only when submitted, so cancelling addresses job/*; DescribeJobs has no resource type.
     this.addToRolePolicy(new PolicyStatement({ actions: ['batch:CancelJob', 'batch:TerminateJob', 'batch:TagResource'], resources: [arn('job', '*')] }));
     this.addToRolePolicy(new PolicyStatement({ actions: ['batch:DescribeJobs', 'batch:ListJobs'], resources: ['*'] }));
     const rendered = (resource: string) => wildcardResource(renderedArn(stack, 'batch', resource));
     for (const phaseId of phaseIds) {
-      for (const name of [batchNames.inferenceJobDefinition(challengeId, phaseId), batchNames.scoringJobDefinition(challengeId, phaseId)]) {
+      const training = trainingPhaseIds.includes(phaseId) ? [batchNames.trainingJobDefinition(challengeId, phaseId)] : [];
+      for (const name of [batchNames.inferenceJobDefinition(challengeId, phaseId), batchNames.scoringJobDefinition(challengeId, phaseId), ...training]) {
         acknowledge(this, rendered(`job-definition/${name}:*`), 'Any revision of this phase’s job definition: each deploy registers a new one.');
       }
     }

@@ -33,6 +33,7 @@ import { PhaseAlarms } from '../constructs/phase-alarms.ts';
 import { PodiumFunction } from '../constructs/podium-function.ts';
 import { mailQueueName } from '#shared/notifications/mail-queue.ts';
 import { phaseReminderTimes, type PhaseReminderInput } from '#shared/notifications/phase-reminders.ts';
+import { TrainingJob } from '../constructs/training-job.ts';
 import { inferenceImage as phaseInferenceImage, onlyJobSources } from '../runtime-image-asset.ts';
 
 /** Uid the inference launcher drops to before it runs main.py (created in the inference image). */
@@ -76,6 +77,8 @@ export interface PhaseStackProps extends StackProps {
 export class PhaseStack extends Stack {
   readonly inferenceRole: Role;
   readonly scoringRole: Role;
+  /** Absent when the phase offers no training jobs. */
+  readonly training?: TrainingJob;
   readonly compute: GpuCompute;
   readonly network: IsolatedNetwork;
   readonly reminder: PodiumFunction;
@@ -117,6 +120,7 @@ export class PhaseStack extends Stack {
       instanceVolumeGiB: INSTANCE_BASE_GIB + phase.runtime.inputsGiB + jobsPerInstance(challenge.aws.gpuInstanceTypes) * workDiskGiB(phase),
       instanceTags: { [PHASE_STACK_TAG]: this.stackName },
       hiddenInputs,
+      training: phase.training !== undefined,
     });
 
     // Job logs are audit evidence of who ran what on health data: they outlive the phase stack
@@ -231,6 +235,37 @@ export class PhaseStack extends Stack {
         logging: LogDriver.awsLogs({ logGroup: jobLogs, streamPrefix: 'scoring' }),
       }),
     });
+
+    if (phase.training) {
+      const trainingLinux = new LinuxParameters(this, 'TrainingLinux', {
+        initProcessEnabled: true,
+        sharedMemorySize: SHARED_MEMORY,
+        maxSwap: Size.mebibytes(0),
+      });
+      trainingLinux.addTmpfs({ containerPath: '/tmp', size: LAUNCHER_TMP });
+      this.training = new TrainingJob(this, 'Training', {
+        challenge,
+        phase: { ...phase, training: phase.training },
+        datasets: data.datasets,
+        submissions: data.submissions,
+        image: inferenceImage,
+        baseEnvironment: {
+          [STORAGE_ENV.region]: this.region,
+          PODIUM_CHALLENGE_ID: challengeId,
+          PODIUM_PHASE_ID: phase.id,
+          PODIUM_COMPETITOR_UID: String(COMPETITOR_UID),
+          PODIUM_WORK_DIR: WORK_VOLUME_PATH,
+          POWERTOOLS_SERVICE_NAME: POWERTOOLS_SERVICE,
+          POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        },
+        linuxParameters: trainingLinux,
+        containerOverheadMiB: LAUNCHER_MEMORY_MIB + SHARED_MEMORY.toMebibytes() + LAUNCHER_TMP.toMebibytes(),
+        workVolumePath: WORK_VOLUME_PATH,
+        retryStrategies: retryOnInfrastructure,
+        logGroup: jobLogs,
+        stagingAllowance: STAGING_ALLOWANCE,
+      });
+    }
 
     new PhaseAlarms(this, 'Alarms', {
       challenge,

@@ -159,7 +159,12 @@ export class PlatformStack extends Stack {
       .bindBucket('predictionsBucket', data.predictions, { read: ['logs/'], missingIsNotFound: true })
       // Write only: the organiser's CLI uploads a data release through URLs the API signs, once the release is allowed.
       .bindBucket('openDataBucket', data.openData, { write: [`${challengeId}/`] })
-      .bindBatch(challengeId, phaseIds)
+      // Training jobs are submitted and cancelled by the API (POST …/training-jobs/{id}/start, /cancel).
+      .bindBatch(
+        challengeId,
+        phaseIds,
+        challenge.phases.filter((phase) => phase.training).map((phase) => phase.id),
+      )
       .bindMailQueue(mailQueue)
       .bindUnsubscribeSecret(unsubscribeSecret);
     apiFunction.addEnvironment('PODIUM_JWT_ISSUER', issuer);
@@ -190,6 +195,9 @@ export class PlatformStack extends Stack {
     })
       .bindTable(data.table)
       .bindBucket('predictionsBucket', data.predictions, { read: ['logs/', 'predictions/'] })
+      // A training job's result.json (its end, run time, outputs) and the training datasets' manifests (the access log counts the files it reads).
+      .bindBucket('submissionsBucket', data.submissions, { read: [`${challengeId}/`] })
+      .bindBucket('datasetsBucket', data.datasets, { read: [`${challengeId}/`] })
       .bindBatch(challengeId, phaseIds)
       .bindMailQueue(mailQueue);
 
@@ -227,9 +235,12 @@ export class PlatformStack extends Stack {
         source: ['aws.batch'],
         detailType: ['Batch Job State Change'],
         detail: {
-          jobQueue: phaseIds.map((phaseId) =>
-            this.formatArn({ service: 'batch', resource: 'job-queue', resourceName: batchNames.jobQueue(challengeId, phaseId) }),
-          ),
+          jobQueue: [
+            ...phaseIds.map((phaseId) => this.formatArn({ service: 'batch', resource: 'job-queue', resourceName: batchNames.jobQueue(challengeId, phaseId) })),
+            ...challenge.phases
+              .filter((phase) => phase.training)
+              .map((phase) => this.formatArn({ service: 'batch', resource: 'job-queue', resourceName: batchNames.trainingJobQueue(challengeId, phase.id) })),
+          ],
         },
       },
       targets: [new LambdaFunction(jobStateHandler, { deadLetterQueue: jobStateHandler.deadLetters, retryAttempts: 8, maxEventAge: Duration.hours(6) })],

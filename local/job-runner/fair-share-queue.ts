@@ -17,8 +17,14 @@ export class FairShareQueue<T> {
 
   /** The next item, taking turns between shares. */
   next(): T | undefined {
-    const share = this.order.shift();
+    return this.nextOf(() => true);
+  }
+
+  /** The next item of the first share in turn that `eligible` accepts (one at its concurrency limit waits its turn). */
+  nextOf(eligible: (share: string) => boolean): T | undefined {
+    const share = this.order.find(eligible);
     if (share === undefined) return undefined;
+    this.order = this.order.filter((s) => s !== share);
     const queue = this.byShare.get(share)!;
     const item = queue.shift();
     if (queue.length > 0) this.order.push(share);

@@ -14,6 +14,9 @@ export interface BatchJobStateChange {
     tags?: Record<string, string>;
     container?: { exitCode?: number; reason?: string };
     attempts?: { container?: { exitCode?: number; reason?: string } }[];
+    /** Epoch milliseconds of the container's start and stop, once it ran. */
+    startedAt?: number;
+    stoppedAt?: number;
   };
 }
 

@@ -8,4 +8,8 @@ export const batchNames = {
   inferenceJobDefinition: (challengeId: string, phaseId: string) => `${challengeId}-${phaseId}-inference`,
   scoringJobDefinition: (challengeId: string, phaseId: string) => `${challengeId}-${phaseId}-scoring`,
   schedulingPolicy: (challengeId: string, phaseId: string) => `${challengeId}-${phaseId}-fair-share`,
+  /** Training jobs have a queue of their own on the GPU instances: hours-long runs never hold up inference and scoring. */
+  trainingJobQueue: (challengeId: string, phaseId: string) => `${challengeId}-${phaseId}-training`,
+  trainingJobDefinition: (challengeId: string, phaseId: string) => `${challengeId}-${phaseId}-training`,
+  trainingSchedulingPolicy: (challengeId: string, phaseId: string) => `${challengeId}-${phaseId}-training-fair-share`,
 };

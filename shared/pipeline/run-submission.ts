@@ -93,6 +93,9 @@ function failureOfRun(run: SandboxResult, phase: Pick<PhaseDefinition, 'runtime'
       return fixedFailure('OUT_OF_MEMORY', failureMessages.outOfMemory(phase.runtime));
     case 'disk-full':
       return fixedFailure('USER_ERROR', failureMessages.scratchDiskFull(Math.round(sandboxLimitsFor(phase).maxScratchBytes / 1024 / 1024)));
+    case 'stopped':
+      // Only a training run is stopped from outside (its cancel); an inference run has no signal to abort it.
+      throw new Error('an inference run was stopped from outside its limits');
     case 'exited': {
       if (run.exitCode === 0) return undefined;
       const status = run.exitCode !== null ? run.exitCode : `signal ${run.signal ?? 'unknown'}`;

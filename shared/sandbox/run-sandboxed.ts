@@ -52,9 +52,13 @@ export interface SandboxRequest {
   gpus?: number;
   /** How the run's memory is bounded: its own cgroup where the machine allows (default), or the process watch (tests). */
   memoryGuard?: MemoryGuard;
+  /** Aborted from outside (a cancelled training job): the run is killed at once and ends `stopped`. */
+  signal?: AbortSignal;
+  /** Called about twice a second with the output captured so far (live logs). */
+  onProgress?: (log: LogCapture) => void;
 }
 
-export type SandboxOutcome = 'exited' | 'timeout' | 'out-of-memory' | 'disk-full';
+export type SandboxOutcome = 'exited' | 'timeout' | 'out-of-memory' | 'disk-full' | 'stopped';
 
 export interface SandboxResult {
   outcome: SandboxOutcome;
@@ -375,6 +379,9 @@ export async function runSandboxed(request: SandboxRequest): Promise<SandboxResu
     bound.killAll();
   };
   const timer = setTimeout(() => stop('timeout'), request.limits.timeLimitSeconds * 1000);
+  const abort = () => stop('stopped');
+  if (request.signal?.aborted) abort();
+  request.signal?.addEventListener('abort', abort);
   const ramDisks = () => {
     if (mode === 'bwrap') return sandboxPid ? [`/proc/${sandboxPid}/root/dev/shm`] : [];
     return mode === 'container' ? ['/dev/shm'] : [];
@@ -389,6 +396,7 @@ export async function runSandboxed(request: SandboxRequest): Promise<SandboxResu
         wake = () => (clearTimeout(poll), resolve());
       });
       if (!watching) return;
+      request.onProgress?.(log);
       if (await bound.exceeded(watched())) stop('out-of-memory');
       const cap = request.limits.maxScratchBytes;
       const written = (await usedBytes(request.codeDir, codeBytes + cap)) - codeBytes + (await usedBytes(request.tmpDir, cap));
@@ -420,6 +428,7 @@ export async function runSandboxed(request: SandboxRequest): Promise<SandboxResu
     // A single process hitting its own address-space cap (the secondary, per-process guard).
     if (outcome === 'exited' && exitCode !== 0 && MEMORY_EXHAUSTED.test(log.stderrTailText)) outcome = 'out-of-memory';
     if (outcome === 'timeout') log.note(`stopped: time limit of ${request.limits.timeLimitSeconds} s reached`);
+    if (outcome === 'stopped') log.note('stopped: cancelled');
     if (outcome === 'disk-full') log.note(`stopped: wrote more than ${request.limits.maxScratchBytes} bytes to disk`);
     if (outcome === 'out-of-memory')
       log.note(`stopped: memory limit of ${request.limits.memoryMiB} MiB reached (all processes and RAM disks of the run together)`);
@@ -429,6 +438,7 @@ export async function runSandboxed(request: SandboxRequest): Promise<SandboxResu
     return { outcome, exitCode, signal, durationMs, log, mode, memoryBound: bound.kind, peakMemoryBytes: await bound.peakBytes(), gpus };
   } finally {
     clearTimeout(timer);
+    request.signal?.removeEventListener('abort', abort);
     watching = false;
     liveRuns.delete(live);
     killGroup(child.pid!);

@@ -59,6 +59,9 @@ export const objectKeys = {
   /** Submissions bucket: a training job's log, which its team may read live (the training data is theirs to see). */
   trainingLog: (challengeId: string, phaseId: string, teamId: string, trainingJobId: string) =>
     `${challengeId}/${phaseId}/training/${teamId}/${trainingJobId}/train.log`,
+  /** Submissions bucket: how a training run ended (its end, run time, outputs), written by the job for the platform to record. */
+  trainingResult: (challengeId: string, phaseId: string, teamId: string, trainingJobId: string) =>
+    `${challengeId}/${phaseId}/training/${teamId}/${trainingJobId}/result.json`,
 };
 
 /** Parses a submissions-bucket key back into its parts; undefined when the key is not an archive. */

@@ -10,7 +10,7 @@ import type { TrainingOutputFile } from './training-outputs.ts';
 const log = createLogger('pipeline');
 
 export interface TrainingJobEnd {
-  end: TrainingEnd | 'CANCELLED';
+  end: TrainingEnd;
   runSeconds: number;
   message: string;
   outputs?: TrainingOutputFile[];

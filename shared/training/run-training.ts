@@ -15,7 +15,7 @@ export const TRAIN_SCRIPT = 'train.py';
 export const OUTPUTS_FOLDER = 'outputs';
 
 /** How a training job ended, as its team reads it. */
-export type TrainingEnd = 'SUCCEEDED' | 'FAILED' | 'TIMEOUT' | 'BUDGET_EXHAUSTED';
+export type TrainingEnd = 'SUCCEEDED' | 'FAILED' | 'TIMEOUT' | 'BUDGET_EXHAUSTED' | 'CANCELLED';
 
 export interface TrainingRunRequest {
   archivePath: string;
@@ -23,11 +23,16 @@ export interface TrainingRunRequest {
   dataDir: string;
   /** A private folder of this run (mode 0711). */
   workDir: string;
-  phase: PhaseDefinition;
+  phase: Pick<PhaseDefinition, 'id' | 'runtime' | 'training'>;
   /** The budget's hold on this job: its run time is at most `runSeconds`. */
   reservation: Pick<BudgetReservation, 'runSeconds' | 'budgetLimited'>;
   sandboxMode?: SandboxMode;
   sandbox?: (request: SandboxRequest) => Promise<SandboxResult>;
+  /** A cancel: train.py is stopped at once; the job ends CANCELLED with its outputs so far. */
+  signal?: AbortSignal;
+  /** Receives the whole log so far, at most every `progressMs` while train.py runs, and never two at once. */
+  onLog?: (text: string) => Promise<void>;
+  progressMs?: number;
 }
 
 export interface TrainingRunOutcome {
@@ -61,6 +66,7 @@ export async function runTraining(request: TrainingRunRequest): Promise<Training
     throw error;
   }
   await mkdir(outputsDir, { recursive: true });
+  const onProgress = request.onLog ? throttledLog(request.onLog, request.progressMs ?? 5000) : undefined;
   const run = await (request.sandbox ?? runSandboxed)({
     codeDir,
     dataDir: request.dataDir,
@@ -71,10 +77,30 @@ export async function runTraining(request: TrainingRunRequest): Promise<Training
     gpus: training.gpus,
     ...(request.sandboxMode ? { mode: request.sandboxMode } : {}),
     limits: { ...sandboxLimitsFor(phase), timeLimitSeconds: reservation.runSeconds, memoryMiB: training.memoryMiB },
+    ...(request.signal ? { signal: request.signal } : {}),
+    ...(onProgress ? { onProgress } : {}),
   });
   const { files } = await listTrainingOutputs(outputsDir);
   const runSeconds = run.durationMs / 1000;
   return { ...endOf(run, reservation, training.memoryMiB), runSeconds, outputs: files, outputsDir, run };
+}
+
+/** Hands the log on when it grew and `everyMs` passed since the last hand-over finished. */
+function throttledLog(onLog: (text: string) => Promise<void>, everyMs: number): (log: SandboxResult['log']) => void {
+  let busy = false;
+  let last = 0;
+  let lastBytes = -1;
+  return (log) => {
+    if (busy || Date.now() - last < everyMs || log.bytesSeen === lastBytes) return;
+    busy = true;
+    lastBytes = log.bytesSeen;
+    void onLog(log.text())
+      .catch(() => {})
+      .finally(() => {
+        busy = false;
+        last = Date.now();
+      });
+  };
 }
 
 function endOf(run: SandboxResult, reservation: TrainingRunRequest['reservation'], memoryMiB: number): { end: TrainingEnd; message: string } {
@@ -83,6 +109,8 @@ function endOf(run: SandboxResult, reservation: TrainingRunRequest['reservation'
       return reservation.budgetLimited
         ? { end: 'BUDGET_EXHAUSTED', message: `stopped after ${reservation.runSeconds} s, when the team's training budget ran out; outputs/ is kept` }
         : { end: 'TIMEOUT', message: `stopped at the phase's training time limit of ${reservation.runSeconds} s; outputs/ is kept` };
+    case 'stopped':
+      return { end: 'CANCELLED', message: 'stopped when the job was cancelled; outputs/ is kept' };
     case 'out-of-memory':
       return { end: 'FAILED', message: `train.py ran out of memory (the limit is ${memoryMiB} MiB)` };
     case 'disk-full':

@@ -7,12 +7,12 @@ import type { PodiumContext } from '../context.ts';
 import { PodiumError } from '../errors.ts';
 import { finishTrainingJob } from './finish-training-job.ts';
 import { TRAIN_SCRIPT } from './run-training.ts';
-import { queueTrainingJob } from './execute-training-job.ts';
+import { queueTrainingJob } from './training-job-start.ts';
 import { findTrainingJob, type TrainingJobRecord } from './training-job-record.ts';
 
 /** Runs queued training jobs: the local worker in `npm start`; on AWS, SubmitJob to the phase's training queue. */
 export interface TrainingLauncher {
-  launch(challenge: Challenge, trainingJobId: string): void;
+  launch(challenge: Challenge, trainingJobId: string): void | Promise<void>;
   /** Stops a running job at once (Batch's TerminateJob). */
   stop(trainingJobId: string): Promise<void>;
 }
@@ -42,6 +42,6 @@ export async function startTrainingJob(
     bytes,
   );
   if (!verdict.ok) return (await finishTrainingJob(ctx, job.id, { end: 'FAILED', runSeconds: 0, message: verdict.message }))!;
-  if (await queueTrainingJob(ctx, job.id)) launcher.launch(challenge, job.id);
+  if (await queueTrainingJob(ctx, job.id)) await launcher.launch(challenge, job.id);
   return (await findTrainingJob(ctx, job.id))!;
 }

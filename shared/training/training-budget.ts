@@ -56,7 +56,7 @@ export interface BudgetGrant {
 const RESERVE_ATTEMPTS = 8;
 
 /** The phase's training settings, or a clear refusal when it offers none. */
-export function trainingOf(phase: PhaseDefinition): PhaseTraining {
+export function trainingOf(phase: Pick<PhaseDefinition, 'id' | 'training'>): PhaseTraining {
   if (!phase.training) throw new PodiumError('NOT_FOUND', `phase "${phase.id}" offers no training jobs (challenge.yaml has no phases[].training for it)`);
   return phase.training;
 }

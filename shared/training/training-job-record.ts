@@ -45,6 +45,8 @@ export interface TrainingJobRecord {
   message?: string;
   outputs?: TrainingOutputFile[];
   cancelledBy?: string;
+  /** The AWS Batch job running it (TerminateJob on a cancel); absent locally. */
+  batchJobId?: string;
   /** When its budget was settled and its slot freed: the job then leaves the active index. */
   settledAt?: string;
   gsi1pk: string;
@@ -109,6 +111,25 @@ export async function transitionTrainingJob(
     to,
     set: { ...set, updatedAt: ctx.now().toISOString() },
   });
+}
+
+/**
+ * Outputs a run kept after its end was recorded by someone else (a cancel while train.py ran): set
+ * once, only on an ended job that has none, so a replay changes nothing.
+ */
+export async function recordLateTrainingOutputs(ctx: PodiumContext, trainingJobId: string, outputs: TrainingOutputFile[]): Promise<boolean> {
+  const terminal = Object.fromEntries(TRAINING_TERMINAL.map((status, index) => [`:end${index}`, status]));
+  return writeIfCondition(
+    ctx.db,
+    new UpdateCommand({
+      TableName: ctx.config.tableName,
+      Key: keys.trainingJob(trainingJobId),
+      UpdateExpression: 'SET outputs = :outputs, updatedAt = :now',
+      ConditionExpression: `#status IN (${Object.keys(terminal).join(', ')}) AND attribute_not_exists(outputs)`,
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':outputs': outputs, ':now': ctx.now().toISOString(), ...terminal },
+    }),
+  );
 }
 
 /** The ended job's budget is settled and its slot freed: it leaves the active index, the reconciler's last look at it. */

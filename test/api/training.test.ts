@@ -21,9 +21,9 @@ beforeAll(async () => {
   const challenge = await tissuenet((definition) => {
     definition.datasets[0]!.download = false;
   });
-  const launcher: TrainingLauncher = { launch: (on, id) => worker.launch(on, id), stop: async () => {} };
+  const launcher: TrainingLauncher = { launch: (on, id) => worker.launch(on, id), stop: (id) => worker.stop(id) };
   api = await startApi(fixture, [challenge], '2026-06-01T12:00:00Z', { trainingLauncher: launcher });
-  worker = createLocalTrainingWorker(api.ctx);
+  worker = createLocalTrainingWorker(api.ctx, { logEveryMs: 100 });
   await seedTrainingFiles(api.ctx, 'tissuenet', 'train');
 });
 afterAll(() => fixture.close());
@@ -139,6 +139,40 @@ describe('training jobs through the API', () => {
     expect(failed).toMatchObject({ status: 'FAILED', message: expect.stringContaining('no train.py at the archive root'), runSeconds: 0 });
     const budget = (await (await api.call('GET', '/challenges/tissuenet/phases/learning/budget', token)).json()) as Record<string, number>;
     expect(budget).toMatchObject({ usedGpuHours: 0, reservedGpuHours: 0, remainingGpuHours: 2 });
+  });
+
+  it('shows the log while train.py runs, and a cancel stops it at once, keeping its outputs so far', async () => {
+    const token = await api.competitor('impatient@x.org');
+    const endless = [
+      'import time',
+      'from pathlib import Path',
+      'Path("outputs/checkpoint-1.txt").write_text("epoch 1")',
+      'print("epoch 1 done", flush=True)',
+      'while True:',
+      '    time.sleep(1)',
+    ].join('\n');
+    const { body, archive } = await createJob(token, { 'train.py': endless });
+    await upload(body.upload.fields.key!, archive);
+    await api.call('POST', `/challenges/tissuenet/training-jobs/${body.trainingJob.id}/start`, token);
+    const logPath = `/challenges/tissuenet/training-jobs/${body.trainingJob.id}/log`;
+    let live: { lines: string[] } = { lines: [] };
+    while (!live.lines.includes('epoch 1 done')) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      live = (await (await api.call('GET', logPath, token)).json()) as { lines: string[] };
+    }
+    const running = (await (await api.call('GET', `/challenges/tissuenet/training-jobs/${body.trainingJob.id}`, token)).json()) as TrainingJobView;
+    expect(running.status).toBe('RUNNING');
+
+    const cancelled = (await (await api.call('POST', `/challenges/tissuenet/training-jobs/${body.trainingJob.id}/cancel`, token)).json()) as TrainingJobView;
+    expect(cancelled.status).toBe('CANCELLED');
+    // The job's time limit is an hour: the worker is idle again only because the sandbox was stopped.
+    await worker.idle();
+    const ended = (await (await api.call('GET', `/challenges/tissuenet/training-jobs/${body.trainingJob.id}`, token)).json()) as TrainingJobView;
+    expect(ended).toMatchObject({ status: 'CANCELLED', outputs: [{ path: 'checkpoint-1.txt', bytes: 7 }] });
+    expect(((await (await api.call('GET', logPath, token)).json()) as { lines: string[] }).lines).toContain('[podium] stopped: cancelled');
+    const budget = (await (await api.call('GET', '/challenges/tissuenet/phases/learning/budget', token)).json()) as Record<string, number>;
+    // Charged its run time up to the cancel (this harness's clock stands still), not the hour it reserved.
+    expect(budget).toMatchObject({ reservedGpuHours: 0, usedGpuHours: 0 });
   });
 
   it('lets organisers, and only them, grant more GPU-hours, audited', async () => {

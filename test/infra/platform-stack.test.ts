@@ -123,9 +123,11 @@ describe('platform stack', () => {
         source: ['aws.batch'],
         'detail-type': ['Batch Job State Change'],
         detail: {
-          jobQueue: ['learning', 'final'].map((phase) => ({
-            'Fn::Join': ['', Match.arrayWith([`:job-queue/${batchNames.jobQueue('tissuenet', phase)}`])],
-          })),
+          // Each phase's queue, and the training queue of the phase that offers training (learning).
+          jobQueue: [
+            ...['learning', 'final'].map((phase) => batchNames.jobQueue('tissuenet', phase)),
+            batchNames.trainingJobQueue('tissuenet', 'learning'),
+          ].map((queue) => ({ 'Fn::Join': ['', Match.arrayWith([`:job-queue/${queue}`])] })),
         },
       },
     });
@@ -139,7 +141,9 @@ describe('platform stack', () => {
     for (const statement of submit) {
       const resources = JSON.stringify(statement.Resource);
       expect(resources).not.toContain('"*"');
-      expect(resources).toContain(`job-queue/${batchNames.jobQueue('tissuenet', 'final')}`);
+      // The phases' queues, or (the API's training grant) the training queue of a phase that offers training.
+      expect(resources).toMatch(new RegExp(`job-queue/(${batchNames.jobQueue('tissuenet', 'final')}|${batchNames.trainingJobQueue('tissuenet', 'learning')})`));
+      expect(resources).not.toMatch(/job-queue\/(?!tissuenet-)/);
     }
   });
 

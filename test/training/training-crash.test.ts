@@ -5,7 +5,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerChallenge } from '#shared/challenge/challenge-registry.ts';
 import { storageConfigToEnv } from '#shared/storage/storage-config.ts';
-import { queueTrainingJob } from '#shared/training/execute-training-job.ts';
+import { queueTrainingJob } from '#shared/training/training-job-start.ts';
 import { reconcileTrainingJobs } from '#shared/training/reconcile-training.ts';
 import { readTrainingBudget, reserveTrainingBudget } from '#shared/training/training-budget.ts';
 import { createTrainingJobRecord, findTrainingJob } from '#shared/training/training-job-record.ts';

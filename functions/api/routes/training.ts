@@ -185,7 +185,7 @@ export function trainingRoutes({ ctx, trainingLauncher }: ApiDependencies) {
         method: 'get',
         path: '/challenges/{challengeId}/training-jobs/{trainingJobId}/log',
         tags: ['training'],
-        summary: "The training job's full log (the training data is the team's to see)",
+        summary: "The training job's log so far (the training data is the team's to see)",
         security: bearer,
         request: { params: TrainingJobParams },
         responses: { 200: json(z.object({ lines: z.array(z.string()), note: z.string().optional() }).meta({ id: 'TrainingLog' })), ...commonErrors },
@@ -201,7 +201,7 @@ export function trainingRoutes({ ctx, trainingLauncher }: ApiDependencies) {
           return c.json({ lines: text ? text.replace(/\n$/, '').split('\n') : [] }, 200);
         } catch (error) {
           if ((error as Error).name !== 'NoSuchKey') throw error;
-          return c.json({ lines: [], note: `no log yet: the job is ${job.status}, and its log is stored when it ends` }, 200);
+          return c.json({ lines: [], note: `no log yet: the job is ${job.status}; while it runs, what train.py prints appears here within seconds` }, 200);
         }
       },
     )
