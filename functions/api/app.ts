@@ -90,7 +90,9 @@ export function createApp(deps: ApiDependencies) {
   // On AWS the UI's assets come from a CDN, so the Lambda bundle carries only this small HTML page;
   // the local stack serves them from the installed package, so /docs works offline.
   app.get('/docs', swaggerUI({ url: '/openapi.json', ...(deps.docsAssetsBase ? { baseUrl: deps.docsAssetsBase } : {}) }));
-  return app;
+  // `app.routes` lists the lazy groups only as their `ALL` dispatchers; their own routes, once loaded:
+  const lazyRoutes = async () => [...(await lazy.discussion.load()), ...(await lazy.admin.load())].flatMap((router) => router.routes);
+  return Object.assign(app, { lazyRoutes });
 }
 
 export type PodiumApp = ReturnType<typeof createApp>;
