@@ -97,8 +97,14 @@ export function createApp(deps: ApiDependencies) {
 
 export type PodiumApp = ReturnType<typeof createApp>;
 
-/** Every resource's sub-app, in mounting order; building them touches no dependency (handlers use `deps` per request). */
-export function apiRouters(deps: ApiDependencies): PodiumRouter[] {
+/**
+ * Every resource's sub-app mounted at init, in mounting order; building them touches no dependency
+ * (handlers use `deps` per request). `loaded`: the lazily loaded groups, placed where the document lists them.
+ */
+export function apiRouters(
+  deps: ApiDependencies,
+  loaded: { discussion: PodiumRouter[]; admin: PodiumRouter[] } = { discussion: [], admin: [] },
+): PodiumRouter[] {
   const { ctx, devIssuer } = deps;
   return [
     ...(devIssuer ? [devIdentityRoutes(ctx, devIssuer)] : []),
@@ -113,8 +119,10 @@ export function apiRouters(deps: ApiDependencies): PodiumRouter[] {
     leaderboardRoutes(deps),
     receiptRoutes(deps),
     codeReleaseRoutes(deps),
+    ...loaded.discussion,
     notificationRoutes(deps),
     privacyRoutes(deps),
+    ...loaded.admin,
   ];
 }
 
@@ -128,7 +136,7 @@ function lazyApiRouters(deps: ApiDependencies) {
 
 /** Every router, the lazily loaded groups' included (for `/openapi.json` and `npm run api:types`). */
 export async function allApiRouters(deps: ApiDependencies, lazy = lazyApiRouters(deps)): Promise<PodiumRouter[]> {
-  return [...apiRouters(deps), ...(await lazy.discussion.load()), ...(await lazy.admin.load())];
+  return apiRouters(deps, { discussion: await lazy.discussion.load(), admin: await lazy.admin.load() });
 }
 
 export type OpenApiDocument = ReturnType<typeof openApiDocument>;

@@ -30,7 +30,7 @@ const errorResponse = (description: string) => ({ description, content: { 'appli
 export const commonErrors = {
   400: errorResponse('VALIDATION_FAILED: an input field is invalid'),
   401: errorResponse('UNAUTHENTICATED'),
-  403: errorResponse('FORBIDDEN, RULES_NOT_ACCEPTED, REGISTRATION_PENDING, REGISTRATION_REJECTED, REGISTRATION_REVOKED'),
+  403: errorResponse('FORBIDDEN, RULES_NOT_ACCEPTED, REGISTRATION_PENDING'),
   404: errorResponse("NOT_FOUND (also for another team's resources)"),
   409: errorResponse('a conflict with the current state'),
 } as const;

@@ -3,6 +3,7 @@ import type { PodiumRouter } from '../../router.ts';
 import { adminChallengeRoutes } from './admin-challenges.ts';
 import { adminDiscussionRoutes } from './admin-discussion.ts';
 import { adminExportRoutes } from './admin-exports.ts';
+import { adminHealthRoutes } from './admin-health.ts';
 import { adminParticipantRoutes } from './admin-participants.ts';
 import { adminPhaseRoutes } from './admin-phases.ts';
 import { adminReleaseRoutes } from './admin-releases.ts';
@@ -26,5 +27,6 @@ export function adminRouters(deps: ApiDependencies): PodiumRouter[] {
     adminReleaseRoutes(deps),
     adminExportRoutes(deps),
     adminDiscussionRoutes(deps),
+    adminHealthRoutes(deps),
   ];
 }
