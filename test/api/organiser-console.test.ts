@@ -17,9 +17,9 @@ beforeAll(async () => {
   for (const name of ['queued', 'running', 'failed', 'scored']) {
     const token = await api.competitor(`${name}@example.org`);
     const created = (await (await api.call('POST', '/challenges/tissuenet/phases/learning/submissions', token, { archiveBytes: 100 })).json()) as {
-      id: string;
+      submission: { id: string };
     };
-    submissionOf[name] = created.id;
+    submissionOf[name] = created.submission.id;
   }
   const walk = async (name: string, steps: SubmissionStatus[], set = {}) => {
     for (const to of steps) expect(await transitionSubmission(api.ctx, submissionOf[name]!, { to, ...(to === steps.at(-1) ? { set } : {}) })).toBe(true);
