@@ -83,6 +83,19 @@ try {
   await organiser.getByTestId('publication-final').waitFor();
   await organiser.getByRole('region', { name: 'Final test' }).getByRole('button', { name: 'Publish…' }).click();
   await shoot(organiser, 'console-publish');
+  await organiser.goto('/console/tissuenet/teams');
+  await organiser
+    .getByRole('button', { name: /^Disqualify / })
+    .first()
+    .click();
+  await organiser
+    .getByRole('dialog')
+    .getByLabel(/Reason/)
+    .fill('shared accounts');
+  await shoot(organiser, 'console-teams');
+  await organiser.goto('/console/tissuenet/health');
+  await organiser.getByTestId('health-learning').waitFor();
+  await shoot(organiser, 'console-health');
 } finally {
   await browser.close();
   await platform.close();
