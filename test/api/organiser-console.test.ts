@@ -78,4 +78,25 @@ describe('the organiser console’s reads', () => {
     });
     expect(health.phases.find((phase) => phase.phaseId === 'final')).toMatchObject({ submissions: 0, failureRate: null });
   });
+
+  it('pages the submissions with a cursor across phases and filters, and refuses a cursor of another listing naming it', async () => {
+    type Page = { submissions: { id: string; status: string }[]; nextCursor?: string };
+    const pageOf = async (query: string) => (await (await api.call('GET', `/admin/challenges/tissuenet/submissions?${query}`, organiser)).json()) as Page;
+    const seen: string[] = [];
+    let page = await pageOf('limit=3');
+    seen.push(...page.submissions.map((s) => s.id));
+    expect(page.submissions).toHaveLength(3);
+    page = await pageOf(`limit=3&cursor=${page.nextCursor}`);
+    seen.push(...page.submissions.map((s) => s.id));
+    expect(page.nextCursor).toBeUndefined();
+    expect(seen.sort()).toEqual(Object.values(submissionOf).sort());
+
+    const failed = await pageOf('status=FAILED&limit=1');
+    expect(failed.submissions.map((s) => s.id)).toEqual([submissionOf.failed]);
+    const unfiltered = await pageOf('limit=1');
+    const refused = await api.call('GET', `/admin/challenges/tissuenet/submissions?phase=final&cursor=${unfiltered.nextCursor}`, organiser);
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ error: 'VALIDATION_FAILED', details: { issues: [{ field: 'query.cursor' }] } });
+    expect((await api.call('GET', '/admin/challenges/tissuenet/submissions?cursor=%%%', organiser)).status).toBe(400);
+  });
 });
