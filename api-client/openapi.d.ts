@@ -4998,13 +4998,16 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** All submissions, filtered by phase, status and team */
+    /** The submissions, filtered by phase, status and team, a page at a time (each phase oldest first) */
     get: {
       parameters: {
         query?: {
           phase?: string;
           status?: 'CREATED' | 'UPLOADED' | 'VALIDATED' | 'REJECTED' | 'QUEUED' | 'RUNNING' | 'SCORING' | 'SCORED' | 'FAILED' | 'CANCELLED';
           team?: string;
+          limit?: number;
+          /** @description `nextCursor` of the previous page */
+          cursor?: string;
         };
         header?: never;
         path: {
@@ -5021,9 +5024,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              submissions: components['schemas']['Submission'][];
-            };
+            'application/json': components['schemas']['SubmissionsPage'];
           };
         };
         /** @description VALIDATION_FAILED: an input field is invalid */
@@ -8068,6 +8069,11 @@ export interface components {
       /** @description when an organiser rejected or revoked the registration */
       refusedAt?: string;
       refusalReason?: string;
+    };
+    SubmissionsPage: {
+      submissions: components['schemas']['Submission'][];
+      /** @description absent on the last page */
+      nextCursor?: string;
     };
     TeamsPage: {
       teams: components['schemas']['TeamSummary'][];
