@@ -145,6 +145,7 @@ describe('an organiser in the browser', () => {
   });
 
   it('publishes the final phase only after confirming (with a reason, as it has not closed)', async () => {
+    await organiser.goto('/console/tissuenet/phases');
     const final = organiser.getByRole('region', { name: 'Final test' });
     await expect(final.getByTestId('publication-final').textContent()).resolves.toMatch(/^not published/);
     await final.getByRole('button', { name: 'Publish…' }).click();
