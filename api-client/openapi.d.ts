@@ -4599,7 +4599,7 @@ export interface paths {
     get: {
       parameters: {
         query?: {
-          status?: 'pending' | 'approved';
+          status?: 'approved' | 'pending' | 'rejected' | 'revoked';
         };
         header?: never;
         path: {
@@ -4685,7 +4685,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Approve a pending participant */
+    /** Approve a pending participant, or one rejected or revoked before */
     post: {
       parameters: {
         query?: never;
@@ -4761,6 +4761,190 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/admin/challenges/{challengeId}/participants/{userId}/reject': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Reject a pending registration (audited; the participant is notified and cannot download or submit) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description challenge id */
+          challengeId: string;
+          userId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            /** @description told to the participant and audited */
+            reason?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description OK */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Participant'];
+          };
+        };
+        /** @description VALIDATION_FAILED: an input field is invalid */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description UNAUTHENTICATED */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description FORBIDDEN, RULES_NOT_ACCEPTED, REGISTRATION_PENDING */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description NOT_FOUND (also for another team's resources) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description a conflict with the current state */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/admin/challenges/{challengeId}/participants/{userId}/revoke': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Revoke an approved registration (audited; the participant is notified and can no longer download or submit) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description challenge id */
+          challengeId: string;
+          userId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            /** @description told to the participant and audited */
+            reason?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description OK */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Participant'];
+          };
+        };
+        /** @description VALIDATION_FAILED: an input field is invalid */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description UNAUTHENTICATED */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description FORBIDDEN, RULES_NOT_ACCEPTED, REGISTRATION_PENDING */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description NOT_FOUND (also for another team's resources) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description a conflict with the current state */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/admin/challenges/{challengeId}/submissions': {
     parameters: {
       query?: never;
@@ -4768,13 +4952,16 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** All submissions, filtered by phase, status and team */
+    /** The submissions, filtered by phase, status and team, a page at a time (each phase oldest first) */
     get: {
       parameters: {
         query?: {
           phase?: string;
           status?: 'CREATED' | 'UPLOADED' | 'VALIDATED' | 'REJECTED' | 'QUEUED' | 'RUNNING' | 'SCORING' | 'SCORED' | 'FAILED' | 'CANCELLED';
           team?: string;
+          limit?: number;
+          /** @description `nextCursor` of the previous page */
+          cursor?: string;
         };
         header?: never;
         path: {
@@ -4791,9 +4978,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              submissions: components['schemas']['Submission'][];
-            };
+            'application/json': components['schemas']['SubmissionsPage'];
           };
         };
         /** @description VALIDATION_FAILED: an input field is invalid */
@@ -5188,6 +5373,93 @@ export interface paths {
         };
       };
     };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/admin/challenges/{challengeId}/teams': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The teams, a page at a time (merged-away teams left out), with their members and whether they are disqualified */
+    get: {
+      parameters: {
+        query?: {
+          limit?: number;
+          cursor?: string;
+        };
+        header?: never;
+        path: {
+          /** @description challenge id */
+          challengeId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description OK */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['TeamsPage'];
+          };
+        };
+        /** @description VALIDATION_FAILED: an input field is invalid */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description UNAUTHENTICATED */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description FORBIDDEN, RULES_NOT_ACCEPTED, REGISTRATION_PENDING */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description NOT_FOUND (also for another team's resources) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description a conflict with the current state */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -7526,6 +7798,90 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/admin/challenges/{challengeId}/health': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The pipeline at a glance, per phase: queue depth, runs in flight, failure rate by reason, GPU-hours used (inference and training) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description challenge id */
+          challengeId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description OK */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ChallengeHealth'];
+          };
+        };
+        /** @description VALIDATION_FAILED: an input field is invalid */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description UNAUTHENTICATED */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description FORBIDDEN, RULES_NOT_ACCEPTED, REGISTRATION_PENDING */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description NOT_FOUND (also for another team's resources) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description a conflict with the current state */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -8392,11 +8748,34 @@ export interface components {
       userId: string;
       email: string;
       /** @enum {string} */
-      status: 'approved' | 'pending';
+      status: 'approved' | 'pending' | 'rejected' | 'revoked';
       acceptedRulesVersion: string;
       acceptedAt: string;
       registeredAt: string;
       teamId?: string;
+      /** @description when an organiser rejected or revoked the registration */
+      refusedAt?: string;
+      refusalReason?: string;
+    };
+    SubmissionsPage: {
+      submissions: components['schemas']['Submission'][];
+      /** @description absent on the last page */
+      nextCursor?: string;
+    };
+    TeamsPage: {
+      teams: components['schemas']['TeamSummary'][];
+      /** @description pass as `cursor` for the next page; absent on the last */
+      nextCursor?: string;
+    };
+    TeamSummary: {
+      teamId: string;
+      name: string;
+      /** @description user ids */
+      members: string[];
+      solo: boolean;
+      createdAt: string;
+      disqualified: boolean;
+      disqualifiedReason?: string;
     };
     TeamAdminView: {
       teamId: string;
@@ -8702,6 +9081,28 @@ export interface components {
         reason: string;
       }[];
       nextCursor?: string;
+    };
+    ChallengeHealth: {
+      challengeId: string;
+      at: string;
+      phases: components['schemas']['PhaseHealth'][];
+    };
+    PhaseHealth: {
+      phaseId: string;
+      submissions: number;
+      /** @description submissions waiting for a run: uploaded, validated or queued */
+      queueDepth: number;
+      /** @description inference or scoring running now */
+      runsInFlight: number;
+      scored: number;
+      failed: number;
+      /** @description failed / (scored + failed); null before any run finished */
+      failureRate: number | null;
+      failuresByReason: {
+        [key: string]: number;
+      };
+      inferenceGpuHours: number;
+      trainingGpuHours: number;
     };
   };
   responses: never;

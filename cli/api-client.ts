@@ -121,6 +121,8 @@ function causeOf(error: unknown): string {
 const HINTS: Record<string, string> = {
   UNAUTHENTICATED: 'run `podium login` again',
   REGISTRATION_PENDING: 'an organiser has to approve your registration first',
+  REGISTRATION_REJECTED: 'the organisers declined your registration; write to them if you think it is a mistake',
+  REGISTRATION_REVOKED: 'the organisers withdrew your registration; write to them if you think it is a mistake',
   FORBIDDEN: 'this needs an organiser login: `podium login --role organiser …`',
   MFA_REQUIRED: 'enrol an authenticator app with `podium mfa setup`, then `podium mfa verify <code>`',
   QUOTA_EXCEEDED: 'see what is left with `podium quota --phase <id>`',

@@ -4,6 +4,7 @@ import { EXIT, CliError, reportError } from './output.ts';
 import { DEFAULT_API } from './profiles.ts';
 import { registerAccessLog } from './commands/access-log.ts';
 import { registerApprove } from './commands/approve.ts';
+import { registerRefusals } from './commands/refuse.ts';
 import { registerCancel } from './commands/cancel.ts';
 import { registerChallenges } from './commands/challenges.ts';
 import { registerDiscuss } from './commands/discuss.ts';
@@ -111,6 +112,7 @@ for (const register of [
   registerCancel,
   registerDisqualify,
   registerApprove,
+  registerRefusals,
   registerPublish,
   registerExport,
   registerRestore,

@@ -121,6 +121,19 @@ try {
   await page.goto('/notifications/settings');
   await page.locator('table').waitFor();
   await shoot(page, 'notification-settings');
+  await organiser.goto('/console/tissuenet/teams');
+  await organiser
+    .getByRole('button', { name: /^Disqualify / })
+    .first()
+    .click();
+  await organiser
+    .getByRole('dialog')
+    .getByLabel(/Reason/)
+    .fill('shared accounts');
+  await shoot(organiser, 'console-teams');
+  await organiser.goto('/console/tissuenet/health');
+  await organiser.getByTestId('health-learning').waitFor();
+  await shoot(organiser, 'console-health');
 } finally {
   await browser.close();
   await platform.close();

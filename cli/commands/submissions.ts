@@ -26,14 +26,21 @@ export function registerSubmissions(program: Command): void {
         const cli = await cliContext(command);
         const challengeId = cli.challengeOr(givenChallenge);
         const display = await scoreDisplayOf(cli.api, challengeId);
-        const { submissions } = await cli.api.read(
-          cli.api.user.GET('/admin/challenges/{challengeId}/submissions', {
-            params: {
-              path: { challengeId },
-              query: { phase: options.phase, status: options.status?.toUpperCase() as Submission['status'] | undefined, team: options.team },
-            },
-          }),
-        );
+        // Every page: the API answers 500 at most per call, with a cursor to the next.
+        const submissions: Submission[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await cli.api.read(
+            cli.api.user.GET('/admin/challenges/{challengeId}/submissions', {
+              params: {
+                path: { challengeId },
+                query: { phase: options.phase, status: options.status?.toUpperCase() as Submission['status'] | undefined, team: options.team, cursor },
+              },
+            }),
+          );
+          submissions.push(...page.submissions);
+          cursor = page.nextCursor;
+        } while (cursor);
         cli.out.result({ submissions }, () => {
           if (submissions.length === 0) {
             cli.out.line('No submissions match.');

@@ -4,20 +4,8 @@ import { PodiumError } from '#shared/errors.ts';
 import type { ApiDependencies } from './api-env.ts';
 import { identify, requireCaller } from './auth.ts';
 import { newRouter, type PodiumRouter } from './router.ts';
-import { adminDiscussionRoutes } from './routes/admin/admin-discussion.ts';
-import { adminChallengeRoutes } from './routes/admin/admin-challenges.ts';
-import { adminExportRoutes } from './routes/admin/admin-exports.ts';
-import { adminParticipantRoutes } from './routes/admin/admin-participants.ts';
-import { adminPhaseRoutes } from './routes/admin/admin-phases.ts';
-import { adminReleaseRoutes } from './routes/admin/admin-releases.ts';
-import { adminRerunRoutes } from './routes/admin/admin-reruns.ts';
-import { adminRescoreRoutes } from './routes/admin/admin-rescore.ts';
-import { adminSubmissionRoutes } from './routes/admin/admin-submissions.ts';
-import { adminTeamRoutes } from './routes/admin/admin-teams.ts';
-import { adminTrainingRoutes } from './routes/admin/admin-training.ts';
 import { challengeRoutes } from './routes/challenges.ts';
 import { codeReleaseRoutes } from './routes/code-releases.ts';
-import { discussionRoutes } from './routes/discussion.ts';
 import { notificationRoutes } from './routes/notifications.ts';
 import { privacyRoutes } from './routes/privacy.ts';
 import { datasetRoutes } from './routes/datasets.ts';
@@ -30,6 +18,7 @@ import { submissionRoutes } from './routes/submissions.ts';
 import { teamRoutes } from './routes/teams.ts';
 import { trainingRoutes } from './routes/training.ts';
 import { apiLog } from './api-log.ts';
+import { lazyRouters } from './lazy-routers.ts';
 import { openApiDocument } from './openapi/openapi-document.ts';
 
 export type { ApiDependencies } from './api-env.ts';
@@ -89,20 +78,33 @@ export function createApp(deps: ApiDependencies) {
 
   const routers = apiRouters(deps);
   for (const router of routers) app.route('/', router);
+  // The organiser routes and the discussion are chunks loaded by their first request (lazy-routers.ts).
+  const lazy = lazyApiRouters(deps);
+  app.all('/admin/*', lazy.admin.handler);
+  app.all('/challenges/:challengeId/discussion', lazy.discussion.handler);
+  app.all('/challenges/:challengeId/discussion/*', lazy.discussion.handler);
 
   // Generated on the first request, not at init: most cold starts never serve it.
-  let document: OpenApiDocument | undefined;
-  app.get('/openapi.json', (c) => c.json((document ??= podiumOpenApiDocument(routers))));
+  let document: Promise<OpenApiDocument> | undefined;
+  app.get('/openapi.json', async (c) => c.json(await (document ??= allApiRouters(deps, lazy).then(podiumOpenApiDocument))));
   // On AWS the UI's assets come from a CDN, so the Lambda bundle carries only this small HTML page;
   // the local stack serves them from the installed package, so /docs works offline.
   app.get('/docs', swaggerUI({ url: '/openapi.json', ...(deps.docsAssetsBase ? { baseUrl: deps.docsAssetsBase } : {}) }));
-  return app;
+  // `app.routes` lists the lazy groups only as their `ALL` dispatchers; their own routes, once loaded:
+  const lazyRoutes = async () => [...(await lazy.discussion.load()), ...(await lazy.admin.load())].flatMap((router) => router.routes);
+  return Object.assign(app, { lazyRoutes });
 }
 
 export type PodiumApp = ReturnType<typeof createApp>;
 
-/** Every resource's sub-app, in mounting order; building them touches no dependency (handlers use `deps` per request). */
-export function apiRouters(deps: ApiDependencies): PodiumRouter[] {
+/**
+ * Every resource's sub-app mounted at init, in mounting order; building them touches no dependency
+ * (handlers use `deps` per request). `loaded`: the lazily loaded groups, placed where the document lists them.
+ */
+export function apiRouters(
+  deps: ApiDependencies,
+  loaded: { discussion: PodiumRouter[]; admin: PodiumRouter[] } = { discussion: [], admin: [] },
+): PodiumRouter[] {
   const { ctx, devIssuer } = deps;
   return [
     ...(devIssuer ? [devIdentityRoutes(ctx, devIssuer)] : []),
@@ -117,21 +119,24 @@ export function apiRouters(deps: ApiDependencies): PodiumRouter[] {
     leaderboardRoutes(deps),
     receiptRoutes(deps),
     codeReleaseRoutes(deps),
-    discussionRoutes(deps),
+    ...loaded.discussion,
     notificationRoutes(deps),
     privacyRoutes(deps),
-    adminChallengeRoutes(deps),
-    adminParticipantRoutes(deps),
-    adminSubmissionRoutes(deps),
-    adminTeamRoutes(deps),
-    adminTrainingRoutes(deps),
-    adminPhaseRoutes(deps),
-    adminRescoreRoutes(deps),
-    adminRerunRoutes(deps),
-    adminReleaseRoutes(deps),
-    adminExportRoutes(deps),
-    adminDiscussionRoutes(deps),
+    ...loaded.admin,
   ];
+}
+
+/** The route groups whose code is imported on first use: the discussion, and every organiser route. */
+function lazyApiRouters(deps: ApiDependencies) {
+  return {
+    discussion: lazyRouters(async () => [(await import('./routes/discussion.ts')).discussionRoutes(deps)]),
+    admin: lazyRouters(async () => (await import('./routes/admin/admin-routers.ts')).adminRouters(deps)),
+  };
+}
+
+/** Every router, the lazily loaded groups' included (for `/openapi.json` and `npm run api:types`). */
+export async function allApiRouters(deps: ApiDependencies, lazy = lazyApiRouters(deps)): Promise<PodiumRouter[]> {
+  return apiRouters(deps, { discussion: await lazy.discussion.load(), admin: await lazy.admin.load() });
 }
 
 export type OpenApiDocument = ReturnType<typeof openApiDocument>;

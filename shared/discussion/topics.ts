@@ -181,24 +181,9 @@ function lockedTopic(topic: TopicRecord): PodiumError {
   return new PodiumError('INVALID_STATE', `topic "${topic.title}" is locked by an organiser: it takes no new replies`);
 }
 
-/** An opaque page cursor: the last key read, base64url JSON. */
-export function encodeCursor(key: Record<string, unknown> | undefined): string | undefined {
-  return key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined;
-}
-
-export function decodeCursor(cursor: string | undefined): Record<string, unknown> | undefined {
-  if (!cursor) return undefined;
-  try {
-    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (key && typeof key === 'object' && !Array.isArray(key) && Object.values(key).every((value) => typeof value === 'string'))
-      return key as Record<string, string>;
-  } catch {
-    // fall through to the error below
-  }
-  throw new PodiumError('VALIDATION_FAILED', 'cursor: is not a cursor this API returned', {
-    issues: [{ field: 'query.cursor', message: 'is not a cursor this API returned' }],
-  });
-}
+// The cursor helpers moved to storage/page-cursor.ts (teams and submissions pages use them too).
+export { decodeCursor, encodeCursor } from '../storage/page-cursor.ts';
+import { decodeCursor, encodeCursor } from '../storage/page-cursor.ts';
 
 export interface TopicQuery {
   sort: 'activity' | 'newest';

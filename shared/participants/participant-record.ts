@@ -3,7 +3,9 @@ import type { PodiumContext } from '../context.ts';
 import { queryAll } from '../storage/query-all.ts';
 import { keys } from '../storage/table-design.ts';
 
-export type RegistrationStatus = 'approved' | 'pending';
+/** `rejected` (never approved) and `revoked` (approved, then withdrawn): refused by an organiser (registration-refusal.ts). */
+export const REGISTRATION_STATUSES = ['approved', 'pending', 'rejected', 'revoked'] as const;
+export type RegistrationStatus = (typeof REGISTRATION_STATUSES)[number];
 
 /** A user's membership of one challenge: the rules version they accepted, and their team. */
 export interface ParticipantRecord {
@@ -19,6 +21,9 @@ export interface ParticipantRecord {
   registeredAt: string;
   approvedAt?: string;
   approvedBy?: string;
+  refusedAt?: string;
+  refusedBy?: string;
+  refusalReason?: string;
   teamId?: string;
 }
 

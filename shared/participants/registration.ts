@@ -83,6 +83,13 @@ export async function requireActiveParticipant(ctx: PodiumContext, challenge: Ch
   if (participant.status === 'pending') {
     throw new PodiumError('REGISTRATION_PENDING', `your registration to ${challenge.id} awaits an organiser's approval`);
   }
+  if (participant.status === 'rejected' || participant.status === 'revoked') {
+    const why = participant.refusalReason ? `: ${participant.refusalReason}` : '';
+    throw new PodiumError(
+      participant.status === 'rejected' ? 'REGISTRATION_REJECTED' : 'REGISTRATION_REVOKED',
+      `an organiser ${participant.status} your registration to ${challenge.id}${why}; ask the organisers if you think this is a mistake`,
+    );
+  }
   if (participant.acceptedRulesVersion !== challenge.rulesVersion) {
     throw new PodiumError(
       'RULES_NOT_ACCEPTED',
@@ -97,7 +104,7 @@ export async function requireActiveParticipant(ctx: PodiumContext, challenge: Ch
   return participant;
 }
 
-/** An organiser approves a pending participant; approving twice changes nothing. */
+/** An organiser approves a pending participant, or one they rejected or revoked (changing their mind); approving twice changes nothing. */
 export async function approveParticipant(ctx: PodiumContext, challengeId: string, userId: string, organiser: Principal): Promise<ParticipantRecord> {
   const at = ctx.now().toISOString();
   try {
@@ -105,10 +112,17 @@ export async function approveParticipant(ctx: PodiumContext, challengeId: string
       new UpdateCommand({
         TableName: ctx.config.tableName,
         Key: keys.participant(challengeId, userId),
-        UpdateExpression: 'SET #status = :approved, approvedAt = :at, approvedBy = :by',
-        ConditionExpression: 'attribute_exists(pk) AND #status = :pending',
+        UpdateExpression: 'SET #status = :approved, approvedAt = :at, approvedBy = :by REMOVE refusedAt, refusedBy, refusalReason',
+        ConditionExpression: 'attribute_exists(pk) AND #status IN (:pending, :rejected, :revoked)',
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':approved': 'approved', ':pending': 'pending', ':at': at, ':by': organiser.userId },
+        ExpressionAttributeValues: {
+          ':approved': 'approved',
+          ':pending': 'pending',
+          ':rejected': 'rejected',
+          ':revoked': 'revoked',
+          ':at': at,
+          ':by': organiser.userId,
+        },
         ReturnValues: 'ALL_NEW',
       }),
     );

@@ -1,4 +1,6 @@
 import type { PodiumContext } from '../context.ts';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { decodeCursor, encodeCursor, invalidCursor } from '../storage/page-cursor.ts';
 import { queryAll } from '../storage/query-all.ts';
 import { BY_OWNER_INDEX, BY_PHASE_INDEX } from '../storage/table-design.ts';
 import { phaseSubmissionsPartition, teamSubmissionsPartition, type SubmissionRecord } from './submission-record.ts';
@@ -21,8 +23,8 @@ export interface SubmissionFilter {
   teamId?: string;
 }
 
-/** A phase's submissions, oldest first, for organisers. */
-export function listPhaseSubmissions(ctx: PodiumContext, challengeId: string, phaseId: string, filter: SubmissionFilter = {}): Promise<SubmissionRecord[]> {
+/** The query of a phase's submissions (index GSI2), narrowed by the filter. */
+function phaseSubmissionsQuery(ctx: PodiumContext, challengeId: string, phaseId: string, filter: SubmissionFilter) {
   const conditions: string[] = [];
   const names: Record<string, string> = { '#pk': BY_PHASE_INDEX.partition };
   const values: Record<string, unknown> = { ':pk': phaseSubmissionsPartition(challengeId, phaseId) };
@@ -36,12 +38,58 @@ export function listPhaseSubmissions(ctx: PodiumContext, challengeId: string, ph
     names['#team'] = 'teamId';
     values[':team'] = filter.teamId;
   }
-  return queryAll<SubmissionRecord>(ctx.db, {
+  return {
     TableName: ctx.config.tableName,
     IndexName: BY_PHASE_INDEX.name,
     KeyConditionExpression: '#pk = :pk',
     ...(conditions.length ? { FilterExpression: conditions.join(' AND ') } : {}),
     ExpressionAttributeNames: names,
     ExpressionAttributeValues: values,
-  });
+  };
+}
+
+/** A phase's submissions, oldest first, for organisers. */
+export function listPhaseSubmissions(ctx: PodiumContext, challengeId: string, phaseId: string, filter: SubmissionFilter = {}): Promise<SubmissionRecord[]> {
+  return queryAll<SubmissionRecord>(ctx.db, phaseSubmissionsQuery(ctx, challengeId, phaseId, filter));
+}
+
+/**
+ * One page of the submissions of `phaseIds` (in that order; each phase oldest first), filtered,
+ * with the opaque cursor of the next page: the phase reached and the last index key read. A page
+ * holds at most `limit` submissions; it may hold fewer when the filter skips many, never none while
+ * more remain. A cursor this API did not return for these phases is VALIDATION_FAILED naming `query.cursor`.
+ */
+export async function listSubmissionsPage(
+  ctx: PodiumContext,
+  challengeId: string,
+  phaseIds: readonly string[],
+  filter: SubmissionFilter,
+  page: { limit: number; cursor?: string },
+): Promise<{ submissions: SubmissionRecord[]; nextCursor?: string }> {
+  const decoded = decodeCursor(page.cursor);
+  let phaseIndex = 0;
+  let startKey: Record<string, unknown> | undefined;
+  if (decoded) {
+    const { phase, ...key } = decoded;
+    phaseIndex = phaseIds.indexOf(String(phase));
+    if (phaseIndex < 0 || key[BY_PHASE_INDEX.partition] !== phaseSubmissionsPartition(challengeId, String(phase))) throw invalidCursor();
+    startKey = key;
+  }
+  const submissions: SubmissionRecord[] = [];
+  while (phaseIndex < phaseIds.length) {
+    const phaseId = phaseIds[phaseIndex]!;
+    const result = await ctx.db.send(
+      new QueryCommand({
+        ...phaseSubmissionsQuery(ctx, challengeId, phaseId, filter),
+        Limit: page.limit - submissions.length,
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      }),
+    );
+    submissions.push(...((result.Items ?? []) as SubmissionRecord[]));
+    startKey = result.LastEvaluatedKey;
+    if (!startKey) phaseIndex += 1;
+    if (submissions.length >= page.limit) break;
+  }
+  const more = phaseIndex < phaseIds.length;
+  return { submissions, ...(more ? { nextCursor: encodeCursor({ phase: phaseIds[phaseIndex], ...(startKey ?? {}) }) } : {}) };
 }

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { decodeCursor, encodeCursor, invalidCursor } from '../storage/page-cursor.ts';
 import type { PodiumContext } from '../context.ts';
 import { queryAll } from '../storage/query-all.ts';
 import { keys } from '../storage/table-design.ts';
@@ -61,6 +62,27 @@ export async function listTeams(ctx: PodiumContext, challengeId: string): Promis
     KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
     ExpressionAttributeValues: { ':pk': prefix.pk, ':prefix': prefix.sk },
   });
+}
+
+/**
+ * One page of a challenge's teams (merged-away teams left out), in id order, for organisers, with
+ * the opaque cursor of the next page. A cursor this API did not return is VALIDATION_FAILED naming `query.cursor`.
+ */
+export async function listTeamsPage(ctx: PodiumContext, challengeId: string, page: { limit: number; cursor?: string }) {
+  const prefix = keys.team(challengeId, '');
+  const startKey = decodeCursor(page.cursor);
+  if (startKey && (startKey.pk !== prefix.pk || !String(startKey.sk).startsWith(prefix.sk))) throw invalidCursor();
+  const result = await ctx.db.send(
+    new QueryCommand({
+      TableName: ctx.config.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      FilterExpression: 'attribute_not_exists(mergedInto)',
+      ExpressionAttributeValues: { ':pk': prefix.pk, ':prefix': prefix.sk },
+      Limit: page.limit,
+      ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+    }),
+  );
+  return { teams: (result.Items ?? []) as TeamRecord[], nextCursor: encodeCursor(result.LastEvaluatedKey) };
 }
 
 /** What members see of their team. */

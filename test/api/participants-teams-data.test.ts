@@ -87,6 +87,67 @@ describe('registration and rules', () => {
   });
 });
 
+describe('rejecting and revoking a registration', () => {
+  it('refuses a rejected or revoked participant the data and submissions with its own error, tells them why, and audits each decision once', async () => {
+    const manual = await tissuenet((c) => {
+      c.registration = { approval: 'manual', allowedEmailDomains: [] };
+    });
+    const api = await startApi(fixture, [manual]);
+    await seedTrainingFiles(api.ctx, 'tissuenet', 'train');
+    const organiser = await api.login('org@chu-example.fr', 'organiser');
+    const join = async (email: string) => {
+      const token = await api.login(email);
+      await api.call('POST', '/challenges/tissuenet/registration', token, { rulesVersion: manual.rulesVersion });
+      return { token, userId: ((await (await api.call('GET', '/me', token)).json()) as { userId: string }).userId };
+    };
+    const spammer = await join('spam@example.org');
+    const doctor = await join('dr@example.org');
+    const admin = (path: string, body?: unknown) => api.call('POST', `/admin/challenges/tissuenet/participants/${path}`, organiser, body);
+
+    const rejected = await admin(`${spammer.userId}/reject`, { reason: 'not a research affiliation' });
+    expect(await rejected.json()).toMatchObject({ status: 'rejected', refusalReason: 'not a research affiliation' });
+    expect(await (await admin(`${spammer.userId}/reject`, {})).json()).toMatchObject({ status: 'rejected' });
+    const refusedDownload = await api.call('GET', '/challenges/tissuenet/datasets/train', spammer.token);
+    expect(refusedDownload.status).toBe(403);
+    expect(await refusedDownload.json()).toMatchObject({ error: 'REGISTRATION_REJECTED', message: expect.stringContaining('not a research affiliation') });
+    expect(await (await api.call('POST', '/challenges/tissuenet/phases/learning/submissions', spammer.token, { archiveBytes: 1 })).json()).toMatchObject({
+      error: 'REGISTRATION_REJECTED',
+    });
+    const inbox = (await (await api.call('GET', '/me/notifications', spammer.token)).json()) as { notifications: { type: string; text: string }[] };
+    expect(inbox.notifications).toEqual([
+      expect.objectContaining({ type: 'registration.rejected', text: expect.stringContaining('not a research affiliation') }),
+    ]);
+
+    // Only an approved registration can be revoked; a pending one is rejected instead.
+    expect(await (await admin(`${doctor.userId}/revoke`, {})).json()).toMatchObject({ error: 'INVALID_STATE', details: { status: 'pending' } });
+    await admin(`${doctor.userId}/approve`);
+    expect((await api.call('GET', '/challenges/tissuenet/datasets/train', doctor.token)).status).toBe(200);
+    expect(await (await admin(`${doctor.userId}/revoke`)).json()).toMatchObject({ status: 'revoked' });
+    expect(await (await api.call('GET', '/challenges/tissuenet/datasets/train', doctor.token)).json()).toMatchObject({ error: 'REGISTRATION_REVOKED' });
+    expect((await admin('nobody/reject', {})).status).toBe(404);
+    expect(await (await admin(`${doctor.userId}/reject`, { reason: 'x' })).json()).toMatchObject({ error: 'VALIDATION_FAILED' });
+
+    // The organiser changes their mind: approving again lets the participant back in.
+    expect(await (await admin(`${doctor.userId}/approve`)).json()).toMatchObject({ status: 'approved' });
+    expect((await api.call('GET', '/challenges/tissuenet/datasets/train', doctor.token)).status).toBe(200);
+    const refusedList = (await (await api.call('GET', '/admin/challenges/tissuenet/participants?status=rejected', organiser)).json()) as {
+      participants: { userId: string }[];
+    };
+    expect(refusedList.participants.map((p) => p.userId)).toEqual([spammer.userId]);
+    const audit = (await (await api.call('GET', '/admin/challenges/tissuenet/audit-log', organiser)).json()) as {
+      entries: { action: string; target: string }[];
+    };
+    // One entry per decision (the clock is frozen in tests, so compared as a multiset).
+    const decisions = audit.entries.filter((entry) => entry.action.startsWith('participant.'));
+    expect(decisions.map((entry) => `${entry.action} ${entry.target === spammer.userId ? 'spam' : 'dr'}`).sort()).toEqual([
+      'participant.approve dr',
+      'participant.approve dr',
+      'participant.reject spam',
+      'participant.revoke dr',
+    ]);
+  });
+});
+
 describe('registering a challenge with a scoring program', () => {
   it('takes the program text with the definition, records its digest, and names the field when it is missing or misplaced', async () => {
     const api = await startApi(fixture, []);

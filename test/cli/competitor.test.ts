@@ -365,6 +365,17 @@ describe('a competitor with the podium CLI', () => {
     const approved = await organiser.run(['approve', 'visiomel', graceId]);
     expect(approved.code, approved.stderr).toBe(0);
     expect((await grace.run(['quota', 'visiomel', '--phase', 'learning'])).code).toBe(0);
+
+    // Revoked, Grace is refused with the reason and a hint; approving her again lets her back.
+    const revoked = await organiser.run(['revoke', 'visiomel', graceId, '--reason', 'shared her account']);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect(revoked.stdout).toContain(`podium approve visiomel ${graceId}`);
+    const refusedAgain = await grace.run(['quota', 'visiomel', '--phase', 'learning']);
+    expect(refusedAgain.code).toBe(1);
+    expect(refusedAgain.stderr).toContain('REGISTRATION_REVOKED');
+    expect(refusedAgain.stderr).toContain('shared her account');
+    expect((await organiser.run(['approve', 'visiomel', graceId])).code).toBe(0);
+    expect((await grace.run(['quota', 'visiomel', '--phase', 'learning'])).code).toBe(0);
   });
 
   it('lets an organiser disqualify and reinstate a team, rescore a phase and publish a final board', async () => {

@@ -65,8 +65,10 @@ describe('accessibility', () => {
     '/c/tissuenet/submissions',
     '/console/tissuenet/participants',
     '/console/tissuenet/submissions',
+    '/console/tissuenet/teams',
     '/console/tissuenet/phases',
     '/console/tissuenet/logs',
+    '/console/tissuenet/health',
   ];
 
   it('has no serious or critical axe-core violation on the main pages, signed in as an organiser who joined', async () => {

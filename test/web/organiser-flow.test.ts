@@ -5,6 +5,7 @@ import { signInThroughBrowser, startWebHarness, type WebHarness } from './web-ha
 
 // page.evaluate bodies run in the browser; these name its globals for the type checker (module-scoped).
 declare const localStorage: { getItem(key: string): string | null };
+declare const document: { documentElement: { scrollWidth: number } };
 
 let harness: WebHarness;
 let competitor: Page;
@@ -59,6 +60,32 @@ describe('an organiser in the browser', () => {
     await expect(competitor.getByTestId('registration-status').textContent()).resolves.toContain('You joined this challenge');
   });
 
+  it('rejects another VisioMel participant after confirming, with a reason the participant is told', async () => {
+    const applicant = await (await harness.context()).newPage();
+    await applicant.goto('/c/visiomel/join');
+    await signInThroughBrowser(applicant, 'mallory@example.org', { buttonName: /^Sign in to join$/ });
+    for (const field of await applicant.locator('fieldset input[type=text]').all()) await field.fill('Nowhere Inc.');
+    for (const field of await applicant.locator('fieldset select').all()) await field.selectOption({ index: 1 });
+    for (const box of await applicant.locator('fieldset input[type=checkbox]').all()) await box.check();
+    await applicant.getByLabel(/I have read and accept the rules/).check();
+    await applicant.getByRole('button', { name: 'Accept the rules and join' }).click();
+    await applicant.getByTestId('registration-status').waitFor();
+
+    await organiser.goto('/console/visiomel/participants');
+    const row = organiser.getByRole('row', { name: /mallory@example\.org/ });
+    await row.getByRole('button', { name: 'Reject…' }).click();
+    const dialog = organiser.getByRole('dialog', { name: 'Reject mallory@example.org?' });
+    await dialog.getByLabel(/Reason, told to the participant/).fill('not a research affiliation');
+    await dialog.getByRole('button', { name: 'Reject' }).click();
+    await row.waitFor({ state: 'detached' });
+    await organiser.getByLabel('Status').selectOption('rejected');
+    await organiser.getByRole('row', { name: /mallory@example\.org.*not a research affiliation/ }).waitFor();
+
+    await applicant.reload();
+    await expect(applicant.getByTestId('registration-status').textContent()).resolves.toContain('The organisers declined your registration');
+    await applicant.context().close();
+  });
+
   it('pauses and resumes a phase: submissions are refused while paused', async () => {
     await competitor.goto('/c/tissuenet/join');
     await competitor.getByLabel(/I have read and accept the rules/).check();
@@ -79,7 +106,46 @@ describe('an organiser in the browser', () => {
     await expect(callAsCompetitor('/challenges/tissuenet/phases/learning/submissions', { archiveBytes: 100 })).resolves.toMatchObject({ status: 201 });
   });
 
+  it('disqualifies and reinstates a team after confirming each with a reason, on a phone-sized screen', async () => {
+    await organiser.setViewportSize({ width: 390, height: 844 });
+    await organiser.goto('/console/tissuenet/teams');
+    const team = organiser
+      .getByRole('row')
+      .filter({ has: organiser.getByRole('button', { name: /^Disqualify / }) })
+      .first();
+    await team.waitFor();
+    expect(await organiser.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    const teamId = (await team.locator('code').textContent())!;
+    const row = organiser.getByTestId(`team-${teamId}`);
+    await row.getByRole('button', { name: /^Disqualify / }).click();
+    const disqualify = organiser.getByRole('dialog', { name: /^Disqualify .*\?$/ });
+    await expect(disqualify.getByRole('button', { name: 'Disqualify' }).isDisabled()).resolves.toBe(true);
+    await disqualify.getByLabel(/Reason/).fill('shared accounts');
+    await disqualify.getByRole('button', { name: 'Disqualify' }).click();
+    await organiser.getByTestId('team-action').filter({ hasText: 'is disqualified.' }).waitFor();
+    await row.filter({ hasText: 'shared accounts' }).waitFor();
+
+    await row.getByRole('button', { name: /^Reinstate / }).click();
+    const reinstate = organiser.getByRole('dialog', { name: /^Reinstate .*\?$/ });
+    await reinstate.getByLabel(/Reason/).fill('appeal upheld');
+    await reinstate.getByRole('button', { name: 'Reinstate' }).click();
+    await organiser.getByTestId('team-action').filter({ hasText: 'is reinstated.' }).waitFor();
+    await row.filter({ hasText: 'Competing' }).waitFor();
+  });
+
+  it('shows the health of each phase: queue, runs in flight, failure rate and GPU-hours', async () => {
+    await organiser.goto('/console/tissuenet/health');
+    const learning = organiser.getByTestId('health-learning');
+    await learning.waitFor();
+    await expect(learning.getByRole('rowheader').textContent()).resolves.toBe('Learning phase');
+    await organiser.getByRole('columnheader', { name: 'Failure rate' }).waitFor();
+    await organiser.getByRole('columnheader', { name: 'Training GPU-hours' }).waitFor();
+    expect(await organiser.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await organiser.setViewportSize({ width: 1280, height: 800 });
+  });
+
   it('publishes the final phase only after confirming (with a reason, as it has not closed)', async () => {
+    await organiser.goto('/console/tissuenet/phases');
     const final = organiser.getByRole('region', { name: 'Final test' });
     await expect(final.getByTestId('publication-final').textContent()).resolves.toMatch(/^not published/);
     await final.getByRole('button', { name: 'Publish…' }).click();

@@ -4,7 +4,7 @@ import { getChallenge } from '#shared/challenge/challenge-registry.ts';
 import { requirePhase } from '#shared/challenge/challenge.ts';
 import { recordAudit } from '#shared/audit/audit-log.ts';
 import { cancelSubmission } from '#shared/pipeline/cancel-submission.ts';
-import { listPhaseSubmissions } from '#shared/submissions/list-submissions.ts';
+import { listSubmissionsPage } from '#shared/submissions/list-submissions.ts';
 import { markBaseline } from '#shared/submissions/mark-baseline.ts';
 import { getPhaseControl } from '#shared/submissions/phase-control.ts';
 import { readOrganiserLog } from '#shared/submissions/submission-logs.ts';
@@ -29,27 +29,43 @@ export function adminSubmissionRoutes({ ctx, jobRunner }: ApiDependencies) {
         method: 'get',
         path: '/admin/challenges/{challengeId}/submissions',
         tags: ['organisers'],
-        summary: 'All submissions, filtered by phase, status and team',
+        summary: 'The submissions, filtered by phase, status and team, a page at a time (each phase oldest first)',
         security: bearer,
         request: {
           params: ChallengeParams,
-          query: z.object({ phase: z.string().optional(), status: z.enum(SUBMISSION_STATUSES).optional(), team: z.string().optional() }),
+          query: z.object({
+            phase: z.string().optional(),
+            status: z.enum(SUBMISSION_STATUSES).optional(),
+            team: z.string().optional(),
+            limit: z.coerce.number().int().min(1).max(500).default(500),
+            cursor: z.string().max(4096).optional().describe('`nextCursor` of the previous page'),
+          }),
         },
-        responses: { 200: json(z.object({ submissions: z.array(Submission) })), ...commonErrors },
+        responses: {
+          200: json(
+            z
+              .object({ submissions: z.array(Submission), nextCursor: z.string().optional().describe('absent on the last page') })
+              .meta({ id: 'SubmissionsPage' }),
+          ),
+          ...commonErrors,
+        },
       }),
       async (c) => {
         organiserOf(c);
         const challenge = await getChallenge(ctx, c.req.valid('param').challengeId);
-        const { phase, status, team } = c.req.valid('query');
+        const { phase, status, team, limit, cursor } = c.req.valid('query');
         if (phase) requirePhase(challenge, phase);
-        const submissions = [];
-        for (const p of phase ? [phase] : challenge.phases.map((each) => each.id)) {
-          const control = await getPhaseControl(ctx, challenge.id, p);
-          for (const submission of await listPhaseSubmissions(ctx, challenge.id, p, { ...(status ? { status } : {}), ...(team ? { teamId: team } : {}) })) {
-            submissions.push(submissionView(challenge, submission, control, true));
-          }
-        }
-        return c.json({ submissions }, 200);
+        const phaseIds = phase ? [phase] : challenge.phases.map((each) => each.id);
+        const page = await listSubmissionsPage(
+          ctx,
+          challenge.id,
+          phaseIds,
+          { ...(status ? { status } : {}), ...(team ? { teamId: team } : {}) },
+          { limit, ...(cursor ? { cursor } : {}) },
+        );
+        const controls = new Map(await Promise.all(phaseIds.map(async (id) => [id, await getPhaseControl(ctx, challenge.id, id)] as const)));
+        const submissions = page.submissions.map((submission) => submissionView(challenge, submission, controls.get(submission.phaseId)!, true));
+        return c.json({ submissions, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) }, 200);
       },
     )
     .openapi(

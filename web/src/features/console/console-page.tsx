@@ -10,6 +10,9 @@ import { formatDate, formatDuration } from '../../lib/format.ts';
 import { useChallenge } from '../../lib/queries.ts';
 import { Link } from '../../lib/router.tsx';
 import { DataTable } from '../../components/data-table.tsx';
+import { ConfirmAction } from './confirm-action.tsx';
+import { HealthPanel } from './health-panel.tsx';
+import { TeamsPanel } from './teams-panel.tsx';
 
 type SubmissionStatus = ApiSchema<'Submission'>['status'];
 
@@ -41,11 +44,11 @@ export default function ConsolePage({ challengeId, section }: { challengeId: str
       <section className="tab-panel" aria-label={t(`console.${section}`, { defaultValue: section })}>
         {section === 'participants' && <Participants challenge={challenge.data} />}
         {section === 'submissions' && <Submissions challenge={challenge.data} />}
-        {section === 'teams' && <Teams challenge={challenge.data} />}
+        {section === 'teams' && <TeamsPanel challenge={challenge.data} />}
         {section === 'phases' && <Phases challenge={challenge.data} />}
         {section === 'exports' && <Exports challenge={challenge.data} />}
         {section === 'logs' && <Logs challenge={challenge.data} />}
-        {section === 'health' && <Health challenge={challenge.data} />}
+        {section === 'health' && <HealthPanel challenge={challenge.data} />}
       </section>
     </>
   );
@@ -58,6 +61,16 @@ function Unavailable({ error, what }: { error: unknown; what: string }) {
     return <p className="notice">{t('console.unavailable', { what })}</p>;
   }
   return <ErrorMessage error={error} />;
+}
+
+interface Participant {
+  userId: string;
+  email?: string;
+  status: string;
+  acceptedAt?: string;
+  acceptedRulesVersion?: string;
+  answers?: Record<string, unknown>;
+  refusalReason?: string;
 }
 
 function Participants({ challenge }: { challenge: Challenge }) {
@@ -73,13 +86,23 @@ function Participants({ challenge }: { challenge: Challenge }) {
         }),
       ),
   });
+  const [confirming, setConfirming] = useState<{ participant: Participant; action: 'reject' | 'revoke' }>();
   const act = useMutation({
-    mutationFn: ({ userId, action }: { userId: string; action: 'approve' | 'reject' | 'revoke' }) =>
+    mutationFn: ({ userId, action, reason }: { userId: string; action: 'approve' | 'reject' | 'revoke'; reason?: string }) =>
       action === 'approve'
         ? answerOf(podiumApi.POST('/admin/challenges/{challengeId}/participants/{userId}/approve', { params: { path: { challengeId: challenge.id, userId } } }))
-        : // Reject and revoke are not API routes yet: the console shows them as unavailable (a 404 from the API).
-          api(`/admin/challenges/${seg(challenge.id)}/participants/${seg(userId)}/${action}`, { method: 'POST', body: {} }),
-    onSuccess: () => void queryClient.invalidateQueries({ queryKey: ['admin-participants', challenge.id] }),
+        : answerOf(
+            podiumApi.POST(
+              action === 'reject'
+                ? '/admin/challenges/{challengeId}/participants/{userId}/reject'
+                : '/admin/challenges/{challengeId}/participants/{userId}/revoke',
+              { params: { path: { challengeId: challenge.id, userId } }, body: reason ? { reason } : {} },
+            ),
+          ),
+    onSuccess: () => {
+      setConfirming(undefined);
+      void queryClient.invalidateQueries({ queryKey: ['admin-participants', challenge.id] });
+    },
   });
   return (
     <>
@@ -88,11 +111,26 @@ function Participants({ challenge }: { challenge: Challenge }) {
         <select id="participant-status" value={status} onChange={(event) => setStatus(event.target.value)}>
           <option value="pending">{t('console.pending')}</option>
           <option value="approved">{t('console.approved')}</option>
+          <option value="rejected">{t('console.rejected')}</option>
+          <option value="revoked">{t('console.revoked')}</option>
           <option value="">{t('console.all')}</option>
         </select>
       </p>
       <ErrorMessage error={participants.error} />
       {act.error && <Unavailable error={act.error} what={t('console.participantActions')} />}
+      {confirming && (
+        <ConfirmAction
+          title={t(confirming.action === 'reject' ? 'console.confirmReject' : 'console.confirmRevoke', {
+            who: confirming.participant.email ?? confirming.participant.userId,
+          })}
+          consequence={t(confirming.action === 'reject' ? 'console.rejectMeans' : 'console.revokeMeans')}
+          confirmLabel={t(`console.${confirming.action}`)}
+          reason="optional"
+          busy={act.isPending}
+          onConfirm={(reason) => act.mutate({ userId: confirming.participant.userId, action: confirming.action, ...(reason ? { reason } : {}) })}
+          onCancel={() => setConfirming(undefined)}
+        />
+      )}
       {participants.data && participants.data.participants.length === 0 && <p>{t('console.noParticipants')}</p>}
       {participants.data && participants.data.participants.length > 0 && (
         <DataTable label={t('console.participants')} columns={[t('console.participant'), t('console.status'), t('console.answers'), t('submissions.actions')]}>
@@ -104,7 +142,10 @@ function Participants({ challenge }: { challenge: Challenge }) {
                   <code>{participant.userId}</code> {formatDate(participant.acceptedAt, i18n.language)}
                 </div>
               </td>
-              <td>{participant.status}</td>
+              <td>
+                {t(`console.${participant.status}`, { defaultValue: participant.status })}
+                {participant.refusalReason && <div className="muted">{participant.refusalReason}</div>}
+              </td>
               <td>
                 {'answers' in participant && participant.answers ? (
                   <dl className="answers">
@@ -126,17 +167,13 @@ function Participants({ challenge }: { challenge: Challenge }) {
                   </button>
                 )}
                 {participant.status === 'pending' && (
-                  <button type="button" className="danger" onClick={() => act.mutate({ userId: participant.userId, action: 'reject' })}>
-                    {t('console.reject')}
+                  <button type="button" className="danger" onClick={() => setConfirming({ participant, action: 'reject' })}>
+                    {t('console.reject')}…
                   </button>
                 )}
                 {participant.status === 'approved' && (
-                  <button
-                    type="button"
-                    className="danger"
-                    onClick={() => confirm(t('console.revokeConfirm')) && act.mutate({ userId: participant.userId, action: 'revoke' })}
-                  >
-                    {t('console.revoke')}
+                  <button type="button" className="danger" onClick={() => setConfirming({ participant, action: 'revoke' })}>
+                    {t('console.revoke')}…
                   </button>
                 )}
               </td>
@@ -307,52 +344,6 @@ function AdminLogs({ submissionId }: { submissionId: string }) {
 }
 
 /** Teams seen on the boards and in submissions (the API lists no teams on their own). */
-function Teams({ challenge }: { challenge: Challenge }) {
-  const { t } = useTranslation();
-  const queryClient = useQueryClient();
-  const [reason, setReason] = useState('');
-  const submissions = useQuery({
-    queryKey: ['admin-submissions', challenge.id, ''],
-    queryFn: () => answerOf(podiumApi.GET('/admin/challenges/{challengeId}/submissions', { params: { path: { challengeId: challenge.id } } })),
-  });
-  const act = useMutation({
-    mutationFn: ({ teamId, disqualify }: { teamId: string; disqualify: boolean }) =>
-      answerOf(
-        podiumApi.POST(disqualify ? '/admin/challenges/{challengeId}/teams/{teamId}/disqualify' : '/admin/challenges/{challengeId}/teams/{teamId}/reinstate', {
-          params: { path: { challengeId: challenge.id, teamId } },
-          body: { reason: reason || 'organiser decision' },
-        }),
-      ),
-    onSuccess: () => void queryClient.invalidateQueries({ queryKey: ['leaderboard', challenge.id] }),
-  });
-  const teams = [...new Set((submissions.data?.submissions ?? []).map((submission) => submission.teamId))];
-  return (
-    <>
-      <p>
-        <label htmlFor="disqualify-reason">{t('console.reason')}</label>{' '}
-        <input id="disqualify-reason" value={reason} onChange={(event) => setReason(event.target.value)} />
-      </p>
-      <ErrorMessage error={submissions.error} />
-      {act.error && <Unavailable error={act.error} what={t('console.reinstate')} />}
-      {act.isSuccess && <p className="notice">{t('console.done')}</p>}
-      {teams.length === 0 && submissions.data && <p>{t('console.noTeams')}</p>}
-      <ul>
-        {teams.map((teamId) => (
-          <li key={teamId} className="row">
-            <code>{teamId}</code>
-            <button type="button" className="danger" onClick={() => act.mutate({ teamId, disqualify: true })}>
-              {t('console.disqualify')}
-            </button>
-            <button type="button" className="secondary" onClick={() => act.mutate({ teamId, disqualify: false })}>
-              {t('console.reinstate')}
-            </button>
-          </li>
-        ))}
-      </ul>
-    </>
-  );
-}
-
 function Phases({ challenge }: { challenge: Challenge }) {
   const { t, i18n } = useTranslation();
   return (
@@ -577,28 +568,5 @@ function Logs({ challenge }: { challenge: Challenge }) {
         ))}
       </ul>
     </>
-  );
-}
-
-function Health({ challenge }: { challenge: Challenge }) {
-  const { t } = useTranslation();
-  const health = useQuery({
-    queryKey: ['admin-health', challenge.id],
-    // Not an API route yet: shown as unavailable (a 404 from the API).
-    queryFn: () => api<Record<string, unknown>>(`/admin/challenges/${seg(challenge.id)}/health`),
-    refetchInterval: 15_000,
-    retry: false,
-  });
-  if (health.error) return <Unavailable error={health.error} what={t('console.health')} />;
-  if (!health.data) return <Loading />;
-  return (
-    <dl className="health">
-      {Object.entries(health.data).map(([key, value]) => (
-        <div key={key}>
-          <dt>{key}</dt>
-          <dd>{typeof value === 'object' ? <pre>{JSON.stringify(value, null, 2)}</pre> : String(value)}</dd>
-        </div>
-      ))}
-    </dl>
   );
 }
