@@ -30,14 +30,6 @@ const SMALL_LRU_CACHE = fileURLToPath(new URL('./bundling/small-lru-cache.ts', i
  * manifests and the one Powertools logger, plus 40 KB (issue 15) for the discussion, moderation,
  * notification and personal-data routes and their domain code (no mail client: the API only queues
  * e-mails), plus 56 KB when issues 15, 16 and 18 were merged together (training jobs and budgets,
-<<<<<<< HEAD
- * rerun application, open-data releases), plus 44 KB (issue 15, the AWS mail path: measured 815.6 KB)
- * for the SQS client that queues e-mails (16.1 KB) and the Secrets Manager client that reads the
- * unsubscribe secret (18.9 KB), both chunks loaded at init only when their variables are bound;
- * composition in docs/benchmarks.md.
- */
-export const API_BUNDLE_BUDGET_BYTES = 820 * 1024;
-=======
  * rerun application, open-data releases); composition in docs/benchmarks.md. Since issue 14's organiser
  * console the organiser routes and the discussion are chunks loaded by their first request
  * (functions/api/lazy-routers.ts) and the pipeline metrics are hand-written EMF lines (no Powertools
@@ -54,7 +46,6 @@ export const API_BUNDLE_BUDGET_BYTES = 800 * 1024;
  * discussion request pays for them). Measured 664.0 KB with the console's routes, plus 8 KB.
  */
 export const API_BUNDLE_INIT_BUDGET_BYTES = 672 * 1024;
->>>>>>> wip/console
 
 /** The esbuild options for one Lambda entry (a path relative to the repository root, or absolute). */
 export function lambdaBuildOptions(entry: string, outdir: string): BuildOptions {

@@ -102,12 +102,9 @@ const MATRIX: Record<string, Case[]> = {
   'POST /admin/submissions/:submissionId/baseline': [{ body: { baseline: false }, expect: organiserOnly }],
   'POST /admin/challenges/:challengeId/teams/:teamId/disqualify': [{ body: { reason: 'matrix test' }, expect: organiserOnly }],
   'DELETE /admin/challenges/:challengeId/teams/:teamId/disqualify': [{ body: { reason: 'matrix test' }, expect: organiserOnly }],
-<<<<<<< HEAD
   'POST /admin/challenges/:challengeId/teams/:teamId/reinstate': [{ body: { reason: 'matrix test' }, expect: organiserOnly }],
-=======
   'GET /admin/challenges/:challengeId/teams': [{ query: 'limit=10', expect: organiserOnly }],
   'GET /admin/challenges/:challengeId/health': [{ expect: organiserOnly }],
->>>>>>> wip/console
   'GET /admin/challenges/:challengeId/participants': [{ query: 'status=pending', expect: organiserOnly }],
   'POST /admin/challenges/:challengeId/participants/:userId/approve': [{ params: { challengeId: 'manual', userId: 'nobody' }, expect: organiserOnly }],
   'POST /admin/challenges/:challengeId/participants/:userId/reject': [{ params: { challengeId: 'manual', userId: 'nobody' }, body: {}, expect: organiserOnly }],
