@@ -2,6 +2,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { PodiumContext } from '../context.ts';
 import { queryAll } from '../storage/query-all.ts';
 import { keys } from '../storage/table-design.ts';
+import type { RegistrationAnswers } from './registration-answers.ts';
 
 export type RegistrationStatus = 'approved' | 'pending';
 
@@ -20,6 +21,8 @@ export interface ParticipantRecord {
   approvedAt?: string;
   approvedBy?: string;
   teamId?: string;
+  /** Answers to the challenge's registration questions, by question id (shown to organisers, exported). */
+  answers?: RegistrationAnswers;
 }
 
 export async function findParticipant(ctx: PodiumContext, challengeId: string, userId: string): Promise<ParticipantRecord | undefined> {

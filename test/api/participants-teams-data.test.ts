@@ -45,7 +45,7 @@ describe('identity', () => {
 describe('registration and rules', () => {
   it('enforces email domains, manual approval and re-acceptance after a rules change', async () => {
     const manual = await tissuenet((c) => {
-      c.registration = { approval: 'manual', allowedEmailDomains: ['chu-example.fr'] };
+      c.registration = { approval: 'manual', allowedEmailDomains: ['chu-example.fr'], questions: [] };
     });
     const api = await startApi(fixture, [manual]);
     const outsider = await api.login('eve@gmail.com');

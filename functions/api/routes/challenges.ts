@@ -43,7 +43,11 @@ export function challengeSummary(challenge: Challenge) {
       },
     })),
     teams: challenge.teams,
-    registration: { approval: challenge.registration.approval, allowedEmailDomains: challenge.registration.allowedEmailDomains },
+    registration: {
+      approval: challenge.registration.approval,
+      allowedEmailDomains: challenge.registration.allowedEmailDomains,
+      questions: challenge.registration.questions ?? [],
+    },
   };
 }
 
@@ -84,13 +88,14 @@ export function challengeRoutes({ ctx }: ApiDependencies) {
         method: 'get',
         path: '/challenges/{challengeId}',
         tags: ['challenges'],
-        summary: 'A challenge, with its description page',
+        summary: 'A challenge, with its pages: overview (also as description), data, evaluation and submission format',
         request: { params: ChallengeParams },
         responses: { 200: json(AnyObject), 404: commonErrors[404] },
       }),
       async (c) => {
         const challenge = await getChallenge(ctx, c.req.valid('param').challengeId);
-        return c.json({ ...challengeSummary(challenge), description: challenge.descriptionMarkdown }, 200);
+        const pages = { overview: challenge.descriptionMarkdown, ...challenge.pagesMarkdown };
+        return c.json({ ...challengeSummary(challenge), description: challenge.descriptionMarkdown, pages }, 200);
       },
     )
     .openapi(

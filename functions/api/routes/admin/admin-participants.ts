@@ -18,6 +18,10 @@ const Participant = z
     acceptedAt: z.string(),
     registeredAt: z.string(),
     teamId: z.string().optional(),
+    answers: z
+      .record(z.string(), z.union([z.string(), z.boolean()]))
+      .optional()
+      .meta({ description: "answers to the challenge's registration questions, by question id" }),
   })
   .meta({ id: 'Participant' });
 
@@ -29,6 +33,7 @@ const participantView = (p: z.infer<typeof Participant>) => ({
   acceptedAt: p.acceptedAt,
   registeredAt: p.registeredAt,
   ...(p.teamId ? { teamId: p.teamId } : {}),
+  ...(p.answers ? { answers: p.answers } : {}),
 });
 
 export function adminParticipantRoutes({ ctx }: ApiDependencies) {
