@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { devEndpointRoutes } from '../../functions/api/routes/dev-endpoints.ts';
 import { DOCS_ASSETS_BASE, docsAssetRoutes } from '../../functions/api/routes/docs-assets.ts';
 import { startStorageFixture, type StorageFixture } from '../support/storage-fixture.ts';
-import { seedTrainingFiles, startApi, tissuenet, type ApiHarness } from './api-harness.ts';
+import { sampleAnswers, seedTrainingFiles, startApi, tissuenet, type ApiHarness } from './api-harness.ts';
 
 /**
  * Every route × every caller, each cell asserted allowed or denied. "Allowed" means the caller got
@@ -58,7 +58,7 @@ const MATRIX: Record<string, Case[]> = {
   ],
   'GET /me': [{ expect: anyUser }],
   'GET /challenges/:challengeId/registration': [{ expect: { ...anyUser, pending: 404, organiser: 404 } }],
-  'POST /challenges/:challengeId/registration': [{ params: { challengeId: 'manual' }, body: () => ({ rulesVersion: manualRulesVersion }), expect: anyUser }],
+  'POST /challenges/:challengeId/registration': [{ params: { challengeId: 'manual' }, body: () => ({ rulesVersion: manualRulesVersion, answers: manualAnswers }), expect: anyUser }],
   'GET /challenges/:challengeId/teams/mine': [{ expect: { ...anyUser, pending: 404, organiser: 404 } }],
   'POST /challenges/:challengeId/teams': [{ body: { name: 'New team' }, expect: { ...activeParticipant, teamA: 'allow', teamB: 'allow' } }],
   'POST /challenges/:challengeId/teams/join': [{ body: { inviteCode: 'NOSUCHCODE' }, expect: { ...activeParticipant, teamA: 'allow', teamB: 'allow' } }],
@@ -177,6 +177,7 @@ let tokens: Record<Caller, string | undefined>;
 /** What a path parameter is when a case does not say: teamA's submission and team, the open phase. */
 let defaults: Record<string, string>;
 let manualRulesVersion: string;
+let manualAnswers: Record<string, string | boolean>;
 
 /** Every route the app serves, as `METHOD path`, once each (middleware registrations are `ALL`). */
 const servedRoutes = () => [...new Set(api.app.routes.filter((route) => route.method !== 'ALL').map((route) => `${route.method} ${route.path}`))];
@@ -189,6 +190,7 @@ beforeAll(async () => {
     c.registration.approval = 'manual';
   });
   manualRulesVersion = manual.rulesVersion;
+  manualAnswers = sampleAnswers(manual);
   const docsAssetsDir = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
   api = await startApi(fixture, [challenge, manual], undefined, {
     localRouters: [devEndpointRoutes({ s3Endpoint: 'http://127.0.0.1:1', dynamoEndpoint: 'http://127.0.0.1:2' }), docsAssetRoutes(docsAssetsDir)],
