@@ -187,7 +187,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** A challenge, with its description page */
+    /** A challenge, with its pages: overview (also as description), data, evaluation and submission format */
     get: {
       parameters: {
         query?: never;
@@ -471,9 +471,7 @@ export interface paths {
       };
       requestBody: {
         content: {
-          'application/json': {
-            rulesVersion: string;
-          };
+          'application/json': components['schemas']['JoinRequest'];
         };
       };
       responses: {
@@ -2516,6 +2514,70 @@ export interface paths {
         };
         /** @description a conflict with the current state */
         409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/challenges/{challengeId}/phases/{phaseId}/leaderboard/history': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A team's public score over time: each scored submission that improved its public-board score
+     * @description Only what the public board has shown: a submission that did not improve the team's best stays unseen, and a phase whose board waits for publication answers 404 until then. A team the board does not show has no points.
+     */
+    get: {
+      parameters: {
+        query: {
+          teamId: string;
+        };
+        header?: never;
+        path: {
+          /** @description challenge id */
+          challengeId: string;
+          /** @description phase id */
+          phaseId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description OK */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['LeaderboardHistory'];
+          };
+        };
+        /** @description VALIDATION_FAILED: an input field is invalid */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description NOT_FOUND (also for another team's resources) */
+        404: {
           headers: {
             [name: string]: unknown;
           };
@@ -6824,7 +6886,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** CSV export: leaderboard.csv, submissions.csv or access-log.csv */
+    /** CSV export: leaderboard.csv, submissions.csv, access-log.csv or participants.csv (with registration answers) */
     get: {
       parameters: {
         query?: {
@@ -6835,7 +6897,7 @@ export interface paths {
         path: {
           /** @description challenge id */
           challengeId: string;
-          export: 'leaderboard.csv' | 'submissions.csv' | 'access-log.csv';
+          export: 'leaderboard.csv' | 'submissions.csv' | 'access-log.csv' | 'participants.csv';
         };
         cookie?: never;
       };
@@ -7536,6 +7598,13 @@ export interface components {
       name: string;
       version: string;
     };
+    JoinRequest: {
+      rulesVersion: string;
+      /** @description answers to the challenge's registration.questions, by question id: text, or true for an accept question */
+      answers?: {
+        [key: string]: string | boolean;
+      };
+    };
     Registration: {
       /** @enum {string} */
       status: 'approved' | 'pending';
@@ -7622,6 +7691,21 @@ export interface components {
     TrainingBudget: {
       [key: string]: unknown;
     };
+    LeaderboardHistory: {
+      phase: string;
+      teamId: string;
+      teamName?: string;
+      /** @constant */
+      split: 'public';
+      /** @enum {string} */
+      direction: 'higher-is-better' | 'lower-is-better';
+      points: components['schemas']['LeaderboardHistoryPoint'][];
+    };
+    LeaderboardHistoryPoint: {
+      submissionId: string;
+      at: string;
+      score: number;
+    };
     Leaderboard: {
       phase: string;
       /** @enum {string} */
@@ -7686,10 +7770,15 @@ export interface components {
       reviewedAt?: string;
       rejectionReason?: string;
     };
-    /** @description The challenge file (challenge.yaml) as JSON, plus its two pages */
+    /** @description The challenge file (challenge.yaml) as JSON, plus its pages */
     ChallengeDefinition: {
       descriptionMarkdown: string;
       rulesMarkdown: string;
+      pagesMarkdown?: {
+        data?: string;
+        evaluation?: string;
+        submissionFormat?: string;
+      };
       scoringProgramSource?: string;
     } & {
       [key: string]: unknown;
@@ -7710,6 +7799,10 @@ export interface components {
       acceptedAt: string;
       registeredAt: string;
       teamId?: string;
+      /** @description answers to the challenge's registration questions, by question id */
+      answers?: {
+        [key: string]: string | boolean;
+      };
     };
     TeamAdminView: {
       [key: string]: unknown;

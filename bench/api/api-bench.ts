@@ -142,7 +142,11 @@ export async function runApiBench(): Promise<string> {
   });
   const competitor = (await post('/dev/login', { email: 'bench@example.org' })).token!;
   const rules = (await (await fetch(`${platform.apiUrl}/challenges/bench/rules`)).json()) as { version: string };
-  await post('/challenges/bench/registration', { rulesVersion: rules.version, answers: { affiliation: 'Bench', country: 'France', 'data-use': true } }, competitor);
+  await post(
+    '/challenges/bench/registration',
+    { rulesVersion: rules.version, answers: { affiliation: 'Bench', country: 'France', 'data-use': true } },
+    competitor,
+  );
 
   const bareRoute = await load(`http://127.0.0.1:${barePort}/`, { amount: 5000 });
   const leaderboard = await load(`${platform.apiUrl}/challenges/bench/phases/${benchChallenge.phases[0]!.id}/leaderboard`, { amount: 3000 });

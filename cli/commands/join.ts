@@ -37,8 +37,10 @@ async function answersFor(
   }
   for (const question of questions) {
     if (!question.required || answers[question.id] !== undefined) continue;
-    const hint = `podium join ${challengeId} --answer ${question.id}=${question.kind === 'accept' ? 'yes' : question.kind === 'select' ? JSON.stringify(question.options![0]) : '...'}`;
-    if (!interactive) throw new CliError('ANSWER_MISSING', `registration question "${question.id}" needs an answer: ${question.label}`, { exitCode: EXIT.usage, hint });
+    const example = question.kind === 'accept' ? 'yes' : question.kind === 'select' ? JSON.stringify(question.options![0]) : '...';
+    const hint = `podium join ${challengeId} --answer ${question.id}=${example}`;
+    if (!interactive)
+      throw new CliError('ANSWER_MISSING', `registration question "${question.id}" needs an answer: ${question.label}`, { exitCode: EXIT.usage, hint });
     const options = question.kind === 'select' ? ` (${question.options!.join(', ')})` : question.kind === 'accept' ? ' [y/N]' : '';
     answers[question.id] = accept(question, await ask(`${question.label}${options}: `, { nonInteractiveHint: hint }));
   }
@@ -52,11 +54,11 @@ export function registerJoin(program: Command): void {
     .argument('[challenge]', 'challenge id (see `podium challenges`) (or -c <id>)')
     .addOption(challengeOption())
     .option('-y, --yes', 'accept the rules without asking (you still get them printed)')
-    .option('--answer <id=value>', "answer a registration question (repeatable; `yes` ticks an agreement)", collectAnswer, [] as string[])
+    .option('--answer <id=value>', 'answer a registration question (repeatable; `yes` ticks an agreement)', collectAnswer, [] as string[])
     .addHelpText(
       'after',
-      '\nExamples:\n  podium join tissuenet\n  podium join tissuenet --yes --answer affiliation="Institut Curie" --answer country=France --answer data-use=yes' +
-        '     # scripts and CI',
+      '\nExamples:\n  podium join tissuenet\n' +
+        '  podium join tissuenet --yes --answer affiliation="Institut Curie" --answer country=France --answer data-use=yes     # scripts and CI',
     )
     .action(async (challengeArgument: string | undefined, options: { yes?: boolean; answer: string[] } & { challenge?: string }, command: Command) => {
       const { challenge: givenChallenge } = challengeAndRest([challengeArgument], options.challenge);

@@ -414,7 +414,8 @@ export const registrationQuestionSchema = z
   .strict()
   .superRefine((question, ctx) => {
     if (question.kind === 'select' && !question.options) ctx.addIssue({ code: 'custom', path: ['options'], message: 'is required for a select question' });
-    if (question.kind !== 'select' && question.options) ctx.addIssue({ code: 'custom', path: ['options'], message: `is only for select questions, not ${question.kind}` });
+    if (question.kind !== 'select' && question.options)
+      ctx.addIssue({ code: 'custom', path: ['options'], message: `is only for select questions, not ${question.kind}` });
     if (question.options && new Set(question.options).size !== question.options.length) {
       ctx.addIssue({ code: 'custom', path: ['options'], message: 'must not repeat an option' });
     }

@@ -5,6 +5,7 @@ import { PodiumError } from '../errors.ts';
 export type RegistrationAnswers = Record<string, string | boolean>;
 
 // C0 and C1 controls, and the bidirectional overrides and isolates that make a name read backwards in a table.
+// eslint-disable-next-line no-control-regex
 const UNSAFE_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
 // A country is a name: letters, marks, spaces and the punctuation country names use ("Côte d'Ivoire", "Korea (Republic of)").
 const COUNTRY_NAME = /^[\p{L}\p{M}][\p{L}\p{M} .,'’()-]{1,99}$/u;
@@ -20,11 +21,17 @@ export function validateAnswers(questions: readonly RegistrationQuestion[], answ
   const issues: { field: string; message: string }[] = [];
   const given = answers ?? {};
   if (typeof given !== 'object' || Array.isArray(given)) {
-    throw new PodiumError('VALIDATION_FAILED', 'answers: must be an object of question id to answer', { issues: [{ field: 'answers', message: 'must be an object' }] });
+    throw new PodiumError('VALIDATION_FAILED', 'answers: must be an object of question id to answer', {
+      issues: [{ field: 'answers', message: 'must be an object' }],
+    });
   }
   const byId = new Map(questions.map((question) => [question.id, question]));
   for (const id of Object.keys(given)) {
-    if (!byId.has(id)) issues.push({ field: `answers.${id.slice(0, 40)}`, message: `is not a question of this challenge (its questions: ${[...byId.keys()].join(', ') || 'none'})` });
+    if (!byId.has(id))
+      issues.push({
+        field: `answers.${id.slice(0, 40)}`,
+        message: `is not a question of this challenge (its questions: ${[...byId.keys()].join(', ') || 'none'})`,
+      });
   }
   const stored: RegistrationAnswers = {};
   for (const question of questions) {

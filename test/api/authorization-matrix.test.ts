@@ -56,9 +56,16 @@ const MATRIX: Record<string, Case[]> = {
     { expect: publicRoute },
     { params: { phaseId: 'final' }, expect: { anonymous: 404, teamA: 404, teamB: 404, pending: 404, organiser: 'allow' } },
   ],
+  // A team's public score over time: as public as the board it comes from, hidden like it before publication.
+  'GET /challenges/:challengeId/phases/:phaseId/leaderboard/history': [
+    { query: 'teamId=t-any', expect: publicRoute },
+    { params: { phaseId: 'final' }, query: 'teamId=t-any', expect: { anonymous: 404, teamA: 404, teamB: 404, pending: 404, organiser: 'allow' } },
+  ],
   'GET /me': [{ expect: anyUser }],
   'GET /challenges/:challengeId/registration': [{ expect: { ...anyUser, pending: 404, organiser: 404 } }],
-  'POST /challenges/:challengeId/registration': [{ params: { challengeId: 'manual' }, body: () => ({ rulesVersion: manualRulesVersion, answers: manualAnswers }), expect: anyUser }],
+  'POST /challenges/:challengeId/registration': [
+    { params: { challengeId: 'manual' }, body: () => ({ rulesVersion: manualRulesVersion, answers: manualAnswers }), expect: anyUser },
+  ],
   'GET /challenges/:challengeId/teams/mine': [{ expect: { ...anyUser, pending: 404, organiser: 404 } }],
   'POST /challenges/:challengeId/teams': [{ body: { name: 'New team' }, expect: { ...activeParticipant, teamA: 'allow', teamB: 'allow' } }],
   'POST /challenges/:challengeId/teams/join': [{ body: { inviteCode: 'NOSUCHCODE' }, expect: { ...activeParticipant, teamA: 'allow', teamB: 'allow' } }],
@@ -120,6 +127,7 @@ const MATRIX: Record<string, Case[]> = {
     { params: { export: 'submissions.csv' }, expect: organiserOnly },
     { params: { export: 'access-log.csv' }, expect: organiserOnly },
     { params: { export: 'leaderboard.csv' }, query: 'phase=learning', expect: organiserOnly },
+    { params: { export: 'participants.csv' }, expect: organiserOnly },
   ],
   'PUT /admin/challenges/:challengeId': [{ body: { id: 'tissuenet' }, expect: organiserOnly }],
   'POST /admin/submissions/:submissionId/cancel': [{ expect: organiserOnly }],

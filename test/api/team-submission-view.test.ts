@@ -29,7 +29,9 @@ async function setUp() {
   const bob = await api.competitor('bob@example.org');
   const organiser = await api.login('org@example.org', 'organiser');
   const rules = (await (await api.call('GET', '/challenges/tissuenet/rules')).json()) as { version: string };
-  expect((await api.call('POST', '/challenges/tissuenet/registration', organiser, { rulesVersion: rules.version, answers: sampleAnswers(challenge) })).status).toBe(200);
+  expect(
+    (await api.call('POST', '/challenges/tissuenet/registration', organiser, { rulesVersion: rules.version, answers: sampleAnswers(challenge) })).status,
+  ).toBe(200);
   return { api, alice, bob, organiser };
 }
 

@@ -1,12 +1,9 @@
 import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { ErrorMessage } from '../../components/error-message.tsx';
+import type { ApiSchema } from '../../../../api-client/podium-api.ts';
 import { api, ApiError, seg } from '../../lib/api.ts';
-
-interface HistoryPoint {
-  at: string;
-  score: number;
-}
+import { formatDate } from '../../lib/format.ts';
 
 /** The team's best score over time, as a small SVG line (no chart library: a few hundred bytes). */
 export function ScoreHistory({
@@ -20,21 +17,18 @@ export function ScoreHistory({
   teamId: string;
   higherIsBetter: boolean;
 }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const history = useQuery({
     queryKey: ['history', challengeId, phaseId, teamId],
     retry: false,
     refetchInterval: 15_000,
-    queryFn: () =>
-      api<{ points?: HistoryPoint[]; history?: HistoryPoint[] }>(
-        `/challenges/${seg(challengeId)}/phases/${seg(phaseId)}/leaderboard/history?teamId=${seg(teamId)}`,
-      ),
+    queryFn: () => api<ApiSchema<'LeaderboardHistory'>>(`/challenges/${seg(challengeId)}/phases/${seg(phaseId)}/leaderboard/history?teamId=${seg(teamId)}`),
   });
   if (history.error instanceof ApiError && history.error.status === 404) {
     return <p className="muted">{t('leaderboard.historyUnavailable')}</p>;
   }
   if (history.error) return <ErrorMessage error={history.error} />;
-  const points = (history.data?.points ?? history.data?.history ?? []).filter((point) => Number.isFinite(point.score));
+  const points = (history.data?.points ?? []).filter((point) => Number.isFinite(point.score));
   if (points.length === 0) return null;
   const width = 320;
   const height = 100;
@@ -61,6 +55,26 @@ export function ScoreHistory({
         ))}
       </svg>
       <figcaption>{t('leaderboard.history', { best })}</figcaption>
+      {/* The chart's text alternative: every point, readable and reachable from the keyboard. */}
+      <details>
+        <summary>{t('leaderboard.historyTable')}</summary>
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">{t('leaderboard.historyWhen')}</th>
+              <th scope="col">{t('leaderboard.historyScore')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {points.map((point) => (
+              <tr key={point.submissionId}>
+                <td>{formatDate(point.at, i18n.language)}</td>
+                <td>{point.score}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </details>
     </figure>
   );
 }
