@@ -465,6 +465,9 @@ function Exports({ challenge }: { challenge: Challenge }) {
           <button type="button" className="secondary" onClick={() => void download(`${base}/exports/access-log.csv`, `${challenge.id}-access-log.csv`)}>
             access-log.csv
           </button>
+          <button type="button" className="secondary" onClick={() => void download(`${base}/exports/participants.csv`, `${challenge.id}-participants.csv`)}>
+            participants.csv
+          </button>
           <button
             type="button"
             className="secondary"
