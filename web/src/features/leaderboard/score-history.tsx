@@ -36,8 +36,9 @@ export function ScoreHistory({
   const times = points.map((point) => Date.parse(point.at));
   const [low, high] = [Math.min(...scores), Math.max(...scores)];
   const [start, end] = [Math.min(...times), Math.max(...times)];
-  const x = (time: number) => 10 + ((time - start) / Math.max(1, end - start)) * (width - 20);
-  const y = (score: number) => height - 10 - ((score - low) / Math.max(1e-12, high - low)) * (height - 20);
+  // One point (or one score) sits in the middle rather than in a corner.
+  const x = (time: number) => (end === start ? width / 2 : 50 + ((time - start) / (end - start)) * (width - 60));
+  const y = (score: number) => (high === low ? height / 2 : height - 10 - ((score - low) / (high - low)) * (height - 20));
   const line = points.map((point, index) => `${index === 0 ? 'M' : 'L'}${x(times[index]!).toFixed(1)},${y(point.score).toFixed(1)}`).join(' ');
   const best = higherIsBetter ? high : low;
   return (
@@ -49,6 +50,15 @@ export function ScoreHistory({
         role="img"
         aria-label={t('leaderboard.historyLabel', { count: points.length, best })}
       >
+        <rect x="0.5" y="0.5" width={width - 1} height={height - 1} fill="none" stroke="#ccd" />
+        <text x="6" y="16" fontSize="11" fill="#555">
+          {high}
+        </text>
+        {high !== low && (
+          <text x="6" y={height - 6} fontSize="11" fill="#555">
+            {low}
+          </text>
+        )}
         <path d={line} fill="none" stroke="#0b5cad" strokeWidth="2" />
         {points.map((point, index) => (
           <circle key={index} cx={x(times[index]!)} cy={y(point.score)} r="3" fill="#0b5cad" />
