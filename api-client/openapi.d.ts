@@ -187,7 +187,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** A challenge, with its pages: overview (also as description), data, evaluation and submission format */
+    /** A challenge, with its pages */
     get: {
       parameters: {
         query?: never;
@@ -2538,10 +2538,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /**
-     * A team's public score over time: each scored submission that improved its public-board score
-     * @description Only what the public board has shown: a submission that did not improve the team's best stays unseen, and a phase whose board waits for publication answers 404 until then. A team the board does not show has no points.
-     */
+    /** A team's public score over time (docs/API.md) */
     get: {
       parameters: {
         query: {
@@ -6886,7 +6883,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** CSV export: leaderboard.csv, submissions.csv, access-log.csv or participants.csv (with registration answers) */
+    /** CSV export: leaderboard.csv, submissions.csv, access-log.csv or participants.csv */
     get: {
       parameters: {
         query?: {
@@ -7600,7 +7597,6 @@ export interface components {
     };
     JoinRequest: {
       rulesVersion: string;
-      /** @description answers to the challenge's registration.questions, by question id: text, or true for an accept question */
       answers?: {
         [key: string]: string | boolean;
       };
@@ -7694,11 +7690,6 @@ export interface components {
     LeaderboardHistory: {
       phase: string;
       teamId: string;
-      teamName?: string;
-      /** @constant */
-      split: 'public';
-      /** @enum {string} */
-      direction: 'higher-is-better' | 'lower-is-better';
       points: components['schemas']['LeaderboardHistoryPoint'][];
     };
     LeaderboardHistoryPoint: {
@@ -7775,9 +7766,7 @@ export interface components {
       descriptionMarkdown: string;
       rulesMarkdown: string;
       pagesMarkdown?: {
-        data?: string;
-        evaluation?: string;
-        submissionFormat?: string;
+        [key: string]: string;
       };
       scoringProgramSource?: string;
     } & {
@@ -7799,7 +7788,6 @@ export interface components {
       acceptedAt: string;
       registeredAt: string;
       teamId?: string;
-      /** @description answers to the challenge's registration questions, by question id */
       answers?: {
         [key: string]: string | boolean;
       };

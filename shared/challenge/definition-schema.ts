@@ -372,7 +372,7 @@ export const notificationSettingsSchema = z
 export const challengePagesSchema = z
   .object({
     overview: z.string().min(1).optional(),
-    /** The former name of `overview`, still read. */
+    /** The former name of `overview`, still read (`overview` wins when both are given). */
     description: z.string().min(1).optional(),
     rules: z.string().min(1),
     data: z.string().min(1).optional(),
@@ -382,10 +382,7 @@ export const challengePagesSchema = z
   .strict()
   .superRefine((pages, ctx) => {
     if (pages.overview === undefined && pages.description === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['overview'], message: 'is required: the markdown file of the Overview tab' });
-    }
-    if (pages.overview !== undefined && pages.description !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['description'], message: 'is the former name of pages.overview: give only one of them' });
+      ctx.addIssue({ code: 'custom', path: ['overview'], message: 'is required' });
     }
   });
 
@@ -402,7 +399,7 @@ export const PAGE_MAX_BYTES = 64 * 1024;
  */
 export const registrationQuestionSchema = z
   .object({
-    id: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'must be lower-case letters, digits or "-", starting with a letter (max 40)'),
+    id: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'must be a-z, 0-9 or "-" (max 40)'),
     label: z.string().trim().min(1).max(300),
     kind: z.enum(['text', 'country', 'select', 'accept']),
     required: z.boolean().default(true),
@@ -414,11 +411,7 @@ export const registrationQuestionSchema = z
   .strict()
   .superRefine((question, ctx) => {
     if (question.kind === 'select' && !question.options) ctx.addIssue({ code: 'custom', path: ['options'], message: 'is required for a select question' });
-    if (question.kind !== 'select' && question.options)
-      ctx.addIssue({ code: 'custom', path: ['options'], message: `is only for select questions, not ${question.kind}` });
-    if (question.options && new Set(question.options).size !== question.options.length) {
-      ctx.addIssue({ code: 'custom', path: ['options'], message: 'must not repeat an option' });
-    }
+    if (question.kind !== 'select' && question.options) ctx.addIssue({ code: 'custom', path: ['options'], message: 'is only for select questions' });
   });
 
 const challengeFileObject = z

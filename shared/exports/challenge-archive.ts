@@ -133,12 +133,7 @@ function pseudonymised(items: Item[], userIds: Set<string>): Item[] {
     return node;
   };
   // Free-text registration answers (an affiliation, a country) identify people: a pseudonymised archive has none.
-  const withoutAnswers = (item: Item): Item => {
-    if (item.kind !== 'participant') return item;
-    const { answers: _dropped, ...rest } = item;
-    return rest;
-  };
-  return items.map((item) => walk(withoutAnswers(item)) as Item);
+  return items.map((item) => walk(item.kind === 'participant' ? { ...item, answers: undefined } : item) as Item);
 }
 
 function encodeSets(item: Item): Item {

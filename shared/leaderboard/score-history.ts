@@ -4,10 +4,9 @@ import type { Challenge } from '../challenge/challenge.ts';
 import type { PodiumContext } from '../context.ts';
 import { notFound } from '../errors.ts';
 import type { Principal } from '../identity/principal.ts';
-import { queryAll } from '../storage/query-all.ts';
-import { BY_OWNER_INDEX, keys } from '../storage/table-design.ts';
+import { keys } from '../storage/table-design.ts';
+import { listTeamSubmissions } from '../submissions/list-submissions.ts';
 import { getPhaseControl } from '../submissions/phase-control.ts';
-import { teamSubmissionsPartition, type SubmissionRecord } from '../submissions/submission-record.ts';
 import { roundScore } from '../submissions/submission-view.ts';
 import { ranksOnBoard } from './board-candidacy.ts';
 import { boardVisible } from './board-visibility.ts';
@@ -36,7 +35,7 @@ export async function publicScoreHistory(
   phaseId: string,
   teamId: string,
   viewer: Principal | undefined,
-): Promise<{ teamName?: string; points: ScoreHistoryPoint[] }> {
+): Promise<ScoreHistoryPoint[]> {
   const { published } = await getPhaseControl(ctx, challenge.id, phaseId);
   if (!boardVisible(challenge, phaseId, 'public', published, viewer)) throw notFound(`the public leaderboard of phase ${phaseId} (not published yet)`);
   const board = boardForView(challenge, phaseId, 'public');
@@ -45,25 +44,18 @@ export async function publicScoreHistory(
     ctx.db.send(new GetCommand({ TableName: ctx.config.tableName, Key: keys.leaderboardEntry(challenge.id, phaseId, board, teamId) })),
   ]);
   const shown = team.Item && entry.Item && team.Item.disqualified !== true && typeof team.Item.mergedInto !== 'string';
-  if (!shown) return { points: [] };
-  const submissions = await queryAll<SubmissionRecord>(ctx.db, {
-    TableName: ctx.config.tableName,
-    IndexName: BY_OWNER_INDEX.name,
-    KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :phase)',
-    FilterExpression: '#status = :scored',
-    ExpressionAttributeNames: { '#pk': BY_OWNER_INDEX.partition, '#sk': BY_OWNER_INDEX.sort, '#status': 'status' },
-    ExpressionAttributeValues: { ':pk': teamSubmissionsPartition(challenge.id, teamId), ':phase': `${phaseId}#`, ':scored': 'SCORED' },
-    ScanIndexForward: true,
-  });
+  if (!shown) return [];
+  // The team's submissions on the phase, newest first, through the owner index; oldest first here.
+  const submissions = (await listTeamSubmissions(ctx, challenge.id, teamId, phaseId)).reverse();
   const better = higherIsBetter(challenge.metric) ? (a: number, b: number) => a > b : (a: number, b: number) => a < b;
   const points: ScoreHistoryPoint[] = [];
   let best: number | undefined;
   for (const submission of submissions) {
     const score = submission.scores?.[board];
-    if (!ranksOnBoard(submission) || score === undefined || !Number.isFinite(score)) continue;
+    if (submission.status !== 'SCORED' || !ranksOnBoard(submission) || score === undefined || !Number.isFinite(score)) continue;
     if (best !== undefined && !better(score, best)) continue;
     best = score;
     points.push({ submissionId: submission.id, at: submission.createdAt, score: roundScore(score, challenge.scorePrecision) });
   }
-  return { ...(typeof team.Item!.name === 'string' ? { teamName: team.Item!.name } : {}), points };
+  return points;
 }

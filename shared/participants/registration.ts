@@ -26,7 +26,7 @@ export async function acceptRules(
   challenge: Challenge,
   principal: Principal,
   rulesVersion: string,
-  answers?: unknown,
+  answers?: Record<string, unknown>,
 ): Promise<ParticipantRecord> {
   if (!emailDomainAllowed(challenge, principal.email)) {
     throw new PodiumError(

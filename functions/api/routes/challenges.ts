@@ -88,7 +88,7 @@ export function challengeRoutes({ ctx }: ApiDependencies) {
         method: 'get',
         path: '/challenges/{challengeId}',
         tags: ['challenges'],
-        summary: 'A challenge, with its pages: overview (also as description), data, evaluation and submission format',
+        summary: 'A challenge, with its pages',
         request: { params: ChallengeParams },
         responses: { 200: json(AnyObject), 404: commonErrors[404] },
       }),

@@ -5,7 +5,6 @@ import { getChallenge } from '#shared/challenge/challenge-registry.ts';
 import { leaderboardPage } from '#shared/leaderboard/leaderboard-page.ts';
 import { publicScoreHistory } from '#shared/leaderboard/score-history.ts';
 import { requirePhase } from '#shared/challenge/challenge.ts';
-import { higherIsBetter } from '#shared/challenge/definition-schema.ts';
 import type { ApiDependencies } from '../api-env.ts';
 import { newRouter } from '../router.ts';
 import { commonErrors, json, PhaseParams } from '../schemas.ts';
@@ -41,10 +40,6 @@ const LeaderboardHistory = z
   .object({
     phase: z.string(),
     teamId: z.string(),
-    teamName: z.string().optional(),
-    split: z.literal('public'),
-    direction: z.enum(['higher-is-better', 'lower-is-better']),
-    /** Each submission that improved the team's public score, oldest first: what the public board showed over time. */
     points: z.array(z.object({ submissionId: z.string(), at: z.string(), score: z.number() }).meta({ id: 'LeaderboardHistoryPoint' })),
   })
   .meta({ id: 'LeaderboardHistory' });
@@ -56,10 +51,7 @@ export function leaderboardRoutes({ ctx }: ApiDependencies) {
         method: 'get',
         path: '/challenges/{challengeId}/phases/{phaseId}/leaderboard/history',
         tags: ['leaderboards'],
-        summary: "A team's public score over time: each scored submission that improved its public-board score",
-        description:
-          "Only what the public board has shown: a submission that did not improve the team's best stays unseen, and a phase whose board " +
-          'waits for publication answers 404 until then. A team the board does not show has no points.',
+        summary: "A team's public score over time (docs/API.md)",
         request: { params: PhaseParams, query: z.object({ teamId: z.string().min(1).max(100) }) },
         responses: { 200: json(LeaderboardHistory), 400: commonErrors[400], 404: commonErrors[404] },
       }),
@@ -69,9 +61,8 @@ export function leaderboardRoutes({ ctx }: ApiDependencies) {
         const challenge = await getChallenge(ctx, challengeId);
         requirePhase(challenge, phaseId);
         const history = await publicScoreHistory(ctx, challenge, phaseId, teamId, c.get('principal'));
-        const direction = higherIsBetter(challenge.metric) ? ('higher-is-better' as const) : ('lower-is-better' as const);
         c.header('Cache-Control', 'private, max-age=30');
-        return c.json({ phase: phaseId, teamId, split: 'public' as const, direction, ...history }, 200);
+        return c.json({ phase: phaseId, teamId, points: history }, 200);
       },
     )
     .openapi(

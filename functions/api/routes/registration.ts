@@ -18,9 +18,8 @@ const JoinBody = z
     rulesVersion: z.string().min(1).max(64),
     answers: z
       .record(z.string().max(40), z.union([z.string().max(2000), z.boolean()]))
-      .refine((answers) => Object.keys(answers).length <= 20, 'at most 20 answers')
-      .optional()
-      .meta({ description: "answers to the challenge's registration.questions, by question id: text, or true for an accept question" }),
+      .refine((answers) => Object.keys(answers).length <= 20)
+      .optional(),
   })
   .meta({ id: 'JoinRequest' });
 

@@ -4,7 +4,7 @@ import { recordAudit } from '#shared/audit/audit-log.ts';
 import { registerChallenge } from '#shared/challenge/challenge-registry.ts';
 import { notifyRulesChanged } from '#shared/notifications/rules-notifications.ts';
 import { parseChallengeFile, rulesVersionOf } from '#shared/challenge/challenge.ts';
-import { PAGE_MAX_BYTES, type ChallengeFile } from '#shared/challenge/definition-schema.ts';
+import { PAGE_MAX_BYTES, TAB_PAGES, type ChallengeFile } from '#shared/challenge/definition-schema.ts';
 import { scoringProgramFrom, scoringProgramProblem, type ScoringProgram } from '#shared/challenge/scoring-program.ts';
 import { PodiumError } from '#shared/errors.ts';
 import { listAudit } from '#shared/audit/audit-log.ts';
@@ -20,14 +20,7 @@ const DefinitionBody = z
     descriptionMarkdown: z.string().min(1).max(1_000_000),
     rulesMarkdown: z.string().min(1).max(1_000_000),
     /** The tab pages the file's `pages` names beyond the overview and the rules. */
-    pagesMarkdown: z
-      .object({
-        data: z.string().min(1).max(PAGE_MAX_BYTES).optional(),
-        evaluation: z.string().min(1).max(PAGE_MAX_BYTES).optional(),
-        submissionFormat: z.string().min(1).max(PAGE_MAX_BYTES).optional(),
-      })
-      .strict()
-      .optional(),
+    pagesMarkdown: z.partialRecord(z.enum(TAB_PAGES), z.string().min(1).max(PAGE_MAX_BYTES)).optional(),
     /** The text of the file `metric.path` names, when `metric.kind` is `program`. */
     scoringProgramSource: z.string().optional(),
   })

@@ -52,7 +52,7 @@ export function adminExportRoutes({ ctx }: ApiDependencies) {
         method: 'get',
         path: '/admin/challenges/{challengeId}/exports/{export}',
         tags: ['organisers'],
-        summary: 'CSV export: leaderboard.csv, submissions.csv, access-log.csv or participants.csv (with registration answers)',
+        summary: 'CSV export: leaderboard.csv, submissions.csv, access-log.csv or participants.csv',
         security: bearer,
         request: {
           params: z.object({ challengeId: challengeIdParam, export: z.enum(['leaderboard.csv', 'submissions.csv', 'access-log.csv', 'participants.csv']) }),

@@ -18,10 +18,7 @@ const Participant = z
     acceptedAt: z.string(),
     registeredAt: z.string(),
     teamId: z.string().optional(),
-    answers: z
-      .record(z.string(), z.union([z.string(), z.boolean()]))
-      .optional()
-      .meta({ description: "answers to the challenge's registration questions, by question id" }),
+    answers: z.record(z.string(), z.union([z.string(), z.boolean()])).optional(),
   })
   .meta({ id: 'Participant' });
 
