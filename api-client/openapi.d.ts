@@ -183,7 +183,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** A challenge, with its description page */
+    /** A challenge, with its pages */
     get: {
       parameters: {
         query?: never;
@@ -465,9 +465,7 @@ export interface paths {
       };
       requestBody: {
         content: {
-          'application/json': {
-            rulesVersion: string;
-          };
+          'application/json': components['schemas']['JoinRequest'];
         };
       };
       responses: {
@@ -2500,6 +2498,67 @@ export interface paths {
         };
         /** @description a conflict with the current state */
         409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/challenges/{challengeId}/phases/{phaseId}/leaderboard/history': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A team's public score over time (docs/API.md) */
+    get: {
+      parameters: {
+        query: {
+          teamId: string;
+        };
+        header?: never;
+        path: {
+          /** @description challenge id */
+          challengeId: string;
+          /** @description phase id */
+          phaseId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description OK */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['LeaderboardHistory'];
+          };
+        };
+        /** @description VALIDATION_FAILED: an input field is invalid */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description NOT_FOUND (also for another team's resources) */
+        404: {
           headers: {
             [name: string]: unknown;
           };
@@ -7139,7 +7198,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** CSV export: leaderboard.csv, submissions.csv or access-log.csv */
+    /** CSV export: leaderboard.csv, submissions.csv, access-log.csv or participants.csv */
     get: {
       parameters: {
         query?: {
@@ -7150,7 +7209,7 @@ export interface paths {
         path: {
           /** @description challenge id */
           challengeId: string;
-          export: 'leaderboard.csv' | 'submissions.csv' | 'access-log.csv';
+          export: 'leaderboard.csv' | 'submissions.csv' | 'access-log.csv' | 'participants.csv';
         };
         cookie?: never;
       };
@@ -7960,6 +8019,7 @@ export interface components {
         /** @enum {string} */
         approval: 'auto' | 'manual';
         allowedEmailDomains: string[];
+        questions: components['schemas']['RegistrationQuestion'][];
       };
     };
     ChallengePhase: {
@@ -7994,6 +8054,17 @@ export interface components {
         image: string;
         python?: string;
       };
+    };
+    /** @description Asked when joining; answers go in the registration body by `id` */
+    RegistrationQuestion: {
+      id: string;
+      label: string;
+      /** @enum {string} */
+      kind: 'text' | 'country' | 'select' | 'accept';
+      required: boolean;
+      options?: string[];
+      maxLength: number;
+      help?: string;
     };
     /** @description A challenge with its description page (markdown, not sanitised: render it sanitised) */
     Challenge: {
@@ -8057,9 +8128,18 @@ export interface components {
         /** @enum {string} */
         approval: 'auto' | 'manual';
         allowedEmailDomains: string[];
+        questions: components['schemas']['RegistrationQuestion'][];
       };
       /** @description the description page, as markdown */
       description: string;
+      pages: components['schemas']['ChallengePages'];
+    };
+    /** @description The organisers' pages, as markdown (not sanitised: render them sanitised) */
+    ChallengePages: {
+      overview: string;
+      data?: string;
+      evaluation?: string;
+      submissionFormat?: string;
     };
     RuntimeManifest: {
       challengeId: string;
@@ -8090,9 +8170,15 @@ export interface components {
       name: string;
       version: string;
     };
+    JoinRequest: {
+      rulesVersion: string;
+      answers?: {
+        [key: string]: string | boolean;
+      };
+    };
     Registration: {
       /** @enum {string} */
-      status: 'approved' | 'pending';
+      status: 'approved' | 'pending' | 'rejected' | 'revoked';
       acceptedRulesVersion: string;
       acceptedAt: string;
       teamId?: string;
@@ -8320,6 +8406,16 @@ export interface components {
         percent: number;
         at: string;
       }[];
+    };
+    LeaderboardHistory: {
+      phase: string;
+      teamId: string;
+      points: components['schemas']['LeaderboardHistoryPoint'][];
+    };
+    LeaderboardHistoryPoint: {
+      submissionId: string;
+      at: string;
+      score: number;
     };
     Leaderboard: {
       phase: string;
@@ -8640,7 +8736,7 @@ export interface components {
         challengeId: string;
         email: string;
         /** @enum {string} */
-        status: 'approved' | 'pending';
+        status: 'approved' | 'pending' | 'rejected' | 'revoked';
         acceptedRulesVersion: string;
         acceptedAt: string;
         registeredAt: string;
@@ -8709,10 +8805,13 @@ export interface components {
       registrations: number;
       notificationsDeleted: number;
     };
-    /** @description The challenge file (challenge.yaml) as JSON, plus its two pages */
+    /** @description The challenge file (challenge.yaml) as JSON, plus its pages */
     ChallengeDefinition: {
       descriptionMarkdown: string;
       rulesMarkdown: string;
+      pagesMarkdown?: {
+        [key: string]: string;
+      };
       scoringProgramSource?: string;
     } & {
       [key: string]: unknown;
@@ -8756,6 +8855,9 @@ export interface components {
       /** @description when an organiser rejected or revoked the registration */
       refusedAt?: string;
       refusalReason?: string;
+      answers?: {
+        [key: string]: string | boolean;
+      };
     };
     SubmissionsPage: {
       submissions: components['schemas']['Submission'][];

@@ -42,6 +42,10 @@ try {
   await shoot(page, 'challenge-list');
   await page.goto('/c/tissuenet/join');
   await signIn(page, 'ada@example.org');
+  await page.locator('fieldset input[type=text]').first().fill('Institut Curie');
+  await page.locator('fieldset input[autocomplete=country-name]').fill('France');
+  await page.locator('fieldset select').first().selectOption('Pathologist');
+  for (const box of await page.locator('fieldset input[type=checkbox]').all()) await box.check();
   await page.getByLabel(/I have read and accept the rules/).check();
   await shoot(page, 'join');
   await page.getByRole('button', { name: 'Accept the rules and join' }).click();
@@ -62,6 +66,7 @@ try {
   await shoot(page, 'submit');
   await page.getByRole('link', { name: 'Leaderboard' }).click();
   await page.locator('tr.mine').waitFor();
+  await page.locator('figure.history svg').waitFor({ timeout: 60_000 });
   await shoot(page, 'leaderboard');
   await page.getByRole('link', { name: 'My submissions' }).click();
   await page.locator('span.status.SCORED').waitFor();
@@ -76,6 +81,10 @@ try {
   const organiser = await (await browser.newContext({ baseURL: platform.apiUrl, viewport: { width: 1280, height: 800 } })).newPage();
   await organiser.goto('/');
   await signIn(organiser, 'org@example.org', true);
+  await organiser.goto('/console/tissuenet/participants');
+  await organiser.locator('#participant-status').selectOption('approved');
+  await organiser.locator('dl.answers').first().waitFor();
+  await shoot(organiser, 'console-participants');
   await organiser.goto('/console/tissuenet/submissions');
   await organiser.locator('table').first().waitFor();
   await shoot(organiser, 'console-submissions');

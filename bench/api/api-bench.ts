@@ -122,7 +122,7 @@ export async function runApiBench(): Promise<string> {
     ).json() as Promise<Record<string, string>>;
   const organiser = (await post('/dev/login', { email: 'bench-org@example.org', role: 'organiser' })).token!;
   const example = await loadChallenge('examples/tissuenet');
-  const { rulesVersion: _version, descriptionMarkdown, rulesMarkdown, ...file } = example;
+  const { rulesVersion: _version, descriptionMarkdown, rulesMarkdown, pagesMarkdown, ...file } = example;
   const benchChallenge = {
     ...file,
     id: 'bench',
@@ -138,11 +138,15 @@ export async function runApiBench(): Promise<string> {
   await fetch(`${platform.apiUrl}/admin/challenges/bench`, {
     method: 'PUT',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${organiser}` },
-    body: JSON.stringify({ ...benchChallenge, descriptionMarkdown, rulesMarkdown }),
+    body: JSON.stringify({ ...benchChallenge, descriptionMarkdown, rulesMarkdown, pagesMarkdown }),
   });
   const competitor = (await post('/dev/login', { email: 'bench@example.org' })).token!;
   const rules = (await (await fetch(`${platform.apiUrl}/challenges/bench/rules`)).json()) as { version: string };
-  await post('/challenges/bench/registration', { rulesVersion: rules.version }, competitor);
+  await post(
+    '/challenges/bench/registration',
+    { rulesVersion: rules.version, answers: { affiliation: 'Bench', country: 'France', 'data-use': true } },
+    competitor,
+  );
 
   const bareRoute = await load(`http://127.0.0.1:${barePort}/`, { amount: 5000 });
   const leaderboard = await load(`${platform.apiUrl}/challenges/bench/phases/${benchChallenge.phases[0]!.id}/leaderboard`, { amount: 3000 });

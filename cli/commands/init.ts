@@ -124,8 +124,13 @@ export function scaffoldFiles(id: string, title: string, now: Date): Record<stri
     'challenge.yaml': `# ${title}: a Podium challenge. Reference: docs/ in the Podium repository.
 id: ${id}
 title: ${JSON.stringify(title)}
+# Markdown pages: overview and rules are required; data, evaluation and submissionFormat head
+# the web app's tabs of the same names (at most 64 KiB each).
 pages:
-  description: pages/description.md
+  overview: pages/overview.md
+  data: pages/data.md
+  evaluation: pages/evaluation.md
+  submissionFormat: pages/submission-format.md
   rules: pages/rules.md
 scorePrecision: 4
 
@@ -169,8 +174,36 @@ teams:
 
 registration:
   approval: auto
+  # Asked on joining; kinds: text, country, select (with options), accept (a tick). Organisers see
+  # the answers in the console and in participants.csv.
+  questions:
+    - { id: affiliation, label: "Affiliation (university, hospital or company)", kind: text, required: false }
 `,
-    'pages/description.md': `# ${title}
+    'pages/data.md': `# Data
+
+- \`train\`: \`train.csv\` with \`case_id,x1,x2,positive\` (1: a positive case).
+- \`smoke\`: a few cases laid out like the test set, for \`podium test-submission\`.
+- \`test\`: hidden; your code reads \`features.csv\` and \`submission_format.csv\` in \`data/\`.
+`,
+    'pages/evaluation.md': `# Evaluation
+
+Log loss of the predicted probabilities (clipped to [1e-15, 1 − 1e-15]):
+
+    log loss = −(1/N) Σᵢ [ yᵢ log pᵢ + (1 − yᵢ) log(1 − pᵢ) ]
+
+Lower is better.
+`,
+    'pages/submission-format.md': `# Submission format
+
+\`submission.zip\` holds \`main.py\` at its root; it writes \`submission.csv\` next to itself:
+
+\`\`\`csv
+case_id,positive
+test-000,0.73
+test-001,0.12
+\`\`\`
+`,
+    'pages/overview.md': `# ${title}
 
 Predict, for each case in \`data/features.csv\`, the probability that it is positive.
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { challengeAndRest, challengeOption } from '../challenge-argument.ts';
-import { cliContext, seg } from '../cli-context.ts';
+import { cliContext } from '../cli-context.ts';
 
 const REFUSALS = {
   reject: { summary: 'reject a pending registration', done: 'rejected', undo: 'podium approve' },
@@ -35,9 +35,11 @@ export function registerRefusals(program: Command): void {
           if (!userId) command.error(`error: the participant's user id is required: podium ${name} <challenge> <userId>`);
           const cli = await cliContext(command);
           const challengeId = cli.challengeOr(givenChallenge);
-          const result = await cli.api.post<Record<string, unknown>>(
-            `/admin/challenges/${seg(challengeId)}/participants/${seg(userId!)}/${name}`,
-            options.reason ? { reason: options.reason } : {},
+          const request = { params: { path: { challengeId, userId: userId! } }, body: options.reason ? { reason: options.reason } : {} };
+          const result = await cli.api.read(
+            name === 'reject'
+              ? cli.api.user.POST('/admin/challenges/{challengeId}/participants/{userId}/reject', request)
+              : cli.api.user.POST('/admin/challenges/{challengeId}/participants/{userId}/revoke', request),
           );
           cli.out.result(result, () => cli.out.line(`✓ ${userId} ${refusal.done} in ${challengeId}; undo with: ${refusal.undo} ${challengeId} ${userId}`));
         },

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import { PodiumError } from '../errors.ts';
-import { challengeFileSchema, type ChallengeFile } from './definition-schema.ts';
+import { challengeFileSchema, type ChallengeFile, type TabPage } from './definition-schema.ts';
 import type { ScoringProgram } from './scoring-program.ts';
 
 // A challenge once parsed: validation of the parsed file and lookups, with no YAML and no file
@@ -12,7 +12,10 @@ export const CHALLENGE_FILE_NAME = 'challenge.yaml';
 
 /** A validated challenge: the file, its pages, and the content-addressed rules version. */
 export interface Challenge extends ChallengeFile {
+  /** The Overview tab's page (`pages.overview`, formerly `pages.description`). */
   descriptionMarkdown: string;
+  /** The data, evaluation and submission-format pages the file names (none on older definitions). */
+  pagesMarkdown?: Partial<Record<TabPage, string>>;
   rulesMarkdown: string;
   /** First 16 hex digits of the SHA-256 of the rules page: participants accept this exact text. */
   rulesVersion: string;

@@ -364,16 +364,61 @@ export const notificationSettingsSchema = z
   })
   .strict();
 
+/**
+ * The markdown pages, paths relative to the challenge folder. `overview` (formerly `description`)
+ * and `rules` are required; `data`, `evaluation` and `submissionFormat` head the web app's tabs of
+ * the same names, above what the platform shows from the definition itself.
+ */
+export const challengePagesSchema = z
+  .object({
+    overview: z.string().min(1).optional(),
+    /** The former name of `overview`, still read (`overview` wins when both are given). */
+    description: z.string().min(1).optional(),
+    rules: z.string().min(1),
+    data: z.string().min(1).optional(),
+    evaluation: z.string().min(1).optional(),
+    submissionFormat: z.string().min(1).optional(),
+  })
+  .strict()
+  .superRefine((pages, ctx) => {
+    if (pages.overview === undefined && pages.description === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['overview'], message: 'is required' });
+    }
+  });
+
+/** The tab pages beyond the overview and the rules; each is optional. */
+export const TAB_PAGES = ['data', 'evaluation', 'submissionFormat'] as const;
+export type TabPage = (typeof TAB_PAGES)[number];
+
+/** Each markdown page's limit: the whole definition, pages included, lives in one 400 KB table item. */
+export const PAGE_MAX_BYTES = 64 * 1024;
+
+/**
+ * A question asked on joining. `text` and `country` take a line of text; `select` one of `options`;
+ * `accept` a tick (required: it must be ticked, as a data-use agreement).
+ */
+export const registrationQuestionSchema = z
+  .object({
+    id: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'must be a-z, 0-9 or "-" (max 40)'),
+    label: z.string().trim().min(1).max(300),
+    kind: z.enum(['text', 'country', 'select', 'accept']),
+    required: z.boolean().default(true),
+    options: z.array(z.string().trim().min(1).max(100)).min(2).max(100).optional(),
+    /** Longest answer a `text` question takes, in characters. */
+    maxLength: z.number().int().min(1).max(1000).default(200),
+    help: z.string().max(300).optional(),
+  })
+  .strict()
+  .superRefine((question, ctx) => {
+    if (question.kind === 'select' && !question.options) ctx.addIssue({ code: 'custom', path: ['options'], message: 'is required for a select question' });
+    if (question.kind !== 'select' && question.options) ctx.addIssue({ code: 'custom', path: ['options'], message: 'is only for select questions' });
+  });
+
 const challengeFileObject = z
   .object({
     id: identifier,
     title: z.string().min(1),
-    pages: z
-      .object({
-        description: z.string().min(1),
-        rules: z.string().min(1),
-      })
-      .strict(),
+    pages: challengePagesSchema,
     /** Decimal places shown on leaderboards; stored scores keep full precision. */
     scorePrecision: z.number().int().min(0).max(12).default(4),
     submissionFormat: submissionFormatSchema,
@@ -393,8 +438,17 @@ const challengeFileObject = z
       .object({
         approval: z.enum(['auto', 'manual']),
         allowedEmailDomains: z.array(z.string().min(1)).default([]),
+        /** Asked on joining; answers are stored with the participant and shown to organisers. */
+        questions: z.array(registrationQuestionSchema).max(20).default([]),
       })
-      .strict(),
+      .strict()
+      .superRefine((registration, ctx) => {
+        const ids = new Set<string>();
+        registration.questions.forEach((question, index) => {
+          if (ids.has(question.id)) ctx.addIssue({ code: 'custom', path: ['questions', index, 'id'], message: `duplicates question "${question.id}"` });
+          ids.add(question.id);
+        });
+      }),
     aws: awsSettingsSchema.prefault({}),
     codeRelease: codeReleaseSchema.optional(),
     discussion: discussionSettingsSchema.prefault({}),
@@ -533,6 +587,7 @@ export type PhaseQuota = z.infer<typeof quotaSchema>;
 export type PhaseTraining = z.infer<typeof trainingSchema>;
 export type CodeReleaseSettings = z.infer<typeof codeReleaseSchema>;
 export type DiscussionSettings = z.infer<typeof discussionSettingsSchema>;
+export type RegistrationQuestion = z.infer<typeof registrationQuestionSchema>;
 
 /** Final selections a team may make on a phase with a private split, when the phase does not say. */
 export const DEFAULT_FINAL_SELECTIONS = 2;

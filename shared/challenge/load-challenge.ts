@@ -4,7 +4,7 @@ import { isUtf8 } from 'node:buffer';
 import { parseDocument } from 'yaml';
 import { PodiumError } from '../errors.ts';
 import { CHALLENGE_FILE_NAME, invalidChallenge, parseChallengeFile, rulesVersionOf, type Challenge } from './challenge.ts';
-import type { ChallengeFile } from './definition-schema.ts';
+import { PAGE_MAX_BYTES, TAB_PAGES, type ChallengeFile } from './definition-schema.ts';
 import { scoringProgramFrom, scoringProgramProblem, type ScoringProgram } from './scoring-program.ts';
 
 // Reading a challenge folder: YAML and the file system. Code that runs in a Lambda imports
@@ -42,20 +42,33 @@ export async function loadChallenge(dir: string): Promise<Challenge> {
     throw new PodiumError('CHALLENGE_INVALID', `${source} could not be read: no challenge file in ${dir}`);
   }
   const file = parseChallengeYaml(text, source);
-  const readPage = async (field: 'description' | 'rules'): Promise<string> => {
-    const pagePath = resolve(root, file.pages[field]);
-    if (!pagePath.startsWith(root + '/')) {
-      throw invalidChallenge(source, [{ field: `pages.${field}`, message: 'must stay inside the challenge folder' }]);
-    }
-    try {
-      return await readFile(pagePath, 'utf8');
-    } catch {
-      throw invalidChallenge(source, [{ field: `pages.${field}`, message: `file ${file.pages[field]} could not be read` }]);
-    }
+  const readPage = async (field: keyof ChallengeFile['pages']): Promise<string | undefined> => {
+    const path = file.pages[field];
+    if (path === undefined) return undefined;
+    const refuse = (message: string) => invalidChallenge(source, [{ field: `pages.${field}`, message }]);
+    const pagePath = resolve(root, path);
+    if (!pagePath.startsWith(root + '/')) throw refuse('must stay inside the challenge folder');
+    const bytes = await readFile(pagePath).catch(() => undefined);
+    if (!bytes) throw refuse(`file ${path} could not be read`);
+    if (bytes.length > PAGE_MAX_BYTES) throw refuse(`file ${path} is ${bytes.length} bytes; a page may have at most ${PAGE_MAX_BYTES}`);
+    if (!isUtf8(bytes)) throw refuse(`file ${path} is not UTF-8 text`);
+    return bytes.toString('utf8');
   };
-  const [descriptionMarkdown, rulesMarkdown] = await Promise.all([readPage('description'), readPage('rules')]);
+  const [overview, rulesMarkdown, ...tabPages] = await Promise.all([
+    readPage(file.pages.overview !== undefined ? 'overview' : 'description'),
+    readPage('rules'),
+    ...TAB_PAGES.map(readPage),
+  ]);
+  const pagesMarkdown = Object.fromEntries(TAB_PAGES.flatMap((page, index) => (tabPages[index] !== undefined ? [[page, tabPages[index]]] : [])));
   const scoringProgram = file.metric.kind === 'program' ? await readScoringProgram(root, file.metric.path, source) : undefined;
-  return { ...file, descriptionMarkdown, rulesMarkdown, rulesVersion: rulesVersionOf(rulesMarkdown), ...(scoringProgram ? { scoringProgram } : {}) };
+  return {
+    ...file,
+    descriptionMarkdown: overview!,
+    rulesMarkdown: rulesMarkdown!,
+    rulesVersion: rulesVersionOf(rulesMarkdown!),
+    ...(Object.keys(pagesMarkdown).length > 0 ? { pagesMarkdown } : {}),
+    ...(scoringProgram ? { scoringProgram } : {}),
+  };
 }
 
 /** Reads `metric.path`: a regular file inside the challenge folder (a link may not lead out of it), UTF-8, within the size limit. */

@@ -132,7 +132,8 @@ function pseudonymised(items: Item[], userIds: Set<string>): Item[] {
     if (node && typeof node === 'object') return Object.fromEntries(Object.entries(node).map(([key, child]) => [key, walk(child, key)]));
     return node;
   };
-  return items.map((item) => walk(item) as Item);
+  // Free-text registration answers (an affiliation, a country) identify people: a pseudonymised archive has none.
+  return items.map((item) => walk(item.kind === 'participant' ? { ...item, answers: undefined } : item) as Item);
 }
 
 function encodeSets(item: Item): Item {

@@ -1,6 +1,7 @@
 import type { Challenge } from '../challenge/challenge.ts';
 import type { PodiumContext } from '../context.ts';
 import { listAccessLog } from '../data-access/access-log.ts';
+import { listParticipants } from '../participants/participant-record.ts';
 import { listPhaseSubmissions } from '../submissions/list-submissions.ts';
 import { listTeams } from '../teams/team-record.ts';
 import { toCsv } from './csv.ts';
@@ -55,6 +56,24 @@ export async function submissionsCsv(ctx: PodiumContext, challenge: Challenge, p
       'teamDisqualified',
     ],
     rows,
+  );
+}
+
+/** Every participant with their registration answers, a column per question (in the challenge's order). */
+export async function participantsCsv(ctx: PodiumContext, challenge: Challenge): Promise<string> {
+  const questions = challenge.registration.questions ?? [];
+  const participants = await listParticipants(ctx, challenge.id);
+  return toCsv(
+    ['userId', 'email', 'status', 'registeredAt', 'acceptedRulesVersion', 'teamId', ...questions.map((question) => question.id)],
+    participants.map((participant) => [
+      participant.userId,
+      participant.email,
+      participant.status,
+      participant.registeredAt,
+      participant.acceptedRulesVersion,
+      participant.teamId,
+      ...questions.map((question) => participant.answers?.[question.id]),
+    ]),
   );
 }
 

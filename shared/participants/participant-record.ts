@@ -2,6 +2,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { PodiumContext } from '../context.ts';
 import { queryAll } from '../storage/query-all.ts';
 import { keys } from '../storage/table-design.ts';
+import type { RegistrationAnswers } from './registration-answers.ts';
 
 /** `rejected` (never approved) and `revoked` (approved, then withdrawn): refused by an organiser (registration-refusal.ts). */
 export const REGISTRATION_STATUSES = ['approved', 'pending', 'rejected', 'revoked'] as const;
@@ -25,6 +26,8 @@ export interface ParticipantRecord {
   refusedBy?: string;
   refusalReason?: string;
   teamId?: string;
+  /** Answers to the challenge's registration questions, by question id (shown to organisers, exported). */
+  answers?: RegistrationAnswers;
 }
 
 export async function findParticipant(ctx: PodiumContext, challengeId: string, userId: string): Promise<ParticipantRecord | undefined> {

@@ -7,6 +7,7 @@ import { createIfAbsent, isConditionFailure } from '../storage/conditional-write
 import { keys } from '../storage/table-design.ts';
 import { recordAudit } from '../audit/audit-log.ts';
 import { findParticipant, type ParticipantRecord } from './participant-record.ts';
+import { validateAnswers } from './registration-answers.ts';
 
 /** Whether the email's domain (or a parent domain) is one the challenge allows; any, when none are listed. */
 export function emailDomainAllowed(challenge: Challenge, email: string): boolean {
@@ -20,7 +21,13 @@ export function emailDomainAllowed(challenge: Challenge, email: string): boolean
  * Joins a challenge by accepting its current rules, or re-accepts after the rules changed.
  * The version the caller read must be the current one: accepting text you have not seen is refused.
  */
-export async function acceptRules(ctx: PodiumContext, challenge: Challenge, principal: Principal, rulesVersion: string): Promise<ParticipantRecord> {
+export async function acceptRules(
+  ctx: PodiumContext,
+  challenge: Challenge,
+  principal: Principal,
+  rulesVersion: string,
+  answers?: Record<string, unknown>,
+): Promise<ParticipantRecord> {
   if (!emailDomainAllowed(challenge, principal.email)) {
     throw new PodiumError(
       'EMAIL_DOMAIN_NOT_ALLOWED',
@@ -37,6 +44,11 @@ export async function acceptRules(ctx: PodiumContext, challenge: Challenge, prin
       },
     );
   }
+  const questions = challenge.registration.questions ?? [];
+  const existing = questions.length > 0 ? await findParticipant(ctx, challenge.id, principal.userId) : undefined;
+  // Checked before any write: a refused answer leaves no registration behind.
+  const stored = questions.length > 0 ? validateAnswers(questions, answers, existing?.answers) : undefined;
+  const withAnswers = stored && Object.keys(stored).length > 0 ? { answers: stored } : {};
   const at = ctx.now().toISOString();
   const created = await createIfAbsent<ParticipantRecord>(ctx.db, ctx.config.tableName, {
     ...keys.participant(challenge.id, principal.userId),
@@ -48,6 +60,7 @@ export async function acceptRules(ctx: PodiumContext, challenge: Challenge, prin
     acceptedRulesVersion: rulesVersion,
     acceptedAt: at,
     registeredAt: at,
+    ...withAnswers,
   });
   if (created.created || created.item.acceptedRulesVersion === rulesVersion) return created.item;
   try {
@@ -55,9 +68,9 @@ export async function acceptRules(ctx: PodiumContext, challenge: Challenge, prin
       new UpdateCommand({
         TableName: ctx.config.tableName,
         Key: keys.participant(challenge.id, principal.userId),
-        UpdateExpression: 'SET acceptedRulesVersion = :version, acceptedAt = :at',
+        UpdateExpression: `SET acceptedRulesVersion = :version, acceptedAt = :at${withAnswers.answers ? ', answers = :answers' : ''}`,
         ConditionExpression: 'attribute_exists(pk) AND acceptedRulesVersion <> :version',
-        ExpressionAttributeValues: { ':version': rulesVersion, ':at': at },
+        ExpressionAttributeValues: { ':version': rulesVersion, ':at': at, ...(withAnswers.answers ? { ':answers': withAnswers.answers } : {}) },
         ReturnValues: 'ALL_NEW',
       }),
     );

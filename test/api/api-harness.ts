@@ -17,6 +17,12 @@ export async function tissuenet(change: (challenge: Challenge) => void = () => {
   return challenge;
 }
 
+/** Answers to every registration question of a challenge, as a participant would give them. */
+export function sampleAnswers(challenge: Challenge): Record<string, string | boolean> {
+  const sample = { accept: () => true, select: (options?: string[]) => options![0]!, country: () => 'France', text: () => 'Institut Curie' };
+  return Object.fromEntries((challenge.registration.questions ?? []).map((question) => [question.id, sample[question.kind](question.options)]));
+}
+
 export interface ApiHarness {
   ctx: PodiumContext;
   clock: ReturnType<typeof manualClock>;
@@ -65,7 +71,8 @@ export async function startApi(
     async competitor(email, challengeId = challenges[0]!.id) {
       const token = await login(email);
       const rules = (await (await call('GET', `/challenges/${challengeId}/rules`)).json()) as { version: string };
-      const response = await call('POST', `/challenges/${challengeId}/registration`, token, { rulesVersion: rules.version });
+      const challenge = challenges.find((candidate) => candidate.id === challengeId)!;
+      const response = await call('POST', `/challenges/${challengeId}/registration`, token, { rulesVersion: rules.version, answers: sampleAnswers(challenge) });
       if (response.status !== 200) throw new Error(`registration failed: ${response.status} ${await response.text()}`);
       return token;
     },

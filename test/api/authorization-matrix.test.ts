@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { devEndpointRoutes } from '../../functions/api/routes/dev-endpoints.ts';
 import { DOCS_ASSETS_BASE, docsAssetRoutes } from '../../functions/api/routes/docs-assets.ts';
 import { startStorageFixture, type StorageFixture } from '../support/storage-fixture.ts';
-import { seedTrainingFiles, startApi, tissuenet, type ApiHarness } from './api-harness.ts';
+import { sampleAnswers, seedTrainingFiles, startApi, tissuenet, type ApiHarness } from './api-harness.ts';
 
 /**
  * Every route × every caller, each cell asserted allowed or denied. "Allowed" means the caller got
@@ -56,9 +56,16 @@ const MATRIX: Record<string, Case[]> = {
     { expect: publicRoute },
     { params: { phaseId: 'final' }, expect: { anonymous: 404, teamA: 404, teamB: 404, pending: 404, organiser: 'allow' } },
   ],
+  // A team's public score over time: as public as the board it comes from, hidden like it before publication.
+  'GET /challenges/:challengeId/phases/:phaseId/leaderboard/history': [
+    { query: 'teamId=t-any', expect: publicRoute },
+    { params: { phaseId: 'final' }, query: 'teamId=t-any', expect: { anonymous: 404, teamA: 404, teamB: 404, pending: 404, organiser: 'allow' } },
+  ],
   'GET /me': [{ expect: anyUser }],
   'GET /challenges/:challengeId/registration': [{ expect: { ...anyUser, pending: 404, organiser: 404 } }],
-  'POST /challenges/:challengeId/registration': [{ params: { challengeId: 'manual' }, body: () => ({ rulesVersion: manualRulesVersion }), expect: anyUser }],
+  'POST /challenges/:challengeId/registration': [
+    { params: { challengeId: 'manual' }, body: () => ({ rulesVersion: manualRulesVersion, answers: manualAnswers }), expect: anyUser },
+  ],
   'GET /challenges/:challengeId/teams/mine': [{ expect: { ...anyUser, pending: 404, organiser: 404 } }],
   'POST /challenges/:challengeId/teams': [{ body: { name: 'New team' }, expect: { ...activeParticipant, teamA: 'allow', teamB: 'allow' } }],
   'POST /challenges/:challengeId/teams/join': [{ body: { inviteCode: 'NOSUCHCODE' }, expect: { ...activeParticipant, teamA: 'allow', teamB: 'allow' } }],
@@ -127,6 +134,7 @@ const MATRIX: Record<string, Case[]> = {
     { params: { export: 'submissions.csv' }, expect: organiserOnly },
     { params: { export: 'access-log.csv' }, expect: organiserOnly },
     { params: { export: 'leaderboard.csv' }, query: 'phase=learning', expect: organiserOnly },
+    { params: { export: 'participants.csv' }, expect: organiserOnly },
   ],
   'PUT /admin/challenges/:challengeId': [{ body: { id: 'tissuenet' }, expect: organiserOnly }],
   'POST /admin/submissions/:submissionId/cancel': [{ expect: organiserOnly }],
@@ -184,6 +192,7 @@ let tokens: Record<Caller, string | undefined>;
 /** What a path parameter is when a case does not say: teamA's submission and team, the open phase. */
 let defaults: Record<string, string>;
 let manualRulesVersion: string;
+let manualAnswers: Record<string, string | boolean>;
 
 /** Every route the app serves, as `METHOD path`, once each (middleware registrations are `ALL`). */
 const servedRoutes = async () => [
@@ -198,6 +207,7 @@ beforeAll(async () => {
     c.registration.approval = 'manual';
   });
   manualRulesVersion = manual.rulesVersion;
+  manualAnswers = sampleAnswers(manual);
   const docsAssetsDir = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
   api = await startApi(fixture, [challenge, manual], undefined, {
     localRouters: [devEndpointRoutes({ s3Endpoint: 'http://127.0.0.1:1', dynamoEndpoint: 'http://127.0.0.1:2' }), docsAssetRoutes(docsAssetsDir)],

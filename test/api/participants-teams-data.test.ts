@@ -45,7 +45,7 @@ describe('identity', () => {
 describe('registration and rules', () => {
   it('enforces email domains, manual approval and re-acceptance after a rules change', async () => {
     const manual = await tissuenet((c) => {
-      c.registration = { approval: 'manual', allowedEmailDomains: ['chu-example.fr'] };
+      c.registration = { approval: 'manual', allowedEmailDomains: ['chu-example.fr'], questions: [] };
     });
     const api = await startApi(fixture, [manual]);
     const outsider = await api.login('eve@gmail.com');
@@ -90,7 +90,7 @@ describe('registration and rules', () => {
 describe('rejecting and revoking a registration', () => {
   it('refuses a rejected or revoked participant the data and submissions with its own error, tells them why, and audits each decision once', async () => {
     const manual = await tissuenet((c) => {
-      c.registration = { approval: 'manual', allowedEmailDomains: [] };
+      c.registration = { approval: 'manual', allowedEmailDomains: [], questions: [] };
     });
     const api = await startApi(fixture, [manual]);
     await seedTrainingFiles(api.ctx, 'tissuenet', 'train');

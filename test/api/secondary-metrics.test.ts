@@ -49,7 +49,7 @@ describe('several named scores', () => {
     const parsed = await withSecondaryScores();
     expect(parsed.secondaryMetrics.map((metric) => metric.name)).toEqual(['macro_f1', 'cost']);
     const file = { ...(await loadChallenge('examples/tissuenet')) } as Record<string, unknown>;
-    for (const key of ['rulesVersion', 'descriptionMarkdown', 'rulesMarkdown']) delete file[key];
+    for (const key of ['rulesVersion', 'descriptionMarkdown', 'rulesMarkdown', 'pagesMarkdown']) delete file[key];
     const twice = challengeFileSchema.safeParse({
       ...file,
       secondaryMetrics: [

@@ -7,7 +7,7 @@ import { objectKeys } from '#shared/storage/object-keys.ts';
 import { getSubmission, transitionSubmission } from '#shared/submissions/submission-record.ts';
 import { startStorageFixture, type StorageFixture } from '../support/storage-fixture.ts';
 import { putLabels, tissuenetLabels, tissuenetPredictions } from '../scoring/scoring-fixture.ts';
-import { startApi, tissuenet, type ApiHarness } from './api-harness.ts';
+import { sampleAnswers, startApi, tissuenet, type ApiHarness } from './api-harness.ts';
 
 const labels = tissuenetLabels([0, 1, 2, 3]);
 const PERFECT = [0, 1, 2, 3];
@@ -22,13 +22,16 @@ afterAll(() => fixture.close());
 type View = { id: string; teamId: string; status: string; note?: string; run?: Record<string, number>; organiserRun?: boolean };
 
 async function setUp() {
-  const api = await startApi(fixture, [await tissuenet()]);
+  const challenge = await tissuenet();
+  const api = await startApi(fixture, [challenge]);
   await putLabels(api.ctx, 'tissuenet', 'test', labels.csv);
   const alice = await api.competitor('alice@example.org');
   const bob = await api.competitor('bob@example.org');
   const organiser = await api.login('org@example.org', 'organiser');
   const rules = (await (await api.call('GET', '/challenges/tissuenet/rules')).json()) as { version: string };
-  expect((await api.call('POST', '/challenges/tissuenet/registration', organiser, { rulesVersion: rules.version })).status).toBe(200);
+  expect(
+    (await api.call('POST', '/challenges/tissuenet/registration', organiser, { rulesVersion: rules.version, answers: sampleAnswers(challenge) })).status,
+  ).toBe(200);
   return { api, alice, bob, organiser };
 }
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localSettings } from '../../local/local-config.ts';
 import { startLocalPlatform, type LocalPlatform } from '../../local/platform.ts';
-import { cliUser, type CliRunner } from './run-cli.ts';
+import { cliUser, TISSUENET_ANSWERS, type CliRunner } from './run-cli.ts';
 
 let work: string;
 let first: LocalPlatform | undefined;
@@ -37,7 +37,7 @@ describe('podium export --all and podium restore', () => {
     ] as const) {
       expect((await user.run(['login', '--email', email, '--role', role])).code).toBe(0);
     }
-    for (const user of [ada, grace]) expect((await user.run(['join', 'tissuenet', '--yes'])).code).toBe(0);
+    for (const user of [ada, grace]) expect((await user.run(['join', 'tissuenet', '--yes', ...TISSUENET_ANSWERS])).code).toBe(0);
     expect((await ada.run(['team', 'create', 'Ada Lovelace and friends'])).code).toBe(0);
     for (const [user, folder] of [
       [ada, 'examples/tissuenet/baseline'],

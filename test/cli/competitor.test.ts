@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalPlatform, type LocalPlatform } from '../../local/platform.ts';
 import { localSettings } from '../../local/local-config.ts';
-import { cliUser, type CliRunner } from './run-cli.ts';
+import { cliUser, TISSUENET_ANSWERS, VISIOMEL_ANSWERS, type CliRunner } from './run-cli.ts';
 
 let platform: LocalPlatform;
 let work: string;
@@ -75,11 +75,16 @@ describe('a competitor with the podium CLI', () => {
     expect(noTty.code).toBe(2);
     expect(noTty.stderr).toContain('podium join tissuenet --yes');
 
-    const joined = await ada.run(['join', 'tissuenet', '--yes']);
+    const unanswered = await ada.run(['join', 'tissuenet', '--yes', '--answer', 'affiliation=Institut Curie', '--answer', 'country=France']);
+    expect(unanswered.code).toBe(2);
+    expect(unanswered.stderr).toContain('registration question "data-use" needs an answer');
+    expect(unanswered.stderr).toContain('--answer data-use=yes');
+
+    const joined = await ada.run(['join', 'tissuenet', '--yes', ...TISSUENET_ANSWERS]);
     expect(joined.code, joined.stderr).toBe(0);
     expect(joined.stdout).toContain('rules version');
     expect(joined.stdout).toContain('✓ You accepted the rules of tissuenet');
-    expect((await grace.run(['join', 'tissuenet', '--yes'])).code).toBe(0);
+    expect((await grace.run(['join', 'tissuenet', '--yes', ...TISSUENET_ANSWERS])).code).toBe(0);
   });
 
   it('creates a team, shares the invite code, and a teammate joins and leaves', async () => {
@@ -352,7 +357,7 @@ describe('a competitor with the podium CLI', () => {
   });
 
   it('lets an organiser approve a pending participant of a manual-approval challenge', async () => {
-    const pending = await grace.run(['join', 'visiomel', '--yes']);
+    const pending = await grace.run(['join', 'visiomel', '--yes', ...VISIOMEL_ANSWERS]);
     expect(pending.code, pending.stderr).toBe(0);
     expect(pending.stdout).toContain('an organiser must approve your registration');
     const refused = await grace.run(['quota', 'visiomel', '--phase', 'learning']);

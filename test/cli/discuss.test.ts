@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MailSink } from '../../local/mail/mail-sink.ts';
 import { startDiscussion, startTestMailSink, type DiscussionHarness } from '../discussion/discussion-harness.ts';
 import { startStorageFixture, type StorageFixture } from '../support/storage-fixture.ts';
-import { cliUser } from './run-cli.ts';
+import { cliUser, TISSUENET_ANSWERS } from './run-cli.ts';
 
 let fixture: StorageFixture;
 let sink: MailSink;
@@ -38,7 +38,7 @@ describe('podium discuss and podium notifications', () => {
     ] as const) {
       const login = await user.run(['login', '--email', email]);
       expect(login.stderr).toBe('');
-      const join = await user.run(['join', 'tissuenet', '--yes']);
+      const join = await user.run(['join', 'tissuenet', '--yes', ...TISSUENET_ANSWERS]);
       expect(join.stderr).toBe('');
     }
     const posted = await ada.run([

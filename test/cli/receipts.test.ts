@@ -8,7 +8,7 @@ import type { SignedReceipt } from '#shared/receipts/score-receipt.ts';
 import { objectKeys } from '#shared/storage/object-keys.ts';
 import { localSettings } from '../../local/local-config.ts';
 import { startLocalPlatform, type LocalPlatform } from '../../local/platform.ts';
-import { cliUser, type CliRunner } from './run-cli.ts';
+import { cliUser, TISSUENET_ANSWERS, type CliRunner } from './run-cli.ts';
 
 let platform: LocalPlatform;
 let work: string;
@@ -33,7 +33,7 @@ beforeAll(async () => {
   ] as const) {
     expect((await user.run(['login', '--email', email, '--role', role])).code).toBe(0);
   }
-  for (const user of [ada, grace]) expect((await user.run(['join', 'tissuenet', '--yes'])).code).toBe(0);
+  for (const user of [ada, grace]) expect((await user.run(['join', 'tissuenet', '--yes', ...TISSUENET_ANSWERS])).code).toBe(0);
 }, 180_000);
 
 afterAll(async () => {

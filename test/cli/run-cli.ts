@@ -60,3 +60,7 @@ export async function cliUser(apiUrl?: string): Promise<CliRunner> {
     },
   };
 }
+
+/** `podium join` answers to the demo challenges' registration questions (examples/*\/challenge.yaml). */
+export const TISSUENET_ANSWERS = ['--answer', 'affiliation=Institut Curie', '--answer', 'country=France', '--answer', 'data-use=yes'];
+export const VISIOMEL_ANSWERS = ['--answer', 'affiliation=Gustave Roussy', '--answer', 'data-use=yes'];

@@ -3,6 +3,9 @@ import { registerChallenge } from '#shared/challenge/challenge-registry.ts';
 import { loadChallenge } from '#shared/challenge/load-challenge.ts';
 import { startLocalPlatform, type LocalPlatform } from '../../local/platform.ts';
 
+/** TissueNet's registration questions, answered (examples/tissuenet/challenge.yaml). */
+const TISSUENET_ANSWERS = { affiliation: 'Institut Curie', country: 'France', 'data-use': true };
+
 /**
  * The acceptance walk through the local platform as `npm start` runs it: the API under its
  * synthesized role (IAM parity), e-mail through the platform's own maildev.
@@ -34,7 +37,7 @@ describe('the discussion through the local platform', () => {
     const tokens: string[] = [];
     for (const email of emails) {
       const token = await login(email);
-      expect((await call('POST', '/challenges/tissuenet/registration', token, { rulesVersion: rules })).status).toBe(200);
+      expect((await call('POST', '/challenges/tissuenet/registration', token, { rulesVersion: rules, answers: TISSUENET_ANSWERS })).status).toBe(200);
       tokens.push(token);
     }
     const organiser = await login('org-local@example.org', 'organiser');

@@ -7,7 +7,7 @@ import { listAudit } from '#shared/audit/audit-log.ts';
 import { objectKeys } from '#shared/storage/object-keys.ts';
 import { localSettings } from '../../local/local-config.ts';
 import { startLocalPlatform, type LocalPlatform } from '../../local/platform.ts';
-import { cliUser, type CliRunner } from '../cli/run-cli.ts';
+import { cliUser, TISSUENET_ANSWERS, type CliRunner } from '../cli/run-cli.ts';
 
 /**
  * A cheater's submission (examples/tissuenet/submissions/leak-hidden-data) through `npm start`'s
@@ -52,7 +52,7 @@ beforeAll(async () => {
   for (const [channel] of CHANNELS) {
     const team = await cliUser(platform.apiUrl);
     expect((await team.run(['login', '--email', `leak-${channel}@example.org`])).code).toBe(0);
-    expect((await team.run(['join', 'tissuenet', '--yes'])).code).toBe(0);
+    expect((await team.run(['join', 'tissuenet', '--yes', ...TISSUENET_ANSWERS])).code).toBe(0);
     const folder = join(work, channel);
     await cp('examples/tissuenet/submissions/leak-hidden-data', folder, { recursive: true });
     await writeFile(join(folder, 'channel.txt'), channel);

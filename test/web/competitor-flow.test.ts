@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
-import { signInThroughBrowser, startWebHarness, type WebHarness } from './web-harness.ts';
+import { answerRegistrationQuestions, signInThroughBrowser, startWebHarness, type WebHarness } from './web-harness.ts';
 
 // page.evaluate bodies run in the browser; these name its globals for the type checker (module-scoped).
 declare const localStorage: { getItem(key: string): string | null };
@@ -61,13 +61,8 @@ describe('a competitor in the browser', () => {
     await page.getByText('Join the challenge first').waitFor();
     await page.getByRole('link', { name: 'Join', exact: true }).first().click();
     // Every question the organisers ask is answered (TissueNet's challenge.yaml defines them).
-    const questions = page.locator('fieldset input[type=text], fieldset select');
-    for (let index = 0; index < (await questions.count()); index += 1) {
-      const question = questions.nth(index);
-      if ((await question.evaluate((element) => element.tagName)) === 'SELECT') await question.selectOption({ index: 1 });
-      else await question.fill('Institut Curie');
-    }
-    for (const box of await page.locator('fieldset input[type=checkbox]').all()) await box.check();
+    await page.getByText('I accept the data-use agreement', { exact: false }).waitFor();
+    await answerRegistrationQuestions(page);
     await page.getByLabel(/I have read and accept the rules/).check();
     await page.getByRole('button', { name: 'Accept the rules and join' }).click();
     await expect(page.getByTestId('registration-status').textContent()).resolves.toContain('You joined this challenge');
@@ -103,6 +98,13 @@ describe('a competitor in the browser', () => {
     await myRow.waitFor({ timeout: 180_000 });
     expect(await myRow.textContent()).toMatch(/your team/);
     expect(await page.getByTestId('board-direction').textContent()).toBe('Higher is better');
+    // The team's score over time: a chart with a text alternative, its table one key press away.
+    const history = page.locator('figure.history');
+    await history.locator('svg[role=img]').waitFor({ timeout: 60_000 });
+    expect(await history.locator('svg').getAttribute('aria-label')).toMatch(/Score history, 1 points?, best \d/);
+    await history.locator('summary').focus();
+    await page.keyboard.press('Enter');
+    await history.getByRole('columnheader', { name: 'Public score' }).waitFor();
     await page.getByRole('link', { name: 'My submissions' }).click();
     await page.locator('span.status.SCORED').waitFor();
     expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
@@ -125,7 +127,8 @@ describe('a competitor in the browser', () => {
     // The API's answer is replaced in the browser: the page renders what any challenge could say.
     await page.route('**/challenges/tissuenet', async (route) => {
       const answer = await route.fetch();
-      await route.fulfill({ response: answer, json: { ...(await answer.json()), description: hostile } });
+      const challenge = (await answer.json()) as { pages: Record<string, string> };
+      await route.fulfill({ response: answer, json: { ...challenge, description: hostile, pages: { ...challenge.pages, overview: hostile } } });
     });
     await page.goto('/c/tissuenet');
     await page.getByRole('link', { name: 'the paper' }).waitFor();

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seriousViolations, signInThroughBrowser, startWebHarness, type WebHarness } from './web-harness.ts';
+import type { Page } from 'playwright-core';
+import { answerRegistrationQuestions, seriousViolations, signInThroughBrowser, startWebHarness, type WebHarness } from './web-harness.ts';
 
 // page.evaluate bodies run in the browser; these name its globals for the type checker (module-scoped).
 declare const document: { documentElement: { lang: string; scrollWidth: number }; activeElement: { textContent: string | null } | null };
@@ -22,6 +23,8 @@ describe('the French interface', () => {
     await page.getByRole('link', { name: /TissueNet/ }).click();
     await page.getByRole('link', { name: 'Participer' }).click();
     await signInThroughBrowser(page, 'marie@example.fr', { buttonName: /^Se connecter pour participer$/ });
+    await page.getByRole('group', { name: 'Questions d’inscription' }).waitFor();
+    await answerRegistrationQuestions(page, 'Institut Pasteur');
     await page.getByLabel(/J’ai lu et j’accepte le règlement/).check();
     await page.getByRole('button', { name: 'Accepter le règlement et participer' }).click();
     await page.getByTestId('registration-status').filter({ hasText: 'Vous participez à ce challenge' }).waitFor();
@@ -76,6 +79,7 @@ describe('accessibility', () => {
     const page = await (await harness.context({ bypassCSP: true })).newPage();
     await page.goto('/c/tissuenet/join');
     await signInThroughBrowser(page, 'axe-org@example.org', { organiser: true, buttonName: /^Sign in to join$/ });
+    await answerRegistrationQuestions(page);
     await page.getByLabel(/I have read and accept the rules/).check();
     await page.getByRole('button', { name: 'Accept the rules and join' }).click();
     await page.getByTestId('registration-status').waitFor();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { devUserId } from '#shared/identity/dev-issuer.ts';
-import { signInThroughBrowser, startWebHarness, type WebHarness } from './web-harness.ts';
+import { answerRegistrationQuestions, signInThroughBrowser, startWebHarness, type WebHarness } from './web-harness.ts';
 
 // page.evaluate bodies run in the browser; these name its globals for the type checker (module-scoped).
 declare const localStorage: { getItem(key: string): string | null };
@@ -41,9 +41,7 @@ describe('an organiser in the browser', () => {
   it('approves a VisioMel participant who answered the registration questions', async () => {
     await competitor.goto('/c/visiomel/join');
     await signInThroughBrowser(competitor, 'grace@example.org', { buttonName: /^Sign in to join$/ });
-    for (const field of await competitor.locator('fieldset input[type=text]').all()) await field.fill('Gustave Roussy');
-    for (const field of await competitor.locator('fieldset select').all()) await field.selectOption({ index: 1 });
-    for (const box of await competitor.locator('fieldset input[type=checkbox]').all()) await box.check();
+    await answerRegistrationQuestions(competitor, 'Gustave Roussy');
     await competitor.getByLabel(/I have read and accept the rules/).check();
     await competitor.getByRole('button', { name: 'Accept the rules and join' }).click();
     await expect(competitor.getByTestId('registration-status').textContent()).resolves.toContain("waits for the organisers' approval");
@@ -88,6 +86,7 @@ describe('an organiser in the browser', () => {
 
   it('pauses and resumes a phase: submissions are refused while paused', async () => {
     await competitor.goto('/c/tissuenet/join');
+    await answerRegistrationQuestions(competitor);
     await competitor.getByLabel(/I have read and accept the rules/).check();
     await competitor.getByRole('button', { name: 'Accept the rules and join' }).click();
     await competitor.getByTestId('registration-status').waitFor();

@@ -92,3 +92,16 @@ export async function seriousViolations(page: Page): Promise<string[]> {
     .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
     .map((violation) => `${violation.id}: ${violation.targets.join(', ')}`);
 }
+
+/**
+ * Answers every registration question on the join page as a person would: a country in the country
+ * field, `text` in the other text fields, the first option of each list, a tick in each agreement.
+ */
+export async function answerRegistrationQuestions(page: Page, text = 'Institut Curie') {
+  await page.locator('fieldset').first().waitFor();
+  for (const field of await page.locator('fieldset input[type=text]').all()) {
+    await field.fill((await field.getAttribute('autocomplete')) === 'country-name' ? 'France' : text);
+  }
+  for (const list of await page.locator('fieldset select').all()) await list.selectOption({ index: 1 });
+  for (const box of await page.locator('fieldset input[type=checkbox]').all()) await box.check();
+}

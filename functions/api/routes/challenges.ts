@@ -44,7 +44,11 @@ export function challengeSummary(challenge: Challenge) {
       },
     })),
     teams: challenge.teams,
-    registration: { approval: challenge.registration.approval, allowedEmailDomains: challenge.registration.allowedEmailDomains },
+    registration: {
+      approval: challenge.registration.approval,
+      allowedEmailDomains: challenge.registration.allowedEmailDomains,
+      questions: challenge.registration.questions ?? [],
+    },
   };
 }
 
@@ -73,6 +77,18 @@ const ChallengePhase = z
   .meta({ id: 'ChallengePhase' });
 
 /** `challengeSummary`'s shape: the public view of a challenge. */
+const RegistrationQuestion = z
+  .object({
+    id: z.string(),
+    label: z.string(),
+    kind: z.enum(['text', 'country', 'select', 'accept']),
+    required: z.boolean(),
+    options: z.array(z.string()).optional(),
+    maxLength: z.number(),
+    help: z.string().optional(),
+  })
+  .meta({ id: 'RegistrationQuestion', description: 'Asked when joining; answers go in the registration body by `id`' });
+
 const ChallengeSummary = z
   .object({
     id: z.string(),
@@ -84,11 +100,17 @@ const ChallengeSummary = z
     datasets: z.array(z.object({ id: z.string(), kind: z.enum(['training', 'smoke', 'hidden']), title: z.string().optional(), downloadable: z.boolean() })),
     phases: z.array(ChallengePhase),
     teams: z.object({ maxSize: z.number(), mergeDeadline: z.string().optional() }),
-    registration: z.object({ approval: z.enum(['auto', 'manual']), allowedEmailDomains: z.array(z.string()) }),
+    registration: z.object({ approval: z.enum(['auto', 'manual']), allowedEmailDomains: z.array(z.string()), questions: z.array(RegistrationQuestion) }),
   })
   .meta({ id: 'ChallengeSummary' });
 
-const ChallengeDetail = ChallengeSummary.extend({ description: z.string().meta({ description: 'the description page, as markdown' }) }).meta({
+const ChallengePages = z
+  .object({ overview: z.string(), data: z.string().optional(), evaluation: z.string().optional(), submissionFormat: z.string().optional() })
+  .meta({ id: 'ChallengePages', description: "The organisers' pages, as markdown (not sanitised: render them sanitised)" });
+const ChallengeDetail = ChallengeSummary.extend({
+  description: z.string().meta({ description: 'the description page, as markdown' }),
+  pages: ChallengePages,
+}).meta({
   id: 'Challenge',
   description: 'A challenge with its description page (markdown, not sanitised: render it sanitised)',
 });
@@ -130,13 +152,14 @@ export function challengeRoutes({ ctx }: ApiDependencies) {
         method: 'get',
         path: '/challenges/{challengeId}',
         tags: ['challenges'],
-        summary: 'A challenge, with its description page',
+        summary: 'A challenge, with its pages',
         request: { params: ChallengeParams },
         responses: { 200: json(ChallengeDetail), 404: commonErrors[404] },
       }),
       async (c) => {
         const challenge = await getChallenge(ctx, c.req.valid('param').challengeId);
-        return c.json({ ...challengeSummary(challenge), description: challenge.descriptionMarkdown }, 200);
+        const pages = { overview: challenge.descriptionMarkdown, ...challenge.pagesMarkdown };
+        return c.json({ ...challengeSummary(challenge), description: challenge.descriptionMarkdown, pages }, 200);
       },
     )
     .openapi(

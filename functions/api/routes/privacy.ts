@@ -17,7 +17,7 @@ const PersonalData = z
       z.object({
         challengeId: z.string(),
         email: z.string(),
-        status: z.enum(['approved', 'pending']),
+        status: z.enum(['approved', 'pending', 'rejected', 'revoked']),
         acceptedRulesVersion: z.string(),
         acceptedAt: z.string(),
         registeredAt: z.string(),

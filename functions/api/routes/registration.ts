@@ -10,8 +10,23 @@ import { newRouter } from '../router.ts';
 import { bearer, ChallengeParams, commonErrors, json } from '../schemas.ts';
 
 const Registration = z
-  .object({ status: z.enum(['approved', 'pending']), acceptedRulesVersion: z.string(), acceptedAt: z.string(), teamId: z.string().optional() })
+  .object({
+    status: z.enum(['approved', 'pending', 'rejected', 'revoked']),
+    acceptedRulesVersion: z.string(),
+    acceptedAt: z.string(),
+    teamId: z.string().optional(),
+  })
   .meta({ id: 'Registration' });
+
+const JoinBody = z
+  .object({
+    rulesVersion: z.string().min(1).max(64),
+    answers: z
+      .record(z.string().max(40), z.union([z.string().max(2000), z.boolean()]))
+      .refine((answers) => Object.keys(answers).length <= 20)
+      .optional(),
+  })
+  .meta({ id: 'JoinRequest' });
 
 export function registrationRoutes({ ctx }: ApiDependencies) {
   return newRouter()
@@ -24,14 +39,15 @@ export function registrationRoutes({ ctx }: ApiDependencies) {
         security: bearer,
         request: {
           params: ChallengeParams,
-          body: { required: true, content: { 'application/json': { schema: z.object({ rulesVersion: z.string().min(1).max(64) }) } } },
+          body: { required: true, content: { 'application/json': { schema: JoinBody } } },
         },
         responses: { 200: json(Registration), ...commonErrors },
       }),
       async (c) => {
         const principal = userOf(c);
         const challenge = await getChallenge(ctx, c.req.valid('param').challengeId);
-        const participant = await acceptRules(ctx, challenge, principal, c.req.valid('json').rulesVersion);
+        const { rulesVersion, answers } = c.req.valid('json');
+        const participant = await acceptRules(ctx, challenge, principal, rulesVersion, answers);
         return c.json(registrationView(participant), 200);
       },
     )

@@ -4,7 +4,7 @@ import { recordAudit } from '#shared/audit/audit-log.ts';
 import { registerChallenge } from '#shared/challenge/challenge-registry.ts';
 import { notifyRulesChanged } from '#shared/notifications/rules-notifications.ts';
 import { parseChallengeFile, rulesVersionOf } from '#shared/challenge/challenge.ts';
-import type { ChallengeFile } from '#shared/challenge/definition-schema.ts';
+import { PAGE_MAX_BYTES, TAB_PAGES, type ChallengeFile } from '#shared/challenge/definition-schema.ts';
 import { scoringProgramFrom, scoringProgramProblem, type ScoringProgram } from '#shared/challenge/scoring-program.ts';
 import { PodiumError } from '#shared/errors.ts';
 import { listAudit } from '#shared/audit/audit-log.ts';
@@ -19,10 +19,12 @@ const DefinitionBody = z
   .looseObject({
     descriptionMarkdown: z.string().min(1).max(1_000_000),
     rulesMarkdown: z.string().min(1).max(1_000_000),
+    /** The tab pages the file's `pages` names beyond the overview and the rules. */
+    pagesMarkdown: z.partialRecord(z.enum(TAB_PAGES), z.string().min(1).max(PAGE_MAX_BYTES)).optional(),
     /** The text of the file `metric.path` names, when `metric.kind` is `program`. */
     scoringProgramSource: z.string().optional(),
   })
-  .meta({ id: 'ChallengeDefinition', description: 'The challenge file (challenge.yaml) as JSON, plus its two pages' });
+  .meta({ id: 'ChallengeDefinition', description: 'The challenge file (challenge.yaml) as JSON, plus its pages' });
 
 /** The scoring program a definition carries: required with a program metric, refused without one. */
 function scoringProgramOf({ metric }: ChallengeFile, source: string | undefined): { scoringProgram?: ScoringProgram } {
@@ -87,7 +89,7 @@ export function adminChallengeRoutes({ ctx }: ApiDependencies) {
         const organiser = organiserOf(c);
         const { challengeId } = c.req.valid('param');
         const { force, reason } = c.req.valid('query');
-        const { descriptionMarkdown, rulesMarkdown, scoringProgramSource, ...file } = c.req.valid('json');
+        const { descriptionMarkdown, rulesMarkdown, pagesMarkdown, scoringProgramSource, ...file } = c.req.valid('json');
         const parsed = parseChallengeFile(file, `definition of ${challengeId}`);
         if (parsed.id !== challengeId) {
           throw new PodiumError('VALIDATION_FAILED', `body.id: "${parsed.id}" does not match the path's challenge id "${challengeId}"`, {
@@ -95,7 +97,14 @@ export function adminChallengeRoutes({ ctx }: ApiDependencies) {
           });
         }
         const program = scoringProgramOf(parsed, scoringProgramSource);
-        const challenge = { ...parsed, descriptionMarkdown, rulesMarkdown, rulesVersion: rulesVersionOf(rulesMarkdown), ...program };
+        const challenge = {
+          ...parsed,
+          descriptionMarkdown,
+          rulesMarkdown,
+          rulesVersion: rulesVersionOf(rulesMarkdown),
+          ...(pagesMarkdown && Object.keys(pagesMarkdown).length > 0 ? { pagesMarkdown } : {}),
+          ...program,
+        };
         const { changed, runtimeChanges } = await registerChallenge(ctx, challenge, {
           by: organiser.userId,
           force: force === 'true',

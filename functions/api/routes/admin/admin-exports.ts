@@ -8,7 +8,7 @@ import type { Principal } from '#shared/identity/principal.ts';
 import { PodiumError } from '#shared/errors.ts';
 import { recordAudit } from '#shared/audit/audit-log.ts';
 import { ARCHIVE_FORMAT, exportChallengeArchive } from '#shared/exports/challenge-archive.ts';
-import { accessLogCsv, leaderboardCsv, submissionsCsv, type LeaderboardRow } from '#shared/exports/challenge-exports.ts';
+import { accessLogCsv, leaderboardCsv, participantsCsv, submissionsCsv, type LeaderboardRow } from '#shared/exports/challenge-exports.ts';
 import { leaderboardPage } from '#shared/leaderboard/leaderboard-page.ts';
 import type { ApiDependencies } from '../../api-env.ts';
 import { organiserOf } from '../../auth.ts';
@@ -62,10 +62,10 @@ export function adminExportRoutes({ ctx }: ApiDependencies) {
         method: 'get',
         path: '/admin/challenges/{challengeId}/exports/{export}',
         tags: ['organisers'],
-        summary: 'CSV export: leaderboard.csv, submissions.csv or access-log.csv',
+        summary: 'CSV export: leaderboard.csv, submissions.csv, access-log.csv or participants.csv',
         security: bearer,
         request: {
-          params: z.object({ challengeId: challengeIdParam, export: z.enum(['leaderboard.csv', 'submissions.csv', 'access-log.csv']) }),
+          params: z.object({ challengeId: challengeIdParam, export: z.enum(['leaderboard.csv', 'submissions.csv', 'access-log.csv', 'participants.csv']) }),
           query: z.object({ phase: z.string().optional(), split: z.enum(['public', 'private']).optional() }),
         },
         responses: { 200: csv, ...commonErrors },
@@ -79,6 +79,7 @@ export function adminExportRoutes({ ctx }: ApiDependencies) {
         let body: string;
         if (name === 'submissions.csv') body = await submissionsCsv(ctx, challenge, phase);
         else if (name === 'access-log.csv') body = await accessLogCsv(ctx, challenge);
+        else if (name === 'participants.csv') body = await participantsCsv(ctx, challenge);
         else body = await leaderboardExport(ctx, challenge, organiser, phase, split ?? 'public');
         c.header('Content-Type', 'text/csv; charset=utf-8');
         c.header('Content-Disposition', `attachment; filename="${challenge.id}-${phase ? `${phase}-` : ''}${name}"`);

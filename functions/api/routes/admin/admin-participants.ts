@@ -21,6 +21,7 @@ const Participant = z
     teamId: z.string().optional(),
     refusedAt: z.string().optional().describe('when an organiser rejected or revoked the registration'),
     refusalReason: z.string().optional(),
+    answers: z.record(z.string(), z.union([z.string(), z.boolean()])).optional(),
   })
   .meta({ id: 'Participant' });
 
@@ -34,6 +35,7 @@ const participantView = (p: z.infer<typeof Participant>) => ({
   ...(p.teamId ? { teamId: p.teamId } : {}),
   ...(p.refusedAt ? { refusedAt: p.refusedAt } : {}),
   ...(p.refusalReason ? { refusalReason: p.refusalReason } : {}),
+  ...(p.answers ? { answers: p.answers } : {}),
 });
 
 const ParticipantParams = z.object({ challengeId: challengeIdParam, userId: z.string().min(1).max(128) });

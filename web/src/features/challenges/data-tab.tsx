@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { CopyCommand } from '../../components/copy-command.tsx';
 import { ErrorMessage, Loading } from '../../components/error-message.tsx';
 import { Markdown } from '../../components/markdown.tsx';
+import { defaultPhase } from '../../components/phase-select.tsx';
 import { answerOf, podiumApi, type ApiSchema } from '../../lib/podium-api.ts';
 import type { Challenge } from '../../lib/challenge-view.ts';
 
@@ -15,9 +16,22 @@ export function DataTab({ challenge }: { challenge: Challenge }) {
   const { t } = useTranslation();
   const session = useSession();
   const downloadable = challenge.datasets.filter((dataset) => dataset.downloadable);
+  // Training data the organisers keep on the platform (`download: false`): reachable only from training jobs.
+  const platformOnly = challenge.datasets.filter((dataset) => dataset.kind === 'training' && !dataset.downloadable);
+  const phase = defaultPhase(challenge.phases);
   return (
     <>
       {challenge.pages?.data && <Markdown source={challenge.pages.data} />}
+      {platformOnly.map((dataset) => (
+        <section key={dataset.id} aria-labelledby={`dataset-${dataset.id}`} data-testid="platform-only-data">
+          <h2 id={`dataset-${dataset.id}`}>
+            {dataset.title} <span className="muted">({t('data.platformOnly.badge')})</span>
+          </h2>
+          <p>{t('data.platformOnly.explain', { dataset: dataset.id })}</p>
+          <CopyCommand command={`npx podium train my-training/ --challenge ${challenge.id} --phase ${phase?.id ?? '<phase>'}`} />
+          <p>{t('data.platformOnly.then')}</p>
+        </section>
+      ))}
       <p>{t('data.bulk')}</p>
       <CopyCommand command={`npx podium download ${challenge.id}`} />
       {!session && <p className="notice">{t('data.signIn')}</p>}

@@ -2,7 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorMessage, Loading } from '../../components/error-message.tsx';
-import { api, ApiError, seg } from '../../lib/api.ts';
+import { ApiError } from '../../lib/api.ts';
 import { answerOf, podiumApi, type ApiSchema } from '../../lib/podium-api.ts';
 import type { Challenge } from '../../lib/challenge-view.ts';
 import { TERMINAL_STATES } from '../../lib/submission-states.ts';
@@ -463,7 +463,7 @@ function Exports({ challenge }: { challenge: Challenge }) {
   const { t } = useTranslation();
   const [error, setError] = useState<unknown>();
   const path = { challengeId: challenge.id };
-  const csv = (name: 'leaderboard.csv' | 'submissions.csv' | 'access-log.csv', phase?: string) => () =>
+  const csv = (name: 'leaderboard.csv' | 'submissions.csv' | 'access-log.csv' | 'participants.csv', phase?: string) => () =>
     answerOf(
       podiumApi.GET('/admin/challenges/{challengeId}/exports/{export}', {
         params: { path: { ...path, export: name }, query: phase ? { phase } : {} },
@@ -505,6 +505,9 @@ function Exports({ challenge }: { challenge: Challenge }) {
         <li className="row">
           <button type="button" className="secondary" onClick={() => void download(csv('access-log.csv'), `${challenge.id}-access-log.csv`)}>
             access-log.csv
+          </button>
+          <button type="button" className="secondary" onClick={() => void download(csv('participants.csv'), `${challenge.id}-participants.csv`)}>
+            participants.csv
           </button>
           <button
             type="button"

@@ -2,7 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { DataTable } from '../../components/data-table.tsx';
 import { ErrorMessage, Loading } from '../../components/error-message.tsx';
-import type { Challenge } from '../../lib/api-types.ts';
+import type { Challenge } from '../../lib/challenge-view.ts';
 import { formatDate } from '../../lib/format.ts';
 import { answerOf, podiumApi } from '../../lib/podium-api.ts';
 

@@ -4,7 +4,7 @@ import { useTranslation } from 'react-i18next';
 import type { components } from '../../../../api-client/openapi.d.ts';
 import { DataTable } from '../../components/data-table.tsx';
 import { ErrorMessage, Loading } from '../../components/error-message.tsx';
-import type { Challenge } from '../../lib/api-types.ts';
+import type { Challenge } from '../../lib/challenge-view.ts';
 import { answerOf, podiumApi } from '../../lib/podium-api.ts';
 import { ConfirmAction } from './confirm-action.tsx';
 

@@ -104,8 +104,8 @@ function QuestionField({
   onChange: (value: string | boolean) => void;
 }) {
   const id = `question-${question.id}`;
-  const required = question.required ?? true;
-  if (question.kind === 'agreement' || question.kind === 'accept' || question.kind === 'boolean') {
+  const required = question.required;
+  if (question.kind === 'accept') {
     return (
       <label className="inline">
         <input id={id} type="checkbox" checked={value === true} onChange={(event) => onChange(event.target.checked)} required={required} />
