@@ -35,17 +35,22 @@ const SMALL_LRU_CACHE = fileURLToPath(new URL('./bundling/small-lru-cache.ts', i
  * (functions/api/lazy-routers.ts) and the pipeline metrics are hand-written EMF lines (no Powertools
  * Metrics): what a cold start loads went from 722.8 KB to 662.1 KB, the whole artifact from 771.1 KB
  * to 767.5 KB; the console's routes (reject, revoke, teams, health, paged submissions) then added
- * 8.9 KB, most of them in the organiser chunk (776.4 KB in all, 664.0 KB at init). Every cold start pays for `API_BUNDLE_INIT_BUDGET_BYTES`, the tight budget; a
- * lazy chunk only the requests that use it, so this cap on the whole artifact is looser (800 KB).
+ * 8.9 KB, most of them in the organiser chunk (776.4 KB in all, 664.0 KB at init). Merged with the
+ * AWS mail path (the SQS and Secrets Manager clients, 35 KB, chunks), a named schema for every
+ * response, challenge pages, registration questions and the score history: 843.4 KB in all, 680.4
+ * KB at init (3 December 2026). Every cold start pays for `API_BUNDLE_INIT_BUDGET_BYTES`, the tight
+ * budget; a lazy chunk only the requests that use it, so this cap on the whole artifact is looser.
  */
-export const API_BUNDLE_BUDGET_BYTES = 800 * 1024;
+export const API_BUNDLE_BUDGET_BYTES = 848 * 1024;
 
 /**
  * The API Lambda's cold-start budget: the entry and the chunks it imports statically, which every
  * cold start loads and parses (lazily imported chunks are not counted: the first organiser or
- * discussion request pays for them). Measured 664.0 KB with the console's routes, plus 8 KB.
+ * discussion request pays for them). Measured 680.4 KB, plus 8 KB. Not counted although loaded at
+ * init when their variables are bound: the mail queue's SQS client and the Secrets Manager client
+ * (35 KB); making the notification channel lazy is the next saving.
  */
-export const API_BUNDLE_INIT_BUDGET_BYTES = 672 * 1024;
+export const API_BUNDLE_INIT_BUDGET_BYTES = 688 * 1024;
 
 /** The esbuild options for one Lambda entry (a path relative to the repository root, or absolute). */
 export function lambdaBuildOptions(entry: string, outdir: string): BuildOptions {
