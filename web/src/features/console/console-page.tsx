@@ -12,11 +12,12 @@ import { Link } from '../../lib/router.tsx';
 import { DataTable } from '../../components/data-table.tsx';
 import { ConfirmAction } from './confirm-action.tsx';
 import { HealthPanel } from './health-panel.tsx';
+import { ReportsPanel } from './reports-panel.tsx';
 import { TeamsPanel } from './teams-panel.tsx';
 
 type SubmissionStatus = ApiSchema<'Submission'>['status'];
 
-const SECTIONS = ['participants', 'submissions', 'teams', 'phases', 'exports', 'logs', 'health'] as const;
+const SECTIONS = ['participants', 'submissions', 'teams', 'phases', 'exports', 'logs', 'health', 'reports'] as const;
 
 /** The organiser console (lazy-loaded; the API refuses every /admin route to anyone else anyway). */
 export default function ConsolePage({ challengeId, section }: { challengeId: string; section: string }) {
@@ -49,6 +50,7 @@ export default function ConsolePage({ challengeId, section }: { challengeId: str
         {section === 'exports' && <Exports challenge={challenge.data} />}
         {section === 'logs' && <Logs challenge={challenge.data} />}
         {section === 'health' && <HealthPanel challenge={challenge.data} />}
+        {section === 'reports' && <ReportsPanel challenge={challenge.data} />}
       </section>
     </>
   );
