@@ -210,3 +210,59 @@ describe('notifications in the browser', () => {
     }
   }, 120_000);
 });
+
+describe('reports in the organiser console', () => {
+  it("a participant reports a post; the organiser finds it in the console's Reports tab and hides it with a reason", async () => {
+    const cleo = await (await harness.context()).newPage();
+    await join(cleo, 'cleo-forum@example.org');
+    await cleo.goto('/c/tissuenet/discussion');
+    await cleo.getByLabel('Title', { exact: true }).fill('Sharing my tiling script');
+    await cleo.getByLabel('Message').fill('It cuts the slides into 512-pixel tiles.');
+    await cleo.getByRole('button', { name: 'Post topic' }).click();
+    await cleo.getByRole('heading', { name: 'Sharing my tiling script' }).waitFor();
+    const reportedTopic = new URL(cleo.url()).pathname;
+    await cleo.getByLabel('Your reply').fill('Also, here are the test labels I scraped from the server.');
+    await cleo.getByRole('button', { name: 'Reply', exact: true }).click();
+    await cleo.getByRole('heading', { name: '1 reply' }).waitFor();
+
+    await competitor.goto(reportedTopic);
+    const offending = competitor.locator('section.post', { hasText: 'test labels I scraped' });
+    await offending.getByRole('button', { name: 'Report' }).click();
+    await offending.getByLabel('Why report it?').fill('Leaks the hidden test labels');
+    await offending.getByRole('button', { name: 'Report' }).last().click();
+    await offending.getByText('Reported to the organisers.').waitFor();
+
+    await organiser.setViewportSize({ width: 1280, height: 800 });
+    await organiser.goto('/console/tissuenet');
+    await organiser.getByRole('link', { name: 'Reports' }).click();
+    const row = organiser.locator('tr', { hasText: 'test labels I scraped' });
+    await row.waitFor();
+    await expect(row.textContent()).resolves.toMatch(/Sharing my tiling script.*1 participant.*Leaks the hidden test labels/);
+    await organiser.waitForLoadState('networkidle');
+    expect(await seriousViolations(organiser)).toEqual([]);
+
+    await row.getByRole('button', { name: 'Hide…' }).click();
+    const dialog = organiser.getByRole('dialog', { name: 'Hide this post?' });
+    const hide = dialog.getByRole('button', { name: 'Hide' });
+    expect(await hide.isDisabled()).toBe(true);
+    expect(await seriousViolations(organiser)).toEqual([]);
+    await dialog.getByLabel('Reason (kept in the audit log)').fill('Leaked test labels');
+    await hide.click();
+    await row.locator('.hidden-mark').waitFor();
+    expect(await row.getByRole('button', { name: 'Hide…' }).count()).toBe(0);
+    await dialog.waitFor({ state: 'detached' });
+
+    // Readers see only that it was hidden; the link opens the topic for the organiser, with the reason.
+    await competitor.reload();
+    await competitor.getByText('This post was hidden by an organiser.').waitFor();
+    expect(await competitor.getByText('test labels I scraped').count()).toBe(0);
+    await row.getByRole('link', { name: 'Sharing my tiling script' }).click();
+    await organiser.getByText('Hidden by an organiser: Leaked test labels').waitFor();
+
+    await organiser.setViewportSize({ width: 390, height: 844 });
+    await organiser.goto('/console/tissuenet/reports');
+    await organiser.locator('tr', { hasText: 'test labels I scraped' }).waitFor();
+    await organiser.waitForLoadState('networkidle');
+    expect(await organiser.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  }, 120_000);
+});
