@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { seriousViolations, signInThroughBrowser, startWebHarness, type WebHarness } from './web-harness.ts';
+import { answerRegistrationQuestions, seriousViolations, signInThroughBrowser, startWebHarness, type WebHarness } from './web-harness.ts';
 
 // page.evaluate bodies run in the browser; these name its globals for the type checker (module-scoped).
 declare const localStorage: { getItem(key: string): string | null };
@@ -21,17 +21,11 @@ afterAll(async () => {
   await harness?.close();
 });
 
-/** Joins TissueNet through its Join tab, answering the organisers' registration questions. */
+/** Joins TissueNet through its Join tab, answering the organisers' registration questions (the country one with a country). */
 async function join(page: Page, email: string) {
   await page.goto('/c/tissuenet/join');
   await signInThroughBrowser(page, email, { buttonName: /^Sign in to join$/ });
-  const questions = page.locator('fieldset input[type=text], fieldset select');
-  for (let index = 0; index < (await questions.count()); index += 1) {
-    const question = questions.nth(index);
-    if ((await question.evaluate((element) => element.tagName)) === 'SELECT') await question.selectOption({ index: 1 });
-    else await question.fill('Institut Curie');
-  }
-  for (const box of await page.locator('fieldset input[type=checkbox]').all()) await box.check();
+  await answerRegistrationQuestions(page);
   await page.getByLabel(/I have read and accept the rules/).check();
   await page.getByRole('button', { name: 'Accept the rules and join' }).click();
   await page.getByTestId('registration-status').waitFor();
