@@ -22,6 +22,8 @@ export interface IsolatedNetworkProps {
   s3Resources: string[];
   /** Table ARN jobs may reach through the DynamoDB endpoint (its indexes are added). */
   tableArn: string;
+  /** The mail queue the rescore job queues e-mails on: the SQS endpoint admits sqs:SendMessage to it alone. */
+  mailQueueArn: string;
 }
 
 /**
@@ -113,6 +115,23 @@ export class IsolatedNetwork extends Construct {
         }),
       );
     }
+
+    // SQS: the rescore job queues its e-mails (bindJobMailQueue). Sending to the mail queue only, so
+    // the endpoint carries nothing out to another queue, even with this account's credentials.
+    const sqs = this.vpc.addInterfaceEndpoint('Sqs', {
+      service: InterfaceVpcEndpointAwsService.SQS,
+      privateDnsEnabled: true,
+      securityGroups: [endpointsSecurityGroup],
+      open: false,
+    });
+    sqs.addToPolicy(
+      new PolicyStatement({
+        principals: [new AnyPrincipal()],
+        actions: ['sqs:SendMessage'],
+        resources: [props.mailQueueArn],
+        conditions: { StringEquals: { 'aws:PrincipalAccount': stack.account } },
+      }),
+    );
 
     this.jobsSecurityGroup = new SecurityGroup(this, 'JobsSecurityGroup', {
       vpc: this.vpc,

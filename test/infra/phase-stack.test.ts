@@ -49,7 +49,7 @@ describe('phase stack network', () => {
     }
   });
 
-  it('reaches AWS through endpoints for S3, DynamoDB, ECR, CloudWatch Logs and the ECS agent', () => {
+  it('reaches AWS through endpoints for S3, DynamoDB, ECR, CloudWatch Logs, the ECS agent and SQS (the mail queue)', () => {
     // Service names end in `.<service>`, whether plain strings or joined with the region token.
     const services = Object.values(learning.findResources('AWS::EC2::VPCEndpoint')).map((endpoint) => {
       const name = endpoint.Properties.ServiceName;
@@ -64,6 +64,7 @@ describe('phase stack network', () => {
       'ecs-telemetry',
       'logs',
       's3',
+      'sqs',
     ]);
   });
 
@@ -75,8 +76,9 @@ describe('phase stack network', () => {
     expect(s3Resources).toContain('starport-layer-bucket');
     expect(s3Resources).not.toContain('"*"');
     const interfaces = endpoints.filter((endpoint) => endpoint.Properties.VpcEndpointType === 'Interface');
-    expect(interfaces).toHaveLength(6);
+    expect(interfaces).toHaveLength(7);
     for (const endpoint of interfaces) {
+      expect(endpoint.Properties.PolicyDocument.Statement).toHaveLength(1);
       expect(endpoint.Properties.PolicyDocument.Statement[0].Condition).toEqual({ StringEquals: { 'aws:PrincipalAccount': { Ref: 'AWS::AccountId' } } });
     }
   });
