@@ -29,7 +29,7 @@ if (rescoreId) {
   const issuer = receipts();
   // Teams whose score changed are told in the app and by e-mail, queued on the mail queue the job
   // definition binds; the mail sender signs the unsubscribe links, so the job holds no secret.
-  const notifying = { ...ctx, notifications: await notificationChannelFromEnv({ unsubscribeSecret: false }) };
+  const notifying = { ...ctx, notifications: notificationChannelFromEnv({ unsubscribeSecret: false }) };
   await runJob('rescore', { rescoreId }, async () => {
     const { outcome, request } = await runRescoreJob(notifying, rescoreId, issuer);
     return { outcome, status: request.status, counts: request.counts, scorerVersion: request.scorerVersion };
