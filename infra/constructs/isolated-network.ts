@@ -24,6 +24,8 @@ export interface IsolatedNetworkProps {
   tableArn: string;
   /** The mail queue the rescore job queues e-mails on: the SQS endpoint admits sqs:SendMessage to it alone. */
   mailQueueArn: string;
+  /** The receipt-signing key the scoring job signs with: the KMS endpoint admits kms:Sign and kms:GetPublicKey on it alone. */
+  receiptKeyArn: string;
 }
 
 /**
@@ -129,6 +131,23 @@ export class IsolatedNetwork extends Construct {
         principals: [new AnyPrincipal()],
         actions: ['sqs:SendMessage'],
         resources: [props.mailQueueArn],
+        conditions: { StringEquals: { 'aws:PrincipalAccount': stack.account } },
+      }),
+    );
+
+    // KMS: the scoring job signs receipts (bindReceiptSigner). That key and those two actions only:
+    // no other key can be used or decrypted through the endpoint. (S3 calls KMS itself for the labels.)
+    const kms = this.vpc.addInterfaceEndpoint('Kms', {
+      service: InterfaceVpcEndpointAwsService.KMS,
+      privateDnsEnabled: true,
+      securityGroups: [endpointsSecurityGroup],
+      open: false,
+    });
+    kms.addToPolicy(
+      new PolicyStatement({
+        principals: [new AnyPrincipal()],
+        actions: ['kms:Sign', 'kms:GetPublicKey'],
+        resources: [props.receiptKeyArn],
         conditions: { StringEquals: { 'aws:PrincipalAccount': stack.account } },
       }),
     );

@@ -103,6 +103,7 @@ export class PhaseStack extends Stack {
       s3Resources: [data.hidden, data.datasets, data.submissions, data.predictions].flatMap((bucket) => [bucket.bucketArn, bucket.arnForObjects('*')]),
       tableArn: data.table.tableArn,
       mailQueueArn: mailQueue.queueArn,
+      receiptKeyArn: data.receiptKey.keyArn,
     });
 
     assertDataMountServable(phase);
