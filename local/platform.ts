@@ -18,8 +18,10 @@ import { createDevIssuer } from '#shared/identity/dev-issuer.ts';
 import { startLocalIdentity, type LocalIdentity } from './identity/local-identity.ts';
 import type { MailDeliverySettings, NotificationChannel } from '#shared/notifications/mail-delivery.ts';
 import { sendQueuedMails } from '#shared/notifications/send-queued-mails.ts';
+import { NOTIFICATION_ENV } from '#shared/notifications/notification-env.ts';
 import { sendPhaseReminder, type PhaseReminderInput } from '#shared/notifications/phase-reminders.ts';
 import { localMailQueue, type LocalMailQueue } from './mail/local-mail-queue.ts';
+import { startLocalSqsEndpoint } from './mail/local-sqs-endpoint.ts';
 import { startLocalReminderScheduler, type LocalReminderScheduler } from './phase-reminders/local-reminder-scheduler.ts';
 import { listChallenges } from '#shared/challenge/challenge-registry.ts';
 import { localUnsubscribeSecret } from './mail/unsubscribe-secret.ts';
@@ -168,6 +170,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   // In memory (tests): a key of this run only, in a folder removed on close.
   const keyDir = persist ? settings.dataDir : await mkdtemp(join(tmpdir(), 'podium-receipt-key-'));
   const receiptKey = await ensureLocalReceiptKey(keyDir, config);
+  const jobMailEndpoint = await startLocalSqsEndpoint(mailQueue, settings.host);
   const jobRunner: LocalJobRunner = new LocalJobRunner({
     config,
     // The work folder stands for the instance volume; the sandbox uid must traverse its parents.
@@ -176,6 +179,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       config,
       join(tmpdir(), 'podium-job-work'),
       localReceiptJobEnvironment(receiptKey, { hostProcesses: !options.jobLauncher }),
+      // A rescore job queues its e-mails on the local mail queue, through an SQS stand-in (host processes only).
+      (spec): Record<string, string> => (options.jobLauncher ? {} : { [NOTIFICATION_ENV.mailQueueUrl]: jobMailEndpoint.queueUrlOf(spec.challengeId) }),
     ),
     onEvent: (event) => onJobStateChange(jobStateHandlerCtx, runnerAs('job-state-handler'), event, pipelineSettings),
     concurrency: options.jobConcurrency ?? {},
@@ -312,6 +317,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       stopAllSandboxes();
       await trainingWorker.idle();
       await jobRunner.close();
+      await jobMailEndpoint.close();
       await identity.close();
       await servers.close();
       await mailSink.close();

@@ -1,5 +1,6 @@
 import { contextFromEnv } from '#shared/context.ts';
 import { runRescoreJob } from '#shared/leaderboard/run-rescore-job.ts';
+import { notificationChannelFromEnv } from '#shared/notifications/notification-env.ts';
 import { JOB_ENV } from '#shared/pipeline/queue-jobs.ts';
 import { RUNTIME_IMAGE_ENV } from '#shared/receipts/issue-receipt.ts';
 import { receiptSignerFromEnv } from '#shared/receipts/kms-receipt-key.ts';
@@ -17,6 +18,7 @@ import { configuredOrExit, jobSubjectFromEnv, requiredEnv, runJob } from '../job
  * With JOB_ENV.rescoreId set, the same image (and role: the only one that reads labels) runs an
  * organiser's rescore request instead; its outcome is recorded on the request. With JOB_ENV.rerunId
  * it compares an organiser's reruns with the original runs (shared/reruns/run-compare-job.ts).
+ * A rescore queues its "rescore done" e-mails on the mail queue (PODIUM_MAIL_QUEUE_URL).
  */
 const ctx = configuredOrExit(() => contextFromEnv(['tableName', 'hiddenBucket', 'datasetsBucket', 'predictionsBucket']));
 const rescoreId = process.env[JOB_ENV.rescoreId];
@@ -25,8 +27,11 @@ const rerunId = process.env[JOB_ENV.rerunId];
 const receipts = () => configuredOrExit(() => ({ signer: receiptSignerFromEnv(), runtimeImage: requiredEnv(RUNTIME_IMAGE_ENV) }));
 if (rescoreId) {
   const issuer = receipts();
+  // Teams whose score changed are told in the app and by e-mail, queued on the mail queue the job
+  // definition binds; the mail sender signs the unsubscribe links, so the job holds no secret.
+  const notifying = { ...ctx, notifications: notificationChannelFromEnv({ unsubscribeSecret: false }) };
   await runJob('rescore', { rescoreId }, async () => {
-    const { outcome, request } = await runRescoreJob(ctx, rescoreId, issuer);
+    const { outcome, request } = await runRescoreJob(notifying, rescoreId, issuer);
     return { outcome, status: request.status, counts: request.counts, scorerVersion: request.scorerVersion };
   });
 } else if (rerunId) {

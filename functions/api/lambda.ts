@@ -13,7 +13,8 @@ import { createApp } from './app.ts';
 // The API uses the job runner rarely (cancels, rescore jobs), so the Batch client is a chunk loaded on first use.
 const jobRunner = lazyJobRunner(async () => new (await import('#shared/jobs/batch-job-runner.ts')).BatchJobRunner());
 // Notifications queue e-mails; the unsubscribe route verifies links with the secret (both bound by the definition).
-const ctx = { ...contextFromEnv(FUNCTION_STORAGE.api), notifications: await notificationChannelFromEnv({ unsubscribeSecret: true }) };
+// The SQS and Secrets Manager clients are chunks loaded by the first e-mail queued and the first link verified.
+const ctx = { ...contextFromEnv(FUNCTION_STORAGE.api), notifications: notificationChannelFromEnv({ unsubscribeSecret: true }) };
 // Training jobs go to the phase's training queue (SubmitJob, TerminateJob), also loaded on first use.
 let trainingBatch: Promise<TrainingLauncher> | undefined;
 const onBatch = () => (trainingBatch ??= import('#shared/training/batch-training-launcher.ts').then((module) => module.batchTrainingLauncher(ctx)));

@@ -7,7 +7,7 @@ import { onJobStateChange } from '#shared/pipeline/on-job-state-change.ts';
 import { onTrainingJobStateChange, trainingEventFromBatch } from '#shared/training/on-training-job-state.ts';
 
 // Submission outcomes are told to the team: e-mails go through the mail queue its definition binds.
-const ctx = { ...contextFromEnv(FUNCTION_STORAGE.jobStateHandler), notifications: await notificationChannelFromEnv({ unsubscribeSecret: false }) };
+const ctx = { ...contextFromEnv(FUNCTION_STORAGE.jobStateHandler), notifications: notificationChannelFromEnv({ unsubscribeSecret: false }) };
 const jobRunner = new BatchJobRunner();
 
 /** EventBridge "Batch Job State Change" → advance the submission or training job. Non-Podium jobs are ignored. */

@@ -7,7 +7,7 @@ import { onArchiveUploaded, uploadedObjectOf } from '#shared/pipeline/on-archive
 
 // Built once per container and reused across warm invocations.
 // Submission outcomes are told to the team: e-mails go through the mail queue its definition binds.
-const ctx = { ...contextFromEnv(FUNCTION_STORAGE.uploadHandler), notifications: await notificationChannelFromEnv({ unsubscribeSecret: false }) };
+const ctx = { ...contextFromEnv(FUNCTION_STORAGE.uploadHandler), notifications: notificationChannelFromEnv({ unsubscribeSecret: false }) };
 const jobRunner = new BatchJobRunner();
 
 /** S3 ObjectCreated on the submissions bucket → validate the archive and queue its jobs. */

@@ -22,6 +22,10 @@ export interface IsolatedNetworkProps {
   s3Resources: string[];
   /** Table ARN jobs may reach through the DynamoDB endpoint (its indexes are added). */
   tableArn: string;
+  /** The mail queue the rescore job queues e-mails on: the SQS endpoint admits sqs:SendMessage to it alone. */
+  mailQueueArn: string;
+  /** The receipt-signing key the scoring job signs with: the KMS endpoint admits kms:Sign and kms:GetPublicKey on it alone. */
+  receiptKeyArn: string;
 }
 
 /**
@@ -113,6 +117,40 @@ export class IsolatedNetwork extends Construct {
         }),
       );
     }
+
+    // SQS: the rescore job queues its e-mails (bindJobMailQueue). Sending to the mail queue only, so
+    // the endpoint carries nothing out to another queue, even with this account's credentials.
+    const sqs = this.vpc.addInterfaceEndpoint('Sqs', {
+      service: InterfaceVpcEndpointAwsService.SQS,
+      privateDnsEnabled: true,
+      securityGroups: [endpointsSecurityGroup],
+      open: false,
+    });
+    sqs.addToPolicy(
+      new PolicyStatement({
+        principals: [new AnyPrincipal()],
+        actions: ['sqs:SendMessage'],
+        resources: [props.mailQueueArn],
+        conditions: { StringEquals: { 'aws:PrincipalAccount': stack.account } },
+      }),
+    );
+
+    // KMS: the scoring job signs receipts (bindReceiptSigner). That key and those two actions only:
+    // no other key can be used or decrypted through the endpoint. (S3 calls KMS itself for the labels.)
+    const kms = this.vpc.addInterfaceEndpoint('Kms', {
+      service: InterfaceVpcEndpointAwsService.KMS,
+      privateDnsEnabled: true,
+      securityGroups: [endpointsSecurityGroup],
+      open: false,
+    });
+    kms.addToPolicy(
+      new PolicyStatement({
+        principals: [new AnyPrincipal()],
+        actions: ['kms:Sign', 'kms:GetPublicKey'],
+        resources: [props.receiptKeyArn],
+        conditions: { StringEquals: { 'aws:PrincipalAccount': stack.account } },
+      }),
+    );
 
     this.jobsSecurityGroup = new SecurityGroup(this, 'JobsSecurityGroup', {
       vpc: this.vpc,

@@ -5,7 +5,7 @@ import { Action, EcsEc2ContainerDefinition, EcsJobDefinition, EcsVolume, LinuxPa
 import { ContainerImage, LogDriver } from 'aws-cdk-lib/aws-ecs';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { CfnSchedule } from 'aws-cdk-lib/aws-scheduler';
-import { Queue } from 'aws-cdk-lib/aws-sqs';
+import { type IQueue, Queue } from 'aws-cdk-lib/aws-sqs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
@@ -32,6 +32,7 @@ import { AUDIT_LOG_RETENTION } from '../audit-retention.ts';
 import { PhaseAlarms } from '../constructs/phase-alarms.ts';
 import { PodiumFunction } from '../constructs/podium-function.ts';
 import { mailQueueName } from '#shared/notifications/mail-queue.ts';
+import { NOTIFICATION_ENV } from '#shared/notifications/notification-env.ts';
 import { phaseReminderTimes, type PhaseReminderInput } from '#shared/notifications/phase-reminders.ts';
 import { TrainingJob } from '../constructs/training-job.ts';
 import { inferenceImage as phaseInferenceImage, onlyJobSources } from '../runtime-image-asset.ts';
@@ -91,9 +92,18 @@ export class PhaseStack extends Stack {
     // The last phase decides the final ranking: on-demand capacity, warm during its window.
     const isFinal = challenge.phases.at(-1)?.id === phase.id;
 
+    // The platform's mail queue, addressed by its deterministic name (no reference to the platform stack).
+    const queueName = mailQueueName(challengeId);
+    const mailQueue = Queue.fromQueueAttributes(this, 'MailQueue', {
+      queueArn: this.formatArn({ service: 'sqs', resource: queueName }),
+      queueUrl: `https://sqs.${this.region}.${this.urlSuffix}/${this.account}/${queueName}`,
+    });
+
     this.network = new IsolatedNetwork(this, 'Network', {
       s3Resources: [data.hidden, data.datasets, data.submissions, data.predictions].flatMap((bucket) => [bucket.bucketArn, bucket.arnForObjects('*')]),
       tableArn: data.table.tableArn,
+      mailQueueArn: mailQueue.queueArn,
+      receiptKeyArn: data.receiptKey.keyArn,
     });
 
     assertDataMountServable(phase);
@@ -215,6 +225,8 @@ export class PhaseStack extends Stack {
       [RUNTIME_IMAGE_ENV]: `cdk-asset:${inferenceImage.assetHash}`,
     };
     bindReceiptSigner(this.scoringRole, scoringEnvironment, data.receiptKey);
+    // The rescore job (same definition) tells each team whose score changed, in the app and by e-mail.
+    bindJobMailQueue(this.scoringRole, scoringEnvironment, mailQueue);
 
     const scoringJob = new EcsJobDefinition(this, 'ScoringJob', {
       jobDefinitionName: batchNames.scoringJobDefinition(challengeId, phase.id),
@@ -274,7 +286,7 @@ export class PhaseStack extends Stack {
       costTag: { key: PHASE_STACK_TAG, value: this.stackName },
     });
 
-    this.reminder = this.createReminders(challenge, phase, data);
+    this.reminder = this.createReminders(challenge, phase, data, mailQueue);
 
     for (const job of [inferenceJob, scoringJob]) {
       acknowledge(
@@ -291,12 +303,7 @@ export class PhaseStack extends Stack {
    * nothing else. The function notifies the approved participants (shared/notifications/phase-reminders.ts)
    * and queues e-mails on the platform's mail queue, addressed by its deterministic name.
    */
-  private createReminders(challenge: Challenge, phase: PhaseDefinition, data: DataResources): PodiumFunction {
-    const queueName = mailQueueName(challenge.id);
-    const mailQueue = Queue.fromQueueAttributes(this, 'MailQueue', {
-      queueArn: this.formatArn({ service: 'sqs', resource: queueName }),
-      queueUrl: `https://sqs.${this.region}.${this.urlSuffix}/${this.account}/${queueName}`,
-    });
+  private createReminders(challenge: Challenge, phase: PhaseDefinition, data: DataResources, mailQueue: IQueue): PodiumFunction {
     const reminder = new PodiumFunction(this, 'PhaseReminder', {
       entry: 'functions/phase-reminder/lambda.ts',
       challengeId: challenge.id,
@@ -427,6 +434,16 @@ export function bindReceiptSigner(role: Role, environment: Record<string, string
   environment[RECEIPT_KEY_ENV] = key.keyArn;
   // GetPublicKey: the job publishes the key's public half with its first receipt (shared/receipts/receipt-keys.ts).
   role.addToPolicy(new PolicyStatement({ actions: ['kms:Sign', 'kms:GetPublicKey'], resources: [key.keyArn] }));
+}
+
+/**
+ * Lets a job queue e-mails (one message per event and recipient), as `PodiumFunction.bindMailQueue`
+ * lets a function: names the queue (PODIUM_MAIL_QUEUE_URL) and grants sqs:SendMessage on it alone,
+ * together. The isolated network's SQS endpoint admits that one action on that one queue.
+ */
+export function bindJobMailQueue(role: Role, environment: Record<string, string>, queue: IQueue): void {
+  environment[NOTIFICATION_ENV.mailQueueUrl] = queue.queueUrl;
+  role.addToPolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [queue.queueArn] }));
 }
 
 /** Tag on every resource of a phase, and on the instances and volumes Batch launches: its cost budget filters on it. */

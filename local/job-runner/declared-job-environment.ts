@@ -1,5 +1,6 @@
 import { batchNames } from '#shared/jobs/batch-names.ts';
 import { JOB_IMAGE, type JobSpec } from '#shared/jobs/job-runner.ts';
+import { NOTIFICATION_ENV } from '#shared/notifications/notification-env.ts';
 import { MOUNTED_INPUTS_ENV } from '#shared/pipeline/mounted-inputs.ts';
 import { WORK_DIR_ENV } from '#shared/pipeline/run-inference-job.ts';
 import { STORAGE_ENV, type StorageConfig } from '#shared/storage/storage-config.ts';
@@ -18,7 +19,10 @@ const LOCAL_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 
  * folder is a local folder here; the instance's hidden-inputs mount (MOUNTED_INPUTS_ENV) has no
  * stand-in for a process, which downloads its inputs instead (the containers of `npm run parity`
  * get the mount: local/job-runner/instance-mounts.ts). `platformEnvironment` is what the local stack provides beside the
- * endpoints (the receipt key file standing in for KMS: local/receipt-key.ts).
+ * endpoints (the receipt key file standing in for KMS: local/receipt-key.ts). `standIns` gives the
+ * local value of a declared variable the stack stands in for (the mail queue's URL: the local SQS
+ * endpoint, local/mail/local-sqs-endpoint.ts), set only where the definition declares it; without
+ * one, a declared mail queue is left out and the job's notifications stay in the app.
  *
  * @example const environmentOf = declaredJobEnvironment(contracts, config, '/tmp/podium-jobs');
  */
@@ -27,6 +31,7 @@ export function declaredJobEnvironment(
   config: StorageConfig,
   workRoot: string,
   platformEnvironment: Record<string, string> = {},
+  standIns: (spec: JobSpec) => Record<string, string> = () => ({}),
 ): (spec: JobSpec) => Record<string, string> {
   return (spec) => {
     const definition =
@@ -36,10 +41,11 @@ export function declaredJobEnvironment(
     const contract = contracts.get(definition);
     if (!contract) throw new Error(`no job definition ${definition} in the synthesized templates (is ${spec.challengeId}/${spec.phaseId} deployed?)`);
     const importValue = importValueResolver(spec.challengeId, config);
+    const local = standIns(spec);
     const declared = Object.fromEntries(
       Object.entries(contract.environment)
-        .filter(([name]) => name !== MOUNTED_INPUTS_ENV)
-        .map(([name, value]) => [name, name === WORK_DIR_ENV ? workRoot : resolveCfnValue(name, value, importValue)]),
+        .filter(([name]) => name !== MOUNTED_INPUTS_ENV && (name !== NOTIFICATION_ENV.mailQueueUrl || local[name] !== undefined))
+        .map(([name, value]) => [name, name === WORK_DIR_ENV ? workRoot : (local[name] ?? resolveCfnValue(name, value, importValue))]),
     );
     return {
       ...declared,

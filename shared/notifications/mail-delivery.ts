@@ -35,10 +35,13 @@ export interface MailOutbox {
   enqueue(jobs: readonly MailJob[]): Promise<void>;
 }
 
-/** What a context needs to notify: the outbox, and (where links are verified: the API) the secret unsubscribe links are signed with. */
+/**
+ * What a context needs to notify: the outbox, and (where links are verified: the API) the secret
+ * unsubscribe links are signed with, or how to read it on first use (Secrets Manager on AWS).
+ */
 export interface NotificationChannel {
   outbox: MailOutbox;
-  unsubscribeSecret?: string;
+  unsubscribeSecret?: string | (() => Promise<string>);
 }
 
 export interface MailDeliverySettings {

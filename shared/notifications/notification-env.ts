@@ -26,20 +26,30 @@ export async function unsubscribeSecretFromEnv(env: NodeJS.ProcessEnv = process.
   return result.SecretString;
 }
 
+/** A load run on first use and kept; one that fails is run again on the next use (a throttled Secrets Manager call is not kept). */
+function onFirstUse<T>(load: () => Promise<T>): () => Promise<T> {
+  let loaded: Promise<T> | undefined;
+  return () =>
+    (loaded ??= load().catch((error: unknown) => {
+      loaded = undefined;
+      throw error;
+    }));
+}
+
 /**
- * What a notifying Lambda queues e-mails with: the mail queue its definition binds, and the
+ * What a notifying Lambda or job queues e-mails with: the mail queue its definition binds, and the
  * unsubscribe secret when it also verifies links (the API). Without a bound queue, notifications
- * stay in the app.
+ * stay in the app. Nothing is loaded at init: the SQS client on the first e-mail queued, the
+ * secret (and the Secrets Manager client) on the first link verified; a missing variable still
+ * fails the init.
  */
-export async function notificationChannelFromEnv(
-  options: { unsubscribeSecret: boolean },
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<NotificationChannel | undefined> {
+export function notificationChannelFromEnv(options: { unsubscribeSecret: boolean }, env: NodeJS.ProcessEnv = process.env): NotificationChannel | undefined {
   const queueUrl = env[NOTIFICATION_ENV.mailQueueUrl];
   if (!queueUrl) return undefined;
-  const { sqsMailOutbox } = await import('./sqs-mail-outbox.ts');
+  if (options.unsubscribeSecret) requiredEnv(env, NOTIFICATION_ENV.unsubscribeSecretArn);
+  const outbox = onFirstUse(async () => (await import('./sqs-mail-outbox.ts')).sqsMailOutbox(queueUrl));
   return {
-    outbox: sqsMailOutbox(queueUrl),
-    ...(options.unsubscribeSecret ? { unsubscribeSecret: await unsubscribeSecretFromEnv(env) } : {}),
+    outbox: { enqueue: async (jobs) => (await outbox()).enqueue(jobs) },
+    ...(options.unsubscribeSecret ? { unsubscribeSecret: onFirstUse(() => unsubscribeSecretFromEnv(env)) } : {}),
   };
 }

@@ -1,5 +1,6 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { batchNames } from '#shared/jobs/batch-names.ts';
 import { MAIL_QUEUE, mailQueueName } from '#shared/notifications/mail-queue.ts';
 import { NOTIFICATION_ENV } from '#shared/notifications/notification-env.ts';
 import { synthesisePodium, type SynthesisedPodium } from './podium-app.ts';
@@ -154,5 +155,57 @@ describe('phase reminders', () => {
     const send = statementsOfFunction(phase, 'PhaseReminder').filter((statement) => actionsOf([statement]).includes('sqs:SendMessage'));
     expect(send).toHaveLength(1);
     expect(JSON.stringify(send[0]!.Resource)).toContain(`:${mailQueueName('tissuenet')}`);
+  });
+});
+
+describe('the rescore job', () => {
+  const jobDefinition = (template: Template, name: string) =>
+    Object.values(template.findResources('AWS::Batch::JobDefinition')).find((definition) => definition.Properties.JobDefinitionName === name)!;
+  /** The mail queue's ARN as the phase stack renders it: the queue the reminder sends to, named by mailQueueName. */
+  const queueArnIn = (phase: Template) => {
+    const [send] = statementsOfFunction(phase, 'PhaseReminder').filter((statement) => actionsOf([statement]).includes('sqs:SendMessage'));
+    expect(JSON.stringify(send!.Resource)).toContain(`:${mailQueueName('tissuenet')}"`);
+    return send!.Resource;
+  };
+
+  it.each(['learning', 'final'])(
+    'runs in the %s scoring definition with the mail queue named in its environment and sqs:SendMessage on that queue alone',
+    (phaseId) => {
+      const phase = podium.template(podium.stacks.phases.get(phaseId)!);
+      const scoring = jobDefinition(phase, batchNames.scoringJobDefinition('tissuenet', phaseId));
+      const env = Object.fromEntries(
+        (scoring.Properties.ContainerProperties.Environment as { Name: string; Value: unknown }[]).map((variable) => [variable.Name, variable.Value]),
+      );
+      expect(JSON.stringify(env[NOTIFICATION_ENV.mailQueueUrl])).toContain(`/${mailQueueName('tissuenet')}`);
+      // The mail sender signs unsubscribe links: the job needs no secret.
+      expect(env[NOTIFICATION_ENV.unsubscribeSecretArn]).toBeUndefined();
+      const statements = statementsOfRole(phase, scoring.Properties.ContainerProperties.JobRoleArn['Fn::GetAtt'][0]);
+      const sqs = statements.filter((statement) => actionsOf([statement]).some((action) => action.startsWith('sqs:')));
+      expect(sqs).toEqual([{ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: queueArnIn(phase) }]);
+      expect(actionsOf(statements).filter((action) => action.startsWith('secretsmanager:'))).toEqual([]);
+
+      // Inference runs competitor code: no queue, no SQS grant.
+      const inference = jobDefinition(phase, batchNames.inferenceJobDefinition('tissuenet', phaseId));
+      expect(JSON.stringify(inference.Properties.ContainerProperties.Environment)).not.toContain(NOTIFICATION_ENV.mailQueueUrl);
+      const inferenceRole = inference.Properties.ContainerProperties.JobRoleArn['Fn::GetAtt'][0];
+      expect(actionsOf(statementsOfRole(phase, inferenceRole)).filter((action) => action.startsWith('sqs:'))).toEqual([]);
+    },
+  );
+
+  it('reaches SQS from the isolated subnets through an endpoint that admits sending to the mail queue only', () => {
+    const phase = podium.template(podium.stacks.phases.get('learning')!);
+    const endpoints = Object.values(phase.findResources('AWS::EC2::VPCEndpoint')).filter((endpoint) =>
+      JSON.stringify(endpoint.Properties.ServiceName).includes('.sqs'),
+    );
+    expect(endpoints).toHaveLength(1);
+    expect(endpoints[0]!.Properties.PolicyDocument.Statement).toEqual([
+      {
+        Effect: 'Allow',
+        Principal: { AWS: '*' },
+        Action: 'sqs:SendMessage',
+        Resource: queueArnIn(phase),
+        Condition: { StringEquals: { 'aws:PrincipalAccount': { Ref: 'AWS::AccountId' } } },
+      },
+    ]);
   });
 });

@@ -49,7 +49,7 @@ describe('phase stack network', () => {
     }
   });
 
-  it('reaches AWS through endpoints for S3, DynamoDB, ECR, CloudWatch Logs and the ECS agent', () => {
+  it('reaches AWS through endpoints for S3, DynamoDB, ECR, CloudWatch Logs, the ECS agent, SQS (the mail queue) and KMS (receipts)', () => {
     // Service names end in `.<service>`, whether plain strings or joined with the region token.
     const services = Object.values(learning.findResources('AWS::EC2::VPCEndpoint')).map((endpoint) => {
       const name = endpoint.Properties.ServiceName;
@@ -62,8 +62,10 @@ describe('phase stack network', () => {
       'ecs',
       'ecs-agent',
       'ecs-telemetry',
+      'kms',
       'logs',
       's3',
+      'sqs',
     ]);
   });
 
@@ -75,10 +77,27 @@ describe('phase stack network', () => {
     expect(s3Resources).toContain('starport-layer-bucket');
     expect(s3Resources).not.toContain('"*"');
     const interfaces = endpoints.filter((endpoint) => endpoint.Properties.VpcEndpointType === 'Interface');
-    expect(interfaces).toHaveLength(6);
+    expect(interfaces).toHaveLength(8);
     for (const endpoint of interfaces) {
+      expect(endpoint.Properties.PolicyDocument.Statement).toHaveLength(1);
       expect(endpoint.Properties.PolicyDocument.Statement[0].Condition).toEqual({ StringEquals: { 'aws:PrincipalAccount': { Ref: 'AWS::AccountId' } } });
     }
+  });
+
+  it('admits through the KMS endpoint only signing with the receipt key (the scoring job could not sign receipts without it)', () => {
+    const kms = Object.values(learning.findResources('AWS::EC2::VPCEndpoint')).find((endpoint) =>
+      JSON.stringify(endpoint.Properties.ServiceName).includes('.kms'),
+    )!;
+    const [statement, ...others] = kms.Properties.PolicyDocument.Statement;
+    expect(others).toEqual([]);
+    expect(statement.Action).toEqual(['kms:Sign', 'kms:GetPublicKey']);
+    expect(JSON.stringify(statement.Resource)).toContain('ReceiptKey');
+    // The scoring role signs with the same key the endpoint admits.
+    const scoringKeys = Object.values(learning.findResources('AWS::IAM::Policy'))
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement)
+      .filter((grant: { Action: unknown }) => JSON.stringify(grant.Action).includes('kms:Sign'))
+      .map((grant: { Resource: unknown }) => JSON.stringify(grant.Resource));
+    expect(scoringKeys).toEqual([JSON.stringify(statement.Resource)]);
   });
 
   it('answers NXDOMAIN for names outside amazonaws.com (no DNS tunnelling)', () => {
