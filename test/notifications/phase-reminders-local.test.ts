@@ -38,7 +38,15 @@ describe('phase reminders on the local stack', () => {
   it('tells each participant once, in the app and by e-mail as their preferences say, when the clock passes a schedule', async () => {
     const rules = (await call<{ version: string }>('GET', '/challenges/tissuenet/rules')).body.version;
     const [ada, bob] = [await login('ada-reminder@example.org'), await login('bob-reminder@example.org')];
-    for (const token of [ada, bob]) expect((await call('POST', '/challenges/tissuenet/registration', token, { rulesVersion: rules })).status).toBe(200);
+    for (const token of [ada, bob])
+      expect(
+        (
+          await call('POST', '/challenges/tissuenet/registration', token, {
+            rulesVersion: rules,
+            answers: { affiliation: 'Institut Curie', country: 'France', 'data-use': true },
+          })
+        ).status,
+      ).toBe(200);
     // Bob wants no e-mail about closing phases, but still sees them in the app.
     expect((await call('PATCH', '/me/notification-preferences', bob, { 'phase.closing': { email: false } })).status).toBe(200);
 
