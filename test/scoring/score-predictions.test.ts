@@ -1,6 +1,6 @@
 import { appendFile, cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, sep } from 'node:path';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadChallenge, type Challenge } from '#shared/challenge/load-challenge.ts';
@@ -143,7 +143,7 @@ describe('offlineScore (podium score)', () => {
 
   it('prints every secondary score with its direction and precision', async () => {
     const challengeDir = join(workDir, 'with-secondary');
-    await cp('examples/tissuenet', challengeDir, { recursive: true, filter: (source) => !source.includes(`${sep}data`) });
+    await cp('examples/tissuenet', challengeDir, { recursive: true, filter: (source) => !source.startsWith(join('examples/tissuenet', 'data')) });
     await appendFile(
       join(challengeDir, 'challenge.yaml'),
       '\nsecondaryMetrics:\n  - { name: accuracy, kind: accuracy, precision: 2 }\n  - { name: loss, kind: mae }\n',
