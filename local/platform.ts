@@ -98,6 +98,8 @@ export interface LocalPlatformOptions {
   webAppDir?: string;
   /** How often due reminder schedules are looked for, and once at start (default 30 s; in memory 0: only on `phaseReminders.tick()`). */
   reminderIntervalMs?: number;
+  /** Lifetime of the ID tokens the web app's sign-in gets (default an hour; tests shorten it to see silent renewal). */
+  webTokenLifetimeSeconds?: number;
 }
 
 /**
@@ -258,7 +260,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     trainingLauncher: trainingWorker,
     devIssuer,
     // The web app's sign-in: authorization code + PKCE against the dev issuer, as the hosted UI on AWS.
-    localRouters: [devEndpointRoutes(localEndpoints), docsAssetRoutes(docsAssetsDir), localOAuthRoutes(devIssuer, () => ctx.now())],
+    localRouters: [devEndpointRoutes(localEndpoints), docsAssetRoutes(docsAssetsDir), localOAuthRoutes(devIssuer, () => ctx.now(), { ...(options.webTokenLifetimeSeconds ? { tokenLifetimeSeconds: options.webTokenLifetimeSeconds } : {}) })],
     docsAssetsBase: DOCS_ASSETS_BASE,
     verifier: identity.verifier(devIssuer.verifier),
   });

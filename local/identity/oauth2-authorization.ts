@@ -11,8 +11,15 @@ import { PodiumRouter } from '../../functions/api/router.ts';
  */
 export const LOCAL_OAUTH_CLIENT_ID = 'podium-local-web';
 const CODE_LIFETIME_MS = 60_000;
-/** Short on purpose, so the web app's silent refresh is exercised locally. */
+/** An hour, as Cognito's default ID token. */
 const TOKEN_LIFETIME_SECONDS = 3600;
+/** The web app renews a minute before expiry: a shorter lifetime would renew in a loop. */
+const MIN_TOKEN_LIFETIME_SECONDS = 65;
+
+export interface LocalOAuthOptions {
+  /** ID token lifetime; tests shorten it to see the web app renew its session unattended. */
+  tokenLifetimeSeconds?: number;
+}
 
 interface PendingCode {
   email: string;
@@ -22,7 +29,11 @@ interface PendingCode {
   expiresAt: number;
 }
 
-export function localOAuthRoutes(issuer: DevIssuer, now: () => Date = () => new Date()) {
+export function localOAuthRoutes(issuer: DevIssuer, now: () => Date = () => new Date(), options: LocalOAuthOptions = {}) {
+  const tokenLifetime = options.tokenLifetimeSeconds ?? TOKEN_LIFETIME_SECONDS;
+  if (!Number.isInteger(tokenLifetime) || tokenLifetime < MIN_TOKEN_LIFETIME_SECONDS) {
+    throw new Error(`tokenLifetimeSeconds: ${tokenLifetime} is not a whole number of seconds of at least ${MIN_TOKEN_LIFETIME_SECONDS}`);
+  }
   const codes = new Map<string, PendingCode>();
   const refreshTokens = new Map<string, { email: string; role: DevRole }>();
   const router = new PodiumRouter();
@@ -94,7 +105,7 @@ export function localOAuthRoutes(issuer: DevIssuer, now: () => Date = () => new 
     } else {
       return refuse('unsupported_grant_type', 'grant_type: authorization_code or refresh_token');
     }
-    const { token } = await issuer.mint(grant.email, grant.role, now(), TOKEN_LIFETIME_SECONDS);
+    const { token } = await issuer.mint(grant.email, grant.role, now(), tokenLifetime);
     const refreshToken = field('grant_type') === 'refresh_token' ? field('refresh_token') : randomBytes(32).toString('base64url');
     refreshTokens.set(refreshToken, grant);
     c.header('Cache-Control', 'no-store');
@@ -102,7 +113,7 @@ export function localOAuthRoutes(issuer: DevIssuer, now: () => Date = () => new 
       id_token: token,
       access_token: token,
       token_type: 'Bearer',
-      expires_in: TOKEN_LIFETIME_SECONDS,
+      expires_in: tokenLifetime,
       ...(field('grant_type') === 'authorization_code' ? { refresh_token: refreshToken } : {}),
     });
   });

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { startLocalPlatform, type LocalPlatform } from '../../local/platform.ts';
+import { startLocalPlatform, type LocalPlatform, type LocalPlatformOptions } from '../../local/platform.ts';
 import { localSettings } from '../../local/local-config.ts';
 import { ensureWebAppBuilt } from '../../local/web/web-app-build.ts';
 
@@ -27,11 +27,11 @@ export interface WebHarness {
 }
 
 /** The local platform in memory, serving the built web app as `npm start` does, and a headless Chromium. */
-export async function startWebHarness(): Promise<WebHarness> {
+export async function startWebHarness(platformOptions: Pick<LocalPlatformOptions, 'webTokenLifetimeSeconds'> = {}): Promise<WebHarness> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/setup-system.sh (apt-get install chromium)`);
   const work = await mkdtemp(join(tmpdir(), 'podium-web-'));
   const webAppDir = await ensureWebAppBuilt();
-  const platform = await startLocalPlatform({ persist: false, webAppDir, settings: { ...localSettings(), dataDir: join(work, 'platform') } });
+  const platform = await startLocalPlatform({ ...platformOptions, persist: false, webAppDir, settings: { ...localSettings(), dataDir: join(work, 'platform') } });
   // Root in CI containers: Chromium's own sandbox needs user namespaces it may not get.
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
   const contexts: BrowserContext[] = [];

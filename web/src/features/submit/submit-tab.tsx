@@ -80,6 +80,12 @@ export function SubmitTab({ challenge }: { challenge: Challenge }) {
       setProgress(undefined);
     }
   };
+  // No time (null): the total quota is used up, or the team's runs in flight fill its concurrency.
+  const nextAllowed = (answer: typeof quota.data & object) => {
+    if (answer.nextAllowedAt === null) return answer.total.remaining === 0 ? t('submit.noneLeft') : t('submit.afterRunning');
+    if (Date.parse(answer.nextAllowedAt) > Date.now()) return t('submit.nextAllowed', { when: formatDate(answer.nextAllowedAt, i18n.language) });
+    return t('submit.allowedNow');
+  };
   const phase = challenge.phases.find((candidate) => candidate.id === phaseId);
   const status = submission.data?.status;
   return (
@@ -96,11 +102,7 @@ export function SubmitTab({ challenge }: { challenge: Challenge }) {
             {quota.data.concurrent.limit !== null && (
               <li>{t('submit.concurrent', { running: quota.data.concurrent.running, limit: quota.data.concurrent.limit })}</li>
             )}
-            <li>
-              {quota.data.nextAllowedAt && Date.parse(quota.data.nextAllowedAt) > Date.now()
-                ? t('submit.nextAllowed', { when: formatDate(quota.data.nextAllowedAt, i18n.language) })
-                : t('submit.allowedNow')}
-            </li>
+            <li data-testid="next-allowed">{nextAllowed(quota.data)}</li>
           </ul>
         )}
       </section>
