@@ -4,7 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { ErrorMessage, Loading } from '../../components/error-message.tsx';
 import { answerOf, podiumApi } from '../../lib/podium-api.ts';
 import type { Challenge } from '../../lib/challenge-view.ts';
-import { TERMINAL_STATES } from '../../lib/submission-states.ts';
+import { CANCELLABLE_STATES, TERMINAL_STATES } from '../../lib/submission-states.ts';
 import { formatDate, formatDuration } from '../../lib/format.ts';
 import { DataTable } from '../../components/data-table.tsx';
 
@@ -69,7 +69,7 @@ export function SubmissionsTab({ challenge }: { challenge: Challenge }) {
               <button type="button" className="secondary" onClick={() => act.mutate({ id: submission.id, action: 'archive' })}>
                 {t('submissions.archive')}
               </button>
-              {!TERMINAL_STATES.includes(submission.status) && (
+              {CANCELLABLE_STATES.includes(submission.status) && (
                 <button type="button" className="danger" onClick={() => act.mutate({ id: submission.id, action: 'cancel' })}>
                   {t('submissions.cancel')}
                 </button>
