@@ -260,7 +260,11 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     trainingLauncher: trainingWorker,
     devIssuer,
     // The web app's sign-in: authorization code + PKCE against the dev issuer, as the hosted UI on AWS.
-    localRouters: [devEndpointRoutes(localEndpoints), docsAssetRoutes(docsAssetsDir), localOAuthRoutes(devIssuer, () => ctx.now(), { ...(options.webTokenLifetimeSeconds ? { tokenLifetimeSeconds: options.webTokenLifetimeSeconds } : {}) })],
+    localRouters: [
+      devEndpointRoutes(localEndpoints),
+      docsAssetRoutes(docsAssetsDir),
+      localOAuthRoutes(devIssuer, () => ctx.now(), { ...(options.webTokenLifetimeSeconds ? { tokenLifetimeSeconds: options.webTokenLifetimeSeconds } : {}) }),
+    ],
     docsAssetsBase: DOCS_ASSETS_BASE,
     verifier: identity.verifier(devIssuer.verifier),
   });

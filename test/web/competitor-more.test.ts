@@ -51,7 +51,11 @@ const storedSession = (page: Page) =>
 
 /** A submission.zip of the given files, stored (not deflated) so that random padding keeps its size. */
 const zipOf = (files: Record<string, string | Uint8Array>) =>
-  Buffer.from(zipSync(Object.fromEntries(Object.entries(files).map(([name, content]) => [name, typeof content === 'string' ? Buffer.from(content) : content])), { level: 0 }));
+  Buffer.from(
+    zipSync(Object.fromEntries(Object.entries(files).map(([name, content]) => [name, typeof content === 'string' ? Buffer.from(content) : content])), {
+      level: 0,
+    }),
+  );
 
 const baselineMain = () => readFile('examples/tissuenet/baseline/main.py', 'utf8');
 
@@ -161,12 +165,14 @@ describe('submitting and following submissions', () => {
     const file = join(harness.work, 'large.zip');
     await writeFile(file, large);
     const requests: string[] = [];
-    page.on('request', (request) => requests.push(`${request.method()} ${request.url()}`));
+    const record = (request: { method(): string; url(): string }) => requests.push(`${request.method()} ${request.url()}`);
+    page.on('request', record);
     await page.reload();
     await page.locator('#archive-zip').setInputFiles(file);
     await page.getByTestId('archive-ready').waitFor();
     const id = await submitChosenArchive(page, 'Smoke test');
     expect(await finalStatus(page)).toBe('SCORED');
+    page.off('request', record);
     expect(requests.filter((request) => /^PUT .*[?&]partNumber=\d+/.test(request)).length).toBeGreaterThanOrEqual(2);
     expect(requests).toContain(`POST ${harness.platform.apiUrl}/submissions/${id}/upload/complete`);
     const { idToken } = (await storedSession(page))!;
@@ -200,15 +206,17 @@ describe('submitting and following submissions', () => {
   });
 
   it('cancels a scored run in flight, which holds the concurrency quota until then', async () => {
+    const quota = page.getByTestId('quota');
     await page.getByRole('link', { name: 'Submit' }).click();
+    await quota.filter({ hasText: '3 of 3 submissions left today' }).waitFor();
     await page.locator('#archive-zip').setInputFiles({
       name: 'slow.zip',
       mimeType: 'application/zip',
       buffer: zipOf({ 'main.py': 'import time\ntime.sleep(600)\n' }),
     });
     const id = await submitChosenArchive(page, 'Scored');
-    await page.reload();
-    await expect(page.getByTestId('quota').textContent()).resolves.toContain('1 of 1 running at once');
+    // Without a reload: the quota is asked again once the archive is uploaded.
+    await quota.filter({ hasText: /2 of 3 submissions left today.*1 of 1 running at once/ }).waitFor();
     expect(await page.getByTestId('next-allowed').textContent()).toBe('Next submission allowed once a run in flight finishes.');
 
     await page.getByRole('link', { name: 'My submissions' }).click();
@@ -216,9 +224,16 @@ describe('submitting and following submissions', () => {
     await row.getByRole('button', { name: 'Cancel' }).click();
     await row.locator('span.status.CANCELLED').waitFor({ timeout: 60_000 });
     expect(await row.getByRole('button', { name: 'Cancel' }).count()).toBe(0);
+    // A scored run's log is not the team's to read: the page says why instead.
+    await row.getByRole('button', { name: 'Logs' }).click();
+    await page
+      .locator('section', { hasText: `Log of ${id}` })
+      .getByText('This run used hidden data, so nothing it printed is shown to teams.')
+      .waitFor();
+    expect(await page.locator('pre.logs').count()).toBe(0);
     await page.getByRole('link', { name: 'Submit' }).click();
     // A cancelled run is refunded: the day's three scored submissions are all left.
-    await expect(page.getByTestId('quota').textContent()).resolves.toContain('3 of 3 submissions left today');
+    await quota.filter({ hasText: /3 of 3 submissions left today.*0 of 1 running at once/ }).waitFor();
     expect(await page.getByTestId('next-allowed').textContent()).toBe('You can submit now.');
   }, 120_000);
 });

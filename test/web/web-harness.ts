@@ -31,7 +31,12 @@ export async function startWebHarness(platformOptions: Pick<LocalPlatformOptions
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/setup-system.sh (apt-get install chromium)`);
   const work = await mkdtemp(join(tmpdir(), 'podium-web-'));
   const webAppDir = await ensureWebAppBuilt();
-  const platform = await startLocalPlatform({ ...platformOptions, persist: false, webAppDir, settings: { ...localSettings(), dataDir: join(work, 'platform') } });
+  const platform = await startLocalPlatform({
+    ...platformOptions,
+    persist: false,
+    webAppDir,
+    settings: { ...localSettings(), dataDir: join(work, 'platform') },
+  });
   // Root in CI containers: Chromium's own sandbox needs user namespaces it may not get.
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
   const contexts: BrowserContext[] = [];

@@ -26,7 +26,11 @@ export function SubmissionsTab({ challenge }: { challenge: Challenge }) {
       location.assign(archive.url);
       return undefined;
     },
-    onSuccess: () => void queryClient.invalidateQueries({ queryKey: ['submissions', challenge.id] }),
+    onSuccess: (_answer, { action }) => {
+      void queryClient.invalidateQueries({ queryKey: ['submissions', challenge.id] });
+      // A cancelled run is refunded and frees its slot.
+      if (action === 'cancel') void queryClient.invalidateQueries({ queryKey: ['quota', challenge.id] });
+    },
   });
   if (submissions.error) return <ErrorMessage error={submissions.error} />;
   if (!submissions.data) return <Loading />;

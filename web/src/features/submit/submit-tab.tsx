@@ -1,5 +1,5 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState, type DragEvent, type FormEvent } from 'react';
+import { useEffect, useState, type DragEvent, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorMessage, Loading } from '../../components/error-message.tsx';
 import { defaultPhase, PhaseSelect, phaseState } from '../../components/phase-select.tsx';
@@ -36,6 +36,11 @@ export function SubmitTab({ challenge }: { challenge: Challenge }) {
     queryFn: () => answerOf(podiumApi.GET('/submissions/{submissionId}', { params: { path: { submissionId: submissionId! } } })),
     refetchInterval: (query) => (query.state.data && TERMINAL_STATES.includes(query.state.data.status) ? false : 2000),
   });
+  // A finished run frees its concurrency slot, and a refunded one its charge: the quota shown follows.
+  const finished = submission.data !== undefined && TERMINAL_STATES.includes(submission.data.status);
+  useEffect(() => {
+    if (finished) void queryClient.invalidateQueries({ queryKey: ['quota', challenge.id] });
+  }, [finished, queryClient, challenge.id]);
 
   if (openPhases.length === 0) return <p>{t('submit.noOpenPhase')}</p>;
 
