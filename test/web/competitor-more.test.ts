@@ -142,6 +142,8 @@ describe('submitting and following submissions', () => {
   });
 
   it('takes a zip dropped on the drop zone, shows the upload progress and the state the pipeline gives it', async () => {
+    await page.goto('/c/tissuenet/submit');
+    await page.getByTestId('quota').waitFor();
     dropped = zipOf({ 'main.py': await baselineMain() });
     await page.evaluate(
       ({ base64 }) => {
@@ -167,7 +169,7 @@ describe('submitting and following submissions', () => {
     const requests: string[] = [];
     const record = (request: { method(): string; url(): string }) => requests.push(`${request.method()} ${request.url()}`);
     page.on('request', record);
-    await page.reload();
+    await page.goto('/c/tissuenet/submit');
     await page.locator('#archive-zip').setInputFiles(file);
     await page.getByTestId('archive-ready').waitFor();
     const id = await submitChosenArchive(page, 'Smoke test');
@@ -183,7 +185,7 @@ describe('submitting and following submissions', () => {
   }, 400_000);
 
   it('shows why a run failed, and its log, for a main.py that raises', async () => {
-    await page.reload();
+    await page.goto('/c/tissuenet/submit');
     await page.locator('#archive-zip').setInputFiles({
       name: 'broken.zip',
       mimeType: 'application/zip',
