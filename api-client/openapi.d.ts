@@ -4482,10 +4482,27 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Every dataset download URL issued: who, which file, when */
+    /**
+     * Every dataset download URL issued: who, which file, when; filtered by user, dataset and time, a page at a time
+     * @description A page holds at most `limit` entries; it may hold fewer, even none, while `nextCursor` is present (the filters are applied to at most 2,000 entries read a request). `from`/`to` bound the query itself; the other filters are applied to what it reads.
+     */
     get: {
       parameters: {
-        query?: never;
+        query?: {
+          /** @description only entries at or after this time (a date is its midnight UTC) */
+          from?: string;
+          /** @description only entries before this time */
+          to?: string;
+          /** @description oldest first (the default) or newest first */
+          order?: 'oldest' | 'newest';
+          limit?: number;
+          /** @description `nextCursor` of the previous page (with the same filters) */
+          cursor?: string;
+          /** @description only this user: a user id, or an e-mail (compared lower-cased) */
+          user?: string;
+          /** @description only this dataset id */
+          dataset?: string;
+        };
         header?: never;
         path: {
           /** @description challenge id */
@@ -4501,9 +4518,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              entries: components['schemas']['AccessLogEntry'][];
-            };
+            'application/json': components['schemas']['AccessLogPage'];
           };
         };
         /** @description VALIDATION_FAILED: an input field is invalid */
@@ -4568,10 +4583,27 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Organiser actions on the challenge */
+    /**
+     * Organiser actions on the challenge, filtered by actor, action and time, a page at a time
+     * @description A page holds at most `limit` entries; it may hold fewer, even none, while `nextCursor` is present (the filters are applied to at most 2,000 entries read a request). `from`/`to` bound the query itself; the other filters are applied to what it reads.
+     */
     get: {
       parameters: {
-        query?: never;
+        query?: {
+          /** @description only entries at or after this time (a date is its midnight UTC) */
+          from?: string;
+          /** @description only entries before this time */
+          to?: string;
+          /** @description oldest first (the default) or newest first */
+          order?: 'oldest' | 'newest';
+          limit?: number;
+          /** @description `nextCursor` of the previous page (with the same filters) */
+          cursor?: string;
+          /** @description only actions by this user id */
+          actor?: string;
+          /** @description only this action (e.g. `phase.pause`; docs/API.md lists them) */
+          action?: string;
+        };
         header?: never;
         path: {
           /** @description challenge id */
@@ -4587,9 +4619,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              entries: components['schemas']['AuditEntry'][];
-            };
+            'application/json': components['schemas']['AuditLogPage'];
           };
         };
         /** @description VALIDATION_FAILED: an input field is invalid */
@@ -5445,7 +5475,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The teams, a page at a time (merged-away teams left out), with their members and whether they are disqualified */
+    /** The teams, a page at a time (merged-away teams left out), with their members, their submission count and whether they are disqualified */
     get: {
       parameters: {
         query?: {
@@ -7777,7 +7807,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Participants' reports of posts, newest first */
+    /** Participants' reports of posts, newest first, each with its topic's title and an excerpt of the post */
     get: {
       parameters: {
         query?: {
@@ -8823,6 +8853,11 @@ export interface components {
       to: string;
       open: boolean;
     };
+    AccessLogPage: {
+      entries: components['schemas']['AccessLogEntry'][];
+      /** @description pass as `cursor` for the next page; absent once the range is read to its end */
+      nextCursor?: string;
+    };
     /** @description One dataset download URL issued */
     AccessLogEntry: {
       at: string;
@@ -8831,6 +8866,11 @@ export interface components {
       datasetId: string;
       path: string;
       expiresAt: string;
+    };
+    AuditLogPage: {
+      entries: components['schemas']['AuditEntry'][];
+      /** @description pass as `cursor` for the next page; absent once the range is read to its end */
+      nextCursor?: string;
     };
     /** @description One organiser action (docs/API.md lists the actions) */
     AuditEntry: {
@@ -8878,6 +8918,8 @@ export interface components {
       createdAt: string;
       disqualified: boolean;
       disqualifiedReason?: string;
+      /** @description submissions the team made, in every phase, whatever their state */
+      submissions: number;
     };
     TeamAdminView: {
       teamId: string;
@@ -9174,15 +9216,26 @@ export interface components {
       mutedUntil: string | null;
     };
     PostReportPage: {
-      reports: {
-        id: string;
-        at: string;
-        topicId: string;
-        postId: string;
-        reporterId: string;
-        reason: string;
-      }[];
+      reports: components['schemas']['PostReport'][];
       nextCursor?: string;
+    };
+    /** @description A participant's report of a post, with the post's excerpt */
+    PostReport: {
+      id: string;
+      at: string;
+      topicId: string;
+      postId: string;
+      reporterId: string;
+      reason: string;
+      topicTitle?: string;
+      /** @description absent when the post is gone */
+      post?: {
+        /** @description the start of the post (200 characters), its markdown on one line; hidden posts included */
+        excerpt: string;
+        /** @description the name shown on the post */
+        author: string;
+        hidden: boolean;
+      };
     };
     ChallengeHealth: {
       challengeId: string;

@@ -93,3 +93,25 @@ export async function listSubmissionsPage(
   const more = phaseIndex < phaseIds.length;
   return { submissions, ...(more ? { nextCursor: encodeCursor({ phase: phaseIds[phaseIndex], ...(startKey ?? {}) }) } : {}) };
 }
+
+/** How many submissions a team has made, in every phase (a count query of its index partition: nothing is read back). */
+export async function countTeamSubmissions(ctx: PodiumContext, challengeId: string, teamId: string): Promise<number> {
+  let count = 0;
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const result = await ctx.db.send(
+      new QueryCommand({
+        TableName: ctx.config.tableName,
+        IndexName: BY_OWNER_INDEX.name,
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': BY_OWNER_INDEX.partition },
+        ExpressionAttributeValues: { ':pk': teamSubmissionsPartition(challengeId, teamId) },
+        Select: 'COUNT',
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      }),
+    );
+    count += result.Count ?? 0;
+    startKey = result.LastEvaluatedKey;
+  } while (startKey);
+  return count;
+}
