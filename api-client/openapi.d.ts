@@ -5041,13 +5041,15 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The submissions, filtered by phase, status and team, a page at a time (each phase oldest first) */
+    /** The submissions, filtered by phase, status and team, a page at a time (each phase oldest first, or newest first) */
     get: {
       parameters: {
         query?: {
           phase?: string;
           status?: 'CREATED' | 'UPLOADED' | 'VALIDATED' | 'REJECTED' | 'QUEUED' | 'RUNNING' | 'SCORING' | 'SCORED' | 'FAILED' | 'CANCELLED';
           team?: string;
+          /** @description newest: the last phase first, each phase newest first */
+          order?: 'oldest' | 'newest';
           limit?: number;
           /** @description `nextCursor` of the previous page */
           cursor?: string;

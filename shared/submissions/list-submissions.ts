@@ -54,7 +54,7 @@ export function listPhaseSubmissions(ctx: PodiumContext, challengeId: string, ph
 }
 
 /**
- * One page of the submissions of `phaseIds` (in that order; each phase oldest first), filtered,
+ * One page of the submissions of `phaseIds` (in that order; each phase oldest first, or newest first with `newestFirst`), filtered,
  * with the opaque cursor of the next page: the phase reached and the last index key read. A page
  * holds at most `limit` submissions; it may hold fewer when the filter skips many, never none while
  * more remain. A cursor this API did not return for these phases is VALIDATION_FAILED naming `query.cursor`.
@@ -64,7 +64,7 @@ export async function listSubmissionsPage(
   challengeId: string,
   phaseIds: readonly string[],
   filter: SubmissionFilter,
-  page: { limit: number; cursor?: string },
+  page: { limit: number; cursor?: string; newestFirst?: boolean },
 ): Promise<{ submissions: SubmissionRecord[]; nextCursor?: string }> {
   const decoded = decodeCursor(page.cursor);
   let phaseIndex = 0;
@@ -82,6 +82,7 @@ export async function listSubmissionsPage(
       new QueryCommand({
         ...phaseSubmissionsQuery(ctx, challengeId, phaseId, filter),
         Limit: page.limit - submissions.length,
+        ScanIndexForward: !page.newestFirst,
         ...(startKey ? { ExclusiveStartKey: startKey } : {}),
       }),
     );

@@ -93,6 +93,12 @@ describe('the organiser console’s reads', () => {
     expect(page.nextCursor).toBeUndefined();
     expect(seen.sort()).toEqual(Object.values(submissionOf).sort());
 
+    // Newest first, a page at a time: the same submissions in the reverse order.
+    const oldestFirst = (await pageOf('limit=10')).submissions.map((s) => s.id);
+    const first = await pageOf('order=newest&limit=2');
+    const second = await pageOf(`order=newest&limit=2&cursor=${first.nextCursor}`);
+    expect([...first.submissions, ...second.submissions].map((s) => s.id)).toEqual(oldestFirst.reverse());
+
     const failed = await pageOf('status=FAILED&limit=1');
     expect(failed.submissions.map((s) => s.id)).toEqual([submissionOf.failed]);
     const unfiltered = await pageOf('limit=1');
