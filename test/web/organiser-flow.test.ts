@@ -105,6 +105,24 @@ describe('an organiser in the browser', () => {
     await expect(callAsCompetitor('/challenges/tissuenet/phases/learning/submissions', { archiveBytes: 100 })).resolves.toMatchObject({ status: 201 });
   });
 
+  it('filters the audit log to the pause it just made: the resume is left out, the filters are labelled form fields', async () => {
+    await organiser.goto('/console/tissuenet/logs');
+    const entries = organiser.getByTestId('audit-entry');
+    await entries.filter({ hasText: 'phase.resume' }).first().waitFor();
+    const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+    await organiser.getByLabel('Action', { exact: true }).fill('phase.pause');
+    await organiser.getByLabel('From (day, UTC)').fill(day(-1));
+    await organiser.getByLabel('To (day included, UTC)').fill(day(0));
+    await organiser.getByRole('button', { name: 'Apply filters' }).click();
+    await entries.filter({ hasText: 'phase.pause' }).filter({ hasText: 'learning' }).first().waitFor();
+    await expect(entries.filter({ hasText: 'phase.resume' }).count()).resolves.toBe(0);
+    expect(new Set(await entries.locator('td:nth-child(3)').allTextContents())).toEqual(new Set(['phase.pause']));
+
+    await organiser.getByLabel('Log', { exact: true }).selectOption('access');
+    await expect(organiser.getByLabel('Action', { exact: true }).count()).resolves.toBe(0);
+    await organiser.getByLabel('Dataset', { exact: true }).waitFor();
+  });
+
   it('disqualifies and reinstates a team after confirming each with a reason, on a phone-sized screen', async () => {
     await organiser.setViewportSize({ width: 390, height: 844 });
     await organiser.goto('/console/tissuenet/teams');
