@@ -4483,24 +4483,22 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * Every dataset download URL issued: who, which file, when; filtered by user, dataset and time, a page at a time
-     * @description A page holds at most `limit` entries; it may hold fewer, even none, while `nextCursor` is present (the filters are applied to at most 2,000 entries read a request). `from`/`to` bound the query itself; the other filters are applied to what it reads.
+     * Every dataset download URL issued: who, which file, when, filtered and paged
+     * @description docs/API.md, Reading the logs: a page may hold fewer than `limit` entries while `nextCursor` is present.
      */
     get: {
       parameters: {
         query?: {
-          /** @description only entries at or after this time (a date is its midnight UTC) */
+          /** @description included */
           from?: string;
-          /** @description only entries before this time */
+          /** @description excluded */
           to?: string;
-          /** @description oldest first (the default) or newest first */
           order?: 'oldest' | 'newest';
           limit?: number;
-          /** @description `nextCursor` of the previous page (with the same filters) */
           cursor?: string;
-          /** @description only this user: a user id, or an e-mail (compared lower-cased) */
+          /** @description a user id or e-mail */
           user?: string;
-          /** @description only this dataset id */
+          /** @description a dataset id */
           dataset?: string;
         };
         header?: never;
@@ -4584,24 +4582,22 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * Organiser actions on the challenge, filtered by actor, action and time, a page at a time
-     * @description A page holds at most `limit` entries; it may hold fewer, even none, while `nextCursor` is present (the filters are applied to at most 2,000 entries read a request). `from`/`to` bound the query itself; the other filters are applied to what it reads.
+     * Organiser actions on the challenge, filtered and paged
+     * @description docs/API.md, Reading the logs: a page may hold fewer than `limit` entries while `nextCursor` is present.
      */
     get: {
       parameters: {
         query?: {
-          /** @description only entries at or after this time (a date is its midnight UTC) */
+          /** @description included */
           from?: string;
-          /** @description only entries before this time */
+          /** @description excluded */
           to?: string;
-          /** @description oldest first (the default) or newest first */
           order?: 'oldest' | 'newest';
           limit?: number;
-          /** @description `nextCursor` of the previous page (with the same filters) */
           cursor?: string;
-          /** @description only actions by this user id */
+          /** @description a user id */
           actor?: string;
-          /** @description only this action (e.g. `phase.pause`; docs/API.md lists them) */
+          /** @description phase.pause, … */
           action?: string;
         };
         header?: never;
@@ -8857,7 +8853,6 @@ export interface components {
     };
     AccessLogPage: {
       entries: components['schemas']['AccessLogEntry'][];
-      /** @description pass as `cursor` for the next page; absent once the range is read to its end */
       nextCursor?: string;
     };
     /** @description One dataset download URL issued */
@@ -8871,7 +8866,6 @@ export interface components {
     };
     AuditLogPage: {
       entries: components['schemas']['AuditEntry'][];
-      /** @description pass as `cursor` for the next page; absent once the range is read to its end */
       nextCursor?: string;
     };
     /** @description One organiser action (docs/API.md lists the actions) */
@@ -8920,7 +8914,7 @@ export interface components {
       createdAt: string;
       disqualified: boolean;
       disqualifiedReason?: string;
-      /** @description submissions the team made, in every phase, whatever their state */
+      /** @description in every phase, whatever their state */
       submissions: number;
     };
     TeamAdminView: {
@@ -9221,7 +9215,7 @@ export interface components {
       reports: components['schemas']['PostReport'][];
       nextCursor?: string;
     };
-    /** @description A participant's report of a post, with the post's excerpt */
+    /** @description docs/API.md: the excerpt is the first 200 characters, hidden posts included */
     PostReport: {
       id: string;
       at: string;
@@ -9232,9 +9226,7 @@ export interface components {
       topicTitle?: string;
       /** @description absent when the post is gone */
       post?: {
-        /** @description the start of the post (200 characters), its markdown on one line; hidden posts included */
         excerpt: string;
-        /** @description the name shown on the post */
         author: string;
         hidden: boolean;
       };

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { challengeAndRest, challengeOption } from '../challenge-argument.ts';
 import { cliContext } from '../cli-context.ts';
-import { ISO_INSTANT_HINT, isIsoInstant } from '#shared/iso-instant.ts';
+import { ISO_INSTANT_HINT, isoInstant } from '#shared/iso-instant.ts';
 import { formatTable, usageError } from '../output.ts';
 
 interface AccessEntry {
@@ -92,7 +92,8 @@ interface AccessLogOptions {
 /** The API's time format, checked here so the error names the flag rather than the query parameter. */
 function checkInstant(value: string | undefined, flag: string): void {
   if (value === undefined) return;
-  if (!isIsoInstant(value)) throw usageError(`${flag} must be ${ISO_INSTANT_HINT}, got "${value}"`, `${flag} 2026-03-01 or ${flag} 2026-03-01T12:00:00Z`);
+  if (!isoInstant.safeParse(value).success)
+    throw usageError(`${flag} must be ${ISO_INSTANT_HINT}, got "${value}"`, `${flag} 2026-03-01 or ${flag} 2026-03-01T12:00:00Z`);
 }
 
 /** A download is what one user fetched of one dataset: its files, and when the first and last were given. */

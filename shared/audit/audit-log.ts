@@ -3,7 +3,6 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { PodiumContext } from '../context.ts';
 import { writeIfCondition } from '../storage/conditional-writes.ts';
 import { queryItems } from '../storage/query-all.ts';
-import { readTimeOrderedPage, type TimeOrderedPageRequest, type TimeRange } from '../storage/time-ordered-page.ts';
 import { keys } from '../storage/table-design.ts';
 
 /** An organiser action, kept for the record: who did what to which thing, when and why. */
@@ -38,33 +37,6 @@ export async function recordAudit(
   return full;
 }
 
-/** What an organiser narrows the audit log to: who acted, which action, when. */
-export interface AuditFilter extends TimeRange {
-  actor?: string;
-  action?: string;
-}
-
-const entryOf = ({ at, actor, action, target, reason, details }: AuditEntry): AuditEntry => ({
-  at,
-  actor,
-  action,
-  target,
-  ...(reason ? { reason } : {}),
-  ...(details ? { details } : {}),
-});
-
-/** One page of the audit log (`readTimeOrderedPage`): the time range is the key condition, actor and action filter what it reads. */
-export async function listAuditPage(
-  ctx: PodiumContext,
-  challengeId: string,
-  { actor, action, from, to }: AuditFilter,
-  page: TimeOrderedPageRequest,
-): Promise<{ entries: AuditEntry[]; nextCursor?: string }> {
-  const partition = keys.auditLogEntry(challengeId, '', '').pk;
-  const { items, nextCursor } = await readTimeOrderedPage<AuditEntry & Record<string, unknown>>(ctx, partition, { from, to }, { actor, action }, page);
-  return { entries: items.map(entryOf), ...(nextCursor ? { nextCursor } : {}) };
-}
-
 export async function listAudit(ctx: PodiumContext, challengeId: string): Promise<AuditEntry[]> {
   const items = queryItems<AuditEntry>(ctx.db, {
     TableName: ctx.config.tableName,
@@ -72,6 +44,9 @@ export async function listAudit(ctx: PodiumContext, challengeId: string): Promis
     ExpressionAttributeValues: { ':pk': keys.auditLogEntry(challengeId, '', '').pk },
   });
   const entries: AuditEntry[] = [];
-  for await (const item of items) entries.push(entryOf(item));
+  for await (const item of items) {
+    const { at, actor, action, target, reason, details } = item;
+    entries.push({ at, actor, action, target, ...(reason ? { reason } : {}), ...(details ? { details } : {}) });
+  }
   return entries;
 }

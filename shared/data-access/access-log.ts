@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { PodiumContext } from '../context.ts';
 import { queryItems } from '../storage/query-all.ts';
-import { readTimeOrderedPage, type TimeOrderedPageRequest, type TimeRange } from '../storage/time-ordered-page.ts';
 import { keys } from '../storage/table-design.ts';
 import { withRetries } from '../retry.ts';
 
@@ -45,37 +44,6 @@ export async function appendAccessLog(ctx: PodiumContext, challengeId: string, e
   }
 }
 
-/** What an organiser narrows the access log to: whose downloads (user id or e-mail), which dataset, when. */
-export interface AccessLogFilter extends TimeRange {
-  user?: string;
-  datasetId?: string;
-}
-
-const entryOf = ({ at, userId, email, datasetId, path, expiresAt }: AccessLogEntry): AccessLogEntry => ({ at, userId, email, datasetId, path, expiresAt });
-
-/**
- * One page of the access log (`readTimeOrderedPage`): the time range is the key condition, the
- * user and dataset filter what it reads. `user` matches the user id or the e-mail as recorded
- * (e-mails are kept lower-case, so an e-mail is compared lower-cased).
- */
-export async function listAccessLogPage(
-  ctx: PodiumContext,
-  challengeId: string,
-  { user, datasetId, from, to }: AccessLogFilter,
-  page: TimeOrderedPageRequest,
-): Promise<{ entries: AccessLogEntry[]; nextCursor?: string }> {
-  const partition = keys.accessLogEntry(challengeId, '', '').pk;
-  const userFilter = user === undefined ? {} : user.includes('@') ? { email: user.toLowerCase() } : { userId: user };
-  const { items, nextCursor } = await readTimeOrderedPage<AccessLogEntry & Record<string, unknown>>(
-    ctx,
-    partition,
-    { from, to },
-    { ...userFilter, datasetId },
-    page,
-  );
-  return { entries: items.map(entryOf), ...(nextCursor ? { nextCursor } : {}) };
-}
-
 /** The access log of a challenge, oldest first. */
 export async function listAccessLog(ctx: PodiumContext, challengeId: string): Promise<AccessLogEntry[]> {
   const items = queryItems<AccessLogEntry>(ctx.db, {
@@ -84,6 +52,9 @@ export async function listAccessLog(ctx: PodiumContext, challengeId: string): Pr
     ExpressionAttributeValues: { ':pk': keys.accessLogEntry(challengeId, '', '').pk },
   });
   const entries: AccessLogEntry[] = [];
-  for await (const item of items) entries.push(entryOf(item));
+  for await (const item of items) {
+    const { at, userId, email, datasetId, path, expiresAt } = item;
+    entries.push({ at, userId, email, datasetId, path, expiresAt });
+  }
   return entries;
 }

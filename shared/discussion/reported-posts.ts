@@ -1,4 +1,4 @@
-import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { PodiumContext } from '../context.ts';
 import { keys } from '../storage/table-design.ts';
 import { postKey, type PostRecord } from './discussion-records.ts';
@@ -12,30 +12,26 @@ export interface ReportWithPost extends PostReport {
   post?: { excerpt: string; author: string; hidden: boolean };
 }
 
-/** Adds to each report its topic's title and its post's excerpt: one batch read of the distinct posts and topics (a page holds at most 100 reports). */
+/** Adds to each report its topic's title and its post's excerpt: one read of each distinct post and topic, in parallel (a page holds at most 100 reports). */
 export async function withReportedPosts(ctx: PodiumContext, challengeId: string, reports: PostReport[]): Promise<ReportWithPost[]> {
-  const wanted = new Map<string, Record<string, string>>();
-  for (const { topicId, postId } of reports) {
-    for (const key of [postKey(challengeId, topicId, postId), keys.topic(challengeId, topicId)]) wanted.set(`${key.pk}\n${key.sk}`, key);
-  }
-  const found = new Map<string, PostRecord & { title?: string }>();
-  const all = [...wanted.values()];
-  for (let start = 0; start < all.length; start += 100) {
-    let request: Record<string, { Keys: Record<string, unknown>[] }> | undefined = { [ctx.config.tableName]: { Keys: all.slice(start, start + 100) } };
-    while (request && Object.keys(request).length > 0) {
-      const result = await ctx.db.send(new BatchGetCommand({ RequestItems: request }));
-      for (const item of result.Responses?.[ctx.config.tableName] ?? []) found.set(`${item.pk}\n${item.sk}`, item as PostRecord & { title?: string });
-      request = result.UnprocessedKeys as typeof request;
-    }
-  }
-  return reports.map((report) => {
-    const at = (key: { pk: string; sk: string }) => found.get(`${key.pk}\n${key.sk}`);
-    const topic = at(keys.topic(challengeId, report.topicId));
-    const post = at(postKey(challengeId, report.topicId, report.postId));
-    return {
-      ...report,
-      ...(topic?.title ? { topicTitle: topic.title } : {}),
-      ...(post ? { post: { excerpt: postExcerpt(post.bodyMarkdown), author: post.authorName, hidden: Boolean(post.hiddenAt) } } : {}),
-    };
-  });
+  const reads = new Map<string, Promise<(PostRecord & { title?: string }) | undefined>>();
+  const read = (key: { pk: string; sk: string }) => {
+    const id = `${key.pk}\n${key.sk}`;
+    if (!reads.has(id))
+      reads.set(
+        id,
+        ctx.db.send(new GetCommand({ TableName: ctx.config.tableName, Key: key })).then(({ Item }) => Item as never),
+      );
+    return reads.get(id)!;
+  };
+  return Promise.all(
+    reports.map(async (report) => {
+      const [topic, post] = await Promise.all([read(keys.topic(challengeId, report.topicId)), read(postKey(challengeId, report.topicId, report.postId))]);
+      return {
+        ...report,
+        ...(topic?.title && { topicTitle: topic.title }),
+        ...(post && { post: { excerpt: postExcerpt(post.bodyMarkdown), author: post.authorName, hidden: Boolean(post.hiddenAt) } }),
+      };
+    }),
+  );
 }

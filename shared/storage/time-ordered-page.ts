@@ -8,12 +8,12 @@ export interface TimeRange {
   to?: string;
 }
 
-/** Attribute equalities a page is narrowed by (a DynamoDB filter expression: read, then left out); a list matches any of its values. */
-export type AttributeFilter = Record<string, string | readonly string[] | undefined>;
+/** Attribute equalities a page is narrowed by (a DynamoDB filter expression: read, then left out); an undefined one is no filter. */
+export type AttributeFilter = Record<string, string | undefined>;
 
 export interface TimeOrderedPageRequest {
   limit: number;
-  cursor?: string;
+  cursor?: string | undefined;
   order: 'oldest' | 'newest';
 }
 
@@ -29,7 +29,7 @@ const READS = 8;
  * `nextCursor` is absent once the range is read to its end. A cursor this API did not return for
  * this partition and range is VALIDATION_FAILED naming `query.cursor`.
  */
-export async function readTimeOrderedPage<Item extends Record<string, unknown>>(
+export async function readTimeOrderedPage<Item>(
   ctx: PodiumContext,
   partition: string,
   range: TimeRange,
@@ -48,9 +48,8 @@ export async function readTimeOrderedPage<Item extends Record<string, unknown>>(
   Object.entries(filter).forEach(([attribute, wanted], index) => {
     if (wanted === undefined) return;
     names[`#f${index}`] = attribute;
-    const options = typeof wanted === 'string' ? [wanted] : wanted;
-    options.forEach((value, option) => (values[`:f${index}_${option}`] = value));
-    conditions.push(`(${options.map((_, option) => `#f${index} = :f${index}_${option}`).join(' OR ')})`);
+    values[`:f${index}`] = wanted;
+    conditions.push(`#f${index} = :f${index}`);
   });
   let startKey = startKeyOf(page.cursor, partition, range);
   const items: Item[] = [];
@@ -70,7 +69,7 @@ export async function readTimeOrderedPage<Item extends Record<string, unknown>>(
     const room = page.limit - items.length;
     items.push(...found.slice(0, room));
     // More found than the page holds: the next page starts after the last one kept.
-    if (found.length > room) return { items, nextCursor: encodeCursor(keyOf(items.at(-1)!))! };
+    if (found.length > room) return { items, nextCursor: encodeCursor(keyOf(items.at(-1) as Record<string, unknown>))! };
     startKey = result.LastEvaluatedKey;
     if (!startKey) return { items };
     if (items.length === page.limit) break;

@@ -1,5 +1,5 @@
 import type { PodiumContext } from '../context.ts';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { paginateQuery, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { decodeCursor, encodeCursor, invalidCursor } from '../storage/page-cursor.ts';
 import { queryAll } from '../storage/query-all.ts';
 import { BY_OWNER_INDEX, BY_PHASE_INDEX } from '../storage/table-design.ts';
@@ -98,21 +98,13 @@ export async function listSubmissionsPage(
 /** How many submissions a team has made, in every phase (a count query of its index partition: nothing is read back). */
 export async function countTeamSubmissions(ctx: PodiumContext, challengeId: string, teamId: string): Promise<number> {
   let count = 0;
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const result = await ctx.db.send(
-      new QueryCommand({
-        TableName: ctx.config.tableName,
-        IndexName: BY_OWNER_INDEX.name,
-        KeyConditionExpression: '#pk = :pk',
-        ExpressionAttributeNames: { '#pk': BY_OWNER_INDEX.partition },
-        ExpressionAttributeValues: { ':pk': teamSubmissionsPartition(challengeId, teamId) },
-        Select: 'COUNT',
-        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-      }),
-    );
-    count += result.Count ?? 0;
-    startKey = result.LastEvaluatedKey;
-  } while (startKey);
+  const query = {
+    TableName: ctx.config.tableName,
+    IndexName: BY_OWNER_INDEX.name,
+    KeyConditionExpression: `${BY_OWNER_INDEX.partition} = :pk`,
+    ExpressionAttributeValues: { ':pk': teamSubmissionsPartition(challengeId, teamId) },
+    Select: 'COUNT' as const,
+  };
+  for await (const page of paginateQuery({ client: ctx.db }, query)) count += page.Count ?? 0;
   return count;
 }

@@ -30,16 +30,9 @@ const PostReport = z
     reporterId: z.string(),
     reason: z.string(),
     topicTitle: z.string().optional(),
-    post: z
-      .object({
-        excerpt: z.string().describe('the start of the post (200 characters), its markdown on one line; hidden posts included'),
-        author: z.string().describe('the name shown on the post'),
-        hidden: z.boolean(),
-      })
-      .optional()
-      .describe('absent when the post is gone'),
+    post: z.object({ excerpt: z.string(), author: z.string(), hidden: z.boolean() }).optional().describe('absent when the post is gone'),
   })
-  .meta({ id: 'PostReport', description: "A participant's report of a post, with the post's excerpt" });
+  .meta({ id: 'PostReport', description: 'docs/API.md: the excerpt is the first 200 characters, hidden posts included' });
 const PostReportPage = z.object({ reports: z.array(PostReport), nextCursor: z.string().optional() }).meta({ id: 'PostReportPage' });
 
 export function adminDiscussionRoutes({ ctx }: ApiDependencies) {

@@ -23,7 +23,7 @@ const TeamSummary = z
     createdAt: z.string(),
     disqualified: z.boolean(),
     disqualifiedReason: z.string().optional(),
-    submissions: z.number().int().describe('submissions the team made, in every phase, whatever their state'),
+    submissions: z.number().int().describe('in every phase, whatever their state'),
   })
   .meta({ id: 'TeamSummary' });
 
