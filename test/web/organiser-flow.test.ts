@@ -62,9 +62,8 @@ describe('an organiser in the browser', () => {
     const applicant = await (await harness.context()).newPage();
     await applicant.goto('/c/visiomel/join');
     await signInThroughBrowser(applicant, 'mallory@example.org', { buttonName: /^Sign in to join$/ });
-    for (const field of await applicant.locator('fieldset input[type=text]').all()) await field.fill('Nowhere Inc.');
-    for (const field of await applicant.locator('fieldset select').all()) await field.selectOption({ index: 1 });
-    for (const box of await applicant.locator('fieldset input[type=checkbox]').all()) await box.check();
+    // Waits for the questions to render before answering them (filling them at once raced the form under load).
+    await answerRegistrationQuestions(applicant, 'Nowhere Inc.');
     await applicant.getByLabel(/I have read and accept the rules/).check();
     await applicant.getByRole('button', { name: 'Accept the rules and join' }).click();
     await applicant.getByTestId('registration-status').waitFor();
