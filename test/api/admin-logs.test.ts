@@ -35,7 +35,7 @@ async function allPages<Page extends { entries: unknown[]; nextCursor?: string }
 
 beforeAll(async () => {
   fixture = await startStorageFixture();
-  api = await startApi(fixture, [await tissuenet()], '2026-06-01T12:00:00Z');
+  api = await startApi(fixture, [await tissuenet(), await tissuenet((challenge) => void (challenge.id = 'bulk'))], '2026-06-01T12:00:00Z');
   const org = 'org@chu-example.fr';
   const colleague = 'colleague@chu-example.fr';
   // One switch a day, 1 to 6 June: the organiser pauses and resumes the learning phase, the colleague pauses the final one on the 6th.
@@ -150,4 +150,28 @@ describe('the access log, filtered', () => {
     const refused = await api.call('GET', '/admin/challenges/tissuenet/access-log?dataset=' + 'x'.repeat(400), organiser);
     expect(await refused.json()).toMatchObject({ error: 'VALIDATION_FAILED', details: { issues: [{ field: 'query.dataset' }] } });
   });
+});
+
+describe('a filter matching nothing in a long log', () => {
+  it('reads at most 2,000 entries a request: an empty page with a cursor, then the rest', async () => {
+    const at = (second: number) => new Date(Date.parse('2026-05-01T00:00:00Z') + second * 1000).toISOString();
+    const entries = Array.from({ length: 2_100 }, (_, second) => ({
+      at: at(second),
+      userId: 'u-ada',
+      email: 'ada@example.org',
+      datasetId: 'train',
+      path: `slides/${second}.tif`,
+      expiresAt: at(second + 3600),
+    }));
+    await appendAccessLog(api.ctx, 'bulk', entries);
+    const read = async (query: string) => (await api.call('GET', `/admin/challenges/bulk/access-log?${query}`, organiser)).json() as Promise<AccessPage>;
+    const first = await read('user=u-bob');
+    expect(first.entries).toEqual([]);
+    expect(first.nextCursor).toEqual(expect.any(String));
+    const rest = await read(`user=u-bob&cursor=${first.nextCursor}`);
+    expect(rest).toEqual({ entries: [] });
+    // The range is the key condition: the last 100 entries are one request, whatever the filter.
+    expect(await read(`user=u-bob&from=${at(2_000)}`)).toEqual({ entries: [] });
+    expect((await read(`from=${at(2_050)}&limit=500`)).entries).toHaveLength(50);
+  }, 60_000);
 });
