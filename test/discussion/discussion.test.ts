@@ -217,6 +217,7 @@ describe('discussion', () => {
       (await api.json('POST', `/admin/challenges/tissuenet/discussion/topics/${topic.id}/posts/${rude.id}/hide`, api.organiser, { reason: 'insult' })).status,
     ).toBe(200);
     // The queue shows the post hidden, its text still there for organisers; a long post is cut to its first 200 characters, on one line.
+    api.clock.advance(1000); // replies read in the order written: the long one after the rude one
     const long = (await api.json<Post>('POST', `${path}/replies`, bob, { body: `${'spam '.repeat(30)}\n\n${'more '.repeat(60)}` })).body;
     expect((await api.json('POST', `${path}/posts/${long.id}/reports`, ada, { reason: 'spam' })).status).toBe(201);
     const hiddenQueue = await api.json<{ reports: { postId: string; post: { excerpt: string; hidden: boolean } }[] }>(
