@@ -4482,10 +4482,25 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Every dataset download URL issued: who, which file, when */
+    /**
+     * Every dataset download URL issued: who, which file, when, filtered and paged
+     * @description docs/API.md, Reading the logs: a page may hold fewer than `limit` entries while `nextCursor` is present.
+     */
     get: {
       parameters: {
-        query?: never;
+        query?: {
+          /** @description included */
+          from?: string;
+          /** @description excluded */
+          to?: string;
+          order?: 'oldest' | 'newest';
+          limit?: number;
+          cursor?: string;
+          /** @description a user id or e-mail */
+          user?: string;
+          /** @description a dataset id */
+          dataset?: string;
+        };
         header?: never;
         path: {
           /** @description challenge id */
@@ -4501,9 +4516,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              entries: components['schemas']['AccessLogEntry'][];
-            };
+            'application/json': components['schemas']['AccessLogPage'];
           };
         };
         /** @description VALIDATION_FAILED: an input field is invalid */
@@ -4568,10 +4581,25 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Organiser actions on the challenge */
+    /**
+     * Organiser actions on the challenge, filtered and paged
+     * @description docs/API.md, Reading the logs: a page may hold fewer than `limit` entries while `nextCursor` is present.
+     */
     get: {
       parameters: {
-        query?: never;
+        query?: {
+          /** @description included */
+          from?: string;
+          /** @description excluded */
+          to?: string;
+          order?: 'oldest' | 'newest';
+          limit?: number;
+          cursor?: string;
+          /** @description a user id */
+          actor?: string;
+          /** @description phase.pause, … */
+          action?: string;
+        };
         header?: never;
         path: {
           /** @description challenge id */
@@ -4587,9 +4615,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              entries: components['schemas']['AuditEntry'][];
-            };
+            'application/json': components['schemas']['AuditLogPage'];
           };
         };
         /** @description VALIDATION_FAILED: an input field is invalid */
@@ -5011,13 +5037,15 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The submissions, filtered by phase, status and team, a page at a time (each phase oldest first) */
+    /** The submissions, filtered by phase, status and team, a page at a time (each phase oldest first, or newest first) */
     get: {
       parameters: {
         query?: {
           phase?: string;
           status?: 'CREATED' | 'UPLOADED' | 'VALIDATED' | 'REJECTED' | 'QUEUED' | 'RUNNING' | 'SCORING' | 'SCORED' | 'FAILED' | 'CANCELLED';
           team?: string;
+          /** @description newest: the last phase first, each phase newest first */
+          order?: 'oldest' | 'newest';
           limit?: number;
           /** @description `nextCursor` of the previous page */
           cursor?: string;
@@ -5445,7 +5473,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The teams, a page at a time (merged-away teams left out), with their members and whether they are disqualified */
+    /** The teams, a page at a time (merged-away teams left out), with their members, their submission count and whether they are disqualified */
     get: {
       parameters: {
         query?: {
@@ -7777,7 +7805,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Participants' reports of posts, newest first */
+    /** Participants' reports of posts, newest first, each with its topic's title and an excerpt of the post */
     get: {
       parameters: {
         query?: {
@@ -8823,6 +8851,10 @@ export interface components {
       to: string;
       open: boolean;
     };
+    AccessLogPage: {
+      entries: components['schemas']['AccessLogEntry'][];
+      nextCursor?: string;
+    };
     /** @description One dataset download URL issued */
     AccessLogEntry: {
       at: string;
@@ -8831,6 +8863,10 @@ export interface components {
       datasetId: string;
       path: string;
       expiresAt: string;
+    };
+    AuditLogPage: {
+      entries: components['schemas']['AuditEntry'][];
+      nextCursor?: string;
     };
     /** @description One organiser action (docs/API.md lists the actions) */
     AuditEntry: {
@@ -8878,6 +8914,8 @@ export interface components {
       createdAt: string;
       disqualified: boolean;
       disqualifiedReason?: string;
+      /** @description in every phase, whatever their state */
+      submissions: number;
     };
     TeamAdminView: {
       teamId: string;
@@ -9174,15 +9212,24 @@ export interface components {
       mutedUntil: string | null;
     };
     PostReportPage: {
-      reports: {
-        id: string;
-        at: string;
-        topicId: string;
-        postId: string;
-        reporterId: string;
-        reason: string;
-      }[];
+      reports: components['schemas']['PostReport'][];
       nextCursor?: string;
+    };
+    /** @description docs/API.md: the excerpt is the first 200 characters, hidden posts included */
+    PostReport: {
+      id: string;
+      at: string;
+      topicId: string;
+      postId: string;
+      reporterId: string;
+      reason: string;
+      topicTitle?: string;
+      /** @description absent when the post is gone */
+      post?: {
+        excerpt: string;
+        author: string;
+        hidden: boolean;
+      };
     };
     ChallengeHealth: {
       challengeId: string;

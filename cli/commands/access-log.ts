@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { challengeAndRest, challengeOption } from '../challenge-argument.ts';
 import { cliContext } from '../cli-context.ts';
+import { ISO_INSTANT_HINT, isoInstant } from '#shared/iso-instant.ts';
 import { formatTable, usageError } from '../output.ts';
 
 interface AccessEntry {
@@ -18,7 +19,7 @@ export function registerAccessLog(program: Command): void {
     .description('organisers: who was given which data file, and when (the audit trail health data needs)')
     .argument('[challenge]', 'challenge id (or -c <id>; default: the one you last joined)')
     .addOption(challengeOption())
-    .option('--user <id or email>', 'only this user')
+    .option('--user <id or email>', 'only this user (an e-mail is compared lower-cased)')
     .option('--dataset <id>', 'only this dataset')
     .option('--since <time>', 'only from this ISO 8601 time on (e.g. 2026-03-01 or 2026-03-01T12:00:00Z)')
     .option('--until <time>', 'only before this ISO 8601 time')
@@ -32,15 +33,24 @@ export function registerAccessLog(program: Command): void {
       const { challenge: givenChallenge } = challengeAndRest([challengeArgument], options.challenge);
       const cli = await cliContext(command);
       const challengeId = cli.challengeOr(givenChallenge);
-      const since = instant(options.since, '--since');
-      const until = instant(options.until, '--until');
-      const body = await cli.api.read(cli.api.user.GET('/admin/challenges/{challengeId}/access-log', { params: { path: { challengeId } } }));
-      const entries = body.entries.filter((e) => {
-        const at = Date.parse(e.at ?? '');
-        if (options.user && e.userId !== options.user && e.email?.toLowerCase() !== options.user.toLowerCase()) return false;
-        if (options.dataset && e.datasetId !== options.dataset) return false;
-        return (since === undefined || at >= since) && (until === undefined || at < until);
-      });
+      checkInstant(options.since, '--since');
+      checkInstant(options.until, '--until');
+      // The API filters (the time range is its key condition); every page is read, as the summary needs them all.
+      const query = {
+        ...(options.user ? { user: options.user } : {}),
+        ...(options.dataset ? { dataset: options.dataset } : {}),
+        ...(options.since ? { from: options.since } : {}),
+        ...(options.until ? { to: options.until } : {}),
+        limit: 500,
+      };
+      const entries: AccessEntry[] = [];
+      let cursor: string | undefined;
+      do {
+        const params = { path: { challengeId }, query: { ...query, ...(cursor ? { cursor } : {}) } };
+        const page = await cli.api.read(cli.api.user.GET('/admin/challenges/{challengeId}/access-log', { params }));
+        entries.push(...page.entries);
+        cursor = page.nextCursor;
+      } while (cursor);
       if (options.summary) {
         const downloads = summarise(entries);
         cli.out.result({ downloads }, () => {
@@ -79,11 +89,11 @@ interface AccessLogOptions {
   summary?: boolean;
 }
 
-function instant(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const at = Date.parse(value);
-  if (Number.isNaN(at)) throw usageError(`${flag} must be an ISO 8601 date or time, got "${value}"`, `${flag} 2026-03-01 or ${flag} 2026-03-01T12:00:00Z`);
-  return at;
+/** The API's time format, checked here so the error names the flag rather than the query parameter. */
+function checkInstant(value: string | undefined, flag: string): void {
+  if (value === undefined) return;
+  if (!isoInstant.safeParse(value).success)
+    throw usageError(`${flag} must be ${ISO_INSTANT_HINT}, got "${value}"`, `${flag} 2026-03-01 or ${flag} 2026-03-01T12:00:00Z`);
 }
 
 /** A download is what one user fetched of one dataset: its files, and when the first and last were given. */

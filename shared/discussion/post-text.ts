@@ -92,3 +92,17 @@ export function excerpt(raw: string, max = 280): string {
   const text = safeMarkdown(raw).replace(/\s+/g, ' ').trim();
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
+
+/** Characters of a post shown where only a glimpse fits (the organisers' report queue). */
+export const EXCERPT_CHARACTERS = 200;
+
+/**
+ * The start of a post as one line of plain text: the stored markdown (already without controls)
+ * with its whitespace collapsed, cut at a character, never inside one (an emoji stays whole).
+ *
+ * @example postExcerpt('Is the **test set**\n\nbalanced?') // 'Is the **test set** balanced?'
+ */
+export function postExcerpt(bodyMarkdown: string, characters = EXCERPT_CHARACTERS): string {
+  const text = [...bodyMarkdown.replace(/\s+/g, ' ').trim()];
+  return text.length > characters ? `${text.slice(0, characters).join('').trimEnd()}…` : text.join('');
+}

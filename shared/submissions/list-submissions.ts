@@ -1,5 +1,5 @@
 import type { PodiumContext } from '../context.ts';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { paginateQuery, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { decodeCursor, encodeCursor, invalidCursor } from '../storage/page-cursor.ts';
 import { queryAll } from '../storage/query-all.ts';
 import { BY_OWNER_INDEX, BY_PHASE_INDEX } from '../storage/table-design.ts';
@@ -54,7 +54,7 @@ export function listPhaseSubmissions(ctx: PodiumContext, challengeId: string, ph
 }
 
 /**
- * One page of the submissions of `phaseIds` (in that order; each phase oldest first), filtered,
+ * One page of the submissions of `phaseIds` (in that order; each phase oldest first, or newest first with `newestFirst`), filtered,
  * with the opaque cursor of the next page: the phase reached and the last index key read. A page
  * holds at most `limit` submissions; it may hold fewer when the filter skips many, never none while
  * more remain. A cursor this API did not return for these phases is VALIDATION_FAILED naming `query.cursor`.
@@ -64,7 +64,7 @@ export async function listSubmissionsPage(
   challengeId: string,
   phaseIds: readonly string[],
   filter: SubmissionFilter,
-  page: { limit: number; cursor?: string },
+  page: { limit: number; cursor?: string; newestFirst?: boolean },
 ): Promise<{ submissions: SubmissionRecord[]; nextCursor?: string }> {
   const decoded = decodeCursor(page.cursor);
   let phaseIndex = 0;
@@ -82,6 +82,7 @@ export async function listSubmissionsPage(
       new QueryCommand({
         ...phaseSubmissionsQuery(ctx, challengeId, phaseId, filter),
         Limit: page.limit - submissions.length,
+        ScanIndexForward: !page.newestFirst,
         ...(startKey ? { ExclusiveStartKey: startKey } : {}),
       }),
     );
@@ -92,4 +93,18 @@ export async function listSubmissionsPage(
   }
   const more = phaseIndex < phaseIds.length;
   return { submissions, ...(more ? { nextCursor: encodeCursor({ phase: phaseIds[phaseIndex], ...(startKey ?? {}) }) } : {}) };
+}
+
+/** How many submissions a team has made, in every phase (a count query of its index partition: nothing is read back). */
+export async function countTeamSubmissions(ctx: PodiumContext, challengeId: string, teamId: string): Promise<number> {
+  let count = 0;
+  const query = {
+    TableName: ctx.config.tableName,
+    IndexName: BY_OWNER_INDEX.name,
+    KeyConditionExpression: `${BY_OWNER_INDEX.partition} = :pk`,
+    ExpressionAttributeValues: { ':pk': teamSubmissionsPartition(challengeId, teamId) },
+    Select: 'COUNT' as const,
+  };
+  for await (const page of paginateQuery({ client: ctx.db }, query)) count += page.Count ?? 0;
+  return count;
 }

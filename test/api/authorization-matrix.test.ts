@@ -128,8 +128,14 @@ const MATRIX: Record<string, Case[]> = {
     { params: { phaseId: 'final' }, body: { force: true, reason: 'matrix test' }, expect: organiserOnly },
   ],
   'POST /admin/challenges/:challengeId/phases/:phaseId/unpublish': [{ params: { phaseId: 'final' }, body: { reason: 'matrix test' }, expect: organiserOnly }],
-  'GET /admin/challenges/:challengeId/access-log': [{ expect: organiserOnly }],
-  'GET /admin/challenges/:challengeId/audit-log': [{ expect: organiserOnly }],
+  'GET /admin/challenges/:challengeId/access-log': [
+    { expect: organiserOnly },
+    { query: 'user=ada@example.org&dataset=train&from=2026-01-01&to=2027-01-01&order=newest&limit=5', expect: organiserOnly },
+  ],
+  'GET /admin/challenges/:challengeId/audit-log': [
+    { expect: organiserOnly },
+    { query: 'actor=u-any&action=phase.pause&from=2026-01-01T00:00:00Z&to=2027-01-01&order=newest&limit=5', expect: organiserOnly },
+  ],
   'GET /admin/challenges/:challengeId/exports/:export': [
     { params: { export: 'submissions.csv' }, expect: organiserOnly },
     { params: { export: 'access-log.csv' }, expect: organiserOnly },

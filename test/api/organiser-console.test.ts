@@ -41,7 +41,7 @@ afterAll(async () => {
 describe('the organiser console’s reads', () => {
   it('pages through the teams with an opaque cursor, shows who is disqualified, and refuses a forged cursor naming it', async () => {
     const teams = await api.call('GET', '/admin/challenges/tissuenet/teams?limit=3', organiser);
-    const first = (await teams.json()) as { teams: { teamId: string; members: string[]; disqualified: boolean }[]; nextCursor?: string };
+    const first = (await teams.json()) as { teams: { teamId: string; members: string[]; disqualified: boolean; submissions: number }[]; nextCursor?: string };
     expect(first.teams).toHaveLength(3);
     expect(first.nextCursor).toEqual(expect.any(String));
     expect(JSON.stringify(first)).not.toContain('inviteCode');
@@ -50,6 +50,8 @@ describe('the organiser console’s reads', () => {
     expect(rest.teams).toHaveLength(1);
     expect(rest.nextCursor).toBeUndefined();
     expect(new Set([...first.teams, ...rest.teams].map((team) => team.teamId)).size).toBe(4);
+    // Each of the four competitors made one submission, whatever became of it.
+    expect([...first.teams, ...rest.teams].map((team) => team.submissions)).toEqual([1, 1, 1, 1]);
     const again = (await (await api.call('GET', '/admin/challenges/tissuenet/teams?limit=1', organiser)).json()) as {
       teams: { disqualified: boolean; disqualifiedReason?: string }[];
     };
@@ -90,6 +92,12 @@ describe('the organiser console’s reads', () => {
     seen.push(...page.submissions.map((s) => s.id));
     expect(page.nextCursor).toBeUndefined();
     expect(seen.sort()).toEqual(Object.values(submissionOf).sort());
+
+    // Newest first, a page at a time: the same submissions in the reverse order.
+    const oldestFirst = (await pageOf('limit=10')).submissions.map((s) => s.id);
+    const first = await pageOf('order=newest&limit=2');
+    const second = await pageOf(`order=newest&limit=2&cursor=${first.nextCursor}`);
+    expect([...first.submissions, ...second.submissions].map((s) => s.id)).toEqual(oldestFirst.reverse());
 
     const failed = await pageOf('status=FAILED&limit=1');
     expect(failed.submissions.map((s) => s.id)).toEqual([submissionOf.failed]);

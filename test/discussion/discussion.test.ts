@@ -205,10 +205,29 @@ describe('discussion', () => {
     const report = await api.json('POST', `${path}/posts/${rude.id}/reports`, ada, { reason: 'insulting' });
     expect(report.status).toBe(201);
     const queue = await api.json<{ reports: { postId: string; reason: string }[] }>('GET', '/admin/challenges/tissuenet/discussion/reports', api.organiser);
-    expect(queue.body.reports).toEqual([expect.objectContaining({ postId: rude.id, reason: 'insulting' })]);
+    expect(queue.body.reports).toEqual([
+      expect.objectContaining({
+        postId: rude.id,
+        reason: 'insulting',
+        topicTitle: 'Typo',
+        post: { excerpt: 'rude words', author: expect.any(String), hidden: false },
+      }),
+    ]);
     expect(
       (await api.json('POST', `/admin/challenges/tissuenet/discussion/topics/${topic.id}/posts/${rude.id}/hide`, api.organiser, { reason: 'insult' })).status,
     ).toBe(200);
+    // The queue shows the post hidden, its text still there for organisers; a long post is cut to its first 200 characters, on one line.
+    api.clock.advance(1000); // replies read in the order written: the long one after the rude one
+    const long = (await api.json<Post>('POST', `${path}/replies`, bob, { body: `${'spam '.repeat(30)}\n\n${'more '.repeat(60)}` })).body;
+    expect((await api.json('POST', `${path}/posts/${long.id}/reports`, ada, { reason: 'spam' })).status).toBe(201);
+    const hiddenQueue = await api.json<{ reports: { postId: string; post: { excerpt: string; hidden: boolean } }[] }>(
+      'GET',
+      '/admin/challenges/tissuenet/discussion/reports',
+      api.organiser,
+    );
+    expect(hiddenQueue.body.reports.find((each) => each.postId === rude.id)!.post).toMatchObject({ excerpt: 'rude words', hidden: true });
+    const longExcerpt = hiddenQueue.body.reports.find((each) => each.postId === long.id)!.post.excerpt;
+    expect(longExcerpt).toBe(`${'spam '.repeat(30)}${'more '.repeat(10)}`.slice(0, 200).trimEnd() + '…');
     const seenByAda = (await api.json<TopicPage>('GET', path, ada)).body.replies[0]!;
     expect(seenByAda).toMatchObject({ hidden: true, body: expect.stringContaining('hidden by an organiser') });
     expect((await api.json<TopicPage>('GET', path, api.organiser)).body.replies[0]).toMatchObject({ hidden: true, body: 'rude words' });

@@ -62,9 +62,8 @@ describe('an organiser in the browser', () => {
     const applicant = await (await harness.context()).newPage();
     await applicant.goto('/c/visiomel/join');
     await signInThroughBrowser(applicant, 'mallory@example.org', { buttonName: /^Sign in to join$/ });
-    for (const field of await applicant.locator('fieldset input[type=text]').all()) await field.fill('Nowhere Inc.');
-    for (const field of await applicant.locator('fieldset select').all()) await field.selectOption({ index: 1 });
-    for (const box of await applicant.locator('fieldset input[type=checkbox]').all()) await box.check();
+    // Waits for the questions to render before answering them (filling them at once raced the form under load).
+    await answerRegistrationQuestions(applicant, 'Nowhere Inc.');
     await applicant.getByLabel(/I have read and accept the rules/).check();
     await applicant.getByRole('button', { name: 'Accept the rules and join' }).click();
     await applicant.getByTestId('registration-status').waitFor();
@@ -103,6 +102,24 @@ describe('an organiser in the browser', () => {
     await learning.getByRole('button', { name: 'Resume submissions' }).click();
     await learning.getByTestId('phase-action-learning').filter({ hasText: 'Submissions are open again.' }).waitFor();
     await expect(callAsCompetitor('/challenges/tissuenet/phases/learning/submissions', { archiveBytes: 100 })).resolves.toMatchObject({ status: 201 });
+  });
+
+  it('filters the audit log to the pause it just made: the resume is left out, the filters are labelled form fields', async () => {
+    await organiser.goto('/console/tissuenet/logs');
+    const entries = organiser.getByTestId('audit-entry');
+    await entries.filter({ hasText: 'phase.resume' }).first().waitFor();
+    const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+    await organiser.getByLabel('Action', { exact: true }).fill('phase.pause');
+    await organiser.getByLabel('From (day, UTC)').fill(day(-1));
+    await organiser.getByLabel('To (day included, UTC)').fill(day(0));
+    await organiser.getByRole('button', { name: 'Apply filters' }).click();
+    await entries.filter({ hasText: 'phase.pause' }).filter({ hasText: 'learning' }).first().waitFor();
+    await expect(entries.filter({ hasText: 'phase.resume' }).count()).resolves.toBe(0);
+    expect(new Set(await entries.locator('td:nth-child(3)').allTextContents())).toEqual(new Set(['phase.pause']));
+
+    await organiser.getByLabel('Log', { exact: true }).selectOption('access');
+    await expect(organiser.getByLabel('Action', { exact: true }).count()).resolves.toBe(0);
+    await organiser.getByLabel('Dataset', { exact: true }).waitFor();
   });
 
   it('disqualifies and reinstates a team after confirming each with a reason, on a phone-sized screen', async () => {

@@ -7,8 +7,6 @@ import { parseChallengeFile, rulesVersionOf } from '#shared/challenge/challenge.
 import { PAGE_MAX_BYTES, TAB_PAGES, type ChallengeFile } from '#shared/challenge/definition-schema.ts';
 import { scoringProgramFrom, scoringProgramProblem, type ScoringProgram } from '#shared/challenge/scoring-program.ts';
 import { PodiumError } from '#shared/errors.ts';
-import { listAudit } from '#shared/audit/audit-log.ts';
-import { listAccessLog } from '#shared/data-access/access-log.ts';
 import { getChallenge } from '#shared/challenge/challenge-registry.ts';
 import type { ApiDependencies } from '../../api-env.ts';
 import { organiserOf } from '../../auth.ts';
@@ -49,109 +47,62 @@ const RuntimeChangeSchema = z
   .object({ phaseId: z.string(), from: z.string(), to: z.string(), open: z.boolean() })
   .meta({ id: 'RuntimeChange', description: 'A phase whose runtime image the definition changed; `open`: forced while the phase was open' });
 
-const AccessLogEntry = z
-  .object({ at: z.string(), userId: z.string(), email: z.string(), datasetId: z.string(), path: z.string(), expiresAt: z.string() })
-  .meta({ id: 'AccessLogEntry', description: 'One dataset download URL issued' });
-const AuditEntry = z
-  .object({
-    at: z.string(),
-    actor: z.string(),
-    action: z.string(),
-    target: z.string(),
-    reason: z.string().optional(),
-    details: z.record(z.string(), z.unknown()).optional(),
-  })
-  .meta({ id: 'AuditEntry', description: 'One organiser action (docs/API.md lists the actions)' });
-
 export function adminChallengeRoutes({ ctx }: ApiDependencies) {
-  return newRouter()
-    .openapi(
-      createRoute({
-        method: 'put',
-        path: '/admin/challenges/{challengeId}',
-        tags: ['organisers'],
-        summary: 'Register or update a challenge definition (validated with the challenge schema)',
-        description:
-          'Changing the runtime (`runtime.image`) of a phase that is open is refused (409 INVALID_STATE) unless `force=true` ' +
-          'with a `reason`; the forced change is audit-logged (`phase.runtime-change`).',
-        security: bearer,
-        request: {
-          params: ChallengeParams,
-          query: RegistrationQuery,
-          body: { required: true, content: { 'application/json': { schema: DefinitionBody } } },
-        },
-        responses: {
-          200: json(z.object({ id: z.string(), rulesVersion: z.string(), changed: z.boolean(), runtimeChanges: z.array(RuntimeChangeSchema) })),
-          ...commonErrors,
-        },
-      }),
-      async (c) => {
-        const organiser = organiserOf(c);
-        const { challengeId } = c.req.valid('param');
-        const { force, reason } = c.req.valid('query');
-        const { descriptionMarkdown, rulesMarkdown, pagesMarkdown, scoringProgramSource, ...file } = c.req.valid('json');
-        const parsed = parseChallengeFile(file, `definition of ${challengeId}`);
-        if (parsed.id !== challengeId) {
-          throw new PodiumError('VALIDATION_FAILED', `body.id: "${parsed.id}" does not match the path's challenge id "${challengeId}"`, {
-            issues: [{ field: 'body.id', message: 'must equal the path challenge id' }],
-          });
-        }
-        const program = scoringProgramOf(parsed, scoringProgramSource);
-        const challenge = {
-          ...parsed,
-          descriptionMarkdown,
-          rulesMarkdown,
-          rulesVersion: rulesVersionOf(rulesMarkdown),
-          ...(pagesMarkdown && Object.keys(pagesMarkdown).length > 0 ? { pagesMarkdown } : {}),
-          ...program,
-        };
-        const { changed, runtimeChanges } = await registerChallenge(ctx, challenge, {
-          by: organiser.userId,
-          force: force === 'true',
-          ...(reason ? { reason } : {}),
+  return newRouter().openapi(
+    createRoute({
+      method: 'put',
+      path: '/admin/challenges/{challengeId}',
+      tags: ['organisers'],
+      summary: 'Register or update a challenge definition (validated with the challenge schema)',
+      description:
+        'Changing the runtime (`runtime.image`) of a phase that is open is refused (409 INVALID_STATE) unless `force=true` ' +
+        'with a `reason`; the forced change is audit-logged (`phase.runtime-change`).',
+      security: bearer,
+      request: {
+        params: ChallengeParams,
+        query: RegistrationQuery,
+        body: { required: true, content: { 'application/json': { schema: DefinitionBody } } },
+      },
+      responses: {
+        200: json(z.object({ id: z.string(), rulesVersion: z.string(), changed: z.boolean(), runtimeChanges: z.array(RuntimeChangeSchema) })),
+        ...commonErrors,
+      },
+    }),
+    async (c) => {
+      const organiser = organiserOf(c);
+      const { challengeId } = c.req.valid('param');
+      const { force, reason } = c.req.valid('query');
+      const { descriptionMarkdown, rulesMarkdown, pagesMarkdown, scoringProgramSource, ...file } = c.req.valid('json');
+      const parsed = parseChallengeFile(file, `definition of ${challengeId}`);
+      if (parsed.id !== challengeId) {
+        throw new PodiumError('VALIDATION_FAILED', `body.id: "${parsed.id}" does not match the path's challenge id "${challengeId}"`, {
+          issues: [{ field: 'body.id', message: 'must equal the path challenge id' }],
         });
-        if (changed) {
-          await recordAudit(ctx, challenge.id, {
-            actor: organiser.userId,
-            action: 'challenge.update',
-            target: challenge.id,
-            details: { rulesVersion: challenge.rulesVersion },
-          });
-          await notifyRulesChanged(ctx, await getChallenge(ctx, challenge.id));
-        }
-        return c.json({ id: challenge.id, rulesVersion: challenge.rulesVersion, changed, runtimeChanges }, 200);
-      },
-    )
-    .openapi(
-      createRoute({
-        method: 'get',
-        path: '/admin/challenges/{challengeId}/access-log',
-        tags: ['organisers'],
-        summary: 'Every dataset download URL issued: who, which file, when',
-        security: bearer,
-        request: { params: ChallengeParams },
-        responses: { 200: json(z.object({ entries: z.array(AccessLogEntry) })), ...commonErrors },
-      }),
-      async (c) => {
-        organiserOf(c);
-        const challenge = await getChallenge(ctx, c.req.valid('param').challengeId);
-        return c.json({ entries: await listAccessLog(ctx, challenge.id) }, 200);
-      },
-    )
-    .openapi(
-      createRoute({
-        method: 'get',
-        path: '/admin/challenges/{challengeId}/audit-log',
-        tags: ['organisers'],
-        summary: 'Organiser actions on the challenge',
-        security: bearer,
-        request: { params: ChallengeParams },
-        responses: { 200: json(z.object({ entries: z.array(AuditEntry) })), ...commonErrors },
-      }),
-      async (c) => {
-        organiserOf(c);
-        const challenge = await getChallenge(ctx, c.req.valid('param').challengeId);
-        return c.json({ entries: await listAudit(ctx, challenge.id) }, 200);
-      },
-    );
+      }
+      const program = scoringProgramOf(parsed, scoringProgramSource);
+      const challenge = {
+        ...parsed,
+        descriptionMarkdown,
+        rulesMarkdown,
+        rulesVersion: rulesVersionOf(rulesMarkdown),
+        ...(pagesMarkdown && Object.keys(pagesMarkdown).length > 0 ? { pagesMarkdown } : {}),
+        ...program,
+      };
+      const { changed, runtimeChanges } = await registerChallenge(ctx, challenge, {
+        by: organiser.userId,
+        force: force === 'true',
+        ...(reason ? { reason } : {}),
+      });
+      if (changed) {
+        await recordAudit(ctx, challenge.id, {
+          actor: organiser.userId,
+          action: 'challenge.update',
+          target: challenge.id,
+          details: { rulesVersion: challenge.rulesVersion },
+        });
+        await notifyRulesChanged(ctx, await getChallenge(ctx, challenge.id));
+      }
+      return c.json({ id: challenge.id, rulesVersion: challenge.rulesVersion, changed, runtimeChanges }, 200);
+    },
+  );
 }

@@ -3,6 +3,7 @@ import { getChallenge } from '#shared/challenge/challenge-registry.ts';
 import { announce } from '#shared/discussion/announcements.ts';
 import { postView, topicSummary } from '#shared/discussion/discussion-records.ts';
 import { listReports, markAnswer, muteParticipant, setPostHidden, setTopicState } from '#shared/discussion/moderation.ts';
+import { withReportedPosts } from '#shared/discussion/reported-posts.ts';
 import type { ApiDependencies } from '../../api-env.ts';
 import { organiserOf } from '../../auth.ts';
 import { createRoute } from '../../openapi/route-definition.ts';
@@ -20,12 +21,19 @@ const AnsweredTopic = DiscussionTopic.extend({ answerPostId: z.string().optional
 const DiscussionMute = z
   .object({ userId: z.string(), mutedUntil: z.string().nullable().meta({ description: 'null: the mute was lifted' }) })
   .meta({ id: 'DiscussionMute' });
-const PostReportPage = z
+const PostReport = z
   .object({
-    reports: z.array(z.object({ id: z.string(), at: z.string(), topicId: z.string(), postId: z.string(), reporterId: z.string(), reason: z.string() })),
-    nextCursor: z.string().optional(),
+    id: z.string(),
+    at: z.string(),
+    topicId: z.string(),
+    postId: z.string(),
+    reporterId: z.string(),
+    reason: z.string(),
+    topicTitle: z.string().optional(),
+    post: z.object({ excerpt: z.string(), author: z.string(), hidden: z.boolean() }).optional().describe('absent when the post is gone'),
   })
-  .meta({ id: 'PostReportPage' });
+  .meta({ id: 'PostReport', description: 'docs/API.md: the excerpt is the first 200 characters, hidden posts included' });
+const PostReportPage = z.object({ reports: z.array(PostReport), nextCursor: z.string().optional() }).meta({ id: 'PostReportPage' });
 
 export function adminDiscussionRoutes({ ctx }: ApiDependencies) {
   return newRouter()
@@ -167,7 +175,7 @@ export function adminDiscussionRoutes({ ctx }: ApiDependencies) {
         method: 'get',
         path: '/admin/challenges/{challengeId}/discussion/reports',
         tags: ['organisers', 'discussion'],
-        summary: "Participants' reports of posts, newest first",
+        summary: "Participants' reports of posts, newest first, each with its topic's title and an excerpt of the post",
         security: bearer,
         request: {
           params: ChallengeParams,
@@ -181,7 +189,8 @@ export function adminDiscussionRoutes({ ctx }: ApiDependencies) {
         await getChallenge(ctx, challengeId);
         const { limit, cursor } = c.req.valid('query');
         const page = await listReports(ctx, challengeId, { limit, ...(cursor ? { cursor } : {}) });
-        return c.json({ reports: page.reports, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) }, 200);
+        const reports = await withReportedPosts(ctx, challengeId, page.reports);
+        return c.json({ reports, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) }, 200);
       },
     );
 }

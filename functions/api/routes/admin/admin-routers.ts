@@ -4,6 +4,7 @@ import { adminChallengeRoutes } from './admin-challenges.ts';
 import { adminDiscussionRoutes } from './admin-discussion.ts';
 import { adminExportRoutes } from './admin-exports.ts';
 import { adminHealthRoutes } from './admin-health.ts';
+import { adminLogRoutes } from './admin-logs.ts';
 import { adminParticipantRoutes } from './admin-participants.ts';
 import { adminPhaseRoutes } from './admin-phases.ts';
 import { adminReleaseRoutes } from './admin-releases.ts';
@@ -17,6 +18,7 @@ import { adminTrainingRoutes } from './admin-training.ts';
 export function adminRouters(deps: ApiDependencies): PodiumRouter[] {
   return [
     adminChallengeRoutes(deps),
+    adminLogRoutes(deps),
     adminParticipantRoutes(deps),
     adminSubmissionRoutes(deps),
     adminTeamRoutes(deps),

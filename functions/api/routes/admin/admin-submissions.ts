@@ -29,7 +29,7 @@ export function adminSubmissionRoutes({ ctx, jobRunner }: ApiDependencies) {
         method: 'get',
         path: '/admin/challenges/{challengeId}/submissions',
         tags: ['organisers'],
-        summary: 'The submissions, filtered by phase, status and team, a page at a time (each phase oldest first)',
+        summary: 'The submissions, filtered by phase, status and team, a page at a time (each phase oldest first, or newest first)',
         security: bearer,
         request: {
           params: ChallengeParams,
@@ -37,6 +37,7 @@ export function adminSubmissionRoutes({ ctx, jobRunner }: ApiDependencies) {
             phase: z.string().optional(),
             status: z.enum(SUBMISSION_STATUSES).optional(),
             team: z.string().optional(),
+            order: z.enum(['oldest', 'newest']).default('oldest').meta({ description: 'newest: the last phase first, each phase newest first' }),
             limit: z.coerce.number().int().min(1).max(500).default(500),
             cursor: z.string().max(4096).optional().describe('`nextCursor` of the previous page'),
           }),
@@ -53,15 +54,16 @@ export function adminSubmissionRoutes({ ctx, jobRunner }: ApiDependencies) {
       async (c) => {
         organiserOf(c);
         const challenge = await getChallenge(ctx, c.req.valid('param').challengeId);
-        const { phase, status, team, limit, cursor } = c.req.valid('query');
+        const { phase, status, team, order, limit, cursor } = c.req.valid('query');
         if (phase) requirePhase(challenge, phase);
         const phaseIds = phase ? [phase] : challenge.phases.map((each) => each.id);
+        if (order === 'newest') phaseIds.reverse();
         const page = await listSubmissionsPage(
           ctx,
           challenge.id,
           phaseIds,
           { ...(status ? { status } : {}), ...(team ? { teamId: team } : {}) },
-          { limit, ...(cursor ? { cursor } : {}) },
+          { limit, newestFirst: order === 'newest', ...(cursor ? { cursor } : {}) },
         );
         const controls = new Map(await Promise.all(phaseIds.map(async (id) => [id, await getPhaseControl(ctx, challenge.id, id)] as const)));
         const submissions = page.submissions.map((submission) => submissionView(challenge, submission, controls.get(submission.phaseId)!, true));

@@ -1,6 +1,7 @@
 import { createRoute } from '../../openapi/route-definition.ts';
 import * as z from 'zod';
 import { getChallenge } from '#shared/challenge/challenge-registry.ts';
+import { countTeamSubmissions } from '#shared/submissions/list-submissions.ts';
 import { setTeamDisqualified } from '#shared/teams/disqualify-team.ts';
 import { listTeamsPage, teamView } from '#shared/teams/team-record.ts';
 import type { ApiDependencies } from '../../api-env.ts';
@@ -22,6 +23,7 @@ const TeamSummary = z
     createdAt: z.string(),
     disqualified: z.boolean(),
     disqualifiedReason: z.string().optional(),
+    submissions: z.number().int().describe('in every phase, whatever their state'),
   })
   .meta({ id: 'TeamSummary' });
 
@@ -53,7 +55,7 @@ export function adminTeamRoutes({ ctx }: ApiDependencies) {
           method: 'get',
           path: '/admin/challenges/{challengeId}/teams',
           tags: ['organisers'],
-          summary: 'The teams, a page at a time (merged-away teams left out), with their members and whether they are disqualified',
+          summary: 'The teams, a page at a time (merged-away teams left out), with their members, their submission count and whether they are disqualified',
           security: bearer,
           request: {
             params: ChallengeParams,
@@ -66,10 +68,13 @@ export function adminTeamRoutes({ ctx }: ApiDependencies) {
           const challenge = await getChallenge(ctx, c.req.valid('param').challengeId);
           const { limit, cursor } = c.req.valid('query');
           const page = await listTeamsPage(ctx, challenge.id, { limit, ...(cursor ? { cursor } : {}) });
-          const teams = page.teams.map((team) => {
-            const { inviteCode: _hidden, ...view } = teamView(team);
-            return { ...view, ...(team.disqualifiedReason ? { disqualifiedReason: team.disqualifiedReason } : {}) };
-          });
+          const teams = await Promise.all(
+            page.teams.map(async (team) => {
+              const { inviteCode: _hidden, ...view } = teamView(team);
+              const submissions = await countTeamSubmissions(ctx, challenge.id, team.teamId);
+              return { ...view, ...(team.disqualifiedReason ? { disqualifiedReason: team.disqualifiedReason } : {}), submissions };
+            }),
+          );
           return c.json({ teams, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) }, 200);
         },
       )

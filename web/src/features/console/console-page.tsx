@@ -12,6 +12,7 @@ import { Link } from '../../lib/router.tsx';
 import { DataTable } from '../../components/data-table.tsx';
 import { ConfirmAction } from './confirm-action.tsx';
 import { HealthPanel } from './health-panel.tsx';
+import { LogsPanel } from './logs-panel.tsx';
 import { ReportsPanel } from './reports-panel.tsx';
 import { TeamsPanel } from './teams-panel.tsx';
 
@@ -48,7 +49,7 @@ export default function ConsolePage({ challengeId, section }: { challengeId: str
         {section === 'teams' && <TeamsPanel challenge={challenge.data} />}
         {section === 'phases' && <Phases challenge={challenge.data} />}
         {section === 'exports' && <Exports challenge={challenge.data} />}
-        {section === 'logs' && <Logs challenge={challenge.data} />}
+        {section === 'logs' && <LogsPanel challenge={challenge.data} />}
         {section === 'health' && <HealthPanel challenge={challenge.data} />}
         {section === 'reports' && <ReportsPanel challenge={challenge.data} />}
       </section>
@@ -73,6 +74,16 @@ interface Participant {
   acceptedRulesVersion?: string;
   answers?: Record<string, unknown>;
   refusalReason?: string;
+}
+
+/** A participant's answers under the questions' labels, in the order the join form asks them; an answer to a question since removed keeps its id. */
+function labelledAnswers(challenge: Challenge, answers: Record<string, unknown>): { id: string; label: string; answer: string }[] {
+  const questions = challenge.registration.questions;
+  const asked = questions.filter((question) => question.id in answers).map((question) => ({ id: question.id, label: question.label }));
+  const removed = Object.keys(answers)
+    .filter((id) => !questions.some((question) => question.id === id))
+    .map((id) => ({ id, label: id }));
+  return [...asked, ...removed].map(({ id, label }) => ({ id, label, answer: String(answers[id]) }));
 }
 
 function Participants({ challenge }: { challenge: Challenge }) {
@@ -151,10 +162,10 @@ function Participants({ challenge }: { challenge: Challenge }) {
               <td>
                 {'answers' in participant && participant.answers ? (
                   <dl className="answers">
-                    {Object.entries(participant.answers as Record<string, unknown>).map(([question, answer]) => (
-                      <div key={question}>
-                        <dt>{question}</dt>
-                        <dd>{String(answer)}</dd>
+                    {labelledAnswers(challenge, participant.answers as Record<string, unknown>).map(({ id, label, answer }) => (
+                      <div key={id}>
+                        <dt>{label}</dt>
+                        <dd>{answer}</dd>
                       </div>
                     ))}
                   </dl>
@@ -189,24 +200,29 @@ function Participants({ challenge }: { challenge: Challenge }) {
 
 const PAGE_SIZE = 25;
 
+/** The submissions newest first, filtered and paged by the API (its cursor); the page shown is refreshed every 10 seconds. */
 function Submissions({ challenge }: { challenge: Challenge }) {
   const { t, i18n } = useTranslation();
   const queryClient = useQueryClient();
   const [filters, setFilters] = useState({ phase: '', status: '', team: '' });
-  const [page, setPage] = useState(0);
+  // The cursors of the pages seen so far: going back reuses them, going forward appends the API's next one.
+  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
   const [logsOf, setLogsOf] = useState<string>();
-  const query = new URLSearchParams(Object.entries(filters).filter(([, value]) => value !== ''));
+  const cursor = cursors.at(-1);
   const submissions = useQuery({
-    queryKey: ['admin-submissions', challenge.id, query.toString()],
+    queryKey: ['admin-submissions', challenge.id, filters, cursor ?? ''],
     queryFn: () =>
       answerOf(
         podiumApi.GET('/admin/challenges/{challengeId}/submissions', {
           params: {
             path: { challengeId: challenge.id },
             query: {
+              order: 'newest',
+              limit: PAGE_SIZE,
               ...(filters.phase ? { phase: filters.phase } : {}),
               ...(filters.status ? { status: filters.status as SubmissionStatus } : {}),
-              ...(filters.team ? { team: filters.team } : {}),
+              ...(filters.team.trim() ? { team: filters.team.trim() } : {}),
+              ...(cursor ? { cursor } : {}),
             },
           },
         }),
@@ -224,11 +240,11 @@ function Submissions({ challenge }: { challenge: Challenge }) {
     },
     onSuccess: () => void queryClient.invalidateQueries({ queryKey: ['admin-submissions', challenge.id] }),
   });
-  const rows = [...(submissions.data?.submissions ?? [])].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
-  const shown = rows.slice(page * PAGE_SIZE, (page + 1) * PAGE_SIZE);
+  const shown = submissions.data?.submissions ?? [];
+  const nextCursor = submissions.data?.nextCursor;
   const setFilter = (name: keyof typeof filters) => (value: string) => {
     setFilters((previous) => ({ ...previous, [name]: value }));
-    setPage(0);
+    setCursors([undefined]);
   };
   return (
     <>
@@ -309,12 +325,13 @@ function Submissions({ challenge }: { challenge: Challenge }) {
               </tr>
             ))}
           </DataTable>
+          {shown.length === 0 && <p>{t('console.noSubmissions')}</p>}
           <p className="row">
-            <button type="button" className="secondary" disabled={page === 0} onClick={() => setPage(page - 1)}>
+            <button type="button" className="secondary" disabled={cursors.length === 1} onClick={() => setCursors((seen) => seen.slice(0, -1))}>
               {t('console.previous')}
             </button>
-            <span>{t('console.page', { page: page + 1, pages: Math.max(1, Math.ceil(rows.length / PAGE_SIZE)), count: rows.length })}</span>
-            <button type="button" className="secondary" disabled={(page + 1) * PAGE_SIZE >= rows.length} onClick={() => setPage(page + 1)}>
+            <span>{t('console.pageNumber', { page: cursors.length })}</span>
+            <button type="button" className="secondary" disabled={!nextCursor} onClick={() => setCursors((seen) => [...seen, nextCursor])}>
               {t('console.next')}
             </button>
           </p>
@@ -525,52 +542,6 @@ function Exports({ challenge }: { challenge: Challenge }) {
             {t('console.archivePseudonymised')}
           </button>
         </li>
-      </ul>
-    </>
-  );
-}
-
-function Logs({ challenge }: { challenge: Challenge }) {
-  const { t, i18n } = useTranslation();
-  const [kind, setKind] = useState<'audit-log' | 'access-log'>('audit-log');
-  const [filter, setFilter] = useState('');
-  const log = useQuery({
-    queryKey: ['admin-log', challenge.id, kind],
-    queryFn: async (): Promise<{ entries: Record<string, unknown>[] }> => {
-      const params = { path: { challengeId: challenge.id } };
-      return kind === 'audit-log'
-        ? answerOf(podiumApi.GET('/admin/challenges/{challengeId}/audit-log', { params }))
-        : answerOf(podiumApi.GET('/admin/challenges/{challengeId}/access-log', { params }));
-    },
-  });
-  const entries = (log.data?.entries ?? []).filter((entry) => !filter || JSON.stringify(entry).toLowerCase().includes(filter.toLowerCase()));
-  return (
-    <>
-      <div className="row">
-        <p>
-          <label htmlFor="log-kind">{t('console.log')} </label>
-          <select id="log-kind" value={kind} onChange={(event) => setKind(event.target.value as 'audit-log' | 'access-log')}>
-            <option value="audit-log">{t('console.auditLog')}</option>
-            <option value="access-log">{t('console.accessLog')}</option>
-          </select>
-        </p>
-        <p>
-          <label htmlFor="log-filter">{t('console.filter')} </label>
-          <input id="log-filter" value={filter} onChange={(event) => setFilter(event.target.value)} />
-        </p>
-      </div>
-      <ErrorMessage error={log.error} />
-      {log.data && entries.length === 0 && <p>{t('console.noEntries')}</p>}
-      <ul className="log-entries">
-        {entries.slice(0, 200).map((entry, index) => (
-          <li key={index}>
-            <strong>{formatDate(String(entry.at ?? ''), i18n.language)}</strong>{' '}
-            {Object.entries(entry)
-              .filter(([key]) => key !== 'at')
-              .map(([key, value]) => `${key}: ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`)
-              .join(' · ')}
-          </li>
-        ))}
       </ul>
     </>
   );

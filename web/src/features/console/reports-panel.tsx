@@ -1,4 +1,4 @@
-import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { DataTable } from '../../components/data-table.tsx';
@@ -18,8 +18,6 @@ interface ReportedPost {
   reports: Report[];
   latestAt: string;
 }
-
-const EXCERPT_LENGTH = 160;
 
 /** Groups the loaded reports by post, the most recently reported first (the API lists reports newest first). */
 function byPost(reports: Report[]): ReportedPost[] {
@@ -60,7 +58,7 @@ export function ReportsPanel({ challenge }: { challenge: Challenge }) {
       ),
     onSuccess: (_, { post }) => {
       setHiding(undefined);
-      void queryClient.invalidateQueries({ queryKey: ['admin-reported-topic', challenge.id, post.topicId] });
+      void queryClient.invalidateQueries({ queryKey: ['admin-reports', challenge.id] });
       void queryClient.invalidateQueries({ queryKey: ['topic', challenge.id, post.topicId] });
     },
   });
@@ -106,33 +104,23 @@ export function ReportsPanel({ challenge }: { challenge: Challenge }) {
   );
 }
 
-/** One reported post's row: its excerpt and topic (the link opens it) (read as an organiser sees it, hidden posts included), who reported it and why. */
+/** One reported post's row: its topic (the link opens it), the API's excerpt (hidden posts too, as organisers see them), who reported it and why. */
 function ReportedPostCells({ challengeId, post, language, onHide }: { challengeId: string; post: ReportedPost; language: string; onHide: () => void }) {
   const { t } = useTranslation();
-  const topic = useQuery({
-    queryKey: ['admin-reported-topic', challengeId, post.topicId],
-    queryFn: () =>
-      answerOf(
-        podiumApi.GET('/challenges/{challengeId}/discussion/topics/{topicId}', {
-          params: { path: { challengeId, topicId: post.topicId }, query: { limit: 100 } },
-        }),
-      ),
-  });
-  const found = topic.data && [topic.data.post, ...topic.data.replies].find((candidate) => candidate.id === post.postId);
-  const excerpt = found && (found.body.length > EXCERPT_LENGTH ? `${found.body.slice(0, EXCERPT_LENGTH)}…` : found.body);
+  const { topicTitle, post: reported } = post.reports[0]!;
   const reporters = new Set(post.reports.map((report) => report.reporterId)).size;
   return (
     <>
       <td>
-        <Link to={`/c/${challengeId}/discussion/${post.topicId}`}>{topic.data?.title ?? post.topicId}</Link>
-        {topic.error ? <ErrorMessage error={topic.error} /> : null}
-        {found && (
-          <div className="muted">
-            {found.author.name}: {excerpt}
+        <Link to={`/c/${challengeId}/discussion/${post.topicId}`}>{topicTitle ?? post.topicId}</Link>
+        {reported ? (
+          <div className="muted" data-testid={`report-excerpt-${post.postId}`}>
+            {reported.author}: {reported.excerpt}
           </div>
+        ) : (
+          <div className="muted">{t('console.postGone')}</div>
         )}
-        {topic.data && !found && <div className="muted">{t('console.postNotOnFirstPage')}</div>}
-        {found?.hidden && <span className="badge hidden-mark">{t('discussion.hidden')}</span>}
+        {reported?.hidden && <span className="badge hidden-mark">{t('discussion.hidden')}</span>}
       </td>
       <td>
         {t('console.reporters', { count: reporters })}
@@ -144,7 +132,7 @@ function ReportedPostCells({ challengeId, post, language, onHide }: { challengeI
       </td>
       <td>{formatDate(post.latestAt, language)}</td>
       <td className="actions">
-        {!found?.hidden && (
+        {reported && !reported.hidden && (
           <button type="button" className="danger" onClick={onHide}>
             {t('discussion.hide')}…
           </button>

@@ -58,7 +58,10 @@ export function TeamsPanel({ challenge }: { challenge: Challenge }) {
       <ErrorMessage error={act.error} />
       {teams.length === 0 && <p>{t('console.noTeams')}</p>}
       {teams.length > 0 && (
-        <DataTable label={t('console.teams')} columns={[t('console.team'), t('console.members'), t('console.status'), t('submissions.actions')]}>
+        <DataTable
+          label={t('console.teams')}
+          columns={[t('console.team'), t('console.members'), t('console.submissions'), t('console.status'), t('submissions.actions')]}
+        >
           {teams.map((team) => (
             <tr key={team.teamId} data-testid={`team-${team.teamId}`}>
               <td>
@@ -68,6 +71,7 @@ export function TeamsPanel({ challenge }: { challenge: Challenge }) {
                 </div>
               </td>
               <td>{team.members.length}</td>
+              <td data-testid={`team-submissions-${team.teamId}`}>{team.submissions}</td>
               <td>
                 {team.disqualified ? (
                   <>
