@@ -17,6 +17,7 @@ export async function cancelTrainingJob(
   if (isTrainingTerminal(job.status)) throw new PodiumError('INVALID_STATE', `training job ${job.id} has already ended (${job.status})`);
   const runSeconds = job.status === 'RUNNING' ? Math.min(secondsBetween(job.startedAt, ctx.now().toISOString()), job.runSecondsLimit) : 0;
   const ended = await finishTrainingJob(ctx, job.id, { end: 'CANCELLED', runSeconds, message: 'cancelled by the team', cancelledBy });
-  if (job.status === 'RUNNING') await stopRunning(job.id);
+  // TerminateJob stops a running job and takes a queued one out of its queue.
+  if (job.status === 'RUNNING' || job.status === 'QUEUED') await stopRunning(job.id);
   return ended ?? job;
 }
