@@ -227,7 +227,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   };
   const uploads = new Set<Promise<unknown>>();
   servers.s3Events.on('object-created', (record: S3EventRecord) => {
-    if (record.s3.bucket.name !== config.submissionsBucket) return;
+    // The deployed notification's filter: archives only (a training job's log and outputs land in the same bucket).
+    if (record.s3.bucket.name !== config.submissionsBucket || !record.s3.object.key.endsWith('submission.zip')) return;
     const upload = uploadedObjectOf(record);
     const handling = onArchiveUploaded(uploadHandlerCtx, runnerAs('upload-handler'), upload, pipelineSettings)
       .catch((error: unknown) => log(`upload handler failed for ${upload.key}: ${String(error)}`))

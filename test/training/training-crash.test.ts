@@ -28,7 +28,7 @@ let stack: ChildProcess | undefined;
 let restarted: LocalPlatform | undefined;
 let dataDir: string | undefined;
 afterAll(async () => {
-  if (stack?.exitCode === null) process.kill(-stack.pid!, 'SIGKILL');
+  if (stack && stack.exitCode === null && stack.signalCode === null) process.kill(-stack.pid!, 'SIGKILL');
   await restarted?.close();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
