@@ -5,8 +5,8 @@ import { isTrainingTerminal, type TrainingJobRecord } from './training-job-recor
 
 /**
  * The team cancels its job: one that has not started is charged nothing, a running one its run
- * time so far. The worker running it is told through `stopRunning` (Batch's TerminateJob on AWS; the
- * local worker's kill); its own end, arriving later, changes nothing.
+ * time so far. The runner is told through `stopRunning` (TerminateJob, on AWS Batch and on the local job
+ * runner, which takes a queued job out of its queue); its own end, arriving later, changes nothing.
  */
 export async function cancelTrainingJob(
   ctx: PodiumContext,
