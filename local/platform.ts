@@ -11,7 +11,6 @@ import { FUNCTION_STORAGE } from '../functions/function-storage.ts';
 import type { Challenge } from '#shared/challenge/load-challenge.ts';
 import { CHALLENGE_FILE_NAME } from '#shared/challenge/challenge.ts';
 import { createApp } from '../functions/api/app.ts';
-import { createLocalTrainingWorker } from './training-worker.ts';
 import { devEndpointRoutes } from '../functions/api/routes/dev-endpoints.ts';
 import { DOCS_ASSETS_BASE, docsAssetRoutes } from '../functions/api/routes/docs-assets.ts';
 import { createDevIssuer } from '#shared/identity/dev-issuer.ts';
@@ -33,7 +32,7 @@ import { seedExampleChallenges } from './seed-examples.ts';
 import { JOB_IMAGE, type JobRunner } from '#shared/jobs/job-runner.ts';
 import { LOCAL_RECEIPT_KEY_FILE_ENV } from '#shared/receipts/receipt-signer.ts';
 import { LocalJobRunner } from './job-runner/local-job-runner.ts';
-import { declaredJobEnvironment } from './job-runner/declared-job-environment.ts';
+import { declaredJobCommand, declaredJobEnvironment } from './job-runner/declared-job-environment.ts';
 import { synthesizeJobs } from './parity/synthesized-jobs.ts';
 import type { JobLauncher } from './job-runner/job-launcher.ts';
 import { ensureLocalReceiptKey, localReceiptJobEnvironment } from './receipt-key.ts';
@@ -43,7 +42,10 @@ import { reconcile } from '#shared/pipeline/reconcile.ts';
 import { getChallenge } from '#shared/challenge/challenge-registry.ts';
 import { reconcileTrainingJobs } from '#shared/training/reconcile-training.ts';
 import { listActiveTrainingJobs } from '#shared/training/training-job-record.ts';
-import { stopAllSandboxes } from '#shared/sandbox/run-sandboxed.ts';
+import { batchTrainingLauncher } from '#shared/training/batch-training-launcher.ts';
+import type { TrainingLauncher } from '#shared/training/start-training-job.ts';
+import { onTrainingJobStateChange, trainingEventFromJobState } from '#shared/training/on-training-job-state.ts';
+import { recordTrainingHeartbeat } from '#shared/training/training-job-start.ts';
 import { DEFAULT_PIPELINE_SETTINGS, type PipelineSettings } from '#shared/pipeline/pipeline-settings.ts';
 import { detectSandboxMode } from '#shared/sandbox/sandbox-mode.ts';
 import type { S3EventRecord } from './embedded-servers.ts';
@@ -71,6 +73,8 @@ export interface LocalPlatform {
   challenges: Challenge[];
   /** Runs the batch-jobs entrypoints as child processes with Batch semantics. */
   jobRunner: LocalJobRunner;
+  /** What the API's start and cancel routes use: SubmitJob and TerminateJob of the phase's training job definition, as the API's role. */
+  trainingLauncher: TrainingLauncher;
   /** One reconciler pass (also run at startup and every `reconcileIntervalMs`). */
   reconcile(): ReturnType<typeof reconcile>;
   close(): Promise<void>;
@@ -86,8 +90,10 @@ export interface LocalPlatformOptions {
   pipeline?: Partial<PipelineSettings>;
   /** How often the reconciler runs (default one minute); 0 disables the schedule. */
   reconcileIntervalMs?: number;
-  /** Jobs of each kind running at once (default one inference, two scoring). */
-  jobConcurrency?: { inference?: number; scoring?: number };
+  /** Jobs of each kind running at once (default one inference, two scoring, one training). */
+  jobConcurrency?: { inference?: number; scoring?: number; training?: number };
+  /** How often a running training job is recorded alive (default 15 s): after a crash it is charged up to the last one. */
+  trainingHeartbeatMs?: number;
   /** Runs each job as its container image instead of a child process (local/job-runner/container-launcher.ts). */
   jobLauncher?: JobLauncher;
   /** Evaluate every component's AWS calls under its synthesized role (default: on unless PODIUM_IAM_PARITY=off). */
@@ -184,7 +190,14 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       // A rescore job queues its e-mails on the local mail queue, through an SQS stand-in (host processes only).
       (spec): Record<string, string> => (options.jobLauncher ? {} : { [NOTIFICATION_ENV.mailQueueUrl]: jobMailEndpoint.queueUrlOf(spec.challengeId) }),
     ),
-    onEvent: (event) => onJobStateChange(jobStateHandlerCtx, runnerAs('job-state-handler'), event, pipelineSettings),
+    // The job-state rule's target: a training job's events go to its handler, as the Lambda routes Batch's.
+    onEvent: (event) => {
+      const training = trainingEventFromJobState(event);
+      if (training) return onTrainingJobStateChange(jobStateHandlerCtx, training);
+      return onJobStateChange(jobStateHandlerCtx, runnerAs('job-state-handler'), event, pipelineSettings);
+    },
+    // A training job's definition runs the inference image's entrypoint with `training`.
+    commandOf: declaredJobCommand(contracts),
     concurrency: options.jobConcurrency ?? {},
     ...(persist ? { processRecordFile: join(settings.dataDir, 'running-jobs.json') } : {}),
     // A child process evaluates its own calls through a preload; a container's calls are evaluated
@@ -216,7 +229,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   };
   const uploads = new Set<Promise<unknown>>();
   servers.s3Events.on('object-created', (record: S3EventRecord) => {
-    if (record.s3.bucket.name !== config.submissionsBucket) return;
+    // The deployed notification's filter: archives only (a training job's log and outputs land in the same bucket).
+    if (record.s3.bucket.name !== config.submissionsBucket || !record.s3.object.key.endsWith('submission.zip')) return;
     const upload = uploadedObjectOf(record);
     const handling = onArchiveUploaded(uploadHandlerCtx, runnerAs('upload-handler'), upload, pipelineSettings)
       .catch((error: unknown) => log(`upload handler failed for ${upload.key}: ${String(error)}`))
@@ -247,17 +261,29 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   const devIssuer = await createDevIssuer(persist ? settings.dataDir : undefined);
   const localEndpoints = { s3Endpoint: servers.s3Endpoint, dynamoEndpoint: servers.dynamoEndpoint, cognitoEndpoint: identity.endpoint };
   const docsAssetsDir = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
-  // Training jobs run in this process, one at a time, each in the sandbox (local/training-worker.ts).
-  // Not yet under a synthesized role: the phase stack has no training job role (docs/ARCHITECTURE.md, Training jobs).
-  const trainingWorker = createLocalTrainingWorker(ctx, { workRoot: join(tmpdir(), 'podium-job-work'), log });
-  // Jobs queued before a restart were in the old worker's memory only: queue them again.
+  // Training jobs are submitted as on AWS (SubmitJob of the phase's training job definition, by the
+  // API's role) to the local runner, which runs them under that definition's environment and role.
+  const apiCtx = as('api');
+  const trainingLauncher = batchTrainingLauncher(apiCtx, runnerAs('api'));
+  // Jobs queued before a restart were in the old runner's memory only: submit them again.
   for (const job of await listActiveTrainingJobs(ctx)) {
-    if (job.status === 'QUEUED') trainingWorker.launch(await getChallenge(ctx, job.challengeId), job.id);
+    if (job.status === 'QUEUED') await trainingLauncher.launch(await getChallenge(ctx, job.challengeId), job.id);
   }
+  // Batch knows a running job's start and stop even when the platform does not; locally the runner dies with the
+  // stack, so the platform records each running training job alive: a crash is charged up to the last record.
+  const trainingHeartbeat = setInterval(() => {
+    for (const spec of jobRunner.runningJobs()) {
+      if (spec.kind !== 'training') continue;
+      void recordTrainingHeartbeat(jobStateHandlerCtx, spec.trainingJobId).catch((error: unknown) =>
+        log(`training job ${spec.trainingJobId}: heartbeat not recorded: ${String(error)}`),
+      );
+    }
+  }, options.trainingHeartbeatMs ?? 15_000);
+  trainingHeartbeat.unref();
   const app = createApp({
-    ctx: as('api'),
+    ctx: apiCtx,
     jobRunner: runnerAs('api'),
-    trainingLauncher: trainingWorker,
+    trainingLauncher,
     devIssuer,
     // The web app's sign-in: authorization code + PKCE against the dev issuer, as the hosted UI on AWS.
     localRouters: [
@@ -312,6 +338,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     apiUrl: `http://${settings.host}:${port}`,
     challenges,
     jobRunner,
+    trainingLauncher,
     reconcile: reconcileNow,
     async close() {
       clearInterval(reconcileTimer);
@@ -319,9 +346,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       mailQueue.close();
       await new Promise<void>((resolve) => apiServer.close(() => resolve()));
       await Promise.allSettled([...uploads]);
-      // Training sandboxes are this process's children: stopped here, their jobs are the reconciler's after a restart.
-      stopAllSandboxes();
-      await trainingWorker.idle();
+      clearInterval(trainingHeartbeat);
+      // Running jobs (training included) are killed; the reconciler ends or re-queues them after a restart.
       await jobRunner.close();
       await jobMailEndpoint.close();
       await identity.close();

@@ -1,8 +1,10 @@
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { createS3Client } from '#shared/storage/clients.ts';
 import { storageConfigFromEnv } from '#shared/storage/storage-config.ts';
 import { WORK_DIR_ENV } from '#shared/pipeline/run-inference-job.ts';
 import { runTrainingJob } from '#shared/training/run-training-job.ts';
 import { trainingRunSpecFromEnv } from '#shared/training/training-run-schemas.ts';
+import { trainingRunKeys } from '#shared/training/training-run-spec.ts';
 import { configuredOrExit, runJob } from '../job-entrypoint.ts';
 
 /**
@@ -21,5 +23,12 @@ export async function runTrainingEntrypoint(): Promise<never> {
   // TerminateJob (a cancel) sends SIGTERM, then SIGKILL 30 s later: stop train.py at once and use the time to keep its outputs.
   const cancel = new AbortController();
   process.once('SIGTERM', () => cancel.abort());
-  return runJob('training', { trainingJobId: spec.trainingJobId }, () => runTrainingJob({ s3, config }, spec, { workRoot, signal: cancel.signal }));
+  // The log so far, every 5 s while it grows, under the job's own key (its role may write it): live logs.
+  const logKey = trainingRunKeys(spec).log;
+  const onLog = async (text: string) => {
+    await s3.send(new PutObjectCommand({ Bucket: config.submissionsBucket, Key: logKey, Body: text, ContentType: 'text/plain; charset=utf-8' }));
+  };
+  return runJob('training', { trainingJobId: spec.trainingJobId }, () =>
+    runTrainingJob({ s3, config }, spec, { workRoot, signal: cancel.signal, onLog, progressMs: 5000 }),
+  );
 }

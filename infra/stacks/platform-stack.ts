@@ -196,7 +196,8 @@ export class PlatformStack extends Stack {
       .bindTable(data.table)
       .bindBucket('predictionsBucket', data.predictions, { read: ['logs/', 'predictions/'] })
       // A training job's result.json (its end, run time, outputs) and the training datasets' manifests (the access log counts the files it reads).
-      .bindBucket('submissionsBucket', data.submissions, { read: [`${challengeId}/`] })
+      // result.json is missing when a job was killed before it wrote one: S3 must answer 404 (NoSuchKey), not 403.
+      .bindBucket('submissionsBucket', data.submissions, { read: [`${challengeId}/`], missingIsNotFound: true })
       .bindBucket('datasetsBucket', data.datasets, { read: [`${challengeId}/`] })
       .bindBatch(challengeId, phaseIds)
       .bindMailQueue(mailQueue);

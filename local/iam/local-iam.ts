@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { listChallenges } from '#shared/challenge/challenge-registry.ts';
 import type { Challenge } from '#shared/challenge/load-challenge.ts';
 import { createContext, type PodiumContext } from '#shared/context.ts';
-import { JOB_IMAGE, type JobSpec } from '#shared/jobs/job-runner.ts';
+import { JOB_DEFINITION, type JobSpec } from '#shared/jobs/job-runner.ts';
 import { enforceDynamoPermissions, enforceS3Permissions, type PrincipalPermissions } from './permission-middleware.ts';
 import { permissionsContract, principalKey, synthesizePermissions, type LocalPrincipal, type PermissionsContract } from './synthesized-permissions.ts';
 import { JOB_PRINCIPAL_ENV, type JobPrincipalFile } from './job-principal.ts';
@@ -100,8 +100,8 @@ export class LocalIam {
   }
 }
 
-/** The role a job runs as: its image's role in its phase. */
-const jobPrincipalKey = (spec: JobSpec): string => principalKey({ component: JOB_IMAGE[spec.kind], phaseId: spec.phaseId });
+/** The role a job runs as: its job definition's role in its phase (a training job's is the training role, not the inference one). */
+const jobPrincipalKey = (spec: JobSpec): string => principalKey({ component: JOB_DEFINITION[spec.kind], phaseId: spec.phaseId });
 
 /** A copy of `base` with new S3 and DynamoDB clients whose every call is evaluated under `permissions`. */
 export function withPermissions(base: PodiumContext, permissions: PrincipalPermissions): PodiumContext {

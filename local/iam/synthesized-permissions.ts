@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Challenge } from '#shared/challenge/load-challenge.ts';
-import { batchNames } from '#shared/jobs/batch-names.ts';
+import { jobDefinitionName } from '#shared/jobs/batch-names.ts';
 import { stackNames } from '../../infra/stack-names.ts';
 import type { StorageConfig } from '#shared/storage/storage-config.ts';
 import { importValueResolver, LOCAL_ACCOUNT_ID, LOCAL_PARTITION } from '../parity/local-data-exports.ts';
@@ -18,7 +18,7 @@ export const FUNCTION_CONSTRUCTS = {
   'mail-sender': 'MailSender',
 } as const;
 export type FunctionComponent = keyof typeof FUNCTION_CONSTRUCTS;
-export type JobRoleKind = 'inference' | 'scoring';
+export type JobRoleKind = 'inference' | 'scoring' | 'training';
 /**
  * A phase's GPU instances: their role serves the hidden-inputs mount (Mountpoint on AWS, s3fs in
  * the parity harness: local/job-runner/instance-mounts.ts). Found by its construct path.
@@ -297,9 +297,8 @@ export function permissionsContract(templates: PermissionTemplates, config: Stor
       if (resource.Type === 'AWS::Batch::JobDefinition') {
         const name = properties.JobDefinitionName;
         for (const phaseId of templates.phaseIds) {
-          for (const kind of ['inference', 'scoring'] as const) {
-            const expected =
-              kind === 'inference' ? batchNames.inferenceJobDefinition(challengeId, phaseId) : batchNames.scoringJobDefinition(challengeId, phaseId);
+          for (const kind of ['inference', 'scoring', 'training'] as const) {
+            const expected = jobDefinitionName(kind, challengeId, phaseId);
             if (name !== expected) continue;
             const container = properties.ContainerProperties as { JobRoleArn?: unknown } | undefined;
             roles[principalKey({ component: kind, phaseId })] = grantOf(roleIdOf(`job definition ${expected}`, container?.JobRoleArn));

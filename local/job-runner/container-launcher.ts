@@ -259,6 +259,11 @@ class ContainerJob extends EventEmitter implements LaunchedJob {
     if (this.containerId) void podman(['kill', '--signal', 'KILL', this.containerId]).catch(() => {});
   }
 
+  terminate(): void {
+    if (this.containerId) void podman(['kill', '--signal', 'TERM', this.containerId]).catch(() => {});
+    else this.kill();
+  }
+
   fail(message: string): void {
     if (this.exitCode !== null) return;
     this.stderr.write(`${message}\n`);

@@ -1,5 +1,5 @@
-import { batchNames } from '#shared/jobs/batch-names.ts';
-import { JOB_IMAGE, type JobSpec } from '#shared/jobs/job-runner.ts';
+import { jobDefinitionName } from '#shared/jobs/batch-names.ts';
+import { JOB_DEFINITION, type JobSpec } from '#shared/jobs/job-runner.ts';
 import { NOTIFICATION_ENV } from '#shared/notifications/notification-env.ts';
 import { MOUNTED_INPUTS_ENV } from '#shared/pipeline/mounted-inputs.ts';
 import { WORK_DIR_ENV } from '#shared/pipeline/run-inference-job.ts';
@@ -34,12 +34,7 @@ export function declaredJobEnvironment(
   standIns: (spec: JobSpec) => Record<string, string> = () => ({}),
 ): (spec: JobSpec) => Record<string, string> {
   return (spec) => {
-    const definition =
-      JOB_IMAGE[spec.kind] === 'inference'
-        ? batchNames.inferenceJobDefinition(spec.challengeId, spec.phaseId)
-        : batchNames.scoringJobDefinition(spec.challengeId, spec.phaseId);
-    const contract = contracts.get(definition);
-    if (!contract) throw new Error(`no job definition ${definition} in the synthesized templates (is ${spec.challengeId}/${spec.phaseId} deployed?)`);
+    const contract = declaredContract(contracts, spec);
     const importValue = importValueResolver(spec.challengeId, config);
     const local = standIns(spec);
     const declared = Object.fromEntries(
@@ -56,4 +51,20 @@ export function declaredJobEnvironment(
       ...LOCAL_CREDENTIALS,
     };
   };
+}
+
+/** The synthesized job definition a job is submitted with; throws, naming it, when the phase's templates have none. */
+function declaredContract(contracts: ReadonlyMap<string, JobContainerContract>, spec: JobSpec): JobContainerContract {
+  const definition = jobDefinitionName(JOB_DEFINITION[spec.kind], spec.challengeId, spec.phaseId);
+  const contract = contracts.get(definition);
+  if (!contract) throw new Error(`no job definition ${definition} in the synthesized templates (is ${spec.challengeId}/${spec.phaseId} deployed?)`);
+  return contract;
+}
+
+/**
+ * The arguments a job's entrypoint gets: its job definition's `command` (a training job's
+ * `["training"]`, which the inference image's entrypoint hands to the training job).
+ */
+export function declaredJobCommand(contracts: ReadonlyMap<string, JobContainerContract>): (spec: JobSpec) => string[] {
+  return (spec) => declaredContract(contracts, spec).command ?? [];
 }

@@ -28,8 +28,10 @@ export interface LaunchedJob extends EventEmitter {
   readonly stderr: Readable;
   /** null while running. */
   readonly exitCode: number | null;
-  /** Stops the job at once (SIGKILL), as a Batch timeout or TerminateJob does. */
+  /** Stops the job at once (SIGKILL), as a Batch timeout does, and TerminateJob after its grace. */
   kill(): void;
+  /** TerminateJob's first step: SIGTERM to the job's init, which passes it on (without it, `kill`). */
+  terminate?(): void;
 }
 
 /** How the local runner starts a job: a child process by default, a container with the container runtime. */

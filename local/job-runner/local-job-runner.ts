@@ -4,15 +4,16 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import {
+  JOB_DEFINITION,
   JOB_IMAGE,
   jobSubjectOf,
+  type JobDefinitionKind,
   type JobDescription,
   type JobKind,
   type JobRunner,
   type JobSpec,
   type JobState,
   type JobStateEvent,
-  type PipelineJobKind,
 } from '#shared/jobs/job-runner.ts';
 import { BATCH_REASONS } from '#shared/pipeline/on-job-state-change.ts';
 import { storageConfigToEnv, type StorageConfig } from '#shared/storage/storage-config.ts';
@@ -26,8 +27,8 @@ export interface LocalJobRunnerOptions {
   config: StorageConfig;
   /** Receives every state change, in order, like EventBridge delivers Batch's to the job-state handler. */
   onEvent: (event: JobStateEvent) => Promise<unknown>;
-  /** Jobs of each image running at once (default: one inference, two scoring; rescore jobs run in the scoring image). */
-  concurrency?: Partial<Record<PipelineJobKind, number>>;
+  /** Jobs of each job definition running at once (default: one inference, two scoring, one training; rescore jobs run as scoring). */
+  concurrency?: Partial<Record<JobDefinitionKind, number>>;
   /** Entrypoints per kind (default: the image's `batch-jobs/<image>/main.ts`, so `rescore` runs the scoring entrypoint). */
   entrypoints?: Partial<Record<JobKind, string>>;
   /** Parent of the inference jobs' work folders, as the instance volume is on AWS (default: the OS temp dir). */
@@ -37,6 +38,10 @@ export interface LocalJobRunnerOptions {
    * Without it (unit tests of the runner) a job gets every storage name of `config`.
    */
   environmentOf?: (spec: JobSpec) => Record<string, string>;
+  /** The arguments its job definition's `command` gives the entrypoint (`["training"]` for a training job); default none. */
+  commandOf?: (spec: JobSpec) => string[];
+  /** TerminateJob's grace between SIGTERM and SIGKILL (ECS's stop timeout, default 30 s). */
+  terminateGraceMs?: number;
   /** Variables passed through from this process (sandbox flags, work dir, log level). */
   passEnv?: string[];
   /**
@@ -70,6 +75,11 @@ interface LocalJob {
   exitCode?: number;
   child?: ChildProcess | LaunchedJob;
   timer?: NodeJS.Timeout;
+  /** Epoch ms of the process's start and end, as Batch reports startedAt and stoppedAt. */
+  startedAt?: number;
+  stoppedAt?: number;
+  /** Between TerminateJob's SIGTERM and its SIGKILL. */
+  grace?: NodeJS.Timeout;
 }
 
 const REPO_ROOT = resolve(import.meta.dirname, '../..');
@@ -94,16 +104,24 @@ const DEFAULT_PASS_ENV = [
  */
 export class LocalJobRunner implements JobRunner {
   private readonly jobs = new Map<string, LocalJob>();
-  private readonly queues: Record<PipelineJobKind, FairShareQueue<LocalJob>> = { inference: new FairShareQueue(), scoring: new FairShareQueue() };
-  private readonly running: Record<PipelineJobKind, number> = { inference: 0, scoring: 0 };
-  private readonly concurrency: Record<PipelineJobKind, number>;
+  private readonly queues: Record<JobDefinitionKind, FairShareQueue<LocalJob>> = {
+    inference: new FairShareQueue(),
+    scoring: new FairShareQueue(),
+    training: new FairShareQueue(),
+  };
+  private readonly running: Record<JobDefinitionKind, number> = { inference: 0, scoring: 0, training: 0 };
+  private readonly concurrency: Record<JobDefinitionKind, number>;
   private delivery: Promise<unknown> = Promise.resolve();
   private closed = false;
   private idleWaiters: (() => void)[] = [];
   private readonly processRecord: JobProcessRecord | undefined;
 
   constructor(private readonly options: LocalJobRunnerOptions) {
-    this.concurrency = { inference: options.concurrency?.inference ?? 1, scoring: options.concurrency?.scoring ?? 2 };
+    this.concurrency = {
+      inference: options.concurrency?.inference ?? 1,
+      scoring: options.concurrency?.scoring ?? 2,
+      training: options.concurrency?.training ?? 1,
+    };
     this.processRecord = options.processRecordFile ? new JobProcessRecord(options.processRecordFile) : undefined;
     this.processRecord?.killLeftovers(options.log);
   }
@@ -114,7 +132,7 @@ export class LocalJobRunner implements JobRunner {
     const job: LocalJob = { id: randomUUID(), spec, status: 'SUBMITTED', ...(principalEnvironment ? { principalEnvironment } : {}) };
     this.jobs.set(job.id, job);
     this.setStatus(job, spec.dependsOn?.length ? 'PENDING' : 'RUNNABLE');
-    if (job.status === 'RUNNABLE') this.queues[JOB_IMAGE[spec.kind]].push(spec.shareIdentifier, job);
+    if (job.status === 'RUNNABLE') this.queues[JOB_DEFINITION[spec.kind]].push(spec.shareIdentifier, job);
     this.resolveDependencies();
     queueMicrotask(() => this.schedule());
     return { jobId: job.id };
@@ -124,11 +142,14 @@ export class LocalJobRunner implements JobRunner {
     const job = this.jobs.get(jobId);
     if (!job || job.status === 'SUCCEEDED' || job.status === 'FAILED') return;
     if (job.child) {
+      // As TerminateJob: SIGTERM to the job's own process (a training job keeps its outputs), SIGKILL to all of it after the grace.
       job.statusReason = `Terminated: ${reason}`;
-      killTree(job.child);
+      terminate(job.child);
+      const child = job.child;
+      job.grace = setTimeout(() => killTree(child), this.options.terminateGraceMs ?? 30_000);
       return;
     }
-    this.queues[JOB_IMAGE[job.spec.kind]].remove(job);
+    this.queues[JOB_DEFINITION[job.spec.kind]].remove(job);
     this.finish(job, 'FAILED', `Cancelled: ${reason}`);
   }
 
@@ -145,6 +166,11 @@ export class LocalJobRunner implements JobRunner {
         },
       ];
     });
+  }
+
+  /** The specs of the jobs running now. */
+  runningJobs(): JobSpec[] {
+    return [...this.jobs.values()].filter((job) => job.status === 'RUNNING').map((job) => job.spec);
   }
 
   /** Resolves once no job is waiting or running and every event has been delivered. */
@@ -185,6 +211,8 @@ export class LocalJobRunner implements JobRunner {
       status,
       ...(job.statusReason ? { statusReason: job.statusReason } : {}),
       ...(exitCode !== undefined ? { exitCode } : {}),
+      ...(job.startedAt !== undefined ? { startedAt: job.startedAt } : {}),
+      ...(job.stoppedAt !== undefined ? { stoppedAt: job.stoppedAt } : {}),
       at: new Date().toISOString(),
     };
     if (this.closed && status !== 'FAILED' && status !== 'SUCCEEDED') return;
@@ -215,14 +243,14 @@ export class LocalJobRunner implements JobRunner {
         this.finish(job, 'FAILED', BATCH_REASONS.dependencyFailed);
       } else if (deps.every((dep) => dep!.status === 'SUCCEEDED')) {
         this.setStatus(job, 'RUNNABLE');
-        this.queues[JOB_IMAGE[job.spec.kind]].push(job.spec.shareIdentifier, job);
+        this.queues[JOB_DEFINITION[job.spec.kind]].push(job.spec.shareIdentifier, job);
       }
     }
   }
 
   private schedule(): void {
     if (this.closed) return;
-    for (const kind of ['inference', 'scoring'] as const) {
+    for (const kind of ['inference', 'scoring', 'training'] as const) {
       while (this.running[kind] < this.concurrency[kind]) {
         const job = this.queues[kind].next();
         if (!job) break;
@@ -233,6 +261,7 @@ export class LocalJobRunner implements JobRunner {
 
   private start(job: LocalJob): void {
     const image = JOB_IMAGE[job.spec.kind];
+    const definition = JOB_DEFINITION[job.spec.kind];
     const entrypoint = this.options.entrypoints?.[job.spec.kind] ?? this.options.entrypoints?.[image] ?? resolve(REPO_ROOT, `batch-jobs/${image}/main.ts`);
     if (!existsSync(entrypoint)) {
       this.finish(job, 'FAILED', `CannotStartContainerError: no entrypoint at ${entrypoint}`);
@@ -250,11 +279,12 @@ export class LocalJobRunner implements JobRunner {
       this.finish(job, 'FAILED', `ClientException: ${(error as Error).message}`);
       return;
     }
-    this.running[image]++;
+    this.running[definition]++;
     this.setStatus(job, 'STARTING');
     // A TypeScript entrypoint runs through tsx; a bundled one (`.mjs`, as in the job images) runs as is.
     const preload = job.principalEnvironment && this.options.permissions ? ['--import', 'tsx', '--import', this.options.permissions.preload] : [];
-    const nodeArgs = preload.length ? [...preload, entrypoint] : /\.m?js$/.test(entrypoint) ? [entrypoint] : ['--import', 'tsx', entrypoint];
+    const command = this.options.commandOf?.(job.spec) ?? [];
+    const nodeArgs = [...(preload.length ? [...preload, entrypoint] : /\.m?js$/.test(entrypoint) ? [entrypoint] : ['--import', 'tsx', entrypoint]), ...command];
     // Its own process group (killed whole on timeout and cancel), and a stdin pipe from this process
     // that closes when the runner dies, upon which the job kills itself and its sandbox (job-entrypoint.ts).
     const child = this.options.launch
@@ -276,14 +306,21 @@ export class LocalJobRunner implements JobRunner {
     child.stderr!.on('data', (chunk: Buffer) => {
       stderrTail = (stderrTail + chunk.toString()).slice(-4096);
     });
+    job.startedAt = Date.now();
     this.setStatus(job, 'RUNNING');
     job.timer = setTimeout(() => {
       job.statusReason = BATCH_REASONS.timeout;
       killTree(child);
     }, job.spec.timeoutSeconds * 1000);
     child.once('close', (code, signal) => {
-      this.running[image]--;
+      this.running[definition]--;
+      job.stoppedAt = Date.now();
       job.child = undefined;
+      if (job.grace) {
+        // What a terminated job's own process left behind goes with it, now rather than at the end of the grace.
+        clearTimeout(job.grace);
+        if (child instanceof ChildProcess) killTree(child);
+      }
       this.processRecord?.remove(job.id);
       if (code === 0 && !job.statusReason) return this.finish(job, 'SUCCEEDED', 'Essential container in task exited', 0);
       if (code !== 0 && stderrTail) this.options.log?.(`[${job.spec.name}] exited ${code ?? signal}: ${stderrTail.trim().split('\n').at(-1)}`);
@@ -300,6 +337,16 @@ export class LocalJobRunner implements JobRunner {
 function localSettingsOf(passed: Record<string, string>): Record<string, string> {
   const { PODIUM_WORK_DIR: _workDir, ...settings } = passed;
   return settings;
+}
+
+/** TerminateJob's first step: SIGTERM to the job's own process (a container's init), which may still clean up. */
+function terminate(child: ChildProcess | LaunchedJob): void {
+  if (!(child instanceof ChildProcess)) return child.terminate ? child.terminate() : child.kill();
+  try {
+    process.kill(child.pid!, 'SIGTERM');
+  } catch {
+    // Already gone.
+  }
 }
 
 function killTree(child: ChildProcess | LaunchedJob): void {

@@ -1,4 +1,5 @@
 import type { SubmitJobCommandInput } from '@aws-sdk/client-batch';
+import { NOTIFICATION_ENV } from '#shared/notifications/notification-env.ts';
 import { resolveCfnValue, type JobContainerContract } from './job-definition-contract.ts';
 
 export interface ContainerRunRequest {
@@ -25,8 +26,12 @@ export interface ContainerRunRequest {
  * this process leaks in; the image's own ENV still applies, as on AWS.
  */
 export function containerEnvironment(request: ContainerRunRequest): Record<string, string> {
+  // A container has no route to the local mail queue's stand-in (a host endpoint): a declared mail
+  // queue is left out, as declaredJobEnvironment does without a stand-in, and the job's e-mails stay in the app.
   const declared = Object.fromEntries(
-    Object.entries(request.contract.environment).map(([name, value]) => [name, resolveCfnValue(name, value, request.importValue)]),
+    Object.entries(request.contract.environment)
+      .filter(([name]) => name !== NOTIFICATION_ENV.mailQueueUrl)
+      .map(([name, value]) => [name, resolveCfnValue(name, value, request.importValue)]),
   );
   const overridden = Object.fromEntries((request.submitJob.containerOverrides?.environment ?? []).map((e) => [e.name!, e.value ?? '']));
   return { ...declared, ...overridden, ...request.platformEnvironment };

@@ -3,7 +3,8 @@ import { podmanAvailable } from '../job-runner/podman.ts';
 
 /**
  * `npm run parity`: each example's baseline (and TissueNet's PyTorch CNN) through the job containers built from their
- * Dockerfiles, under the synthesized job definitions. Exits non-zero unless every one is SCORED.
+ * Dockerfiles, under the synthesized job definitions, and TissueNet's train.py as a training job whose outputs a
+ * submission then uses. Exits non-zero unless every submission is SCORED and every training job SUCCEEDED.
  */
 // `--processes`: the same flow with plain child processes, the reference the benchmarks compare with.
 const runtime = process.argv.includes('--processes') ? 'process' : 'container';
@@ -23,13 +24,20 @@ for (const outcome of run.outcomes) {
       `${outcome.seconds.toFixed(1).padStart(6)} s${score}${receipt}${failure}`,
   );
 }
+for (const training of run.trainings) {
+  const ran = training.runSeconds !== undefined ? `train.py ${training.runSeconds.toFixed(1)} s, ` : '';
+  console.log(
+    `  ${training.challengeId.padEnd(12)} ${'training (podium train)'.padEnd(26)} ${training.status.padEnd(8)} ${training.seconds.toFixed(1).padStart(6)} s` +
+      `  ${ran}charged ${training.gpuHoursCharged} GPU-h, outputs: ${training.outputs.join(', ') || 'none'}${training.message ? `  ${training.message}` : ''}`,
+  );
+}
 if (runtime === 'container') {
   const decisions = [...run.roleDecisions.values()].flat();
   const refused = decisions.filter((decision) => decision.denial);
   console.log(`\nparity: ${decisions.length} storage calls of ${run.roleDecisions.size} job containers evaluated as their roles, ${refused.length} refused`);
   for (const { denial } of refused) console.log(`  AccessDenied: ${denial!.message}`);
 }
-const failed = run.outcomes.filter((outcome) => outcome.status !== 'SCORED');
+const failed = [...run.outcomes.filter((outcome) => outcome.status !== 'SCORED'), ...run.trainings.filter((training) => training.status !== 'SUCCEEDED')];
 if (failed.length > 0) {
   console.log('\nparity: job runner log (last 40 lines)');
   for (const line of run.jobLog.slice(-40)) console.log(`  ${line.slice(0, 400)}`);

@@ -13,16 +13,23 @@ import { reserveQuota } from '#shared/submissions/quota.ts';
 import { createSubmissionRecord, findSubmission, type SubmissionRecord } from '#shared/submissions/submission-record.ts';
 import type { RoleDecision } from '../iam/role-proxy.ts';
 import { findReceipt } from '#shared/receipts/receipt-record.ts';
+import { attachableOutputs } from '#shared/training/attach-outputs.ts';
+import { gpuHours } from '#shared/training/budget-units.ts';
+import { startTrainingJob } from '#shared/training/start-training-job.ts';
+import { readTrainingBudget, reserveTrainingBudget } from '#shared/training/training-budget.ts';
+import { createTrainingJobRecord, findTrainingJob, isTrainingTerminal, type TrainingJobRecord } from '#shared/training/training-job-record.ts';
+import type { AttachedTrainingOutputs } from '#shared/submissions/submission-record.ts';
 import { listReceiptKeys } from '#shared/receipts/receipt-keys.ts';
 import { verifyReceipt } from '#shared/receipts/score-receipt.ts';
 import { ContainerJobLauncher } from '../job-runner/container-launcher.ts';
 import { localSettings } from '../local-config.ts';
-import { startLocalPlatform } from '../platform.ts';
+import { startLocalPlatform, type LocalPlatform } from '../platform.ts';
 import { ensureJobImages } from './job-images.ts';
 import { importValueResolver } from './local-data-exports.ts';
 import { synthesizeJobs, type SynthesizedJobs } from './synthesized-jobs.ts';
 
 const REPO_ROOT = resolve(import.meta.dirname, '../..');
+type LocalPlatformTrainingLauncher = LocalPlatform['trainingLauncher'];
 const FINAL = ['SCORED', 'FAILED', 'REJECTED', 'CANCELLED'];
 
 /**
@@ -31,6 +38,27 @@ const FINAL = ['SCORED', 'FAILED', 'REJECTED', 'CANCELLED'];
  */
 export const PARITY_MODELS: Record<string, string[]> = { tissuenet: ['submissions/pytorch-cnn'] };
 
+/**
+ * A training run on the platform (`podium train`) in the phase's image, then a submission of
+ * `submission` without the files training makes (`without`) and with the run's outputs attached
+ * (`--with-outputs`): it scores only if the weights trained in the container are next to main.py.
+ */
+export const PARITY_TRAINING: Record<string, { training: string; submission: string; without: string[] }> = {
+  tissuenet: { training: 'training', submission: 'submissions/pytorch-cnn', without: ['model.pt'] },
+};
+
+export interface ParityTrainingOutcome {
+  challengeId: string;
+  trainingJobId: string;
+  status: string;
+  message?: string;
+  /** train.py's run time, as the job measured it and the budget was charged. */
+  runSeconds?: number;
+  /** What the team's budget was charged (CPU training: one GPU-second per second). */
+  gpuHoursCharged: number;
+  outputs: string[];
+  seconds: number;
+}
 export interface ParityOutcome {
   challengeId: string;
   /** The submitted folder, relative to the example: `baseline` or one of PARITY_MODELS. */
@@ -50,6 +78,8 @@ export interface ParityOutcome {
 
 export interface ParityRun {
   outcomes: ParityOutcome[];
+  /** Each PARITY_TRAINING run; its submission is among `outcomes`, its folder marked `--with-outputs`. */
+  trainings: ParityTrainingOutcome[];
   /** Seconds per step: synth, images, platform start, submissions. */
   timings: Record<string, number>;
   /** The job runner's lines (job output, exits), for a failure's story. */
@@ -144,38 +174,119 @@ export async function runParity(options: ParityOptions = {}): Promise<ParityRun>
       Promise.all(
         platform.challenges.flatMap((challenge) =>
           ['baseline', ...(PARITY_MODELS[challenge.id] ?? [])].map(async (folder, index) => {
-            const started = Date.now();
             const archive = await zipFolder(join(examplesDir, challenge.id, folder));
             // A team per submission: the phase allows one run at a time per team.
-            const submissionId = await submitArchive(platform.ctx, challenge, archive, `team-parity-${index}`);
-            log(`parity: ${challenge.id} ${folder} submitted as ${submissionId}`);
-            const limitMs = options.limitMs ?? 600_000;
-            const final = await waitForFinal(platform.ctx, submissionId, limitMs);
-            const predictions = final?.status === 'SCORED' ? await storedPredictions(platform.ctx, submissionId, final.attempt) : undefined;
-            const receipt = final?.scores ? await receiptOf(platform.ctx, submissionId, final.scores) : undefined;
-            const check = receipt ? verifyReceipt(receipt, await listReceiptKeys(platform.ctx)) : undefined;
-            return {
-              challengeId: challenge.id,
-              folder,
-              submissionId,
-              status: final && FINAL.includes(final.status) ? final.status : `${final?.status ?? 'MISSING'} (still, after ${limitMs / 1000} s)`,
-              ...(final?.failure ? { failure: final.failure } : {}),
-              ...(final?.scores ? { scores: final.scores } : {}),
-              ...(predictions ? { predictions } : {}),
-              ...(final?.scores ? { receipt: check ? (check.ok ? 'verified' : check.problem) : 'none' } : {}),
-              ...(receipt ? { receiptRuntime: receipt.statement.runtimeImage } : {}),
-              seconds: (Date.now() - started) / 1000,
-            };
+            return followSubmission(platform.ctx, challenge, folder, archive, `team-parity-${index}`, options.limitMs ?? 600_000, log);
           }),
         ),
       ),
     );
-    return { outcomes, timings, jobLog, roleDecisions };
+    const trainings: ParityTrainingOutcome[] = [];
+    for (const challenge of platform.challenges) {
+      const run = PARITY_TRAINING[challenge.id];
+      if (!run) continue;
+      const teamId = 'team-parity-training';
+      const trained = await timed('training', () =>
+        trainOnPlatform(platform.ctx, challenge, teamId, join(examplesDir, challenge.id, run.training), platform.trainingLauncher, log),
+      );
+      trainings.push(trained);
+      if (trained.outputs.length === 0) continue;
+      const archive = await zipFolder(join(examplesDir, challenge.id, run.submission), run.without);
+      const attached = await attachableOutputs(platform.ctx, challenge, challenge.phases[0]!.id, teamId, trained.trainingJobId);
+      const folder = `${run.submission} --with-outputs`;
+      outcomes.push(
+        await timed('trained submission', () => followSubmission(platform.ctx, challenge, folder, archive, teamId, options.limitMs ?? 600_000, log, attached)),
+      );
+    }
+    return { outcomes, trainings, timings, jobLog, roleDecisions };
   } finally {
     await platform.close();
     await launcher?.close();
     await rm(dataDir, { recursive: true, force: true });
   }
+}
+
+/** One submission of the first phase followed to its final state, with its predictions and verified receipt. */
+async function followSubmission(
+  ctx: PodiumContext,
+  challenge: Challenge,
+  folder: string,
+  archive: Buffer,
+  teamId: string,
+  limitMs: number,
+  log: (line: string) => void,
+  trainingOutputs?: AttachedTrainingOutputs,
+): Promise<ParityOutcome> {
+  const started = Date.now();
+  const submissionId = await submitArchive(ctx, challenge, archive, teamId, trainingOutputs);
+  log(`parity: ${challenge.id} ${folder} submitted as ${submissionId}`);
+  const final = await waitForFinal(ctx, submissionId, limitMs);
+  const predictions = final?.status === 'SCORED' ? await storedPredictions(ctx, submissionId, final.attempt) : undefined;
+  const receipt = final?.scores ? await receiptOf(ctx, submissionId, final.scores) : undefined;
+  const check = receipt ? verifyReceipt(receipt, await listReceiptKeys(ctx)) : undefined;
+  return {
+    challengeId: challenge.id,
+    folder,
+    submissionId,
+    status: final && FINAL.includes(final.status) ? final.status : `${final?.status ?? 'MISSING'} (still, after ${limitMs / 1000} s)`,
+    ...(final?.failure ? { failure: final.failure } : {}),
+    ...(final?.scores ? { scores: final.scores } : {}),
+    ...(predictions ? { predictions } : {}),
+    ...(final?.scores ? { receipt: check ? (check.ok ? 'verified' : check.problem) : 'none' } : {}),
+    ...(receipt ? { receiptRuntime: receipt.statement.runtimeImage } : {}),
+    seconds: (Date.now() - started) / 1000,
+  };
+}
+
+/**
+ * What `podium train <folder>` and the API do for a team on the first phase: budget reserved, job
+ * created, archive stored, then started (the API's start route: checked, QUEUED, submitted to the
+ * runner as the phase's training job definition), followed to its end.
+ */
+async function trainOnPlatform(
+  ctx: PodiumContext,
+  challenge: Challenge,
+  teamId: string,
+  folder: string,
+  launcher: LocalPlatformTrainingLauncher,
+  log: (line: string) => void,
+): Promise<ParityTrainingOutcome> {
+  const started = Date.now();
+  const phase = challenge.phases[0]!;
+  const id = `t-parity-${Date.now().toString(36)}`;
+  const reservation = await reserveTrainingBudget(ctx, challenge.id, phase, teamId, id);
+  const archive = await zipFolder(folder);
+  const archiveKey = objectKeys.trainingArchive(challenge.id, phase.id, teamId, id);
+  await ctx.s3.send(new PutObjectCommand({ Bucket: ctx.config.submissionsBucket, Key: archiveKey, Body: archive }));
+  const created = await createTrainingJobRecord(ctx, {
+    id,
+    challengeId: challenge.id,
+    phaseId: phase.id,
+    teamId,
+    submittedBy: 'parity',
+    archiveKey,
+    archiveBytes: archive.length,
+    runSecondsLimit: reservation.runSeconds,
+    budgetLimited: reservation.budgetLimited,
+  });
+  await startTrainingJob(ctx, challenge, created, launcher);
+  log(`parity: ${challenge.id} training job ${id} started`);
+  let job: TrainingJobRecord | undefined = created;
+  while (job && !(isTrainingTerminal(job.status) && job.settledAt)) {
+    await sleep(500);
+    job = await findTrainingJob(ctx, id);
+  }
+  const budget = await readTrainingBudget(ctx, challenge.id, phase.id, teamId);
+  return {
+    challengeId: challenge.id,
+    trainingJobId: id,
+    status: job?.status ?? 'MISSING',
+    ...(job?.message ? { message: job.message } : {}),
+    ...(job?.runSeconds !== undefined ? { runSeconds: job.runSeconds } : {}),
+    gpuHoursCharged: gpuHours(budget?.usedGpuSeconds ?? 0),
+    outputs: job?.status === 'SUCCEEDED' ? (job.outputs ?? []).map((output) => output.path) : [],
+    seconds: (Date.now() - started) / 1000,
+  };
 }
 
 /** The receipt the scoring job signs just after it records SCORED, waited for a little. */
@@ -188,12 +299,13 @@ async function receiptOf(ctx: PodiumContext, submissionId: string, scores: NonNu
   return undefined;
 }
 
-/** Zips a folder as a competitor would. */
-async function zipFolder(dir: string): Promise<Buffer> {
+/** Zips a folder as a competitor would, leaving out the top-level files named in `without`. */
+async function zipFolder(dir: string, without: string[] = []): Promise<Buffer> {
   const zip = new yazl.ZipFile();
   const walk = async (relative: string): Promise<void> => {
     for (const entry of await readdir(join(dir, relative), { withFileTypes: true })) {
       const path = relative ? `${relative}/${entry.name}` : entry.name;
+      if (without.includes(path)) continue;
       if (entry.isDirectory()) await walk(path);
       else zip.addBuffer(await readFile(join(dir, path)), path);
     }
@@ -206,7 +318,13 @@ async function zipFolder(dir: string): Promise<Buffer> {
 }
 
 /** What the API does for a scored submission to the first phase: quota reserved, record created, archive PUT. */
-async function submitArchive(ctx: PodiumContext, challenge: Challenge, archive: Buffer, teamId: string): Promise<string> {
+async function submitArchive(
+  ctx: PodiumContext,
+  challenge: Challenge,
+  archive: Buffer,
+  teamId: string,
+  trainingOutputs?: AttachedTrainingOutputs,
+): Promise<string> {
   const phase = challenge.phases[0]!;
   const id = `sub-parity-${challenge.id}-${teamId}-${Date.now().toString(36)}`;
   const { quotaDay } = await reserveQuota(ctx, challenge.id, phase, teamId, id, 'scored');
@@ -220,6 +338,7 @@ async function submitArchive(ctx: PodiumContext, challenge: Challenge, archive: 
     mode: 'scored',
     archiveKey,
     ...(quotaDay ? { quotaDay } : {}),
+    ...(trainingOutputs ? { trainingOutputs } : {}),
   });
   await ctx.s3.send(new PutObjectCommand({ Bucket: ctx.config.submissionsBucket, Key: archiveKey, Body: archive }));
   return id;

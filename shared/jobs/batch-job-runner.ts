@@ -1,7 +1,7 @@
 import { BatchClient, DescribeJobsCommand, SubmitJobCommand, TerminateJobCommand, type JobDetail } from '@aws-sdk/client-batch';
-import { batchNames } from './batch-names.ts';
+import { jobDefinitionName, jobQueueName } from './batch-names.ts';
 import {
-  JOB_IMAGE,
+  JOB_DEFINITION,
   jobSubjectOf,
   type JobDescription,
   type JobRunner,
@@ -16,6 +16,7 @@ export const JOB_TAGS = {
   submissionId: 'podium:submission',
   rescoreId: 'podium:rescore',
   rerunId: 'podium:rerun',
+  trainingJobId: 'podium:training-job',
   attempt: 'podium:attempt',
   kind: 'podium:kind',
   challenge: 'podium:challenge',
@@ -35,15 +36,12 @@ export class BatchJobRunner implements JobRunner {
   constructor(private readonly client: Pick<BatchClient, 'send'> = new BatchClient({})) {}
 
   async submit(spec: JobSpec): Promise<{ jobId: string }> {
-    const jobDefinition =
-      JOB_IMAGE[spec.kind] === 'inference'
-        ? batchNames.inferenceJobDefinition(spec.challengeId, spec.phaseId)
-        : batchNames.scoringJobDefinition(spec.challengeId, spec.phaseId);
+    const definition = JOB_DEFINITION[spec.kind];
     const response = await this.client.send(
       new SubmitJobCommand({
         jobName: spec.name,
-        jobQueue: batchNames.jobQueue(spec.challengeId, spec.phaseId),
-        jobDefinition,
+        jobQueue: jobQueueName(definition, spec.challengeId, spec.phaseId),
+        jobDefinition: jobDefinitionName(definition, spec.challengeId, spec.phaseId),
         shareIdentifier: spec.shareIdentifier,
         ...(spec.dependsOn?.length ? { dependsOn: spec.dependsOn.map((jobId) => ({ jobId })) } : {}),
         timeout: { attemptDurationSeconds: Math.max(60, spec.timeoutSeconds) },
@@ -113,6 +111,7 @@ export function parseJobName(name: string): (JobSubject & { attempt: number }) |
 function subjectTags(spec: JobSpec): Record<string, string> {
   const subject = jobSubjectOf(spec);
   if (subject.kind === 'rescore') return { [JOB_TAGS.rescoreId]: subject.rescoreId };
+  if (subject.kind === 'training') return { [JOB_TAGS.trainingJobId]: subject.trainingJobId };
   if ('rerunId' in subject) return { [JOB_TAGS.rerunId]: subject.rerunId };
   return { [JOB_TAGS.submissionId]: subject.submissionId };
 }

@@ -13,3 +13,14 @@ export const batchNames = {
   trainingJobDefinition: (challengeId: string, phaseId: string) => `${challengeId}-${phaseId}-training`,
   trainingSchedulingPolicy: (challengeId: string, phaseId: string) => `${challengeId}-${phaseId}-training-fair-share`,
 };
+
+/** The job definition of a kind of job on a phase (JOB_DEFINITION in job-runner.ts). */
+export function jobDefinitionName(kind: 'inference' | 'scoring' | 'training', challengeId: string, phaseId: string): string {
+  if (kind === 'training') return batchNames.trainingJobDefinition(challengeId, phaseId);
+  return kind === 'inference' ? batchNames.inferenceJobDefinition(challengeId, phaseId) : batchNames.scoringJobDefinition(challengeId, phaseId);
+}
+
+/** The queue a job definition's jobs wait in: training has its own, the others share the phase's. */
+export function jobQueueName(kind: 'inference' | 'scoring' | 'training', challengeId: string, phaseId: string): string {
+  return kind === 'training' ? batchNames.trainingJobQueue(challengeId, phaseId) : batchNames.jobQueue(challengeId, phaseId);
+}

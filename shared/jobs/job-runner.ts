@@ -10,17 +10,27 @@ export type PipelineJobKind = 'inference' | 'scoring';
  * `compare` scores the reruns and compares them with the originals (the scoring image): an
  * organiser's rerun request (shared/reruns/), whose events never touch a submission either.
  */
-export type JobKind = PipelineJobKind | 'rescore' | RerunJobKind;
+export type JobKind = PipelineJobKind | 'rescore' | RerunJobKind | 'training';
 export type RerunJobKind = 'rerun' | 'compare';
 
-/** The image, job definition and role each kind runs with: rescoring and comparing need the scoring role's labels. */
+/** The image each kind runs: rescoring and comparing need the scoring role's labels; training runs in the phase's inference image. */
 export const JOB_IMAGE: Record<JobKind, PipelineJobKind> = {
   inference: 'inference',
   scoring: 'scoring',
   rescore: 'scoring',
   rerun: 'inference',
   compare: 'scoring',
+  training: 'inference',
 };
+
+/** A phase's job definitions, each with its own role (and, for training, its own queue). */
+export type JobDefinitionKind = PipelineJobKind | 'training';
+
+/**
+ * The job definition each kind is submitted with: its image's, except training, whose definition
+ * (`command: ["training"]`, the training role) and queue are its own (infra/constructs/training-job.ts).
+ */
+export const JOB_DEFINITION: Record<JobKind, JobDefinitionKind> = { ...JOB_IMAGE, training: 'training' };
 
 /** AWS Batch's job states; the local runner reports the same. */
 export type JobState = 'SUBMITTED' | 'PENDING' | 'RUNNABLE' | 'STARTING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED';
@@ -42,8 +52,12 @@ interface JobSpecBase {
   environment: Record<string, string>;
 }
 
-/** What a job works on: a submission's attempt, an organiser's rescore request, or a rerun request. */
-export type JobSubject = { kind: PipelineJobKind; submissionId: string } | { kind: 'rescore'; rescoreId: string } | { kind: RerunJobKind; rerunId: string };
+/** What a job works on: a submission's attempt, an organiser's rescore request, a rerun request, or a team's training job. */
+export type JobSubject =
+  | { kind: PipelineJobKind; submissionId: string }
+  | { kind: 'rescore'; rescoreId: string }
+  | { kind: RerunJobKind; rerunId: string }
+  | { kind: 'training'; trainingJobId: string };
 
 export type JobSpec = JobSpecBase & JobSubject;
 export type PipelineJobSpec = JobSpecBase & Extract<JobSubject, { kind: PipelineJobKind }>;
@@ -58,6 +72,9 @@ interface JobStateEventBase {
   exitCode?: number;
   /** Set when the container was killed for memory (Batch: "OutOfMemoryError: Container killed due to memory usage"). */
   containerReason?: string;
+  /** Batch's own start and stop of the container (epoch ms), once it ran: what a job that left no result is charged. */
+  startedAt?: number;
+  stoppedAt?: number;
   at: string;
 }
 
@@ -65,6 +82,7 @@ export type JobStateEvent = JobStateEventBase & JobSubject;
 export type PipelineJobStateEvent = JobStateEventBase & Extract<JobSubject, { kind: PipelineJobKind }>;
 export type RescoreJobStateEvent = JobStateEventBase & Extract<JobSubject, { kind: 'rescore' }>;
 export type RerunJobStateEvent = JobStateEventBase & Extract<JobSubject, { kind: RerunJobKind }>;
+export type TrainingRunJobStateEvent = JobStateEventBase & Extract<JobSubject, { kind: 'training' }>;
 
 export interface JobDescription {
   jobId: string;
@@ -81,12 +99,16 @@ export interface JobRunner {
   describe(jobIds: string[]): Promise<JobDescription[]>;
 }
 
-/** `id` is the submission's for pipeline jobs, the rescore request's for `rescore`, the rerun request's for `rerun` and `compare`. */
+/**
+ * `id` is the submission's for pipeline jobs, the rescore request's for `rescore`, the rerun
+ * request's for `rerun` and `compare`, the training job's for `training` (always attempt 1).
+ */
 export const jobName = (kind: JobKind, id: string, attempt: number) => `${kind}-${id}-${attempt}`;
 
 /** The subject of a spec, alone (its event carries it). */
 export function jobSubjectOf(spec: JobSpec): JobSubject {
   if (spec.kind === 'rescore') return { kind: spec.kind, rescoreId: spec.rescoreId };
+  if (spec.kind === 'training') return { kind: spec.kind, trainingJobId: spec.trainingJobId };
   if ('rerunId' in spec) return { kind: spec.kind, rerunId: spec.rerunId };
   return { kind: spec.kind, submissionId: spec.submissionId };
 }

@@ -40,6 +40,8 @@ export async function onJobStateChange(
 ): Promise<JobEventOutcome> {
   if (event.kind === 'rescore') return onRescoreEvent(ctx, event);
   if ('rerunId' in event) return onRerunEvent(ctx, event);
+  // A training job's events are its own handler's (shared/training/on-training-job-state.ts).
+  if (event.kind === 'training') return 'ignored';
   const submission = await findSubmission(ctx, event.submissionId);
   if (!submission) {
     pipelineLog.warn('job event for an unknown submission', { jobId: event.jobId, submissionId: event.submissionId });

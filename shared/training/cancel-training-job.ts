@@ -5,8 +5,8 @@ import { isTrainingTerminal, type TrainingJobRecord } from './training-job-recor
 
 /**
  * The team cancels its job: one that has not started is charged nothing, a running one its run
- * time so far. The worker running it is told through `stopRunning` (Batch's TerminateJob on AWS; the
- * local worker's kill); its own end, arriving later, changes nothing.
+ * time so far. The runner is told through `stopRunning` (TerminateJob, on AWS Batch and on the local job
+ * runner, which takes a queued job out of its queue); its own end, arriving later, changes nothing.
  */
 export async function cancelTrainingJob(
   ctx: PodiumContext,
@@ -17,6 +17,7 @@ export async function cancelTrainingJob(
   if (isTrainingTerminal(job.status)) throw new PodiumError('INVALID_STATE', `training job ${job.id} has already ended (${job.status})`);
   const runSeconds = job.status === 'RUNNING' ? Math.min(secondsBetween(job.startedAt, ctx.now().toISOString()), job.runSecondsLimit) : 0;
   const ended = await finishTrainingJob(ctx, job.id, { end: 'CANCELLED', runSeconds, message: 'cancelled by the team', cancelledBy });
-  if (job.status === 'RUNNING') await stopRunning(job.id);
+  // TerminateJob stops a running job and takes a queued one out of its queue.
+  if (job.status === 'RUNNING' || job.status === 'QUEUED') await stopRunning(job.id);
   return ended ?? job;
 }

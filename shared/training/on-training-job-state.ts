@@ -1,6 +1,7 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { getChallenge } from '../challenge/challenge-registry.ts';
 import type { BatchJobStateChange } from '../jobs/batch-job-event.ts';
+import type { JobStateEvent } from '../jobs/job-runner.ts';
 import type { PodiumContext } from '../context.ts';
 import { claimTrainingJob, logTrainingDataReads } from './training-job-start.ts';
 import { finishTrainingJob, secondsBetween } from './finish-training-job.ts';
@@ -32,6 +33,19 @@ export function trainingEventFromBatch(event: BatchJobStateChange): TrainingJobS
     ...(statusReason ? { statusReason } : {}),
     ...(startedAt ? { startedAt } : {}),
     ...(stoppedAt ? { stoppedAt } : {}),
+  };
+}
+
+/** The training job a job runner's event is about (the local runner reports Batch's events in this shape), or undefined. */
+export function trainingEventFromJobState(event: JobStateEvent): TrainingJobStateEvent | undefined {
+  if (event.kind !== 'training') return undefined;
+  return {
+    trainingJobId: event.trainingJobId,
+    status: event.status,
+    at: event.at,
+    ...(event.statusReason ? { statusReason: event.statusReason } : {}),
+    ...(event.startedAt ? { startedAt: event.startedAt } : {}),
+    ...(event.stoppedAt ? { stoppedAt: event.stoppedAt } : {}),
   };
 }
 

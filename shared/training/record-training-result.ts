@@ -4,8 +4,8 @@ import { recordLateTrainingOutputs, type TrainingJobRecord } from './training-jo
 import type { TrainingRunResult } from './training-run-schemas.ts';
 
 /**
- * Ends a job from its run's own result (the local worker, or the job-state handler from the job's
- * `result.json`). When a cancel already recorded the end while train.py ran, the result still
+ * Ends a job from its run's own result (the job-state handler, from the job's `result.json`, on AWS
+ * and locally). When a cancel already recorded the end while train.py ran, the result still
  * brings the outputs the run kept: they are added once, to a job that has none.
  */
 export async function recordTrainingResult(ctx: PodiumContext, trainingJobId: string, result: TrainingRunResult): Promise<TrainingJobRecord | undefined> {

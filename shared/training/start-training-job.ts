@@ -10,7 +10,7 @@ import { TRAIN_SCRIPT } from './run-training.ts';
 import { queueTrainingJob } from './training-job-start.ts';
 import { findTrainingJob, type TrainingJobRecord } from './training-job-record.ts';
 
-/** Runs queued training jobs: the local worker in `npm start`; on AWS, SubmitJob to the phase's training queue. */
+/** Runs queued training jobs: SubmitJob of the phase's training job definition, to AWS Batch or to the local job runner (batch-training-launcher.ts). */
 export interface TrainingLauncher {
   launch(challenge: Challenge, trainingJobId: string): void | Promise<void>;
   /** Stops a running job at once (Batch's TerminateJob). */

@@ -1,9 +1,12 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Challenge } from '../challenge/challenge.ts';
 import type { PodiumContext } from '../context.ts';
 import { appendAccessLog } from '../data-access/access-log.ts';
 import { MANIFEST_FILE, type DatasetManifest } from '../datasets/dataset-layout.ts';
+import { writeIfCondition } from '../storage/conditional-writes.ts';
 import { objectKeys } from '../storage/object-keys.ts';
+import { keys } from '../storage/table-design.ts';
 import { transitionTrainingJob, type TrainingJobRecord } from './training-job-record.ts';
 import { trainingRunSpec } from './training-run-spec.ts';
 
@@ -41,4 +44,19 @@ export async function logTrainingDataReads(ctx: PodiumContext, challenge: Challe
     });
   }
   await appendAccessLog(ctx, challenge.id, entries);
+}
+
+/** The job is still running (a heartbeat): a job lost later is charged up to this. Only a RUNNING job is touched. */
+export async function recordTrainingHeartbeat(ctx: PodiumContext, trainingJobId: string): Promise<boolean> {
+  return writeIfCondition(
+    ctx.db,
+    new UpdateCommand({
+      TableName: ctx.config.tableName,
+      Key: keys.trainingJob(trainingJobId),
+      UpdateExpression: 'SET lastSeenAt = :now',
+      ConditionExpression: '#status = :running',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':now': ctx.now().toISOString(), ':running': 'RUNNING' },
+    }),
+  );
 }

@@ -6,14 +6,17 @@ import { inferenceRunSpec } from '#shared/pipeline/inference-run-spec.ts';
 import { findSubmission } from '#shared/submissions/submission-record.ts';
 import type { TrainingLauncher } from '#shared/training/start-training-job.ts';
 import type { TrainingJobView } from '#shared/training/training-job-view.ts';
-import { createLocalTrainingWorker, type LocalTrainingWorker } from '../../local/training-worker.ts';
+import { onTrainingJobStateChange, trainingEventFromJobState } from '#shared/training/on-training-job-state.ts';
+import { batchTrainingLauncher } from '#shared/training/batch-training-launcher.ts';
+import { TRAINING_COMMAND } from '#shared/training/training-run-spec.ts';
+import { LocalJobRunner } from '../../local/job-runner/local-job-runner.ts';
 import { zipFolderEntries } from '../training/support/training-archive.ts';
 import { startStorageFixture, type StorageFixture } from '../support/storage-fixture.ts';
 import { seedTrainingFiles, startApi, tissuenet, type ApiHarness } from './api-harness.ts';
 
 let fixture: StorageFixture;
 let api: ApiHarness;
-let worker: LocalTrainingWorker;
+let runner: LocalJobRunner;
 
 beforeAll(async () => {
   fixture = await startStorageFixture();
@@ -21,12 +24,26 @@ beforeAll(async () => {
   const challenge = await tissuenet((definition) => {
     definition.datasets[0]!.download = false;
   });
-  const launcher: TrainingLauncher = { launch: (on, id) => worker.launch(on, id), stop: (id) => worker.stop(id) };
+  // Training jobs as the local stack runs them: the training job's entrypoint, a process of the job runner, its events to its handler.
+  const launcher: TrainingLauncher = {
+    launch: (on, id) => batchTrainingLauncher(api.ctx, runner).launch(on, id),
+    stop: (id) => batchTrainingLauncher(api.ctx, runner).stop(id),
+  };
   api = await startApi(fixture, [challenge], '2026-06-01T12:00:00Z', { trainingLauncher: launcher });
-  worker = createLocalTrainingWorker(api.ctx, { logEveryMs: 100 });
+  runner = new LocalJobRunner({
+    config: api.ctx.config,
+    commandOf: () => [TRAINING_COMMAND],
+    onEvent: async (event) => {
+      const training = trainingEventFromJobState(event);
+      if (training) await onTrainingJobStateChange(api.ctx, training);
+    },
+  });
   await seedTrainingFiles(api.ctx, 'tissuenet', 'train');
 });
-afterAll(() => fixture.close());
+afterAll(async () => {
+  await runner?.close();
+  await fixture.close();
+});
 
 const TRAIN_PY = [
   'from pathlib import Path',
@@ -71,7 +88,7 @@ describe('training jobs through the API', () => {
     await upload(body.upload.fields.key!, archive);
     const started = await api.call('POST', `/challenges/tissuenet/training-jobs/${body.trainingJob.id}/start`, token);
     expect(((await started.json()) as TrainingJobView).status).toBe('QUEUED');
-    await worker.idle();
+    await runner.idle();
 
     const ended = (await (await api.call('GET', `/challenges/tissuenet/training-jobs/${body.trainingJob.id}`, token)).json()) as TrainingJobView;
     expect(ended).toMatchObject({ status: 'SUCCEEDED', outputs: [{ path: 'model.txt', bytes: 7, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) }] });
@@ -102,7 +119,7 @@ describe('training jobs through the API', () => {
     const { body, archive } = await createJob(token);
     await upload(body.upload.fields.key!, archive);
     await api.call('POST', `/challenges/tissuenet/training-jobs/${body.trainingJob.id}/start`, token);
-    await worker.idle();
+    await runner.idle();
 
     const baseline = await zipFolderEntries({ 'main.py': 'print(open("model.txt").read())' });
     const create = (who: string, withOutputs: string) =>
@@ -165,8 +182,8 @@ describe('training jobs through the API', () => {
 
     const cancelled = (await (await api.call('POST', `/challenges/tissuenet/training-jobs/${body.trainingJob.id}/cancel`, token)).json()) as TrainingJobView;
     expect(cancelled.status).toBe('CANCELLED');
-    // The job's time limit is an hour: the worker is idle again only because the sandbox was stopped.
-    await worker.idle();
+    // The job's time limit is an hour: the runner is idle again only because TerminateJob stopped it.
+    await runner.idle();
     const ended = (await (await api.call('GET', `/challenges/tissuenet/training-jobs/${body.trainingJob.id}`, token)).json()) as TrainingJobView;
     expect(ended).toMatchObject({ status: 'CANCELLED', outputs: [{ path: 'checkpoint-1.txt', bytes: 7 }] });
     expect(((await (await api.call('GET', logPath, token)).json()) as { lines: string[] }).lines).toContain('[podium] stopped: cancelled');

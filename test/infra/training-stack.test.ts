@@ -92,9 +92,9 @@ describe('the training path of a phase stack (tissuenet learning offers training
 });
 
 describe('the training path on the platform', () => {
-  const apiGrants = () => {
-    const [, api] = Object.entries(platform.findResources('AWS::Lambda::Function')).find(([, fn]) => fn.Properties.Description === 'Podium HTTP API (Hono)')!;
-    const roleId = api.Properties.Role['Fn::GetAtt'][0] as string;
+  const grantsOf = (description: string) => {
+    const [, fn] = Object.entries(platform.findResources('AWS::Lambda::Function')).find(([, candidate]) => candidate.Properties.Description === description)!;
+    const roleId = fn.Properties.Role['Fn::GetAtt'][0] as string;
     return Object.values(platform.findResources('AWS::IAM::Policy'))
       .filter((policy) => (policy.Properties.Roles as Array<{ Ref: string }>).some((role) => role.Ref === roleId))
       .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>)
@@ -102,6 +102,13 @@ describe('the training path on the platform', () => {
         [statement.Action].flat().flatMap((action) => [statement.Resource].flat().map((resource) => ({ action, resource: rendered(resource) }))),
       );
   };
+  const apiGrants = () => grantsOf('Podium HTTP API (Hono)');
+
+  it("lets the job-state handler tell a training job's missing result.json (NoSuchKey) from a refusal", () => {
+    // Without s3:ListBucket S3 answers 403 for a missing key: a job killed before its result would fail the handler, and stay running.
+    const listed = grantsOf('Moves submissions along as their Batch jobs change state').filter((grant) => grant.action === 's3:ListBucket');
+    expect(listed.map((grant) => grant.resource)).toContainEqual(expect.stringMatching(/SubmissionsBucket/));
+  });
 
   it('lets the API submit to the training queue and definition of phases that offer training only, and terminate jobs', () => {
     const submit = apiGrants()

@@ -3,11 +3,10 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { objectKeys } from '#shared/storage/object-keys.ts';
 import { attachableOutputs } from '#shared/training/attach-outputs.ts';
-import { executeTrainingJob } from '#shared/training/execute-training-job.ts';
+import { batchTrainingLauncher } from '#shared/training/batch-training-launcher.ts';
 import { queueTrainingJob } from '#shared/training/training-job-start.ts';
 import { reserveTrainingBudget } from '#shared/training/training-budget.ts';
-import { createTrainingJobRecord } from '#shared/training/training-job-record.ts';
-import { tmpdir } from 'node:os';
+import { createTrainingJobRecord, findTrainingJob } from '#shared/training/training-job-record.ts';
 import { generate } from '../../examples/tissuenet/generate-data.ts';
 import { zipFolderEntries } from '../training/support/training-archive.ts';
 import { startPipelineHarness, type PipelineHarness } from './support/pipeline-harness.ts';
@@ -50,7 +49,10 @@ describe("a training job's outputs attached to a submission", () => {
       budgetLimited: reservation.budgetLimited,
     });
     await queueTrainingJob(ctx, 't-attach');
-    const trained = await executeTrainingJob(ctx, challenge, 't-attach', { workRoot: tmpdir() });
+    // As the API starts it: the phase's training job definition, run by the local job runner under the training role.
+    await batchTrainingLauncher(ctx, harness.runner).launch(challenge, 't-attach');
+    await harness.runner.idle();
+    const trained = await findTrainingJob(ctx, 't-attach');
     expect(trained).toMatchObject({ status: 'SUCCEEDED', outputs: [expect.objectContaining({ path: 'model.txt' })] });
 
     // The baseline, run only when the outputs are next to it.

@@ -16,7 +16,8 @@ import { keys, leaderboardPartition } from '#shared/storage/table-design.ts';
 import { counterValue } from '#shared/submissions/quota.ts';
 import { findSubmission } from '#shared/submissions/submission-record.ts';
 import type { S3EventRecord } from '../../../local/embedded-servers.ts';
-import { declaredJobEnvironment } from '../../../local/job-runner/declared-job-environment.ts';
+import { declaredJobCommand, declaredJobEnvironment } from '../../../local/job-runner/declared-job-environment.ts';
+import { onTrainingJobStateChange, trainingEventFromJobState } from '#shared/training/on-training-job-state.ts';
 import { LocalJobRunner } from '../../../local/job-runner/local-job-runner.ts';
 import { ensureLocalReceiptKey, localReceiptJobEnvironment } from '../../../local/receipt-key.ts';
 import { synthesizeJobs } from '../../../local/parity/synthesized-jobs.ts';
@@ -104,9 +105,13 @@ export async function startPipelineHarness(options: PipelineHarnessOptions): Pro
       config: ctx.config,
       environmentOf,
       concurrency: options.concurrency ?? { inference: 2, scoring: 1 },
+      // A training job's definition runs the inference image's entrypoint with `training`; its events go to its own handler.
+      commandOf: declaredJobCommand(contracts),
       onEvent: async (event) => {
         events.push(event);
-        await onJobStateChange(jobStateHandler, created, event);
+        const training = trainingEventFromJobState(event);
+        if (training) await onTrainingJobStateChange(jobStateHandler, training);
+        else await onJobStateChange(jobStateHandler, created, event);
       },
       ...(iam ? { permissions: { preload: JOB_PRINCIPAL_PRELOAD, environmentFor: (spec) => iam.jobEnvironment(spec) } } : {}),
     });
