@@ -5,6 +5,8 @@ import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { registerChallenge } from '#shared/challenge/challenge-registry.ts';
+import { devUserId } from '#shared/identity/dev-issuer.ts';
+import { publicHandle } from '#shared/participants/public-handle.ts';
 import { tissuenet } from '../api/api-harness.ts';
 import { answerRegistrationQuestions, signInThroughBrowser, startWebHarness, type WebHarness } from './web-harness.ts';
 
@@ -30,10 +32,10 @@ afterAll(async () => {
   await harness?.close();
 });
 
-async function competitorPage(email: string): Promise<Page> {
+async function competitorPage(email: string, displayName?: string): Promise<Page> {
   const page = await (await harness.context()).newPage();
   await page.goto('/');
-  await signInThroughBrowser(page, email);
+  await signInThroughBrowser(page, email, { displayName });
   return page;
 }
 
@@ -80,12 +82,12 @@ describe('a team, from two browsers', () => {
   let cal: Page;
 
   beforeAll(async () => {
-    [bea, cal] = await Promise.all([competitorPage('bea@example.org'), competitorPage('cal@example.org')]);
+    [bea, cal] = await Promise.all([competitorPage('bea@example.org', 'Béa Martin'), competitorPage('cal@example.org')]);
     await joinChallenge(bea);
     await joinChallenge(cal);
   }, 120_000);
 
-  it('is created with an invite code and link; a second competitor joins by the link and both are listed', async () => {
+  it('is created with an invite code and link; a second competitor joins by the link and both are listed by handle', async () => {
     await bea.getByRole('link', { name: 'Team' }).click();
     await bea.getByLabel('Team name').fill('Lesion hunters');
     await bea.getByRole('button', { name: 'Create the team' }).click();
@@ -103,6 +105,11 @@ describe('a team, from two browsers', () => {
     await bea.reload();
     await bea.getByRole('heading', { name: '2 members' }).waitFor();
     expect(await bea.locator('section li', { hasText: '(you)' }).count()).toBe(1);
+    // Members by public handle: Béa's display name, Cal's stand-in (no display name); never an e-mail or account id.
+    const members = (await bea.locator('section li').allTextContents()).map((text) => text.trim()).sort();
+    const calHandle = publicHandle(devUserId('cal@example.org'));
+    expect(members).toEqual(['@béamartin (you)', `@${calHandle}`].sort());
+    expect(await bea.locator('section').first().textContent()).not.toMatch(/@example\.org|u-[0-9a-f]{20}/);
   });
 
   it('is left by a member, who then merges a team of their own into it with its invite code', async () => {
