@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration } from '../../web/src/lib/format.ts';
+import { formatDuration, rulesFingerprint } from '../../web/src/lib/format.ts';
 
 describe('formatDuration, as the submission tables show run times', () => {
   it('says "< 1 s" for a sub-second run, never "0 s"', () => {
@@ -17,5 +17,11 @@ describe('formatDuration, as the submission tables show run times', () => {
 
   it('shows a dash when the run has no duration yet', () => {
     expect(formatDuration(undefined)).toBe('—');
+  });
+});
+
+describe('rulesFingerprint, as the join page and the Rules tab show the rules digest', () => {
+  it('shows the first 8 characters of the digest the accept button sends', () => {
+    expect(rulesFingerprint('0045752c2e7cdb8d')).toBe('0045752c');
   });
 });

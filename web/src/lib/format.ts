@@ -23,3 +23,11 @@ export function formatDuration(ms: number | undefined): string {
   const seconds = Math.round(ms / 1000);
   return seconds < 60 ? `${seconds} s` : `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
 }
+
+/**
+ * The rules' version is a digest of their text; people see its first 8 characters as a "fingerprint",
+ * so it is not mistaken for a version number the rules' own text may carry ("Rules, version 1").
+ */
+export function rulesFingerprint(version: string): string {
+  return version.slice(0, 8);
+}
