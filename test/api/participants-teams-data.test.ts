@@ -220,6 +220,26 @@ describe('teams', () => {
     expect(body).not.toContain('@x.org');
   });
 
+  it("exports a member's display name and, once they erase their data, shows teammates the stand-in handle instead", async () => {
+    const api = await startApi(fixture, [await tissuenet()]);
+    await api.competitor('ada@x.org');
+    const bob = await api.competitor('bob@x.org');
+    const ada = (await api.issuer.mint('ada@x.org', 'competitor', api.clock.now(), undefined, 'Ada Lovelace')).token;
+    const team = (await (await api.call('POST', '/challenges/tissuenet/teams', ada, { name: 'Engines' })).json()) as { inviteCode: string };
+    await api.call('POST', '/challenges/tissuenet/teams/join', bob, { inviteCode: team.inviteCode });
+    const handles = async () =>
+      ((await (await api.call('GET', '/challenges/tissuenet/teams/mine', bob)).json()) as { memberHandles: { handle: string }[] }).memberHandles.map(
+        ({ handle }) => handle,
+      );
+    expect(await handles()).toContain('adalovelace');
+    const exported = (await (await api.call('GET', '/me/personal-data', ada)).json()) as { registrations: { displayName?: string }[] };
+    expect(exported.registrations).toEqual([expect.objectContaining({ displayName: 'Ada Lovelace' })]);
+
+    expect((await api.call('POST', '/me/erasure', ada, { confirmEmail: 'ada@x.org' })).status).toBe(200);
+    expect(await handles()).not.toContain('adalovelace');
+    expect(await handles()).toContain(`participant${soloTeamId(devUserId('ada@x.org')).slice(5, 11)}`);
+  });
+
   it('lets an organiser disqualify a team and reinstate it with POST …/reinstate, both in the audit log', async () => {
     const api = await startApi(fixture, [await tissuenet()]);
     const competitor = await api.competitor('a@x.org');
