@@ -8214,11 +8214,19 @@ export interface components {
     Team: {
       teamId: string;
       name: string;
+      /** @description user ids, sorted */
       members: string[];
       inviteCode: string;
       createdAt: string;
       solo: boolean;
       disqualified: boolean;
+      /** @description in the order of `members` */
+      memberHandles: components['schemas']['TeamMember'][];
+    };
+    TeamMember: {
+      userId: string;
+      /** @description the public handle the discussion shows, from the display name; never an e-mail */
+      handle: string;
     };
     DatasetFiles: {
       files: {
@@ -8763,6 +8771,8 @@ export interface components {
       registrations: {
         challengeId: string;
         email: string;
+        /** @description the name teammates see, as a handle */
+        displayName?: string;
         /** @enum {string} */
         status: 'approved' | 'pending' | 'rejected' | 'revoked';
         acceptedRulesVersion: string;
@@ -8920,6 +8930,7 @@ export interface components {
     TeamAdminView: {
       teamId: string;
       name: string;
+      /** @description user ids, sorted */
       members: string[];
       inviteCode: string;
       createdAt: string;

@@ -10,7 +10,7 @@ function printTeam(cli: CliContext, team: Team, heading: string): void {
   cli.out.result(team, () => {
     cli.out.line(heading);
     cli.out.line(`  team:        ${team.name} (${team.teamId})`);
-    cli.out.line(`  members:     ${team.members.length} (${team.members.join(', ')})`);
+    cli.out.line(`  members:     ${team.memberHandles.length} (${team.memberHandles.map((member) => `@${member.handle}`).join(', ')})`);
     cli.out.line(`  invite code: ${team.inviteCode}`);
   });
 }

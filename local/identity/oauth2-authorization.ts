@@ -24,6 +24,8 @@ export interface LocalOAuthOptions {
 interface PendingCode {
   email: string;
   role: DevRole;
+  /** The `name` claim, as Cognito's `name` attribute gives it: how teammates and readers see the account. */
+  displayName?: string;
   redirectUri: string;
   codeChallenge: string;
   expiresAt: number;
@@ -35,7 +37,7 @@ export function localOAuthRoutes(issuer: DevIssuer, now: () => Date = () => new 
     throw new Error(`tokenLifetimeSeconds: ${tokenLifetime} is not a whole number of seconds of at least ${MIN_TOKEN_LIFETIME_SECONDS}`);
   }
   const codes = new Map<string, PendingCode>();
-  const refreshTokens = new Map<string, { email: string; role: DevRole }>();
+  const refreshTokens = new Map<string, { email: string; role: DevRole; displayName?: string }>();
   const router = new PodiumRouter();
 
   router.get('/oauth2/authorize', (c) => {
@@ -47,13 +49,26 @@ export function localOAuthRoutes(issuer: DevIssuer, now: () => Date = () => new 
       .join('');
     const french = (query.lang ?? '').startsWith('fr');
     const label = french
-      ? { title: 'Connexion à Podium (local)', email: 'Adresse e-mail', organiser: 'Se connecter comme organisateur', submit: 'Se connecter' }
-      : { title: 'Sign in to Podium (local)', email: 'Email address', organiser: 'Sign in as an organiser', submit: 'Sign in' };
+      ? {
+          title: 'Connexion à Podium (local)',
+          email: 'Adresse e-mail',
+          name: 'Nom affiché (facultatif)',
+          organiser: 'Se connecter comme organisateur',
+          submit: 'Se connecter',
+        }
+      : {
+          title: 'Sign in to Podium (local)',
+          email: 'Email address',
+          name: 'Display name (optional)',
+          organiser: 'Sign in as an organiser',
+          submit: 'Sign in',
+        };
     return c.html(
       page(
         label.title,
         `<form method="post" action="/oauth2/authorize">${hidden}
 <label for="email">${label.email}</label><input id="email" name="email" type="email" autocomplete="email" required autofocus>
+<label for="name">${label.name}</label><input id="name" name="name" type="text" autocomplete="name" maxlength="60">
 <label class="inline"><input type="checkbox" name="organiser" value="1"> ${label.organiser}</label>
 <button type="submit">${label.submit}</button></form>
 <p class="note">${french ? 'Fournisseur d’identité local : pas de mot de passe.' : 'Local identity provider: no password.'}</p>`,
@@ -71,9 +86,15 @@ export function localOAuthRoutes(issuer: DevIssuer, now: () => Date = () => new 
       return c.html(page('Sign-in refused', '<p role="alert">invalid client_id, redirect_uri or code_challenge_method</p>'), 400);
     }
     if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) return c.html(page('Sign-in refused', '<p role="alert">email: not a valid email address</p>'), 400);
+    // Printable text only, as a team name: it is shown to other participants.
+    const displayName = field('name')
+      .trim()
+      .slice(0, 60)
+      .replace(/[\p{Cc}\p{Cf}]/gu, '');
     const code = randomBytes(24).toString('base64url');
     codes.set(code, {
       email,
+      ...(displayName ? { displayName } : {}),
       role: field('organiser') === '1' ? 'organiser' : 'competitor',
       redirectUri,
       codeChallenge: field('code_challenge'),
@@ -89,7 +110,7 @@ export function localOAuthRoutes(issuer: DevIssuer, now: () => Date = () => new 
     const form = await c.req.parseBody();
     const field = (name: string) => (typeof form[name] === 'string' ? (form[name] as string) : '');
     const refuse = (error: string, description: string) => c.json({ error, error_description: description }, 400);
-    let grant: { email: string; role: DevRole };
+    let grant: { email: string; role: DevRole; displayName?: string };
     if (field('grant_type') === 'authorization_code') {
       const pending = codes.get(field('code'));
       codes.delete(field('code')); // one use, whatever the outcome
@@ -105,7 +126,7 @@ export function localOAuthRoutes(issuer: DevIssuer, now: () => Date = () => new 
     } else {
       return refuse('unsupported_grant_type', 'grant_type: authorization_code or refresh_token');
     }
-    const { token } = await issuer.mint(grant.email, grant.role, now(), tokenLifetime);
+    const { token } = await issuer.mint(grant.email, grant.role, now(), tokenLifetime, grant.displayName);
     const refreshToken = field('grant_type') === 'refresh_token' ? field('refresh_token') : randomBytes(32).toString('base64url');
     refreshTokens.set(refreshToken, grant);
     c.header('Cache-Control', 'no-store');
@@ -146,7 +167,7 @@ function page(title: string, body: string, lang = 'en'): string {
 <title>${escapeHtml(title)}</title><style>
 body{font-family:system-ui,sans-serif;max-width:26rem;margin:3rem auto;padding:0 1rem;color:#1b1f24}
 label{display:block;margin:1rem 0 .3rem}label.inline{display:flex;gap:.5rem;align-items:center}
-input[type=email]{width:100%;padding:.5rem;font-size:1rem;box-sizing:border-box}
+input[type=email],input[type=text]{width:100%;padding:.5rem;font-size:1rem;box-sizing:border-box}
 button{margin-top:1rem;padding:.6rem 1.2rem;font-size:1rem;background:#0b5cad;color:#fff;border:0;border-radius:4px}
 .note{color:#4a5563;font-size:.9rem}</style></head><body><main><h1>${escapeHtml(title)}</h1>${body}</main></body></html>`;
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Principal } from '../identity/principal.ts';
-import { soloTeamId } from '../teams/team-record.ts';
+import { publicName } from '../participants/public-handle.ts';
 import { keys } from '../storage/table-design.ts';
 import { handleOf } from './mentions.ts';
 import { safeMarkdown } from './post-text.ts';
@@ -73,8 +73,8 @@ export function postKey(challengeId: string, topicId: string, postId: string) {
 
 /** The name shown on a post: the account's display name, never its email. */
 export function authorOf(principal: Principal, role: AuthorRole): { authorId: string; authorName: string; authorRole: AuthorRole } {
-  const fallback = role === 'organiser' ? 'Organiser' : `Participant ${soloTeamId(principal.userId).slice(5, 11)}`;
-  return { authorId: principal.userId, authorName: principal.displayName ?? fallback, authorRole: role };
+  const authorName = role === 'organiser' ? (principal.displayName ?? 'Organiser') : publicName(principal.userId, principal.displayName);
+  return { authorId: principal.userId, authorName, authorRole: role };
 }
 
 export interface Viewer {

@@ -20,7 +20,7 @@ export interface DevIssuer {
   jwks: JSONWebKeySet;
   verifier: TokenVerifier;
   /** @param lifetimeSeconds 12 hours unless given (the local web login's tokens last one hour, to be refreshed). */
-  mint(email: string, role: DevRole, now: Date, lifetimeSeconds?: number): Promise<{ token: string; userId: string; expiresAt: string }>;
+  mint(email: string, role: DevRole, now: Date, lifetimeSeconds?: number, displayName?: string): Promise<{ token: string; userId: string; expiresAt: string }>;
 }
 
 /** Stable per email, so logging in twice yields the same account. */
@@ -50,13 +50,14 @@ export async function createDevIssuer(dataDir?: string): Promise<DevIssuer> {
   return {
     jwks,
     verifier: createTokenVerifier({ keys: createLocalJWKSet(jwks), issuer: DEV_ISSUER, audience: DEV_AUDIENCE }),
-    async mint(email, role, now, lifetimeSeconds = TOKEN_LIFETIME_SECONDS) {
+    async mint(email, role, now, lifetimeSeconds = TOKEN_LIFETIME_SECONDS, displayName) {
       const normalised = email.trim().toLowerCase();
       const userId = devUserId(normalised);
       const issuedAt = Math.floor(now.getTime() / 1000);
       const token = await new SignJWT({
         email: normalised,
         email_verified: true,
+        ...(displayName ? { name: displayName } : {}),
         token_use: 'id',
         'cognito:groups': role === 'organiser' ? [ORGANISERS_GROUP] : [],
       })

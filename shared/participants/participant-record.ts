@@ -16,6 +16,8 @@ export interface ParticipantRecord {
   challengeId: string;
   userId: string;
   email: string;
+  /** The account's display name when it last registered or joined a team: how teammates see it (public-handle.ts). */
+  displayName?: string;
   status: RegistrationStatus;
   acceptedRulesVersion: string;
   acceptedAt: string;

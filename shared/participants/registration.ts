@@ -56,6 +56,7 @@ export async function acceptRules(
     challengeId: challenge.id,
     userId: principal.userId,
     email: principal.email,
+    ...(principal.displayName ? { displayName: principal.displayName } : {}),
     status: challenge.registration.approval === 'auto' ? 'approved' : 'pending',
     acceptedRulesVersion: rulesVersion,
     acceptedAt: at,

@@ -65,16 +65,19 @@ export async function exportPersonalData(ctx: PodiumContext, principal: Principa
   return {
     exportedAt: ctx.now().toISOString(),
     account: { userId: principal.userId, email: user?.email ?? principal.email, createdAt: user?.createdAt },
-    registrations: records.participations.map(({ challengeId, email, status, acceptedRulesVersion, acceptedAt, registeredAt, approvedAt, teamId }) => ({
-      challengeId,
-      email,
-      status,
-      acceptedRulesVersion,
-      acceptedAt,
-      registeredAt,
-      ...(approvedAt ? { approvedAt } : {}),
-      ...(teamId ? { teamId } : {}),
-    })),
+    registrations: records.participations.map(
+      ({ challengeId, email, displayName, status, acceptedRulesVersion, acceptedAt, registeredAt, approvedAt, teamId }) => ({
+        challengeId,
+        email,
+        ...(displayName ? { displayName } : {}),
+        status,
+        acceptedRulesVersion,
+        acceptedAt,
+        registeredAt,
+        ...(approvedAt ? { approvedAt } : {}),
+        ...(teamId ? { teamId } : {}),
+      }),
+    ),
     submissions: records.submissions.map(({ id, challengeId, phaseId, teamId, status, createdAt, note, scores, failure }) => ({
       id,
       challengeId,
@@ -157,7 +160,7 @@ export async function erasePersonalData(ctx: PodiumContext, principal: Principal
       new UpdateCommand({
         TableName: table,
         Key: keys.participant(participant.challengeId, userId),
-        UpdateExpression: 'SET email = :email, erasedAt = if_not_exists(erasedAt, :at)',
+        UpdateExpression: 'SET email = :email, erasedAt = if_not_exists(erasedAt, :at) REMOVE displayName',
         ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeValues: { ':email': erasedEmail, ':at': at },
       }),

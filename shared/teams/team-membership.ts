@@ -29,16 +29,17 @@ async function insertTeam(ctx: PodiumContext, team: TeamRecord): Promise<TeamRec
   return stored.item;
 }
 
-/** Points the participant at the team unless they already are in one. */
-async function claimParticipant(ctx: PodiumContext, challengeId: string, userId: string, teamId: string): Promise<boolean> {
+/** Points the participant at the team unless they already are in one; records their current display name for teammates. */
+async function claimParticipant(ctx: PodiumContext, challengeId: string, principal: Principal, teamId: string): Promise<boolean> {
+  const name = principal.displayName ? { ':name': principal.displayName } : undefined;
   return writeIfCondition(
     ctx.db,
     new UpdateCommand({
       TableName: ctx.config.tableName,
-      Key: keys.participant(challengeId, userId),
-      UpdateExpression: 'SET teamId = :team',
+      Key: keys.participant(challengeId, principal.userId),
+      UpdateExpression: `SET teamId = :team${name ? ', displayName = :name' : ''}`,
       ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(teamId) OR teamId = :team)',
-      ExpressionAttributeValues: { ':team': teamId },
+      ExpressionAttributeValues: { ':team': teamId, ...name },
     }),
   );
 }
@@ -81,7 +82,7 @@ export async function createTeam(
 ): Promise<TeamRecord> {
   if (participant.teamId) throw alreadyInTeam(challenge.id);
   const team = await insertTeam(ctx, newTeam(challenge, principal, newTeamId(), name, false, ctx.now().toISOString()));
-  if (!(await claimParticipant(ctx, challenge.id, principal.userId, team.teamId))) {
+  if (!(await claimParticipant(ctx, challenge.id, principal, team.teamId))) {
     await ctx.db.send(new DeleteCommand({ TableName: ctx.config.tableName, Key: keys.team(challenge.id, team.teamId) }));
     throw alreadyInTeam(challenge.id);
   }
@@ -112,7 +113,7 @@ export async function teamOf(
   const teamId = soloTeamId(principal.userId);
   const name = principal.displayName ?? `Team ${teamId.slice(5, 11)}`;
   const team = await insertTeam(ctx, newTeam(challenge, principal, teamId, name, true, ctx.now().toISOString()));
-  if (!(await claimParticipant(ctx, challenge.id, principal.userId, teamId))) {
+  if (!(await claimParticipant(ctx, challenge.id, principal, teamId))) {
     // Someone (another request of this user) put them in a team meanwhile: use that one.
     const current = await findParticipant(ctx, challenge.id, principal.userId);
     const other = current?.teamId ? await findTeam(ctx, challenge.id, current.teamId) : undefined;
@@ -133,7 +134,7 @@ export async function joinTeam(
   if (!teamId) throw notFound(`invite code "${inviteCode}"`);
   if (participant.teamId === teamId) return (await findTeam(ctx, challenge.id, teamId))!;
   if (participant.teamId) throw alreadyInTeam(challenge.id);
-  if (!(await claimParticipant(ctx, challenge.id, principal.userId, teamId))) throw alreadyInTeam(challenge.id);
+  if (!(await claimParticipant(ctx, challenge.id, principal, teamId))) throw alreadyInTeam(challenge.id);
   try {
     const updated = await ctx.db.send(
       new UpdateCommand({

@@ -3,6 +3,8 @@ import { SignJWT, generateKeyPair } from 'jose';
 import { neutraliseCell } from '#shared/exports/csv.ts';
 import { getChallenge } from '#shared/challenge/challenge-registry.ts';
 import { loadChallenge } from '#shared/challenge/load-challenge.ts';
+import { devUserId } from '#shared/identity/dev-issuer.ts';
+import { soloTeamId } from '#shared/teams/team-record.ts';
 import { startStorageFixture, type StorageFixture } from '../support/storage-fixture.ts';
 import { seedTrainingFiles, startApi, tissuenet } from './api-harness.ts';
 
@@ -194,6 +196,48 @@ describe('teams', () => {
     expect(mine.members).toHaveLength(2);
     expect((await api.call('POST', '/challenges/tissuenet/teams/leave', b!)).status).toBe(200);
     expect((await api.call('POST', '/challenges/tissuenet/teams/join', c!, { inviteCode: team.inviteCode })).status).toBe(200);
+  });
+
+  it("shows teammates each member's public handle, from the display name, never an e-mail", async () => {
+    const api = await startApi(fixture, [await tissuenet()]);
+    const ada = await api.competitor('ada@x.org');
+    await api.competitor('bea@x.org');
+    // Bea's identity provider gives her a display name; joining records it for her teammates.
+    const bea = await api.issuer.mint('bea@x.org', 'competitor', api.clock.now(), undefined, 'Béa Martin');
+    const team = (await (await api.call('POST', '/challenges/tissuenet/teams', ada, { name: 'Cervix Crew' })).json()) as { inviteCode: string };
+    expect((await api.call('POST', '/challenges/tissuenet/teams/join', bea.token, { inviteCode: team.inviteCode })).status).toBe(200);
+
+    const body = await (await api.call('GET', '/challenges/tissuenet/teams/mine', ada)).text();
+    const mine = JSON.parse(body) as { members: string[]; memberHandles: { userId: string; handle: string }[] };
+
+    const adaId = devUserId('ada@x.org');
+    const expected = [
+      { userId: adaId, handle: `participant${soloTeamId(adaId).slice(5, 11)}` },
+      { userId: bea.userId, handle: 'béamartin' },
+    ].sort((x, y) => x.userId.localeCompare(y.userId));
+    expect(mine.memberHandles).toEqual(expected);
+    expect(mine.members).toEqual(expected.map(({ userId }) => userId));
+    expect(body).not.toContain('@x.org');
+  });
+
+  it("exports a member's display name and, once they erase their data, shows teammates the stand-in handle instead", async () => {
+    const api = await startApi(fixture, [await tissuenet()]);
+    await api.competitor('ada@x.org');
+    const bob = await api.competitor('bob@x.org');
+    const ada = (await api.issuer.mint('ada@x.org', 'competitor', api.clock.now(), undefined, 'Ada Lovelace')).token;
+    const team = (await (await api.call('POST', '/challenges/tissuenet/teams', ada, { name: 'Engines' })).json()) as { inviteCode: string };
+    await api.call('POST', '/challenges/tissuenet/teams/join', bob, { inviteCode: team.inviteCode });
+    const handles = async () =>
+      ((await (await api.call('GET', '/challenges/tissuenet/teams/mine', bob)).json()) as { memberHandles: { handle: string }[] }).memberHandles.map(
+        ({ handle }) => handle,
+      );
+    expect(await handles()).toContain('adalovelace');
+    const exported = (await (await api.call('GET', '/me/personal-data', ada)).json()) as { registrations: { displayName?: string }[] };
+    expect(exported.registrations).toEqual([expect.objectContaining({ displayName: 'Ada Lovelace' })]);
+
+    expect((await api.call('POST', '/me/erasure', ada, { confirmEmail: 'ada@x.org' })).status).toBe(200);
+    expect(await handles()).not.toContain('adalovelace');
+    expect(await handles()).toContain(`participant${soloTeamId(devUserId('ada@x.org')).slice(5, 11)}`);
   });
 
   it('lets an organiser disqualify a team and reinstate it with POST …/reinstate, both in the audit log', async () => {

@@ -95,6 +95,9 @@ describe('a competitor with the podium CLI', () => {
 
     const invite = await ada.run(['team', 'invite']);
     expect(invite.stdout).toContain(`podium team join ${team.inviteCode}`);
+    // Members by public handle, never by e-mail or account id.
+    expect(invite.stdout).toMatch(/members: +1 \(@[\p{L}\p{N}_.-]{2,}\)/u);
+    expect(invite.stdout).not.toMatch(/@example\.org|u-[0-9a-f]{20}/);
 
     const joined = await grace.run(['--json', 'team', 'join', team.inviteCode]);
     expect(joined.code, joined.stdout).toBe(0);

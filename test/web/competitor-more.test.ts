@@ -5,6 +5,8 @@ import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { registerChallenge } from '#shared/challenge/challenge-registry.ts';
+import { devUserId } from '#shared/identity/dev-issuer.ts';
+import { publicHandle } from '#shared/participants/public-handle.ts';
 import { tissuenet } from '../api/api-harness.ts';
 import { answerRegistrationQuestions, signInThroughBrowser, startWebHarness, type WebHarness } from './web-harness.ts';
 
@@ -30,10 +32,10 @@ afterAll(async () => {
   await harness?.close();
 });
 
-async function competitorPage(email: string): Promise<Page> {
+async function competitorPage(email: string, displayName?: string): Promise<Page> {
   const page = await (await harness.context()).newPage();
   await page.goto('/');
-  await signInThroughBrowser(page, email);
+  await signInThroughBrowser(page, email, { displayName });
   return page;
 }
 
@@ -56,6 +58,21 @@ const zipOf = (files: Record<string, string | Uint8Array>) =>
       level: 0,
     }),
   );
+
+/** Drops one file on the Submit tab's drop zone, as dragging it from a file manager does. */
+async function dropOnDropZone(page: Page, name: string, content: Buffer) {
+  await page.evaluate(
+    ({ base64, fileName }) => {
+      const bytes = Uint8Array.from(atob(base64), (char) => char.charCodeAt(0));
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([bytes], fileName, { type: 'application/zip' }));
+      const zone = document.querySelector('.dropzone')!;
+      zone.dispatchEvent(new DragEvent('dragover', { bubbles: true, cancelable: true, dataTransfer: transfer }));
+      zone.dispatchEvent(new DragEvent('drop', { bubbles: true, cancelable: true, dataTransfer: transfer }));
+    },
+    { base64: content.toString('base64'), fileName: name },
+  );
+}
 
 const baselineMain = () => readFile('examples/tissuenet/baseline/main.py', 'utf8');
 
@@ -80,12 +97,12 @@ describe('a team, from two browsers', () => {
   let cal: Page;
 
   beforeAll(async () => {
-    [bea, cal] = await Promise.all([competitorPage('bea@example.org'), competitorPage('cal@example.org')]);
+    [bea, cal] = await Promise.all([competitorPage('bea@example.org', 'Béa Martin'), competitorPage('cal@example.org')]);
     await joinChallenge(bea);
     await joinChallenge(cal);
   }, 120_000);
 
-  it('is created with an invite code and link; a second competitor joins by the link and both are listed', async () => {
+  it('is created with an invite code and link; a second competitor joins by the link and both are listed by handle', async () => {
     await bea.getByRole('link', { name: 'Team' }).click();
     await bea.getByLabel('Team name').fill('Lesion hunters');
     await bea.getByRole('button', { name: 'Create the team' }).click();
@@ -103,6 +120,11 @@ describe('a team, from two browsers', () => {
     await bea.reload();
     await bea.getByRole('heading', { name: '2 members' }).waitFor();
     expect(await bea.locator('section li', { hasText: '(you)' }).count()).toBe(1);
+    // Members by public handle: Béa's display name, Cal's stand-in (no display name); never an e-mail or account id.
+    const members = (await bea.locator('section li').allTextContents()).map((text) => text.trim()).sort();
+    const calHandle = publicHandle(devUserId('cal@example.org'));
+    expect(members).toEqual(['@béamartin (you)', `@${calHandle}`].sort());
+    expect(await bea.locator('section').first().textContent()).not.toMatch(/@example\.org|u-[0-9a-f]{20}/);
   });
 
   it('is left by a member, who then merges a team of their own into it with its invite code', async () => {
@@ -125,6 +147,27 @@ describe('a team, from two browsers', () => {
   });
 });
 
+describe('the join page', () => {
+  it("shows the rules' fingerprint, apart from any version the rules' own text gives, and accepts that digest", async () => {
+    const page = await competitorPage('eve@example.org');
+    const rules = (await (await fetch(`${harness.platform.apiUrl}/challenges/tissuenet/rules`)).json()) as { version: string };
+    const fingerprint = rules.version.slice(0, 8);
+    await page.goto('/c/tissuenet/join');
+    await page.getByRole('heading', { level: 2, name: 'Rules', exact: true }).waitFor();
+    expect(await page.getByTestId('rules-fingerprint').textContent()).toBe(
+      `Fingerprint of the rules you accept: ${fingerprint}. It changes whenever the organisers edit the rules, and you are then asked to accept them again.`,
+    );
+    expect(await page.getByText(rules.version).count()).toBe(0);
+    await answerRegistrationQuestions(page);
+    await page.getByLabel(`I have read and accept the rules above (fingerprint ${fingerprint})`).check();
+    await page.getByRole('button', { name: 'Accept the rules and join' }).click();
+    await page.getByTestId('registration-status').filter({ hasText: 'You joined this challenge' }).waitFor();
+    const { idToken } = (await storedSession(page))!;
+    const registration = await fetch(`${harness.platform.apiUrl}/challenges/tissuenet/registration`, { headers: { authorization: `Bearer ${idToken}` } });
+    expect(((await registration.json()) as { acceptedRulesVersion: string }).acceptedRulesVersion).toBe(rules.version);
+  }, 60_000);
+});
+
 describe('submitting and following submissions', () => {
   let page: Page;
   let dropped: Buffer;
@@ -141,21 +184,38 @@ describe('submitting and following submissions', () => {
     expect(await page.getByTestId('next-allowed').textContent()).toBe('You can submit now.');
   });
 
+  it('refuses at once a dropped file that is not a zip, even one named .zip, saying which file and what it expects', async () => {
+    await page.goto('/c/tissuenet/submit');
+    await page.getByTestId('quota').waitFor();
+    const submissionsCreated: string[] = [];
+    const record = (request: { method(): string; url(): string }) => {
+      if (request.method() === 'POST' && /\/submissions$/.test(request.url())) submissionsCreated.push(request.url());
+    };
+    page.on('request', record);
+    // A gzip stream (a renamed .tar.gz), then a bare main.py: neither starts with a zip's local file header.
+    await dropOnDropZone(page, 'model.zip', Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00]));
+    await page.getByRole('alert').filter({ hasText: 'model.zip' }).waitFor();
+    expect(await page.getByRole('alert').textContent()).toBe(
+      'Error: “model.zip” is not a zip archive. Choose a .zip file whose root holds main.py, or a folder with main.py.',
+    );
+    expect(await page.getByTestId('archive-ready').count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Submit', exact: true }).isDisabled()).toBe(true);
+
+    await dropOnDropZone(page, 'main.py', Buffer.from(await baselineMain()));
+    await page.getByRole('alert').filter({ hasText: '“main.py” is not a zip archive' }).waitFor();
+
+    await dropOnDropZone(page, 'submission.zip', zipOf({ 'main.py': await baselineMain() }));
+    await expect(page.getByTestId('archive-ready').textContent()).resolves.toMatch(/^Ready: submission\.zip/);
+    expect(await page.getByRole('alert').count()).toBe(0);
+    page.off('request', record);
+    expect(submissionsCreated).toEqual([]);
+  });
+
   it('takes a zip dropped on the drop zone, shows the upload progress and the state the pipeline gives it', async () => {
     await page.goto('/c/tissuenet/submit');
     await page.getByTestId('quota').waitFor();
     dropped = zipOf({ 'main.py': await baselineMain() });
-    await page.evaluate(
-      ({ base64 }) => {
-        const bytes = Uint8Array.from(atob(base64), (char) => char.charCodeAt(0));
-        const transfer = new DataTransfer();
-        transfer.items.add(new File([bytes], 'dropped.zip', { type: 'application/zip' }));
-        const zone = document.querySelector('.dropzone')!;
-        zone.dispatchEvent(new DragEvent('dragover', { bubbles: true, cancelable: true, dataTransfer: transfer }));
-        zone.dispatchEvent(new DragEvent('drop', { bubbles: true, cancelable: true, dataTransfer: transfer }));
-      },
-      { base64: dropped.toString('base64') },
-    );
+    await dropOnDropZone(page, 'dropped.zip', dropped);
     await expect(page.getByTestId('archive-ready').textContent()).resolves.toMatch(/^Ready: dropped\.zip/);
     await submitChosenArchive(page, 'Smoke test');
     expect(await finalStatus(page)).toBe('SCORED');

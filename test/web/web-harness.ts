@@ -65,13 +65,14 @@ export async function startWebHarness(platformOptions: Pick<LocalPlatformOptions
 }
 
 /** Signs in through the login page the way a person does: the Sign in button, the email, back to the page. */
-export async function signInThroughBrowser(page: Page, email: string, options: { organiser?: boolean; buttonName?: RegExp } = {}) {
+export async function signInThroughBrowser(page: Page, email: string, options: { organiser?: boolean; buttonName?: RegExp; displayName?: string } = {}) {
   await page
     .getByRole('button', { name: options.buttonName ?? /^(Sign in|Se connecter)$/ })
     .first()
     .click();
   await page.waitForURL(/\/oauth2\/authorize/);
   await page.locator('#email').fill(email);
+  if (options.displayName) await page.locator('#name').fill(options.displayName);
   if (options.organiser) await page.locator('input[name=organiser]').check();
   await page.locator('button[type=submit]').click();
   await page.getByTestId('signed-in-as').filter({ hasText: email }).waitFor();

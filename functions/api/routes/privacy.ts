@@ -17,6 +17,7 @@ const PersonalData = z
       z.object({
         challengeId: z.string(),
         email: z.string(),
+        displayName: z.string().optional().describe('the name teammates see, as a handle'),
         status: z.enum(['approved', 'pending', 'rejected', 'revoked']),
         acceptedRulesVersion: z.string(),
         acceptedAt: z.string(),

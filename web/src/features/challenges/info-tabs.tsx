@@ -6,6 +6,7 @@ import { Markdown } from '../../components/markdown.tsx';
 import { defaultPhase, PhaseSelect } from '../../components/phase-select.tsx';
 import { answerOf, podiumApi } from '../../lib/podium-api.ts';
 import type { Challenge } from '../../lib/challenge-view.ts';
+import { rulesFingerprint } from '../../lib/format.ts';
 
 export function OverviewTab({ challenge }: { challenge: Challenge }) {
   return <Markdown source={challenge.pages?.overview ?? challenge.description ?? ''} />;
@@ -21,8 +22,10 @@ export function RulesTab({ challenge }: { challenge: Challenge }) {
   if (!rules.data) return <Loading />;
   return (
     <>
-      <p className="muted">{t('rules.version', { version: rules.data.version })}</p>
       <Markdown source={rules.data.markdown} />
+      <p className="muted" title={rules.data.version}>
+        <small>{t('rules.fingerprint', { fingerprint: rulesFingerprint(rules.data.version) })}</small>
+      </p>
     </>
   );
 }

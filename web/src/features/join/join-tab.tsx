@@ -5,7 +5,7 @@ import { ErrorMessage, Loading } from '../../components/error-message.tsx';
 import { Markdown } from '../../components/markdown.tsx';
 import { answerOf, podiumApi } from '../../lib/podium-api.ts';
 import type { Challenge, RegistrationQuestion } from '../../lib/challenge-view.ts';
-import { formatDate } from '../../lib/format.ts';
+import { formatDate, rulesFingerprint } from '../../lib/format.ts';
 import { useRegistration } from '../../lib/queries.ts';
 import { useSession } from '../../lib/session.ts';
 
@@ -41,6 +41,7 @@ export function JoinTab({ challenge, onSignIn }: { challenge: Challenge; onSignI
   if (!rules.data) return <Loading />;
   const current = registration.data;
   const upToDate = current && current.acceptedRulesVersion === rules.data.version;
+  const fingerprint = rulesFingerprint(rules.data.version);
   const submit = (event: FormEvent) => {
     event.preventDefault();
     join.mutate();
@@ -49,15 +50,16 @@ export function JoinTab({ challenge, onSignIn }: { challenge: Challenge; onSignI
     <>
       {current && (
         <p className={`notice ${current.status}`} role="status" data-testid="registration-status">
-          {upToDate
-            ? t(`join.status.${current.status}`, { date: formatDate(current.acceptedAt, i18n.language) })
-            : t('join.rulesChanged', { version: rules.data.version })}
+          {upToDate ? t(`join.status.${current.status}`, { date: formatDate(current.acceptedAt, i18n.language) }) : t('join.rulesChanged', { fingerprint })}
         </p>
       )}
-      <h2>{t('join.rules', { version: rules.data.version })}</h2>
+      <h2>{t('join.rules')}</h2>
       <div className="rules-box" tabIndex={0} aria-label={t('join.rulesText')}>
         <Markdown source={rules.data.markdown} />
       </div>
+      <p className="muted" data-testid="rules-fingerprint" title={rules.data.version}>
+        <small>{t('join.fingerprint', { fingerprint })}</small>
+      </p>
       {!session && (
         <p>
           <button type="button" onClick={onSignIn}>
@@ -82,7 +84,7 @@ export function JoinTab({ challenge, onSignIn }: { challenge: Challenge; onSignI
           )}
           <label className="inline">
             <input type="checkbox" checked={accepted} onChange={(event) => setAccepted(event.target.checked)} required />
-            {t('join.accept', { version: rules.data.version })}
+            {t('join.accept', { fingerprint })}
           </label>
           <button type="submit" disabled={!accepted || join.isPending}>
             {t('join.submit')}

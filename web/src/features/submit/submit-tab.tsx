@@ -9,6 +9,7 @@ import { TERMINAL_STATES } from '../../lib/submission-states.ts';
 import { formatBytes, formatDate } from '../../lib/format.ts';
 import { filesOfDroppedFolder, filesOfFolderInput, zipFolder, type FolderFile } from './zip-folder.ts';
 import { uploadArchive } from './upload-archive.ts';
+import { isZipArchive } from './zip-signature.ts';
 
 /** Archives from 64 MiB go as multipart uploads, as the CLI sends them. */
 const MULTIPART_FROM_BYTES = 64 * 1024 * 1024;
@@ -53,13 +54,19 @@ export function SubmitTab({ challenge }: { challenge: Challenge }) {
       setError(problem);
     }
   };
+  const chooseFile = async (file: File) => {
+    setError(undefined);
+    if (await isZipArchive(file)) return setArchive({ blob: file, label: file.name });
+    setArchive(undefined);
+    setError(new Error(t('submit.notZip', { name: file.name })));
+  };
   const onDrop = async (event: DragEvent) => {
     event.preventDefault();
     const item = event.dataTransfer.items[0];
     const entry = item?.webkitGetAsEntry?.();
     if (entry?.isDirectory) return chooseFolder(await filesOfDroppedFolder(entry as FileSystemDirectoryEntry), entry.name);
     const file = event.dataTransfer.files[0];
-    if (file) setArchive({ blob: file, label: file.name });
+    if (file) await chooseFile(file);
   };
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -130,7 +137,7 @@ export function SubmitTab({ challenge }: { challenge: Challenge }) {
             id="archive-zip"
             type="file"
             accept=".zip,application/zip"
-            onChange={(event) => event.target.files?.[0] && setArchive({ blob: event.target.files[0], label: event.target.files[0].name })}
+            onChange={(event) => event.target.files?.[0] && void chooseFile(event.target.files[0])}
           />
         </p>
         <p>

@@ -49,9 +49,9 @@ export function TeamTab({ challenge, inviteFromLink }: { challenge: Challenge; i
           {team.data.disqualified && <p className="error">{t('team.disqualified')}</p>}
           <h3>{t('team.members', { count: team.data.members.length })}</h3>
           <ul>
-            {team.data.members.map((member) => (
-              <li key={member}>
-                <code>{member}</code> {member === session?.userId && <span className="muted">({t('team.you')})</span>}
+            {team.data.memberHandles.map((member) => (
+              <li key={member.userId}>
+                @{member.handle} {member.userId === session?.userId && <span className="muted">({t('team.you')})</span>}
               </li>
             ))}
           </ul>
