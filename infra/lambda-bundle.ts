@@ -41,7 +41,7 @@ const SMALL_LRU_CACHE = fileURLToPath(new URL('./bundling/small-lru-cache.ts', i
  * KB at init (3 December 2026). Every cold start pays for `API_BUNDLE_INIT_BUDGET_BYTES`, the tight
  * budget; a lazy chunk only the requests that use it, so this cap on the whole artifact is looser.
  */
-export const API_BUNDLE_BUDGET_BYTES = 848 * 1024;
+export const API_BUNDLE_BUDGET_BYTES = 856 * 1024;
 
 /**
  * The API Lambda's cold-start budget: the entry and the chunks it imports statically, which every
