@@ -143,6 +143,9 @@ try {
   await organiser.goto('/console/tissuenet/health');
   await organiser.getByTestId('health-learning').waitFor();
   await shoot(organiser, 'console-health');
+  await organiser.goto('/console/tissuenet/logs');
+  await organiser.getByTestId('audit-entry').first().waitFor();
+  await shoot(organiser, 'console-logs');
 } finally {
   await browser.close();
   await platform.close();

@@ -165,7 +165,7 @@ function Participants({ challenge }: { challenge: Challenge }) {
                     {labelledAnswers(challenge, participant.answers as Record<string, unknown>).map(({ id, label, answer }) => (
                       <div key={id}>
                         <dt>{label}</dt>
-                        <dd>{answer}</dd>
+                        <dd>{answer === 'true' ? t('console.answerYes') : answer === 'false' ? t('console.answerNo') : answer}</dd>
                       </div>
                     ))}
                   </dl>
