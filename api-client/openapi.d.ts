@@ -8705,7 +8705,8 @@ export interface components {
           | 'registration.rejected'
           | 'rules.changed'
           | 'phase.opening'
-          | 'phase.closing';
+          | 'phase.closing'
+          | 'training.budget';
         challengeId: string;
         at: string;
         title: string;
@@ -8749,6 +8750,7 @@ export interface components {
         | 'rules.changed'
         | 'phase.opening'
         | 'phase.closing'
+        | 'training.budget'
         | 'all';
       preferences: components['schemas']['NotificationPreferences'];
     };
@@ -8815,7 +8817,8 @@ export interface components {
           | 'registration.rejected'
           | 'rules.changed'
           | 'phase.opening'
-          | 'phase.closing';
+          | 'phase.closing'
+          | 'training.budget';
         challengeId: string;
         at: string;
         title: string;
