@@ -8713,7 +8713,8 @@ export interface components {
           | 'registration.rejected'
           | 'rules.changed'
           | 'phase.opening'
-          | 'phase.closing';
+          | 'phase.closing'
+          | 'training.budget';
         challengeId: string;
         at: string;
         title: string;
@@ -8757,6 +8758,7 @@ export interface components {
         | 'rules.changed'
         | 'phase.opening'
         | 'phase.closing'
+        | 'training.budget'
         | 'all';
       preferences: components['schemas']['NotificationPreferences'];
     };
@@ -8825,7 +8827,8 @@ export interface components {
           | 'registration.rejected'
           | 'rules.changed'
           | 'phase.opening'
-          | 'phase.closing';
+          | 'phase.closing'
+          | 'training.budget';
         challengeId: string;
         at: string;
         title: string;

@@ -239,7 +239,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   });
   const reconcileNow = async () => {
     // Training jobs a killed stack left running end FAILED, charged to their last heartbeat, once.
-    const training = await reconcileTrainingJobs(ctx);
+    const training = await reconcileTrainingJobs({ ...ctx, notifications });
     if (Object.keys(training).length > 0) log(`reconciler ended training jobs: ${JSON.stringify(training)}`);
     return reconcile(reconcilerCtx, runnerAs('reconciler'), pipelineSettings);
   };

@@ -361,6 +361,8 @@ export const discussionSettingsSchema = z
 export const notificationSettingsSchema = z
   .object({
     fromAddress: z.email().default('no-reply@podium.local'),
+    /** The organisers told of each team's training-budget alerts (70, 90, 100 %), by their Podium accounts' addresses. */
+    organisers: z.array(z.email()).default([]),
   })
   .strict();
 

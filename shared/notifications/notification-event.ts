@@ -15,6 +15,7 @@ export const NOTIFICATION_TYPES = [
   'rules.changed',
   'phase.opening',
   'phase.closing',
+  'training.budget',
 ] as const;
 
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];

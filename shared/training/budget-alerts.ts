@@ -11,8 +11,9 @@ export const BUDGET_ALERT_PERCENTS = [70, 90, 100] as const;
 
 /**
  * A budget threshold crossed, recorded once per threshold and granted total (a grant lowers the
- * share used, so the same threshold crossed again after it alerts again). The notifications work
- * sends these to the team and the organisers; this module only records them and logs a line.
+ * share used, so the same threshold crossed again after it alerts again). This module records them
+ * (the API settles too: a cancelled job's charge); where jobs are settled from their events, they
+ * are told to the team and the organisers (shared/notifications/budget-alert-notifications.ts).
  */
 export interface BudgetAlert {
   kind: 'budget-alert';
@@ -25,6 +26,8 @@ export interface BudgetAlert {
   /** Who is to be told. */
   recipients: ['team', 'organisers'];
   at: string;
+  /** When the team and the organisers were told. */
+  notifiedAt?: string;
 }
 
 const log = createLogger('pipeline');

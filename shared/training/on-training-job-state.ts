@@ -3,6 +3,7 @@ import { getChallenge } from '../challenge/challenge-registry.ts';
 import type { BatchJobStateChange } from '../jobs/batch-job-event.ts';
 import type { JobStateEvent } from '../jobs/job-runner.ts';
 import type { PodiumContext } from '../context.ts';
+import { notifyBudgetAlerts } from '../notifications/budget-alert-notifications.ts';
 import { claimTrainingJob, logTrainingDataReads } from './training-job-start.ts';
 import { finishTrainingJob, secondsBetween } from './finish-training-job.ts';
 import { recordTrainingResult } from './record-training-result.ts';
@@ -55,7 +56,7 @@ export function trainingEventFromJobState(event: JobStateEvent): TrainingJobStat
  * FAILED ends it from the `result.json` the job wrote, else (killed, host lost, terminated before
  * it wrote one) FAILED, charged Batch's own run time. Everything goes through conditional writes
  * and finishTrainingJob: a repeated or late event charges nothing twice, and the end of a job the
- * team cancelled only adds the outputs it kept.
+ * team cancelled only adds the outputs it kept. Then the budget alerts not yet told are told.
  */
 export async function onTrainingJobStateChange(ctx: PodiumContext, event: TrainingJobStateEvent): Promise<string> {
   const job = await findTrainingJob(ctx, event.trainingJobId);
@@ -66,6 +67,13 @@ export async function onTrainingJobStateChange(ctx: PodiumContext, event: Traini
     return 'running';
   }
   if (event.status !== 'SUCCEEDED' && event.status !== 'FAILED') return 'ignored';
+  const outcome = await endTrainingJob(ctx, job, event);
+  // The charge may have crossed 70, 90 or 100 % of the budget: the team and the organisers are told once.
+  await notifyBudgetAlerts(ctx, job);
+  return outcome;
+}
+
+async function endTrainingJob(ctx: PodiumContext, job: TrainingJobRecord, event: TrainingJobStateEvent): Promise<string> {
   const result = await readResult(ctx, job);
   if (result) {
     await recordTrainingResult(ctx, job.id, result);

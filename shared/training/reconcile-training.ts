@@ -1,4 +1,5 @@
 import type { PodiumContext } from '../context.ts';
+import { notifyBudgetAlerts } from '../notifications/budget-alert-notifications.ts';
 import { finishTrainingJob, secondsBetween } from './finish-training-job.ts';
 import { isTrainingTerminal, listActiveTrainingJobs } from './training-job-record.ts';
 
@@ -13,7 +14,7 @@ export const UPLOAD_ABANDONED_AFTER_SECONDS = 2 * 60 * 60;
  * time, to a heartbeat); a CREATED job whose archive never arrived ends CANCELLED, charged
  * nothing; an ended job still in the active index (a crash between its end and its settlement) is
  * settled with the run time it recorded. All go through finishTrainingJob, so running this twice, or beside a late end event,
- * charges once. QUEUED jobs are left to the runner.
+ * charges once. QUEUED jobs are left to the runner. The budget alerts a repair crossed are told.
  */
 export async function reconcileTrainingJobs(ctx: PodiumContext): Promise<Record<string, string>> {
   const now = ctx.now().toISOString();
@@ -34,7 +35,8 @@ export async function reconcileTrainingJobs(ctx: PodiumContext): Promise<Record<
     } else if (job.status === 'CREATED' && secondsBetween(job.createdAt, now) > UPLOAD_ABANDONED_AFTER_SECONDS) {
       await finishTrainingJob(ctx, job.id, { end: 'CANCELLED', runSeconds: 0, message: 'no archive was uploaded', cancelledBy: 'system: upload abandoned' });
       repaired[job.id] = 'upload abandoned';
-    }
+    } else continue;
+    await notifyBudgetAlerts(ctx, job);
   }
   return repaired;
 }

@@ -9,7 +9,10 @@ let podium: SynthesisedPodium;
 let platform: Template;
 
 beforeAll(async () => {
-  podium = await synthesisePodium('examples/tissuenet', (challenge) => ({ ...challenge, notifications: { fromAddress: 'challenge@tissuenet.example.org' } }));
+  podium = await synthesisePodium('examples/tissuenet', (challenge) => ({
+    ...challenge,
+    notifications: { ...challenge.notifications, fromAddress: 'challenge@tissuenet.example.org' },
+  }));
   platform = podium.template(podium.stacks.platform);
 }, 120_000);
 

@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readTrainingBudget } from '#shared/training/training-budget.ts';
+import { getChallenge, registerChallenge } from '#shared/challenge/challenge-registry.ts';
+import { soloTeamId } from '#shared/teams/team-record.ts';
+import { readTrainingBudget, reserveTrainingBudget, settleTrainingBudget } from '#shared/training/training-budget.ts';
 import { findTrainingJob } from '#shared/training/training-job-record.ts';
 import type { TrainingJobView } from '#shared/training/training-job-view.ts';
 import { TRAINING_SPEC_ENV } from '#shared/training/training-run-spec.ts';
@@ -55,6 +57,42 @@ describe('training on the local stack, under the synthesized training job defini
     expect(await logOf(token, queued.id)).toEqual(expect.arrayContaining(['training on 120 rows', 'spec hidden']));
     const budget = await readTrainingBudget(platform.ctx, 'tissuenet', 'learning', record.teamId);
     expect(budget).toMatchObject({ usedGpuSeconds: Math.ceil(ended.runSeconds!), reservations: {} });
+  }, 180_000);
+
+  it('a run that crosses 70 % of the budget tells the team and the listed organiser, in the app and by e-mail, once', async () => {
+    const challenge = await getChallenge(platform.ctx, 'tissuenet');
+    await registerChallenge(platform.ctx, { ...challenge, notifications: { ...challenge.notifications, organisers: ['budget-organiser@example.org'] } });
+    const organiser = (await api().call<{ token: string }>('POST', '/dev/login', undefined, { email: 'budget-organiser@example.org', role: 'organiser' })).body
+      .token;
+    expect((await api().call('GET', '/me/notifications', organiser)).status).toBe(200);
+    const token = await api().competitor('crosses-70@example.org');
+    const teamId = soloTeamId((JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { sub: string }).sub);
+    // Earlier runs used 5,039 s of the 7,200 s budget (69.99 %): any run of a second more crosses 70 %.
+    for (const [id, seconds] of [
+      ['earlier-1', 3600],
+      ['earlier-2', 1439],
+    ] as const) {
+      await reserveTrainingBudget(platform.ctx, 'tissuenet', challenge.phases[0]!, teamId, id);
+      await settleTrainingBudget(platform.ctx, 'tissuenet', 'learning', teamId, id, seconds);
+    }
+    const queued = await api().train(token, 'from pathlib import Path\nPath("outputs/model.txt").write_text("weights")');
+    await expect.poll(async () => (await jobOf(token, queued.id)).status, { timeout: 120_000, interval: 250 }).toBe('SUCCEEDED');
+    const ended = await jobOf(token, queued.id);
+    expect((await readTrainingBudget(platform.ctx, 'tissuenet', 'learning', teamId))!.usedGpuSeconds).toBe(5039 + Math.ceil(ended.runSeconds!));
+
+    const title = `Team ${teamId} has used 70 % of its training budget (learning)`;
+    const alertsOf = async (reader: string) =>
+      (await api().call<{ notifications: { type: string; title: string }[] }>('GET', '/me/notifications', reader)).body.notifications.filter(
+        (notification) => notification.type === 'training.budget',
+      );
+    for (const reader of [token, organiser]) {
+      await expect.poll(() => alertsOf(reader), { timeout: 30_000, interval: 250 }).toEqual([expect.objectContaining({ title })]);
+    }
+    const mailsTo = async (address: string) =>
+      (await platform.mailSink.messages()).filter((mail) => mail.to.some((to) => to.address === address)).map((mail) => mail.subject);
+    for (const address of ['crosses-70@example.org', 'budget-organiser@example.org']) {
+      await expect.poll(() => mailsTo(address), { timeout: 30_000, interval: 250 }).toEqual([`[tissuenet] ${title}`]);
+    }
   }, 180_000);
 
   it('shows the log while train.py runs, and a cancel (TerminateJob) keeps what outputs/ held, charged up to the cancel', async () => {
