@@ -184,14 +184,14 @@ describe.skipIf(!available)(title, () => {
 
     it('evaluates every storage call of every job container as its synthesized role, and none is refused', () => {
       const jobs = [...run.roleDecisions.entries()];
-      // Three submissions (two baselines and the CNN), each an inference and a scoring job.
-      expect(jobs.map(([jobId]) => jobId).length).toBeGreaterThanOrEqual(6);
+      // Four submissions (two baselines, the CNN, the CNN with trained outputs), each an inference and a scoring job; one training job.
+      expect(jobs.map(([jobId]) => jobId).length).toBeGreaterThanOrEqual(9);
       for (const [jobId, decisions] of jobs) {
         expect(decisions.length, `${jobId} made no evaluated call`).toBeGreaterThan(0);
         expect(decisions.filter((decision) => decision.denial).map((decision) => decision.denial!.message)).toEqual([]);
       }
       const principals = new Set(jobs.flatMap(([, decisions]) => decisions.map((decision) => decision.principalKey)));
-      expect([...principals].sort()).toEqual(['learning/inference', 'learning/scoring']);
+      expect([...principals].sort()).toEqual(['learning/inference', 'learning/scoring', 'learning/training']);
     });
 
     it("reads the hidden inputs in place through the instance's read-only mount (s3fs here): the container downloads none", () => {
