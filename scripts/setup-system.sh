@@ -15,6 +15,11 @@ for module in numpy pandas PIL sklearn; do
     sklearn) need_apt+=(python3-sklearn) ;;
   esac
 done
+# torch, tifffile: `npm start` runs training jobs (and `podium test-submission` runs archives) with
+# the host's Python; the demo's PyTorch example trains and predicts there as in the runtime image.
+need_apt_slim=()
+/usr/bin/python3 -c "import torch" >/dev/null 2>&1 || need_apt_slim+=(python3-torch)
+/usr/bin/python3 -c "import tifffile" >/dev/null 2>&1 || need_apt_slim+=(python3-tifffile)
 command -v java >/dev/null 2>&1 || need_apt+=(openjdk-17-jre-headless)
 # Job containers (npm run parity): podman on runc (crun refuses hybrid cgroup v1 hosts), catatonit
 # for the job definitions' init process, mmdebstrap to bootstrap base images without a registry,
@@ -34,4 +39,10 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}"
+fi
+if [ ${#need_apt_slim[@]} -gt 0 ]; then
+  echo "setup-system: installing ${need_apt_slim[*]} (without recommended packages)"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  [ ${#need_apt[@]} -gt 0 ] || $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt_slim[@]}"
 fi

@@ -4,7 +4,8 @@ The platform mounts the training data read-only at data/<dataset id>/ (here data
 what this script writes to outputs/: outputs/model.pt is the weights pytorch-cnn/main.py loads.
 The same recipe as submissions/pytorch-cnn/train.py (fixed seed, one thread, full-batch Adam), so
 it takes about a minute on one CPU and writes a model of about 5 KB. It needs PyTorch: the phase's
-runtime image has it; a host Python without it fails with ModuleNotFoundError.
+runtime image has it, and so has the host's Python once scripts/setup-system.sh has installed Debian's
+python3-torch (`npm start` runs training jobs as host processes; without it, ModuleNotFoundError).
 
   npx podium train examples/tissuenet/training -c tissuenet --phase learning
 """
