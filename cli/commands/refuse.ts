@@ -20,7 +20,7 @@ export function registerRefusals(program: Command): void {
       .addOption(challengeOption())
       .argument('[userId]', `participant to ${name} (see \`podium approve <challenge>\` for the pending ones)`)
       .option('--reason <text>', 'why (3 to 500 characters): told to the participant and kept in the audit log')
-      .addHelpText('after', `\nExample:\n  podium ${name} visiomel u-3f9c… --reason "not a research affiliation"`)
+      .addHelpText('after', `\nExamples:\n  podium ${name} visiomel u-3f9c… --reason "not a research affiliation"`)
       .action(
         async (
           challengeArgument: string | undefined,
