@@ -26,6 +26,13 @@ const LOCAL_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 
  *
  * @example const environmentOf = declaredJobEnvironment(contracts, config, '/tmp/podium-jobs');
  */
+/**
+ * Whether a declared variable can be honoured here: the mail queue only where the platform gives it
+ * a stand-in (host processes); a container has no route to that host endpoint, so its e-mails stay in the app.
+ */
+export const reachableLocally = (name: string, standIns: Record<string, string>): boolean =>
+  name !== NOTIFICATION_ENV.mailQueueUrl || standIns[name] !== undefined;
+
 export function declaredJobEnvironment(
   contracts: ReadonlyMap<string, JobContainerContract>,
   config: StorageConfig,
@@ -39,7 +46,7 @@ export function declaredJobEnvironment(
     const local = standIns(spec);
     const declared = Object.fromEntries(
       Object.entries(contract.environment)
-        .filter(([name]) => name !== MOUNTED_INPUTS_ENV && (name !== NOTIFICATION_ENV.mailQueueUrl || local[name] !== undefined))
+        .filter(([name]) => name !== MOUNTED_INPUTS_ENV && reachableLocally(name, local))
         .map(([name, value]) => [name, name === WORK_DIR_ENV ? workRoot : (local[name] ?? resolveCfnValue(name, value, importValue))]),
     );
     return {

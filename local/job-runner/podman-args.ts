@@ -1,5 +1,5 @@
 import type { SubmitJobCommandInput } from '@aws-sdk/client-batch';
-import { NOTIFICATION_ENV } from '#shared/notifications/notification-env.ts';
+import { reachableLocally } from './declared-job-environment.ts';
 import { resolveCfnValue, type JobContainerContract } from './job-definition-contract.ts';
 
 export interface ContainerRunRequest {
@@ -26,11 +26,9 @@ export interface ContainerRunRequest {
  * this process leaks in; the image's own ENV still applies, as on AWS.
  */
 export function containerEnvironment(request: ContainerRunRequest): Record<string, string> {
-  // A container has no route to the local mail queue's stand-in (a host endpoint): a declared mail
-  // queue is left out, as declaredJobEnvironment does without a stand-in, and the job's e-mails stay in the app.
   const declared = Object.fromEntries(
     Object.entries(request.contract.environment)
-      .filter(([name]) => name !== NOTIFICATION_ENV.mailQueueUrl)
+      .filter(([name]) => reachableLocally(name, {}))
       .map(([name, value]) => [name, resolveCfnValue(name, value, request.importValue)]),
   );
   const overridden = Object.fromEntries((request.submitJob.containerOverrides?.environment ?? []).map((e) => [e.name!, e.value ?? '']));

@@ -42,3 +42,9 @@ export async function getUser(ctx: PodiumContext, userId: string): Promise<UserR
   const result = await ctx.db.send(new GetCommand({ TableName: ctx.config.tableName, Key: keys.user(userId) }));
   return result.Item as UserRecord | undefined;
 }
+
+/** The account that claimed `email` (compared as tokens carry it: trimmed, lower-cased), if any. */
+export async function findUserIdByEmail(ctx: PodiumContext, email: string): Promise<string | undefined> {
+  const claim = await ctx.db.send(new GetCommand({ TableName: ctx.config.tableName, Key: keys.userEmail(email.trim().toLowerCase()) }));
+  return typeof claim.Item?.userId === 'string' ? claim.Item.userId : undefined;
+}

@@ -1,6 +1,7 @@
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { getChallenge } from '../challenge/challenge-registry.ts';
 import type { PodiumContext } from '../context.ts';
+import { findUserIdByEmail } from '../identity/users.ts';
 import { createLogger } from '../logger.ts';
 import { writeIfCondition } from '../storage/conditional-writes.ts';
 import { keys } from '../storage/table-design.ts';
@@ -17,8 +18,8 @@ const log = createLogger('pipeline');
 async function organiserRecipients(ctx: PodiumContext, addresses: readonly string[]): Promise<Recipient[]> {
   const recipients: Recipient[] = [];
   for (const email of addresses) {
-    const claim = await ctx.db.send(new GetCommand({ TableName: ctx.config.tableName, Key: keys.userEmail(email) }));
-    if (typeof claim.Item?.userId === 'string') recipients.push({ userId: claim.Item.userId, email });
+    const userId = await findUserIdByEmail(ctx, email);
+    if (userId) recipients.push({ userId, email });
     else log.warn('organiser address without a Podium account is not told of budget alerts', { email });
   }
   return recipients;
