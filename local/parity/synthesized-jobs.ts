@@ -5,6 +5,7 @@ import { App } from 'aws-cdk-lib';
 import { loadChallenge } from '#shared/challenge/load-challenge.ts';
 import { definePodiumStacks } from '../../infra/podium-stacks.ts';
 import { jobContainerContracts, type JobContainerContract } from '../job-runner/job-definition-contract.ts';
+import { ensureWebAppBuilt } from '../web/web-app-build.ts';
 
 /** A docker image asset as `cdk deploy` would build it: the staged context and its Dockerfile. */
 export interface ImageAsset {
@@ -27,6 +28,8 @@ export interface SynthesizedJobs {
 export async function synthesizeJobs(challengeDirs: string[]): Promise<SynthesizedJobs> {
   const contracts = new Map<string, JobContainerContract>();
   const assets = new Map<string, ImageAsset>();
+  // The platform stack deploys the built web app, so a fresh clone's `npm run parity` builds it first (a no-op once built).
+  await ensureWebAppBuilt();
   for (const challengeDir of challengeDirs) {
     const outdir = mkdtempSync(join(tmpdir(), 'podium-parity-cdk-'));
     const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
